@@ -1,0 +1,146 @@
+"""fsdispatch: field-service dispatch with a typed model and real optimisation.
+
+The data flow is one-directional::
+
+    Scenario (typed, validated) --compile_scenario--> Problem (arrays)
+        --solve(solver=...)--> Plan --evaluate--> Evaluation (feasibility, KPIs, objective)
+
+Quick start::
+
+    import fsdispatch as fd
+    scenario = fd.generate_scenario(num_technicians=25, num_tickets=200, seed=1)
+    result = fd.solve(scenario, solver="greedy")
+    print(result.evaluation.kpis)
+"""
+
+import logging
+
+from .domain import (
+    Break,
+    GeometricTravel,
+    Location,
+    MatrixTravel,
+    Part,
+    Priority,
+    Scenario,
+    Shift,
+    SlaPolicy,
+    SlaTarget,
+    Technician,
+    Ticket,
+    TimeWindow,
+)
+from .domain.objective import ObjectiveWeights
+from .errors import (
+    BackendFailedError,
+    BackendUnavailableError,
+    FsdispatchError,
+    InfeasiblePlanError,
+    SimulationError,
+    SolverError,
+    TransitionError,
+    UnknownReferenceError,
+    UnknownSolverError,
+    UnsupportedProblemError,
+    ValidationError,
+)
+from .evaluate import Evaluation, Kpis, TechnicianKpis, Violation, check_plan, evaluate
+from .generate import generate_scenario
+from .io import (
+    load_plan,
+    load_scenario,
+    plan_from_dict,
+    plan_to_dict,
+    save_plan,
+    save_scenario,
+    scenario_from_dict,
+    scenario_to_dict,
+)
+from .plan import Plan, UnassignedReason
+from .problem import Incompatibility, Problem, compile_scenario
+from .schedule import Schedule, ScheduledBreak, ScheduledVisit, to_schedule
+from .solvers import (
+    Capabilities,
+    Limits,
+    ProgressEvent,
+    Solver,
+    SolveResult,
+    SolveStatus,
+    available_solvers,
+    get_solver,
+    register_solver,
+    solve,
+)
+from .units import DAY, HOUR, MINUTE, SECOND, Horizon
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DAY",
+    "HOUR",
+    "MINUTE",
+    "SECOND",
+    "BackendFailedError",
+    "BackendUnavailableError",
+    "Break",
+    "Capabilities",
+    "Evaluation",
+    "FsdispatchError",
+    "GeometricTravel",
+    "Horizon",
+    "Incompatibility",
+    "InfeasiblePlanError",
+    "Kpis",
+    "Limits",
+    "Location",
+    "MatrixTravel",
+    "ObjectiveWeights",
+    "Part",
+    "Plan",
+    "Priority",
+    "Problem",
+    "ProgressEvent",
+    "Scenario",
+    "Schedule",
+    "ScheduledBreak",
+    "ScheduledVisit",
+    "Shift",
+    "SimulationError",
+    "SlaPolicy",
+    "SlaTarget",
+    "SolveResult",
+    "SolveStatus",
+    "Solver",
+    "SolverError",
+    "Technician",
+    "TechnicianKpis",
+    "Ticket",
+    "TimeWindow",
+    "TransitionError",
+    "UnassignedReason",
+    "UnknownReferenceError",
+    "UnknownSolverError",
+    "UnsupportedProblemError",
+    "ValidationError",
+    "Violation",
+    "__version__",
+    "available_solvers",
+    "check_plan",
+    "compile_scenario",
+    "evaluate",
+    "generate_scenario",
+    "get_solver",
+    "load_plan",
+    "load_scenario",
+    "plan_from_dict",
+    "plan_to_dict",
+    "register_solver",
+    "save_plan",
+    "save_scenario",
+    "scenario_from_dict",
+    "scenario_to_dict",
+    "solve",
+    "to_schedule",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

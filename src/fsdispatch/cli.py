@@ -1,0 +1,200 @@
+"""The ``fsdispatch`` command line: solve, check, generate.
+
+Invalid input (any :class:`~fsdispatch.errors.FsdispatchError`, unreadable or
+malformed JSON) prints one line on stderr and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from . import __version__
+from .errors import FsdispatchError
+
+__all__ = ["main"]
+
+
+def _fmt_time(dt: object) -> str:
+    return dt.strftime("%a %H:%M") if hasattr(dt, "strftime") else str(dt)
+
+
+def print_summary(result_problem, plan, evaluation, *, solver: str | None = None,
+                  status: str | None = None, runtime: float | None = None,
+                  out: TextIO = sys.stdout, max_routes: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Print a readable summary: header, KPI table, routes and unassigned tickets."""
+    from .schedule import to_schedule
+
+    problem = result_problem
+    sc = problem.scenario
+    k = evaluation.kpis
+    w = out.write
+    w(f"scenario  {sc.name or '(unnamed)'}: {problem.num_technicians} technicians, "
+      f"{problem.num_routes} shifts, {problem.num_tickets} tickets\n")
+    if solver is not None:
+        w(f"solver    {solver}  status={status}  runtime={runtime:.2f}s\n")
+    w(f"objective {evaluation.objective:,.1f}   feasible={evaluation.is_feasible}\n\n")
+    rows = [
+        ("assigned", f"{k.assigned} / {k.num_tickets}"),
+        ("by priority", "  ".join(f"{p} {a}/{t}" for p, (a, t) in k.assigned_by_priority.items()
+                                  if t)),
+        ("SLA attainment", f"{k.sla_attainment_pct:.1f} % ({k.sla_met}/{k.sla_tickets})"),
+        ("lateness total / max", f"{k.total_lateness_min:,.0f} / {k.max_lateness_min:,.0f} min"),
+        ("travel", f"{k.travel_time_min:,.0f} min, {k.distance_km:,.1f} km"),
+        ("service / work", f"{k.service_min:,.0f} / {k.work_min:,.0f} min"),
+        ("utilisation", f"{k.utilisation_pct:.1f} %"),
+        ("overtime", f"{k.overtime_min:,.0f} min"),
+        ("load spread / std", f"{k.load_spread_min:,.0f} / {k.load_std_min:,.0f} min"),
+        ("preferred technician", f"{k.preferred_hits}/{k.preferred_requests}"),
+        ("routes used", f"{k.routes_used} / {problem.num_routes}"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    w("KPIs\n")
+    for name, value in rows:
+        w(f"  {name:<{width}}  {value}\n")
+    sched = to_schedule(problem, plan, evaluation)
+    by_route: dict[str, list] = {}
+    for v in sched.visits:
+        by_route.setdefault(f"{v.technician_id}#{v.shift}", []).append(v)
+    w("\nRoutes\n")
+    tech_kpi = {t.technician_id: t for t in evaluation.technicians}
+    shown = 0
+    for label, visits in by_route.items():
+        if max_routes is not None and shown >= max_routes:
+            w(f"  … {len(by_route) - shown} more routes\n")
+            break
+        shown += 1
+        tk = tech_kpi[label.rsplit("#", 1)[0]]
+        w(f"  {label:<14} {len(visits):>2} tickets  back {_fmt_time(sched.route_end[label])}  "
+          f"travel {tk.travel_min:.0f} min  util {tk.utilisation_pct:.0f} %\n")
+        w("     " + ", ".join(f"{v.start.strftime('%H:%M')} {v.ticket_id}" for v in visits)
+          + "\n")
+    if sched.unassigned:
+        w(f"\nUnassigned ({len(sched.unassigned)}): "
+          + ", ".join(f"{r} {n}" for r, n in sorted(k.unassigned_by_reason.items())) + "\n")
+        items = list(sched.unassigned.items())
+        w("  " + ", ".join(f"{t} ({r})" for t, r in items[:12])
+          + (" …" if len(items) > 12 else "") + "\n")
+    if evaluation.violations:
+        w(f"\nViolations ({len(evaluation.violations)})\n")
+        for v in evaluation.violations:
+            w(f"  {v}\n")
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    from .io import load_scenario, save_plan
+    from .problem import compile_scenario
+    from .solvers import solve
+
+    scenario = load_scenario(args.scenario)
+    problem = compile_scenario(scenario)
+    options = {}
+    if args.max_candidates is not None:
+        options["max_candidates"] = args.max_candidates
+    result = solve(problem, args.solver, time_limit=args.time_limit, seed=args.seed,
+                   display=args.progress, **options)
+    if args.out:
+        save_plan(problem, result.plan, args.out, evaluation=result.evaluation,
+                  solver=result.solver)
+    if not args.quiet:
+        print_summary(problem, result.plan, result.evaluation, solver=result.solver,
+                      status=result.status.value, runtime=result.runtime,
+                      max_routes=args.max_routes)
+        if args.out:
+            print(f"\nplan written to {args.out}")
+    return 0 if result.evaluation.is_feasible else 1
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+    from .io import load_plan, load_scenario
+    from .problem import compile_scenario
+
+    problem = compile_scenario(load_scenario(args.scenario))
+    plan = load_plan(problem, args.plan)
+    evaluation = evaluate(problem, plan)
+    print_summary(problem, plan, evaluation, max_routes=args.max_routes)
+    if evaluation.is_feasible:
+        print("\nplan is feasible")
+        return 0
+    print(f"\nplan is INFEASIBLE: {len(evaluation.violations)} violation(s)")
+    return 1
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from .generate import generate_scenario
+    from .io import save_scenario
+
+    scenario = generate_scenario(args.technicians, args.tickets, seed=args.seed, days=args.days,
+                                 name=args.name)
+    text = save_scenario(scenario, args.out)
+    if args.out is None:
+        print(text)
+    else:
+        print(f"wrote {args.out}: {scenario.num_technicians} technicians, "
+              f"{scenario.num_tickets} tickets, {args.days} day(s)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``fsdispatch`` command."""
+    parser = argparse.ArgumentParser(prog="fsdispatch",
+                                     description="Field-service dispatch: solve, check, generate.")
+    parser.add_argument("--version", action="version", version=f"fsdispatch {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("solve", help="solve a scenario and print the plan")
+    p.add_argument("scenario", help="scenario JSON file")
+    p.add_argument("--solver", default="greedy", help="backend name (default: greedy)")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-candidates", type=int, default=None,
+                   help="greedy: routes priced per ticket")
+    p.add_argument("--out", help="write the plan JSON here")
+    p.add_argument("--max-routes", type=int, default=None, help="print at most this many routes")
+    p.add_argument("--progress", action="store_true", help="print solver progress")
+    p.add_argument("--quiet", action="store_true", help="print nothing")
+    p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("check", help="evaluate a plan; exit 0 only if it is feasible")
+    p.add_argument("scenario", help="scenario JSON file")
+    p.add_argument("plan", help="plan JSON file")
+    p.add_argument("--max-routes", type=int, default=None)
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("generate", help="generate a realistic synthetic scenario")
+    p.add_argument("--technicians", type=int, default=25)
+    p.add_argument("--tickets", type=int, default=200)
+    p.add_argument("--days", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--name", default=None)
+    p.add_argument("--out", default=None, help="output file (default: stdout)")
+    p.set_defaults(func=_cmd_generate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``fsdispatch`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except FsdispatchError as exc:
+        first = str(exc).splitlines()[0]
+        more = len(getattr(exc, "issues", ())) - 1
+        print(f"fsdispatch: error: {first}" + (f" (+{more} more)" if more > 0 and
+                                               "validation errors" not in first else ""),
+              file=sys.stderr)
+        if "validation errors" in first:
+            print(f"fsdispatch: error: {exc.issues[0].message}",  # type: ignore[attr-defined]
+                  file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # pragma: no cover - e.g. piped into head
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""The scenario: the aggregate root of the domain model."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ..errors import UnknownReferenceError, ValidationError
+from ..units import Horizon
+from .location import Location
+from .objective import ObjectiveWeights
+from .parts import Part
+from .sla import SlaPolicy
+from .technician import Technician
+from .ticket import Ticket
+from .travel import GeometricTravel, MatrixTravel, TravelModel
+
+__all__ = ["Scenario"]
+
+
+def _tuple(value: Any) -> Any:
+    try:
+        return tuple(value)
+    except TypeError:
+        return value
+
+
+@attrs.frozen(eq=True)
+class Scenario:
+    """Everything needed to plan: horizon, technicians, tickets, travel, parts, SLAs.
+
+    Construction checks every cross-reference at once and raises one
+    :class:`~fsdispatch.errors.ValidationError` listing all issues (duplicate
+    ids, unknown technicians in preferences, unknown skills or parts when a
+    catalogue is given, locations missing from a travel matrix, mixed
+    coordinate systems…).
+
+    Parameters
+    ----------
+    horizon:
+        Planning horizon; its start is internal time 0 (seconds).
+    technicians, tickets:
+        The workforce and the jobs.
+    travel:
+        Travel model (default :class:`GeometricTravel` at 40 km/h × 1.3).
+    parts:
+        Optional parts catalogue; when non-empty, every sku referenced must be in it.
+    skills:
+        Optional skill catalogue; when non-empty, every skill referenced must be in it.
+    sla_policy:
+        Optional policy giving deadlines to tickets that have ``created_at``
+        but no explicit ``response_by``/``resolve_by``.
+    objective:
+        Objective weights (default :class:`ObjectiveWeights`).
+    name:
+        Free-form name.
+    """
+
+    horizon: Horizon
+    technicians: tuple[Technician, ...] = attrs.field(converter=_tuple)
+    tickets: tuple[Ticket, ...] = attrs.field(converter=_tuple)
+    travel: TravelModel = attrs.field(factory=GeometricTravel)
+    parts: tuple[Part, ...] = attrs.field(default=(), converter=_tuple)
+    skills: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    sla_policy: SlaPolicy | None = None
+    objective: ObjectiveWeights = attrs.field(factory=ObjectiveWeights)
+    name: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        issues: list[ValidationError] = []
+
+        def add(entity: str, entity_id: str | None, field: str, value: Any, expected: str,
+                cls: type[ValidationError] = ValidationError) -> None:
+            err = ValidationError.for_field(entity, entity_id, field, value, expected)
+            if cls is not ValidationError:
+                err = cls(err.message, entity=entity, entity_id=entity_id, field=field,
+                          value=value)
+            issues.append(err)
+
+        if not isinstance(self.horizon, Horizon):
+            raise ValidationError.for_field("Scenario", self.name or None, "horizon",
+                                            self.horizon, "must be a Horizon")
+        if not isinstance(self.travel, GeometricTravel | MatrixTravel):
+            raise ValidationError.for_field("Scenario", self.name or None, "travel",
+                                            self.travel, "must be GeometricTravel or MatrixTravel")
+        if not isinstance(self.objective, ObjectiveWeights):
+            raise ValidationError.for_field("Scenario", self.name or None, "objective",
+                                            self.objective, "must be ObjectiveWeights")
+        for k, tech in enumerate(self.technicians):
+            if not isinstance(tech, Technician):
+                add("Scenario", None, f"technicians[{k}]", tech, "must be a Technician")
+        for k, ticket in enumerate(self.tickets):
+            if not isinstance(ticket, Ticket):
+                add("Scenario", None, f"tickets[{k}]", ticket, "must be a Ticket")
+        for k, part in enumerate(self.parts):
+            if not isinstance(part, Part):
+                add("Scenario", None, f"parts[{k}]", part, "must be a Part")
+        if issues:
+            raise ValidationError.collect(issues)
+
+        for entity, ids in (("Technician", [t.id for t in self.technicians]),
+                            ("Ticket", [t.id for t in self.tickets]),
+                            ("Part", [p.sku for p in self.parts])):
+            for dup, count in Counter(ids).items():
+                if count > 1:
+                    add(entity, dup, "id", dup, f"must be unique (found {count} times)")
+        tech_ids = {t.id for t in self.technicians}
+        skill_ids = set(self.skills)
+        part_ids = {p.sku for p in self.parts}
+        hstart, hend = self.horizon.start, self.horizon.end
+
+        for tech in self.technicians:
+            for k, shift in enumerate(tech.shifts):
+                if shift.start < hstart or shift.end > hend:
+                    add("Technician", tech.id, f"shifts[{k}]",
+                        f"{shift.start.isoformat()}..{shift.end.isoformat()}",
+                        "must lie within the horizon "
+                        f"{hstart.isoformat()}..{hend.isoformat()}")
+            if skill_ids:
+                for skill in tech.skills:
+                    if skill not in skill_ids:
+                        add("Technician", tech.id, "skills", skill,
+                            "references an unknown skill", UnknownReferenceError)
+            if part_ids:
+                for sku in tech.van_stock:
+                    if sku not in part_ids:
+                        add("Technician", tech.id, "van_stock", sku,
+                            "references an unknown part", UnknownReferenceError)
+        for ticket in self.tickets:
+            for name in ("preferred_technicians", "excluded_technicians"):
+                for ref in getattr(ticket, name):
+                    if ref not in tech_ids:
+                        add("Ticket", ticket.id, name, ref,
+                            "references an unknown technician", UnknownReferenceError)
+            if skill_ids:
+                for skill in ticket.required_skills:
+                    if skill not in skill_ids:
+                        add("Ticket", ticket.id, "required_skills", skill,
+                            "references an unknown skill", UnknownReferenceError)
+            if part_ids:
+                for sku in ticket.parts:
+                    if sku not in part_ids:
+                        add("Ticket", ticket.id, "parts", sku,
+                            "references an unknown part", UnknownReferenceError)
+
+        # locations: one coordinate system; matrix ids known
+        locations: list[tuple[str, str, str, Location]] = []
+        for tech in self.technicians:
+            locations.append(("Technician", tech.id, "start_location", tech.start_location))
+            if tech.end_location is not None:
+                locations.append(("Technician", tech.id, "end_location", tech.end_location))
+            for k, shift in enumerate(tech.shifts):
+                if shift.start_location is not None:
+                    locations.append(("Technician", tech.id, f"shifts[{k}].start_location",
+                                      shift.start_location))
+                if shift.end_location is not None:
+                    locations.append(("Technician", tech.id, f"shifts[{k}].end_location",
+                                      shift.end_location))
+        for ticket in self.tickets:
+            locations.append(("Ticket", ticket.id, "location", ticket.location))
+        if isinstance(self.travel, MatrixTravel):
+            known = set(self.travel.location_ids)
+            for entity, eid, field, loc in locations:
+                if loc.id is None or loc.id not in known:
+                    add(entity, eid, f"{field}.id", loc.id,
+                        "must name a row of the travel matrix", UnknownReferenceError)
+        elif locations:
+            geographic = locations[0][3].geographic
+            for entity, eid, field, loc in locations:
+                if loc.geographic != geographic:
+                    add(entity, eid, field, "geographic" if loc.geographic else "planar",
+                        "must use the same coordinate system as every other location "
+                        f"({'geographic' if geographic else 'planar'})")
+                    break
+        if issues:
+            raise ValidationError.collect(issues)
+
+    # ------------------------------------------------------------------ helpers
+    def deadlines(self, ticket: Ticket) -> tuple[datetime | None, datetime | None]:
+        """``(response_by, resolve_by)`` of a ticket: explicit, else from the SLA policy."""
+        response, resolve = ticket.response_by, ticket.resolve_by
+        if self.sla_policy is not None and ticket.created_at is not None and (
+                response is None or resolve is None):
+            pol_response, pol_resolve = self.sla_policy.deadlines(
+                ticket.created_at, ticket.priority, ticket.customer_tier)
+            response = response or pol_response
+            resolve = resolve or pol_resolve
+        return response, resolve
+
+    @property
+    def num_tickets(self) -> int:
+        """Number of tickets."""
+        return len(self.tickets)
+
+    @property
+    def num_technicians(self) -> int:
+        """Number of technicians."""
+        return len(self.technicians)
+
+    def technician(self, technician_id: str) -> Technician:
+        """The technician with this id (``UnknownReferenceError`` if absent)."""
+        for tech in self.technicians:
+            if tech.id == technician_id:
+                return tech
+        raise UnknownReferenceError(f"unknown technician id {technician_id!r}",
+                                    entity="Technician", entity_id=technician_id)
+
+    def ticket(self, ticket_id: str) -> Ticket:
+        """The ticket with this id (``UnknownReferenceError`` if absent)."""
+        for ticket in self.tickets:
+            if ticket.id == ticket_id:
+                return ticket
+        raise UnknownReferenceError(f"unknown ticket id {ticket_id!r}",
+                                    entity="Ticket", entity_id=ticket_id)
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with some fields replaced (validated again)."""
+        return attrs.evolve(self, **changes)
+
+    def summary(self) -> Mapping[str, Any]:
+        """Counts for display."""
+        return {
+            "name": self.name,
+            "technicians": self.num_technicians,
+            "shifts": sum(len(t.shifts) for t in self.technicians),
+            "tickets": self.num_tickets,
+            "parts": len(self.parts),
+        }

@@ -1,0 +1,193 @@
+"""Technicians, their shifts and breaks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+import attrs
+
+from ._validate import (
+    check_aware,
+    check_id,
+    check_int,
+    check_levels,
+    check_number,
+    check_quantities,
+    fail,
+    frozen_dict,
+    seconds,
+)
+from .location import Location
+from .ticket import TimeWindow
+
+__all__ = ["Break", "Shift", "Technician"]
+
+
+@attrs.frozen
+class Break:
+    """A break of ``duration`` that must lie entirely within ``window``.
+
+    The break starts no earlier than ``window.start`` and ends no later than
+    ``window.end``. Scheduling rule (the evaluator's, shared by every backend):
+    a break is taken as soon as its window is open and the technician is free
+    (or while waiting for a customer's window), and before a job that would
+    otherwise push it past its latest start. A break whose window opens after
+    the technician is back at the end location is not needed.
+    """
+
+    window: TimeWindow
+    duration: int = attrs.field(converter=seconds)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.window, TimeWindow):
+            fail("Break", None, "window", self.window, "must be a TimeWindow")
+        check_int("Break", None, "duration", self.duration, minimum=0, strict_minimum=True)
+        span = (self.window.end - self.window.start).total_seconds()
+        if self.duration > span:
+            fail("Break", None, "duration", self.duration,
+                 f"must fit in its window of {int(span)} seconds")
+
+
+@attrs.frozen
+class Shift:
+    """One working window of a technician, e.g. one day.
+
+    Parameters
+    ----------
+    start, end:
+        Timezone-aware bounds: the technician leaves the start location no
+        earlier than ``start`` and must be back at the end location by ``end``
+        (plus the technician's ``max_overtime``).
+    start_location, end_location:
+        Override the technician's start/end location for this shift.
+    breaks:
+        Breaks to take during the shift, sorted by window start.
+    """
+
+    start: datetime
+    end: datetime
+    start_location: Location | None = None
+    end_location: Location | None = None
+    breaks: tuple[Break, ...] = attrs.field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        check_aware("Shift", None, "start", self.start)
+        check_aware("Shift", None, "end", self.end)
+        if self.end <= self.start:
+            fail("Shift", None, "end", self.end.isoformat(),
+                 f"must be after start {self.start.isoformat()}")
+        for k, brk in enumerate(self.breaks):
+            if not isinstance(brk, Break):
+                fail("Shift", None, f"breaks[{k}]", brk, "must be a Break")
+            if k and brk.window.start < self.breaks[k - 1].window.start:
+                fail("Shift", None, f"breaks[{k}].window.start", brk.window.start.isoformat(),
+                     "breaks must be sorted by window start")
+
+
+@attrs.frozen
+class Technician:
+    """A field technician.
+
+    Parameters
+    ----------
+    id:
+        Unique technician id.
+    start_location:
+        Home or depot where shifts start by default.
+    shifts:
+        Working windows in the horizon (at least one to be dispatchable).
+    end_location:
+        Where shifts end by default; ``None`` means ``start_location``.
+    skills:
+        Skill id -> level held (>= 1).
+    service_factor:
+        Multiplies every ticket's nominal duration (a senior at 0.8 is 20 %
+        faster); > 0, default 1.
+    skill_factors:
+        Optional per-skill factor: a ticket's service time is
+        ``duration × service_factor × max(skill_factors[s] for s in required skills)``
+        (skills absent from this mapping count as 1).
+    max_tickets_per_day:
+        Cap on visits per calendar day (in the horizon start's timezone); ``None`` = no cap.
+    max_overtime:
+        How long after shift end (seconds) the technician may still return,
+        counted as overtime; default 0.
+    cost_per_hour:
+        Labour cost per working hour (travel + service), reported as a KPI and
+        weighted by the objective's ``labour`` weight.
+    van_stock:
+        Part sku -> quantity in the van at the start of the horizon.
+    capacity:
+        Generic capacity per shift (units of ticket ``demand``); ``None`` = unlimited.
+    recent_workload:
+        Work (seconds) done in the recent past, used by the load-balance term
+        for fairness over weeks.
+    """
+
+    id: str
+    start_location: Location
+    shifts: tuple[Shift, ...] = attrs.field(default=(), converter=tuple)
+    end_location: Location | None = None
+    skills: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_dict)
+    service_factor: float = 1.0
+    skill_factors: Mapping[str, float] = attrs.field(factory=dict, converter=frozen_dict)
+    max_tickets_per_day: int | None = None
+    max_overtime: int = attrs.field(default=0, converter=seconds)
+    cost_per_hour: float = 0.0
+    van_stock: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_dict)
+    capacity: int | None = None
+    recent_workload: int = attrs.field(default=0, converter=seconds)
+
+    def __attrs_post_init__(self) -> None:
+        check_id("Technician", self.id)
+        tid = self.id
+        if not isinstance(self.start_location, Location):
+            fail("Technician", tid, "start_location", self.start_location, "must be a Location")
+        if self.end_location is not None and not isinstance(self.end_location, Location):
+            fail("Technician", tid, "end_location", self.end_location, "must be a Location")
+        for k, shift in enumerate(self.shifts):
+            if not isinstance(shift, Shift):
+                fail("Technician", tid, f"shifts[{k}]", shift, "must be a Shift")
+            if k and shift.start < self.shifts[k - 1].end:
+                fail("Technician", tid, f"shifts[{k}].start", shift.start.isoformat(),
+                     f"must not be before the previous shift's end "
+                     f"{self.shifts[k - 1].end.isoformat()} (sorted, non-overlapping)")
+        check_levels("Technician", tid, "skills", self.skills, minimum=1)
+        check_number("Technician", tid, "service_factor", self.service_factor, minimum=0.0,
+                     strict_minimum=True)
+        if not isinstance(self.skill_factors, Mapping):
+            fail("Technician", tid, "skill_factors", self.skill_factors,
+                 "must be a mapping of skill id to factor")
+        for skill, factor in self.skill_factors.items():
+            check_number("Technician", tid, f"skill_factors[{skill!r}]", factor, minimum=0.0,
+                         strict_minimum=True)
+        if self.max_tickets_per_day is not None:
+            check_int("Technician", tid, "max_tickets_per_day", self.max_tickets_per_day,
+                      minimum=0)
+        check_int("Technician", tid, "max_overtime", self.max_overtime, minimum=0)
+        check_number("Technician", tid, "cost_per_hour", self.cost_per_hour, minimum=0.0)
+        check_quantities("Technician", tid, "van_stock", self.van_stock, minimum=0)
+        if self.capacity is not None:
+            check_int("Technician", tid, "capacity", self.capacity, minimum=0)
+        check_int("Technician", tid, "recent_workload", self.recent_workload, minimum=0)
+
+    def shift_start_location(self, shift: Shift) -> Location:
+        """Where ``shift`` starts."""
+        return shift.start_location or self.start_location
+
+    def shift_end_location(self, shift: Shift) -> Location:
+        """Where ``shift`` ends."""
+        return shift.end_location or self.end_location or self.start_location
+
+    def service_multiplier(self, required_skills: Mapping[str, int]) -> float:
+        """Factor applied to a ticket's nominal duration for this technician."""
+        factor = 1.0
+        if self.skill_factors and required_skills:
+            factor = max(self.skill_factors.get(s, 1.0) for s in required_skills)
+        return self.service_factor * factor
+
+
+def window_of(start: datetime, end: datetime) -> TimeWindow:
+    """Shorthand for :class:`TimeWindow`."""
+    return TimeWindow(start, end)

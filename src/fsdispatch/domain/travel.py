@@ -1,0 +1,153 @@
+"""Travel models: how long (seconds) and how far (km) it is from one location to another.
+
+Two models ship:
+
+* :class:`GeometricTravel` — great-circle (haversine) distance for geographic
+  locations or Euclidean distance for planar ones, multiplied by a detour
+  factor, driven at a constant speed. Nothing is stored per pair: compiled
+  kernels compute travel on the fly, so 20 000 locations cost no dense matrix.
+* :class:`MatrixTravel` — an explicit duration matrix in seconds (and an
+  optional distance matrix in km), e.g. from a road-network router, keyed by
+  :attr:`Location.id`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+
+from ._validate import check_number, fail
+
+__all__ = ["EARTH_RADIUS_KM", "GeometricTravel", "MatrixTravel", "TravelModel"]
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+@attrs.frozen
+class GeometricTravel:
+    """Straight-line distance × detour factor, driven at a constant speed.
+
+    Parameters
+    ----------
+    speed_kmh:
+        Average driving speed in km/h (default 40).
+    detour:
+        Road-distance / straight-line-distance ratio, >= 1 (default 1.3).
+    rounding:
+        How travel seconds are rounded: ``"round"`` (nearest, default),
+        ``"ceil"`` or ``"floor"``.
+
+    Travel time in seconds is ``rounding(distance_km * detour / speed_kmh * 3600)``.
+    """
+
+    speed_kmh: float = 40.0
+    detour: float = 1.3
+    rounding: Literal["round", "ceil", "floor"] = "round"
+
+    def __attrs_post_init__(self) -> None:
+        check_number("GeometricTravel", None, "speed_kmh", self.speed_kmh, minimum=0.0,
+                     strict_minimum=True)
+        check_number("GeometricTravel", None, "detour", self.detour, minimum=1.0)
+        if self.rounding not in ("round", "ceil", "floor"):
+            fail("GeometricTravel", None, "rounding", self.rounding,
+                 "must be 'round', 'ceil' or 'floor'")
+
+    @property
+    def kind(self) -> str:
+        """``"geometric"``."""
+        return "geometric"
+
+
+def _as_matrix(value: Any, name: str) -> np.ndarray:
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        fail("MatrixTravel", None, name, type(value).__name__, "must be a square numeric matrix")
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        fail("MatrixTravel", None, name, f"shape {arr.shape}", "must be a square matrix")
+    if not np.all(np.isfinite(arr)):
+        bad = tuple(int(k) for k in np.argwhere(~np.isfinite(arr))[0])
+        fail("MatrixTravel", None, f"{name}[{bad[0]}][{bad[1]}]", float(arr[bad]),
+             "must be finite")
+    if np.any(arr < 0):
+        bad = tuple(int(k) for k in np.argwhere(arr < 0)[0])
+        fail("MatrixTravel", None, f"{name}[{bad[0]}][{bad[1]}]", float(arr[bad]), "must be >= 0")
+    arr.setflags(write=False)
+    return arr
+
+
+@attrs.frozen(eq=False)
+class MatrixTravel:
+    """Explicit travel matrices keyed by location id.
+
+    Parameters
+    ----------
+    location_ids:
+        Row/column labels; every :class:`Location` of the scenario must carry
+        an ``id`` from this list.
+    durations:
+        Travel durations in **seconds**, shape ``(n, n)``, non-negative. Values
+        are rounded to whole seconds.
+    distances:
+        Optional distances in km, shape ``(n, n)``. When omitted, distance KPIs
+        are reported as 0.
+    """
+
+    location_ids: tuple[str, ...] = attrs.field(converter=tuple)
+    durations: np.ndarray = attrs.field()
+    distances: np.ndarray | None = None
+
+    def __attrs_post_init__(self) -> None:
+        ids = self.location_ids
+        if len(set(ids)) != len(ids):
+            dup = next(i for i in ids if ids.count(i) > 1)
+            fail("MatrixTravel", None, "location_ids", dup, "must be unique")
+        dur = _as_matrix(self.durations, "durations")
+        rounded = np.rint(dur).astype(np.int64)
+        rounded.setflags(write=False)
+        object.__setattr__(self, "durations", rounded)
+        if dur.shape[0] != len(ids):
+            fail("MatrixTravel", None, "durations", f"shape {dur.shape}",
+                 f"must be ({len(ids)}, {len(ids)}) to match location_ids")
+        if self.distances is not None:
+            dist = _as_matrix(self.distances, "distances")
+            if dist.shape != dur.shape:
+                fail("MatrixTravel", None, "distances", f"shape {dist.shape}",
+                     f"must equal the durations shape {dur.shape}")
+            object.__setattr__(self, "distances", dist)
+
+    @property
+    def kind(self) -> str:
+        """``"matrix"``."""
+        return "matrix"
+
+    def index(self) -> dict[str, int]:
+        """Location id -> matrix row."""
+        return {loc_id: k for k, loc_id in enumerate(self.location_ids)}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MatrixTravel):
+            return NotImplemented
+        same_dist = (self.distances is None and other.distances is None) or (
+            self.distances is not None and other.distances is not None
+            and np.array_equal(self.distances, other.distances))
+        return (self.location_ids == other.location_ids
+                and np.array_equal(self.durations, other.durations) and same_dist)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+TravelModel = GeometricTravel | MatrixTravel
+"""Any travel model accepted by a :class:`~fsdispatch.Scenario`."""
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km (reference implementation, used by tests)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp = p2 - p1
+    dl = math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))

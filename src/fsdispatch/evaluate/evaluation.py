@@ -1,0 +1,149 @@
+"""Result types of the evaluator."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+
+__all__ = ["Evaluation", "Kpis", "TechnicianKpis", "Violation", "VisitTimes"]
+
+VIOLATION_KINDS = (
+    "skill", "level", "part", "excluded", "capacity", "window", "shift_end", "break",
+    "max_tickets", "double_assignment", "missing", "unknown_id",
+)
+
+
+@attrs.frozen
+class Violation:
+    """One broken hard rule.
+
+    ``kind`` is one of ``skill``, ``level``, ``part``, ``excluded``,
+    ``capacity``, ``window``, ``shift_end``, ``break``, ``max_tickets``,
+    ``double_assignment``, ``missing``, ``unknown_id``.
+    """
+
+    kind: str
+    message: str
+    ticket_id: str | None = None
+    technician_id: str | None = None
+    route: str | None = None
+    value: Any = None
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.message}"
+
+
+@attrs.frozen
+class TechnicianKpis:
+    """Per-technician figures (minutes unless stated)."""
+
+    technician_id: str
+    tickets: int
+    travel_min: float
+    distance_km: float
+    service_min: float
+    work_min: float
+    shift_min: float
+    break_min: float
+    idle_min: float
+    utilisation_pct: float
+    overtime_min: float
+
+
+@attrs.frozen
+class Kpis:
+    """Plan-level KPIs. Formulas are in ``docs/concepts.md`` (section KPIs)."""
+
+    num_tickets: int
+    assigned: int
+    unassigned: int
+    assigned_by_priority: Mapping[str, tuple[int, int]]
+    unassigned_by_reason: Mapping[str, int]
+    sla_tickets: int
+    sla_met: int
+    sla_attainment_pct: float
+    total_lateness_min: float
+    max_lateness_min: float
+    travel_time_min: float
+    distance_km: float
+    service_min: float
+    work_min: float
+    idle_min: float
+    utilisation_pct: float
+    overtime_min: float
+    load_spread_min: float
+    load_std_min: float
+    preferred_requests: int
+    preferred_hits: int
+    labour_cost: float
+    routes_used: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON friendly)."""
+        out = attrs.asdict(self)
+        out["assigned_by_priority"] = {k: list(v) for k, v in self.assigned_by_priority.items()}
+        return out
+
+
+@attrs.frozen(eq=False)
+class VisitTimes:
+    """Derived timings of every routed visit, aligned with the plan's CSR visits.
+
+    All arrays have shape ``(num_visits,)``, times in int64 seconds from the
+    horizon start: ``route``, ``ticket``, ``arrival``, ``start``, ``end``,
+    ``wait`` (idle before service, breaks excluded), ``window_late`` and
+    ``sla_late`` (seconds late). ``break_start`` has one entry per break of the
+    problem (-1 when the break is not needed).
+    """
+
+    route: np.ndarray
+    ticket: np.ndarray
+    arrival: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    wait: np.ndarray
+    window_late: np.ndarray
+    sla_late: np.ndarray
+    route_return: np.ndarray
+    break_start: np.ndarray
+
+
+@attrs.frozen(eq=False)
+class Evaluation:
+    """What the evaluator says of a plan: feasibility, KPIs and the objective.
+
+    Attributes
+    ----------
+    objective:
+        The scalar every backend minimises (see :mod:`fsdispatch.problem.objective`).
+    components:
+        The objective's terms by name; they sum to ``objective``.
+    violations:
+        Every broken hard rule; empty iff ``is_feasible``.
+    kpis, technicians:
+        Plan-level and per-technician KPIs.
+    times:
+        Derived visit timings.
+    """
+
+    objective: float
+    components: Mapping[str, float]
+    violations: tuple[Violation, ...]
+    kpis: Kpis
+    technicians: tuple[TechnicianKpis, ...]
+    times: VisitTimes
+
+    @property
+    def is_feasible(self) -> bool:
+        """True when no hard rule is broken."""
+        return not self.violations
+
+    def violation_counts(self) -> dict[str, int]:
+        """Number of violations per kind."""
+        out: dict[str, int] = {}
+        for v in self.violations:
+            out[v.kind] = out.get(v.kind, 0) + 1
+        return out

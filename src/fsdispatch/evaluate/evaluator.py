@@ -1,0 +1,341 @@
+"""evaluate(): the single source of truth for feasibility, KPIs and the objective."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from ..domain.scenario import Scenario
+from ..domain.ticket import Priority
+from ..errors import InfeasiblePlanError, ValidationError
+from ..plan import Plan
+from ..problem.compile import compile_scenario
+from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
+from .evaluation import Evaluation, Kpis, TechnicianKpis, Violation, VisitTimes
+
+__all__ = ["check_plan", "evaluate"]
+
+_COMPAT_KIND = {
+    Incompatibility.SKILL: "skill",
+    Incompatibility.LEVEL: "level",
+    Incompatibility.PART: "part",
+    Incompatibility.EXCLUDED: "excluded",
+    Incompatibility.CAPACITY: "capacity",
+}
+
+
+def _as_problem(problem: Problem | Scenario) -> Problem:
+    if isinstance(problem, Scenario):
+        return compile_scenario(problem)
+    if not isinstance(problem, Problem):
+        raise ValidationError(f"expected a Problem or Scenario, got {type(problem).__name__}",
+                              field="problem", value=type(problem).__name__)
+    return problem
+
+
+def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
+    """Check every rule of ``plan`` and compute its KPIs and objective.
+
+    Parameters
+    ----------
+    problem:
+        The compiled problem (a :class:`Scenario` is compiled first).
+    plan:
+        The plan to judge; timings are derived by the shared schedule rule.
+
+    Returns
+    -------
+    Evaluation
+        Violations (empty iff feasible), KPIs, objective and its components.
+    """
+    problem = _as_problem(problem)
+    kd = problem.data
+    index = problem.index
+    num_tickets, num_routes = problem.num_tickets, problem.num_routes
+    if len(plan.routes) != num_routes:
+        raise ValidationError(
+            f"Plan: routes has {len(plan.routes)} entries, expected {num_routes} "
+            "(one per technician shift)", entity="Plan", field="routes",
+            value=len(plan.routes))
+    violations: list[Violation] = []
+    tids = index.ticket_ids
+
+    def label(r: int) -> str:
+        return index.route_label(r)
+
+    def tech_of(r: int) -> str:
+        return index.technician_ids[index.routes[r][0]]
+
+    # --- references and duplicates (done on the raw plan)
+    for ref in plan.unknown_ids:
+        violations.append(Violation("unknown_id", f"plan references unknown id {ref!r}",
+                                    value=ref))
+    clean_routes: list[list[int]] = []
+    seen: Counter[int] = Counter()
+    for r, route in enumerate(plan.routes):
+        kept = []
+        for j in route:
+            if not 0 <= j < num_tickets:
+                violations.append(Violation("unknown_id",
+                                            f"route {label(r)} visits unknown ticket index {j}",
+                                            technician_id=tech_of(r), route=label(r), value=j))
+                continue
+            seen[j] += 1
+            if seen[j] == 2:
+                violations.append(Violation(
+                    "double_assignment", f"ticket {tids[j]!r} is routed more than once",
+                    ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
+            kept.append(j)
+        clean_routes.append(kept)
+    for j in plan.unassigned:
+        if not 0 <= j < num_tickets:
+            violations.append(Violation("unknown_id", f"unassigned lists unknown ticket index {j}",
+                                        value=j))
+        elif seen[j]:
+            violations.append(Violation(
+                "double_assignment", f"ticket {tids[j]!r} is both routed and unassigned",
+                ticket_id=tids[j]))
+    for j in range(num_tickets):
+        if not seen[j] and j not in plan.unassigned:
+            violations.append(Violation(
+                "missing", f"ticket {tids[j]!r} is neither routed nor unassigned (lost)",
+                ticket_id=tids[j]))
+
+    # --- timings
+    ptr = np.zeros(num_routes + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in clean_routes], out=ptr[1:])
+    visits = np.fromiter((j for route in clean_routes for j in route), dtype=np.int64,
+                         count=int(ptr[-1]))
+    nv = visits.shape[0]
+    arrival = np.zeros(nv, dtype=np.int64)
+    start = np.zeros(nv, dtype=np.int64)
+    end = np.zeros(nv, dtype=np.int64)
+    brk = np.full(kd.brk.dur.shape[0], -1, dtype=np.int64)
+    ret = np.zeros(num_routes, dtype=np.int64)
+    trav = np.zeros(num_routes, dtype=np.int64)
+    dist = np.zeros(num_routes)
+    serv = np.zeros(num_routes, dtype=np.int64)
+    blate = np.zeros(num_routes, dtype=np.bool_)
+    if num_routes:
+        from ._kernels import simulate_routes  # numba is imported on first use
+
+        simulate_routes(kd, ptr, visits, arrival, start, end, brk, ret, trav, dist, serv, blate)
+    route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), np.diff(ptr))
+    tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
+
+    last_end = kd.win.end[kd.win.ptr[1:] - 1] if num_tickets else np.zeros(0, dtype=np.int64)
+    wlate = np.maximum(start - last_end[visits], 0) if nv else np.zeros(0, dtype=np.int64)
+    resp = kd.cost.response_by[visits]
+    reso = kd.cost.resolve_by[visits]
+    slate = np.maximum(start - resp, 0) + np.maximum(end - reso, 0)
+
+    # waiting excludes breaks taken between arrival and start
+    wait = start - arrival
+    if kd.brk.dur.shape[0] and nv:
+        for r in range(num_routes):
+            blo, bhi = kd.brk.ptr[r], kd.brk.ptr[r + 1]
+            if bhi == blo or ptr[r] == ptr[r + 1]:
+                continue
+            sl = slice(ptr[r], ptr[r + 1])
+            for b in range(blo, bhi):
+                if brk[b] < 0:
+                    continue
+                inside = (brk[b] >= arrival[sl]) & (brk[b] < start[sl])
+                wait[sl] -= np.where(inside, kd.brk.dur[b], 0)
+    wait = np.maximum(wait, 0)
+
+    # --- per-visit rule checks
+    if nv:
+        codes = kd.tech.compat[tech_of_visit, visits]
+        for k in np.flatnonzero(codes != 0):
+            code = Incompatibility(int(codes[k]))
+            if code not in _COMPAT_KIND:
+                continue  # SHIFT: judged by the timings below
+            j, r = int(visits[k]), int(route_of_visit[k])
+            violations.append(Violation(
+                _COMPAT_KIND[code], f"ticket {tids[j]!r} served by {tech_of(r)!r}: "
+                f"{_compat_text(problem, code, j, r)}",
+                ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
+        hard_late = (~kd.win.soft[visits]) & (wlate > 0)
+        for k in np.flatnonzero(hard_late):
+            j, r = int(visits[k]), int(route_of_visit[k])
+            violations.append(Violation(
+                "window", f"ticket {tids[j]!r} starts {int(wlate[k])} s after its last "
+                f"window ends (route {label(r)})", ticket_id=tids[j],
+                technician_id=tech_of(r), route=label(r), value=int(wlate[k])))
+    used = np.diff(ptr) > 0
+    for r in np.flatnonzero(used & (ret > kd.rt.max_close)):
+        violations.append(Violation(
+            "shift_end", f"route {label(int(r))} returns {int(ret[r] - kd.rt.max_close[r])} s "
+            "after shift end plus allowed overtime", technician_id=tech_of(int(r)),
+            route=label(int(r)), value=int(ret[r] - kd.rt.max_close[r])))
+    for r in np.flatnonzero(blate):
+        violations.append(Violation(
+            "break", f"route {label(int(r))}: a break cannot start within its window",
+            technician_id=tech_of(int(r)), route=label(int(r))))
+    counts = np.diff(ptr)
+    if num_routes:
+        group_counts = np.bincount(kd.rt.group, weights=counts,
+                                   minlength=kd.rt.group_cap.shape[0]).astype(np.int64)
+        for g in np.flatnonzero(group_counts > kd.rt.group_cap):
+            r = int(np.flatnonzero(kd.rt.group == g)[0])
+            violations.append(Violation(
+                "max_tickets", f"technician {tech_of(r)!r} has {int(group_counts[g])} tickets "
+                f"on one day, cap {int(kd.rt.group_cap[g])}", technician_id=tech_of(r),
+                route=label(r), value=int(group_counts[g])))
+        load = np.bincount(route_of_visit, weights=kd.res.demand[visits],
+                           minlength=num_routes).astype(np.int64)
+        for r in np.flatnonzero(load > kd.rt.capacity):
+            violations.append(Violation(
+                "capacity", f"route {label(int(r))} carries demand {int(load[r])}, capacity "
+                f"{int(kd.rt.capacity[r])}", technician_id=tech_of(int(r)),
+                route=label(int(r)), value=int(load[r])))
+    if kd.res.stock.shape[1] and nv:
+        usage = np.zeros_like(kd.res.stock)
+        for k in range(nv):
+            j = visits[k]
+            lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
+            if hi > lo:
+                usage[tech_of_visit[k], kd.res.part_sku[lo:hi]] += kd.res.part_qty[lo:hi]
+        for t, s in zip(*np.nonzero(usage > kd.res.stock), strict=True):
+            violations.append(Violation(
+                "part", f"technician {index.technician_ids[t]!r} uses {int(usage[t, s])} × "
+                f"part {index.sku_ids[s]!r}, van holds {int(kd.res.stock[t, s])}",
+                technician_id=index.technician_ids[t], value=int(usage[t, s])))
+
+    # --- KPIs and objective
+    served = np.zeros(num_tickets, dtype=np.bool_)
+    served[visits] = True
+    num_techs = problem.num_technicians
+    tech_travel = np.bincount(kd.rt.tech, weights=trav, minlength=num_techs)
+    tech_dist = np.bincount(kd.rt.tech, weights=dist, minlength=num_techs)
+    tech_service = np.bincount(kd.rt.tech, weights=serv, minlength=num_techs)
+    tech_count = np.bincount(kd.rt.tech, weights=counts, minlength=num_techs)
+    overtime = np.where(used, np.maximum(ret - kd.rt.close, 0), 0)
+    tech_overtime = np.bincount(kd.rt.tech, weights=overtime, minlength=num_techs)
+    shift_len = kd.rt.close - kd.rt.open
+    tech_shift = np.bincount(kd.rt.tech, weights=shift_len, minlength=num_techs)
+    brk_taken = np.where(brk >= 0, kd.brk.dur, 0)
+    brk_route = np.repeat(np.arange(num_routes), np.diff(kd.brk.ptr)) if num_routes else \
+        np.zeros(0, dtype=np.int64)
+    tech_break = np.bincount(kd.rt.tech[brk_route], weights=brk_taken,
+                             minlength=num_techs) if brk_route.size else np.zeros(num_techs)
+    tech_work = tech_travel + tech_service
+    recent = np.array([t.recent_workload for t in problem.scenario.technicians],
+                      dtype=np.float64)
+    has_shift = tech_shift > 0
+    loads = (tech_work + recent)[has_shift]
+    spread = float(loads.max() - loads.min()) if loads.size else 0.0
+
+    pref_requests = pref_hits = 0
+    pref_misses = 0
+    for k in range(nv):
+        j = visits[k]
+        lo, hi = kd.res.pref_ptr[j], kd.res.pref_ptr[j + 1]
+        if hi > lo:
+            pref_requests += 1
+            if np.any(kd.res.pref_tech[lo:hi] == tech_of_visit[k]):
+                pref_hits += 1
+            else:
+                pref_misses += 1
+
+    unserved = ~served
+    components = {
+        "unassigned": float(kd.cost.penalty[unserved].sum()),
+        "sla_lateness": float((kd.cost.sla_w[visits] * slate).sum()),
+        "window_lateness": float((kd.cost.late_w[visits] * np.where(kd.win.soft[visits], wlate, 0))
+                                 .sum()),
+        "travel_time": float(kd.w.travel * trav.sum()),
+        "distance": float(kd.w.dist * dist.sum()),
+        "overtime": float(kd.w.overtime * overtime.sum()),
+        "labour": float((kd.tech.labour * tech_work).sum()),
+        "load_balance": float(kd.w.balance * spread),
+        "preference": float(kd.w.pref * pref_misses),
+    }
+    objective = float(sum(components.values()))
+
+    has_deadline = (kd.cost.response_by < NO_DEADLINE) | (kd.cost.resolve_by < NO_DEADLINE)
+    met = np.zeros(num_tickets, dtype=np.bool_)
+    met[visits] = slate == 0
+    sla_tickets = int(has_deadline.sum())
+    sla_met = int((has_deadline & met).sum())
+    lateness = slate + wlate
+    by_prio = {
+        p.name: (int((served & (kd.cost.priority == p.value)).sum()),
+                 int((kd.cost.priority == p.value).sum())) for p in Priority}
+    reasons = Counter(plan.unassigned[j].value for j in plan.unassigned
+                      if 0 <= j < num_tickets and not served[j])
+    total_shift = float(tech_shift.sum())
+    kpis = Kpis(
+        num_tickets=num_tickets,
+        assigned=int(served.sum()),
+        unassigned=int(num_tickets - served.sum()),
+        assigned_by_priority=by_prio,
+        unassigned_by_reason=dict(sorted(reasons.items())),
+        sla_tickets=sla_tickets,
+        sla_met=sla_met,
+        sla_attainment_pct=100.0 * sla_met / sla_tickets if sla_tickets else 100.0,
+        total_lateness_min=float(lateness.sum()) / 60.0,
+        max_lateness_min=float(lateness.max()) / 60.0 if nv else 0.0,
+        travel_time_min=float(trav.sum()) / 60.0,
+        distance_km=float(dist.sum()),
+        service_min=float(serv.sum()) / 60.0,
+        work_min=float(tech_work.sum()) / 60.0,
+        idle_min=float(np.maximum(tech_shift - tech_work - tech_break, 0).sum()) / 60.0,
+        utilisation_pct=100.0 * float(tech_work.sum()) / total_shift if total_shift else 0.0,
+        overtime_min=float(overtime.sum()) / 60.0,
+        load_spread_min=spread / 60.0,
+        load_std_min=float(loads.std()) / 60.0 if loads.size else 0.0,
+        preferred_requests=pref_requests,
+        preferred_hits=pref_hits,
+        labour_cost=float(sum(t.cost_per_hour * w / 3600.0 for t, w in
+                              zip(problem.scenario.technicians, tech_work, strict=True))),
+        routes_used=int(used.sum()),
+    )
+    tech_kpis = tuple(
+        TechnicianKpis(
+            technician_id=index.technician_ids[t], tickets=int(tech_count[t]),
+            travel_min=tech_travel[t] / 60.0, distance_km=float(tech_dist[t]),
+            service_min=tech_service[t] / 60.0, work_min=tech_work[t] / 60.0,
+            shift_min=tech_shift[t] / 60.0, break_min=tech_break[t] / 60.0,
+            idle_min=max(tech_shift[t] - tech_work[t] - tech_break[t], 0.0) / 60.0,
+            utilisation_pct=100.0 * tech_work[t] / tech_shift[t] if tech_shift[t] else 0.0,
+            overtime_min=tech_overtime[t] / 60.0)
+        for t in range(num_techs))
+    times = VisitTimes(route=route_of_visit, ticket=visits, arrival=arrival, start=start,
+                       end=end, wait=wait, window_late=wlate, sla_late=slate,
+                       route_return=ret, break_start=brk)
+    return Evaluation(objective=objective, components=components,
+                      violations=tuple(violations), kpis=kpis, technicians=tech_kpis,
+                      times=times)
+
+
+def _compat_text(problem: Problem, code: Incompatibility, j: int, r: int) -> str:
+    ticket = problem.scenario.tickets[j]
+    tech = problem.scenario.technicians[problem.index.routes[r][0]]
+    if code in (Incompatibility.SKILL, Incompatibility.LEVEL):
+        gaps = {s: (lvl, tech.skills.get(s, 0)) for s, lvl in ticket.required_skills.items()
+                if tech.skills.get(s, 0) < lvl}
+        return "skills " + ", ".join(f"{s} needs {need} has {have}"
+                                     for s, (need, have) in gaps.items())
+    if code == Incompatibility.PART:
+        return "van lacks " + ", ".join(f"{q} × {s}" for s, q in ticket.parts.items()
+                                        if tech.van_stock.get(s, 0) < q)
+    if code == Incompatibility.EXCLUDED:
+        return "technician is excluded by the ticket"
+    return f"demand {ticket.demand} exceeds capacity {tech.capacity}"
+
+
+def check_plan(problem: Problem | Scenario, plan: Plan) -> Evaluation:
+    """Evaluate ``plan``; raise :class:`~fsdispatch.errors.InfeasiblePlanError` on any violation."""
+    evaluation = evaluate(problem, plan)
+    if not evaluation.is_feasible:
+        head = "; ".join(str(v) for v in evaluation.violations[:5])
+        more = len(evaluation.violations) - 5
+        raise InfeasiblePlanError(
+            f"plan has {len(evaluation.violations)} violation(s): {head}"
+            + (f" (and {more} more)" if more > 0 else ""), evaluation.violations)
+    return evaluation
+
+

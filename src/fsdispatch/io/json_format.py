@@ -1,0 +1,673 @@
+"""Scenario and plan JSON: schema-versioned, lossless, errors that name the JSON path.
+
+Formats (JSON Schemas ship in ``fsdispatch/io/schemas/``):
+
+* scenario: ``{"format": "fsdispatch.scenario", "version": 1, "horizon": …,
+  "travel": …, "technicians": […], "tickets": […], …}``
+* plan: ``{"format": "fsdispatch.plan", "version": 1, "routes": […],
+  "unassigned": […]}``
+
+Datetimes are ISO 8601 strings with a UTC offset; durations are integer
+seconds. See ``docs/formats.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..domain import (
+    Break,
+    GeometricTravel,
+    Location,
+    MatrixTravel,
+    Part,
+    Priority,
+    Scenario,
+    Shift,
+    SlaPolicy,
+    SlaTarget,
+    Technician,
+    Ticket,
+    TimeWindow,
+)
+from ..domain.objective import ObjectiveWeights
+from ..errors import ValidationError
+from ..plan import Plan, UnassignedReason
+from ..problem.problem import Problem
+from ..units import Horizon
+
+__all__ = [
+    "PLAN_FORMAT",
+    "SCENARIO_FORMAT",
+    "SCHEMA_VERSION",
+    "load_plan",
+    "load_scenario",
+    "plan_from_dict",
+    "plan_to_dict",
+    "save_plan",
+    "save_scenario",
+    "scenario_from_dict",
+    "scenario_to_dict",
+    "schema_path",
+]
+
+SCENARIO_FORMAT = "fsdispatch.scenario"
+PLAN_FORMAT = "fsdispatch.plan"
+SCHEMA_VERSION = 1
+T = TypeVar("T")
+
+
+def schema_path(kind: str = "scenario") -> Path:
+    """Path of the shipped JSON Schema (``"scenario"`` or ``"plan"``)."""
+    return Path(__file__).with_name("schemas") / f"{kind}.schema.json"
+
+
+# --------------------------------------------------------------------- writing
+def _dt(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _loc(loc: Location | None) -> dict[str, Any] | None:
+    if loc is None:
+        return None
+    out: dict[str, Any] = ({"lat": loc.lat, "lon": loc.lon} if loc.geographic
+                           else {"x": loc.x, "y": loc.y})
+    if loc.id is not None:
+        out["id"] = loc.id
+    return out
+
+
+def _window(w: TimeWindow) -> dict[str, Any]:
+    return {"start": _dt(w.start), "end": _dt(w.end)}
+
+
+def _target(t: SlaTarget | None) -> dict[str, Any] | None:
+    return None if t is None else {"response": t.response, "resolution": t.resolution}
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """The JSON-ready dict of a scenario (inverse of :func:`scenario_from_dict`)."""
+    travel = scenario.travel
+    if isinstance(travel, MatrixTravel):
+        travel_d: dict[str, Any] = {
+            "model": "matrix", "location_ids": list(travel.location_ids),
+            "durations": travel.durations.tolist(),
+            "distances": None if travel.distances is None else travel.distances.tolist()}
+    else:
+        travel_d = {"model": "geometric", "speed_kmh": travel.speed_kmh,
+                    "detour": travel.detour, "rounding": travel.rounding}
+    obj = scenario.objective
+    policy = scenario.sla_policy
+    return {
+        "format": SCENARIO_FORMAT,
+        "version": SCHEMA_VERSION,
+        "name": scenario.name,
+        "horizon": {"start": _dt(scenario.horizon.start), "end": _dt(scenario.horizon.end)},
+        "travel": travel_d,
+        "skills": list(scenario.skills),
+        "parts": [{"sku": p.sku, "name": p.name, "unit_cost": p.unit_cost}
+                  for p in scenario.parts],
+        "sla_policy": None if policy is None else {
+            "targets": [{"priority": prio.name, "tier": tier, **(_target(t) or {})}
+                        for (prio, tier), t in policy.targets.items()],
+            "default": _target(policy.default)},
+        "objective": {
+            "unassigned": {p.name: v for p, v in obj.unassigned.items()},
+            "sla_lateness": {p.name: v for p, v in obj.sla_lateness.items()},
+            "window_lateness": obj.window_lateness, "travel_time": obj.travel_time,
+            "distance": obj.distance, "overtime": obj.overtime, "labour": obj.labour,
+            "load_balance": obj.load_balance, "preference": obj.preference},
+        "technicians": [{
+            "id": t.id,
+            "start_location": _loc(t.start_location),
+            "end_location": _loc(t.end_location),
+            "shifts": [{"start": _dt(s.start), "end": _dt(s.end),
+                        "start_location": _loc(s.start_location),
+                        "end_location": _loc(s.end_location),
+                        "breaks": [{**_window(b.window), "duration": b.duration}
+                                   for b in s.breaks]} for s in t.shifts],
+            "skills": dict(t.skills),
+            "service_factor": t.service_factor,
+            "skill_factors": dict(t.skill_factors),
+            "max_tickets_per_day": t.max_tickets_per_day,
+            "max_overtime": t.max_overtime,
+            "cost_per_hour": t.cost_per_hour,
+            "van_stock": dict(t.van_stock),
+            "capacity": t.capacity,
+            "recent_workload": t.recent_workload,
+        } for t in scenario.technicians],
+        "tickets": [{
+            "id": k.id,
+            "location": _loc(k.location),
+            "duration": k.duration,
+            "category": k.category,
+            "required_skills": dict(k.required_skills),
+            "windows": [_window(w) for w in k.windows],
+            "window_kind": k.window_kind,
+            "lateness_cost": k.lateness_cost,
+            "priority": k.priority.name,
+            "customer_id": k.customer_id,
+            "customer_tier": k.customer_tier,
+            "created_at": _dt(k.created_at),
+            "response_by": _dt(k.response_by),
+            "resolve_by": _dt(k.resolve_by),
+            "preferred_technicians": list(k.preferred_technicians),
+            "excluded_technicians": list(k.excluded_technicians),
+            "parts": dict(k.parts),
+            "demand": k.demand,
+        } for k in scenario.tickets],
+    }
+
+
+def _dump(data: Mapping[str, Any], path: str | Path | None, indent: int | None) -> str:
+    text = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+    if path is not None:
+        Path(path).write_text(text + "\n", encoding="utf-8")
+    return text
+
+
+def save_scenario(scenario: Scenario, path: str | Path | None = None, *,
+                  indent: int | None = 1) -> str:
+    """Write a scenario as JSON to ``path`` (if given) and return the text."""
+    return _dump(scenario_to_dict(scenario), path, indent)
+
+
+# --------------------------------------------------------------------- reading
+class _Reader:
+    """Reads nested JSON values, naming the JSON path in every error."""
+
+    def __init__(self) -> None:
+        self.path = ["$"]
+
+    def where(self) -> str:
+        return "".join(self.path)
+
+    @contextmanager
+    def at(self, key: str | int) -> Iterator[None]:
+        self.path.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+        try:
+            yield
+        finally:
+            self.path.pop()
+
+    def fail(self, expected: str, value: Any) -> ValidationError:
+        shown = value if not isinstance(value, dict | list) else type(value).__name__
+        return ValidationError(f"{self.where()}: expected {expected}, got {shown!r}",
+                               field=self.where(), value=shown)
+
+    def wrap(self, exc: ValidationError) -> ValidationError:
+        issues = [type(i)(f"{self.where()}: {i.message}", entity=i.entity,
+                          entity_id=i.entity_id,
+                          field=f"{self.where()}.{i.field}" if i.field else self.where(),
+                          value=i.value) for i in exc.issues]
+        return ValidationError.collect(issues) if len(issues) > 1 else issues[0]
+
+    def build(self, factory: Callable[..., T], **kwargs: Any) -> T:
+        try:
+            return factory(**kwargs)
+        except ValidationError as exc:
+            raise self.wrap(exc) from None
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"{self.where()}: {exc}", field=self.where()) from None
+
+    def obj(self, data: Any, allowed: set[str] | None = None) -> Mapping[str, Any]:
+        if not isinstance(data, Mapping):
+            raise self.fail("an object", data)
+        if allowed is not None:
+            extra = sorted(set(data) - allowed)
+            if extra:
+                with self.at(extra[0]):
+                    raise ValidationError(f"{self.where()}: unknown field", field=self.where(),
+                                          value=extra[0])
+        return data
+
+    def req(self, data: Mapping[str, Any], key: str) -> Any:
+        if key not in data:
+            with self.at(key):
+                raise ValidationError(f"{self.where()}: required field is missing",
+                                      field=self.where())
+        return data[key]
+
+    def lst(self, value: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail("an array", value)
+        return value
+
+    def string(self, value: Any, optional: bool = False) -> Any:
+        if value is None and optional:
+            return None
+        if not isinstance(value, str):
+            raise self.fail("a string", value)
+        return value
+
+    def number(self, value: Any, optional: bool = False) -> Any:
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                isinstance(value, float) and not math.isfinite(value)):
+            raise self.fail("a number", value)
+        return value
+
+    def integer(self, value: Any, optional: bool = False) -> Any:
+        if value is None and optional:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail("an integer", value)
+        return value
+
+    def dt(self, value: Any, optional: bool = False) -> datetime | None:
+        if value is None and optional:
+            return None
+        if not isinstance(value, str):
+            raise self.fail("an ISO 8601 datetime string", value)
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise self.fail("an ISO 8601 datetime string", value) from None
+        if parsed.tzinfo is None:
+            raise self.fail("a datetime with a UTC offset (e.g. +01:00)", value)
+        return parsed
+
+    def mapping_of(self, value: Any, conv: Callable[[Any], Any]) -> dict[str, Any]:
+        data = self.obj(value if value is not None else {})
+        out = {}
+        for key, item in data.items():
+            with self.at(key):
+                out[key] = conv(item)
+        return out
+
+    def field(self, data: Mapping[str, Any], key: str, conv: Callable[[Any], T],
+              default: Any = ...) -> T:
+        with self.at(key):
+            if key not in data:
+                if default is ...:
+                    raise ValidationError(f"{self.where()}: required field is missing",
+                                          field=self.where())
+                return default  # type: ignore[no-any-return]
+            return conv(data[key])
+
+    def location(self, value: Any, optional: bool = False) -> Location | None:
+        if value is None and optional:
+            return None
+        data = self.obj(value, {"lat", "lon", "x", "y", "id"})
+        loc_id = self.field(data, "id", lambda v: self.string(v, True), None)
+        if "lat" in data or "lon" in data:
+            lat = self.field(data, "lat", self.number)
+            lon = self.field(data, "lon", self.number)
+            return self.build(Location, x=lon, y=lat, geographic=True, id=loc_id)
+        x = self.field(data, "x", self.number)
+        y = self.field(data, "y", self.number)
+        return self.build(Location, x=x, y=y, geographic=False, id=loc_id)
+
+    def window(self, value: Any) -> TimeWindow:
+        data = self.obj(value, {"start", "end"})
+        return self.build(TimeWindow, start=self.field(data, "start", self.dt),
+                          end=self.field(data, "end", self.dt))
+
+    def items(self, data: Mapping[str, Any], key: str, conv: Callable[[Any], T],
+              required: bool = False) -> list[T]:
+        with self.at(key):
+            if key not in data:
+                if required:
+                    raise ValidationError(f"{self.where()}: required field is missing",
+                                          field=self.where())
+                return []
+            out = []
+            for k, item in enumerate(self.lst(data[key])):
+                with self.at(k):
+                    out.append(conv(item))
+            return out
+
+
+def _check_header(rd: _Reader, data: Mapping[str, Any], fmt: str) -> None:
+    got = rd.field(data, "format", rd.string, fmt)
+    if got != fmt:
+        with rd.at("format"):
+            raise rd.fail(repr(fmt), got)
+    version = rd.field(data, "version", rd.integer, SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        with rd.at("version"):
+            raise rd.fail(f"version {SCHEMA_VERSION} (this fsdispatch reads only that)", version)
+
+
+def scenario_from_dict(data: Any) -> Scenario:
+    """Build a :class:`Scenario` from its JSON dict; errors name the JSON path."""
+    rd = _Reader()
+    top = rd.obj(data, {"format", "version", "name", "horizon", "travel", "skills", "parts",
+                        "sla_policy", "objective", "technicians", "tickets"})
+    _check_header(rd, top, SCENARIO_FORMAT)
+
+    def horizon(v: Any) -> Horizon:
+        d = rd.obj(v, {"start", "end"})
+        return rd.build(Horizon, start=rd.field(d, "start", rd.dt),
+                        end=rd.field(d, "end", rd.dt))
+
+    def travel(v: Any) -> GeometricTravel | MatrixTravel:
+        if v is None:
+            return GeometricTravel()
+        d = rd.obj(v)
+        model = rd.field(d, "model", rd.string, "geometric")
+        if model == "matrix":
+            rd.obj(d, {"model", "location_ids", "durations", "distances"})
+            ids = rd.items(d, "location_ids", rd.string, required=True)
+            durations = rd.field(d, "durations", rd.lst)
+            distances = rd.field(d, "distances", lambda x: None if x is None else rd.lst(x),
+                                 None)
+            return rd.build(MatrixTravel, location_ids=ids, durations=durations,
+                            distances=distances)
+        if model != "geometric":
+            with rd.at("model"):
+                raise rd.fail("'geometric' or 'matrix'", model)
+        rd.obj(d, {"model", "speed_kmh", "detour", "rounding"})
+        return rd.build(GeometricTravel, speed_kmh=rd.field(d, "speed_kmh", rd.number, 40.0),
+                        detour=rd.field(d, "detour", rd.number, 1.3),
+                        rounding=rd.field(d, "rounding", rd.string, "round"))
+
+    def part(v: Any) -> Part:
+        d = rd.obj(v, {"sku", "name", "unit_cost"})
+        return rd.build(Part, sku=rd.field(d, "sku", rd.string),
+                        name=rd.field(d, "name", rd.string, ""),
+                        unit_cost=rd.field(d, "unit_cost", rd.number, 0.0))
+
+    def target(v: Any) -> SlaTarget | None:
+        if v is None:
+            return None
+        d = rd.obj(v, {"response", "resolution", "priority", "tier"})
+        return rd.build(SlaTarget,
+                        response=rd.field(d, "response", lambda x: rd.integer(x, True), None),
+                        resolution=rd.field(d, "resolution", lambda x: rd.integer(x, True),
+                                            None))
+
+    def priority(v: Any) -> Priority:
+        try:
+            return Priority.parse(v)
+        except ValueError:
+            raise rd.fail("a priority 'P1'..'P4'", v) from None
+
+    def policy(v: Any) -> SlaPolicy | None:
+        if v is None:
+            return None
+        d = rd.obj(v, {"targets", "default"})
+        targets = {}
+        with rd.at("targets"):
+            for k, item in enumerate(rd.lst(d.get("targets", []))):
+                with rd.at(k):
+                    it = rd.obj(item, {"priority", "tier", "response", "resolution"})
+                    prio = rd.field(it, "priority", priority)
+                    tier = rd.field(it, "tier", rd.string, "*")
+                    targets[(prio, tier)] = target(it)
+        return rd.build(SlaPolicy, targets=targets,
+                        default=rd.field(d, "default", target, None))
+
+    def objective(v: Any) -> ObjectiveWeights:
+        if v is None:
+            return ObjectiveWeights()
+        d = rd.obj(v, {"unassigned", "sla_lateness", "window_lateness", "travel_time",
+                       "distance", "overtime", "labour", "load_balance", "preference"})
+        kwargs: dict[str, Any] = {}
+        for key in ("unassigned", "sla_lateness"):
+            if key in d:
+                with rd.at(key):
+                    kwargs[key] = {priority(p): w for p, w in
+                                   rd.mapping_of(d[key], rd.number).items()}
+        for key in ("window_lateness", "travel_time", "distance", "overtime", "labour",
+                    "load_balance", "preference"):
+            if key in d:
+                kwargs[key] = rd.field(d, key, rd.number)
+        return rd.build(ObjectiveWeights, **kwargs)
+
+    def brk(v: Any) -> Break:
+        d = rd.obj(v, {"start", "end", "duration"})
+        window = rd.build(TimeWindow, start=rd.field(d, "start", rd.dt),
+                          end=rd.field(d, "end", rd.dt))
+        return rd.build(Break, window=window, duration=rd.field(d, "duration", rd.integer))
+
+    def shift(v: Any) -> Shift:
+        d = rd.obj(v, {"start", "end", "start_location", "end_location", "breaks"})
+        return rd.build(
+            Shift, start=rd.field(d, "start", rd.dt), end=rd.field(d, "end", rd.dt),
+            start_location=rd.field(d, "start_location", lambda x: rd.location(x, True), None),
+            end_location=rd.field(d, "end_location", lambda x: rd.location(x, True), None),
+            breaks=rd.items(d, "breaks", brk))
+
+    def technician(v: Any) -> Technician:
+        d = rd.obj(v, {"id", "start_location", "end_location", "shifts", "skills",
+                       "service_factor", "skill_factors", "max_tickets_per_day",
+                       "max_overtime", "cost_per_hour", "van_stock", "capacity",
+                       "recent_workload"})
+        opt_int = lambda x: rd.integer(x, True)  # noqa: E731
+        return rd.build(
+            Technician, id=rd.field(d, "id", rd.string),
+            start_location=rd.field(d, "start_location", rd.location),
+            end_location=rd.field(d, "end_location", lambda x: rd.location(x, True), None),
+            shifts=rd.items(d, "shifts", shift),
+            skills=rd.field(d, "skills", lambda x: rd.mapping_of(x, rd.integer), {}),
+            service_factor=rd.field(d, "service_factor", rd.number, 1.0),
+            skill_factors=rd.field(d, "skill_factors", lambda x: rd.mapping_of(x, rd.number),
+                                   {}),
+            max_tickets_per_day=rd.field(d, "max_tickets_per_day", opt_int, None),
+            max_overtime=rd.field(d, "max_overtime", rd.integer, 0),
+            cost_per_hour=rd.field(d, "cost_per_hour", rd.number, 0.0),
+            van_stock=rd.field(d, "van_stock", lambda x: rd.mapping_of(x, rd.integer), {}),
+            capacity=rd.field(d, "capacity", opt_int, None),
+            recent_workload=rd.field(d, "recent_workload", rd.integer, 0))
+
+    def ticket(v: Any) -> Ticket:
+        d = rd.obj(v, {"id", "location", "duration", "category", "required_skills", "windows",
+                       "window_kind", "lateness_cost", "priority", "customer_id",
+                       "customer_tier", "created_at", "response_by", "resolve_by",
+                       "preferred_technicians", "excluded_technicians", "parts", "demand"})
+        opt_dt = lambda x: rd.dt(x, True)  # noqa: E731
+        return rd.build(
+            Ticket, id=rd.field(d, "id", rd.string), location=rd.field(d, "location", rd.location),
+            duration=rd.field(d, "duration", rd.integer),
+            category=rd.field(d, "category", rd.string, "repair"),
+            required_skills=rd.field(d, "required_skills",
+                                     lambda x: rd.mapping_of(x, rd.integer), {}),
+            windows=rd.items(d, "windows", rd.window),
+            window_kind=rd.field(d, "window_kind", rd.string, "hard"),
+            lateness_cost=rd.field(d, "lateness_cost", rd.number, 1.0),
+            priority=rd.field(d, "priority", priority, Priority.P3),
+            customer_id=rd.field(d, "customer_id", lambda x: rd.string(x, True), None),
+            customer_tier=rd.field(d, "customer_tier", rd.string, "standard"),
+            created_at=rd.field(d, "created_at", opt_dt, None),
+            response_by=rd.field(d, "response_by", opt_dt, None),
+            resolve_by=rd.field(d, "resolve_by", opt_dt, None),
+            preferred_technicians=rd.items(d, "preferred_technicians", rd.string),
+            excluded_technicians=rd.items(d, "excluded_technicians", rd.string),
+            parts=rd.field(d, "parts", lambda x: rd.mapping_of(x, rd.integer), {}),
+            demand=rd.field(d, "demand", rd.integer, 0))
+
+    kwargs = {
+        "horizon": rd.field(top, "horizon", horizon),
+        "travel": rd.field(top, "travel", travel, GeometricTravel()),
+        "skills": rd.items(top, "skills", rd.string),
+        "parts": rd.items(top, "parts", part),
+        "sla_policy": rd.field(top, "sla_policy", policy, None),
+        "objective": rd.field(top, "objective", objective, ObjectiveWeights()),
+        "technicians": rd.items(top, "technicians", technician, required=True),
+        "tickets": rd.items(top, "tickets", ticket, required=True),
+        "name": rd.field(top, "name", rd.string, ""),
+    }
+    return _build_scenario(kwargs)
+
+
+def _build_scenario(kwargs: dict[str, Any]) -> Scenario:
+    try:
+        return Scenario(**kwargs)
+    except ValidationError as exc:
+        # name the JSON path of each cross-reference issue where we can
+        techs = {t.id: k for k, t in enumerate(kwargs["technicians"])}
+        tickets = {t.id: k for k, t in enumerate(kwargs["tickets"])}
+        issues = []
+        for issue in exc.issues:
+            prefix = "$"
+            if issue.entity == "Technician" and issue.entity_id in techs:
+                prefix = f"$.technicians[{techs[issue.entity_id]}]"
+            elif issue.entity == "Ticket" and issue.entity_id in tickets:
+                prefix = f"$.tickets[{tickets[issue.entity_id]}]"
+            field = f"{prefix}.{issue.field}" if issue.field else prefix
+            issues.append(type(issue)(f"{field}: {issue.message}", entity=issue.entity,
+                                      entity_id=issue.entity_id, field=field, value=issue.value))
+        raise ValidationError.collect(issues) from None
+
+
+def _read_json(path: str | Path) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(f"cannot read {str(path)!r}: {exc.strerror}", field="path",
+                              value=str(path)) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: "
+                              f"{exc.msg}", field="$", value=str(path)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario JSON file (errors name the file and the JSON path)."""
+    data = _read_json(path)
+    try:
+        return scenario_from_dict(data)
+    except ValidationError as exc:
+        raise type(exc)(f"{path}: {exc.message}", entity=exc.entity, entity_id=exc.entity_id,
+                        field=exc.field, value=exc.value, issues=exc.issues
+                        if len(exc.issues) > 1 else None) from None
+
+
+# ------------------------------------------------------------------------ plans
+def plan_to_dict(problem: Problem, plan: Plan, *, evaluation: Any = None,
+                 solver: str | None = None) -> dict[str, Any]:
+    """The JSON dict of a plan; with an evaluation, visit times and KPIs are added.
+
+    Times and KPIs are informational: :func:`plan_from_dict` reads only the
+    decisions (routes and unassigned tickets with reasons).
+    """
+    index = problem.index
+    routes = []
+    times_by_route: dict[int, list[dict[str, Any]]] = {}
+    if evaluation is not None:
+        from ..schedule import to_schedule
+
+        sched = to_schedule(problem, plan, evaluation)
+        for v in sched.visits:
+            r = index.route_idx(v.technician_id, v.shift)
+            times_by_route.setdefault(r, []).append({
+                "ticket_id": v.ticket_id, "arrival": _dt(v.arrival), "start": _dt(v.start),
+                "end": _dt(v.end), "wait": int(v.wait.total_seconds()),
+                "window_late": int(v.window_late.total_seconds()),
+                "sla_late": int(v.sla_late.total_seconds())})
+    for r, route in enumerate(plan.routes):
+        if not route:
+            continue
+        tech, shift = index.routes[r]
+        entry: dict[str, Any] = {"technician_id": index.technician_ids[tech], "shift": shift,
+                                 "tickets": [index.ticket_ids[j] for j in route]}
+        if r in times_by_route:
+            entry["visits"] = times_by_route[r]
+        routes.append(entry)
+    out: dict[str, Any] = {
+        "format": PLAN_FORMAT, "version": SCHEMA_VERSION, "scenario": problem.scenario.name,
+        "mode": plan.mode, "routes": routes,
+        "unassigned": [{"ticket_id": index.ticket_ids[j], "reason": reason.value}
+                       for j, reason in sorted(plan.unassigned.items())
+                       if 0 <= j < problem.num_tickets],
+    }
+    if solver is not None:
+        out["solver"] = solver
+    if evaluation is not None:
+        out["objective"] = evaluation.objective
+        out["feasible"] = evaluation.is_feasible
+        out["kpis"] = evaluation.kpis.to_dict()
+    return out
+
+
+def save_plan(problem: Problem, plan: Plan, path: str | Path | None = None, *,
+              evaluation: Any = None, solver: str | None = None,
+              indent: int | None = 1) -> str:
+    """Write a plan as JSON to ``path`` (if given) and return the text."""
+    return _dump(plan_to_dict(problem, plan, evaluation=evaluation, solver=solver), path,
+                 indent)
+
+
+def plan_from_dict(problem: Problem, data: Any, *, strict: bool = False) -> Plan:
+    """Read a plan's decisions from its JSON dict.
+
+    Unknown ticket or technician ids are kept for the evaluator to report
+    (``strict=False``) or raise :class:`~fsdispatch.errors.UnknownReferenceError`
+    naming the JSON path (``strict=True``). Malformed JSON structure always raises.
+    """
+    rd = _Reader()
+    top = rd.obj(data, {"format", "version", "scenario", "mode", "routes", "unassigned",
+                        "solver", "objective", "feasible", "kpis"})
+    _check_header(rd, top, PLAN_FORMAT)
+    index = problem.index
+    routes: list[list[int]] = [[] for _ in range(problem.num_routes)]
+    unknown: list[str] = []
+    with rd.at("routes"):
+        for k, item in enumerate(rd.lst(rd.req(top, "routes"))):
+            with rd.at(k):
+                d = rd.obj(item, {"technician_id", "shift", "tickets", "visits"})
+                tech_id = rd.field(d, "technician_id", rd.string)
+                shift = rd.field(d, "shift", rd.integer, 0)
+                ticket_ids = rd.items(d, "tickets", rd.string, required=True)
+                try:
+                    r = index.route_idx(tech_id, shift)
+                except ValidationError as exc:
+                    if strict:
+                        raise rd.wrap(exc) from None
+                    unknown.append(f"{tech_id}#{shift}")
+                    continue
+                with rd.at("tickets"):
+                    for pos, ticket_id in enumerate(ticket_ids):
+                        if index.has_ticket(ticket_id):
+                            routes[r].append(index.ticket_idx(ticket_id))
+                        elif strict:
+                            with rd.at(pos):
+                                raise rd.wrap(ValidationError(
+                                    f"unknown ticket id {ticket_id!r}", field=None,
+                                    value=ticket_id))
+                        else:
+                            unknown.append(ticket_id)
+    unassigned: dict[int, UnassignedReason] = {}
+    reasons = {r.value for r in UnassignedReason}
+
+    def entry(v: Any) -> tuple[str, str]:
+        d = rd.obj(v, {"ticket_id", "reason"})
+        reason = rd.field(d, "reason", rd.string, UnassignedReason.OPEN.value)
+        if reason not in reasons:
+            with rd.at("reason"):
+                raise rd.fail("one of " + ", ".join(sorted(reasons)), reason)
+        return rd.field(d, "ticket_id", rd.string), reason
+
+    for ticket_id, reason in rd.items(top, "unassigned", entry):
+        if index.has_ticket(ticket_id):
+            unassigned[index.ticket_idx(ticket_id)] = UnassignedReason(reason)
+        elif strict:
+            raise ValidationError(f"$.unassigned: unknown ticket id {ticket_id!r}",
+                                  field="$.unassigned", value=ticket_id)
+        else:
+            unknown.append(ticket_id)
+    mode = rd.field(top, "mode", rd.string, "routing")
+    return Plan(routes=routes, unassigned=unassigned, unknown_ids=unknown, mode=mode)
+
+
+def load_plan(problem: Problem, path: str | Path, *, strict: bool = False) -> Plan:
+    """Read a plan JSON file for ``problem`` (see :func:`plan_from_dict`)."""
+    data = _read_json(path)
+    try:
+        return plan_from_dict(problem, data, strict=strict)
+    except ValidationError as exc:
+        raise type(exc)(f"{path}: {exc.message}", entity=exc.entity, entity_id=exc.entity_id,
+                        field=exc.field, value=exc.value) from None
+
+

@@ -1,0 +1,177 @@
+"""Plans: which technician shift serves which tickets, in which order.
+
+A :class:`Plan` holds decisions only (route sequences and unassigned tickets
+with a reason); all times are derived by the evaluator's schedule rule, so no
+backend can claim timings the rules do not give.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+
+from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .problem.problem import Problem
+
+__all__ = ["Plan", "UnassignedReason"]
+
+
+class UnassignedReason(enum.Enum):
+    """Why a ticket is not in any route."""
+
+    NO_SKILL = "no_skill"  #: no technician holds the required skills/levels
+    NO_PART = "no_part"  #: no skilled technician's van holds the parts
+    EXCLUDED = "excluded"  #: every otherwise able technician is excluded by the ticket
+    NO_SHIFT = "no_shift"  #: no shift can reach it within its windows and return in time
+    OUTSIDE_HORIZON = "outside_horizon"  #: its windows lie outside the horizon
+    NO_CAPACITY = "no_capacity"  #: able technicians exist but their day is full
+    NOT_PROFITABLE = "not_profitable"  #: serving it costs more than its unassigned penalty
+    SOLVER_LIMIT = "solver_limit"  #: the solver stopped (time/iteration limit) before placing it
+    OPEN = "open"  #: not planned yet (live dispatch / simulator)
+
+    @property
+    def code(self) -> int:
+        """Small integer code (1-based) used in arrays."""
+        return _CODES[self]
+
+    @classmethod
+    def from_code(cls, code: int) -> UnassignedReason:
+        """Inverse of :attr:`code`."""
+        return _BY_CODE[int(code)]
+
+
+_CODES = {reason: k + 1 for k, reason in enumerate(UnassignedReason)}
+_BY_CODE = {k: reason for reason, k in _CODES.items()}
+
+
+def _routes(value: Any) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(int(j) for j in route) for route in value)
+
+
+def _unassigned(value: Any) -> dict[int, UnassignedReason]:
+    if isinstance(value, Mapping):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    else:
+        items = ((j, UnassignedReason.NOT_PROFITABLE) for j in value)
+    out: dict[int, UnassignedReason] = {}
+    for j, reason in items:
+        out[int(j)] = reason if isinstance(reason, UnassignedReason) else UnassignedReason(reason)
+    return out
+
+
+@attrs.frozen
+class Plan:
+    """A dispatch decision in index form.
+
+    Parameters
+    ----------
+    routes:
+        One sequence of ticket indices per route (technician shift), in visit
+        order; ``len(routes) == problem.num_routes``.
+    unassigned:
+        Ticket index -> :class:`UnassignedReason` for tickets not routed.
+    unknown_ids:
+        Ids that could not be resolved when the plan was read from ids/JSON;
+        the evaluator reports each as a violation.
+    mode:
+        ``"routing"`` (sequenced routes).
+    """
+
+    routes: tuple[tuple[int, ...], ...] = attrs.field(converter=_routes)
+    unassigned: Mapping[int, UnassignedReason] = attrs.field(factory=dict, converter=_unassigned)
+    unknown_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    mode: str = "routing"
+
+    # ------------------------------------------------------------ constructors
+    @classmethod
+    def empty(cls, problem: Problem, reason: UnassignedReason = UnassignedReason.OPEN) -> Plan:
+        """A plan with every ticket unassigned for ``reason``."""
+        return cls(routes=[()] * problem.num_routes,
+                   unassigned={j: reason for j in range(problem.num_tickets)})
+
+    @classmethod
+    def from_ids(cls, problem: Problem, routes: Mapping[str, Sequence[str]],
+                 unassigned: Mapping[str, str | UnassignedReason] | None = None, *,
+                 strict: bool = False) -> Plan:
+        """Build a plan from ids: ``{"tech-1#0": ["T-1", "T-7"], ...}``.
+
+        Route keys are ``"<technician_id>#<shift>"`` or a bare technician id
+        (its shift 0). With ``strict=False`` unknown ids are kept in
+        :attr:`unknown_ids` for the evaluator to report; with ``strict=True``
+        they raise :class:`~fsdispatch.errors.UnknownReferenceError`.
+        """
+        index = problem.index
+        out: list[list[int]] = [[] for _ in range(problem.num_routes)]
+        unknown: list[str] = []
+        for key, ticket_ids in routes.items():
+            tech_id, _, shift = key.rpartition("#") if "#" in key else (key, "", "0")
+            try:
+                if not shift.isdigit():
+                    raise ValidationError(f"route key {key!r}: shift must be an integer",
+                                          field="routes", value=key)
+                r = index.route_idx(tech_id, int(shift))
+            except ValidationError:
+                if strict:
+                    raise
+                unknown.append(key)
+                continue
+            for ticket_id in ticket_ids:
+                if index.has_ticket(ticket_id):
+                    out[r].append(index.ticket_idx(ticket_id))
+                elif strict:
+                    index.ticket_idx(ticket_id)
+                else:
+                    unknown.append(ticket_id)
+        unassigned_idx: dict[int, UnassignedReason] = {}
+        for ticket_id, reason in (unassigned or {}).items():
+            if index.has_ticket(ticket_id):
+                unassigned_idx[index.ticket_idx(ticket_id)] = UnassignedReason(reason)
+            elif strict:
+                index.ticket_idx(ticket_id)
+            else:
+                unknown.append(ticket_id)
+        return cls(routes=out, unassigned=unassigned_idx, unknown_ids=unknown)
+
+    # ------------------------------------------------------------- accessors
+    def csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """Routes as CSR arrays ``(ptr, visits)`` (int64) for kernels."""
+        lengths = np.fromiter((len(r) for r in self.routes), dtype=np.int64,
+                              count=len(self.routes))
+        ptr = np.zeros(len(self.routes) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=ptr[1:])
+        visits = np.fromiter((j for route in self.routes for j in route), dtype=np.int64,
+                             count=int(ptr[-1]))
+        return ptr, visits
+
+    def assignee(self, num_tickets: int) -> np.ndarray:
+        """int64 array of shape ``(num_tickets,)``: route of each ticket, -1 if none.
+
+        A ticket listed twice keeps its first route (the evaluator reports the duplicate).
+        """
+        out = np.full(num_tickets, -1, dtype=np.int64)
+        for r, route in enumerate(self.routes):
+            for j in route:
+                if 0 <= j < num_tickets and out[j] < 0:
+                    out[j] = r
+        return out
+
+    @property
+    def num_assigned(self) -> int:
+        """Number of routed visits."""
+        return sum(len(r) for r in self.routes)
+
+    def to_ids(self, problem: Problem) -> dict[str, Any]:
+        """``{"routes": {label: [ticket ids]}, "unassigned": {ticket id: reason}}``."""
+        index = problem.index
+        return {
+            "routes": {index.route_label(r): [index.ticket_ids[j] for j in route]
+                       for r, route in enumerate(self.routes) if route},
+            "unassigned": {index.ticket_ids[j]: reason.value
+                           for j, reason in sorted(self.unassigned.items())},
+        }

@@ -1,0 +1,367 @@
+"""compile_scenario(): the only bridge from domain objects to arrays."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..domain.location import Location
+from ..domain.scenario import Scenario
+from ..domain.travel import MatrixTravel
+from ..errors import ValidationError
+from ..plan import UnassignedReason
+from .problem import (
+    NO_DEADLINE,
+    ROUND_CEIL,
+    ROUND_FLOOR,
+    ROUND_NEAREST,
+    TRAVEL_EUCLIDEAN,
+    TRAVEL_HAVERSINE,
+    TRAVEL_MATRIX,
+    BreakData,
+    CostData,
+    Incompatibility,
+    IndexMap,
+    KernelData,
+    Problem,
+    ResourceData,
+    RouteData,
+    TechData,
+    TravelData,
+    Weights,
+    WindowData,
+)
+
+__all__ = ["compile_scenario"]
+
+logger = logging.getLogger(__name__)
+
+_I64 = np.int64
+
+
+def _ro(arr: np.ndarray) -> np.ndarray:
+    arr.setflags(write=False)
+    return arr
+
+
+def _csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(rows) + 1, dtype=_I64)
+    np.cumsum([len(r) for r in rows], out=ptr[1:])
+    flat = np.fromiter((v for r in rows for v in r), dtype=_I64, count=int(ptr[-1]))
+    return ptr, flat
+
+
+def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> Problem:
+    """Compile a :class:`~fsdispatch.Scenario` into a :class:`~fsdispatch.Problem`.
+
+    Derives, once, everything solvers need: travel data, windows and deadlines
+    in int64 seconds from the horizon start, service times per technician, the
+    technician × ticket compatibility matrix with a reason code per
+    incompatibility, and the routes (technician shifts) able to serve each
+    ticket on its own.
+
+    Parameters
+    ----------
+    scenario:
+        A validated scenario.
+    require_servable:
+        If ``True``, raise :class:`~fsdispatch.errors.ValidationError` listing
+        every ticket no technician could ever serve (with the reason). By
+        default such tickets are compiled and solvers report them unassigned.
+    """
+    tic = time.perf_counter()
+    horizon = scenario.horizon
+    techs = scenario.technicians
+    tickets = scenario.tickets
+    num_tickets, num_techs = len(tickets), len(techs)
+    weights = scenario.objective
+    to_int = horizon.to_internal
+
+    # ---------------------------------------------------------------- nodes
+    node_of: dict[Location, int] = {}
+    node_locs: list[Location] = []
+
+    def node(loc: Location) -> int:
+        k = node_of.get(loc)
+        if k is None:
+            k = node_of[loc] = len(node_locs)
+            node_locs.append(loc)
+        return k
+
+    ticket_node = np.fromiter((node(t.location) for t in tickets), dtype=_I64, count=num_tickets)
+
+    routes: list[tuple[int, int]] = []
+    r_start_node, r_end_node, r_open, r_close, r_max_close = [], [], [], [], []
+    r_capacity, r_group = [], []
+    brk_rows_e: list[list[int]] = []
+    brk_rows_l: list[list[int]] = []
+    brk_rows_d: list[list[int]] = []
+    group_of: dict[tuple[int, object], int] = {}
+    group_cap: list[int] = []
+    tz = horizon.start.tzinfo
+    for t_idx, tech in enumerate(techs):
+        for k, shift in enumerate(tech.shifts):
+            routes.append((t_idx, k))
+            r_start_node.append(node(tech.shift_start_location(shift)))
+            r_end_node.append(node(tech.shift_end_location(shift)))
+            r_open.append(to_int(shift.start))
+            r_close.append(to_int(shift.end))
+            r_max_close.append(to_int(shift.end) + tech.max_overtime)
+            r_capacity.append(NO_DEADLINE if tech.capacity is None else tech.capacity)
+            day = shift.start.astimezone(tz).date()
+            g = group_of.get((t_idx, day))
+            if g is None:
+                g = group_of[(t_idx, day)] = len(group_cap)
+                group_cap.append(NO_DEADLINE if tech.max_tickets_per_day is None
+                                 else tech.max_tickets_per_day)
+            r_group.append(g)
+            brk_rows_e.append([to_int(b.window.start) for b in shift.breaks])
+            brk_rows_l.append([to_int(b.window.end) - b.duration for b in shift.breaks])
+            brk_rows_d.append([b.duration for b in shift.breaks])
+    num_routes = len(routes)
+    brk_ptr, brk_earliest = _csr(brk_rows_e)
+    _, brk_latest = _csr(brk_rows_l)
+    _, brk_dur = _csr(brk_rows_d)
+
+    # --------------------------------------------------------------- travel
+    travel = scenario.travel
+    if isinstance(travel, MatrixTravel):
+        kind, rounding = TRAVEL_MATRIX, ROUND_NEAREST
+        row = travel.index()
+        node_row = np.array([row[loc.id] for loc in node_locs], dtype=_I64)  # type: ignore[index]
+        dur_matrix = np.ascontiguousarray(travel.durations, dtype=_I64)
+        dist_matrix = (np.ascontiguousarray(travel.distances, dtype=np.float64)
+                       if travel.distances is not None else np.zeros((0, 0)))
+        node_x = np.zeros(len(node_locs))
+        node_y = np.zeros(len(node_locs))
+        detour, sec_per_km = 1.0, 0.0
+    else:
+        geographic = bool(node_locs) and node_locs[0].geographic
+        kind = TRAVEL_HAVERSINE if geographic else TRAVEL_EUCLIDEAN
+        rounding = {"round": ROUND_NEAREST, "ceil": ROUND_CEIL,
+                    "floor": ROUND_FLOOR}[travel.rounding]
+        node_row = np.arange(len(node_locs), dtype=_I64)
+        dur_matrix = np.zeros((0, 0), dtype=_I64)
+        dist_matrix = np.zeros((0, 0))
+        xs = np.array([loc.x for loc in node_locs], dtype=np.float64)
+        ys = np.array([loc.y for loc in node_locs], dtype=np.float64)
+        if geographic:
+            xs, ys = np.radians(xs), np.radians(ys)
+        node_x, node_y = xs, ys
+        detour, sec_per_km = float(travel.detour), 3600.0 / float(travel.speed_kmh)
+
+    # -------------------------------------------------------------- tickets
+    hlen = horizon.length
+    tw_rows_s: list[list[int]] = []
+    tw_rows_e: list[list[int]] = []
+    soft = np.zeros(num_tickets, dtype=np.bool_)
+    late_w = np.zeros(num_tickets)
+    response_by = np.full(num_tickets, NO_DEADLINE, dtype=_I64)
+    resolve_by = np.full(num_tickets, NO_DEADLINE, dtype=_I64)
+    priority = np.fromiter((int(t.priority) for t in tickets), dtype=_I64, count=num_tickets)
+    unassigned_w = np.array(weights.unassigned_array())
+    sla_w_by_prio = np.array(weights.sla_array()) / 60.0
+    demand = np.fromiter((t.demand for t in tickets), dtype=_I64, count=num_tickets)
+    durations = np.fromiter((t.duration for t in tickets), dtype=np.float64, count=num_tickets)
+    outside = np.zeros(num_tickets, dtype=np.bool_)
+    for i, ticket in enumerate(tickets):
+        if ticket.windows:
+            tw_rows_s.append([to_int(w.start) for w in ticket.windows])
+            tw_rows_e.append([to_int(w.end) for w in ticket.windows])
+            outside[i] = tw_rows_e[-1][-1] < 0 or tw_rows_s[-1][0] > hlen
+        else:
+            tw_rows_s.append([0])
+            tw_rows_e.append([hlen])
+        soft[i] = ticket.window_kind == "soft"
+        late_w[i] = weights.window_lateness * ticket.lateness_cost / 60.0
+        response, resolve = scenario.deadlines(ticket)
+        if response is not None:
+            response_by[i] = to_int(response)
+        if resolve is not None:
+            resolve_by[i] = to_int(resolve)
+    tw_ptr, tw_start = _csr(tw_rows_s)
+    _, tw_end = _csr(tw_rows_e)
+    sla_w = sla_w_by_prio[priority]
+    # an unassigned ticket pays its priority penalty plus the SLA lateness it
+    # would have if served at the very end of the horizon (so dropping a late
+    # ticket never looks cheaper than serving it late)
+    sla_at_end = np.maximum(hlen - response_by, 0) + np.maximum(hlen - resolve_by, 0)
+    penalty = unassigned_w[priority] + sla_w * sla_at_end
+
+    # ---------------------------------------------------------------- parts
+    skus = sorted({p.sku for p in scenario.parts}
+                  | {s for t in tickets for s in t.parts}
+                  | {s for tech in techs for s in tech.van_stock})
+    sku_idx = {s: k for k, s in enumerate(skus)}
+    part_ptr, part_sku = _csr([[sku_idx[s] for s in t.parts] for t in tickets])
+    _, part_qty = _csr([list(t.parts.values()) for t in tickets])
+    stock = np.zeros((num_techs, len(skus)), dtype=_I64)
+    for t_idx, tech in enumerate(techs):
+        for sku, qty in tech.van_stock.items():
+            stock[t_idx, sku_idx[sku]] = qty
+
+    tech_idx = {tech.id: k for k, tech in enumerate(techs)}
+    pref_ptr, pref_tech = _csr([[tech_idx[p] for p in t.preferred_technicians]
+                                for t in tickets])
+
+    # ------------------------------------------------------- compatibility
+    skills = sorted({s for t in tickets for s in t.required_skills}
+                    | {s for tech in techs for s in tech.skills})
+    skill_idx = {s: k for k, s in enumerate(skills)}
+    held = np.zeros((num_techs, len(skills)), dtype=_I64)
+    for t_idx, tech in enumerate(techs):
+        for s, level in tech.skills.items():
+            held[t_idx, skill_idx[s]] = level
+    needed = np.zeros((num_tickets, len(skills)), dtype=_I64)
+    for i, ticket in enumerate(tickets):
+        for s, level in ticket.required_skills.items():
+            needed[i, skill_idx[s]] = level
+    compat = np.zeros((num_techs, num_tickets), dtype=np.int8)
+    for k in range(len(skills)):
+        need = needed[:, k]
+        if not need.any():
+            continue
+        have = held[:, k]
+        missing = (have[:, None] == 0) & (need[None, :] > 0)
+        low = (have[:, None] > 0) & (have[:, None] < need[None, :])
+        compat[missing] = Incompatibility.SKILL
+        compat[low & (compat == 0)] = Incompatibility.LEVEL
+    for i in range(num_tickets):
+        lo, hi = part_ptr[i], part_ptr[i + 1]
+        if hi > lo:
+            short = np.any(stock[:, part_sku[lo:hi]] < part_qty[lo:hi][None, :], axis=1)
+            compat[short & (compat[:, i] == 0), i] = Incompatibility.PART
+    for i, ticket in enumerate(tickets):
+        for tech_id in ticket.excluded_technicians:
+            t_idx = tech_idx[tech_id]
+            if compat[t_idx, i] == 0:
+                compat[t_idx, i] = Incompatibility.EXCLUDED
+    tech_cap = np.array([NO_DEADLINE if t.capacity is None else t.capacity for t in techs],
+                        dtype=_I64)
+    if num_techs and num_tickets:
+        over = tech_cap[:, None] < demand[None, :]
+        compat[over & (compat == 0)] = Incompatibility.CAPACITY
+
+    # service seconds per technician and ticket
+    factors = np.array([t.service_factor for t in techs], dtype=np.float64)
+    service_f = factors[:, None] * durations[None, :]
+    for t_idx, tech in enumerate(techs):
+        if tech.skill_factors and len(skills):
+            per_skill = np.ones(len(skills))
+            for s, f in tech.skill_factors.items():
+                if s in skill_idx:
+                    per_skill[skill_idx[s]] = f
+            mult = np.where(needed > 0, per_skill[None, :], -np.inf).max(axis=1)
+            mult[~np.isfinite(mult)] = 1.0
+            service_f[t_idx] *= mult
+    service = np.rint(service_f).astype(np.int32) if service_f.size else np.zeros(
+        (num_techs, num_tickets), dtype=np.int32)
+    service = np.maximum(service, 1, out=service) if service.size else service
+
+    tech_labour = np.array([weights.labour * t.cost_per_hour / 3600.0 for t in techs])
+
+    kd = KernelData(
+        tv=TravelData(kind=kind, rounding=rounding, node_row=node_row, dur=dur_matrix,
+                      dist=dist_matrix, x=node_x, y=node_y, coslat=np.cos(node_y),
+                      detour=detour, sec_per_km=sec_per_km),
+        win=WindowData(ptr=tw_ptr, start=tw_start, end=tw_end, soft=soft),
+        cost=CostData(late_w=late_w, response_by=response_by, resolve_by=resolve_by,
+                      sla_w=sla_w, penalty=penalty, priority=priority),
+        brk=BreakData(ptr=brk_ptr, earliest=brk_earliest, latest=brk_latest, dur=brk_dur),
+        rt=RouteData(tech=np.array([t for t, _ in routes], dtype=_I64),
+                     start_node=np.array(r_start_node, dtype=_I64),
+                     end_node=np.array(r_end_node, dtype=_I64),
+                     open=np.array(r_open, dtype=_I64), close=np.array(r_close, dtype=_I64),
+                     max_close=np.array(r_max_close, dtype=_I64),
+                     capacity=np.array(r_capacity, dtype=_I64),
+                     group=np.array(r_group, dtype=_I64),
+                     group_cap=np.array(group_cap, dtype=_I64)),
+        res=ResourceData(demand=demand, part_ptr=part_ptr, part_sku=part_sku, part_qty=part_qty,
+                         stock=stock, pref_ptr=pref_ptr, pref_tech=pref_tech),
+        tech=TechData(service=np.ascontiguousarray(service), compat=compat,
+                      labour=tech_labour),
+        w=Weights(travel=weights.travel_time / 60.0, dist=float(weights.distance),
+                  overtime=weights.overtime / 60.0, pref=float(weights.preference),
+                  balance=weights.load_balance / 60.0),
+        ticket_node=ticket_node,
+    )
+    for group in kd:
+        for arr in (group if isinstance(group, tuple) else (group,)):
+            if isinstance(arr, np.ndarray):
+                _ro(arr)
+
+    # -------------------------------------------------- route reachability
+    from ..evaluate._kernels import reachability
+
+    if num_routes and num_tickets:
+        reach = reachability(kd)
+    else:
+        reach = np.zeros((num_routes, num_tickets), dtype=np.uint8)
+    # technicians with no reachable shift for an otherwise compatible ticket
+    tech_reach = np.zeros((num_techs, num_tickets), dtype=np.bool_)
+    if num_routes:
+        with_routes = np.unique(kd.rt.tech)
+        starts = np.searchsorted(kd.rt.tech, with_routes)
+        tech_reach[with_routes] = np.maximum.reduceat(reach, starts, axis=0) > 0
+    compat = compat.copy()
+    compat[(compat == 0) & ~tech_reach] = Incompatibility.SHIFT
+    compat = _ro(compat)
+    kd = kd._replace(tech=kd.tech._replace(compat=compat))
+    tickets_t, routes_t = np.nonzero(reach.T)
+    ticket_routes_ptr = np.zeros(num_tickets + 1, dtype=_I64)
+    np.cumsum(np.bincount(tickets_t, minlength=num_tickets), out=ticket_routes_ptr[1:])
+    ticket_routes = routes_t.astype(_I64)
+
+    unservable = _unservable_reasons(compat, ticket_routes_ptr, outside)
+    if require_servable and unservable.any():
+        issues = []
+        for i in np.flatnonzero(unservable):
+            reason = UnassignedReason.from_code(int(unservable[i]))
+            issues.append(ValidationError.for_field(
+                "Ticket", tickets[i].id, "servable", reason.value,
+                "must be servable by at least one technician shift"))
+        raise ValidationError.collect(issues)
+
+    index = IndexMap(ticket_ids=tuple(t.id for t in tickets),
+                     technician_ids=tuple(t.id for t in techs), routes=tuple(routes),
+                     sku_ids=tuple(skus))
+    elapsed = time.perf_counter() - tic
+    logger.debug("compiled %d tickets, %d routes in %.3fs", num_tickets, num_routes, elapsed)
+    return Problem(scenario=scenario, index=index, data=kd, compatible=compat,
+                   ticket_routes_ptr=_ro(ticket_routes_ptr), ticket_routes=_ro(ticket_routes),
+                   unservable=_ro(unservable), compile_time=elapsed)
+
+
+def _unservable_reasons(compat: np.ndarray, ptr: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """Per ticket: 0 if some route can serve it, else the dominant reason code."""
+    num_tickets = compat.shape[1]
+    out = np.zeros(num_tickets, dtype=np.int8)
+    has_route = np.diff(ptr) > 0
+    order = [
+        (Incompatibility.SKILL, UnassignedReason.NO_SKILL),
+        (Incompatibility.LEVEL, UnassignedReason.NO_SKILL),
+        (Incompatibility.PART, UnassignedReason.NO_PART),
+        (Incompatibility.EXCLUDED, UnassignedReason.EXCLUDED),
+        (Incompatibility.CAPACITY, UnassignedReason.NO_CAPACITY),
+    ]
+    for i in np.flatnonzero(~has_route):
+        if outside[i]:
+            out[i] = UnassignedReason.OUTSIDE_HORIZON.code
+            continue
+        col = compat[:, i]
+        reason = UnassignedReason.NO_SHIFT
+        # the reason blocking the "furthest along" technicians: a technician
+        # failing only on shift is closer than one failing on skills
+        if col.size == 0:
+            reason = UnassignedReason.NO_SHIFT
+        elif not np.any(col == Incompatibility.SHIFT):
+            best = max(int(c) for c in col)
+            for code, why in order:
+                if best == code:
+                    reason = why
+        out[i] = reason.code
+    return out
+

@@ -1,0 +1,600 @@
+"""numba kernels of insertion-based construction (private).
+
+All timing comes from the shared route kernels in
+:mod:`fsdispatch.evaluate._kernels`; this module only decides *where* to insert.
+Hot functions take the few arrays they need rather than whole tuples (numba
+reference-counts every array of a tuple argument on each call).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from ..evaluate._kernels import (
+    earliest_start,
+    finish,
+    hard_late,
+    step,
+    travel,
+    travel_time,
+    visit_cost,
+    window_late,
+)
+
+INF = np.inf
+
+
+class RouteState(NamedTuple):
+    """Arrays of a partial plan with per-position caches (R routes, width W)."""
+
+    seq: np.ndarray  #: (R, W) ticket per position
+    length: np.ndarray  #: (R,)
+    free_t: np.ndarray  #: (R, W) end of service per position
+    bptr: np.ndarray  #: (R, W) next pending break after each position
+    vcost: np.ndarray  #: (R, W) lateness cost per position
+    legt: np.ndarray  #: (R, W + 1) travel seconds from node k to k + 1 (0 = start)
+    legd: np.ndarray  #: (R, W + 1) travel km from node k to k + 1
+    lstart: np.ndarray  #: (R, W) upper bound on the latest feasible start per position
+    lrate: np.ndarray  #: (R, W) lateness cost per second of push from k on (lower bound)
+    absorb: np.ndarray  #: (R, W) bool: visit k waits or follows a break (may absorb a push)
+    ret: np.ndarray  #: (R,) return time
+    load: np.ndarray  #: (R,) demand carried
+    group_count: np.ndarray  #: (G,) tickets per technician-day
+    usage: np.ndarray  #: (T, S) parts used per technician
+
+
+class Cands(NamedTuple):
+    """Candidate (ticket, route) entries and each ticket's two best."""
+
+    ptr: np.ndarray  #: (N + 1,) entries of ticket j: ptr[j]..ptr[j+1]
+    route: np.ndarray  #: (C,)
+    ticket: np.ndarray  #: (C,)
+    cost: np.ndarray  #: (C,) best insertion cost (a lower bound while stale)
+    pos: np.ndarray  #: (C,)
+    stale: np.ndarray  #: (C,) bool
+    rc_ptr: np.ndarray  #: (R + 1,) entries on route r: rc_entry[rc_ptr[r]:rc_ptr[r+1]]
+    rc_entry: np.ndarray  #: (C,)
+    tech_route_ptr: np.ndarray  #: (T + 1,)
+    best1: np.ndarray  #: (N,)
+    best2: np.ndarray  #: (N,)
+    bestc: np.ndarray  #: (N,) entry of best1
+    bestc2: np.ndarray  #: (N,) entry of best2
+
+
+@njit(cache=True)
+def candidate_routes(kd, ptr, routes, max_candidates):  # type: ignore[no-untyped-def]
+    """Per ticket, the ``max_candidates`` able routes whose start is nearest (CSR)."""
+    tv = kd.tv
+    start_node = kd.rt.start_node
+    num_tickets = ptr.shape[0] - 1
+    out_ptr = np.zeros(num_tickets + 1, dtype=np.int64)
+    for j in range(num_tickets):
+        n = ptr[j + 1] - ptr[j]
+        out_ptr[j + 1] = out_ptr[j] + (n if n < max_candidates else max_candidates)
+    out = np.empty(out_ptr[-1], dtype=np.int64)
+    for j in range(num_tickets):
+        lo = ptr[j]
+        hi = ptr[j + 1]
+        if hi - lo <= max_candidates:
+            out[out_ptr[j]:out_ptr[j + 1]] = routes[lo:hi]
+            continue
+        node = kd.ticket_node[j]
+        d = np.empty(hi - lo)
+        for k in range(lo, hi):
+            d[k - lo] = travel_time(tv, start_node[routes[k]], node)
+        order = np.argsort(d, kind="mergesort")[:max_candidates]
+        out[out_ptr[j]:out_ptr[j + 1]] = np.sort(routes[lo:hi][order])
+    return out_ptr, out
+
+
+@njit(cache=True)
+def rebuild_route(kd, r, st, scratch):  # type: ignore[no-untyped-def]
+    """Recompute the cached schedule of route ``r``; returns False if it is infeasible."""
+    tv = kd.tv
+    win = kd.win
+    cost = kd.cost
+    brk = kd.brk
+    rt = kd.rt
+    n = st.length[r]
+    if n == 0:
+        st.ret[r] = rt.open[r]
+        st.legt[r, 0] = 0
+        st.legd[r, 0] = 0.0
+        return True
+    ok = True
+    tech = rt.tech[r]
+    cur = rt.start_node[r]
+    t = rt.open[r]
+    b = brk.ptr[r]
+    for k in range(n):
+        j = st.seq[r, k]
+        node = kd.ticket_node[j]
+        tt, km = travel(tv, cur, node)
+        st.legt[r, k] = tt
+        st.legd[r, k] = km
+        b_before = b
+        _a, s, e, b, late = step(win, brk, r, t, b, j, np.int64(kd.tech.service[tech, j]), tt,
+                                scratch)
+        if late or hard_late(win, j, s):
+            ok = False
+        st.absorb[r, k] = s > t + tt or b != b_before
+        rate = 0.0
+        if s > cost.response_by[j]:
+            rate += cost.sla_w[j]
+        if e > cost.resolve_by[j]:
+            rate += cost.sla_w[j]
+        if win.soft[j] and window_late(win, j, s) > 0:
+            rate += cost.late_w[j]
+        st.lrate[r, k] = rate
+        st.free_t[r, k] = e
+        st.bptr[r, k] = b
+        st.vcost[r, k] = visit_cost(win, cost, j, s, e)
+        cur = node
+        t = e
+    tt, km = travel(tv, cur, rt.end_node[r])
+    st.legt[r, n] = tt
+    st.legd[r, n] = km
+    rtime, late = finish(brk, r, t, b, tt, scratch)
+    st.ret[r] = rtime
+    latest_free = rt.max_close[r] - tt
+    for k in range(n - 1, -1, -1):
+        j = st.seq[r, k]
+        ls = latest_free - np.int64(kd.tech.service[tech, j])
+        if not win.soft[j]:
+            last = win.end[win.ptr[j + 1] - 1]
+            if last < ls:
+                ls = last
+        st.lstart[r, k] = ls
+        latest_free = ls - st.legt[r, k]
+        if k + 1 < n and not st.absorb[r, k + 1]:
+            st.lrate[r, k] += st.lrate[r, k + 1]
+    return ok and not late and rtime <= rt.max_close[r]
+
+
+@njit(cache=True)
+def timing_delta(win, cost, brk, service_row, r, j, p, t_in, t_out, t0, b0, n, seq_r,
+                 free_r, bptr_r, vcost_r, legt_r, ret_r, close, max_close, w_overtime,
+                 scratch):  # type: ignore[no-untyped-def]
+    """Lateness and overtime change of inserting ``j`` at position ``p`` of route ``r``.
+
+    ``t0``/``b0`` is the state before position ``p``; ``t_in``/``t_out`` the
+    travel into and out of ``j``; ``*_r`` the route's rows of the caches.
+    Returns inf when the insertion breaks a window, a break or the shift end.
+    The suffix is re-simulated only until its schedule meets the old one.
+    """
+    _a, s, e, b, late = step(win, brk, r, t0, b0, j, np.int64(service_row[j]), t_in, scratch)
+    if late or hard_late(win, j, s):
+        return INF
+    delta = visit_cost(win, cost, j, s, e)
+    t = e
+    for k in range(p, n):
+        i = seq_r[k]
+        tt = t_out if k == p else legt_r[k]
+        _a, s, e, b, late = step(win, brk, r, t, b, i, np.int64(service_row[i]), tt, scratch)
+        if late or hard_late(win, i, s):
+            return INF
+        delta += visit_cost(win, cost, i, s, e) - vcost_r[k]
+        t = e
+        if t == free_r[k] and b == bptr_r[k]:
+            return delta
+    tt = t_out if p == n else legt_r[n]
+    rtime, late = finish(brk, r, t, b, tt, scratch)
+    if late or rtime > max_close:
+        return INF
+    old_ot = ret_r - close if (n > 0 and ret_r > close) else 0
+    new_ot = rtime - close if rtime > close else 0
+    return delta + w_overtime * (new_ot - old_ot)
+
+
+@njit(cache=True)
+def resources_ok(res, rt, r, j, load, group_count, usage):  # type: ignore[no-untyped-def]
+    """Capacity, tickets-per-day cap and van stock allow adding ``j`` to route ``r``."""
+    if load[r] + res.demand[j] > rt.capacity[r]:
+        return False
+    if group_count[rt.group[r]] + 1 > rt.group_cap[rt.group[r]]:
+        return False
+    tech = rt.tech[r]
+    for k in range(res.part_ptr[j], res.part_ptr[j + 1]):
+        if usage[tech, res.part_sku[k]] + res.part_qty[k] > res.stock[tech, res.part_sku[k]]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def preference_cost(res, w_pref, tech, j):  # type: ignore[no-untyped-def]
+    """The preference term for serving ``j`` by technician ``tech``."""
+    lo = res.pref_ptr[j]
+    hi = res.pref_ptr[j + 1]
+    if hi == lo:
+        return 0.0
+    for k in range(lo, hi):
+        if res.pref_tech[k] == tech:
+            return 0.0
+    return w_pref
+
+
+@njit(cache=True)
+def _state_before(kd, st, r, p):  # type: ignore[no-untyped-def]
+    if p == 0:
+        return kd.rt.open[r], kd.brk.ptr[r]
+    return st.free_t[r, p - 1], st.bptr[r, p - 1]
+
+
+@njit(cache=True)
+def position_cost(kd, r, j, p, st, scratch):  # type: ignore[no-untyped-def]
+    """Exact cost of inserting ``j`` at position ``p`` of route ``r`` (inf if infeasible)."""
+    tv = kd.tv
+    rt = kd.rt
+    n = st.length[r]
+    tech = rt.tech[r]
+    node = kd.ticket_node[j]
+    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else rt.start_node[r]
+    nxt = kd.ticket_node[st.seq[r, p]] if p < n else rt.end_node[r]
+    t_in, k_in = travel(tv, prev, node)
+    t_out, k_out = travel(tv, node, nxt)
+    t0, b0 = _state_before(kd, st, r, p)
+    c = timing_delta(kd.win, kd.cost, kd.brk, kd.tech.service[tech], r, j, p, t_in, t_out, t0,
+                     b0, n, st.seq[r], st.free_t[r], st.bptr[r], st.vcost[r], st.legt[r],
+                     st.ret[r], rt.close[r], rt.max_close[r], kd.w.overtime, scratch)
+    if c == INF:
+        return INF
+    dt = t_in + t_out - st.legt[r, p]
+    svc = np.int64(kd.tech.service[tech, j])
+    return c + preference_cost(kd.res, kd.w.pref, tech, j) + kd.tech.labour[tech] * (svc + dt) \
+        + kd.w.travel * dt + kd.w.dist * (k_in + k_out - st.legd[r, p])
+
+
+@njit(cache=True)
+def best_insertion(kd, r, j, st, wk):  # type: ignore[no-untyped-def]
+    """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``.
+
+    Each position gets a lower bound (travel detour, ``j``'s own lateness at
+    its earliest start, and the lateness its push adds to the following
+    visits that cannot absorb it); positions are simulated cheapest bound
+    first and skipped once the bound reaches the best exact cost found. An
+    O(1) latest-start test rejects positions that cannot be feasible.
+    """
+    rt = kd.rt
+    if not resources_ok(kd.res, rt, r, j, st.load, st.group_count, st.usage):
+        return INF, -1
+    n = st.length[r]
+    if n + 1 >= st.seq.shape[1]:
+        return INF, -1
+    tv = kd.tv
+    win = kd.win
+    cost = kd.cost
+    tin = wk.tin
+    kin = wk.kin
+    tout = wk.tout
+    kout = wk.kout
+    order = wk.order
+    tech = rt.tech[r]
+    service_row = kd.tech.service[tech]
+    seq_r = st.seq[r]
+    free_r = st.free_t[r]
+    legt_r = st.legt[r]
+    legd_r = st.legd[r]
+    node = kd.ticket_node[j]
+    symmetric = tv.kind != 0
+    prev = rt.start_node[r]
+    for p in range(n + 1):
+        if p > 0:
+            prev = kd.ticket_node[seq_r[p - 1]]
+        tt, km = travel(tv, prev, node)
+        tin[p] = tt
+        kin[p] = km
+    for p in range(n + 1):
+        if symmetric and p < n:
+            tout[p] = tin[p + 1]
+            kout[p] = kin[p + 1]
+        else:
+            nxt = kd.ticket_node[seq_r[p]] if p < n else rt.end_node[r]
+            tt, km = travel(tv, node, nxt)
+            tout[p] = tt
+            kout[p] = km
+    svc = np.int64(service_row[j])
+    labour = kd.tech.labour[tech]
+    w_travel = kd.w.travel
+    w_dist = kd.w.dist
+    base = preference_cost(kd.res, kd.w.pref, tech, j) + labour * svc
+    first_open = win.start[win.ptr[j]]
+    for p in range(n + 1):
+        dt = tin[p] + tout[p] - legt_r[p]
+        det = base + w_travel * dt + w_dist * (kin[p] + kout[p] - legd_r[p]) + labour * dt
+        kin[p] = det  # kin now holds the exact travel part
+        order[p] = p
+        ready = (free_r[p - 1] if p > 0 else rt.open[r]) + tin[p]
+        limit = st.lstart[r, p] if p < n else rt.max_close[r]
+        s_lb = earliest_start(win, j, ready)
+        if (ready if ready > first_open else first_open) + svc + tout[p] > limit:
+            kout[p] = INF  # cannot be feasible (breaks ignored, so this is a proof)
+        else:
+            lb = det + visit_cost(win, cost, j, s_lb, s_lb + svc)
+            if p < n:
+                i = seq_r[p]
+                svc_i = np.int64(service_row[i])
+                s_old = free_r[p] - svc_i
+                s_new = s_lb + svc + tout[p]
+                if s_new > s_old:
+                    lb += visit_cost(win, cost, i, s_new, s_new + svc_i) - st.vcost[r, p]
+                    if p + 1 < n and not st.absorb[r, p + 1]:
+                        lb += (s_new - s_old) * st.lrate[r, p + 1]
+            kout[p] = lb
+        k = p
+        while k > 0 and kout[order[k - 1]] > kout[order[k]]:
+            tmp = order[k - 1]
+            order[k - 1] = order[k]
+            order[k] = tmp
+            k -= 1
+    best = INF
+    best_p = -1
+    brk = kd.brk
+    for q in range(n + 1):
+        p = order[q]
+        if kout[p] >= best:
+            break
+        if p == 0:
+            t0 = rt.open[r]
+            b0 = brk.ptr[r]
+        else:
+            t0 = free_r[p - 1]
+            b0 = st.bptr[r, p - 1]
+        c = timing_delta(win, cost, brk, service_row, r, j, p, tin[p], tout[p], t0, b0, n,
+                         seq_r, free_r, st.bptr[r], st.vcost[r], legt_r, st.ret[r],
+                         rt.close[r], rt.max_close[r], kd.w.overtime, wk.brk)
+        if c == INF:
+            continue
+        c += kin[p]
+        if c < best or (c == best and p < best_p):
+            best = c
+            best_p = p
+    return best, best_p
+
+
+class Work(NamedTuple):
+    """Scratch buffers of a kernel call."""
+
+    brk: np.ndarray
+    tin: np.ndarray
+    kin: np.ndarray
+    tout: np.ndarray
+    kout: np.ndarray
+    order: np.ndarray
+
+
+@njit(cache=True)
+def make_work(kd, width):  # type: ignore[no-untyped-def]
+    """Scratch buffers for routes of up to ``width`` visits."""
+    w = width + 2
+    return Work(np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64),
+                np.empty(w, dtype=np.int64), np.empty(w), np.empty(w), np.empty(w),
+                np.empty(w, dtype=np.int64))
+
+
+@njit(cache=True)
+def _top2(j, cd):  # type: ignore[no-untyped-def]
+    b1 = INF
+    b2 = INF
+    c1 = -1
+    c2 = -1
+    for c in range(cd.ptr[j], cd.ptr[j + 1]):
+        v = cd.cost[c]
+        if v < b1 or (v == b1 and c1 < 0):
+            b2 = b1
+            c2 = c1
+            b1 = v
+            c1 = c
+        elif v < b2 or (v == b2 and c2 < 0):
+            b2 = v
+            c2 = c
+    cd.best1[j] = b1
+    cd.best2[j] = b2
+    cd.bestc[j] = c1
+    cd.bestc2[j] = c2
+
+
+@njit(cache=True)
+def refresh_best(kd, j, cd, st, wk):  # type: ignore[no-untyped-def]
+    """Recompute ticket ``j``'s two best entries, re-pricing stale ones that reach the top two."""
+    while True:
+        _top2(j, cd)
+        again = False
+        for c in (cd.bestc[j], cd.bestc2[j]):
+            if c >= 0 and cd.stale[c]:
+                cost, pos = best_insertion(kd, cd.route[c], j, st, wk)
+                cd.cost[c] = cost
+                cd.pos[c] = pos
+                cd.stale[c] = False
+                again = True
+        if not again:
+            return
+
+
+@njit(cache=True)
+def greedy_init(kd, active, cd, st):  # type: ignore[no-untyped-def]
+    """Price every candidate of every active ticket."""
+    wk = make_work(kd, st.seq.shape[1])
+    for j in range(active.shape[0]):
+        if not active[j]:
+            continue
+        for c in range(cd.ptr[j], cd.ptr[j + 1]):
+            cost, pos = best_insertion(kd, cd.route[c], j, st, wk)
+            cd.cost[c] = cost
+            cd.pos[c] = pos
+            cd.stale[c] = False
+        _top2(j, cd)
+
+
+@njit(cache=True)
+def insert_at(kd, r, j, p, st, scratch):  # type: ignore[no-untyped-def]
+    """Insert ticket ``j`` at position ``p`` of route ``r`` and update the caches."""
+    n = st.length[r]
+    for k in range(n, p, -1):
+        st.seq[r, k] = st.seq[r, k - 1]
+    st.seq[r, p] = j
+    st.length[r] = n + 1
+    rebuild_route(kd, r, st, scratch)
+    res = kd.res
+    st.load[r] += res.demand[j]
+    st.group_count[kd.rt.group[r]] += 1
+    tech = kd.rt.tech[r]
+    for k in range(res.part_ptr[j], res.part_ptr[j + 1]):
+        st.usage[tech, res.part_sku[k]] += res.part_qty[k]
+
+
+@njit(cache=True)
+def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, nd):  # type: ignore[no-untyped-def]
+    """Update candidate entries on route ``r`` after ``j`` went in at position ``p``."""
+    tv = kd.tv
+    rt = kd.rt
+    win = kd.win
+    w_travel = kd.w.travel
+    node_j = kd.ticket_node[j]
+    n = st.length[r]
+    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else rt.start_node[r]
+    nxt = kd.ticket_node[st.seq[r, p + 1]] if p + 1 < n else rt.end_node[r]
+    for e in range(cd.rc_ptr[r], cd.rc_ptr[r + 1]):
+        cc = cd.rc_entry[e]
+        i = cd.ticket[cc]
+        if not active[i]:
+            continue
+        if cd.bestc[i] == cc or cd.bestc2[i] == cc or cd.pos[cc] == p \
+                or not resources_ok(kd.res, rt, r, i, st.load, st.group_count, st.usage):
+            cost, pos = best_insertion(kd, r, i, st, wk)
+            cd.cost[cc] = cost
+            cd.pos[cc] = pos
+            cd.stale[cc] = False
+        else:
+            if cd.pos[cc] > p:
+                cd.pos[cc] += 1
+            # old positions can only have become dearer; the two new ones
+            # around j may be cheaper and are priced exactly
+            node_i = kd.ticket_node[i]
+            d_ij = travel_time(tv, node_i, node_j)
+            svc_i = np.int64(kd.tech.service[rt.tech[r], i])
+            improved = False
+            for q in (p, p + 1):
+                if q == p:
+                    t_in = travel_time(tv, prev, node_i)
+                    t_out = d_ij
+                    ready = (st.free_t[r, p - 1] if p > 0 else rt.open[r]) + t_in
+                    limit = st.lstart[r, p]
+                else:
+                    t_in = d_ij
+                    t_out = travel_time(tv, node_i, nxt)
+                    ready = st.free_t[r, p] + t_in
+                    limit = st.lstart[r, p + 1] if p + 1 < n else rt.max_close[r]
+                s_lb = earliest_start(win, i, ready)
+                if s_lb + svc_i + t_out > limit:
+                    continue  # provably infeasible (breaks ignored)
+                lb = w_travel * (t_in + t_out - st.legt[r, q]) \
+                    + visit_cost(win, kd.cost, i, s_lb, s_lb + svc_i)
+                if lb < cd.cost[cc]:
+                    v = position_cost(kd, r, i, q, st, wk.brk)
+                    if v < cd.cost[cc]:
+                        cd.cost[cc] = v
+                        cd.pos[cc] = q
+                        improved = True
+            if improved:
+                cd.stale[cc] = False
+            elif cd.cost[cc] != INF:
+                cd.stale[cc] = True
+        if stamp[i] != steps:
+            stamp[i] = steps
+            dirty[nd] = i
+            nd += 1
+    return nd
+
+
+@njit(cache=True)
+def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp):  # type: ignore[no-untyped-def]
+    """Run up to ``max_steps`` regret insertions; returns the number of active tickets left.
+
+    Selection: most urgent priority first; within it the largest regret
+    ``min(second best, penalty) − best``, then the earliest SLA deadline.
+    ``outcome[j]``: 0 pending, 1 inserted, 2 no feasible insertion left,
+    3 not profitable.
+
+    After an insertion into route r, tickets having r among their two best
+    are re-priced at once; for the others only the two new positions next to
+    the inserted ticket are priced and the entry is marked stale (its cost is
+    then a lower bound, re-priced exactly if it ever reaches a ticket's top two).
+    """
+    cost = kd.cost
+    rt = kd.rt
+    res = kd.res
+    num_tickets = active.shape[0]
+    wk = make_work(kd, st.seq.shape[1])
+    dirty = np.empty(num_tickets, dtype=np.int64)
+    left = 0
+    for j in range(num_tickets):
+        if active[j]:
+            left += 1
+    steps = 0
+    while left > 0 and steps < max_steps:
+        steps += 1
+        pick = -1
+        pick_prio = 99
+        pick_regret = -INF
+        pick_deadline = np.int64(0)
+        for j in range(num_tickets):
+            if not active[j]:
+                continue
+            prio = cost.priority[j]
+            if prio > pick_prio:
+                continue
+            if cd.best1[j] == INF:
+                regret = INF  # must be settled now: nothing left for it
+            else:
+                alt = cd.best2[j] if cd.best2[j] < cost.penalty[j] else cost.penalty[j]
+                regret = alt - cd.best1[j]
+            deadline = cost.response_by[j]
+            if (prio < pick_prio or regret > pick_regret
+                    or (regret == pick_regret and deadline < pick_deadline)):
+                pick = j
+                pick_prio = prio
+                pick_regret = regret
+                pick_deadline = deadline
+        j = pick
+        active[j] = False
+        left -= 1
+        if cd.best1[j] == INF:
+            outcome[j] = 2
+            continue
+        if cd.best1[j] > cost.penalty[j]:
+            outcome[j] = 3
+            continue
+        c = cd.bestc[j]
+        r = cd.route[c]
+        p = cd.pos[c]
+        insert_at(kd, r, j, p, st, wk.brk)
+        outcome[j] = 1
+        tech = rt.tech[r]
+        nd = 0
+        # sibling routes of the technician share its parts and day cap
+        if res.part_ptr[j + 1] > res.part_ptr[j] \
+                or st.group_count[rt.group[r]] >= rt.group_cap[rt.group[r]]:
+            for rr in range(cd.tech_route_ptr[tech], cd.tech_route_ptr[tech + 1]):
+                if rr == r:
+                    continue
+                for e in range(cd.rc_ptr[rr], cd.rc_ptr[rr + 1]):
+                    cc = cd.rc_entry[e]
+                    i = cd.ticket[cc]
+                    if not active[i] or cd.cost[cc] == INF:
+                        continue
+                    if not resources_ok(res, rt, rr, i, st.load, st.group_count, st.usage):
+                        cd.cost[cc] = INF
+                        cd.pos[cc] = -1
+                        cd.stale[cc] = False
+                        if stamp[i] != steps:
+                            stamp[i] = steps
+                            dirty[nd] = i
+                            nd += 1
+        nd = _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, nd)
+        for k in range(nd):
+            refresh_best(kd, dirty[k], cd, st, wk)
+            stamp[dirty[k]] = -1
+    return left

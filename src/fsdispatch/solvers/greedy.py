@@ -1,0 +1,175 @@
+"""The ``greedy`` backend: priority- and SLA-aware regret insertion."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ..plan import Plan, UnassignedReason
+from ..problem.problem import Problem
+from ._greedy_kernels import (
+    Cands,
+    RouteState,
+    candidate_routes,
+    greedy_init,
+    greedy_steps,
+    insert_at,
+)
+from .base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
+
+__all__ = ["GreedySolver", "make_state", "state_routes"]
+
+_CHUNK = 256
+
+
+def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None) -> RouteState:
+    """Arrays of a partial plan: empty routes, or ``routes``, with their caches built.
+
+    The width leaves room for every route's longest feasible day, so arrays never grow.
+    """
+    kd = problem.data
+    num_routes = problem.num_routes
+    width = _route_width(problem)
+    if routes:
+        width = max(width, max((len(r) for r in routes), default=0) + 1)
+    st = RouteState(
+        seq=np.full((num_routes, width), -1, dtype=np.int64),
+        length=np.zeros(num_routes, dtype=np.int64),
+        free_t=np.zeros((num_routes, width), dtype=np.int64),
+        bptr=np.zeros((num_routes, width), dtype=np.int64),
+        vcost=np.zeros((num_routes, width)),
+        legt=np.zeros((num_routes, width + 1), dtype=np.int64),
+        legd=np.zeros((num_routes, width + 1)),
+        lstart=np.zeros((num_routes, width), dtype=np.int64),
+        lrate=np.zeros((num_routes, width)),
+        absorb=np.zeros((num_routes, width), dtype=np.bool_),
+        ret=kd.rt.open.copy(),
+        load=np.zeros(num_routes, dtype=np.int64),
+        group_count=np.zeros(kd.rt.group_cap.shape[0], dtype=np.int64),
+        usage=np.zeros_like(kd.res.stock),
+    )
+    scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
+    for r, route in enumerate(routes or ()):
+        for p, j in enumerate(route):
+            insert_at(kd, r, int(j), p, st, scratch)
+    return st
+
+
+def state_routes(st: RouteState) -> list[tuple[int, ...]]:
+    """Route sequences of a state as tuples."""
+    return [tuple(int(j) for j in st.seq[r, :st.length[r]]) for r in range(st.seq.shape[0])]
+
+
+def _route_width(problem: Problem) -> int:
+    """An upper bound on any feasible route's length (so arrays never grow)."""
+    kd = problem.data
+    num_tickets = problem.num_tickets
+    if problem.num_routes == 0 or num_tickets == 0:
+        return 1
+    big = np.iinfo(np.int32).max
+    min_service = np.where(problem.compatible == 0, kd.tech.service, big).min(axis=1)
+    min_service = np.maximum(min_service, 1)[kd.rt.tech]
+    span = kd.rt.max_close - kd.rt.open
+    by_time = span // min_service + 1
+    by_cap = kd.rt.group_cap[kd.rt.group]
+    per_route = np.minimum(np.minimum(by_time, by_cap), num_tickets)
+    return int(max(per_route.max(), 1)) + 1
+
+
+@attrs.frozen
+class GreedySolver:
+    """Regret-2 insertion over every able technician shift.
+
+    Each round inserts the most urgent ticket (priority first; then the largest
+    regret — how much it loses if its best route is taken —; then the earliest
+    SLA deadline) at its cheapest feasible position, pricing travel, SLA and
+    soft-window lateness, overtime, labour and preference exactly as the
+    evaluator does. Tickets with no feasible insertion are left unassigned with
+    a reason. Deterministic (the seed is not used).
+
+    Parameters
+    ----------
+    max_candidates:
+        Per ticket, only the this many able routes whose start is nearest are
+        priced (granular neighbourhood; default 24, i.e. all of them for teams
+        of up to 24 shifts). Larger values search more and cost time roughly
+        linearly (see ``docs/benchmarks.md``).
+    initial_plan:
+        Routes to start from (kept as they are; only unassigned tickets are inserted).
+    """
+
+    max_candidates: int = 24
+    initial_plan: Plan | None = None
+    name: str = "greedy"
+    capabilities: Capabilities = attrs.field(factory=Capabilities)
+
+    def solve(self, problem: Problem, limits: Limits, seed: int | None,
+              progress: ProgressCallback | None) -> BackendOutput:
+        """Insert every servable ticket; see the class docstring."""
+        limits.warn_unsupported(self.name, {"time_limit", "max_iterations"})
+        tic = time.perf_counter()
+        kd = problem.data
+        num_tickets, num_routes = problem.num_tickets, problem.num_routes
+        initial = self.initial_plan.routes if self.initial_plan is not None else None
+        st = make_state(problem, initial)
+        outcome = np.zeros(num_tickets, dtype=np.int64)
+        active = problem.unservable == 0
+        for route in initial or ():
+            for j in route:
+                active[j] = False
+                outcome[j] = 1
+        cand_ptr, cand_route = candidate_routes(kd, problem.ticket_routes_ptr,
+                                                problem.ticket_routes, self.max_candidates)
+        num_cand = cand_route.shape[0]
+        rc_ptr = np.zeros(num_routes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cand_route, minlength=num_routes), out=rc_ptr[1:])
+        tech_route_ptr = np.zeros(problem.num_technicians + 1, dtype=np.int64)
+        np.cumsum(np.bincount(kd.rt.tech, minlength=problem.num_technicians),
+                  out=tech_route_ptr[1:])
+        cd = Cands(
+            ptr=cand_ptr, route=cand_route,
+            ticket=np.repeat(np.arange(num_tickets, dtype=np.int64), np.diff(cand_ptr)),
+            cost=np.full(num_cand, np.inf), pos=np.full(num_cand, -1, dtype=np.int64),
+            stale=np.zeros(num_cand, dtype=np.bool_), rc_ptr=rc_ptr,
+            rc_entry=np.argsort(cand_route, kind="stable").astype(np.int64),
+            tech_route_ptr=tech_route_ptr, best1=np.full(num_tickets, np.inf),
+            best2=np.full(num_tickets, np.inf), bestc=np.full(num_tickets, -1, dtype=np.int64),
+            bestc2=np.full(num_tickets, -1, dtype=np.int64))
+        stamp = np.full(num_tickets, -1, dtype=np.int64)
+        greedy_init(kd, active, cd, st)
+        steps = 0
+        stopped = False
+        left = int(active.sum())
+        while left:
+            if limits.time_limit is not None and time.perf_counter() - tic > limits.time_limit:
+                stopped = True
+                break
+            chunk = _CHUNK
+            if limits.max_iterations is not None:
+                chunk = min(chunk, int(limits.max_iterations) - steps)
+                if chunk <= 0:
+                    stopped = True
+                    break
+            left = greedy_steps(kd, chunk, active, outcome, cd, st, stamp)
+            steps += chunk
+            if progress is not None:
+                progress(ProgressEvent(self.name, time.perf_counter() - tic, steps,
+                                       message=f"{left} tickets left"))
+        unassigned: dict[int, UnassignedReason] = {}
+        for j in range(num_tickets):
+            if problem.unservable[j]:
+                unassigned[j] = UnassignedReason.from_code(int(problem.unservable[j]))
+            elif outcome[j] == 2:
+                unassigned[j] = UnassignedReason.NO_CAPACITY
+            elif outcome[j] == 3:
+                unassigned[j] = UnassignedReason.NOT_PROFITABLE
+            elif outcome[j] == 0:
+                unassigned[j] = UnassignedReason.SOLVER_LIMIT
+        plan = Plan(routes=state_routes(st), unassigned=unassigned)
+        stats: dict[str, Any] = {"insertions": int((outcome == 1).sum()),
+                                 "candidates": int(num_cand), "stopped_by_limit": stopped}
+        return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, stats=stats)
