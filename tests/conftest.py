@@ -16,7 +16,11 @@ settings.register_profile(
 settings.register_profile(
     "ci", deadline=None, max_examples=40, derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
+settings.register_profile(
+    "thorough", deadline=None, max_examples=1000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI") == "true" else "default"))
 
 UTC = UTC
 DAY0 = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday

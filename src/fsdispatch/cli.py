@@ -23,11 +23,12 @@ def _fmt_time(dt: object) -> str:
 
 def print_summary(result_problem, plan, evaluation, *, solver: str | None = None,
                   status: str | None = None, runtime: float | None = None,
-                  out: TextIO = sys.stdout, max_routes: int | None = None) -> None:  # type: ignore[no-untyped-def]
+                  out: TextIO | None = None, max_routes: int | None = None) -> None:  # type: ignore[no-untyped-def]
     """Print a readable summary: header, KPI table, routes and unassigned tickets."""
     from .schedule import to_schedule
 
     problem = result_problem
+    out = out if out is not None else sys.stdout
     sc = problem.scenario
     k = evaluation.kpis
     w = out.write

@@ -510,13 +510,14 @@ def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, 
 
 
 @njit(cache=True)
-def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp):  # type: ignore[no-untyped-def]
+def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc):  # type: ignore[no-untyped-def]
     """Run up to ``max_steps`` regret insertions; returns the number of active tickets left.
 
     Selection: most urgent priority first; within it the largest regret
     ``min(second best, penalty) − best``, then the earliest SLA deadline.
     ``outcome[j]``: 0 pending, 1 inserted, 2 no feasible insertion left,
-    3 not profitable.
+    3 not profitable. ``acc[0]`` accumulates the cost of the insertions made
+    (the backend's own objective, checked against the evaluator in tests).
 
     After an insertion into route r, tickets having r among their two best
     are re-priced at once; for the others only the two new positions next to
@@ -570,6 +571,7 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp):  # type: ignore
         c = cd.bestc[j]
         r = cd.route[c]
         p = cd.pos[c]
+        acc[0] += cd.best1[j]
         insert_at(kd, r, j, p, st, wk.brk)
         outcome[j] = 1
         tech = rt.tech[r]

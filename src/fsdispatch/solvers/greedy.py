@@ -140,6 +140,7 @@ class GreedySolver:
             best2=np.full(num_tickets, np.inf), bestc=np.full(num_tickets, -1, dtype=np.int64),
             bestc2=np.full(num_tickets, -1, dtype=np.int64))
         stamp = np.full(num_tickets, -1, dtype=np.int64)
+        acc = np.zeros(1)
         greedy_init(kd, active, cd, st)
         steps = 0
         stopped = False
@@ -154,7 +155,7 @@ class GreedySolver:
                 if chunk <= 0:
                     stopped = True
                     break
-            left = greedy_steps(kd, chunk, active, outcome, cd, st, stamp)
+            left = greedy_steps(kd, chunk, active, outcome, cd, st, stamp, acc)
             steps += chunk
             if progress is not None:
                 progress(ProgressEvent(self.name, time.perf_counter() - tic, steps,
@@ -172,4 +173,10 @@ class GreedySolver:
         plan = Plan(routes=state_routes(st), unassigned=unassigned)
         stats: dict[str, Any] = {"insertions": int((outcome == 1).sum()),
                                  "candidates": int(num_cand), "stopped_by_limit": stopped}
-        return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, stats=stats)
+        # own bookkeeping of the objective (load balance is not priced by insertion)
+        objective = None
+        if initial is None:
+            unserved = np.array(sorted(unassigned), dtype=np.int64)
+            objective = float(acc[0] + kd.cost.penalty[unserved].sum())
+        return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=objective,
+                             stats=stats)
