@@ -81,3 +81,16 @@ def test_bundled_example_solves_from_a_subprocess():
                            "--max-routes", "3"], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "objective" in proc.stdout and "tech-001#0" in proc.stdout
+
+
+def test_quickstart_example_runs(capsys):
+    """examples/quickstart.py runs end to end and prints the day's KPIs."""
+    import importlib.util
+
+    path = EXAMPLE.with_name("quickstart.py")
+    spec = importlib.util.spec_from_file_location("quickstart", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main()
+    assert result.evaluation.is_feasible
+    assert "tickets assigned" in capsys.readouterr().out
