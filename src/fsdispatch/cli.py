@@ -9,10 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
 from .errors import FsdispatchError
+
+if TYPE_CHECKING:
+    from .evaluate.evaluation import Evaluation
+    from .plan import Plan
+    from .problem.problem import Problem
 
 __all__ = ["main"]
 
@@ -21,9 +26,10 @@ def _fmt_time(dt: object) -> str:
     return dt.strftime("%a %H:%M") if hasattr(dt, "strftime") else str(dt)
 
 
-def print_summary(result_problem, plan, evaluation, *, solver: str | None = None,
+def print_summary(result_problem: Problem, plan: Plan, evaluation: Evaluation, *,
+                  solver: str | None = None,
                   status: str | None = None, runtime: float | None = None,
-                  out: TextIO | None = None, max_routes: int | None = None) -> None:  # type: ignore[no-untyped-def]
+                  out: TextIO | None = None, max_routes: int | None = None) -> None:
     """Print a readable summary: header, KPI table, routes and unassigned tickets."""
     from .schedule import to_schedule
 
@@ -56,7 +62,7 @@ def print_summary(result_problem, plan, evaluation, *, solver: str | None = None
     for name, value in rows:
         w(f"  {name:<{width}}  {value}\n")
     sched = to_schedule(problem, plan, evaluation)
-    by_route: dict[str, list] = {}
+    by_route: dict[str, list[Any]] = {}
     for v in sched.visits:
         by_route.setdefault(f"{v.technician_id}#{v.shift}", []).append(v)
     w("\nRoutes\n")
@@ -80,8 +86,8 @@ def print_summary(result_problem, plan, evaluation, *, solver: str | None = None
           + (" …" if len(items) > 12 else "") + "\n")
     if evaluation.violations:
         w(f"\nViolations ({len(evaluation.violations)})\n")
-        for v in evaluation.violations:
-            w(f"  {v}\n")
+        for violation in evaluation.violations:
+            w(f"  {violation}\n")
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
@@ -91,7 +97,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     problem = compile_scenario(scenario)
-    options = {}
+    options: dict[str, Any] = {}
     if args.max_candidates is not None:
         options["max_candidates"] = args.max_candidates
     result = solve(problem, args.solver, time_limit=args.time_limit, seed=args.seed,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Literal
 
 import numpy as np
 
@@ -189,7 +190,7 @@ def generate_scenario(num_technicians: int = 25, num_tickets: int = 200, seed: S
         d = int(rng.integers(0, days))
         day = day0 + timedelta(days=d)
         windows: tuple[TimeWindow, ...] = ()
-        kind = "hard"
+        kind: Literal["hard", "soft"] = "hard"
         u = rng.random()
         if prio != Priority.P1 and u < 0.35:
             am = rng.random() < 0.5

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from .domain._validate import to_tuple
 from .errors import ValidationError
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class Plan:
 
     routes: tuple[tuple[int, ...], ...] = attrs.field(converter=_routes)
     unassigned: Mapping[int, UnassignedReason] = attrs.field(factory=dict, converter=_unassigned)
-    unknown_ids: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    unknown_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     mode: str = "routing"
 
     # ------------------------------------------------------------ constructors

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -96,3 +96,8 @@ def str_tuple(value: Any) -> Any:
         return tuple(value)
     except TypeError:
         return value
+
+
+def to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    """attrs converter: any iterable to a tuple (typed for mypy's attrs plugin)."""
+    return tuple(value)

@@ -17,6 +17,7 @@ from ._validate import (
     fail,
     frozen_dict,
     seconds,
+    to_tuple,
 )
 from .location import Location
 from .ticket import TimeWindow
@@ -69,7 +70,7 @@ class Shift:
     end: datetime
     start_location: Location | None = None
     end_location: Location | None = None
-    breaks: tuple[Break, ...] = attrs.field(default=(), converter=tuple)
+    breaks: tuple[Break, ...] = attrs.field(default=(), converter=to_tuple)
 
     def __attrs_post_init__(self) -> None:
         check_aware("Shift", None, "start", self.start)
@@ -127,7 +128,7 @@ class Technician:
 
     id: str
     start_location: Location
-    shifts: tuple[Shift, ...] = attrs.field(default=(), converter=tuple)
+    shifts: tuple[Shift, ...] = attrs.field(default=(), converter=to_tuple)
     end_location: Location | None = None
     skills: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_dict)
     service_factor: float = 1.0

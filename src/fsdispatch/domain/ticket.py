@@ -20,6 +20,7 @@ from ._validate import (
     frozen_dict,
     seconds,
     str_tuple,
+    to_tuple,
 )
 from .location import Location
 
@@ -119,7 +120,7 @@ class Ticket:
     duration: int = attrs.field(converter=seconds)
     category: str = "repair"
     required_skills: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_dict)
-    windows: tuple[TimeWindow, ...] = attrs.field(default=(), converter=tuple)
+    windows: tuple[TimeWindow, ...] = attrs.field(default=(), converter=to_tuple)
     window_kind: Literal["hard", "soft"] = "hard"
     lateness_cost: float = 1.0
     priority: Priority = attrs.field(default=Priority.P3, converter=_priority)

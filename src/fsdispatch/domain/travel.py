@@ -19,7 +19,7 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
-from ._validate import check_number, fail
+from ._validate import check_number, fail, to_tuple
 
 __all__ = ["EARTH_RADIUS_KM", "GeometricTravel", "MatrixTravel", "TravelModel"]
 
@@ -96,7 +96,7 @@ class MatrixTravel:
         are reported as 0.
     """
 
-    location_ids: tuple[str, ...] = attrs.field(converter=tuple)
+    location_ids: tuple[str, ...] = attrs.field(converter=to_tuple)
     durations: np.ndarray = attrs.field()
     distances: np.ndarray | None = None
 

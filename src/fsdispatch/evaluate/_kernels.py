@@ -18,7 +18,7 @@ EARTH_RADIUS_KM = 6371.0088
 
 
 @njit(cache=True)
-def _geo_km(tv, a, b):  # type: ignore[no-untyped-def]
+def _geo_km(tv, a, b):
     """Straight-line km between nodes (before the detour factor)."""
     if tv.kind == 1:
         dx = tv.x[a] - tv.x[b]
@@ -33,7 +33,7 @@ def _geo_km(tv, a, b):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _round_secs(rounding, secs):  # type: ignore[no-untyped-def]
+def _round_secs(rounding, secs):
     if rounding == 0:
         return np.int64(math.floor(secs + 0.5))
     if rounding == 1:
@@ -42,7 +42,7 @@ def _round_secs(rounding, secs):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def travel(tv, a, b):  # type: ignore[no-untyped-def]
+def travel(tv, a, b):
     """``(seconds, km)`` from node ``a`` to node ``b`` (one distance computation)."""
     if a == b:
         return np.int64(0), 0.0
@@ -56,7 +56,7 @@ def travel(tv, a, b):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def travel_time(tv, a, b):  # type: ignore[no-untyped-def]
+def travel_time(tv, a, b):
     """Travel time in whole seconds from node ``a`` to node ``b``."""
     if a == b:
         return np.int64(0)
@@ -66,7 +66,7 @@ def travel_time(tv, a, b):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def earliest_start(win, j, ready):  # type: ignore[no-untyped-def]
+def earliest_start(win, j, ready):
     """Earliest service start of ticket ``j`` for a technician ready at ``ready``.
 
     The first window whose end is not before ``ready``; if none, ``ready``
@@ -81,20 +81,20 @@ def earliest_start(win, j, ready):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def window_late(win, j, start):  # type: ignore[no-untyped-def]
+def window_late(win, j, start):
     """Seconds by which ``start`` is after ticket ``j``'s last window end (>= 0)."""
     last = win.end[win.ptr[j + 1] - 1]
     return start - last if start > last else np.int64(0)
 
 
 @njit(cache=True)
-def hard_late(win, j, start):  # type: ignore[no-untyped-def]
+def hard_late(win, j, start):
     """Whether starting ``j`` at ``start`` breaks its hard window."""
     return (not win.soft[j]) and start > win.end[win.ptr[j + 1] - 1]
 
 
 @njit(cache=True)
-def sla_late(cost, j, start, end):  # type: ignore[no-untyped-def]
+def sla_late(cost, j, start, end):
     """SLA lateness in seconds: response (start) plus resolution (end)."""
     late = np.int64(0)
     if start > cost.response_by[j]:
@@ -105,7 +105,7 @@ def sla_late(cost, j, start, end):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def visit_cost(win, cost, j, start, end):  # type: ignore[no-untyped-def]
+def visit_cost(win, cost, j, start, end):
     """Soft-window and SLA lateness cost of serving ``j`` over ``[start, end]``."""
     c = cost.sla_w[j] * sla_late(cost, j, start, end)
     if win.soft[j]:
@@ -114,7 +114,7 @@ def visit_cost(win, cost, j, start, end):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def step(win, brk, r, t, b, j, svc, tt, brk_out):  # type: ignore[no-untyped-def]
+def step(win, brk, r, t, b, j, svc, tt, brk_out):
     """Leave the current stop (free at ``t``, next pending break ``b``) to serve ticket ``j``.
 
     ``tt`` is the travel time to ``j`` and ``svc`` its service time for this
@@ -157,7 +157,7 @@ def step(win, brk, r, t, b, j, svc, tt, brk_out):  # type: ignore[no-untyped-def
 
 
 @njit(cache=True)
-def finish(brk, r, t, b, tt, brk_out):  # type: ignore[no-untyped-def]
+def finish(brk, r, t, b, tt, brk_out):
     """Return to the end location (``tt`` seconds away); returns ``(return_time, break_late)``.
 
     Pending breaks whose window opens before the technician would be back are
@@ -181,7 +181,7 @@ def finish(brk, r, t, b, tt, brk_out):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def simulate_routes(kd, ptr, visits, arrival, start, end, brk_out, route_ret, route_travel,
-                    route_dist, route_service, route_break_late):  # type: ignore[no-untyped-def]
+                    route_dist, route_service, route_break_late):
     """Simulate every route of a plan given as CSR ``(ptr, visits)``.
 
     Fills per-visit ``arrival``, ``start``, ``end`` (aligned with ``visits``),
@@ -243,7 +243,7 @@ def simulate_routes(kd, ptr, visits, arrival, start, end, brk_out, route_ret, ro
 
 
 @njit(cache=True)
-def _reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out):  # type: ignore[no-untyped-def]
+def _reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out):
     """Fill row ``r`` of the reachability matrix (see :func:`reachability`)."""
     scratch = np.empty(brk.dur.shape[0] + 1, dtype=np.int64)
     tech = rt.tech[r]
@@ -273,12 +273,12 @@ def _reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out)
 
 
 @njit(cache=True, parallel=True)
-def _reach_all(tv, win, brk, rt, service, compat, demand, ticket_node, out):  # type: ignore[no-untyped-def]
+def _reach_all(tv, win, brk, rt, service, compat, demand, ticket_node, out):
     for r in prange(out.shape[0]):
         _reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out)
 
 
-def reachability(kd):  # type: ignore[no-untyped-def]
+def reachability(kd):
     """uint8 matrix ``(num_routes, num_tickets)``: 1 where the route can serve the ticket alone.
 
     Alone means: compatible technician, demand within capacity, a day cap of

@@ -148,7 +148,7 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     # --- per-visit rule checks
     if nv:
         codes = kd.tech.compat[tech_of_visit, visits]
-        for k in np.flatnonzero(codes != 0):
+        for k in np.flatnonzero(codes != 0).tolist():
             code = Incompatibility(int(codes[k]))
             if code not in _COMPAT_KIND:
                 continue  # SHIFT: judged by the timings below
@@ -158,19 +158,19 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
                 f"{_compat_text(problem, code, j, r)}",
                 ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
         hard_late = (~kd.win.soft[visits]) & (wlate > 0)
-        for k in np.flatnonzero(hard_late):
+        for k in np.flatnonzero(hard_late).tolist():
             j, r = int(visits[k]), int(route_of_visit[k])
             violations.append(Violation(
                 "window", f"ticket {tids[j]!r} starts {int(wlate[k])} s after its last "
                 f"window ends (route {label(r)})", ticket_id=tids[j],
                 technician_id=tech_of(r), route=label(r), value=int(wlate[k])))
     used = np.diff(ptr) > 0
-    for r in np.flatnonzero(used & (ret > kd.rt.max_close)):
+    for r in np.flatnonzero(used & (ret > kd.rt.max_close)).tolist():
         violations.append(Violation(
             "shift_end", f"route {label(int(r))} returns {int(ret[r] - kd.rt.max_close[r])} s "
             "after shift end plus allowed overtime", technician_id=tech_of(int(r)),
             route=label(int(r)), value=int(ret[r] - kd.rt.max_close[r])))
-    for r in np.flatnonzero(blate):
+    for r in np.flatnonzero(blate).tolist():
         violations.append(Violation(
             "break", f"route {label(int(r))}: a break cannot start within its window",
             technician_id=tech_of(int(r)), route=label(int(r))))
@@ -178,7 +178,7 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     if num_routes:
         group_counts = np.bincount(kd.rt.group, weights=counts,
                                    minlength=kd.rt.group_cap.shape[0]).astype(np.int64)
-        for g in np.flatnonzero(group_counts > kd.rt.group_cap):
+        for g in np.flatnonzero(group_counts > kd.rt.group_cap).tolist():
             r = int(np.flatnonzero(kd.rt.group == g)[0])
             violations.append(Violation(
                 "max_tickets", f"technician {tech_of(r)!r} has {int(group_counts[g])} tickets "
@@ -186,7 +186,7 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
                 route=label(r), value=int(group_counts[g])))
         load = np.bincount(route_of_visit, weights=kd.res.demand[visits],
                            minlength=num_routes).astype(np.int64)
-        for r in np.flatnonzero(load > kd.rt.capacity):
+        for r in np.flatnonzero(load > kd.rt.capacity).tolist():
             violations.append(Violation(
                 "capacity", f"route {label(int(r))} carries demand {int(load[r])}, capacity "
                 f"{int(kd.rt.capacity[r])}", technician_id=tech_of(int(r)),
@@ -194,7 +194,7 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     if kd.res.stock.shape[1] and nv:
         usage = np.zeros_like(kd.res.stock)
         for k in range(nv):
-            j = visits[k]
+            j = int(visits[k])
             lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
             if hi > lo:
                 usage[tech_of_visit[k], kd.res.part_sku[lo:hi]] += kd.res.part_qty[lo:hi]
@@ -231,7 +231,7 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     pref_requests = pref_hits = 0
     pref_misses = 0
     for k in range(nv):
-        j = visits[k]
+        j = int(visits[k])
         lo, hi = kd.res.pref_ptr[j], kd.res.pref_ptr[j + 1]
         if hi > lo:
             pref_requests += 1

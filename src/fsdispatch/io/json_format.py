@@ -291,7 +291,7 @@ class _Reader:
                 if default is ...:
                     raise ValidationError(f"{self.where()}: required field is missing",
                                           field=self.where())
-                return default  # type: ignore[no-any-return]
+                return default
             return conv(data[key])
 
     def location(self, value: Any, optional: bool = False) -> Location | None:

@@ -318,7 +318,7 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
     unservable = _unservable_reasons(compat, ticket_routes_ptr, outside)
     if require_servable and unservable.any():
         issues = []
-        for i in np.flatnonzero(unservable):
+        for i in np.flatnonzero(unservable).tolist():
             reason = UnassignedReason.from_code(int(unservable[i]))
             issues.append(ValidationError.for_field(
                 "Ticket", tickets[i].id, "servable", reason.value,

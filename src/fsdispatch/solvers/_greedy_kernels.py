@@ -65,7 +65,7 @@ class Cands(NamedTuple):
 
 
 @njit(cache=True)
-def candidate_routes(kd, ptr, routes, max_candidates):  # type: ignore[no-untyped-def]
+def candidate_routes(kd, ptr, routes, max_candidates):
     """Per ticket, the ``max_candidates`` able routes whose start is nearest (CSR)."""
     tv = kd.tv
     start_node = kd.rt.start_node
@@ -91,7 +91,7 @@ def candidate_routes(kd, ptr, routes, max_candidates):  # type: ignore[no-untype
 
 
 @njit(cache=True)
-def rebuild_route(kd, r, st, scratch):  # type: ignore[no-untyped-def]
+def rebuild_route(kd, r, st, scratch):
     """Recompute the cached schedule of route ``r``; returns False if it is infeasible."""
     tv = kd.tv
     win = kd.win
@@ -157,7 +157,7 @@ def rebuild_route(kd, r, st, scratch):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def timing_delta(win, cost, brk, service_row, r, j, p, t_in, t_out, t0, b0, n, seq_r,
                  free_r, bptr_r, vcost_r, legt_r, ret_r, close, max_close, w_overtime,
-                 scratch):  # type: ignore[no-untyped-def]
+                 scratch):
     """Lateness and overtime change of inserting ``j`` at position ``p`` of route ``r``.
 
     ``t0``/``b0`` is the state before position ``p``; ``t_in``/``t_out`` the
@@ -190,7 +190,7 @@ def timing_delta(win, cost, brk, service_row, r, j, p, t_in, t_out, t0, b0, n, s
 
 
 @njit(cache=True)
-def resources_ok(res, rt, r, j, load, group_count, usage):  # type: ignore[no-untyped-def]
+def resources_ok(res, rt, r, j, load, group_count, usage):
     """Capacity, tickets-per-day cap and van stock allow adding ``j`` to route ``r``."""
     if load[r] + res.demand[j] > rt.capacity[r]:
         return False
@@ -204,7 +204,7 @@ def resources_ok(res, rt, r, j, load, group_count, usage):  # type: ignore[no-un
 
 
 @njit(cache=True)
-def preference_cost(res, w_pref, tech, j):  # type: ignore[no-untyped-def]
+def preference_cost(res, w_pref, tech, j):
     """The preference term for serving ``j`` by technician ``tech``."""
     lo = res.pref_ptr[j]
     hi = res.pref_ptr[j + 1]
@@ -217,14 +217,14 @@ def preference_cost(res, w_pref, tech, j):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _state_before(kd, st, r, p):  # type: ignore[no-untyped-def]
+def _state_before(kd, st, r, p):
     if p == 0:
         return kd.rt.open[r], kd.brk.ptr[r]
     return st.free_t[r, p - 1], st.bptr[r, p - 1]
 
 
 @njit(cache=True)
-def position_cost(kd, r, j, p, st, scratch):  # type: ignore[no-untyped-def]
+def position_cost(kd, r, j, p, st, scratch):
     """Exact cost of inserting ``j`` at position ``p`` of route ``r`` (inf if infeasible)."""
     tv = kd.tv
     rt = kd.rt
@@ -248,7 +248,7 @@ def position_cost(kd, r, j, p, st, scratch):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def best_insertion(kd, r, j, st, wk):  # type: ignore[no-untyped-def]
+def best_insertion(kd, r, j, st, wk):
     """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``.
 
     Each position gets a lower bound (travel detour, ``j``'s own lateness at
@@ -366,7 +366,7 @@ class Work(NamedTuple):
 
 
 @njit(cache=True)
-def make_work(kd, width):  # type: ignore[no-untyped-def]
+def make_work(kd, width):
     """Scratch buffers for routes of up to ``width`` visits."""
     w = width + 2
     return Work(np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64),
@@ -375,7 +375,7 @@ def make_work(kd, width):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _top2(j, cd):  # type: ignore[no-untyped-def]
+def _top2(j, cd):
     b1 = INF
     b2 = INF
     c1 = -1
@@ -397,7 +397,7 @@ def _top2(j, cd):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def refresh_best(kd, j, cd, st, wk):  # type: ignore[no-untyped-def]
+def refresh_best(kd, j, cd, st, wk):
     """Recompute ticket ``j``'s two best entries, re-pricing stale ones that reach the top two."""
     while True:
         _top2(j, cd)
@@ -414,7 +414,7 @@ def refresh_best(kd, j, cd, st, wk):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def greedy_init(kd, active, cd, st):  # type: ignore[no-untyped-def]
+def greedy_init(kd, active, cd, st):
     """Price every candidate of every active ticket."""
     wk = make_work(kd, st.seq.shape[1])
     for j in range(active.shape[0]):
@@ -429,7 +429,7 @@ def greedy_init(kd, active, cd, st):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def insert_at(kd, r, j, p, st, scratch):  # type: ignore[no-untyped-def]
+def insert_at(kd, r, j, p, st, scratch):
     """Insert ticket ``j`` at position ``p`` of route ``r`` and update the caches."""
     n = st.length[r]
     for k in range(n, p, -1):
@@ -446,7 +446,7 @@ def insert_at(kd, r, j, p, st, scratch):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, nd):  # type: ignore[no-untyped-def]
+def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, nd):
     """Update candidate entries on route ``r`` after ``j`` went in at position ``p``."""
     tv = kd.tv
     rt = kd.rt
@@ -510,7 +510,7 @@ def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, 
 
 
 @njit(cache=True)
-def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc):  # type: ignore[no-untyped-def]
+def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc):
     """Run up to ``max_steps`` regret insertions; returns the number of active tickets left.
 
     Selection: most urgent priority first; within it the largest regret

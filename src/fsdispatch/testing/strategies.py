@@ -53,7 +53,7 @@ def scenarios(draw: st.DrawFn, *, max_technicians: int = 4, max_tickets: int = 1
                 continue
             begin = draw(st.integers(6 * 60, 9 * 60))
             length = draw(st.integers(4 * 60, 10 * 60))
-            brks = ()
+            brks: tuple[Break, ...] = ()
             if breaks and draw(st.booleans()):
                 b0 = begin + draw(st.integers(60, max(60, length - 90)))
                 span = draw(st.integers(30, 150))
