@@ -157,3 +157,13 @@ def test_empty_and_degenerate_problems(tiny):
     assert set(result.plan.unassigned.values()) == {fd.UnassignedReason.NO_SHIFT}
     no_tickets = tiny.replace(tickets=())
     assert fd.solve(no_tickets, "greedy").evaluation.kpis.num_tickets == 0
+
+
+def test_concurrent_solves_from_threads_agree():
+    """Solving from several threads at once (as a web service would) is safe and deterministic."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    scenario = fd.generate_scenario(6, 40, seed=21)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        plans = list(pool.map(lambda _: fd.solve(scenario, "greedy").plan, range(6)))
+    assert all(plan == plans[0] for plan in plans)

@@ -10,11 +10,16 @@ reference-counts every array of a tuple argument on each call).
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 from numba import njit, prange
 
 EARTH_RADIUS_KM = 6371.0088
+
+# numba's default "workqueue" threading layer must not run parallel regions
+# from two threads at once (an embedding web service may compile concurrently)
+_PARALLEL_LOCK = threading.Lock()
 
 
 @njit(cache=True)
@@ -288,6 +293,7 @@ def reachability(kd):
     """
     out = np.zeros((kd.rt.tech.shape[0], kd.ticket_node.shape[0]), dtype=np.uint8)
     if out.size:
-        _reach_all(kd.tv, kd.win, kd.brk, kd.rt, kd.tech.service, kd.tech.compat, kd.res.demand,
-                   kd.ticket_node, out)
+        with _PARALLEL_LOCK:
+            _reach_all(kd.tv, kd.win, kd.brk, kd.rt, kd.tech.service, kd.tech.compat,
+                       kd.res.demand, kd.ticket_node, out)
     return out
