@@ -9,6 +9,7 @@ from typing import Literal
 
 import attrs
 
+from ..errors import ValidationError
 from ._validate import (
     check_aware,
     check_id,
@@ -37,14 +38,21 @@ class Priority(enum.IntEnum):
 
     @classmethod
     def parse(cls, value: object) -> Priority:
-        """Accept ``Priority``, ``1``..``4`` or ``"P1"``..``"P4"``."""
+        """Accept ``Priority``, ``1``..``4`` or ``"P1"``..``"P4"``.
+
+        Raises
+        ------
+        ValidationError
+            For anything else (it is also a ``ValueError``).
+        """
         if isinstance(value, Priority):
             return value
         if isinstance(value, str) and value.upper() in cls.__members__:
             return cls[value.upper()]
         if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 4:
             return cls(value)
-        raise ValueError(value)
+        raise ValidationError.for_field("Priority", None, "value", value,
+                                        "must be P1..P4 (or 1..4)")
 
 
 def _priority(value: object) -> object:

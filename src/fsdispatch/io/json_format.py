@@ -37,7 +37,7 @@ from ..domain import (
     TimeWindow,
 )
 from ..domain.objective import ObjectiveWeights
-from ..errors import ValidationError
+from ..errors import UnknownReferenceError, ValidationError
 from ..plan import Plan, UnassignedReason
 from ..problem.problem import Problem
 from ..units import Horizon
@@ -633,9 +633,9 @@ def plan_from_dict(problem: Problem, data: Any, *, strict: bool = False) -> Plan
                             routes[r].append(index.ticket_idx(ticket_id))
                         elif strict:
                             with rd.at(pos):
-                                raise rd.wrap(ValidationError(
-                                    f"unknown ticket id {ticket_id!r}", field=None,
-                                    value=ticket_id))
+                                raise rd.wrap(UnknownReferenceError(
+                                    f"unknown ticket id {ticket_id!r}", entity="Ticket",
+                                    entity_id=ticket_id, field=None, value=ticket_id))
                         else:
                             unknown.append(ticket_id)
     unassigned: dict[int, UnassignedReason] = {}
@@ -653,8 +653,9 @@ def plan_from_dict(problem: Problem, data: Any, *, strict: bool = False) -> Plan
         if index.has_ticket(ticket_id):
             unassigned[index.ticket_idx(ticket_id)] = UnassignedReason(reason)
         elif strict:
-            raise ValidationError(f"$.unassigned: unknown ticket id {ticket_id!r}",
-                                  field="$.unassigned", value=ticket_id)
+            raise UnknownReferenceError(f"$.unassigned: unknown ticket id {ticket_id!r}",
+                                        entity="Ticket", entity_id=ticket_id,
+                                        field="$.unassigned", value=ticket_id)
         else:
             unknown.append(ticket_id)
     mode = rd.field(top, "mode", rd.string, "routing")
