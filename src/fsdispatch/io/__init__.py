@@ -1,4 +1,4 @@
-"""Input/output: JSON formats (schema-versioned, with shipped JSON Schemas)."""
+"""Input/output: JSON formats (schema-versioned, JSON Schemas shipped) and Solomon files."""
 
 from .json_format import (
     PLAN_FORMAT,
@@ -14,6 +14,7 @@ from .json_format import (
     scenario_to_dict,
     schema_path,
 )
+from .solomon import read_solomon, read_solomon_solution
 
 __all__ = [
     "PLAN_FORMAT",
@@ -23,6 +24,8 @@ __all__ = [
     "load_scenario",
     "plan_from_dict",
     "plan_to_dict",
+    "read_solomon",
+    "read_solomon_solution",
     "save_plan",
     "save_scenario",
     "scenario_from_dict",
