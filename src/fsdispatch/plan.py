@@ -66,6 +66,15 @@ def _unassigned(value: Any) -> dict[int, UnassignedReason]:
     return out
 
 
+PLAN_MODES = ("routing", "assignment")
+
+
+def _check_mode(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value not in PLAN_MODES:
+        raise ValidationError.for_field("Plan", None, "mode", value,
+                                        "must be 'routing' or 'assignment'")
+
+
 @attrs.frozen
 class Plan:
     """A dispatch decision in index form.
@@ -81,31 +90,37 @@ class Plan:
         Ids that could not be resolved when the plan was read from ids/JSON;
         the evaluator reports each as a violation.
     mode:
-        ``"routing"`` (sequenced routes).
+        ``"routing"`` (sequenced routes: the order of each route is the visit
+        order) or ``"assignment"`` (assignment only: each route lists the
+        tickets given to that technician shift, in no particular order; the
+        evaluator judges it with the travel estimate of
+        :func:`fsdispatch.problem.assignment.assignment_data`).
     """
 
     routes: tuple[tuple[int, ...], ...] = attrs.field(converter=_routes)
     unassigned: Mapping[int, UnassignedReason] = attrs.field(factory=dict, converter=_unassigned)
     unknown_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
-    mode: str = "routing"
+    mode: str = attrs.field(default="routing", validator=_check_mode)
 
     # ------------------------------------------------------------ constructors
     @classmethod
-    def empty(cls, problem: Problem, reason: UnassignedReason = UnassignedReason.OPEN) -> Plan:
+    def empty(cls, problem: Problem, reason: UnassignedReason = UnassignedReason.OPEN,
+              mode: str = "routing") -> Plan:
         """A plan with every ticket unassigned for ``reason``."""
         return cls(routes=[()] * problem.num_routes,
-                   unassigned={j: reason for j in range(problem.num_tickets)})
+                   unassigned={j: reason for j in range(problem.num_tickets)}, mode=mode)
 
     @classmethod
     def from_ids(cls, problem: Problem, routes: Mapping[str, Sequence[str]],
                  unassigned: Mapping[str, str | UnassignedReason] | None = None, *,
-                 strict: bool = False) -> Plan:
+                 strict: bool = False, mode: str = "routing") -> Plan:
         """Build a plan from ids: ``{"tech-1#0": ["T-1", "T-7"], ...}``.
 
         Route keys are ``"<technician_id>#<shift>"`` or a bare technician id
         (its shift 0). With ``strict=False`` unknown ids are kept in
         :attr:`unknown_ids` for the evaluator to report; with ``strict=True``
         they raise :class:`~fsdispatch.errors.UnknownReferenceError`.
+        ``mode`` is ``"routing"`` or ``"assignment"`` (see :class:`Plan`).
         """
         index = problem.index
         out: list[list[int]] = [[] for _ in range(problem.num_routes)]
@@ -137,7 +152,7 @@ class Plan:
                 index.ticket_idx(ticket_id)
             else:
                 unknown.append(ticket_id)
-        return cls(routes=out, unassigned=unassigned_idx, unknown_ids=unknown)
+        return cls(routes=out, unassigned=unassigned_idx, unknown_ids=unknown, mode=mode)
 
     # ------------------------------------------------------------- accessors
     def csr(self) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ __all__ = ["Evaluation", "Kpis", "TechnicianKpis", "Violation", "VisitTimes"]
 
 VIOLATION_KINDS = (
     "skill", "level", "part", "excluded", "capacity", "window", "shift_end", "break",
-    "max_tickets", "double_assignment", "missing", "unknown_id",
+    "max_tickets", "double_assignment", "missing", "unknown_id", "unreachable", "shift_hours",
 )
 
 
@@ -22,7 +22,10 @@ class Violation:
 
     ``kind`` is one of ``skill``, ``level``, ``part``, ``excluded``,
     ``capacity``, ``window``, ``shift_end``, ``break``, ``max_tickets``,
-    ``double_assignment``, ``missing``, ``unknown_id``.
+    ``double_assignment``, ``missing``, ``unknown_id``; in assignment mode
+    also ``unreachable`` (the shift cannot serve the ticket even as its only
+    visit) and ``shift_hours`` (service plus travel estimate exceed the shift's
+    working time plus allowed overtime).
     """
 
     kind: str
@@ -97,6 +100,10 @@ class VisitTimes:
     ``wait`` (idle before service, breaks excluded), ``window_late`` and
     ``sla_late`` (seconds late). ``break_start`` has one entry per break of the
     problem (-1 when the break is not needed).
+
+    For an assignment-mode plan (no sequence) the times are each visit's
+    *serve-first* estimate (as if it were the shift's first visit), waits are
+    0, no break is placed, and ``route_return`` is shift start + assigned work.
     """
 
     route: np.ndarray

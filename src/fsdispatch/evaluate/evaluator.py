@@ -60,47 +60,15 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
             value=len(plan.routes))
     violations: list[Violation] = []
     tids = index.ticket_ids
+    clean_routes = _check_references(problem, plan, violations)
+    if plan.mode == "assignment":
+        return _evaluate_assignment(problem, plan, clean_routes, violations)
 
     def label(r: int) -> str:
         return index.route_label(r)
 
     def tech_of(r: int) -> str:
         return index.technician_ids[index.routes[r][0]]
-
-    # --- references and duplicates (done on the raw plan)
-    for ref in plan.unknown_ids:
-        violations.append(Violation("unknown_id", f"plan references unknown id {ref!r}",
-                                    value=ref))
-    clean_routes: list[list[int]] = []
-    seen: Counter[int] = Counter()
-    for r, route in enumerate(plan.routes):
-        kept = []
-        for j in route:
-            if not 0 <= j < num_tickets:
-                violations.append(Violation("unknown_id",
-                                            f"route {label(r)} visits unknown ticket index {j}",
-                                            technician_id=tech_of(r), route=label(r), value=j))
-                continue
-            seen[j] += 1
-            if seen[j] == 2:
-                violations.append(Violation(
-                    "double_assignment", f"ticket {tids[j]!r} is routed more than once",
-                    ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
-            kept.append(j)
-        clean_routes.append(kept)
-    for j in plan.unassigned:
-        if not 0 <= j < num_tickets:
-            violations.append(Violation("unknown_id", f"unassigned lists unknown ticket index {j}",
-                                        value=j))
-        elif seen[j]:
-            violations.append(Violation(
-                "double_assignment", f"ticket {tids[j]!r} is both routed and unassigned",
-                ticket_id=tids[j]))
-    for j in range(num_tickets):
-        if not seen[j] and j not in plan.unassigned:
-            violations.append(Violation(
-                "missing", f"ticket {tids[j]!r} is neither routed nor unassigned (lost)",
-                ticket_id=tids[j]))
 
     # --- timings
     ptr = np.zeros(num_routes + 1, dtype=np.int64)
@@ -122,7 +90,6 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
 
         simulate_routes(kd, ptr, visits, arrival, start, end, brk, ret, trav, dist, serv, blate)
     route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), np.diff(ptr))
-    tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
 
     last_end = kd.win.end[kd.win.ptr[1:] - 1] if num_tickets else np.zeros(0, dtype=np.int64)
     wlate = np.maximum(start - last_end[visits], 0) if nv else np.zeros(0, dtype=np.int64)
@@ -146,17 +113,9 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     wait = np.maximum(wait, 0)
 
     # --- per-visit rule checks
+    counts = np.diff(ptr)
+    _resource_violations(problem, visits, route_of_visit, counts, violations)
     if nv:
-        codes = kd.tech.compat[tech_of_visit, visits]
-        for k in np.flatnonzero(codes != 0).tolist():
-            code = Incompatibility(int(codes[k]))
-            if code not in _COMPAT_KIND:
-                continue  # SHIFT: judged by the timings below
-            j, r = int(visits[k]), int(route_of_visit[k])
-            violations.append(Violation(
-                _COMPAT_KIND[code], f"ticket {tids[j]!r} served by {tech_of(r)!r}: "
-                f"{_compat_text(problem, code, j, r)}",
-                ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
         hard_late = (~kd.win.soft[visits]) & (wlate > 0)
         for k in np.flatnonzero(hard_late).tolist():
             j, r = int(visits[k]), int(route_of_visit[k])
@@ -164,7 +123,7 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
                 "window", f"ticket {tids[j]!r} starts {int(wlate[k])} s after its last "
                 f"window ends (route {label(r)})", ticket_id=tids[j],
                 technician_id=tech_of(r), route=label(r), value=int(wlate[k])))
-    used = np.diff(ptr) > 0
+    used = counts > 0
     for r in np.flatnonzero(used & (ret > kd.rt.max_close)).tolist():
         violations.append(Violation(
             "shift_end", f"route {label(int(r))} returns {int(ret[r] - kd.rt.max_close[r])} s "
@@ -174,36 +133,99 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
         violations.append(Violation(
             "break", f"route {label(int(r))}: a break cannot start within its window",
             technician_id=tech_of(int(r)), route=label(int(r))))
-    counts = np.diff(ptr)
-    if num_routes:
-        group_counts = np.bincount(kd.rt.group, weights=counts,
-                                   minlength=kd.rt.group_cap.shape[0]).astype(np.int64)
-        for g in np.flatnonzero(group_counts > kd.rt.group_cap).tolist():
-            r = int(np.flatnonzero(kd.rt.group == g)[0])
-            violations.append(Violation(
-                "max_tickets", f"technician {tech_of(r)!r} has {int(group_counts[g])} tickets "
-                f"on one day, cap {int(kd.rt.group_cap[g])}", technician_id=tech_of(r),
-                route=label(r), value=int(group_counts[g])))
-        load = np.bincount(route_of_visit, weights=kd.res.demand[visits],
-                           minlength=num_routes).astype(np.int64)
-        for r in np.flatnonzero(load > kd.rt.capacity).tolist():
-            violations.append(Violation(
-                "capacity", f"route {label(int(r))} carries demand {int(load[r])}, capacity "
-                f"{int(kd.rt.capacity[r])}", technician_id=tech_of(int(r)),
-                route=label(int(r)), value=int(load[r])))
-    if kd.res.stock.shape[1] and nv:
-        usage = np.zeros_like(kd.res.stock)
-        for k in range(nv):
-            j = int(visits[k])
-            lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
-            if hi > lo:
-                usage[tech_of_visit[k], kd.res.part_sku[lo:hi]] += kd.res.part_qty[lo:hi]
-        for t, s in zip(*np.nonzero(usage > kd.res.stock), strict=True):
-            violations.append(Violation(
-                "part", f"technician {index.technician_ids[t]!r} uses {int(usage[t, s])} × "
-                f"part {index.sku_ids[s]!r}, van holds {int(kd.res.stock[t, s])}",
-                technician_id=index.technician_ids[t], value=int(usage[t, s])))
 
+    overtime = np.where(used, np.maximum(ret - kd.rt.close, 0), 0)
+    brk_taken = np.where(brk >= 0, kd.brk.dur, 0)
+    times = VisitTimes(route=route_of_visit, ticket=visits, arrival=arrival, start=start,
+                       end=end, wait=wait, window_late=wlate, sla_late=slate,
+                       route_return=ret, break_start=brk)
+    return _summarise(problem, plan, violations, visits, route_of_visit, counts, trav,
+                      dist, serv, overtime, brk_taken, slate, wlate, times)
+
+
+def _evaluate_assignment(problem: Problem, plan: Plan, clean_routes: list[list[int]],
+                         violations: list[Violation]) -> Evaluation:
+    """Judge an assignment-only plan (``plan.mode == "assignment"``).
+
+    No sequence is given, so per visit the figures of
+    :func:`~fsdispatch.problem.assignment.assignment_data` stand in for the
+    schedule: the travel estimate, the serve-first start (for SLA and
+    soft-window lateness) and the work per route against the shift's hours.
+    """
+    from ..problem.assignment import assignment_data
+
+    kd = problem.data
+    index = problem.index
+    tids = index.ticket_ids
+    num_routes = problem.num_routes
+    ad = assignment_data(problem)
+    ptr = np.zeros(num_routes + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in clean_routes], out=ptr[1:])
+    visits = np.fromiter((j for route in clean_routes for j in route), dtype=np.int64,
+                         count=int(ptr[-1]))
+    nv = visits.shape[0]
+    counts = np.diff(ptr)
+    route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), counts)
+    tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
+
+    def label(r: int) -> str:
+        return index.route_label(r)
+
+    def tech_of(r: int) -> str:
+        return index.technician_ids[index.routes[r][0]]
+
+    _resource_violations(problem, visits, route_of_visit, counts, violations)
+    if nv:
+        codes = kd.tech.compat[tech_of_visit, visits]
+        able = ad.able[route_of_visit, visits]
+        for k in np.flatnonzero(~able & ((codes == 0) | (codes == Incompatibility.SHIFT))).tolist():
+            j, r = int(visits[k]), int(route_of_visit[k])
+            violations.append(Violation(
+                "unreachable", f"route {label(r)} cannot serve ticket {tids[j]!r} within its "
+                "windows and the shift (even as its only visit)", ticket_id=tids[j],
+                technician_id=tech_of(r), route=label(r)))
+    trav = np.bincount(route_of_visit, weights=ad.travel[route_of_visit, visits],
+                       minlength=num_routes).astype(np.int64)
+    dist = np.bincount(route_of_visit, weights=ad.km[route_of_visit, visits],
+                       minlength=num_routes)
+    svc = (kd.tech.service[tech_of_visit, visits].astype(np.int64) if nv
+           else np.zeros(0, dtype=np.int64))
+    serv = np.bincount(route_of_visit, weights=svc, minlength=num_routes).astype(np.int64)
+    work = trav + serv
+    for r in np.flatnonzero(work > ad.limit).tolist():
+        violations.append(Violation(
+            "shift_hours", f"route {label(int(r))} holds {int(work[r])} s of service and travel "
+            f"estimate, more than its {int(ad.limit[r])} s of working time plus overtime",
+            technician_id=tech_of(int(r)), route=label(int(r)), value=int(work[r])))
+    overtime = np.where(counts > 0, np.maximum(work - ad.hours, 0), 0)
+    used = counts > 0
+    brk_route = np.repeat(np.arange(num_routes), np.diff(kd.brk.ptr)) if num_routes else \
+        np.zeros(0, dtype=np.int64)
+    brk_taken = np.where(used[brk_route], kd.brk.dur, 0) if brk_route.size else \
+        np.zeros(0, dtype=np.int64)
+    start = ad.start[route_of_visit, visits] if nv else np.zeros(0, dtype=np.int64)
+    slate = ad.sla_late[route_of_visit, visits] if nv else np.zeros(0, dtype=np.int64)
+    wlate = ad.window_late[route_of_visit, visits] if nv else np.zeros(0, dtype=np.int64)
+    brk_start = np.full(kd.brk.dur.shape[0], -1, dtype=np.int64)
+    times = VisitTimes(route=route_of_visit, ticket=visits, arrival=start.copy(), start=start,
+                       end=start + svc, wait=np.zeros(nv, dtype=np.int64), window_late=wlate,
+                       sla_late=slate, route_return=kd.rt.open + np.where(used, work, 0),
+                       break_start=brk_start)
+    return _summarise(problem, plan, violations, visits, route_of_visit, counts, trav, dist,
+                      serv, overtime, brk_taken, slate, wlate, times)
+
+
+def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits: np.ndarray,
+               route_of_visit: np.ndarray, counts: np.ndarray, trav: np.ndarray,
+               dist: np.ndarray, serv: np.ndarray, overtime: np.ndarray, brk_taken: np.ndarray,
+               slate: np.ndarray, wlate: np.ndarray, times: VisitTimes) -> Evaluation:
+    """KPIs and objective from per-route totals and per-visit lateness (both modes)."""
+    kd = problem.data
+    index = problem.index
+    num_tickets, num_routes = problem.num_tickets, problem.num_routes
+    nv = visits.shape[0]
+    tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
+    used = counts > 0
     # --- KPIs and objective
     served = np.zeros(num_tickets, dtype=np.bool_)
     served[visits] = True
@@ -212,11 +234,9 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     tech_dist = np.bincount(kd.rt.tech, weights=dist, minlength=num_techs)
     tech_service = np.bincount(kd.rt.tech, weights=serv, minlength=num_techs)
     tech_count = np.bincount(kd.rt.tech, weights=counts, minlength=num_techs)
-    overtime = np.where(used, np.maximum(ret - kd.rt.close, 0), 0)
     tech_overtime = np.bincount(kd.rt.tech, weights=overtime, minlength=num_techs)
     shift_len = kd.rt.close - kd.rt.open
     tech_shift = np.bincount(kd.rt.tech, weights=shift_len, minlength=num_techs)
-    brk_taken = np.where(brk >= 0, kd.brk.dur, 0)
     brk_route = np.repeat(np.arange(num_routes), np.diff(kd.brk.ptr)) if num_routes else \
         np.zeros(0, dtype=np.int64)
     tech_break = np.bincount(kd.rt.tech[brk_route], weights=brk_taken,
@@ -303,12 +323,116 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
             utilisation_pct=100.0 * tech_work[t] / tech_shift[t] if tech_shift[t] else 0.0,
             overtime_min=tech_overtime[t] / 60.0)
         for t in range(num_techs))
-    times = VisitTimes(route=route_of_visit, ticket=visits, arrival=arrival, start=start,
-                       end=end, wait=wait, window_late=wlate, sla_late=slate,
-                       route_return=ret, break_start=brk)
     return Evaluation(objective=objective, components=components,
                       violations=tuple(violations), kpis=kpis, technicians=tech_kpis,
                       times=times)
+
+
+def _resource_violations(problem: Problem, visits: np.ndarray, route_of_visit: np.ndarray,
+                         counts: np.ndarray, violations: list[Violation]) -> None:
+    """Compatibility (skill, level, part, excluded, demand), day caps, capacity, van stock."""
+    kd = problem.data
+    index = problem.index
+    tids = index.ticket_ids
+    num_routes = problem.num_routes
+    nv = visits.shape[0]
+    tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
+
+    def label(r: int) -> str:
+        return index.route_label(r)
+
+    def tech_of(r: int) -> str:
+        return index.technician_ids[index.routes[r][0]]
+
+    if nv:
+        codes = kd.tech.compat[tech_of_visit, visits]
+        for k in np.flatnonzero(codes != 0).tolist():
+            code = Incompatibility(int(codes[k]))
+            if code not in _COMPAT_KIND:
+                continue  # SHIFT: judged by the timings (or reachability in assignment mode)
+            j, r = int(visits[k]), int(route_of_visit[k])
+            violations.append(Violation(
+                _COMPAT_KIND[code], f"ticket {tids[j]!r} served by {tech_of(r)!r}: "
+                f"{_compat_text(problem, code, j, r)}",
+                ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
+    if num_routes:
+        group_counts = np.bincount(kd.rt.group, weights=counts,
+                                   minlength=kd.rt.group_cap.shape[0]).astype(np.int64)
+        for g in np.flatnonzero(group_counts > kd.rt.group_cap).tolist():
+            r = int(np.flatnonzero(kd.rt.group == g)[0])
+            violations.append(Violation(
+                "max_tickets", f"technician {tech_of(r)!r} has {int(group_counts[g])} tickets "
+                f"on one day, cap {int(kd.rt.group_cap[g])}", technician_id=tech_of(r),
+                route=label(r), value=int(group_counts[g])))
+        load = np.bincount(route_of_visit, weights=kd.res.demand[visits],
+                           minlength=num_routes).astype(np.int64)
+        for r in np.flatnonzero(load > kd.rt.capacity).tolist():
+            violations.append(Violation(
+                "capacity", f"route {label(int(r))} carries demand {int(load[r])}, capacity "
+                f"{int(kd.rt.capacity[r])}", technician_id=tech_of(int(r)),
+                route=label(int(r)), value=int(load[r])))
+    if kd.res.stock.shape[1] and nv:
+        usage = np.zeros_like(kd.res.stock)
+        for k in range(nv):
+            j = int(visits[k])
+            lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
+            if hi > lo:
+                usage[tech_of_visit[k], kd.res.part_sku[lo:hi]] += kd.res.part_qty[lo:hi]
+        for t, s in zip(*np.nonzero(usage > kd.res.stock), strict=True):
+            violations.append(Violation(
+                "part", f"technician {index.technician_ids[t]!r} uses {int(usage[t, s])} × "
+                f"part {index.sku_ids[s]!r}, van holds {int(kd.res.stock[t, s])}",
+                technician_id=index.technician_ids[t], value=int(usage[t, s])))
+
+
+def _check_references(problem: Problem, plan: Plan, violations: list[Violation]) -> list[list[int]]:
+    """Unknown ids, duplicates and lost tickets; returns the routes without unknown indices."""
+    index = problem.index
+    num_tickets = problem.num_tickets
+    tids = index.ticket_ids
+
+    def label(r: int) -> str:
+        return index.route_label(r)
+
+    def tech_of(r: int) -> str:
+        return index.technician_ids[index.routes[r][0]]
+
+    # --- references and duplicates (done on the raw plan)
+    for ref in plan.unknown_ids:
+        violations.append(Violation("unknown_id", f"plan references unknown id {ref!r}",
+                                    value=ref))
+    clean_routes: list[list[int]] = []
+    seen: Counter[int] = Counter()
+    for r, route in enumerate(plan.routes):
+        kept = []
+        for j in route:
+            if not 0 <= j < num_tickets:
+                violations.append(Violation("unknown_id",
+                                            f"route {label(r)} visits unknown ticket index {j}",
+                                            technician_id=tech_of(r), route=label(r), value=j))
+                continue
+            seen[j] += 1
+            if seen[j] == 2:
+                violations.append(Violation(
+                    "double_assignment", f"ticket {tids[j]!r} is routed more than once",
+                    ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
+            kept.append(j)
+        clean_routes.append(kept)
+    for j in plan.unassigned:
+        if not 0 <= j < num_tickets:
+            violations.append(Violation("unknown_id", f"unassigned lists unknown ticket index {j}",
+                                        value=j))
+        elif seen[j]:
+            violations.append(Violation(
+                "double_assignment", f"ticket {tids[j]!r} is both routed and unassigned",
+                ticket_id=tids[j]))
+    for j in range(num_tickets):
+        if not seen[j] and j not in plan.unassigned:
+            violations.append(Violation(
+                "missing", f"ticket {tids[j]!r} is neither routed nor unassigned (lost)",
+                ticket_id=tids[j]))
+
+    return clean_routes
 
 
 def _compat_text(problem: Problem, code: Incompatibility, j: int, r: int) -> str:

@@ -9,7 +9,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ..plan import Plan, UnassignedReason
+from ..errors import ValidationError
+from ..plan import PLAN_MODES, Plan, UnassignedReason
+from ..problem.assignment import assignment_data
 from ..problem.problem import Problem
 from ._greedy_kernels import (
     Cands,
@@ -21,7 +23,7 @@ from ._greedy_kernels import (
 )
 from .base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 
-__all__ = ["GreedySolver", "make_state", "state_routes"]
+__all__ = ["GreedySolver", "assign_greedy", "make_state", "state_routes"]
 
 _CHUNK = 256
 
@@ -100,17 +102,31 @@ class GreedySolver:
         linearly (see ``docs/benchmarks.md``).
     initial_plan:
         Routes to start from (kept as they are; only unassigned tickets are inserted).
+    mode:
+        ``"routing"`` (default: sequenced routes) or ``"assignment"``: give
+        each ticket a technician shift without sequencing (see
+        :func:`assign_greedy`); the plan's ``mode`` says which.
     """
 
     max_candidates: int = 24
     initial_plan: Plan | None = None
+    mode: str = attrs.field(default="routing", validator=attrs.validators.instance_of(str))
     name: str = "greedy"
     capabilities: Capabilities = attrs.field(factory=Capabilities)
+
+    def __attrs_post_init__(self) -> None:
+        if self.mode not in PLAN_MODES:
+            raise ValidationError.for_field("GreedySolver", None, "mode", self.mode,
+                                            "must be 'routing' or 'assignment'")
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
         """Insert every servable ticket; see the class docstring."""
         limits.warn_unsupported(self.name, {"time_limit", "max_iterations"})
+        if self.mode == "assignment":
+            plan = assign_greedy(problem, self.initial_plan)
+            return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE,
+                                 stats={"mode": "assignment"})
         tic = time.perf_counter()
         kd = problem.data
         num_tickets, num_routes = problem.num_tickets, problem.num_routes
@@ -180,3 +196,93 @@ class GreedySolver:
             objective = float(acc[0] + kd.cost.penalty[unserved].sum())
         return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=objective,
                              stats=stats)
+
+
+def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
+    """Assignment-only greedy: give each ticket the cheapest technician shift that has room.
+
+    Tickets are taken by priority (P1 first), then by unassigned penalty
+    (largest first), then by response deadline. Each goes to the able shift
+    (``problem.routes_for``) with room left — demand capacity, tickets per
+    day, van stock, and work (service + travel estimate) within the shift's
+    working time plus overtime — whose marginal objective is lowest: travel
+    and distance estimates, serve-first lateness, labour, overtime, a
+    non-preferred technician, and the growth of the largest workload (load
+    balance). A ticket whose cheapest shift costs more than its unassigned
+    penalty is left ``not_profitable``; one with no shift with room,
+    ``no_capacity``.
+
+    Parameters
+    ----------
+    problem:
+        The compiled problem.
+    initial:
+        Assignments to keep (only the other tickets are assigned).
+
+    Returns
+    -------
+    Plan
+        A plan with ``mode == "assignment"``.
+    """
+    kd = problem.data
+    ad = assignment_data(problem)
+    num_tickets, num_routes = problem.num_tickets, problem.num_routes
+    num_techs = problem.num_technicians
+    routes: list[list[int]] = [[] for _ in range(num_routes)]
+    work = np.zeros(num_routes, dtype=np.int64)
+    load = np.zeros(num_routes, dtype=np.int64)
+    group_count = np.zeros(kd.rt.group_cap.shape[0], dtype=np.int64)
+    usage = np.zeros_like(kd.res.stock)
+    tech_load = np.array([t.recent_workload for t in problem.scenario.technicians],
+                         dtype=np.float64)
+    has_shift = np.bincount(kd.rt.tech, minlength=num_techs) > 0
+    placed = np.zeros(num_tickets, dtype=np.bool_)
+
+    def put(r: int, j: int) -> None:
+        routes[r].append(j)
+        work[r] += ad.work[r, j]
+        load[r] += kd.res.demand[j]
+        group_count[kd.rt.group[r]] += 1
+        lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
+        usage[kd.rt.tech[r], kd.res.part_sku[lo:hi]] += kd.res.part_qty[lo:hi]
+        tech_load[kd.rt.tech[r]] += ad.work[r, j]
+        placed[j] = True
+
+    for r, route in enumerate(initial.routes if initial is not None else ()):
+        for j in route:
+            put(r, int(j))
+    order = sorted((j for j in range(num_tickets) if not placed[j] and not problem.unservable[j]),
+                   key=lambda j: (int(kd.cost.priority[j]), -float(kd.cost.penalty[j]),
+                                  int(kd.cost.response_by[j]), j))
+    unassigned: dict[int, UnassignedReason] = {
+        j: UnassignedReason.from_code(int(problem.unservable[j]))
+        for j in range(num_tickets) if problem.unservable[j] and not placed[j]}
+    w = kd.w
+    for j in order:
+        best, best_r = np.inf, -1
+        lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
+        skus, qty = kd.res.part_sku[lo:hi], kd.res.part_qty[lo:hi]
+        plo, phi = kd.res.pref_ptr[j], kd.res.pref_ptr[j + 1]
+        top = float(tech_load[has_shift].max()) if has_shift.any() else 0.0
+        for r in problem.routes_for(j).tolist():
+            t = int(kd.rt.tech[r])
+            wk = int(ad.work[r, j])
+            if (work[r] + wk > ad.limit[r] or load[r] + kd.res.demand[j] > kd.rt.capacity[r]
+                    or group_count[kd.rt.group[r]] >= kd.rt.group_cap[kd.rt.group[r]]
+                    or np.any(usage[t, skus] + qty > kd.res.stock[t, skus])):
+                continue
+            over = max(0, work[r] + wk - ad.hours[r]) - max(0, work[r] - ad.hours[r])
+            cost = (ad.late_cost[r, j] + w.travel * ad.travel[r, j] + w.dist * ad.km[r, j]
+                    + kd.tech.labour[t] * wk + w.overtime * over
+                    + w.balance * max(0.0, tech_load[t] + wk - top))
+            if phi > plo and not np.any(kd.res.pref_tech[plo:phi] == t):
+                cost += w.pref
+            if cost < best:
+                best, best_r = cost, r
+        if best_r < 0:
+            unassigned[j] = UnassignedReason.NO_CAPACITY
+        elif best >= kd.cost.penalty[j]:
+            unassigned[j] = UnassignedReason.NOT_PROFITABLE
+        else:
+            put(best_r, j)
+    return Plan(routes=routes, unassigned=unassigned, mode="assignment")
