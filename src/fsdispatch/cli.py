@@ -1,4 +1,4 @@
-"""The ``fsdispatch`` command line: solve, check, generate.
+"""The ``fsdispatch`` command line: solve, check, generate, bench.
 
 Invalid input (any :class:`~fsdispatch.errors.FsdispatchError`, unreadable or
 malformed JSON) prints one line on stderr and exits with code 2.
@@ -145,10 +145,43 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import check_bks, run_benchmark
+
+    if args.check_bks:
+        problems = check_bks(args.set, data_dir=args.data_dir)
+        for line in problems:
+            print(line)
+        print(f"BKS check of set {args.set!r}: "
+              + ("all solutions feasible and equal to bks_dimacs" if not problems
+                 else f"{len(problems)} problem(s)"))
+        return 0 if not problems else 1
+    solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
+    instances = [s for s in args.instances.split(",") if s.strip()] if args.instances else None
+
+    def log(line: str) -> None:
+        if not args.quiet:
+            print(line, flush=True)
+
+    report = run_benchmark(args.set, instances, solvers=solvers, time_limit=args.time_limit,
+                           seed=args.seed, data_dir=args.data_dir, log=log)
+    print(f"\n{args.set}: time limit {args.time_limit:g} s per solver and instance, "
+          f"seed {args.seed}; distance = our evaluator's objective (DIMACS convention)\n")
+    print(report.table())
+    print()
+    print(report.summary())
+    for name, why in report.skipped.items():
+        print(f"skipped {name}: {why}")
+    if args.out:
+        report.to_csv(args.out)
+        print(f"\ntable written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fsdispatch`` command."""
-    parser = argparse.ArgumentParser(prog="fsdispatch",
-                                     description="Field-service dispatch: solve, check, generate.")
+    parser = argparse.ArgumentParser(
+        prog="fsdispatch", description="Field-service dispatch: solve, check, generate, bench.")
     parser.add_argument("--version", action="version", version=f"fsdispatch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -179,6 +212,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None)
     p.add_argument("--out", default=None, help="output file (default: stdout)")
     p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("bench", help="VRPTW benchmark (Solomon, Gehring-Homberger) vs peers",
+                       description="Run our solvers and peers (OR-Tools, PyVRP, VROOM) on "
+                       "bundled VRPTW instances; print distance, vehicles, gap to the DIMACS "
+                       "BKS, time and feasibility, all judged by our evaluator.")
+    p.add_argument("--set", default="solomon", choices=["solomon", "gh200"],
+                   help="instance set (default: solomon)")
+    p.add_argument("--instances", default=None,
+                   help="comma-separated names or patterns, e.g. C101,R1* or 'all' "
+                   "(default: one instance per class)")
+    p.add_argument("--time-limit", type=float, default=10.0,
+                   help="seconds per solver and instance (default: 10)")
+    p.add_argument("--solvers", default="ls,greedy,ortools,pyvrp,vroom",
+                   help="comma-separated; unavailable ones are skipped "
+                   "(default: ls,greedy,ortools,pyvrp,vroom)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", default=None, help="also write the table as CSV here")
+    p.add_argument("--data-dir", default=None,
+                   help="folder holding solomon/ and homberger200/ (default: benchmarks/data)")
+    p.add_argument("--check-bks", action="store_true",
+                   help="only re-check every BKS .sol of the set with our evaluator")
+    p.add_argument("--quiet", action="store_true", help="no per-run progress lines")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 
