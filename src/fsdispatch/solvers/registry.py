@@ -13,8 +13,9 @@ __all__ = ["available_solvers", "get_solver", "register_solver"]
 
 _SPECS: dict[str, str] = {
     "greedy": "fsdispatch.solvers.greedy:GreedySolver",
+    "cpsat": "fsdispatch.solvers.cpsat.solver:CpSatSolver",
 }
-_EXTRAS: dict[str, str] = {}
+_EXTRAS: dict[str, str] = {"cpsat": "ortools", "milp": "pulp"}
 _ENTRY_POINT_GROUP = "fsdispatch.solvers"
 _loaded_entry_points = False
 

@@ -1,0 +1,256 @@
+"""Shared pieces of the exact backends (``cpsat``, ``milp``).
+
+Both models work on the same compiled data prepared here (candidate shifts
+per ticket from ``problem.ticket_routes``, a small travel matrix computed by
+the shared ``travel()`` kernel), and both hand their plan to
+:func:`finish_plan`, which re-checks it with the shared evaluator, repairs it
+if the model's relaxed break handling disagrees with the schedule rule, gives
+every unassigned ticket a reason, and decides whether ``OPTIMAL`` may be
+claimed (only when the evaluator's objective meets the proven bound).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ..errors import ValidationError
+from ..evaluate.evaluation import Evaluation
+from ..evaluate.evaluator import evaluate
+from ..plan import PLAN_MODES, Plan, UnassignedReason
+from ..problem.problem import Problem
+from .base import Limits, SolveStatus
+
+__all__ = ["RoutingData", "arc_ok", "check_mode", "finish_plan", "objective_tolerance",
+           "routing_data"]
+
+logger = logging.getLogger(__name__)
+
+
+def check_mode(backend: str, mode: str) -> None:
+    """Raise a :class:`ValidationError` unless ``mode`` is a plan mode."""
+    if mode not in PLAN_MODES:
+        raise ValidationError.for_field(backend, None, "mode", mode,
+                                        "must be 'routing' or 'assignment'")
+
+
+def objective_tolerance(value: float) -> float:
+    """Absolute tolerance used to compare a model's objective with the evaluator's."""
+    return 1e-6 * max(1.0, abs(value))
+
+
+@attrs.frozen(eq=False)
+class RoutingData:
+    """What both routing models need, derived only from the compiled problem.
+
+    Attributes
+    ----------
+    nodes:
+        int64 ``(K,)``: the problem nodes used (tickets' and routes' start/end).
+    tt, km:
+        ``(K, K)`` travel seconds (int64) and km (float64) between ``nodes``
+        positions, from the shared ``travel()`` kernel.
+    ticket_pos, start_pos, end_pos:
+        Positions in ``nodes`` of each ticket ``(N,)`` and each route's start
+        and end ``(R,)``.
+    cands:
+        Per route, the tickets it can serve on its own (``problem.routes_for``).
+    service:
+        int64 ``(R, N)``: service seconds of the route's technician.
+    horizon:
+        Latest time any route may end (max of shift end + overtime).
+    """
+
+    nodes: np.ndarray
+    tt: np.ndarray
+    km: np.ndarray
+    ticket_pos: np.ndarray
+    start_pos: np.ndarray
+    end_pos: np.ndarray
+    cands: tuple[np.ndarray, ...]
+    service: np.ndarray
+    horizon: int
+
+    def earliest(self, problem: Problem, j: int) -> int:
+        """Earliest possible service start of ticket ``j`` (first window start)."""
+        win = problem.data.win
+        return int(win.start[win.ptr[j]])
+
+    def latest(self, problem: Problem, j: int) -> int:
+        """Latest service start of ticket ``j`` (last window end; horizon for soft windows)."""
+        win = problem.data.win
+        if win.soft[j]:
+            return self.horizon
+        return min(int(win.end[win.ptr[j + 1] - 1]), self.horizon)
+
+    def windows(self, problem: Problem, j: int) -> list[tuple[int, int]]:
+        """Allowed service-start intervals of ``j``: its windows, plus lateness if soft."""
+        win = problem.data.win
+        out = [(int(win.start[w]), min(int(win.end[w]), self.horizon))
+               for w in range(win.ptr[j], win.ptr[j + 1])]
+        out = [(a, b) for a, b in out if a <= b]
+        if win.soft[j]:
+            last = int(win.end[win.ptr[j + 1] - 1])
+            if last < self.horizon:
+                out.append((max(last, 0), self.horizon))
+        return out
+
+
+def arc_ok(problem: Problem, rd: RoutingData, r: int, a: int, b: int) -> bool:
+    """Whether ticket ``b`` can follow ticket ``a`` on route ``r`` (time-window pruning)."""
+    kd = problem.data
+    ta = rd.tt[rd.start_pos[r], rd.ticket_pos[a]]
+    ea = max(rd.earliest(problem, a), int(kd.rt.open[r]) + int(ta))
+    arrive = ea + int(rd.service[r, a]) + int(rd.tt[rd.ticket_pos[a], rd.ticket_pos[b]])
+    if arrive > rd.latest(problem, b):
+        return False
+    sb = max(arrive, rd.earliest(problem, b))
+    back = sb + int(rd.service[r, b]) + int(rd.tt[rd.ticket_pos[b], rd.end_pos[r]])
+    return back <= int(kd.rt.max_close[r])
+
+
+def routing_data(problem: Problem) -> RoutingData:
+    """Prepare :class:`RoutingData` for ``problem`` (a travel matrix over the nodes used)."""
+    kd = problem.data
+    nodes = np.unique(np.concatenate([kd.ticket_node, kd.rt.start_node, kd.rt.end_node]))
+    tt = np.zeros((nodes.shape[0], nodes.shape[0]), dtype=np.int64)
+    km = np.zeros((nodes.shape[0], nodes.shape[0]))
+    if nodes.shape[0]:
+        from ._exact_kernels import travel_matrix
+
+        travel_matrix(kd.tv, nodes, tt, km)
+    cands = [[] for _ in range(problem.num_routes)]  # type: list[list[int]]
+    for j in range(problem.num_tickets):
+        for r in problem.routes_for(j).tolist():
+            cands[r].append(j)
+    service = (kd.tech.service[kd.rt.tech].astype(np.int64) if problem.num_routes
+               else np.zeros((0, problem.num_tickets), dtype=np.int64))
+    horizon = int(kd.rt.max_close.max()) if problem.num_routes else 0
+    return RoutingData(nodes=nodes, tt=tt, km=km,
+                       ticket_pos=np.searchsorted(nodes, kd.ticket_node),
+                       start_pos=np.searchsorted(nodes, kd.rt.start_node),
+                       end_pos=np.searchsorted(nodes, kd.rt.end_node),
+                       cands=tuple(np.array(c, dtype=np.int64) for c in cands),
+                       service=service, horizon=horizon)
+
+
+def _with_reasons(problem: Problem, routes: list[list[int]], mode: str) -> Plan:
+    unassigned: dict[int, UnassignedReason] = {}
+    routed = {j for route in routes for j in route}
+    for j in range(problem.num_tickets):
+        if j in routed:
+            continue
+        code = int(problem.unservable[j])
+        unassigned[j] = (UnassignedReason.from_code(code) if code
+                         else UnassignedReason.NOT_PROFITABLE)
+    return Plan(routes=routes, unassigned=unassigned, mode=mode)
+
+
+def _repair(problem: Problem, plan: Plan, ev: Evaluation) -> tuple[Plan, Evaluation, int]:
+    """Drop visits from routes the evaluator rejects until none is rejected."""
+    index = problem.index
+    label_to_route = {index.route_label(r): r for r in range(problem.num_routes)}
+    routes = [list(r) for r in plan.routes]
+    dropped = 0
+    while not ev.is_feasible:
+        bad = sorted({label_to_route[v.route] for v in ev.violations if v.route in label_to_route})
+        if not bad:  # a violation not tied to a route: give up on this plan
+            empty = _with_reasons(problem, [[] for _ in routes], plan.mode)
+            return empty, evaluate(problem, empty), dropped + sum(len(r) for r in routes)
+        r = bad[0]
+        best: tuple[int, float, int] | None = None
+        for p in range(len(routes[r])):
+            trial = [list(x) for x in routes]
+            del trial[r][p]
+            tev = evaluate(problem, _with_reasons(problem, trial, plan.mode))
+            on_r = sum(1 for v in tev.violations if v.route == index.route_label(r))
+            key = (on_r, tev.objective, p)
+            if best is None or key < best:
+                best = key
+        assert best is not None
+        del routes[r][best[2]]
+        dropped += 1
+        plan = _with_reasons(problem, routes, plan.mode)
+        ev = evaluate(problem, plan)
+    return plan, ev, dropped
+
+
+def _fill(problem: Problem, plan: Plan) -> Plan:
+    """Give unassigned servable tickets a checked reason by trying to insert them (greedy)."""
+    from .greedy import GreedySolver
+
+    out = GreedySolver(initial_plan=plan, mode=plan.mode).solve(problem, Limits(), None, None)
+    return out.plan
+
+
+def finish_plan(problem: Problem, routes: list[list[int]] | None, mode: str,
+                native_optimal: bool, bound: float | None,
+                fallback: Plan | None) -> tuple[Plan, SolveStatus, dict[str, Any]]:
+    """Turn a model's routes into the returned plan and status (see the module docstring).
+
+    Parameters
+    ----------
+    routes:
+        The model's routes (``None`` when it found no solution).
+    native_optimal:
+        The native solver proved its model optimal.
+    bound:
+        A valid lower bound on the evaluator's objective (or ``None``).
+    fallback:
+        A feasible plan to fall back to (the greedy warm start).
+
+    Returns
+    -------
+    plan, status, stats
+    """
+    stats: dict[str, Any] = {}
+    candidates: list[tuple[float, int, Plan, str]] = []
+    if routes is not None:
+        plan = _with_reasons(problem, routes, mode)
+        ev = evaluate(problem, plan)
+        stats["model_plan_objective"] = ev.objective
+        if not ev.is_feasible:
+            kinds = sorted({v.kind for v in ev.violations})
+            logger.info("model plan breaks %s under the schedule rule; repairing", kinds)
+            stats["repaired_violations"] = kinds
+            plan, ev, dropped = _repair(problem, plan, ev)
+            stats["repair_dropped"] = dropped
+        filled = _fill(problem, plan)
+        fev = evaluate(problem, filled)
+        if fev.is_feasible and fev.objective <= ev.objective + objective_tolerance(ev.objective):
+            plan, ev = filled, fev
+        else:
+            reasons = dict(filled.unassigned)
+            unassigned = {j: reasons.get(j, UnassignedReason.NOT_PROFITABLE)
+                          if not problem.unservable[j] else reason
+                          for j, reason in plan.unassigned.items()}
+            plan = Plan(plan.routes, unassigned, mode=mode)
+            ev = evaluate(problem, plan)
+        candidates.append((ev.objective, 0, plan, "model"))
+    if fallback is not None:
+        fev = evaluate(problem, fallback)
+        if fev.is_feasible:
+            candidates.append((fev.objective, 1, fallback, "warm_start"))
+    if not candidates:
+        empty = _with_reasons(problem, [[] for _ in range(problem.num_routes)], mode)
+        empty = Plan(empty.routes, {j: (r if problem.unservable[j]
+                                        else UnassignedReason.SOLVER_LIMIT)
+                                    for j, r in empty.unassigned.items()}, mode=mode)
+        stats["source"] = "none"
+        return empty, SolveStatus.UNKNOWN, stats
+    objective, _, plan, source = min(candidates, key=lambda c: (c[0], c[1]))
+    stats["source"] = source
+    status = SolveStatus.FEASIBLE
+    if bound is not None and objective <= bound + objective_tolerance(bound):
+        status = SolveStatus.OPTIMAL
+    elif native_optimal:
+        logger.info("model optimal but the evaluator's objective %.6f exceeds the bound "
+                    "%.6f (relaxed breaks or inexact scaling): reporting FEASIBLE",
+                    objective, bound if bound is not None else float("nan"))
+    if bound is not None and objective < bound - objective_tolerance(bound):
+        logger.warning("evaluator objective %.6f is below the model bound %.6f: the model is "
+                       "not a relaxation (a bug)", objective, bound)
+    return plan, status, stats

@@ -1,0 +1,253 @@
+"""The ``cpsat`` backend (OR-Tools CP-SAT)."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import time
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ...errors import BackendUnavailableError, ValidationError
+from ...plan import Plan
+from ...problem.problem import Problem
+from .._exact import check_mode, finish_plan
+from ..base import (
+    BackendOutput,
+    Capabilities,
+    Limits,
+    ProgressCallback,
+    ProgressEvent,
+    SolveStatus,
+)
+
+__all__ = ["CpSatSolver"]
+
+logger = logging.getLogger(__name__)
+
+
+def _capabilities(self: CpSatSolver) -> Capabilities:
+    if self.mode == "assignment":
+        return Capabilities(exact=True, max_tickets=2000, max_routes=200)
+    return Capabilities(exact=True, max_tickets=120, max_routes=20)
+
+
+def _check_workers(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValidationError.for_field("CpSatSolver", None, "workers", value,
+                                        "must be an int >= 1 or None")
+
+
+@attrs.frozen
+class CpSatSolver:
+    """Exact routing (or assignment) with OR-Tools CP-SAT, reporting a proven lower bound.
+
+    Routing model: optional visits per able technician shift × ticket, one
+    circuit per shift, windows, service times, shift end + overtime, breaks
+    (optional intervals that overlap no service or travel: a relaxation of
+    the evaluator's break rule), demand capacity, tickets per day, van stock,
+    droppable tickets at their unassigned penalty, SLA and soft-window
+    lateness, travel, distance, overtime, labour, preference and load balance
+    — the evaluator's objective term by term (see :mod:`.objective` for the
+    integer scaling). The greedy plan is the warm start (solution hint) and
+    the fallback. ``OPTIMAL`` is claimed only when the evaluator's objective
+    of the returned plan meets the proven bound.
+
+    Parameters
+    ----------
+    mode:
+        ``"routing"`` (default) or ``"assignment"`` (technician shift per
+        ticket without sequencing; see ``docs/concepts.md``).
+    workers:
+        CP-SAT search workers (``num_workers``); default ``min(8, cpu count)``.
+        Use 1 for reproducible runs under a time limit.
+    warm_start:
+        Hint the greedy plan (default ``True``).
+    log:
+        Print CP-SAT's search log.
+    """
+
+    mode: str = "routing"
+    workers: int | None = attrs.field(default=None, validator=_check_workers)
+    warm_start: bool = True
+    log: bool = False
+    name: str = "cpsat"
+    capabilities: Capabilities = attrs.field(
+        default=attrs.Factory(_capabilities, takes_self=True))
+
+    def __attrs_post_init__(self) -> None:
+        check_mode("CpSatSolver", self.mode)
+
+    def solve(self, problem: Problem, limits: Limits, seed: int | None,
+              progress: ProgressCallback | None) -> BackendOutput:
+        """Build and solve the model; see the class docstring."""
+        limits.warn_unsupported(self.name, {"time_limit", "rel_gap"})
+        try:
+            from ortools.sat.python import cp_model
+        except ImportError as exc:  # pragma: no cover - ortools is a dependency
+            raise BackendUnavailableError(
+                "solver 'cpsat' needs OR-Tools; install it with: pip install ortools") from exc
+        from ...evaluate.evaluator import evaluate
+        from ...problem.assignment import assignment_data
+        from .._exact import routing_data
+        from ..greedy import GreedySolver
+        from . import constraints, objective, variables
+
+        tic = time.perf_counter()
+        greedy = GreedySolver(mode=self.mode).solve(problem, Limits(), None, None).plan
+        stats: dict[str, Any] = {"mode": self.mode}
+        if problem.num_routes == 0 or not (problem.unservable == 0).any():
+            # nothing can be served: the all-unassigned plan is optimal
+            plan, status, extra = finish_plan(problem, [[] for _ in range(problem.num_routes)],
+                                              self.mode, True,
+                                              float(problem.data.cost.penalty.sum()), greedy)
+            stats.update(extra, trivial=True)
+            return BackendOutput(plan=plan, status=status,
+                                 bound=float(problem.data.cost.penalty.sum()),
+                                 objective=float(problem.data.cost.penalty.sum()), stats=stats)
+        model = cp_model.CpModel()
+        if self.mode == "assignment":
+            ad = assignment_data(problem)
+            av = variables.assignment_vars(model, problem, ad)
+            constraints.add_assignment_constraints(model, problem, ad, av)
+            terms = objective.assignment_objective(model, problem, ad, av)
+        else:
+            rd = routing_data(problem)
+            rv = variables.routing_vars(model, problem, rd)
+            constraints.add_routing_constraints(model, problem, rd, rv)
+            terms = objective.routing_objective(model, problem, rd, rv)
+        scale, exact = objective.set_objective(model, terms)
+        stats.update(scale=scale, exact_coefficients=exact)
+        if self.warm_start:
+            if self.mode == "assignment":
+                _hint_assignment(model, av, greedy)
+            else:
+                _hint_routing(model, problem, rd, rv, greedy, evaluate(problem, greedy))
+        build_time = time.perf_counter() - tic
+
+        solver = cp_model.CpSolver()
+        prm = solver.parameters
+        prm.num_workers = self.workers or min(8, os.cpu_count() or 1)
+        prm.random_seed = int(seed or 0) % (2**31)
+        prm.log_search_progress = self.log
+        if limits.time_limit is not None:
+            prm.max_time_in_seconds = max(float(limits.time_limit) - build_time, 0.01)
+        if limits.rel_gap is not None:
+            prm.relative_gap_limit = float(limits.rel_gap)
+        native = solver.solve(model)
+        name = solver.status_name(native)
+        stats.update(native_status=name, build_time=build_time, wall_time=solver.wall_time,
+                     num_booleans=solver.num_booleans, num_conflicts=solver.num_conflicts)
+        routes: list[list[int]] | None = None
+        model_obj: float | None = None
+        if native in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            model_obj = solver.objective_value / scale
+            if self.mode == "assignment":
+                routes = [[] for _ in range(problem.num_routes)]
+                for (r, j), var in av.x.items():
+                    if solver.boolean_value(var):
+                        routes[r].append(j)
+            else:
+                routes = _extract_routes(solver, problem, rd, rv)
+        bound: float | None = None
+        if native == cp_model.INFEASIBLE:  # pragma: no cover - dropping is always possible
+            logger.warning("CP-SAT model infeasible: a modelling bug (all-unassigned is valid)")
+        elif native != cp_model.MODEL_INVALID:
+            raw = solver.best_objective_bound
+            if np.isfinite(raw):
+                bound = float(raw) / scale
+                bound -= 1e-12 * max(1.0, abs(bound))  # float rounding of the division
+                # every term is >= 0 and unservable tickets always pay their penalty
+                bound = max(bound, float(problem.data.cost.penalty[problem.unservable != 0]
+                                         .sum()))
+        proven = native == cp_model.OPTIMAL and limits.rel_gap is None
+        plan, status, extra = finish_plan(problem, routes, self.mode, proven, bound, greedy)
+        stats.update(extra)
+        stats["stopped_by_limit"] = native != cp_model.OPTIMAL
+        if status is SolveStatus.OPTIMAL:
+            bound = float(_objective(problem, plan))  # proven: the model optimum is this value
+        if progress is not None:
+            progress(ProgressEvent(self.name, time.perf_counter() - tic, 1,
+                                   best_objective=_objective(problem, plan), bound=bound,
+                                   message=name.lower()))
+        return BackendOutput(plan=plan, status=status, bound=bound, objective=model_obj,
+                             stats=stats)
+
+
+def _objective(problem: Problem, plan: Plan) -> float:
+    from ...evaluate.evaluator import evaluate
+
+    return evaluate(problem, plan).objective
+
+
+def _hint_assignment(model: Any, av: Any, plan: Plan) -> None:
+    on = {(r, j) for r, route in enumerate(plan.routes) for j in route}
+    for key, var in av.x.items():
+        model.add_hint(var, key in on)
+    for j, var in av.u.items():
+        model.add_hint(var, j in plan.unassigned)
+
+
+def _hint_routing(model: Any, problem: Problem, rd: Any, rv: Any, plan: Plan, ev: Any) -> None:
+    """Hint the greedy plan: visits, arcs, times and breaks from the evaluator."""
+    kd = problem.data
+    if not ev.is_feasible:
+        return
+    times = ev.times
+    start = {int(j): int(s) for j, s in zip(times.ticket, times.start, strict=True)}
+    end = {int(j): int(e) for j, e in zip(times.ticket, times.end, strict=True)}
+    arrival = {int(j): int(a) for j, a in zip(times.ticket, times.arrival, strict=True)}
+    for j, var in rv.u.items():
+        model.add_hint(var, j not in start)
+    for r, route in enumerate(plan.routes):
+        cands = rd.cands[r].tolist()
+        local = {j: k for k, j in enumerate(cands, start=1)}
+        if any(j not in local for j in route):
+            return  # the plan uses a pair the model does not have: no hint
+        on: set[tuple[int, int]] = set()
+        seq = [0, *[local[j] for j in route], 0] if route else []
+        on.update(itertools.pairwise(seq))
+        for key, lit in rv.arcs[r].items():
+            model.add_hint(lit, key in on)
+        model.add_hint(rv.used[r], bool(route))
+        for j in cands:
+            model.add_hint(rv.x[r, j], j in route)
+        ret = int(times.route_return[r]) if route else int(kd.rt.open[r])
+        model.add_hint(rv.ret[r], ret)
+        if route:
+            first = route[0]
+            tt0 = int(rd.tt[rd.start_pos[r], rd.ticket_pos[first]])
+            model.add_hint(rv.dep0[r], arrival[first] - tt0)
+        else:
+            model.add_hint(rv.dep0[r], int(kd.rt.open[r]))
+        for p, j in enumerate(route):
+            nxt_pos = rd.end_pos[r] if p + 1 == len(route) else rd.ticket_pos[route[p + 1]]
+            leave = (ret if p + 1 == len(route) else arrival[route[p + 1]]) \
+                - int(rd.tt[rd.ticket_pos[j], nxt_pos])
+            model.add_hint(rv.start[j], start[j])
+            model.add_hint(rv.end[j], end[j])
+            model.add_hint(rv.dep[j], leave)
+        for b in range(int(kd.brk.ptr[r]), int(kd.brk.ptr[r + 1])):
+            need, bs = rv.brk[b]
+            taken = int(times.break_start[b]) >= 0
+            model.add_hint(need, taken)
+            if taken and not isinstance(bs, int):
+                model.add_hint(bs, int(times.break_start[b]))
+
+
+def _extract_routes(solver: Any, problem: Problem, rd: Any, rv: Any) -> list[list[int]]:
+    """Follow each route's circuit from the depot."""
+    routes: list[list[int]] = []
+    for r in range(problem.num_routes):
+        cands = rd.cands[r].tolist()
+        succ = {a: b for (a, b), lit in rv.arcs[r].items() if solver.boolean_value(lit)}
+        route: list[int] = []
+        node = succ.get(0, 0)
+        while node != 0 and len(route) <= len(cands):
+            route.append(cands[node - 1])
+            node = succ.get(node, 0)
+        routes.append(route)
+    return routes
