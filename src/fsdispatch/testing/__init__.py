@@ -36,15 +36,21 @@ def conformance_scenarios() -> list[Scenario]:
 
 
 def check_solver(solver: str | Solver, *, scenarios: Iterable[Scenario] | None = None,
-                 time_limit: float = 5.0, **options: Any) -> None:
+                 time_limit: float = 5.0, max_iterations: int | None = None,
+                 **options: Any) -> None:
     """Assert that a backend keeps the rules every backend must keep.
+
+    ``time_limit`` and ``max_iterations`` are passed to every solve (an
+    iteration cap makes anytime backends reproducible and quick); other
+    keyword arguments are backend options.
 
     Raises ``AssertionError`` naming the scenario and the broken rule.
     """
     for scenario in scenarios if scenarios is not None else conformance_scenarios():
         problem = compile_scenario(scenario)
         try:
-            first = solve(problem, solver, time_limit=time_limit, seed=7, **options)
+            first = solve(problem, solver, time_limit=time_limit, max_iterations=max_iterations,
+                          seed=7, **options)
         except FsdispatchError as exc:  # pragma: no cover - reported to the caller
             raise AssertionError(f"{scenario.name}: solver raised {exc!r}") from exc
         ev = first.evaluation
@@ -55,7 +61,8 @@ def check_solver(solver: str | Solver, *, scenarios: Iterable[Scenario] | None =
         assert every == set(range(problem.num_tickets)), f"{scenario.name}: tickets lost"
         for j, reason in first.plan.unassigned.items():
             assert isinstance(reason, UnassignedReason), f"{scenario.name}: ticket {j} reason"
-        second = solve(problem, solver, time_limit=time_limit, seed=7, **options)
+        second = solve(problem, solver, time_limit=time_limit, max_iterations=max_iterations,
+                       seed=7, **options)
         if first.stats.get("stopped_by_limit") or second.stats.get("stopped_by_limit"):
             continue  # a wall-clock stop is not reproducible
         assert second.plan == first.plan, f"{scenario.name}: same seed, different plan"

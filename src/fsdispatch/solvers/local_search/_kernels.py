@@ -1,0 +1,764 @@
+"""numba kernels of the ``ls`` backend: ruin-and-recreate under simulated annealing (private).
+
+All timing and insertion pricing comes from the shared kernels
+(:mod:`fsdispatch.evaluate._kernels` via the insertion helpers of
+:mod:`fsdispatch.solvers._greedy_kernels`); this module decides only what to
+remove, where to re-insert and what to accept.
+
+A solution is a :class:`Sol`: a :class:`RouteState` (route sequences with
+their timing caches) plus per-route cost and work and each ticket's route.
+The search keeps two of them, ``cur`` (the accepted solution) and ``cand``
+(the one being changed); an iteration changes a few routes of ``cand`` and
+then either copies them into ``cur`` (accept) or back from it (reject), so an
+iteration costs time proportional to the routes it touches, not to the size
+of the problem.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from ...evaluate._kernels import travel
+from .._greedy_kernels import (
+    RouteState,
+    best_insertion,
+    make_work,
+    preference_cost,
+    rebuild_route,
+)
+
+INF = np.inf
+
+OP_STRINGS, OP_RANDOM, OP_WORST, OP_ROUTE = 0, 1, 2, 3
+NUM_OPS = 4
+SORT_RANDOM, SORT_FAR, SORT_CLOSE, SORT_TIGHT, SORT_DEMAND = 0, 1, 2, 3, 4
+NUM_SORTS = 5
+
+
+class Sol(NamedTuple):
+    """A solution: route state plus costs (R routes, N tickets)."""
+
+    st: RouteState
+    rcost: np.ndarray  #: (R,) float64 objective contribution of each route
+    rwork: np.ndarray  #: (R,) int64 travel + service seconds of each route
+    route_of: np.ndarray  #: (N,) int64 route of each ticket, -1 if unassigned
+
+
+class Params(NamedTuple):
+    """Search parameters (all scalars)."""
+
+    avg_removed: float  #: mean number of tickets a ruin removes
+    max_string: int  #: longest string removed from one route
+    max_empty: int  #: empty routes priced per re-inserted ticket
+    max_unassigned: int  #: unassigned tickets retried per iteration
+    use_all_routes: bool  #: price every able route (small problems)
+    balance_w: float  #: load-balance weight (per second of spread)
+
+
+class Cand(NamedTuple):
+    """Per-ticket candidate data."""
+
+    near_ptr: np.ndarray  #: (N + 1,) CSR of able routes nearest first
+    near_route: np.ndarray  #: able routes ordered by travel from their start
+    nb_ptr: np.ndarray  #: (N + 1,) CSR of neighbour tickets nearest first
+    nb: np.ndarray  #: neighbour tickets
+    recent: np.ndarray  #: (T,) float64 recent workload seconds (load balance)
+    has_shift: np.ndarray  #: (T,) bool technician has a shift
+    servable: np.ndarray  #: (N,) bool some route can serve the ticket alone
+    depot_dist: np.ndarray  #: (N,) float64 travel from the nearest able route start
+
+
+class Buf(NamedTuple):
+    """Scratch buffers of the search."""
+
+    touched: np.ndarray  #: (R,) bool
+    tlist: np.ndarray  #: (R,) routes touched this iteration
+    dirty: np.ndarray  #: (R,) bool changed since the best was last saved
+    changed: np.ndarray  #: (N,) bool ticket moved this iteration
+    clist: np.ndarray  #: (N,) tickets moved this iteration
+    pool: np.ndarray  #: (N,) tickets to re-insert
+    keys: np.ndarray  #: (N,) float64 sort keys
+    stamp: np.ndarray  #: (R,) int64 route candidate stamps
+    counts: np.ndarray  #: (5,) int64 [ntouched, nchanged, npool, stamp_clock, unused]
+    tech_work: np.ndarray  #: (T,) float64
+    op_weight: np.ndarray  #: (NUM_OPS,) float64 adaptive operator weights
+    op_score: np.ndarray  #: (NUM_OPS,) float64 scores in the current segment
+    op_used: np.ndarray  #: (NUM_OPS,) float64 uses in the current segment
+    stats: np.ndarray  #: (8,) int64 [iterations, accepted, improved_best, infeasible, ...]
+
+
+# ---------------------------------------------------------------- costs
+
+
+@njit(cache=True)
+def route_cost(kd, r, st):
+    """Objective contribution of route ``r`` and its work seconds.
+
+    The same terms as the evaluator: visit lateness (SLA, soft windows),
+    travel time and distance, overtime, labour and preference misses.
+    """
+    n = st.length[r]
+    if n == 0:
+        return 0.0, np.int64(0)
+    rt = kd.rt
+    tech = rt.tech[r]
+    service_row = kd.tech.service[tech]
+    trav = np.int64(0)
+    km = 0.0
+    for k in range(n + 1):
+        trav += st.legt[r, k]
+        km += st.legd[r, k]
+    serv = np.int64(0)
+    c = 0.0
+    for k in range(n):
+        j = st.seq[r, k]
+        serv += np.int64(service_row[j])
+        c += st.vcost[r, k]
+        c += preference_cost(kd.res, kd.w.pref, tech, j)
+    ret = st.ret[r]
+    ot = ret - rt.close[r] if ret > rt.close[r] else np.int64(0)
+    work = trav + serv
+    c += kd.w.travel * trav + kd.w.dist * km + kd.w.overtime * ot + kd.tech.labour[tech] * work
+    return c, work
+
+
+@njit(cache=True)
+def balance_term(kd, cd, sol, tech_work, weight):
+    """``weight × (max − min)`` of technicians' work plus recent workload."""
+    if weight == 0.0:
+        return 0.0
+    tech_work[:] = cd.recent
+    for r in range(sol.rwork.shape[0]):
+        tech_work[kd.rt.tech[r]] += sol.rwork[r]
+    lo = INF
+    hi = -INF
+    for t in range(tech_work.shape[0]):
+        if cd.has_shift[t]:
+            v = tech_work[t]
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
+    if hi < lo:
+        return 0.0
+    return weight * (hi - lo)
+
+
+@njit(cache=True)
+def total_objective(kd, cd, sol, tech_work, balance_w):
+    """Objective of a solution, as the evaluator computes it."""
+    tot = 0.0
+    for r in range(sol.rcost.shape[0]):
+        tot += sol.rcost[r]
+    for j in range(sol.route_of.shape[0]):
+        if sol.route_of[j] < 0:
+            tot += kd.cost.penalty[j]
+    return tot + balance_term(kd, cd, sol, tech_work, balance_w)
+
+
+@njit(cache=True)
+def refresh_route(kd, r, sol):
+    """Rebuild route ``r``'s caches and cost; returns whether it is feasible."""
+    scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
+    ok = rebuild_route(kd, r, sol.st, scratch)
+    c, work = route_cost(kd, r, sol.st)
+    sol.rcost[r] = c
+    sol.rwork[r] = work
+    return ok
+
+
+@njit(cache=True)
+def init_sol(kd, sol):
+    """Fill route costs and ``route_of`` from the route sequences; returns feasibility."""
+    ok = True
+    sol.route_of[:] = -1
+    for r in range(sol.st.length.shape[0]):
+        for k in range(sol.st.length[r]):
+            sol.route_of[sol.st.seq[r, k]] = r
+        if not refresh_route(kd, r, sol):
+            ok = False
+    return ok
+
+
+# ---------------------------------------------------------------- copying
+
+
+@njit(cache=True)
+def copy_route(kd, src, dst, r):
+    """Copy route ``r`` (sequence, caches, costs, resources of its technician) ``src`` → ``dst``."""
+    a = src.st
+    b = dst.st
+    n = a.length[r]
+    m = b.length[r]
+    top = n if n > m else m
+    for k in range(top + 1):
+        if k < b.seq.shape[1]:
+            b.seq[r, k] = a.seq[r, k]
+            b.free_t[r, k] = a.free_t[r, k]
+            b.bptr[r, k] = a.bptr[r, k]
+            b.vcost[r, k] = a.vcost[r, k]
+            b.lstart[r, k] = a.lstart[r, k]
+            b.lrate[r, k] = a.lrate[r, k]
+            b.absorb[r, k] = a.absorb[r, k]
+        b.legt[r, k] = a.legt[r, k]
+        b.legd[r, k] = a.legd[r, k]
+    b.length[r] = n
+    b.ret[r] = a.ret[r]
+    b.load[r] = a.load[r]
+    g = kd.rt.group[r]
+    b.group_count[g] = a.group_count[g]
+    tech = kd.rt.tech[r]
+    for s in range(a.usage.shape[1]):
+        b.usage[tech, s] = a.usage[tech, s]
+    dst.rcost[r] = src.rcost[r]
+    dst.rwork[r] = src.rwork[r]
+
+
+@njit(cache=True)
+def sync(kd, src, dst, buf):
+    """Copy the routes and tickets touched this iteration from ``src`` to ``dst``."""
+    for q in range(buf.counts[0]):
+        copy_route(kd, src, dst, buf.tlist[q])
+    for q in range(buf.counts[1]):
+        j = buf.clist[q]
+        dst.route_of[j] = src.route_of[j]
+
+
+@njit(cache=True)
+def reset_marks(buf):
+    """Clear this iteration's touched routes and moved tickets."""
+    for q in range(buf.counts[0]):
+        buf.touched[buf.tlist[q]] = False
+    for q in range(buf.counts[1]):
+        buf.changed[buf.clist[q]] = False
+    buf.counts[0] = 0
+    buf.counts[1] = 0
+    buf.counts[2] = 0
+
+
+@njit(cache=True)
+def touch(buf, r):
+    if not buf.touched[r]:
+        buf.touched[r] = True
+        buf.tlist[buf.counts[0]] = r
+        buf.counts[0] += 1
+
+
+@njit(cache=True)
+def mark_changed(buf, j):
+    if not buf.changed[j]:
+        buf.changed[j] = True
+        buf.clist[buf.counts[1]] = j
+        buf.counts[1] += 1
+
+
+# ---------------------------------------------------------------- ruin
+
+
+@njit(cache=True)
+def remove_span(kd, sol, buf, r, lo, hi):
+    """Remove positions ``lo..hi-1`` of route ``r``, adding the tickets to the pool.
+
+    The route's caches are stale until :func:`refresh_touched`.
+    """
+    st = sol.st
+    res = kd.res
+    tech = kd.rt.tech[r]
+    n = st.length[r]
+    for k in range(lo, hi):
+        j = st.seq[r, k]
+        sol.route_of[j] = -1
+        mark_changed(buf, j)
+        buf.pool[buf.counts[2]] = j
+        buf.counts[2] += 1
+        st.load[r] -= res.demand[j]
+        st.group_count[kd.rt.group[r]] -= 1
+        for q in range(res.part_ptr[j], res.part_ptr[j + 1]):
+            st.usage[tech, res.part_sku[q]] -= res.part_qty[q]
+    width = hi - lo
+    for k in range(lo, n - width):
+        st.seq[r, k] = st.seq[r, k + width]
+    for k in range(n - width, n):
+        st.seq[r, k] = -1
+    st.length[r] = n - width
+    touch(buf, r)
+    return True
+
+
+@njit(cache=True)
+def refresh_touched(kd, sol, buf):
+    """Rebuild the caches and costs of every route touched so far; returns feasibility."""
+    ok = True
+    for q in range(buf.counts[0]):
+        ok = refresh_route(kd, buf.tlist[q], sol) and ok
+    return ok
+
+
+@njit(cache=True)
+def insert_ticket(kd, sol, buf, r, j, p):
+    """Insert ``j`` at position ``p`` of route ``r``; returns whether the route stays feasible."""
+    st = sol.st
+    res = kd.res
+    n = st.length[r]
+    for k in range(n, p, -1):
+        st.seq[r, k] = st.seq[r, k - 1]
+    st.seq[r, p] = j
+    st.length[r] = n + 1
+    st.load[r] += res.demand[j]
+    st.group_count[kd.rt.group[r]] += 1
+    tech = kd.rt.tech[r]
+    for k in range(res.part_ptr[j], res.part_ptr[j + 1]):
+        st.usage[tech, res.part_sku[k]] += res.part_qty[k]
+    sol.route_of[j] = r
+    mark_changed(buf, j)
+    touch(buf, r)
+    return refresh_route(kd, r, sol)
+
+
+@njit(cache=True)
+def position_of(st, r, j):
+    for k in range(st.length[r]):
+        if st.seq[r, k] == j:
+            return k
+    return -1
+
+
+@njit(cache=True)
+def random_assigned(rng, sol):
+    """A random routed ticket, or -1 if none."""
+    n = sol.route_of.shape[0]
+    if n == 0:
+        return -1
+    for _ in range(64):
+        j = rng.integers(0, n)
+        if sol.route_of[j] >= 0:
+            return j
+    start = rng.integers(0, n)
+    for q in range(n):
+        j = (start + q) % n
+        if sol.route_of[j] >= 0:
+            return j
+    return -1
+
+
+@njit(cache=True)
+def ruin_strings(kd, cd, rng, sol, buf, prm, num_assigned, num_used):
+    """Adjacent string removal (SISR): strings from routes near a random seed ticket."""
+    st = sol.st
+    avg_len = num_assigned / num_used if num_used > 0 else 1.0
+    ls_max = prm.max_string if prm.max_string < avg_len else avg_len
+    if ls_max < 1.0:
+        ls_max = 1.0
+    ks_max = 4.0 * prm.avg_removed / (1.0 + ls_max) - 1.0
+    if ks_max < 1.0:
+        ks_max = 1.0
+    ks = int(rng.random() * ks_max) + 1
+    seed = random_assigned(rng, sol)
+    if seed < 0:
+        return True
+    done = 0
+    ok = True
+    lo_nb = cd.nb_ptr[seed]
+    hi_nb = cd.nb_ptr[seed + 1]
+    for q in range(lo_nb - 1, hi_nb):
+        if done >= ks:
+            break
+        c = seed if q < lo_nb else cd.nb[q]
+        r = sol.route_of[c]
+        if r < 0 or buf.touched[r]:
+            continue
+        n = st.length[r]
+        l_max = ls_max if ls_max < n else float(n)
+        length = int(rng.random() * l_max) + 1
+        if length > n:
+            length = n
+        p = position_of(st, r, c)
+        first = p - int(rng.integers(0, length))
+        if first < 0:
+            first = 0
+        if first + length > n:
+            first = n - length
+        ok = remove_span(kd, sol, buf, r, first, first + length) and ok
+        done += 1
+    return ok
+
+
+@njit(cache=True)
+def ruin_random(kd, rng, sol, buf, prm, num_assigned):
+    """Remove about ``avg_removed`` random routed tickets."""
+    q = int(rng.random() * 2.0 * prm.avg_removed) + 1
+    if q > num_assigned:
+        q = num_assigned
+    ok = True
+    for _ in range(q):
+        j = random_assigned(rng, sol)
+        if j < 0:
+            break
+        r = sol.route_of[j]
+        p = position_of(sol.st, r, j)
+        ok = remove_span(kd, sol, buf, r, p, p + 1) and ok
+    return ok
+
+
+@njit(cache=True)
+def ruin_worst(kd, rng, sol, buf, prm, num_assigned):
+    """Remove the costliest of a random sample of routed tickets (detour + lateness)."""
+    st = sol.st
+    tv = kd.tv
+    q = int(rng.random() * 2.0 * prm.avg_removed) + 1
+    if q > num_assigned:
+        q = num_assigned
+    sample = 4 * q
+    if sample > num_assigned:
+        sample = num_assigned
+    cnt = 0
+    picked = np.empty(sample, dtype=np.int64)
+    for _ in range(sample):
+        j = random_assigned(rng, sol)
+        if j < 0 or buf.changed[j]:
+            continue
+        r = sol.route_of[j]
+        p = position_of(st, r, j)
+        prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else kd.rt.start_node[r]
+        nxt = kd.ticket_node[st.seq[r, p + 1]] if p + 1 < st.length[r] else kd.rt.end_node[r]
+        skip_t, skip_km = travel(tv, prev, nxt)
+        gain = kd.w.travel * (st.legt[r, p] + st.legt[r, p + 1] - skip_t) \
+            + kd.w.dist * (st.legd[r, p] + st.legd[r, p + 1] - skip_km) + st.vcost[r, p]
+        buf.keys[cnt] = -gain * (0.75 + 0.5 * rng.random())
+        picked[cnt] = j
+        cnt += 1
+    if cnt == 0:
+        return True
+    order = np.argsort(buf.keys[:cnt], kind="mergesort")
+    ok = True
+    done = 0
+    for k in range(cnt):
+        if done >= q:
+            break
+        j = picked[order[k]]
+        r = sol.route_of[j]
+        if r < 0:
+            continue
+        p = position_of(st, r, j)
+        ok = remove_span(kd, sol, buf, r, p, p + 1) and ok
+        done += 1
+    return ok
+
+
+@njit(cache=True)
+def ruin_route(kd, rng, sol, buf, num_used):
+    """Remove one whole short route (tries to empty a route)."""
+    st = sol.st
+    if num_used == 0:
+        return True
+    best_r = -1
+    best_n = 1 << 30
+    for _ in range(8):
+        j = random_assigned(rng, sol)
+        if j < 0:
+            break
+        r = sol.route_of[j]
+        if st.length[r] < best_n:
+            best_n = st.length[r]
+            best_r = r
+    if best_r < 0:
+        return True
+    return remove_span(kd, sol, buf, best_r, 0, st.length[best_r])
+
+
+# ---------------------------------------------------------------- recreate
+
+
+@njit(cache=True)
+def add_unassigned(rng, cd, sol, buf, limit):
+    """Add up to ``limit`` random unassigned servable tickets to the pool."""
+    n = sol.route_of.shape[0]
+    if n == 0 or limit <= 0:
+        return
+    start = rng.integers(0, n)
+    added = 0
+    for q in range(n):
+        j = (start + q) % n
+        if sol.route_of[j] < 0 and cd.servable[j] and not buf.changed[j]:
+            mark_changed(buf, j)
+            buf.pool[buf.counts[2]] = j
+            buf.counts[2] += 1
+            added += 1
+            if added >= limit:
+                return
+
+
+@njit(cache=True)
+def cheapest_route(kd, cd, sol, buf, wk, prm, j):
+    """Cheapest feasible insertion of ``j``: ``(cost, route, position)``.
+
+    Prices every able route (``use_all_routes``) or the nearest able routes
+    plus the routes of ``j``'s neighbour tickets; at most ``max_empty`` empty
+    routes are priced (they are alike, nearest first).
+    """
+    st = sol.st
+    rt = kd.rt
+    compat = kd.tech.compat
+    demand = kd.res.demand[j]
+    buf.counts[3] += 1
+    clock = buf.counts[3]
+    best = INF
+    best_r = -1
+    best_p = -1
+    empty = 0
+    for q in range(cd.near_ptr[j], cd.near_ptr[j + 1]):
+        r = cd.near_route[q]
+        buf.stamp[r] = clock
+        if st.length[r] == 0:
+            if empty >= prm.max_empty:
+                continue
+            empty += 1
+        c, p = best_insertion(kd, r, j, st, wk)
+        if c < best:
+            best = c
+            best_r = r
+            best_p = p
+    if not prm.use_all_routes:
+        for q in range(cd.nb_ptr[j], cd.nb_ptr[j + 1]):
+            r = sol.route_of[cd.nb[q]]
+            if r < 0 or buf.stamp[r] == clock:
+                continue
+            buf.stamp[r] = clock
+            if compat[rt.tech[r], j] != 0 or demand > rt.capacity[r]:
+                continue
+            c, p = best_insertion(kd, r, j, st, wk)
+            if c < best:
+                best = c
+                best_r = r
+                best_p = p
+    return best, best_r, best_p
+
+
+@njit(cache=True)
+def recreate(kd, cd, rng, sol, buf, wk, prm):
+    """Greedy re-insertion of the pool in a random one of several orders, most urgent first."""
+    npool = buf.counts[2]
+    if npool == 0:
+        return True
+    mode = rng.integers(0, NUM_SORTS)
+    for q in range(npool):
+        j = buf.pool[q]
+        if mode == SORT_RANDOM:
+            key = rng.random()
+        elif mode == SORT_FAR:
+            key = -cd.depot_dist[j]
+        elif mode == SORT_CLOSE:
+            key = cd.depot_dist[j]
+        elif mode == SORT_TIGHT:
+            win = kd.win
+            key = float(win.end[win.ptr[j + 1] - 1] - win.start[win.ptr[j]])
+        else:
+            key = -float(kd.res.demand[j])
+        buf.keys[q] = key
+    order = np.argsort(buf.keys[:npool], kind="mergesort")
+    ok = True
+    for prio in range(1, 5):  # most urgent priority first; the key orders within one
+        for q in range(npool):
+            j = buf.pool[order[q]]
+            if kd.cost.priority[j] != prio:
+                continue
+            c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j)
+            if r < 0 or c >= kd.cost.penalty[j]:
+                continue
+            ok = insert_ticket(kd, sol, buf, r, j, p) and ok
+    return ok
+
+
+# ---------------------------------------------------------------- the loop
+
+
+@njit(cache=True)
+def pick_op(rng, weights):
+    tot = 0.0
+    for k in range(weights.shape[0]):
+        tot += weights[k]
+    u = rng.random() * tot
+    for k in range(weights.shape[0]):
+        u -= weights[k]
+        if u <= 0.0:
+            return k
+    return weights.shape[0] - 1
+
+
+@njit(cache=True)
+def count_assigned(sol):
+    num_assigned = 0
+    for j in range(sol.route_of.shape[0]):
+        if sol.route_of[j] >= 0:
+            num_assigned += 1
+    num_used = 0
+    for r in range(sol.st.length.shape[0]):
+        if sol.st.length[r] > 0:
+            num_used += 1
+    return num_assigned, num_used
+
+
+@njit(cache=True)
+def save_best(cur, best_seq, best_len, buf):
+    """Copy the routes changed since the last save into the best arrays."""
+    for r in range(best_len.shape[0]):
+        if buf.dirty[r]:
+            n = cur.st.length[r]
+            best_len[r] = n
+            for k in range(n):
+                best_seq[r, k] = cur.st.seq[r, k]
+            buf.dirty[r] = False
+
+
+@njit(cache=True)
+def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, buf, obj, iters, temp_from,
+           temp_to, seg_len, reaction):
+    """Run ``iters`` ruin-and-recreate iterations; returns ``(current, best)`` objectives.
+
+    ``obj = [current, best]`` objectives on entry. The temperature falls
+    geometrically from ``temp_from`` to ``temp_to`` over the ``iters``
+    iterations; a candidate is accepted if its objective is below
+    ``current − T·ln(U)``. Operator weights adapt every ``seg_len``
+    iterations (ALNS: new best 33, better 9, accepted 1).
+    """
+    wk = make_work(kd, cur.st.seq.shape[1])
+    cur_obj = obj[0]
+    best_obj = obj[1]
+    num_assigned, num_used = count_assigned(cur)
+    balance_w = prm.balance_w
+    for it in range(iters):
+        frac = it / iters if iters > 1 else 0.0
+        temp = temp_from * (temp_to / temp_from) ** frac if temp_from > 0.0 else 0.0
+        op = pick_op(rng, buf.op_weight)
+        if op == OP_STRINGS:
+            ok = ruin_strings(kd, cd, rng, cand, buf, prm, num_assigned, num_used)
+        elif op == OP_RANDOM:
+            ok = ruin_random(kd, rng, cand, buf, prm, num_assigned)
+        elif op == OP_WORST:
+            ok = ruin_worst(kd, rng, cand, buf, prm, num_assigned)
+        else:
+            ok = ruin_route(kd, rng, cand, buf, num_used)
+        ok = refresh_touched(kd, cand, buf) and ok
+        add_unassigned(rng, cd, cand, buf, prm.max_unassigned)
+        ok = recreate(kd, cd, rng, cand, buf, wk, prm) and ok
+        buf.stats[0] += 1
+        buf.op_used[op] += 1.0
+        if not ok:  # a rule the removal/insertion bookkeeping missed: never accept it
+            buf.stats[3] += 1
+            sync(kd, cur, cand, buf)
+            reset_marks(buf)
+            continue
+        delta = 0.0
+        for q in range(buf.counts[0]):
+            r = buf.tlist[q]
+            delta += cand.rcost[r] - cur.rcost[r]
+        for q in range(buf.counts[1]):
+            j = buf.clist[q]
+            was = cur.route_of[j] >= 0
+            now = cand.route_of[j] >= 0
+            if was and not now:
+                delta += kd.cost.penalty[j]
+            elif now and not was:
+                delta -= kd.cost.penalty[j]
+        new_obj = cur_obj + delta
+        if balance_w > 0.0:
+            new_obj = new_obj - balance_term(kd, cd, cur, buf.tech_work, balance_w) \
+                + balance_term(kd, cd, cand, buf.tech_work, balance_w)
+        threshold = cur_obj
+        if temp > 0.0:
+            threshold = cur_obj - temp * math.log(1.0 - rng.random())
+        scale = abs(cur_obj) * 1e-12 + 1e-9
+        if new_obj < threshold - scale:
+            if new_obj < best_obj - scale:
+                buf.op_score[op] += 33.0
+            elif new_obj < cur_obj - scale:
+                buf.op_score[op] += 9.0
+            else:
+                buf.op_score[op] += 1.0
+            for q in range(buf.counts[0]):
+                r = buf.tlist[q]
+                buf.dirty[r] = True
+                num_used += (cand.st.length[r] > 0) - (cur.st.length[r] > 0)
+            for q in range(buf.counts[1]):
+                j = buf.clist[q]
+                num_assigned += (cand.route_of[j] >= 0) - (cur.route_of[j] >= 0)
+            sync(kd, cand, cur, buf)
+            buf.stats[1] += 1
+            cur_obj = new_obj
+            if cur_obj < best_obj - scale:
+                best_obj = cur_obj
+                save_best(cur, best_seq, best_len, buf)
+                buf.stats[2] += 1
+        else:
+            sync(kd, cur, cand, buf)
+        reset_marks(buf)
+        if seg_len > 0 and (buf.stats[0] % seg_len) == 0:
+            for k in range(NUM_OPS):
+                if buf.op_used[k] > 0:
+                    buf.op_weight[k] = (1.0 - reaction) * buf.op_weight[k] \
+                        + reaction * buf.op_score[k] / buf.op_used[k]
+                if buf.op_weight[k] < 0.05:
+                    buf.op_weight[k] = 0.05
+                buf.op_score[k] = 0.0
+                buf.op_used[k] = 0.0
+    obj[0] = cur_obj
+    obj[1] = best_obj
+    return cur_obj, best_obj
+
+
+# ---------------------------------------------------------------- set-up helpers
+
+
+@njit(cache=True)
+def nearest_routes(kd, ptr, routes, max_routes):
+    """Per ticket, up to ``max_routes`` able routes ordered by travel from their start (CSR).
+
+    Also returns each ticket's travel time from the nearest able route start.
+    """
+    tv = kd.tv
+    start_node = kd.rt.start_node
+    num_tickets = ptr.shape[0] - 1
+    out_ptr = np.zeros(num_tickets + 1, dtype=np.int64)
+    for j in range(num_tickets):
+        n = ptr[j + 1] - ptr[j]
+        out_ptr[j + 1] = out_ptr[j] + (n if n < max_routes else max_routes)
+    out = np.empty(out_ptr[-1], dtype=np.int64)
+    near = np.zeros(num_tickets)
+    for j in range(num_tickets):
+        lo = ptr[j]
+        hi = ptr[j + 1]
+        if hi == lo:
+            continue
+        node = kd.ticket_node[j]
+        d = np.empty(hi - lo)
+        for k in range(lo, hi):
+            d[k - lo] = travel_time_between(tv, start_node[routes[k]], node)
+        order = np.argsort(d, kind="mergesort")
+        near[j] = d[order[0]]
+        for q in range(out_ptr[j + 1] - out_ptr[j]):
+            out[out_ptr[j] + q] = routes[lo + order[q]]
+    return out_ptr, out, near
+
+
+@njit(cache=True)
+def travel_time_between(tv, a, b):
+    t, _km = travel(tv, a, b)
+    return float(t)
+
+
+@njit(cache=True)
+def cheapest_able(kd, ptr, routes, st, tickets):
+    """Cheapest feasible insertion cost of each ticket over all its able routes (inf if none)."""
+    wk = make_work(kd, st.seq.shape[1])
+    out = np.full(tickets.shape[0], INF)
+    for q in range(tickets.shape[0]):
+        j = tickets[q]
+        for k in range(ptr[j], ptr[j + 1]):
+            c, _p = best_insertion(kd, routes[k], j, st, wk)
+            if c < out[q]:
+                out[q] = c
+    return out

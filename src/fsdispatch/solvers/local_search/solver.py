@@ -1,0 +1,285 @@
+"""The ``ls`` backend: numba ruin-and-recreate local search (ALNS / SISR style)."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ...errors import ValidationError
+from ...plan import Plan, UnassignedReason
+from ...problem.problem import Problem
+from ..base import (
+    BackendOutput,
+    Capabilities,
+    Limits,
+    ProgressCallback,
+    ProgressEvent,
+    SolveStatus,
+)
+from ..greedy import GreedySolver, make_state
+from .neighbours import nearest_tickets
+
+__all__ = ["DEFAULT_ITERATIONS", "LocalSearchSolver"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ITERATIONS = 20_000
+"""Iterations when neither ``time_limit`` nor ``max_iterations`` is given."""
+
+_CHUNK_SECONDS = 0.05
+
+
+def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+            or value < 0:
+        raise ValidationError.for_field("LocalSearchSolver", None, attribute.name, value,
+                                        "must be a finite number >= 0")
+
+
+@attrs.frozen
+class LocalSearchSolver:
+    """Ruin-and-recreate local search in numba kernels, the strong general-purpose backend.
+
+    Starting from the greedy plan (or ``initial_plan``), each iteration
+    removes a few tickets — strings of consecutive visits from routes near a
+    random ticket (SISR), random tickets, the costliest of a sample, or a
+    whole short route; the operator is chosen by adaptive weights (ALNS) —
+    and re-inserts them, plus a few unassigned tickets, at their cheapest
+    feasible positions (exact insertion pricing with the shared schedule
+    rule), most urgent priority first. The result is accepted by simulated
+    annealing; the best plan found is returned. Granular: a ticket is priced
+    only on its ``max_routes`` nearest able routes and the routes of its
+    ``neighbours`` nearest tickets, so an iteration costs about the same on
+    a large day as on a small one.
+
+    Deterministic for a given seed and ``max_iterations`` (a wall-clock
+    ``time_limit`` stop is not reproducible). With neither limit it runs
+    :data:`DEFAULT_ITERATIONS` iterations.
+
+    Parameters
+    ----------
+    initial_plan:
+        Warm start: a feasible plan whose routes are kept as the starting
+        point (unassigned tickets are inserted greedily first).
+    neighbours:
+        Nearest tickets per ticket (granular neighbourhood; default 30).
+    max_routes:
+        Nearest able routes priced per re-inserted ticket (default 32);
+        problems with at most this many routes price every able route.
+    avg_removed:
+        Mean number of tickets a ruin removes (default 10).
+    max_string:
+        Longest string of consecutive visits removed from one route (default 10).
+    max_empty:
+        Empty routes priced per re-inserted ticket (default 2; they are alike).
+    max_unassigned:
+        Unassigned tickets retried per iteration (default 5).
+    temperature:
+        ``(start, end)`` simulated-annealing temperatures as multiples of
+        the starting plan's mean routing cost per visit (default ``(1.0, 0.01)``).
+    """
+
+    initial_plan: Plan | None = None
+    neighbours: int = attrs.field(default=30, validator=_positive)
+    max_routes: int = attrs.field(default=32, validator=_positive)
+    avg_removed: float = attrs.field(default=10.0, validator=_positive)
+    max_string: int = attrs.field(default=10, validator=_positive)
+    max_empty: int = attrs.field(default=2, validator=_positive)
+    max_unassigned: int = attrs.field(default=5, validator=_positive)
+    temperature: tuple[float, float] = (1.0, 0.01)
+    name: str = "ls"
+    capabilities: Capabilities = attrs.field(factory=Capabilities)
+
+    def solve(self, problem: Problem, limits: Limits, seed: int | None,
+              progress: ProgressCallback | None) -> BackendOutput:
+        """Improve a starting plan until a limit is reached; see the class docstring."""
+        from . import _kernels as K
+
+        limits.warn_unsupported(self.name, {"time_limit", "max_iterations", "no_improvement"})
+        tic = time.perf_counter()
+        kd = problem.data
+        num_tickets, num_routes = problem.num_tickets, problem.num_routes
+        rng = np.random.default_rng(seed)
+
+        # --- starting plan (greedy insertion, from the warm start if given)
+        if self.initial_plan is not None:
+            _check_initial(problem, self.initial_plan)
+        greedy_limit = limits.time_limit * 0.5 if limits.time_limit is not None else None
+        start = GreedySolver(initial_plan=self.initial_plan).solve(
+            problem, Limits(time_limit=greedy_limit), seed, None).plan
+        greedy_time = time.perf_counter() - tic
+
+        # --- arrays
+        tic_setup = time.perf_counter()
+        routes = [list(r) for r in start.routes]
+        cur = _make_sol(problem, routes, K)
+        cand = _make_sol(problem, routes, K)
+        nb_ptr, nb = nearest_tickets(problem, self.neighbours)
+        near_ptr, near_route, depot_dist = K.nearest_routes(
+            kd, problem.ticket_routes_ptr, problem.ticket_routes, int(self.max_routes))
+        recent = np.array([t.recent_workload for t in problem.scenario.technicians],
+                          dtype=np.float64)
+        has_shift = np.bincount(kd.rt.tech, minlength=problem.num_technicians) > 0
+        cd = K.Cand(near_ptr=near_ptr, near_route=near_route, nb_ptr=nb_ptr, nb=nb,
+                    recent=recent, has_shift=has_shift,
+                    servable=problem.unservable == 0, depot_dist=depot_dist)
+        prm = K.Params(avg_removed=float(self.avg_removed), max_string=int(self.max_string),
+                       max_empty=int(self.max_empty), max_unassigned=int(self.max_unassigned),
+                       use_all_routes=num_routes <= self.max_routes,
+                       balance_w=float(kd.w.balance))
+        buf = K.Buf(
+            touched=np.zeros(num_routes, dtype=np.bool_),
+            tlist=np.zeros(num_routes, dtype=np.int64),
+            dirty=np.ones(num_routes, dtype=np.bool_),
+            changed=np.zeros(num_tickets, dtype=np.bool_),
+            clist=np.zeros(num_tickets, dtype=np.int64),
+            pool=np.zeros(num_tickets, dtype=np.int64),
+            keys=np.zeros(max(num_tickets, 1)),
+            stamp=np.zeros(num_routes, dtype=np.int64),
+            counts=np.zeros(5, dtype=np.int64),
+            tech_work=np.zeros(problem.num_technicians),
+            op_weight=np.ones(K.NUM_OPS),
+            op_score=np.zeros(K.NUM_OPS),
+            op_used=np.zeros(K.NUM_OPS),
+            stats=np.zeros(8, dtype=np.int64),
+        )
+        width = cur.st.seq.shape[1]
+        best_seq = np.full((num_routes, width), -1, dtype=np.int64)
+        best_len = np.zeros(num_routes, dtype=np.int64)
+        K.save_best(cur, best_seq, best_len, buf)
+        start_obj = K.total_objective(kd, cd, cur, buf.tech_work, prm.balance_w)
+        obj = np.array([start_obj, start_obj])
+        setup_time = time.perf_counter() - tic_setup
+
+        # --- temperatures relative to the mean routing cost per visit
+        num_assigned = int((cur.route_of >= 0).sum())
+        per_visit = float(cur.rcost.sum()) / num_assigned if num_assigned else 0.0
+        t_start = max(float(self.temperature[0]) * per_visit, 0.0)
+        t_end = max(float(self.temperature[1]) * per_visit, 1e-12 * max(per_visit, 1.0))
+
+        # --- the loop, in chunks of about 50 ms (progress, wall clock)
+        total = limits.max_iterations
+        if total is None and limits.time_limit is None:
+            total = DEFAULT_ITERATIONS
+        no_improve = limits.no_improvement
+        deadline = tic + limits.time_limit if limits.time_limit is not None else math.inf
+        tic_search = time.perf_counter()
+        done = 0
+        chunk = 8
+        last_best_at = 0
+        best_seen = obj[1]
+        stopped_by = "iterations"
+        can_search = num_tickets > 0 and num_routes > 0 and bool(cd.servable.any())
+        while can_search:
+            now = time.perf_counter()
+            if now >= deadline:
+                stopped_by = "time_limit"
+                break
+            if total is not None and done >= total:
+                break
+            if no_improve is not None and done - last_best_at >= no_improve:
+                stopped_by = "no_improvement"
+                break
+            n = chunk
+            if total is not None:
+                n = min(n, int(total) - done)
+            if no_improve is not None:
+                n = min(n, max(int(no_improve) - (done - last_best_at), 1))
+            if total is not None:
+                f0, f1 = done / total, (done + n) / total
+            else:
+                span = limits.time_limit if limits.time_limit else 1.0
+                f0 = min((now - tic) / span, 1.0)
+                per_it = (now - tic_search) / done if done else 1e-4
+                f1 = min(f0 + n * per_it / span, 1.0)
+            temp0 = t_start * (t_end / t_start) ** f0 if t_start > 0 else 0.0
+            temp1 = t_start * (t_end / t_start) ** f1 if t_start > 0 else 0.0
+            t_chunk = time.perf_counter()
+            K.search(kd, cd, prm, rng, cur, cand, best_seq, best_len, buf, obj, n, temp0,
+                     temp1, 100, 0.2)
+            elapsed_chunk = time.perf_counter() - t_chunk
+            done += n
+            if obj[1] < best_seen:
+                best_seen = obj[1]
+                last_best_at = done
+            # resize the chunk to about 50 ms
+            chunk = int(min(max(_CHUNK_SECONDS * n / max(elapsed_chunk, 1e-7), 1), 100_000))
+            if progress is not None:
+                progress(ProgressEvent(self.name, time.perf_counter() - tic, done,
+                                       best_objective=float(obj[1])))
+        search_time = time.perf_counter() - tic_search
+
+        # --- the best plan, with a reason for each unassigned ticket
+        best_routes = [tuple(int(j) for j in best_seq[r, :best_len[r]])
+                       for r in range(num_routes)]
+        plan = Plan(routes=best_routes,
+                    unassigned=_reasons(problem, best_routes, K))
+        stats: dict[str, Any] = {
+            "iterations": int(buf.stats[0]),
+            "accepted": int(buf.stats[1]),
+            "improvements": int(buf.stats[2]),
+            "rejected_infeasible": int(buf.stats[3]),
+            "start_objective": float(start_obj),
+            "greedy_seconds": greedy_time,
+            "setup_seconds": setup_time,
+            "search_seconds": search_time,
+            "stopped_by": stopped_by,
+            "stopped_by_limit": stopped_by == "time_limit",
+            "operator_weights": dict(zip(("strings", "random", "worst", "route"),
+                                         (float(w) for w in buf.op_weight), strict=True)),
+        }
+        return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=float(obj[1]),
+                             stats=stats)
+
+
+def _make_sol(problem: Problem, routes: list[list[int]], K: Any) -> Any:
+    st = make_state(problem, routes)
+    sol = K.Sol(st=st, rcost=np.zeros(problem.num_routes),
+                rwork=np.zeros(problem.num_routes, dtype=np.int64),
+                route_of=np.full(problem.num_tickets, -1, dtype=np.int64))
+    if not K.init_sol(problem.data, sol):
+        raise ValidationError("LocalSearchSolver: the starting plan breaks a rule",
+                              entity="LocalSearchSolver", field="initial_plan")
+    return sol
+
+
+def _check_initial(problem: Problem, plan: Plan) -> None:
+    from ...evaluate.evaluator import evaluate
+
+    evaluation = evaluate(problem, plan)
+    if not evaluation.is_feasible:
+        head = "; ".join(str(v) for v in evaluation.violations[:3])
+        raise ValidationError(
+            f"LocalSearchSolver: initial_plan must be feasible, it has "
+            f"{len(evaluation.violations)} violation(s): {head}",
+            entity="LocalSearchSolver", field="initial_plan",
+            value=len(evaluation.violations))
+
+
+def _reasons(problem: Problem, routes: list[tuple[int, ...]],
+             K: Any) -> dict[int, UnassignedReason]:
+    """Why each ticket left out of ``routes`` is out: unservable, no capacity or not profitable."""
+    routed = np.zeros(problem.num_tickets, dtype=np.bool_)
+    for route in routes:
+        routed[list(route)] = True
+    out: dict[int, UnassignedReason] = {}
+    open_tickets = []
+    for j in np.flatnonzero(~routed).tolist():
+        if problem.unservable[j]:
+            out[j] = UnassignedReason.from_code(int(problem.unservable[j]))
+        else:
+            open_tickets.append(j)
+    if open_tickets:
+        st = make_state(problem, routes)
+        costs = K.cheapest_able(problem.data, problem.ticket_routes_ptr, problem.ticket_routes,
+                                st, np.array(open_tickets, dtype=np.int64))
+        for j, c in zip(open_tickets, costs.tolist(), strict=True):
+            out[j] = UnassignedReason.NO_CAPACITY if math.isinf(c) \
+                else UnassignedReason.NOT_PROFITABLE
+    return out
+
