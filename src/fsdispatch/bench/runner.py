@@ -260,6 +260,8 @@ def _row(set_name: str, instance: str, result: SolveResult, bks: float | None,
     objective = result.evaluation.objective
     complete = result.is_feasible and k.assigned == k.num_tickets
     gap = 100.0 * (objective - bks) / bks if complete and bks else None
+    if gap is not None and abs(gap) < 1e-9:  # float noise of summing tenths
+        gap = 0.0
     return BenchRow(set=set_name, instance=instance, solver=result.solver, objective=objective,
                     vehicles=k.routes_used, assigned=k.assigned, num_tickets=k.num_tickets,
                     bks=bks, gap_pct=gap, time_s=time_s, feasible=result.is_feasible,
