@@ -137,3 +137,28 @@ def test_greedy_routing_is_unchanged_by_default(city):
     """The default greedy mode is routing; the plan says so."""
     result = fd.solve(city, "greedy")
     assert result.plan.mode == "routing" and result.is_feasible
+
+
+@settings(max_examples=15)
+@given(scenarios(max_technicians=2, max_tickets=6, max_days=1))
+def test_exact_backends_prove_the_assignment_optimum(scenario):
+    """cpsat and milp in assignment mode prove the optimum of an exhaustive enumeration."""
+    problem = fd.compile_scenario(scenario)
+    best = brute_force_assignment(problem)
+    for name, opts in (("cpsat", {"workers": 1}), ("milp", {})):
+        result = fd.solve(problem, name, mode="assignment", time_limit=30, seed=0, **opts)
+        assert result.plan.mode == "assignment"
+        assert result.is_feasible
+        assert result.status is fd.SolveStatus.OPTIMAL, name
+        tol = 1e-6 * max(1.0, abs(best))
+        assert abs(result.objective - best) <= tol, name
+        assert result.bound <= result.objective + tol
+
+
+def test_exact_assignment_never_worse_than_greedy(city):
+    """On a 60-ticket day the exact assignment is at least as good as greedy's."""
+    problem = fd.compile_scenario(city)
+    greedy = fd.solve(problem, "greedy", mode="assignment")
+    exact = fd.solve(problem, "cpsat", mode="assignment", time_limit=3, workers=1, seed=0)
+    assert exact.is_feasible and exact.objective <= greedy.objective + 1e-6
+    assert exact.bound <= exact.objective + 1e-6

@@ -14,6 +14,7 @@ __all__ = ["available_solvers", "get_solver", "register_solver"]
 _SPECS: dict[str, str] = {
     "greedy": "fsdispatch.solvers.greedy:GreedySolver",
     "cpsat": "fsdispatch.solvers.cpsat.solver:CpSatSolver",
+    "milp": "fsdispatch.solvers.milp.solver:MilpSolver",
     "ls": "fsdispatch.solvers.local_search:LocalSearchSolver",
 }
 _EXTRAS: dict[str, str] = {"cpsat": "ortools", "milp": "pulp"}

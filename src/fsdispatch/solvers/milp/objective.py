@@ -1,0 +1,111 @@
+"""The evaluator's objective as a PuLP expression (float coefficients, term by term)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pulp
+
+from ...problem.assignment import AssignmentData
+from ...problem.problem import NO_DEADLINE, Problem
+from .._exact import RoutingData
+from .variables import AssignmentVars, RoutingVars
+
+__all__ = ["assignment_objective", "routing_objective"]
+
+
+def _pref_miss(problem: Problem, r: int, j: int) -> bool:
+    kd = problem.data
+    lo, hi = int(kd.res.pref_ptr[j]), int(kd.res.pref_ptr[j + 1])
+    return hi > lo and not bool((kd.res.pref_tech[lo:hi] == kd.rt.tech[r]).any())
+
+
+def _spread(lp: pulp.LpProblem, problem: Problem, loads: dict[int, list[Any]]) -> Any:
+    """A variable ≥ max − min of technicians' workloads (plus recent work)."""
+    kd = problem.data
+    recent = [int(t.recent_workload) for t in problem.scenario.technicians]
+    top = pulp.LpVariable("load_max", lowBound=0)
+    low = pulp.LpVariable("load_min", lowBound=0)
+    for t in sorted(set(kd.rt.tech.tolist())):
+        expr = pulp.lpSum(loads.get(t, [])) + recent[t]
+        lp += top >= expr, f"lmax{t}"
+        lp += low <= expr, f"lmin{t}"
+    return top - low
+
+
+def routing_objective(lp: pulp.LpProblem, problem: Problem, rd: RoutingData, v: RoutingVars,
+                      ends: dict[int, Any]) -> Any:
+    """The routing objective (auxiliary lateness/overtime variables are added to ``lp``)."""
+    kd = problem.data
+    w = kd.w
+    terms: list[Any] = [float(kd.cost.penalty[j]) * v.u[j] for j in range(problem.num_tickets)]
+    loads: dict[int, list[Any]] = defaultdict(list)
+    for r in range(problem.num_routes):
+        t = int(kd.rt.tech[r])
+        lab = float(kd.tech.labour[t])
+        cands = rd.cands[r].tolist()
+        sp, ep = int(rd.start_pos[r]), int(rd.end_pos[r])
+        for (a, b), lit in v.y[r].items():
+            pa = sp if a == 0 else int(rd.ticket_pos[cands[a - 1]])
+            pb = ep if b == 0 else int(rd.ticket_pos[cands[b - 1]])
+            tt = int(rd.tt[pa, pb])
+            c = (w.travel + lab) * tt + w.dist * float(rd.km[pa, pb])
+            if c:
+                terms.append(c * lit)
+            loads[t].append(tt * lit)
+        for j in cands:
+            svc = int(rd.service[r, j])
+            c = lab * svc + (w.pref if _pref_miss(problem, r, j) else 0.0)
+            if c:
+                terms.append(c * v.x[r, j])
+            loads[t].append(svc * v.x[r, j])
+        if w.overtime and kd.rt.max_close[r] > kd.rt.close[r]:
+            ot = pulp.LpVariable(f"ot{r}", lowBound=0)
+            lp += ot >= v.ret[r] - int(kd.rt.close[r]), f"otc{r}"
+            terms.append(float(w.overtime) * ot)
+    horizon = rd.horizon + int(rd.service.max(initial=0))
+    for j, start in v.start.items():
+        resp, reso = int(kd.cost.response_by[j]), int(kd.cost.resolve_by[j])
+        if kd.cost.sla_w[j] and resp < NO_DEADLINE and resp < horizon:
+            late = pulp.LpVariable(f"lr{j}", lowBound=0)
+            lp += late >= start - resp, f"lrc{j}"
+            terms.append(float(kd.cost.sla_w[j]) * late)
+        if kd.cost.sla_w[j] and reso < NO_DEADLINE and reso < horizon:
+            late = pulp.LpVariable(f"ls{j}", lowBound=0)
+            lp += late >= ends[j] - reso, f"lsc{j}"
+            terms.append(float(kd.cost.sla_w[j]) * late)
+        last = int(kd.win.end[kd.win.ptr[j + 1] - 1])
+        if kd.win.soft[j] and kd.cost.late_w[j] and last < horizon:
+            late = pulp.LpVariable(f"wl{j}", lowBound=0)
+            lp += late >= start - last, f"wlc{j}"
+            terms.append(float(kd.cost.late_w[j]) * late)
+    if w.balance and problem.num_routes:
+        terms.append(float(w.balance) * _spread(lp, problem, loads))
+    return pulp.lpSum(terms)
+
+
+def assignment_objective(lp: pulp.LpProblem, problem: Problem, ad: AssignmentData,
+                         v: AssignmentVars) -> Any:
+    """The assignment objective (the evaluator's assignment-mode formula)."""
+    kd = problem.data
+    w = kd.w
+    terms: list[Any] = [float(kd.cost.penalty[j]) * v.u[j] for j in range(problem.num_tickets)]
+    loads: dict[int, list[Any]] = defaultdict(list)
+    for (r, j), var in v.x.items():
+        t = int(kd.rt.tech[r])
+        c = (float(ad.late_cost[r, j]) + w.travel * int(ad.travel[r, j])
+             + w.dist * float(ad.km[r, j]) + float(kd.tech.labour[t]) * int(ad.work[r, j])
+             + (w.pref if _pref_miss(problem, r, j) else 0.0))
+        if c:
+            terms.append(c * var)
+        loads[t].append(int(ad.work[r, j]) * var)
+    if w.overtime:
+        for r in range(problem.num_routes):
+            if ad.limit[r] > ad.hours[r]:
+                ot = pulp.LpVariable(f"ot{r}", lowBound=0)
+                lp += ot >= v.work[r] - int(ad.hours[r]), f"otc{r}"
+                terms.append(float(w.overtime) * ot)
+    if w.balance and problem.num_routes:
+        terms.append(float(w.balance) * _spread(lp, problem, loads))
+    return pulp.lpSum(terms)
