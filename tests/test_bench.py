@@ -104,6 +104,25 @@ def test_geometric_single_depot_problem_is_accepted():
     assert result.objective == pytest.approx(result.stats["backend_objective"], rel=1e-3)
 
 
+@pytest.mark.parametrize("peer", PEERS)
+def test_peers_leave_unservable_tickets_out_with_their_reason(peer: str):
+    """A ticket no shift can reach in its window stays unassigned as no_shift; plan feasible."""
+    if peer != "ortools":
+        pytest.importorskip(peer)
+    depot = fd.Location.planar(0, 0)
+    techs = [fd.Technician("t0", depot, [fd.Shift(at(8), at(17))], capacity=5)]
+    tickets = [fd.Ticket("near", fd.Location.planar(1, 0), 10 * fd.MINUTE, demand=1),
+               fd.Ticket("far", fd.Location.planar(30, 0), 10 * fd.MINUTE, demand=1,
+                         windows=[fd.TimeWindow(at(8), at(8.25))])]
+    scenario = fd.Scenario(fd.Horizon(DAY0, DAY0 + timedelta(days=1)), techs, tickets,
+                           travel=fd.GeometricTravel(speed_kmh=30.0, detour=1.0))
+    problem = fd.compile_scenario(scenario)
+    result = solve_peer(problem, peer, time_limit=0.5)
+    assert result.is_feasible
+    assert result.plan.to_ids(problem) == {"routes": {"t0#0": ["near"]},
+                                           "unassigned": {"far": "no_shift"}}
+
+
 def test_unknown_peer_and_bad_time_limit_are_validation_errors(c101_25: fd.Problem):
     """A misspelt peer or a non-positive budget raise ValidationError."""
     with pytest.raises(fd.ValidationError, match="ortool"):

@@ -22,7 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import BackendFailedError, BackendUnavailableError, FsdispatchError, ValidationError
+from ..errors import (
+    BackendFailedError,
+    BackendUnavailableError,
+    FsdispatchError,
+    UnsupportedProblemError,
+    ValidationError,
+)
 from ..evaluate.evaluator import evaluate
 from ..plan import Plan, UnassignedReason
 from ..problem.problem import Problem
@@ -110,7 +116,7 @@ def _solve_pyvrp(data: VrptwData, time_limit: float, seed: int) -> tuple[Routes,
     for i in range(1, n + 1):
         model.add_client(locations[i], delivery=[int(data.demand[i])],
                          service_duration=int(data.service[i]), tw_early=int(data.tw_early[i]),
-                         tw_late=int(data.tw_late[i]))
+                         tw_late=int(data.tw_late[i]), required=bool(data.servable[i - 1]))
     # vehicles with the same capacity and shift form one vehicle type
     types: dict[tuple[int, int, int], list[int]] = {}
     for v in range(data.num_vehicles):
@@ -141,6 +147,9 @@ def _solve_vroom(data: VrptwData, time_limit: float, seed: int) -> tuple[Routes,
     import vroom
 
     n = data.num_clients
+    if max(int(data.cost.max(initial=0)), data.horizon) >= 2**31:
+        raise UnsupportedProblemError("VROOM takes 32-bit costs and times; this problem's "
+                                      "arc costs or horizon are too large")
     problem = vroom.Input()
     problem.set_durations_matrix(profile="car", matrix_input=data.duration.astype(np.uint32))
     problem.set_costs_matrix(profile="car", matrix_input=data.cost.astype(np.uint32))

@@ -91,6 +91,9 @@ class VrptwData:
     capacity, open, close:
         int64 arrays of shape ``(num_routes,)``: per vehicle (= route) capacity
         (capped at the total demand) and shift window.
+    servable:
+        bool array of shape ``(n,)``: some vehicle can serve the ticket on its
+        own (``problem.unservable == 0``); peers may leave the others out.
     """
 
     num_clients: int
@@ -105,6 +108,7 @@ class VrptwData:
     capacity: np.ndarray
     open: np.ndarray
     close: np.ndarray
+    servable: np.ndarray
 
     @property
     def num_vehicles(self) -> int:
@@ -178,9 +182,11 @@ def vrptw_data(problem: Problem) -> VrptwData:
     penalty = np.rint(np.minimum(kd.cost.penalty, 1e12) * scale).astype(np.int64)
     total = int(demand.sum())
     capacity = np.minimum(kd.rt.capacity, max(total, 1)).astype(np.int64)
+    servable = problem.unservable == 0
     for arr in (duration, cost, demand, service, tw_early, tw_late, penalty, capacity, open_,
-                close):
+                close, servable):
         arr.setflags(write=False)
     return VrptwData(num_clients=n, duration=duration, cost=cost, cost_scale=scale,
                      demand=demand, service=service, tw_early=tw_early, tw_late=tw_late,
-                     penalty=penalty, capacity=capacity, open=open_, close=close)
+                     penalty=penalty, capacity=capacity, open=open_, close=close,
+                     servable=servable)
