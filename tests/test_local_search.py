@@ -38,6 +38,37 @@ def test_ls_plan_always_passes_the_evaluator(scenario, seed):
     assert result.stats["start_objective"] == pytest.approx(
         fd.solve(problem, "greedy").objective, rel=1e-9, abs=1e-6)
     assert result.objective <= result.stats["start_objective"] + 1e-6
+    assert result.stats["rejected_infeasible"] == 0  # insertion pricing never lied
+
+
+@settings(max_examples=30)
+@given(scenarios(max_technicians=3, max_tickets=12, breaks=False), st.integers(0, 2**31 - 1))
+def test_slack_insertion_prices_like_full_simulation(scenario, seed):
+    """The O(1) cost-free-slack insertion gives exactly the cost and position of the fully
+    simulated insertion, for every (route, unrouted ticket) pair of a partial plan."""
+    from fsdispatch.solvers._greedy_kernels import best_insertion, make_work
+    from fsdispatch.solvers.local_search import _kernels as K
+    from fsdispatch.solvers.local_search.solver import _make_sol
+
+    problem = fd.compile_scenario(scenario)
+    plan = fd.solve(problem, "ls", max_iterations=30, seed=seed).plan
+    rng = np.random.default_rng(seed)
+    routes = [[j for j in route if rng.random() < 0.6] for route in plan.routes]
+    sol = _make_sol(problem, routes, K)
+    width = sol.st.seq.shape[1]
+    buf = K.Buf(*([np.zeros(1)] * 14), np.zeros(width + 2, dtype=np.int64),
+                np.zeros(width + 2, dtype=np.int64), np.zeros(width + 2),
+                np.zeros(width + 2, dtype=np.int64))
+    wk = make_work(problem.data, width)
+    routed = {j for route in routes for j in route}
+    for j in range(problem.num_tickets):
+        if j in routed:
+            continue
+        for r in problem.routes_for(j).tolist():
+            full = best_insertion(problem.data, r, j, sol.st, wk)
+            fast = K.best_insertion_slack(problem.data, r, j, sol, wk, buf)
+            assert fast[1] == full[1]
+            assert fast[0] == pytest.approx(full[0], rel=1e-9, abs=1e-9)
 
 
 @settings(max_examples=15)

@@ -151,7 +151,10 @@ class Solver(Protocol):
 
     ``__init__`` only stores options (frozen, picklable); ``solve`` does the
     work and returns a :class:`BackendOutput`. :func:`fsdispatch.solve`
-    evaluates the plan with the shared evaluator.
+    evaluates the plan with the shared evaluator. A backend may also define
+    ``warm_up() -> float``: :func:`fsdispatch.solve` calls it before starting
+    the clock (JIT compilation or cache loading, reported as
+    ``stats["jit_seconds"]``, never counted against ``time_limit``).
     """
 
     name: str

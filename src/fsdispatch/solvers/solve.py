@@ -83,6 +83,9 @@ def solve(problem: Problem | Scenario, solver: str | Solver = "greedy", *,
         raise UnsupportedProblemError(f"solver {backend.name!r} cannot solve this problem: {why}")
     if display and progress is None:
         progress = print_progress
+    # backends with numba kernels load them first, outside the time limit and the runtime
+    warm = getattr(backend, "warm_up", None)
+    jit_seconds = float(warm()) if callable(warm) else 0.0
     tic = time.perf_counter()
     try:
         out = backend.solve(problem, limits, _seed_int(seed), progress)
@@ -98,6 +101,8 @@ def solve(problem: Problem | Scenario, solver: str | Solver = "greedy", *,
                        len(evaluation.violations))
         status = SolveStatus.ERROR
     stats = dict(out.stats)
+    if callable(warm):
+        stats["jit_seconds"] = jit_seconds
     if out.objective is not None:
         stats["backend_objective"] = out.objective
     return SolveResult(plan=out.plan, evaluation=evaluation, status=status, bound=out.bound,

@@ -22,13 +22,15 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from ...evaluate._kernels import travel
+from ...evaluate._kernels import earliest_start, hard_late, travel, visit_cost
 from .._greedy_kernels import (
     RouteState,
     best_insertion,
     make_work,
     preference_cost,
     rebuild_route,
+    resources_ok,
+    timing_delta,
 )
 
 INF = np.inf
@@ -46,6 +48,7 @@ class Sol(NamedTuple):
     rcost: np.ndarray  #: (R,) float64 objective contribution of each route
     rwork: np.ndarray  #: (R,) int64 travel + service seconds of each route
     route_of: np.ndarray  #: (N,) int64 route of each ticket, -1 if unassigned
+    fslack: np.ndarray  #: (R, W + 1) int64 cost-free push of each arrival (-1: not known)
 
 
 class Params(NamedTuple):
@@ -89,6 +92,10 @@ class Buf(NamedTuple):
     op_score: np.ndarray  #: (NUM_OPS,) float64 scores in the current segment
     op_used: np.ndarray  #: (NUM_OPS,) float64 uses in the current segment
     stats: np.ndarray  #: (8,) int64 [iterations, accepted, improved_best, infeasible, ...]
+    sin: np.ndarray  #: (W + 2,) int64 travel into ``j`` of positions to simulate
+    sout: np.ndarray  #: (W + 2,) int64 travel out of ``j``
+    slb: np.ndarray  #: (W + 2,) float64 their lower bounds
+    spos: np.ndarray  #: (W + 2,) int64 their positions
 
 
 # ---------------------------------------------------------------- costs
@@ -165,6 +172,7 @@ def refresh_route(kd, r, sol):
     """Rebuild route ``r``'s caches and cost; returns whether it is feasible."""
     scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
     ok = rebuild_route(kd, r, sol.st, scratch)
+    free_slack(kd, r, sol.st, sol.fslack)
     c, work = route_cost(kd, r, sol.st)
     sol.rcost[r] = c
     sol.rwork[r] = work
@@ -182,6 +190,177 @@ def init_sol(kd, sol):
         if not refresh_route(kd, r, sol):
             ok = False
     return ok
+
+
+# ---------------------------------------------------------------- cost-free slack
+
+
+@njit(cache=True)
+def free_slack(kd, r, st, fslack):
+    """Fill ``fslack[r, k]``: how far the arrival at position ``k`` (``k = n``: the return)
+    may move later without changing any cost or breaking any rule of route ``r``.
+
+    Going backwards, a visit absorbs a push in its waiting time, and passes on
+    at most the room its start has before its current window closes, before
+    an SLA deadline it still meets, and before what follows runs out of
+    room; the return may move until the shift end (or, when overtime costs
+    nothing, until the overtime allowance ends). Routes with breaks get -1
+    (the break rule is not a simple push), so insertions there are always
+    simulated.
+    """
+    n = st.length[r]
+    rt = kd.rt
+    if kd.brk.ptr[r + 1] > kd.brk.ptr[r]:
+        for k in range(n + 1):
+            fslack[r, k] = -1
+        return
+    win = kd.win
+    cost = kd.cost
+    service_row = kd.tech.service[rt.tech[r]]
+    ret = (st.free_t[r, n - 1] if n > 0 else rt.open[r]) + st.legt[r, n]
+    if kd.w.overtime > 0.0:
+        room = rt.close[r] - ret
+    else:
+        room = rt.max_close[r] - ret
+    nxt = room if room > 0 else np.int64(0)
+    fslack[r, n] = nxt
+    for k in range(n - 1, -1, -1):
+        j = st.seq[r, k]
+        e = st.free_t[r, k]
+        s = e - np.int64(service_row[j])
+        arrival = (st.free_t[r, k - 1] if k > 0 else rt.open[r]) + st.legt[r, k]
+        own = np.int64(0)
+        for w in range(win.ptr[j], win.ptr[j + 1]):
+            if win.start[w] <= s <= win.end[w]:
+                own = win.end[w] - s
+                break
+        if cost.sla_w[j] > 0.0:
+            room = cost.response_by[j] - s
+            if room < own:
+                own = room
+            room = cost.resolve_by[j] - e
+            if room < own:
+                own = room
+        if own < 0:
+            own = np.int64(0)
+        if nxt < own:
+            own = nxt
+        wait = s - arrival
+        nxt = own + (wait if wait > 0 else np.int64(0))
+        fslack[r, k] = nxt
+
+
+@njit(cache=True)
+def best_insertion_slack(kd, r, j, sol, wk, buf):
+    """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``.
+
+    Like :func:`~fsdispatch.solvers._greedy_kernels.best_insertion` (same
+    result), but a position whose push on the rest of the route stays within
+    the cost-free slack is priced in O(1); only the others are simulated, in
+    order of their lower bound, while they can still beat the best.
+    """
+    st = sol.st
+    if sol.fslack[r, 0] < 0:
+        return best_insertion(kd, r, j, st, wk)
+    rt = kd.rt
+    if not resources_ok(kd.res, rt, r, j, st.load, st.group_count, st.usage):
+        return INF, -1
+    n = st.length[r]
+    if n + 1 >= st.seq.shape[1]:
+        return INF, -1
+    tv = kd.tv
+    win = kd.win
+    cost = kd.cost
+    tin = buf.sin
+    tout = buf.sout
+    lbs = buf.slb
+    order = buf.spos
+    tech = rt.tech[r]
+    service_row = kd.tech.service[tech]
+    seq_r = st.seq[r]
+    free_r = st.free_t[r]
+    legt_r = st.legt[r]
+    legd_r = st.legd[r]
+    ticket_node = kd.ticket_node
+    lstart_r = st.lstart[r]
+    fslack_r = sol.fslack[r]
+    w_travel = kd.w.travel
+    w_dist = kd.w.dist
+    open_r = rt.open[r]
+    max_close_r = rt.max_close[r]
+    end_node = rt.end_node[r]
+    node = ticket_node[j]
+    svc = np.int64(service_row[j])
+    labour = kd.tech.labour[tech]
+    base = preference_cost(kd.res, kd.w.pref, tech, j) + labour * svc
+    first_open = win.start[win.ptr[j]]
+    symmetric = tv.kind != 0
+    prev = rt.start_node[r]
+    t_prev, km_prev = travel(tv, prev, node)
+    best = INF
+    best_p = -1
+    nslow = 0
+    for p in range(n + 1):
+        t_in = t_prev
+        k_in = km_prev
+        nxt = ticket_node[seq_r[p]] if p < n else end_node
+        t_out, k_out = travel(tv, node, nxt)
+        if p < n:
+            if symmetric:
+                t_prev = t_out
+                km_prev = k_out
+            else:
+                t_prev, km_prev = travel(tv, nxt, node)
+        dt = t_in + t_out - legt_r[p]
+        det = base + w_travel * dt + w_dist * (k_in + k_out - legd_r[p]) + labour * dt
+        before = free_r[p - 1] if p > 0 else open_r
+        ready = before + t_in
+        limit = lstart_r[p] if p < n else max_close_r
+        if (ready if ready > first_open else first_open) + svc + t_out > limit:
+            continue  # cannot be feasible (a proof: see best_insertion)
+        s = earliest_start(win, j, ready)
+        if hard_late(win, j, s):
+            continue
+        own = det + visit_cost(win, cost, j, s, s + svc)
+        push = s + svc + t_out - (before + legt_r[p])
+        if 0 <= push <= fslack_r[p]:
+            if own < best:
+                best = own
+                best_p = p
+        else:
+            tin[nslow] = t_in
+            tout[nslow] = t_out
+            lbs[nslow] = own if push >= 0 else -INF
+            order[nslow] = p
+            nslow += 1
+    # simulate the others, lowest bound first, while they can win
+    for a in range(1, nslow):
+        k = a
+        while k > 0 and lbs[k - 1] > lbs[k]:
+            lbs[k - 1], lbs[k] = lbs[k], lbs[k - 1]
+            order[k - 1], order[k] = order[k], order[k - 1]
+            tin[k - 1], tin[k] = tin[k], tin[k - 1]
+            tout[k - 1], tout[k] = tout[k], tout[k - 1]
+            k -= 1
+    for q in range(nslow):
+        if lbs[q] >= best:
+            break
+        p = order[q]
+        t0 = free_r[p - 1] if p > 0 else rt.open[r]
+        b0 = kd.brk.ptr[r]
+        c = timing_delta(win, cost, kd.brk, service_row, r, j, p, tin[q], tout[q], t0, b0, n,
+                         seq_r, free_r, st.bptr[r], st.vcost[r], legt_r, st.ret[r],
+                         rt.close[r], rt.max_close[r], kd.w.overtime, wk.brk)
+        if c == INF:
+            continue
+        dt = tin[q] + tout[q] - legt_r[p]
+        _t, k_in = travel(tv, kd.ticket_node[seq_r[p - 1]] if p > 0 else rt.start_node[r], node)
+        _t, k_out = travel(tv, node, kd.ticket_node[seq_r[p]] if p < n else rt.end_node[r])
+        c += base + kd.w.travel * dt + kd.w.dist * (k_in + k_out - legd_r[p]) + labour * dt
+        if c < best or (c == best and p < best_p):
+            best = c
+            best_p = p
+    return best, best_p
 
 
 # ---------------------------------------------------------------- copying
@@ -206,6 +385,8 @@ def copy_route(kd, src, dst, r):
             b.absorb[r, k] = a.absorb[r, k]
         b.legt[r, k] = a.legt[r, k]
         b.legd[r, k] = a.legd[r, k]
+    for k in range(n + 1):
+        dst.fslack[r, k] = src.fslack[r, k]
     b.length[r] = n
     b.ret[r] = a.ret[r]
     b.load[r] = a.load[r]
@@ -517,7 +698,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
             if empty >= prm.max_empty:
                 continue
             empty += 1
-        c, p = best_insertion(kd, r, j, st, wk)
+        c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
         if c < best:
             best = c
             best_r = r
@@ -530,7 +711,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
             buf.stamp[r] = clock
             if compat[rt.tech[r], j] != 0 or demand > rt.capacity[r]:
                 continue
-            c, p = best_insertion(kd, r, j, st, wk)
+            c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
             if c < best:
                 best = c
                 best_r = r
