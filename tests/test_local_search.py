@@ -244,3 +244,31 @@ def test_nearest_tickets_match_brute_force(city):
         mine = nb[ptr[j]:ptr[j + 1]]
         assert j not in mine
         assert np.allclose(np.sort(d[j, mine]), np.sort(d[j])[:5])
+
+
+def test_locked_tickets_stay_in_their_routes(city):
+    """Locked tickets of the warm start keep their route and their relative order."""
+    problem = fd.compile_scenario(city)
+    start = fd.solve(problem, "greedy").plan
+    locked = {route[0]: r for r, route in enumerate(start.routes) if len(route) >= 2}
+    locked.update({route[-1]: r for r, route in enumerate(start.routes) if len(route) >= 2})
+    result = fd.solve(problem, "ls", max_iterations=800, seed=4, initial_plan=start,
+                      locked=frozenset(locked))
+    assert result.is_feasible
+    for j, r in locked.items():
+        assert j in result.plan.routes[r]
+    for r, route in enumerate(start.routes):
+        if len(route) >= 2:
+            now = result.plan.routes[r]
+            assert now.index(route[0]) < now.index(route[-1])
+
+
+def test_locked_ticket_must_be_routed_in_the_warm_start(city):
+    """Locking a ticket the warm start does not route is a ValidationError naming it."""
+    problem = fd.compile_scenario(city)
+    start = fd.solve(problem, "greedy").plan
+    j = next(iter(start.unassigned))
+    with pytest.raises(fd.ValidationError, match=problem.index.ticket_ids[j]):
+        fd.solve(problem, "ls", max_iterations=10, initial_plan=start, locked=frozenset({j}))
+    with pytest.raises(fd.ValidationError, match="locked"):
+        fd.solve(problem, "ls", max_iterations=10, locked=frozenset({j}))

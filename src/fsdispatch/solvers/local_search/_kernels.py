@@ -73,6 +73,7 @@ class Cand(NamedTuple):
     has_shift: np.ndarray  #: (T,) bool technician has a shift
     servable: np.ndarray  #: (N,) bool some route can serve the ticket alone
     depot_dist: np.ndarray  #: (N,) float64 travel from the nearest able route start
+    locked: np.ndarray  #: (N,) bool ticket stays in its route (never removed)
 
 
 class Buf(NamedTuple):
@@ -441,32 +442,36 @@ def mark_changed(buf, j):
 
 
 @njit(cache=True)
-def remove_span(kd, sol, buf, r, lo, hi):
-    """Remove positions ``lo..hi-1`` of route ``r``, adding the tickets to the pool.
+def remove_span(kd, cd, sol, buf, r, lo, hi):
+    """Remove the unlocked visits at positions ``lo..hi-1`` of route ``r`` into the pool.
 
-    The route's caches are stale until :func:`refresh_touched`.
+    Locked tickets stay where they are. The route's caches are stale until
+    :func:`refresh_touched`.
     """
     st = sol.st
     res = kd.res
     tech = kd.rt.tech[r]
     n = st.length[r]
-    for k in range(lo, hi):
+    out = lo
+    for k in range(lo, n):
         j = st.seq[r, k]
-        sol.route_of[j] = -1
-        mark_changed(buf, j)
-        buf.pool[buf.counts[2]] = j
-        buf.counts[2] += 1
-        st.load[r] -= res.demand[j]
-        st.group_count[kd.rt.group[r]] -= 1
-        for q in range(res.part_ptr[j], res.part_ptr[j + 1]):
-            st.usage[tech, res.part_sku[q]] -= res.part_qty[q]
-    width = hi - lo
-    for k in range(lo, n - width):
-        st.seq[r, k] = st.seq[r, k + width]
-    for k in range(n - width, n):
+        if k < hi and not cd.locked[j]:
+            sol.route_of[j] = -1
+            mark_changed(buf, j)
+            buf.pool[buf.counts[2]] = j
+            buf.counts[2] += 1
+            st.load[r] -= res.demand[j]
+            st.group_count[kd.rt.group[r]] -= 1
+            for q in range(res.part_ptr[j], res.part_ptr[j + 1]):
+                st.usage[tech, res.part_sku[q]] -= res.part_qty[q]
+        else:
+            st.seq[r, out] = j
+            out += 1
+    for k in range(out, n):
         st.seq[r, k] = -1
-    st.length[r] = n - width
-    touch(buf, r)
+    st.length[r] = out
+    if out < n:
+        touch(buf, r)
     return True
 
 
@@ -563,13 +568,13 @@ def ruin_strings(kd, cd, rng, sol, buf, prm, num_assigned, num_used):
             first = 0
         if first + length > n:
             first = n - length
-        ok = remove_span(kd, sol, buf, r, first, first + length) and ok
+        ok = remove_span(kd, cd, sol, buf, r, first, first + length) and ok
         done += 1
     return ok
 
 
 @njit(cache=True)
-def ruin_random(kd, rng, sol, buf, prm, num_assigned):
+def ruin_random(kd, cd, rng, sol, buf, prm, num_assigned):
     """Remove about ``avg_removed`` random routed tickets."""
     q = int(rng.random() * 2.0 * prm.avg_removed) + 1
     if q > num_assigned:
@@ -581,12 +586,12 @@ def ruin_random(kd, rng, sol, buf, prm, num_assigned):
             break
         r = sol.route_of[j]
         p = position_of(sol.st, r, j)
-        ok = remove_span(kd, sol, buf, r, p, p + 1) and ok
+        ok = remove_span(kd, cd, sol, buf, r, p, p + 1) and ok
     return ok
 
 
 @njit(cache=True)
-def ruin_worst(kd, rng, sol, buf, prm, num_assigned):
+def ruin_worst(kd, cd, rng, sol, buf, prm, num_assigned):
     """Remove the costliest of a random sample of routed tickets (detour + lateness)."""
     st = sol.st
     tv = kd.tv
@@ -625,13 +630,13 @@ def ruin_worst(kd, rng, sol, buf, prm, num_assigned):
         if r < 0:
             continue
         p = position_of(st, r, j)
-        ok = remove_span(kd, sol, buf, r, p, p + 1) and ok
+        ok = remove_span(kd, cd, sol, buf, r, p, p + 1) and ok
         done += 1
     return ok
 
 
 @njit(cache=True)
-def ruin_route(kd, rng, sol, buf, num_used):
+def ruin_route(kd, cd, rng, sol, buf, num_used):
     """Remove one whole short route (tries to empty a route)."""
     st = sol.st
     if num_used == 0:
@@ -648,29 +653,47 @@ def ruin_route(kd, rng, sol, buf, num_used):
             best_r = r
     if best_r < 0:
         return True
-    return remove_span(kd, sol, buf, best_r, 0, st.length[best_r])
+    return remove_span(kd, cd, sol, buf, best_r, 0, st.length[best_r])
 
 
 # ---------------------------------------------------------------- recreate
 
 
 @njit(cache=True)
-def add_unassigned(rng, cd, sol, buf, limit):
-    """Add up to ``limit`` random unassigned servable tickets to the pool."""
+def add_unassigned(rng, cd, sol, buf, limit, num_open):
+    """Add up to ``limit`` unassigned servable tickets to the pool.
+
+    First the unassigned neighbours of the removed tickets (they may fit
+    where the ruin made room), then random ones; ``num_open`` is the number
+    of unassigned servable tickets (nothing to do when it is 0).
+    """
     n = sol.route_of.shape[0]
-    if n == 0 or limit <= 0:
+    if num_open <= 0 or limit <= 0 or n == 0:
         return
-    start = rng.integers(0, n)
     added = 0
-    for q in range(n):
-        j = (start + q) % n
+    removed = buf.counts[2]
+    for q in range(removed):
+        i = buf.pool[q]
+        for k in range(cd.nb_ptr[i], cd.nb_ptr[i + 1]):
+            j = cd.nb[k]
+            if sol.route_of[j] < 0 and cd.servable[j] and not buf.changed[j]:
+                mark_changed(buf, j)
+                buf.pool[buf.counts[2]] = j
+                buf.counts[2] += 1
+                added += 1
+                if added * 2 >= limit or added >= num_open:
+                    break
+        if added * 2 >= limit or added >= num_open:
+            break
+    tries = 4 * limit
+    while added < limit and added < num_open and tries > 0:
+        tries -= 1
+        j = rng.integers(0, n)
         if sol.route_of[j] < 0 and cd.servable[j] and not buf.changed[j]:
             mark_changed(buf, j)
             buf.pool[buf.counts[2]] = j
             buf.counts[2] += 1
             added += 1
-            if added >= limit:
-                return
 
 
 @njit(cache=True)
@@ -810,6 +833,10 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, buf, obj, iters, tem
     cur_obj = obj[0]
     best_obj = obj[1]
     num_assigned, num_used = count_assigned(cur)
+    num_open = 0
+    for j in range(cur.route_of.shape[0]):
+        if cur.route_of[j] < 0 and cd.servable[j]:
+            num_open += 1
     balance_w = prm.balance_w
     for it in range(iters):
         frac = it / iters if iters > 1 else 0.0
@@ -818,13 +845,13 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, buf, obj, iters, tem
         if op == OP_STRINGS:
             ok = ruin_strings(kd, cd, rng, cand, buf, prm, num_assigned, num_used)
         elif op == OP_RANDOM:
-            ok = ruin_random(kd, rng, cand, buf, prm, num_assigned)
+            ok = ruin_random(kd, cd, rng, cand, buf, prm, num_assigned)
         elif op == OP_WORST:
-            ok = ruin_worst(kd, rng, cand, buf, prm, num_assigned)
+            ok = ruin_worst(kd, cd, rng, cand, buf, prm, num_assigned)
         else:
-            ok = ruin_route(kd, rng, cand, buf, num_used)
+            ok = ruin_route(kd, cd, rng, cand, buf, num_used)
         ok = refresh_touched(kd, cand, buf) and ok
-        add_unassigned(rng, cd, cand, buf, prm.max_unassigned)
+        add_unassigned(rng, cd, cand, buf, prm.max_unassigned, num_open)
         ok = recreate(kd, cd, rng, cand, buf, wk, prm) and ok
         buf.stats[0] += 1
         buf.op_used[op] += 1.0
@@ -866,7 +893,9 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, buf, obj, iters, tem
                 num_used += (cand.st.length[r] > 0) - (cur.st.length[r] > 0)
             for q in range(buf.counts[1]):
                 j = buf.clist[q]
-                num_assigned += (cand.route_of[j] >= 0) - (cur.route_of[j] >= 0)
+                moved = (cand.route_of[j] >= 0) - (cur.route_of[j] >= 0)
+                num_assigned += moved
+                num_open -= moved
             sync(kd, cand, cur, buf)
             buf.stats[1] += 1
             cur_obj = new_obj

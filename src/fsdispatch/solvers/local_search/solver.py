@@ -105,6 +105,11 @@ class LocalSearchSolver:
     temperature:
         ``(start, end)`` simulated-annealing temperatures as multiples of
         the starting plan's mean routing cost per visit (default ``(1.0, 0.01)``).
+    locked:
+        Ticket indices that stay in their route of ``initial_plan`` (pinned
+        by a dispatcher, or already promised): the search never removes
+        them, so their route and their order among themselves are kept,
+        while other tickets may be inserted around them.
     """
 
     initial_plan: Plan | None = None
@@ -115,6 +120,7 @@ class LocalSearchSolver:
     max_empty: int = attrs.field(default=2, validator=_positive)
     max_unassigned: int = attrs.field(default=5, validator=_positive)
     temperature: tuple[float, float] = (1.0, 0.01)
+    locked: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
     name: str = "ls"
     capabilities: Capabilities = attrs.field(factory=Capabilities)
 
@@ -137,6 +143,7 @@ class LocalSearchSolver:
         # --- starting plan (greedy insertion, from the warm start if given)
         if self.initial_plan is not None:
             _check_initial(problem, self.initial_plan)
+        locked = _locked_mask(problem, self.initial_plan, self.locked)
         greedy_limit = limits.time_limit * 0.5 if limits.time_limit is not None else None
         start = GreedySolver(initial_plan=self.initial_plan).solve(
             problem, Limits(time_limit=greedy_limit), seed, None).plan
@@ -155,7 +162,7 @@ class LocalSearchSolver:
         has_shift = np.bincount(kd.rt.tech, minlength=problem.num_technicians) > 0
         cd = K.Cand(near_ptr=near_ptr, near_route=near_route, nb_ptr=nb_ptr, nb=nb,
                     recent=recent, has_shift=has_shift,
-                    servable=problem.unservable == 0, depot_dist=depot_dist)
+                    servable=problem.unservable == 0, depot_dist=depot_dist, locked=locked)
         prm = K.Params(avg_removed=float(self.avg_removed), max_string=int(self.max_string),
                        max_empty=int(self.max_empty), max_unassigned=int(self.max_unassigned),
                        use_all_routes=num_routes <= self.max_routes,
@@ -293,6 +300,24 @@ def _check_initial(problem: Problem, plan: Plan) -> None:
             f"{len(evaluation.violations)} violation(s): {head}",
             entity="LocalSearchSolver", field="initial_plan",
             value=len(evaluation.violations))
+
+
+def _locked_mask(problem: Problem, plan: Plan | None, locked: frozenset[int]) -> np.ndarray:
+    """Boolean mask of locked tickets; each must be routed in ``plan``."""
+    mask = np.zeros(problem.num_tickets, dtype=np.bool_)
+    if not locked:
+        return mask
+    routed = set() if plan is None else {j for route in plan.routes for j in route}
+    for j in sorted(locked):
+        if not isinstance(j, int | np.integer) or not 0 <= j < problem.num_tickets:
+            raise ValidationError.for_field("LocalSearchSolver", None, "locked", j,
+                                            "must hold ticket indices of the problem")
+        if j not in routed:
+            raise ValidationError.for_field(
+                "LocalSearchSolver", None, "locked", problem.index.ticket_ids[j],
+                "must name tickets routed in initial_plan")
+        mask[j] = True
+    return mask
 
 
 def _reasons(problem: Problem, routes: list[tuple[int, ...]],
