@@ -205,13 +205,17 @@ def free_slack(kd, r, st, fslack):
     at most the room its start has before its current window closes, before
     an SLA deadline it still meets, and before what follows runs out of
     room; the return may move until the shift end (or, when overtime costs
-    nothing, until the overtime allowance ends). Routes with breaks get -1
-    (the break rule is not a simple push), so insertions there are always
-    simulated.
+    nothing, until the overtime allowance ends). Only positions reached with
+    every break of the shift already taken get a slack: before that the
+    break rule may move a break, so those positions (and all positions of a
+    route whose breaks are still pending at the return) get -1 and are
+    always simulated.
     """
     n = st.length[r]
     rt = kd.rt
-    if kd.brk.ptr[r + 1] > kd.brk.ptr[r]:
+    bend = kd.brk.ptr[r + 1]
+    done_before = kd.brk.ptr[r] == bend  # no pending break before position 0
+    if n > 0 and st.bptr[r, n - 1] != bend or n == 0 and not done_before:
         for k in range(n + 1):
             fslack[r, k] = -1
         return
@@ -226,6 +230,11 @@ def free_slack(kd, r, st, fslack):
     nxt = room if room > 0 else np.int64(0)
     fslack[r, n] = nxt
     for k in range(n - 1, -1, -1):
+        pending = st.bptr[r, k - 1] != bend if k > 0 else not done_before
+        if pending:
+            for q in range(k + 1):
+                fslack[r, q] = -1
+            return
         j = st.seq[r, k]
         e = st.free_t[r, k]
         s = e - np.int64(service_row[j])
@@ -261,8 +270,6 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     order of their lower bound, while they can still beat the best.
     """
     st = sol.st
-    if sol.fslack[r, 0] < 0:
-        return best_insertion(kd, r, j, st, wk)
     rt = kd.rt
     if not resources_ok(kd.res, rt, r, j, st.load, st.group_count, st.usage):
         return INF, -1
@@ -319,12 +326,12 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
         limit = lstart_r[p] if p < n else max_close_r
         if (ready if ready > first_open else first_open) + svc + t_out > limit:
             continue  # cannot be feasible (a proof: see best_insertion)
-        s = earliest_start(win, j, ready)
+        s = earliest_start(win, j, ready)  # breaks ignored: a lower bound
         if hard_late(win, j, s):
             continue
         own = det + visit_cost(win, cost, j, s, s + svc)
         push = s + svc + t_out - (before + legt_r[p])
-        if 0 <= push <= fslack_r[p]:
+        if 0 <= push <= fslack_r[p]:  # no pending break here (else the slack is -1)
             if own < best:
                 best = own
                 best_p = p
@@ -348,7 +355,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
             break
         p = order[q]
         t0 = free_r[p - 1] if p > 0 else rt.open[r]
-        b0 = kd.brk.ptr[r]
+        b0 = st.bptr[r, p - 1] if p > 0 else kd.brk.ptr[r]
         c = timing_delta(win, cost, kd.brk, service_row, r, j, p, tin[q], tout[q], t0, b0, n,
                          seq_r, free_r, st.bptr[r], st.vcost[r], legt_r, st.ret[r],
                          rt.close[r], rt.max_close[r], kd.w.overtime, wk.brk)
