@@ -215,7 +215,7 @@ def free_slack(kd, r, st, fslack):
     rt = kd.rt
     bend = kd.brk.ptr[r + 1]
     done_before = kd.brk.ptr[r] == bend  # no pending break before position 0
-    if n > 0 and st.bptr[r, n - 1] != bend or n == 0 and not done_before:
+    if (n > 0 and st.bptr[r, n - 1] != bend) or (n == 0 and not done_before):
         for k in range(n + 1):
             fslack[r, k] = -1
         return
