@@ -92,7 +92,8 @@ class Buf(NamedTuple):
     op_weight: np.ndarray  #: (NUM_OPS,) float64 adaptive operator weights
     op_score: np.ndarray  #: (NUM_OPS,) float64 scores in the current segment
     op_used: np.ndarray  #: (NUM_OPS,) float64 uses in the current segment
-    stats: np.ndarray  #: (8,) int64 [iterations, accepted, improved_best, infeasible, ...]
+    stats: np.ndarray  #: (8,) int64 [iterations, accepted, new best, infeasible,
+    #: routes priced, positions priced, positions simulated, unused]
     sin: np.ndarray  #: (W + 2,) int64 travel into ``j`` of positions to simulate
     sout: np.ndarray  #: (W + 2,) int64 travel out of ``j``
     slb: np.ndarray  #: (W + 2,) float64 their lower bounds
@@ -308,6 +309,8 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     best = INF
     best_p = -1
     nslow = 0
+    buf.stats[4] += 1
+    buf.stats[5] += n + 1
     for p in range(n + 1):
         t_in = t_prev
         k_in = km_prev
@@ -354,6 +357,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
         if lbs[q] >= best:
             break
         p = order[q]
+        buf.stats[6] += 1
         t0 = free_r[p - 1] if p > 0 else rt.open[r]
         b0 = st.bptr[r, p - 1] if p > 0 else kd.brk.ptr[r]
         c = timing_delta(win, cost, kd.brk, service_row, r, j, p, tin[q], tout[q], t0, b0, n,
