@@ -47,19 +47,26 @@ from .errors import (
 from .evaluate import Evaluation, Kpis, TechnicianKpis, Violation, check_plan, evaluate
 from .generate import generate_scenario
 from .io import (
+    PlanFrames,
     load_plan,
     load_scenario,
     plan_from_dict,
     plan_to_dict,
+    plan_to_frames,
+    read_scenario_csv,
     read_solomon,
     read_solomon_solution,
+    read_travel_matrix,
     save_plan,
     save_scenario,
     scenario_from_dict,
+    scenario_from_frames,
     scenario_to_dict,
 )
 from .plan import Plan, UnassignedReason
+from .plotting import plot_routes, plot_schedule
 from .problem import Incompatibility, Problem, compile_scenario
+from .report import render_report, save_report
 from .schedule import Schedule, ScheduledBreak, ScheduledVisit, to_schedule
 from .solvers import (
     Capabilities,
@@ -99,6 +106,7 @@ __all__ = [
     "ObjectiveWeights",
     "Part",
     "Plan",
+    "PlanFrames",
     "Priority",
     "Problem",
     "ProgressEvent",
@@ -136,12 +144,20 @@ __all__ = [
     "load_scenario",
     "plan_from_dict",
     "plan_to_dict",
+    "plan_to_frames",
+    "plot_routes",
+    "plot_schedule",
+    "read_scenario_csv",
     "read_solomon",
     "read_solomon_solution",
+    "read_travel_matrix",
     "register_solver",
+    "render_report",
     "save_plan",
+    "save_report",
     "save_scenario",
     "scenario_from_dict",
+    "scenario_from_frames",
     "scenario_to_dict",
     "solve",
     "to_schedule",

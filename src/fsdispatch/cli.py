@@ -1,4 +1,4 @@
-"""The ``fsdispatch`` command line: solve, check, generate, bench.
+"""The ``fsdispatch`` command line: solve, check, report, import, generate, bench.
 
 Invalid input (any :class:`~fsdispatch.errors.FsdispatchError`, unreadable or
 malformed JSON) prints one line on stderr and exits with code 2.
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
-from .errors import FsdispatchError
+from .errors import FsdispatchError, ValidationError
 
 if TYPE_CHECKING:
     from .evaluate.evaluation import Evaluation
@@ -130,6 +130,52 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 1
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+    from .io import load_plan, load_scenario
+    from .problem import compile_scenario
+
+    if not args.html and not args.csv:
+        raise ValidationError("report: nothing to write; give --html FILE and/or --csv DIR",
+                              field="--html")
+    problem = compile_scenario(load_scenario(args.scenario))
+    plan = load_plan(problem, args.plan)
+    evaluation = evaluate(problem, plan)
+    if args.html:
+        from .report import save_report
+
+        save_report(problem, plan, evaluation, path=args.html, title=args.title)
+        print(f"report written to {args.html}")
+    if args.csv:
+        from .io.tabular import plan_to_frames
+
+        try:
+            files = plan_to_frames(problem, plan, evaluation).to_csv(args.csv)
+        except OSError as exc:
+            raise ValidationError(f"cannot write to {args.csv!r}: {exc.strerror}",
+                                  field="--csv", value=args.csv) from None
+        print(f"tables written to {args.csv}: " + ", ".join(f.name for f in files))
+    if not evaluation.is_feasible:
+        print(f"plan is INFEASIBLE: {len(evaluation.violations)} violation(s)")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .io import save_scenario
+    from .io.tabular import read_scenario_csv
+
+    scenario = read_scenario_csv(args.tickets, args.technicians, parts=args.parts,
+                                 date=args.date, timezone=args.timezone, travel=args.travel,
+                                 name=args.name or "")
+    text = save_scenario(scenario, args.out)
+    if args.out is None:
+        print(text)
+    else:
+        print(f"wrote {args.out}: {scenario.num_technicians} technicians, "
+              f"{scenario.num_tickets} tickets")
+    return 0
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .generate import generate_scenario
     from .io import save_scenario
@@ -181,7 +227,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fsdispatch`` command."""
     parser = argparse.ArgumentParser(
-        prog="fsdispatch", description="Field-service dispatch: solve, check, generate, bench.")
+        prog="fsdispatch",
+        description="Field-service dispatch: solve, check, report, import, generate, bench.")
     parser.add_argument("--version", action="version", version=f"fsdispatch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -203,6 +250,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("plan", help="plan JSON file")
     p.add_argument("--max-routes", type=int, default=None)
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("report", help="write a plan's HTML report (map, timeline, KPIs) or CSV",
+                       description="Evaluate a plan and write a self-contained HTML report "
+                       "that works offline, and/or its tables as CSV files.")
+    p.add_argument("scenario", help="scenario JSON file")
+    p.add_argument("plan", help="plan JSON file")
+    p.add_argument("--html", default=None, help="write the HTML report here")
+    p.add_argument("--csv", default=None, metavar="DIR",
+                   help="write visits.csv, technicians.csv, unassigned.csv, kpis.csv here "
+                   "(needs pandas)")
+    p.add_argument("--title", default=None, help="page title")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("import", help="build a scenario JSON from CSV exports (needs pandas)",
+                       description="Read tickets and technicians CSV files (one row each; "
+                       "columns in the docs' how-to 'Import from Excel or CSV') and write the "
+                       "scenario JSON.")
+    p.add_argument("tickets", help="tickets CSV file")
+    p.add_argument("technicians", help="technicians CSV file")
+    p.add_argument("--parts", default=None, help="parts catalogue CSV file")
+    p.add_argument("--date", default=None, help="day of bare local times, YYYY-MM-DD")
+    p.add_argument("--timezone", default="UTC", help="IANA timezone of local times "
+                   "(default: UTC)")
+    p.add_argument("--travel", default=None, help="travel matrix CSV or .npz (default: "
+                   "straight-line travel at 40 km/h × 1.3)")
+    p.add_argument("--name", default=None, help="scenario name (default: the tickets file's)")
+    p.add_argument("--out", default=None, help="output file (default: stdout)")
+    p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("generate", help="generate a realistic synthetic scenario")
     p.add_argument("--technicians", type=int, default=25)
