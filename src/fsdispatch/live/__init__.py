@@ -1,0 +1,54 @@
+"""Live dispatch: ticket lifecycle, the live dispatcher, explanations, SLA watch, grab pool.
+
+Importing this package does not load numba; kernels load on first use.
+"""
+
+from .dispatcher import (
+    Change,
+    CostBreakdown,
+    DelayReport,
+    Dispatcher,
+    Exclusion,
+    InsertResult,
+    Option,
+    Pin,
+    Recommendation,
+    ReplanResult,
+    warm_up,
+)
+from .eta import Eta, EtaModel
+from .explain import Alternative, Explanation, explain
+from .lifecycle import TRANSITIONS, EventLog, Lifecycle, TicketEvent, TicketState
+from .pool import ClaimResult, GrabPool, Offer
+from .sla import BusinessCalendar, EscalationRule, SlaStatus, SlaWatch
+
+__all__ = [
+    "TRANSITIONS",
+    "Alternative",
+    "BusinessCalendar",
+    "Change",
+    "ClaimResult",
+    "CostBreakdown",
+    "DelayReport",
+    "Dispatcher",
+    "EscalationRule",
+    "Eta",
+    "EtaModel",
+    "EventLog",
+    "Exclusion",
+    "Explanation",
+    "GrabPool",
+    "InsertResult",
+    "Lifecycle",
+    "Offer",
+    "Option",
+    "Pin",
+    "Recommendation",
+    "ReplanResult",
+    "SlaStatus",
+    "SlaWatch",
+    "TicketEvent",
+    "TicketState",
+    "explain",
+    "warm_up",
+]

@@ -1,0 +1,252 @@
+"""numba kernels of live dispatch (private).
+
+They loop over routes inside one compiled call (a Python-level call of an
+insertion kernel costs ~50 µs of argument unboxing, more than the pricing
+itself) and reuse the greedy backend's exact insertion pricing, so every
+figure matches the shared evaluator.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..evaluate._kernels import finish, hard_late, step, travel, travel_time, visit_cost
+from ..solvers._greedy_kernels import (
+    INF,
+    best_insertion,
+    insert_at,
+    position_cost,
+    preference_cost,
+    rebuild_route,
+    resources_ok,
+)
+
+# status codes of price_routes
+OK, NO_RESOURCES, NO_POSITION = 0, 1, 2
+
+
+@njit(cache=True)
+def price_routes(kd, routes, j, st, wk, cost_out, pos_out, status_out):
+    """Cheapest feasible insertion of ``j`` in each of ``routes``.
+
+    ``status_out``: 0 priced, 1 no room (capacity, tickets per day or van
+    stock already used by planned jobs), 2 no feasible position (windows,
+    breaks, shift end).
+    """
+    for k in range(routes.shape[0]):
+        r = routes[k]
+        if not resources_ok(kd.res, kd.rt, r, j, st.load, st.group_count, st.usage):
+            cost_out[k] = INF
+            pos_out[k] = -1
+            status_out[k] = NO_RESOURCES
+            continue
+        c, p = best_insertion(kd, r, j, st, wk)
+        cost_out[k] = c
+        pos_out[k] = p
+        status_out[k] = OK if c < INF else NO_POSITION
+
+
+@njit(cache=True)
+def remove_at(kd, r, p, st, scratch):
+    """Remove the visit at position ``p`` of route ``r`` (inverse of ``insert_at``)."""
+    j = st.seq[r, p]
+    n = st.length[r]
+    for k in range(p, n - 1):
+        st.seq[r, k] = st.seq[r, k + 1]
+    st.seq[r, n - 1] = -1
+    st.length[r] = n - 1
+    rebuild_route(kd, r, st, scratch)
+    res = kd.res
+    st.load[r] -= res.demand[j]
+    st.group_count[kd.rt.group[r]] -= 1
+    tech = kd.rt.tech[r]
+    for k in range(res.part_ptr[j], res.part_ptr[j + 1]):
+        st.usage[tech, res.part_sku[k]] -= res.part_qty[k]
+    return j
+
+
+@njit(cache=True)
+def insertion_detail(kd, r, j, p, st, scratch, starts_out):
+    """Simulate route ``r`` with ``j`` inserted at position ``p``, from scratch.
+
+    Fills ``starts_out[0..n]`` with the service start of every visit of the
+    new route (``j`` at ``p``) and returns ``(feasible, arrival_j, start_j,
+    end_j, travel_added_s, km_added, lateness_cost_added, overtime_added_s,
+    return_time, labour_cost, preference_cost)``.
+    """
+    tv = kd.tv
+    win = kd.win
+    cost = kd.cost
+    brk = kd.brk
+    rt = kd.rt
+    n = st.length[r]
+    tech = rt.tech[r]
+    cur = rt.start_node[r]
+    t = rt.open[r]
+    b = brk.ptr[r]
+    trav = np.int64(0)
+    km = 0.0
+    late_c = 0.0
+    ok = True
+    a_j = np.int64(0)
+    s_j = np.int64(0)
+    e_j = np.int64(0)
+    for k in range(n + 1):
+        if k == p:
+            i = j
+        elif k < p:
+            i = st.seq[r, k]
+        else:
+            i = st.seq[r, k - 1]
+        node = kd.ticket_node[i]
+        tt, d = travel(tv, cur, node)
+        trav += tt
+        km += d
+        a, s, e, b, blate = step(win, brk, r, t, b, i, np.int64(kd.tech.service[tech, i]), tt,
+                                 scratch)
+        if blate or hard_late(win, i, s):
+            ok = False
+        late_c += visit_cost(win, cost, i, s, e)
+        starts_out[k] = s
+        if k == p:
+            a_j = a
+            s_j = s
+            e_j = e
+        cur = node
+        t = e
+    tt, d = travel(tv, cur, rt.end_node[r])
+    trav += tt
+    km += d
+    ret, blate = finish(brk, r, t, b, tt, scratch)
+    if blate or ret > rt.max_close[r]:
+        ok = False
+    old_trav = np.int64(0)
+    old_km = 0.0
+    old_late = 0.0
+    if n > 0:
+        for k in range(n + 1):
+            old_trav += st.legt[r, k]
+            old_km += st.legd[r, k]
+        for k in range(n):
+            old_late += st.vcost[r, k]
+    old_ot = st.ret[r] - rt.close[r] if (n > 0 and st.ret[r] > rt.close[r]) else 0
+    new_ot = ret - rt.close[r] if ret > rt.close[r] else 0
+    svc = np.int64(kd.tech.service[tech, j])
+    labour = kd.tech.labour[tech] * (svc + trav - old_trav)
+    pref = preference_cost(kd.res, kd.w.pref, tech, j)
+    return (ok, a_j, s_j, e_j, trav - old_trav, km - old_km, late_c - old_late,
+            np.int64(new_ot - old_ot), ret, labour, pref)
+
+
+@njit(cache=True)
+def eject_candidates(kd, j, routes_j, t_ptr, t_routes, movable, st, wk, scratch, out):
+    """One-ticket ejections making room for ``j``: each row of ``out`` is a candidate.
+
+    For every route ``r`` able to serve ``j`` and every movable visit ``e`` of
+    it: remove ``e``, insert ``j`` at its cheapest position in ``r``, then
+    insert ``e`` at its cheapest position among its own routes (``r``
+    included). Row: ``(total cost change, r, position of e, position of j,
+    route of e, new position of e)``. The state is restored after each trial.
+    Returns the number of rows written.
+    """
+    m = 0
+    for k in range(routes_j.shape[0]):
+        r = routes_j[k]
+        n = st.length[r]
+        for q in range(n):
+            e = st.seq[r, q]
+            if not movable[e] or m >= out.shape[0]:
+                continue
+            remove_at(kd, r, q, st, scratch)
+            save = position_cost(kd, r, e, q, st, scratch)
+            c1, p1 = best_insertion(kd, r, j, st, wk)
+            if c1 < INF:
+                insert_at(kd, r, j, p1, st, scratch)
+                best = INF
+                best_r = -1
+                best_p = -1
+                for x in range(t_ptr[e], t_ptr[e + 1]):
+                    r2 = t_routes[x]
+                    if not resources_ok(kd.res, kd.rt, r2, e, st.load, st.group_count, st.usage):
+                        continue
+                    c2, p2 = best_insertion(kd, r2, e, st, wk)
+                    if c2 < best:
+                        best = c2
+                        best_r = r2
+                        best_p = p2
+                remove_at(kd, r, p1, st, scratch)
+                if best < INF:
+                    out[m, 0] = c1 + best - save
+                    out[m, 1] = r
+                    out[m, 2] = q
+                    out[m, 3] = p1
+                    out[m, 4] = best_r
+                    out[m, 5] = best_p
+                    m += 1
+            insert_at(kd, r, e, q, st, scratch)
+    return m
+
+
+@njit(cache=True)
+def route_starts(kd, st, starts_out, route_out):
+    """Service start and route of every planned ticket (-1 where not planned)."""
+    rt = kd.rt
+    for r in range(st.length.shape[0]):
+        tech = rt.tech[r]
+        for k in range(st.length[r]):
+            i = st.seq[r, k]
+            starts_out[i] = st.free_t[r, k] - np.int64(kd.tech.service[tech, i])
+            route_out[i] = r
+
+
+@njit(cache=True)
+def route_feasible_prefix(kd, r, seq, st, scratch):
+    """Append ``seq`` to empty route ``r`` visit by visit, skipping any that breaks a rule.
+
+    Returns a bool mask of the visits kept (the technician's compatibility,
+    capacity, day cap, stock, windows, breaks and shift end all hold).
+    """
+    keep = np.zeros(seq.shape[0], dtype=np.bool_)
+    tech = kd.rt.tech[r]
+    for k in range(seq.shape[0]):
+        j = seq[k]
+        if kd.tech.compat[tech, j] != 0:
+            continue
+        if not resources_ok(kd.res, kd.rt, r, j, st.load, st.group_count, st.usage):
+            continue
+        if st.length[r] + 1 >= st.seq.shape[1]:
+            continue
+        c = position_cost(kd, r, j, st.length[r], st, scratch)
+        if c < INF:
+            insert_at(kd, r, j, st.length[r], st, scratch)
+            keep[k] = True
+    return keep
+
+
+@njit(cache=True)
+def feasible_subplan(kd, ptr, visits, st, scratch):
+    """:func:`route_feasible_prefix` for every route of a CSR plan; returns the kept mask."""
+    keep = np.zeros(visits.shape[0], dtype=np.bool_)
+    for r in range(ptr.shape[0] - 1):
+        if ptr[r + 1] > ptr[r]:
+            keep[ptr[r]:ptr[r + 1]] = route_feasible_prefix(kd, r, visits[ptr[r]:ptr[r + 1]],
+                                                            st, scratch)
+    return keep
+
+
+@njit(cache=True)
+def nearest_routes(kd, routes, j, st, k):
+    """The ``k`` routes of ``routes`` passing nearest to ticket ``j`` (start or any visit)."""
+    node = kd.ticket_node[j]
+    d = np.empty(routes.shape[0])
+    for q in range(routes.shape[0]):
+        r = routes[q]
+        best = travel_time(kd.tv, kd.rt.start_node[r], node)
+        for p in range(st.length[r]):
+            t = travel_time(kd.tv, kd.ticket_node[st.seq[r, p]], node)
+            if t < best:
+                best = t
+        d[q] = best
+    order = np.argsort(d, kind="mergesort")
+    return routes[order[:k]]

@@ -1,0 +1,1826 @@
+"""The live dispatcher: the current plan and each technician's state at time ``now``.
+
+The dispatcher keeps a *live problem*: the scenario of the rest of the day,
+compiled once per structural change (a job started or finished, a delay, an
+absence, a pin, a re-plan). In it each technician's current shift starts at
+``max(now, end of the job in progress)`` from where the technician is,
+breaks already taken are gone, and completed or in-progress tickets are not
+there at all — so frozen work can never be touched. The live plan is a
+:class:`~fsdispatch.Plan` of that problem, always feasible for the shared
+evaluator, with every open ticket planned or unassigned with a reason.
+
+New tickets are priced without recompiling: their rows are appended to the
+compiled arrays (:func:`fsdispatch.problem.extend.ticket_rows`) and the
+cheapest feasible position in every able route is found by the greedy
+backend's exact insertion kernel on a cached route state.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ..domain._validate import check_aware
+from ..domain.location import Location
+from ..domain.scenario import Scenario
+from ..domain.technician import Shift, Technician
+from ..domain.ticket import Ticket, TimeWindow
+from ..errors import TransitionError, UnknownReferenceError, ValidationError
+from ..evaluate.evaluation import Evaluation
+from ..evaluate.evaluator import evaluate
+from ..plan import Plan, UnassignedReason
+from ..problem.compile import compile_scenario
+from ..problem.extend import TicketRows, append_ticket, ticket_rows
+from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
+from ..units import MINUTE
+from .eta import Eta, EtaModel
+from .lifecycle import EventLog, Lifecycle, TicketState
+
+__all__ = [
+    "Change",
+    "CostBreakdown",
+    "DelayReport",
+    "Dispatcher",
+    "Exclusion",
+    "InsertResult",
+    "Option",
+    "Pin",
+    "Recommendation",
+    "ReplanResult",
+    "warm_up",
+]
+
+logger = logging.getLogger(__name__)
+
+S = TicketState
+_EJECT_ROUTES = 8  # routes nearest to the new ticket tried for an ejection repair
+_EJECT_TRIES = 6  # cheapest ejections checked against the disruption bound
+
+_NO_ROOM = "no room: the day's ticket cap, capacity or van stock is used by planned work"
+_NO_POSITION = "no feasible slot in the planned day (windows, breaks, shift end)"
+_COMPAT_CODE = {
+    Incompatibility.SKILL: "missing_skill",
+    Incompatibility.LEVEL: "skill_level",
+    Incompatibility.PART: "no_part",
+    Incompatibility.EXCLUDED: "excluded",
+    Incompatibility.CAPACITY: "capacity",
+    Incompatibility.SHIFT: "off_shift",
+}
+_COMPAT_ENUM = {int(c): c for c in Incompatibility}
+_COMPAT_NAMES = {int(c): name for c, name in _COMPAT_CODE.items()}
+
+
+# ---------------------------------------------------------------- results
+
+
+@attrs.frozen
+class CostBreakdown:
+    """The objective change of one insertion, by term (objective units).
+
+    ``total`` is the sum of the terms and equals the evaluator's objective
+    change (load balance, a global term, is not priced per insertion).
+    """
+
+    total: float
+    travel: float
+    distance: float
+    lateness: float
+    overtime: float
+    labour: float
+    preference: float
+
+
+@attrs.frozen
+class Option:
+    """One technician able to take a ticket, at their cheapest position.
+
+    Attributes
+    ----------
+    technician_id, shift:
+        Who, and which of their shifts (numbered as in the scenario).
+    position:
+        Index in the technician's remaining route where the ticket goes.
+    after:
+        The ticket visited just before (``None``: first stop from where the technician is).
+    eta:
+        Planned start and ETA window.
+    cost:
+        :class:`CostBreakdown` of the insertion.
+    travel_added:
+        Extra driving for the technician.
+    sla_slack:
+        Time left before the tighter SLA deadline at the planned start/end
+        (negative when late; ``None`` without a deadline).
+    load_after_pct:
+        Work (travel + service) of the remaining shift after the insertion, in
+        % of the remaining shift length.
+    skill_fit:
+        Levels held above those required, summed over the required skills
+        (0 = exact fit; high = an over-qualified technician).
+    preferred:
+        Whether the customer prefers this technician (``None`` without preferences).
+    reason:
+        One human-readable line.
+    """
+
+    technician_id: str
+    shift: int
+    position: int
+    after: str | None
+    eta: Eta
+    cost: CostBreakdown
+    travel_added: timedelta
+    sla_slack: timedelta | None
+    load_after_pct: float
+    skill_fit: int
+    preferred: bool | None
+    reason: str
+
+
+@attrs.frozen
+class Exclusion:
+    """Why a technician cannot take a ticket.
+
+    ``code``: ``missing_skill``, ``skill_level``, ``no_part``, ``excluded``,
+    ``capacity``, ``off_shift``, ``absent``, ``no_room`` (day cap, capacity
+    or van stock used by planned work), ``no_position`` (no feasible slot:
+    windows, breaks, shift end).
+    """
+
+    technician_id: str
+    code: str
+    reason: str
+
+
+@attrs.frozen
+class Recommendation:
+    """The best technicians for a ticket and why the others are out."""
+
+    ticket_id: str
+    options: tuple[Option, ...]
+    excluded: tuple[Exclusion, ...]
+    unservable: str | None = None
+
+    @property
+    def best(self) -> Option | None:
+        """The first option, if any."""
+        return self.options[0] if self.options else None
+
+
+@attrs.frozen
+class Change:
+    """What happened to one ticket in a plan change.
+
+    ``kind``: ``inserted`` (newly planned), ``moved`` (other technician),
+    ``shifted`` (same technician, other time), ``dropped`` (no longer planned).
+    """
+
+    ticket_id: str
+    kind: str
+    from_technician: str | None
+    to_technician: str | None
+    old_start: datetime | None
+    new_start: datetime | None
+
+    @property
+    def shift(self) -> timedelta | None:
+        """How much later (negative: earlier) the service starts."""
+        if self.old_start is None or self.new_start is None:
+            return None
+        return self.new_start - self.old_start
+
+
+@attrs.frozen
+class InsertResult:
+    """Outcome of :meth:`Dispatcher.insert`.
+
+    ``method``: ``insertion`` (no other ticket moved), ``repair`` (others
+    moved within the disruption bound) or ``none`` (not placed; ``reason``
+    says why). ``changes`` lists every ticket whose technician or start changed,
+    the inserted one first.
+    """
+
+    ticket_id: str
+    placed: bool
+    technician_id: str | None
+    eta: Eta | None
+    method: str
+    cost: float
+    changes: tuple[Change, ...]
+    reason: str
+
+    @property
+    def disrupted(self) -> int:
+        """Other tickets moved to another technician or shifted (any amount)."""
+        return sum(1 for c in self.changes if c.ticket_id != self.ticket_id)
+
+
+@attrs.frozen
+class ReplanResult:
+    """Outcome of a re-plan (:meth:`Dispatcher.reoptimize`, repairs)."""
+
+    objective_before: float
+    objective_after: float
+    changes: tuple[Change, ...]
+    unassigned: Mapping[str, str]
+    solver: str
+    runtime: float
+
+
+@attrs.frozen
+class DelayReport:
+    """Outcome of a delay, absence or clock advance.
+
+    Attributes
+    ----------
+    technician_id:
+        The technician concerned (``None`` for a clock advance).
+    at_risk:
+        Open tickets this event touched that are now late on their SLA,
+        start more than the disruption bound later or earlier, or are no
+        longer planned.
+    dropped:
+        Tickets the new state made impossible where they were planned.
+    etas:
+        Updated ETAs of the tickets at risk that are still planned.
+    repair:
+        The repair applied (or proposed with ``apply=False``).
+    """
+
+    technician_id: str | None
+    at_risk: tuple[str, ...]
+    dropped: tuple[str, ...]
+    etas: Mapping[str, Eta]
+    repair: ReplanResult | None
+    proposal: Plan | None = None
+
+
+@attrs.frozen
+class Pin:
+    """A dispatcher's decision the optimiser must respect.
+
+    ``technician_id``: the ticket stays with this technician; ``start``/``end``:
+    service must start within this interval. Either may be ``None``.
+    """
+
+    technician_id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@attrs.define
+class _Job:
+    """A job in progress or done."""
+
+    technician_id: str
+    location: Location
+    service: int
+    started_at: datetime | None = None
+    expected_end: datetime | None = None
+    completed_at: datetime | None = None
+    en_route_at: datetime | None = None
+
+
+# ---------------------------------------------------------------- dispatcher
+
+
+class Dispatcher:
+    """Live dispatch of one scenario: the plan, technicians' states, pins and events.
+
+    Parameters
+    ----------
+    scenario:
+        The day (or days) to dispatch: technicians, their shifts, and the
+        tickets known at the start. More tickets arrive by :meth:`insert`.
+    now:
+        The dispatcher's clock (timezone-aware; default: the horizon start).
+    plan:
+        An optional starting plan of ``compile_scenario(scenario)`` (e.g. the
+        morning plan); by default every ticket is open until :meth:`reoptimize`.
+    log:
+        Event log to write to (a new one by default; see :attr:`log`).
+    max_moved:
+        Default disruption bound of :meth:`insert`: at most this many other
+        tickets change technician or start more than ``max_shift`` later or earlier.
+    max_shift:
+        Seconds (or timedelta) an appointment may shift without counting as disrupted.
+    eta_model:
+        Width of ETA windows (:class:`EtaModel`).
+    sla_watch:
+        Optional :class:`~fsdispatch.live.sla.SlaWatch`; with a business
+        calendar, its deadlines replace the scenario policy's for new tickets.
+
+    Notes
+    -----
+    Completed and in-progress work is frozen by construction: it is not in
+    the live problem. Pinned tickets are constrained in the live scenario
+    (other technicians excluded, window narrowed), so every backend respects
+    them, and locked for the ``ls`` warm start.
+    """
+
+    def __init__(self, scenario: Scenario, *, now: datetime | None = None,
+                 plan: Plan | None = None, log: EventLog | None = None, max_moved: int = 2,
+                 max_shift: int | timedelta = 30 * MINUTE, eta_model: EtaModel | None = None,
+                 sla_watch: Any = None) -> None:
+        if not isinstance(scenario, Scenario):
+            raise ValidationError.for_field("Dispatcher", None, "scenario", scenario,
+                                            "must be a Scenario")
+        self.scenario = scenario
+        self.now = scenario.horizon.start if now is None else now
+        check_aware("Dispatcher", None, "now", self.now)
+        self.lifecycle = Lifecycle(log)
+        self.log = self.lifecycle.log
+        self.eta_model = eta_model or EtaModel()
+        self.sla_watch = sla_watch
+        self.max_moved, self.max_shift = self._bounds(max_moved, max_shift)
+        self._techs: dict[str, Technician] = {t.id: t for t in scenario.technicians}
+        self._tickets: dict[str, Ticket] = {}
+        self._registered_at: dict[str, datetime] = {}
+        self._jobs: dict[str, _Job] = {}
+        self._current: dict[str, str] = {}
+        self._last_pos: dict[str, Location] = {}
+        self._done_work: dict[str, int] = {}
+        self._absent: dict[str, tuple[datetime, datetime | None]] = {}
+        self._breaks_taken: set[tuple[str, int, int]] = set()
+        self._busy_until: dict[str, datetime] = {}
+        self._pins: dict[str, Pin] = {}
+        self._forbidden: dict[str, set[str]] = {}
+        self._reasons: dict[str, UnassignedReason] = {}
+        self._cache: dict[str, Any] = {}
+        self._problem: Problem
+        self._st: Any = None
+        self._route_key: list[tuple[str, int]] = []
+        self._live_breaks: list[list[int]] = []
+        for ticket in scenario.tickets:
+            self._register(ticket, actor="scenario")
+        keep: dict[tuple[str, int], list[str]] = {}
+        if plan is not None:
+            full = compile_scenario(scenario)
+            if len(plan.routes) != full.num_routes:
+                raise ValidationError.for_field("Dispatcher", None, "plan", len(plan.routes),
+                                                f"must have {full.num_routes} routes")
+            for r, route in enumerate(plan.routes):
+                t_idx, k = full.index.routes[r]
+                keep[(full.index.technician_ids[t_idx], k)] = [full.index.ticket_ids[j]
+                                                              for j in route]
+        self._rebuild(keep)
+        self._sync_lifecycle({}, "dispatcher")
+
+    # ------------------------------------------------------------ properties
+    @property
+    def problem(self) -> Problem:
+        """The live problem (the rest of the day at :attr:`now`)."""
+        return self._problem
+
+    @property
+    def plan(self) -> Plan:
+        """The live plan (a plan of :attr:`problem`; always feasible)."""
+        plan = self._cache.get("plan")
+        if plan is None:
+            from ..solvers.greedy import state_routes
+
+            index = self._problem.index
+            unassigned = {index.ticket_idx(t): reason for t, reason in self._reasons.items()}
+            plan = Plan(routes=state_routes(self._st), unassigned=unassigned)
+            self._cache["plan"] = plan
+        return plan
+
+    @property
+    def evaluation(self) -> Evaluation:
+        """The shared evaluator's verdict on the live plan (cached until the next change)."""
+        ev = self._cache.get("evaluation")
+        if ev is None:
+            ev = self._cache["evaluation"] = evaluate(self._problem, self.plan)
+        return ev
+
+    def state(self, ticket_id: str) -> TicketState:
+        """Lifecycle state of a ticket."""
+        return self.lifecycle.state(ticket_id)
+
+    def ticket(self, ticket_id: str) -> Ticket:
+        """The ticket (as registered, before live constraints)."""
+        try:
+            return self._tickets[ticket_id]
+        except KeyError:
+            raise UnknownReferenceError(f"unknown ticket id {ticket_id!r}", entity="Ticket",
+                                        entity_id=ticket_id) from None
+
+    def assignment(self, ticket_id: str) -> str | None:
+        """Technician planned for (or working on) a ticket, or ``None``."""
+        job = self._jobs.get(ticket_id)
+        if job is not None and job.completed_at is None and self.state(ticket_id).in_progress:
+            return job.technician_id
+        r = self._route_of(ticket_id)
+        return None if r is None else self._route_key[r][0]
+
+    def route(self, technician_id: str, shift: int | None = None) -> list[str]:
+        """Planned (not started) tickets of a technician, in visit order."""
+        self._tech(technician_id)
+        out: list[str] = []
+        ids = self._problem.index.ticket_ids
+        for r, (tech_id, k) in enumerate(self._route_key):
+            if tech_id == technician_id and (shift is None or k == shift):
+                out.extend(ids[int(j)] for j in self._st.seq[r, :self._st.length[r]])
+        return out
+
+    def frozen(self) -> dict[str, str]:
+        """Tickets in progress or done: ticket id -> technician id."""
+        return {t: job.technician_id for t, job in self._jobs.items()
+                if self.state(t) in (S.EN_ROUTE, S.ON_SITE, S.COMPLETED, S.CLOSED)}
+
+    def pins(self) -> dict[str, Pin]:
+        """Current pins by ticket id."""
+        return dict(self._pins)
+
+    # ---------------------------------------------------------------- ETAs
+    def etas(self) -> dict[str, Eta]:
+        """ETA of every planned ticket and every job in progress, by ticket id."""
+        out: dict[str, Eta] = {}
+        starts, routes = self._starts()
+        ids = self._problem.index.ticket_ids
+        for j in np.flatnonzero(routes >= 0).tolist():
+            out[ids[j]] = self._eta(ids[j], int(routes[j]), int(starts[j]))
+        for t, job in self._jobs.items():
+            state = self.state(t)
+            if state.in_progress:
+                start = job.started_at or job.expected_end or self.now
+                end = job.expected_end or self.now
+                earliest, latest = self.eta_model.window(start, self.now)
+                out[t] = Eta(t, job.technician_id, start, min(earliest, start),
+                             max(latest, start), end, state.value)
+        return out
+
+    def eta(self, ticket_id: str) -> Eta | None:
+        """ETA of one ticket (``None`` if it is not planned)."""
+        self.ticket(ticket_id)
+        return self.etas().get(ticket_id)
+
+    # ---------------------------------------------------------- recommend
+    def recommend(self, ticket: Ticket | str, k: int = 3) -> Recommendation:
+        """The ``k`` best technicians for a ticket, and why every other one is out.
+
+        Parameters
+        ----------
+        ticket:
+            A new :class:`~fsdispatch.Ticket` (not registered; nothing changes)
+            or the id of an open ticket (planned ones are priced as if taken out
+            of their route).
+        k:
+            Number of technicians to return (each at their cheapest shift and position).
+
+        Returns
+        -------
+        Recommendation
+            Options ranked by the evaluator's cost of the insertion, with ETA,
+            cost breakdown and a reason; exclusions per technician.
+        """
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValidationError.for_field("recommend", None, "k", k, "must be an integer >= 1")
+        ctx = self._pricing_context(ticket)
+        return self._recommend(ctx, k)
+
+    # -------------------------------------------------------------- insert
+    def insert(self, ticket: Ticket | str, *, max_moved: int | None = None,
+               max_shift: int | timedelta | None = None, technician_id: str | None = None,
+               actor: str = "dispatcher", follow_up_of: str | None = None) -> InsertResult:
+        """Plan a ticket now (urgent insertion) with bounded disruption.
+
+        First the cheapest plain insertion whose knock-on shifts stay within
+        the bound; else a repair moving one other not-started, unpinned ticket
+        to its best place elsewhere (an ejection), within the bound. Frozen
+        (in progress, completed) and pinned work is never moved.
+
+        Parameters
+        ----------
+        ticket:
+            A new ticket (registered here, state ``created``) or the id of an
+            open unplanned ticket (e.g. rejected, released from hold).
+        max_moved, max_shift:
+            Disruption bound (defaults: the dispatcher's): at most
+            ``max_moved`` other tickets may change technician or start more
+            than ``max_shift`` earlier or later.
+        technician_id:
+            Only consider this technician (a dispatcher's or a grab-pool choice).
+        actor:
+            Who asks (written to the event log).
+        follow_up_of:
+            For a new ticket, the original ticket it follows up.
+
+        Returns
+        -------
+        InsertResult
+            Where it went and exactly what changed; when not placed the ticket
+            stays open (unassigned with a reason).
+        """
+        moved_cap, shift_cap = self._bounds(
+            self.max_moved if max_moved is None else max_moved,
+            self.max_shift if max_shift is None else max_shift)
+        if technician_id is not None:
+            self._tech(technician_id)
+        ctx = self._pricing_context(ticket, follow_up_of=follow_up_of, actor=actor)
+        if not ctx["new"] and ctx["route"] is not None:
+            raise ValidationError.for_field("Ticket", ctx["ticket_id"], "state",
+                                            self.state(ctx["ticket_id"]).value,
+                                            "is already planned (use move() or reoptimize())")
+        return self._insert(ctx, moved_cap, shift_cap, technician_id, actor)
+
+    def add(self, ticket: Ticket, *, follow_up_of: str | None = None,
+            actor: str = "dispatcher") -> UnassignedReason:
+        """Register a new ticket as open, without planning it (e.g. for the grab pool).
+
+        Returns its unassigned reason: ``open``, or why no technician could ever serve it.
+        """
+        ctx = self._pricing_context(ticket, follow_up_of=follow_up_of, actor=actor)
+        self._register(ticket, actor=actor, follow_up_of=follow_up_of)
+        self._problem = _append(self._problem, ctx["live"], ctx["rows"])
+        if self._st.usage.shape != self._problem.data.res.stock.shape:
+            from ..solvers.greedy import make_state
+
+            st = self._st
+            self._st = make_state(self._problem, [list(st.seq[r, :st.length[r]])
+                                                  for r in range(st.seq.shape[0])])
+        reason = (UnassignedReason.from_code(ctx["unservable"]) if ctx["unservable"]
+                  else UnassignedReason.OPEN)
+        self._reasons[ticket.id] = reason
+        self._cache = {}
+        return reason
+
+    # ---------------------------------------------------------- reoptimize
+    def reoptimize(self, now: datetime | None = None, *, solver: str = "ls",
+                   time_limit: float | None = 1.0, seed: int | None = 0,
+                   actor: str = "optimizer", **options: Any) -> ReplanResult:
+        """Re-plan the rest of the day from the current state.
+
+        Warm-started from the current plan (repaired if the clock made parts
+        of it impossible, then completed greedily); pins are kept (the
+        technician and time constraints are in the live problem for every
+        backend, and ``ls`` also locks pinned tickets in their route). The
+        result replaces the plan only if it is feasible and not worse.
+
+        Parameters
+        ----------
+        now:
+            Advance the clock first (default: keep :attr:`now`).
+        solver:
+            Any registered backend (``"greedy"``, ``"ls"``, ``"cpsat"``, ``"milp"``).
+        time_limit, seed, options:
+            Passed to :func:`fsdispatch.solve`.
+        """
+        import time as _time
+
+        from ..solvers.solve import solve
+
+        tic = _time.perf_counter()
+        if now is not None:
+            self._set_clock(now)
+            self._refresh_breaks()
+        before = self._snapshot()
+        self._rebuild(None)
+        obj_before = self.evaluation.objective
+        problem = self._problem
+        warm = solve(problem, "greedy", initial_plan=self.plan).plan
+        chosen = warm
+        if solver != "greedy":
+            routed = {j for route in warm.routes for j in route}
+            opts = dict(options)
+            if solver == "ls":
+                locked = {problem.index.ticket_idx(t) for t in self._pins
+                          if problem.index.has_ticket(t)} & routed
+                opts.setdefault("initial_plan", warm)
+                opts.setdefault("locked", frozenset(locked))
+            result = solve(problem, solver, time_limit=time_limit, seed=seed, **opts)
+            if result.evaluation.is_feasible and result.evaluation.kpis.unassigned + \
+                    result.evaluation.kpis.assigned == problem.num_tickets and \
+                    result.objective <= evaluate(problem, warm).objective + 1e-9:
+                chosen = result.plan
+        self._set_plan(chosen.routes, chosen.unassigned)
+        changes = self._diff(before, self._snapshot())
+        self._sync_lifecycle(before, actor)
+        return ReplanResult(objective_before=obj_before,
+                            objective_after=self.evaluation.objective, changes=changes,
+                            unassigned={problem.index.ticket_ids[j]: r.value
+                                        for j, r in sorted(chosen.unassigned.items())},
+                            solver=solver, runtime=_time.perf_counter() - tic)
+
+    def plan_day(self, *, solver: str = "ls", time_limit: float | None = 1.0,
+                 seed: int | None = 0, **options: Any) -> ReplanResult:
+        """The morning plan: :meth:`reoptimize` at the current clock."""
+        return self.reoptimize(solver=solver, time_limit=time_limit, seed=seed, **options)
+
+    def apply(self, plan: Plan, actor: str = "dispatcher") -> ReplanResult:
+        """Adopt a plan of the live problem (e.g. a proposal) after checking it.
+
+        Raises
+        ------
+        ValidationError
+            If the evaluator finds a violation, or a pin is broken.
+        """
+        from ..errors import InfeasiblePlanError
+        from ..evaluate.evaluator import check_plan
+
+        try:
+            ev = check_plan(self._problem, plan)
+        except InfeasiblePlanError as exc:
+            raise ValidationError(f"Dispatcher: plan rejected: {exc}", entity="Plan",
+                                  field="routes") from exc
+        before = self._snapshot()
+        obj_before = self.evaluation.objective
+        self._set_plan(plan.routes, plan.unassigned)
+        changes = self._diff(before, self._snapshot())
+        self._sync_lifecycle(before, actor)
+        return ReplanResult(obj_before, ev.objective, changes,
+                            {self._problem.index.ticket_ids[j]: r.value
+                             for j, r in sorted(plan.unassigned.items())}, "apply", 0.0)
+
+    # ------------------------------------------------------ manual control
+    def pin(self, ticket_id: str, technician_id: str | None = None, *,
+            start: datetime | None = None, end: datetime | None = None,
+            actor: str = "dispatcher") -> Pin:
+        """Pin an open ticket to a technician (default: its current one) and/or a start interval.
+
+        The next optimisation keeps it with that technician and within the
+        interval; :meth:`insert` repairs never move it. With ``start`` only,
+        the interval is ``[start, start]`` (an exact appointment).
+        """
+        self._open(ticket_id)
+        if technician_id is None and start is None:
+            technician_id = self.assignment(ticket_id)
+            if technician_id is None:
+                raise ValidationError.for_field("Pin", ticket_id, "technician_id", None,
+                                                "must be given for an unplanned ticket")
+        if technician_id is not None:
+            self._tech(technician_id)
+            if technician_id in self._forbidden.get(ticket_id, set()):
+                raise ValidationError.for_field("Pin", ticket_id, "technician_id",
+                                                technician_id, "is forbidden for this ticket")
+        if start is not None:
+            check_aware("Pin", ticket_id, "start", start)
+            end = start if end is None else end
+            check_aware("Pin", ticket_id, "end", end)
+            if end < start:
+                raise ValidationError.for_field("Pin", ticket_id, "end", end.isoformat(),
+                                                f"must not be before start {start.isoformat()}")
+        pin = Pin(technician_id, start, end)
+        self._pins[ticket_id] = pin
+        self.log.emit(self.now, ticket_id, "pin", actor, from_state=self.state(ticket_id),
+                      to_state=self.state(ticket_id), technician_id=technician_id,
+                      start=start, end=end)
+        self._rebuild(None)
+        return pin
+
+    def unpin(self, ticket_id: str, actor: str = "dispatcher") -> None:
+        """Remove a pin."""
+        if self._pins.pop(ticket_id, None) is not None:
+            self.log.emit(self.now, ticket_id, "unpin", actor, from_state=self.state(ticket_id),
+                          to_state=self.state(ticket_id))
+            self._rebuild(None)
+
+    def forbid(self, ticket_id: str, technician_id: str, actor: str = "dispatcher") -> None:
+        """Never send ``technician_id`` to this ticket (it is taken off that route now)."""
+        self._open(ticket_id)
+        self._tech(technician_id)
+        pin = self._pins.get(ticket_id)
+        if pin is not None and pin.technician_id == technician_id:
+            raise ValidationError.for_field("Ticket", ticket_id, "forbidden", technician_id,
+                                            "is the pinned technician (unpin first)")
+        self._forbidden.setdefault(ticket_id, set()).add(technician_id)
+        self.log.emit(self.now, ticket_id, "forbid", actor, from_state=self.state(ticket_id),
+                      to_state=self.state(ticket_id), technician_id=technician_id)
+        before = self._snapshot()
+        self._rebuild(None)
+        self._sync_lifecycle(before, actor)
+
+    def move(self, ticket_id: str, technician_id: str, position: int | None = None, *,
+             shift: int | None = None, pin: bool = True, actor: str = "dispatcher") -> Change:
+        """Move an open ticket by hand to a technician (at ``position``, else the cheapest).
+
+        The move is checked against every rule; with ``pin=True`` (default)
+        the ticket is then pinned to that technician.
+
+        Raises
+        ------
+        ValidationError
+            If the technician cannot take the ticket there (the message says why).
+        """
+        from ..solvers._greedy_kernels import make_work
+        from ._kernels import insertion_detail, price_routes, remove_at
+
+        self._open(ticket_id)
+        self._tech(technician_id)
+        if technician_id in self._forbidden.get(ticket_id, set()):
+            raise ValidationError.for_field("Ticket", ticket_id, "technician_id", technician_id,
+                                            "is forbidden for this ticket")
+        problem = self._problem
+        kd = problem.data
+        j = problem.index.ticket_idx(ticket_id)
+        before = self._snapshot()
+        st = self._copy_state()
+        r_old = self._route_of(ticket_id)
+        scratch = self._scratch()
+        if r_old is not None:
+            p_old = int(np.flatnonzero(st.seq[r_old, :st.length[r_old]] == j)[0])
+            remove_at(kd, r_old, p_old, st, scratch)
+        routes = np.array([r for r, (t, k) in enumerate(self._route_key)
+                           if t == technician_id and (shift is None or k == shift)],
+                          dtype=np.int64)
+        if not routes.size:
+            raise ValidationError.for_field("Ticket", ticket_id, "technician_id", technician_id,
+                                            "has no remaining shift" +
+                                            ("" if shift is None else f" number {shift}"))
+        code = Incompatibility(int(problem.compatible[kd.rt.tech[routes[0]], j]))
+        if code not in (Incompatibility.OK, Incompatibility.SHIFT):
+            raise ValidationError.for_field("Ticket", ticket_id, "technician_id", technician_id,
+                                            f"cannot serve it: {self._compat_reason(code, j)}")
+        wk = make_work(kd, st.seq.shape[1])
+        best_r, best_p = -1, -1
+        if position is None:
+            cost = np.empty(routes.shape[0])
+            pos = np.empty(routes.shape[0], dtype=np.int64)
+            status = np.empty(routes.shape[0], dtype=np.int64)
+            price_routes(kd, routes, j, st, wk, cost, pos, status)
+            if np.isfinite(cost).any():
+                k = int(np.argmin(cost))
+                best_r, best_p = int(routes[k]), int(pos[k])
+        else:
+            buf = np.empty(st.seq.shape[1] + 2, dtype=np.int64)
+            for r in routes.tolist():
+                if not 0 <= position <= st.length[r]:
+                    continue
+                from ..solvers._greedy_kernels import resources_ok
+
+                if not resources_ok(kd.res, kd.rt, r, j, st.load, st.group_count, st.usage):
+                    continue
+                det = insertion_detail(kd, r, j, position, st, scratch, buf)
+                if det[0]:
+                    best_r, best_p = r, position
+                    break
+        if best_r < 0:
+            raise ValidationError.for_field(
+                "Ticket", ticket_id, "technician_id", technician_id,
+                "cannot take it" + ("" if position is None else f" at position {position}")
+                + " without breaking a window, a break, the shift end or a resource limit")
+        from ..solvers._greedy_kernels import insert_at
+
+        insert_at(kd, best_r, j, best_p, st, scratch)
+        self._st = st
+        self._reasons.pop(ticket_id, None)
+        self._cache.clear()
+        if pin:
+            self._pins[ticket_id] = attrs.evolve(self._pins.get(ticket_id, Pin()),
+                                                 technician_id=technician_id)
+            self._rebuild(None)
+        after = self._snapshot()
+        self.log.emit(self.now, ticket_id, "move", actor, from_state=self.state(ticket_id),
+                      to_state=self.state(ticket_id), technician_id=technician_id)
+        self._sync_lifecycle(before, actor)
+        changes = self._diff(before, after)
+        mine = [c for c in changes if c.ticket_id == ticket_id]
+        return mine[0] if mine else Change(ticket_id, "shifted", technician_id, technician_id,
+                                           None, None)
+
+    # ------------------------------------------------- technician events
+    def accept(self, ticket_id: str, actor: str | None = None) -> None:
+        """The planned technician accepts the ticket."""
+        tech = self.assignment(ticket_id)
+        self.lifecycle.transition(ticket_id, S.ACCEPTED, self.now, actor or tech or "technician",
+                                  technician_id=tech)
+
+    def reject(self, ticket_id: str, technician_id: str | None = None, *,
+               redispatch: bool = True, reason: str = "") -> InsertResult | None:
+        """The technician rejects the ticket: it is forbidden for them and re-dispatched.
+
+        Returns the :meth:`insert` result of the re-dispatch (or ``None`` with
+        ``redispatch=False``: the ticket stays open).
+        """
+        tech = technician_id or self.assignment(ticket_id)
+        if tech is None:
+            raise ValidationError.for_field("Ticket", ticket_id, "technician_id", None,
+                                            "must be given: the ticket is not planned")
+        self.lifecycle.transition(ticket_id, S.REJECTED, self.now, tech, technician_id=tech,
+                                  reason=reason)
+        self._pins.pop(ticket_id, None)
+        self._forbidden.setdefault(ticket_id, set()).add(tech)
+        self._rebuild(None, reason=UnassignedReason.OPEN)
+        return self.insert(ticket_id, actor="dispatcher") if redispatch else None
+
+    def start_travel(self, ticket_id: str, technician_id: str | None = None) -> Eta:
+        """The technician leaves for the ticket (en route); returns the ETA sent to the customer.
+
+        The ticket becomes frozen; the technician's remaining day is re-planned
+        from the expected end of this job.
+        """
+        from ..evaluate._kernels import travel_time
+
+        tech = technician_id or self.assignment(ticket_id)
+        if tech is None:
+            raise ValidationError.for_field("Ticket", ticket_id, "technician_id", None,
+                                            "must be given: the ticket is not planned")
+        self._tech(tech)
+        if tech in self._current:
+            raise TransitionError(f"Technician {tech!r} is already on ticket "
+                                  f"{self._current[tech]!r}; complete or hold it first.")
+        if not self.lifecycle.can(ticket_id, S.EN_ROUTE):
+            self.lifecycle.transition(ticket_id, S.EN_ROUTE, self.now, tech)  # raises
+        problem = self._problem
+        j = problem.index.ticket_idx(ticket_id)
+        kd = problem.data
+        t_idx = problem.index.technician_idx(tech)
+        routes = [r for r, (t, _) in enumerate(self._route_key) if t == tech]
+        if not routes:
+            raise ValidationError.for_field("Technician", tech, "shifts", None,
+                                            "has no remaining shift")
+        r0 = routes[0]
+        tt = int(travel_time(kd.tv, int(kd.rt.start_node[r0]), int(kd.ticket_node[j])))
+        now_i = self._t(self.now)
+        ready = max(now_i, int(kd.rt.open[r0])) + tt
+        start = ready
+        for w in range(int(kd.win.ptr[j]), int(kd.win.ptr[j + 1])):
+            if ready <= kd.win.end[w]:
+                start = max(ready, int(kd.win.start[w]))
+                break
+        service = int(kd.tech.service[t_idx, j])
+        to_dt = self.scenario.horizon.to_datetime
+        job = _Job(tech, self._tickets[ticket_id].location, service, en_route_at=self.now,
+                   expected_end=to_dt(start + service))
+        self._jobs[ticket_id] = job
+        self._current[tech] = ticket_id
+        earliest, latest = self.eta_model.window(to_dt(start), self.now)
+        eta = Eta(ticket_id, tech, to_dt(start), earliest, latest, to_dt(start + service),
+                  "en_route")
+        before = self._snapshot()
+        self.lifecycle.transition(ticket_id, S.EN_ROUTE, self.now, tech, technician_id=tech,
+                                  eta=eta.start, eta_window=(eta.earliest, eta.latest))
+        self._rebuild(None)
+        self._sync_lifecycle(before, "dispatcher")
+        return eta
+
+    def arrive(self, ticket_id: str) -> None:
+        """The technician is on site and starts the work (implies en route if not reported)."""
+        if self.state(ticket_id) != S.EN_ROUTE:
+            self.start_travel(ticket_id)
+        job = self._jobs[ticket_id]
+        job.started_at = self.now
+        job.expected_end = self.now + timedelta(seconds=job.service)
+        self.lifecycle.transition(ticket_id, S.ON_SITE, self.now, job.technician_id,
+                                  technician_id=job.technician_id,
+                                  expected_end=job.expected_end)
+        self._rebuild(None)
+
+    def complete(self, ticket_id: str) -> None:
+        """The work is done; the technician is free at the ticket's location from now."""
+        if self.state(ticket_id) != S.ON_SITE:
+            self.lifecycle.transition(ticket_id, S.COMPLETED, self.now, "technician")  # raises
+        job = self._jobs[ticket_id]
+        job.completed_at = self.now
+        start = job.started_at or self.now
+        self._done_work[job.technician_id] = self._done_work.get(job.technician_id, 0) + \
+            max(int((self.now - start).total_seconds()), 0)
+        self._current.pop(job.technician_id, None)
+        self._last_pos[job.technician_id] = job.location
+        self.lifecycle.transition(ticket_id, S.COMPLETED, self.now, job.technician_id,
+                                  technician_id=job.technician_id)
+        self._rebuild(None)
+
+    def close(self, ticket_id: str, actor: str = "dispatcher") -> None:
+        """Close a completed ticket."""
+        self.lifecycle.transition(ticket_id, S.CLOSED, self.now, actor)
+
+    def cancel(self, ticket_id: str, actor: str = "dispatcher", reason: str = "") -> None:
+        """Cancel an open or en-route ticket (it leaves the plan)."""
+        state = self.state(ticket_id)
+        if not self.lifecycle.can(ticket_id, S.CANCELLED):
+            self.lifecycle.transition(ticket_id, S.CANCELLED, self.now, actor)  # raises
+        if state == S.EN_ROUTE:
+            self._free(ticket_id)
+        self._pins.pop(ticket_id, None)
+        self.lifecycle.transition(ticket_id, S.CANCELLED, self.now, actor, reason=reason)
+        self._rebuild(None)
+
+    def hold(self, ticket_id: str, reason: str = "", actor: str = "dispatcher") -> None:
+        """Put a ticket on hold (e.g. waiting for parts); a job in progress is interrupted."""
+        if self.state(ticket_id).in_progress:
+            self._free(ticket_id)
+        self.lifecycle.transition(ticket_id, S.ON_HOLD, self.now, actor, reason=reason)
+        self._rebuild(None)
+
+    def release(self, ticket_id: str, *, redispatch: bool = True,
+                actor: str = "dispatcher") -> InsertResult | None:
+        """Take a ticket off hold; by default it is inserted at once."""
+        self.lifecycle.transition(ticket_id, S.CREATED, self.now, actor)
+        self._rebuild(None, reason=UnassignedReason.OPEN)
+        return self.insert(ticket_id, actor=actor) if redispatch else None
+
+    def follow_up(self, ticket_id: str, ticket: Ticket, *, redispatch: bool = True,
+                  actor: str = "dispatcher") -> InsertResult | None:
+        """Create a follow-up visit linked to ``ticket_id`` (e.g. after waiting for parts)."""
+        self.state(ticket_id)
+        if redispatch:
+            return self.insert(ticket, follow_up_of=ticket_id, actor=actor)
+        self._register(ticket, actor=actor, follow_up_of=ticket_id)
+        self._rebuild(None, reason=UnassignedReason.OPEN)
+        return None
+
+    def escalate(self, ticket_id: str, level: int = 1, reason: str = "",
+                 actor: str = "sla-watch") -> None:
+        """Record an escalation: open tickets move to ``escalated``; others get a notice."""
+        state = self.state(ticket_id)
+        if state.is_open and state != S.ESCALATED and self.lifecycle.can(ticket_id, S.ESCALATED):
+            self.lifecycle.transition(ticket_id, S.ESCALATED, self.now, actor, level=level,
+                                      reason=reason)
+        else:
+            self.log.emit(self.now, ticket_id, "escalation", actor, from_state=state,
+                          to_state=state, level=level, reason=reason)
+
+    def report_overrun(self, ticket_id: str, *, extra: int | timedelta | None = None,
+                       expected_end: datetime | None = None, repair: bool = True,
+                       actor: str = "technician") -> DelayReport:
+        """A job in progress runs late: ETAs are recomputed, tickets at risk listed, a repair made.
+
+        Parameters
+        ----------
+        ticket_id:
+            A ticket en route or on site.
+        extra, expected_end:
+            The delay (seconds or timedelta added to the expected end) or the
+            new expected end.
+        repair:
+            Apply the repair (re-insert dropped tickets greedily, nobody else
+            moves); with ``False`` it is only proposed (``report.proposal``).
+        """
+        if not self.state(ticket_id).in_progress:
+            raise ValidationError.for_field("Ticket", ticket_id, "state",
+                                            self.state(ticket_id).value,
+                                            "must be en_route or on_site to overrun")
+        job = self._jobs[ticket_id]
+        if expected_end is None:
+            if extra is None:
+                raise ValidationError.for_field("report_overrun", ticket_id, "extra", None,
+                                                "or expected_end must be given")
+            seconds = extra.total_seconds() if isinstance(extra, timedelta) else extra
+            expected_end = (job.expected_end or self.now) + timedelta(seconds=seconds)
+        check_aware("report_overrun", ticket_id, "expected_end", expected_end)
+        old_end = job.expected_end
+        job.expected_end = expected_end
+        self.log.emit(self.now, ticket_id, "delay", actor, from_state=self.state(ticket_id),
+                      to_state=self.state(ticket_id), technician_id=job.technician_id,
+                      old_end=old_end, expected_end=expected_end)
+        return self._disrupted(job.technician_id, repair, actor)
+
+    def technician_absent(self, technician_id: str, *, until: datetime | None = None,
+                          repair: bool = True, actor: str = "dispatcher") -> DelayReport:
+        """A technician is absent from now (until ``until``, default the horizon end).
+
+        Their remaining shifts in that period are dropped; a job in progress
+        is put on hold; their planned tickets are re-dispatched greedily (no
+        other ticket moves) and the rest listed as at risk.
+        """
+        self._tech(technician_id)
+        if until is not None:
+            check_aware("technician_absent", technician_id, "until", until)
+        cur = self._current.get(technician_id)
+        if cur is not None:
+            self._free(cur)
+            self.lifecycle.transition(cur, S.ON_HOLD, self.now, actor,
+                                      reason=f"technician {technician_id} absent")
+        self._absent[technician_id] = (self.now, until)
+        self.log.emit(self.now, None, "absence", actor, technician_id=technician_id,
+                      until=until)
+        return self._disrupted(technician_id, repair, actor)
+
+    def advance(self, now: datetime, *, repair: bool = True,
+                actor: str = "dispatcher") -> DelayReport:
+        """Move the clock to ``now``: technicians not yet started wait from now on.
+
+        Planned visits that are no longer possible are dropped and, with
+        ``repair``, re-inserted greedily; the report lists the tickets at risk.
+        """
+        self._set_clock(now)
+        self._refresh_breaks()
+        return self._disrupted(None, repair, actor)
+
+    # ---------------------------------------------------------- explain / SLA
+    def explain(self, ticket_id: str) -> Any:
+        """:func:`fsdispatch.live.explain.explain` of a ticket of the live plan."""
+        from .explain import explain
+
+        return explain(self._problem, self.plan, ticket_id, evaluation=self.evaluation)
+
+    def sla_status(self, now: datetime | None = None) -> list[Any]:
+        """SLA clocks of every ticket not closed (see :class:`~fsdispatch.live.sla.SlaWatch`).
+
+        Escalation rules of the watch are applied: their events go to the
+        log, and ``reassign`` actions re-dispatch the ticket.
+        """
+        from .sla import SlaWatch
+
+        watch = self.sla_watch if self.sla_watch is not None else SlaWatch()
+        self.sla_watch = watch
+        if now is not None:
+            self._set_clock(now)
+        return list(watch.check(self))
+
+    # ================================================================ internals
+    @staticmethod
+    def _bounds(max_moved: Any, max_shift: Any) -> tuple[int, int]:
+        if isinstance(max_moved, bool) or not isinstance(max_moved, int) or max_moved < 0:
+            raise ValidationError.for_field("Dispatcher", None, "max_moved", max_moved,
+                                            "must be an integer >= 0")
+        if isinstance(max_shift, timedelta):
+            max_shift = round(max_shift.total_seconds())
+        if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
+            raise ValidationError.for_field("Dispatcher", None, "max_shift", max_shift,
+                                            "must be seconds >= 0 or a timedelta")
+        return max_moved, max_shift
+
+    def _t(self, when: datetime) -> int:
+        return self.scenario.horizon.to_internal(when)
+
+    def _tech(self, technician_id: str) -> Technician:
+        try:
+            return self._techs[technician_id]
+        except KeyError:
+            raise UnknownReferenceError(f"unknown technician id {technician_id!r}",
+                                        entity="Technician", entity_id=technician_id) from None
+
+    def _open(self, ticket_id: str) -> None:
+        state = self.state(ticket_id)
+        if not state.is_open:
+            raise TransitionError(f"Ticket {ticket_id!r} is {state.value!r}: only open "
+                                  "(not started) tickets can be planned, pinned or moved.")
+
+    def _set_clock(self, now: datetime) -> None:
+        check_aware("Dispatcher", None, "now", now)
+        if now < self.now:
+            raise ValidationError.for_field("Dispatcher", None, "now", now.isoformat(),
+                                            f"must not go back before {self.now.isoformat()}")
+        self.now = now
+
+    def _register(self, ticket: Ticket, *, actor: str, follow_up_of: str | None = None) -> None:
+        if not isinstance(ticket, Ticket):
+            raise ValidationError.for_field("Dispatcher", None, "ticket", ticket,
+                                            "must be a Ticket")
+        if ticket.id in self._tickets:
+            raise ValidationError.for_field("Ticket", ticket.id, "id", ticket.id,
+                                            "must be unique (already known to the dispatcher)")
+        if self.sla_watch is not None and hasattr(self.sla_watch, "with_deadlines"):
+            ticket = self.sla_watch.with_deadlines(ticket, self.scenario.sla_policy,
+                                                   default_created=self.now)
+        self.lifecycle.add(ticket.id, self.now, actor, follow_up_of=follow_up_of,
+                           priority=ticket.priority.name)
+        self._tickets[ticket.id] = ticket
+        self._registered_at[ticket.id] = self.now
+
+    def _free(self, ticket_id: str) -> None:
+        """Detach an in-progress job from its technician (hold, cancel, absence)."""
+        job = self._jobs.get(ticket_id)
+        if job is None:
+            return
+        if job.started_at is not None:
+            self._last_pos[job.technician_id] = job.location
+            self._done_work[job.technician_id] = self._done_work.get(job.technician_id, 0) + \
+                max(int((self.now - job.started_at).total_seconds()), 0)
+        self._current.pop(job.technician_id, None)
+        del self._jobs[ticket_id]
+
+    # --------------------------------------------------------- live scenario
+    def _live_technician(self, tech: Technician) -> tuple[Technician, list[int], list[list[int]]]:
+        """The technician's rest of the day; also full shift numbers and kept break indices."""
+        now = self.now
+        avail = now
+        pos = self._last_pos.get(tech.id)
+        cur = self._current.get(tech.id)
+        if cur is not None:
+            job = self._jobs[cur]
+            pos = job.location
+            if job.expected_end is not None and job.expected_end > avail:
+                avail = job.expected_end
+        busy = self._busy_until.get(tech.id)
+        if busy is not None and busy > avail:
+            avail = busy
+        absent = self._absent.get(tech.id)
+        shifts: list[Shift] = []
+        numbers: list[int] = []
+        kept_breaks: list[list[int]] = []
+        min_len = timedelta(minutes=1)
+        for k, sh in enumerate(tech.shifts):
+            if absent is not None and sh.end > absent[0] and (absent[1] is None
+                                                              or sh.start < absent[1]):
+                continue
+            if sh.end - avail <= min_len:
+                continue  # over (overtime past a late job is not planned)
+            if sh.start >= avail:  # not started yet: as planned
+                shifts.append(sh)
+                numbers.append(k)
+                kept_breaks.append(list(range(len(sh.breaks))))
+                continue
+            # the shift under way: from where the technician is, when free
+            keep = [b for b, brk in enumerate(sh.breaks)
+                    if (tech.id, k, b) not in self._breaks_taken
+                    and brk.window.end - timedelta(seconds=brk.duration) >= avail]
+            shifts.append(Shift(avail, sh.end, start_location=pos or sh.start_location,
+                                end_location=sh.end_location,
+                                breaks=[sh.breaks[b] for b in keep]))
+            numbers.append(k)
+            kept_breaks.append(keep)
+        changes: dict[str, Any] = {"shifts": shifts}
+        done = [t for t, job in self._jobs.items() if job.technician_id == tech.id]
+        if done:
+            used: dict[str, int] = {}
+            demand = 0
+            for t in done:
+                ticket = self._tickets[t]
+                demand += ticket.demand
+                for sku, q in ticket.parts.items():
+                    used[sku] = used.get(sku, 0) + q
+            if used:
+                changes["van_stock"] = {s: max(q - used.get(s, 0), 0)
+                                        for s, q in tech.van_stock.items()}
+            if tech.max_tickets_per_day is not None:
+                changes["max_tickets_per_day"] = max(tech.max_tickets_per_day - len(done), 0)
+            if tech.capacity is not None and demand:
+                changes["capacity"] = max(tech.capacity - demand, 0)
+        if self._done_work.get(tech.id):
+            changes["recent_workload"] = tech.recent_workload + self._done_work[tech.id]
+        return attrs.evolve(tech, **changes), numbers, kept_breaks
+
+    def _live_ticket(self, ticket: Ticket) -> Ticket:
+        pin = self._pins.get(ticket.id)
+        forbidden = self._forbidden.get(ticket.id, set())
+        if pin is None and not forbidden:
+            return ticket
+        excluded = set(ticket.excluded_technicians) | forbidden
+        changes: dict[str, Any] = {}
+        if pin is not None and pin.technician_id is not None:
+            excluded |= set(self._techs) - {pin.technician_id}
+        if pin is not None and pin.start is not None and pin.end is not None:
+            changes["windows"] = [TimeWindow(pin.start, pin.end)]
+            changes["window_kind"] = "hard"
+        ordered = tuple(t for t in self._techs if t in excluded)
+        changes["excluded_technicians"] = ordered
+        changes["preferred_technicians"] = tuple(t for t in ticket.preferred_technicians
+                                                 if t not in excluded)
+        return attrs.evolve(ticket, **changes)
+
+    def _rebuild(self, keep: Mapping[tuple[str, int], Sequence[str]] | None, *,
+                 reason: UnassignedReason = UnassignedReason.OPEN) -> list[str]:
+        """Recompile the live problem at :attr:`now`; keep what is still feasible of ``keep``.
+
+        ``keep`` (default: the current plan) maps (technician id, shift
+        number) to ticket ids in visit order. Returns the tickets of ``keep``
+        that could not be kept (now unassigned with reason ``open``).
+        """
+        from ..solvers.greedy import make_state
+        from ._kernels import feasible_subplan
+
+        if keep is None:
+            keep = self._routes_by_key()
+        old_reasons = dict(self._reasons)
+        techs, route_key, live_breaks = [], [], []
+        for tech in self._techs.values():
+            live, numbers, kept = self._live_technician(tech)
+            techs.append(live)
+            for k, b in zip(numbers, kept, strict=True):
+                route_key.append((tech.id, k))
+                live_breaks.append(b)
+        tickets = [self._live_ticket(t) for tid, t in self._tickets.items()
+                   if self.state(tid).is_open]
+        scenario = attrs.evolve(self.scenario, technicians=techs, tickets=tickets)
+        problem = compile_scenario(scenario)
+        index = problem.index
+        key_to_r = {key: r for r, key in enumerate(route_key)}
+        rows: list[list[int]] = [[] for _ in range(problem.num_routes)]
+        for key, ids in keep.items():
+            r = key_to_r.get((key[0], key[1]))
+            if r is None:
+                continue
+            rows[r] = [index.ticket_idx(t) for t in ids if index.has_ticket(t)]
+        ptr = np.zeros(problem.num_routes + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in rows], out=ptr[1:])
+        visits = np.array([j for x in rows for j in x], dtype=np.int64)
+        st = make_state(problem, None)
+        scratch = np.empty(problem.data.brk.dur.shape[0] + 1, dtype=np.int64)
+        kept_mask = feasible_subplan(problem.data, ptr, visits, st, scratch) if \
+            visits.size else np.zeros(0, dtype=np.bool_)
+        self._problem = problem
+        self._st = st
+        self._route_key = route_key
+        self._live_breaks = live_breaks
+        self._cache = {}
+        routed = set(visits[kept_mask].tolist())
+        dropped = [index.ticket_ids[j] for j in visits[~kept_mask].tolist()]
+        self._reasons = {}
+        for j in range(problem.num_tickets):
+            if j in routed:
+                continue
+            tid = index.ticket_ids[j]
+            if problem.unservable[j]:
+                self._reasons[tid] = UnassignedReason.from_code(int(problem.unservable[j]))
+            else:
+                self._reasons[tid] = old_reasons.get(tid, reason) if tid not in dropped \
+                    else UnassignedReason.OPEN
+        return dropped
+
+    def _routes_by_key(self) -> dict[tuple[str, int], list[str]]:
+        if self._st is None:
+            return {}
+        ids = self._problem.index.ticket_ids
+        st = self._st
+        return {key: [ids[int(j)] for j in st.seq[r, :st.length[r]]]
+                for r, key in enumerate(self._route_key)}
+
+    def _set_plan(self, routes: Iterable[Sequence[int]],
+                  unassigned: Mapping[int, UnassignedReason]) -> None:
+        from ..solvers.greedy import make_state
+
+        problem = self._problem
+        self._st = make_state(problem, [list(r) for r in routes])
+        ids = problem.index.ticket_ids
+        self._reasons = {ids[j]: reason for j, reason in unassigned.items()}
+        self._cache = {}
+
+    def _refresh_breaks(self) -> None:
+        """Mark breaks the plan placed before now as taken (and a running break as busy time)."""
+        if self._st is None:
+            return
+        ev = self.evaluation
+        kd = self._problem.data
+        now_i = self._t(self.now)
+        to_dt = self.scenario.horizon.to_datetime
+        for r, (tech_id, k) in enumerate(self._route_key):
+            if self._st.length[r] == 0:
+                continue
+            for pos, b in enumerate(range(int(kd.brk.ptr[r]), int(kd.brk.ptr[r + 1]))):
+                s = int(ev.times.break_start[b])
+                if 0 <= s < now_i:
+                    self._breaks_taken.add((tech_id, k, self._live_breaks[r][pos]))
+                    end = s + int(kd.brk.dur[b])
+                    if end > now_i:
+                        self._busy_until[tech_id] = to_dt(end)
+
+    # -------------------------------------------------------------- snapshots
+    def _starts(self) -> tuple[np.ndarray, np.ndarray]:
+        cached = self._cache.get("starts")
+        if cached is None:
+            from ._kernels import route_starts
+
+            n = self._problem.num_tickets
+            starts = np.full(n, -1, dtype=np.int64)
+            routes = np.full(n, -1, dtype=np.int64)
+            route_starts(self._problem.data, self._st, starts, routes)
+            cached = self._cache["starts"] = (starts, routes)
+        return cached
+
+    def _snapshot(self) -> dict[str, tuple[str, int]]:
+        """Planned ticket id -> (technician id, start seconds)."""
+        starts, routes = self._starts()
+        ids = self._problem.index.ticket_ids
+        return {ids[j]: (self._route_key[int(routes[j])][0], int(starts[j]))
+                for j in np.flatnonzero(routes >= 0).tolist()}
+
+    def _diff(self, before: Mapping[str, tuple[str, int]],
+              after: Mapping[str, tuple[str, int]], first: str | None = None,
+              ) -> tuple[Change, ...]:
+        to_dt = self.scenario.horizon.to_datetime
+        out: list[Change] = []
+        for tid in sorted(set(before) | set(after), key=lambda t: (t != first, t)):
+            b, a = before.get(tid), after.get(tid)
+            if b == a:
+                continue
+            if b is None:
+                assert a is not None
+                out.append(Change(tid, "inserted", None, a[0], None, to_dt(a[1])))
+            elif a is None:
+                out.append(Change(tid, "dropped", b[0], None, to_dt(b[1]), None))
+            else:
+                out.append(Change(tid, "moved" if a[0] != b[0] else "shifted", b[0], a[0],
+                                  to_dt(b[1]), to_dt(a[1])))
+        return tuple(out)
+
+    def _sync_lifecycle(self, before: Mapping[str, tuple[str, int]], actor: str, *,
+                        after: Mapping[str, tuple[str, int]] | None = None) -> None:
+        """Transitions for tickets that were planned, re-planned or dropped."""
+        if after is None:
+            after = self._snapshot()
+        to_dt = self.scenario.horizon.to_datetime
+        for tid, (tech, start) in after.items():
+            state = self.state(tid)
+            old = before.get(tid)
+            if state in (S.CREATED, S.REJECTED, S.ESCALATED) and old is None:
+                self.lifecycle.transition(tid, S.SCHEDULED, self.now, actor,
+                                          technician_id=tech, start=to_dt(start))
+            elif old is not None and old[0] != tech and state.is_open:
+                target = S.REASSIGNED if self.lifecycle.can(tid, S.REASSIGNED) else S.SCHEDULED
+                self.lifecycle.transition(tid, target, self.now, actor, technician_id=tech,
+                                          previous=old[0], start=to_dt(start))
+            elif old is not None and state in (S.CREATED, S.REJECTED):
+                self.lifecycle.transition(tid, S.SCHEDULED, self.now, actor,
+                                          technician_id=tech, start=to_dt(start))
+            elif old is not None and abs(old[1] - start) >= 5 * MINUTE:
+                self.log.emit(self.now, tid, "eta", actor, from_state=state, to_state=state,
+                              technician_id=tech, start=to_dt(start), previous=to_dt(old[1]))
+        for tid in before:
+            if tid not in after and tid in self._tickets:
+                state = self.state(tid)
+                if state in (S.SCHEDULED, S.ACCEPTED, S.REASSIGNED):
+                    self.lifecycle.transition(tid, S.CREATED, self.now, actor,
+                                              reason="no longer planned")
+
+    def _route_of(self, ticket_id: str) -> int | None:
+        if not self._problem.index.has_ticket(ticket_id):
+            return None
+        _, routes = self._starts()
+        r = int(routes[self._problem.index.ticket_idx(ticket_id)])
+        return None if r < 0 else r
+
+    def _eta(self, ticket_id: str, r: int, start: int) -> Eta:
+        to_dt = self.scenario.horizon.to_datetime
+        kd = self._problem.data
+        j = self._problem.index.ticket_idx(ticket_id)
+        start_dt = to_dt(start)
+        earliest, latest = self.eta_model.window(start_dt, self.now)
+        service = int(kd.tech.service[kd.rt.tech[r], j])
+        return Eta(ticket_id, self._route_key[r][0], start_dt, earliest, latest,
+                   to_dt(start + service))
+
+    def _copy_state(self) -> Any:
+        return type(self._st)(*(a.copy() for a in self._st))
+
+    def _scratch(self) -> np.ndarray:
+        return np.empty(self._problem.data.brk.dur.shape[0] + 1, dtype=np.int64)
+
+    # ---------------------------------------------------------------- pricing
+    def _pricing_context(self, ticket: Ticket | str, *, follow_up_of: str | None = None,
+                         actor: str | None = None) -> dict[str, Any]:
+        """Kernel data, ticket index, state and candidate routes for pricing ``ticket``."""
+        problem = self._problem
+        if isinstance(ticket, Ticket):
+            if ticket.id in self._tickets:
+                raise ValidationError.for_field("Ticket", ticket.id, "id", ticket.id,
+                                                "must be unique (already known to the "
+                                                "dispatcher)")
+            if follow_up_of is not None:
+                self.state(follow_up_of)
+            live = ticket
+            if self.sla_watch is not None and hasattr(self.sla_watch, "with_deadlines"):
+                live = self.sla_watch.with_deadlines(ticket, self.scenario.sla_policy,
+                                                     default_created=self.now)
+            rows = ticket_rows(problem, live)
+            j = problem.num_tickets
+            return {"new": True, "ticket": ticket, "live": live, "rows": rows,
+                    "kd": rows.data, "j": j, "ticket_id": ticket.id, "routes": rows.routes,
+                    "compat": rows.compat, "unservable": rows.unservable, "st": self._st,
+                    "route": None, "follow_up_of": follow_up_of}
+        if not isinstance(ticket, str):
+            raise ValidationError.for_field("Dispatcher", None, "ticket", ticket,
+                                            "must be a Ticket or a ticket id")
+        state = self.state(ticket)
+        if not state.is_open or not problem.index.has_ticket(ticket):
+            raise TransitionError(f"Ticket {ticket!r} is {state.value!r}: only open tickets "
+                                  "can be priced or inserted.")
+        j = problem.index.ticket_idx(ticket)
+        st = self._st
+        r = self._route_of(ticket)
+        if r is not None and actor is None:  # recommend: price it as if taken out
+            from ._kernels import remove_at
+
+            st = self._copy_state()
+            p = int(np.flatnonzero(st.seq[r, :st.length[r]] == j)[0])
+            remove_at(problem.data, r, p, st, self._scratch())
+        return {"new": False, "ticket": self._tickets[ticket], "live": None, "rows": None,
+                "kd": problem.data, "j": j, "ticket_id": ticket,
+                "routes": problem.routes_for(j), "compat": problem.compatible[:, j],
+                "unservable": int(problem.unservable[j]), "st": st, "route": r,
+                "follow_up_of": None}
+
+    def _work(self, kd: Any, st: Any) -> Any:
+        key = ("work", st.seq.shape[1], kd.brk.dur.shape[0])
+        wk = self._cache.get("work")
+        if wk is None or wk[0] != key:
+            from ..solvers._greedy_kernels import make_work
+
+            wk = (key, make_work(kd, st.seq.shape[1]))
+            self._cache["work"] = wk
+        return wk[1]
+
+    def _price(self, ctx: Mapping[str, Any], routes: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        from ._kernels import price_routes
+
+        kd, st = ctx["kd"], ctx["st"]
+        if kd.res.stock.shape != st.usage.shape:  # the ticket added a part no van holds
+            routes = routes[:0]
+        cost = np.empty(routes.shape[0])
+        pos = np.empty(routes.shape[0], dtype=np.int64)
+        status = np.empty(routes.shape[0], dtype=np.int64)
+        if routes.size:
+            price_routes(kd, routes, ctx["j"], st, self._work(kd, st), cost, pos, status)
+        return cost, pos, status
+
+    def _detail(self, ctx: Mapping[str, Any], r: int, p: int) -> tuple[Any, np.ndarray]:
+        from ._kernels import insertion_detail
+
+        st = ctx["st"]
+        buf = np.empty(st.seq.shape[1] + 2, dtype=np.int64)
+        det = insertion_detail(ctx["kd"], r, ctx["j"], p, st, self._scratch(), buf)
+        return det, buf
+
+    def _option(self, ctx: Mapping[str, Any], r: int, p: int, cost: float) -> Option:
+        kd, st, j = ctx["kd"], ctx["st"], ctx["j"]
+        det, _ = self._detail(ctx, r, p)
+        (_ok, _arr, start, end, d_trav, d_km, d_late, d_ot, _ret, labour, pref) = det
+        w = kd.w
+        breakdown = CostBreakdown(
+            total=float(cost), travel=float(w.travel * d_trav), distance=float(w.dist * d_km),
+            lateness=float(d_late), overtime=float(w.overtime * d_ot), labour=float(labour),
+            preference=float(pref))
+        to_dt = self.scenario.horizon.to_datetime
+        tech_id, shift = self._route_key[r]
+        ticket: Ticket = ctx["ticket"]
+        start_dt = to_dt(int(start))
+        earliest, latest = self.eta_model.window(start_dt, self.now)
+        eta = Eta(ctx["ticket_id"], tech_id, start_dt, earliest, latest, to_dt(int(end)))
+        slack: int | None = None
+        if kd.cost.response_by[j] < NO_DEADLINE:
+            slack = int(kd.cost.response_by[j]) - int(start)
+        if kd.cost.resolve_by[j] < NO_DEADLINE:
+            s2 = int(kd.cost.resolve_by[j]) - int(end)
+            slack = s2 if slack is None else min(slack, s2)
+        n = int(st.length[r])
+        t_idx = int(kd.rt.tech[r])
+        seq = st.seq[r, :n]
+        work = int(st.legt[r, :n + 1].sum()) if n else 0
+        work += int(kd.tech.service[t_idx, seq].sum()) + int(d_trav) + \
+            int(kd.tech.service[t_idx, j])
+        span = max(int(kd.rt.close[r] - kd.rt.open[r]), 1)
+        load = 100.0 * work / span
+        tech = self._techs[tech_id]
+        fit = sum(tech.skills.get(s, 0) - lvl for s, lvl in ticket.required_skills.items())
+        preferred = (tech_id in ticket.preferred_technicians) if \
+            ticket.preferred_technicians else None
+        after = self._problem.index.ticket_ids[int(seq[p - 1])] if p > 0 else None
+        bits = [f"starts {start_dt:%H:%M}", f"+{d_trav / 60:.0f} min travel"]
+        if slack is not None:
+            bits.append(f"SLA slack {_fmt(slack)}" if slack >= 0 else
+                        f"SLA late by {_fmt(-slack)}")
+        bits.append(f"load {load:.0f}% after")
+        if preferred:
+            bits.append("preferred technician")
+        elif preferred is False:
+            bits.append("not the preferred technician")
+        if fit > 0:
+            bits.append(f"over-qualified by {fit} level(s)")
+        if d_ot > 0:
+            bits.append(f"{d_ot / 60:.0f} min overtime")
+        where = f"after {after}" if after else "as next stop"
+        reason = f"{tech_id}: {where}, " + ", ".join(bits)
+        return Option(tech_id, shift, p, after, eta, breakdown, timedelta(seconds=int(d_trav)),
+                      None if slack is None else timedelta(seconds=slack), load, fit, preferred,
+                      reason)
+
+    def _compat_reason(self, code: Incompatibility, j: int, ticket: Ticket | None = None,
+                       tech_id: str | None = None) -> str:
+        ticket = ticket or self._tickets[self._problem.index.ticket_ids[j]]
+        tech = self._techs.get(tech_id) if tech_id else None
+        if code == Incompatibility.SKILL:
+            miss = [s for s in ticket.required_skills if tech is None or s not in tech.skills]
+            return "missing skill " + ", ".join(miss)
+        if code == Incompatibility.LEVEL:
+            low = [f"{s} {tech.skills.get(s, 0) if tech else '?'} < {lvl}"
+                   for s, lvl in ticket.required_skills.items()
+                   if tech is None or tech.skills.get(s, 0) < lvl]
+            return "skill level too low: " + ", ".join(low)
+        if code == Incompatibility.PART:
+            miss = [f"{q} × {s}" for s, q in ticket.parts.items()
+                    if tech is None or tech.van_stock.get(s, 0) < q]
+            return "no part in van: " + ", ".join(miss)
+        if code == Incompatibility.EXCLUDED:
+            if ticket.id in self._forbidden and tech_id in self._forbidden[ticket.id]:
+                return "forbidden by the dispatcher"
+            pin = self._pins.get(ticket.id)
+            if pin is not None and pin.technician_id not in (None, tech_id):
+                return f"ticket pinned to {pin.technician_id}"
+            return "excluded by the customer"
+        if code == Incompatibility.CAPACITY:
+            return f"demand {ticket.demand} over capacity"
+        if tech_id is not None and tech_id in self._absent:
+            return "absent"
+        if tech_id is not None and not any(t == tech_id for t, _ in self._route_key):
+            return "off shift (no remaining shift today)"
+        return "off shift: no remaining shift reaches it within its windows and returns in time"
+
+    def _recommend(self, ctx: Mapping[str, Any], k: int) -> Recommendation:
+        kd = ctx["kd"]
+        routes = np.asarray(ctx["routes"], dtype=np.int64)
+        cost, pos, status = self._price(ctx, routes)
+        techs = kd.rt.tech[routes] if routes.size else np.zeros(0, dtype=np.int64)
+        order = np.lexsort((routes, cost))
+        options: list[Option] = []
+        seen: set[int] = set()
+        for q in order.tolist():
+            if not math.isfinite(cost[q]):
+                break
+            t = int(techs[q])
+            if t in seen:
+                continue
+            seen.add(t)
+            if len(options) < k:
+                options.append(self._option(ctx, int(routes[q]), int(pos[q]), float(cost[q])))
+        excluded: list[Exclusion] = []
+        ids = self._problem.index.technician_ids
+        compat = ctx["compat"]
+        best_status: dict[int, int] = {}
+        for q in range(routes.shape[0]):
+            t = int(techs[q])
+            best_status[t] = min(best_status.get(t, 9), int(status[q]))
+        ticket = ctx["ticket"]
+        for t in range(len(ids)):
+            if t in seen:
+                continue
+            code = int(compat[t])
+            tid = ids[t]
+            if code:
+                if code == Incompatibility.SHIFT and tid in self._absent:
+                    excluded.append(Exclusion(tid, "absent", "absent"))
+                else:
+                    excluded.append(Exclusion(tid, _COMPAT_NAMES[code], self._compat_reason(
+                        _COMPAT_ENUM[code], ctx["j"], ticket, tid)))
+            elif best_status.get(t) == 1:
+                excluded.append(Exclusion(tid, "no_room", _NO_ROOM))
+            else:
+                excluded.append(Exclusion(tid, "no_position", _NO_POSITION))
+        unservable = ctx["unservable"]
+        return Recommendation(ctx["ticket_id"], tuple(options), tuple(excluded),
+                              UnassignedReason.from_code(unservable).value if unservable
+                              else None)
+
+    # ---------------------------------------------------------------- insert
+    def _insert(self, ctx: dict[str, Any], moved_cap: int, shift_cap: int,
+                technician_id: str | None, actor: str) -> InsertResult:
+        from ..solvers._greedy_kernels import insert_at
+        from ._kernels import eject_candidates, nearest_routes, remove_at
+
+        kd, j, tid = ctx["kd"], ctx["j"], ctx["ticket_id"]
+        routes = np.asarray(ctx["routes"], dtype=np.int64)
+        if technician_id is not None:
+            routes = routes[np.array([self._route_key[r][0] == technician_id
+                                      for r in routes.tolist()], dtype=np.bool_)]
+        st = self._copy_state()
+        ctx["st"] = st
+        before_starts, before_routes = self._starts()
+        cost, pos, _status = self._price(ctx, routes)
+        scratch = self._scratch()
+        chosen: tuple[str, float] | None = None
+        touched: set[int] = set()
+        order = np.lexsort((routes, cost))
+        for q in order[:12].tolist():
+            if not math.isfinite(cost[q]):
+                break
+            r, p = int(routes[q]), int(pos[q])
+            _det, starts = self._detail(ctx, r, p)
+            n = int(st.length[r])
+            old = before_starts[st.seq[r, :n]]
+            new = np.concatenate([starts[:p], starts[p + 1:n + 1]])
+            if int((np.abs(new - old) > shift_cap).sum()) <= moved_cap:
+                insert_at(kd, r, j, p, st, scratch)
+                chosen = ("insertion", float(cost[q]))
+                touched = {r}
+                break
+        if chosen is None and moved_cap >= 1 and routes.size and \
+                kd.res.stock.shape == st.usage.shape:
+            movable = np.ones(kd.ticket_node.shape[0], dtype=np.bool_)
+            index = self._problem.index
+            for t in self._pins:
+                if index.has_ticket(t):
+                    movable[index.ticket_idx(t)] = False
+            movable[j] = False
+            near = nearest_routes(kd, routes, j, st, _EJECT_ROUTES)
+            out = np.empty((256, 6))
+            m = eject_candidates(kd, j, near, self._problem.ticket_routes_ptr,
+                                 self._problem.ticket_routes, movable, st,
+                                 self._work(kd, st), scratch, out)
+            for row in out[:m][np.argsort(out[:m, 0], kind="stable")][:_EJECT_TRIES]:
+                total, r, q, p1, r2, p2 = (float(row[0]), *(int(x) for x in row[1:]))
+                e = int(st.seq[r, q])
+                remove_at(kd, r, q, st, scratch)
+                insert_at(kd, r, j, p1, st, scratch)
+                insert_at(kd, r2, e, p2, st, scratch)
+                disrupted = self._disruption(kd, st, {r, r2}, before_starts, before_routes,
+                                             shift_cap, j)
+                if disrupted <= moved_cap:
+                    chosen = ("repair", total)
+                    touched = {r, r2}
+                    break
+                p_e = int(np.flatnonzero(st.seq[r2, :st.length[r2]] == e)[0])
+                remove_at(kd, r2, p_e, st, scratch)
+                p_j = int(np.flatnonzero(st.seq[r, :st.length[r]] == j)[0])
+                remove_at(kd, r, p_j, st, scratch)
+                insert_at(kd, r, e, q, st, scratch)
+        before = self._route_snapshot(self._st, kd, touched)
+        if ctx["new"]:
+            self._register(ctx["ticket"], actor=actor, follow_up_of=ctx["follow_up_of"])
+            self._problem = _append(self._problem, ctx["live"], ctx["rows"])
+            if st.usage.shape != self._problem.data.res.stock.shape:
+                from ..solvers.greedy import make_state
+
+                st = make_state(self._problem, [list(st.seq[r, :st.length[r]])
+                                                for r in range(st.seq.shape[0])])
+        if chosen is None:
+            reason = self._not_placed_reason(ctx, routes, cost)
+            self._reasons[tid] = (UnassignedReason.from_code(ctx["unservable"])
+                                  if ctx["unservable"] else UnassignedReason.NO_CAPACITY)
+            self._cache = {}
+            if ctx["new"]:
+                self._st = st
+            self.log.emit(self.now, tid, "unplaced", actor, from_state=self.state(tid),
+                          to_state=self.state(tid), reason=reason)
+            return InsertResult(tid, False, None, None, "none", math.inf, (), reason)
+        self._st = st
+        self._reasons.pop(tid, None)
+        self._cache = {}
+        after = self._route_snapshot(st, self._problem.data, touched)
+        changes = self._diff(before, after, first=tid)
+        self._sync_lifecycle(before, actor, after=after)
+        tech_id, start = after[tid]
+        r_new = next(r for r in touched if self._route_key[r][0] == tech_id
+                     and j in st.seq[r, :st.length[r]])
+        eta = self._eta(tid, r_new, start)
+        method, total = chosen
+        return InsertResult(tid, True, tech_id, eta, method, total, changes,
+                            f"placed with {tech_id} by {method}, "
+                            f"{len(changes) - 1} other ticket(s) changed")
+
+    def _route_snapshot(self, st: Any, kd: Any, routes: Iterable[int],
+                        ) -> dict[str, tuple[str, int]]:
+        """Like :meth:`_snapshot`, for the tickets of some routes of a state only."""
+        ids = self._problem.index.ticket_ids
+        out: dict[str, tuple[str, int]] = {}
+        for r in routes:
+            t_idx = int(kd.rt.tech[r])
+            tech = self._route_key[r][0]
+            for k in range(int(st.length[r])):
+                i = int(st.seq[r, k])
+                out[ids[i]] = (tech, int(st.free_t[r, k]) - int(kd.tech.service[t_idx, i]))
+        return out
+
+    def _reinsert(self, ticket_ids: Sequence[str]) -> None:
+        """Put tickets back at their cheapest feasible position, most urgent first.
+
+        Nobody else moves (later visits of the receiving route may shift).
+        Tickets that fit nowhere stay open (``no_capacity``).
+        """
+        from ..solvers._greedy_kernels import insert_at
+
+        problem = self._problem
+        kd = problem.data
+        index = problem.index
+        order = sorted((index.ticket_idx(t) for t in ticket_ids if index.has_ticket(t)),
+                       key=lambda j: (int(kd.cost.priority[j]), int(kd.cost.response_by[j]), j))
+        scratch = self._scratch()
+        for j in order:
+            ctx = {"kd": kd, "st": self._st, "j": j}
+            routes = problem.routes_for(j)
+            cost, pos, _ = self._price(ctx, routes)
+            tid = index.ticket_ids[j]
+            if routes.size and np.isfinite(cost).any():
+                q = int(np.argmin(cost))
+                insert_at(kd, int(routes[q]), j, int(pos[q]), self._st, scratch)
+                self._reasons.pop(tid, None)
+            elif not problem.unservable[j]:
+                self._reasons[tid] = UnassignedReason.NO_CAPACITY
+        self._cache = {}
+
+    def _disruption(self, kd: Any, st: Any, routes: Iterable[int], before_starts: np.ndarray,
+                    before_routes: np.ndarray, shift_cap: int, j: int) -> int:
+        count = 0
+        for r in routes:
+            t_idx = int(kd.rt.tech[r])
+            for k in range(int(st.length[r])):
+                i = int(st.seq[r, k])
+                if i == j:
+                    continue
+                start = int(st.free_t[r, k]) - int(kd.tech.service[t_idx, i])
+                if int(before_routes[i]) != r or abs(start - int(before_starts[i])) > shift_cap:
+                    count += 1
+        return count
+
+    def _not_placed_reason(self, ctx: Mapping[str, Any], routes: np.ndarray,
+                           cost: np.ndarray) -> str:
+        if ctx["unservable"]:
+            return ("no technician can ever serve it: "
+                    + UnassignedReason.from_code(ctx["unservable"]).value)
+        if not routes.size:
+            return "the chosen technician cannot serve it"
+        if np.isfinite(cost).any():
+            return ("every feasible slot disrupts more than the allowed tickets; "
+                    "raise max_moved/max_shift or reoptimize()")
+        return "no able technician has a feasible slot left today (no_capacity)"
+
+    # -------------------------------------------------------------- disruption
+    def _disrupted(self, technician_id: str | None, repair: bool, actor: str) -> DelayReport:
+
+        before = self._snapshot()
+        old_problem, old_plan = self._problem, self.plan
+        dropped = self._rebuild(None)
+        mid = self._snapshot()
+        proposal = None
+        repair_result = None
+        if dropped:
+            import time as _time
+
+            tic = _time.perf_counter()
+            obj_before = evaluate(old_problem, old_plan).objective
+            saved_st, saved_reasons = self._st, dict(self._reasons)
+            self._st = self._copy_state()
+            self._reinsert(dropped)
+            proposal = self.plan
+            if repair:
+                repair_result = ReplanResult(
+                    obj_before, self.evaluation.objective, self._diff(mid, self._snapshot()),
+                    {t: r.value for t, r in sorted(self._reasons.items())}, "insertion",
+                    _time.perf_counter() - tic)
+            else:
+                self._st, self._reasons = saved_st, saved_reasons
+                self._cache = {}
+        after = self._snapshot()
+        self._sync_lifecycle(before, actor)
+        kd = self._problem.data
+        index = self._problem.index
+        at_risk: list[str] = []
+        for tid in sorted(set(before) | set(after)):
+            if tid not in self._tickets or not self.state(tid).is_open:
+                continue
+            a = after.get(tid)
+            b = before.get(tid)
+            if a == b:
+                continue  # untouched by this event
+            if a is None:
+                at_risk.append(tid)
+                continue
+            j = index.ticket_idx(tid)
+            svc = int(kd.tech.service[index.technician_idx(a[0]), j])
+            late = a[1] > kd.cost.response_by[j] or a[1] + svc > kd.cost.resolve_by[j]
+            if late or (b is not None and abs(a[1] - b[1]) > self.max_shift):
+                at_risk.append(tid)
+        etas = self.etas()
+        return DelayReport(technician_id, tuple(at_risk), tuple(dropped),
+                           {t: etas[t] for t in at_risk if t in etas}, repair_result,
+                           None if repair else proposal)
+
+
+def _append(problem: Problem, ticket: Ticket, rows: TicketRows) -> Problem:
+    """append_ticket with rows already computed."""
+    return append_ticket(problem, ticket, rows=rows)
+
+
+def _fmt(seconds: int) -> str:
+    h, m = divmod(int(seconds) // 60, 60)
+    return f"{h} h {m:02d}" if h else f"{m} min"
+
+
+_WARM = False
+
+
+def warm_up() -> float:
+    """Load (or compile, on a fresh install) every live-dispatch kernel once per process.
+
+    The first call of each numba kernel in a process loads it from the
+    on-disk cache (tens of ms each, a minute of compilation on a fresh
+    install). Call this at service start so the first ``recommend`` or
+    ``insert`` is as fast as the others. Returns the seconds spent (0 when
+    already warm).
+    """
+    global _WARM
+    if _WARM:
+        return 0.0
+    import time
+
+    from ..generate import generate_scenario
+    from ._kernels import eject_candidates, nearest_routes
+
+    tic = time.perf_counter()
+    _WARM = True
+    scenario = generate_scenario(3, 12, seed=0, name="warm-up")
+    d = Dispatcher(scenario)
+    d.plan_day(solver="greedy")
+    new = attrs.evolve(scenario.tickets[0], id="warm-up-new")
+    d.recommend(new, k=2)
+    ctx = d._pricing_context(new)
+    st = d._copy_state()
+    kd = ctx["kd"]
+    routes = np.arange(d.problem.num_routes, dtype=np.int64)
+    near = nearest_routes(kd, routes, ctx["j"], st, 2)
+    out = np.empty((8, 6))
+    eject_candidates(kd, ctx["j"], near, d.problem.ticket_routes_ptr, d.problem.ticket_routes,
+                     np.ones(kd.ticket_node.shape[0], dtype=np.bool_), st, d._work(kd, st),
+                     d._scratch(), out)
+    d.insert(new)
+    planned = next(iter(d.etas()), None)
+    if planned is not None:
+        d.explain(planned)
+    return time.perf_counter() - tic
