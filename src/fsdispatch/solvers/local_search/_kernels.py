@@ -60,6 +60,7 @@ class Params(NamedTuple):
     max_unassigned: int  #: unassigned tickets retried per iteration
     use_all_routes: bool  #: price every able route (small problems)
     balance_w: float  #: load-balance weight (per second of spread)
+    descent: bool  #: 2-opt* / 2-opt descent on every new best
 
 
 class Cand(NamedTuple):
@@ -817,6 +818,194 @@ def count_assigned(sol):
     return num_assigned, num_used
 
 
+# ---------------------------------------------------------------- descent (2-opt*, 2-opt)
+
+
+@njit(cache=True)
+def _route_resources(kd, sol, r, sign):
+    """Add (``sign=1``) or remove (``sign=-1``) route ``r``'s tickets from its resources."""
+    st = sol.st
+    res = kd.res
+    tech = kd.rt.tech[r]
+    g = kd.rt.group[r]
+    for k in range(st.length[r]):
+        j = st.seq[r, k]
+        st.load[r] += sign * res.demand[j]
+        st.group_count[g] += sign
+        for q in range(res.part_ptr[j], res.part_ptr[j + 1]):
+            st.usage[tech, res.part_sku[q]] += sign * res.part_qty[q]
+
+
+@njit(cache=True)
+def _resources_fit(kd, sol, r):
+    """Compatibility, capacity, day cap and van stock of route ``r`` as it stands."""
+    st = sol.st
+    rt = kd.rt
+    res = kd.res
+    tech = rt.tech[r]
+    if st.load[r] > rt.capacity[r] or st.group_count[rt.group[r]] > rt.group_cap[rt.group[r]]:
+        return False
+    for k in range(st.length[r]):
+        j = st.seq[r, k]
+        if kd.tech.compat[tech, j] != 0:
+            return False
+        for q in range(res.part_ptr[j], res.part_ptr[j + 1]):
+            if st.usage[tech, res.part_sku[q]] > res.stock[tech, res.part_sku[q]]:
+                return False
+    return True
+
+
+@njit(cache=True)
+def _settle(kd, cd, cur, cand, buf, prm, cur_obj):
+    """Accept the change staged in ``cand`` if it is feasible and strictly cheaper.
+
+    Returns the new current objective (``cur_obj`` when rejected).
+    """
+    ok = True
+    for q in range(buf.counts[0]):
+        r = buf.tlist[q]
+        if not _resources_fit(kd, cand, r):
+            ok = False
+            break
+    if ok:
+        ok = refresh_touched(kd, cand, buf)
+    new_obj = cur_obj
+    if ok:
+        delta = 0.0
+        for q in range(buf.counts[0]):
+            r = buf.tlist[q]
+            delta += cand.rcost[r] - cur.rcost[r]
+        new_obj = cur_obj + delta
+        if prm.balance_w > 0.0:
+            new_obj = new_obj - balance_term(kd, cd, cur, buf.tech_work, prm.balance_w) \
+                + balance_term(kd, cd, cand, buf.tech_work, prm.balance_w)
+    if ok and new_obj < cur_obj - (abs(cur_obj) * 1e-12 + 1e-9):
+        for q in range(buf.counts[0]):
+            buf.dirty[buf.tlist[q]] = True
+        sync(kd, cand, cur, buf)
+        reset_marks(buf)
+        return new_obj
+    sync(kd, cur, cand, buf)
+    reset_marks(buf)
+    return cur_obj
+
+
+@njit(cache=True)
+def try_two_opt_star(kd, cd, cur, cand, buf, prm, cur_obj, a, b):
+    """2-opt*: make ``b`` follow ``a`` by swapping the tails of their two routes.
+
+    ``r1 = x… a | y…`` and ``r2 = u… | b…`` become ``x… a b…`` and ``u… y…``.
+    """
+    r1 = cand.route_of[a]
+    r2 = cand.route_of[b]
+    if r1 < 0 or r2 < 0 or r1 == r2 or cd.locked[a] or cd.locked[b]:
+        return cur_obj
+    st = cand.st
+    pa = position_of(st, r1, a)
+    pb = position_of(st, r2, b)
+    n1 = st.length[r1]
+    n2 = st.length[r2]
+    new1 = pa + 1 + (n2 - pb)
+    new2 = pb + (n1 - pa - 1)
+    width = st.seq.shape[1]
+    if new1 + 1 >= width or new2 + 1 >= width:
+        return cur_obj
+    for k in range(pa + 1, n1):
+        if cd.locked[st.seq[r1, k]]:
+            return cur_obj
+    for k in range(pb, n2):
+        if cd.locked[st.seq[r2, k]]:
+            return cur_obj
+    touch(buf, r1)
+    touch(buf, r2)
+    _route_resources(kd, cand, r1, -1)
+    _route_resources(kd, cand, r2, -1)
+    tail1 = st.seq[r1, pa + 1:n1].copy()
+    tail2 = st.seq[r2, pb:n2].copy()
+    for k in range(tail2.shape[0]):
+        j = tail2[k]
+        st.seq[r1, pa + 1 + k] = j
+        cand.route_of[j] = r1
+        mark_changed(buf, j)
+    for k in range(tail1.shape[0]):
+        j = tail1[k]
+        st.seq[r2, pb + k] = j
+        cand.route_of[j] = r2
+        mark_changed(buf, j)
+    for k in range(new1, n1):
+        st.seq[r1, k] = -1
+    for k in range(new2, n2):
+        st.seq[r2, k] = -1
+    st.length[r1] = new1
+    st.length[r2] = new2
+    _route_resources(kd, cand, r1, 1)
+    _route_resources(kd, cand, r2, 1)
+    return _settle(kd, cd, cur, cand, buf, prm, cur_obj)
+
+
+@njit(cache=True)
+def try_two_opt(kd, cd, cur, cand, buf, prm, cur_obj, r, i, k):
+    """Intra-route 2-opt: reverse the visits at positions ``i..k`` of route ``r``."""
+    st = cand.st
+    for q in range(i, k + 1):
+        if cd.locked[st.seq[r, q]]:
+            return cur_obj
+    touch(buf, r)
+    lo = i
+    hi = k
+    while lo < hi:
+        tmp = st.seq[r, lo]
+        st.seq[r, lo] = st.seq[r, hi]
+        st.seq[r, hi] = tmp
+        lo += 1
+        hi -= 1
+    return _settle(kd, cd, cur, cand, buf, prm, cur_obj)
+
+
+@njit(cache=True)
+def descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, num_routes, max_nb, max_span):
+    """First-improvement descent with 2-opt* (towards ``max_nb`` nearest tickets) and
+    intra-route 2-opt (segments of up to ``max_span`` visits) around ``routes``.
+
+    Returns the new current objective; ``cur`` and ``cand`` stay equal.
+    """
+    improved = True
+    passes = 0
+    while improved and passes < 3:
+        improved = False
+        passes += 1
+        for q in range(num_routes):
+            r = routes[q]
+            k = 0
+            while k < cur.st.length[r]:
+                a = cur.st.seq[r, k]
+                lo = cd.nb_ptr[a]
+                hi = cd.nb_ptr[a + 1]
+                if hi - lo > max_nb:
+                    hi = lo + max_nb
+                for e in range(lo, hi):
+                    b = cd.nb[e]
+                    if cur.route_of[b] < 0 or cur.route_of[b] == r:
+                        continue
+                    new_obj = try_two_opt_star(kd, cd, cur, cand, buf, prm, cur_obj, a, b)
+                    if new_obj < cur_obj:
+                        cur_obj = new_obj
+                        improved = True
+                        break
+                k += 1
+            n = cur.st.length[r]
+            for i in range(n - 1):
+                top = i + max_span
+                if top > n:
+                    top = n
+                for kk in range(i + 1, top):
+                    new_obj = try_two_opt(kd, cd, cur, cand, buf, prm, cur_obj, r, i, kk)
+                    if new_obj < cur_obj:
+                        cur_obj = new_obj
+                        improved = True
+    return cur_obj
+
+
 @njit(cache=True)
 def save_best(cur, best_seq, best_len, buf):
     """Copy the routes changed since the last save into the best arrays."""
@@ -911,6 +1100,14 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, buf, obj, iters, tem
             buf.stats[1] += 1
             cur_obj = new_obj
             if cur_obj < best_obj - scale:
+                if prm.descent:
+                    nr = 0
+                    for q in range(buf.counts[0]):
+                        buf.spos[nr] = buf.tlist[q]  # the routes this iteration changed
+                        nr += 1
+                    reset_marks(buf)
+                    routes = buf.spos[:nr].copy()
+                    cur_obj = descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, nr, 10, 8)
                 best_obj = cur_obj
                 save_best(cur, best_seq, best_len, buf)
                 buf.stats[2] += 1

@@ -105,6 +105,11 @@ class LocalSearchSolver:
     temperature:
         ``(start, end)`` simulated-annealing temperatures as multiples of
         the starting plan's mean routing cost per visit (default ``(1.0, 0.01)``).
+    descent:
+        On every new best plan, run a first-improvement descent with 2-opt*
+        (exchange route tails so a ticket is followed by one of its nearest
+        neighbours) and intra-route 2-opt (reverse up to 8 visits) on the
+        routes the iteration changed (default True).
     locked:
         Ticket indices that stay in their route of ``initial_plan`` (pinned
         by a dispatcher, or already promised): the search never removes
@@ -121,6 +126,7 @@ class LocalSearchSolver:
     max_unassigned: int = attrs.field(default=5, validator=_positive)
     temperature: tuple[float, float] = (1.0, 0.01)
     locked: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
+    descent: bool = True
     name: str = "ls"
     capabilities: Capabilities = attrs.field(factory=Capabilities)
 
@@ -166,7 +172,7 @@ class LocalSearchSolver:
         prm = K.Params(avg_removed=float(self.avg_removed), max_string=int(self.max_string),
                        max_empty=int(self.max_empty), max_unassigned=int(self.max_unassigned),
                        use_all_routes=num_routes <= self.max_routes,
-                       balance_w=float(kd.w.balance))
+                       balance_w=float(kd.w.balance), descent=bool(self.descent))
         buf = K.Buf(
             touched=np.zeros(num_routes, dtype=np.bool_),
             tlist=np.zeros(num_routes, dtype=np.int64),
