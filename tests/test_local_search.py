@@ -49,7 +49,7 @@ def test_slack_insertion_prices_like_full_simulation(scenario, seed):
     ticket) pair of a partial plan."""
     from fsdispatch.solvers._greedy_kernels import best_insertion, make_work
     from fsdispatch.solvers.local_search import _kernels as K
-    from fsdispatch.solvers.local_search.solver import _make_sol
+    from fsdispatch.solvers.local_search.solver import _make_buf, _make_sol
 
     problem = fd.compile_scenario(scenario)
     plan = fd.solve(problem, "ls", max_iterations=30, seed=seed).plan
@@ -57,9 +57,7 @@ def test_slack_insertion_prices_like_full_simulation(scenario, seed):
     routes = [[j for j in route if rng.random() < 0.6] for route in plan.routes]
     sol = _make_sol(problem, routes, K)
     width = sol.st.seq.shape[1]
-    buf = K.Buf(*([np.zeros(1)] * 14), np.zeros(width + 2, dtype=np.int64),
-                np.zeros(width + 2, dtype=np.int64), np.zeros(width + 2),
-                np.zeros(width + 2, dtype=np.int64))
+    buf = _make_buf(problem, width, K)
     wk = make_work(problem.data, width)
     routed = {j for route in routes for j in route}
     for j in range(problem.num_tickets):
@@ -133,6 +131,16 @@ def test_no_improvement_rule_stops_early(tiny):
     assert result.stats["stopped_by"] == "no_improvement"
     assert result.stats["iterations"] < 1000
     assert result.is_feasible
+
+
+def test_no_improvement_stop_is_reproducible(city):
+    """The no-improvement rule counts iterations exactly: same seed, same stop, same plan."""
+    problem = fd.compile_scenario(city)
+    a = fd.solve(problem, "ls", no_improvement=150, max_iterations=50_000, seed=3)
+    b = fd.solve(problem, "ls", no_improvement=150, max_iterations=50_000, seed=3)
+    assert a.stats["stopped_by"] == "no_improvement"
+    assert a.stats["iterations"] == b.stats["iterations"]
+    assert a.plan == b.plan
 
 
 def test_progress_events_report_a_falling_best(city):

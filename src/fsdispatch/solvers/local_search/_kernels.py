@@ -94,7 +94,7 @@ class Buf(NamedTuple):
     op_score: np.ndarray  #: (NUM_OPS,) float64 scores in the current segment
     op_used: np.ndarray  #: (NUM_OPS,) float64 uses in the current segment
     stats: np.ndarray  #: (8,) int64 [iterations, accepted, new best, infeasible,
-    #: routes priced, positions priced, positions simulated, unused]
+    #: routes priced, positions priced, positions simulated, iteration of the last new best]
     sin: np.ndarray  #: (W + 2,) int64 travel into ``j`` of positions to simulate
     sout: np.ndarray  #: (W + 2,) int64 travel out of ``j``
     slb: np.ndarray  #: (W + 2,) float64 their lower bounds
@@ -1111,6 +1111,7 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, buf, obj, iters, tem
                 best_obj = cur_obj
                 save_best(cur, best_seq, best_len, buf)
                 buf.stats[2] += 1
+                buf.stats[7] = buf.stats[0]
         else:
             sync(kd, cur, cand, buf)
         reset_marks(buf)

@@ -173,26 +173,7 @@ class LocalSearchSolver:
                        max_empty=int(self.max_empty), max_unassigned=int(self.max_unassigned),
                        use_all_routes=num_routes <= self.max_routes,
                        balance_w=float(kd.w.balance), descent=bool(self.descent))
-        buf = K.Buf(
-            touched=np.zeros(num_routes, dtype=np.bool_),
-            tlist=np.zeros(num_routes, dtype=np.int64),
-            dirty=np.ones(num_routes, dtype=np.bool_),
-            changed=np.zeros(num_tickets, dtype=np.bool_),
-            clist=np.zeros(num_tickets, dtype=np.int64),
-            pool=np.zeros(num_tickets, dtype=np.int64),
-            keys=np.zeros(max(num_tickets, 1)),
-            stamp=np.zeros(num_routes, dtype=np.int64),
-            counts=np.zeros(5, dtype=np.int64),
-            tech_work=np.zeros(problem.num_technicians),
-            op_weight=np.ones(K.NUM_OPS),
-            op_score=np.zeros(K.NUM_OPS),
-            op_used=np.zeros(K.NUM_OPS),
-            stats=np.zeros(8, dtype=np.int64),
-            sin=np.zeros(cur.st.seq.shape[1] + 2, dtype=np.int64),
-            sout=np.zeros(cur.st.seq.shape[1] + 2, dtype=np.int64),
-            slb=np.zeros(cur.st.seq.shape[1] + 2),
-            spos=np.zeros(cur.st.seq.shape[1] + 2, dtype=np.int64),
-        )
+        buf = _make_buf(problem, cur.st.seq.shape[1], K)
         width = cur.st.seq.shape[1]
         best_seq = np.full((num_routes, width), -1, dtype=np.int64)
         best_len = np.zeros(num_routes, dtype=np.int64)
@@ -217,7 +198,6 @@ class LocalSearchSolver:
         done = 0
         chunk = 8
         last_best_at = 0
-        best_seen = obj[1]
         stopped_by = "iterations"
         can_search = num_tickets > 0 and num_routes > 0 and bool(cd.servable.any())
         while can_search:
@@ -249,9 +229,7 @@ class LocalSearchSolver:
                      temp1, 100, 0.2)
             elapsed_chunk = time.perf_counter() - t_chunk
             done += n
-            if obj[1] < best_seen:
-                best_seen = obj[1]
-                last_best_at = done
+            last_best_at = int(buf.stats[7])
             # resize the chunk to about 50 ms
             chunk = int(min(max(_CHUNK_SECONDS * n / max(elapsed_chunk, 1e-7), 1), 100_000))
             if progress is not None:
@@ -284,6 +262,31 @@ class LocalSearchSolver:
         }
         return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=float(obj[1]),
                              stats=stats)
+
+
+def _make_buf(problem: Problem, width: int, K: Any) -> Any:
+    """Scratch buffers of the search for routes of up to ``width`` visits."""
+    num_tickets, num_routes = problem.num_tickets, problem.num_routes
+    return K.Buf(
+        touched=np.zeros(num_routes, dtype=np.bool_),
+        tlist=np.zeros(num_routes, dtype=np.int64),
+        dirty=np.ones(num_routes, dtype=np.bool_),
+        changed=np.zeros(num_tickets, dtype=np.bool_),
+        clist=np.zeros(num_tickets, dtype=np.int64),
+        pool=np.zeros(num_tickets, dtype=np.int64),
+        keys=np.zeros(max(num_tickets, 1)),
+        stamp=np.zeros(num_routes, dtype=np.int64),
+        counts=np.zeros(5, dtype=np.int64),
+        tech_work=np.zeros(problem.num_technicians),
+        op_weight=np.ones(K.NUM_OPS),
+        op_score=np.zeros(K.NUM_OPS),
+        op_used=np.zeros(K.NUM_OPS),
+        stats=np.zeros(8, dtype=np.int64),
+        sin=np.zeros(width + 2, dtype=np.int64),
+        sout=np.zeros(width + 2, dtype=np.int64),
+        slb=np.zeros(width + 2),
+        spos=np.zeros(width + 2, dtype=np.int64),
+    )
 
 
 def _make_sol(problem: Problem, routes: list[list[int]], K: Any) -> Any:
