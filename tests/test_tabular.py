@@ -348,3 +348,12 @@ def test_bad_matrix_files_name_the_cell(tmp_path):
     npz = tmp_path / "m.npz"
     np.savez(npz, durations=np.zeros((2, 2)))
     assert "'location_ids' is missing" in _error(fd.read_travel_matrix, npz).message
+
+
+def test_documented_columns_match_the_howto():
+    """Every column the reader knows is in the how-to's tables (docs/howto/import.md)."""
+    text = (EXAMPLES.parent / "docs" / "howto" / "import.md").read_text(encoding="utf-8")
+    for table in (tabular.TICKET_COLUMNS, tabular.TECHNICIAN_COLUMNS, tabular.PART_COLUMNS):
+        for key in table:
+            cell = ", ".join(f"`{name.strip()}`" for name in key.split(","))
+            assert f"| {cell} |" in text, key
