@@ -1,0 +1,157 @@
+"""KPIs per replication and aggregates with 95 % confidence intervals.
+
+Formulas (times in hours; a "ticket" is every ticket that arrived, follow-ups
+included unless said otherwise):
+
+* ``first_response_h``: mean of (first time planned to a technician − arrival).
+* ``time_to_arrival_h``: mean of (first arrival on site with the customer home − arrival).
+* ``resolution_h``: mean of (completion of the last visit, follow-up included −
+  arrival of the original ticket), over resolved original tickets; ``_p50``,
+  ``_p90`` percentiles as well.
+* ``sla_response``: share of original tickets with a response target whose
+  first on-site arrival is within it (open ones count as missed once the
+  target has passed by the horizon; tickets whose target lies beyond the
+  horizon and are still unanswered are left out).
+* ``sla_resolution``: the same with resolution against the resolution target.
+* ``ftf_rate``: completed original tickets without a follow-up / completed originals.
+* ``tickets_per_tech_day``: completed visits / technician-days worked.
+* ``utilisation``: service time on site / shift time.
+* ``travel_share``: travel time / shift time.
+* ``load_imbalance``: coefficient of variation of service time per technician-day worked.
+* ``overtime_h_per_tech_day``: work past the shift end / technician-days worked.
+* ``backlog_end``: open tickets at the horizon; ``backlog_mean``: hourly mean.
+* ``completed``, ``cancelled``, ``open``: ticket outcomes at the horizon.
+
+The 95 % interval of a KPI over ``n`` replications is ``mean ± t(0.975, n−1) · s / √n``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import SimulationError
+
+if TYPE_CHECKING:
+    from .simulator import SimResult
+
+__all__ = ["KPI_NAMES", "aggregate", "confidence_interval", "replication_kpis"]
+
+KPI_NAMES = (
+    "first_response_h", "time_to_arrival_h", "resolution_h", "resolution_h_p50",
+    "resolution_h_p90", "sla_response", "sla_resolution", "ftf_rate", "tickets_per_tech_day",
+    "utilisation", "travel_share", "load_imbalance", "overtime_h_per_tech_day",
+    "backlog_mean", "backlog_end", "arrived", "completed", "cancelled", "open",
+)
+
+
+def _pd() -> Any:
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise SimulationError("results as DataFrames need pandas: pip install pandas "
+                              "(or fsdispatch[pandas])") from None
+    return pd
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(np.mean(values)) if len(values) else math.nan
+
+
+def replication_kpis(result: SimResult) -> dict[str, float]:
+    """KPIs of one replication (formulas in the module docstring)."""
+    horizon = result.days * 86400
+    recs = result.tickets
+    originals = [r for r in recs if r.follow_up_of is None]
+    h = 3600.0
+    resp = [(r.first_scheduled - r.arrival) / h for r in recs if r.first_scheduled is not None]
+    arr = [(r.first_on_site - r.arrival) / h for r in recs if r.first_on_site is not None]
+    reso = [(r.resolved - r.arrival) / h for r in originals if r.resolved is not None]
+    sla_r: list[bool] = []
+    sla_s: list[bool] = []
+    for r in originals:
+        if r.cancelled is not None:
+            continue
+        if r.response_target is not None:
+            due = r.arrival + r.response_target
+            if r.first_on_site is not None:
+                sla_r.append(r.first_on_site <= due)
+            elif due <= horizon:
+                sla_r.append(False)
+        if r.resolution_target is not None:
+            due = r.arrival + r.resolution_target
+            if r.resolved is not None:
+                sla_s.append(r.resolved <= due)
+            elif due <= horizon:
+                sla_s.append(False)
+    done = [r for r in originals if r.completed is not None]
+    techs = [t for t in result.technicians if t.days_worked > 0]
+    tech_days = sum(t.days_worked for t in techs)
+    shift = sum(t.shift_time for t in techs)
+    per_day = np.array([t.service / t.days_worked for t in techs]) if techs else np.zeros(0)
+    outcomes = [r.outcome for r in recs]
+    return {
+        "first_response_h": _mean(resp),
+        "time_to_arrival_h": _mean(arr),
+        "resolution_h": _mean(reso),
+        "resolution_h_p50": float(np.percentile(reso, 50)) if reso else math.nan,
+        "resolution_h_p90": float(np.percentile(reso, 90)) if reso else math.nan,
+        "sla_response": _mean([float(x) for x in sla_r]),
+        "sla_resolution": _mean([float(x) for x in sla_s]),
+        "ftf_rate": _mean([0.0 if r.needs_follow_up else 1.0 for r in done]),
+        "tickets_per_tech_day": sum(t.visits_done for t in techs) / tech_days
+        if tech_days else math.nan,
+        "utilisation": sum(t.service for t in techs) / shift if shift else math.nan,
+        "travel_share": sum(t.travel for t in techs) / shift if shift else math.nan,
+        "load_imbalance": float(per_day.std() / per_day.mean())
+        if len(per_day) and per_day.mean() > 0 else math.nan,
+        "overtime_h_per_tech_day": sum(t.overtime for t in techs) / h / tech_days
+        if tech_days else math.nan,
+        "backlog_mean": _mean([n for _, n in result.backlog]),
+        "backlog_end": float(result.backlog[-1][1]) if result.backlog else math.nan,
+        "arrived": float(len(recs)),
+        "completed": float(outcomes.count("completed")),
+        "cancelled": float(outcomes.count("cancelled")),
+        "open": float(outcomes.count("open")),
+    }
+
+
+def confidence_interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float,
+                                                                               float]:
+    """``(mean, low, high)`` of a t-interval; ``low == high == mean`` for one value.
+
+    NaN values are dropped; all-NaN gives NaNs.
+    """
+    x = np.array([v for v in values if not math.isnan(v)], dtype=float)
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan
+    m = float(x.mean())
+    if len(x) == 1:
+        return m, m, m
+    from scipy import stats
+
+    half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    return m, m - half, m + half
+
+
+def aggregate(frame: Any, by: Sequence[str] = ("policy", "num_technicians"),
+              kpis: Sequence[str] | None = None, level: float = 0.95) -> Any:
+    """Mean and t-interval of each KPI per group of a per-replication DataFrame.
+
+    Returns a long DataFrame: the ``by`` columns, ``kpi``, ``mean``, ``low``,
+    ``high``, ``n``.
+    """
+    pd = _pd()
+    kpis = list(kpis or [k for k in KPI_NAMES if k in frame.columns])
+    by = [b for b in by if b in frame.columns]
+    rows = []
+    for key, group in frame.groupby(by, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        for k in kpis:
+            m, lo, hi = confidence_interval(group[k].astype(float).tolist(), level)
+            rows.append({**dict(zip(by, key, strict=True)), "kpi": k, "mean": m, "low": lo,
+                         "high": hi, "n": int(group[k].notna().sum())})
+    return pd.DataFrame(rows)

@@ -1,0 +1,564 @@
+"""The simulator: days of arrivals, technicians driving the live plan, policies deciding.
+
+One :class:`~fsdispatch.Dispatcher` per calendar day holds that day's shifts;
+at midnight the open tickets carry over to the next day's dispatcher. The
+technicians follow the live plan: a technician who is free takes the first
+ticket of their planned route (``start_travel``), arrives after a noisy
+travel time (``arrive``), works a noisy service time (``report_overrun`` when
+it runs long, then ``complete``). The simulator has no dispatch logic of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import time as _time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ..domain import Scenario, Technician, Ticket
+from ..errors import SimulationError, ValidationError
+from ..live import Dispatcher, TicketState
+from ..random import SeedLike, spawn
+from ..units import DAY, HOUR, Horizon
+from .engine import Engine, Event
+from .models import Arrival, DemandModel, ServiceModel, SimConfig, draw_arrivals
+from .policies import Policy, get_policy
+from .state import SimView, TechnicianRecord, TicketRecord, Visit
+
+__all__ = ["SimResult", "simulate"]
+
+logger = logging.getLogger(__name__)
+
+# same-time order: day roll-over, completions, arrivals on site, cancellations,
+# new tickets, policy ticks, technicians looking for work, samples
+_P_DAY, _P_COMPLETE, _P_ARRIVE, _P_CANCEL, _P_TICKET, _P_TICK, _P_READY, _P_SAMPLE = range(8)
+
+
+@attrs.frozen
+class SimResult:
+    """One replication.
+
+    Attributes
+    ----------
+    policy, seed:
+        What ran.
+    tickets:
+        One :class:`TicketRecord` per ticket that arrived (follow-ups included).
+    technicians:
+        Realised time per technician.
+    visits:
+        Every realised visit, in time order.
+    backlog:
+        ``(time in seconds, open tickets)`` sampled every hour.
+    origin:
+        Time 0 of the simulation (midnight of the first day).
+    days, num_technicians:
+        Horizon and workforce.
+    events, wall_time:
+        Events processed and wall-clock seconds.
+    day_scenarios:
+        Each working day's scenario (technicians and shifts; for checking routes).
+    """
+
+    policy: str
+    seed: int | None
+    tickets: tuple[TicketRecord, ...]
+    technicians: tuple[TechnicianRecord, ...]
+    visits: tuple[Visit, ...]
+    backlog: tuple[tuple[int, int], ...]
+    origin: datetime
+    days: int
+    num_technicians: int
+    events: int
+    wall_time: float
+    day_scenarios: tuple[Scenario | None, ...] = ()
+
+    def kpis(self) -> dict[str, float]:
+        """The replication's KPIs (see :func:`fsdispatch.sim.metrics.replication_kpis`)."""
+        from .metrics import replication_kpis
+
+        return replication_kpis(self)
+
+    def tickets_frame(self) -> Any:
+        """The ticket records as a pandas DataFrame (requires pandas)."""
+        from .metrics import _pd
+
+        pd = _pd()
+        return pd.DataFrame([{**attrs.asdict(t), "outcome": t.outcome} for t in self.tickets])
+
+    def backlog_frame(self) -> Any:
+        """Backlog over time as a pandas DataFrame (``time``, ``open``)."""
+        from .metrics import _pd
+
+        pd = _pd()
+        return pd.DataFrame({"time": [self.origin + timedelta(seconds=t) for t, _ in self.backlog],
+                             "open": [n for _, n in self.backlog], "policy": self.policy})
+
+
+def _technicians(scenario: Scenario) -> tuple[Technician, ...]:
+    return scenario.technicians
+
+
+def _config_scenario(config: SimConfig) -> tuple[Scenario, datetime]:
+    from ..generate import generate_scenario
+
+    start = config.start or datetime(2026, 1, 5, tzinfo=UTC)
+    start = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    demand = config.demand
+    scenario = generate_scenario(config.num_technicians, 0, seed=config.workforce_seed,
+                                 days=config.days, start_date=start, center=demand.center,
+                                 radius_km=demand.radius_km, num_parts=0)
+    techs = tuple(attrs.evolve(t, shifts=tuple(s for s in t.shifts
+                                               if s.start.weekday() in config.working_days),
+                               recent_workload=0, max_tickets_per_day=None)
+                  for t in scenario.technicians)
+    return attrs.evolve(scenario, technicians=techs), start
+
+
+class _Sim:
+    def __init__(self, scenario: Scenario, origin: datetime, days: int, arrivals: list[Arrival],
+                 service: ServiceModel, policy: Policy, seed: SeedLike,
+                 streams: list[np.random.Generator], absences: np.ndarray,
+                 progress: Callable[[int], None] | None = None) -> None:
+        self.scenario = scenario
+        self.origin = origin
+        self.days = days
+        self.service = service
+        self.policy = policy
+        self.travel_rng = streams[2]
+        self.solver_rng = streams[3]
+        self.engine = Engine(0)
+        self.view = SimView(self)
+        self.d: Dispatcher | None = None
+        self.owner: dict[str, Dispatcher | None] = {}
+        self.pending: dict[str, Ticket] = {}  # open, waiting for a day with shifts
+        self.arrivals = {a.ticket.id: a for a in arrivals}
+        self.records: dict[str, TicketRecord] = {}
+        self.techrec = {t.id: TechnicianRecord(t.id) for t in scenario.technicians}
+        self.status: dict[str, str] = {}
+        self.pos_busy: dict[str, tuple[int, int, str]] = {}  # tech -> (from, to, ticket)
+        self.shift: dict[str, tuple[int, int, int]] = {}  # tech -> (start, end, overtime)
+        self.brk: dict[str, tuple[int, int, int]] = {}  # tech -> (window start, end, dur)
+        self.visits: list[Visit] = []
+        self.open_visit: dict[str, Visit] = {}
+        self.planned_service: dict[str, int] = {}
+        self.visited: set[str] = set()
+        self.backlog: list[tuple[int, int]] = []
+        self.open_count = 0
+        self.absences = absences
+        self.day_index = -1
+        self.day_scenarios: list[Scenario | None] = []
+        self.progress = progress
+        self.sla = scenario.sla_policy
+        e = self.engine
+        for kind in ("day", "ticket", "cancel", "ready", "arrive", "overrun", "complete",
+                     "not_home", "tick", "sample", "timer", "break_end"):
+            e.on(kind, getattr(self, "_on_" + kind))
+        for a in arrivals:
+            e.schedule(a.time, "ticket", _P_TICKET, arrival=a)
+            if a.cancel_at is not None:
+                e.schedule(a.cancel_at, "cancel", _P_CANCEL, ticket_id=a.ticket.id)
+        for d in range(days):
+            e.schedule(d * DAY, "day", _P_DAY, day=d)
+        for h in range(0, days * 24 + 1):
+            e.schedule(h * HOUR, "sample", _P_SAMPLE)
+        if policy.tick:
+            e.schedule(int(policy.tick), "tick", _P_TICK)
+
+    # ------------------------------------------------------------- helpers
+    def to_dt(self, t: int) -> datetime:
+        return self.origin + timedelta(seconds=int(t))
+
+    def now_dt(self) -> datetime:
+        return self.to_dt(self.engine.now)
+
+    def sync(self, d: Dispatcher | None = None) -> Dispatcher:
+        d = d or self.d
+        assert d is not None
+        now = self.now_dt()
+        if d.now < now:
+            d.advance(now)
+        return d
+
+    def record(self, ticket: Ticket, now: int, follow_up_of: str | None) -> TicketRecord:
+        resp = reso = None
+        if self.sla is not None:
+            target = self.sla.target_for(ticket.priority, ticket.customer_tier)
+            if target is not None:
+                resp = None if target.response is None else int(target.response)
+                reso = None if target.resolution is None else int(target.resolution)
+        rec = TicketRecord(ticket.id, now, int(ticket.priority), ticket.customer_tier,
+                           ticket.category, resp, reso, follow_up_of=follow_up_of)
+        self.records[ticket.id] = rec
+        return rec
+
+    def _first_scheduled(self, event: Any) -> None:
+        if event.kind == "transition" and event.to_state == TicketState.SCHEDULED:
+            rec = self.records.get(event.ticket_id)
+            if rec is not None and rec.first_scheduled is None:
+                rec.first_scheduled = self.engine.now
+
+    # ---------------------------------------------------------------- days
+    def _on_day(self, ev: Event) -> None:
+        day = int(ev.data["day"])
+        self.day_index = day
+        carried: dict[str, Ticket] = dict(self.pending)
+        if self.d is not None:
+            old = self.d
+            for t in old.lifecycle.tickets():
+                if old.state(t).is_open:
+                    carried[t] = old.ticket(t)
+        start, end = self.to_dt(day * DAY), self.to_dt((day + 1) * DAY)
+        techs: list[Technician] = []
+        for k, tech in enumerate(self.scenario.technicians):
+            shifts = tuple(s for s in tech.shifts if start <= s.start < end)
+            if not shifts:
+                self.status[tech.id] = "off"
+                continue
+            if self.absences[k, day]:
+                self.status[tech.id] = "absent"
+                self.techrec[tech.id].absences += 1
+                continue
+            techs.append(attrs.evolve(tech, shifts=shifts[:1]))
+        if not techs:
+            self.d = None
+            self.pending = carried
+            self.day_scenarios.append(None)
+            for t in carried:
+                self.owner[t] = None
+            return
+        scenario = attrs.evolve(self.scenario, horizon=Horizon(start, end),
+                                technicians=tuple(techs), tickets=tuple(carried.values()))
+        self.day_scenarios.append(scenario)
+        self.d = Dispatcher(scenario, now=start)
+        self.d.log.subscribe(self._first_scheduled, kinds={"transition"})
+        self.pending = {}
+        for t in carried:
+            self.owner[t] = self.d
+        for tech in techs:
+            sh = tech.shifts[0]
+            s0, s1 = self.to_internal(sh.start), self.to_internal(sh.end)
+            self.shift[tech.id] = (s0, s1, int(tech.max_overtime))
+            if sh.breaks:
+                b = sh.breaks[0]
+                self.brk[tech.id] = (self.to_internal(b.window.start),
+                                     self.to_internal(b.window.end), int(b.duration))
+            else:
+                self.brk.pop(tech.id, None)
+            self.status[tech.id] = "off"
+            self.techrec[tech.id].days_worked += 1
+            self.techrec[tech.id].shift_time += s1 - s0
+            self.engine.schedule(s0, "ready", _P_READY, tech=tech.id)
+        self.policy.start_day(self.view)
+
+    def to_internal(self, when: datetime) -> int:
+        return int((when - self.origin).total_seconds())
+
+    # ------------------------------------------------------------- tickets
+    def _on_ticket(self, ev: Event) -> None:
+        a: Arrival = ev.data["arrival"]
+        ticket = a.ticket
+        if a.follow_up_of is not None:
+            ticket = attrs.evolve(ticket, created_at=self.now_dt())
+        self.arrivals[ticket.id] = a
+        self.record(ticket, self.engine.now, a.follow_up_of)
+        self.open_count += 1
+        if self.progress is not None:
+            self.progress(1)
+        d = self.d
+        if d is None:
+            self.pending[ticket.id] = ticket
+            self.owner[ticket.id] = None
+            return
+        self.sync(d)
+        if a.follow_up_of is not None and a.follow_up_of in d.lifecycle:
+            d.follow_up(a.follow_up_of, ticket, redispatch=False, actor="customer")
+        else:
+            d.add(ticket, actor="customer")
+        self.owner[ticket.id] = d
+        self.policy.on_ticket(self.view, ticket.id)
+        self.kick()
+
+    def _on_cancel(self, ev: Event) -> None:
+        t = ev.data["ticket_id"]
+        rec = self.records.get(t)
+        if rec is None or rec.outcome != "open" or t in self.visited:
+            return
+        if t in self.pending:
+            del self.pending[t]
+        else:
+            d = self.owner.get(t)
+            if d is None or not d.state(t).is_open:
+                return
+            self.sync(d)
+            d.cancel(t, actor="customer", reason="cancelled by the customer")
+        rec.cancelled = self.engine.now
+        self.open_count -= 1
+        self.kick()
+
+    # ---------------------------------------------------------- technicians
+    def kick(self) -> None:
+        """Idle technicians with planned work start it."""
+        for tech, status in list(self.status.items()):
+            if status == "idle":
+                self.engine.schedule(self.engine.now, "ready", _P_READY, tech=tech)
+                self.status[tech] = "waking"
+
+    def _first_planned(self, d: Dispatcher, tech: str) -> str | None:
+        route = d.route(tech)
+        return route[0] if route else None
+
+    def _on_ready(self, ev: Event) -> None:
+        tech = ev.data["tech"]
+        if self.status.get(tech) in ("travel", "on_site", "break", "absent"):
+            return
+        now = self.engine.now
+        d = self.d
+        sh = self.shift.get(tech)
+        if d is None or sh is None or tech not in {t.id for t in d.scenario.technicians} \
+                or now >= sh[1] + sh[2] or now < sh[0]:
+            self.status[tech] = "off"
+            return
+        b = self.brk.get(tech)
+        if b is not None and b[0] <= now and now + b[2] <= b[1]:
+            self.brk.pop(tech)
+            self.status[tech] = "break"
+            self.engine.schedule(now + b[2], "break_end", _P_READY, tech=tech)
+            return
+        self.sync(d)
+        nxt = self._first_planned(d, tech)
+        if nxt is None:
+            self.status[tech] = "idle"
+            self.policy.on_idle(self.view, tech)
+            if self.status.get(tech) != "idle":
+                return
+            nxt = self._first_planned(d, tech)
+            if nxt is None:
+                return
+        self.go(d, tech, nxt)
+
+    def _on_break_end(self, ev: Event) -> None:
+        self.status[ev.data["tech"]] = "off"
+        self._on_ready(ev)
+
+    def go(self, d: Dispatcher, tech: str, ticket_id: str) -> None:
+        now = self.engine.now
+        eta = d.start_travel(ticket_id, tech)
+        nominal = max(int((eta.start - self.now_dt()).total_seconds()), 0)
+        self.planned_service[ticket_id] = int((eta.end - eta.start).total_seconds())
+        sigma = self.service.travel_sigma
+        noise = float(np.exp(self.travel_rng.normal(-sigma * sigma / 2, sigma))) if sigma else 1.0
+        travel = round(nominal * noise)
+        self.status[tech] = "travel"
+        visit = Visit(tech, ticket_id, self.day_index, now, now + travel, now + travel, "travel",
+                      travel)
+        self.open_visit[tech] = visit
+        self.visited.add(ticket_id)
+        self.techrec[tech].travel += travel
+        self.engine.schedule(now + travel, "arrive", _P_ARRIVE, tech=tech, ticket_id=ticket_id)
+
+    def _owner(self, ticket_id: str) -> Dispatcher:
+        d = self.owner.get(ticket_id)
+        if d is None:
+            raise SimulationError(f"ticket {ticket_id!r} has no dispatcher")
+        return d
+
+    def _on_arrive(self, ev: Event) -> None:
+        tech, t = ev.data["tech"], ev.data["ticket_id"]
+        d = self.sync(self._owner(t))
+        now = self.engine.now
+        rec = self.records[t]
+        a = self.arrivals[t]
+        d.arrive(t)
+        self.status[tech] = "on_site"
+        rec.visits += 1
+        if a.not_home and rec.failed_visits == 0 and rec.first_on_site is None:
+            rec.failed_visits += 1
+            self.engine.schedule(now + self.service.not_home_wait, "not_home", _P_COMPLETE,
+                                 tech=tech, ticket_id=t)
+            return
+        if rec.first_on_site is None:
+            rec.first_on_site = now
+        planned = self.planned_service.get(t, int(a.ticket.duration))
+        real = max(round(planned * a.duration_factor), 60)
+        if real > planned + 300:
+            self.engine.schedule(now + planned, "overrun", _P_ARRIVE, tech=tech, ticket_id=t,
+                                 end=now + real)
+        self.engine.schedule(now + real, "complete", _P_COMPLETE, tech=tech, ticket_id=t)
+
+    def _on_overrun(self, ev: Event) -> None:
+        t = ev.data["ticket_id"]
+        d = self.sync(self._owner(t))
+        if d.state(t) == TicketState.ON_SITE:
+            d.report_overrun(t, expected_end=self.to_dt(ev.data["end"]))
+
+    def _finish_visit(self, tech: str, outcome: str) -> None:
+        now = self.engine.now
+        v = self.open_visit.pop(tech)
+        v.end, v.outcome = now, outcome
+        self.visits.append(v)
+        tr = self.techrec[tech]
+        tr.service += now - v.arrive
+        sh = self.shift.get(tech)
+        if sh is not None and now > sh[1]:
+            tr.overtime += now - max(sh[1], v.depart)
+        self.status[tech] = "off"
+        self.engine.schedule(now, "ready", _P_READY, tech=tech)
+
+    def _on_not_home(self, ev: Event) -> None:
+        tech, t = ev.data["tech"], ev.data["ticket_id"]
+        d = self.sync(self._owner(t))
+        d.hold(t, reason="customer not at home", actor=tech)
+        d.release(t, redispatch=False, actor="dispatcher")
+        self.visited.discard(t)
+        self._finish_visit(tech, "not_home")
+        if d is self.d:
+            self.policy.on_ticket(self.view, t)
+        else:
+            self.owner[t] = d  # carried over at the next roll-over
+
+    def _on_complete(self, ev: Event) -> None:
+        tech, t = ev.data["tech"], ev.data["ticket_id"]
+        d = self.sync(self._owner(t))
+        d.complete(t)
+        now = self.engine.now
+        rec = self.records[t]
+        rec.completed = now
+        rec.technician_id = tech
+        self.open_count -= 1
+        self.techrec[tech].visits_done += 1
+        a = self.arrivals[t]
+        if a.ftf_fail and a.follow_up_of is None:
+            rec.needs_follow_up = True
+            fu = Arrival(time=now + self.service.follow_up_delay,
+                         ticket=attrs.evolve(a.ticket, id=f"{t}-F1", created_at=None,
+                                             response_by=None, resolve_by=None),
+                         duration_factor=a.follow_up_factor, follow_up_of=t)
+            self.engine.schedule(fu.time, "ticket", _P_TICKET, arrival=fu)
+        else:
+            orig = self.records.get(a.follow_up_of) if a.follow_up_of else rec
+            if orig is not None:
+                orig.resolved = now
+        self._finish_visit(tech, "done")
+
+    # ------------------------------------------------------------- policy
+    def _on_tick(self, ev: Event) -> None:
+        now = self.engine.now
+        tick = self.policy.tick
+        assert tick
+        if self.d is not None and any(s[0] <= now < s[1] for tech, s in self.shift.items()
+                                      if self.status.get(tech) not in ("absent",)
+                                      and tech in {t.id for t in self.d.scenario.technicians}):
+            self.sync()
+            self.policy.on_tick(self.view)
+            self.kick()
+        if now + tick < self.days * DAY:
+            self.engine.schedule(now + tick, "tick", _P_TICK)
+
+    def _on_timer(self, ev: Event) -> None:
+        ev.data["callback"](self.view)
+        self.kick()
+
+    def _on_sample(self, ev: Event) -> None:
+        self.backlog.append((self.engine.now, self.open_count))
+
+    def run(self) -> None:
+        self.engine.run(self.days * DAY)
+        for _tech, v in list(self.open_visit.items()):
+            v.end, v.outcome = self.engine.now, "open_at_horizon"
+            self.visits.append(v)
+
+
+def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "greedy-insertion",
+             seed: SeedLike = 0, *, days: int | None = None, demand: DemandModel | None = None,
+             service: ServiceModel | None = None, progress: bool = False) -> SimResult:
+    """Simulate ``days`` of field service under a dispatch policy.
+
+    Parameters
+    ----------
+    scenario_or_config:
+        A :class:`SimConfig` (workforce generated from its ``workforce_seed``),
+        or a :class:`~fsdispatch.Scenario` whose technicians and shifts are the
+        workforce (its tickets are the backlog open at the start; the
+        simulation starts at the horizon's start, midnight).
+    policy:
+        A :class:`Policy` or a policy name (see :func:`get_policy`).
+    seed:
+        Replication seed. Four independent streams are spawned from it —
+        arrivals, service outcomes, travel noise and the solver — so two
+        policies run with the same seed see the same tickets at the same
+        times with the same outcomes (common random numbers).
+    days:
+        Simulated days (default: the config's, or the scenario's horizon in days).
+    demand, service:
+        Models (default: the config's, or the defaults).
+    progress:
+        Show a tqdm bar of arrivals.
+
+    Returns
+    -------
+    SimResult
+        Records of every ticket, technician and visit; ``.kpis()`` for the KPIs.
+
+    Raises
+    ------
+    SimulationError
+        If an internal invariant breaks (e.g. time going back).
+    """
+    if isinstance(scenario_or_config, SimConfig):
+        config = scenario_or_config
+        if days is not None:
+            config = attrs.evolve(config, days=days)
+        scenario, origin = _config_scenario(config)
+        n_days = config.days
+        demand = demand or config.demand
+        service = service or config.service
+        backlog_n = config.warmup_backlog
+    elif isinstance(scenario_or_config, Scenario):
+        scenario = scenario_or_config
+        origin = scenario.horizon.start
+        n_days = days or max(1, -(-scenario.horizon.length // DAY))
+        demand = demand or DemandModel()
+        service = service or ServiceModel()
+        backlog_n = 0
+    else:
+        raise ValidationError.for_field("simulate", None, "scenario_or_config",
+                                        type(scenario_or_config).__name__,
+                                        "must be a Scenario or a SimConfig")
+    if scenario.sla_policy is None:
+        from ..generate import default_sla_policy
+
+        scenario = attrs.evolve(scenario, sla_policy=default_sla_policy())
+    pol = get_policy(policy)
+    streams = spawn(seed, 4)
+    arrivals = draw_arrivals(demand, service, origin, n_days, streams[0], streams[1],
+                             backlog=backlog_n)
+    if isinstance(scenario_or_config, Scenario):
+        arrivals = [Arrival(0, t, 1.0) for t in scenario.tickets] + arrivals
+        scenario = attrs.evolve(scenario, tickets=())
+    absences = streams[1].random((len(scenario.technicians), n_days)) < service.p_absent
+    bar = None
+    cb = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(arrivals), desc=f"simulate {pol.name}", unit="ticket")
+        cb = bar.update
+    tic = _time.perf_counter()
+    sim = _Sim(scenario, origin, n_days, arrivals, service, pol, seed, streams, absences, cb)
+    try:
+        sim.run()
+    finally:
+        if bar is not None:
+            bar.close()
+    wall = _time.perf_counter() - tic
+    return SimResult(policy=pol.name, seed=seed if isinstance(seed, int) else None,
+                     tickets=tuple(sim.records.values()),
+                     technicians=tuple(sim.techrec.values()), visits=tuple(sim.visits),
+                     backlog=tuple(sim.backlog), origin=origin, days=n_days,
+                     num_technicians=len(scenario.technicians), events=sim.engine.processed,
+                     wall_time=wall, day_scenarios=tuple(sim.day_scenarios))
