@@ -76,6 +76,33 @@ class SimResult:
     events: int
     wall_time: float
     day_scenarios: tuple[Scenario | None, ...] = ()
+    ticket_objects: dict[str, Ticket] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def realised_routes(self, day: int) -> tuple[Any, Any]:
+        """The day's realised routes as ``(problem, plan)`` for the shared evaluator.
+
+        The problem is compiled from the day's technicians and the tickets
+        completed that day; the plan visits them in the realised order. Time
+        rules (windows, shift end, breaks) may break because of stochastic
+        overruns; skills, levels, parts, exclusions and "each ticket once" must hold.
+        """
+        from ..plan import Plan
+        from ..problem import compile_scenario
+
+        base = self.day_scenarios[day]
+        if base is None:
+            raise SimulationError(f"day {day} has no shifts")
+        done = sorted((v for v in self.visits if v.day == day and v.outcome == "done"),
+                      key=lambda v: (v.depart, v.technician_id))
+        scenario = attrs.evolve(base, tickets=tuple(self.ticket_objects[v.ticket_id]
+                                                    for v in done))
+        problem = compile_scenario(scenario)
+        index = problem.index
+        routes: list[list[int]] = [[] for _ in index.routes]
+        by_tech = {index.technician_ids[t]: r for r, (t, _) in enumerate(index.routes)}
+        for v in done:
+            routes[by_tech[v.technician_id]].append(index.ticket_idx(v.ticket_id))
+        return problem, Plan(routes=routes, unassigned={})
 
     def kpis(self) -> dict[str, float]:
         """The replication's KPIs (see :func:`fsdispatch.sim.metrics.replication_kpis`)."""
@@ -138,6 +165,7 @@ class _Sim:
         self.pending: dict[str, Ticket] = {}  # open, waiting for a day with shifts
         self.arrivals = {a.ticket.id: a for a in arrivals}
         self.records: dict[str, TicketRecord] = {}
+        self.tickets: dict[str, Ticket] = {}
         self.techrec = {t.id: TechnicianRecord(t.id) for t in scenario.technicians}
         self.status: dict[str, str] = {}
         self.pos_busy: dict[str, tuple[int, int, str]] = {}  # tech -> (from, to, ticket)
@@ -177,11 +205,19 @@ class _Sim:
         return self.to_dt(self.engine.now)
 
     def sync(self, d: Dispatcher | None = None) -> Dispatcher:
+        """Advance the dispatcher's clock (``advance``: re-plans what the clock made late)."""
         d = d or self.d
         assert d is not None
         now = self.now_dt()
         if d.now < now:
             d.advance(now)
+        return d
+
+    def clock(self, d: Dispatcher) -> Dispatcher:
+        """Set the clock only, before a technician event (which rebuilds the live problem)."""
+        now = self.now_dt()
+        if d.now < now:
+            d.now = now
         return d
 
     def record(self, ticket: Ticket, now: int, follow_up_of: str | None) -> TicketRecord:
@@ -194,6 +230,7 @@ class _Sim:
         rec = TicketRecord(ticket.id, now, int(ticket.priority), ticket.customer_tier,
                            ticket.category, resp, reso, follow_up_of=follow_up_of)
         self.records[ticket.id] = rec
+        self.tickets[ticket.id] = ticket
         return rec
 
     def _first_scheduled(self, event: Any) -> None:
@@ -294,7 +331,7 @@ class _Sim:
             d = self.owner.get(t)
             if d is None or not d.state(t).is_open:
                 return
-            self.sync(d)
+            self.clock(d)
             d.cancel(t, actor="customer", reason="cancelled by the customer")
         rec.cancelled = self.engine.now
         self.open_count -= 1
@@ -329,10 +366,10 @@ class _Sim:
             self.status[tech] = "break"
             self.engine.schedule(now + b[2], "break_end", _P_READY, tech=tech)
             return
-        self.sync(d)
         nxt = self._first_planned(d, tech)
         if nxt is None:
             self.status[tech] = "idle"
+            self.sync(d)
             self.policy.on_idle(self.view, tech)
             if self.status.get(tech) != "idle":
                 return
@@ -347,6 +384,7 @@ class _Sim:
 
     def go(self, d: Dispatcher, tech: str, ticket_id: str) -> None:
         now = self.engine.now
+        self.clock(d)
         eta = d.start_travel(ticket_id, tech)
         nominal = max(int((eta.start - self.now_dt()).total_seconds()), 0)
         self.planned_service[ticket_id] = int((eta.end - eta.start).total_seconds())
@@ -369,7 +407,7 @@ class _Sim:
 
     def _on_arrive(self, ev: Event) -> None:
         tech, t = ev.data["tech"], ev.data["ticket_id"]
-        d = self.sync(self._owner(t))
+        d = self.clock(self._owner(t))
         now = self.engine.now
         rec = self.records[t]
         a = self.arrivals[t]
@@ -392,7 +430,7 @@ class _Sim:
 
     def _on_overrun(self, ev: Event) -> None:
         t = ev.data["ticket_id"]
-        d = self.sync(self._owner(t))
+        d = self.clock(self._owner(t))
         if d.state(t) == TicketState.ON_SITE:
             d.report_overrun(t, expected_end=self.to_dt(ev.data["end"]))
 
@@ -423,7 +461,7 @@ class _Sim:
 
     def _on_complete(self, ev: Event) -> None:
         tech, t = ev.data["tech"], ev.data["ticket_id"]
-        d = self.sync(self._owner(t))
+        d = self.clock(self._owner(t))
         d.complete(t)
         now = self.engine.now
         rec = self.records[t]
@@ -561,4 +599,5 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
                      technicians=tuple(sim.techrec.values()), visits=tuple(sim.visits),
                      backlog=tuple(sim.backlog), origin=origin, days=n_days,
                      num_technicians=len(scenario.technicians), events=sim.engine.processed,
-                     wall_time=wall, day_scenarios=tuple(sim.day_scenarios))
+                     wall_time=wall, day_scenarios=tuple(sim.day_scenarios),
+                     ticket_objects=sim.tickets)
