@@ -181,7 +181,8 @@ def test_infeasible_warm_start_is_a_validation_error(tiny):
 def test_overloaded_day_gives_honest_reasons():
     """An overloaded day (3 technicians, 60 tickets): unassigned tickets are either unservable
     (compiled reason), or fit nowhere (no_capacity), or fit but cost more than their penalty
-    (not_profitable) — and a no_capacity ticket really fits in no route."""
+    (not_profitable), or would pay but the search stopped first (solver_limit) — and a
+    no_capacity ticket really fits in no route."""
     problem = fd.compile_scenario(fd.generate_scenario(3, 60, seed=4))
     result = fd.solve(problem, "ls", max_iterations=300, seed=1)
     assert result.is_feasible and _all_accounted(problem, result.plan)
@@ -191,7 +192,8 @@ def test_overloaded_day_gives_honest_reasons():
         if problem.unservable[j]:
             assert reason == fd.UnassignedReason.from_code(int(problem.unservable[j]))
             continue
-        assert reason in (fd.UnassignedReason.NO_CAPACITY, fd.UnassignedReason.NOT_PROFITABLE)
+        assert reason in (fd.UnassignedReason.NO_CAPACITY, fd.UnassignedReason.NOT_PROFITABLE,
+                          fd.UnassignedReason.SOLVER_LIMIT)
         if reason is fd.UnassignedReason.NO_CAPACITY:
             for r in problem.routes_for(j).tolist():
                 for p in range(len(routes[r]) + 1):

@@ -1171,13 +1171,21 @@ def travel_time_between(tv, a, b):
 
 @njit(cache=True)
 def cheapest_able(kd, ptr, routes, st, tickets):
-    """Cheapest feasible insertion cost of each ticket over all its able routes (inf if none)."""
+    """Cheapest feasible insertion cost of each ticket over all its able routes.
+
+    ``inf`` if it fits nowhere. The scan of a ticket stops at the first
+    insertion cheaper than its unassigned penalty (the search missed a
+    profitable insertion: the caller reports a solver limit).
+    """
     wk = make_work(kd, st.seq.shape[1])
     out = np.full(tickets.shape[0], INF)
     for q in range(tickets.shape[0]):
         j = tickets[q]
+        penalty = kd.cost.penalty[j]
         for k in range(ptr[j], ptr[j + 1]):
             c, _p = best_insertion(kd, routes[k], j, st, wk)
             if c < out[q]:
                 out[q] = c
+                if c < penalty:
+                    break
     return out

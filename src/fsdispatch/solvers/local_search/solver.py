@@ -334,7 +334,13 @@ def _locked_mask(problem: Problem, plan: Plan | None, locked: frozenset[int]) ->
 
 def _reasons(problem: Problem, routes: list[tuple[int, ...]],
              K: Any) -> dict[int, UnassignedReason]:
-    """Why each ticket left out of ``routes`` is out: unservable, no capacity or not profitable."""
+    """Why each ticket left out of ``routes`` is out.
+
+    The compiled reason when no route could ever serve it; ``no_capacity``
+    when it fits in no route of the plan; ``not_profitable`` when it fits
+    but costs more than its unassigned penalty; ``solver_limit`` when an
+    insertion would pay (the search stopped before finding it).
+    """
     routed = np.zeros(problem.num_tickets, dtype=np.bool_)
     for route in routes:
         routed[list(route)] = True
@@ -349,8 +355,13 @@ def _reasons(problem: Problem, routes: list[tuple[int, ...]],
         st = make_state(problem, routes)
         costs = K.cheapest_able(problem.data, problem.ticket_routes_ptr, problem.ticket_routes,
                                 st, np.array(open_tickets, dtype=np.int64))
+        penalty = problem.data.cost.penalty
         for j, c in zip(open_tickets, costs.tolist(), strict=True):
-            out[j] = UnassignedReason.NO_CAPACITY if math.isinf(c) \
-                else UnassignedReason.NOT_PROFITABLE
+            if math.isinf(c):
+                out[j] = UnassignedReason.NO_CAPACITY
+            elif c >= penalty[j]:
+                out[j] = UnassignedReason.NOT_PROFITABLE
+            else:  # it would pay: the search ran out of time or iterations before placing it
+                out[j] = UnassignedReason.SOLVER_LIMIT
     return out
 
