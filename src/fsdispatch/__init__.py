@@ -82,6 +82,7 @@ from .plotting import plot_routes, plot_schedule
 from .problem import Incompatibility, Problem, compile_scenario
 from .report import render_report, save_report
 from .schedule import Schedule, ScheduledBreak, ScheduledVisit, to_schedule
+from .sim import SimConfig, run_experiment, simulate
 from .solvers import (
     Capabilities,
     Limits,
@@ -136,6 +137,7 @@ __all__ = [
     "Schedule",
     "ScheduledBreak",
     "ScheduledVisit",
+    "SimConfig",
     "Shift",
     "SimulationError",
     "SlaPolicy",
@@ -179,12 +181,14 @@ __all__ = [
     "read_travel_matrix",
     "register_solver",
     "render_report",
+    "run_experiment",
     "save_plan",
     "save_report",
     "save_scenario",
     "scenario_from_dict",
     "scenario_from_frames",
     "scenario_to_dict",
+    "simulate",
     "solve",
     "to_schedule",
 ]
