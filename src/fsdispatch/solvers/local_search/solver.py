@@ -150,9 +150,9 @@ class LocalSearchSolver:
         if self.initial_plan is not None:
             _check_initial(problem, self.initial_plan)
         locked = _locked_mask(problem, self.initial_plan, self.locked)
-        greedy_limit = limits.time_limit * 0.5 if limits.time_limit is not None else None
+        # the greedy start may use the whole budget: a complete plan first, then improve it
         start = GreedySolver(initial_plan=self.initial_plan).solve(
-            problem, Limits(time_limit=greedy_limit), seed, None).plan
+            problem, Limits(time_limit=limits.time_limit), seed, None).plan
         greedy_time = time.perf_counter() - tic
 
         # --- arrays
