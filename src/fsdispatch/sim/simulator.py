@@ -26,7 +26,7 @@ from ..random import SeedLike, spawn
 from ..units import DAY, HOUR, Horizon
 from .engine import Engine, Event
 from .models import Arrival, DemandModel, ServiceModel, SimConfig, draw_arrivals
-from .policies import Policy, get_policy
+from .policies import BasePolicy, Policy, get_policy
 from .state import SimView, TechnicianRecord, TicketRecord, Visit
 
 __all__ = ["SimResult", "simulate"]
@@ -150,7 +150,8 @@ class _Sim:
     def __init__(self, scenario: Scenario, origin: datetime, days: int, arrivals: list[Arrival],
                  service: ServiceModel, policy: Policy, seed: SeedLike,
                  streams: list[np.random.Generator], absences: np.ndarray,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None,
+                 sync_tolerance: int = 300) -> None:
         self.scenario = scenario
         self.origin = origin
         self.days = days
@@ -182,6 +183,10 @@ class _Sim:
         self.day_scenarios: list[Scenario | None] = []
         self.progress = progress
         self.sla = scenario.sla_policy
+        self.fresh: dict[int, int] = {}
+        self.on_shift: set[str] = set()
+        self.wants_idle = getattr(type(policy), "on_idle", None) is not BasePolicy.on_idle
+        self.sync_tolerance = sync_tolerance
         e = self.engine
         for kind in ("day", "ticket", "cancel", "ready", "arrive", "overrun", "complete",
                      "not_home", "tick", "sample", "timer", "break_end"):
@@ -205,12 +210,21 @@ class _Sim:
         return self.to_dt(self.engine.now)
 
     def sync(self, d: Dispatcher | None = None) -> Dispatcher:
-        """Advance the dispatcher's clock (``advance``: re-plans what the clock made late)."""
+        """Bring the dispatcher to now before a policy decides.
+
+        ``advance`` (which re-plans what the clock made impossible) when the
+        live problem was last rebuilt more than ``sync_tolerance`` ago; else
+        only the clock moves (technician events rebuild it all the time).
+        """
         d = d or self.d
         assert d is not None
         now = self.now_dt()
         if d.now < now:
-            d.advance(now)
+            if self.engine.now - self.fresh.get(id(d), -DAY) > self.sync_tolerance:
+                d.advance(now)
+                self.fresh[id(d)] = self.engine.now
+            else:
+                d.now = now
         return d
 
     def clock(self, d: Dispatcher) -> Dispatcher:
@@ -218,6 +232,7 @@ class _Sim:
         now = self.now_dt()
         if d.now < now:
             d.now = now
+        self.fresh[id(d)] = self.engine.now
         return d
 
     def record(self, ticket: Ticket, now: int, follow_up_of: str | None) -> TicketRecord:
@@ -263,6 +278,7 @@ class _Sim:
             techs.append(attrs.evolve(tech, shifts=shifts[:1]))
         if not techs:
             self.d = None
+            self.on_shift = set()
             self.pending = carried
             self.day_scenarios.append(None)
             for t in carried:
@@ -271,6 +287,7 @@ class _Sim:
         scenario = attrs.evolve(self.scenario, horizon=Horizon(start, end),
                                 technicians=tuple(techs), tickets=tuple(carried.values()))
         self.day_scenarios.append(scenario)
+        self.on_shift = {t.id for t in techs}
         self.d = Dispatcher(scenario, now=start)
         self.d.log.subscribe(self._first_scheduled, kinds={"transition"})
         self.pending = {}
@@ -339,9 +356,16 @@ class _Sim:
 
     # ---------------------------------------------------------- technicians
     def kick(self) -> None:
-        """Idle technicians with planned work start it."""
-        for tech, status in list(self.status.items()):
-            if status == "idle":
+        """Idle technicians with planned work start it (the others stay idle)."""
+        d = self.d
+        if d is None or "idle" not in self.status.values():
+            return
+        index = d.problem.index
+        for r, route in enumerate(d.plan.routes):
+            if not route:
+                continue
+            tech = index.technician_ids[index.routes[r][0]]
+            if self.status.get(tech) == "idle":
                 self.engine.schedule(self.engine.now, "ready", _P_READY, tech=tech)
                 self.status[tech] = "waking"
 
@@ -356,7 +380,7 @@ class _Sim:
         now = self.engine.now
         d = self.d
         sh = self.shift.get(tech)
-        if d is None or sh is None or tech not in {t.id for t in d.scenario.technicians} \
+        if d is None or sh is None or tech not in self.on_shift \
                 or now >= sh[1] + sh[2] or now < sh[0]:
             self.status[tech] = "off"
             return
@@ -369,8 +393,9 @@ class _Sim:
         nxt = self._first_planned(d, tech)
         if nxt is None:
             self.status[tech] = "idle"
-            self.sync(d)
-            self.policy.on_idle(self.view, tech)
+            if self.wants_idle:
+                self.sync(d)
+                self.policy.on_idle(self.view, tech)
             if self.status.get(tech) != "idle":
                 return
             nxt = self._first_planned(d, tech)
@@ -489,8 +514,7 @@ class _Sim:
         tick = self.policy.tick
         assert tick
         if self.d is not None and any(s[0] <= now < s[1] for tech, s in self.shift.items()
-                                      if self.status.get(tech) not in ("absent",)
-                                      and tech in {t.id for t in self.d.scenario.technicians}):
+                                      if tech in self.on_shift):
             self.sync()
             self.policy.on_tick(self.view)
             self.kick()
@@ -513,7 +537,8 @@ class _Sim:
 
 def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "greedy-insertion",
              seed: SeedLike = 0, *, days: int | None = None, demand: DemandModel | None = None,
-             service: ServiceModel | None = None, progress: bool = False) -> SimResult:
+             service: ServiceModel | None = None, progress: bool = False,
+             sync_tolerance: int = 300) -> SimResult:
     """Simulate ``days`` of field service under a dispatch policy.
 
     Parameters
@@ -536,6 +561,11 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         Models (default: the config's, or the defaults).
     progress:
         Show a tqdm bar of arrivals.
+    sync_tolerance:
+        Seconds the live problem may be stale when a policy decides (default
+        300): within it the dispatcher's clock is moved without
+        ``Dispatcher.advance`` (technician events rebuild it anyway); 0 always
+        advances (slower, a little more exact).
 
     Returns
     -------
@@ -587,7 +617,8 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         bar = tqdm(total=len(arrivals), desc=f"simulate {pol.name}", unit="ticket")
         cb = bar.update
     tic = _time.perf_counter()
-    sim = _Sim(scenario, origin, n_days, arrivals, service, pol, seed, streams, absences, cb)
+    sim = _Sim(scenario, origin, n_days, arrivals, service, pol, seed, streams, absences, cb,
+               sync_tolerance=int(sync_tolerance))
     try:
         sim.run()
     finally:
