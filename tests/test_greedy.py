@@ -221,3 +221,20 @@ def test_generated_days_are_solved_feasibly(seed):
     result = fd.solve(scenario, "greedy")
     assert result.evaluation.is_feasible
     assert result.evaluation.kpis.assigned + result.evaluation.kpis.unassigned == 40
+
+
+def test_identical_shifts_beyond_the_candidate_list_are_used():
+    """30 identical technicians at one depot, 2 tickets each at most, 56 tickets: the 24
+    candidate routes nearest by start are always the same 24, yet greedy serves every
+    ticket (a no_capacity claim must hold for every able route, not only candidates)."""
+    depot = fd.Location.planar(0, 0)
+    techs = [fd.Technician(f"v{k:02d}", depot, [fd.Shift(at(8), at(17))], max_tickets_per_day=2)
+             for k in range(30)]
+    tickets = [fd.Ticket(f"T{i}", fd.Location.planar(1 + i % 7, 1 + i // 7), 30 * fd.MINUTE)
+               for i in range(56)]
+    scenario = fd.Scenario(fd.Horizon(DAY0, DAY0 + timedelta(days=1)), techs, tickets,
+                           travel=fd.GeometricTravel(speed_kmh=60.0, detour=1.0))
+    result = fd.solve(scenario, "greedy")
+    assert result.is_feasible
+    assert result.evaluation.kpis.assigned == 56
+    assert result.stats["backend_objective"] == pytest.approx(result.objective, rel=1e-9)

@@ -600,3 +600,40 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc):
             refresh_best(kd, dirty[k], cd, st, wk)
             stamp[dirty[k]] = -1
     return left
+
+
+@njit(cache=True)
+def fill_beyond_candidates(kd, ptr, routes, cand_ptr, st, order, outcome, acc):
+    """Second chance for tickets whose candidate list was cut short.
+
+    A ticket left out (``outcome`` 2: no feasible candidate, 3: not
+    profitable) that has more able routes than candidates is priced on every
+    able route; it goes in at the cheapest feasible position when that pays,
+    so a ``no_capacity`` or ``not_profitable`` claim always holds for every
+    able route (many identical shifts at one depot would otherwise always
+    offer the same nearest few). ``order``: tickets, most urgent first.
+    """
+    wk = make_work(kd, st.seq.shape[1])
+    for q in range(order.shape[0]):
+        j = order[q]
+        if outcome[j] != 2 and outcome[j] != 3:
+            continue
+        if ptr[j + 1] - ptr[j] <= cand_ptr[j + 1] - cand_ptr[j]:
+            continue
+        best = INF
+        best_r = -1
+        best_p = -1
+        for k in range(ptr[j], ptr[j + 1]):
+            c, p = best_insertion(kd, routes[k], j, st, wk)
+            if c < best:
+                best = c
+                best_r = routes[k]
+                best_p = p
+        if best_r < 0:
+            outcome[j] = 2
+        elif best > kd.cost.penalty[j]:
+            outcome[j] = 3
+        else:
+            acc[0] += best
+            insert_at(kd, best_r, j, best_p, st, wk.brk)
+            outcome[j] = 1

@@ -17,6 +17,7 @@ from ._greedy_kernels import (
     Cands,
     RouteState,
     candidate_routes,
+    fill_beyond_candidates,
     greedy_init,
     greedy_steps,
     insert_at,
@@ -176,6 +177,10 @@ class GreedySolver:
             if progress is not None:
                 progress(ProgressEvent(self.name, time.perf_counter() - tic, steps,
                                        message=f"{left} tickets left"))
+        if not stopped and num_cand < problem.ticket_routes.shape[0]:
+            order = np.lexsort((np.arange(num_tickets), kd.cost.priority)).astype(np.int64)
+            fill_beyond_candidates(kd, problem.ticket_routes_ptr, problem.ticket_routes,
+                                   cand_ptr, st, order, outcome, acc)
         unassigned: dict[int, UnassignedReason] = {}
         for j in range(num_tickets):
             if problem.unservable[j]:
