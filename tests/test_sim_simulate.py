@@ -182,3 +182,26 @@ def test_frames_and_kpis(runs):
     assert {"outcome", "arrival", "first_on_site"} <= set(tickets.columns)
     backlog = runs["greedy"].backlog_frame()
     assert len(backlog) == 2 * 24 + 1
+
+
+def test_replay_uses_the_scenarios_tickets_as_the_demand():
+    """replay=True: tickets arrive at created_at (earlier ones at time 0), nothing synthetic."""
+    scenario = fd.generate_scenario(4, 15, seed=2)
+    result = simulate(scenario, "greedy-insertion", seed=0, replay=True)
+    originals = {r.ticket_id: r for r in result.tickets if r.follow_up_of is None}
+    assert set(originals) == {t.id for t in scenario.tickets}
+    origin = scenario.horizon.start
+    for t in scenario.tickets:
+        expected = max(int((t.created_at - origin).total_seconds()), 0)
+        assert originals[t.id].arrival == expected
+    assert result.kpis()["completed"] > 0
+
+
+def test_work_is_done_from_the_first_day_on_an_empty_desk(runs):
+    """Day 0 starts with no ticket: insertions into the fresh desk must still be placed.
+
+    Regression: the dispatcher's route state was as wide as the longest route the
+    initial (empty) problem allowed, so every insertion failed with no_capacity.
+    """
+    day0 = [v for v in runs["greedy"].visits if v.day == 0 and v.outcome == "done"]
+    assert len(day0) >= 5

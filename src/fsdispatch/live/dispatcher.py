@@ -539,6 +539,7 @@ class Dispatcher:
         ctx = self._pricing_context(ticket, follow_up_of=follow_up_of, actor=actor)
         self._register(ticket, actor=actor, follow_up_of=follow_up_of)
         self._problem = _append(self._problem, ctx["live"], ctx["rows"])
+        self._widen(self._problem)
         if self._st.usage.shape != self._problem.data.res.stock.shape:
             from ..solvers.greedy import make_state
 
@@ -1372,6 +1373,7 @@ class Dispatcher:
                                                      default_created=self.now)
             rows = ticket_rows(problem, live)
             j = problem.num_tickets
+            self._widen(_append(problem, live, rows))
             return {"new": True, "ticket": ticket, "live": live, "rows": rows,
                     "kd": rows.data, "j": j, "ticket_id": ticket.id, "routes": rows.routes,
                     "compat": rows.compat, "unservable": rows.unservable, "st": self._st,
@@ -1397,6 +1399,20 @@ class Dispatcher:
                 "routes": problem.routes_for(j), "compat": problem.compatible[:, j],
                 "unservable": int(problem.unservable[j]), "st": st, "route": r,
                 "follow_up_of": None}
+
+    def _widen(self, problem: Problem) -> None:
+        """Rebuild the route state wider when ``problem`` (grown by a ticket) allows longer
+        routes: the width is fixed when the state is made, so a desk that started with few
+        tickets could otherwise not insert more."""
+        from ..solvers.greedy import _route_width, make_state
+
+        st = self._st
+        if st is None or st.usage.shape != problem.data.res.stock.shape or \
+                _route_width(problem) <= st.seq.shape[1]:
+            return
+        self._st = make_state(problem, [list(st.seq[r, :st.length[r]])
+                                        for r in range(st.seq.shape[0])])
+        self._cache.pop("work", None)
 
     def _work(self, kd: Any, st: Any) -> Any:
         key = ("work", st.seq.shape[1], kd.brk.dur.shape[0])

@@ -535,10 +535,30 @@ class _Sim:
             self.visits.append(v)
 
 
+def _replay(scenario: Scenario, origin: datetime, days: int, service: ServiceModel,
+            srng: np.random.Generator) -> list[Arrival]:
+    """A scenario's tickets as arrivals at their ``created_at``, outcomes drawn per ticket."""
+    out = []
+    for ticket in sorted(scenario.tickets, key=lambda t: (t.created_at or origin, t.id)):
+        at = 0 if ticket.created_at is None else max(
+            int((ticket.created_at - origin).total_seconds()), 0)
+        if at >= days * DAY:
+            continue
+        sigma = float(service.duration_sigma.get(ticket.category, service.default_sigma))
+        z = srng.normal(-sigma * sigma / 2, sigma, 2) if sigma > 0 else np.zeros(2)
+        u = srng.random(4)
+        cancel = int(at + srng.exponential(service.cancel_after)) \
+            if u[0] < service.p_cancel else None
+        out.append(Arrival(at, ticket, float(np.exp(z[0])), cancel,
+                           bool(u[1] < service.p_not_home), bool(u[2] < service.p_ftf_fail),
+                           follow_up_factor=float(np.exp(z[1]))))
+    return out
+
+
 def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "greedy-insertion",
              seed: SeedLike = 0, *, days: int | None = None, demand: DemandModel | None = None,
              service: ServiceModel | None = None, progress: bool = False,
-             sync_tolerance: int = 300) -> SimResult:
+             sync_tolerance: int = 300, replay: bool = False) -> SimResult:
     """Simulate ``days`` of field service under a dispatch policy.
 
     Parameters
@@ -561,6 +581,11 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         Models (default: the config's, or the defaults).
     progress:
         Show a tqdm bar of arrivals.
+    replay:
+        With a Scenario: replay its tickets as the demand — each arrives at
+        its ``created_at`` (before the start: backlog at time 0) and no
+        synthetic demand is added (e.g. a historical CSV read with
+        :func:`fsdispatch.read_scenario_csv`). Service outcomes are still drawn.
     sync_tolerance:
         Seconds the live problem may be stale when a policy decides (default
         300): within it the dispatcher's clock is moved without
@@ -603,11 +628,14 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         scenario = attrs.evolve(scenario, sla_policy=default_sla_policy())
     pol = get_policy(policy)
     streams = spawn(seed, 4)
-    arrivals = draw_arrivals(demand, service, origin, n_days, streams[0], streams[1],
-                             backlog=backlog_n)
-    if isinstance(scenario_or_config, Scenario):
-        arrivals = [Arrival(0, t, 1.0) for t in scenario.tickets] + arrivals
-        scenario = attrs.evolve(scenario, tickets=())
+    if replay and isinstance(scenario_or_config, Scenario):
+        arrivals = _replay(scenario, origin, n_days, service, streams[1])
+    else:
+        arrivals = draw_arrivals(demand, service, origin, n_days, streams[0], streams[1],
+                                 backlog=backlog_n)
+        if isinstance(scenario_or_config, Scenario):
+            arrivals = [Arrival(0, t, 1.0) for t in scenario.tickets] + arrivals
+    scenario = attrs.evolve(scenario, tickets=())
     absences = streams[1].random((len(scenario.technicians), n_days)) < service.p_absent
     bar = None
     cb = None
