@@ -57,3 +57,26 @@ def test_dask_local_cluster_runs_the_same_experiment(in_process):
         result = run_experiment(CONFIG, ["greedy-insertion", "manual-zones"], staffing=[2, 3],
                                 seeds=2, executor=client.get_executor())
     _same(in_process, result)
+
+
+def test_simulate_command_writes_results(tmp_path, capsys):
+    """The `simulate` command reads a JSON config, prints CIs and writes one CSV row per run."""
+    import argparse
+    import json
+
+    from fsdispatch.sim.cli import add_parser, config_from_dict
+
+    cfg = tmp_path / "sim.json"
+    cfg.write_text(json.dumps({"num_technicians": 2, "days": 1,
+                               "demand": {"tickets_per_day": 8, "radius_km": 6},
+                               "service": {"p_absent": 0.0}}))
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    out = tmp_path / "results.csv"
+    args = parser.parse_args(["simulate", str(cfg), "--policy", "manual-zones", "--seeds", "2",
+                              "--out", str(out)])
+    assert args.func(args) == 0
+    assert "sla_response" in capsys.readouterr().out
+    assert len(pd.read_csv(out)) == 2
+    with pytest.raises(Exception, match="tickets_per_hour"):
+        config_from_dict({"demand": {"tickets_per_hour": 3}})

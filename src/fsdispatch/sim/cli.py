@@ -1,0 +1,93 @@
+"""``fsdispatch simulate CONFIG [--policy ...] [--seeds N] [--out results.csv]``.
+
+The command itself lives here so ``fsdispatch.cli`` only wires it in
+(:func:`add_parser`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..errors import ValidationError
+from .models import DemandModel, ServiceModel, SimConfig
+
+__all__ = ["add_parser", "config_from_dict", "load_config", "run"]
+
+
+def config_from_dict(data: Mapping[str, Any]) -> SimConfig:
+    """A :class:`SimConfig` from a dict (``demand`` and ``service`` are nested dicts).
+
+    Example: ``{"num_technicians": 20, "days": 5, "demand": {"tickets_per_day": 90},
+    "service": {"p_ftf_fail": 0.1}}``. Unknown keys raise ValidationError naming them.
+    """
+    data = dict(data)
+    fields = {f.name for f in attrs.fields(SimConfig)}
+    unknown = set(data) - fields
+    if unknown:
+        raise ValidationError.for_field("SimConfig", None, "keys", sorted(unknown),
+                                        f"must be among {sorted(fields)}")
+    for key, cls in (("demand", DemandModel), ("service", ServiceModel)):
+        if key in data:
+            sub = dict(data[key])
+            known = {f.name for f in attrs.fields(cls)}
+            bad = set(sub) - known
+            if bad:
+                raise ValidationError.for_field(cls.__name__, None, "keys", sorted(bad),
+                                                f"must be among {sorted(known)}")
+            if key == "demand" and "center" in sub:
+                sub["center"] = tuple(sub["center"])
+            if key == "demand" and "categories" in sub:
+                sub["categories"] = {k: tuple(v) for k, v in sub["categories"].items()}
+            data[key] = cls(**sub)
+    if "working_days" in data:
+        data["working_days"] = tuple(data["working_days"])
+    return SimConfig(**data)
+
+
+def load_config(path: str | Path) -> SimConfig:
+    """Read a JSON simulation config (see :func:`config_from_dict`)."""
+    return config_from_dict(json.loads(Path(path).read_text()))
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add the ``simulate`` subcommand to an argparse subparsers object."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        "simulate", help="simulate dispatch policies over days (KPIs with 95 % CIs)")
+    p.add_argument("config", help="simulation config JSON (SimConfig fields)")
+    p.add_argument("--policy", action="append", default=None,
+                   help="policy name (repeatable; default greedy-insertion)")
+    p.add_argument("--seeds", type=int, default=5, help="replications (seeds 0..N-1)")
+    p.add_argument("--staffing", type=int, nargs="*", default=None,
+                   help="numbers of technicians (default: the config's)")
+    p.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    p.add_argument("--out", default=None, help="per-replication results CSV")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the experiment, print the aggregated table, optionally write the CSV."""
+    from .experiment import run_experiment
+    from .metrics import aggregate
+
+    config = load_config(args.config)
+    policies = args.policy or ["greedy-insertion"]
+    if args.workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(args.workers) as ex:
+            frame = run_experiment(config, policies, args.staffing, args.seeds, executor=ex,
+                                   progress=True)
+    else:
+        frame = run_experiment(config, policies, args.staffing, args.seeds, progress=True)
+    agg = aggregate(frame)
+    print(agg.to_string(index=False))
+    if args.out:
+        frame.drop(columns=["backlog"]).to_csv(args.out, index=False)
+    return 0
