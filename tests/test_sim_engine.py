@@ -113,3 +113,34 @@ def test_aggregate_groups_and_counts():
     assert row["mean"] == pytest.approx(0.6) and row["n"] == 2 and row["low"] < 0.6 < row["high"]
     rowb = out[(out.policy == "b")].iloc[0]
     assert rowb["low"] == rowb["high"] == pytest.approx(0.2)
+
+
+def test_plots_draw_without_error(tmp_path):
+    """Policy comparison, KPI vs staffing, backlog and Gantt plots draw on a tiny result."""
+    pd = pytest.importorskip("pandas")
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from fsdispatch.sim import SimConfig, simulate
+    from fsdispatch.sim.plots import (
+        plot_backlog,
+        plot_day_gantt,
+        plot_kpi_vs_staffing,
+        plot_policy_comparison,
+    )
+
+    agg = pd.DataFrame({"policy": ["a", "b", "a", "b"], "num_technicians": [2, 2, 3, 3],
+                        "kpi": ["utilisation"] * 4, "mean": [0.5, 0.6, 0.4, 0.5],
+                        "low": [0.4, 0.5, 0.3, 0.4], "high": [0.6, 0.7, 0.5, 0.6], "n": 3})
+    plot_policy_comparison(agg, "utilisation")
+    plot_kpi_vs_staffing(agg, "utilisation")
+    with pytest.raises(fd.SimulationError, match="available"):
+        plot_policy_comparison(agg, "travel")
+    result = simulate(SimConfig(num_technicians=2, days=1,
+                                demand=DemandModel(tickets_per_day=8, radius_km=6)),
+                      "greedy-insertion", seed=0)
+    plot_backlog(result)
+    ax = plot_day_gantt(result, 0)
+    ax.figure.savefig(tmp_path / "gantt.png")
+    plt.close("all")
