@@ -6,6 +6,8 @@ import itertools
 from collections import defaultdict
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fsdispatch as fd
 from fsdispatch.sim import (
@@ -205,3 +207,28 @@ def test_work_is_done_from_the_first_day_on_an_empty_desk(runs):
     """
     day0 = [v for v in runs["greedy"].visits if v.day == 0 and v.outcome == "done"]
     assert len(day0) >= 5
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), policy=st.sampled_from(
+    ["greedy-insertion", "manual-zones", "nearest-idle"]))
+def test_invariants_hold_for_any_seed(seed, policy):
+    """Property: for any seed and policy, nothing is lost, nobody is in two places,
+    and the realised routes keep every non-time rule of the evaluator."""
+    config = SimConfig(num_technicians=3, days=1, workforce_seed=seed % 7,
+                       demand=DemandModel(tickets_per_day=14, radius_km=8),
+                       service=ServiceModel(p_cancel=0.1, p_not_home=0.1, p_ftf_fail=0.3))
+    result = simulate(config, policy, seed=seed)
+    k = result.kpis()
+    assert k["completed"] + k["cancelled"] + k["open"] == k["arrived"]
+    spans = defaultdict(list)
+    for v in result.visits:
+        assert v.depart <= v.arrive <= v.end
+        spans[v.technician_id].append((v.depart, v.end))
+    for s in spans.values():
+        s.sort()
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(s))
+    for day, scenario in enumerate(result.day_scenarios):
+        if scenario is not None:
+            problem, plan = result.realised_routes(day)
+            assert {v.kind for v in fd.evaluate(problem, plan).violations} <= TIME_RULES

@@ -268,11 +268,14 @@ class _Sim:
         techs: list[Technician] = []
         for k, tech in enumerate(self.scenario.technicians):
             shifts = tuple(s for s in tech.shifts if start <= s.start < end)
+            busy = tech.id in self.open_visit  # a job running past midnight goes on
             if not shifts:
-                self.status[tech.id] = "off"
+                if not busy:
+                    self.status[tech.id] = "off"
                 continue
             if self.absences[k, day]:
-                self.status[tech.id] = "absent"
+                if not busy:
+                    self.status[tech.id] = "absent"
                 self.techrec[tech.id].absences += 1
                 continue
             techs.append(attrs.evolve(tech, shifts=shifts[:1]))
@@ -303,7 +306,8 @@ class _Sim:
                                      self.to_internal(b.window.end), int(b.duration))
             else:
                 self.brk.pop(tech.id, None)
-            self.status[tech.id] = "off"
+            if tech.id not in self.open_visit:
+                self.status[tech.id] = "off"
             self.techrec[tech.id].days_worked += 1
             self.techrec[tech.id].shift_time += s1 - s0
             self.engine.schedule(s0, "ready", _P_READY, tech=tech.id)
@@ -481,8 +485,19 @@ class _Sim:
         self._finish_visit(tech, "not_home")
         if d is self.d:
             self.policy.on_ticket(self.view, t)
-        else:
-            self.owner[t] = d  # carried over at the next roll-over
+            return
+        # the visit began on an earlier day: the ticket moves to today's desk
+        ticket = d.ticket(t)
+        d.cancel(t, actor="simulator", reason="moved to the next day's desk")
+        if self.d is None:
+            self.pending[t] = ticket
+            self.owner[t] = None
+            return
+        self.sync(self.d)
+        self.d.add(ticket, actor="simulator")
+        self.owner[t] = self.d
+        self.policy.on_ticket(self.view, t)
+        self.kick()
 
     def _on_complete(self, ev: Event) -> None:
         tech, t = ev.data["tech"], ev.data["ticket_id"]
