@@ -20,9 +20,12 @@ __all__ = ["run_experiment", "run_replication"]
 def run_replication(config: SimConfig, policy: Policy | str, seed: int) -> dict[str, Any]:
     """One replication as a flat row: ``policy``, ``num_technicians``, ``seed``, KPIs,
     ``events``, ``wall_time`` (a module-level function, so executors can pickle it)."""
+    import copy
+
     from .simulator import simulate
 
-    pol = get_policy(policy)
+    # a fresh copy per replication: a policy's state never leaks between runs
+    pol = get_policy(policy) if isinstance(policy, str) else copy.deepcopy(policy)
     result = simulate(config, pol, seed)
     return {"policy": result.policy, "num_technicians": config.num_technicians, "seed": seed,
             **result.kpis(), "events": result.events, "wall_time": result.wall_time,
@@ -54,8 +57,8 @@ def run_experiment(config: SimConfig, policies: Sequence[Policy | str],
     config:
         The base set-up; ``num_technicians`` is replaced by each staffing level.
     policies:
-        Policy names or picklable policy objects (fresh state per replication
-        is the policy's job; the named ones are created anew per replication).
+        Policy names or picklable policy objects (each replication gets a
+        fresh copy, so state never leaks from one run into another).
     staffing:
         Numbers of technicians (default: the config's).
     seeds:
