@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> Any:
     ap.add_argument("--days", type=int, default=5)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--out", default=None, help="per-replication CSV")
     args = ap.parse_args(argv)
     if args.workers > 1:
         with ProcessPoolExecutor(args.workers) as ex:
@@ -54,7 +55,9 @@ def main(argv: list[str] | None = None) -> Any:
     agg["ci"] = agg.apply(lambda r: f"{r['mean']:.3f} [{r['low']:.3f}, {r['high']:.3f}]",
                           axis=1)
     table = agg.pivot(index="kpi", columns="policy", values="ci")
-    print(table.to_markdown() if hasattr(table, "to_markdown") else table.to_string())
+    print(table.to_string())
+    if args.out:
+        frame.drop(columns=["backlog"]).to_csv(args.out, index=False)
     return frame, agg
 
 
