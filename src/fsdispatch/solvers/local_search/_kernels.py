@@ -1170,22 +1170,30 @@ def travel_time_between(tv, a, b):
 
 
 @njit(cache=True)
-def cheapest_able(kd, ptr, routes, st, tickets):
+def cheapest_able(kd, ptr, routes, st, tickets, max_pricings):
     """Cheapest feasible insertion cost of each ticket over all its able routes.
 
     ``inf`` if it fits nowhere. The scan of a ticket stops at the first
     insertion cheaper than its unassigned penalty (the search missed a
-    profitable insertion: the caller reports a solver limit).
+    profitable insertion: the caller reports a solver limit). At most
+    ``max_pricings`` route pricings are made (``-1``: no limit); the
+    returned ``checked`` flags say which tickets were scanned completely.
     """
     wk = make_work(kd, st.seq.shape[1])
     out = np.full(tickets.shape[0], INF)
+    checked = np.zeros(tickets.shape[0], dtype=np.bool_)
+    done = 0
     for q in range(tickets.shape[0]):
         j = tickets[q]
+        if max_pricings >= 0 and done + (ptr[j + 1] - ptr[j]) > max_pricings:
+            continue
         penalty = kd.cost.penalty[j]
         for k in range(ptr[j], ptr[j + 1]):
+            done += 1
             c, _p = best_insertion(kd, routes[k], j, st, wk)
             if c < out[q]:
                 out[q] = c
                 if c < penalty:
                     break
-    return out
+        checked[q] = True
+    return out, checked

@@ -240,8 +240,12 @@ class LocalSearchSolver:
         # --- the best plan, with a reason for each unassigned ticket
         best_routes = [tuple(int(j) for j in best_seq[r, :best_len[r]])
                        for r in range(num_routes)]
-        plan = Plan(routes=best_routes,
-                    unassigned=_reasons(problem, best_routes, K))
+        budget = -1  # route pricings left for checking the unassigned tickets' reasons
+        if limits.time_limit is not None:
+            rate = buf.stats[4] / search_time if search_time > 0 and buf.stats[4] else 1e5
+            left = max(deadline - time.perf_counter(), 0.02 * limits.time_limit)
+            budget = int(rate * left)
+        plan = Plan(routes=best_routes, unassigned=_reasons(problem, best_routes, K, budget))
         stats: dict[str, Any] = {
             "iterations": int(buf.stats[0]),
             "accepted": int(buf.stats[1]),
@@ -332,14 +336,15 @@ def _locked_mask(problem: Problem, plan: Plan | None, locked: frozenset[int]) ->
     return mask
 
 
-def _reasons(problem: Problem, routes: list[tuple[int, ...]],
-             K: Any) -> dict[int, UnassignedReason]:
+def _reasons(problem: Problem, routes: list[tuple[int, ...]], K: Any,
+             max_pricings: int = -1) -> dict[int, UnassignedReason]:
     """Why each ticket left out of ``routes`` is out.
 
     The compiled reason when no route could ever serve it; ``no_capacity``
     when it fits in no route of the plan; ``not_profitable`` when it fits
     but costs more than its unassigned penalty; ``solver_limit`` when an
-    insertion would pay (the search stopped before finding it).
+    insertion would pay (the search stopped before finding it), or when the
+    time left did not allow checking every able route (``max_pricings``).
     """
     routed = np.zeros(problem.num_tickets, dtype=np.bool_)
     for route in routes:
@@ -353,11 +358,14 @@ def _reasons(problem: Problem, routes: list[tuple[int, ...]],
             open_tickets.append(j)
     if open_tickets:
         st = make_state(problem, routes)
-        costs = K.cheapest_able(problem.data, problem.ticket_routes_ptr, problem.ticket_routes,
-                                st, np.array(open_tickets, dtype=np.int64))
+        costs, checked = K.cheapest_able(problem.data, problem.ticket_routes_ptr,
+                                         problem.ticket_routes, st,
+                                         np.array(open_tickets, dtype=np.int64), max_pricings)
         penalty = problem.data.cost.penalty
-        for j, c in zip(open_tickets, costs.tolist(), strict=True):
-            if math.isinf(c):
+        for j, c, ok in zip(open_tickets, costs.tolist(), checked.tolist(), strict=True):
+            if not ok:
+                out[j] = UnassignedReason.SOLVER_LIMIT
+            elif math.isinf(c):
                 out[j] = UnassignedReason.NO_CAPACITY
             elif c >= penalty[j]:
                 out[j] = UnassignedReason.NOT_PROFITABLE
