@@ -38,7 +38,7 @@ def test_ls_plan_always_passes_the_evaluator(scenario, seed):
     assert result.stats["start_objective"] == pytest.approx(
         fd.solve(problem, "greedy").objective, rel=1e-9, abs=1e-6)
     assert result.objective <= result.stats["start_objective"] + 1e-6
-    assert result.stats["rejected_infeasible"] == 0  # insertion pricing never lied
+    assert result.stats["insertion_errors"] == 0  # insertion pricing never lied
 
 
 @settings(max_examples=30)

@@ -94,7 +94,8 @@ class Buf(NamedTuple):
     op_score: np.ndarray  #: (NUM_OPS,) float64 scores in the current segment
     op_used: np.ndarray  #: (NUM_OPS,) float64 uses in the current segment
     stats: np.ndarray  #: (8,) int64 [iterations, accepted, new best, infeasible,
-    #: routes priced, positions priced, positions simulated, iteration of the last new best]
+    #: routes priced, positions priced, positions simulated, iteration of the last new best,
+    #: insertions that broke a rule (always 0 unless pricing is wrong)]
     sin: np.ndarray  #: (W + 2,) int64 travel into ``j`` of positions to simulate
     sout: np.ndarray  #: (W + 2,) int64 travel out of ``j``
     slb: np.ndarray  #: (W + 2,) float64 their lower bounds
@@ -1051,12 +1052,18 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, buf, obj, iters, tem
         else:
             ok = ruin_route(kd, cd, rng, cand, buf, num_used)
         ok = refresh_touched(kd, cand, buf) and ok
-        add_unassigned(rng, cd, cand, buf, prm.max_unassigned, num_open)
-        ok = recreate(kd, cd, rng, cand, buf, wk, prm) and ok
         buf.stats[0] += 1
         buf.op_used[op] += 1.0
-        if not ok:  # a rule the removal/insertion bookkeeping missed: never accept it
+        if not ok:
+            # the break rule is not monotone: leaving out a visit can push a break past
+            # its latest start (no waiting left to take it in); such a ruin is dropped
             buf.stats[3] += 1
+            sync(kd, cur, cand, buf)
+            reset_marks(buf)
+            continue
+        add_unassigned(rng, cd, cand, buf, prm.max_unassigned, num_open)
+        if not recreate(kd, cd, rng, cand, buf, wk, prm):
+            buf.stats[8] += 1  # an insertion priced feasible was not: a bug, never accepted
             sync(kd, cur, cand, buf)
             reset_marks(buf)
             continue
