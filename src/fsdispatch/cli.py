@@ -310,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only re-check every BKS .sol of the set with our evaluator")
     p.add_argument("--quiet", action="store_true", help="no per-run progress lines")
     p.set_defaults(func=_cmd_bench)
+
+    from .sim.cli import add_parser as _add_simulate
+
+    _add_simulate(sub)
     return parser
 
 
