@@ -283,3 +283,20 @@ def test_locked_ticket_must_be_routed_in_the_warm_start(city):
         fd.solve(problem, "ls", max_iterations=10, initial_plan=start, locked=frozenset({j}))
     with pytest.raises(fd.ValidationError, match="locked"):
         fd.solve(problem, "ls", max_iterations=10, locked=frozenset({j}))
+
+
+def test_matrix_neighbours_match_brute_force():
+    """Neighbour lists of an explicit travel matrix (ranked by the symmetrised duration,
+    computed a block of rows at a time) equal a brute-force ranking."""
+    from pathlib import Path
+
+    problem = fd.compile_scenario(fd.read_solomon(Path(__file__).parent / "data/solomon/R101.txt"))
+    ptr, nb = nearest_tickets(problem, 7)
+    rows = problem.data.tv.node_row[problem.data.ticket_node]
+    dur = problem.data.tv.dur[np.ix_(rows, rows)].astype(float)
+    sym = dur + dur.T
+    np.fill_diagonal(sym, np.inf)
+    for j in range(problem.num_tickets):
+        mine = nb[ptr[j]:ptr[j + 1]]
+        assert j not in mine
+        assert np.allclose(np.sort(sym[j, mine]), np.sort(sym[j])[:7])

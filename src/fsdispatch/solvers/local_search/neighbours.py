@@ -42,14 +42,18 @@ def nearest_tickets(problem: Problem, k: int) -> tuple[np.ndarray, np.ndarray]:
     tv = kd.tv
     if tv.kind == TRAVEL_MATRIX:
         rows = tv.node_row[nodes]
-        dur = tv.dur[np.ix_(rows, rows)].astype(np.float64)
-        dur = dur + dur.T
-        np.fill_diagonal(dur, np.inf)
-        part = np.argpartition(dur, k - 1, axis=1)[:, :k]
-        dist = np.take_along_axis(dur, part, axis=1)
-        order = np.argsort(dist, axis=1, kind="stable")
-        nb = np.take_along_axis(part, order, axis=1)
-        return ptr, nb.astype(np.int64).ravel()
+        nb = np.empty((num_tickets, k), dtype=np.int64)
+        block = 1024  # rows at a time: memory stays O(block × N), not O(N²)
+        for lo in range(0, num_tickets, block):
+            hi = min(lo + block, num_tickets)
+            dur = (tv.dur[np.ix_(rows[lo:hi], rows)].astype(np.float64)
+                   + tv.dur[np.ix_(rows, rows[lo:hi])].T)
+            dur[np.arange(hi - lo), np.arange(lo, hi)] = np.inf
+            part = np.argpartition(dur, k - 1, axis=1)[:, :k]
+            dist = np.take_along_axis(dur, part, axis=1)
+            order = np.argsort(dist, axis=1, kind="stable")
+            nb[lo:hi] = np.take_along_axis(part, order, axis=1)
+        return ptr, nb.ravel()
     from scipy.spatial import cKDTree
 
     if tv.kind == TRAVEL_EUCLIDEAN:
