@@ -229,6 +229,10 @@ def test_bad_options_are_validation_errors():
     """Negative or non-numeric options raise ValidationError naming the option."""
     with pytest.raises(fd.ValidationError, match="neighbours"):
         LocalSearchSolver(neighbours=-1)
+    with pytest.raises(fd.ValidationError, match="temperature"):
+        LocalSearchSolver(temperature=(0.01, 1.0))
+    with pytest.raises(fd.ValidationError, match="temperature"):
+        fd.solve(fd.generate_scenario(1, 2, seed=1), "ls", temperature="hot")
     with pytest.raises(fd.ValidationError, match="avg_removed"):
         fd.solve(fd.generate_scenario(1, 2, seed=1), "ls", avg_removed="many")
 

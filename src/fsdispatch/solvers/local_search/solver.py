@@ -62,6 +62,15 @@ def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
                                         "must be a finite number >= 0")
 
 
+def _temperature(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    ok = isinstance(value, tuple | list) and len(value) == 2 and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+        for v in value)
+    if not ok or value[1] > value[0]:
+        raise ValidationError.for_field("LocalSearchSolver", None, "temperature", value,
+                                        "must be (start, end) with start >= end >= 0")
+
+
 @attrs.frozen
 class LocalSearchSolver:
     """Ruin-and-recreate local search in numba kernels, the strong general-purpose backend.
@@ -124,7 +133,7 @@ class LocalSearchSolver:
     max_string: int = attrs.field(default=10, validator=_positive)
     max_empty: int = attrs.field(default=2, validator=_positive)
     max_unassigned: int = attrs.field(default=5, validator=_positive)
-    temperature: tuple[float, float] = (1.0, 0.01)
+    temperature: tuple[float, float] = attrs.field(default=(1.0, 0.01), validator=_temperature)
     locked: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
     descent: bool = True
     name: str = "ls"
