@@ -8,7 +8,14 @@ decide through the live :class:`~fsdispatch.Dispatcher`; see ``docs/simulation.m
 
 from .engine import Engine, Event
 from .experiment import run_experiment
-from .metrics import KPI_NAMES, aggregate, confidence_interval, replication_kpis
+from .metrics import (
+    KPI_NAMES,
+    KPI_RANGES,
+    aggregate,
+    confidence_interval,
+    kpi_range,
+    replication_kpis,
+)
 from .models import Arrival, DemandModel, ServiceModel, SimConfig, draw_arrivals
 from .policies import (
     BasePolicy,
@@ -25,6 +32,7 @@ from .state import SimView, TechnicianRecord, TicketRecord, Visit
 
 __all__ = [
     "KPI_NAMES",
+    "KPI_RANGES",
     "Arrival",
     "BasePolicy",
     "BatchReoptimize",
@@ -47,6 +55,7 @@ __all__ = [
     "confidence_interval",
     "draw_arrivals",
     "get_policy",
+    "kpi_range",
     "replication_kpis",
     "run_experiment",
     "simulate",

@@ -22,7 +22,13 @@ included unless said otherwise):
 * ``backlog_end``: open tickets at the horizon; ``backlog_mean``: hourly mean.
 * ``completed``, ``cancelled``, ``open``: ticket outcomes at the horizon.
 
-The 95 % interval of a KPI over ``n`` replications is ``mean ± t(0.975, n−1) · s / √n``.
+The 95 % interval of a KPI over ``n`` replications is the t-interval
+``mean ± t(0.975, n−1) · s / √n`` clipped to the KPI's natural range
+(:data:`KPI_RANGES`: rates in [0, 1], times, counts and costs ≥ 0):
+``[max(mean − h, lo), min(mean + h, hi)]``. The true mean lies in that range,
+so clipping never removes it from an interval that contained it (the coverage
+is at least the t-interval's); it only drops impossible values such as a
+negative lower bound with few seeds.
 """
 
 from __future__ import annotations
@@ -38,7 +44,8 @@ from ..errors import SimulationError
 if TYPE_CHECKING:
     from .simulator import SimResult
 
-__all__ = ["KPI_NAMES", "aggregate", "confidence_interval", "replication_kpis"]
+__all__ = ["KPI_NAMES", "KPI_RANGES", "aggregate", "confidence_interval", "kpi_range",
+           "replication_kpis"]
 
 KPI_NAMES = (
     "first_response_h", "time_to_arrival_h", "resolution_h", "resolution_h_p50",
@@ -46,6 +53,28 @@ KPI_NAMES = (
     "utilisation", "travel_share", "load_imbalance", "overtime_h_per_tech_day",
     "backlog_mean", "backlog_end", "arrived", "completed", "cancelled", "open",
 )
+
+
+#: natural range ``(low, high)`` of each KPI; CIs are clipped to it. Shares
+#: bounded by construction are in [0, 1]; ``utilisation`` and ``travel_share``
+#: are ratios to shift time (overtime may push them past 1), so only >= 0.
+KPI_RANGES: dict[str, tuple[float, float]] = {
+    **{k: (0.0, math.inf) for k in KPI_NAMES},
+    "sla_response": (0.0, 1.0), "sla_resolution": (0.0, 1.0), "ftf_rate": (0.0, 1.0),
+}
+
+
+def kpi_range(kpi: str) -> tuple[float, float]:
+    """The natural range ``(low, high)`` of a KPI (unknown names: unbounded).
+
+    Rates (``*_rate``, ``sla_*``, ``*_share`` of tickets) are in [0, 1];
+    times, counts and costs are >= 0. See :data:`KPI_RANGES`.
+    """
+    if kpi in KPI_RANGES:
+        return KPI_RANGES[kpi]
+    if kpi.endswith("_rate") or kpi.startswith("sla_"):
+        return 0.0, 1.0
+    return -math.inf, math.inf
 
 
 def _pd() -> Any:
@@ -119,12 +148,28 @@ def replication_kpis(result: SimResult) -> dict[str, float]:
     }
 
 
-def confidence_interval(values: Iterable[float], level: float = 0.95) -> tuple[float, float,
-                                                                               float]:
-    """``(mean, low, high)`` of a t-interval; ``low == high == mean`` for one value.
+def confidence_interval(values: Iterable[float], level: float = 0.95,
+                        bounds: tuple[float, float] = (-math.inf, math.inf)
+                        ) -> tuple[float, float, float]:
+    """``(mean, low, high)`` of a t-interval clipped to ``bounds``.
 
-    NaN values are dropped; all-NaN gives NaNs.
+    Parameters
+    ----------
+    values:
+        One value per replication; NaN values are dropped (all-NaN gives NaNs).
+    level:
+        Confidence level (default 0.95).
+    bounds:
+        The quantity's natural range ``(lo, hi)`` (default unbounded): the
+        interval is ``[max(mean − h, lo), min(mean + h, hi)]`` with
+        ``h = t(0.5 + level/2, n−1) · s / √n``. See :func:`kpi_range`.
+
+    Returns
+    -------
+    tuple of float
+        ``(mean, low, high)``; ``low == high == mean`` for one value.
     """
+    lo_b, hi_b = bounds
     x = np.array([v for v in values if not math.isnan(v)], dtype=float)
     if len(x) == 0:
         return math.nan, math.nan, math.nan
@@ -134,15 +179,29 @@ def confidence_interval(values: Iterable[float], level: float = 0.95) -> tuple[f
     from scipy import stats
 
     half = float(stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return m, m - half, m + half
+    return m, max(m - half, lo_b), min(m + half, hi_b)
 
 
 def aggregate(frame: Any, by: Sequence[str] = ("policy", "num_technicians"),
               kpis: Sequence[str] | None = None, level: float = 0.95) -> Any:
-    """Mean and t-interval of each KPI per group of a per-replication DataFrame.
+    """Mean and t-interval (clipped to the KPI's natural range) per group and KPI.
 
-    Returns a long DataFrame: the ``by`` columns, ``kpi``, ``mean``, ``low``,
-    ``high``, ``n``.
+    Parameters
+    ----------
+    frame:
+        One row per replication (from :func:`~fsdispatch.sim.run_experiment`).
+    by:
+        Grouping columns (those present are used).
+    kpis:
+        KPI columns (default: every known KPI present in ``frame``).
+    level:
+        Confidence level (default 0.95).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long format: the ``by`` columns, ``kpi``, ``mean``, ``low``, ``high``,
+        ``n``; ``low``/``high`` are clipped to :func:`kpi_range` of the KPI.
     """
     pd = _pd()
     kpis = list(kpis or [k for k in KPI_NAMES if k in frame.columns])
@@ -151,7 +210,8 @@ def aggregate(frame: Any, by: Sequence[str] = ("policy", "num_technicians"),
     for key, group in frame.groupby(by, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         for k in kpis:
-            m, lo, hi = confidence_interval(group[k].astype(float).tolist(), level)
+            m, lo, hi = confidence_interval(group[k].astype(float).tolist(), level,
+                                            kpi_range(k))
             rows.append({**dict(zip(by, key, strict=True)), "kpi": k, "mean": m, "low": lo,
                          "high": hi, "n": int(group[k].notna().sum())})
     return pd.DataFrame(rows)
