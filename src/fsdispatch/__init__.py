@@ -17,6 +17,7 @@ import logging
 
 from .domain import (
     Break,
+    Depot,
     GeometricTravel,
     Location,
     MatrixTravel,
@@ -109,6 +110,7 @@ __all__ = [
     "Break",
     "BusinessCalendar",
     "Capabilities",
+    "Depot",
     "Dispatcher",
     "EscalationRule",
     "Eta",

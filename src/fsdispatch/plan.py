@@ -66,6 +66,15 @@ def _unassigned(value: Any) -> dict[int, UnassignedReason]:
     return out
 
 
+def _pickups(value: Any) -> dict[int, int]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationError.for_field("Plan", None, "pickups", value,
+                                        "must map ticket index -> depot index")
+    return {int(j): int(d) for j, d in value.items()}
+
+
 PLAN_MODES = ("routing", "assignment")
 
 
@@ -95,12 +104,18 @@ class Plan:
         tickets given to that technician shift, in no particular order; the
         evaluator judges it with the travel estimate of
         :func:`fsdispatch.problem.assignment.assignment_data`).
+    pickups:
+        Depot stops: ticket index -> depot index. The technician serving the
+        ticket stops at that depot right before it and picks up what the van
+        lacks for the tickets from there to the route's next depot stop (see
+        ``docs/parts.md``). Routing mode only.
     """
 
     routes: tuple[tuple[int, ...], ...] = attrs.field(converter=_routes)
     unassigned: Mapping[int, UnassignedReason] = attrs.field(factory=dict, converter=_unassigned)
     unknown_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
     mode: str = attrs.field(default="routing", validator=_check_mode)
+    pickups: Mapping[int, int] = attrs.field(factory=dict, converter=_pickups)
 
     # ------------------------------------------------------------ constructors
     @classmethod
@@ -113,14 +128,16 @@ class Plan:
     @classmethod
     def from_ids(cls, problem: Problem, routes: Mapping[str, Sequence[str]],
                  unassigned: Mapping[str, str | UnassignedReason] | None = None, *,
-                 strict: bool = False, mode: str = "routing") -> Plan:
+                 strict: bool = False, mode: str = "routing",
+                 pickups: Mapping[str, str] | None = None) -> Plan:
         """Build a plan from ids: ``{"tech-1#0": ["T-1", "T-7"], ...}``.
 
         Route keys are ``"<technician_id>#<shift>"`` or a bare technician id
         (its shift 0). With ``strict=False`` unknown ids are kept in
         :attr:`unknown_ids` for the evaluator to report; with ``strict=True``
         they raise :class:`~fsdispatch.errors.UnknownReferenceError`.
-        ``mode`` is ``"routing"`` or ``"assignment"`` (see :class:`Plan`).
+        ``mode`` is ``"routing"`` or ``"assignment"`` (see :class:`Plan`);
+        ``pickups`` maps ticket id -> depot id for depot stops.
         """
         index = problem.index
         out: list[list[int]] = [[] for _ in range(problem.num_routes)]
@@ -152,7 +169,17 @@ class Plan:
                 index.ticket_idx(ticket_id)
             else:
                 unknown.append(ticket_id)
-        return cls(routes=out, unassigned=unassigned_idx, unknown_ids=unknown, mode=mode)
+        pickup_idx: dict[int, int] = {}
+        for ticket_id, depot_id in (pickups or {}).items():
+            if index.has_ticket(ticket_id) and depot_id in index.depot_ids:
+                pickup_idx[index.ticket_idx(ticket_id)] = index.depot_ids.index(depot_id)
+            elif strict:
+                index.ticket_idx(ticket_id)
+                problem.depot_idx(depot_id)
+            else:
+                unknown.append(ticket_id if not index.has_ticket(ticket_id) else depot_id)
+        return cls(routes=out, unassigned=unassigned_idx, unknown_ids=unknown, mode=mode,
+                   pickups=pickup_idx)
 
     # ------------------------------------------------------------- accessors
     def csr(self) -> tuple[np.ndarray, np.ndarray]:
@@ -182,12 +209,31 @@ class Plan:
         """Number of routed visits."""
         return sum(len(r) for r in self.routes)
 
+    def pickup_array(self, visits: np.ndarray) -> np.ndarray:
+        """Depot stop before each of ``visits`` (see :meth:`csr`), -1 if none (int64)."""
+        out = np.full(visits.shape[0], -1, dtype=np.int64)
+        if self.pickups:
+            for k, j in enumerate(visits.tolist()):
+                d = self.pickups.get(j)
+                if d is not None:
+                    out[k] = d
+        return out
+
     def to_ids(self, problem: Problem) -> dict[str, Any]:
-        """``{"routes": {label: [ticket ids]}, "unassigned": {ticket id: reason}}``."""
+        """``{"routes": {label: [ticket ids]}, "unassigned": {ticket id: reason}}``.
+
+        With depot stops, ``"pickups": {ticket id: depot id}`` is added.
+        """
         index = problem.index
-        return {
+        out: dict[str, Any] = {
             "routes": {index.route_label(r): [index.ticket_ids[j] for j in route]
                        for r, route in enumerate(self.routes) if route},
             "unassigned": {index.ticket_ids[j]: reason.value
                            for j, reason in sorted(self.unassigned.items())},
         }
+        if self.pickups:
+            out["pickups"] = {index.ticket_ids[j]: index.depot_ids[d]
+                              for j, d in sorted(self.pickups.items())
+                              if 0 <= j < problem.num_tickets
+                              and 0 <= d < len(index.depot_ids)}
+        return out

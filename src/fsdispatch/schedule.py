@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import attrs
 
@@ -15,7 +16,11 @@ __all__ = ["Schedule", "ScheduledBreak", "ScheduledVisit", "to_schedule"]
 
 @attrs.frozen
 class ScheduledVisit:
-    """One visit: who, what, and when (datetimes in the horizon's timezone)."""
+    """One visit: who, what, and when (datetimes in the horizon's timezone).
+
+    ``pickup_depot_id`` / ``pickup_start`` describe the depot stop made right
+    before the visit (``None`` without one).
+    """
 
     technician_id: str
     shift: int
@@ -27,6 +32,8 @@ class ScheduledVisit:
     wait: timedelta
     window_late: timedelta
     sla_late: timedelta
+    pickup_depot_id: str | None = None
+    pickup_start: datetime | None = None
 
 
 @attrs.frozen
@@ -75,7 +82,8 @@ def to_schedule(problem: Problem, plan: Plan, evaluation: Evaluation) -> Schedul
             arrival=to_dt(int(times.arrival[k])), start=to_dt(int(times.start[k])),
             end=to_dt(int(times.end[k])), wait=timedelta(seconds=int(times.wait[k])),
             window_late=timedelta(seconds=int(times.window_late[k])),
-            sla_late=timedelta(seconds=int(times.sla_late[k]))))
+            sla_late=timedelta(seconds=int(times.sla_late[k])),
+            **_pickup_fields(problem, times, k, to_dt)))
     breaks = []
     for r in range(problem.num_routes):
         tech, shift = index.routes[r]
@@ -90,3 +98,10 @@ def to_schedule(problem: Problem, plan: Plan, evaluation: Evaluation) -> Schedul
                   if 0 <= j < problem.num_tickets}
     return Schedule(visits=tuple(visits), breaks=tuple(breaks), route_end=route_end,
                     unassigned=unassigned)
+
+
+def _pickup_fields(problem: Problem, times: Any, k: int, to_dt: Any) -> dict[str, Any]:
+    if k >= times.pickup_depot.shape[0] or times.pickup_depot[k] < 0:
+        return {}
+    return {"pickup_depot_id": problem.index.depot_ids[int(times.pickup_depot[k])],
+            "pickup_start": to_dt(int(times.pickup_start[k]))}

@@ -1,7 +1,7 @@
 """The typed domain model: locations, travel, skills, SLAs, parts, tickets, technicians."""
 
 from .location import Location
-from .parts import Part
+from .parts import Depot, Part
 from .scenario import Scenario
 from .sla import SlaPolicy, SlaTarget
 from .technician import Break, Shift, Technician
@@ -10,6 +10,7 @@ from .travel import GeometricTravel, MatrixTravel, TravelModel
 
 __all__ = [
     "Break",
+    "Depot",
     "GeometricTravel",
     "Location",
     "MatrixTravel",

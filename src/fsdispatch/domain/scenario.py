@@ -13,7 +13,7 @@ from ..errors import UnknownReferenceError, ValidationError
 from ..units import Horizon
 from .location import Location
 from .objective import ObjectiveWeights
-from .parts import Part
+from .parts import Depot, Part
 from .sla import SlaPolicy
 from .technician import Technician
 from .ticket import Ticket
@@ -56,6 +56,8 @@ class Scenario:
         but no explicit ``response_by``/``resolve_by``.
     objective:
         Objective weights (default :class:`ObjectiveWeights`).
+    depots:
+        Depots where technicians can pick up parts during a route (see :class:`Depot`).
     name:
         Free-form name.
     """
@@ -69,6 +71,7 @@ class Scenario:
     sla_policy: SlaPolicy | None = None
     objective: ObjectiveWeights = attrs.field(factory=ObjectiveWeights)
     name: str = ""
+    depots: tuple[Depot, ...] = attrs.field(default=(), converter=_tuple)
 
     def __attrs_post_init__(self) -> None:
         issues: list[ValidationError] = []
@@ -99,12 +102,16 @@ class Scenario:
         for k, part in enumerate(self.parts):
             if not isinstance(part, Part):
                 add("Scenario", None, f"parts[{k}]", part, "must be a Part")
+        for k, depot in enumerate(self.depots):
+            if not isinstance(depot, Depot):
+                add("Scenario", None, f"depots[{k}]", depot, "must be a Depot")
         if issues:
             raise ValidationError.collect(issues)
 
         for entity, ids in (("Technician", [t.id for t in self.technicians]),
                             ("Ticket", [t.id for t in self.tickets]),
-                            ("Part", [p.sku for p in self.parts])):
+                            ("Part", [p.sku for p in self.parts]),
+                            ("Depot", [d.id for d in self.depots])):
             for dup, count in Counter(ids).items():
                 if count > 1:
                     add(entity, dup, "id", dup, f"must be unique (found {count} times)")
@@ -130,6 +137,18 @@ class Scenario:
                     if sku not in part_ids:
                         add("Technician", tech.id, "van_stock", sku,
                             "references an unknown part", UnknownReferenceError)
+        for depot in self.depots:
+            if part_ids:
+                for sku in depot.stock:
+                    if sku not in part_ids:
+                        add("Depot", depot.id, "stock", sku,
+                            "references an unknown part", UnknownReferenceError)
+            for k, window in enumerate(depot.opening_hours):
+                if window.end < hstart or window.start > hend:
+                    add("Depot", depot.id, f"opening_hours[{k}]",
+                        f"{window.start.isoformat()}..{window.end.isoformat()}",
+                        "must overlap the horizon "
+                        f"{hstart.isoformat()}..{hend.isoformat()}")
         for ticket in self.tickets:
             for name in ("preferred_technicians", "excluded_technicians"):
                 for ref in getattr(ticket, name):
@@ -162,6 +181,8 @@ class Scenario:
                                       shift.end_location))
         for ticket in self.tickets:
             locations.append(("Ticket", ticket.id, "location", ticket.location))
+        for depot in self.depots:
+            locations.append(("Depot", depot.id, "location", depot.location))
         if isinstance(self.travel, MatrixTravel):
             known = set(self.travel.location_ids)
             for entity, eid, field, loc in locations:
@@ -229,4 +250,5 @@ class Scenario:
             "shifts": sum(len(t.shifts) for t in self.technicians),
             "tickets": self.num_tickets,
             "parts": len(self.parts),
+            "depots": len(self.depots),
         }

@@ -185,14 +185,21 @@ def finish(brk, r, t, b, tt, brk_out):
 
 
 @njit(cache=True)
-def simulate_routes(kd, ptr, visits, arrival, start, end, brk_out, route_ret, route_travel,
-                    route_dist, route_service, route_break_late):
+def simulate_routes(kd, dep, pick, ptr, visits, arrival, start, end, pick_start, brk_out,
+                    route_ret, route_travel, route_dist, route_service, route_pickup,
+                    route_break_late):
     """Simulate every route of a plan given as CSR ``(ptr, visits)``.
 
+    ``pick[k] >= 0`` puts a stop at depot ``pick[k]`` right before visit
+    ``k``: travel there, wait for an opening window of ``dep.win``, spend
+    ``dep.pickup`` seconds (breaks follow the same rule as at a customer),
+    then travel on to the ticket.
+
     Fills per-visit ``arrival``, ``start``, ``end`` (aligned with ``visits``),
+    ``pick_start`` (start of the depot stop before the visit, -1 if none),
     break starts ``brk_out`` (-1 when not needed or the route is empty) and
-    per-route return time, travel seconds, km, service seconds and a
-    break-lateness flag.
+    per-route return time, travel seconds, km, service seconds, depot-stop
+    seconds and a break-lateness flag.
     """
     tv = kd.tv
     win = kd.win
@@ -212,6 +219,7 @@ def simulate_routes(kd, ptr, visits, arrival, start, end, brk_out, route_ret, ro
             route_travel[r] = 0
             route_dist[r] = 0.0
             route_service[r] = 0
+            route_pickup[r] = 0
             route_break_late[r] = False
             continue
         cur = rt.start_node[r]
@@ -220,10 +228,25 @@ def simulate_routes(kd, ptr, visits, arrival, start, end, brk_out, route_ret, ro
         trav = np.int64(0)
         dist = 0.0
         serv = np.int64(0)
+        pserv = np.int64(0)
         blate = False
         for k in range(lo, hi):
             j = visits[k]
             node = ticket_node[j]
+            d = pick[k]
+            pick_start[k] = -1
+            if d >= 0:
+                dnode = dep.node[d]
+                tt, km = travel(tv, cur, dnode)
+                trav += tt
+                dist += km
+                psvc = dep.pickup[d]
+                _a, ps, pe, b, late = step(dep.win, brk, r, t, b, d, psvc, tt, brk_out)
+                blate = blate or late
+                pick_start[k] = ps
+                pserv += psvc
+                cur = dnode
+                t = pe
             tt, km = travel(tv, cur, node)
             trav += tt
             dist += km
@@ -244,6 +267,7 @@ def simulate_routes(kd, ptr, visits, arrival, start, end, brk_out, route_ret, ro
         route_travel[r] = trav
         route_dist[r] = dist
         route_service[r] = serv
+        route_pickup[r] = pserv
         route_break_late[r] = blate or late
 
 

@@ -83,6 +83,8 @@ class Kpis:
     preferred_hits: int
     labour_cost: float
     routes_used: int
+    depot_stops: int = 0
+    parts_picked: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (JSON friendly)."""
@@ -99,7 +101,9 @@ class VisitTimes:
     horizon start: ``route``, ``ticket``, ``arrival``, ``start``, ``end``,
     ``wait`` (idle before service, breaks excluded), ``window_late`` and
     ``sla_late`` (seconds late). ``break_start`` has one entry per break of the
-    problem (-1 when the break is not needed).
+    problem (-1 when the break is not needed). ``pickup_depot`` is the depot
+    stopped at right before each visit (-1 if none) and ``pickup_start`` when
+    that stop starts (-1 if none).
 
     For an assignment-mode plan (no sequence) the times are each visit's
     *serve-first* estimate (as if it were the shift's first visit), waits are
@@ -116,6 +120,8 @@ class VisitTimes:
     sla_late: np.ndarray
     route_return: np.ndarray
     break_start: np.ndarray
+    pickup_depot: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=np.int64))
+    pickup_start: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @attrs.frozen(eq=False)

@@ -85,10 +85,14 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     dist = np.zeros(num_routes)
     serv = np.zeros(num_routes, dtype=np.int64)
     blate = np.zeros(num_routes, dtype=np.bool_)
+    pserv = np.zeros(num_routes, dtype=np.int64)
+    pick = _pickups_of(problem, plan, visits, violations)
+    pick_start = np.full(nv, -1, dtype=np.int64)
     if num_routes:
         from ._kernels import simulate_routes  # numba is imported on first use
 
-        simulate_routes(kd, ptr, visits, arrival, start, end, brk, ret, trav, dist, serv, blate)
+        simulate_routes(kd, problem.depots, pick, ptr, visits, arrival, start, end, pick_start,
+                        brk, ret, trav, dist, serv, pserv, blate)
     route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), np.diff(ptr))
 
     last_end = kd.win.end[kd.win.ptr[1:] - 1] if num_tickets else np.zeros(0, dtype=np.int64)
@@ -114,7 +118,19 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
 
     # --- per-visit rule checks
     counts = np.diff(ptr)
-    _resource_violations(problem, visits, route_of_visit, counts, violations)
+    picked_units = _resource_violations(problem, visits, route_of_visit, counts, violations,
+                                        pick)
+    dep = problem.depots
+    for k in np.flatnonzero(pick >= 0).tolist():
+        d = int(pick[k])
+        last = int(dep.win.end[dep.win.ptr[d + 1] - 1])
+        if pick_start[k] > last:
+            j, r = int(visits[k]), int(route_of_visit[k])
+            violations.append(Violation(
+                "depot_closed", f"depot stop at {index.depot_ids[d]!r} before ticket "
+                f"{tids[j]!r} starts {int(pick_start[k] - last)} s after the depot's last "
+                f"pick-up time (route {label(r)})", ticket_id=tids[j],
+                technician_id=tech_of(r), route=label(r), value=int(pick_start[k] - last)))
     if nv:
         hard_late = (~kd.win.soft[visits]) & (wlate > 0)
         for k in np.flatnonzero(hard_late).tolist():
@@ -138,9 +154,10 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     brk_taken = np.where(brk >= 0, kd.brk.dur, 0)
     times = VisitTimes(route=route_of_visit, ticket=visits, arrival=arrival, start=start,
                        end=end, wait=wait, window_late=wlate, sla_late=slate,
-                       route_return=ret, break_start=brk)
+                       route_return=ret, break_start=brk, pickup_depot=pick,
+                       pickup_start=pick_start)
     return _summarise(problem, plan, violations, visits, route_of_visit, counts, trav,
-                      dist, serv, overtime, brk_taken, slate, wlate, times)
+                      dist, serv, overtime, brk_taken, slate, wlate, times, pserv, picked_units)
 
 
 def _evaluate_assignment(problem: Problem, plan: Plan, clean_routes: list[list[int]],
@@ -218,8 +235,12 @@ def _evaluate_assignment(problem: Problem, plan: Plan, clean_routes: list[list[i
 def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits: np.ndarray,
                route_of_visit: np.ndarray, counts: np.ndarray, trav: np.ndarray,
                dist: np.ndarray, serv: np.ndarray, overtime: np.ndarray, brk_taken: np.ndarray,
-               slate: np.ndarray, wlate: np.ndarray, times: VisitTimes) -> Evaluation:
-    """KPIs and objective from per-route totals and per-visit lateness (both modes)."""
+               slate: np.ndarray, wlate: np.ndarray, times: VisitTimes,
+               pserv: np.ndarray | None = None, picked_units: int = 0) -> Evaluation:
+    """KPIs and objective from per-route totals and per-visit lateness (both modes).
+
+    ``pserv`` is per-route time spent at depot stops; it counts as work.
+    """
     kd = problem.data
     index = problem.index
     num_tickets, num_routes = problem.num_tickets, problem.num_routes
@@ -242,6 +263,8 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
     tech_break = np.bincount(kd.rt.tech[brk_route], weights=brk_taken,
                              minlength=num_techs) if brk_route.size else np.zeros(num_techs)
     tech_work = tech_travel + tech_service
+    if pserv is not None and pserv.any():
+        tech_work = tech_work + np.bincount(kd.rt.tech, weights=pserv, minlength=num_techs)
     recent = np.array([t.recent_workload for t in problem.scenario.technicians],
                       dtype=np.float64)
     has_shift = tech_shift > 0
@@ -312,6 +335,8 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         labour_cost=float(sum(t.cost_per_hour * w / 3600.0 for t, w in
                               zip(problem.scenario.technicians, tech_work, strict=True))),
         routes_used=int(used.sum()),
+        depot_stops=int((times.pickup_depot >= 0).sum()),
+        parts_picked=int(picked_units),
     )
     tech_kpis = tuple(
         TechnicianKpis(
@@ -329,8 +354,9 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
 
 
 def _resource_violations(problem: Problem, visits: np.ndarray, route_of_visit: np.ndarray,
-                         counts: np.ndarray, violations: list[Violation]) -> None:
-    """Compatibility (skill, level, part, excluded, demand), day caps, capacity, van stock."""
+                         counts: np.ndarray, violations: list[Violation],
+                         pick: np.ndarray | None = None) -> int:
+    """Compatibility, day caps, capacity, van stock; returns units picked at depots."""
     kd = problem.data
     index = problem.index
     tids = index.ticket_ids
@@ -372,17 +398,114 @@ def _resource_violations(problem: Problem, visits: np.ndarray, route_of_visit: n
                 f"{int(kd.rt.capacity[r])}", technician_id=tech_of(int(r)),
                 route=label(int(r)), value=int(load[r])))
     if kd.res.stock.shape[1] and nv:
-        usage = np.zeros_like(kd.res.stock)
-        for k in range(nv):
-            j = int(visits[k])
-            lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
-            if hi > lo:
-                usage[tech_of_visit[k], kd.res.part_sku[lo:hi]] += kd.res.part_qty[lo:hi]
-        for t, s in zip(*np.nonzero(usage > kd.res.stock), strict=True):
+        if pick is None or not (pick >= 0).any():
+            usage = np.zeros_like(kd.res.stock)
+            for k in range(nv):
+                j = int(visits[k])
+                lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
+                if hi > lo:
+                    usage[tech_of_visit[k], kd.res.part_sku[lo:hi]] += kd.res.part_qty[lo:hi]
+            for t, s in zip(*np.nonzero(usage > kd.res.stock), strict=True):
+                violations.append(Violation(
+                    "part", f"technician {index.technician_ids[t]!r} uses {int(usage[t, s])} × "
+                    f"part {index.sku_ids[s]!r}, van holds {int(kd.res.stock[t, s])}",
+                    technician_id=index.technician_ids[t], value=int(usage[t, s])))
+            return 0
+        return _stock_with_pickups(problem, visits, route_of_visit, pick, violations)
+    return 0
+
+
+def parts_flow(problem: Problem, visits: np.ndarray, route_of_visit: np.ndarray,
+               pick: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The van-stock rule with depot stops, visit by visit.
+
+    Each technician's routes are walked in shift order starting from the van
+    stock. A depot stop before visit ``k`` picks up, per sku, what the van
+    lacks for the tickets from ``k`` up to the route's next depot stop
+    (``max(0, need - van)``); every ticket then takes its parts from the van.
+
+    Returns ``(picked, van_after, depot_used)``: ``picked`` of shape
+    ``(num_visits, num_skus)`` (units taken at the stop before each visit),
+    ``van_after`` of shape ``(num_visits, num_skus)`` (van contents after the
+    visit; negative means the van ran short) and ``depot_used`` of shape
+    ``(num_depots, num_skus)``.
+    """
+    kd = problem.data
+    res = kd.res
+    num_skus = res.stock.shape[1]
+    nv = visits.shape[0]
+    picked = np.zeros((nv, num_skus), dtype=np.int64)
+    van_after = np.zeros((nv, num_skus), dtype=np.int64)
+    depot_used = np.zeros((problem.num_depots, num_skus), dtype=np.int64)
+    need = np.zeros((nv, num_skus), dtype=np.int64)
+    for k in range(nv):
+        j = int(visits[k])
+        lo, hi = res.part_ptr[j], res.part_ptr[j + 1]
+        if hi > lo:
+            np.add.at(need[k], res.part_sku[lo:hi], res.part_qty[lo:hi])
+    van = res.stock.copy()
+    # visits are grouped by route and routes by technician in shift order
+    for k in range(nv):
+        t = int(kd.rt.tech[route_of_visit[k]])
+        if pick[k] >= 0:
+            seg = need[k].copy()
+            q = k + 1
+            while q < nv and route_of_visit[q] == route_of_visit[k] and pick[q] < 0:
+                seg += need[q]
+                q += 1
+            take = np.maximum(seg - van[t], 0)
+            picked[k] = take
+            van[t] += take
+            depot_used[int(pick[k])] += take
+        van[t] -= need[k]
+        van_after[k] = van[t]
+    return picked, van_after, depot_used
+
+
+def _stock_with_pickups(problem: Problem, visits: np.ndarray, route_of_visit: np.ndarray,
+                        pick: np.ndarray, violations: list[Violation]) -> int:
+    index = problem.index
+    kd = problem.data
+    tids = index.ticket_ids
+    picked, van_after, depot_used = parts_flow(problem, visits, route_of_visit, pick)
+    short_reported: set[tuple[int, int]] = set()
+    for k, s in zip(*np.nonzero(van_after < 0), strict=True):
+        t = int(kd.rt.tech[route_of_visit[k]])
+        if (t, int(s)) in short_reported:
+            continue
+        short_reported.add((t, int(s)))
+        violations.append(Violation(
+            "part", f"technician {index.technician_ids[t]!r} has no part "
+            f"{index.sku_ids[s]!r} left for ticket {tids[int(visits[k])]!r} "
+            f"(short by {int(-van_after[k, s])}; no depot stop makes it up)",
+            ticket_id=tids[int(visits[k])], technician_id=index.technician_ids[t],
+            value=int(-van_after[k, s])))
+    dstock = problem.depots.stock
+    for d, s in zip(*np.nonzero(depot_used > dstock), strict=True):
+        violations.append(Violation(
+            "depot_stock", f"depot {index.depot_ids[d]!r} hands out {int(depot_used[d, s])} × "
+            f"part {index.sku_ids[s]!r}, it holds {int(dstock[d, s])}",
+            value=int(depot_used[d, s])))
+    return int(picked.sum())
+
+
+def _pickups_of(problem: Problem, plan: Plan, visits: np.ndarray,
+                violations: list[Violation]) -> np.ndarray:
+    """Depot stop per visit (-1 if none); unknown tickets/depots become violations."""
+    tids = problem.index.ticket_ids
+    routed = set(visits.tolist())
+    for j, d in plan.pickups.items():
+        if not 0 <= d < problem.num_depots:
             violations.append(Violation(
-                "part", f"technician {index.technician_ids[t]!r} uses {int(usage[t, s])} × "
-                f"part {index.sku_ids[s]!r}, van holds {int(kd.res.stock[t, s])}",
-                technician_id=index.technician_ids[t], value=int(usage[t, s])))
+                "unknown_id", f"depot stop before ticket index {j} names unknown depot "
+                f"index {d}", value=d))
+        elif not 0 <= j < problem.num_tickets or j not in routed:
+            violations.append(Violation(
+                "unknown_id", f"depot stop before ticket index {j}, which is not routed",
+                ticket_id=tids[j] if 0 <= j < problem.num_tickets else None, value=j))
+    pick = plan.pickup_array(visits)
+    pick[(pick < 0) | (pick >= problem.num_depots)] = -1
+    return pick
 
 
 def _check_references(problem: Problem, plan: Plan, violations: list[Violation]) -> list[list[int]]:

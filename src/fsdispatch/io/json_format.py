@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from ..domain import (
     Break,
+    Depot,
     GeometricTravel,
     Location,
     MatrixTravel,
@@ -113,6 +114,9 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
         "skills": list(scenario.skills),
         "parts": [{"sku": p.sku, "name": p.name, "unit_cost": p.unit_cost}
                   for p in scenario.parts],
+        "depots": [{"id": d.id, "location": _loc(d.location), "stock": dict(d.stock),
+                    "opening_hours": [_window(w) for w in d.opening_hours],
+                    "pickup_time": d.pickup_time} for d in scenario.depots],
         "sla_policy": None if policy is None else {
             "targets": [{"priority": prio.name, "tier": tier, **(_target(t) or {})}
                         for (prio, tier), t in policy.targets.items()],
@@ -342,7 +346,7 @@ def scenario_from_dict(data: Any) -> Scenario:
     """Build a :class:`Scenario` from its JSON dict; errors name the JSON path."""
     rd = _Reader()
     top = rd.obj(data, {"format", "version", "name", "horizon", "travel", "skills", "parts",
-                        "sla_policy", "objective", "technicians", "tickets"})
+                        "sla_policy", "objective", "technicians", "tickets", "depots"})
     _check_header(rd, top, SCENARIO_FORMAT)
 
     def horizon(v: Any) -> Horizon:
@@ -376,6 +380,14 @@ def scenario_from_dict(data: Any) -> Scenario:
         return rd.build(Part, sku=rd.field(d, "sku", rd.string),
                         name=rd.field(d, "name", rd.string, ""),
                         unit_cost=rd.field(d, "unit_cost", rd.number, 0.0))
+
+    def depot(v: Any) -> Depot:
+        d = rd.obj(v, {"id", "location", "stock", "opening_hours", "pickup_time"})
+        return rd.build(Depot, id=rd.field(d, "id", rd.string),
+                        location=rd.field(d, "location", rd.location),
+                        stock=rd.field(d, "stock", lambda x: rd.mapping_of(x, rd.integer), {}),
+                        opening_hours=rd.items(d, "opening_hours", rd.window),
+                        pickup_time=rd.field(d, "pickup_time", rd.integer, 600))
 
     def target(v: Any) -> SlaTarget | None:
         if v is None:
@@ -491,6 +503,7 @@ def scenario_from_dict(data: Any) -> Scenario:
         "travel": rd.field(top, "travel", travel, GeometricTravel()),
         "skills": rd.items(top, "skills", rd.string),
         "parts": rd.items(top, "parts", part),
+        "depots": rd.items(top, "depots", depot),
         "sla_policy": rd.field(top, "sla_policy", policy, None),
         "objective": rd.field(top, "objective", objective, ObjectiveWeights()),
         "technicians": rd.items(top, "technicians", technician, required=True),
@@ -507,6 +520,7 @@ def _build_scenario(kwargs: dict[str, Any]) -> Scenario:
         # name the JSON path of each cross-reference issue where we can
         techs = {t.id: k for k, t in enumerate(kwargs["technicians"])}
         tickets = {t.id: k for k, t in enumerate(kwargs["tickets"])}
+        depots = {d.id: k for k, d in enumerate(kwargs.get("depots", ()))}
         issues = []
         for issue in exc.issues:
             prefix = "$"
@@ -514,6 +528,8 @@ def _build_scenario(kwargs: dict[str, Any]) -> Scenario:
                 prefix = f"$.technicians[{techs[issue.entity_id]}]"
             elif issue.entity == "Ticket" and issue.entity_id in tickets:
                 prefix = f"$.tickets[{tickets[issue.entity_id]}]"
+            elif issue.entity == "Depot" and issue.entity_id in depots:
+                prefix = f"$.depots[{depots[issue.entity_id]}]"
             field = f"{prefix}.{issue.field}" if issue.field else prefix
             issues.append(type(issue)(f"{field}: {issue.message}", entity=issue.entity,
                                       entity_id=issue.entity_id, field=field, value=issue.value))
@@ -572,6 +588,10 @@ def plan_to_dict(problem: Problem, plan: Plan, *, evaluation: Any = None,
         tech, shift = index.routes[r]
         entry: dict[str, Any] = {"technician_id": index.technician_ids[tech], "shift": shift,
                                  "tickets": [index.ticket_ids[j] for j in route]}
+        stops = {index.ticket_ids[j]: index.depot_ids[plan.pickups[j]] for j in route
+                 if j in plan.pickups and 0 <= plan.pickups[j] < problem.num_depots}
+        if stops:
+            entry["pickups"] = stops
         if r in times_by_route:
             entry["visits"] = times_by_route[r]
         routes.append(entry)
@@ -613,10 +633,23 @@ def plan_from_dict(problem: Problem, data: Any, *, strict: bool = False) -> Plan
     index = problem.index
     routes: list[list[int]] = [[] for _ in range(problem.num_routes)]
     unknown: list[str] = []
+    pickups: dict[int, int] = {}
     with rd.at("routes"):
         for k, item in enumerate(rd.lst(rd.req(top, "routes"))):
             with rd.at(k):
-                d = rd.obj(item, {"technician_id", "shift", "tickets", "visits"})
+                d = rd.obj(item, {"technician_id", "shift", "tickets", "visits", "pickups"})
+                for ticket_id, depot_id in rd.field(
+                        d, "pickups", lambda x: rd.mapping_of(x, rd.string), {}).items():
+                    if index.has_ticket(ticket_id) and depot_id in index.depot_ids:
+                        pickups[index.ticket_idx(ticket_id)] = index.depot_ids.index(depot_id)
+                    elif strict:
+                        with rd.at("pickups"):
+                            raise rd.wrap(UnknownReferenceError(
+                                f"unknown ticket or depot id in {ticket_id!r}: {depot_id!r}",
+                                entity="Depot", entity_id=depot_id, field=None,
+                                value=depot_id))
+                    else:
+                        unknown.append(depot_id if index.has_ticket(ticket_id) else ticket_id)
                 tech_id = rd.field(d, "technician_id", rd.string)
                 shift = rd.field(d, "shift", rd.integer, 0)
                 ticket_ids = rd.items(d, "tickets", rd.string, required=True)
@@ -659,7 +692,8 @@ def plan_from_dict(problem: Problem, data: Any, *, strict: bool = False) -> Plan
         else:
             unknown.append(ticket_id)
     mode = rd.field(top, "mode", rd.string, "routing")
-    return Plan(routes=routes, unassigned=unassigned, unknown_ids=unknown, mode=mode)
+    return Plan(routes=routes, unassigned=unassigned, unknown_ids=unknown, mode=mode,
+                pickups=pickups)
 
 
 def load_plan(problem: Problem, path: str | Path, *, strict: bool = False) -> Plan:

@@ -23,6 +23,7 @@ from .problem import (
     TRAVEL_MATRIX,
     BreakData,
     CostData,
+    DepotData,
     Incompatibility,
     IndexMap,
     KernelData,
@@ -92,6 +93,8 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
         return k
 
     ticket_node = np.fromiter((node(t.location) for t in tickets), dtype=_I64, count=num_tickets)
+    depot_node = np.fromiter((node(d.location) for d in scenario.depots), dtype=_I64,
+                             count=len(scenario.depots))
 
     routes: list[tuple[int, int]] = []
     r_start_node, r_end_node, r_open, r_close, r_max_close = [], [], [], [], []
@@ -192,9 +195,11 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
     penalty = unassigned_w[priority] + sla_w * sla_at_end
 
     # ---------------------------------------------------------------- parts
+    depots = scenario.depots
     skus = sorted({p.sku for p in scenario.parts}
                   | {s for t in tickets for s in t.parts}
-                  | {s for tech in techs for s in tech.van_stock})
+                  | {s for tech in techs for s in tech.van_stock}
+                  | {s for d in depots for s in d.stock})
     sku_idx = {s: k for k, s in enumerate(skus)}
     part_ptr, part_sku = _csr([[sku_idx[s] for s in t.parts] for t in tickets])
     _, part_qty = _csr([list(t.parts.values()) for t in tickets])
@@ -202,6 +207,27 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
     for t_idx, tech in enumerate(techs):
         for sku, qty in tech.van_stock.items():
             stock[t_idx, sku_idx[sku]] = qty
+    depot_stock = np.zeros((len(depots), len(skus)), dtype=_I64)
+    dw_s: list[list[int]] = []
+    dw_e: list[list[int]] = []
+    for d_idx, depot in enumerate(depots):
+        for sku, qty in depot.stock.items():
+            depot_stock[d_idx, sku_idx[sku]] = qty
+        opening = [(to_int(w.start), to_int(w.end) - depot.pickup_time)
+                   for w in depot.opening_hours]
+        opening = [(a, b) for a, b in opening if b >= a] if depot.opening_hours else [(0, hlen)]
+        if not opening:  # every window shorter than the pick-up: never usable
+            opening = [(hlen + 1, hlen)]
+        dw_s.append([a for a, _ in opening])
+        dw_e.append([b for _, b in opening])
+    dw_ptr, dw_start = _csr(dw_s)
+    _, dw_end = _csr(dw_e)
+    depot_data = DepotData(
+        node=depot_node,
+        win=WindowData(ptr=dw_ptr, start=dw_start, end=dw_end,
+                       soft=np.zeros(len(depots), dtype=np.bool_)),
+        pickup=np.array([d.pickup_time for d in depots], dtype=_I64),
+        stock=depot_stock)
 
     tech_idx = {tech.id: k for k, tech in enumerate(techs)}
     pref_ptr, pref_tech = _csr([[tech_idx[p] for p in t.preferred_technicians]
@@ -232,7 +258,13 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
     for i in range(num_tickets):
         lo, hi = part_ptr[i], part_ptr[i + 1]
         if hi > lo:
-            short = np.any(stock[:, part_sku[lo:hi]] < part_qty[lo:hi][None, :], axis=1)
+            van = stock[:, part_sku[lo:hi]]
+            short = np.any(van < part_qty[lo:hi][None, :], axis=1)
+            if len(depots) and short.any():
+                # a depot stop can make up the shortfall if one depot holds all of it
+                gap = np.maximum(part_qty[lo:hi][None, :] - van, 0)  # (T, P)
+                held_d = depot_stock[:, part_sku[lo:hi]]  # (D, P)
+                short &= ~np.any(np.all(held_d[None, :, :] >= gap[:, None, :], axis=2), axis=1)
             compat[short & (compat[:, i] == 0), i] = Incompatibility.PART
     for i, ticket in enumerate(tickets):
         for tech_id in ticket.excluded_technicians:
@@ -288,7 +320,7 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
                   balance=weights.load_balance / 60.0),
         ticket_node=ticket_node,
     )
-    for group in kd:
+    for group in (*kd, depot_data, depot_data.win):
         for arr in (group if isinstance(group, tuple) else (group,)):
             if isinstance(arr, np.ndarray):
                 _ro(arr)
@@ -327,12 +359,13 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
 
     index = IndexMap(ticket_ids=tuple(t.id for t in tickets),
                      technician_ids=tuple(t.id for t in techs), routes=tuple(routes),
-                     sku_ids=tuple(skus))
+                     sku_ids=tuple(skus), depot_ids=tuple(d.id for d in depots))
     elapsed = time.perf_counter() - tic
     logger.debug("compiled %d tickets, %d routes in %.3fs", num_tickets, num_routes, elapsed)
     return Problem(scenario=scenario, index=index, data=kd, compatible=compat,
                    ticket_routes_ptr=_ro(ticket_routes_ptr), ticket_routes=_ro(ticket_routes),
-                   unservable=_ro(unservable), compile_time=elapsed)
+                   unservable=_ro(unservable), compile_time=elapsed,
+                   depots=depot_data)
 
 
 def _unservable_reasons(compat: np.ndarray, ptr: np.ndarray, outside: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ __all__ = [
     "NO_DEADLINE",
     "BreakData",
     "CostData",
+    "DepotData",
     "Incompatibility",
     "IndexMap",
     "KernelData",
@@ -118,6 +119,28 @@ class ResourceData(NamedTuple):
     pref_tech: np.ndarray  #: int64 preferred technician indices
 
 
+class DepotData(NamedTuple):
+    """Depots where routes may stop to pick up parts (D depots, S skus).
+
+    ``win`` has the same layout as :class:`WindowData`, indexed by depot: a
+    pick-up must *start* inside an opening window, whose ``end`` is already
+    reduced by the pick-up time so that the pick-up also ends inside it.
+    """
+
+    node: np.ndarray  #: (D,) int64 travel node of each depot
+    win: WindowData  #: opening windows (CSR over depots; never soft)
+    pickup: np.ndarray  #: (D,) int64 seconds spent per stop
+    stock: np.ndarray  #: (D, S) int64 units available over the horizon
+
+
+def empty_depots(num_skus: int = 0) -> DepotData:
+    """A :class:`DepotData` with no depots."""
+    z = np.zeros(0, dtype=np.int64)
+    return DepotData(node=z, win=WindowData(ptr=np.zeros(1, dtype=np.int64), start=z, end=z,
+                                            soft=np.zeros(0, dtype=np.bool_)),
+                     pickup=z, stock=np.zeros((0, num_skus), dtype=np.int64))
+
+
 class TechData(NamedTuple):
     """Technician × ticket data."""
 
@@ -168,6 +191,7 @@ class IndexMap:
     technician_ids: tuple[str, ...]
     routes: tuple[tuple[int, int], ...]
     sku_ids: tuple[str, ...]
+    depot_ids: tuple[str, ...] = ()
     _ticket_idx: dict[str, int] = attrs.field(init=False, repr=False, eq=False)
     _technician_idx: dict[str, int] = attrs.field(init=False, repr=False, eq=False)
     _route_idx: dict[tuple[int, int], int] = attrs.field(init=False, repr=False, eq=False)
@@ -238,6 +262,8 @@ class Problem:
     unservable:
         int8 array of shape ``(num_tickets,)``: 0 if some route can serve the
         ticket, else the :class:`~fsdispatch.UnassignedReason` code explaining why not.
+    depots:
+        :class:`DepotData` of the scenario's depots (empty without depots).
     """
 
     scenario: Scenario
@@ -248,6 +274,7 @@ class Problem:
     ticket_routes: np.ndarray
     unservable: np.ndarray
     compile_time: float = 0.0
+    depots: DepotData = attrs.field(factory=empty_depots)
 
     @property
     def num_tickets(self) -> int:
@@ -258,6 +285,19 @@ class Problem:
     def num_technicians(self) -> int:
         """Number of technicians T."""
         return len(self.index.technician_ids)
+
+    @property
+    def num_depots(self) -> int:
+        """Number of depots D."""
+        return len(self.index.depot_ids)
+
+    def depot_idx(self, depot_id: str) -> int:
+        """Index of a depot id (``UnknownReferenceError`` if absent)."""
+        try:
+            return self.index.depot_ids.index(depot_id)
+        except ValueError:
+            raise UnknownReferenceError(f"unknown depot id {depot_id!r}", entity="Depot",
+                                        entity_id=depot_id) from None
 
     @property
     def num_routes(self) -> int:

@@ -1,0 +1,123 @@
+"""Depot stops: compatibility through depots, the evaluator's stock rule, JSON."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import numpy as np
+import pytest
+
+import fsdispatch as fd
+from conftest import at
+from fsdispatch.io import json_format as jf
+from fsdispatch.problem.problem import Incompatibility
+
+KM = 60  # seconds per km at 60 km/h, no detour
+
+
+def depot_day(depot_stock: int = 1, hours: tuple[float, float] = (9, 11),
+              van: int = 1) -> fd.Scenario:
+    """One technician ``A`` at (0, 0) with ``van`` × part ``p``; depot ``D`` at (5, 5).
+
+    ``T1`` at (5, 0) needs 1 × p, ``T2`` at (10, 0) needs 2 × p (30 min each);
+    the depot opens ``hours`` (pick-up 10 min) and holds ``depot_stock`` × p.
+    """
+    tech = fd.Technician("A", fd.Location.planar(0, 0), [fd.Shift(at(8), at(17))],
+                         van_stock={"p": van})
+    tickets = [fd.Ticket("T1", fd.Location.planar(5, 0), 30 * fd.MINUTE, parts={"p": 1}),
+               fd.Ticket("T2", fd.Location.planar(10, 0), 30 * fd.MINUTE, parts={"p": 2})]
+    depot = fd.Depot("D", fd.Location.planar(5, 5), stock={"p": depot_stock},
+                     opening_hours=[fd.TimeWindow(at(hours[0]), at(hours[1]))],
+                     pickup_time=10 * fd.MINUTE)
+    return fd.Scenario(fd.Horizon(at(0), at(24)), [tech], tickets, depots=[depot],
+                       travel=fd.GeometricTravel(speed_kmh=60, detour=1.0))
+
+
+def test_depot_makes_a_ticket_compatible_only_if_one_depot_holds_the_shortfall() -> None:
+    pb = fd.compile_scenario(depot_day(depot_stock=1))
+    assert pb.compatible[0].tolist() == [0, 0]  # T2 lacks 1, the depot holds 1
+    pb = fd.compile_scenario(depot_day(depot_stock=0))
+    assert pb.compatible[0].tolist() == [0, Incompatibility.PART]
+    sc = depot_day(depot_stock=0).replace(depots=())
+    assert fd.compile_scenario(sc).compatible[0].tolist() == [0, Incompatibility.PART]
+
+
+def test_without_a_depot_stop_the_van_runs_short() -> None:
+    pb = fd.compile_scenario(depot_day(depot_stock=5))
+    ev = fd.evaluate(pb, fd.Plan.from_ids(pb, {"A": ["T1", "T2"]}))
+    assert [v.kind for v in ev.violations] == ["part"]
+
+
+def test_a_depot_stop_picks_up_the_shortfall_and_takes_time() -> None:
+    pb = fd.compile_scenario(depot_day(depot_stock=5))
+    plan = fd.Plan.from_ids(pb, {"A": ["T1", "T2"]}, pickups={"T2": "D"})
+    ev = fd.evaluate(pb, plan)
+    assert ev.is_feasible, ev.violations
+    # T1 at 8:05 (5 km) - 8:35; to the depot (5 km) 8:40, wait for 9:00, pick-up to 9:10;
+    # to T2: sqrt(50) km
+    assert ev.times.start[0] == 8 * 3600 + 5 * KM
+    assert ev.times.pickup_start.tolist() == [-1, 9 * 3600]
+    leg = round(float(np.hypot(5, 5)) * KM)
+    assert ev.times.arrival[1] == 9 * 3600 + 600 + leg
+    assert ev.kpis.depot_stops == 1
+    assert ev.kpis.parts_picked == 2  # van had 1, T1 used it; T2 needs 2
+    # travel counts the depot legs: 5 (to T1) + 5 (to depot) + 7.07 + 10 (home)
+    assert ev.kpis.distance_km == pytest.approx(20 + np.hypot(5, 5))
+    sched = fd.to_schedule(pb, plan, ev)
+    assert [v.pickup_depot_id for v in sched.visits] == [None, "D"]
+    assert sched.visits[1].pickup_start == at(9)
+
+
+def test_an_early_stop_picks_up_for_every_ticket_until_the_next_stop() -> None:
+    pb = fd.compile_scenario(depot_day(depot_stock=5))
+    ev = fd.evaluate(pb, fd.Plan.from_ids(pb, {"A": ["T1", "T2"]}, pickups={"T1": "D"}))
+    assert ev.is_feasible, ev.violations
+    assert ev.kpis.parts_picked == 2  # 3 needed, 1 in the van
+
+
+def test_depot_stock_and_opening_hours_are_hard_rules() -> None:
+    pb = fd.compile_scenario(depot_day(depot_stock=1))
+    ev = fd.evaluate(pb, fd.Plan.from_ids(pb, {"A": ["T1", "T2"]}, pickups={"T2": "D"}))
+    assert [v.kind for v in ev.violations] == ["depot_stock"]
+    assert "'D'" in ev.violations[0].message and "holds 1" in ev.violations[0].message
+    pb = fd.compile_scenario(depot_day(depot_stock=5, hours=(6, 8.5)))
+    ev = fd.evaluate(pb, fd.Plan.from_ids(pb, {"A": ["T1", "T2"]}, pickups={"T2": "D"}))
+    assert [v.kind for v in ev.violations] == ["depot_closed"]
+
+
+def test_a_stop_before_an_unrouted_ticket_is_reported() -> None:
+    pb = fd.compile_scenario(depot_day(depot_stock=5))
+    plan = fd.Plan(routes=[(0,)], unassigned={1: fd.UnassignedReason.NO_PART}, pickups={1: 0})
+    ev = fd.evaluate(pb, plan)
+    assert "unknown_id" in [v.kind for v in ev.violations]
+
+
+def test_depots_and_stops_round_trip_through_json_and_the_schemas() -> None:
+    sc = depot_day(depot_stock=5)
+    data = jf.scenario_to_dict(sc)
+    jsonschema.validate(data, json.loads(jf.schema_path("scenario").read_text()))
+    assert jf.scenario_from_dict(data) == sc
+    pb = fd.compile_scenario(sc)
+    plan = fd.Plan.from_ids(pb, {"A": ["T1", "T2"]}, pickups={"T2": "D"})
+    out = jf.plan_to_dict(pb, plan, evaluation=fd.evaluate(pb, plan))
+    jsonschema.validate(out, json.loads(jf.schema_path("plan").read_text()))
+    assert out["routes"][0]["pickups"] == {"T2": "D"}
+    assert jf.plan_from_dict(pb, out).pickups == {1: 0}
+    bad = json.loads(json.dumps(out))
+    bad["routes"][0]["pickups"] = {"T2": "nowhere"}
+    with pytest.raises(fd.UnknownReferenceError):
+        jf.plan_from_dict(pb, bad, strict=True)
+    assert "nowhere" in jf.plan_from_dict(pb, bad).unknown_ids
+
+
+def test_depot_validation_names_the_field() -> None:
+    with pytest.raises(fd.ValidationError, match="pickup_time"):
+        fd.Depot("D", fd.Location.planar(0, 0), pickup_time=-5)
+    with pytest.raises(fd.ValidationError, match="stock"):
+        fd.Depot("D", fd.Location.planar(0, 0), stock={"p": -1})
+    sc = depot_day()
+    with pytest.raises(fd.ValidationError, match="unique"):
+        sc.replace(depots=sc.depots * 2)
+    with pytest.raises(fd.ValidationError, match="Depot 'D': stock references an unknown part"):
+        sc.replace(parts=[fd.Part("q")], depots=sc.depots)
