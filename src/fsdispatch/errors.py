@@ -15,9 +15,15 @@ __all__ = [
     "BackendUnavailableError",
     "FsdispatchError",
     "InfeasiblePlanError",
+    "InsufficientStockError",
+    "InvalidQuantityError",
+    "InventoryError",
+    "OverReservationError",
+    "ReservationConflictError",
     "SimulationError",
     "SolverError",
     "TransitionError",
+    "UnknownLocationError",
     "UnknownReferenceError",
     "UnknownSolverError",
     "UnsupportedProblemError",
@@ -144,3 +150,74 @@ class TransitionError(FsdispatchError):
 
 class SimulationError(FsdispatchError):
     """An error inside the discrete-event simulator."""
+
+
+class InventoryError(FsdispatchError):
+    """Base class of spare-parts stock errors (:mod:`fsdispatch.inventory`)."""
+
+
+class InsufficientStockError(InventoryError):
+    """A stock location does not hold enough free units for a movement.
+
+    Attributes
+    ----------
+    location_id:
+        The stock location (depot or van) at fault.
+    sku:
+        The part.
+    requested:
+        Units asked for.
+    available:
+        Units free at the location (on hand minus reserved), or on hand when
+        the movement draws on reserved units.
+    """
+
+    def __init__(self, message: str, *, location_id: str, sku: str, requested: int,
+                 available: int) -> None:
+        super().__init__(message)
+        self.location_id = location_id
+        self.sku = sku
+        self.requested = requested
+        self.available = available
+
+    def __reduce__(self) -> tuple[Any, ...]:  # keyword-only __init__: keep picklable
+        return (_rebuild_error, (type(self), str(self), self.__dict__))
+
+
+class OverReservationError(InsufficientStockError):
+    """A reservation asks for more units than are available (on hand minus reserved)."""
+
+
+class ReservationConflictError(InventoryError):
+    """A ticket already holds a reservation for this location and part."""
+
+
+class UnknownLocationError(InventoryError):
+    """A stock location id is not in the ledger."""
+
+
+class InvalidQuantityError(InventoryError, ValueError):
+    """A quantity is not a non-negative integer (or a smoothing/service parameter is out of range).
+
+    Attributes
+    ----------
+    field:
+        Name of the offending argument or mapping key.
+    value:
+        The offending value.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_error, (type(self), str(self), self.__dict__))
+
+
+def _rebuild_error(cls: type[Exception], message: str, state: dict[str, Any]) -> Exception:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
