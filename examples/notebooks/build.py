@@ -20,6 +20,14 @@ HERE = Path(__file__).resolve().parent
 NOTEBOOKS = ("staffing_curve", "smart_dispatch")
 
 
+def clean(nb: Any) -> Any:
+    """Drop the script-only ``# noqa: B018`` markers (a notebook displays a bare last line)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = cell.source.replace("  # noqa: B018", "")
+    return nb
+
+
 def execute(name: str, *, small: bool = False, out_dir: Path | None = None,
             timeout: int = 3600, workers: int = 1) -> Any:
     """Execute ``<name>.py`` as a notebook and write ``<name>.ipynb``; return the notebook.
@@ -31,7 +39,7 @@ def execute(name: str, *, small: bool = False, out_dir: Path | None = None,
     import nbformat
     from nbclient import NotebookClient
 
-    nb = jupytext.read(HERE / f"{name}.py")
+    nb = clean(jupytext.read(HERE / f"{name}.py"))
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
                                  "name": "python3"}
     saved = {k: os.environ.get(k) for k in ("FSDISPATCH_NOTEBOOK_SIZE",

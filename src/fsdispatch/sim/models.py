@@ -128,6 +128,13 @@ class ServiceModel:
         a follow-up ticket arrives ``follow_up_delay`` after completion.
     p_absent:
         Probability that a technician is absent on a working day.
+    p_sick:
+        Probability that a technician who starts a working day falls ill
+        during the shift (default 0): the time is uniform over the shift;
+        from then on the technician is absent for the rest of the day
+        (``Dispatcher.technician_absent`` re-plans their remaining tickets)
+        and the job in progress is interrupted and open again. Drawn from a
+        stream of its own (other draws do not change).
     """
 
     duration_sigma: Mapping[str, float] = attrs.field(factory=lambda: {
@@ -141,9 +148,10 @@ class ServiceModel:
     p_ftf_fail: float = 0.12
     follow_up_delay: int = 24 * HOUR
     p_absent: float = 0.03
+    p_sick: float = 0.0
 
     def __attrs_post_init__(self) -> None:
-        for name in ("p_cancel", "p_not_home", "p_ftf_fail", "p_absent"):
+        for name in ("p_cancel", "p_not_home", "p_ftf_fail", "p_absent", "p_sick"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValidationError.for_field("ServiceModel", None, name, value,

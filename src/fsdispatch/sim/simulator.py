@@ -36,6 +36,11 @@ logger = logging.getLogger(__name__)
 # same-time order: day roll-over, completions, arrivals on site, cancellations,
 # new tickets, policy ticks, technicians looking for work, samples
 _P_DAY, _P_COMPLETE, _P_ARRIVE, _P_CANCEL, _P_TICKET, _P_TICK, _P_READY, _P_SAMPLE = range(8)
+_P_SICK = _P_CANCEL
+#: random streams spawned from a replication seed: arrivals, service outcomes,
+#: travel noise, solver, mid-day sickness, parts (the first four as before, so
+#: adding a stream changes no earlier draw)
+_NUM_STREAMS = 6
 
 
 @attrs.frozen
@@ -151,7 +156,7 @@ class _Sim:
                  service: ServiceModel, policy: Policy, seed: SeedLike,
                  streams: list[np.random.Generator], absences: np.ndarray,
                  progress: Callable[[int], None] | None = None,
-                 sync_tolerance: int = 300) -> None:
+                 sync_tolerance: int = 300, sickness: np.ndarray | None = None) -> None:
         self.scenario = scenario
         self.origin = origin
         self.days = days
@@ -168,6 +173,7 @@ class _Sim:
         self.records: dict[str, TicketRecord] = {}
         self.tickets: dict[str, Ticket] = {}
         self.techrec = {t.id: TechnicianRecord(t.id) for t in scenario.technicians}
+        self.tech_k = {t.id: k for k, t in enumerate(scenario.technicians)}
         self.status: dict[str, str] = {}
         self.pos_busy: dict[str, tuple[int, int, str]] = {}  # tech -> (from, to, ticket)
         self.shift: dict[str, tuple[int, int, int]] = {}  # tech -> (start, end, overtime)
@@ -179,6 +185,10 @@ class _Sim:
         self.backlog: list[tuple[int, int]] = []
         self.open_count = 0
         self.absences = absences
+        # (num_technicians, days): fraction of the shift at which the technician
+        # falls ill, or NaN (drawn up front from the sickness stream)
+        self.sickness = sickness
+        self.gen: dict[str, int] = {}  # per technician: events of older jobs are void
         self.day_index = -1
         self.day_scenarios: list[Scenario | None] = []
         self.progress = progress
@@ -189,7 +199,7 @@ class _Sim:
         self.sync_tolerance = sync_tolerance
         e = self.engine
         for kind in ("day", "ticket", "cancel", "ready", "arrive", "overrun", "complete",
-                     "not_home", "tick", "sample", "timer", "break_end"):
+                     "not_home", "tick", "sample", "timer", "break_end", "sick"):
             e.on(kind, getattr(self, "_on_" + kind))
         for a in arrivals:
             e.schedule(a.time, "ticket", _P_TICKET, arrival=a)
@@ -311,6 +321,10 @@ class _Sim:
             self.techrec[tech.id].days_worked += 1
             self.techrec[tech.id].shift_time += s1 - s0
             self.engine.schedule(s0, "ready", _P_READY, tech=tech.id)
+            frac = np.nan if self.sickness is None else self.sickness[self.tech_k[tech.id], day]
+            if not np.isnan(frac):
+                self.engine.schedule(s0 + int(frac * (s1 - s0)), "sick", _P_SICK, tech=tech.id,
+                                     day=day)
         self.policy.start_day(self.view)
 
     def to_internal(self, when: datetime) -> int:
@@ -379,7 +393,7 @@ class _Sim:
 
     def _on_ready(self, ev: Event) -> None:
         tech = ev.data["tech"]
-        if self.status.get(tech) in ("travel", "on_site", "break", "absent"):
+        if self.status.get(tech) in ("travel", "on_site", "break", "absent", "sick"):
             return
         now = self.engine.now
         d = self.d
@@ -392,7 +406,8 @@ class _Sim:
         if b is not None and b[0] <= now and now + b[2] <= b[1]:
             self.brk.pop(tech)
             self.status[tech] = "break"
-            self.engine.schedule(now + b[2], "break_end", _P_READY, tech=tech)
+            self.engine.schedule(now + b[2], "break_end", _P_READY, tech=tech,
+                                 gen=self.gen.get(tech, 0))
             return
         nxt = self._first_planned(d, tech)
         if nxt is None:
@@ -407,7 +422,13 @@ class _Sim:
                 return
         self.go(d, tech, nxt)
 
+    def _void(self, ev: Event) -> bool:
+        """The event belongs to a job (or break) that sickness interrupted."""
+        return ev.data.get("gen", 0) != self.gen.get(ev.data["tech"], 0)
+
     def _on_break_end(self, ev: Event) -> None:
+        if self._void(ev):
+            return
         self.status[ev.data["tech"]] = "off"
         self._on_ready(ev)
 
@@ -426,7 +447,8 @@ class _Sim:
         self.open_visit[tech] = visit
         self.visited.add(ticket_id)
         self.techrec[tech].travel += travel
-        self.engine.schedule(now + travel, "arrive", _P_ARRIVE, tech=tech, ticket_id=ticket_id)
+        self.engine.schedule(now + travel, "arrive", _P_ARRIVE, tech=tech, ticket_id=ticket_id,
+                             gen=self.gen.get(tech, 0))
 
     def _owner(self, ticket_id: str) -> Dispatcher:
         d = self.owner.get(ticket_id)
@@ -435,6 +457,8 @@ class _Sim:
         return d
 
     def _on_arrive(self, ev: Event) -> None:
+        if self._void(ev):
+            return
         tech, t = ev.data["tech"], ev.data["ticket_id"]
         d = self.clock(self._owner(t))
         now = self.engine.now
@@ -446,7 +470,7 @@ class _Sim:
         if a.not_home and rec.failed_visits == 0 and rec.first_on_site is None:
             rec.failed_visits += 1
             self.engine.schedule(now + self.service.not_home_wait, "not_home", _P_COMPLETE,
-                                 tech=tech, ticket_id=t)
+                                 tech=tech, ticket_id=t, gen=self.gen.get(tech, 0))
             return
         if rec.first_on_site is None:
             rec.first_on_site = now
@@ -454,10 +478,13 @@ class _Sim:
         real = max(round(planned * a.duration_factor), 60)
         if real > planned + 300:
             self.engine.schedule(now + planned, "overrun", _P_ARRIVE, tech=tech, ticket_id=t,
-                                 end=now + real)
-        self.engine.schedule(now + real, "complete", _P_COMPLETE, tech=tech, ticket_id=t)
+                                 end=now + real, gen=self.gen.get(tech, 0))
+        self.engine.schedule(now + real, "complete", _P_COMPLETE, tech=tech, ticket_id=t,
+                             gen=self.gen.get(tech, 0))
 
     def _on_overrun(self, ev: Event) -> None:
+        if self._void(ev):
+            return
         t = ev.data["ticket_id"]
         d = self.clock(self._owner(t))
         if d.state(t) == TicketState.ON_SITE:
@@ -477,12 +504,19 @@ class _Sim:
         self.engine.schedule(now, "ready", _P_READY, tech=tech)
 
     def _on_not_home(self, ev: Event) -> None:
+        if self._void(ev):
+            return
         tech, t = ev.data["tech"], ev.data["ticket_id"]
         d = self.sync(self._owner(t))
         d.hold(t, reason="customer not at home", actor=tech)
         d.release(t, redispatch=False, actor="dispatcher")
         self.visited.discard(t)
         self._finish_visit(tech, "not_home")
+        self._reopen(d, t)
+
+    def _reopen(self, d: Dispatcher, t: str) -> None:
+        """A released (open) ticket: the policy is asked; from an earlier day's desk it
+        moves to today's."""
         if d is self.d:
             self.policy.on_ticket(self.view, t)
             return
@@ -499,7 +533,59 @@ class _Sim:
         self.policy.on_ticket(self.view, t)
         self.kick()
 
+    def _on_sick(self, ev: Event) -> None:
+        """The technician falls ill: absent for the rest of the day, the job in progress
+        interrupted (open again), their planned tickets re-planned by the desk."""
+        tech = ev.data["tech"]
+        now = self.engine.now
+        if tech not in self.on_shift or self.day_index != ev.data["day"]:
+            return
+        self.gen[tech] = self.gen.get(tech, 0) + 1  # pending events of this job are void
+        tr = self.techrec[tech]
+        tr.sick_days += 1
+        tr.sick_at.append(now)
+        sh = self.shift.get(tech)
+        if sh is not None:
+            tr.shift_time -= max(sh[1] - now, 0)
+        self.on_shift.discard(tech)
+        self.brk.pop(tech, None)
+        self.status[tech] = "sick"
+        interrupted: str | None = None
+        v = self.open_visit.pop(tech, None)
+        if v is not None:
+            interrupted = v.ticket_id
+            if now < v.arrive:  # still on the road: only the time driven counts
+                tr.travel -= v.arrive - now
+                v.travel -= v.arrive - now
+                v.arrive = now
+            else:
+                tr.service += now - v.arrive
+            v.end, v.outcome = now, "interrupted"
+            self.visits.append(v)
+            self.records[interrupted].interruptions += 1
+        d = self.d
+        planned: list[str] = []
+        if d is not None:
+            self.clock(d)
+            planned = list(d.route(tech))
+            d.technician_absent(tech, actor="simulator")
+        if interrupted is not None:
+            od = self._owner(interrupted)
+            self.clock(od)
+            if od is not d:  # a job from an earlier day's desk: that desk puts it on hold
+                od.hold(interrupted, reason=f"technician {tech} fell ill", actor="simulator")
+            od.release(interrupted, redispatch=False, actor="simulator")
+            self.visited.discard(interrupted)
+            self._reopen(od, interrupted)
+        if d is not None:
+            for t in planned:  # what the desk's repair could not place is offered again
+                if t != interrupted and d.state(t).is_open and d.assignment(t) is None:
+                    self.policy.on_ticket(self.view, t)
+        self.kick()
+
     def _on_complete(self, ev: Event) -> None:
+        if self._void(ev):
+            return
         tech, t = ev.data["tech"], ev.data["ticket_id"]
         d = self.clock(self._owner(t))
         d.complete(t)
@@ -642,7 +728,7 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
 
         scenario = attrs.evolve(scenario, sla_policy=default_sla_policy())
     pol = get_policy(policy)
-    streams = spawn(seed, 4)
+    streams = spawn(seed, _NUM_STREAMS)
     if replay and isinstance(scenario_or_config, Scenario):
         arrivals = _replay(scenario, origin, n_days, service, streams[1])
     else:
@@ -652,6 +738,9 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
             arrivals = [Arrival(0, t, 1.0) for t in scenario.tickets] + arrivals
     scenario = attrs.evolve(scenario, tickets=())
     absences = streams[1].random((len(scenario.technicians), n_days)) < service.p_absent
+    # sickness: always two draws per technician-day, so the stream does not depend on p_sick
+    u_sick, when_sick = streams[4].random((2, len(scenario.technicians), n_days))
+    sickness = np.where(u_sick < service.p_sick, when_sick, np.nan)
     bar = None
     cb = None
     if progress:
@@ -661,7 +750,7 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         cb = bar.update
     tic = _time.perf_counter()
     sim = _Sim(scenario, origin, n_days, arrivals, service, pol, seed, streams, absences, cb,
-               sync_tolerance=int(sync_tolerance))
+               sync_tolerance=int(sync_tolerance), sickness=sickness)
     try:
         sim.run()
     finally:

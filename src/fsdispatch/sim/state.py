@@ -38,6 +38,7 @@ class TicketRecord:
     failed_visits: int = 0
     needs_follow_up: bool = False
     technician_id: str | None = None
+    interruptions: int = 0  # visits cut short because the technician fell ill
 
     @property
     def outcome(self) -> str:
@@ -59,7 +60,7 @@ class Visit:
     depart: int
     arrive: int
     end: int
-    outcome: str  # "done", "not_home", "open_at_horizon"
+    outcome: str  # "done", "not_home", "interrupted", "open_at_horizon"
     travel: int = 0
 
 
@@ -75,6 +76,8 @@ class TechnicianRecord:
     days_worked: int = 0
     absences: int = 0
     visits_done: int = 0
+    sick_days: int = 0  # days on which the technician fell ill during the shift
+    sick_at: list[int] = attrs.field(factory=list)  # when they fell ill (seconds)
 
 
 class SimView:
@@ -102,7 +105,7 @@ class SimView:
         return sorted(t for t, s in self._sim.status.items() if s == "idle")
 
     def status(self, technician_id: str) -> str:
-        """``off``, ``idle``, ``travel``, ``on_site``, ``break`` or ``absent``."""
+        """``off``, ``idle``, ``travel``, ``on_site``, ``break``, ``absent`` or ``sick``."""
         return str(self._sim.status.get(technician_id, "off"))
 
     def open_tickets(self) -> list[str]:
