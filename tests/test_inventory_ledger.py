@@ -382,3 +382,10 @@ def test_random_operations_keep_the_invariants(ops):
             assert sum(m.quantity for m in moves if m.kind == "transfer_out") == sum(
                 m.quantity for m in moves if m.kind == "transfer_in")
     assert [m.seq for m in led.movements] == list(range(len(led.movements)))
+    for loc in _LOCS:  # the per-item index behind histories survives failed calls
+        for sku in _SKUS:
+            brute = sum(m.quantity for m in led.movements if m.location_id == loc
+                        and m.sku == sku and m.kind in ("consume", "transfer_out"))
+            hist = led.consumption_history(loc, sku, 3600, T0, T0 + timedelta(hours=1),
+                                           include_transfers=True)
+            assert hist.tolist() == [brute]

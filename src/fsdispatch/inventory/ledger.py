@@ -216,6 +216,8 @@ class StockLedger:
         # ticket id -> {(location id, sku): qty}, in reservation order
         self._reservations: dict[str, dict[tuple[str, str], int]] = {}
         self._log: list[Movement] = []
+        # (location id, sku) -> positions in the log, for fast histories
+        self._by_item: dict[tuple[str, str], list[int]] = {}
 
     # ------------------------------------------------------------------ helpers
     def _stamp(self, at: datetime | None) -> datetime:
@@ -234,6 +236,7 @@ class StockLedger:
                 condition: str | None = None) -> Movement:
         move = Movement(len(self._log), at, kind, location_id, sku, quantity, ticket_id,
                         other, condition)
+        self._by_item.setdefault((location_id, sku), []).append(move.seq)
         self._log.append(move)
         self._clock = at
         return move
@@ -269,6 +272,8 @@ class StockLedger:
             yield
         except BaseException:
             self._on_hand, self._reserved, self._reservations = saved[:3]
+            for move in self._log[saved[3]:]:
+                self._by_item[(move.location_id, move.sku)].pop()
             del self._log[saved[3]:]
             self._clock = saved[4]
             raise
@@ -701,9 +706,9 @@ class StockLedger:
             include_transfers = self._kinds[location_id] == "depot"
         kinds = ("consume", "transfer_out") if include_transfers else ("consume",)
         out = np.zeros(num, dtype=np.int64)
-        for m in self._log:
-            if m.location_id == location_id and m.sku == sku and m.kind in kinds \
-                    and start <= m.at < end:
+        for seq in self._by_item.get((location_id, sku), ()):
+            m = self._log[seq]
+            if m.kind in kinds and start <= m.at < end:
                 out[int((m.at - start).total_seconds() // secs)] += m.quantity
         return out
 
