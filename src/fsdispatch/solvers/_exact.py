@@ -25,7 +25,7 @@ from ..problem.problem import Problem
 from .base import Limits, SolveStatus
 
 __all__ = ["RoutingData", "arc_ok", "check_mode", "finish_plan", "objective_tolerance",
-           "routing_data"]
+           "routing_data", "stop_skus"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ class RoutingData:
         int64 ``(R, N)``: service seconds of the route's technician.
     horizon:
         Latest time any route may end (max of shift end + overtime).
+    depot_pos:
+        int64 ``(D,)``: positions in ``nodes`` of the depots (``problem.depots.node``).
     """
 
     nodes: np.ndarray
@@ -73,6 +75,7 @@ class RoutingData:
     cands: tuple[np.ndarray, ...]
     service: np.ndarray
     horizon: int
+    depot_pos: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=np.int64))
 
     def earliest(self, problem: Problem, j: int) -> int:
         """Earliest possible service start of ticket ``j`` (first window start)."""
@@ -104,7 +107,14 @@ def arc_ok(problem: Problem, rd: RoutingData, r: int, a: int, b: int) -> bool:
     kd = problem.data
     ta = rd.tt[rd.start_pos[r], rd.ticket_pos[a]]
     ea = max(rd.earliest(problem, a), int(kd.rt.open[r]) + int(ta))
-    arrive = ea + int(rd.service[r, a]) + int(rd.tt[rd.ticket_pos[a], rd.ticket_pos[b]])
+    pa, pb = int(rd.ticket_pos[a]), int(rd.ticket_pos[b])
+    leg = int(rd.tt[pa, pb])
+    if rd.depot_pos.shape[0]:  # a depot stop between a and b may be faster without the
+        # triangle inequality (rounded or explicit travel times): keep such arcs
+        dp = rd.depot_pos
+        via = rd.tt[pa, dp] + problem.depots.pickup + rd.tt[dp, pb]
+        leg = min(leg, int(via.min()))
+    arrive = ea + int(rd.service[r, a]) + leg
     if arrive > rd.latest(problem, b):
         return False
     sb = max(arrive, rd.earliest(problem, b))
@@ -115,7 +125,8 @@ def arc_ok(problem: Problem, rd: RoutingData, r: int, a: int, b: int) -> bool:
 def routing_data(problem: Problem) -> RoutingData:
     """Prepare :class:`RoutingData` for ``problem`` (a travel matrix over the nodes used)."""
     kd = problem.data
-    nodes = np.unique(np.concatenate([kd.ticket_node, kd.rt.start_node, kd.rt.end_node]))
+    nodes = np.unique(np.concatenate([kd.ticket_node, kd.rt.start_node, kd.rt.end_node,
+                                      problem.depots.node]))
     tt = np.zeros((nodes.shape[0], nodes.shape[0]), dtype=np.int64)
     km = np.zeros((nodes.shape[0], nodes.shape[0]))
     if nodes.shape[0]:
@@ -133,11 +144,42 @@ def routing_data(problem: Problem) -> RoutingData:
                        ticket_pos=np.searchsorted(nodes, kd.ticket_node),
                        start_pos=np.searchsorted(nodes, kd.rt.start_node),
                        end_pos=np.searchsorted(nodes, kd.rt.end_node),
+                       depot_pos=np.searchsorted(nodes, problem.depots.node).astype(np.int64),
                        cands=tuple(np.array(c, dtype=np.int64) for c in cands),
                        service=service, horizon=horizon)
 
 
-def _with_reasons(problem: Problem, routes: list[list[int]], mode: str) -> Plan:
+def stop_skus(problem: Problem) -> dict[int, list[int]]:
+    """Per technician, the skus a depot stop may have to supply (the parts model's scope).
+
+    A sku is in scope for technician ``t`` when the tickets ``t`` can serve
+    need more of it in total than the van holds and some depot holds it.
+    Outside that scope the lazy pick-up rule never picks anything (the van
+    covers every remaining need), so plain van-stock sums are exact.
+    """
+    kd = problem.data
+    num_skus = kd.res.stock.shape[1]
+    if not problem.num_depots or not num_skus or not problem.num_routes:
+        return {}
+    held = (problem.depots.stock > 0).any(axis=0)
+    need = np.zeros((problem.num_technicians, num_skus), dtype=np.int64)
+    for j in range(problem.num_tickets):
+        lo, hi = int(kd.res.part_ptr[j]), int(kd.res.part_ptr[j + 1])
+        routes = problem.routes_for(j)
+        if hi == lo or not routes.shape[0]:
+            continue
+        for t in np.unique(kd.rt.tech[routes]).tolist():
+            np.add.at(need[t], kd.res.part_sku[lo:hi], kd.res.part_qty[lo:hi])
+    out: dict[int, list[int]] = {}
+    for t in range(problem.num_technicians):
+        skus = np.flatnonzero((need[t] > kd.res.stock[t]) & held).tolist()
+        if skus:
+            out[t] = skus
+    return out
+
+
+def _with_reasons(problem: Problem, routes: list[list[int]], mode: str,
+                  pickups: dict[int, int] | None = None) -> Plan:
     unassigned: dict[int, UnassignedReason] = {}
     routed = {j for route in routes for j in route}
     for j in range(problem.num_tickets):
@@ -146,7 +188,20 @@ def _with_reasons(problem: Problem, routes: list[list[int]], mode: str) -> Plan:
         code = int(problem.unservable[j])
         unassigned[j] = (UnassignedReason.from_code(code) if code
                          else UnassignedReason.NOT_PROFITABLE)
-    return Plan(routes=routes, unassigned=unassigned, mode=mode)
+    stops = {j: d for j, d in (pickups or {}).items() if j in routed}
+    return Plan(routes=routes, unassigned=unassigned, mode=mode, pickups=stops)
+
+
+def _without_visit(routes: list[list[int]], pickups: dict[int, int], r: int,
+                   p: int) -> tuple[list[list[int]], dict[int, int]]:
+    """Drop visit ``p`` of route ``r``; a depot stop before it moves to the next visit."""
+    out = [list(x) for x in routes]
+    stops = dict(pickups)
+    j = out[r].pop(p)
+    d = stops.pop(j, None)
+    if d is not None and p < len(out[r]) and out[r][p] not in stops:
+        stops[out[r][p]] = d
+    return out, stops
 
 
 def _repair(problem: Problem, plan: Plan, ev: Evaluation) -> tuple[Plan, Evaluation, int]:
@@ -154,6 +209,7 @@ def _repair(problem: Problem, plan: Plan, ev: Evaluation) -> tuple[Plan, Evaluat
     index = problem.index
     label_to_route = {index.route_label(r): r for r in range(problem.num_routes)}
     routes = [list(r) for r in plan.routes]
+    pickups = dict(plan.pickups)
     dropped = 0
     while not ev.is_feasible:
         bad = sorted({label_to_route[v.route] for v in ev.violations if v.route in label_to_route})
@@ -163,17 +219,16 @@ def _repair(problem: Problem, plan: Plan, ev: Evaluation) -> tuple[Plan, Evaluat
         r = bad[0]
         best: tuple[int, float, int] | None = None
         for p in range(len(routes[r])):
-            trial = [list(x) for x in routes]
-            del trial[r][p]
-            tev = evaluate(problem, _with_reasons(problem, trial, plan.mode))
+            trial, stops = _without_visit(routes, pickups, r, p)
+            tev = evaluate(problem, _with_reasons(problem, trial, plan.mode, stops))
             on_r = sum(1 for v in tev.violations if v.route == index.route_label(r))
             key = (on_r, tev.objective, p)
             if best is None or key < best:
                 best = key
         assert best is not None
-        del routes[r][best[2]]
+        routes, pickups = _without_visit(routes, pickups, r, best[2])
         dropped += 1
-        plan = _with_reasons(problem, routes, plan.mode)
+        plan = _with_reasons(problem, routes, plan.mode, pickups)
         ev = evaluate(problem, plan)
     return plan, ev, dropped
 
@@ -188,7 +243,8 @@ def _fill(problem: Problem, plan: Plan) -> Plan:
 
 def finish_plan(problem: Problem, routes: list[list[int]] | None, mode: str,
                 native_optimal: bool, bound: float | None,
-                fallback: Plan | None) -> tuple[Plan, SolveStatus, dict[str, Any]]:
+                fallback: Plan | None,
+                pickups: dict[int, int] | None = None) -> tuple[Plan, SolveStatus, dict[str, Any]]:
     """Turn a model's routes into the returned plan and status (see the module docstring).
 
     Parameters
@@ -201,6 +257,9 @@ def finish_plan(problem: Problem, routes: list[list[int]] | None, mode: str,
         A valid lower bound on the evaluator's objective (or ``None``).
     fallback:
         A feasible plan to fall back to (the greedy warm start).
+    pickups:
+        The model's depot stops (ticket index -> depot index), kept with the
+        routes (a stop before a dropped visit moves to the next visit).
 
     Returns
     -------
@@ -209,7 +268,7 @@ def finish_plan(problem: Problem, routes: list[list[int]] | None, mode: str,
     stats: dict[str, Any] = {}
     candidates: list[tuple[float, int, Plan, str]] = []
     if routes is not None:
-        plan = _with_reasons(problem, routes, mode)
+        plan = _with_reasons(problem, routes, mode, pickups)
         ev = evaluate(problem, plan)
         stats["model_plan_objective"] = ev.objective
         if not ev.is_feasible:
@@ -227,7 +286,7 @@ def finish_plan(problem: Problem, routes: list[list[int]] | None, mode: str,
             unassigned = {j: reasons.get(j, UnassignedReason.NOT_PROFITABLE)
                           if not problem.unservable[j] else reason
                           for j, reason in plan.unassigned.items()}
-            plan = Plan(plan.routes, unassigned, mode=mode)
+            plan = Plan(plan.routes, unassigned, mode=mode, pickups=plan.pickups)
             ev = evaluate(problem, plan)
         candidates.append((ev.objective, 0, plan, "model"))
     if fallback is not None:

@@ -6,6 +6,15 @@ arrival; breaks are optional intervals inside their windows that overlap no
 service and no travel leg (a relaxation of the evaluator's break rule: every
 schedule the rule produces satisfies it, so the bound stays valid); shift end
 plus overtime; demand capacity, tickets per day, van stock.
+
+Depot stops (routing only; see ``docs/optimality.md``): an optional stop at
+depot ``d`` right before ticket ``j`` replaces the arc into ``j`` by
+``prev -> d -> j``; the pick-up starts inside an opening window, no earlier
+than the arrival, and the ticket starts no earlier than the pick-up's end
+plus the leg from the depot. For the skus in a technician's scope the van
+is followed ticket by ticket through the circuit (carried over between
+shifts), the pick-up is the evaluator's lazy rule
+``max(vin, seg) - vin`` and the depot totals stay within their stock.
 """
 
 from __future__ import annotations
@@ -19,13 +28,19 @@ from ...problem.problem import Problem
 from .._exact import RoutingData
 from .variables import AssignmentVars, RoutingVars
 
-__all__ = ["add_assignment_constraints", "add_resource_constraints", "add_routing_constraints"]
+__all__ = ["add_assignment_constraints", "add_resource_constraints", "add_routing_constraints",
+           "add_van_flow"]
 
 
 def add_resource_constraints(model: cp_model.CpModel, problem: Problem,
                              x: dict[tuple[int, int], cp_model.IntVar],
-                             u: dict[int, cp_model.IntVar]) -> None:
-    """Each ticket once or unassigned; demand capacity, tickets per day, van stock."""
+                             u: dict[int, cp_model.IntVar],
+                             flow: dict[int, list[int]] | None = None) -> None:
+    """Each ticket once or unassigned; demand capacity, tickets per day, van stock.
+
+    ``flow`` maps a technician to the skus whose stock the depot-stop model
+    follows instead (no plain van-stock sum for those).
+    """
     kd = problem.data
     by_ticket: dict[int, list[cp_model.IntVar]] = defaultdict(list)
     by_route: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
@@ -51,6 +66,8 @@ def add_resource_constraints(model: cp_model.CpModel, problem: Problem,
             for p in range(int(kd.res.part_ptr[j]), int(kd.res.part_ptr[j + 1])):
                 use[int(kd.res.part_sku[p])].append((int(kd.res.part_qty[p]), var))
         for s, terms in use.items():
+            if flow and s in flow.get(t, ()):
+                continue
             if sum(q for q, _ in terms) > kd.res.stock[t, s]:
                 model.add(sum(q * var for q, var in terms) <= int(kd.res.stock[t, s]))
 
@@ -59,7 +76,8 @@ def add_routing_constraints(model: cp_model.CpModel, problem: Problem, rd: Routi
                             v: RoutingVars) -> None:
     """Circuits, timing, breaks, shift end and resources (see the module docstring)."""
     kd = problem.data
-    add_resource_constraints(model, problem, v.x, v.u)
+    flow = {int(kd.rt.tech[r]): skus for r, skus in v.skus.items()}
+    add_resource_constraints(model, problem, v.x, v.u, flow)
     svc_terms: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
     for (r, j), var in v.x.items():
         svc_terms[j].append((int(rd.service[r, j]), var))
@@ -88,12 +106,143 @@ def add_routing_constraints(model: cp_model.CpModel, problem: Problem, rd: Routi
             if b == 0:
                 model.add(v.ret[r] >= src + tt).only_enforce_if(lit)
             else:
-                model.add(v.start[cands[b - 1]] >= src + tt).only_enforce_if(lit)
+                stop = v.stop_any.get((r, cands[b - 1]))
+                model.add(v.start[cands[b - 1]] >= src + tt).only_enforce_if(
+                    [lit] if stop is None else [lit, stop.Not()])
             out_terms[a].append((tt, lit))
         for j in cands:
             model.add_implication(v.x[r, j], used)
+        if v.stops.get(r):
+            _add_stops(model, problem, rd, v, r, cands, out_terms)
         if has_breaks:
             _add_breaks(model, problem, rd, v, r, cands, out_terms)
+    if v.skus:
+        add_van_flow(model, problem, rd, v)
+
+
+def _add_stops(model: cp_model.CpModel, problem: Problem, rd: RoutingData, v: RoutingVars,
+               r: int, cands: list[int],
+               out_terms: dict[int, list[tuple[int, cp_model.IntVar]]]) -> None:
+    """Depot stops of route ``r``: which arc they sit on, their timing and the out-legs."""
+    dep = problem.depots
+    sp = int(rd.start_pos[r])
+    stops = v.stops[r]
+    by_ticket: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for (j, _d), lit in stops.items():
+        by_ticket[j].append(lit)
+        model.add_implication(lit, v.x[r, j])
+    for j, lits in by_ticket.items():
+        model.add(v.stop_any[r, j] == sum(lits))
+    incoming: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    for (a, b, d), w in v.via[r].items():
+        j = cands[b - 1]
+        arc = v.arcs[r][a, b]
+        model.add_implication(w, arc)
+        model.add_implication(w, stops[j, d])
+        incoming[j, d].append(w)
+        pa = sp if a == 0 else int(rd.ticket_pos[cands[a - 1]])
+        dp = int(rd.depot_pos[d])
+        src = v.dep0[r] if a == 0 else v.dep[cands[a - 1]]
+        tt_ad = int(rd.tt[pa, dp])
+        model.add(v.pstart[r, j, d] >= src + tt_ad).only_enforce_if(w)
+        # the out-leg of a now ends at the depot (for the break no-overlap)
+        out_terms[a].append((tt_ad - int(rd.tt[pa, rd.ticket_pos[j]]), w))
+    for (j, d), lit in stops.items():
+        model.add(sum(incoming[j, d]) == lit)
+        dp = int(rd.depot_pos[d])
+        model.add(v.start[j] >= v.pstart[r, j, d] + int(dep.pickup[d])
+                  + int(rd.tt[dp, rd.ticket_pos[j]])).only_enforce_if(lit)
+
+
+def add_van_flow(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
+                 v: RoutingVars) -> None:
+    """The evaluator's van-stock rule with lazy pick-ups, for the skus in scope.
+
+    Per route and sku: ``vin`` of the first ticket is the van at the shift's
+    start, ``vin`` of each next ticket the ``vout`` of the one before, and
+    ``vend`` the last ``vout`` (``vstart`` when the route is unused); the van
+    carries over to the technician's next shift. ``seg`` is the ticket's
+    need plus the next ticket's ``seg`` unless a stop comes first; a stop
+    picks ``max(vin, seg) - vin``, split over depots by the stop's depot;
+    ``vout = vin + pick - need >= 0``; depot totals ≤ stock.
+    """
+    kd = problem.data
+    res = kd.res
+    index = problem.index
+    dstock = problem.depots.stock
+    by_tech: dict[int, list[int]] = defaultdict(list)
+    for r in v.skus:
+        by_tech[int(kd.rt.tech[r])].append(r)
+    depot_use: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
+    for t, routes in by_tech.items():
+        routes.sort(key=lambda r: index.routes[r][1])
+        for pos, r in enumerate(routes):
+            for s in v.skus[r]:
+                if pos == 0:
+                    model.add(v.vstart[r, s] == int(res.stock[t, s]))
+                else:
+                    model.add(v.vstart[r, s] == v.vend[routes[pos - 1], s])
+                model.add(v.vend[r, s] == v.vstart[r, s]).only_enforce_if(v.used[r].Not())
+            _route_flow(model, problem, rd, v, r, depot_use)
+    for (d, s), terms in depot_use.items():
+        if len(terms) > 1:  # each term's domain already stops at the depot's stock
+            model.add(sum(terms) <= int(dstock[d, s]))
+
+
+def _need(problem: Problem, j: int, s: int) -> int:
+    res = problem.data.res
+    return sum(int(res.part_qty[p]) for p in range(int(res.part_ptr[j]), int(res.part_ptr[j + 1]))
+               if int(res.part_sku[p]) == s)
+
+
+def _route_flow(model: cp_model.CpModel, problem: Problem, rd: RoutingData, v: RoutingVars,
+                r: int, depot_use: dict[tuple[int, int], list[cp_model.IntVar]]) -> None:
+    cands = rd.cands[r].tolist()
+    for s in v.skus[r]:
+        for j in cands:
+            need = _need(problem, j, s)
+            key = (r, j, s)
+            stop = v.stop_any.get((r, j))
+            if stop is None:
+                model.add(v.vout[key] == v.vin[key] - need)
+                continue
+            model.add(v.vout[key] == v.vin[key] + v.pick[key] - need)
+            model.add_max_equality(v.top[key], [v.vin[key], v.seg[key]])
+            model.add(v.pick[key] == v.top[key] - v.vin[key]).only_enforce_if(stop)
+            model.add(v.pick[key] == 0).only_enforce_if(stop.Not())
+            per_depot = [var for (rr, jj, d, ss), var in v.pick_at.items()
+                         if (rr, jj, ss) == key]
+            model.add(v.pick[key] == sum(per_depot))
+            for (jj, d), lit in v.stops[r].items():
+                if jj != j:
+                    continue
+                at = v.pick_at.get((r, j, d, s))
+                if at is None:  # the depot holds none of s: the stop may not need it
+                    model.add(v.pick[key] == 0).only_enforce_if(lit)
+                else:
+                    model.add(at == 0).only_enforce_if(lit.Not())
+                    depot_use[d, s].append(at)
+        for (a, b), lit in v.arcs[r].items():
+            if a == 0 and b == 0:
+                continue
+            if a == 0:
+                model.add(v.vin[r, cands[b - 1], s] == v.vstart[r, s]).only_enforce_if(lit)
+                continue
+            ja = cands[a - 1]
+            need_a = _need(problem, ja, s)
+            if b == 0:
+                model.add(v.vend[r, s] == v.vout[r, ja, s]).only_enforce_if(lit)
+                model.add(v.seg[r, ja, s] == need_a).only_enforce_if(lit)
+                continue
+            jb = cands[b - 1]
+            model.add(v.vin[r, jb, s] == v.vout[r, ja, s]).only_enforce_if(lit)
+            stop = v.stop_any.get((r, jb))
+            if stop is None:
+                model.add(v.seg[r, ja, s] == need_a + v.seg[r, jb, s]).only_enforce_if(lit)
+            else:
+                model.add(v.seg[r, ja, s] == need_a + v.seg[r, jb, s]).only_enforce_if(
+                    [lit, stop.Not()])
+                model.add(v.seg[r, ja, s] == need_a).only_enforce_if([lit, stop])
 
 
 def _add_breaks(model: cp_model.CpModel, problem: Problem, rd: RoutingData, v: RoutingVars,
@@ -106,7 +255,11 @@ def _add_breaks(model: cp_model.CpModel, problem: Problem, rd: RoutingData, v: R
     intervals = []
     for k in range(len(cands) + 1):
         terms = out_terms.get(k, [])
-        max_tt = max((t for t, _ in terms), default=0)
+        legs = [tt for tt, _ in terms]
+        a_pos = int(rd.start_pos[r]) if k == 0 else int(rd.ticket_pos[cands[k - 1]])
+        legs.extend(int(rd.tt[a_pos, rd.depot_pos[d]]) for (a, _b, d) in v.via.get(r, {})
+                    if a == k)
+        max_tt = max(legs, default=0)
         size = model.new_int_var(0, max_tt, f"out{r}_{k}")
         model.add(size == sum(t * lit for t, lit in terms))
         src = v.dep0[r] if k == 0 else v.dep[cands[k - 1]]
@@ -117,6 +270,10 @@ def _add_breaks(model: cp_model.CpModel, problem: Problem, rd: RoutingData, v: R
             j = cands[k - 1]
             intervals.append(model.new_optional_fixed_size_interval_var(
                 v.start[j], int(rd.service[r, j]), v.x[r, j], f"svc{r}_{j}"))
+    # the evaluator never puts a break inside a pick-up (it is served like a visit)
+    for (j, d), lit in v.stops.get(r, {}).items():
+        intervals.append(model.new_optional_fixed_size_interval_var(
+            v.pstart[r, j, d], int(problem.depots.pickup[d]), lit, f"pick{r}_{j}_{d}"))
     for b in range(int(kd.brk.ptr[r]), int(kd.brk.ptr[r + 1])):
         need, bs = v.brk[b]
         dur = int(kd.brk.dur[b])

@@ -142,6 +142,7 @@ class CpSatSolver:
         stats.update(native_status=name, build_time=build_time, wall_time=solver.wall_time,
                      num_booleans=solver.num_booleans, num_conflicts=solver.num_conflicts)
         routes: list[list[int]] | None = None
+        pickups: dict[int, int] = {}
         model_obj: float | None = None
         if native in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             model_obj = solver.objective_value / scale
@@ -152,6 +153,9 @@ class CpSatSolver:
                         routes[r].append(j)
             else:
                 routes = _extract_routes(solver, problem, rd, rv)
+                pickups = {j: d for r in rv.stops for (j, d), lit in rv.stops[r].items()
+                           if solver.boolean_value(lit)}
+                stats["depot_stops"] = len(pickups)
         bound: float | None = None
         if native == cp_model.INFEASIBLE:  # pragma: no cover - dropping is always possible
             logger.warning("CP-SAT model infeasible: a modelling bug (all-unassigned is valid)")
@@ -164,7 +168,8 @@ class CpSatSolver:
                 bound = max(bound, float(problem.data.cost.penalty[problem.unservable != 0]
                                          .sum()))
         proven = native == cp_model.OPTIMAL and limits.rel_gap is None
-        plan, status, extra = finish_plan(problem, routes, self.mode, proven, bound, greedy)
+        plan, status, extra = finish_plan(problem, routes, self.mode, proven, bound, greedy,
+                                          pickups)
         stats.update(extra)
         stats["stopped_by_limit"] = native != cp_model.OPTIMAL
         if status is SolveStatus.OPTIMAL:
@@ -197,6 +202,8 @@ def _hint_routing(model: Any, problem: Problem, rd: Any, rv: Any, plan: Plan, ev
     if not ev.is_feasible:
         return
     times = ev.times
+    pick_start = {int(j): int(p) for j, p in zip(times.ticket, times.pickup_start, strict=True)
+                  if p >= 0} if times.pickup_start.shape[0] else {}
     start = {int(j): int(s) for j, s in zip(times.ticket, times.start, strict=True)}
     end = {int(j): int(e) for j, e in zip(times.ticket, times.end, strict=True)}
     arrival = {int(j): int(a) for j, a in zip(times.ticket, times.arrival, strict=True)}
@@ -207,11 +214,24 @@ def _hint_routing(model: Any, problem: Problem, rd: Any, rv: Any, plan: Plan, ev
         local = {j: k for k, j in enumerate(cands, start=1)}
         if any(j not in local for j in route):
             return  # the plan uses a pair the model does not have: no hint
+        stops = rv.stops.get(r, {})
+        if any(j in plan.pickups and (j, plan.pickups[j]) not in stops for j in route):
+            return  # a depot stop the model does not offer: no hint
         on: set[tuple[int, int]] = set()
         seq = [0, *[local[j] for j in route], 0] if route else []
         on.update(itertools.pairwise(seq))
         for key, lit in rv.arcs[r].items():
             model.add_hint(lit, key in on)
+        for (j, d), lit in stops.items():
+            model.add_hint(lit, plan.pickups.get(j) == d and j in route)
+            if plan.pickups.get(j) == d and j in pick_start:
+                model.add_hint(rv.pstart[r, j, d], pick_start[j])
+        for j in cands:
+            if (r, j) in rv.stop_any:
+                model.add_hint(rv.stop_any[r, j], j in route and j in plan.pickups)
+        for (a, b, d), lit in rv.via.get(r, {}).items():
+            j = cands[b - 1]
+            model.add_hint(lit, (a, b) in on and plan.pickups.get(j) == d)
         model.add_hint(rv.used[r], bool(route))
         for j in cands:
             model.add_hint(rv.x[r, j], j in route)
@@ -220,13 +240,16 @@ def _hint_routing(model: Any, problem: Problem, rd: Any, rv: Any, plan: Plan, ev
         if route:
             first = route[0]
             tt0 = int(rd.tt[rd.start_pos[r], rd.ticket_pos[first]])
-            model.add_hint(rv.dep0[r], arrival[first] - tt0)
+            model.add_hint(rv.dep0[r], int(kd.rt.open[r]) if first in plan.pickups
+                           else arrival[first] - tt0)
         else:
             model.add_hint(rv.dep0[r], int(kd.rt.open[r]))
         for p, j in enumerate(route):
             nxt_pos = rd.end_pos[r] if p + 1 == len(route) else rd.ticket_pos[route[p + 1]]
             leave = (ret if p + 1 == len(route) else arrival[route[p + 1]]) \
                 - int(rd.tt[rd.ticket_pos[j], nxt_pos])
+            if p + 1 < len(route) and route[p + 1] in plan.pickups:
+                leave = end[j]  # a depot stop follows: any departure up to it works
             model.add_hint(rv.start[j], start[j])
             model.add_hint(rv.end[j], end[j])
             model.add_hint(rv.dep[j], leave)

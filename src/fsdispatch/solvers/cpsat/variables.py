@@ -10,7 +10,7 @@ from ortools.sat.python import cp_model
 
 from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
-from .._exact import RoutingData, arc_ok
+from .._exact import RoutingData, arc_ok, stop_skus
 
 __all__ = ["AssignmentVars", "RoutingVars", "assignment_vars", "routing_vars"]
 
@@ -25,6 +25,17 @@ class RoutingVars:
     ``start``, ``end``, ``dep`` per ticket (service start, end, departure);
     ``dep0``/``ret`` per route (leaving the start, back at the end);
     ``brk[b] = (needed, start)`` per break.
+
+    Depot stops (see ``docs/optimality.md``): ``stops[r][(j, d)]`` a stop at
+    depot ``d`` right before ticket ``j`` on route ``r``; ``stop_any[r, j]``
+    (their sum); ``via[r][(a, b, d)]`` the circuit arc ``a -> b`` (local
+    nodes) taken through depot ``d`` (= arc ∧ stop); ``pstart[r, j, d]`` the
+    pick-up start. Van stock per route ``r``, ticket ``j``, sku ``s`` in the
+    technician's scope ``skus[r]``: ``vin``/``vout`` (van before the stop and
+    after the ticket), ``seg`` (parts needed from ``j`` up to the route's
+    next stop), ``top = max(vin, seg)``, ``pick`` (picked at the stop before
+    ``j``), ``pick_at[r, j, d, s]`` (the same, per depot); ``vstart``/``vend``
+    per route and sku.
     """
 
     x: dict[tuple[int, int], Any] = field(default_factory=dict)
@@ -37,6 +48,20 @@ class RoutingVars:
     dep0: dict[int, Any] = field(default_factory=dict)
     ret: dict[int, Any] = field(default_factory=dict)
     brk: dict[int, tuple[Any, Any]] = field(default_factory=dict)
+    stops: dict[int, dict[tuple[int, int], Any]] = field(default_factory=dict)
+    stop_any: dict[tuple[int, int], Any] = field(default_factory=dict)
+    via: dict[int, dict[tuple[int, int, int], Any]] = field(default_factory=dict)
+    pstart: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    skus: dict[int, list[int]] = field(default_factory=dict)
+    bound_units: dict[tuple[int, int], int] = field(default_factory=dict)
+    vin: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    vout: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    seg: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    top: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    pick: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    pick_at: dict[tuple[int, int, int, int], Any] = field(default_factory=dict)
+    vstart: dict[tuple[int, int], Any] = field(default_factory=dict)
+    vend: dict[tuple[int, int], Any] = field(default_factory=dict)
 
 
 def routing_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData) -> RoutingVars:
@@ -80,7 +105,95 @@ def routing_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData) -> 
             else:
                 bs = model.new_int_var(es, ls, f"bs{b}")
             v.brk[b] = (need, bs)
+    _depot_vars(model, problem, rd, v)
     return v
+
+
+def _opening(problem: Problem, d: int, horizon: int) -> list[tuple[int, int]]:
+    """Allowed pick-up starts at depot ``d`` (its windows, cut to the horizon)."""
+    win = problem.depots.win
+    out = [(int(win.start[w]), min(int(win.end[w]), horizon))
+           for w in range(int(win.ptr[d]), int(win.ptr[d + 1]))]
+    return [(a, b) for a, b in out if a <= b]
+
+
+def stop_ok(problem: Problem, rd: RoutingData, r: int, j: int, d: int,
+            opening: list[tuple[int, int]]) -> bool:
+    """Whether a stop at depot ``d`` right before ticket ``j`` can fit in route ``r`` at all."""
+    kd = problem.data
+    dp = int(rd.depot_pos[d])
+    arrive = int(kd.rt.open[r]) + int(rd.tt[rd.start_pos[r], dp])
+    starts = [max(a, arrive) for a, b in opening if b >= arrive]
+    if not starts:
+        return False
+    at_j = starts[0] + int(problem.depots.pickup[d]) + int(rd.tt[dp, rd.ticket_pos[j]])
+    if at_j > rd.latest(problem, j):
+        return False
+    s = max(at_j, rd.earliest(problem, j))
+    back = s + int(rd.service[r, j]) + int(rd.tt[rd.ticket_pos[j], rd.end_pos[r]])
+    return back <= int(kd.rt.max_close[r])
+
+
+def _depot_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
+                v: RoutingVars) -> None:
+    """Depot-stop and van-stock variables (only for technicians with skus in scope)."""
+    kd = problem.data
+    scope = stop_skus(problem)
+    if not scope:
+        return
+    dstock = problem.depots.stock
+    horizon = rd.horizon
+    opening = {d: _opening(problem, d, horizon) for d in range(problem.num_depots)}
+    for r in range(problem.num_routes):
+        t = int(kd.rt.tech[r])
+        skus = scope.get(t)
+        if not skus:
+            continue
+        v.skus[r] = skus
+        cands = rd.cands[r].tolist()
+        local = {j: k for k, j in enumerate(cands, start=1)}
+        depots = [d for d in range(problem.num_depots)
+                  if (dstock[d, skus] > 0).any() and opening[d]]
+        stops: dict[tuple[int, int], Any] = {}
+        via: dict[tuple[int, int, int], Any] = {}
+        for j in cands:
+            for d in depots:
+                if not stop_ok(problem, rd, r, j, d, opening[d]):
+                    continue
+                lit = model.new_bool_var(f"p{r}_{j}_{d}")
+                stops[j, d] = lit
+                v.pstart[r, j, d] = model.new_int_var_from_domain(
+                    cp_model.Domain.from_intervals([list(w) for w in opening[d]]),
+                    f"ps{r}_{j}_{d}")
+                kb = local[j]
+                for (a, b) in v.arcs[r]:
+                    if b == kb:
+                        via[a, b, d] = model.new_bool_var(f"w{r}_{a}_{b}_{d}")
+            if any(key[0] == j for key in stops):
+                v.stop_any[r, j] = model.new_bool_var(f"stop{r}_{j}")
+        v.stops[r] = stops
+        v.via[r] = via
+        for s in skus:
+            need = 0
+            for j in cands:
+                need += sum(int(kd.res.part_qty[p]) for p in range(int(kd.res.part_ptr[j]),
+                                                                     int(kd.res.part_ptr[j + 1]))
+                            if int(kd.res.part_sku[p]) == s)
+            units = int(kd.res.stock[t, s]) + int(dstock[:, s].sum()) + need
+            v.bound_units[r, s] = units
+            v.vstart[r, s] = model.new_int_var(0, units, f"vs{r}_{s}")
+            v.vend[r, s] = model.new_int_var(0, units, f"ve{r}_{s}")
+            for j in cands:
+                v.vin[r, j, s] = model.new_int_var(0, units, f"vi{r}_{j}_{s}")
+                v.vout[r, j, s] = model.new_int_var(0, units, f"vo{r}_{j}_{s}")
+                v.seg[r, j, s] = model.new_int_var(0, units, f"g{r}_{j}_{s}")
+                if (r, j) in v.stop_any:
+                    v.top[r, j, s] = model.new_int_var(0, units, f"mx{r}_{j}_{s}")
+                    v.pick[r, j, s] = model.new_int_var(0, units, f"pk{r}_{j}_{s}")
+                    for (jj, d) in stops:
+                        if jj == j and dstock[d, s] > 0:
+                            v.pick_at[r, j, d, s] = model.new_int_var(
+                                0, int(dstock[d, s]), f"pd{r}_{j}_{d}_{s}")
 
 
 @dataclass

@@ -15,7 +15,7 @@ import attrs
 
 from ...errors import BackendUnavailableError, ValidationError
 from ...problem.problem import Problem
-from .._exact import check_mode, finish_plan
+from .._exact import check_mode, finish_plan, stop_skus
 from ..base import (
     BackendOutput,
     Capabilities,
@@ -25,17 +25,46 @@ from ..base import (
     SolveStatus,
 )
 
-__all__ = ["MilpSolver"]
+__all__ = ["MilpCapabilities", "MilpSolver"]
 
 logger = logging.getLogger(__name__)
 
 _BACKENDS = ("auto", "cbc", "highs")
 
 
+@attrs.frozen
+class MilpCapabilities(Capabilities):
+    """:class:`Capabilities` plus ``plans_depot_stops``: whether plans may need depot stops.
+
+    The routing MILP has no depot stops; its van-stock rows forbid what a
+    stop could pick up, so on a problem where a stop can matter its optimum
+    would not bound the real one. Such problems are refused (use ``cpsat``,
+    whose routing model has depot stops). In assignment mode plans have no
+    depot stops, so the van-stock rows are the evaluator's rule exactly.
+    """
+
+    plans_depot_stops: bool = False
+
+    def why_not(self, problem: Problem) -> str | None:
+        """Why this backend cannot take ``problem``, or ``None`` if it can."""
+        why = super().why_not(problem)
+        if why is None and not self.plans_depot_stops:
+            scope = stop_skus(problem)
+            if scope:
+                index = problem.index
+                t, skus = next(iter(sorted(scope.items())))
+                why = (f"technician {index.technician_ids[t]!r} may need a depot stop for "
+                       f"part {index.sku_ids[skus[0]]!r} (its van holds less than the tickets "
+                       f"it can serve need, and a depot holds it); the milp routing model has "
+                       f"no depot stops: use solver 'cpsat'")
+        return why
+
+
 def _capabilities(self: MilpSolver) -> Capabilities:
     if self.mode == "assignment":
-        return Capabilities(exact=True, max_tickets=2000, max_routes=200)
-    return Capabilities(exact=True, max_tickets=60, max_routes=12)
+        return MilpCapabilities(exact=True, max_tickets=2000, max_routes=200,
+                                plans_depot_stops=True)
+    return MilpCapabilities(exact=True, max_tickets=60, max_routes=12)
 
 
 def _check_backend(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

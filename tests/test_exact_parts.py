@@ -1,0 +1,289 @@
+"""Depot stops in the exact backends: cpsat plans them exactly, milp refuses what it cannot plan.
+
+Every cpsat plan here goes through ``fd.solve``, so the shared evaluator
+judges it; the optimum is checked against a brute force that also
+enumerates depot stops (before any visit, at any depot).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import fsdispatch as fd
+from conftest import at
+from exact_cases import close
+
+OPTS = {"workers": 1, "seed": 0, "time_limit": 20}
+KM = 60  # seconds per km at 60 km/h, no detour
+
+
+def brute_force_stops(problem: fd.Problem, max_len: int = 3) -> tuple[float, fd.Plan]:
+    """The optimum over every routing plan *with depot stops*, scored by ``fd.evaluate``.
+
+    Per route, every ordered subset of the tickets it can serve (up to
+    ``max_len``) with every choice of "no stop / a stop at depot d" before
+    each visit is scored alone; disjoint combinations are ranked by the summed
+    route costs and the first one the evaluator accepts as a whole (depot
+    stock, van carried over between shifts) is the optimum. Requires a zero
+    load-balance weight (the objective then decomposes by route).
+    """
+    kd = problem.data
+    assert kd.w.balance == 0
+    num_routes, num_depots = problem.num_routes, problem.num_depots
+    penalty = kd.cost.penalty
+    total_pen = float(penalty.sum())
+    per_route: list[list[tuple[float, tuple[int, ...], dict[int, int]]]] = []
+    for r in range(num_routes):
+        cands = [j for j in range(problem.num_tickets) if r in problem.routes_for(j).tolist()]
+        options: list[tuple[float, tuple[int, ...], dict[int, int]]] = [(0.0, (), {})]
+        for k in range(1, min(len(cands), max_len) + 1):
+            for seq in itertools.permutations(cands, k):
+                for stops in itertools.product(range(-1, num_depots), repeat=k):
+                    pickups = {j: d for j, d in zip(seq, stops, strict=True) if d >= 0}
+                    routes: list[tuple[int, ...]] = [()] * num_routes
+                    routes[r] = seq
+                    plan = fd.Plan(routes, {j: "not_profitable" for j in
+                                            range(problem.num_tickets) if j not in seq},
+                                   pickups=pickups)
+                    ev = fd.evaluate(problem, plan)
+                    if ev.is_feasible:
+                        cost = ev.objective - (total_pen - float(penalty[list(seq)].sum()))
+                        options.append((cost, seq, pickups))
+        per_route.append(options)
+    combos = []
+    for choice in itertools.product(*per_route):
+        seen = [j for _, seq, _ in choice for j in seq]
+        if len(seen) != len(set(seen)):
+            continue
+        value = sum(c for c, _, _ in choice) + total_pen - float(penalty[seen].sum())
+        combos.append((value, choice))
+    combos.sort(key=lambda c: c[0])
+    for value, choice in combos:
+        served = {j for _, seq, _ in choice for j in seq}
+        pickups = {j: d for _, _, stops in choice for j, d in stops.items()}
+        plan = fd.Plan([seq for _, seq, _ in choice],
+                       {j: "not_profitable" for j in range(problem.num_tickets)
+                        if j not in served}, pickups=pickups)
+        ev = fd.evaluate(problem, plan)
+        if ev.is_feasible:
+            assert np.isclose(ev.objective, value, rtol=1e-9, atol=1e-6)
+            return float(ev.objective), plan
+    raise AssertionError("the all-unassigned plan is always feasible")
+
+
+def one_depot(van: int = 0, depot_stock: int = 5, hours: tuple[float, float] = (8, 17),
+              pickup: int = 10 * fd.MINUTE, windows: tuple[float, float] | None = None,
+              breaks: bool = False) -> fd.Scenario:
+    """Technician ``A`` at (0, 0) with ``van`` × ``p``; ``T1`` at (10, 0) needs 1 × ``p``,
+    ``T2`` at (0, 10) needs nothing; depot ``D`` at (5, 0) holds ``depot_stock`` × ``p``
+    and opens ``hours``. With ``windows`` both tickets must start inside it."""
+    win = [fd.TimeWindow(at(windows[0]), at(windows[1]))] if windows else []
+    shift_breaks = [fd.Break(fd.TimeWindow(at(11), at(13)), 30 * fd.MINUTE)] if breaks else []
+    tech = fd.Technician("A", fd.Location.planar(0, 0),
+                         [fd.Shift(at(8), at(17), breaks=shift_breaks)], van_stock={"p": van})
+    tickets = [fd.Ticket("T1", fd.Location.planar(10, 0), 30 * fd.MINUTE, parts={"p": 1},
+                         windows=win),
+               fd.Ticket("T2", fd.Location.planar(0, 10), 30 * fd.MINUTE, windows=win)]
+    depot = fd.Depot("D", fd.Location.planar(5, 0), stock={"p": depot_stock},
+                     opening_hours=[fd.TimeWindow(at(hours[0]), at(hours[1]))],
+                     pickup_time=pickup)
+    return fd.Scenario(fd.Horizon(at(0), at(24)), [tech], tickets, depots=[depot],
+                       parts=[fd.Part("p")], travel=fd.GeometricTravel(speed_kmh=60, detour=1.0))
+
+
+def random_depot_day(seed: int) -> fd.Scenario:
+    """2 technicians, 3 tickets, 1-2 depots on a 20 km square, drawn from ``seed``.
+
+    Vans hold 0-1 of parts ``p``/``q``, tickets need 0-2 of one part, depots
+    hold 0-2 of each and open for 2-9 hours from 8:00-11:00; tickets may have
+    a window; one technician may have two shifts (the van carries over).
+    """
+    rng = np.random.default_rng(seed)
+
+    def loc() -> fd.Location:
+        return fd.Location.planar(int(rng.integers(0, 21)), int(rng.integers(0, 21)))
+
+    techs = []
+    for k in range(2):
+        shifts = [fd.Shift(at(8), at(16))]
+        if k == 1 and rng.random() < 0.5:
+            shifts.append(fd.Shift(at(8, day=1), at(16, day=1)))
+        techs.append(fd.Technician(f"E{k}", loc(), shifts,
+                                   van_stock={s: int(rng.integers(0, 2)) for s in "pq"}))
+    tickets = []
+    for k in range(3):
+        parts = {}
+        if rng.random() < 0.8:
+            parts[str(rng.choice(["p", "q"]))] = int(rng.integers(1, 3))
+        windows = []
+        if rng.random() < 0.4:
+            day = int(rng.integers(0, 2))
+            start = float(rng.integers(8, 14))
+            windows = [fd.TimeWindow(at(start, day), at(start + 2, day))]
+        tickets.append(fd.Ticket(f"T{k}", loc(), int(rng.integers(20, 61)) * fd.MINUTE,
+                                 parts=parts, windows=windows))
+    depots = []
+    for k in range(int(rng.integers(1, 3))):
+        open_at = float(rng.integers(8, 12))
+        depots.append(fd.Depot(f"D{k}", loc(), stock={s: int(rng.integers(0, 3)) for s in "pq"},
+                               opening_hours=[fd.TimeWindow(
+                                   at(open_at), at(open_at + float(rng.integers(2, 10))))],
+                               pickup_time=int(rng.integers(5, 21)) * fd.MINUTE))
+    return fd.Scenario(fd.Horizon(at(0), at(48)), techs, tickets, depots=depots,
+                       parts=[fd.Part("p"), fd.Part("q")],
+                       travel=fd.GeometricTravel(speed_kmh=40, detour=1.0))
+
+
+def check_against_brute_force(problem: fd.Problem, result: fd.SolveResult) -> float:
+    """The shared assertions: feasible, bound ≤ optimum ≤ objective, OPTIMAL only if equal."""
+    best, _ = brute_force_stops(problem)
+    assert result.is_feasible, result.evaluation.violations
+    assert result.bound is not None and result.bound <= best + 1e-6 * max(1.0, best)
+    assert result.objective >= best - 1e-6 * max(1.0, best)
+    if result.status is fd.SolveStatus.OPTIMAL:
+        assert close(result.objective, best)
+    return best
+
+
+def test_a_ticket_only_servable_via_a_depot_is_served_with_a_stop() -> None:
+    """Empty van, the depot holds the part: cpsat proves the optimum, which stops at the depot
+    right before T1; the backend objective equals the evaluator's (depot legs and pick-up)."""
+    problem = fd.compile_scenario(one_depot(van=0))
+    result = fd.solve(problem, "cpsat", **OPTS)
+    best = check_against_brute_force(problem, result)
+    assert result.status is fd.SolveStatus.OPTIMAL
+    assert close(result.objective, best)
+    assert close(result.stats["backend_objective"], result.objective)
+    assert close(result.bound, result.objective)
+    assert result.plan.pickups == {0: 0}
+    assert result.evaluation.kpis.assigned == 2
+    assert result.evaluation.kpis.depot_stops == 1
+    assert result.evaluation.kpis.parts_picked == 1
+
+
+def test_a_full_van_needs_no_stop() -> None:
+    """The van holds the part: no depot stop (it would only add travel and pick-up time)."""
+    problem = fd.compile_scenario(one_depot(van=1))
+    result = fd.solve(problem, "cpsat", **OPTS)
+    check_against_brute_force(problem, result)
+    assert result.status is fd.SolveStatus.OPTIMAL
+    assert result.plan.pickups == {}
+    assert result.evaluation.kpis.assigned == 2
+
+
+def test_an_empty_depot_leaves_the_ticket_unassigned() -> None:
+    """Depot stock 0: the ticket cannot be served (compiled as a part incompatibility)."""
+    problem = fd.compile_scenario(one_depot(van=0, depot_stock=0))
+    result = fd.solve(problem, "cpsat", **OPTS)
+    assert result.status is fd.SolveStatus.OPTIMAL
+    assert result.plan.unassigned == {0: fd.UnassignedReason.NO_PART}
+    assert result.plan.pickups == {}
+
+
+def test_opening_hours_are_respected() -> None:
+    """The depot opens 13:00-14:00 and T1 must start by 12:00: no stop fits, T1 is left out;
+    with T1 allowed until 17:00 the pick-up starts inside the opening hours."""
+    closed = fd.compile_scenario(one_depot(van=0, hours=(13, 14), windows=(8, 12)))
+    result = fd.solve(closed, "cpsat", **OPTS)
+    check_against_brute_force(closed, result)
+    assert result.status is fd.SolveStatus.OPTIMAL
+    assert 0 in result.plan.unassigned and result.plan.pickups == {}
+    late = fd.compile_scenario(one_depot(van=0, hours=(13, 14)))
+    result = fd.solve(late, "cpsat", **OPTS)
+    check_against_brute_force(late, result)
+    assert result.status is fd.SolveStatus.OPTIMAL
+    assert result.plan.pickups == {0: 0}
+    times = result.evaluation.times
+    k = int(np.flatnonzero(times.ticket == 0)[0])
+    start = int(times.pickup_start[k])
+    horizon = late.scenario.horizon
+    assert horizon.to_internal(at(13)) <= start <= horizon.to_internal(at(14)) - 10 * fd.MINUTE
+    assert times.start[k] >= start + 10 * fd.MINUTE + 5 * KM
+
+
+def test_depot_stock_is_shared_between_technicians() -> None:
+    """Two technicians with empty vans, two tickets needing 1 × p each, the depot holds 1:
+    only one ticket is served through the depot; depot use never exceeds its stock."""
+    techs = [fd.Technician(k, fd.Location.planar(x, 0), [fd.Shift(at(8), at(17))],
+                           van_stock={"p": 0}) for k, x in (("A", 0), ("B", 20))]
+    tickets = [fd.Ticket(f"T{k}", fd.Location.planar(x, 5), 30 * fd.MINUTE, parts={"p": 1})
+               for k, x in ((1, 2), (2, 18))]
+    depot = fd.Depot("D", fd.Location.planar(10, 0), stock={"p": 1})
+    scenario = fd.Scenario(fd.Horizon(at(0), at(24)), techs, tickets, depots=[depot],
+                           travel=fd.GeometricTravel(speed_kmh=60, detour=1.0))
+    problem = fd.compile_scenario(scenario)
+    result = fd.solve(problem, "cpsat", **OPTS)
+    check_against_brute_force(problem, result)
+    assert result.status is fd.SolveStatus.OPTIMAL
+    assert result.evaluation.kpis.assigned == 1
+    assert result.evaluation.kpis.parts_picked == 1
+    assert len(result.plan.pickups) == 1
+
+
+def test_the_van_carries_over_to_the_next_shift() -> None:
+    """One van unit, a ticket needing it on each of two days: day 1 uses the van, day 2's
+    ticket needs a stop (the van is not refilled overnight); depot stock 1 covers it."""
+    tech = fd.Technician("A", fd.Location.planar(0, 0),
+                         [fd.Shift(at(8), at(17)), fd.Shift(at(8, 1), at(17, 1))],
+                         van_stock={"p": 1})
+    tickets = [fd.Ticket(f"T{d}", fd.Location.planar(10, 0), 30 * fd.MINUTE, parts={"p": 1},
+                         windows=[fd.TimeWindow(at(8, d), at(17, d))]) for d in (0, 1)]
+    depot = fd.Depot("D", fd.Location.planar(5, 5), stock={"p": 1})
+    scenario = fd.Scenario(fd.Horizon(at(0), at(48)), [tech], tickets, depots=[depot],
+                           travel=fd.GeometricTravel(speed_kmh=60, detour=1.0))
+    problem = fd.compile_scenario(scenario)
+    result = fd.solve(problem, "cpsat", **OPTS)
+    check_against_brute_force(problem, result)
+    assert result.status is fd.SolveStatus.OPTIMAL
+    assert result.evaluation.kpis.assigned == 2
+    assert len(result.plan.pickups) == 1
+    assert result.evaluation.kpis.parts_picked == 1
+
+
+def test_stops_with_breaks_keep_the_plan_feasible_and_the_bound_valid() -> None:
+    """A lunch break with a depot stop: breaks are a relaxation, so the plan is re-checked;
+    it stays feasible, the bound ≤ the brute-force optimum ≤ the objective."""
+    problem = fd.compile_scenario(one_depot(van=0, hours=(11, 13), breaks=True))
+    result = fd.solve(problem, "cpsat", **OPTS)
+    check_against_brute_force(problem, result)
+    assert result.evaluation.kpis.assigned == 2
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cpsat_matches_the_brute_force_with_stops_on_random_days(seed: int) -> None:
+    """Random 2-technician, 3-ticket days with 1-2 depots (stock, hours, carry-over):
+    feasible under the evaluator, OPTIMAL equals the brute-force optimum over plans with
+    stops, the bound is below it, and the backend objective equals the evaluator's."""
+    problem = fd.compile_scenario(random_depot_day(seed))
+    result = fd.solve(problem, "cpsat", **OPTS)
+    check_against_brute_force(problem, result)
+    assert result.status is fd.SolveStatus.OPTIMAL
+    assert close(result.stats["backend_objective"], result.objective)
+
+
+def test_hints_with_or_without_stops_give_the_same_optimum() -> None:
+    """With and without the greedy warm start (which may or may not plan stops) cpsat
+    proves the same optimum."""
+    problem = fd.compile_scenario(random_depot_day(3))
+    warm = fd.solve(problem, "cpsat", **OPTS)
+    cold = fd.solve(problem, "cpsat", warm_start=False, **OPTS)
+    assert warm.status is cold.status is fd.SolveStatus.OPTIMAL
+    assert close(warm.objective, cold.objective)
+
+
+def test_milp_refuses_problems_where_a_stop_can_matter() -> None:
+    """milp has no depot stops: where one could help it refuses clearly; where vans cover
+    every ticket (or in assignment mode) it solves as before."""
+    problem = fd.compile_scenario(one_depot(van=0))
+    with pytest.raises(fd.UnsupportedProblemError,
+                       match=r"'A' may need a depot stop for part 'p'.*cpsat"):
+        fd.solve(problem, "milp", seed=0)
+    assignment = fd.solve(problem, "milp", mode="assignment", seed=0)
+    assert assignment.is_feasible
+    covered = fd.compile_scenario(one_depot(van=1))
+    result = fd.solve(covered, "milp", seed=0, time_limit=20)
+    assert result.status is fd.SolveStatus.OPTIMAL
+    assert close(result.objective, brute_force_stops(covered)[0])
