@@ -11,12 +11,14 @@ from .experiment import run_experiment
 from .metrics import (
     KPI_NAMES,
     KPI_RANGES,
+    PARTS_KPI_NAMES,
     aggregate,
     confidence_interval,
     kpi_range,
     replication_kpis,
 )
 from .models import Arrival, DemandModel, ServiceModel, SimConfig, draw_arrivals
+from .parts import PartsModel, VanStockPolicy
 from .policies import (
     BasePolicy,
     BatchReoptimize,
@@ -33,6 +35,7 @@ from .state import SimView, TechnicianRecord, TicketRecord, Visit
 __all__ = [
     "KPI_NAMES",
     "KPI_RANGES",
+    "PARTS_KPI_NAMES",
     "Arrival",
     "BasePolicy",
     "BatchReoptimize",
@@ -43,6 +46,7 @@ __all__ = [
     "GreedyInsertion",
     "ManualZones",
     "NearestIdle",
+    "PartsModel",
     "Policy",
     "ServiceModel",
     "SimConfig",
@@ -50,6 +54,7 @@ __all__ = [
     "SimView",
     "TechnicianRecord",
     "TicketRecord",
+    "VanStockPolicy",
     "Visit",
     "aggregate",
     "confidence_interval",

@@ -16,6 +16,7 @@ import attrs
 
 from ..errors import ValidationError
 from .models import DemandModel, ServiceModel, SimConfig
+from .parts import parts_from_dict, van_stock_from_dict
 
 __all__ = ["add_parser", "config_from_dict", "load_config", "run"]
 
@@ -24,7 +25,10 @@ def config_from_dict(data: Mapping[str, Any]) -> SimConfig:
     """A :class:`SimConfig` from a dict (``demand`` and ``service`` are nested dicts).
 
     Example: ``{"num_technicians": 20, "days": 5, "demand": {"tickets_per_day": 90},
-    "service": {"p_ftf_fail": 0.1}}``. Unknown keys raise ValidationError naming them.
+    "service": {"p_ftf_fail": 0.1}}``. Parts: ``"parts": {"needs": {"repair":
+    {"valve": 0.3}}, "unit_cost": {"valve": 40}}`` and ``"van_stock": {"levels":
+    {"valve": 2}, "name": "two"}`` (or a plain levels dict). Unknown keys raise
+    ValidationError naming them.
     """
     data = dict(data)
     fields = {f.name for f in attrs.fields(SimConfig)}
@@ -45,6 +49,10 @@ def config_from_dict(data: Mapping[str, Any]) -> SimConfig:
             if key == "demand" and "categories" in sub:
                 sub["categories"] = {k: tuple(v) for k, v in sub["categories"].items()}
             data[key] = cls(**sub)
+    if "parts" in data:
+        data["parts"] = parts_from_dict(data["parts"])
+    if "van_stock" in data:
+        data["van_stock"] = van_stock_from_dict(data["van_stock"])
     if "working_days" in data:
         data["working_days"] = tuple(data["working_days"])
     return SimConfig(**data)

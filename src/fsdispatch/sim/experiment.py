@@ -12,6 +12,7 @@ import attrs
 from ..errors import ValidationError
 from .metrics import _pd
 from .models import SimConfig
+from .parts import VanStockPolicy
 from .policies import Policy, get_policy
 
 __all__ = ["run_experiment", "run_replication"]
@@ -27,9 +28,11 @@ def run_replication(config: SimConfig, policy: Policy | str, seed: int) -> dict[
     # a fresh copy per replication: a policy's state never leaks between runs
     pol = get_policy(policy) if isinstance(policy, str) else copy.deepcopy(policy)
     result = simulate(config, pol, seed)
-    return {"policy": result.policy, "num_technicians": config.num_technicians, "seed": seed,
-            **result.kpis(), "events": result.events, "wall_time": result.wall_time,
-            "backlog": [n for _, n in result.backlog]}
+    parts = {} if config.parts is None else {
+        "parts_policy": config.van_stock.name if config.van_stock is not None else "empty"}
+    return {"policy": result.policy, "num_technicians": config.num_technicians, **parts,
+            "seed": seed, **result.kpis(), "events": result.events,
+            "wall_time": result.wall_time, "backlog": [n for _, n in result.backlog]}
 
 
 class _InProcess(Executor):
@@ -46,6 +49,7 @@ class _InProcess(Executor):
 
 def run_experiment(config: SimConfig, policies: Sequence[Policy | str],
                    staffing: Sequence[int] | None = None, seeds: int | Sequence[int] = 5, *,
+                   van_stock: Sequence[VanStockPolicy] | None = None,
                    executor: Executor | None = None, progress: bool = False) -> Any:
     """Run every (policy, staffing level, seed) replication and collect the KPIs.
 
@@ -63,6 +67,11 @@ def run_experiment(config: SimConfig, policies: Sequence[Policy | str],
         Numbers of technicians (default: the config's).
     seeds:
         A number of replications (seeds ``0..n-1``) or explicit seeds.
+    van_stock:
+        Van stock policies to compare (needs ``config.parts``; default: the
+        config's). Each row then has a ``parts_policy`` column (the policy's
+        name) and the parts KPIs; the same seed gives every parts policy the
+        same tickets and part needs.
     executor:
         Any :class:`concurrent.futures.Executor` — a ``ProcessPoolExecutor``,
         or ``dask.distributed.Client(...).get_executor()`` for a cluster.
@@ -73,8 +82,10 @@ def run_experiment(config: SimConfig, policies: Sequence[Policy | str],
     Returns
     -------
     pandas.DataFrame
-        One row per replication: ``policy``, ``num_technicians``, ``seed``,
-        every KPI of :data:`~fsdispatch.sim.metrics.KPI_NAMES`, ``events``,
+        One row per replication: ``policy``, ``num_technicians``,
+        ``parts_policy`` (with a parts model), ``seed``, every KPI of
+        :data:`~fsdispatch.sim.metrics.KPI_NAMES` (and
+        :data:`~fsdispatch.sim.metrics.PARTS_KPI_NAMES` with parts), ``events``,
         ``wall_time`` and ``backlog`` (hourly open tickets, a list).
         Aggregate with :func:`~fsdispatch.sim.metrics.aggregate`.
     """
@@ -84,8 +95,12 @@ def run_experiment(config: SimConfig, policies: Sequence[Policy | str],
                                         "must not be empty")
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     levels = list(staffing) if staffing is not None else [config.num_technicians]
-    tasks = [(attrs.evolve(config, num_technicians=int(n)), p, int(s))
-             for p, n, s in itertools.product(policies, levels, seed_list)]
+    if van_stock is not None and config.parts is None:
+        raise ValidationError.for_field("run_experiment", None, "van_stock", van_stock,
+                                        "needs a parts model in config.parts")
+    stocks: list[VanStockPolicy | None] = list(van_stock) if van_stock else [config.van_stock]
+    tasks = [(attrs.evolve(config, num_technicians=int(n), van_stock=v), p, int(s))
+             for p, n, v, s in itertools.product(policies, levels, stocks, seed_list)]
     ex = executor or _InProcess()
     bar = None
     if progress:

@@ -22,6 +22,16 @@ included unless said otherwise):
 * ``backlog_end``: open tickets at the horizon; ``backlog_mean``: hourly mean.
 * ``completed``, ``cancelled``, ``open``: ticket outcomes at the horizon.
 
+With a parts model (:data:`PARTS_KPI_NAMES`):
+
+* ``stockouts``: first visits that lacked a needed part in the van.
+* ``stockout_follow_ups``: follow-up tickets created by stock-outs that arrived.
+* ``follow_up_visits``: completed visits of follow-up tickets (any cause).
+* ``parts_fill_rate``: 1 − units missing at first visits / units needed at them.
+* ``parts_used``: units consumed.
+* ``van_stock_value``: hourly mean of Σ over vans and skus of units × unit cost.
+* ``parts_holding_cost``: carrying rate × ``van_stock_value`` × days / 365.
+
 The 95 % interval of a KPI over ``n`` replications is the t-interval
 ``mean ± t(0.975, n−1) · s / √n`` clipped to the KPI's natural range
 (:data:`KPI_RANGES`: rates in [0, 1], times, counts and costs ≥ 0):
@@ -40,12 +50,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import SimulationError
+from .parts import PARTS_KPI_NAMES
 
 if TYPE_CHECKING:
     from .simulator import SimResult
 
-__all__ = ["KPI_NAMES", "KPI_RANGES", "aggregate", "confidence_interval", "kpi_range",
-           "replication_kpis"]
+__all__ = ["KPI_NAMES", "KPI_RANGES", "PARTS_KPI_NAMES", "aggregate", "confidence_interval",
+           "kpi_range", "replication_kpis"]
 
 KPI_NAMES = (
     "first_response_h", "time_to_arrival_h", "resolution_h", "resolution_h_p50",
@@ -59,8 +70,9 @@ KPI_NAMES = (
 #: bounded by construction are in [0, 1]; ``utilisation`` and ``travel_share``
 #: are ratios to shift time (overtime may push them past 1), so only >= 0.
 KPI_RANGES: dict[str, tuple[float, float]] = {
-    **{k: (0.0, math.inf) for k in KPI_NAMES},
+    **{k: (0.0, math.inf) for k in KPI_NAMES + PARTS_KPI_NAMES},
     "sla_response": (0.0, 1.0), "sla_resolution": (0.0, 1.0), "ftf_rate": (0.0, 1.0),
+    "parts_fill_rate": (0.0, 1.0),
 }
 
 
@@ -122,6 +134,15 @@ def replication_kpis(result: SimResult) -> dict[str, float]:
     shift = sum(t.shift_time for t in techs)
     per_day = np.array([t.service / t.days_worked for t in techs]) if techs else np.zeros(0)
     outcomes = [r.outcome for r in recs]
+    parts: dict[str, float] = {}
+    if result.parts_summary is not None:
+        by_id = {r.ticket_id: r for r in recs}
+        fus = [r for r in recs if r.follow_up_of is not None]
+        parts = {**result.parts_summary,
+                 "stockout_follow_ups": float(sum(by_id[str(r.follow_up_of)].stockout
+                                                  for r in fus)),
+                 "follow_up_visits": float(sum(1 for r in fus if r.completed is not None))}
+        parts = {k: parts[k] for k in PARTS_KPI_NAMES}
     return {
         "first_response_h": _mean(resp),
         "time_to_arrival_h": _mean(arr),
@@ -145,6 +166,7 @@ def replication_kpis(result: SimResult) -> dict[str, float]:
         "completed": float(outcomes.count("completed")),
         "cancelled": float(outcomes.count("cancelled")),
         "open": float(outcomes.count("open")),
+        **parts,
     }
 
 
@@ -182,7 +204,7 @@ def confidence_interval(values: Iterable[float], level: float = 0.95,
     return m, max(m - half, lo_b), min(m + half, hi_b)
 
 
-def aggregate(frame: Any, by: Sequence[str] = ("policy", "num_technicians"),
+def aggregate(frame: Any, by: Sequence[str] = ("policy", "num_technicians", "parts_policy"),
               kpis: Sequence[str] | None = None, level: float = 0.95) -> Any:
     """Mean and t-interval (clipped to the KPI's natural range) per group and KPI.
 
@@ -191,7 +213,8 @@ def aggregate(frame: Any, by: Sequence[str] = ("policy", "num_technicians"),
     frame:
         One row per replication (from :func:`~fsdispatch.sim.run_experiment`).
     by:
-        Grouping columns (those present are used).
+        Grouping columns (those present are used; ``parts_policy`` only
+        appears in experiments over van stock policies).
     kpis:
         KPI columns (default: every known KPI present in ``frame``).
     level:
@@ -204,7 +227,7 @@ def aggregate(frame: Any, by: Sequence[str] = ("policy", "num_technicians"),
         ``n``; ``low``/``high`` are clipped to :func:`kpi_range` of the KPI.
     """
     pd = _pd()
-    kpis = list(kpis or [k for k in KPI_NAMES if k in frame.columns])
+    kpis = list(kpis or [k for k in KPI_NAMES + PARTS_KPI_NAMES if k in frame.columns])
     by = [b for b in by if b in frame.columns]
     rows = []
     for key, group in frame.groupby(by, sort=True):

@@ -20,6 +20,7 @@ import numpy as np
 from ..domain import Location, Priority, Ticket
 from ..errors import ValidationError
 from ..units import HOUR, MINUTE
+from .parts import PartsModel, VanStockPolicy
 
 __all__ = ["Arrival", "DemandModel", "ServiceModel", "SimConfig", "draw_arrivals"]
 
@@ -180,6 +181,12 @@ class SimConfig:
         Weekdays with shifts (0 = Monday).
     warmup_backlog:
         Open tickets at the start (drawn like arrivals of the previous day).
+    parts:
+        Probable part needs per category and part costs (default ``None``: no
+        parts logistics; first-time-fix failure is only ``service.p_ftf_fail``).
+    van_stock:
+        The van stock policy (target level per sku, restored overnight);
+        default with ``parts``: empty vans.
     """
 
     num_technicians: int = 20
@@ -190,6 +197,8 @@ class SimConfig:
     working_days: tuple[int, ...] = (0, 1, 2, 3, 4)
     start: datetime | None = None
     warmup_backlog: int = 0
+    parts: PartsModel | None = None
+    van_stock: VanStockPolicy | None = None
 
     def __attrs_post_init__(self) -> None:
         for name in ("num_technicians", "days"):

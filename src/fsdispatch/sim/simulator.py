@@ -26,6 +26,7 @@ from ..random import SeedLike, spawn
 from ..units import DAY, HOUR, Horizon
 from .engine import Engine, Event
 from .models import Arrival, DemandModel, ServiceModel, SimConfig, draw_arrivals
+from .parts import PartsModel, PartsTracker, VanStockPolicy
 from .policies import BasePolicy, Policy, get_policy
 from .state import SimView, TechnicianRecord, TicketRecord, Visit
 
@@ -67,6 +68,13 @@ class SimResult:
         Events processed and wall-clock seconds.
     day_scenarios:
         Each working day's scenario (technicians and shifts; for checking routes).
+    parts_summary:
+        Parts KPIs of the run (stock-outs, fill rate, units used, van stock
+        value, holding cost), or ``None`` without a parts model.
+    ledger:
+        The :class:`~fsdispatch.inventory.StockLedger` of the run (a depot and
+        one van per technician, with its movement log and
+        ``consumption_history``), or ``None`` without a parts model.
     """
 
     policy: str
@@ -82,6 +90,8 @@ class SimResult:
     wall_time: float
     day_scenarios: tuple[Scenario | None, ...] = ()
     ticket_objects: dict[str, Ticket] = attrs.field(factory=dict, eq=False, repr=False)
+    parts_summary: dict[str, float] | None = None
+    ledger: Any = attrs.field(default=None, eq=False, repr=False)
 
     def realised_routes(self, day: int) -> tuple[Any, Any]:
         """The day's realised routes as ``(problem, plan)`` for the shared evaluator.
@@ -156,7 +166,9 @@ class _Sim:
                  service: ServiceModel, policy: Policy, seed: SeedLike,
                  streams: list[np.random.Generator], absences: np.ndarray,
                  progress: Callable[[int], None] | None = None,
-                 sync_tolerance: int = 300, sickness: np.ndarray | None = None) -> None:
+                 sync_tolerance: int = 300, sickness: np.ndarray | None = None,
+                 parts: PartsTracker | None = None,
+                 needs: dict[str, tuple[str, ...]] | None = None) -> None:
         self.scenario = scenario
         self.origin = origin
         self.days = days
@@ -189,6 +201,8 @@ class _Sim:
         # falls ill, or NaN (drawn up front from the sickness stream)
         self.sickness = sickness
         self.gen: dict[str, int] = {}  # per technician: events of older jobs are void
+        self.parts = parts
+        self.needs = needs or {}
         self.day_index = -1
         self.day_scenarios: list[Scenario | None] = []
         self.progress = progress
@@ -268,6 +282,8 @@ class _Sim:
     def _on_day(self, ev: Event) -> None:
         day = int(ev.data["day"])
         self.day_index = day
+        if self.parts is not None and day > 0:
+            self.parts.restock(self.now_dt())
         carried: dict[str, Ticket] = dict(self.pending)
         if self.d is not None:
             old = self.d
@@ -337,7 +353,8 @@ class _Sim:
         if a.follow_up_of is not None:
             ticket = attrs.evolve(ticket, created_at=self.now_dt())
         self.arrivals[ticket.id] = a
-        self.record(ticket, self.engine.now, a.follow_up_of)
+        rec = self.record(ticket, self.engine.now, a.follow_up_of)
+        rec.parts_needed = self.needs.get(ticket.id, ())
         self.open_count += 1
         if self.progress is not None:
             self.progress(1)
@@ -596,10 +613,22 @@ class _Sim:
         self.open_count -= 1
         self.techrec[tech].visits_done += 1
         a = self.arrivals[t]
-        if a.ftf_fail and a.follow_up_of is None:
+        missing: tuple[str, ...] = ()
+        if self.parts is not None:
+            if a.follow_up_of is None:
+                missing = self.parts.visit(tech, t, rec.parts_needed, self.now_dt())
+            else:
+                self.parts.deliver(tech, t, self.now_dt())
+        if (missing or a.ftf_fail) and a.follow_up_of is None:
             rec.needs_follow_up = True
+            fu_id = f"{t}-F1"
+            if missing:  # a stock-out: the follow-up's parts are known and ordered now
+                rec.stockout = True
+                assert self.parts is not None
+                self.parts.order(fu_id, rec.parts_needed, self.now_dt())
+                self.needs[fu_id] = rec.parts_needed
             fu = Arrival(time=now + self.service.follow_up_delay,
-                         ticket=attrs.evolve(a.ticket, id=f"{t}-F1", created_at=None,
+                         ticket=attrs.evolve(a.ticket, id=fu_id, created_at=None,
                                              response_by=None, resolve_by=None),
                          duration_factor=a.follow_up_factor, follow_up_of=t)
             self.engine.schedule(fu.time, "ticket", _P_TICKET, arrival=fu)
@@ -628,6 +657,8 @@ class _Sim:
 
     def _on_sample(self, ev: Event) -> None:
         self.backlog.append((self.engine.now, self.open_count))
+        if self.parts is not None:
+            self.parts.sample()
 
     def run(self) -> None:
         self.engine.run(self.days * DAY)
@@ -659,7 +690,8 @@ def _replay(scenario: Scenario, origin: datetime, days: int, service: ServiceMod
 def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "greedy-insertion",
              seed: SeedLike = 0, *, days: int | None = None, demand: DemandModel | None = None,
              service: ServiceModel | None = None, progress: bool = False,
-             sync_tolerance: int = 300, replay: bool = False) -> SimResult:
+             sync_tolerance: int = 300, replay: bool = False, parts: PartsModel | None = None,
+             van_stock: VanStockPolicy | None = None) -> SimResult:
     """Simulate ``days`` of field service under a dispatch policy.
 
     Parameters
@@ -687,6 +719,12 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         its ``created_at`` (before the start: backlog at time 0) and no
         synthetic demand is added (e.g. a historical CSV read with
         :func:`fsdispatch.read_scenario_csv`). Service outcomes are still drawn.
+    parts, van_stock:
+        Parts model and van stock policy (default: the config's; none with a
+        Scenario). With a parts model, each ticket's part needs are drawn
+        from the parts stream, vans are kept in a
+        :class:`~fsdispatch.inventory.StockLedger` (``result.ledger``) and a
+        visit lacking a needed part gets a follow-up (see ``docs/simulation.md``).
     sync_tolerance:
         Seconds the live problem may be stale when a policy decides (default
         300): within it the dispatcher's clock is moved without
@@ -712,6 +750,8 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         demand = demand or config.demand
         service = service or config.service
         backlog_n = config.warmup_backlog
+        parts = parts or config.parts
+        van_stock = van_stock or config.van_stock
     elif isinstance(scenario_or_config, Scenario):
         scenario = scenario_or_config
         origin = scenario.horizon.start
@@ -741,6 +781,16 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
     # sickness: always two draws per technician-day, so the stream does not depend on p_sick
     u_sick, when_sick = streams[4].random((2, len(scenario.technicians), n_days))
     sickness = np.where(u_sick < service.p_sick, when_sick, np.nan)
+    tracker = None
+    needs: dict[str, tuple[str, ...]] = {}
+    if parts is not None:
+        drawn = parts.draw(streams[5], [a.ticket.category for a in arrivals])
+        needs = {a.ticket.id: n for a, n in zip(arrivals, drawn, strict=True)}
+        depots = getattr(scenario, "depots", ())
+        tracker = PartsTracker(parts, van_stock or VanStockPolicy({}, "empty"),
+                               [t.id for t in scenario.technicians], origin,
+                               depot_id=depots[0].id if depots else "depot",
+                               depot_stock=dict(depots[0].stock) if depots else None)
     bar = None
     cb = None
     if progress:
@@ -750,7 +800,8 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         cb = bar.update
     tic = _time.perf_counter()
     sim = _Sim(scenario, origin, n_days, arrivals, service, pol, seed, streams, absences, cb,
-               sync_tolerance=int(sync_tolerance), sickness=sickness)
+               sync_tolerance=int(sync_tolerance), sickness=sickness, parts=tracker,
+               needs=needs)
     try:
         sim.run()
     finally:
@@ -763,4 +814,6 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
                      backlog=tuple(sim.backlog), origin=origin, days=n_days,
                      num_technicians=len(scenario.technicians), events=sim.engine.processed,
                      wall_time=wall, day_scenarios=tuple(sim.day_scenarios),
-                     ticket_objects=sim.tickets)
+                     ticket_objects=sim.tickets,
+                     parts_summary=None if tracker is None else tracker.summary(n_days),
+                     ledger=None if tracker is None else tracker.ledger)

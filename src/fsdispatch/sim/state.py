@@ -39,6 +39,8 @@ class TicketRecord:
     needs_follow_up: bool = False
     technician_id: str | None = None
     interruptions: int = 0  # visits cut short because the technician fell ill
+    parts_needed: tuple[str, ...] = ()  # skus the job needs (drawn; unknown to the desk)
+    stockout: bool = False  # the first visit lacked a needed part
 
     @property
     def outcome(self) -> str:
