@@ -286,6 +286,21 @@ def test_reserve_plan_with_depot_pickups_and_replace():
     assert led.on_hand("B", "P1") == 0
 
 
+def test_a_ticket_split_between_van_and_depot_is_merged_at_pick_up():
+    """A ticket short in the van holds the rest at the depot; pick_up merges both in the van."""
+    led = StockLedger(start=T0)
+    led.add_location("D1", "depot", {"P1": 5})
+    led.add_location("A", "van", {"P1": 1})
+    led.reserve("T1", "A", {"P1": 1})
+    led.reserve("T1", "D1", {"P1": 2})
+    led.pick_up("T1", "A", at=T0 + timedelta(hours=1))
+    assert led.reservations("T1") == (Reservation("T1", "A", "P1", 3),)
+    assert (led.on_hand("A", "P1"), led.reserved("A", "P1")) == (3, 3)
+    assert (led.on_hand("D1", "P1"), led.reserved("D1", "P1")) == (3, 0)
+    assert led.pick_up("T1", "A") == ()  # nothing left at depots
+    assert [m.quantity for m in led.consume("T1")] == [3]
+
+
 def test_reserve_plan_reads_the_plans_depot_stops():
     """Plan.pickups (ticket index -> depot index) drives the depot path when present."""
     depot_cls = getattr(fd.domain, "Depot", None)

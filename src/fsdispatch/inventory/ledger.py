@@ -600,8 +600,9 @@ class StockLedger:
 
         With ``ticket_id``, units the ticket has reserved at ``src`` move first
         and their reservation moves with them (the ticket then holds them at
-        ``dst``); further units come from ``src``'s free stock. Without it, all
-        units come from free stock: reserved units are never taken.
+        ``dst``, added to what it may already hold there); further units come
+        from ``src``'s free stock. Without it, all units come from free stock:
+        reserved units are never taken.
 
         Returns
         -------
@@ -612,9 +613,6 @@ class StockLedger:
         ------
         InsufficientStockError
             ``src`` lacks the free (or ticket-reserved) units; nothing moves.
-        ReservationConflictError
-            The ticket already holds the part at ``dst`` while a reservation
-            would move there.
         """
         self._location(src, "src")
         self._location(dst, "dst")
@@ -638,10 +636,6 @@ class StockLedger:
                     f"(on hand {self.on_hand(src, sku)}, reserved {self.reserved(src, sku)}).",
                     location_id=src, sku=sku, requested=qty, available=free + from_res)
             if from_res:
-                if (dst, sku) in held:
-                    raise ReservationConflictError(
-                        f"Ticket {ticket_id!r} already holds {sku!r} at {dst!r}; cannot move "
-                        f"its reservation from {src!r} there.")
                 moves_res[sku] = from_res
         when = self._stamp(at)
         out: list[Movement] = []
@@ -660,7 +654,7 @@ class StockLedger:
             out.append(self._record(when, "transfer_in", dst, sku, qty, ticket_id, src))
             if n:
                 assert ticket_id is not None
-                held[(dst, sku)] = n
+                held[(dst, sku)] = held.get((dst, sku), 0) + n  # merged with what it holds
                 self._reserved[dst].setdefault(sku, 0)
                 self._add(self._reserved, dst, sku, n)
         return tuple(out)
@@ -744,6 +738,11 @@ class StockLedger:
         depots (``scenario.depots``, when the scenario has that attribute)
         are named by depot id and hold ``Depot.stock``. The clock starts at
         ``start`` (default: the scenario horizon's start).
+
+        Raises
+        ------
+        ValidationError
+            A depot and a technician share an id (locations share one namespace).
         """
         ledger = cls(start=scenario.horizon.start if start is None else start)
         for depot in getattr(scenario, "depots", ()):
@@ -864,21 +863,8 @@ class StockLedger:
         out: list[Movement] = []
         with self._atomic():
             for depot, parts in by_depot.items():
-                out.extend(self._merge_into(ticket_id, depot, van_id, parts, when))
+                out.extend(self.transfer(depot, van_id, parts, ticket_id, at=when))
         return tuple(out)
-
-    def _merge_into(self, ticket_id: str, src: str, dst: str, parts: dict[str, int],
-                    when: datetime) -> tuple[Movement, ...]:
-        """Transfer a ticket's reserved units, merging with what it holds at ``dst``."""
-        held = self._reservations[ticket_id]
-        existing = {sku: held.pop((dst, sku)) for sku in parts if (dst, sku) in held}
-        for sku, qty in existing.items():
-            self._add(self._reserved, dst, sku, -qty)
-        moves = self.transfer(src, dst, parts, ticket_id, at=when)
-        for sku, qty in existing.items():
-            held[(dst, sku)] += qty
-            self._add(self._reserved, dst, sku, qty)
-        return moves
 
 
 class PlannedVisit(NamedTuple):
