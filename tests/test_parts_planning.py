@@ -7,11 +7,15 @@ import json
 import jsonschema
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fsdispatch as fd
 from conftest import at
 from fsdispatch.io import json_format as jf
 from fsdispatch.problem.problem import Incompatibility
+from fsdispatch.solvers.local_search import LocalSearchSolver
+from fsdispatch.testing.strategies import scenarios
 
 KM = 60  # seconds per km at 60 km/h, no detour
 
@@ -121,3 +125,50 @@ def test_depot_validation_names_the_field() -> None:
         sc.replace(depots=sc.depots * 2)
     with pytest.raises(fd.ValidationError, match="Depot 'D': stock references an unknown part"):
         sc.replace(parts=[fd.Part("q")], depots=sc.depots)
+
+
+def _accounted(problem: fd.Problem, plan: fd.Plan) -> bool:
+    routed = [j for route in plan.routes for j in route]
+    return (len(routed) == len(set(routed))
+            and set(routed) | set(plan.unassigned) == set(range(problem.num_tickets)))
+
+
+@settings(max_examples=30)
+@given(scenarios(max_technicians=3, max_tickets=12, depots=True), st.integers(0, 2**31 - 1))
+def test_heuristics_plan_depot_stops_the_evaluator_accepts(scenario, seed):
+    """Random scenarios with depots (limited stock, opening hours, multi-day vans): greedy and
+    ``ls`` plans pass the shared evaluator, lose nothing, and their own objective is the
+    evaluator's; every stop sits on a route's first ticket."""
+    problem = fd.compile_scenario(scenario)
+    for name, opts in (("greedy", {}), ("ls", {"max_iterations": 120, "seed": seed})):
+        result = fd.solve(problem, name, **opts)
+        assert result.evaluation.violations == (), (name, result.evaluation.violations)
+        assert _accounted(problem, result.plan)
+        assert result.stats["backend_objective"] == pytest.approx(result.objective, rel=1e-9,
+                                                                  abs=1e-6)
+        firsts = {route[0] for route in result.plan.routes if route}
+        assert set(result.plan.pickups) <= firsts
+        if name == "ls":
+            assert result.stats["insertion_errors"] == 0
+
+
+def test_greedy_and_ls_serve_a_ticket_only_a_depot_makes_possible() -> None:
+    sc = depot_day(depot_stock=5)
+    for name in ("greedy", "ls"):
+        result = fd.solve(sc, name, max_iterations=50, seed=1) if name == "ls" \
+            else fd.solve(sc, name)
+        assert result.is_feasible
+        assert result.plan.unassigned == {}
+        assert result.evaluation.kpis.depot_stops == 1
+        assert list(result.plan.to_ids(result.problem)["pickups"].values()) == ["D"]
+
+
+def test_a_stop_that_is_no_longer_needed_is_dropped_by_ls() -> None:
+    """Warm start with a useless stop (the van holds everything): ``ls`` drops it."""
+    sc = depot_day(depot_stock=5, van=5)
+    pb = fd.compile_scenario(sc)
+    warm = fd.Plan.from_ids(pb, {"A": ["T1", "T2"]}, pickups={"T1": "D"})
+    assert fd.evaluate(pb, warm).is_feasible
+    result = fd.solve(pb, LocalSearchSolver(initial_plan=warm), max_iterations=200, seed=0)
+    assert result.is_feasible and result.plan.pickups == {}
+    assert result.objective < fd.evaluate(pb, warm).objective

@@ -319,8 +319,9 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
                   overtime=weights.overtime / 60.0, pref=float(weights.preference),
                   balance=weights.load_balance / 60.0),
         ticket_node=ticket_node,
+        dep=depot_data,
     )
-    for group in (*kd, depot_data, depot_data.win):
+    for group in (*kd, depot_data.win):
         for arr in (group if isinstance(group, tuple) else (group,)):
             if isinstance(arr, np.ndarray):
                 _ro(arr)
@@ -364,8 +365,7 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
     logger.debug("compiled %d tickets, %d routes in %.3fs", num_tickets, num_routes, elapsed)
     return Problem(scenario=scenario, index=index, data=kd, compatible=compat,
                    ticket_routes_ptr=_ro(ticket_routes_ptr), ticket_routes=_ro(ticket_routes),
-                   unservable=_ro(unservable), compile_time=elapsed,
-                   depots=depot_data)
+                   unservable=_ro(unservable), compile_time=elapsed)
 
 
 def _unservable_reasons(compat: np.ndarray, ptr: np.ndarray, outside: np.ndarray) -> np.ndarray:

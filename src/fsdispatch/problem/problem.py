@@ -159,6 +159,9 @@ class Weights(NamedTuple):
     balance: float  #: per second of workload spread
 
 
+_NO_DEPOTS = empty_depots()
+
+
 class KernelData(NamedTuple):
     """Everything numba kernels see, in small groups.
 
@@ -177,6 +180,7 @@ class KernelData(NamedTuple):
     tech: TechData
     w: Weights
     ticket_node: np.ndarray  #: (N,) int64 node of each ticket
+    dep: DepotData = _NO_DEPOTS  #: depots for depot stops (none by default)
 
 
 @attrs.frozen
@@ -262,8 +266,6 @@ class Problem:
     unservable:
         int8 array of shape ``(num_tickets,)``: 0 if some route can serve the
         ticket, else the :class:`~fsdispatch.UnassignedReason` code explaining why not.
-    depots:
-        :class:`DepotData` of the scenario's depots (empty without depots).
     """
 
     scenario: Scenario
@@ -274,7 +276,11 @@ class Problem:
     ticket_routes: np.ndarray
     unservable: np.ndarray
     compile_time: float = 0.0
-    depots: DepotData = attrs.field(factory=empty_depots)
+
+    @property
+    def depots(self) -> DepotData:
+        """:class:`DepotData` of the scenario's depots (empty without depots)."""
+        return self.data.dep
 
     @property
     def num_tickets(self) -> int:

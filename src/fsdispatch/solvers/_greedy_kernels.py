@@ -23,6 +23,7 @@ from ..evaluate._kernels import (
     visit_cost,
     window_late,
 )
+from ._parts_kernels import add_parts, parts_fit, pickup_leg, pickup_ready, set_pickup
 
 INF = np.inf
 
@@ -44,6 +45,15 @@ class RouteState(NamedTuple):
     load: np.ndarray  #: (R,) demand carried
     group_count: np.ndarray  #: (G,) tickets per technician-day
     usage: np.ndarray  #: (T, S) parts used per technician
+    open_t: np.ndarray  #: (R,) when the route starts its tickets (after a depot stop)
+    start_n: np.ndarray  #: (R,) node the tickets start from (the depot after a stop)
+    pick: np.ndarray  #: (R,) depot stopped at first, -1 if none
+    pick_was: np.ndarray  #: (R,) scratch: stops before a change
+    rneed: np.ndarray  #: (R, S) parts the route's tickets need
+    take: np.ndarray  #: (R, S) parts picked up at the route's stop
+    dused: np.ndarray  #: (D, S) parts handed out by each depot
+    tech_ptr: np.ndarray  #: (T + 1,) routes of technician t: tech_ptr[t]..tech_ptr[t+1]
+    tbuf: np.ndarray  #: (max routes per technician,) scratch
 
 
 class Cands(NamedTuple):
@@ -100,14 +110,14 @@ def rebuild_route(kd, r, st, scratch):
     rt = kd.rt
     n = st.length[r]
     if n == 0:
-        st.ret[r] = rt.open[r]
+        st.ret[r] = st.open_t[r]
         st.legt[r, 0] = 0
         st.legd[r, 0] = 0.0
         return True
     ok = True
     tech = rt.tech[r]
-    cur = rt.start_node[r]
-    t = rt.open[r]
+    cur = st.start_n[r]
+    t = st.open_t[r]
     b = brk.ptr[r]
     for k in range(n):
         j = st.seq[r, k]
@@ -190,17 +200,53 @@ def timing_delta(win, cost, brk, service_row, r, j, p, t_in, t_out, t0, b0, n, s
 
 
 @njit(cache=True)
-def resources_ok(res, rt, r, j, load, group_count, usage):
-    """Capacity, tickets-per-day cap and van stock allow adding ``j`` to route ``r``."""
-    if load[r] + res.demand[j] > rt.capacity[r]:
+def resources_ok(kd, st, r, j):
+    """Capacity, tickets-per-day cap and parts (van and depot stops) allow adding ``j`` to ``r``."""
+    rt = kd.rt
+    if st.load[r] + kd.res.demand[j] > rt.capacity[r]:
         return False
-    if group_count[rt.group[r]] + 1 > rt.group_cap[rt.group[r]]:
+    if st.group_count[rt.group[r]] + 1 > rt.group_cap[rt.group[r]]:
         return False
+    if kd.res.part_ptr[j + 1] == kd.res.part_ptr[j]:
+        return True
+    return parts_fit(kd, st, r, j, -1, -1)
+
+
+@njit(cache=True)
+def route_cost(kd, r, st):
+    """Objective contribution of route ``r`` and its work seconds.
+
+    The same terms as the evaluator: visit lateness (SLA, soft windows),
+    travel time and distance (with the way to a first depot stop), overtime,
+    labour (the stop's time counts as work) and preference misses.
+    """
+    n = st.length[r]
+    if n == 0:
+        return 0.0, np.int64(0)
+    rt = kd.rt
     tech = rt.tech[r]
-    for k in range(res.part_ptr[j], res.part_ptr[j + 1]):
-        if usage[tech, res.part_sku[k]] + res.part_qty[k] > res.stock[tech, res.part_sku[k]]:
-            return False
-    return True
+    service_row = kd.tech.service[tech]
+    trav = np.int64(0)
+    km = 0.0
+    for k in range(n + 1):
+        trav += st.legt[r, k]
+        km += st.legd[r, k]
+    serv = np.int64(0)
+    c = 0.0
+    for k in range(n):
+        j = st.seq[r, k]
+        serv += np.int64(service_row[j])
+        c += st.vcost[r, k]
+        c += preference_cost(kd.res, kd.w.pref, tech, j)
+    ret = st.ret[r]
+    ot = ret - rt.close[r] if ret > rt.close[r] else np.int64(0)
+    work = trav + serv
+    c += kd.w.travel * trav + kd.w.dist * km + kd.w.overtime * ot + kd.tech.labour[tech] * work
+    if st.pick[r] >= 0:
+        lc, lw = pickup_leg(kd, r, st.pick[r])
+        c += lc
+        work += lw
+    return c, work
 
 
 @njit(cache=True)
@@ -219,7 +265,7 @@ def preference_cost(res, w_pref, tech, j):
 @njit(cache=True)
 def _state_before(kd, st, r, p):
     if p == 0:
-        return kd.rt.open[r], kd.brk.ptr[r]
+        return st.open_t[r], kd.brk.ptr[r]
     return st.free_t[r, p - 1], st.bptr[r, p - 1]
 
 
@@ -231,7 +277,7 @@ def position_cost(kd, r, j, p, st, scratch):
     n = st.length[r]
     tech = rt.tech[r]
     node = kd.ticket_node[j]
-    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else rt.start_node[r]
+    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
     nxt = kd.ticket_node[st.seq[r, p]] if p < n else rt.end_node[r]
     t_in, k_in = travel(tv, prev, node)
     t_out, k_out = travel(tv, node, nxt)
@@ -258,7 +304,7 @@ def best_insertion(kd, r, j, st, wk):
     O(1) latest-start test rejects positions that cannot be feasible.
     """
     rt = kd.rt
-    if not resources_ok(kd.res, rt, r, j, st.load, st.group_count, st.usage):
+    if not resources_ok(kd, st, r, j):
         return INF, -1
     n = st.length[r]
     if n + 1 >= st.seq.shape[1]:
@@ -279,7 +325,7 @@ def best_insertion(kd, r, j, st, wk):
     legd_r = st.legd[r]
     node = kd.ticket_node[j]
     symmetric = tv.kind != 0
-    prev = rt.start_node[r]
+    prev = st.start_n[r]
     for p in range(n + 1):
         if p > 0:
             prev = kd.ticket_node[seq_r[p - 1]]
@@ -306,7 +352,7 @@ def best_insertion(kd, r, j, st, wk):
         det = base + w_travel * dt + w_dist * (kin[p] + kout[p] - legd_r[p]) + labour * dt
         kin[p] = det  # kin now holds the exact travel part
         order[p] = p
-        ready = (free_r[p - 1] if p > 0 else rt.open[r]) + tin[p]
+        ready = (free_r[p - 1] if p > 0 else st.open_t[r]) + tin[p]
         limit = st.lstart[r, p] if p < n else rt.max_close[r]
         s_lb = earliest_start(win, j, ready)
         if (ready if ready > first_open else first_open) + svc + tout[p] > limit:
@@ -337,7 +383,7 @@ def best_insertion(kd, r, j, st, wk):
         if kout[p] >= best:
             break
         if p == 0:
-            t0 = rt.open[r]
+            t0 = st.open_t[r]
             b0 = brk.ptr[r]
         else:
             t0 = free_r[p - 1]
@@ -437,12 +483,9 @@ def insert_at(kd, r, j, p, st, scratch):
     st.seq[r, p] = j
     st.length[r] = n + 1
     rebuild_route(kd, r, st, scratch)
-    res = kd.res
-    st.load[r] += res.demand[j]
+    st.load[r] += kd.res.demand[j]
     st.group_count[kd.rt.group[r]] += 1
-    tech = kd.rt.tech[r]
-    for k in range(res.part_ptr[j], res.part_ptr[j + 1]):
-        st.usage[tech, res.part_sku[k]] += res.part_qty[k]
+    add_parts(kd, st, r, j, 1)
 
 
 @njit(cache=True)
@@ -454,7 +497,7 @@ def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, 
     w_travel = kd.w.travel
     node_j = kd.ticket_node[j]
     n = st.length[r]
-    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else rt.start_node[r]
+    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
     nxt = kd.ticket_node[st.seq[r, p + 1]] if p + 1 < n else rt.end_node[r]
     for e in range(cd.rc_ptr[r], cd.rc_ptr[r + 1]):
         cc = cd.rc_entry[e]
@@ -462,7 +505,7 @@ def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, 
         if not active[i]:
             continue
         if cd.bestc[i] == cc or cd.bestc2[i] == cc or cd.pos[cc] == p \
-                or not resources_ok(kd.res, rt, r, i, st.load, st.group_count, st.usage):
+                or not resources_ok(kd, st, r, i):
             cost, pos = best_insertion(kd, r, i, st, wk)
             cd.cost[cc] = cost
             cd.pos[cc] = pos
@@ -480,7 +523,7 @@ def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, 
                 if q == p:
                     t_in = travel_time(tv, prev, node_i)
                     t_out = d_ij
-                    ready = (st.free_t[r, p - 1] if p > 0 else rt.open[r]) + t_in
+                    ready = (st.free_t[r, p - 1] if p > 0 else st.open_t[r]) + t_in
                     limit = st.lstart[r, p]
                 else:
                     t_in = d_ij
@@ -587,7 +630,7 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc):
                     i = cd.ticket[cc]
                     if not active[i] or cd.cost[cc] == INF:
                         continue
-                    if not resources_ok(res, rt, rr, i, st.load, st.group_count, st.usage):
+                    if not resources_ok(kd, st, rr, i):
                         cd.cost[cc] = INF
                         cd.pos[cc] = -1
                         cd.stale[cc] = False
@@ -635,5 +678,117 @@ def fill_beyond_candidates(kd, ptr, routes, cand_ptr, st, order, outcome, acc):
             outcome[j] = 3
         else:
             acc[0] += best
+            insert_at(kd, best_r, j, best_p, st, wk.brk)
+            outcome[j] = 1
+
+
+@njit(cache=True)
+def pickup_option(kd, r, j, st, wk):
+    """Cheapest way to serve ``j`` on route ``r`` by making ``r`` start with a depot stop.
+
+    Returns ``(cost, depot, position)``: the change of route ``r``'s cost
+    (the way to the depot, the stop and the later start of its tickets) plus
+    the insertion of ``j``; ``(inf, -1, -1)`` when ``r`` already has a stop,
+    ``j`` needs no parts, or no depot makes it feasible. ``st`` is left as it was.
+    """
+    dep = kd.dep
+    if dep.node.shape[0] == 0 or st.pick[r] >= 0 \
+            or kd.res.part_ptr[j + 1] == kd.res.part_ptr[j]:
+        return INF, -1, -1
+    rt = kd.rt
+    if st.load[r] + kd.res.demand[j] > rt.capacity[r] \
+            or st.group_count[rt.group[r]] + 1 > rt.group_cap[rt.group[r]]:
+        return INF, -1, -1
+    n = st.length[r]
+    base, _w = route_cost(kd, r, st)
+    best = INF
+    best_d = -1
+    best_p = -1
+    changed = False
+    for d in range(dep.node.shape[0]):
+        ready = pickup_ready(kd, r, d, wk.brk)
+        if ready < 0:
+            continue
+        st.pick[r] = d  # parts_fit sees the stop; takes are refreshed only if applied
+        if not parts_fit(kd, st, r, j, -1, -1):
+            st.pick[r] = -1
+            continue
+        st.open_t[r] = ready
+        st.start_n[r] = dep.node[d]
+        changed = True
+        if rebuild_route(kd, r, st, wk.brk):
+            c_route, _w = route_cost(kd, r, st)
+            if n == 0:
+                c_route, _w = pickup_leg(kd, r, d)
+            c, p = best_insertion(kd, r, j, st, wk)
+            if c < INF:
+                tot = c_route - base + c
+                if tot < best:
+                    best = tot
+                    best_d = d
+                    best_p = p
+        st.pick[r] = -1
+    if changed:
+        st.open_t[r] = rt.open[r]
+        st.start_n[r] = rt.start_node[r]
+        rebuild_route(kd, r, st, wk.brk)
+    return best, best_d, best_p
+
+
+@njit(cache=True)
+def apply_pickup(kd, r, d, st, scratch):
+    """Make route ``r`` start with a stop at depot ``d`` (-1: drop its stop); rebuilds it.
+
+    Returns whether the route is feasible afterwards.
+    """
+    ready = pickup_ready(kd, r, d, scratch) if d >= 0 else np.int64(0)
+    set_pickup(kd, st, r, d, ready)
+    return rebuild_route(kd, r, st, scratch)
+
+
+@njit(cache=True)
+def fill_with_pickups(kd, ptr, routes, st, order, outcome, acc):
+    """Place tickets left out whose parts a depot stop can bring.
+
+    For each ticket left out (``outcome`` 2 or 3) that needs parts, most
+    urgent first, every able route is priced both as it is (it may already
+    start with a stop) and with a new stop first thing
+    (:func:`pickup_option`); the cheapest goes in when it pays.
+    """
+    wk = make_work(kd, st.seq.shape[1])
+    if kd.dep.node.shape[0] == 0:
+        return
+    for q in range(order.shape[0]):
+        j = order[q]
+        if outcome[j] != 2 and outcome[j] != 3:
+            continue
+        if kd.res.part_ptr[j + 1] == kd.res.part_ptr[j]:
+            continue
+        best = INF
+        best_r = -1
+        best_p = -1
+        best_d = -1
+        for k in range(ptr[j], ptr[j + 1]):
+            r = routes[k]
+            c, p = best_insertion(kd, r, j, st, wk)
+            if c < best:
+                best = c
+                best_r = r
+                best_p = p
+                best_d = -1
+            c, d, p = pickup_option(kd, r, j, st, wk)
+            if c < best:
+                best = c
+                best_r = r
+                best_p = p
+                best_d = d
+        if best_r < 0:
+            outcome[j] = 2
+        elif best > kd.cost.penalty[j]:
+            outcome[j] = 3
+        else:
+            acc[0] += best
+            if best_d >= 0:
+                apply_pickup(kd, best_r, best_d, st, wk.brk)
             insert_at(kd, best_r, j, best_p, st, wk.brk)
             outcome[j] = 1

@@ -88,6 +88,8 @@ class Capabilities:
         Proves optimality / reports bounds.
     breaks, parts, multi_shift, soft_windows:
         Supports these features.
+    depot_stops:
+        Plans depot stops (:attr:`Plan.pickups`) for tickets whose parts a van lacks.
     max_tickets, max_routes:
         Size limits (``None`` = no limit).
     """
@@ -97,6 +99,7 @@ class Capabilities:
     parts: bool = True
     multi_shift: bool = True
     soft_windows: bool = True
+    depot_stops: bool = True
     max_tickets: int | None = None
     max_routes: int | None = None
 
@@ -111,6 +114,8 @@ class Capabilities:
             return "the scenario has breaks, which it does not model"
         if not self.parts and kd.res.part_sku.shape[0]:
             return "tickets need parts, which it does not model"
+        if not self.depot_stops and problem.num_depots and kd.res.part_sku.shape[0]:
+            return "the scenario has depots for parts pick-ups, which it does not plan"
         if not self.soft_windows and bool(kd.win.soft.any()):
             return "tickets have soft windows, which it does not model"
         if not self.multi_shift and problem.num_routes > len(set(kd.rt.tech.tolist())):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -16,29 +16,39 @@ from ..problem.problem import Problem
 from ._greedy_kernels import (
     Cands,
     RouteState,
+    apply_pickup,
     candidate_routes,
     fill_beyond_candidates,
+    fill_with_pickups,
     greedy_init,
     greedy_steps,
     insert_at,
 )
 from .base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 
-__all__ = ["GreedySolver", "assign_greedy", "make_state", "state_routes"]
+__all__ = ["GreedySolver", "assign_greedy", "make_state", "state_pickups", "state_routes"]
 
 _CHUNK = 256
 
 
-def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None) -> RouteState:
+def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
+               pickups: Mapping[int, int] | None = None) -> RouteState:
     """Arrays of a partial plan: empty routes, or ``routes``, with their caches built.
 
     The width leaves room for every route's longest feasible day, so arrays never grow.
+    ``pickups`` (ticket -> depot, as in :attr:`Plan.pickups`): the routing heuristics
+    stop at a depot only first thing, so a route with any stop starts with the
+    stop of its earliest ticket that has one.
     """
     kd = problem.data
     num_routes = problem.num_routes
     width = _route_width(problem)
     if routes:
         width = max(width, max((len(r) for r in routes), default=0) + 1)
+    num_techs = problem.num_technicians
+    tech_ptr = np.zeros(num_techs + 1, dtype=np.int64)
+    np.cumsum(np.bincount(kd.rt.tech, minlength=num_techs), out=tech_ptr[1:])
+    num_skus = kd.res.stock.shape[1]
     st = RouteState(
         seq=np.full((num_routes, width), -1, dtype=np.int64),
         length=np.zeros(num_routes, dtype=np.int64),
@@ -54,12 +64,31 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None) 
         load=np.zeros(num_routes, dtype=np.int64),
         group_count=np.zeros(kd.rt.group_cap.shape[0], dtype=np.int64),
         usage=np.zeros_like(kd.res.stock),
+        open_t=kd.rt.open.copy(),
+        start_n=kd.rt.start_node.copy(),
+        pick=np.full(num_routes, -1, dtype=np.int64),
+        pick_was=np.full(num_routes, -1, dtype=np.int64),
+        rneed=np.zeros((num_routes, num_skus), dtype=np.int64),
+        take=np.zeros((num_routes, num_skus), dtype=np.int64),
+        dused=np.zeros((problem.num_depots, num_skus), dtype=np.int64),
+        tech_ptr=tech_ptr,
+        tbuf=np.zeros(max(int(np.diff(tech_ptr).max(initial=0)), 1), dtype=np.int64),
     )
     scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
     for r, route in enumerate(routes or ()):
+        if pickups:
+            stops = [pickups[j] for j in route if j in pickups]
+            if stops and 0 <= stops[0] < problem.num_depots:
+                apply_pickup(kd, r, int(stops[0]), st, scratch)
         for p, j in enumerate(route):
             insert_at(kd, r, int(j), p, st, scratch)
     return st
+
+
+def state_pickups(st: RouteState) -> dict[int, int]:
+    """Depot stops of a state as :attr:`Plan.pickups` (on each route's first ticket)."""
+    return {int(st.seq[r, 0]): int(st.pick[r]) for r in np.flatnonzero(st.pick >= 0).tolist()
+            if st.length[r] > 0}
 
 
 def state_routes(st: RouteState) -> list[tuple[int, ...]]:
@@ -132,7 +161,8 @@ class GreedySolver:
         kd = problem.data
         num_tickets, num_routes = problem.num_tickets, problem.num_routes
         initial = self.initial_plan.routes if self.initial_plan is not None else None
-        st = make_state(problem, initial)
+        st = make_state(problem, initial,
+                        self.initial_plan.pickups if self.initial_plan is not None else None)
         outcome = np.zeros(num_tickets, dtype=np.int64)
         active = problem.unservable == 0
         for route in initial or ():
@@ -181,6 +211,10 @@ class GreedySolver:
             order = np.lexsort((np.arange(num_tickets), kd.cost.priority)).astype(np.int64)
             fill_beyond_candidates(kd, problem.ticket_routes_ptr, problem.ticket_routes,
                                    cand_ptr, st, order, outcome, acc)
+        if not stopped and problem.num_depots:
+            order = np.lexsort((np.arange(num_tickets), kd.cost.priority)).astype(np.int64)
+            fill_with_pickups(kd, problem.ticket_routes_ptr, problem.ticket_routes, st, order,
+                              outcome, acc)
         unassigned: dict[int, UnassignedReason] = {}
         for j in range(num_tickets):
             if problem.unservable[j]:
@@ -191,7 +225,7 @@ class GreedySolver:
                 unassigned[j] = UnassignedReason.NOT_PROFITABLE
             elif outcome[j] == 0:
                 unassigned[j] = UnassignedReason.SOLVER_LIMIT
-        plan = Plan(routes=state_routes(st), unassigned=unassigned)
+        plan = Plan(routes=state_routes(st), unassigned=unassigned, pickups=state_pickups(st))
         stats: dict[str, Any] = {"insertions": int((outcome == 1).sum()),
                                  "candidates": int(num_cand), "stopped_by_limit": stopped}
         # own bookkeeping of the objective (load balance is not priced by insertion)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ..domain import (
     Break,
+    Depot,
     GeometricTravel,
     Location,
     Priority,
@@ -38,8 +39,14 @@ def _at(minutes: int, day: int = 0) -> datetime:
 
 @st.composite
 def scenarios(draw: st.DrawFn, *, max_technicians: int = 4, max_tickets: int = 10,
-              max_days: int = 2, breaks: bool = True, parts: bool = True) -> Scenario:
-    """A random valid :class:`~fsdispatch.Scenario` on a planar 30 km square."""
+              max_days: int = 2, breaks: bool = True, parts: bool = True,
+              depots: bool = False) -> Scenario:
+    """A random valid :class:`~fsdispatch.Scenario` on a planar 30 km square.
+
+    With ``depots=True`` (and ``parts``) it also has one or two parts depots
+    with limited stock, opening hours (or none) and a pick-up time, and tickets
+    need parts more often, so that depot stops are worth planning.
+    """
     days = draw(st.integers(1, max_days))
     horizon = Horizon(DAY0, DAY0 + timedelta(days=days))
     coord = st.floats(0, 30, allow_nan=False, allow_infinity=False).map(lambda v: round(v, 2))
@@ -92,7 +99,9 @@ def scenarios(draw: st.DrawFn, *, max_technicians: int = 4, max_tickets: int = 1
             else None
         required = {s: draw(st.integers(1, 3)) for s in SKILLS
                     if draw(st.integers(0, 3)) == 0}
-        ticket_parts = ({s: 1 for s in SKUS if draw(st.integers(0, 4)) == 0} if parts else {})
+        often = 2 if depots else 4
+        ticket_parts = ({s: draw(st.integers(1, 2)) if depots else 1 for s in SKUS
+                         if draw(st.integers(0, often)) == 0} if parts else {})
         pref: tuple[str, ...] = ()
         excl: tuple[str, ...] = ()
         if tech_ids and draw(st.integers(0, 4)) == 0:
@@ -108,6 +117,19 @@ def scenarios(draw: st.DrawFn, *, max_technicians: int = 4, max_tickets: int = 1
             priority=prio, response_by=response_by, preferred_technicians=pref,
             excluded_technicians=excl, parts=ticket_parts,
             demand=draw(st.integers(0, 3))))
+    depot_list = []
+    if depots and parts:
+        for k in range(draw(st.integers(1, 2))):
+            hours: tuple[TimeWindow, ...] = ()
+            if draw(st.booleans()):
+                hours = tuple(TimeWindow(_at(draw(st.integers(6 * 60, 10 * 60)), d),
+                                         _at(draw(st.integers(12 * 60, 18 * 60)), d))
+                              for d in range(days))
+            depot_list.append(Depot(
+                id=f"D{k}", location=Location.planar(draw(coord), draw(coord)),
+                stock={s: draw(st.integers(0, 4)) for s in SKUS if draw(st.booleans())},
+                opening_hours=hours, pickup_time=draw(st.sampled_from([0, 5, 15])) * MINUTE))
     return Scenario(horizon=horizon, technicians=tuple(techs), tickets=tuple(tickets),
                     travel=GeometricTravel(speed_kmh=draw(st.sampled_from([30.0, 50.0])),
-                                           detour=1.2), name="hypothesis")
+                                           detour=1.2), name="hypothesis",
+                    depots=tuple(depot_list))

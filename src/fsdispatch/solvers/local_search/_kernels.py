@@ -24,16 +24,19 @@ from numba import njit
 
 from ...evaluate._kernels import earliest_start, hard_late, travel, visit_cost
 from .._greedy_kernels import (
+    INF,
     RouteState,
+    apply_pickup,
     best_insertion,
     make_work,
+    pickup_option,
     preference_cost,
     rebuild_route,
     resources_ok,
+    route_cost,
     timing_delta,
 )
-
-INF = np.inf
+from .._parts_kernels import add_parts, parts_fit, parts_valid
 
 OP_STRINGS, OP_RANDOM, OP_WORST, OP_ROUTE = 0, 1, 2, 3
 NUM_OPS = 4
@@ -103,38 +106,6 @@ class Buf(NamedTuple):
 
 
 # ---------------------------------------------------------------- costs
-
-
-@njit(cache=True)
-def route_cost(kd, r, st):
-    """Objective contribution of route ``r`` and its work seconds.
-
-    The same terms as the evaluator: visit lateness (SLA, soft windows),
-    travel time and distance, overtime, labour and preference misses.
-    """
-    n = st.length[r]
-    if n == 0:
-        return 0.0, np.int64(0)
-    rt = kd.rt
-    tech = rt.tech[r]
-    service_row = kd.tech.service[tech]
-    trav = np.int64(0)
-    km = 0.0
-    for k in range(n + 1):
-        trav += st.legt[r, k]
-        km += st.legd[r, k]
-    serv = np.int64(0)
-    c = 0.0
-    for k in range(n):
-        j = st.seq[r, k]
-        serv += np.int64(service_row[j])
-        c += st.vcost[r, k]
-        c += preference_cost(kd.res, kd.w.pref, tech, j)
-    ret = st.ret[r]
-    ot = ret - rt.close[r] if ret > rt.close[r] else np.int64(0)
-    work = trav + serv
-    c += kd.w.travel * trav + kd.w.dist * km + kd.w.overtime * ot + kd.tech.labour[tech] * work
-    return c, work
 
 
 @njit(cache=True)
@@ -225,7 +196,7 @@ def free_slack(kd, r, st, fslack):
     win = kd.win
     cost = kd.cost
     service_row = kd.tech.service[rt.tech[r]]
-    ret = (st.free_t[r, n - 1] if n > 0 else rt.open[r]) + st.legt[r, n]
+    ret = (st.free_t[r, n - 1] if n > 0 else st.open_t[r]) + st.legt[r, n]
     if kd.w.overtime > 0.0:
         room = rt.close[r] - ret
     else:
@@ -241,7 +212,7 @@ def free_slack(kd, r, st, fslack):
         j = st.seq[r, k]
         e = st.free_t[r, k]
         s = e - np.int64(service_row[j])
-        arrival = (st.free_t[r, k - 1] if k > 0 else rt.open[r]) + st.legt[r, k]
+        arrival = (st.free_t[r, k - 1] if k > 0 else st.open_t[r]) + st.legt[r, k]
         own = np.int64(0)
         for w in range(win.ptr[j], win.ptr[j + 1]):
             if win.start[w] <= s <= win.end[w]:
@@ -274,7 +245,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     """
     st = sol.st
     rt = kd.rt
-    if not resources_ok(kd.res, rt, r, j, st.load, st.group_count, st.usage):
+    if not resources_ok(kd, st, r, j):
         return INF, -1
     n = st.length[r]
     if n + 1 >= st.seq.shape[1]:
@@ -297,7 +268,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     fslack_r = sol.fslack[r]
     w_travel = kd.w.travel
     w_dist = kd.w.dist
-    open_r = rt.open[r]
+    open_r = st.open_t[r]
     max_close_r = rt.max_close[r]
     end_node = rt.end_node[r]
     node = ticket_node[j]
@@ -306,7 +277,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     base = preference_cost(kd.res, kd.w.pref, tech, j) + labour * svc
     first_open = win.start[win.ptr[j]]
     symmetric = tv.kind != 0
-    prev = rt.start_node[r]
+    prev = st.start_n[r]
     t_prev, km_prev = travel(tv, prev, node)
     best = INF
     best_p = -1
@@ -360,7 +331,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
             break
         p = order[q]
         buf.stats[6] += 1
-        t0 = free_r[p - 1] if p > 0 else rt.open[r]
+        t0 = free_r[p - 1] if p > 0 else st.open_t[r]
         b0 = st.bptr[r, p - 1] if p > 0 else kd.brk.ptr[r]
         c = timing_delta(win, cost, kd.brk, service_row, r, j, p, tin[q], tout[q], t0, b0, n,
                          seq_r, free_r, st.bptr[r], st.vcost[r], legt_r, st.ret[r],
@@ -368,7 +339,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
         if c == INF:
             continue
         dt = tin[q] + tout[q] - legt_r[p]
-        _t, k_in = travel(tv, kd.ticket_node[seq_r[p - 1]] if p > 0 else rt.start_node[r], node)
+        _t, k_in = travel(tv, kd.ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r], node)
         _t, k_out = travel(tv, node, kd.ticket_node[seq_r[p]] if p < n else rt.end_node[r])
         c += base + kd.w.travel * dt + kd.w.dist * (k_in + k_out - legd_r[p]) + labour * dt
         if c < best or (c == best and p < best_p):
@@ -409,6 +380,14 @@ def copy_route(kd, src, dst, r):
     tech = kd.rt.tech[r]
     for s in range(a.usage.shape[1]):
         b.usage[tech, s] = a.usage[tech, s]
+        b.rneed[r, s] = a.rneed[r, s]
+    b.pick[r] = a.pick[r]
+    b.open_t[r] = a.open_t[r]
+    b.start_n[r] = a.start_n[r]
+    if kd.dep.node.shape[0]:  # the stops of a technician's routes share the van
+        for rr in range(a.tech_ptr[tech], a.tech_ptr[tech + 1]):
+            for s in range(a.take.shape[1]):
+                b.take[rr, s] = a.take[rr, s]
     dst.rcost[r] = src.rcost[r]
     dst.rwork[r] = src.rwork[r]
 
@@ -418,6 +397,8 @@ def sync(kd, src, dst, buf):
     """Copy the routes and tickets touched this iteration from ``src`` to ``dst``."""
     for q in range(buf.counts[0]):
         copy_route(kd, src, dst, buf.tlist[q])
+    if kd.dep.node.shape[0] and buf.counts[0]:
+        dst.st.dused[:, :] = src.st.dused
     for q in range(buf.counts[1]):
         j = buf.clist[q]
         dst.route_of[j] = src.route_of[j]
@@ -463,7 +444,6 @@ def remove_span(kd, cd, sol, buf, r, lo, hi):
     """
     st = sol.st
     res = kd.res
-    tech = kd.rt.tech[r]
     n = st.length[r]
     out = lo
     for k in range(lo, n):
@@ -475,8 +455,7 @@ def remove_span(kd, cd, sol, buf, r, lo, hi):
             buf.counts[2] += 1
             st.load[r] -= res.demand[j]
             st.group_count[kd.rt.group[r]] -= 1
-            for q in range(res.part_ptr[j], res.part_ptr[j + 1]):
-                st.usage[tech, res.part_sku[q]] -= res.part_qty[q]
+            add_parts(kd, st, r, j, -1)
         else:
             st.seq[r, out] = j
             out += 1
@@ -509,9 +488,7 @@ def insert_ticket(kd, sol, buf, r, j, p):
     st.length[r] = n + 1
     st.load[r] += res.demand[j]
     st.group_count[kd.rt.group[r]] += 1
-    tech = kd.rt.tech[r]
-    for k in range(res.part_ptr[j], res.part_ptr[j + 1]):
-        st.usage[tech, res.part_sku[k]] += res.part_qty[k]
+    add_parts(kd, st, r, j, 1)
     sol.route_of[j] = r
     mark_changed(buf, j)
     touch(buf, r)
@@ -622,7 +599,7 @@ def ruin_worst(kd, cd, rng, sol, buf, prm, num_assigned):
             continue
         r = sol.route_of[j]
         p = position_of(st, r, j)
-        prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else kd.rt.start_node[r]
+        prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
         nxt = kd.ticket_node[st.seq[r, p + 1]] if p + 1 < st.length[r] else kd.rt.end_node[r]
         skip_t, skip_km = travel(tv, prev, nxt)
         gain = kd.w.travel * (st.legt[r, p] + st.legt[r, p + 1] - skip_t) \
@@ -778,15 +755,83 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
         buf.keys[q] = key
     order = np.argsort(buf.keys[:npool], kind="mergesort")
     ok = True
+    if kd.dep.node.shape[0]:
+        ok = drop_idle_stops(kd, sol, buf)
     for prio in range(1, 5):  # most urgent priority first; the key orders within one
         for q in range(npool):
             j = buf.pool[order[q]]
             if kd.cost.priority[j] != prio:
                 continue
             c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j)
+            d = -1
+            if kd.dep.node.shape[0] and kd.res.part_ptr[j + 1] > kd.res.part_ptr[j]:
+                c2, r2, d2, p2 = cheapest_stop(kd, cd, sol, wk, prm, j)
+                if c2 < c:
+                    c, r, d, p = c2, r2, d2, p2
             if r < 0 or c >= kd.cost.penalty[j]:
                 continue
+            if d >= 0:
+                touch(buf, r)
+                apply_pickup(kd, r, d, sol.st, wk.brk)
             ok = insert_ticket(kd, sol, buf, r, j, p) and ok
+    return ok
+
+
+@njit(cache=True)
+def cheapest_stop(kd, cd, sol, wk, prm, j):
+    """Cheapest way to serve ``j`` by adding a depot stop to one of its nearest routes.
+
+    Returns ``(cost, route, depot, position)``; see
+    :func:`~fsdispatch.solvers._greedy_kernels.pickup_option`.
+    """
+    best = INF
+    best_r = -1
+    best_d = -1
+    best_p = -1
+    tried = 0
+    empty = 0
+    for q in range(cd.near_ptr[j], cd.near_ptr[j + 1]):
+        r = cd.near_route[q]
+        if sol.st.pick[r] >= 0:
+            continue
+        if sol.st.length[r] == 0:
+            if empty >= prm.max_empty:
+                continue
+            empty += 1
+        tried += 1
+        if tried > 8:
+            break
+        c, d, p = pickup_option(kd, r, j, sol.st, wk)
+        if c < best:
+            best = c
+            best_r = r
+            best_d = d
+            best_p = p
+    return best, best_r, best_d, best_p
+
+
+@njit(cache=True)
+def drop_idle_stops(kd, sol, buf):
+    """Drop the depot stop of every touched route that is empty or no longer needs it.
+
+    A stop is kept when dropping it would break the route's timing. Returns
+    whether the touched routes are feasible.
+    """
+    st = sol.st
+    ok = True
+    scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
+    for q in range(buf.counts[0]):
+        r = buf.tlist[q]
+        d = st.pick[r]
+        if d < 0:
+            continue
+        if st.length[r] > 0 and not parts_fit(kd, st, r, -1, r, -1):
+            continue
+        if apply_pickup(kd, r, -1, st, scratch) or st.length[r] == 0:
+            refresh_route(kd, r, sol)
+        else:
+            ok = apply_pickup(kd, r, d, st, scratch) and ok
+            refresh_route(kd, r, sol)
     return ok
 
 
@@ -827,14 +872,12 @@ def _route_resources(kd, sol, r, sign):
     """Add (``sign=1``) or remove (``sign=-1``) route ``r``'s tickets from its resources."""
     st = sol.st
     res = kd.res
-    tech = kd.rt.tech[r]
     g = kd.rt.group[r]
     for k in range(st.length[r]):
         j = st.seq[r, k]
         st.load[r] += sign * res.demand[j]
         st.group_count[g] += sign
-        for q in range(res.part_ptr[j], res.part_ptr[j + 1]):
-            st.usage[tech, res.part_sku[q]] += sign * res.part_qty[q]
+        add_parts(kd, st, r, j, sign)
 
 
 @njit(cache=True)
@@ -850,9 +893,12 @@ def _resources_fit(kd, sol, r):
         j = st.seq[r, k]
         if kd.tech.compat[tech, j] != 0:
             return False
-        for q in range(res.part_ptr[j], res.part_ptr[j + 1]):
-            if st.usage[tech, res.part_sku[q]] > res.stock[tech, res.part_sku[q]]:
-                return False
+        if kd.dep.node.shape[0] == 0:
+            for q in range(res.part_ptr[j], res.part_ptr[j + 1]):
+                if st.usage[tech, res.part_sku[q]] > res.stock[tech, res.part_sku[q]]:
+                    return False
+    if kd.dep.node.shape[0]:
+        return parts_valid(kd, st, tech)
     return True
 
 
@@ -1008,19 +1054,21 @@ def descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, num_routes, max_nb, ma
 
 
 @njit(cache=True)
-def save_best(cur, best_seq, best_len, buf):
+def save_best(cur, best_seq, best_len, best_pick, buf):
     """Copy the routes changed since the last save into the best arrays."""
     for r in range(best_len.shape[0]):
         if buf.dirty[r]:
             n = cur.st.length[r]
             best_len[r] = n
+            best_pick[r] = cur.st.pick[r]
             for k in range(n):
                 best_seq[r, k] = cur.st.seq[r, k]
             buf.dirty[r] = False
 
 
 @njit(cache=True)
-def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, buf, obj, iters, temp_from,
+def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj, iters,
+           temp_from,
            temp_to, seg_len, reaction):
     """Run ``iters`` ruin-and-recreate iterations; returns ``(current, best)`` objectives.
 
@@ -1116,7 +1164,7 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, buf, obj, iters, tem
                     routes = buf.spos[:nr].copy()
                     cur_obj = descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, nr, 10, 8)
                 best_obj = cur_obj
-                save_best(cur, best_seq, best_len, buf)
+                save_best(cur, best_seq, best_len, best_pick, buf)
                 buf.stats[2] += 1
                 buf.stats[7] = buf.stats[0]
         else:
@@ -1198,6 +1246,10 @@ def cheapest_able(kd, ptr, routes, st, tickets, max_pricings):
         for k in range(ptr[j], ptr[j + 1]):
             done += 1
             c, _p = best_insertion(kd, routes[k], j, st, wk)
+            if kd.dep.node.shape[0]:
+                c2, _d, _p = pickup_option(kd, routes[k], j, st, wk)
+                if c2 < c:
+                    c = c2
             if c < out[q]:
                 out[q] = c
                 if c < penalty:

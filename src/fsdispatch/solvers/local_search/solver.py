@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -167,8 +168,8 @@ class LocalSearchSolver:
         # --- arrays
         tic_setup = time.perf_counter()
         routes = [list(r) for r in start.routes]
-        cur = _make_sol(problem, routes, K)
-        cand = _make_sol(problem, routes, K)
+        cur = _make_sol(problem, routes, K, start.pickups)
+        cand = _make_sol(problem, routes, K, start.pickups)
         nb_ptr, nb = nearest_tickets(problem, self.neighbours)
         near_ptr, near_route, depot_dist = K.nearest_routes(
             kd, problem.ticket_routes_ptr, problem.ticket_routes, int(self.max_routes))
@@ -186,7 +187,8 @@ class LocalSearchSolver:
         width = cur.st.seq.shape[1]
         best_seq = np.full((num_routes, width), -1, dtype=np.int64)
         best_len = np.zeros(num_routes, dtype=np.int64)
-        K.save_best(cur, best_seq, best_len, buf)
+        best_pick = np.full(num_routes, -1, dtype=np.int64)
+        K.save_best(cur, best_seq, best_len, best_pick, buf)
         start_obj = K.total_objective(kd, cd, cur, buf.tech_work, prm.balance_w)
         obj = np.array([start_obj, start_obj])
         setup_time = time.perf_counter() - tic_setup
@@ -234,8 +236,8 @@ class LocalSearchSolver:
             temp0 = t_start * (t_end / t_start) ** f0 if t_start > 0 else 0.0
             temp1 = t_start * (t_end / t_start) ** f1 if t_start > 0 else 0.0
             t_chunk = time.perf_counter()
-            K.search(kd, cd, prm, rng, cur, cand, best_seq, best_len, buf, obj, n, temp0,
-                     temp1, 100, 0.2)
+            K.search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj, n,
+                     temp0, temp1, 100, 0.2)
             elapsed_chunk = time.perf_counter() - t_chunk
             done += n
             last_best_at = int(buf.stats[7])
@@ -254,7 +256,10 @@ class LocalSearchSolver:
             rate = buf.stats[4] / search_time if search_time > 0 and buf.stats[4] else 1e5
             left = max(deadline - time.perf_counter(), 0.02 * limits.time_limit)
             budget = int(rate * left)
-        plan = Plan(routes=best_routes, unassigned=_reasons(problem, best_routes, K, budget))
+        best_pickups = {route[0]: int(best_pick[r]) for r, route in enumerate(best_routes)
+                        if route and best_pick[r] >= 0}
+        plan = Plan(routes=best_routes, pickups=best_pickups,
+                    unassigned=_reasons(problem, best_routes, K, budget, best_pickups))
         stats: dict[str, Any] = {
             "iterations": int(buf.stats[0]),
             "accepted": int(buf.stats[1]),
@@ -303,8 +308,9 @@ def _make_buf(problem: Problem, width: int, K: Any) -> Any:
     )
 
 
-def _make_sol(problem: Problem, routes: list[list[int]], K: Any) -> Any:
-    st = make_state(problem, routes)
+def _make_sol(problem: Problem, routes: list[list[int]], K: Any,
+              pickups: Mapping[int, int] | None = None) -> Any:
+    st = make_state(problem, routes, pickups)
     sol = K.Sol(st=st, rcost=np.zeros(problem.num_routes),
                 rwork=np.zeros(problem.num_routes, dtype=np.int64),
                 route_of=np.full(problem.num_tickets, -1, dtype=np.int64),
@@ -347,7 +353,8 @@ def _locked_mask(problem: Problem, plan: Plan | None, locked: frozenset[int]) ->
 
 
 def _reasons(problem: Problem, routes: list[tuple[int, ...]], K: Any,
-             max_pricings: int = -1) -> dict[int, UnassignedReason]:
+             max_pricings: int = -1,
+             pickups: Mapping[int, int] | None = None) -> dict[int, UnassignedReason]:
     """Why each ticket left out of ``routes`` is out.
 
     The compiled reason when no route could ever serve it; ``no_capacity``
@@ -367,7 +374,7 @@ def _reasons(problem: Problem, routes: list[tuple[int, ...]], K: Any,
         else:
             open_tickets.append(j)
     if open_tickets:
-        st = make_state(problem, routes)
+        st = make_state(problem, routes, pickups)
         costs, checked = K.cheapest_able(problem.data, problem.ticket_routes_ptr,
                                          problem.ticket_routes, st,
                                          np.array(open_tickets, dtype=np.int64), max_pricings)
