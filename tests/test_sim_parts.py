@@ -207,12 +207,31 @@ def test_service_level_policy_levels():
         PartsModel(needs={"repair": {"valve": 1.5}})
 
 
-def test_parts_config_from_json(tmp_path):
-    """The CLI config reads a parts model and a van stock policy."""
+def test_parts_config_from_json(tmp_path, capsys):
+    """The CLI config reads a parts model and van stock policies; `simulate` compares them."""
+    import argparse
+    import json
     from pathlib import Path
 
-    from fsdispatch.sim.cli import load_config
+    from fsdispatch.sim.cli import add_parser, load_config, load_experiment
 
-    config = load_config(Path(__file__).resolve().parents[1] / "examples" / "sim_parts.json")
-    assert config.parts is not None and config.van_stock is not None
-    assert config.van_stock.name == "standard" and config.parts.cost("pump") == 320
+    path = Path(__file__).resolve().parents[1] / "examples" / "sim_parts.json"
+    config = load_config(path)
+    assert config.parts is not None and config.parts.cost("pump") == 320
+    assert config.van_stock is not None and config.van_stock.name == "standard"
+    _, stocks = load_experiment(path)
+    assert [v.name for v in stocks] == ["standard", "empty", "four-each"]
+    small = json.loads(path.read_text())
+    small.update(num_technicians=2, days=1, demand={"tickets_per_day": 8, "radius_km": 6})
+    small["van_stock"] = small["van_stock"][1:]
+    cfg = tmp_path / "parts.json"
+    cfg.write_text(json.dumps(small))
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    out = tmp_path / "results.csv"
+    args = parser.parse_args(["simulate", str(cfg), "--seeds", "1", "--out", str(out)])
+    assert args.func(args) == 0
+    printed = capsys.readouterr().out
+    assert "parts_holding_cost" in printed and "four-each" in printed
+    pd = pytest.importorskip("pandas")
+    assert set(pd.read_csv(out).parts_policy) == {"empty", "four-each"}

@@ -16,9 +16,9 @@ import attrs
 
 from ..errors import ValidationError
 from .models import DemandModel, ServiceModel, SimConfig
-from .parts import parts_from_dict, van_stock_from_dict
+from .parts import VanStockPolicy, parts_from_dict, van_stock_from_dict
 
-__all__ = ["add_parser", "config_from_dict", "load_config", "run"]
+__all__ = ["add_parser", "config_from_dict", "load_config", "load_experiment", "run"]
 
 
 def config_from_dict(data: Mapping[str, Any]) -> SimConfig:
@@ -27,10 +27,13 @@ def config_from_dict(data: Mapping[str, Any]) -> SimConfig:
     Example: ``{"num_technicians": 20, "days": 5, "demand": {"tickets_per_day": 90},
     "service": {"p_ftf_fail": 0.1}}``. Parts: ``"parts": {"needs": {"repair":
     {"valve": 0.3}}, "unit_cost": {"valve": 40}}`` and ``"van_stock": {"levels":
-    {"valve": 2}, "name": "two"}`` (or a plain levels dict). Unknown keys raise
-    ValidationError naming them.
+    {"valve": 2}, "name": "two"}`` (or a plain levels dict; a list of them is
+    an experiment over van stock policies, see :func:`load_experiment`: the
+    config keeps the first). Unknown keys raise ValidationError naming them.
     """
     data = dict(data)
+    if isinstance(data.get("van_stock"), list):
+        data["van_stock"] = data["van_stock"][0] if data["van_stock"] else None
     fields = {f.name for f in attrs.fields(SimConfig)}
     unknown = set(data) - fields
     if unknown:
@@ -51,7 +54,7 @@ def config_from_dict(data: Mapping[str, Any]) -> SimConfig:
             data[key] = cls(**sub)
     if "parts" in data:
         data["parts"] = parts_from_dict(data["parts"])
-    if "van_stock" in data:
+    if data.get("van_stock") is not None:
         data["van_stock"] = van_stock_from_dict(data["van_stock"])
     if "working_days" in data:
         data["working_days"] = tuple(data["working_days"])
@@ -61,6 +64,21 @@ def config_from_dict(data: Mapping[str, Any]) -> SimConfig:
 def load_config(path: str | Path) -> SimConfig:
     """Read a JSON simulation config (see :func:`config_from_dict`)."""
     return config_from_dict(json.loads(Path(path).read_text()))
+
+
+def load_experiment(path: str | Path) -> tuple[SimConfig, list[VanStockPolicy] | None]:
+    """Read a JSON config and its van stock policies to compare.
+
+    ``"van_stock"`` may be a list of policies (``{"levels": ..., "name": ...}``
+    or plain levels dicts); they are returned in order (``None`` when it is a
+    single policy or absent), for ``run_experiment(..., van_stock=...)``.
+    """
+    data = json.loads(Path(path).read_text())
+    config = config_from_dict(data)
+    stocks = data.get("van_stock") if isinstance(data, dict) else None
+    if isinstance(stocks, list):
+        return config, [van_stock_from_dict(v) for v in stocks]
+    return config, None
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -84,16 +102,17 @@ def run(args: argparse.Namespace) -> int:
     from .experiment import run_experiment
     from .metrics import aggregate
 
-    config = load_config(args.config)
+    config, stocks = load_experiment(args.config)
     policies = args.policy or ["greedy-insertion"]
     if args.workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(args.workers) as ex:
             frame = run_experiment(config, policies, args.staffing, args.seeds, executor=ex,
-                                   progress=True)
+                                   van_stock=stocks, progress=True)
     else:
-        frame = run_experiment(config, policies, args.staffing, args.seeds, progress=True)
+        frame = run_experiment(config, policies, args.staffing, args.seeds, van_stock=stocks,
+                               progress=True)
     agg = aggregate(frame)
     print(agg.to_string(index=False))
     if args.out:
