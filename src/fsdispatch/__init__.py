@@ -37,6 +37,8 @@ from .errors import (
     BackendUnavailableError,
     FsdispatchError,
     InfeasiblePlanError,
+    InventoryError,
+    OverReservationError,
     SimulationError,
     SolverError,
     TransitionError,
@@ -47,6 +49,7 @@ from .errors import (
 )
 from .evaluate import Evaluation, Kpis, TechnicianKpis, Violation, check_plan, evaluate
 from .generate import generate_scenario
+from .inventory import StockLedger
 from .io import (
     PlanFrames,
     load_plan,
@@ -123,12 +126,14 @@ __all__ = [
     "Horizon",
     "Incompatibility",
     "InfeasiblePlanError",
+    "InventoryError",
     "Kpis",
     "Lifecycle",
     "Limits",
     "Location",
     "MatrixTravel",
     "ObjectiveWeights",
+    "OverReservationError",
     "Part",
     "Plan",
     "PlanFrames",
@@ -149,6 +154,7 @@ __all__ = [
     "SolveStatus",
     "Solver",
     "SolverError",
+    "StockLedger",
     "Technician",
     "TechnicianKpis",
     "Ticket",
