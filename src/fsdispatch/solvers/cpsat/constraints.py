@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
 from .._exact import RoutingData
-from .variables import AssignmentVars, RoutingVars
+from .variables import AssignmentVars, RoutingVars, ticket_need
 
 __all__ = ["add_assignment_constraints", "add_resource_constraints", "add_routing_constraints",
            "add_van_flow"]
@@ -189,18 +189,16 @@ def add_van_flow(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
             model.add(sum(terms) <= int(dstock[d, s]))
 
 
-def _need(problem: Problem, j: int, s: int) -> int:
-    res = problem.data.res
-    return sum(int(res.part_qty[p]) for p in range(int(res.part_ptr[j]), int(res.part_ptr[j + 1]))
-               if int(res.part_sku[p]) == s)
-
-
 def _route_flow(model: cp_model.CpModel, problem: Problem, rd: RoutingData, v: RoutingVars,
                 r: int, depot_use: dict[tuple[int, int], list[cp_model.IntVar]]) -> None:
     cands = rd.cands[r].tolist()
+    by_ticket: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+    for (j, d), lit in v.stops.get(r, {}).items():
+        by_ticket[j].append((d, lit))
     for s in v.skus[r]:
+        needs = {j: ticket_need(problem, j, s) for j in cands}
         for j in cands:
-            need = _need(problem, j, s)
+            need = needs[j]
             key = (r, j, s)
             stop = v.stop_any.get((r, j))
             if stop is None:
@@ -210,12 +208,10 @@ def _route_flow(model: cp_model.CpModel, problem: Problem, rd: RoutingData, v: R
             model.add_max_equality(v.top[key], [v.vin[key], v.seg[key]])
             model.add(v.pick[key] == v.top[key] - v.vin[key]).only_enforce_if(stop)
             model.add(v.pick[key] == 0).only_enforce_if(stop.Not())
-            per_depot = [var for (rr, jj, d, ss), var in v.pick_at.items()
-                         if (rr, jj, ss) == key]
+            per_depot = [v.pick_at[r, j, d, s] for d, _ in by_ticket[j]
+                         if (r, j, d, s) in v.pick_at]
             model.add(v.pick[key] == sum(per_depot))
-            for (jj, d), lit in v.stops[r].items():
-                if jj != j:
-                    continue
+            for d, lit in by_ticket[j]:
                 at = v.pick_at.get((r, j, d, s))
                 if at is None:  # the depot holds none of s: the stop may not need it
                     model.add(v.pick[key] == 0).only_enforce_if(lit)
@@ -229,7 +225,7 @@ def _route_flow(model: cp_model.CpModel, problem: Problem, rd: RoutingData, v: R
                 model.add(v.vin[r, cands[b - 1], s] == v.vstart[r, s]).only_enforce_if(lit)
                 continue
             ja = cands[a - 1]
-            need_a = _need(problem, ja, s)
+            need_a = needs[ja]
             if b == 0:
                 model.add(v.vend[r, s] == v.vout[r, ja, s]).only_enforce_if(lit)
                 model.add(v.seg[r, ja, s] == need_a).only_enforce_if(lit)

@@ -12,7 +12,7 @@ from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
 from .._exact import RoutingData, arc_ok, stop_skus
 
-__all__ = ["AssignmentVars", "RoutingVars", "assignment_vars", "routing_vars"]
+__all__ = ["AssignmentVars", "RoutingVars", "assignment_vars", "routing_vars", "ticket_need"]
 
 
 @dataclass
@@ -109,6 +109,13 @@ def routing_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData) -> 
     return v
 
 
+def ticket_need(problem: Problem, j: int, s: int) -> int:
+    """Units of sku ``s`` ticket ``j`` needs."""
+    res = problem.data.res
+    lo, hi = int(res.part_ptr[j]), int(res.part_ptr[j + 1])
+    return int(res.part_qty[lo:hi][res.part_sku[lo:hi] == s].sum())
+
+
 def _opening(problem: Problem, d: int, horizon: int) -> list[tuple[int, int]]:
     """Allowed pick-up starts at depot ``d`` (its windows, cut to the horizon)."""
     win = problem.depots.win
@@ -156,7 +163,11 @@ def _depot_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
                   if (dstock[d, skus] > 0).any() and opening[d]]
         stops: dict[tuple[int, int], Any] = {}
         via: dict[tuple[int, int, int], Any] = {}
+        into: dict[int, list[int]] = {}
+        for (a, b) in v.arcs[r]:
+            into.setdefault(b, []).append(a)
         for j in cands:
+            kb = local[j]
             for d in depots:
                 if not stop_ok(problem, rd, r, j, d, opening[d]):
                     continue
@@ -165,20 +176,14 @@ def _depot_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
                 v.pstart[r, j, d] = model.new_int_var_from_domain(
                     cp_model.Domain.from_intervals([list(w) for w in opening[d]]),
                     f"ps{r}_{j}_{d}")
-                kb = local[j]
-                for (a, b) in v.arcs[r]:
-                    if b == kb:
-                        via[a, b, d] = model.new_bool_var(f"w{r}_{a}_{b}_{d}")
-            if any(key[0] == j for key in stops):
-                v.stop_any[r, j] = model.new_bool_var(f"stop{r}_{j}")
+                for a in into.get(kb, ()):
+                    via[a, kb, d] = model.new_bool_var(f"w{r}_{a}_{kb}_{d}")
+                if (r, j) not in v.stop_any:
+                    v.stop_any[r, j] = model.new_bool_var(f"stop{r}_{j}")
         v.stops[r] = stops
         v.via[r] = via
         for s in skus:
-            need = 0
-            for j in cands:
-                need += sum(int(kd.res.part_qty[p]) for p in range(int(kd.res.part_ptr[j]),
-                                                                     int(kd.res.part_ptr[j + 1]))
-                            if int(kd.res.part_sku[p]) == s)
+            need = sum(ticket_need(problem, j, s) for j in cands)
             units = int(kd.res.stock[t, s]) + int(dstock[:, s].sum()) + need
             v.bound_units[r, s] = units
             v.vstart[r, s] = model.new_int_var(0, units, f"vs{r}_{s}")
@@ -190,10 +195,10 @@ def _depot_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
                 if (r, j) in v.stop_any:
                     v.top[r, j, s] = model.new_int_var(0, units, f"mx{r}_{j}_{s}")
                     v.pick[r, j, s] = model.new_int_var(0, units, f"pk{r}_{j}_{s}")
-                    for (jj, d) in stops:
-                        if jj == j and dstock[d, s] > 0:
-                            v.pick_at[r, j, d, s] = model.new_int_var(
-                                0, int(dstock[d, s]), f"pd{r}_{j}_{d}_{s}")
+            for (j, d) in stops:
+                if dstock[d, s] > 0:
+                    v.pick_at[r, j, d, s] = model.new_int_var(0, int(dstock[d, s]),
+                                                              f"pd{r}_{j}_{d}_{s}")
 
 
 @dataclass
