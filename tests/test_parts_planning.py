@@ -172,3 +172,25 @@ def test_a_stop_that_is_no_longer_needed_is_dropped_by_ls() -> None:
     result = fd.solve(pb, LocalSearchSolver(initial_plan=warm), max_iterations=200, seed=0)
     assert result.is_feasible and result.plan.pickups == {}
     assert result.objective < fd.evaluate(pb, warm).objective
+
+
+def test_expected_first_time_fix_follows_the_van_contents() -> None:
+    """T1 may need part q (p = 0.4), T2 part r (p = 0.5, from its category). The van holds one
+    q: first-time fix is certain at T1 and 50 % at T2, so the plan expects 0.5 revisits."""
+    sc = depot_day(depot_stock=5)
+    tech = sc.technicians[0]
+    tech = fd.Technician(tech.id, tech.start_location, tech.shifts,
+                         van_stock={"p": 1, "q": 1})
+    t1, t2 = sc.tickets
+    t1 = fd.Ticket(t1.id, t1.location, t1.duration, parts=t1.parts,
+                   probable_parts={"q": 0.4})
+    t2 = fd.Ticket(t2.id, t2.location, t2.duration, parts=t2.parts, category="boiler")
+    sc = sc.replace(technicians=[tech], tickets=[t1, t2], category_parts={"boiler": {"r": 0.5}})
+    pb = fd.compile_scenario(sc)
+    ev = fd.evaluate(pb, fd.Plan.from_ids(pb, {"A": ["T1", "T2"]}, pickups={"T2": "D"}))
+    assert ev.is_feasible
+    assert ev.kpis.expected_first_time_fix_pct == pytest.approx(75.0)
+    assert ev.kpis.expected_revisits == pytest.approx(0.5)
+    assert jf.scenario_from_dict(jf.scenario_to_dict(sc)) == sc
+    with pytest.raises(fd.ValidationError, match="probability"):
+        fd.Ticket("X", fd.Location.planar(0, 0), 60, probable_parts={"q": 1.5})

@@ -101,3 +101,14 @@ def str_tuple(value: Any) -> Any:
 def to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     """attrs converter: any iterable to a tuple (typed for mypy's attrs plugin)."""
     return tuple(value)
+
+
+def check_probabilities(entity: str, entity_id: str | None, field: str,
+                        value: Mapping[str, Any]) -> None:
+    if not isinstance(value, Mapping):
+        fail(entity, entity_id, field, value, "must be a mapping of part sku to probability")
+    for key, p in value.items():
+        if not isinstance(key, str) or not key:
+            fail(entity, entity_id, field, key, "keys must be non-empty part skus")
+        if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 < p <= 1.0:
+            fail(entity, entity_id, f"{field}[{key!r}]", p, "must be a probability in (0, 1]")

@@ -11,6 +11,7 @@ import attrs
 
 from ..errors import UnknownReferenceError, ValidationError
 from ..units import Horizon
+from ._validate import check_probabilities
 from .location import Location
 from .objective import ObjectiveWeights
 from .parts import Depot, Part
@@ -58,6 +59,9 @@ class Scenario:
         Objective weights (default :class:`ObjectiveWeights`).
     depots:
         Depots where technicians can pick up parts during a route (see :class:`Depot`).
+    category_parts:
+        Ticket category -> {part sku: probability that a job of the category
+        needs one unit}; the probable parts of tickets that give none of their own.
     name:
         Free-form name.
     """
@@ -72,6 +76,9 @@ class Scenario:
     objective: ObjectiveWeights = attrs.field(factory=ObjectiveWeights)
     name: str = ""
     depots: tuple[Depot, ...] = attrs.field(default=(), converter=_tuple)
+    category_parts: Mapping[str, Mapping[str, float]] = attrs.field(
+        factory=dict, converter=lambda v: {k: dict(m) for k, m in v.items()}
+        if isinstance(v, Mapping) else v)
 
     def __attrs_post_init__(self) -> None:
         issues: list[ValidationError] = []
@@ -105,6 +112,16 @@ class Scenario:
         for k, depot in enumerate(self.depots):
             if not isinstance(depot, Depot):
                 add("Scenario", None, f"depots[{k}]", depot, "must be a Depot")
+        if not isinstance(self.category_parts, Mapping):
+            add("Scenario", None, "category_parts", self.category_parts,
+                "must map a ticket category to {part sku: probability}")
+        else:
+            for cat, probs in self.category_parts.items():
+                try:
+                    check_probabilities("Scenario", self.name or None,
+                                        f"category_parts[{cat!r}]", probs)
+                except ValidationError as exc:
+                    issues.append(exc)
         if issues:
             raise ValidationError.collect(issues)
 
@@ -164,6 +181,16 @@ class Scenario:
                 for sku in ticket.parts:
                     if sku not in part_ids:
                         add("Ticket", ticket.id, "parts", sku,
+                            "references an unknown part", UnknownReferenceError)
+                for sku in ticket.probable_parts:
+                    if sku not in part_ids:
+                        add("Ticket", ticket.id, "probable_parts", sku,
+                            "references an unknown part", UnknownReferenceError)
+        if part_ids:
+            for cat, probs in self.category_parts.items():
+                for sku in probs:
+                    if sku not in part_ids:
+                        add("Scenario", self.name or None, f"category_parts[{cat!r}]", sku,
                             "references an unknown part", UnknownReferenceError)
 
         # locations: one coordinate system; matrix ids known
@@ -237,6 +264,10 @@ class Scenario:
                 return ticket
         raise UnknownReferenceError(f"unknown ticket id {ticket_id!r}",
                                     entity="Ticket", entity_id=ticket_id)
+
+    def probable_parts(self, ticket: Ticket) -> Mapping[str, float]:
+        """The ticket's probable parts, or its category's (``category_parts``)."""
+        return ticket.probable_parts or self.category_parts.get(ticket.category, {})
 
     def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields replaced (validated again)."""

@@ -16,6 +16,7 @@ from ._validate import (
     check_int,
     check_levels,
     check_number,
+    check_probabilities,
     check_quantities,
     fail,
     frozen_dict,
@@ -119,6 +120,12 @@ class Ticket:
         Technician ids the customer prefers / who must not be sent.
     parts:
         Part sku -> quantity the job consumes from the technician's van.
+    probable_parts:
+        Part sku -> probability that the job turns out to need one unit of it
+        (known only on site, e.g. from the fault category). Plans do not
+        reserve them; the evaluator reports the expected first-time-fix rate
+        of a plan from the van contents at each visit. Empty: the scenario's
+        ``category_parts`` for the ticket's category apply.
     demand:
         Generic capacity units used on the technician's route (>= 0).
     """
@@ -141,6 +148,7 @@ class Ticket:
     excluded_technicians: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
     parts: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_dict)
     demand: int = 0
+    probable_parts: Mapping[str, float] = attrs.field(factory=dict, converter=frozen_dict)
 
     def __attrs_post_init__(self) -> None:
         check_id("Ticket", self.id)
@@ -186,4 +194,5 @@ class Ticket:
             fail("Ticket", tid, "preferred_technicians", sorted(both)[0],
                  "must not also be in excluded_technicians")
         check_quantities("Ticket", tid, "parts", self.parts, minimum=1)
+        check_probabilities("Ticket", tid, "probable_parts", self.probable_parts)
         check_int("Ticket", tid, "demand", self.demand, minimum=0)

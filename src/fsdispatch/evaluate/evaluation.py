@@ -85,6 +85,8 @@ class Kpis:
     routes_used: int
     depot_stops: int = 0
     parts_picked: int = 0
+    expected_first_time_fix_pct: float = 100.0
+    expected_revisits: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (JSON friendly)."""

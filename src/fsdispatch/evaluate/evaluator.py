@@ -156,8 +156,10 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
                        end=end, wait=wait, window_late=wlate, sla_late=slate,
                        route_return=ret, break_start=brk, pickup_depot=pick,
                        pickup_start=pick_start)
+    ftf = _expected_fix(problem, visits, route_of_visit, pick)
     return _summarise(problem, plan, violations, visits, route_of_visit, counts, trav,
-                      dist, serv, overtime, brk_taken, slate, wlate, times, pserv, picked_units)
+                      dist, serv, overtime, brk_taken, slate, wlate, times, pserv, picked_units,
+                      ftf)
 
 
 def _evaluate_assignment(problem: Problem, plan: Plan, clean_routes: list[list[int]],
@@ -236,7 +238,8 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
                route_of_visit: np.ndarray, counts: np.ndarray, trav: np.ndarray,
                dist: np.ndarray, serv: np.ndarray, overtime: np.ndarray, brk_taken: np.ndarray,
                slate: np.ndarray, wlate: np.ndarray, times: VisitTimes,
-               pserv: np.ndarray | None = None, picked_units: int = 0) -> Evaluation:
+               pserv: np.ndarray | None = None, picked_units: int = 0,
+               ftf: np.ndarray | None = None) -> Evaluation:
     """KPIs and objective from per-route totals and per-visit lateness (both modes).
 
     ``pserv`` is per-route time spent at depot stops; it counts as work.
@@ -337,6 +340,9 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         routes_used=int(used.sum()),
         depot_stops=int((times.pickup_depot >= 0).sum()),
         parts_picked=int(picked_units),
+        expected_first_time_fix_pct=100.0 * float(ftf.mean()) if ftf is not None and ftf.size
+        else 100.0,
+        expected_revisits=float((1.0 - ftf).sum()) if ftf is not None else 0.0,
     )
     tech_kpis = tuple(
         TechnicianKpis(
@@ -487,6 +493,37 @@ def _stock_with_pickups(problem: Problem, visits: np.ndarray, route_of_visit: np
             f"part {index.sku_ids[s]!r}, it holds {int(dstock[d, s])}",
             value=int(depot_used[d, s])))
     return int(picked.sum())
+
+
+def _expected_fix(problem: Problem, visits: np.ndarray, route_of_visit: np.ndarray,
+                  pick: np.ndarray) -> np.ndarray | None:
+    """Per visit, the probability that the van holds every probable part the job turns out to need.
+
+    A probable part (ticket's ``probable_parts`` or its category's) counts as
+    on hand when the van still holds a unit of it after the visit's known
+    parts (see :func:`parts_flow`); the needs are independent, so the
+    probability is the product of ``1 - p`` over the probable parts not on hand.
+    ``None`` when no ticket has probable parts.
+    """
+    scenario = problem.scenario
+    tickets = scenario.tickets
+    if not scenario.category_parts and not any(t.probable_parts for t in tickets):
+        return None
+    nv = visits.shape[0]
+    out = np.ones(nv)
+    if not nv:
+        return out
+    sku_idx = {s: k for k, s in enumerate(problem.index.sku_ids)}
+    _picked, van_after, _used = parts_flow(problem, visits, route_of_visit, pick)
+    for k in range(nv):
+        j = int(visits[k])
+        if j >= len(tickets):
+            continue
+        for sku, p in scenario.probable_parts(tickets[j]).items():
+            s = sku_idx.get(sku)
+            if s is None or van_after[k, s] < 1:
+                out[k] *= 1.0 - p
+    return out
 
 
 def _pickups_of(problem: Problem, plan: Plan, visits: np.ndarray,

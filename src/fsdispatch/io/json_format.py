@@ -117,6 +117,7 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
         "depots": [{"id": d.id, "location": _loc(d.location), "stock": dict(d.stock),
                     "opening_hours": [_window(w) for w in d.opening_hours],
                     "pickup_time": d.pickup_time} for d in scenario.depots],
+        "category_parts": {c: dict(m) for c, m in scenario.category_parts.items()},
         "sla_policy": None if policy is None else {
             "targets": [{"priority": prio.name, "tier": tier, **(_target(t) or {})}
                         for (prio, tier), t in policy.targets.items()],
@@ -165,6 +166,7 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
             "excluded_technicians": list(k.excluded_technicians),
             "parts": dict(k.parts),
             "demand": k.demand,
+            "probable_parts": dict(k.probable_parts),
         } for k in scenario.tickets],
     }
 
@@ -346,7 +348,8 @@ def scenario_from_dict(data: Any) -> Scenario:
     """Build a :class:`Scenario` from its JSON dict; errors name the JSON path."""
     rd = _Reader()
     top = rd.obj(data, {"format", "version", "name", "horizon", "travel", "skills", "parts",
-                        "sla_policy", "objective", "technicians", "tickets", "depots"})
+                        "sla_policy", "objective", "technicians", "tickets", "depots",
+                        "category_parts"})
     _check_header(rd, top, SCENARIO_FORMAT)
 
     def horizon(v: Any) -> Horizon:
@@ -476,7 +479,8 @@ def scenario_from_dict(data: Any) -> Scenario:
         d = rd.obj(v, {"id", "location", "duration", "category", "required_skills", "windows",
                        "window_kind", "lateness_cost", "priority", "customer_id",
                        "customer_tier", "created_at", "response_by", "resolve_by",
-                       "preferred_technicians", "excluded_technicians", "parts", "demand"})
+                       "preferred_technicians", "excluded_technicians", "parts", "demand",
+                       "probable_parts"})
         opt_dt = lambda x: rd.dt(x, True)  # noqa: E731
         return rd.build(
             Ticket, id=rd.field(d, "id", rd.string), location=rd.field(d, "location", rd.location),
@@ -496,7 +500,9 @@ def scenario_from_dict(data: Any) -> Scenario:
             preferred_technicians=rd.items(d, "preferred_technicians", rd.string),
             excluded_technicians=rd.items(d, "excluded_technicians", rd.string),
             parts=rd.field(d, "parts", lambda x: rd.mapping_of(x, rd.integer), {}),
-            demand=rd.field(d, "demand", rd.integer, 0))
+            demand=rd.field(d, "demand", rd.integer, 0),
+            probable_parts=rd.field(d, "probable_parts",
+                                    lambda x: rd.mapping_of(x, rd.number), {}))
 
     kwargs = {
         "horizon": rd.field(top, "horizon", horizon),
@@ -504,6 +510,8 @@ def scenario_from_dict(data: Any) -> Scenario:
         "skills": rd.items(top, "skills", rd.string),
         "parts": rd.items(top, "parts", part),
         "depots": rd.items(top, "depots", depot),
+        "category_parts": rd.field(top, "category_parts", lambda x: rd.mapping_of(
+            x, lambda m: rd.mapping_of(m, rd.number)), {}),
         "sla_policy": rd.field(top, "sla_policy", policy, None),
         "objective": rd.field(top, "objective", objective, ObjectiveWeights()),
         "technicians": rd.items(top, "technicians", technician, required=True),
