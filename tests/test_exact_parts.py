@@ -353,3 +353,16 @@ def test_the_model_admits_the_brute_force_plan_at_the_evaluator_cost(seed: int) 
     value = _fixed_plan_objective(problem, plan)
     assert value is not None
     assert close(value, best)
+
+
+def test_greedy_warm_starts_with_or_without_stops_are_admitted_as_hints() -> None:
+    """Whatever the greedy warm start is (with depot stops once greedy plans them, or
+    without), fixing it in the cpsat model through the hint is accepted at the evaluator's
+    objective: the hint describes a complete, consistent model solution."""
+    for seed in range(12):
+        problem = fd.compile_scenario(random_depot_day(seed))
+        greedy = fd.solve(problem, "greedy")
+        assert greedy.is_feasible
+        value = _fixed_plan_objective(problem, greedy.plan)
+        assert value is not None, seed
+        assert close(value, greedy.objective), seed
