@@ -51,10 +51,17 @@ def test_staffing_curve_notebook_executes_and_answers(tmp_path):
     assert "technicians needed for sla_response >= 90%" in _text(nb)
 
 
+def test_van_stock_notebook_executes(tmp_path):
+    """'Which van stock pays?' runs as a notebook: policy table, CIs, a plot, depot history."""
+    nb = _build().execute("van_stock", small=True, out_dir=tmp_path, timeout=300)
+    assert len(_outputs(nb, "text/html")) >= 4 and _outputs(nb, "image/png")
+    assert "5 replications" in _text(nb)
+
+
 def test_checked_in_notebooks_carry_outputs():
     """The executed .ipynb files next to the scripts have outputs (tables and plots)."""
     nbformat = pytest.importorskip("nbformat")
-    for name in ("smart_dispatch", "staffing_curve"):
+    for name in ("smart_dispatch", "staffing_curve", "van_stock"):
         path = NOTEBOOKS / f"{name}.ipynb"
         if not path.exists():
             pytest.skip(f"{path.name} not built yet (python examples/notebooks/build.py)")

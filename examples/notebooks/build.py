@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-NOTEBOOKS = ("staffing_curve", "smart_dispatch")
+NOTEBOOKS = ("staffing_curve", "smart_dispatch", "van_stock")
 
 
 def clean(nb: Any) -> Any:

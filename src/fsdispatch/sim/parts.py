@@ -206,11 +206,8 @@ class PartsTracker:
         self.ledger = StockLedger(start=start)
         self.ledger.add_location(depot_id, "depot", dict(depot_stock or {}), at=start)
         levels = {s: q for s, q in policy.levels.items() if q > 0}
-        for van in self.vans:
-            self._supply(levels, start)
-            self.ledger.add_location(van, "van", {}, at=start)
-            if levels:
-                self.ledger.transfer(depot_id, van, levels, at=start)
+        for van in self.vans:  # vans start full (opening stock, not depot demand)
+            self.ledger.add_location(van, "van", levels, at=start)
         self.stockouts = 0
         self.units_short = 0
         self.units_needed = 0
