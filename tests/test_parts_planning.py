@@ -194,3 +194,25 @@ def test_expected_first_time_fix_follows_the_van_contents() -> None:
     assert jf.scenario_from_dict(jf.scenario_to_dict(sc)) == sc
     with pytest.raises(fd.ValidationError, match="probability"):
         fd.Ticket("X", fd.Location.planar(0, 0), 60, probable_parts={"q": 1.5})
+
+
+def test_parts_example_runs_and_depots_pay(capsys: pytest.CaptureFixture[str]) -> None:
+    """The bundled example: with depots every ticket a van cannot serve gets a stop, and the
+    ``ls`` plan with depots serves more tickets than the one without."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "examples" / "parts_day.py"
+    spec = importlib.util.spec_from_file_location("parts_day", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = module.main(["--time-limit", "1"])
+    with_depots = results["ls, with depots"].evaluation.kpis
+    without = results["ls, vans only"].evaluation.kpis
+    assert with_depots.unassigned_by_reason.get("no_part", 0) == 0
+    assert without.unassigned_by_reason.get("no_part", 0) > 0
+    assert with_depots.depot_stops > 0 and with_depots.assigned > without.assigned
+    assert "depot stops:" in capsys.readouterr().out
+    bundled = fd.load_scenario(path.parent / "parts_day.json")
+    assert bundled == module.build_scenario()

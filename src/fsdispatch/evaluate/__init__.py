@@ -1,7 +1,7 @@
 """The one evaluator: feasibility, KPIs and the objective of any plan."""
 
 from .evaluation import Evaluation, Kpis, TechnicianKpis, Violation, VisitTimes
-from .evaluator import check_plan, evaluate
+from .evaluator import check_plan, evaluate, parts_flow
 
 __all__ = ["Evaluation", "Kpis", "TechnicianKpis", "Violation", "VisitTimes", "check_plan",
-           "evaluate"]
+           "evaluate", "parts_flow"]

@@ -188,33 +188,45 @@ class GreedySolver:
             bestc2=np.full(num_tickets, -1, dtype=np.int64))
         stamp = np.full(num_tickets, -1, dtype=np.int64)
         acc = np.zeros(1)
-        greedy_init(kd, active, cd, st)
         steps = 0
         stopped = False
-        left = int(active.sum())
-        while left:
-            if limits.time_limit is not None and time.perf_counter() - tic > limits.time_limit:
-                stopped = True
-                break
-            chunk = _CHUNK
-            if limits.max_iterations is not None:
-                chunk = min(chunk, int(limits.max_iterations) - steps)
-                if chunk <= 0:
+        order = np.lexsort((np.arange(num_tickets), kd.cost.priority)).astype(np.int64)
+        # with depots, one round per priority level: tickets a depot stop makes servable
+        # are placed before less urgent tickets fill the routes
+        pending = active.copy()
+        levels = sorted(set(kd.cost.priority[pending].tolist())) if problem.num_depots \
+            else [None]
+        for level in levels:
+            if level is not None:
+                active[:] = pending & (kd.cost.priority == level)
+                pending &= ~active
+            greedy_init(kd, active, cd, st)
+            left = int(active.sum())
+            while left:
+                if limits.time_limit is not None \
+                        and time.perf_counter() - tic > limits.time_limit:
                     stopped = True
                     break
-            left = greedy_steps(kd, chunk, active, outcome, cd, st, stamp, acc)
-            steps += chunk
-            if progress is not None:
-                progress(ProgressEvent(self.name, time.perf_counter() - tic, steps,
-                                       message=f"{left} tickets left"))
-        if not stopped and num_cand < problem.ticket_routes.shape[0]:
-            order = np.lexsort((np.arange(num_tickets), kd.cost.priority)).astype(np.int64)
-            fill_beyond_candidates(kd, problem.ticket_routes_ptr, problem.ticket_routes,
-                                   cand_ptr, st, order, outcome, acc)
-        if not stopped and problem.num_depots:
-            order = np.lexsort((np.arange(num_tickets), kd.cost.priority)).astype(np.int64)
-            fill_with_pickups(kd, problem.ticket_routes_ptr, problem.ticket_routes, st, order,
-                              outcome, acc)
+                chunk = _CHUNK
+                if limits.max_iterations is not None:
+                    chunk = min(chunk, int(limits.max_iterations) - steps)
+                    if chunk <= 0:
+                        stopped = True
+                        break
+                left = greedy_steps(kd, chunk, active, outcome, cd, st, stamp, acc)
+                steps += chunk
+                if progress is not None:
+                    progress(ProgressEvent(self.name, time.perf_counter() - tic, steps,
+                                           message=f"{left} tickets left"))
+            if stopped:
+                break
+            mask = order if level is None else order[kd.cost.priority[order] == level]
+            if num_cand < problem.ticket_routes.shape[0]:
+                fill_beyond_candidates(kd, problem.ticket_routes_ptr, problem.ticket_routes,
+                                       cand_ptr, st, mask, outcome, acc)
+            if problem.num_depots:
+                fill_with_pickups(kd, problem.ticket_routes_ptr, problem.ticket_routes, st,
+                                  mask, outcome, acc)
         unassigned: dict[int, UnassignedReason] = {}
         for j in range(num_tickets):
             if problem.unservable[j]:
