@@ -94,13 +94,15 @@ def one_depot(van: int = 0, depot_stock: int = 5, hours: tuple[float, float] = (
                        parts=[fd.Part("p")], travel=fd.GeometricTravel(speed_kmh=60, detour=1.0))
 
 
-def random_depot_day(seed: int, breaks: bool = False) -> fd.Scenario:
+def random_depot_day(seed: int, breaks: bool = False, rich: bool = False) -> fd.Scenario:
     """2 technicians, 3 tickets, 1-2 depots on a 20 km square, drawn from ``seed``.
 
     Vans hold 0-1 of parts ``p``/``q``, tickets need 0-2 of one part, depots
     hold 0-2 of each and open for 2-9 hours from 8:00-11:00; tickets may have
     a window; one technician may have two shifts (the van carries over).
-    With ``breaks`` every shift has a 30-minute break in 11:00-13:00.
+    With ``breaks`` every shift has a 30-minute break in 11:00-13:00. With
+    ``rich`` tickets may need both parts and depots close for an hour at noon
+    (two opening windows) with a pick-up time of 0-20 minutes.
     """
     rng = np.random.default_rng(seed)
 
@@ -123,6 +125,8 @@ def random_depot_day(seed: int, breaks: bool = False) -> fd.Scenario:
         parts = {}
         if rng.random() < 0.8:
             parts[str(rng.choice(["p", "q"]))] = int(rng.integers(1, 3))
+        if rich and rng.random() < 0.5:
+            parts[str(rng.choice(["p", "q"]))] = int(rng.integers(1, 3))
         windows = []
         if rng.random() < 0.4:
             day = int(rng.integers(0, 2))
@@ -133,10 +137,13 @@ def random_depot_day(seed: int, breaks: bool = False) -> fd.Scenario:
     depots = []
     for k in range(int(rng.integers(1, 3))):
         open_at = float(rng.integers(8, 12))
+        hours = [fd.TimeWindow(at(open_at), at(open_at + float(rng.integers(2, 10))))]
+        pickup = int(rng.integers(5, 21)) * fd.MINUTE
+        if rich:
+            hours = [fd.TimeWindow(at(open_at - 1), at(12)), fd.TimeWindow(at(13), at(17))]
+            pickup = int(rng.integers(0, 21)) * fd.MINUTE
         depots.append(fd.Depot(f"D{k}", loc(), stock={s: int(rng.integers(0, 3)) for s in "pq"},
-                               opening_hours=[fd.TimeWindow(
-                                   at(open_at), at(open_at + float(rng.integers(2, 10))))],
-                               pickup_time=int(rng.integers(5, 21)) * fd.MINUTE))
+                               opening_hours=hours, pickup_time=pickup))
     return fd.Scenario(fd.Horizon(at(0), at(48)), techs, tickets, depots=depots,
                        parts=[fd.Part("p"), fd.Part("q")],
                        travel=fd.GeometricTravel(speed_kmh=40, detour=1.0))
@@ -267,6 +274,16 @@ def test_cpsat_matches_the_brute_force_with_stops_on_random_days(seed: int) -> N
     check_against_brute_force(problem, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert close(result.stats["backend_objective"], result.objective)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_cpsat_matches_the_brute_force_with_two_parts_and_lunch_closures(seed: int) -> None:
+    """Random days where tickets may need both parts and depots close at noon (two opening
+    windows, pick-up time possibly 0): cpsat proves the brute-force optimum with stops."""
+    problem = fd.compile_scenario(random_depot_day(seed, rich=True))
+    result = fd.solve(problem, "cpsat", **OPTS)
+    check_against_brute_force(problem, result)
+    assert result.status is fd.SolveStatus.OPTIMAL
 
 
 @pytest.mark.parametrize("seed", range(8))
