@@ -57,6 +57,11 @@ def print_summary(result_problem: Problem, plan: Plan, evaluation: Evaluation, *
         ("preferred technician", f"{k.preferred_hits}/{k.preferred_requests}"),
         ("routes used", f"{k.routes_used} / {problem.num_routes}"),
     ]
+    if problem.num_depots:
+        rows.append(("depot stops", f"{k.depot_stops} ({k.parts_picked} parts picked up)"))
+    if sc.category_parts or any(t.probable_parts for t in sc.tickets):
+        rows.append(("expected first-time fix", f"{k.expected_first_time_fix_pct:.1f} % "
+                     f"({k.expected_revisits:.1f} revisits)"))
     width = max(len(r[0]) for r in rows)
     w("KPIs\n")
     for name, value in rows:
@@ -76,8 +81,10 @@ def print_summary(result_problem: Problem, plan: Plan, evaluation: Evaluation, *
         tk = tech_kpi[label.rsplit("#", 1)[0]]
         w(f"  {label:<14} {len(visits):>2} tickets  back {_fmt_time(sched.route_end[label])}  "
           f"travel {tk.travel_min:.0f} min  util {tk.utilisation_pct:.0f} %\n")
-        w("     " + ", ".join(f"{v.start.strftime('%H:%M')} {v.ticket_id}" for v in visits)
-          + "\n")
+        w("     " + ", ".join(
+            (f"{v.pickup_start.strftime('%H:%M')} [{v.pickup_depot_id}] "
+             if v.pickup_depot_id is not None else "")
+            + f"{v.start.strftime('%H:%M')} {v.ticket_id}" for v in visits) + "\n")
     if sched.unassigned:
         w(f"\nUnassigned ({len(sched.unassigned)}): "
           + ", ".join(f"{r} {n}" for r, n in sorted(k.unassigned_by_reason.items())) + "\n")
