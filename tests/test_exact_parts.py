@@ -137,13 +137,15 @@ def random_depot_day(seed: int, breaks: bool = False, rich: bool = False) -> fd.
     depots = []
     for k in range(int(rng.integers(1, 3))):
         open_at = float(rng.integers(8, 12))
+        where = loc()  # draws in the same order as before `rich` existed
+        stock = {s: int(rng.integers(0, 3)) for s in "pq"}
         hours = [fd.TimeWindow(at(open_at), at(open_at + float(rng.integers(2, 10))))]
         pickup = int(rng.integers(5, 21)) * fd.MINUTE
         if rich:
             hours = [fd.TimeWindow(at(open_at - 1), at(12)), fd.TimeWindow(at(13), at(17))]
             pickup = int(rng.integers(0, 21)) * fd.MINUTE
-        depots.append(fd.Depot(f"D{k}", loc(), stock={s: int(rng.integers(0, 3)) for s in "pq"},
-                               opening_hours=hours, pickup_time=pickup))
+        depots.append(fd.Depot(f"D{k}", where, stock=stock, opening_hours=hours,
+                               pickup_time=pickup))
     return fd.Scenario(fd.Horizon(at(0), at(48)), techs, tickets, depots=depots,
                        parts=[fd.Part("p"), fd.Part("q")],
                        travel=fd.GeometricTravel(speed_kmh=40, detour=1.0))
