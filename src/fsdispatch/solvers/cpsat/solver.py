@@ -52,9 +52,14 @@ class CpSatSolver:
     droppable tickets at their unassigned penalty, SLA and soft-window
     lateness, travel, distance, overtime, labour, preference and load balance
     — the evaluator's objective term by term (see :mod:`.objective` for the
-    integer scaling). The greedy plan is the warm start (solution hint) and
-    the fallback. ``OPTIMAL`` is claimed only when the evaluator's objective
-    of the returned plan meets the proven bound.
+    integer scaling). Depot stops (``Plan.pickups``): an optional stop at a
+    depot right before any ticket, in the depot's opening hours, with its
+    detour and pick-up time priced as the evaluator does and the van followed
+    ticket by ticket under the evaluator's lazy pick-up rule (carried over
+    between shifts, depot stock shared by all routes); see
+    ``docs/optimality.md``. The greedy plan (with its stops, if any) is the
+    warm start (solution hint) and the fallback. ``OPTIMAL`` is claimed only
+    when the evaluator's objective of the returned plan meets the proven bound.
 
     Parameters
     ----------

@@ -100,7 +100,8 @@ class MilpSolver:
     objective with float coefficients. Breaks are not modelled (a relaxation;
     the plan is re-checked by the evaluator and repaired if needed, and
     ``OPTIMAL`` is claimed only when its objective meets the proven bound).
-    The greedy plan is the fallback.
+    The greedy plan is the fallback. Depot stops are not modelled: routing
+    problems where a stop could matter are refused (:class:`MilpCapabilities`).
 
     Parameters
     ----------
