@@ -11,7 +11,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..evaluate._kernels import finish, hard_late, step, travel, travel_time, visit_cost
+from ..evaluate._kernels import (
+    _reach_route,
+    finish,
+    hard_late,
+    step,
+    travel,
+    travel_time,
+    visit_cost,
+)
 from ..solvers._greedy_kernels import (
     INF,
     best_insertion,
@@ -250,3 +258,18 @@ def nearest_routes(kd, routes, j, st, k):
         d[q] = best
     order = np.argsort(d, kind="mergesort")
     return routes[order[:k]]
+
+
+@njit(cache=True)
+def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, out):
+    """Recompute rows ``routes`` of a reachability matrix ``out`` (routes × tickets) in place.
+
+    The same per-route rule as :func:`~fsdispatch.evaluate._kernels.reachability`
+    (on one thread: the incremental refresh recomputes only the routes whose
+    start, breaks or resources changed).
+    """
+    for q in range(routes.shape[0]):
+        r = routes[q]
+        for j in range(out.shape[1]):
+            out[r, j] = 0
+        _reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out)

@@ -357,6 +357,10 @@ class Dispatcher:
         self._st: Any = None
         self._route_key: list[tuple[str, int]] = []
         self._live_breaks: list[list[int]] = []
+        self._jobs_of: dict[str, list[str]] = {}  # technician -> its jobs (in progress, done)
+        self._tver: dict[str, int] = {}  # technician -> version of its jobs / done work
+        self._slots: Any = None  # every shift as integers (built on first refresh)
+        self._fast: Any = None  # aux state of the incremental refresh
         for ticket in scenario.tickets:
             self._register(ticket, actor="scenario")
         keep: dict[tuple[str, int], list[str]] = {}
@@ -850,6 +854,8 @@ class Dispatcher:
         job = _Job(tech, self._tickets[ticket_id].location, service, en_route_at=self.now,
                    expected_end=to_dt(start + service))
         self._jobs[ticket_id] = job
+        self._jobs_of.setdefault(tech, []).append(ticket_id)
+        self._tver[tech] = self._tver.get(tech, 0) + 1
         self._current[tech] = ticket_id
         earliest, latest = self.eta_model.window(to_dt(start), self.now)
         eta = Eta(ticket_id, tech, to_dt(start), earliest, latest, to_dt(start + service),
@@ -857,7 +863,7 @@ class Dispatcher:
         before = self._snapshot()
         self.lifecycle.transition(ticket_id, S.EN_ROUTE, self.now, tech, technician_id=tech,
                                   eta=eta.start, eta_window=(eta.earliest, eta.latest))
-        self._rebuild(None)
+        self._refresh((ticket_id,))
         self._sync_lifecycle(before, "dispatcher")
         return eta
 
@@ -871,7 +877,7 @@ class Dispatcher:
         self.lifecycle.transition(ticket_id, S.ON_SITE, self.now, job.technician_id,
                                   technician_id=job.technician_id,
                                   expected_end=job.expected_end)
-        self._rebuild(None)
+        self._refresh()
 
     def complete(self, ticket_id: str) -> None:
         """The work is done; the technician is free at the ticket's location from now."""
@@ -882,11 +888,12 @@ class Dispatcher:
         start = job.started_at or self.now
         self._done_work[job.technician_id] = self._done_work.get(job.technician_id, 0) + \
             max(int((self.now - start).total_seconds()), 0)
+        self._tver[job.technician_id] = self._tver.get(job.technician_id, 0) + 1
         self._current.pop(job.technician_id, None)
         self._last_pos[job.technician_id] = job.location
         self.lifecycle.transition(ticket_id, S.COMPLETED, self.now, job.technician_id,
                                   technician_id=job.technician_id)
-        self._rebuild(None)
+        self._refresh()
 
     def close(self, ticket_id: str, actor: str = "dispatcher") -> None:
         """Close a completed ticket."""
@@ -901,14 +908,14 @@ class Dispatcher:
             self._free(ticket_id)
         self._pins.pop(ticket_id, None)
         self.lifecycle.transition(ticket_id, S.CANCELLED, self.now, actor, reason=reason)
-        self._rebuild(None)
+        self._refresh((ticket_id,))
 
     def hold(self, ticket_id: str, reason: str = "", actor: str = "dispatcher") -> None:
         """Put a ticket on hold (e.g. waiting for parts); a job in progress is interrupted."""
         if self.state(ticket_id).in_progress:
             self._free(ticket_id)
         self.lifecycle.transition(ticket_id, S.ON_HOLD, self.now, actor, reason=reason)
-        self._rebuild(None)
+        self._refresh((ticket_id,))
 
     def release(self, ticket_id: str, *, redispatch: bool = True,
                 actor: str = "dispatcher") -> InsertResult | None:
@@ -1088,6 +1095,8 @@ class Dispatcher:
                 max(int((self.now - job.started_at).total_seconds()), 0)
         self._current.pop(job.technician_id, None)
         del self._jobs[ticket_id]
+        self._jobs_of[job.technician_id].remove(ticket_id)
+        self._tver[job.technician_id] = self._tver.get(job.technician_id, 0) + 1
 
     # --------------------------------------------------------- live scenario
     def _live_technician(self, tech: Technician) -> tuple[Technician, list[int], list[list[int]]]:
@@ -1130,7 +1139,7 @@ class Dispatcher:
             numbers.append(k)
             kept_breaks.append(keep)
         changes: dict[str, Any] = {"shifts": shifts}
-        done = [t for t, job in self._jobs.items() if job.technician_id == tech.id]
+        done = self._jobs_of.get(tech.id, ())
         if done:
             used: dict[str, int] = {}
             demand = 0
@@ -1225,6 +1234,57 @@ class Dispatcher:
             else:
                 self._reasons[tid] = old_reasons.get(tid, reason) if tid not in dropped \
                     else UnassignedReason.OPEN
+        from . import _fast
+
+        self._fast = _fast.init_state(self)
+        return dropped
+
+    def _refresh(self, gone: tuple[str, ...] = ()) -> list[str]:
+        """:meth:`_rebuild` of the current plan, incrementally when possible.
+
+        ``gone``: tickets that just left the open set. Derives the live problem
+        from the current one (:mod:`fsdispatch.live._fast`: dropped ticket
+        columns, patched routes, reachability of changed routes only) and
+        re-lays the plan with the same kernel; falls back to a full rebuild
+        for rare changes (a shift coming back, depots). The result equals
+        ``_rebuild(None)`` (a property test holds it).
+        """
+        from . import _fast
+
+        out = _fast.refresh(self, gone) if self._fast is not None else None
+        if out is None:
+            return self._rebuild(None)
+        from ..solvers.greedy import make_state
+        from ._kernels import feasible_subplan
+
+        problem, ptr, visits, route_key, live_breaks = out
+        old_reasons = self._reasons
+        st = make_state(problem, None)
+        scratch = np.empty(problem.data.brk.dur.shape[0] + 1, dtype=np.int64)
+        kept_mask = feasible_subplan(problem.data, ptr, visits, st, scratch) if \
+            visits.size else np.zeros(0, dtype=np.bool_)
+        self._problem = problem
+        self._st = st
+        self._route_key = route_key
+        self._live_breaks = live_breaks
+        self._cache = {}
+        index = problem.index
+        ids = index.ticket_ids
+        routed = np.zeros(problem.num_tickets, dtype=np.bool_)
+        routed[visits[kept_mask]] = True
+        dropped = [ids[j] for j in visits[~kept_mask].tolist()]
+        gone_set = set(dropped)
+        unservable = problem.unservable
+        reasons: dict[str, UnassignedReason] = {}
+        for j in np.flatnonzero(~routed).tolist():
+            tid = ids[j]
+            if unservable[j]:
+                reasons[tid] = UnassignedReason.from_code(int(unservable[j]))
+            elif tid in gone_set:
+                reasons[tid] = UnassignedReason.OPEN
+            else:
+                reasons[tid] = old_reasons.get(tid, UnassignedReason.OPEN)
+        self._reasons = reasons
         return dropped
 
     def _routes_by_key(self) -> dict[tuple[str, int], list[str]]:
@@ -1742,7 +1802,7 @@ class Dispatcher:
 
         before = self._snapshot()
         old_problem, old_plan = self._problem, self.plan
-        dropped = self._rebuild(None)
+        dropped = self._refresh()
         mid = self._snapshot()
         proposal = None
         repair_result = None

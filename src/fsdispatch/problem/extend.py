@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import weakref
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import attrs
@@ -33,6 +34,7 @@ from .problem import (
     IndexMap,
     KernelData,
     Problem,
+    TravelData,
 )
 
 __all__ = ["TicketRows", "append_ticket", "ticket_rows"]
@@ -120,7 +122,7 @@ def _context(problem: Problem) -> _Context:
 
 def _check_ticket(problem: Problem, ticket: Ticket, ctx: _Context) -> None:
     """The scenario's cross-reference checks, for one ticket."""
-    scenario = problem.scenario
+    scenario = static_scenario(problem)
     if not isinstance(ticket, Ticket):
         raise ValidationError.for_field("Ticket", None, "ticket", ticket, "must be a Ticket")
     if problem.index.has_ticket(ticket.id):
@@ -173,6 +175,101 @@ def _cat(a: np.ndarray, b: Any) -> np.ndarray:
     return _ro(np.concatenate([a, np.asarray(b, dtype=a.dtype)]))
 
 
+_SCENARIO_SLOT: Any = Problem.__dict__["scenario"]
+
+
+class LazyProblem(Problem):
+    """A :class:`Problem` whose scenario's technicians are built on first access.
+
+    The live dispatcher derives a problem per technician event; building the
+    live :class:`~fsdispatch.Technician` objects (each technician's remaining
+    shift) for every event would cost more than the arrays themselves, and
+    only a few readers need them (the evaluator's load balance, explanations).
+    ``scenario`` is built on first access and then kept: it equals the
+    scenario a full compile would hold. The static fields (horizon, travel,
+    objective, SLA policy, catalogues) and the tickets are known at once.
+    """
+
+    __slots__ = ("_make_techs", "_static", "_tickets")
+    _make_techs: Callable[[], tuple[Any, ...]] | None
+    _static: Any
+    _tickets: tuple[Ticket, ...]
+
+    @classmethod
+    def create(cls, static: Any, tickets: tuple[Ticket, ...],
+               make_techs: Callable[[], tuple[Any, ...]], **fields: Any) -> LazyProblem:
+        """A lazy problem: ``static`` holds the scenario's static fields, ``make_techs``
+        builds its technicians, ``tickets`` are its tickets."""
+        new = cls(scenario=static, **fields)
+        object.__setattr__(new, "_static", static)
+        object.__setattr__(new, "_tickets", tickets)
+        object.__setattr__(new, "_make_techs", make_techs)
+        return new
+
+    def _get_scenario(self) -> Any:
+        make = getattr(self, "_make_techs", None)
+        if make is not None:
+            scenario = copy.copy(self._static)
+            object.__setattr__(scenario, "technicians", tuple(make()))
+            object.__setattr__(scenario, "tickets", self._tickets)
+            _SCENARIO_SLOT.__set__(self, scenario)
+            object.__setattr__(self, "_make_techs", None)
+        return _SCENARIO_SLOT.__get__(self, type(self))
+
+    def _set_scenario(self, value: Any) -> None:
+        _SCENARIO_SLOT.__set__(self, value)
+
+    scenario = property(_get_scenario, _set_scenario)
+
+
+def static_scenario(problem: Problem) -> Any:
+    """A scenario with ``problem``'s horizon, travel, objective, SLA policy and catalogues
+    (its technicians and tickets may be stale; they are not read)."""
+    static = getattr(problem, "_static", None)
+    return problem.scenario if static is None else static
+
+
+def live_tickets(problem: Problem) -> tuple[Ticket, ...]:
+    """``problem.scenario.tickets`` without building a lazy problem's technicians."""
+    tickets = getattr(problem, "_tickets", None)
+    return problem.scenario.tickets if tickets is None else tickets
+
+
+def grow_node(tv: TravelData, scenario: Any, loc: Location) -> tuple[TravelData, int]:
+    """``tv`` with one more node at ``loc`` (the compiler's rules), and the new node's index."""
+    node = tv.node_row.shape[0]
+    if isinstance(scenario.travel, MatrixTravel):
+        row = scenario.travel.index()[loc.id]  # type: ignore[index]
+        tv = tv._replace(node_row=_cat(tv.node_row, [row]),
+                         x=_cat(tv.x, [0.0]), y=_cat(tv.y, [0.0]),
+                         coslat=_cat(tv.coslat, [1.0]))
+    else:
+        x, y = float(loc.x), float(loc.y)
+        if loc.geographic:
+            x, y = float(np.radians(np.array([x]))[0]), float(np.radians(np.array([y]))[0])
+        tv = tv._replace(node_row=_cat(tv.node_row, [node]), x=_cat(tv.x, [x]),
+                         y=_cat(tv.y, [y]), coslat=_cat(tv.coslat, np.cos(np.array([y]))))
+    return tv, node
+
+
+def derive_context(problem: Problem, base: Problem, *, node_of: dict[Location, int],
+                   tech_cap: np.ndarray) -> None:
+    """Register the lookups of ``problem``, a live refresh of ``base`` (private helper).
+
+    The live dispatcher patches route arrays and drops tickets without
+    recompiling; node numbers then no longer follow the compiler's order, so
+    the lookups are carried forward instead of replayed from the scenario.
+    ``node_of`` maps every location to its node; ``tech_cap`` holds the
+    technicians' (live) capacities.
+    """
+    _CONTEXTS[problem] = attrs.evolve(_context(base), node_of=node_of, tech_cap=tech_cap)
+
+
+def context_nodes(problem: Problem) -> dict[Location, int]:
+    """Location -> node index of a problem (read-only; private helper of live dispatch)."""
+    return _context(problem).node_of
+
+
 def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     """The arrays of ``problem`` grown by ``ticket`` (no new :class:`Problem` is built).
 
@@ -202,7 +299,7 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     """
     ctx = _context(problem)
     _check_ticket(problem, ticket, ctx)
-    scenario = problem.scenario
+    scenario = static_scenario(problem)
     kd = problem.data
     weights = scenario.objective
     horizon = scenario.horizon
@@ -213,19 +310,7 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     tv = kd.tv
     node = ctx.node_of.get(ticket.location)
     if node is None:
-        node = tv.node_row.shape[0]
-        loc = ticket.location
-        if isinstance(scenario.travel, MatrixTravel):
-            row = scenario.travel.index()[loc.id]  # type: ignore[index]
-            tv = tv._replace(node_row=_cat(tv.node_row, [row]),
-                             x=_cat(tv.x, [0.0]), y=_cat(tv.y, [0.0]),
-                             coslat=_cat(tv.coslat, [1.0]))
-        else:
-            x, y = float(loc.x), float(loc.y)
-            if loc.geographic:
-                x, y = float(np.radians(np.array([x]))[0]), float(np.radians(np.array([y]))[0])
-            tv = tv._replace(node_row=_cat(tv.node_row, [node]), x=_cat(tv.x, [x]),
-                             y=_cat(tv.y, [y]), coslat=_cat(tv.coslat, np.cos(np.array([y]))))
+        tv, node = grow_node(tv, scenario, ticket.location)
 
     # -------------------------------------------------------------- windows
     hlen = horizon.length
@@ -374,16 +459,22 @@ def append_ticket(problem: Problem, ticket: Ticket, *, rows: TicketRows | None =
     # ticket_rows ran the scenario's cross-reference checks for this ticket and
     # the ticket validated itself, so the scenario is not validated again (an
     # O(num_tickets) pass, ~10 ms on 3 000 tickets)
-    scenario = copy.copy(problem.scenario)
-    object.__setattr__(scenario, "tickets", (*problem.scenario.tickets, ticket))
     j = problem.num_tickets
     index = _grown_index(problem.index, ticket.id, rows.sku_ids)
     ptr = _cat(problem.ticket_routes_ptr, [problem.ticket_routes_ptr[-1] + rows.routes.shape[0]])
-    grown = Problem(scenario=scenario, index=index, data=rows.data,
-                    compatible=rows.data.tech.compat, ticket_routes_ptr=ptr,
-                    ticket_routes=_cat(problem.ticket_routes, rows.routes),
-                    unservable=_cat(problem.unservable, [rows.unservable]),
-                    compile_time=problem.compile_time)
+    fields: dict[str, Any] = dict(index=index, data=rows.data, compatible=rows.data.tech.compat,
+                  ticket_routes_ptr=ptr, ticket_routes=_cat(problem.ticket_routes, rows.routes),
+                  unservable=_cat(problem.unservable, [rows.unservable]),
+                  compile_time=problem.compile_time)
+    make = getattr(problem, "_make_techs", None)
+    grown: Problem
+    if make is not None:  # a live problem whose technicians are not built yet: keep it so
+        grown = LazyProblem.create(static_scenario(problem), (*live_tickets(problem), ticket),
+                                   make, **fields)
+    else:
+        scenario = copy.copy(problem.scenario)
+        object.__setattr__(scenario, "tickets", (*problem.scenario.tickets, ticket))
+        grown = Problem(scenario=scenario, **fields)
     node_of = dict(ctx.node_of)
     node_of.setdefault(ticket.location, int(rows.data.ticket_node[j]))
     sku_idx = ctx.sku_idx if rows.sku_ids == problem.index.sku_ids else {

@@ -1,0 +1,717 @@
+"""Incremental refresh of the live problem (private to :mod:`fsdispatch.live.dispatcher`).
+
+A technician event (leaving for a job, arriving, finishing, an overrun, the
+clock moving) changes few things in the live problem: the tickets that left
+the open set, and each technician's *remaining day* — where and when the
+shift under way starts (``max(now, end of the job in progress)``), which
+breaks are still ahead, what capacity, day cap and van stock are left.
+Recompiling the whole scenario for that costs ~20 ms; this module derives the
+same problem from the previous one instead:
+
+* ticket columns that left are dropped from every per-ticket array;
+* route arrays are recomputed from per-shift integers for all shifts at once
+  (numpy, no domain objects), and only the technicians whose remaining day
+  changed get a new live :class:`~fsdispatch.Technician` (no re-validation:
+  the fields are the validated ones);
+* reachability (which shifts can serve which ticket alone) is recomputed only
+  for the routes whose start, breaks or resources changed, then compatibility
+  codes, the route lists and unservable reasons follow with the compiler's rules;
+* the plan is re-laid on the new problem with the same kernel as a full rebuild.
+
+Node and part numbering are append-only (a ticket that leaves keeps its node),
+so they can differ from a fresh compile; every other array is equal, which a
+property test checks against :meth:`Dispatcher._rebuild`.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+
+from ..domain.location import Location
+from ..domain.technician import Shift, Technician
+from ..plan import UnassignedReason
+from ..problem.extend import (
+    LazyProblem,
+    context_nodes,
+    derive_context,
+    grow_node,
+    live_tickets,
+    static_scenario,
+)
+from ..problem.problem import NO_DEADLINE, Incompatibility, IndexMap, Problem
+
+if TYPE_CHECKING:
+    from .dispatcher import Dispatcher
+
+_US = timedelta(microseconds=1)
+_MIN_LEN_US = 60 * 1_000_000  # a remaining shift of at most a minute is over
+_I64 = np.int64
+_NEW = object.__new__
+_SET = object.__setattr__
+_TECH_FIELDS = tuple(a.name for a in attrs.fields(Technician))
+_SHIFT_FIELDS = tuple(a.name for a in attrs.fields(Shift))
+
+
+def _clone(obj: Any, fields: tuple[str, ...], changes: dict[str, Any]) -> Any:
+    """A copy of a validated frozen attrs object with some fields replaced (not re-validated)."""
+    new = _NEW(type(obj))
+    for name in fields:
+        _SET(new, name, changes[name] if name in changes else getattr(obj, name))
+    return new
+
+
+class Slots:
+    """Every shift of every technician as integers (built once per dispatcher).
+
+    A *slot* is one (technician, shift number); a live route is a slot still
+    ahead. Times are microseconds from the horizon start (exact comparisons
+    with datetimes) and int seconds (the compiled values).
+    """
+
+    def __init__(self, d: Dispatcher) -> None:
+        hz = d.scenario.horizon
+        origin = hz.start
+        tz = origin.tzinfo
+        to_int = hz.to_internal
+        techs = list(d._techs.values())
+        self.tech_ids = [t.id for t in techs]
+        self.tech_pos = {t: k for k, t in enumerate(self.tech_ids)}
+        self.techs = techs
+        tech_of: list[int] = []
+        num: list[int] = []
+        s0_us: list[int] = []
+        s1_us: list[int] = []
+        s0_i: list[int] = []
+        s1_i: list[int] = []
+        max_close: list[int] = []
+        next_mid: list[int] = []
+        group: list[int] = []
+        self.start_loc: list[Location] = []
+        self.end_loc: list[Location] = []
+        self.shifts: list[Shift] = []
+        b_slot: list[int] = []
+        b_num: list[int] = []
+        b_earliest: list[int] = []
+        b_latest: list[int] = []
+        b_dur: list[int] = []
+        b_latest_us: list[int] = []
+        group_of: dict[tuple[int, Any], int] = {}
+        for ti, tech in enumerate(techs):
+            for k, sh in enumerate(tech.shifts):
+                slot = len(tech_of)
+                tech_of.append(ti)
+                num.append(k)
+                s0_us.append((sh.start - origin) // _US)
+                s1_us.append((sh.end - origin) // _US)
+                s0_i.append(to_int(sh.start))
+                s1_i.append(to_int(sh.end))
+                max_close.append(to_int(sh.end) + tech.max_overtime)
+                day = sh.start.astimezone(tz).date()
+                midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+                next_mid.append((midnight - origin) // _US)
+                group.append(group_of.setdefault((ti, day), len(group_of)))
+                self.start_loc.append(tech.shift_start_location(sh))
+                self.end_loc.append(tech.shift_end_location(sh))
+                self.shifts.append(sh)
+                for b, brk in enumerate(sh.breaks):
+                    b_slot.append(slot)
+                    b_num.append(b)
+                    b_earliest.append(to_int(brk.window.start))
+                    b_latest.append(to_int(brk.window.end) - brk.duration)
+                    b_dur.append(brk.duration)
+                    b_latest_us.append((brk.window.end - origin) // _US
+                                       - brk.duration * 1_000_000)
+        self.tech = np.array(tech_of, dtype=_I64)
+        self.num = num
+        self.s0_us = np.array(s0_us, dtype=_I64)
+        self.s1_us = np.array(s1_us, dtype=_I64)
+        self.s0_i = np.array(s0_i, dtype=_I64)
+        self.s1_i = np.array(s1_i, dtype=_I64)
+        self.max_close = np.array(max_close, dtype=_I64)
+        self.next_mid_us = np.array(next_mid, dtype=_I64)
+        self.group = np.array(group, dtype=_I64)
+        self.b_slot = np.array(b_slot, dtype=_I64)
+        self.b_num = np.array(b_num, dtype=_I64)
+        self.b_earliest = np.array(b_earliest, dtype=_I64)
+        self.b_latest = np.array(b_latest, dtype=_I64)
+        self.b_dur = np.array(b_dur, dtype=_I64)
+        self.b_latest_us = np.array(b_latest_us, dtype=_I64)
+        self.tech_slots: list[list[int]] = [[] for _ in techs]
+        for slot, ti in enumerate(tech_of):
+            self.tech_slots[ti].append(slot)
+        self.slot_breaks: list[list[int]] = [[] for _ in tech_of]
+        for q, slot in enumerate(b_slot):
+            self.slot_breaks[slot].append(q)
+        self.slot_of = {(self.tech_ids[t], k): s for s, (t, k) in enumerate(zip(tech_of, num,
+                                                                               strict=True))}
+
+
+class RouteModel:
+    """The remaining day of every slot at one moment (what a rebuild would compile)."""
+
+    __slots__ = ("avail", "avail_dt", "keep_b", "live", "now", "open", "pos", "sa",
+                 "start_node", "under")
+
+    avail: np.ndarray  # (T,) µs each technician is free
+    sa: np.ndarray  # (K,) avail of the slot's technician
+    live: np.ndarray  # (K,) bool: shift still ahead
+    under: np.ndarray  # (K,) bool: shift under way (starts at avail, from where the tech is)
+    open: np.ndarray  # (K,) int seconds: compiled shift start
+    start_node: np.ndarray  # (K,) node of the start location (-1 where not live)
+    keep_b: np.ndarray  # (B,) bool: break kept
+    pos: dict[int, Location]  # technician index -> where they are (job, last job)
+    now: datetime  # the clock
+    avail_dt: dict[int, datetime]  # technician index -> free at, where later than now
+
+
+class FastState:
+    """What the refresh needs besides the problem: aux arrays aligned with it."""
+
+    def __init__(self, problem: Problem, slots: Slots, model: RouteModel,
+                 route_slots: np.ndarray, taken: frozenset[tuple[str, int, int]],
+                 versions: dict[str, int], absent_key: Any) -> None:
+        self.problem = problem
+        self.slots = slots
+        self.model = model
+        self.route_slots = route_slots  # (R,) slot of each route
+        self.taken = taken
+        self.versions = dict(versions)
+        self.absent_key = absent_key
+        kd = problem.data
+        compat = problem.compatible
+        self.pre = np.where(compat == Incompatibility.SHIFT, np.int8(0), compat).astype(np.int8)
+        n = problem.num_tickets
+        self.reach = np.zeros((problem.num_routes, n), dtype=np.uint8)
+        counts = np.diff(problem.ticket_routes_ptr)
+        self.reach[problem.ticket_routes, np.repeat(np.arange(n), counts)] = 1
+        self.outside = _outside(kd, static_scenario(problem).horizon.length)
+        self.excl = np.zeros((len(slots.tech_ids), n), dtype=np.bool_)
+        for j, ticket in enumerate(live_tickets(problem)):
+            for t in ticket.excluded_technicians:
+                self.excl[slots.tech_pos[t], j] = True
+        self.loc_node: dict[int, tuple[Location, int]] = {}
+        self.res: dict[int, tuple[Any, ...]] = {}  # technician -> live resources (if changed)
+        self.taken_mask = np.zeros(slots.b_slot.shape[0], dtype=np.bool_)
+
+    def catch_up(self, problem: Problem) -> bool:
+        """Follow tickets appended to the problem since (``append_ticket``); False if not that."""
+        old = self.problem
+        if problem is old:
+            return True
+        n0, n1 = old.num_tickets, problem.num_tickets
+        if n1 < n0 or problem.index.routes != old.index.routes or \
+                problem.index.ticket_ids[:n0] != old.index.ticket_ids:
+            return False
+        kd = problem.data
+        compat = problem.compatible[:, n0:]
+        self.pre = np.concatenate(
+            [self.pre, np.where(compat == Incompatibility.SHIFT, np.int8(0), compat)], axis=1)
+        reach = np.zeros((problem.num_routes, n1 - n0), dtype=np.uint8)
+        ptr = problem.ticket_routes_ptr
+        for j in range(n0, n1):
+            reach[problem.ticket_routes[ptr[j]:ptr[j + 1]], j - n0] = 1
+        self.reach = np.concatenate([self.reach, reach], axis=1)
+        self.outside = np.concatenate(
+            [self.outside, _outside(kd, static_scenario(problem).horizon.length)[n0:]])
+        excl = np.zeros((self.excl.shape[0], n1 - n0), dtype=np.bool_)
+        for j, ticket in enumerate(live_tickets(problem)[n0:]):
+            for t in ticket.excluded_technicians:
+                excl[self.slots.tech_pos[t], j] = True
+        self.excl = np.concatenate([self.excl, excl], axis=1)
+        self.problem = problem
+        return True
+
+
+def _outside(kd: Any, hlen: int) -> np.ndarray:
+    """Per ticket: every window ends before the horizon or starts after it (the compiler's flag)."""
+    win = kd.win
+    n = kd.ticket_node.shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.bool_)
+    first = win.start[win.ptr[:-1]]
+    last = win.end[win.ptr[1:] - 1]
+    return (last < 0) | (first > hlen)
+
+
+def route_model(d: Dispatcher, slots: Slots, absent: np.ndarray, taken: np.ndarray,
+                node_of: dict[Location, int], loc_node: dict[int, tuple[Location, int]],
+                ) -> tuple[RouteModel, list[Location]]:
+    """The live remaining day of every slot at ``d.now``; returns new locations needing a node."""
+    origin = d.scenario.horizon.start
+    tpos = slots.tech_pos
+    avail = np.full(len(slots.tech_ids), (d.now - origin) // _US, dtype=_I64)
+    pos: dict[int, Location] = {tpos[t]: loc for t, loc in d._last_pos.items()}
+    avail_dt: dict[int, datetime] = {}
+    for tech_id, cur in d._current.items():
+        job = d._jobs[cur]
+        ti = tpos[tech_id]
+        pos[ti] = job.location
+        if job.expected_end is not None and job.expected_end > d.now:
+            avail[ti] = (job.expected_end - origin) // _US
+            avail_dt[ti] = job.expected_end
+    for tech_id, busy in d._busy_until.items():
+        ti = tpos[tech_id]
+        if busy > avail_dt.get(ti, d.now):
+            avail[ti] = (busy - origin) // _US
+            avail_dt[ti] = busy
+    m = RouteModel()
+    m.now = d.now
+    m.avail_dt = avail_dt
+    m.avail = avail
+    m.pos = pos
+    sa = avail[slots.tech]
+    m.sa = sa
+    m.live = (slots.s1_us - sa > _MIN_LEN_US) & ~absent
+    m.under = slots.s0_us < sa
+    m.open = np.where(m.under, np.rint(sa / 1e6).astype(_I64), slots.s0_i)
+    start_node = np.full(slots.tech.shape[0], -1, dtype=_I64)
+    missing: list[Location] = []
+    for s in range(slots.tech.shape[0]):
+        if not m.live[s]:
+            continue
+        loc = slots.start_loc[s]
+        if m.under[s]:
+            loc = pos.get(int(slots.tech[s])) or loc
+        hit = loc_node.get(id(loc))
+        if hit is not None and hit[0] is loc:
+            start_node[s] = hit[1]
+            continue
+        node = node_of.get(loc)
+        if node is None:
+            missing.append(loc)
+            continue
+        loc_node[id(loc)] = (loc, node)
+        start_node[s] = node
+    m.start_node = start_node
+    bs = slots.b_slot
+    m.keep_b = m.live[bs] & (~m.under[bs] | (~taken & (slots.b_latest_us >= sa[bs])))
+    return m, missing
+
+
+def _absent_mask(d: Dispatcher, slots: Slots) -> np.ndarray:
+    out = np.zeros(slots.tech.shape[0], dtype=np.bool_)
+    for tech_id, (since, until) in d._absent.items():
+        for s in slots.tech_slots[slots.tech_pos[tech_id]]:
+            sh = slots.shifts[s]
+            if sh.end > since and (until is None or sh.start < until):
+                out[s] = True
+    return out
+
+
+def _taken_mask(d: Dispatcher, slots: Slots) -> np.ndarray:
+    out = np.zeros(slots.b_slot.shape[0], dtype=np.bool_)
+    if d._breaks_taken:
+        for q in range(out.shape[0]):
+            s = int(slots.b_slot[q])
+            key = (slots.tech_ids[int(slots.tech[s])], slots.num[s], int(slots.b_num[q]))
+            out[q] = key in d._breaks_taken
+    return out
+
+
+def init_state(d: Dispatcher) -> FastState | None:
+    """The aux state of a freshly compiled live problem (``None``: not supported, stay slow)."""
+    problem = d._problem
+    scenario = problem.scenario
+    if getattr(scenario, "depots", ()):
+        return None  # depots change route semantics: always recompile
+    slots = d._slots
+    if slots is None:
+        slots = d._slots = Slots(d)
+    absent = _absent_mask(d, slots)
+    taken = _taken_mask(d, slots)
+    node_of = context_nodes(problem)
+    loc_node: dict[int, tuple[Location, int]] = {}
+    model, missing = route_model(d, slots, absent, taken, node_of, loc_node)
+    if missing:
+        return None
+    route_slots = np.array([slots.slot_of[key] for key in d._route_key], dtype=_I64)
+    if not np.array_equal(np.flatnonzero(model.live), route_slots):
+        return None  # pragma: no cover - the model disagrees with the compiled scenario
+    fs = FastState(problem, slots, model, route_slots, frozenset(d._breaks_taken),
+                   d._tver, tuple(sorted(d._absent.items(), key=lambda kv: kv[0])))
+    fs.loc_node = loc_node
+    fs.taken_mask = taken
+    fs.res = {ti: r4 for ti, t in enumerate(slots.techs)
+              if (r4 := tech_resources(d, t)) != _NONE4}
+    return fs
+
+
+_R = UnassignedReason
+_BY_BEST = np.full(8, _R.NO_SHIFT.code, dtype=np.int8)  # dominant incompatibility -> reason
+_BY_BEST[[Incompatibility.SKILL, Incompatibility.LEVEL]] = _R.NO_SKILL.code
+_BY_BEST[Incompatibility.PART] = _R.NO_PART.code
+_BY_BEST[Incompatibility.EXCLUDED] = _R.EXCLUDED.code
+_BY_BEST[Incompatibility.CAPACITY] = _R.NO_CAPACITY.code
+
+
+def unservable_reasons(compat: np.ndarray, ptr: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """``compile._unservable_reasons`` vectorised (the same rules, no per-ticket Python loop).
+
+    Per ticket: 0 if some route can serve it; else outside the horizon, else
+    ``no_shift`` if some technician fails only on shifts, else the reason of
+    the highest incompatibility code (the one blocking the technicians
+    "furthest along").
+    """
+    n = compat.shape[1]
+    out = np.zeros(n, dtype=np.int8)
+    no_route = np.diff(ptr) == 0
+    if not no_route.any():
+        return out
+    if compat.shape[0] == 0:
+        out[no_route] = _R.NO_SHIFT.code
+    else:
+        any_shift = (compat == Incompatibility.SHIFT).any(axis=0)
+        best = compat.max(axis=0).astype(np.int64)
+        out[no_route] = np.where(any_shift, _R.NO_SHIFT.code, _BY_BEST[best])[no_route]
+    out[no_route & outside] = _R.OUTSIDE_HORIZON.code
+    return out
+
+
+def _take_csr(ptr: np.ndarray, keep: np.ndarray, *flat: np.ndarray,
+              ) -> tuple[np.ndarray, ...]:
+    lengths = np.diff(ptr)
+    mask = np.repeat(keep, lengths)
+    new_ptr = np.zeros(int(keep.sum()) + 1, dtype=_I64)
+    np.cumsum(lengths[keep], out=new_ptr[1:])
+    return (new_ptr, *(a[mask] for a in flat))
+
+
+def _ro(*arrays: np.ndarray) -> None:
+    for a in arrays:
+        a.setflags(write=False)
+
+
+def _live_tech(slots: Slots, m: RouteModel, ti: int, res: tuple[Any, ...]) -> Technician:
+    """The live technician ``ti`` (as ``Dispatcher._live_technician`` builds it), unvalidated."""
+    tech = slots.techs[ti]
+    shifts: list[Shift] = []
+    live, under, keep_b = m.live, m.under, m.keep_b
+    for s in slots.tech_slots[ti]:
+        if not live[s]:
+            continue
+        sh = slots.shifts[s]
+        if not under[s]:
+            shifts.append(sh)
+            continue
+        keep = [b for b, q in enumerate(slots.slot_breaks[s]) if keep_b[q]]
+        shifts.append(_clone(sh, _SHIFT_FIELDS, {
+            "start": m.avail_dt.get(ti, m.now),
+            "start_location": m.pos.get(ti) or sh.start_location,
+            "breaks": tuple(sh.breaks[b] for b in keep)}))
+    changes: dict[str, Any] = {"shifts": tuple(shifts)}
+    van_stock, mtpd, capacity, recent = res
+    if van_stock is not None:
+        changes["van_stock"] = van_stock
+    if mtpd is not None:
+        changes["max_tickets_per_day"] = mtpd
+    if capacity is not None:
+        changes["capacity"] = capacity
+    if recent is not None:
+        changes["recent_workload"] = recent
+    new: Technician = _clone(tech, _TECH_FIELDS, changes)
+    return new
+
+
+_NONE4: tuple[Any, ...] = (None, None, None, None)
+
+
+def build_techs(slots: Slots, m: RouteModel, res: dict[int, tuple[Any, ...]],
+                ) -> tuple[Technician, ...]:
+    """Every live technician (what ``Dispatcher._live_technician`` builds), from the base ones."""
+    out: list[Technician] = []
+    live, under = m.live, m.under
+    for ti, tech in enumerate(slots.techs):
+        r4 = res.get(ti, _NONE4)
+        if r4 == _NONE4 and all(live[s] and not under[s] for s in slots.tech_slots[ti]):
+            out.append(tech)
+        else:
+            out.append(_live_tech(slots, m, ti, r4))
+    return tuple(out)
+
+
+def tech_resources(d: Dispatcher, tech: Technician) -> tuple[Any, ...]:
+    """``(van_stock, max_tickets_per_day, capacity, recent_workload)`` changes (``None``: as is)."""
+    done = d._jobs_of.get(tech.id, ())
+    van_stock = mtpd = capacity = recent = None
+    if done:
+        used: dict[str, int] = {}
+        demand = 0
+        for t in done:
+            ticket = d._tickets[t]
+            demand += ticket.demand
+            for sku, q in ticket.parts.items():
+                used[sku] = used.get(sku, 0) + q
+        if used:
+            van_stock = {s: max(q - used.get(s, 0), 0) for s, q in tech.van_stock.items()}
+        if tech.max_tickets_per_day is not None:
+            mtpd = max(tech.max_tickets_per_day - len(done), 0)
+        if tech.capacity is not None and demand:
+            capacity = max(tech.capacity - demand, 0)
+    if d._done_work.get(tech.id):
+        recent = tech.recent_workload + d._done_work[tech.id]
+    if van_stock is not None:
+        from ..domain._validate import frozen_dict
+
+        van_stock = frozen_dict(van_stock)
+    return van_stock, mtpd, capacity, recent
+
+
+def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np.ndarray,
+                                                           list[tuple[str, int]],
+                                                           list[list[int]]] | None:
+    """The live problem at ``d.now`` derived from the current one, or ``None`` (recompile).
+
+    ``gone``: ticket ids that left the open set since the last refresh.
+    Returns the problem, the kept plan as CSR ``(ptr, visits)`` over the new
+    routes, the route keys and the kept break numbers per route.
+    """
+    fs: FastState | None = d._fast
+    if fs is None or not fs.catch_up(d._problem):
+        return None
+    problem = fs.problem
+    slots = fs.slots
+    kd = problem.data
+    index = problem.index
+    # ------------------------------------------------------------- tickets
+    n = problem.num_tickets
+    keep_t = np.ones(n, dtype=np.bool_)
+    for tid in gone:
+        if index.has_ticket(tid):
+            keep_t[index.ticket_idx(tid)] = False
+    # ---------------------------------------------------------- technicians
+    absent_key = tuple(sorted(d._absent.items(), key=lambda kv: kv[0]))
+    absent = _absent_mask(d, slots) if absent_key else np.zeros(slots.tech.shape[0], np.bool_)
+    taken_set = frozenset(d._breaks_taken)
+    if len(d._breaks_taken) != len(fs.taken):
+        fs.taken_mask = _taken_mask(d, slots)  # breaks are only ever added to the set
+    taken = fs.taken_mask
+    node_of = context_nodes(problem)
+    tv = kd.tv
+    m, missing = route_model(d, slots, absent, taken, node_of, fs.loc_node)
+    if missing:
+        node_of = dict(node_of)
+        for loc in missing:
+            if loc not in node_of:
+                tv, node_of[loc] = grow_node(tv, static_scenario(problem), loc)
+        m, missing = route_model(d, slots, absent, taken, node_of, fs.loc_node)
+    live_slots = np.flatnonzero(m.live)
+    old_slots = fs.route_slots
+    if live_slots.shape[0] and (not np.isin(live_slots, old_slots).all()
+                                or np.any(m.under[live_slots]
+                                          & (m.sa[live_slots] >= slots.next_mid_us[live_slots]))):
+        return None  # a shift came back, or one under way crossed midnight: recompile
+    prev = fs.model
+    changed_slot = (m.live != prev.live) | (m.under != prev.under) | (m.open != prev.open) | \
+        (m.start_node != prev.start_node)
+    b_changed = m.keep_b != prev.keep_b
+    if b_changed.any():
+        changed_slot[slots.b_slot[b_changed]] = True
+    # resources of technicians whose jobs changed
+    num_techs = len(slots.tech_ids)
+    res_changed = [ti for ti, t in enumerate(slots.tech_ids)
+                   if d._tver.get(t, 0) != fs.versions.get(t, 0)]
+    changed_tech = set(np.unique(slots.tech[changed_slot]).tolist()) | set(res_changed)
+    if not changed_tech and keep_t.all() and tv is kd.tv:
+        # nothing moved: the same problem
+        ptr, visits = _kept_plan(d, problem, np.arange(problem.num_routes), keep_t)
+        fs.model = m
+        return problem, ptr, visits, list(d._route_key), [list(b) for b in d._live_breaks]
+    # ------------------------------------------------------------ per ticket
+    route_of_slot = np.full(slots.tech.shape[0], -1, dtype=_I64)
+    route_of_slot[old_slots] = np.arange(old_slots.shape[0])
+    old_r = route_of_slot[live_slots]
+    pre = fs.pre[:, keep_t]
+    excl = fs.excl[:, keep_t]
+    outside = fs.outside[keep_t]
+    reach = fs.reach[old_r][:, keep_t]
+    win, cost, res, tech = kd.win, kd.cost, kd.res, kd.tech
+    ticket_node = kd.ticket_node
+    ids = index.ticket_ids
+    tickets = live_tickets(problem)
+    if not keep_t.all():
+        w_ptr, w_start, w_end = _take_csr(win.ptr, keep_t, win.start, win.end)
+        win = win._replace(ptr=w_ptr, start=w_start, end=w_end, soft=win.soft[keep_t])
+        cost = cost._replace(**{f: getattr(cost, f)[keep_t] for f in cost._fields})
+        p_ptr, p_sku, p_qty = _take_csr(res.part_ptr, keep_t, res.part_sku, res.part_qty)
+        f_ptr, f_tech = _take_csr(res.pref_ptr, keep_t, res.pref_tech)
+        res = res._replace(demand=res.demand[keep_t], part_ptr=p_ptr, part_sku=p_sku,
+                           part_qty=p_qty, pref_ptr=f_ptr, pref_tech=f_tech)
+        tech = tech._replace(service=np.ascontiguousarray(tech.service[:, keep_t]))
+        ticket_node = ticket_node[keep_t]
+        _ro(*win, *cost, res.demand, p_ptr, p_sku, p_qty, f_ptr, f_tech, tech.service,
+            ticket_node)
+        ids = tuple(t for t, k in zip(ids, keep_t.tolist(), strict=True) if k)
+        tickets = tuple(t for t, k in zip(tickets, keep_t.tolist(), strict=True) if k)
+    # ------------------------------------------------------- live resources
+    res_all = fs.res
+    if res_changed:
+        res_all = dict(res_all)
+    stock = res.stock
+    tech_cap = _context_cap(problem)
+    group_cap_t: dict[int, int] = {}
+    for ti in res_changed:
+        t = slots.techs[ti]
+        r4 = tech_resources(d, t)
+        if r4 == _NONE4:
+            res_all.pop(ti, None)
+        else:
+            res_all[ti] = r4
+        van_stock, mtpd, capacity, _recent = r4
+        if stock is res.stock:
+            stock = stock.copy()
+            tech_cap = tech_cap.copy()
+        row = np.zeros(stock.shape[1], dtype=_I64)
+        sku_idx = {s: k for k, s in enumerate(index.sku_ids)}
+        for s, q in (t.van_stock if van_stock is None else van_stock).items():
+            if s not in sku_idx:
+                return None  # pragma: no cover - a van part the problem does not list
+            row[sku_idx[s]] = q
+        stock[ti] = row
+        cap = t.capacity if capacity is None else capacity
+        tech_cap[ti] = NO_DEADLINE if cap is None else cap
+        # pre-shift compatibility of this technician (the compiler's precedence)
+        code = np.where((pre[ti] == Incompatibility.SKILL) | (pre[ti] == Incompatibility.LEVEL),
+                        pre[ti], 0).astype(np.int8)
+        ok = code == 0
+        pptr = res.part_ptr
+        for j in np.flatnonzero(np.diff(pptr) > 0).tolist():
+            lo, hi = pptr[j], pptr[j + 1]
+            if ok[j] and np.any(row[res.part_sku[lo:hi]] < res.part_qty[lo:hi]):
+                code[j] = Incompatibility.PART
+        code[(code == 0) & excl[ti]] = Incompatibility.EXCLUDED
+        code[(code == 0) & (tech_cap[ti] < res.demand)] = Incompatibility.CAPACITY
+        if pre is fs.pre or not pre.flags.writeable:
+            pre = pre.copy()
+        pre[ti] = code
+        day_cap = t.max_tickets_per_day if mtpd is None else mtpd
+        group_cap_t[ti] = NO_DEADLINE if day_cap is None else int(day_cap)
+    if stock is not res.stock:
+        stock.setflags(write=False)
+        res = res._replace(stock=stock)
+    # ---------------------------------------------------------------- routes
+    r_tech = slots.tech[live_slots]
+    old_rt = kd.rt
+    capacity = tech_cap[r_tech] if live_slots.shape[0] else np.zeros(0, dtype=_I64)
+    # groups (technician-days) in order of appearance, as the compiler numbers them
+    g_slot = slots.group[live_slots]
+    uniq, first, inv = np.unique(g_slot, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.shape[0])
+    group = rank[inv].astype(_I64)
+    # a group's cap: the old one, or the new live day cap of its technician
+    old_gcap = old_rt.group_cap[old_rt.group[old_r]] if old_r.shape[0] else \
+        np.zeros(0, dtype=_I64)
+    gcap_per_route = old_gcap.copy()
+    for ti, cap in group_cap_t.items():
+        gcap_per_route[r_tech == ti] = cap
+    group_cap = np.zeros(uniq.shape[0], dtype=_I64)
+    group_cap[group] = gcap_per_route
+    kb = m.keep_b
+    route_of_slot_new = np.full(slots.tech.shape[0], -1, dtype=_I64)
+    route_of_slot_new[live_slots] = np.arange(live_slots.shape[0])
+    b_route = route_of_slot_new[slots.b_slot[kb]]
+    b_ptr = np.zeros(live_slots.shape[0] + 1, dtype=_I64)
+    np.cumsum(np.bincount(b_route, minlength=live_slots.shape[0]), out=b_ptr[1:])
+    brk = kd.brk._replace(ptr=b_ptr, earliest=slots.b_earliest[kb], latest=slots.b_latest[kb],
+                          dur=slots.b_dur[kb])
+    end_node = old_rt.end_node[old_r]
+    rt = old_rt._replace(tech=r_tech, start_node=m.start_node[live_slots], end_node=end_node,
+                         open=m.open[live_slots], close=slots.s1_i[live_slots],
+                         max_close=slots.max_close[live_slots], capacity=capacity,
+                         group=group, group_cap=group_cap)
+    _ro(b_ptr, brk.earliest, brk.latest, brk.dur)
+    _ro(*(a for a in rt if isinstance(a, np.ndarray)))
+    # ---------------------------------------------------------- reachability
+    ch = np.zeros(live_slots.shape[0], dtype=np.bool_)
+    ch |= changed_slot[live_slots]
+    for ti in res_changed:
+        ch |= r_tech == ti
+    redo = np.flatnonzero(ch).astype(_I64)
+    reach = np.ascontiguousarray(reach)
+    tech = tech._replace(compat=pre)
+    data = kd._replace(tv=tv, win=win, cost=cost, brk=brk, rt=rt, res=res, tech=tech,
+                       ticket_node=ticket_node)
+    if redo.shape[0] and reach.shape[1]:
+        from ._kernels import reach_rows
+
+        reach_rows(tv, win, brk, rt, tech.service, pre, res.demand, ticket_node, redo, reach)
+    n_new = reach.shape[1]
+    tech_reach = np.zeros((num_techs, n_new), dtype=np.bool_)
+    if live_slots.shape[0]:
+        with_routes = np.unique(r_tech)
+        starts = np.searchsorted(r_tech, with_routes)
+        tech_reach[with_routes] = np.maximum.reduceat(reach, starts, axis=0) > 0
+    compat = pre.copy()
+    compat[(compat == 0) & ~tech_reach] = Incompatibility.SHIFT
+    compat.setflags(write=False)
+    data = data._replace(tech=tech._replace(compat=compat))
+    tickets_t, routes_t = np.nonzero(reach.T)
+    t_ptr = np.zeros(n_new + 1, dtype=_I64)
+    np.cumsum(np.bincount(tickets_t, minlength=n_new), out=t_ptr[1:])
+    t_routes = routes_t.astype(_I64)
+    unservable = unservable_reasons(compat, t_ptr, outside)
+    _ro(t_ptr, t_routes, unservable)
+    # -------------------------------------------------------------- scenario
+    static = static_scenario(problem)
+    make_techs = functools.partial(build_techs, slots, m, res_all)
+    route_key = [(slots.tech_ids[int(slots.tech[s])], slots.num[s]) for s in live_slots.tolist()]
+    if len(ids) == n and live_slots.shape[0] == old_slots.shape[0]:
+        new_index = index
+    else:
+        new_index = IndexMap(ticket_ids=ids, technician_ids=index.technician_ids,
+                             routes=tuple((int(slots.tech[s]), slots.num[s])
+                                          for s in live_slots.tolist()),
+                             sku_ids=index.sku_ids)
+    new = LazyProblem.create(static, tickets, make_techs, index=new_index, data=data,
+                             compatible=compat, ticket_routes_ptr=t_ptr, ticket_routes=t_routes,
+                             unservable=unservable, compile_time=problem.compile_time)
+    derive_context(new, problem, node_of=node_of, tech_cap=tech_cap)
+    ptr, visits = _kept_plan(d, problem, old_r, keep_t)
+    live_breaks: list[list[int]] = [[] for _ in range(live_slots.shape[0])]
+    for r, b in zip(b_route.tolist(), slots.b_num[kb].tolist(), strict=True):
+        live_breaks[r].append(b)
+    # commit the aux state
+    fs.problem = new
+    fs.model = m
+    fs.route_slots = live_slots
+    fs.pre = pre if pre.flags.writeable else pre.copy()
+    fs.excl = excl
+    fs.outside = outside
+    fs.reach = reach
+    fs.taken = taken_set
+    fs.versions = dict(d._tver)
+    fs.res = res_all
+    fs.absent_key = absent_key
+    return new, ptr, visits, route_key, live_breaks
+
+
+def _context_cap(problem: Problem) -> np.ndarray:
+    from ..problem.extend import _context
+
+    return _context(problem).tech_cap
+
+
+def _kept_plan(d: Dispatcher, problem: Problem, old_r: np.ndarray, keep_t: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The current plan as CSR over the new routes (``old_r``: old route of each).
+
+    Tickets are renumbered; those that left are skipped."""
+    st = d._st
+    remap = np.cumsum(keep_t) - 1
+    remap[~keep_t] = -1
+    lens = st.length[old_r]
+    width = st.seq.shape[1]
+    mask = np.arange(width)[None, :] < lens[:, None]
+    seq = st.seq[old_r]
+    vis = remap[seq[mask]] if mask.any() else np.zeros(0, dtype=_I64)
+    row = np.repeat(np.arange(old_r.shape[0]), lens)
+    ok = vis >= 0
+    ptr = np.zeros(old_r.shape[0] + 1, dtype=_I64)
+    np.cumsum(np.bincount(row[ok], minlength=old_r.shape[0]), out=ptr[1:])
+    return ptr, vis[ok].astype(_I64)
