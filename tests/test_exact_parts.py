@@ -1,8 +1,8 @@
-"""Depot stops in the exact backends: cpsat plans them exactly, milp refuses what it cannot plan.
+"""Depot stops in the exact backends: cpsat and milp plan them exactly.
 
-Every cpsat plan here goes through ``fd.solve``, so the shared evaluator
-judges it; the optimum is checked against a brute force that also
-enumerates depot stops (before any visit, at any depot).
+Every plan here goes through ``fd.solve``, so the shared evaluator judges
+it; the optimum is checked against a brute force that also enumerates depot
+stops (before any visit, at any depot).
 """
 
 from __future__ import annotations
@@ -17,6 +17,14 @@ from conftest import at
 from exact_cases import close
 
 OPTS = {"workers": 1, "seed": 0, "time_limit": 20}
+BACKENDS = ("cpsat", "milp")
+
+
+def run(problem: fd.Problem, backend: str, **options: object) -> fd.SolveResult:
+    """Solve with ``backend`` deterministically (one worker for cpsat, seed 0, 20 s)."""
+    opts = dict(OPTS) if backend == "cpsat" else {"seed": 0, "time_limit": 20}
+    opts.update(options)
+    return fd.solve(problem, backend, **opts)
 KM = 60  # seconds per km at 60 km/h, no detour
 
 
@@ -162,11 +170,12 @@ def check_against_brute_force(problem: fd.Problem, result: fd.SolveResult) -> fl
     return best
 
 
-def test_a_ticket_only_servable_via_a_depot_is_served_with_a_stop() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_ticket_only_servable_via_a_depot_is_served_with_a_stop(backend: str) -> None:
     """Empty van, the depot holds the part: cpsat proves the optimum, which stops at the depot
     right before T1; the backend objective equals the evaluator's (depot legs and pick-up)."""
     problem = fd.compile_scenario(one_depot(van=0))
-    result = fd.solve(problem, "cpsat", **OPTS)
+    result = run(problem, backend)
     best = check_against_brute_force(problem, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert close(result.objective, best)
@@ -178,35 +187,38 @@ def test_a_ticket_only_servable_via_a_depot_is_served_with_a_stop() -> None:
     assert result.evaluation.kpis.parts_picked == 1
 
 
-def test_a_full_van_needs_no_stop() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_full_van_needs_no_stop(backend: str) -> None:
     """The van holds the part: no depot stop (it would only add travel and pick-up time)."""
     problem = fd.compile_scenario(one_depot(van=1))
-    result = fd.solve(problem, "cpsat", **OPTS)
+    result = run(problem, backend)
     check_against_brute_force(problem, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert result.plan.pickups == {}
     assert result.evaluation.kpis.assigned == 2
 
 
-def test_an_empty_depot_leaves_the_ticket_unassigned() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_empty_depot_leaves_the_ticket_unassigned(backend: str) -> None:
     """Depot stock 0: the ticket cannot be served (compiled as a part incompatibility)."""
     problem = fd.compile_scenario(one_depot(van=0, depot_stock=0))
-    result = fd.solve(problem, "cpsat", **OPTS)
+    result = run(problem, backend)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert result.plan.unassigned == {0: fd.UnassignedReason.NO_PART}
     assert result.plan.pickups == {}
 
 
-def test_opening_hours_are_respected() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_opening_hours_are_respected(backend: str) -> None:
     """The depot opens 13:00-14:00 and T1 must start by 12:00: no stop fits, T1 is left out;
     with T1 allowed until 17:00 the pick-up starts inside the opening hours."""
     closed = fd.compile_scenario(one_depot(van=0, hours=(13, 14), windows=(8, 12)))
-    result = fd.solve(closed, "cpsat", **OPTS)
+    result = run(closed, backend)
     check_against_brute_force(closed, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert 0 in result.plan.unassigned and result.plan.pickups == {}
     late = fd.compile_scenario(one_depot(van=0, hours=(13, 14)))
-    result = fd.solve(late, "cpsat", **OPTS)
+    result = run(late, backend)
     check_against_brute_force(late, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert result.plan.pickups == {0: 0}
@@ -218,7 +230,8 @@ def test_opening_hours_are_respected() -> None:
     assert times.start[k] >= start + 10 * fd.MINUTE + 5 * KM
 
 
-def test_depot_stock_is_shared_between_technicians() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_depot_stock_is_shared_between_technicians(backend: str) -> None:
     """Two technicians with empty vans, two tickets needing 1 × p each, the depot holds 1:
     only one ticket is served through the depot; depot use never exceeds its stock."""
     techs = [fd.Technician(k, fd.Location.planar(x, 0), [fd.Shift(at(8), at(17))],
@@ -229,7 +242,7 @@ def test_depot_stock_is_shared_between_technicians() -> None:
     scenario = fd.Scenario(fd.Horizon(at(0), at(24)), techs, tickets, depots=[depot],
                            travel=fd.GeometricTravel(speed_kmh=60, detour=1.0))
     problem = fd.compile_scenario(scenario)
-    result = fd.solve(problem, "cpsat", **OPTS)
+    result = run(problem, backend)
     check_against_brute_force(problem, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert result.evaluation.kpis.assigned == 1
@@ -237,7 +250,8 @@ def test_depot_stock_is_shared_between_technicians() -> None:
     assert len(result.plan.pickups) == 1
 
 
-def test_the_van_carries_over_to_the_next_shift() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_van_carries_over_to_the_next_shift(backend: str) -> None:
     """One van unit, a ticket needing it on each of two days: day 1 uses the van, day 2's
     ticket needs a stop (the van is not refilled overnight); depot stock 1 covers it."""
     tech = fd.Technician("A", fd.Location.planar(0, 0),
@@ -249,7 +263,7 @@ def test_the_van_carries_over_to_the_next_shift() -> None:
     scenario = fd.Scenario(fd.Horizon(at(0), at(48)), [tech], tickets, depots=[depot],
                            travel=fd.GeometricTravel(speed_kmh=60, detour=1.0))
     problem = fd.compile_scenario(scenario)
-    result = fd.solve(problem, "cpsat", **OPTS)
+    result = run(problem, backend)
     check_against_brute_force(problem, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert result.evaluation.kpis.assigned == 2
@@ -257,11 +271,12 @@ def test_the_van_carries_over_to_the_next_shift() -> None:
     assert result.evaluation.kpis.parts_picked == 1
 
 
-def test_stops_with_breaks_keep_the_plan_feasible_and_the_bound_valid() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_stops_with_breaks_keep_the_plan_feasible_and_the_bound_valid(backend: str) -> None:
     """A lunch break with a depot stop: breaks are a relaxation, so the plan is re-checked;
     it stays feasible, the bound ≤ the brute-force optimum ≤ the objective."""
     problem = fd.compile_scenario(one_depot(van=0, hours=(11, 13), breaks=True))
-    result = fd.solve(problem, "cpsat", **OPTS)
+    result = run(problem, backend)
     check_against_brute_force(problem, result)
     assert result.evaluation.kpis.assigned == 2
 
@@ -320,19 +335,18 @@ def test_hints_with_or_without_stops_give_the_same_optimum() -> None:
     assert close(warm.objective, cold.objective)
 
 
-def test_milp_refuses_problems_where_a_stop_can_matter() -> None:
-    """milp has no depot stops: where one could help it refuses clearly; where vans cover
-    every ticket (or in assignment mode) it solves as before."""
-    problem = fd.compile_scenario(one_depot(van=0))
-    with pytest.raises(fd.UnsupportedProblemError,
-                       match=r"'A' may need a depot stop for part 'p'.*cpsat"):
-        fd.solve(problem, "milp", seed=0)
-    assignment = fd.solve(problem, "milp", mode="assignment", seed=0)
-    assert assignment.is_feasible
-    covered = fd.compile_scenario(one_depot(van=1))
-    result = fd.solve(covered, "milp", seed=0, time_limit=20)
-    assert result.status is fd.SolveStatus.OPTIMAL
-    assert close(result.objective, brute_force_stops(covered)[0])
+@pytest.mark.parametrize("seed", range(8))
+def test_milp_matches_the_brute_force_with_stops_on_random_days(seed: int) -> None:
+    """milp's big-M version of the stop model proves the brute-force optimum with stops on
+    random days (plain and two-part / lunch-closure variants), the backend objective equals
+    the evaluator's, and it agrees with cpsat."""
+    for rich in (False, True):
+        problem = fd.compile_scenario(random_depot_day(seed, rich=rich))
+        result = run(problem, "milp")
+        best = check_against_brute_force(problem, result)
+        assert result.status is fd.SolveStatus.OPTIMAL
+        assert close(result.objective, best)
+        assert close(result.stats["backend_objective"], result.objective)
 
 
 def _fixed_plan_objective(problem: fd.Problem, plan: fd.Plan) -> float | None:

@@ -24,8 +24,18 @@ from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.problem import Problem
 from .base import Limits, SolveStatus
 
-__all__ = ["RoutingData", "arc_ok", "check_mode", "finish_plan", "objective_tolerance",
-           "routing_data", "stop_skus"]
+__all__ = [
+    "RoutingData",
+    "arc_ok",
+    "check_mode",
+    "depot_opening",
+    "finish_plan",
+    "objective_tolerance",
+    "routing_data",
+    "stop_ok",
+    "stop_skus",
+    "ticket_need",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +186,38 @@ def stop_skus(problem: Problem) -> dict[int, list[int]]:
         if skus:
             out[t] = skus
     return out
+
+
+def ticket_need(problem: Problem, j: int, s: int) -> int:
+    """Units of sku ``s`` ticket ``j`` needs."""
+    res = problem.data.res
+    lo, hi = int(res.part_ptr[j]), int(res.part_ptr[j + 1])
+    return int(res.part_qty[lo:hi][res.part_sku[lo:hi] == s].sum())
+
+
+def depot_opening(problem: Problem, d: int, horizon: int) -> list[tuple[int, int]]:
+    """Allowed pick-up starts at depot ``d`` (its windows, cut to the horizon)."""
+    win = problem.depots.win
+    out = [(int(win.start[w]), min(int(win.end[w]), horizon))
+           for w in range(int(win.ptr[d]), int(win.ptr[d + 1]))]
+    return [(a, b) for a, b in out if a <= b]
+
+
+def stop_ok(problem: Problem, rd: RoutingData, r: int, j: int, d: int,
+            opening: list[tuple[int, int]]) -> bool:
+    """Whether a stop at depot ``d`` right before ticket ``j`` can fit in route ``r`` at all."""
+    kd = problem.data
+    dp = int(rd.depot_pos[d])
+    arrive = int(kd.rt.open[r]) + int(rd.tt[rd.start_pos[r], dp])
+    starts = [max(a, arrive) for a, b in opening if b >= arrive]
+    if not starts:
+        return False
+    at_j = starts[0] + int(problem.depots.pickup[d]) + int(rd.tt[dp, rd.ticket_pos[j]])
+    if at_j > rd.latest(problem, j):
+        return False
+    s = max(at_j, rd.earliest(problem, j))
+    back = s + int(rd.service[r, j]) + int(rd.tt[rd.ticket_pos[j], rd.end_pos[r]])
+    return back <= int(kd.rt.max_close[r])
 
 
 def _with_reasons(problem: Problem, routes: list[list[int]], mode: str,

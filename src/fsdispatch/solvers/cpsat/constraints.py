@@ -25,8 +25,8 @@ from ortools.sat.python import cp_model
 
 from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
-from .._exact import RoutingData
-from .variables import AssignmentVars, RoutingVars, ticket_need
+from .._exact import RoutingData, ticket_need
+from .variables import AssignmentVars, RoutingVars
 
 __all__ = ["add_assignment_constraints", "add_resource_constraints", "add_routing_constraints",
            "add_van_flow"]

@@ -10,9 +10,9 @@ from ortools.sat.python import cp_model
 
 from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
-from .._exact import RoutingData, arc_ok, stop_skus
+from .._exact import RoutingData, arc_ok, depot_opening, stop_ok, stop_skus, ticket_need
 
-__all__ = ["AssignmentVars", "RoutingVars", "assignment_vars", "routing_vars", "ticket_need"]
+__all__ = ["AssignmentVars", "RoutingVars", "assignment_vars", "routing_vars"]
 
 
 @dataclass
@@ -109,38 +109,6 @@ def routing_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData) -> 
     return v
 
 
-def ticket_need(problem: Problem, j: int, s: int) -> int:
-    """Units of sku ``s`` ticket ``j`` needs."""
-    res = problem.data.res
-    lo, hi = int(res.part_ptr[j]), int(res.part_ptr[j + 1])
-    return int(res.part_qty[lo:hi][res.part_sku[lo:hi] == s].sum())
-
-
-def _opening(problem: Problem, d: int, horizon: int) -> list[tuple[int, int]]:
-    """Allowed pick-up starts at depot ``d`` (its windows, cut to the horizon)."""
-    win = problem.depots.win
-    out = [(int(win.start[w]), min(int(win.end[w]), horizon))
-           for w in range(int(win.ptr[d]), int(win.ptr[d + 1]))]
-    return [(a, b) for a, b in out if a <= b]
-
-
-def stop_ok(problem: Problem, rd: RoutingData, r: int, j: int, d: int,
-            opening: list[tuple[int, int]]) -> bool:
-    """Whether a stop at depot ``d`` right before ticket ``j`` can fit in route ``r`` at all."""
-    kd = problem.data
-    dp = int(rd.depot_pos[d])
-    arrive = int(kd.rt.open[r]) + int(rd.tt[rd.start_pos[r], dp])
-    starts = [max(a, arrive) for a, b in opening if b >= arrive]
-    if not starts:
-        return False
-    at_j = starts[0] + int(problem.depots.pickup[d]) + int(rd.tt[dp, rd.ticket_pos[j]])
-    if at_j > rd.latest(problem, j):
-        return False
-    s = max(at_j, rd.earliest(problem, j))
-    back = s + int(rd.service[r, j]) + int(rd.tt[rd.ticket_pos[j], rd.end_pos[r]])
-    return back <= int(kd.rt.max_close[r])
-
-
 def _depot_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
                 v: RoutingVars) -> None:
     """Depot-stop and van-stock variables (only for technicians with skus in scope)."""
@@ -150,7 +118,7 @@ def _depot_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
         return
     dstock = problem.depots.stock
     horizon = rd.horizon
-    opening = {d: _opening(problem, d, horizon) for d in range(problem.num_depots)}
+    opening = {d: depot_opening(problem, d, horizon) for d in range(problem.num_depots)}
     for r in range(problem.num_routes):
         t = int(kd.rt.tech[r])
         skus = scope.get(t)

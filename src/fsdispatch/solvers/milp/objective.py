@@ -54,6 +54,21 @@ def routing_objective(lp: pulp.LpProblem, problem: Problem, rd: RoutingData, v: 
             if c:
                 terms.append(c * lit)
             loads[t].append(tt * lit)
+        for (a, b, d), lit in v.via.get(r, {}).items():
+            # the arc a -> b goes through depot d: its legs replace the direct one
+            pa = sp if a == 0 else int(rd.ticket_pos[cands[a - 1]])
+            pb, dp = int(rd.ticket_pos[cands[b - 1]]), int(rd.depot_pos[d])
+            dtt = int(rd.tt[pa, dp]) + int(rd.tt[dp, pb]) - int(rd.tt[pa, pb])
+            dkm = float(rd.km[pa, dp]) + float(rd.km[dp, pb]) - float(rd.km[pa, pb])
+            c = (w.travel + lab) * dtt + w.dist * dkm
+            if c:
+                terms.append(c * lit)
+            loads[t].append(dtt * lit)
+        for (_j, d), lit in v.stops.get(r, {}).items():
+            pick = int(problem.depots.pickup[d])  # pick-up time is work
+            if lab * pick:
+                terms.append(lab * pick * lit)
+            loads[t].append(pick * lit)
         for j in cands:
             svc = int(rd.service[r, j])
             c = lab * svc + (w.pref if _pref_miss(problem, r, j) else 0.0)

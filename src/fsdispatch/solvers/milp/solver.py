@@ -15,7 +15,7 @@ import attrs
 
 from ...errors import BackendUnavailableError, ValidationError
 from ...problem.problem import Problem
-from .._exact import check_mode, finish_plan, stop_skus
+from .._exact import check_mode, finish_plan
 from ..base import (
     BackendOutput,
     Capabilities,
@@ -25,46 +25,17 @@ from ..base import (
     SolveStatus,
 )
 
-__all__ = ["MilpCapabilities", "MilpSolver"]
+__all__ = ["MilpSolver"]
 
 logger = logging.getLogger(__name__)
 
 _BACKENDS = ("auto", "cbc", "highs")
 
 
-@attrs.frozen
-class MilpCapabilities(Capabilities):
-    """:class:`Capabilities` plus ``plans_depot_stops``: whether plans may need depot stops.
-
-    The routing MILP has no depot stops; its van-stock rows forbid what a
-    stop could pick up, so on a problem where a stop can matter its optimum
-    would not bound the real one. Such problems are refused (use ``cpsat``,
-    whose routing model has depot stops). In assignment mode plans have no
-    depot stops, so the van-stock rows are the evaluator's rule exactly.
-    """
-
-    plans_depot_stops: bool = False
-
-    def why_not(self, problem: Problem) -> str | None:
-        """Why this backend cannot take ``problem``, or ``None`` if it can."""
-        why = super().why_not(problem)
-        if why is None and not self.plans_depot_stops:
-            scope = stop_skus(problem)
-            if scope:
-                index = problem.index
-                t, skus = next(iter(sorted(scope.items())))
-                why = (f"technician {index.technician_ids[t]!r} may need a depot stop for "
-                       f"part {index.sku_ids[skus[0]]!r} (its van holds less than the tickets "
-                       f"it can serve need, and a depot holds it); the milp routing model has "
-                       f"no depot stops: use solver 'cpsat'")
-        return why
-
-
 def _capabilities(self: MilpSolver) -> Capabilities:
     if self.mode == "assignment":
-        return MilpCapabilities(exact=True, max_tickets=2000, max_routes=200,
-                                plans_depot_stops=True)
-    return MilpCapabilities(exact=True, max_tickets=60, max_routes=12)
+        return Capabilities(exact=True, max_tickets=2000, max_routes=200)
+    return Capabilities(exact=True, max_tickets=60, max_routes=12)
 
 
 def _check_backend(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -100,8 +71,8 @@ class MilpSolver:
     objective with float coefficients. Breaks are not modelled (a relaxation;
     the plan is re-checked by the evaluator and repaired if needed, and
     ``OPTIMAL`` is claimed only when its objective meets the proven bound).
-    The greedy plan is the fallback. Depot stops are not modelled: routing
-    problems where a stop could matter are refused (:class:`MilpCapabilities`).
+    The greedy plan is the fallback. Depot stops (``Plan.pickups``) are
+    modelled as in ``cpsat`` with big-M rows (see ``docs/optimality.md``).
 
     Parameters
     ----------
@@ -202,6 +173,7 @@ class MilpSolver:
                      engine="highs" if use_highs else "cbc", build_time=build_time)
         model_obj: float | None = None
         routes: list[list[int]] | None = None
+        pickups: dict[int, int] = {}
         if sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
             model_obj = float(pulp.value(lp.objective) or 0.0)
             routes = [[] for _ in range(problem.num_routes)]
@@ -211,11 +183,15 @@ class MilpSolver:
                         routes[r].append(j)
             else:
                 routes = _extract_routes(problem, rd, rv)
+                pickups = {j: d for r in rv.stops for (j, d), lit in rv.stops[r].items()
+                           if (lit.value() or 0) > 0.5}
+                stats["depot_stops"] = len(pickups)
         optimal = sol_status == pulp.LpSolutionOptimal and limits.rel_gap is None
         bound = _bound(lp, text, use_highs, sol_status, model_obj)
         if bound is not None:
             bound = max(bound, float(problem.data.cost.penalty[problem.unservable != 0].sum()))
-        plan, status, extra = finish_plan(problem, routes, self.mode, optimal, bound, greedy)
+        plan, status, extra = finish_plan(problem, routes, self.mode, optimal, bound, greedy,
+                                          pickups)
         stats.update(extra)
         stats["stopped_by_limit"] = sol_status != pulp.LpSolutionOptimal
         if status is SolveStatus.OPTIMAL:

@@ -10,7 +10,7 @@ import pulp
 
 from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
-from .._exact import RoutingData, arc_ok
+from .._exact import RoutingData, arc_ok, depot_opening, stop_ok, stop_skus, ticket_need
 
 __all__ = ["AssignmentVars", "RoutingVars", "assignment_vars", "routing_vars"]
 
@@ -19,7 +19,14 @@ __all__ = ["AssignmentVars", "RoutingVars", "assignment_vars", "routing_vars"]
 class RoutingVars:
     """``x[r, j]``, ``u[j]``, ``y[r][(a, b)]`` arcs over local nodes (0 = depot, ``k`` =
     ``rd.cands[r][k - 1]``), ``used[r]``, service ``start[j]``, window choice ``z[j]``,
-    ``ret[r]`` return time."""
+    ``ret[r]`` return time.
+
+    Depot stops, as in the cpsat model: ``stops[r][(j, d)]`` binary, ``via[r][(a, b, d)]``
+    (arc ∧ stop), ``pstart[r, j, d]`` with a window choice ``pwin[r, j, d]`` when the
+    depot has several opening windows; van flow per route, ticket and sku in scope:
+    ``vin``, ``vout``, ``seg``, ``top`` (= max(vin, seg), with selector ``topsel``),
+    ``pick``, ``pick_at[r, j, d, s]``; ``vstart``/``vend`` per route and sku; ``units``
+    the big-M of each route and sku."""
 
     x: dict[tuple[int, int], Any] = field(default_factory=dict)
     u: dict[int, Any] = field(default_factory=dict)
@@ -28,6 +35,27 @@ class RoutingVars:
     start: dict[int, Any] = field(default_factory=dict)
     z: dict[int, list[tuple[Any, int, int]]] = field(default_factory=dict)
     ret: dict[int, Any] = field(default_factory=dict)
+    stops: dict[int, dict[tuple[int, int], Any]] = field(default_factory=dict)
+    via: dict[int, dict[tuple[int, int, int], Any]] = field(default_factory=dict)
+    pstart: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    pwin: dict[tuple[int, int, int], list[tuple[Any, int, int]]] = field(default_factory=dict)
+    skus: dict[int, list[int]] = field(default_factory=dict)
+    units: dict[tuple[int, int], int] = field(default_factory=dict)
+    vin: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    vout: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    seg: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    top: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    topsel: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    pick: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    pick_at: dict[tuple[int, int, int, int], Any] = field(default_factory=dict)
+    vstart: dict[tuple[int, int], Any] = field(default_factory=dict)
+    vend: dict[tuple[int, int], Any] = field(default_factory=dict)
+
+    def stop_any(self, r: int, j: int) -> Any:
+        """The number of stops right before ``j`` on ``r`` (0 or 1), or ``None`` if none
+        is possible."""
+        lits = [lit for (jj, _d), lit in self.stops.get(r, {}).items() if jj == j]
+        return pulp.lpSum(lits) if lits else None
 
 
 def routing_vars(problem: Problem, rd: RoutingData) -> RoutingVars:
@@ -60,7 +88,69 @@ def routing_vars(problem: Problem, rd: RoutingData) -> RoutingVars:
         v.y[r] = arcs
         v.ret[r] = pulp.LpVariable(f"ret{r}", lowBound=int(kd.rt.open[r]),
                                    upBound=int(kd.rt.max_close[r]))
+    _depot_vars(problem, rd, v)
     return v
+
+
+def _depot_vars(problem: Problem, rd: RoutingData, v: RoutingVars) -> None:
+    """Depot-stop and van-flow variables (only for technicians with skus in scope)."""
+    kd = problem.data
+    scope = stop_skus(problem)
+    if not scope:
+        return
+    dstock = problem.depots.stock
+    opening = {d: depot_opening(problem, d, rd.horizon) for d in range(problem.num_depots)}
+    for r in range(problem.num_routes):
+        t = int(kd.rt.tech[r])
+        skus = scope.get(t)
+        if not skus:
+            continue
+        v.skus[r] = skus
+        cands = rd.cands[r].tolist()
+        local = {j: k for k, j in enumerate(cands, start=1)}
+        depots = [d for d in range(problem.num_depots)
+                  if (dstock[d, skus] > 0).any() and opening[d]]
+        into: dict[int, list[int]] = {}
+        for (a, b) in v.y[r]:
+            into.setdefault(b, []).append(a)
+        stops: dict[tuple[int, int], Any] = {}
+        via: dict[tuple[int, int, int], Any] = {}
+        for j in cands:
+            kb = local[j]
+            for d in depots:
+                if not stop_ok(problem, rd, r, j, d, opening[d]):
+                    continue
+                stops[j, d] = pulp.LpVariable(f"p{r}_{j}_{d}", cat="Binary")
+                wins = opening[d]
+                v.pstart[r, j, d] = pulp.LpVariable(f"ps{r}_{j}_{d}", lowBound=wins[0][0],
+                                                    upBound=wins[-1][1])
+                if len(wins) > 1:
+                    v.pwin[r, j, d] = [(pulp.LpVariable(f"pw{r}_{j}_{d}_{k}", cat="Binary"),
+                                        a, b) for k, (a, b) in enumerate(wins)]
+                for a in into.get(kb, ()):
+                    via[a, kb, d] = pulp.LpVariable(f"w{r}_{a}_{kb}_{d}", cat="Binary")
+        v.stops[r] = stops
+        v.via[r] = via
+        stop_tickets = {j for j, _ in stops}
+        for s in skus:
+            units = (int(kd.res.stock[t, s]) + int(dstock[:, s].sum())
+                     + sum(ticket_need(problem, j, s) for j in cands))
+            v.units[r, s] = units
+            v.vstart[r, s] = pulp.LpVariable(f"vs{r}_{s}", lowBound=0, upBound=units)
+            v.vend[r, s] = pulp.LpVariable(f"ve{r}_{s}", lowBound=0, upBound=units)
+            for j in cands:
+                key = (r, j, s)
+                v.vin[key] = pulp.LpVariable(f"vi{r}_{j}_{s}", lowBound=0, upBound=units)
+                v.vout[key] = pulp.LpVariable(f"vo{r}_{j}_{s}", lowBound=0, upBound=units)
+                v.seg[key] = pulp.LpVariable(f"g{r}_{j}_{s}", lowBound=0, upBound=units)
+                if j in stop_tickets:
+                    v.top[key] = pulp.LpVariable(f"mx{r}_{j}_{s}", lowBound=0, upBound=units)
+                    v.topsel[key] = pulp.LpVariable(f"mb{r}_{j}_{s}", cat="Binary")
+                    v.pick[key] = pulp.LpVariable(f"pk{r}_{j}_{s}", lowBound=0, upBound=units)
+            for (j, d) in stops:
+                if dstock[d, s] > 0:
+                    v.pick_at[r, j, d, s] = pulp.LpVariable(
+                        f"pd{r}_{j}_{d}_{s}", lowBound=0, upBound=int(dstock[d, s]))
 
 
 @dataclass
