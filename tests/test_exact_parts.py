@@ -399,3 +399,47 @@ def test_greedy_warm_starts_with_or_without_stops_are_admitted_as_hints() -> Non
         value = _fixed_plan_objective(problem, greedy.plan)
         assert value is not None, seed
         assert close(value, greedy.objective), seed
+
+
+def _milp_fixed_plan_objective(problem: fd.Problem, plan: fd.Plan) -> float | None:
+    """The routing MILP's objective with ``plan``'s visits, arcs and stops fixed by equality
+    rows (``None`` if the MILP rejects it)."""
+    import itertools as it
+
+    import pulp
+
+    from fsdispatch.solvers._exact import routing_data
+    from fsdispatch.solvers.milp import constraints, objective, variables
+
+    rd = routing_data(problem)
+    rv = variables.routing_vars(problem, rd)
+    lp = pulp.LpProblem("fixed", pulp.LpMinimize)
+    ends = constraints.add_routing_constraints(lp, problem, rd, rv)
+    lp += objective.routing_objective(lp, problem, rd, rv, ends)
+    for r, route in enumerate(plan.routes):
+        cands = rd.cands[r].tolist()
+        local = {j: k for k, j in enumerate(cands, start=1)}
+        on = set(it.pairwise([0, *[local[j] for j in route], 0])) if route else set()
+        for key, var in rv.y[r].items():
+            lp += var == int(key in on)
+        for j in cands:
+            lp += rv.x[r, j] == int(j in route)
+        for (j, d), var in rv.stops.get(r, {}).items():
+            lp += var == int(plan.pickups.get(j) == d and j in route)
+    lp.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=20))
+    if lp.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return None
+    return float(pulp.value(lp.objective))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("seed", [2, 3, 7, 8, 21, 29])
+def test_the_milp_admits_the_brute_force_plan_at_the_evaluator_cost(seed: int) -> None:
+    """The brute-force optimum with its depot stops, fixed in the routing MILP, is feasible
+    there and priced exactly as the evaluator prices it (no breaks in these days)."""
+    problem = fd.compile_scenario(random_depot_day(seed))
+    best, plan = brute_force_stops(problem)
+    assert plan.pickups
+    value = _milp_fixed_plan_objective(problem, plan)
+    assert value is not None
+    assert close(value, best)
