@@ -443,3 +443,17 @@ def test_the_milp_admits_the_brute_force_plan_at_the_evaluator_cost(seed: int) -
     value = _milp_fixed_plan_objective(problem, plan)
     assert value is not None
     assert close(value, best)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_both_backends_pass_the_conformance_kit_on_depot_days(backend: str) -> None:
+    """check_solver on depot days: feasible, nothing lost, reasons, same seed same plan
+    (stops included in the plan comparison)."""
+    from fsdispatch.testing import check_solver
+
+    options = {"workers": 1} if backend == "cpsat" else {}
+    check_solver(backend, scenarios=[
+        one_depot(van=0).replace(name="one-depot"),
+        random_depot_day(8).replace(name="two-stops"),
+        random_depot_day(5, rich=True).replace(name="rich"),
+    ], time_limit=10, **options)
