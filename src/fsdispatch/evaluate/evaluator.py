@@ -476,7 +476,8 @@ def _stock_with_pickups(problem: Problem, visits: np.ndarray, route_of_visit: np
     picked, van_after, depot_used = parts_flow(problem, visits, route_of_visit, pick)
     short_reported: set[tuple[int, int]] = set()
     for k, s in zip(*np.nonzero(van_after < 0), strict=True):
-        t = int(kd.rt.tech[route_of_visit[k]])
+        r = int(route_of_visit[k])
+        t = int(kd.rt.tech[r])
         if (t, int(s)) in short_reported:
             continue
         short_reported.add((t, int(s)))
@@ -485,12 +486,15 @@ def _stock_with_pickups(problem: Problem, visits: np.ndarray, route_of_visit: np
             f"{index.sku_ids[s]!r} left for ticket {tids[int(visits[k])]!r} "
             f"(short by {int(-van_after[k, s])}; no depot stop makes it up)",
             ticket_id=tids[int(visits[k])], technician_id=index.technician_ids[t],
-            value=int(-van_after[k, s])))
+            route=index.route_label(r), value=int(-van_after[k, s])))
     dstock = problem.depots.stock
     for d, s in zip(*np.nonzero(depot_used > dstock), strict=True):
+        takers = sorted({index.route_label(int(route_of_visit[k]))
+                         for k in np.flatnonzero((pick == d) & (picked[:, s] > 0)).tolist()})
         violations.append(Violation(
             "depot_stock", f"depot {index.depot_ids[d]!r} hands out {int(depot_used[d, s])} × "
-            f"part {index.sku_ids[s]!r}, it holds {int(dstock[d, s])}",
+            f"part {index.sku_ids[s]!r}, it holds {int(dstock[d, s])} (stops on routes "
+            f"{', '.join(takers)})", route=takers[-1] if takers else None,
             value=int(depot_used[d, s])))
     return int(picked.sum())
 
