@@ -39,10 +39,16 @@ def _node_xy(p: fd.Problem, nodes: np.ndarray) -> np.ndarray:
     return np.stack([tv.x[nodes], tv.y[nodes]])
 
 
-def assert_same_live_state(d: Dispatcher) -> None:
-    """A full rebuild of a copy of ``d`` gives the same problem, plan, reasons and ETAs."""
+def reference(d: Dispatcher) -> Dispatcher:
+    """A copy of ``d`` that recompiles the live problem on every event (the slow path)."""
     ref = copy.deepcopy(d)
-    ref._rebuild(None)
+    ref._incremental = False
+    return ref
+
+
+def assert_same_live_state(d: Dispatcher, ref: Dispatcher) -> None:
+    """``d`` (incremental) and ``ref`` (full rebuilds) hold the same problem, plan, reasons
+    and ETAs."""
     a, b = d.problem, ref.problem
     assert a.index.ticket_ids == b.index.ticket_ids
     assert a.index.technician_ids == b.index.technician_ids
@@ -85,29 +91,34 @@ def test_technician_events_take_the_incremental_path():
     start = scenario.technicians[0].shifts[0].start
     d = Dispatcher(scenario, now=start - timedelta(minutes=10))
     d.plan_day(solver="greedy")
+    ref = reference(d)
     compiled = d.problem
     assert d._fast is not None
     tech = next(t.id for t in scenario.technicians if d.route(t.id))
     first = d.route(tech)[0]
-    d.now = start + timedelta(minutes=5)
-    d.start_travel(first)
+    for x in (d, ref):
+        x.now = start + timedelta(minutes=5)
+        x.start_travel(first)
     assert d.problem is not compiled and d._fast.problem is d.problem  # not recompiled
     assert not d.problem.index.has_ticket(first)
-    assert_same_live_state(d)
-    d.now += timedelta(minutes=20)
-    d.arrive(first)
-    assert_same_live_state(d)
-    d.now += timedelta(minutes=50)
-    d.complete(first)
-    assert_same_live_state(d)
-    d.advance(d.now + timedelta(hours=2))
+    assert_same_live_state(d, ref)
+    for x in (d, ref):
+        x.now += timedelta(minutes=20)
+        x.arrive(first)
+    assert_same_live_state(d, ref)
+    for x in (d, ref):
+        x.now += timedelta(minutes=50)
+        x.complete(first)
+    assert_same_live_state(d, ref)
+    for x in (d, ref):
+        x.advance(x.now + timedelta(hours=2))
     assert d._fast.problem is d.problem
-    assert_same_live_state(d)
+    assert_same_live_state(d, ref)
 
 
 _OPS = st.lists(st.tuples(st.sampled_from(["insert", "add", "cancel", "delay", "pin", "advance",
                                            "start", "arrive", "complete", "hold", "absent",
-                                           "reoptimize", "clock"]),
+                                           "reoptimize", "clock", "release", "follow_up"]),
                           st.integers(0, 10_000)), min_size=3, max_size=12)
 
 
@@ -120,49 +131,99 @@ def test_incremental_state_equals_a_full_rebuild(seed, ops):
     start = scenario.technicians[0].shifts[0].start
     d = Dispatcher(scenario, now=start - timedelta(minutes=10))
     d.plan_day(solver="greedy")
+    ref = reference(d)
     extra = fd.generate_scenario(4, 12, seed=seed + 1)
     stale = False  # the clock moved and no event has refreshed the live problem since
     for k, (op, x) in enumerate(ops):
-        open_ids = [t for t in d.lifecycle.tickets() if d.state(t).is_open]
-        planned = [t for t in open_ids if d.assignment(t)]
-        busy = [t for t in d.lifecycle.tickets() if d.state(t).in_progress]
-        if op == "insert":
-            d.insert(attrs.evolve(extra.tickets[k % 12], id=f"X-{k}"), max_moved=x % 3)
-        elif op == "add":
-            d.add(attrs.evolve(extra.tickets[k % 12], id=f"A-{k}"))
-        elif op == "cancel" and open_ids:
-            d.cancel(open_ids[x % len(open_ids)])
-        elif op == "delay" and busy:
-            d.report_overrun(busy[x % len(busy)], extra=(x % 90) * fd.MINUTE)
-        elif op == "pin" and planned:
-            d.pin(planned[x % len(planned)])
-        elif op == "advance":
-            d.advance(d.now + timedelta(minutes=x % 120))
-        elif op == "clock":  # the simulator moves the clock, then a technician event follows
-            d.now = d.now + timedelta(minutes=x % 45, seconds=x % 7)
-            stale = True
+        did = [_apply(disp, op, x, k, extra, scenario) for disp in (d, ref)]
+        assert did[0] == did[1]
+        if not did[0]:
             continue
-        elif op == "start" and (free := [t for t in planned
-                                         if d.assignment(t) not in d._current]):
-            d.start_travel(free[x % len(free)])
-        elif op == "arrive" and (going := [t for t in busy if d.state(t) is S.EN_ROUTE]):
-            d.arrive(going[x % len(going)])
-        elif op == "complete" and busy:
-            t = busy[x % len(busy)]
-            if d.state(t) is S.EN_ROUTE:
-                d.arrive(t)
-            d.complete(t)
-        elif op == "hold" and (busy or open_ids):
-            pool = busy + open_ids
-            d.hold(pool[x % len(pool)], reason="parts")
-        elif op == "absent":
-            d.technician_absent(scenario.technicians[x % 4].id)
-        elif op == "reoptimize":
-            d.reoptimize(solver="greedy")
-        else:
+        if op == "clock":
+            stale = True
             continue
         fd.check_plan(d.problem, d.plan)
         if op not in ("insert", "add"):
             stale = False
         if not stale:
-            assert_same_live_state(d)
+            assert_same_live_state(d, ref)
+
+
+def _apply(d: Dispatcher, op: str, x: int, k: int, extra: fd.Scenario,
+           scenario: fd.Scenario) -> bool:
+    """Apply one random operation; False if it did not apply."""
+    open_ids = [t for t in d.lifecycle.tickets() if d.state(t).is_open]
+    planned = [t for t in open_ids if d.assignment(t)]
+    busy = [t for t in d.lifecycle.tickets() if d.state(t).in_progress]
+    if op == "insert":
+        d.insert(attrs.evolve(extra.tickets[k % 12], id=f"X-{k}"), max_moved=x % 3)
+    elif op == "add":
+        d.add(attrs.evolve(extra.tickets[k % 12], id=f"A-{k}"))
+    elif op == "cancel" and open_ids:
+        d.cancel(open_ids[x % len(open_ids)])
+    elif op == "delay" and busy:
+        d.report_overrun(busy[x % len(busy)], extra=(x % 90) * fd.MINUTE)
+    elif op == "pin" and planned:
+        d.pin(planned[x % len(planned)])
+    elif op == "advance":
+        d.advance(d.now + timedelta(minutes=x % 120))
+    elif op == "clock":  # the simulator moves the clock, then a technician event follows
+        d.now = d.now + timedelta(minutes=x % 45, seconds=x % 7)
+    elif op == "start" and (free := [t for t in planned if d.assignment(t) not in d._current]):
+        d.start_travel(free[x % len(free)])
+    elif op == "arrive" and (going := [t for t in busy if d.state(t) is S.EN_ROUTE]):
+        d.arrive(going[x % len(going)])
+    elif op == "complete" and busy:
+        t = busy[x % len(busy)]
+        if d.state(t) is S.EN_ROUTE:
+            d.arrive(t)
+        d.complete(t)
+    elif op == "hold" and (busy or open_ids):
+        pool = busy + open_ids
+        d.hold(pool[x % len(pool)], reason="parts")
+    elif op == "release" and (held := [t for t in d.lifecycle.tickets()
+                                       if d.state(t) is S.ON_HOLD]):
+        d.release(held[x % len(held)], redispatch=bool(x % 2))
+    elif op == "follow_up" and (done := [t for t in d.lifecycle.tickets()
+                                         if d.state(t) is S.COMPLETED]):
+        d.follow_up(done[x % len(done)], attrs.evolve(extra.tickets[k % 12], id=f"F-{k}"),
+                    redispatch=False)
+    elif op == "absent":
+        d.technician_absent(scenario.technicians[x % 4].id)
+    elif op == "reoptimize":
+        d.reoptimize(solver="greedy")
+    else:
+        return False
+    return True
+
+
+def test_reopened_tickets_take_their_registration_place():
+    """A released ticket and a new follow-up rejoin the live problem without a recompile, in
+    registration order, exactly where a full rebuild puts them."""
+    scenario = _day(5, techs=4, tickets=24)
+    start = scenario.technicians[0].shifts[0].start
+    d = Dispatcher(scenario, now=start - timedelta(minutes=10))
+    d.plan_day(solver="greedy")
+    ref = reference(d)
+    planned = [t for t in d.lifecycle.tickets() if d.assignment(t)]
+    held, job = planned[1], planned[0]
+    follow = attrs.evolve(scenario.tickets[3], id="FU-1", windows=())
+    for x in (d, ref):
+        x.hold(held, reason="parts")
+        x.now += timedelta(minutes=15)
+        x.release(held, redispatch=False)
+    assert d._fast is not None and d._fast.problem is d.problem  # no recompile
+    ids = d.problem.index.ticket_ids
+    assert ids.index(held) < len(ids) - 1  # back in registration order, not appended
+    assert_same_live_state(d, ref)
+    for x in (d, ref):
+        x.start_travel(job)
+        x.arrive(job)
+        x.now += timedelta(hours=1)
+        x.complete(job)
+        x.follow_up(job, follow, redispatch=False)
+    assert d.lifecycle.parent("FU-1") == job and d.problem.index.ticket_ids[-1] == "FU-1"
+    assert_same_live_state(d, ref)
+    for x in (d, ref):
+        x.insert("FU-1")
+    assert_same_live_state(d, ref)

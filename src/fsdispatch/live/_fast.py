@@ -197,8 +197,10 @@ class FastState:
         self.loc_node: dict[int, tuple[Location, int]] = {}
         self.res: dict[int, tuple[Any, ...]] = {}  # technician -> live resources (if changed)
         self.taken_mask = np.zeros(slots.b_slot.shape[0], dtype=np.bool_)
+        self.base_nodes = np.zeros(0, dtype=_I64)  # node of each slot's planned start
+        self.rank = np.zeros(0, dtype=_I64)  # registration rank of each ticket column
 
-    def catch_up(self, problem: Problem) -> bool:
+    def catch_up(self, problem: Problem, reg_rank: dict[str, int]) -> bool:
         """Follow tickets appended to the problem since (``append_ticket``); False if not that."""
         old = self.problem
         if problem is old:
@@ -223,6 +225,8 @@ class FastState:
             for t in ticket.excluded_technicians:
                 excl[self.slots.tech_pos[t], j] = True
         self.excl = np.concatenate([self.excl, excl], axis=1)
+        self.rank = np.concatenate([self.rank, np.array(
+            [reg_rank[t] for t in problem.index.ticket_ids[n0:]], dtype=_I64)])
         self.problem = problem
         return True
 
@@ -240,7 +244,7 @@ def _outside(kd: Any, hlen: int) -> np.ndarray:
 
 def route_model(d: Dispatcher, slots: Slots, absent: np.ndarray, taken: np.ndarray,
                 node_of: dict[Location, int], loc_node: dict[int, tuple[Location, int]],
-                ) -> tuple[RouteModel, list[Location]]:
+                base_nodes: np.ndarray) -> tuple[RouteModel, list[Location]]:
     """The live remaining day of every slot at ``d.now``; returns new locations needing a node."""
     origin = d.scenario.horizon.start
     tpos = slots.tech_pos
@@ -269,24 +273,25 @@ def route_model(d: Dispatcher, slots: Slots, absent: np.ndarray, taken: np.ndarr
     m.live = (slots.s1_us - sa > _MIN_LEN_US) & ~absent
     m.under = slots.s0_us < sa
     m.open = np.where(m.under, np.rint(sa / 1e6).astype(_I64), slots.s0_i)
-    start_node = np.full(slots.tech.shape[0], -1, dtype=_I64)
+    # where each live shift starts: as planned, or (under way) where the technician is
+    start_node = np.where(m.live, base_nodes, -1)
     missing: list[Location] = []
-    for s in range(slots.tech.shape[0]):
-        if not m.live[s]:
-            continue
-        loc = slots.start_loc[s]
-        if m.under[s]:
-            loc = pos.get(int(slots.tech[s])) or loc
-        hit = loc_node.get(id(loc))
-        if hit is not None and hit[0] is loc:
-            start_node[s] = hit[1]
-            continue
-        node = node_of.get(loc)
-        if node is None:
-            missing.append(loc)
-            continue
-        loc_node[id(loc)] = (loc, node)
-        start_node[s] = node
+    if pos:
+        pos_node = np.full(len(slots.tech_ids), -1, dtype=_I64)
+        for ti, loc in pos.items():
+            hit = loc_node.get(id(loc))
+            if hit is not None and hit[0] is loc:
+                pos_node[ti] = hit[1]
+                continue
+            node = node_of.get(loc)
+            if node is None:
+                missing.append(loc)
+                continue
+            loc_node[id(loc)] = (loc, node)
+            pos_node[ti] = node
+        ps = pos_node[slots.tech]
+        sel = m.live & m.under & (ps >= 0)
+        start_node[sel] = ps[sel]
     m.start_node = start_node
     bs = slots.b_slot
     m.keep_b = m.live[bs] & (~m.under[bs] | (~taken & (slots.b_latest_us >= sa[bs])))
@@ -326,7 +331,8 @@ def init_state(d: Dispatcher) -> FastState | None:
     taken = _taken_mask(d, slots)
     node_of = context_nodes(problem)
     loc_node: dict[int, tuple[Location, int]] = {}
-    model, missing = route_model(d, slots, absent, taken, node_of, loc_node)
+    base_nodes = np.array([node_of.get(loc, -1) for loc in slots.start_loc], dtype=_I64)
+    model, missing = route_model(d, slots, absent, taken, node_of, loc_node, base_nodes)
     if missing:
         return None
     route_slots = np.array([slots.slot_of[key] for key in d._route_key], dtype=_I64)
@@ -335,6 +341,8 @@ def init_state(d: Dispatcher) -> FastState | None:
     fs = FastState(problem, slots, model, route_slots, frozenset(d._breaks_taken),
                    d._tver, tuple(sorted(d._absent.items(), key=lambda kv: kv[0])))
     fs.loc_node = loc_node
+    fs.rank = np.array([d._reg_rank[t] for t in problem.index.ticket_ids], dtype=_I64)
+    fs.base_nodes = base_nodes
     fs.taken_mask = taken
     fs.res = {ti: r4 for ti, t in enumerate(slots.techs)
               if (r4 := tech_resources(d, t)) != _NONE4}
@@ -372,13 +380,16 @@ def unservable_reasons(compat: np.ndarray, ptr: np.ndarray, outside: np.ndarray)
     return out
 
 
-def _take_csr(ptr: np.ndarray, keep: np.ndarray, *flat: np.ndarray,
+def _take_csr(ptr: np.ndarray, order: np.ndarray, *flat: np.ndarray,
               ) -> tuple[np.ndarray, ...]:
-    lengths = np.diff(ptr)
-    mask = np.repeat(keep, lengths)
-    new_ptr = np.zeros(int(keep.sum()) + 1, dtype=_I64)
-    np.cumsum(lengths[keep], out=new_ptr[1:])
-    return (new_ptr, *(a[mask] for a in flat))
+    """Rows ``order`` of CSR arrays (``ptr`` and the flat arrays), in that order."""
+    lengths = np.diff(ptr)[order]
+    new_ptr = np.zeros(order.shape[0] + 1, dtype=_I64)
+    np.cumsum(lengths, out=new_ptr[1:])
+    total = int(new_ptr[-1])
+    # flat index of each kept element: row start + offset within the row
+    idx = np.repeat(ptr[order] - new_ptr[:-1], lengths) + np.arange(total)
+    return (new_ptr, *(a[idx] for a in flat))
 
 
 def _ro(*arrays: np.ndarray) -> None:
@@ -471,7 +482,7 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     routes, the route keys and the kept break numbers per route.
     """
     fs: FastState | None = d._fast
-    if fs is None or not fs.catch_up(d._problem):
+    if fs is None or not fs.catch_up(d._problem, d._reg_rank):
         return None
     problem = fs.problem
     slots = fs.slots
@@ -483,6 +494,12 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     for tid in gone:
         if index.has_ticket(tid):
             keep_t[index.ticket_idx(tid)] = False
+    # new columns: the kept tickets in registration order (a re-opened ticket was appended)
+    order = np.flatnonzero(keep_t)
+    rank = fs.rank[order]
+    if rank.shape[0] > 1 and np.any(rank[1:] < rank[:-1]):
+        order = order[np.argsort(rank, kind="stable")]
+    same_tickets = order.shape[0] == n and (n == 0 or bool(np.all(order == np.arange(n))))
     # ---------------------------------------------------------- technicians
     absent_key = tuple(sorted(d._absent.items(), key=lambda kv: kv[0]))
     absent = _absent_mask(d, slots) if absent_key else np.zeros(slots.tech.shape[0], np.bool_)
@@ -492,13 +509,13 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     taken = fs.taken_mask
     node_of = context_nodes(problem)
     tv = kd.tv
-    m, missing = route_model(d, slots, absent, taken, node_of, fs.loc_node)
+    m, missing = route_model(d, slots, absent, taken, node_of, fs.loc_node, fs.base_nodes)
     if missing:
         node_of = dict(node_of)
         for loc in missing:
             if loc not in node_of:
                 tv, node_of[loc] = grow_node(tv, static_scenario(problem), loc)
-        m, missing = route_model(d, slots, absent, taken, node_of, fs.loc_node)
+        m, missing = route_model(d, slots, absent, taken, node_of, fs.loc_node, fs.base_nodes)
     live_slots = np.flatnonzero(m.live)
     old_slots = fs.route_slots
     if live_slots.shape[0] and (not np.isin(live_slots, old_slots).all()
@@ -513,40 +530,41 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
         changed_slot[slots.b_slot[b_changed]] = True
     # resources of technicians whose jobs changed
     num_techs = len(slots.tech_ids)
-    res_changed = [ti for ti, t in enumerate(slots.tech_ids)
-                   if d._tver.get(t, 0) != fs.versions.get(t, 0)]
+    res_changed = [] if d._tver == fs.versions else sorted(
+        slots.tech_pos[t] for t, v in d._tver.items() if fs.versions.get(t, 0) != v)
     changed_tech = set(np.unique(slots.tech[changed_slot]).tolist()) | set(res_changed)
-    if not changed_tech and keep_t.all() and tv is kd.tv:
+    if not changed_tech and same_tickets and tv is kd.tv:
         # nothing moved: the same problem
-        ptr, visits = _kept_plan(d, problem, np.arange(problem.num_routes), keep_t)
+        ptr, visits = _kept_plan(d, problem, np.arange(problem.num_routes), order)
         fs.model = m
         return problem, ptr, visits, list(d._route_key), [list(b) for b in d._live_breaks]
     # ------------------------------------------------------------ per ticket
     route_of_slot = np.full(slots.tech.shape[0], -1, dtype=_I64)
     route_of_slot[old_slots] = np.arange(old_slots.shape[0])
     old_r = route_of_slot[live_slots]
-    pre = fs.pre[:, keep_t]
-    excl = fs.excl[:, keep_t]
-    outside = fs.outside[keep_t]
-    reach = fs.reach[old_r][:, keep_t]
+    pre = fs.pre[:, order]
+    excl = fs.excl[:, order]
+    outside = fs.outside[order]
+    reach = fs.reach[old_r][:, order]
+    new_rank = fs.rank[order]
     win, cost, res, tech = kd.win, kd.cost, kd.res, kd.tech
     ticket_node = kd.ticket_node
     ids = index.ticket_ids
     tickets = live_tickets(problem)
-    if not keep_t.all():
-        w_ptr, w_start, w_end = _take_csr(win.ptr, keep_t, win.start, win.end)
-        win = win._replace(ptr=w_ptr, start=w_start, end=w_end, soft=win.soft[keep_t])
-        cost = cost._replace(**{f: getattr(cost, f)[keep_t] for f in cost._fields})
-        p_ptr, p_sku, p_qty = _take_csr(res.part_ptr, keep_t, res.part_sku, res.part_qty)
-        f_ptr, f_tech = _take_csr(res.pref_ptr, keep_t, res.pref_tech)
-        res = res._replace(demand=res.demand[keep_t], part_ptr=p_ptr, part_sku=p_sku,
+    if not same_tickets:
+        w_ptr, w_start, w_end = _take_csr(win.ptr, order, win.start, win.end)
+        win = win._replace(ptr=w_ptr, start=w_start, end=w_end, soft=win.soft[order])
+        cost = cost._replace(**{f: getattr(cost, f)[order] for f in cost._fields})
+        p_ptr, p_sku, p_qty = _take_csr(res.part_ptr, order, res.part_sku, res.part_qty)
+        f_ptr, f_tech = _take_csr(res.pref_ptr, order, res.pref_tech)
+        res = res._replace(demand=res.demand[order], part_ptr=p_ptr, part_sku=p_sku,
                            part_qty=p_qty, pref_ptr=f_ptr, pref_tech=f_tech)
-        tech = tech._replace(service=np.ascontiguousarray(tech.service[:, keep_t]))
-        ticket_node = ticket_node[keep_t]
+        tech = tech._replace(service=np.ascontiguousarray(tech.service[:, order]))
+        ticket_node = ticket_node[order]
         _ro(*win, *cost, res.demand, p_ptr, p_sku, p_qty, f_ptr, f_tech, tech.service,
             ticket_node)
-        ids = tuple(t for t, k in zip(ids, keep_t.tolist(), strict=True) if k)
-        tickets = tuple(t for t, k in zip(tickets, keep_t.tolist(), strict=True) if k)
+        ids = tuple(ids[i] for i in order.tolist())
+        tickets = tuple(tickets[i] for i in order.tolist())
     # ------------------------------------------------------- live resources
     res_all = fs.res
     if res_changed:
@@ -600,10 +618,10 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     # groups (technician-days) in order of appearance, as the compiler numbers them
     g_slot = slots.group[live_slots]
     uniq, first, inv = np.unique(g_slot, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.shape[0])
-    group = rank[inv].astype(_I64)
+    g_order = np.argsort(first, kind="stable")
+    g_rank = np.empty_like(g_order)
+    g_rank[g_order] = np.arange(g_order.shape[0])
+    group = g_rank[inv].astype(_I64)
     # a group's cap: the old one, or the new live day cap of its technician
     old_gcap = old_rt.group_cap[old_rt.group[old_r]] if old_r.shape[0] else \
         np.zeros(0, dtype=_I64)
@@ -660,8 +678,10 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     # -------------------------------------------------------------- scenario
     static = static_scenario(problem)
     make_techs = functools.partial(build_techs, slots, m, res_all)
-    route_key = [(slots.tech_ids[int(slots.tech[s])], slots.num[s]) for s in live_slots.tolist()]
-    if len(ids) == n and live_slots.shape[0] == old_slots.shape[0]:
+    same_routes = np.array_equal(live_slots, old_slots)
+    route_key = list(d._route_key) if same_routes else [
+        (slots.tech_ids[int(slots.tech[s])], slots.num[s]) for s in live_slots.tolist()]
+    if same_tickets and same_routes:
         new_index = index
     else:
         new_index = IndexMap(ticket_ids=ids, technician_ids=index.technician_ids,
@@ -672,7 +692,7 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
                              compatible=compat, ticket_routes_ptr=t_ptr, ticket_routes=t_routes,
                              unservable=unservable, compile_time=problem.compile_time)
     derive_context(new, problem, node_of=node_of, tech_cap=tech_cap)
-    ptr, visits = _kept_plan(d, problem, old_r, keep_t)
+    ptr, visits = _kept_plan(d, problem, old_r, order)
     live_breaks: list[list[int]] = [[] for _ in range(live_slots.shape[0])]
     for r, b in zip(b_route.tolist(), slots.b_num[kb].tolist(), strict=True):
         live_breaks[r].append(b)
@@ -684,6 +704,7 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     fs.excl = excl
     fs.outside = outside
     fs.reach = reach
+    fs.rank = new_rank
     fs.taken = taken_set
     fs.versions = dict(d._tver)
     fs.res = res_all
@@ -697,14 +718,14 @@ def _context_cap(problem: Problem) -> np.ndarray:
     return _context(problem).tech_cap
 
 
-def _kept_plan(d: Dispatcher, problem: Problem, old_r: np.ndarray, keep_t: np.ndarray,
+def _kept_plan(d: Dispatcher, problem: Problem, old_r: np.ndarray, order: np.ndarray,
                ) -> tuple[np.ndarray, np.ndarray]:
     """The current plan as CSR over the new routes (``old_r``: old route of each).
 
     Tickets are renumbered; those that left are skipped."""
     st = d._st
-    remap = np.cumsum(keep_t) - 1
-    remap[~keep_t] = -1
+    remap = np.full(problem.num_tickets, -1, dtype=_I64)
+    remap[order] = np.arange(order.shape[0])
     lens = st.length[old_r]
     width = st.seq.shape[1]
     mask = np.arange(width)[None, :] < lens[:, None]

@@ -342,6 +342,7 @@ class Dispatcher:
         self._techs: dict[str, Technician] = {t.id: t for t in scenario.technicians}
         self._tickets: dict[str, Ticket] = {}
         self._registered_at: dict[str, datetime] = {}
+        self._reg_rank: dict[str, int] = {}  # registration order (the live problem's order)
         self._jobs: dict[str, _Job] = {}
         self._current: dict[str, str] = {}
         self._last_pos: dict[str, Location] = {}
@@ -361,6 +362,7 @@ class Dispatcher:
         self._tver: dict[str, int] = {}  # technician -> version of its jobs / done work
         self._slots: Any = None  # every shift as integers (built on first refresh)
         self._fast: Any = None  # aux state of the incremental refresh
+        self._incremental = True  # False: every event recompiles (the reference, for tests)
         for ticket in scenario.tickets:
             self._register(ticket, actor="scenario")
         keep: dict[tuple[str, int], list[str]] = {}
@@ -542,7 +544,7 @@ class Dispatcher:
         """
         ctx = self._pricing_context(ticket, follow_up_of=follow_up_of, actor=actor)
         self._register(ticket, actor=actor, follow_up_of=follow_up_of)
-        self._problem = _append(self._problem, ctx["live"], ctx["rows"])
+        self._problem = self._grown(ctx)
         self._widen(self._problem)
         if self._st.usage.shape != self._problem.data.res.stock.shape:
             from ..solvers.greedy import make_state
@@ -921,7 +923,7 @@ class Dispatcher:
                 actor: str = "dispatcher") -> InsertResult | None:
         """Take a ticket off hold; by default it is inserted at once."""
         self.lifecycle.transition(ticket_id, S.CREATED, self.now, actor)
-        self._rebuild(None, reason=UnassignedReason.OPEN)
+        self._reopen(self._tickets[ticket_id])
         return self.insert(ticket_id, actor=actor) if redispatch else None
 
     def follow_up(self, ticket_id: str, ticket: Ticket, *, redispatch: bool = True,
@@ -931,7 +933,7 @@ class Dispatcher:
         if redispatch:
             return self.insert(ticket, follow_up_of=ticket_id, actor=actor)
         self._register(ticket, actor=actor, follow_up_of=ticket_id)
-        self._rebuild(None, reason=UnassignedReason.OPEN)
+        self._reopen(self._tickets[ticket.id])
         return None
 
     def escalate(self, ticket_id: str, level: int = 1, reason: str = "",
@@ -1083,6 +1085,7 @@ class Dispatcher:
                            priority=ticket.priority.name)
         self._tickets[ticket.id] = ticket
         self._registered_at[ticket.id] = self.now
+        self._reg_rank[ticket.id] = len(self._reg_rank)
 
     def _free(self, ticket_id: str) -> None:
         """Detach an in-progress job from its technician (hold, cancel, absence)."""
@@ -1239,6 +1242,24 @@ class Dispatcher:
         self._fast = _fast.init_state(self)
         return dropped
 
+    def _reopen(self, ticket: Ticket) -> None:
+        """A registered ticket is open again (released, or a new follow-up): into the live
+        problem (appended, then put in registration order by the refresh), as a rebuild would."""
+        problem = self._problem
+        if self._fast is None or not self._incremental or problem.index.has_ticket(ticket.id):
+            self._rebuild(None, reason=UnassignedReason.OPEN)
+            return
+        live = self._live_ticket(ticket)
+        rows = ticket_rows(problem, live)
+        self._problem = _append(problem, live, rows)
+        self._widen(self._problem)
+        if self._st.usage.shape != self._problem.data.res.stock.shape:
+            self._rebuild(None, reason=UnassignedReason.OPEN)
+            return
+        self._reasons[ticket.id] = UnassignedReason.OPEN
+        self._cache = {}
+        self._refresh()
+
     def _refresh(self, gone: tuple[str, ...] = ()) -> list[str]:
         """:meth:`_rebuild` of the current plan, incrementally when possible.
 
@@ -1251,7 +1272,8 @@ class Dispatcher:
         """
         from . import _fast
 
-        out = _fast.refresh(self, gone) if self._fast is not None else None
+        out = _fast.refresh(self, gone) if self._fast is not None and self._incremental \
+            else None
         if out is None:
             return self._rebuild(None)
         from ..solvers.greedy import make_state
@@ -1433,8 +1455,10 @@ class Dispatcher:
                                                      default_created=self.now)
             rows = ticket_rows(problem, live)
             j = problem.num_tickets
-            self._widen(_append(problem, live, rows))
-            return {"new": True, "ticket": ticket, "live": live, "rows": rows,
+            grown = _append(problem, live, rows)
+            self._widen(grown)
+            return {"new": True, "ticket": ticket, "live": live, "rows": rows, "grown": grown,
+                    "base": problem,
                     "kd": rows.data, "j": j, "ticket_id": ticket.id, "routes": rows.routes,
                     "compat": rows.compat, "unservable": rows.unservable, "st": self._st,
                     "route": None, "follow_up_of": follow_up_of}
@@ -1459,6 +1483,13 @@ class Dispatcher:
                 "routes": problem.routes_for(j), "compat": problem.compatible[:, j],
                 "unservable": int(problem.unservable[j]), "st": st, "route": r,
                 "follow_up_of": None}
+
+    def _grown(self, ctx: Mapping[str, Any]) -> Problem:
+        """The live problem with the priced new ticket appended (made once, while pricing)."""
+        if ctx.get("base") is self._problem:
+            grown: Problem = ctx["grown"]
+            return grown
+        return _append(self._problem, ctx["live"], ctx["rows"])
 
     def _widen(self, problem: Problem) -> None:
         """Rebuild the route state wider when ``problem`` (grown by a ticket) allows longer
@@ -1700,7 +1731,7 @@ class Dispatcher:
         before = self._route_snapshot(self._st, kd, touched)
         if ctx["new"]:
             self._register(ctx["ticket"], actor=actor, follow_up_of=ctx["follow_up_of"])
-            self._problem = _append(self._problem, ctx["live"], ctx["rows"])
+            self._problem = self._grown(ctx)
             if st.usage.shape != self._problem.data.res.stock.shape:
                 from ..solvers.greedy import make_state
 
@@ -1843,9 +1874,14 @@ class Dispatcher:
             late = a[1] > kd.cost.response_by[j] or a[1] + svc > kd.cost.resolve_by[j]
             if late or (b is not None and abs(a[1] - b[1]) > self.max_shift):
                 at_risk.append(tid)
-        etas = self.etas()
-        return DelayReport(technician_id, tuple(at_risk), tuple(dropped),
-                           {t: etas[t] for t in at_risk if t in etas}, repair_result,
+        starts, routes = self._starts()
+        etas: dict[str, Eta] = {}
+        for tid in at_risk:  # open tickets: planned ones have an ETA
+            if index.has_ticket(tid):
+                j = index.ticket_idx(tid)
+                if routes[j] >= 0:
+                    etas[tid] = self._eta(tid, int(routes[j]), int(starts[j]))
+        return DelayReport(technician_id, tuple(at_risk), tuple(dropped), etas, repair_result,
                            None if repair else proposal)
 
 
@@ -1899,4 +1935,5 @@ def warm_up() -> float:
     planned = next(iter(d.etas()), None)
     if planned is not None:
         d.explain(planned)
+        d.start_travel(planned)  # the incremental refresh's kernels
     return time.perf_counter() - tic
