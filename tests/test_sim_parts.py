@@ -167,6 +167,23 @@ def test_consumption_history_feeds_forecasting(runs):
     assert result.ledger.consumption_history(depot, "valve", 86400, start, end).sum() >= 0
 
 
+def test_sim_ledger_feeds_the_intermittent_demand_forecast(runs):
+    """forecast_ledger (SBA) runs on a simulated ledger: one forecast per stock item."""
+    from fsdispatch.inventory import forecast_ledger
+
+    result = runs["level"]
+    start, end = result.origin, result.origin + timedelta(days=result.days)
+    forecasts = forecast_ledger(result.ledger, timedelta(days=1), start, end, method="sba")
+    assert set(forecasts) == set(result.ledger.items())
+    depot = result.ledger.locations("depot")[0]
+    pulled = {sku: result.ledger.consumption_history(depot, sku, 86400, start, end).sum()
+              for sku in PARTS.skus}
+    for (loc, sku), f in forecasts.items():
+        assert f.rate >= 0
+        if loc == depot and pulled.get(sku, 0) == 0:
+            assert f.rate == 0
+
+
 def test_parts_runs_are_deterministic(runs):
     """Same seed, same van stock policy: identical records and stock movements."""
     a, b = runs["empty"], runs["empty2"]
