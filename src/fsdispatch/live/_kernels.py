@@ -29,6 +29,7 @@ from ..solvers._greedy_kernels import (
     rebuild_route,
     resources_ok,
 )
+from ..solvers._parts_kernels import add_parts
 
 # status codes of price_routes
 OK, NO_RESOURCES, NO_POSITION = 0, 1, 2
@@ -44,7 +45,7 @@ def price_routes(kd, routes, j, st, wk, cost_out, pos_out, status_out):
     """
     for k in range(routes.shape[0]):
         r = routes[k]
-        if not resources_ok(kd.res, kd.rt, r, j, st.load, st.group_count, st.usage):
+        if not resources_ok(kd, st, r, j):
             cost_out[k] = INF
             pos_out[k] = -1
             status_out[k] = NO_RESOURCES
@@ -65,12 +66,9 @@ def remove_at(kd, r, p, st, scratch):
     st.seq[r, n - 1] = -1
     st.length[r] = n - 1
     rebuild_route(kd, r, st, scratch)
-    res = kd.res
-    st.load[r] -= res.demand[j]
+    st.load[r] -= kd.res.demand[j]
     st.group_count[kd.rt.group[r]] -= 1
-    tech = kd.rt.tech[r]
-    for k in range(res.part_ptr[j], res.part_ptr[j + 1]):
-        st.usage[tech, res.part_sku[k]] -= res.part_qty[k]
+    add_parts(kd, st, r, j, -1)
     return j
 
 
@@ -90,8 +88,8 @@ def insertion_detail(kd, r, j, p, st, scratch, starts_out):
     rt = kd.rt
     n = st.length[r]
     tech = rt.tech[r]
-    cur = rt.start_node[r]
-    t = rt.open[r]
+    cur = st.start_n[r]  # the shift's start, or the depot after a stop first thing
+    t = st.open_t[r]
     b = brk.ptr[r]
     trav = np.int64(0)
     km = 0.0
@@ -176,7 +174,7 @@ def eject_candidates(kd, j, routes_j, t_ptr, t_routes, movable, st, wk, scratch,
                 best_p = -1
                 for x in range(t_ptr[e], t_ptr[e + 1]):
                     r2 = t_routes[x]
-                    if not resources_ok(kd.res, kd.rt, r2, e, st.load, st.group_count, st.usage):
+                    if not resources_ok(kd, st, r2, e):
                         continue
                     c2, p2 = best_insertion(kd, r2, e, st, wk)
                     if c2 < best:
@@ -221,7 +219,7 @@ def route_feasible_prefix(kd, r, seq, st, scratch):
         j = seq[k]
         if kd.tech.compat[tech, j] != 0:
             continue
-        if not resources_ok(kd.res, kd.rt, r, j, st.load, st.group_count, st.usage):
+        if not resources_ok(kd, st, r, j):
             continue
         if st.length[r] + 1 >= st.seq.shape[1]:
             continue
@@ -250,7 +248,7 @@ def nearest_routes(kd, routes, j, st, k):
     d = np.empty(routes.shape[0])
     for q in range(routes.shape[0]):
         r = routes[q]
-        best = travel_time(kd.tv, kd.rt.start_node[r], node)
+        best = travel_time(kd.tv, st.start_n[r], node)
         for p in range(st.length[r]):
             t = travel_time(kd.tv, kd.ticket_node[st.seq[r, p]], node)
             if t < best:

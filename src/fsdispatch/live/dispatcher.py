@@ -324,6 +324,10 @@ class Dispatcher:
     them, and locked for the ``ls`` warm start.
     """
 
+    #: Technician events update the live problem incrementally; ``False`` recompiles it on
+    #: every event (the reference the incremental path is tested and benchmarked against).
+    _incremental: bool = True
+
     def __init__(self, scenario: Scenario, *, now: datetime | None = None,
                  plan: Plan | None = None, log: EventLog | None = None, max_moved: int = 2,
                  max_shift: int | timedelta = 30 * MINUTE, eta_model: EtaModel | None = None,
@@ -362,7 +366,6 @@ class Dispatcher:
         self._tver: dict[str, int] = {}  # technician -> version of its jobs / done work
         self._slots: Any = None  # every shift as integers (built on first refresh)
         self._fast: Any = None  # aux state of the incremental refresh
-        self._incremental = True  # False: every event recompiles (the reference, for tests)
         for ticket in scenario.tickets:
             self._register(ticket, actor="scenario")
         keep: dict[tuple[str, int], list[str]] = {}
