@@ -764,7 +764,7 @@ class Dispatcher:
                     continue
                 from ..solvers._greedy_kernels import resources_ok
 
-                if not resources_ok(kd.res, kd.rt, r, j, st.load, st.group_count, st.usage):
+                if not resources_ok(kd, st, r, j):
                     continue
                 det = insertion_detail(kd, r, j, position, st, scratch, buf)
                 if det[0]:
