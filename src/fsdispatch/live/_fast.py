@@ -278,7 +278,11 @@ def route_model(d: Dispatcher, slots: Slots, absent: np.ndarray, taken: np.ndarr
     missing: list[Location] = []
     if pos:
         pos_node = np.full(len(slots.tech_ids), -1, dtype=_I64)
+        need = np.zeros(len(slots.tech_ids), dtype=np.bool_)
+        need[slots.tech[m.live & m.under]] = True  # only a shift under way starts there
         for ti, loc in pos.items():
+            if not need[ti]:
+                continue
             hit = loc_node.get(id(loc))
             if hit is not None and hit[0] is loc:
                 pos_node[ti] = hit[1]
