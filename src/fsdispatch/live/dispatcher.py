@@ -4,8 +4,9 @@ The dispatcher keeps a *live problem*: the scenario of the rest of the day,
 brought up to date on every structural change — incrementally for technician
 events (a job started or finished, a delay, a cancellation, a hold or
 release, an absence, a clock move: :mod:`fsdispatch.live._fast`), by a
-recompile for pins, forbids, rejections and re-plans. In it each technician's current shift starts at
-``max(now, end of the job in progress)`` from where the technician is,
+recompile for pins, forbids, rejections and re-plans. In it each
+technician's current shift starts at ``max(now, end of the job in
+progress)`` from where the technician is,
 breaks already taken are gone, and completed or in-progress tickets are not
 there at all — so frozen work can never be touched. The live plan is a
 :class:`~fsdispatch.Plan` of that problem, always feasible for the shared
