@@ -216,3 +216,23 @@ def test_parts_example_runs_and_depots_pay(capsys: pytest.CaptureFixture[str]) -
     assert "depot stops:" in capsys.readouterr().out
     bundled = fd.load_scenario(path.parent / "parts_day.json")
     assert bundled == module.build_scenario()
+
+
+def test_the_live_dispatcher_keeps_and_makes_depot_stops() -> None:
+    """A plan with depot stops survives the Dispatcher (init, reoptimize); leaving for a
+    ticket after a stop moves the lazy pick-up from the depot into the live van."""
+    sc = depot_day(depot_stock=5)
+    pb = fd.compile_scenario(sc)
+    plan = fd.Plan.from_ids(pb, {"A": ["T2", "T1"]}, pickups={"T2": "D"})
+    desk = fd.Dispatcher(sc, plan=plan)
+    assert desk.evaluation.is_feasible and desk.evaluation.kpis.depot_stops == 1
+    desk.reoptimize(solver="ls", time_limit=None, max_iterations=50)
+    assert desk.evaluation.is_feasible and desk.evaluation.kpis.assigned == 2
+    first = desk.route("A")[0]
+    assert desk.plan.to_ids(desk.problem)["pickups"] == {first: "D"}
+    desk.start_travel(first)
+    live_van = desk.problem.scenario.technician("A").van_stock
+    live_depot = desk.problem.scenario.depots[0].stock
+    assert live_van["p"] == 3 - sc.ticket(first).parts["p"]  # 1 in the van + 2 picked up
+    assert live_depot["p"] == 3
+    assert desk.evaluation.is_feasible and desk.evaluation.kpis.assigned == 1

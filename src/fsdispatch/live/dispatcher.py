@@ -354,6 +354,10 @@ class Dispatcher:
         self._current: dict[str, str] = {}
         self._last_pos: dict[str, Location] = {}
         self._done_work: dict[str, int] = {}
+        # parts picked up at depot stops already made: technician -> sku -> units, and
+        # units each depot handed out (the live vans and depots account for them)
+        self._picked: dict[str, dict[str, int]] = {}
+        self._handed_out: dict[str, dict[str, int]] = {}
         self._absent: dict[str, tuple[datetime, datetime | None]] = {}
         self._breaks_taken: set[tuple[str, int, int]] = set()
         self._busy_until: dict[str, datetime] = {}
@@ -369,6 +373,7 @@ class Dispatcher:
         self._tver: dict[str, int] = {}  # technician -> version of its jobs / done work
         self._slots: Any = None  # every shift as integers (built on first refresh)
         self._fast: Any = None  # aux state of the incremental refresh
+        self._initial_stops: dict[str, int] = {}
         for ticket in scenario.tickets:
             self._register(ticket, actor="scenario")
         keep: dict[tuple[str, int], list[str]] = {}
@@ -381,7 +386,12 @@ class Dispatcher:
                 t_idx, k = full.index.routes[r]
                 keep[(full.index.technician_ids[t_idx], k)] = [full.index.ticket_ids[j]
                                                               for j in route]
+                # depot stops: the heuristics' state keeps one, first thing on the route
+                stops = [plan.pickups[j] for j in route if j in plan.pickups]
+                if stops and 0 <= stops[0] < full.num_depots:
+                    self._initial_stops[full.index.ticket_ids[route[0]]] = stops[0]
         self._rebuild(keep)
+        self._initial_stops = {}
         self._sync_lifecycle({}, "dispatcher")
 
     # ------------------------------------------------------------ properties
@@ -395,11 +405,12 @@ class Dispatcher:
         """The live plan (a plan of :attr:`problem`; always feasible)."""
         plan = self._cache.get("plan")
         if plan is None:
-            from ..solvers.greedy import state_routes
+            from ..solvers.greedy import state_pickups, state_routes
 
             index = self._problem.index
             unassigned = {index.ticket_idx(t): reason for t, reason in self._reasons.items()}
-            plan = Plan(routes=state_routes(self._st), unassigned=unassigned)
+            plan = Plan(routes=state_routes(self._st), unassigned=unassigned,
+                        pickups=state_pickups(self._st))
             self._cache["plan"] = plan
         return plan
 
@@ -553,11 +564,12 @@ class Dispatcher:
         self._problem = self._grown(ctx)
         self._widen(self._problem)
         if self._st.usage.shape != self._problem.data.res.stock.shape:
-            from ..solvers.greedy import make_state
+            from ..solvers.greedy import make_state, state_pickups
 
             st = self._st
             self._st = make_state(self._problem, [list(st.seq[r, :st.length[r]])
-                                                  for r in range(st.seq.shape[0])])
+                                                  for r in range(st.seq.shape[0])],
+                                  state_pickups(st))
         reason = (UnassignedReason.from_code(ctx["unservable"]) if ctx["unservable"]
                   else UnassignedReason.OPEN)
         self._reasons[ticket.id] = reason
@@ -612,7 +624,7 @@ class Dispatcher:
                     result.evaluation.kpis.assigned == problem.num_tickets and \
                     result.objective <= evaluate(problem, warm).objective + 1e-9:
                 chosen = result.plan
-        self._set_plan(chosen.routes, chosen.unassigned)
+        self._set_plan(chosen.routes, chosen.unassigned, chosen.pickups)
         changes = self._diff(before, self._snapshot())
         self._sync_lifecycle(before, actor)
         return ReplanResult(objective_before=obj_before,
@@ -644,7 +656,7 @@ class Dispatcher:
                                   field="routes") from exc
         before = self._snapshot()
         obj_before = self.evaluation.objective
-        self._set_plan(plan.routes, plan.unassigned)
+        self._set_plan(plan.routes, plan.unassigned, plan.pickups)
         changes = self._diff(before, self._snapshot())
         self._sync_lifecycle(before, actor)
         return ReplanResult(obj_before, ev.objective, changes,
@@ -849,9 +861,17 @@ class Dispatcher:
             raise ValidationError.for_field("Technician", tech, "shifts", None,
                                             "has no remaining shift")
         r0 = routes[0]
-        tt = int(travel_time(kd.tv, int(kd.rt.start_node[r0]), int(kd.ticket_node[j])))
         now_i = self._t(self.now)
-        ready = max(now_i, int(kd.rt.open[r0])) + tt
+        depot_ready = self._record_pickup(tech, j)
+        if depot_ready is not None:  # via the depot stop planned first thing
+            d_node = int(kd.dep.node[int(self._st.pick[self._route_of_first(j)])])
+            lead = int(travel_time(kd.tv, int(kd.rt.start_node[r0]), d_node))
+            d_idx = int(self._st.pick[self._route_of_first(j)])
+            ready = max(depot_ready, now_i + lead + int(kd.dep.pickup[d_idx])) + int(
+                travel_time(kd.tv, d_node, int(kd.ticket_node[j])))
+        else:
+            tt = int(travel_time(kd.tv, int(kd.rt.start_node[r0]), int(kd.ticket_node[j])))
+            ready = max(now_i, int(kd.rt.open[r0])) + tt
         start = ready
         for w in range(int(kd.win.ptr[j]), int(kd.win.ptr[j + 1])):
             if ready <= kd.win.end[w]:
@@ -1149,6 +1169,12 @@ class Dispatcher:
             kept_breaks.append(keep)
         changes: dict[str, Any] = {"shifts": shifts}
         done = self._jobs_of.get(tech.id, ())
+        picked = self._picked.get(tech.id, {})
+        if picked:
+            van = dict(tech.van_stock)
+            for sku, q in picked.items():
+                van[sku] = van.get(sku, 0) + q
+            changes["van_stock"] = van
         if done:
             used: dict[str, int] = {}
             demand = 0
@@ -1158,8 +1184,8 @@ class Dispatcher:
                 for sku, q in ticket.parts.items():
                     used[sku] = used.get(sku, 0) + q
             if used:
-                changes["van_stock"] = {s: max(q - used.get(s, 0), 0)
-                                        for s, q in tech.van_stock.items()}
+                van = changes.get("van_stock", tech.van_stock)
+                changes["van_stock"] = {s: max(q - used.get(s, 0), 0) for s, q in van.items()}
             if tech.max_tickets_per_day is not None:
                 changes["max_tickets_per_day"] = max(tech.max_tickets_per_day - len(done), 0)
             if tech.capacity is not None and demand:
@@ -1209,7 +1235,8 @@ class Dispatcher:
                 live_breaks.append(b)
         tickets = [self._live_ticket(t) for tid, t in self._tickets.items()
                    if self.state(tid).is_open]
-        scenario = attrs.evolve(self.scenario, technicians=techs, tickets=tickets)
+        scenario = attrs.evolve(self.scenario, technicians=techs, tickets=tickets,
+                                depots=self._live_depots())
         problem = compile_scenario(scenario)
         index = problem.index
         key_to_r = {key: r for r, key in enumerate(route_key)}
@@ -1222,8 +1249,16 @@ class Dispatcher:
         ptr = np.zeros(problem.num_routes + 1, dtype=np.int64)
         np.cumsum([len(x) for x in rows], out=ptr[1:])
         visits = np.array([j for x in rows for j in x], dtype=np.int64)
+        stops = self._stops_by_ticket()
         st = make_state(problem, None)
         scratch = np.empty(problem.data.brk.dur.shape[0] + 1, dtype=np.int64)
+        if stops:  # depot stops of routes whose first ticket has not started stay
+            from ..solvers._greedy_kernels import apply_pickup
+
+            for r, row in enumerate(rows):
+                d = stops.get(index.ticket_ids[row[0]]) if row else None
+                if d is not None:
+                    apply_pickup(problem.data, r, d, st, scratch)
         kept_mask = feasible_subplan(problem.data, ptr, visits, st, scratch) if \
             visits.size else np.zeros(0, dtype=np.bool_)
         self._problem = problem
@@ -1315,6 +1350,55 @@ class Dispatcher:
         self._reasons = reasons
         return dropped
 
+    def _route_of_first(self, j: int) -> int:
+        st = self._st
+        return int(np.flatnonzero((st.length > 0) & (st.seq[:, 0] == j))[0])
+
+    def _stops_by_ticket(self) -> dict[str, int]:
+        """Depot stops of the current plan: first ticket id of the route -> depot index."""
+        st = self._st
+        if st is None:
+            return dict(self._initial_stops)
+        if not self._problem.num_depots:
+            return {}
+        ids = self._problem.index.ticket_ids
+        return {ids[int(st.seq[r, 0])]: int(st.pick[r])
+                for r in np.flatnonzero(st.pick >= 0).tolist() if st.length[r] > 0}
+
+    def _live_depots(self) -> tuple[Any, ...]:
+        """The scenario's depots less what stops already made have taken."""
+        if not self._handed_out:
+            return self.scenario.depots
+        return tuple(attrs.evolve(d, stock={s: max(q - self._handed_out.get(d.id, {}).get(s, 0),
+                                                   0) for s, q in d.stock.items()})
+                     for d in self.scenario.depots)
+
+    def _record_pickup(self, tech: str, j: int) -> int | None:
+        """If ``j`` is the first ticket of a route starting with a depot stop, the technician
+        makes the stop now: the lazy pick-up (what the van lacks for that route) moves from
+        the depot into the live van. Returns the route's depot-ready time, or ``None``."""
+        st = self._st
+        problem = self._problem
+        if st is None or not problem.num_depots:
+            return None
+        for r in np.flatnonzero((st.pick >= 0) & (st.length > 0)).tolist():
+            if int(st.seq[r, 0]) != j or self._route_key[r][0] != tech:
+                continue
+            d = int(st.pick[r])
+            t_idx = problem.index.technician_idx(tech)
+            van = problem.data.res.stock[t_idx]
+            take = np.maximum(st.rneed[r] - van, 0)
+            depot_id = problem.index.depot_ids[d]
+            for s in np.flatnonzero(take).tolist():
+                sku = problem.index.sku_ids[s]
+                q = int(take[s])
+                mine = self._picked.setdefault(tech, {})
+                mine[sku] = mine.get(sku, 0) + q
+                out = self._handed_out.setdefault(depot_id, {})
+                out[sku] = out.get(sku, 0) + q
+            return int(st.open_t[r])
+        return None
+
     def _routes_by_key(self) -> dict[tuple[str, int], list[str]]:
         if self._st is None:
             return {}
@@ -1324,11 +1408,12 @@ class Dispatcher:
                 for r, key in enumerate(self._route_key)}
 
     def _set_plan(self, routes: Iterable[Sequence[int]],
-                  unassigned: Mapping[int, UnassignedReason]) -> None:
+                  unassigned: Mapping[int, UnassignedReason],
+                  pickups: Mapping[int, int] | None = None) -> None:
         from ..solvers.greedy import make_state
 
         problem = self._problem
-        self._st = make_state(problem, [list(r) for r in routes])
+        self._st = make_state(problem, [list(r) for r in routes], pickups)
         ids = problem.index.ticket_ids
         self._reasons = {ids[j]: reason for j, reason in unassigned.items()}
         self._cache = {}
@@ -1501,14 +1586,14 @@ class Dispatcher:
         """Rebuild the route state wider when ``problem`` (grown by a ticket) allows longer
         routes: the width is fixed when the state is made, so a desk that started with few
         tickets could otherwise not insert more."""
-        from ..solvers.greedy import _route_width, make_state
+        from ..solvers.greedy import _route_width, make_state, state_pickups
 
         st = self._st
         if st is None or st.usage.shape != problem.data.res.stock.shape or \
                 _route_width(problem) <= st.seq.shape[1]:
             return
         self._st = make_state(problem, [list(st.seq[r, :st.length[r]])
-                                        for r in range(st.seq.shape[0])])
+                                        for r in range(st.seq.shape[0])], state_pickups(st))
         self._cache.pop("work", None)
 
     def _work(self, kd: Any, st: Any) -> Any:
@@ -1739,10 +1824,11 @@ class Dispatcher:
             self._register(ctx["ticket"], actor=actor, follow_up_of=ctx["follow_up_of"])
             self._problem = self._grown(ctx)
             if st.usage.shape != self._problem.data.res.stock.shape:
-                from ..solvers.greedy import make_state
+                from ..solvers.greedy import make_state, state_pickups
 
                 st = make_state(self._problem, [list(st.seq[r, :st.length[r]])
-                                                for r in range(st.seq.shape[0])])
+                                                for r in range(st.seq.shape[0])],
+                                state_pickups(st))
         if chosen is None:
             reason = self._not_placed_reason(ctx, routes, cost)
             self._reasons[tid] = (UnassignedReason.from_code(ctx["unservable"])
