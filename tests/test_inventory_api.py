@@ -13,7 +13,8 @@ import fsdispatch.errors
 import fsdispatch.inventory as inv
 
 INVENTORY_API = """
-FORECAST_METHODS LOCATION_KINDS MOVEMENT_KINDS InsufficientStockError IntermittentForecast
+DispatchLedger FORECAST_METHODS LOCATION_KINDS MOVEMENT_KINDS InsufficientStockError
+IntermittentForecast
 InvalidQuantityError InventoryError Movement OverReservationError PlannedVisit ReorderAlert
 ReorderLevels Reservation ReservationConflictError StockLedger UnknownLocationError croston
 forecast_demand forecast_ledger intermittent_demand plan_visits reorder_alerts reorder_levels

@@ -236,3 +236,34 @@ def test_the_live_dispatcher_keeps_and_makes_depot_stops() -> None:
     assert live_van["p"] == 3 - sc.ticket(first).parts["p"]  # 1 in the van + 2 picked up
     assert live_depot["p"] == 3
     assert desk.evaluation.is_feasible and desk.evaluation.kpis.assigned == 1
+
+
+def test_a_ledger_follows_the_desk_from_reservation_to_consumption() -> None:
+    """Accepting the desk's plan reserves at the van and the depot (the stop's lazy pick-up);
+    leaving for the ticket after the stop moves the depot units into the van; completing
+    consumes them; over-reservation is an error, not a negative stock."""
+    from fsdispatch.inventory import DispatchLedger
+
+    sc = depot_day(depot_stock=5)
+    pb = fd.compile_scenario(sc)
+    desk = fd.Dispatcher(sc, plan=fd.Plan.from_ids(pb, {"A": ["T2", "T1"]}, pickups={"T2": "D"}))
+    ledger = fd.StockLedger.from_scenario(sc)
+    sync = DispatchLedger(ledger, desk)
+    sync.accept()
+    # T2 needs 2: the van's 1 is left for T1 only if the stop brings both (lazy rule: the stop
+    # picks what the van lacks for T2 and T1: 3 - 1 = 2)
+    assert ledger.reserved("D", "p") == 2 and ledger.reserved("A", "p") == 1
+    desk.start_travel("T2")
+    assert ledger.on_hand("D", "p") == 3 and ledger.on_hand("A", "p") == 3
+    desk.arrive("T2")
+    desk.complete("T2")
+    assert ledger.on_hand("A", "p") == 1 and ledger.reserved("A", "p") == 1
+    assert sync.errors == []
+    desk.cancel("T1")
+    assert ledger.reserved("A", "p") == 0 and ledger.available("A", "p") == 1
+    # a plan the stock cannot cover is refused with a typed error, nothing reserved
+    small = fd.StockLedger.from_scenario(depot_day(depot_stock=1))
+    desk2 = fd.Dispatcher(sc, plan=fd.Plan.from_ids(pb, {"A": ["T2", "T1"]}, pickups={"T2": "D"}))
+    with pytest.raises(fd.OverReservationError):
+        DispatchLedger(small, desk2).accept()
+    assert small.reservations() == ()

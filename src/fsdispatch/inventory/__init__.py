@@ -7,7 +7,8 @@ The inventory side of parts-aware dispatch (see ``docs/parts.md``):
 - :func:`croston`, :func:`sba` and :func:`tsb` forecast intermittent demand
   from the ledger's consumption history;
 - :func:`reorder_levels` and :func:`reorder_alerts` turn forecasts into
-  reorder points and alerts at a target service level.
+  reorder points and alerts at a target service level;
+- :class:`DispatchLedger` keeps a ledger in step with a live dispatcher.
 """
 
 from ..errors import (
@@ -18,6 +19,7 @@ from ..errors import (
     ReservationConflictError,
     UnknownLocationError,
 )
+from .dispatch import DispatchLedger
 from .forecast import (
     FORECAST_METHODS,
     IntermittentForecast,
@@ -42,6 +44,7 @@ __all__ = [
     "FORECAST_METHODS",
     "LOCATION_KINDS",
     "MOVEMENT_KINDS",
+    "DispatchLedger",
     "InsufficientStockError",
     "IntermittentForecast",
     "InvalidQuantityError",
