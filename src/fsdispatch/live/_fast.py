@@ -199,6 +199,12 @@ class FastState:
         self.taken_mask = np.zeros(slots.b_slot.shape[0], dtype=np.bool_)
         self.base_nodes = np.zeros(0, dtype=_I64)  # node of each slot's planned start
         self.rank = np.zeros(0, dtype=_I64)  # registration rank of each ticket column
+        # the plan as last laid (routes and tickets of ``problem``): seq rows and lengths
+        self.laid_seq = np.zeros((0, 1), dtype=_I64)
+        self.laid_len = np.zeros(0, dtype=_I64)
+        # set by refresh for lay(): (old route of each new route, route-level copy flag,
+        # technician of each new route, the old problem's data, the old state)
+        self.pending: tuple[Any, ...] | None = None
 
     def catch_up(self, problem: Problem, reg_rank: dict[str, int]) -> bool:
         """Follow tickets appended to the problem since (``append_ticket``); False if not that."""
@@ -350,6 +356,8 @@ def init_state(d: Dispatcher) -> FastState | None:
     fs.taken_mask = taken
     fs.res = {ti: r4 for ti, t in enumerate(slots.techs)
               if (r4 := tech_resources(d, t)) != _NONE4}
+    fs.laid_seq = d._st.seq.copy()
+    fs.laid_len = d._st.length.copy()
     return fs
 
 
@@ -539,8 +547,12 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     changed_tech = set(np.unique(slots.tech[changed_slot]).tolist()) | set(res_changed)
     if not changed_tech and same_tickets and tv is kd.tv:
         # nothing moved: the same problem
-        ptr, visits = _kept_plan(d, problem, np.arange(problem.num_routes), order)
+        all_r = np.arange(problem.num_routes)
+        ptr, visits = _kept_plan(d, problem, all_r, order)
         fs.model = m
+        fs.pending = (all_r, _same_routes(d, fs, all_r, kd.rt.tech, ptr,
+                                          np.zeros(num_techs, dtype=np.bool_)),
+                      kd.rt.tech, kd, d._st)
         return problem, ptr, visits, list(d._route_key), [list(b) for b in d._live_breaks]
     # ------------------------------------------------------------ per ticket
     route_of_slot = np.full(slots.tech.shape[0], -1, dtype=_I64)
@@ -697,6 +709,10 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
                              unservable=unservable, compile_time=problem.compile_time)
     derive_context(new, problem, node_of=node_of, tech_cap=tech_cap)
     ptr, visits = _kept_plan(d, problem, old_r, order)
+    bad_tech = np.zeros(num_techs, dtype=np.bool_)
+    bad_tech[slots.tech[changed_slot]] = True
+    bad_tech[res_changed] = True
+    pending = (old_r, _same_routes(d, fs, old_r, r_tech, ptr, bad_tech), r_tech, kd, d._st)
     live_breaks: list[list[int]] = [[] for _ in range(live_slots.shape[0])]
     for r, b in zip(b_route.tolist(), slots.b_num[kb].tolist(), strict=True):
         live_breaks[r].append(b)
@@ -713,7 +729,60 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     fs.versions = dict(d._tver)
     fs.res = res_all
     fs.absent_key = absent_key
+    fs.pending = pending
     return new, ptr, visits, route_key, live_breaks
+
+
+def _same_routes(d: Dispatcher, fs: FastState, old_r: np.ndarray, r_tech: np.ndarray,
+                 ptr: np.ndarray, bad_tech: np.ndarray) -> np.ndarray:
+    """Per new route: its data (``bad_tech``: technicians with a changed slot or resources)
+    and its visits are those of the old route when the plan was last laid."""
+    st = d._st
+    if old_r.shape[0] == 0 or fs.laid_len.shape[0] != st.length.shape[0]:
+        return np.zeros(old_r.shape[0], dtype=np.bool_)
+    lens = st.length[old_r]
+    ok = ~bad_tech[r_tech] & (lens == fs.laid_len[old_r]) & (np.diff(ptr) == lens)
+    w = min(int(lens.max()), st.seq.shape[1], fs.laid_seq.shape[1])
+    ok &= lens <= w
+    if w:
+        diff = (st.seq[old_r, :w] != fs.laid_seq[old_r, :w]) & \
+            (np.arange(w)[None, :] < lens[:, None])
+        ok &= ~diff.any(axis=1)
+    return ok
+
+
+def lay(d: Dispatcher, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
+        ) -> tuple[Any, np.ndarray]:
+    """The plan ``(ptr, visits)`` laid on a fresh state of ``problem`` (what a rebuild does).
+
+    Every route of a technician whose routes all kept their data and visits
+    since the plan was last laid (:func:`refresh` flags them) is copied from the
+    current state instead of being laid again (the same result: laying is
+    deterministic and only looks at the technician's own routes).
+    """
+    from ..solvers.greedy import make_state
+    from ._kernels import relay_plan
+
+    fs: FastState = d._fast
+    st = make_state(problem, None)
+    scratch = np.empty(problem.data.brk.dur.shape[0] + 1, dtype=_I64)
+    if visits.size:
+        pending = fs.pending
+        assert pending is not None
+        old_r, ok, r_tech, old_kd, old_st = pending
+        # a route longer than the new width would not be laid whole
+        ok = ok & (np.diff(ptr) < st.seq.shape[1])
+        bad = np.zeros(len(fs.slots.tech_ids), dtype=np.bool_)
+        bad[r_tech[~ok]] = True
+        copy_r = ~bad[r_tech]
+        kept_mask = relay_plan(problem.data, ptr, visits, copy_r, old_r, old_kd.rt.group,
+                               old_kd.brk.ptr, old_st, st, scratch)
+    else:
+        kept_mask = np.zeros(0, dtype=np.bool_)
+    fs.pending = None
+    fs.laid_seq = st.seq.copy()
+    fs.laid_len = st.length.copy()
+    return st, kept_mask
 
 
 def _context_cap(problem: Problem) -> np.ndarray:

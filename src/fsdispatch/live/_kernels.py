@@ -271,3 +271,52 @@ def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, o
         for j in range(out.shape[1]):
             out[r, j] = 0
         _reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out)
+
+
+@njit(cache=True)
+def relay_plan(kd, ptr, visits, copy_r, old_r, old_group, old_bptr0, old, st, scratch):
+    """:func:`feasible_subplan`, copying the routes ``copy_r`` from the old state ``old``.
+
+    A copied route ``r`` (old route ``old_r[r]``) has the same route data and
+    the same visits as when it was last laid, and so have all routes of its
+    technician: laying it again would keep every visit and rebuild the same
+    caches, so they are copied (break pointers shifted to the new numbering,
+    visits renumbered through ``visits``). The other routes are laid as
+    :func:`feasible_subplan` does; groups and van stock are per technician, so
+    the two kinds do not interact. Returns the kept mask.
+    """
+    keep = np.zeros(visits.shape[0], dtype=np.bool_)
+    rt = kd.rt
+    num_skus = st.usage.shape[1]
+    for r in range(ptr.shape[0] - 1):
+        lo = ptr[r]
+        hi = ptr[r + 1]
+        if hi == lo:
+            continue
+        if not copy_r[r]:
+            keep[lo:hi] = route_feasible_prefix(kd, r, visits[lo:hi], st, scratch)
+            continue
+        o = old_r[r]
+        n = hi - lo
+        shift = kd.brk.ptr[r] - old_bptr0[o]
+        for k in range(n):
+            st.seq[r, k] = visits[lo + k]
+            st.free_t[r, k] = old.free_t[o, k]
+            st.bptr[r, k] = old.bptr[o, k] + shift
+            st.vcost[r, k] = old.vcost[o, k]
+            st.lstart[r, k] = old.lstart[o, k]
+            st.lrate[r, k] = old.lrate[o, k]
+            st.absorb[r, k] = old.absorb[o, k]
+        for k in range(n + 1):
+            st.legt[r, k] = old.legt[o, k]
+            st.legd[r, k] = old.legd[o, k]
+        st.length[r] = n
+        st.ret[r] = old.ret[o]
+        st.load[r] = old.load[o]
+        st.group_count[rt.group[r]] = old.group_count[old_group[o]]
+        tech = rt.tech[r]
+        for s in range(num_skus):
+            st.usage[tech, s] = old.usage[tech, s]
+            st.rneed[r, s] = old.rneed[o, s]
+        keep[lo:hi] = True
+    return keep

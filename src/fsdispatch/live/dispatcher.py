@@ -1317,15 +1317,9 @@ class Dispatcher:
             else None
         if out is None:
             return self._rebuild(None)
-        from ..solvers.greedy import make_state
-        from ._kernels import feasible_subplan
-
         problem, ptr, visits, route_key, live_breaks = out
         old_reasons = self._reasons
-        st = make_state(problem, None)
-        scratch = np.empty(problem.data.brk.dur.shape[0] + 1, dtype=np.int64)
-        kept_mask = feasible_subplan(problem.data, ptr, visits, st, scratch) if \
-            visits.size else np.zeros(0, dtype=np.bool_)
+        st, kept_mask = _fast.lay(self, problem, ptr, visits)
         self._problem = problem
         self._st = st
         self._route_key = route_key
