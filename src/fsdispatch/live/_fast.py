@@ -147,6 +147,8 @@ class Slots:
         self.slot_breaks: list[list[int]] = [[] for _ in tech_of]
         for q, slot in enumerate(b_slot):
             self.slot_breaks[slot].append(q)
+        # id of a datetime -> (it, µs from the horizon start): a cache of route_model
+        self.us_of: dict[int, tuple[datetime, int]] = {}
         self.slot_of = {(self.tech_ids[t], k): s for s, (t, k) in enumerate(zip(tech_of, num,
                                                                                strict=True))}
 
@@ -257,13 +259,22 @@ def route_model(d: Dispatcher, slots: Slots, absent: np.ndarray, taken: np.ndarr
     avail = np.full(len(slots.tech_ids), (d.now - origin) // _US, dtype=_I64)
     pos: dict[int, Location] = {tpos[t]: loc for t, loc in d._last_pos.items()}
     avail_dt: dict[int, datetime] = {}
+    now = d.now
+    us_of = slots.us_of
+    jobs = d._jobs
     for tech_id, cur in d._current.items():
-        job = d._jobs[cur]
+        job = jobs[cur]
         ti = tpos[tech_id]
         pos[ti] = job.location
-        if job.expected_end is not None and job.expected_end > d.now:
-            avail[ti] = (job.expected_end - origin) // _US
-            avail_dt[ti] = job.expected_end
+        end = job.expected_end
+        if end is not None and end > now:
+            memo = us_of.get(id(end))
+            if memo is None or memo[0] is not end:
+                if len(us_of) > 100_000:
+                    us_of.clear()
+                memo = us_of[id(end)] = (end, (end - origin) // _US)
+            avail[ti] = memo[1]
+            avail_dt[ti] = end
     for tech_id, busy in d._busy_until.items():
         ti = tpos[tech_id]
         if busy > avail_dt.get(ti, d.now):
@@ -530,7 +541,9 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
         m, missing = route_model(d, slots, absent, taken, node_of, fs.loc_node, fs.base_nodes)
     live_slots = np.flatnonzero(m.live)
     old_slots = fs.route_slots
-    if live_slots.shape[0] and (not np.isin(live_slots, old_slots).all()
+    was_live = np.zeros(slots.tech.shape[0], dtype=np.bool_)
+    was_live[old_slots] = True
+    if live_slots.shape[0] and (not was_live[live_slots].all()
                                 or np.any(m.under[live_slots]
                                           & (m.sa[live_slots] >= slots.next_mid_us[live_slots]))):
         return None  # a shift came back, or one under way crossed midnight: recompile
@@ -544,7 +557,7 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     num_techs = len(slots.tech_ids)
     res_changed = [] if d._tver == fs.versions else sorted(
         slots.tech_pos[t] for t, v in d._tver.items() if fs.versions.get(t, 0) != v)
-    changed_tech = set(np.unique(slots.tech[changed_slot]).tolist()) | set(res_changed)
+    changed_tech = set(slots.tech[changed_slot].tolist()) | set(res_changed)
     if not changed_tech and same_tickets and tv is kd.tv:
         # nothing moved: the same problem
         all_r = np.arange(problem.num_routes)
@@ -633,18 +646,28 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     capacity = tech_cap[r_tech] if live_slots.shape[0] else np.zeros(0, dtype=_I64)
     # groups (technician-days) in order of appearance, as the compiler numbers them
     g_slot = slots.group[live_slots]
-    uniq, first, inv = np.unique(g_slot, return_index=True, return_inverse=True)
-    g_order = np.argsort(first, kind="stable")
-    g_rank = np.empty_like(g_order)
-    g_rank[g_order] = np.arange(g_order.shape[0])
-    group = g_rank[inv].astype(_I64)
+    g_new = np.empty(g_slot.shape[0], dtype=np.bool_)
+    if g_slot.shape[0]:
+        g_new[0] = True
+        np.not_equal(g_slot[1:], g_slot[:-1], out=g_new[1:])
+    if g_slot.shape[0] < 2 or bool(np.all(g_slot[1:] >= g_slot[:-1])):
+        # slots in day order (the usual case): groups numbered as they start
+        num_groups = int(np.count_nonzero(g_new))
+        group = np.cumsum(g_new, dtype=_I64) - 1
+    else:
+        uniq, first, inv = np.unique(g_slot, return_index=True, return_inverse=True)
+        g_order = np.argsort(first, kind="stable")
+        g_rank = np.empty_like(g_order)
+        g_rank[g_order] = np.arange(g_order.shape[0])
+        group = g_rank[inv].astype(_I64)
+        num_groups = uniq.shape[0]
     # a group's cap: the old one, or the new live day cap of its technician
     old_gcap = old_rt.group_cap[old_rt.group[old_r]] if old_r.shape[0] else \
         np.zeros(0, dtype=_I64)
     gcap_per_route = old_gcap.copy()
     for ti, cap in group_cap_t.items():
         gcap_per_route[r_tech == ti] = cap
-    group_cap = np.zeros(uniq.shape[0], dtype=_I64)
+    group_cap = np.zeros(num_groups, dtype=_I64)
     group_cap[group] = gcap_per_route
     kb = m.keep_b
     route_of_slot_new = np.full(slots.tech.shape[0], -1, dtype=_I64)
@@ -678,8 +701,9 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     n_new = reach.shape[1]
     tech_reach = np.zeros((num_techs, n_new), dtype=np.bool_)
     if live_slots.shape[0]:
-        with_routes = np.unique(r_tech)
-        starts = np.searchsorted(r_tech, with_routes)
+        # slots are numbered technician by technician: r_tech is sorted
+        starts = np.flatnonzero(np.concatenate(([True], r_tech[1:] != r_tech[:-1])))
+        with_routes = r_tech[starts]
         tech_reach[with_routes] = np.maximum.reduceat(reach, starts, axis=0) > 0
     compat = pre.copy()
     compat[(compat == 0) & ~tech_reach] = Incompatibility.SHIFT
@@ -713,9 +737,9 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     bad_tech[slots.tech[changed_slot]] = True
     bad_tech[res_changed] = True
     pending = (old_r, _same_routes(d, fs, old_r, r_tech, ptr, bad_tech), r_tech, kd, d._st)
-    live_breaks: list[list[int]] = [[] for _ in range(live_slots.shape[0])]
-    for r, b in zip(b_route.tolist(), slots.b_num[kb].tolist(), strict=True):
-        live_breaks[r].append(b)
+    b_nums = slots.b_num[kb].tolist()
+    b_bounds = b_ptr.tolist()
+    live_breaks = [b_nums[b_bounds[r]:b_bounds[r + 1]] for r in range(live_slots.shape[0])]
     # commit the aux state
     fs.problem = new
     fs.model = m
