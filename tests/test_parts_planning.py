@@ -267,3 +267,10 @@ def test_a_ledger_follows_the_desk_from_reservation_to_consumption() -> None:
     with pytest.raises(fd.OverReservationError):
         DispatchLedger(small, desk2).accept()
     assert small.reservations() == ()
+
+
+def test_malformed_pickups_are_validation_errors() -> None:
+    with pytest.raises(fd.ValidationError, match="pickups"):
+        fd.Plan(routes=[()], pickups={"T1": "D"})
+    with pytest.raises(fd.ValidationError, match="pickups"):
+        fd.Plan(routes=[()], pickups=[1, 2])

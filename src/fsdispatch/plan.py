@@ -72,7 +72,12 @@ def _pickups(value: Any) -> dict[int, int]:
     if not isinstance(value, Mapping):
         raise ValidationError.for_field("Plan", None, "pickups", value,
                                         "must map ticket index -> depot index")
-    return {int(j): int(d) for j, d in value.items()}
+    try:
+        return {int(j): int(d) for j, d in value.items()}
+    except (TypeError, ValueError):
+        raise ValidationError.for_field("Plan", None, "pickups", dict(value),
+                                        "must map ticket index -> depot index (integers)"
+                                        ) from None
 
 
 PLAN_MODES = ("routing", "assignment")
