@@ -77,7 +77,8 @@ class Scenario:
     name: str = ""
     depots: tuple[Depot, ...] = attrs.field(default=(), converter=_tuple)
     category_parts: Mapping[str, Mapping[str, float]] = attrs.field(
-        factory=dict, converter=lambda v: {k: dict(m) for k, m in v.items()}
+        factory=dict, converter=lambda v: {k: dict(m) if isinstance(m, Mapping) else m
+                                           for k, m in v.items()}
         if isinstance(v, Mapping) else v)
 
     def __attrs_post_init__(self) -> None:
