@@ -472,6 +472,11 @@ def tech_resources(d: Dispatcher, tech: Technician) -> tuple[Any, ...]:
     """``(van_stock, max_tickets_per_day, capacity, recent_workload)`` changes (``None``: as is)."""
     done = d._jobs_of.get(tech.id, ())
     van_stock = mtpd = capacity = recent = None
+    picked = d._picked.get(tech.id)  # parts picked up at depot stops already made
+    if picked:
+        van_stock = dict(tech.van_stock)
+        for sku, q in picked.items():
+            van_stock[sku] = van_stock.get(sku, 0) + q
     if done:
         used: dict[str, int] = {}
         demand = 0
@@ -481,7 +486,8 @@ def tech_resources(d: Dispatcher, tech: Technician) -> tuple[Any, ...]:
             for sku, q in ticket.parts.items():
                 used[sku] = used.get(sku, 0) + q
         if used:
-            van_stock = {s: max(q - used.get(s, 0), 0) for s, q in tech.van_stock.items()}
+            van = tech.van_stock if van_stock is None else van_stock
+            van_stock = {s: max(q - used.get(s, 0), 0) for s, q in van.items()}
         if tech.max_tickets_per_day is not None:
             mtpd = max(tech.max_tickets_per_day - len(done), 0)
         if tech.capacity is not None and demand:

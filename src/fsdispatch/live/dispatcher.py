@@ -1168,30 +1168,13 @@ class Dispatcher:
             numbers.append(k)
             kept_breaks.append(keep)
         changes: dict[str, Any] = {"shifts": shifts}
-        done = self._jobs_of.get(tech.id, ())
-        picked = self._picked.get(tech.id, {})
-        if picked:
-            van = dict(tech.van_stock)
-            for sku, q in picked.items():
-                van[sku] = van.get(sku, 0) + q
-            changes["van_stock"] = van
-        if done:
-            used: dict[str, int] = {}
-            demand = 0
-            for t in done:
-                ticket = self._tickets[t]
-                demand += ticket.demand
-                for sku, q in ticket.parts.items():
-                    used[sku] = used.get(sku, 0) + q
-            if used:
-                van = changes.get("van_stock", tech.van_stock)
-                changes["van_stock"] = {s: max(q - used.get(s, 0), 0) for s, q in van.items()}
-            if tech.max_tickets_per_day is not None:
-                changes["max_tickets_per_day"] = max(tech.max_tickets_per_day - len(done), 0)
-            if tech.capacity is not None and demand:
-                changes["capacity"] = max(tech.capacity - demand, 0)
-        if self._done_work.get(tech.id):
-            changes["recent_workload"] = tech.recent_workload + self._done_work[tech.id]
+        from ._fast import tech_resources
+
+        van_stock, mtpd, capacity, recent = tech_resources(self, tech)
+        for name, value in (("van_stock", van_stock), ("max_tickets_per_day", mtpd),
+                            ("capacity", capacity), ("recent_workload", recent)):
+            if value is not None:
+                changes[name] = value
         return attrs.evolve(tech, **changes), numbers, kept_breaks
 
     def _live_ticket(self, ticket: Ticket) -> Ticket:
