@@ -46,6 +46,17 @@ def reference(d: Dispatcher) -> Dispatcher:
     return ref
 
 
+def eager(d: Dispatcher) -> Dispatcher:
+    """A copy of ``d`` that refreshes at every event instead of at the next read."""
+    out = copy.deepcopy(d)
+    out._lazy = False
+    return out
+
+
+def _log(d: Dispatcher) -> list[tuple[object, ...]]:
+    return [(e.at, e.ticket_id, e.kind, e.from_state, e.to_state) for e in d.log.events()]
+
+
 def assert_same_live_state(d: Dispatcher, ref: Dispatcher) -> None:
     """``d`` (incremental) and ``ref`` (full rebuilds) hold the same problem, plan, reasons
     and ETAs."""
@@ -112,7 +123,8 @@ def test_technician_events_take_the_incremental_path():
     assert_same_live_state(d, ref)
     for x in (d, ref):
         x.advance(x.now + timedelta(hours=2))
-    assert d._fast.problem is d.problem
+    live = d.problem  # settles a deferred refresh
+    assert d._fast.problem is live
     assert_same_live_state(d, ref)
 
 
@@ -132,13 +144,19 @@ def test_incremental_state_equals_a_full_rebuild(seed, ops):
     d = Dispatcher(scenario, now=start - timedelta(minutes=10))
     d.plan_day(solver="greedy")
     ref = reference(d)
+    now = eager(d)
     extra = fd.generate_scenario(4, 12, seed=seed + 1)
     stale = False  # the clock moved and no event has refreshed the live problem since
     for k, (op, x) in enumerate(ops):
-        did = [_apply(disp, op, x, k, extra, scenario) for disp in (d, ref)]
-        assert did[0] == did[1]
+        did = [_apply(disp, op, x, k, extra, scenario) for disp in (d, ref, now)]
+        assert did[0] == did[1] == did[2]
         if not did[0]:
             continue
+        if op == "complete":  # arrive + complete: one refresh where eager makes two
+            now = eager(d)
+        else:  # one event, then a read: the deferred refresh is the one eager made
+            assert_same_live_state(d, now)
+            assert _log(d) == _log(now)
         if op == "clock":
             stale = True
             continue
@@ -197,6 +215,75 @@ def _apply(d: Dispatcher, op: str, x: int, k: int, extra: fd.Scenario,
     return True
 
 
+def test_events_in_a_row_cost_one_refresh_at_the_next_read():
+    """arrive / complete / start_travel defer their refresh: several in a row cost one, run
+    at the next read with the last event's clock; the result equals a full rebuild and the
+    lifecycle follows it."""
+    scenario = _day(7, techs=5, tickets=30)
+    start = scenario.technicians[0].shifts[0].start
+    d = Dispatcher(scenario, now=start - timedelta(minutes=10))
+    d.plan_day(solver="greedy")
+    techs = [t.id for t in scenario.technicians if d.route(t.id)][:3]
+    firsts = [d.route(t)[0] for t in techs]
+    d.now = start + timedelta(minutes=5)
+    d.start_travel(firsts[0])
+    d.start_travel(firsts[1])
+    d.plan  # noqa: B018 - settled
+    ref = reference(d)
+    calls: list[tuple[str, ...]] = []
+    for x in (d, ref):
+        refresh = x._refresh
+
+        def counted(gone: tuple[str, ...] = (), _f=refresh, _x=x) -> list[str]:
+            if _x is d:
+                calls.append(gone)
+            return _f(gone)
+
+        x._refresh = counted  # type: ignore[method-assign]
+    for x in (d, ref):
+        x.now = start + timedelta(minutes=30)
+        x.arrive(firsts[0])
+        x.now = start + timedelta(minutes=40)
+        x.arrive(firsts[1])
+        x.now = start + timedelta(minutes=55)
+        x.complete(firsts[0])
+        x.start_travel(firsts[2])  # settles the three above, then defers its own
+        x.now = start + timedelta(minutes=70)
+    assert calls == [()]  # arrive, arrive, complete: one refresh
+    assert d._pending is not None and d._pending[1] == start + timedelta(minutes=55)
+    route = d.route(techs[0])  # a read settles start_travel, at its clock, not at now
+    assert calls == [(), (firsts[2],)]
+    assert d._pending is None and d.now == start + timedelta(minutes=70)
+    assert route == ref.route(techs[0])
+    assert_same_live_state(d, ref)
+    # the lifecycle follows the refresh: no ticket is left scheduled but not planned
+    planned = {t for t in d.lifecycle.tickets() if d._route_of(t) is not None}
+    for t in d.lifecycle.tickets():
+        if d.state(t) is S.SCHEDULED:
+            assert t in planned, t
+
+
+def test_a_copied_or_pickled_dispatcher_goes_on_like_the_original():
+    """The live problem's lookups (node numbers that no longer follow the compiler's order)
+    travel with copies and pickles: a copy taken mid-day, with a refresh pending, ends up
+    in the same state as the original."""
+    import pickle
+
+    scenario = _day(27)
+    start = scenario.technicians[0].shifts[0].start
+    d = Dispatcher(scenario, now=start - timedelta(minutes=10))
+    d.plan_day(solver="greedy")
+    job = next(t for t in d.lifecycle.tickets() if d.assignment(t))
+    d.start_travel(job)
+    d.arrive(job)
+    d.plan  # noqa: B018 - settled: the live problem is now derived, not compiled
+    d.complete(job)  # the technician is free where the job was
+    assert d._pending is not None
+    for twin in (copy.deepcopy(d), pickle.loads(pickle.dumps(d))):
+        assert_same_live_state(d, twin)
+        assert _log(d) == _log(twin)
+
+
 def test_reopened_tickets_take_their_registration_place():
     """A released ticket and a new follow-up rejoin the live problem without a recompile, in
     registration order, exactly where a full rebuild puts them."""
@@ -212,7 +299,8 @@ def test_reopened_tickets_take_their_registration_place():
         x.hold(held, reason="parts")
         x.now += timedelta(minutes=15)
         x.release(held, redispatch=False)
-    assert d._fast is not None and d._fast.problem is d.problem  # no recompile
+    live = d.problem  # settles the refresh the re-opened ticket deferred
+    assert d._fast is not None and d._fast.problem is live  # no recompile
     ids = d.problem.index.ticket_ids
     assert ids.index(held) < len(ids) - 1  # back in registration order, not appended
     assert_same_live_state(d, ref)

@@ -293,6 +293,21 @@ class _Job:
 # ---------------------------------------------------------------- dispatcher
 
 
+def _settled(name: str) -> Any:
+    """A live-plan attribute that settles a deferred refresh before it is read."""
+    raw = "_raw" + name
+
+    def fget(self: Dispatcher) -> Any:
+        if self._pending is not None:
+            self._settle()
+        return self.__dict__[raw]
+
+    def fset(self: Dispatcher, value: Any) -> None:
+        self.__dict__[raw] = value
+
+    return property(fget, fset, doc=f"``{name}`` of the live plan (settled on read).")
+
+
 class Dispatcher:
     """Live dispatch of one scenario: the plan, technicians' states, pins and events.
 
@@ -330,6 +345,18 @@ class Dispatcher:
     #: Technician events update the live problem incrementally; ``False`` recompiles it on
     #: every event (the reference the incremental path is tested and benchmarked against).
     _incremental: bool = True
+    #: Events that report nothing back defer their refresh to the next read; ``False``
+    #: refreshes at once (the reference the deferral is tested and benchmarked against).
+    _lazy: bool = True
+
+    # the live problem and plan: a technician event that reports nothing back (arrive,
+    # complete, cancel, hold, a re-opened ticket) defers its refresh to the next read
+    # (:meth:`_defer`), so events in a row cost one refresh
+    _problem: Problem = _settled("_problem")
+    _st: Any = _settled("_st")
+    _reasons: dict[str, UnassignedReason] = _settled("_reasons")
+    _route_key: list[tuple[str, int]] = _settled("_route_key")
+    _live_breaks: list[list[int]] = _settled("_live_breaks")
 
     def __init__(self, scenario: Scenario, *, now: datetime | None = None,
                  plan: Plan | None = None, log: EventLog | None = None, max_moved: int = 2,
@@ -363,12 +390,15 @@ class Dispatcher:
         self._busy_until: dict[str, datetime] = {}
         self._pins: dict[str, Pin] = {}
         self._forbidden: dict[str, set[str]] = {}
-        self._reasons: dict[str, UnassignedReason] = {}
+        # a deferred refresh: (tickets that left the open set, the clock of the last event,
+        # the plan before the first event: the lifecycle is synced with the refresh)
+        self._pending: tuple[tuple[str, ...], datetime,
+                             Mapping[str, tuple[str, int]]] | None = None
+        self._reasons = {}
         self._cache: dict[str, Any] = {}
-        self._problem: Problem
-        self._st: Any = None
-        self._route_key: list[tuple[str, int]] = []
-        self._live_breaks: list[list[int]] = []
+        self._st = None
+        self._route_key = []
+        self._live_breaks = []
         self._jobs_of: dict[str, list[str]] = {}  # technician -> its jobs (in progress, done)
         self._tver: dict[str, int] = {}  # technician -> version of its jobs / done work
         self._slots: Any = None  # every shift as integers (built on first refresh)
@@ -503,6 +533,7 @@ class Dispatcher:
             Options ranked by the evaluator's cost of the insertion, with ETA,
             cost breakdown and a reason; exclusions per technician.
         """
+        self._settle()
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValidationError.for_field("recommend", None, "k", k, "must be an integer >= 1")
         ctx = self._pricing_context(ticket)
@@ -541,6 +572,7 @@ class Dispatcher:
             Where it went and exactly what changed; when not placed the ticket
             stays open (unassigned with a reason).
         """
+        self._settle()
         moved_cap, shift_cap = self._bounds(
             self.max_moved if max_moved is None else max_moved,
             self.max_shift if max_shift is None else max_shift)
@@ -559,6 +591,7 @@ class Dispatcher:
 
         Returns its unassigned reason: ``open``, or why no technician could ever serve it.
         """
+        self._settle()
         ctx = self._pricing_context(ticket, follow_up_of=follow_up_of, actor=actor)
         self._register(ticket, actor=actor, follow_up_of=follow_up_of)
         self._problem = self._grown(ctx)
@@ -597,6 +630,7 @@ class Dispatcher:
         time_limit, seed, options:
             Passed to :func:`fsdispatch.solve`.
         """
+        self._settle()
         import time as _time
 
         from ..solvers.solve import solve
@@ -646,6 +680,7 @@ class Dispatcher:
         ValidationError
             If the evaluator finds a violation, or a pin is broken.
         """
+        self._settle()
         from ..errors import InfeasiblePlanError
         from ..evaluate.evaluator import check_plan
 
@@ -673,6 +708,7 @@ class Dispatcher:
         interval; :meth:`insert` repairs never move it. With ``start`` only,
         the interval is ``[start, start]`` (an exact appointment).
         """
+        self._settle()
         self._open(ticket_id)
         if technician_id is None and start is None:
             technician_id = self.assignment(ticket_id)
@@ -701,6 +737,7 @@ class Dispatcher:
 
     def unpin(self, ticket_id: str, actor: str = "dispatcher") -> None:
         """Remove a pin."""
+        self._settle()
         if self._pins.pop(ticket_id, None) is not None:
             self.log.emit(self.now, ticket_id, "unpin", actor, from_state=self.state(ticket_id),
                           to_state=self.state(ticket_id))
@@ -708,6 +745,7 @@ class Dispatcher:
 
     def forbid(self, ticket_id: str, technician_id: str, actor: str = "dispatcher") -> None:
         """Never send ``technician_id`` to this ticket (it is taken off that route now)."""
+        self._settle()
         self._open(ticket_id)
         self._tech(technician_id)
         pin = self._pins.get(ticket_id)
@@ -733,6 +771,7 @@ class Dispatcher:
         ValidationError
             If the technician cannot take the ticket there (the message says why).
         """
+        self._settle()
         from ..solvers._greedy_kernels import make_work
         from ._kernels import insertion_detail, price_routes, remove_at
 
@@ -812,6 +851,7 @@ class Dispatcher:
     # ------------------------------------------------- technician events
     def accept(self, ticket_id: str, actor: str | None = None) -> None:
         """The planned technician accepts the ticket."""
+        self._settle()
         tech = self.assignment(ticket_id)
         self.lifecycle.transition(ticket_id, S.ACCEPTED, self.now, actor or tech or "technician",
                                   technician_id=tech)
@@ -823,6 +863,7 @@ class Dispatcher:
         Returns the :meth:`insert` result of the re-dispatch (or ``None`` with
         ``redispatch=False``: the ticket stays open).
         """
+        self._settle()
         tech = technician_id or self.assignment(ticket_id)
         if tech is None:
             raise ValidationError.for_field("Ticket", ticket_id, "technician_id", None,
@@ -840,6 +881,7 @@ class Dispatcher:
         The ticket becomes frozen; the technician's remaining day is re-planned
         from the expected end of this job.
         """
+        self._settle()
         from ..evaluate._kernels import travel_time
 
         tech = technician_id or self.assignment(ticket_id)
@@ -891,8 +933,7 @@ class Dispatcher:
         before = self._snapshot()
         self.lifecycle.transition(ticket_id, S.EN_ROUTE, self.now, tech, technician_id=tech,
                                   eta=eta.start, eta_window=(eta.earliest, eta.latest))
-        self._refresh((ticket_id,))
-        self._sync_lifecycle(before, "dispatcher")
+        self._defer((ticket_id,), before)
         return eta
 
     def arrive(self, ticket_id: str) -> None:
@@ -905,7 +946,7 @@ class Dispatcher:
         self.lifecycle.transition(ticket_id, S.ON_SITE, self.now, job.technician_id,
                                   technician_id=job.technician_id,
                                   expected_end=job.expected_end)
-        self._refresh()
+        self._defer()
 
     def complete(self, ticket_id: str) -> None:
         """The work is done; the technician is free at the ticket's location from now."""
@@ -921,7 +962,7 @@ class Dispatcher:
         self._last_pos[job.technician_id] = job.location
         self.lifecycle.transition(ticket_id, S.COMPLETED, self.now, job.technician_id,
                                   technician_id=job.technician_id)
-        self._refresh()
+        self._defer()
 
     def close(self, ticket_id: str, actor: str = "dispatcher") -> None:
         """Close a completed ticket."""
@@ -936,18 +977,19 @@ class Dispatcher:
             self._free(ticket_id)
         self._pins.pop(ticket_id, None)
         self.lifecycle.transition(ticket_id, S.CANCELLED, self.now, actor, reason=reason)
-        self._refresh((ticket_id,))
+        self._defer((ticket_id,))
 
     def hold(self, ticket_id: str, reason: str = "", actor: str = "dispatcher") -> None:
         """Put a ticket on hold (e.g. waiting for parts); a job in progress is interrupted."""
         if self.state(ticket_id).in_progress:
             self._free(ticket_id)
         self.lifecycle.transition(ticket_id, S.ON_HOLD, self.now, actor, reason=reason)
-        self._refresh((ticket_id,))
+        self._defer((ticket_id,))
 
     def release(self, ticket_id: str, *, redispatch: bool = True,
                 actor: str = "dispatcher") -> InsertResult | None:
         """Take a ticket off hold; by default it is inserted at once."""
+        self._settle()
         self.lifecycle.transition(ticket_id, S.CREATED, self.now, actor)
         self._reopen(self._tickets[ticket_id])
         return self.insert(ticket_id, actor=actor) if redispatch else None
@@ -955,6 +997,7 @@ class Dispatcher:
     def follow_up(self, ticket_id: str, ticket: Ticket, *, redispatch: bool = True,
                   actor: str = "dispatcher") -> InsertResult | None:
         """Create a follow-up visit linked to ``ticket_id`` (e.g. after waiting for parts)."""
+        self._settle()
         self.state(ticket_id)
         if redispatch:
             return self.insert(ticket, follow_up_of=ticket_id, actor=actor)
@@ -965,6 +1008,7 @@ class Dispatcher:
     def escalate(self, ticket_id: str, level: int = 1, reason: str = "",
                  actor: str = "sla-watch") -> None:
         """Record an escalation: open tickets move to ``escalated``; others get a notice."""
+        self._settle()
         state = self.state(ticket_id)
         if state.is_open and state != S.ESCALATED and self.lifecycle.can(ticket_id, S.ESCALATED):
             self.lifecycle.transition(ticket_id, S.ESCALATED, self.now, actor, level=level,
@@ -989,6 +1033,7 @@ class Dispatcher:
             Apply the repair (re-insert dropped tickets greedily, nobody else
             moves); with ``False`` it is only proposed (``report.proposal``).
         """
+        self._settle()
         if not self.state(ticket_id).in_progress:
             raise ValidationError.for_field("Ticket", ticket_id, "state",
                                             self.state(ticket_id).value,
@@ -1016,6 +1061,7 @@ class Dispatcher:
         is put on hold; their planned tickets are re-dispatched greedily (no
         other ticket moves) and the rest listed as at risk.
         """
+        self._settle()
         self._tech(technician_id)
         if until is not None:
             check_aware("technician_absent", technician_id, "until", until)
@@ -1036,6 +1082,7 @@ class Dispatcher:
         Planned visits that are no longer possible are dropped and, with
         ``repair``, re-inserted greedily; the report lists the tickets at risk.
         """
+        self._settle()
         self._set_clock(now)
         self._refresh_breaks()
         return self._disrupted(None, repair, actor)
@@ -1043,6 +1090,7 @@ class Dispatcher:
     # ---------------------------------------------------------- explain / SLA
     def explain(self, ticket_id: str) -> Any:
         """:func:`fsdispatch.live.explain.explain` of a ticket of the live plan."""
+        self._settle()
         from .explain import explain
 
         return explain(self._problem, self.plan, ticket_id, evaluation=self.evaluation)
@@ -1053,6 +1101,7 @@ class Dispatcher:
         Escalation rules of the watch are applied: their events go to the
         log, and ``reassign`` actions re-dispatch the ticket.
         """
+        self._settle()
         from .sla import SlaWatch
 
         watch = self.sla_watch if self.sla_watch is not None else SlaWatch()
@@ -1281,8 +1330,41 @@ class Dispatcher:
             self._rebuild(None, reason=UnassignedReason.OPEN)
             return
         self._reasons[ticket.id] = UnassignedReason.OPEN
+        self._defer()
+
+    def _defer(self, gone: tuple[str, ...] = (),
+               before: Mapping[str, tuple[str, int]] | None = None) -> None:
+        """Refresh the live plan at the next read of it (:meth:`_settle`), not now.
+
+        Deferred refreshes in a row become one, at the clock of the last event:
+        tickets a refresh would drop stay planned if a later event (say, a job
+        finished early) makes them feasible again. ``before``: the plan's
+        snapshot before the event (taken here if not given); when the refresh
+        is settled, the lifecycle follows it (tickets no longer planned go back
+        to ``created``).
+        """
+        pending = self._pending
+        if pending is None:
+            self._pending = (gone, self.now, self._snapshot() if before is None else before)
+        else:
+            self._pending = (pending[0] + gone, self.now, pending[2])
         self._cache = {}
-        self._refresh()
+        if not self._lazy:
+            self._settle()
+
+    def _settle(self) -> None:
+        """Run the deferred refresh (at the clock of the event that deferred it)."""
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        now = self.now
+        self.now = pending[1]
+        try:
+            self._refresh(pending[0])
+            self._sync_lifecycle(pending[2], "dispatcher")
+        finally:
+            self.now = now
 
     def _refresh(self, gone: tuple[str, ...] = ()) -> list[str]:
         """:meth:`_rebuild` of the current plan, incrementally when possible.
@@ -1296,6 +1378,8 @@ class Dispatcher:
         """
         from . import _fast
 
+        if self._pending is not None:  # (every public method settles first)
+            self._settle()
         out = _fast.refresh(self, gone) if self._fast is not None and self._incremental \
             else None
         if out is None:

@@ -16,7 +16,6 @@ scenario with the ticket appended.
 from __future__ import annotations
 
 import copy
-import weakref
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -81,11 +80,13 @@ class _Context:
     tech_cap: np.ndarray  # (T,)
 
 
-_CONTEXTS: weakref.WeakKeyDictionary[Problem, _Context] = weakref.WeakKeyDictionary()
+def _set_context(problem: Problem, ctx: _Context) -> None:
+    """Attach the lookups to the problem (copies and pickles of it carry them)."""
+    object.__setattr__(problem, "_lookups", ctx)
 
 
 def _context(problem: Problem) -> _Context:
-    ctx = _CONTEXTS.get(problem)
+    ctx: _Context | None = problem._lookups
     if ctx is not None:
         return ctx
     scenario = problem.scenario
@@ -116,7 +117,7 @@ def _context(problem: Problem) -> _Context:
         tech_cap=np.array([NO_DEADLINE if t.capacity is None else t.capacity for t in techs],
                           dtype=_I64),
     )
-    _CONTEXTS[problem] = ctx
+    _set_context(problem, ctx)
     return ctx
 
 
@@ -262,7 +263,7 @@ def derive_context(problem: Problem, base: Problem, *, node_of: dict[Location, i
     ``node_of`` maps every location to its node; ``tech_cap`` holds the
     technicians' (live) capacities.
     """
-    _CONTEXTS[problem] = attrs.evolve(_context(base), node_of=node_of, tech_cap=tech_cap)
+    _set_context(problem, attrs.evolve(_context(base), node_of=node_of, tech_cap=tech_cap))
 
 
 def context_nodes(problem: Problem) -> dict[Location, int]:
@@ -479,7 +480,7 @@ def append_ticket(problem: Problem, ticket: Ticket, *, rows: TicketRows | None =
     node_of.setdefault(ticket.location, int(rows.data.ticket_node[j]))
     sku_idx = ctx.sku_idx if rows.sku_ids == problem.index.sku_ids else {
         s: k for k, s in enumerate(rows.sku_ids)}
-    _CONTEXTS[grown] = attrs.evolve(ctx, node_of=node_of, sku_idx=sku_idx)
+    _set_context(grown, attrs.evolve(ctx, node_of=node_of, sku_idx=sku_idx))
     return grown
 
 

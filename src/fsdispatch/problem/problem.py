@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 import numpy as np
@@ -276,6 +276,9 @@ class Problem:
     ticket_routes: np.ndarray
     unservable: np.ndarray
     compile_time: float = 0.0
+    # lookups of the live dispatch helpers (:mod:`fsdispatch.problem.extend`): kept on the
+    # problem so that copies and pickles carry them
+    _lookups: Any = attrs.field(default=None, init=False, eq=False, repr=False)
 
     @property
     def depots(self) -> DepotData:
