@@ -30,6 +30,12 @@ def _check(d: Dispatcher) -> fd.Evaluation:
     ev = fd.check_plan(d.problem, d.plan)
     open_ids = {t for t in d.lifecycle.tickets() if d.state(t).is_open}
     assert set(d.problem.index.ticket_ids) == open_ids
+    # the desk's shortcuts agree with the evaluator and the plan
+    assert np.array_equal(d._break_starts(), ev.times.break_start)
+    index = d.problem.index
+    with_work = [index.technician_ids[index.routes[r][0]]
+                 for r, route in enumerate(d.plan.routes) if route]
+    assert d.planned_technicians() == list(dict.fromkeys(with_work))
     return ev
 
 

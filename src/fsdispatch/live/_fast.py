@@ -25,6 +25,7 @@ property test checks against :meth:`Dispatcher._rebuild`.
 
 from __future__ import annotations
 
+import copy
 import functools
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -380,27 +381,12 @@ _BY_BEST[Incompatibility.EXCLUDED] = _R.EXCLUDED.code
 _BY_BEST[Incompatibility.CAPACITY] = _R.NO_CAPACITY.code
 
 
-def unservable_reasons(compat: np.ndarray, ptr: np.ndarray, outside: np.ndarray) -> np.ndarray:
-    """``compile._unservable_reasons`` vectorised (the same rules, no per-ticket Python loop).
-
-    Per ticket: 0 if some route can serve it; else outside the horizon, else
-    ``no_shift`` if some technician fails only on shifts, else the reason of
-    the highest incompatibility code (the one blocking the technicians
-    "furthest along").
-    """
-    n = compat.shape[1]
-    out = np.zeros(n, dtype=np.int8)
-    no_route = np.diff(ptr) == 0
-    if not no_route.any():
-        return out
-    if compat.shape[0] == 0:
-        out[no_route] = _R.NO_SHIFT.code
-    else:
-        any_shift = (compat == Incompatibility.SHIFT).any(axis=0)
-        best = compat.max(axis=0).astype(np.int64)
-        out[no_route] = np.where(any_shift, _R.NO_SHIFT.code, _BY_BEST[best])[no_route]
-    out[no_route & outside] = _R.OUTSIDE_HORIZON.code
-    return out
+def _with_tickets(index: IndexMap, ids: tuple[str, ...]) -> IndexMap:
+    """``index`` with other ticket ids (routes, technicians and parts as they are)."""
+    new = copy.copy(index)
+    object.__setattr__(new, "ticket_ids", ids)
+    object.__setattr__(new, "_ticket_idx", {t: k for k, t in enumerate(ids)})
+    return new
 
 
 def _take_csr(ptr: np.ndarray, order: np.ndarray, *flat: np.ndarray,
@@ -567,11 +553,10 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     if not changed_tech and same_tickets and tv is kd.tv:
         # nothing moved: the same problem
         all_r = np.arange(problem.num_routes)
-        ptr, visits = _kept_plan(d, problem, all_r, order)
+        ptr, visits, same = _kept_plan(d, fs, problem, all_r, order,
+                                       np.zeros(all_r.shape[0], dtype=np.bool_))
         fs.model = m
-        fs.pending = (all_r, _same_routes(d, fs, all_r, kd.rt.tech, ptr,
-                                          np.zeros(num_techs, dtype=np.bool_)),
-                      kd.rt.tech, kd, d._st)
+        fs.pending = (all_r, same, kd.rt.tech, kd, d._st)
         return problem, ptr, visits, list(d._route_key), [list(b) for b in d._live_breaks]
     # ------------------------------------------------------------ per ticket
     route_of_slot = np.full(slots.tech.shape[0], -1, dtype=_I64)
@@ -704,23 +689,13 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
         from ._kernels import reach_rows
 
         reach_rows(tv, win, brk, rt, tech.service, pre, res.demand, ticket_node, redo, reach)
-    n_new = reach.shape[1]
-    tech_reach = np.zeros((num_techs, n_new), dtype=np.bool_)
-    if live_slots.shape[0]:
-        # slots are numbered technician by technician: r_tech is sorted
-        starts = np.flatnonzero(np.concatenate(([True], r_tech[1:] != r_tech[:-1])))
-        with_routes = r_tech[starts]
-        tech_reach[with_routes] = np.maximum.reduceat(reach, starts, axis=0) > 0
-    compat = pre.copy()
-    compat[(compat == 0) & ~tech_reach] = Incompatibility.SHIFT
-    compat.setflags(write=False)
+    from ._kernels import ticket_side
+
+    compat, t_ptr, t_routes, unservable = ticket_side(
+        reach, r_tech, pre, outside, _BY_BEST, np.int8(Incompatibility.SHIFT),
+        np.int8(_R.OUTSIDE_HORIZON.code), np.int8(_R.NO_SHIFT.code))
+    _ro(compat, t_ptr, t_routes, unservable)
     data = data._replace(tech=tech._replace(compat=compat))
-    tickets_t, routes_t = np.nonzero(reach.T)
-    t_ptr = np.zeros(n_new + 1, dtype=_I64)
-    np.cumsum(np.bincount(tickets_t, minlength=n_new), out=t_ptr[1:])
-    t_routes = routes_t.astype(_I64)
-    unservable = unservable_reasons(compat, t_ptr, outside)
-    _ro(t_ptr, t_routes, unservable)
     # -------------------------------------------------------------- scenario
     static = static_scenario(problem)
     make_techs = functools.partial(build_techs, slots, m, res_all)
@@ -729,6 +704,8 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
         (slots.tech_ids[int(slots.tech[s])], slots.num[s]) for s in live_slots.tolist()]
     if same_tickets and same_routes:
         new_index = index
+    elif same_routes:
+        new_index = _with_tickets(index, ids)
     else:
         new_index = IndexMap(ticket_ids=ids, technician_ids=index.technician_ids,
                              routes=tuple((int(slots.tech[s]), slots.num[s])
@@ -738,14 +715,17 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
                              compatible=compat, ticket_routes_ptr=t_ptr, ticket_routes=t_routes,
                              unservable=unservable, compile_time=problem.compile_time)
     derive_context(new, problem, node_of=node_of, tech_cap=tech_cap)
-    ptr, visits = _kept_plan(d, problem, old_r, order)
     bad_tech = np.zeros(num_techs, dtype=np.bool_)
     bad_tech[slots.tech[changed_slot]] = True
     bad_tech[res_changed] = True
-    pending = (old_r, _same_routes(d, fs, old_r, r_tech, ptr, bad_tech), r_tech, kd, d._st)
-    b_nums = slots.b_num[kb].tolist()
-    b_bounds = b_ptr.tolist()
-    live_breaks = [b_nums[b_bounds[r]:b_bounds[r + 1]] for r in range(live_slots.shape[0])]
+    ptr, visits, same = _kept_plan(d, fs, problem, old_r, order, bad_tech[r_tech])
+    pending = (old_r, same, r_tech, kd, d._st)
+    if same_routes and not b_changed.any():
+        live_breaks = d._live_breaks  # the same kept breaks per route
+    else:
+        b_nums = slots.b_num[kb].tolist()
+        b_bounds = b_ptr.tolist()
+        live_breaks = [b_nums[b_bounds[r]:b_bounds[r + 1]] for r in range(live_slots.shape[0])]
     # commit the aux state
     fs.problem = new
     fs.model = m
@@ -761,24 +741,6 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     fs.absent_key = absent_key
     fs.pending = pending
     return new, ptr, visits, route_key, live_breaks
-
-
-def _same_routes(d: Dispatcher, fs: FastState, old_r: np.ndarray, r_tech: np.ndarray,
-                 ptr: np.ndarray, bad_tech: np.ndarray) -> np.ndarray:
-    """Per new route: its data (``bad_tech``: technicians with a changed slot or resources)
-    and its visits are those of the old route when the plan was last laid."""
-    st = d._st
-    if old_r.shape[0] == 0 or fs.laid_len.shape[0] != st.length.shape[0]:
-        return np.zeros(old_r.shape[0], dtype=np.bool_)
-    lens = st.length[old_r]
-    ok = ~bad_tech[r_tech] & (lens == fs.laid_len[old_r]) & (np.diff(ptr) == lens)
-    w = min(int(lens.max()), st.seq.shape[1], fs.laid_seq.shape[1])
-    ok &= lens <= w
-    if w:
-        diff = (st.seq[old_r, :w] != fs.laid_seq[old_r, :w]) & \
-            (np.arange(w)[None, :] < lens[:, None])
-        ok &= ~diff.any(axis=1)
-    return ok
 
 
 def lay(d: Dispatcher, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
@@ -821,21 +783,18 @@ def _context_cap(problem: Problem) -> np.ndarray:
     return _context(problem).tech_cap
 
 
-def _kept_plan(d: Dispatcher, problem: Problem, old_r: np.ndarray, order: np.ndarray,
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """The current plan as CSR over the new routes (``old_r``: old route of each).
+def _kept_plan(d: Dispatcher, fs: FastState, problem: Problem, old_r: np.ndarray,
+               order: np.ndarray, bad_r: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The current plan as CSR over the new routes (``old_r``: old route of each), and per
+    new route whether its data (``bad_r``: changed) and visits are those of the old route
+    when the plan was last laid. Tickets are renumbered; those that left are skipped."""
+    from ._kernels import kept_rows
 
-    Tickets are renumbered; those that left are skipped."""
     st = d._st
     remap = np.full(problem.num_tickets, -1, dtype=_I64)
     remap[order] = np.arange(order.shape[0])
-    lens = st.length[old_r]
-    width = st.seq.shape[1]
-    mask = np.arange(width)[None, :] < lens[:, None]
-    seq = st.seq[old_r]
-    vis = remap[seq[mask]] if mask.any() else np.zeros(0, dtype=_I64)
-    row = np.repeat(np.arange(old_r.shape[0]), lens)
-    ok = vis >= 0
-    ptr = np.zeros(old_r.shape[0] + 1, dtype=_I64)
-    np.cumsum(np.bincount(row[ok], minlength=old_r.shape[0]), out=ptr[1:])
-    return ptr, vis[ok].astype(_I64)
+    laid_ok = old_r.shape[0] > 0 and fs.laid_len.shape[0] == st.length.shape[0]
+    ptr, visits, same = kept_rows(st.seq, st.length, old_r, remap, fs.laid_seq, fs.laid_len,
+                                  bad_r, laid_ok)
+    return ptr, visits, same

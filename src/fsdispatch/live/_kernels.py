@@ -320,3 +320,89 @@ def relay_plan(kd, ptr, visits, copy_r, old_r, old_group, old_bptr0, old, st, sc
             st.rneed[r, s] = old.rneed[o, s]
         keep[lo:hi] = True
     return keep
+
+
+@njit(cache=True)
+def kept_rows(seq, length, old_r, remap, laid_seq, laid_len, bad_r, laid_ok):
+    """The current plan as CSR over new routes, and which routes are as last laid.
+
+    Route ``r`` of the new problem was route ``old_r[r]``; ``remap`` renumbers
+    ticket columns (-1: the ticket left). Returns ``(ptr, visits, same)``:
+    ``same[r]`` when the route's data did not change (``bad_r``), it lost no
+    visit, and its visits are those it had when the plan was last laid
+    (``laid_seq`` / ``laid_len``, compared only when ``laid_ok``).
+    """
+    num = old_r.shape[0]
+    total = 0
+    for r in range(num):
+        total += length[old_r[r]]
+    ptr = np.zeros(num + 1, dtype=np.int64)
+    visits = np.empty(total, dtype=np.int64)
+    same = np.zeros(num, dtype=np.bool_)
+    k = 0
+    width = laid_seq.shape[1]
+    for r in range(num):
+        o = old_r[r]
+        n = length[o]
+        ok = laid_ok and not bad_r[r] and n == laid_len[o] and n <= width
+        kept = 0
+        for p in range(n):
+            j = seq[o, p]
+            if ok and laid_seq[o, p] != j:
+                ok = False
+            v = remap[j]
+            if v >= 0:
+                visits[k] = v
+                k += 1
+                kept += 1
+        ptr[r + 1] = ptr[r] + kept
+        same[r] = ok and kept == n
+    return ptr, visits[:k].copy(), same
+
+
+@njit(cache=True)
+def ticket_side(reach, r_tech, pre, outside, by_best, shift_code, outside_code, no_shift_code):
+    """Compatibility, routes per ticket and unservable reasons from a reachability matrix.
+
+    ``compat`` is ``pre`` with ``shift_code`` where a technician may serve a
+    ticket but none of its routes reaches it; ``(t_ptr, t_routes)`` lists the
+    routes reaching each ticket (ascending); ``unservable`` follows the
+    compiler's rules (``compile._unservable_reasons``).
+    """
+    num_r, n = reach.shape
+    num_t = pre.shape[0]
+    compat = pre.copy()
+    t_ptr = np.zeros(n + 1, dtype=np.int64)
+    for j in range(n):
+        c = 0
+        for r in range(num_r):
+            c += reach[r, j]
+        t_ptr[j + 1] = t_ptr[j] + c
+    t_routes = np.empty(t_ptr[n], dtype=np.int64)
+    tech_reach = np.zeros(num_t, dtype=np.bool_)
+    unservable = np.zeros(n, dtype=np.int8)
+    for j in range(n):
+        tech_reach[:] = False
+        k = t_ptr[j]
+        for r in range(num_r):
+            if reach[r, j]:
+                t_routes[k] = r
+                k += 1
+                tech_reach[r_tech[r]] = True
+        any_shift = False
+        best = 0
+        for t in range(num_t):
+            if compat[t, j] == 0 and not tech_reach[t]:
+                compat[t, j] = shift_code
+            if compat[t, j] == shift_code:
+                any_shift = True
+            if compat[t, j] > best:
+                best = compat[t, j]
+        if t_ptr[j + 1] == t_ptr[j]:
+            if outside[j]:
+                unservable[j] = outside_code
+            elif num_t == 0 or any_shift:
+                unservable[j] = no_shift_code
+            else:
+                unservable[j] = by_best[best]
+    return compat, t_ptr, t_routes, unservable

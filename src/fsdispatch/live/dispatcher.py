@@ -482,6 +482,12 @@ class Dispatcher:
                 out.extend(ids[int(j)] for j in self._st.seq[r, :self._st.length[r]])
         return out
 
+    def planned_technicians(self) -> list[str]:
+        """Technicians with planned (not started) tickets, in route order, each once."""
+        keys = self._route_key
+        return list(dict.fromkeys(keys[r][0] for r in
+                                  np.flatnonzero(self._st.length > 0).tolist()))
+
     def frozen(self) -> dict[str, str]:
         """Tickets in progress or done: ticket id -> technician id."""
         return {t: job.technician_id for t, job in self._jobs.items()
@@ -1483,20 +1489,43 @@ class Dispatcher:
         """Mark breaks the plan placed before now as taken (and a running break as busy time)."""
         if self._st is None:
             return
-        ev = self.evaluation
         kd = self._problem.data
+        brk = self._break_starts()
         now_i = self._t(self.now)
         to_dt = self.scenario.horizon.to_datetime
         for r, (tech_id, k) in enumerate(self._route_key):
             if self._st.length[r] == 0:
                 continue
             for pos, b in enumerate(range(int(kd.brk.ptr[r]), int(kd.brk.ptr[r + 1]))):
-                s = int(ev.times.break_start[b])
+                s = int(brk[b])
                 if 0 <= s < now_i:
                     self._breaks_taken.add((tech_id, k, self._live_breaks[r][pos]))
                     end = s + int(kd.brk.dur[b])
                     if end > now_i:
                         self._busy_until[tech_id] = to_dt(end)
+
+    def _break_starts(self) -> np.ndarray:
+        """Break starts of the live plan by the evaluator's schedule rule (-1: not needed)."""
+        from ..evaluate._kernels import simulate_routes
+
+        problem, st = self._problem, self._st
+        kd = problem.data
+        num_routes = st.length.shape[0]
+        ptr = np.zeros(num_routes + 1, dtype=np.int64)
+        np.cumsum(st.length, out=ptr[1:])
+        visits = st.seq[np.arange(st.seq.shape[1])[None, :] < st.length[:, None]]
+        nv = visits.shape[0]
+        pick = np.full(nv, -1, dtype=np.int64)
+        used = st.length > 0
+        pick[ptr[:-1][used]] = st.pick[used]  # a stop is first thing on a route
+        brk = np.full(kd.brk.dur.shape[0], -1, dtype=np.int64)
+        if num_routes:
+            z = np.zeros(nv, dtype=np.int64)
+            zr = np.zeros(num_routes, dtype=np.int64)
+            simulate_routes(kd, problem.depots, pick, ptr, visits, z, z.copy(), z.copy(),
+                            z.copy(), brk, zr, zr.copy(), np.zeros(num_routes), zr.copy(),
+                            zr.copy(), np.zeros(num_routes, dtype=np.bool_))
+        return brk
 
     # -------------------------------------------------------------- snapshots
     def _starts(self) -> tuple[np.ndarray, np.ndarray]:
@@ -1515,8 +1544,10 @@ class Dispatcher:
         """Planned ticket id -> (technician id, start seconds)."""
         starts, routes = self._starts()
         ids = self._problem.index.ticket_ids
-        return {ids[j]: (self._route_key[int(routes[j])][0], int(starts[j]))
-                for j in np.flatnonzero(routes >= 0).tolist()}
+        keys = self._route_key
+        sel = np.flatnonzero(routes >= 0)
+        return {ids[j]: (keys[r][0], s) for j, r, s in
+                zip(sel.tolist(), routes[sel].tolist(), starts[sel].tolist(), strict=True)}
 
     def _diff(self, before: Mapping[str, tuple[str, int]],
               after: Mapping[str, tuple[str, int]], first: str | None = None,
@@ -1543,9 +1574,13 @@ class Dispatcher:
         if after is None:
             after = self._snapshot()
         to_dt = self.scenario.horizon.to_datetime
-        for tid, (tech, start) in after.items():
-            state = self.state(tid)
+        states = self.lifecycle._state
+        for tid, now_at in after.items():
             old = before.get(tid)
+            state = states[tid]
+            if old == now_at and state not in (S.CREATED, S.REJECTED):
+                continue  # planned as before: nothing to say
+            tech, start = now_at
             if state in (S.CREATED, S.REJECTED, S.ESCALATED) and old is None:
                 self.lifecycle.transition(tid, S.SCHEDULED, self.now, actor,
                                           technician_id=tech, start=to_dt(start))

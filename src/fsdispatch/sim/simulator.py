@@ -395,11 +395,7 @@ class _Sim:
         d = self.d
         if d is None or "idle" not in self.status.values():
             return
-        index = d.problem.index
-        for r, route in enumerate(d.plan.routes):
-            if not route:
-                continue
-            tech = index.technician_ids[index.routes[r][0]]
+        for tech in d.planned_technicians():
             if self.status.get(tech) == "idle":
                 self.engine.schedule(self.engine.now, "ready", _P_READY, tech=tech)
                 self.status[tech] = "waking"
