@@ -256,6 +256,20 @@ def test_events_in_a_row_cost_one_refresh_at_the_next_read():
     assert d._pending is None and d.now == start + timedelta(minutes=70)
     assert route == ref.route(techs[0])
     assert_same_live_state(d, ref)
+    # an overrun report right after deferred events: one refresh covers them all
+    reports = []
+    for x in (d, ref):
+        x.complete(firsts[1])
+        x.arrive(firsts[2])
+        reports.append(x.report_overrun(firsts[2], extra=2 * fd.HOUR))
+    assert calls == [(), (firsts[2],), ()]
+    a, b = reports
+    assert (a.at_risk, a.dropped, a.etas) == (b.at_risk, b.dropped, b.etas)
+    assert (a.repair is None) == (b.repair is None)
+    if a.repair is not None:
+        assert (a.repair.changes, a.repair.unassigned, a.repair.objective_after) == \
+            (b.repair.changes, b.repair.unassigned, b.repair.objective_after)
+    assert_same_live_state(d, ref)
     # the lifecycle follows the refresh: no ticket is left scheduled but not planned
     planned = {t for t in d.lifecycle.tickets() if d._route_of(t) is not None}
     for t in d.lifecycle.tickets():

@@ -1039,7 +1039,6 @@ class Dispatcher:
             Apply the repair (re-insert dropped tickets greedily, nobody else
             moves); with ``False`` it is only proposed (``report.proposal``).
         """
-        self._settle()
         if not self.state(ticket_id).in_progress:
             raise ValidationError.for_field("Ticket", ticket_id, "state",
                                             self.state(ticket_id).value,
@@ -1067,7 +1066,6 @@ class Dispatcher:
         is put on hold; their planned tickets are re-dispatched greedily (no
         other ticket moves) and the rest listed as at risk.
         """
-        self._settle()
         self._tech(technician_id)
         if until is not None:
             check_aware("technician_absent", technician_id, "until", until)
@@ -2018,10 +2016,17 @@ class Dispatcher:
 
     # -------------------------------------------------------------- disruption
     def _disrupted(self, technician_id: str | None, repair: bool, actor: str) -> DelayReport:
-
-        before = self._snapshot()
+        gone: tuple[str, ...] = ()
+        pending = self._pending
+        if pending is not None:
+            # events whose refresh was deferred come with this one: the report covers
+            # everything since the plan was last read (one refresh, not two)
+            self._pending = None
+            gone, before = pending[0], pending[2]
+        else:
+            before = self._snapshot()
         old_problem, old_plan = self._problem, self.plan
-        dropped = self._refresh()
+        dropped = self._refresh(gone)
         mid = self._snapshot()
         proposal = None
         repair_result = None
