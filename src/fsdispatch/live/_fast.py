@@ -157,8 +157,8 @@ class Slots:
 class RouteModel:
     """The remaining day of every slot at one moment (what a rebuild would compile)."""
 
-    __slots__ = ("avail", "avail_dt", "keep_b", "live", "now", "open", "pos", "sa",
-                 "start_node", "under")
+    __slots__ = ("avail", "busy_dt", "busy_us", "keep_b", "live", "loc", "now", "now_us",
+                 "open", "sa", "start_node", "under")
 
     avail: np.ndarray  # (T,) µs each technician is free
     sa: np.ndarray  # (K,) avail of the slot's technician
@@ -167,9 +167,58 @@ class RouteModel:
     open: np.ndarray  # (K,) int seconds: compiled shift start
     start_node: np.ndarray  # (K,) node of the start location (-1 where not live)
     keep_b: np.ndarray  # (B,) bool: break kept
-    pos: dict[int, Location]  # technician index -> where they are (job, last job)
+    busy_us: np.ndarray  # (T,) µs each technician's job or break ends (TechPos, as it was)
+    busy_dt: list[datetime | None]
+    loc: list[Location | None]  # where each technician is (None: not known to the desk)
     now: datetime  # the clock
-    avail_dt: dict[int, datetime]  # technician index -> free at, where later than now
+    now_us: int
+
+    def free_at(self, ti: int) -> datetime:
+        """When technician ``ti`` is free (the clock, or the end of the job or break)."""
+        end = self.busy_dt[ti]
+        if end is not None and self.busy_us[ti] > self.now_us:
+            return end
+        return self.now
+
+
+class TechPos:
+    """Per technician: where they are and until when they are busy (job or break).
+
+    Follows the dispatcher's ``_relocated`` set: only technicians that moved since
+    are looked up again. Updates make new arrays (a :class:`RouteModel` holds
+    the old ones).
+    """
+
+    def __init__(self, num_techs: int) -> None:
+        self.busy_us = np.full(num_techs, np.iinfo(np.int64).min, dtype=_I64)
+        self.busy_dt: list[datetime | None] = [None] * num_techs
+        self.loc: list[Location | None] = [None] * num_techs
+        self.node = np.full(num_techs, -1, dtype=_I64)
+
+    def update(self, d: Dispatcher, slots: Slots, techs: Any,
+               node_of: dict[Location, int]) -> None:
+        """Look up the technicians ``techs`` (ids) again."""
+        origin = d.scenario.horizon.start
+        busy_us, busy_dt = self.busy_us.copy(), list(self.busy_dt)
+        loc, node = list(self.loc), self.node.copy()
+        tpos = slots.tech_pos
+        for tech_id in techs:
+            ti = tpos[tech_id]
+            end: datetime | None = None
+            where = d._last_pos.get(tech_id)
+            cur = d._current.get(tech_id)
+            if cur is not None:
+                job = d._jobs[cur]
+                where = job.location
+                end = job.expected_end
+            brk_end = d._busy_until.get(tech_id)
+            if brk_end is not None and (end is None or brk_end > end):
+                end = brk_end
+            busy_dt[ti] = end
+            busy_us[ti] = np.iinfo(np.int64).min if end is None else (end - origin) // _US
+            loc[ti] = where
+            node[ti] = -1 if where is None else node_of.get(where, -1)
+        self.busy_us, self.busy_dt, self.loc, self.node = busy_us, busy_dt, loc, node
 
 
 class FastState:
@@ -197,7 +246,7 @@ class FastState:
         for j, ticket in enumerate(live_tickets(problem)):
             for t in ticket.excluded_technicians:
                 self.excl[slots.tech_pos[t], j] = True
-        self.loc_node: dict[int, tuple[Location, int]] = {}
+        self.techpos = TechPos(len(slots.tech_ids))
         self.res: dict[int, tuple[Any, ...]] = {}  # technician -> live resources (if changed)
         self.taken_mask = np.zeros(slots.b_slot.shape[0], dtype=np.bool_)
         self.base_nodes = np.zeros(0, dtype=_I64)  # node of each slot's planned start
@@ -252,68 +301,44 @@ def _outside(kd: Any, hlen: int) -> np.ndarray:
 
 
 def route_model(d: Dispatcher, slots: Slots, absent: np.ndarray, taken: np.ndarray,
-                node_of: dict[Location, int], loc_node: dict[int, tuple[Location, int]],
-                base_nodes: np.ndarray) -> tuple[RouteModel, list[Location]]:
-    """The live remaining day of every slot at ``d.now``; returns new locations needing a node."""
+                node_of: dict[Location, int], tp: TechPos, base_nodes: np.ndarray,
+                ) -> tuple[RouteModel, list[Location]]:
+    """The live remaining day of every slot at ``d.now``; returns new locations needing a node.
+
+    ``tp`` is brought up to date with the technicians that moved (``d._relocated``).
+    """
+    if d._relocated:
+        tp.update(d, slots, d._relocated, node_of)
+        d._relocated = set()
     origin = d.scenario.horizon.start
-    tpos = slots.tech_pos
-    avail = np.full(len(slots.tech_ids), (d.now - origin) // _US, dtype=_I64)
-    pos: dict[int, Location] = {tpos[t]: loc for t, loc in d._last_pos.items()}
-    avail_dt: dict[int, datetime] = {}
-    now = d.now
-    us_of = slots.us_of
-    jobs = d._jobs
-    for tech_id, cur in d._current.items():
-        job = jobs[cur]
-        ti = tpos[tech_id]
-        pos[ti] = job.location
-        end = job.expected_end
-        if end is not None and end > now:
-            memo = us_of.get(id(end))
-            if memo is None or memo[0] is not end:
-                if len(us_of) > 100_000:
-                    us_of.clear()
-                memo = us_of[id(end)] = (end, (end - origin) // _US)
-            avail[ti] = memo[1]
-            avail_dt[ti] = end
-    for tech_id, busy in d._busy_until.items():
-        ti = tpos[tech_id]
-        if busy > avail_dt.get(ti, d.now):
-            avail[ti] = (busy - origin) // _US
-            avail_dt[ti] = busy
     m = RouteModel()
-    m.now = d.now
-    m.avail_dt = avail_dt
-    m.avail = avail
-    m.pos = pos
-    sa = avail[slots.tech]
-    m.sa = sa
+    m.now = now = d.now
+    m.now_us = now_us = (now - origin) // _US
+    m.busy_us, m.busy_dt, m.loc = tp.busy_us, tp.busy_dt, tp.loc
+    m.avail = avail = np.maximum(tp.busy_us, now_us)
+    m.sa = sa = avail[slots.tech]
     m.live = (slots.s1_us - sa > _MIN_LEN_US) & ~absent
     m.under = slots.s0_us < sa
     m.open = np.where(m.under, np.rint(sa / 1e6).astype(_I64), slots.s0_i)
     # where each live shift starts: as planned, or (under way) where the technician is
     start_node = np.where(m.live, base_nodes, -1)
     missing: list[Location] = []
-    if pos:
-        pos_node = np.full(len(slots.tech_ids), -1, dtype=_I64)
-        need = np.zeros(len(slots.tech_ids), dtype=np.bool_)
-        need[slots.tech[m.live & m.under]] = True  # only a shift under way starts there
-        for ti, loc in pos.items():
-            if not need[ti]:
+    under = m.live & m.under
+    ps = tp.node[slots.tech]
+    lost = under & (ps < 0)
+    if lost.any():  # a position without a node yet (or a technician nowhere yet)
+        for ti in set(slots.tech[lost].tolist()):
+            where = tp.loc[ti]
+            if where is None:
                 continue
-            hit = loc_node.get(id(loc))
-            if hit is not None and hit[0] is loc:
-                pos_node[ti] = hit[1]
-                continue
-            node = node_of.get(loc)
-            if node is None:
-                missing.append(loc)
-                continue
-            loc_node[id(loc)] = (loc, node)
-            pos_node[ti] = node
-        ps = pos_node[slots.tech]
-        sel = m.live & m.under & (ps >= 0)
-        start_node[sel] = ps[sel]
+            nd = node_of.get(where)
+            if nd is None:
+                missing.append(where)
+            else:
+                tp.node[ti] = nd
+        ps = tp.node[slots.tech]
+    sel = under & (ps >= 0)
+    start_node[sel] = ps[sel]
     m.start_node = start_node
     bs = slots.b_slot
     m.keep_b = m.live[bs] & (~m.under[bs] | (~taken & (slots.b_latest_us >= sa[bs])))
@@ -352,9 +377,11 @@ def init_state(d: Dispatcher) -> FastState | None:
     absent = _absent_mask(d, slots)
     taken = _taken_mask(d, slots)
     node_of = context_nodes(problem)
-    loc_node: dict[int, tuple[Location, int]] = {}
+    tp = TechPos(len(slots.tech_ids))
+    tp.update(d, slots, slots.tech_ids, node_of)
+    d._relocated = set()
     base_nodes = np.array([node_of.get(loc, -1) for loc in slots.start_loc], dtype=_I64)
-    model, missing = route_model(d, slots, absent, taken, node_of, loc_node, base_nodes)
+    model, missing = route_model(d, slots, absent, taken, node_of, tp, base_nodes)
     if missing:
         return None
     route_slots = np.array([slots.slot_of[key] for key in d._route_key], dtype=_I64)
@@ -362,7 +389,7 @@ def init_state(d: Dispatcher) -> FastState | None:
         return None  # pragma: no cover - the model disagrees with the compiled scenario
     fs = FastState(problem, slots, model, route_slots, frozenset(d._breaks_taken),
                    d._tver, tuple(sorted(d._absent.items(), key=lambda kv: kv[0])))
-    fs.loc_node = loc_node
+    fs.techpos = tp
     fs.rank = np.array([d._reg_rank[t] for t in problem.index.ticket_ids], dtype=_I64)
     fs.base_nodes = base_nodes
     fs.taken_mask = taken
@@ -420,8 +447,8 @@ def _live_tech(slots: Slots, m: RouteModel, ti: int, res: tuple[Any, ...]) -> Te
             continue
         keep = [b for b, q in enumerate(slots.slot_breaks[s]) if keep_b[q]]
         shifts.append(_clone(sh, _SHIFT_FIELDS, {
-            "start": m.avail_dt.get(ti, m.now),
-            "start_location": m.pos.get(ti) or sh.start_location,
+            "start": m.free_at(ti),
+            "start_location": m.loc[ti] or sh.start_location,
             "breaks": tuple(sh.breaks[b] for b in keep)}))
     changes: dict[str, Any] = {"shifts": tuple(shifts)}
     van_stock, mtpd, capacity, recent = res
@@ -524,13 +551,13 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     taken = fs.taken_mask
     node_of = context_nodes(problem)
     tv = kd.tv
-    m, missing = route_model(d, slots, absent, taken, node_of, fs.loc_node, fs.base_nodes)
+    m, missing = route_model(d, slots, absent, taken, node_of, fs.techpos, fs.base_nodes)
     if missing:
         node_of = dict(node_of)
         for loc in missing:
             if loc not in node_of:
                 tv, node_of[loc] = grow_node(tv, static_scenario(problem), loc)
-        m, missing = route_model(d, slots, absent, taken, node_of, fs.loc_node, fs.base_nodes)
+        m, missing = route_model(d, slots, absent, taken, node_of, fs.techpos, fs.base_nodes)
     live_slots = np.flatnonzero(m.live)
     old_slots = fs.route_slots
     was_live = np.zeros(slots.tech.shape[0], dtype=np.bool_)

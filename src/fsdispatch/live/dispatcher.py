@@ -388,6 +388,9 @@ class Dispatcher:
         self._absent: dict[str, tuple[datetime, datetime | None]] = {}
         self._breaks_taken: set[tuple[str, int, int]] = set()
         self._busy_until: dict[str, datetime] = {}
+        # technicians whose position or busy time changed since the live problem last
+        # looked (the incremental refresh looks only at those)
+        self._relocated: set[str] = set()
         self._pins: dict[str, Pin] = {}
         self._forbidden: dict[str, set[str]] = {}
         # a deferred refresh: (tickets that left the open set, the clock of the last event,
@@ -933,6 +936,7 @@ class Dispatcher:
         self._jobs_of.setdefault(tech, []).append(ticket_id)
         self._tver[tech] = self._tver.get(tech, 0) + 1
         self._current[tech] = ticket_id
+        self._relocated.add(tech)
         earliest, latest = self.eta_model.window(to_dt(start), self.now)
         eta = Eta(ticket_id, tech, to_dt(start), earliest, latest, to_dt(start + service),
                   "en_route")
@@ -949,6 +953,7 @@ class Dispatcher:
         job = self._jobs[ticket_id]
         job.started_at = self.now
         job.expected_end = self.now + timedelta(seconds=job.service)
+        self._relocated.add(job.technician_id)
         self.lifecycle.transition(ticket_id, S.ON_SITE, self.now, job.technician_id,
                                   technician_id=job.technician_id,
                                   expected_end=job.expected_end)
@@ -966,6 +971,7 @@ class Dispatcher:
         self._tver[job.technician_id] = self._tver.get(job.technician_id, 0) + 1
         self._current.pop(job.technician_id, None)
         self._last_pos[job.technician_id] = job.location
+        self._relocated.add(job.technician_id)
         self.lifecycle.transition(ticket_id, S.COMPLETED, self.now, job.technician_id,
                                   technician_id=job.technician_id)
         self._defer()
@@ -1053,6 +1059,7 @@ class Dispatcher:
         check_aware("report_overrun", ticket_id, "expected_end", expected_end)
         old_end = job.expected_end
         job.expected_end = expected_end
+        self._relocated.add(job.technician_id)
         self.log.emit(self.now, ticket_id, "delay", actor, from_state=self.state(ticket_id),
                       to_state=self.state(ticket_id), technician_id=job.technician_id,
                       old_end=old_end, expected_end=expected_end)
@@ -1176,6 +1183,7 @@ class Dispatcher:
             self._done_work[job.technician_id] = self._done_work.get(job.technician_id, 0) + \
                 max(int((self.now - job.started_at).total_seconds()), 0)
         self._current.pop(job.technician_id, None)
+        self._relocated.add(job.technician_id)
         del self._jobs[ticket_id]
         self._jobs_of[job.technician_id].remove(ticket_id)
         self._tver[job.technician_id] = self._tver.get(job.technician_id, 0) + 1
@@ -1501,6 +1509,7 @@ class Dispatcher:
                     end = s + int(kd.brk.dur[b])
                     if end > now_i:
                         self._busy_until[tech_id] = to_dt(end)
+                        self._relocated.add(tech_id)
 
     def _break_starts(self) -> np.ndarray:
         """Break starts of the live plan by the evaluator's schedule rule (-1: not needed)."""

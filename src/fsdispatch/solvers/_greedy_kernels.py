@@ -792,3 +792,27 @@ def fill_with_pickups(kd, ptr, routes, st, order, outcome, acc):
                 apply_pickup(kd, best_r, best_d, st, wk.brk)
             insert_at(kd, best_r, j, best_p, st, wk.brk)
             outcome[j] = 1
+
+
+@njit(cache=True)
+def route_width_bound(compat, service, rt_tech, rt_open, rt_max_close, group_cap, group):
+    """An upper bound on any feasible route's length (see ``greedy._route_width``)."""
+    num_t, n = compat.shape
+    num_r = rt_tech.shape[0]
+    if num_r == 0 or n == 0:
+        return 1
+    big = np.int64(2147483647)
+    min_service = np.empty(num_t, dtype=np.int64)
+    for t in range(num_t):
+        m = big
+        for j in range(n):
+            if compat[t, j] == 0 and service[t, j] < m:
+                m = np.int64(service[t, j])
+        min_service[t] = m if m > 1 else 1
+    best = 1
+    for r in range(num_r):
+        by_time = (rt_max_close[r] - rt_open[r]) // min_service[rt_tech[r]] + 1
+        w = min(by_time, group_cap[group[r]], np.int64(n))
+        if w > best:
+            best = w
+    return best + 1

@@ -124,18 +124,12 @@ def state_routes(st: RouteState) -> list[tuple[int, ...]]:
 
 def _route_width(problem: Problem) -> int:
     """An upper bound on any feasible route's length (so arrays never grow)."""
+    from ._greedy_kernels import route_width_bound
+
     kd = problem.data
-    num_tickets = problem.num_tickets
-    if problem.num_routes == 0 or num_tickets == 0:
-        return 1
-    big = np.iinfo(np.int32).max
-    min_service = np.where(problem.compatible == 0, kd.tech.service, big).min(axis=1)
-    min_service = np.maximum(min_service, 1)[kd.rt.tech]
-    span = kd.rt.max_close - kd.rt.open
-    by_time = span // min_service + 1
-    by_cap = kd.rt.group_cap[kd.rt.group]
-    per_route = np.minimum(np.minimum(by_time, by_cap), num_tickets)
-    return int(max(per_route.max(), 1)) + 1
+    rt = kd.rt
+    return int(route_width_bound(problem.compatible, kd.tech.service, rt.tech, rt.open,
+                                 rt.max_close, rt.group_cap, rt.group))
 
 
 @attrs.frozen
