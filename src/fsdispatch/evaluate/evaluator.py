@@ -509,8 +509,10 @@ def _expected_fix(problem: Problem, visits: np.ndarray, route_of_visit: np.ndarr
     probability is the product of ``1 - p`` over the probable parts not on hand.
     ``None`` when no ticket has probable parts.
     """
-    scenario = problem.scenario
-    tickets = scenario.tickets
+    from ..problem.extend import live_tickets, static_scenario
+
+    scenario = static_scenario(problem)  # (a live problem's technicians are not needed)
+    tickets = live_tickets(problem)
     if not scenario.category_parts and not any(t.probable_parts for t in tickets):
         return None
     nv = visits.shape[0]

@@ -195,14 +195,18 @@ def eject_candidates(kd, j, routes_j, t_ptr, t_routes, movable, st, wk, scratch,
 
 
 @njit(cache=True)
-def route_starts(kd, st, starts_out, route_out):
-    """Service start and route of every planned ticket (-1 where not planned)."""
-    rt = kd.rt
-    for r in range(st.length.shape[0]):
-        tech = rt.tech[r]
-        for k in range(st.length[r]):
-            i = st.seq[r, k]
-            starts_out[i] = st.free_t[r, k] - np.int64(kd.tech.service[tech, i])
+def route_starts(rt_tech, service, seq, length, free_t, starts_out, route_out):
+    """Service start and route of every planned ticket (-1 where not planned).
+
+    Plain arrays (``kd.rt.tech``, ``kd.tech.service`` and the state's
+    ``seq``, ``length``, ``free_t``): unboxing the whole kernel data would
+    cost more than the loop.
+    """
+    for r in range(length.shape[0]):
+        tech = rt_tech[r]
+        for k in range(length[r]):
+            i = seq[r, k]
+            starts_out[i] = free_t[r, k] - np.int64(service[tech, i])
             route_out[i] = r
 
 

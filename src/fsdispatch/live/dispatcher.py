@@ -1543,7 +1543,9 @@ class Dispatcher:
             n = self._problem.num_tickets
             starts = np.full(n, -1, dtype=np.int64)
             routes = np.full(n, -1, dtype=np.int64)
-            route_starts(self._problem.data, self._st, starts, routes)
+            kd, st = self._problem.data, self._st
+            route_starts(kd.rt.tech, kd.tech.service, st.seq, st.length, st.free_t, starts,
+                         routes)
             cached = self._cache["starts"] = (starts, routes)
         return cached
 

@@ -26,7 +26,7 @@ from ..domain.location import Location
 from ..domain.ticket import Ticket
 from ..domain.travel import MatrixTravel
 from ..errors import UnknownReferenceError, ValidationError
-from .compile import _unservable_reasons
+from ..plan import UnassignedReason
 from .problem import (
     NO_DEADLINE,
     Incompatibility,
@@ -271,6 +271,24 @@ def context_nodes(problem: Problem) -> dict[Location, int]:
     return _context(problem).node_of
 
 
+_REASON_OF = {Incompatibility.SKILL: UnassignedReason.NO_SKILL.code,
+              Incompatibility.LEVEL: UnassignedReason.NO_SKILL.code,
+              Incompatibility.PART: UnassignedReason.NO_PART.code,
+              Incompatibility.EXCLUDED: UnassignedReason.EXCLUDED.code,
+              Incompatibility.CAPACITY: UnassignedReason.NO_CAPACITY.code}
+
+
+def _unservable_one(compat: np.ndarray, has_route: bool, outside: bool) -> int:
+    """``compile._unservable_reasons`` for one ticket column (no array round trip)."""
+    if has_route:
+        return 0
+    if outside:
+        return UnassignedReason.OUTSIDE_HORIZON.code
+    if compat.size == 0 or bool((compat == Incompatibility.SHIFT).any()):
+        return UnassignedReason.NO_SHIFT.code
+    return _REASON_OF.get(int(compat.max()), UnassignedReason.NO_SHIFT.code)
+
+
 def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     """The arrays of ``problem`` grown by ``ticket`` (no new :class:`Problem` is built).
 
@@ -331,9 +349,9 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     response, resolve = scenario.deadlines(ticket)
     response_by = NO_DEADLINE if response is None else to_int(response)
     resolve_by = NO_DEADLINE if resolve is None else to_int(resolve)
-    sla_w = float((np.array(weights.sla_array()) / 60.0)[priority])
+    sla_w = weights.sla_array()[priority] / 60.0
     sla_at_end = max(hlen - response_by, 0) + max(hlen - resolve_by, 0)
-    penalty = float(np.array(weights.unassigned_array())[priority] + sla_w * sla_at_end)
+    penalty = weights.unassigned_array()[priority] + sla_w * sla_at_end
     cost = kd.cost
     cost = cost._replace(
         late_w=_cat(cost.late_w, [weights.window_lateness * ticket.lateness_cost / 60.0]),
@@ -414,8 +432,7 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
         np.logical_or.at(tech_reach, kd.rt.tech, reach > 0)
     compat[(compat == 0) & ~tech_reach] = Incompatibility.SHIFT
     routes = np.flatnonzero(reach).astype(_I64)
-    ptr = np.array([0, routes.shape[0]], dtype=_I64)
-    unservable = int(_unservable_reasons(compat[:, None], ptr, np.array([outside]))[0])
+    unservable = _unservable_one(compat, routes.shape[0] > 0, outside)
 
     tech = kd.tech._replace(
         service=_ro(np.concatenate([kd.tech.service, service[:, None]], axis=1)),
