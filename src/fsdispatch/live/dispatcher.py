@@ -2131,6 +2131,8 @@ def warm_up() -> float:
     kd = ctx["kd"]
     routes = np.arange(d.problem.num_routes, dtype=np.int64)
     near = nearest_routes(kd, routes, ctx["j"], st, 2)
+    routes.setflags(write=False)  # as the live problem's route lists are
+    nearest_routes(kd, routes, ctx["j"], st, 2)
     out = np.empty((8, 6))
     eject_candidates(kd, ctx["j"], near, d.problem.ticket_routes_ptr, d.problem.ticket_routes,
                      np.ones(kd.ticket_node.shape[0], dtype=np.bool_), st, d._work(kd, st),
@@ -2140,4 +2142,18 @@ def warm_up() -> float:
     if planned is not None:
         d.explain(planned)
         d.start_travel(planned)  # the incremental refresh's kernels
+        d.arrive(planned)
+        d.etas()
+        d.complete(planned)
+        d.advance(d.now + timedelta(minutes=30))
+    # a desk with more routes than the greedy backend prices per ticket, rebuilt with its plan
+    busy = generate_scenario(30, 60, seed=1, name="warm-up")
+    d = Dispatcher(busy)
+    d.plan_day(solver="greedy")
+    d._rebuild(None)
+    d.insert(attrs.evolve(busy.tickets[0], id="warm-up-new"))
+    from ..solvers.base import Limits
+    from ..solvers.greedy import GreedySolver
+
+    GreedySolver(max_candidates=2).solve(d.problem, Limits(), 0, None)
     return time.perf_counter() - tic
