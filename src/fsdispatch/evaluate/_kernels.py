@@ -274,6 +274,27 @@ def simulate_routes(kd, dep, pick, ptr, visits, arrival, start, end, pick_start,
 @njit(cache=True)
 def _reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out):
     """Fill row ``r`` of the reachability matrix (see :func:`reachability`)."""
+    _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node, r, out,
+                    np.empty((0, 0), dtype=np.int32))
+
+
+@njit(cache=True)
+def cached_travel_time(tv, tt, a, b):
+    """:func:`travel_time`, memoised in ``tt`` (node × node, -1 = not yet known) when it
+    covers both nodes."""
+    if a < tt.shape[0] and b < tt.shape[0]:
+        v = np.int64(tt[a, b])
+        if v < 0:
+            v = travel_time(tv, a, b)
+            tt[a, b] = v
+        return v
+    return travel_time(tv, a, b)
+
+
+@njit(cache=True)
+def _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node, r, out, tt):
+    """:func:`_reach_route` with travel times memoised in ``tt`` (see
+    :func:`cached_travel_time`)."""
     scratch = np.empty(brk.dur.shape[0] + 1, dtype=np.int64)
     tech = rt.tech[r]
     if rt.group_cap[rt.group[r]] < 1:
@@ -286,10 +307,10 @@ def _reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out)
         if compat[tech, j] != 0 or demand[j] > rt.capacity[r]:
             continue
         node = ticket_node[j]
-        t_out = travel_time(tv, start_node, node)
+        t_out = cached_travel_time(tv, tt, start_node, node)
         if not win.soft[j] and open_t + t_out > win.end[win.ptr[j + 1] - 1]:
             continue
-        t_back = t_out if same_end else travel_time(tv, node, end_node)
+        t_back = t_out if same_end else cached_travel_time(tv, tt, node, end_node)
         svc = np.int64(service[tech, j])
         if open_t + t_out + svc + t_back > rt.max_close[r]:
             continue

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 _US = timedelta(microseconds=1)
 _MIN_LEN_US = 60 * 1_000_000  # a remaining shift of at most a minute is over
 _I64 = np.int64
+_MEMO_NODES = 2048  # travel-time memo of the refresh: at most 2048² int32 (16 MB)
 _NEW = object.__new__
 _SET = object.__setattr__
 _TECH_FIELDS = tuple(a.name for a in attrs.fields(Technician))
@@ -247,6 +248,8 @@ class FastState:
             for t in ticket.excluded_technicians:
                 self.excl[slots.tech_pos[t], j] = True
         self.techpos = TechPos(len(slots.tech_ids))
+        # travel seconds between nodes (-1: not yet known); node numbers only grow
+        self.tt = np.full((0, 0), -1, dtype=np.int32)
         self.res: dict[int, tuple[Any, ...]] = {}  # technician -> live resources (if changed)
         self.taken_mask = np.zeros(slots.b_slot.shape[0], dtype=np.bool_)
         self.base_nodes = np.zeros(0, dtype=_I64)  # node of each slot's planned start
@@ -257,6 +260,17 @@ class FastState:
         # set by refresh for lay(): (old route of each new route, route-level copy flag,
         # technician of each new route, the old problem's data, the old state)
         self.pending: tuple[Any, ...] | None = None
+
+    def travel_memo(self, num_nodes: int) -> np.ndarray:
+        """The travel-time memo, grown (with room) to cover ``num_nodes`` nodes (at most
+        :data:`_MEMO_NODES`: beyond, nodes are not memoised)."""
+        tt = self.tt
+        if tt.shape[0] < num_nodes and tt.shape[0] < _MEMO_NODES:
+            size = min(max(num_nodes, 2 * tt.shape[0], 64), _MEMO_NODES)
+            grown = np.full((size, size), -1, dtype=np.int32)
+            grown[:tt.shape[0], :tt.shape[0]] = tt
+            self.tt = tt = grown
+        return tt
 
     def catch_up(self, problem: Problem, reg_rank: dict[str, int]) -> bool:
         """Follow tickets appended to the problem since (``append_ticket``); False if not that."""
@@ -715,7 +729,8 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     if redo.shape[0] and reach.shape[1]:
         from ._kernels import reach_rows
 
-        reach_rows(tv, win, brk, rt, tech.service, pre, res.demand, ticket_node, redo, reach)
+        reach_rows(tv, win, brk, rt, tech.service, pre, res.demand, ticket_node, redo, reach,
+                   fs.travel_memo(tv.node_row.shape[0]))
     from ._kernels import ticket_side
 
     compat, t_ptr, t_routes, unservable = ticket_side(

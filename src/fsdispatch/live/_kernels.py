@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from ..evaluate._kernels import (
-    _reach_route,
+    _reach_route_tt,
     finish,
     hard_late,
     step,
@@ -263,18 +263,20 @@ def nearest_routes(kd, routes, j, st, k):
 
 
 @njit(cache=True)
-def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, out):
+def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, out, tt):
     """Recompute rows ``routes`` of a reachability matrix ``out`` (routes × tickets) in place.
 
     The same per-route rule as :func:`~fsdispatch.evaluate._kernels.reachability`
     (on one thread: the incremental refresh recomputes only the routes whose
-    start, breaks or resources changed).
+    start, breaks or resources changed). ``tt`` memoises travel times between
+    nodes across refreshes (idle technicians' rows are redone at every event,
+    from the same place).
     """
     for q in range(routes.shape[0]):
         r = routes[q]
         for j in range(out.shape[1]):
             out[r, j] = 0
-        _reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out)
+        _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node, r, out, tt)
 
 
 @njit(cache=True)
