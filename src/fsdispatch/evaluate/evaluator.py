@@ -268,8 +268,9 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
     tech_work = tech_travel + tech_service
     if pserv is not None and pserv.any():
         tech_work = tech_work + np.bincount(kd.rt.tech, weights=pserv, minlength=num_techs)
-    recent = np.array([t.recent_workload for t in problem.scenario.technicians],
-                      dtype=np.float64)
+    from ..problem.extend import tech_columns
+
+    recent, rate = tech_columns(problem)  # (no live technicians built for it)
     has_shift = tech_shift > 0
     loads = (tech_work + recent)[has_shift]
     spread = float(loads.max() - loads.min()) if loads.size else 0.0
@@ -335,8 +336,8 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         load_std_min=float(loads.std()) / 60.0 if loads.size else 0.0,
         preferred_requests=pref_requests,
         preferred_hits=pref_hits,
-        labour_cost=float(sum(t.cost_per_hour * w / 3600.0 for t, w in
-                              zip(problem.scenario.technicians, tech_work, strict=True))),
+        labour_cost=float(sum(c * w / 3600.0 for c, w in
+                              zip(rate.tolist(), tech_work.tolist(), strict=True))),
         routes_used=int(used.sum()),
         depot_stops=int((times.pickup_depot >= 0).sum()),
         parts_picked=int(picked_units),

@@ -195,13 +195,14 @@ class TechPos:
         self.busy_dt: list[datetime | None] = [None] * num_techs
         self.loc: list[Location | None] = [None] * num_techs
         self.node = np.full(num_techs, -1, dtype=_I64)
+        self.placed = np.zeros(num_techs, dtype=np.bool_)  # loc is known
 
     def update(self, d: Dispatcher, slots: Slots, techs: Any,
                node_of: dict[Location, int]) -> None:
         """Look up the technicians ``techs`` (ids) again."""
         origin = d.scenario.horizon.start
         busy_us, busy_dt = self.busy_us.copy(), list(self.busy_dt)
-        loc, node = list(self.loc), self.node.copy()
+        loc, node, placed = list(self.loc), self.node.copy(), self.placed.copy()
         tpos = slots.tech_pos
         for tech_id in techs:
             ti = tpos[tech_id]
@@ -218,8 +219,10 @@ class TechPos:
             busy_dt[ti] = end
             busy_us[ti] = np.iinfo(np.int64).min if end is None else (end - origin) // _US
             loc[ti] = where
+            placed[ti] = where is not None
             node[ti] = -1 if where is None else node_of.get(where, -1)
-        self.busy_us, self.busy_dt, self.loc, self.node = busy_us, busy_dt, loc, node
+        self.busy_us, self.busy_dt, self.loc = busy_us, busy_dt, loc
+        self.node, self.placed = node, placed
 
 
 class FastState:
@@ -248,6 +251,8 @@ class FastState:
             for t in ticket.excluded_technicians:
                 self.excl[slots.tech_pos[t], j] = True
         self.techpos = TechPos(len(slots.tech_ids))
+        # (recent workload, cost per hour) of the live technicians, for the evaluator
+        self.tech_cols: tuple[np.ndarray, np.ndarray] | None = None
         # travel seconds between nodes (-1: not yet known); node numbers only grow
         self.tt = np.full((0, 0), -1, dtype=np.int32)
         self.res: dict[int, tuple[Any, ...]] = {}  # technician -> live resources (if changed)
@@ -339,12 +344,10 @@ def route_model(d: Dispatcher, slots: Slots, absent: np.ndarray, taken: np.ndarr
     missing: list[Location] = []
     under = m.live & m.under
     ps = tp.node[slots.tech]
-    lost = under & (ps < 0)
-    if lost.any():  # a position without a node yet (or a technician nowhere yet)
+    lost = under & (ps < 0) & tp.placed[slots.tech]
+    if lost.any():  # a position without a node yet
         for ti in set(slots.tech[lost].tolist()):
             where = tp.loc[ti]
-            if where is None:
-                continue
             nd = node_of.get(where)
             if nd is None:
                 missing.append(where)
@@ -633,6 +636,7 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     stock = res.stock
     tech_cap = _context_cap(problem)
     group_cap_t: dict[int, int] = {}
+    with_parts: list[int] | None = None  # tickets that need parts
     for ti in res_changed:
         t = slots.techs[ti]
         r4 = tech_resources(d, t)
@@ -658,7 +662,9 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
                         pre[ti], 0).astype(np.int8)
         ok = code == 0
         pptr = res.part_ptr
-        for j in np.flatnonzero(np.diff(pptr) > 0).tolist():
+        if with_parts is None:
+            with_parts = np.flatnonzero(np.diff(pptr) > 0).tolist()
+        for j in with_parts:
             lo, hi = pptr[j], pptr[j + 1]
             if ok[j] and np.any(row[res.part_sku[lo:hi]] < res.part_qty[lo:hi]):
                 code[j] = Incompatibility.PART
@@ -756,6 +762,13 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     new = LazyProblem.create(static, tickets, make_techs, index=new_index, data=data,
                              compatible=compat, ticket_routes_ptr=t_ptr, ticket_routes=t_routes,
                              unservable=unservable, compile_time=problem.compile_time)
+    if res_changed or fs.tech_cols is None:  # the evaluator's per-technician columns
+        recent = np.array([t.recent_workload if res_all.get(ti, _NONE4)[3] is None
+                           else res_all[ti][3] for ti, t in enumerate(slots.techs)],
+                          dtype=np.float64)
+        rate = np.array([t.cost_per_hour for t in slots.techs], dtype=np.float64)
+        fs.tech_cols = (recent, rate)
+    object.__setattr__(new, "_tech_cols", fs.tech_cols)
     derive_context(new, problem, node_of=node_of, tech_cap=tech_cap)
     bad_tech = np.zeros(num_techs, dtype=np.bool_)
     bad_tech[slots.tech[changed_slot]] = True

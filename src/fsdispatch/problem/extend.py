@@ -191,7 +191,7 @@ class LazyProblem(Problem):
     objective, SLA policy, catalogues) and the tickets are known at once.
     """
 
-    __slots__ = ("_make_techs", "_static", "_tickets")
+    __slots__ = ("_make_techs", "_static", "_tech_cols", "_tickets")
     _make_techs: Callable[[], tuple[Any, ...]] | None
     _static: Any
     _tickets: tuple[Ticket, ...]
@@ -221,6 +221,17 @@ class LazyProblem(Problem):
         _SCENARIO_SLOT.__set__(self, value)
 
     scenario = property(_get_scenario, _set_scenario)
+
+
+def tech_columns(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
+    """``(recent_workload, cost_per_hour)`` per technician (float arrays), without building
+    a live problem's technicians when it carries them (``_tech_cols``)."""
+    cols: tuple[np.ndarray, np.ndarray] | None = getattr(problem, "_tech_cols", None)
+    if cols is not None and getattr(problem, "_make_techs", None) is not None:
+        return cols
+    techs = problem.scenario.technicians
+    return (np.array([t.recent_workload for t in techs], dtype=np.float64),
+            np.array([t.cost_per_hour for t in techs], dtype=np.float64))
 
 
 def static_scenario(problem: Problem) -> Any:
@@ -271,7 +282,7 @@ def context_nodes(problem: Problem) -> dict[Location, int]:
     return _context(problem).node_of
 
 
-_REASON_OF = {Incompatibility.SKILL: UnassignedReason.NO_SKILL.code,
+_REASON_OF: dict[int, int] = {Incompatibility.SKILL: UnassignedReason.NO_SKILL.code,
               Incompatibility.LEVEL: UnassignedReason.NO_SKILL.code,
               Incompatibility.PART: UnassignedReason.NO_PART.code,
               Incompatibility.EXCLUDED: UnassignedReason.EXCLUDED.code,
@@ -489,6 +500,9 @@ def append_ticket(problem: Problem, ticket: Ticket, *, rows: TicketRows | None =
     if make is not None:  # a live problem whose technicians are not built yet: keep it so
         grown = LazyProblem.create(static_scenario(problem), (*live_tickets(problem), ticket),
                                    make, **fields)
+        cols = getattr(problem, "_tech_cols", None)
+        if cols is not None:
+            object.__setattr__(grown, "_tech_cols", cols)
     else:
         scenario = copy.copy(problem.scenario)
         object.__setattr__(scenario, "tickets", (*problem.scenario.tickets, ticket))
