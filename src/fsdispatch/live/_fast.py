@@ -679,49 +679,67 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
         stock.setflags(write=False)
         res = res._replace(stock=stock)
     # ---------------------------------------------------------------- routes
-    r_tech = slots.tech[live_slots]
     old_rt = kd.rt
-    capacity = tech_cap[r_tech] if live_slots.shape[0] else np.zeros(0, dtype=_I64)
-    # groups (technician-days) in order of appearance, as the compiler numbers them
-    g_slot = slots.group[live_slots]
-    g_new = np.empty(g_slot.shape[0], dtype=np.bool_)
-    if g_slot.shape[0]:
-        g_new[0] = True
-        np.not_equal(g_slot[1:], g_slot[:-1], out=g_new[1:])
-    if g_slot.shape[0] < 2 or bool(np.all(g_slot[1:] >= g_slot[:-1])):
-        # slots in day order (the usual case): groups numbered as they start
-        num_groups = int(np.count_nonzero(g_new))
-        group = np.cumsum(g_new, dtype=_I64) - 1
-    else:
-        uniq, first, inv = np.unique(g_slot, return_index=True, return_inverse=True)
-        g_order = np.argsort(first, kind="stable")
-        g_rank = np.empty_like(g_order)
-        g_rank[g_order] = np.arange(g_order.shape[0])
-        group = g_rank[inv].astype(_I64)
-        num_groups = uniq.shape[0]
-    # a group's cap: the old one, or the new live day cap of its technician
-    old_gcap = old_rt.group_cap[old_rt.group[old_r]] if old_r.shape[0] else \
-        np.zeros(0, dtype=_I64)
-    gcap_per_route = old_gcap.copy()
-    for ti, cap in group_cap_t.items():
-        gcap_per_route[r_tech == ti] = cap
-    group_cap = np.zeros(num_groups, dtype=_I64)
-    group_cap[group] = gcap_per_route
     kb = m.keep_b
-    route_of_slot_new = np.full(slots.tech.shape[0], -1, dtype=_I64)
-    route_of_slot_new[live_slots] = np.arange(live_slots.shape[0])
-    b_route = route_of_slot_new[slots.b_slot[kb]]
-    b_ptr = np.zeros(live_slots.shape[0] + 1, dtype=_I64)
-    np.cumsum(np.bincount(b_route, minlength=live_slots.shape[0]), out=b_ptr[1:])
-    brk = kd.brk._replace(ptr=b_ptr, earliest=slots.b_earliest[kb], latest=slots.b_latest[kb],
-                          dur=slots.b_dur[kb])
-    end_node = old_rt.end_node[old_r]
-    rt = old_rt._replace(tech=r_tech, start_node=m.start_node[live_slots], end_node=end_node,
-                         open=m.open[live_slots], close=slots.s1_i[live_slots],
-                         max_close=slots.max_close[live_slots], capacity=capacity,
-                         group=group, group_cap=group_cap)
-    _ro(b_ptr, brk.earliest, brk.latest, brk.dur)
-    _ro(*(a for a in rt if isinstance(a, np.ndarray)))
+    same_routes = live_slots.shape[0] == old_slots.shape[0] and \
+        bool(np.array_equal(live_slots, old_slots))
+    breaks_kept = same_routes and not b_changed.any()
+    if same_routes:  # the usual case: only starts, capacities and day caps can change
+        r_tech = old_rt.tech
+        capacity = tech_cap[r_tech] if res_changed else old_rt.capacity
+        group = old_rt.group
+        group_cap = old_rt.group_cap
+        if group_cap_t:
+            group_cap = group_cap.copy()
+            for ti, cap in group_cap_t.items():
+                group_cap[group[r_tech == ti]] = cap
+        rt = old_rt._replace(start_node=m.start_node[live_slots], open=m.open[live_slots],
+                             capacity=capacity, group_cap=group_cap)
+    else:
+        r_tech = slots.tech[live_slots]
+        capacity = tech_cap[r_tech] if live_slots.shape[0] else np.zeros(0, dtype=_I64)
+        # groups (technician-days) in order of appearance, as the compiler numbers them
+        g_slot = slots.group[live_slots]
+        g_new = np.empty(g_slot.shape[0], dtype=np.bool_)
+        if g_slot.shape[0]:
+            g_new[0] = True
+            np.not_equal(g_slot[1:], g_slot[:-1], out=g_new[1:])
+        if g_slot.shape[0] < 2 or bool(np.all(g_slot[1:] >= g_slot[:-1])):
+            # slots in day order (the usual case): groups numbered as they start
+            num_groups = int(np.count_nonzero(g_new))
+            group = np.cumsum(g_new, dtype=_I64) - 1
+        else:
+            uniq, first, inv = np.unique(g_slot, return_index=True, return_inverse=True)
+            g_order = np.argsort(first, kind="stable")
+            g_rank = np.empty_like(g_order)
+            g_rank[g_order] = np.arange(g_order.shape[0])
+            group = g_rank[inv].astype(_I64)
+            num_groups = uniq.shape[0]
+        # a group's cap: the old one, or the new live day cap of its technician
+        old_gcap = old_rt.group_cap[old_rt.group[old_r]] if old_r.shape[0] else \
+            np.zeros(0, dtype=_I64)
+        gcap_per_route = old_gcap.copy()
+        for ti, cap in group_cap_t.items():
+            gcap_per_route[r_tech == ti] = cap
+        group_cap = np.zeros(num_groups, dtype=_I64)
+        group_cap[group] = gcap_per_route
+        rt = old_rt._replace(tech=r_tech, start_node=m.start_node[live_slots],
+                             end_node=old_rt.end_node[old_r], open=m.open[live_slots],
+                             close=slots.s1_i[live_slots],
+                             max_close=slots.max_close[live_slots], capacity=capacity,
+                             group=group, group_cap=group_cap)
+    if breaks_kept:
+        brk = kd.brk
+    else:
+        route_of_slot_new = np.full(slots.tech.shape[0], -1, dtype=_I64)
+        route_of_slot_new[live_slots] = np.arange(live_slots.shape[0])
+        b_route = route_of_slot_new[slots.b_slot[kb]]
+        b_ptr = np.zeros(live_slots.shape[0] + 1, dtype=_I64)
+        np.cumsum(np.bincount(b_route, minlength=live_slots.shape[0]), out=b_ptr[1:])
+        brk = kd.brk._replace(ptr=b_ptr, earliest=slots.b_earliest[kb],
+                              latest=slots.b_latest[kb], dur=slots.b_dur[kb])
+        _ro(b_ptr, brk.earliest, brk.latest, brk.dur)
+    _ro(*(a for a in rt if isinstance(a, np.ndarray) and a.flags.writeable))
     # ---------------------------------------------------------- reachability
     ch = np.zeros(live_slots.shape[0], dtype=np.bool_)
     ch |= changed_slot[live_slots]
@@ -747,7 +765,6 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     # -------------------------------------------------------------- scenario
     static = static_scenario(problem)
     make_techs = functools.partial(build_techs, slots, m, res_all)
-    same_routes = np.array_equal(live_slots, old_slots)
     route_key = list(d._route_key) if same_routes else [
         (slots.tech_ids[int(slots.tech[s])], slots.num[s]) for s in live_slots.tolist()]
     if same_tickets and same_routes:
@@ -775,7 +792,7 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     bad_tech[res_changed] = True
     ptr, visits, same = _kept_plan(d, fs, problem, old_r, order, bad_tech[r_tech])
     pending = (old_r, same, r_tech, kd, d._st)
-    if same_routes and not b_changed.any():
+    if breaks_kept:
         live_breaks = d._live_breaks  # the same kept breaks per route
     else:
         b_nums = slots.b_num[kb].tolist()
