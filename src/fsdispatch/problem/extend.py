@@ -26,7 +26,7 @@ from ..domain.location import Location
 from ..domain.ticket import Ticket
 from ..domain.travel import MatrixTravel
 from ..errors import UnknownReferenceError, ValidationError
-from ..plan import UnassignedReason
+from .compile import _unservable_reasons
 from .problem import (
     NO_DEADLINE,
     Incompatibility,
@@ -282,24 +282,6 @@ def context_nodes(problem: Problem) -> dict[Location, int]:
     return _context(problem).node_of
 
 
-_REASON_OF: dict[int, int] = {Incompatibility.SKILL: UnassignedReason.NO_SKILL.code,
-              Incompatibility.LEVEL: UnassignedReason.NO_SKILL.code,
-              Incompatibility.PART: UnassignedReason.NO_PART.code,
-              Incompatibility.EXCLUDED: UnassignedReason.EXCLUDED.code,
-              Incompatibility.CAPACITY: UnassignedReason.NO_CAPACITY.code}
-
-
-def _unservable_one(compat: np.ndarray, has_route: bool, outside: bool) -> int:
-    """``compile._unservable_reasons`` for one ticket column (no array round trip)."""
-    if has_route:
-        return 0
-    if outside:
-        return UnassignedReason.OUTSIDE_HORIZON.code
-    if compat.size == 0 or bool((compat == Incompatibility.SHIFT).any()):
-        return UnassignedReason.NO_SHIFT.code
-    return _REASON_OF.get(int(compat.max()), UnassignedReason.NO_SHIFT.code)
-
-
 def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     """The arrays of ``problem`` grown by ``ticket`` (no new :class:`Problem` is built).
 
@@ -443,7 +425,8 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
         np.logical_or.at(tech_reach, kd.rt.tech, reach > 0)
     compat[(compat == 0) & ~tech_reach] = Incompatibility.SHIFT
     routes = np.flatnonzero(reach).astype(_I64)
-    unservable = _unservable_one(compat, routes.shape[0] > 0, outside)
+    ptr = np.array([0, routes.shape[0]], dtype=_I64)
+    unservable = int(_unservable_reasons(compat[:, None], ptr, np.array([outside]))[0])
 
     tech = kd.tech._replace(
         service=_ro(np.concatenate([kd.tech.service, service[:, None]], axis=1)),
