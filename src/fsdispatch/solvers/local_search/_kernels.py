@@ -103,6 +103,7 @@ class Buf(NamedTuple):
     sout: np.ndarray  #: (W + 2,) int64 travel out of ``j``
     slb: np.ndarray  #: (W + 2,) float64 their lower bounds
     spos: np.ndarray  #: (W + 2,) int64 their positions
+    droutes: np.ndarray  #: (R,) int64 routes an iteration changed (descent starts there)
 
 
 # ---------------------------------------------------------------- costs
@@ -1158,10 +1159,10 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
                 if prm.descent:
                     nr = 0
                     for q in range(buf.counts[0]):
-                        buf.spos[nr] = buf.tlist[q]  # the routes this iteration changed
+                        buf.droutes[nr] = buf.tlist[q]  # the routes this iteration changed
                         nr += 1
                     reset_marks(buf)
-                    routes = buf.spos[:nr].copy()
+                    routes = buf.droutes[:nr].copy()
                     cur_obj = descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, nr, 10, 8)
                 best_obj = cur_obj
                 save_best(cur, best_seq, best_len, best_pick, buf)

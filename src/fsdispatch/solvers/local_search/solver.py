@@ -308,6 +308,7 @@ def _make_buf(problem: Problem, width: int, K: Any) -> Any:
         sout=np.zeros(width + 2, dtype=np.int64),
         slb=np.zeros(width + 2),
         spos=np.zeros(width + 2, dtype=np.int64),
+        droutes=np.zeros(num_routes, dtype=np.int64),
     )
 
 
