@@ -325,7 +325,20 @@ def _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node, r, o
 @njit(cache=True, parallel=True)
 def _reach_all(tv, win, brk, rt, service, compat, demand, ticket_node, out):
     for r in prange(out.shape[0]):
+        # prange counts in uint64: pass an int64 (one signature for the route kernels)
+        _reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, np.int64(r), out)
+
+
+@njit(cache=True)
+def reach_serial(tv, win, brk, rt, service, compat, demand, ticket_node, out):
+    """:func:`reachability`, route by route on one thread (same rule, same result)."""
+    for r in range(out.shape[0]):
         _reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out)
+
+
+PARALLEL_CELLS = 1_000_000
+"""Reachability runs in parallel from this many (route, ticket) pairs on: below it a
+parallel region costs more to compile on a cold start and to start than it saves."""
 
 
 def reachability(kd):
@@ -333,12 +346,16 @@ def reachability(kd):
 
     Alone means: compatible technician, demand within capacity, a day cap of
     at least one, the window reachable from the shift start, breaks placeable
-    and the technician back by shift end plus allowed overtime. Routes are
-    processed in parallel (numba ``prange``); the result is deterministic.
+    and the technician back by shift end plus allowed overtime. From
+    :data:`PARALLEL_CELLS` pairs on, routes are processed in parallel (numba
+    ``prange``); the result is the same either way.
     """
     out = np.zeros((kd.rt.tech.shape[0], kd.ticket_node.shape[0]), dtype=np.uint8)
-    if out.size:
+    if out.size >= PARALLEL_CELLS:
         with _PARALLEL_LOCK:
             _reach_all(kd.tv, kd.win, kd.brk, kd.rt, kd.tech.service, kd.tech.compat,
                        kd.res.demand, kd.ticket_node, out)
+    elif out.size:
+        reach_serial(kd.tv, kd.win, kd.brk, kd.rt, kd.tech.service, kd.tech.compat,
+                     kd.res.demand, kd.ticket_node, out)
     return out

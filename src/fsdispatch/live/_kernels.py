@@ -20,6 +20,8 @@ from ..evaluate._kernels import (
     travel_time,
     visit_cost,
 )
+from ..kernels.consts import NONE, ZERO
+from ..kernels.sort import argsort_stable
 from ..solvers._greedy_kernels import (
     INF,
     best_insertion,
@@ -68,7 +70,7 @@ def remove_at(kd, r, p, st, scratch):
     rebuild_route(kd, r, st, scratch)
     st.load[r] -= kd.res.demand[j]
     st.group_count[kd.rt.group[r]] -= 1
-    add_parts(kd, st, r, j, -1)
+    add_parts(kd, st, r, j, NONE)
     return j
 
 
@@ -156,7 +158,7 @@ def eject_candidates(kd, j, routes_j, t_ptr, t_routes, movable, st, wk, scratch,
     route of e, new position of e)``. The state is restored after each trial.
     Returns the number of rows written.
     """
-    m = 0
+    m = ZERO
     for k in range(routes_j.shape[0]):
         r = routes_j[k]
         n = st.length[r]
@@ -170,8 +172,8 @@ def eject_candidates(kd, j, routes_j, t_ptr, t_routes, movable, st, wk, scratch,
             if c1 < INF:
                 insert_at(kd, r, j, p1, st, scratch)
                 best = INF
-                best_r = -1
-                best_p = -1
+                best_r = NONE
+                best_p = NONE
                 for x in range(t_ptr[e], t_ptr[e + 1]):
                     r2 = t_routes[x]
                     if not resources_ok(kd, st, r2, e):
@@ -258,7 +260,7 @@ def nearest_routes(kd, routes, j, st, k):
             if t < best:
                 best = t
         d[q] = best
-    order = np.argsort(d, kind="mergesort")
+    order = argsort_stable(d)
     return routes[order[:k]]
 
 
@@ -339,19 +341,19 @@ def kept_rows(seq, length, old_r, remap, laid_seq, laid_len, bad_r, laid_ok):
     (``laid_seq`` / ``laid_len``, compared only when ``laid_ok``).
     """
     num = old_r.shape[0]
-    total = 0
+    total = ZERO
     for r in range(num):
         total += length[old_r[r]]
     ptr = np.zeros(num + 1, dtype=np.int64)
     visits = np.empty(total, dtype=np.int64)
     same = np.zeros(num, dtype=np.bool_)
-    k = 0
+    k = ZERO
     width = laid_seq.shape[1]
     for r in range(num):
         o = old_r[r]
         n = length[o]
         ok = laid_ok and not bad_r[r] and n == laid_len[o] and n <= width
-        kept = 0
+        kept = ZERO
         for p in range(n):
             j = seq[o, p]
             if ok and laid_seq[o, p] != j:
@@ -380,7 +382,7 @@ def ticket_side(reach, r_tech, pre, outside, by_best, shift_code, outside_code, 
     compat = pre.copy()
     t_ptr = np.zeros(n + 1, dtype=np.int64)
     for j in range(n):
-        c = 0
+        c = ZERO
         for r in range(num_r):
             c += reach[r, j]
         t_ptr[j + 1] = t_ptr[j] + c
@@ -396,7 +398,7 @@ def ticket_side(reach, r_tech, pre, outside, by_best, shift_code, outside_code, 
                 k += 1
                 tech_reach[r_tech[r]] = True
         any_shift = False
-        best = 0
+        best = ZERO
         for t in range(num_t):
             if compat[t, j] == 0 and not tech_reach[t]:
                 compat[t, j] = shift_code

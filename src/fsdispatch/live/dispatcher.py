@@ -1628,7 +1628,9 @@ class Dispatcher:
                    to_dt(start + service))
 
     def _copy_state(self) -> Any:
-        return type(self._st)(*(a.copy() for a in self._st))
+        from ..solvers.greedy import copy_state
+
+        return copy_state(self._st)
 
     def _scratch(self) -> np.ndarray:
         return np.empty(self._problem.data.brk.dur.shape[0] + 1, dtype=np.int64)

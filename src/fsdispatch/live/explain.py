@@ -279,9 +279,12 @@ def _what_if(problem: Problem, st: Any, j: int, reason: UnassignedReason | None)
         longer = kd._replace(rt=rt._replace(close=rt.close + 3600, max_close=rt.max_close + 3600))
         roomy = kd._replace(rt=rt._replace(group_cap=rt.group_cap + 1,
                                            capacity=rt.capacity + int(kd.res.demand[j])))
-        for label, relaxed in (("its window were open until the end of the horizon", wide),
-                               ("shifts were one hour longer", longer),
-                               ("technicians could take one more ticket today", roomy)):
+        from ..kernels.structs import kernel_data
+
+        for label, relaxed_nt in (("its window were open until the end of the horizon", wide),
+                                  ("shifts were one hour longer", longer),
+                                  ("technicians could take one more ticket today", roomy)):
+            relaxed = kernel_data(relaxed_nt)
             priced = _price(problem, relaxed, st, j, routes)
             if priced:
                 cost, r, p = priced[0]

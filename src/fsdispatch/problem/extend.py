@@ -413,7 +413,7 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
         tech=kd.tech._replace(service=np.ascontiguousarray(service[:, None]),
                               compat=np.ascontiguousarray(compat[:, None])),
         w=kd.w, ticket_node=np.array([node], dtype=_I64))
-    from ._extend_kernels import reach_serial
+    from ..evaluate._kernels import reach_serial
 
     out = np.zeros((problem.num_routes, 1), dtype=np.uint8)
     if problem.num_routes:

@@ -243,6 +243,14 @@ class IndexMap:
         return f"{self.technician_ids[tech]}#{shift}"
 
 
+def _kernel_data(value: Any) -> Any:
+    """attrs converter: the kernels' struct of a ``KernelData`` (see
+    :func:`fsdispatch.kernels.structs.kernel_data`; imported lazily, it loads numba)."""
+    from ..kernels.structs import kernel_data
+
+    return kernel_data(value)
+
+
 @attrs.frozen(eq=False)
 class Problem:
     """A scenario compiled to arrays; the only input of solvers and the evaluator.
@@ -256,7 +264,8 @@ class Problem:
     index:
         Id <-> index maps.
     data:
-        :class:`KernelData`, the arrays numba kernels work on.
+        :class:`KernelData`, the arrays numba kernels work on (held as a struct that
+        numba passes as one pointer; from Python it reads like the ``KernelData``).
     compatible:
         int8 array of shape ``(num_technicians, num_tickets)``:
         :class:`Incompatibility` code, 0 when the technician may serve the ticket.
@@ -270,7 +279,7 @@ class Problem:
 
     scenario: Scenario
     index: IndexMap
-    data: KernelData
+    data: KernelData = attrs.field(converter=_kernel_data)
     compatible: np.ndarray
     ticket_routes_ptr: np.ndarray
     ticket_routes: np.ndarray

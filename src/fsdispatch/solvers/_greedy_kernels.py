@@ -23,6 +23,9 @@ from ..evaluate._kernels import (
     visit_cost,
     window_late,
 )
+from ..kernels.consts import NONE, ONE, ZERO
+from ..kernels.sort import argsort_stable
+from ..kernels.structs import struct_of
 from ._parts_kernels import add_parts, parts_fit, pickup_leg, pickup_ready, set_pickup
 
 INF = np.inf
@@ -95,8 +98,10 @@ def candidate_routes(kd, ptr, routes, max_candidates):
         d = np.empty(hi - lo)
         for k in range(lo, hi):
             d[k - lo] = travel_time(tv, start_node[routes[k]], node)
-        order = np.argsort(d, kind="mergesort")[:max_candidates]
-        out[out_ptr[j]:out_ptr[j + 1]] = np.sort(routes[lo:hi][order])
+        order = argsort_stable(d)[:max_candidates]
+        chosen = routes[lo:hi][order]
+        chosen = chosen[argsort_stable(chosen.astype(np.float64))]
+        out[out_ptr[j]:out_ptr[j + 1]] = chosen
     return out_ptr, out
 
 
@@ -209,7 +214,7 @@ def resources_ok(kd, st, r, j):
         return False
     if kd.res.part_ptr[j + 1] == kd.res.part_ptr[j]:
         return True
-    return parts_fit(kd, st, r, j, -1, -1)
+    return parts_fit(kd, st, r, j, NONE, NONE)
 
 
 @njit(cache=True)
@@ -376,7 +381,7 @@ def best_insertion(kd, r, j, st, wk):
             order[k] = tmp
             k -= 1
     best = INF
-    best_p = -1
+    best_p = NONE
     brk = kd.brk
     for q in range(n + 1):
         p = order[q]
@@ -403,29 +408,30 @@ def best_insertion(kd, r, j, st, wk):
 class Work(NamedTuple):
     """Scratch buffers of a kernel call."""
 
-    brk: np.ndarray
-    tin: np.ndarray
-    kin: np.ndarray
-    tout: np.ndarray
-    kout: np.ndarray
-    order: np.ndarray
+    brk: np.ndarray  #: (B + 1,) int64 break starts
+    tin: np.ndarray  #: (W + 2,) int64 travel seconds into the inserted ticket per position
+    kin: np.ndarray  #: (W + 2,) float64 its km, then the exact travel part of the cost
+    tout: np.ndarray  #: (W + 2,) int64 travel seconds out of it
+    kout: np.ndarray  #: (W + 2,) float64 km out, then the position's lower bound
+    order: np.ndarray  #: (W + 2,) int64 positions in order of their bound
 
 
 @njit(cache=True)
 def make_work(kd, width):
     """Scratch buffers for routes of up to ``width`` visits."""
     w = width + 2
-    return Work(np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64),
-                np.empty(w, dtype=np.int64), np.empty(w), np.empty(w), np.empty(w),
-                np.empty(w, dtype=np.int64))
+    return struct_of(Work(np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64),
+                          np.empty(w, dtype=np.int64), np.empty(w),
+                          np.empty(w, dtype=np.int64), np.empty(w),
+                          np.empty(w, dtype=np.int64)))
 
 
 @njit(cache=True)
 def _top2(j, cd):
     b1 = INF
     b2 = INF
-    c1 = -1
-    c2 = -1
+    c1 = NONE
+    c2 = NONE
     for c in range(cd.ptr[j], cd.ptr[j + 1]):
         v = cd.cost[c]
         if v < b1 or (v == b1 and c1 < 0):
@@ -485,7 +491,7 @@ def insert_at(kd, r, j, p, st, scratch):
     rebuild_route(kd, r, st, scratch)
     st.load[r] += kd.res.demand[j]
     st.group_count[kd.rt.group[r]] += 1
-    add_parts(kd, st, r, j, 1)
+    add_parts(kd, st, r, j, ONE)
 
 
 @njit(cache=True)
@@ -573,14 +579,14 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc):
     num_tickets = active.shape[0]
     wk = make_work(kd, st.seq.shape[1])
     dirty = np.empty(num_tickets, dtype=np.int64)
-    left = 0
+    left = ZERO
     for j in range(num_tickets):
         if active[j]:
             left += 1
-    steps = 0
+    steps = ZERO
     while left > 0 and steps < max_steps:
         steps += 1
-        pick = -1
+        pick = NONE
         pick_prio = 99
         pick_regret = -INF
         pick_deadline = np.int64(0)
@@ -618,7 +624,7 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc):
         insert_at(kd, r, j, p, st, wk.brk)
         outcome[j] = 1
         tech = rt.tech[r]
-        nd = 0
+        nd = ZERO
         # sibling routes of the technician share its parts and day cap
         if res.part_ptr[j + 1] > res.part_ptr[j] \
                 or st.group_count[rt.group[r]] >= rt.group_cap[rt.group[r]]:
@@ -664,8 +670,8 @@ def fill_beyond_candidates(kd, ptr, routes, cand_ptr, st, order, outcome, acc):
         if ptr[j + 1] - ptr[j] <= cand_ptr[j + 1] - cand_ptr[j]:
             continue
         best = INF
-        best_r = -1
-        best_p = -1
+        best_r = NONE
+        best_p = NONE
         for k in range(ptr[j], ptr[j + 1]):
             c, p = best_insertion(kd, routes[k], j, st, wk)
             if c < best:
@@ -702,15 +708,15 @@ def pickup_option(kd, r, j, st, wk):
     n = st.length[r]
     base, _w = route_cost(kd, r, st)
     best = INF
-    best_d = -1
-    best_p = -1
+    best_d = NONE
+    best_p = NONE
     changed = False
     for d in range(dep.node.shape[0]):
         ready = pickup_ready(kd, r, d, wk.brk)
         if ready < 0:
             continue
         st.pick[r] = d  # parts_fit sees the stop; takes are refreshed only if applied
-        if not parts_fit(kd, st, r, j, -1, -1):
+        if not parts_fit(kd, st, r, j, NONE, NONE):
             st.pick[r] = -1
             continue
         st.open_t[r] = ready
@@ -765,9 +771,9 @@ def fill_with_pickups(kd, ptr, routes, st, order, outcome, acc):
         if kd.res.part_ptr[j + 1] == kd.res.part_ptr[j]:
             continue
         best = INF
-        best_r = -1
-        best_p = -1
-        best_d = -1
+        best_r = NONE
+        best_p = NONE
+        best_d = NONE
         for k in range(ptr[j], ptr[j + 1]):
             r = routes[k]
             c, p = best_insertion(kd, r, j, st, wk)
@@ -775,7 +781,7 @@ def fill_with_pickups(kd, ptr, routes, st, order, outcome, acc):
                 best = c
                 best_r = r
                 best_p = p
-                best_d = -1
+                best_d = NONE
             c, d, p = pickup_option(kd, r, j, st, wk)
             if c < best:
                 best = c

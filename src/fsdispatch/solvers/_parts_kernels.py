@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from ..evaluate._kernels import hard_late, step, travel, travel_time
+from ..kernels.consts import NONE, ZERO
 
 
 @njit(cache=True)
@@ -102,7 +103,7 @@ def parts_fit(kd, st, r, j, r_pick, d_pick):
                     return False
             return True
         for k in range(res.part_ptr[j], res.part_ptr[j + 1]):
-            if not sku_fits(kd, st, tech, res.part_sku[k], r, res.part_qty[k], -1, -1):
+            if not sku_fits(kd, st, tech, res.part_sku[k], r, res.part_qty[k], NONE, NONE):
                 return False
         return True
     # the stop of route r_pick changes: every sku that route (or j) needs
@@ -126,7 +127,7 @@ def refresh_sku(kd, st, tech, s):
     lo = st.tech_ptr[tech]
     hi = st.tech_ptr[tech + 1]
     takes = st.tbuf
-    walk_sku(kd, st, tech, s, -1, 0, -1, -1, takes)
+    walk_sku(kd, st, tech, s, NONE, ZERO, NONE, NONE, takes)
     for rr in range(lo, hi):
         d_old = st.pick_was[rr]
         if d_old >= 0 and s < st.dused.shape[1]:
@@ -229,7 +230,7 @@ def parts_valid(kd, st, tech):
     """
     takes = st.tbuf
     for s in range(st.rneed.shape[1]):
-        if not walk_sku(kd, st, tech, s, -1, 0, -1, -1, takes):
+        if not walk_sku(kd, st, tech, s, NONE, ZERO, NONE, NONE, takes):
             return False
     dstock = kd.dep.stock
     for d in range(st.dused.shape[0]):

@@ -10,6 +10,7 @@ import attrs
 import numpy as np
 
 from ..errors import ValidationError
+from ..kernels.structs import as_struct
 from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.assignment import assignment_data
 from ..problem.problem import Problem
@@ -26,33 +27,35 @@ from ._greedy_kernels import (
 )
 from .base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 
-__all__ = ["GreedySolver", "assign_greedy", "make_state", "state_pickups", "state_routes",
-           "warm_up"]
+__all__ = ["GreedySolver", "assign_greedy", "copy_state", "make_state", "state_pickups",
+           "state_routes", "warm_up"]
 
 _CHUNK = 256
-_WARM = False
+_WARM: set[bool] = set()
 
 
-def warm_up() -> float:
+def warm_up(depots: bool = True) -> float:
     """Compile (or load from the on-disk cache) the greedy kernels once; returns seconds.
 
-    Runs the backend on a tiny generated day with a depot, so the first real
-    solve's time limit (or a backend's greedy start) is not spent compiling.
-    Later calls return 0 at once.
+    Runs the backend on a tiny generated day, so the first real solve's time
+    limit (or a backend's greedy start) is not spent compiling. With
+    ``depots`` the day has a depot, which also loads the depot-stop kernels;
+    without, only what a day without depots runs is compiled (a quicker
+    cold start). Later calls return 0 at once.
     """
-    global _WARM
-    if _WARM:
+    if depots in _WARM or True in _WARM:
         return 0.0
     from ..domain import Depot
     from ..generate import generate_scenario
     from ..problem.compile import compile_scenario
 
     tic = time.perf_counter()
-    _WARM = True
-    base = generate_scenario(2, 6, seed=0, name="warm-up")
-    skus = [p.sku for p in base.parts]
-    scenario = base.replace(depots=[Depot("warm-up", base.tickets[0].location,
-                                          stock={s: 1 for s in skus})])
+    _WARM.add(depots)
+    scenario = generate_scenario(2, 6, seed=0, name="warm-up")
+    if depots:
+        skus = [p.sku for p in scenario.parts]
+        scenario = scenario.replace(depots=[Depot("warm-up", scenario.tickets[0].location,
+                                                  stock={s: 1 for s in skus})])
     GreedySolver().solve(compile_scenario(scenario), Limits(), 0, None)
     return time.perf_counter() - tic
 
@@ -75,7 +78,7 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
     tech_ptr = np.zeros(num_techs + 1, dtype=np.int64)
     np.cumsum(np.bincount(kd.rt.tech, minlength=num_techs), out=tech_ptr[1:])
     num_skus = kd.res.stock.shape[1]
-    st = RouteState(
+    st = as_struct(RouteState(
         seq=np.full((num_routes, width), -1, dtype=np.int64),
         length=np.zeros(num_routes, dtype=np.int64),
         free_t=np.zeros((num_routes, width), dtype=np.int64),
@@ -99,7 +102,7 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
         dused=np.zeros((problem.num_depots, num_skus), dtype=np.int64),
         tech_ptr=tech_ptr,
         tbuf=np.zeros(max(int(np.diff(tech_ptr).max(initial=0)), 1), dtype=np.int64),
-    )
+    ))
     scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
     for r, route in enumerate(routes or ()):
         if pickups:
@@ -109,6 +112,11 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
         for p, j in enumerate(route):
             insert_at(kd, r, int(j), p, st, scratch)
     return st
+
+
+def copy_state(st: RouteState) -> RouteState:
+    """A deep copy of a state (its own arrays)."""
+    return as_struct(type(st.fields)(*(a.copy() for a in st.fields)))
 
 
 def state_pickups(st: RouteState) -> dict[int, int]:
@@ -169,9 +177,10 @@ class GreedySolver:
             raise ValidationError.for_field("GreedySolver", None, "mode", self.mode,
                                             "must be 'routing' or 'assignment'")
 
-    def warm_up(self) -> float:
-        """Load the compiled kernels once per process (see :func:`warm_up`); returns seconds."""
-        return warm_up()
+    def warm_up(self, problem: Problem | None = None) -> float:
+        """Load the compiled kernels once per process (see :func:`warm_up`): those a day
+        like ``problem`` runs (all of them when ``None``); returns seconds."""
+        return warm_up(problem is None or problem.num_depots > 0)
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
@@ -201,7 +210,7 @@ class GreedySolver:
         tech_route_ptr = np.zeros(problem.num_technicians + 1, dtype=np.int64)
         np.cumsum(np.bincount(kd.rt.tech, minlength=problem.num_technicians),
                   out=tech_route_ptr[1:])
-        cd = Cands(
+        cd = as_struct(Cands(
             ptr=cand_ptr, route=cand_route,
             ticket=np.repeat(np.arange(num_tickets, dtype=np.int64), np.diff(cand_ptr)),
             cost=np.full(num_cand, np.inf), pos=np.full(num_cand, -1, dtype=np.int64),
@@ -209,7 +218,7 @@ class GreedySolver:
             rc_entry=np.argsort(cand_route, kind="stable").astype(np.int64),
             tech_route_ptr=tech_route_ptr, best1=np.full(num_tickets, np.inf),
             best2=np.full(num_tickets, np.inf), bestc=np.full(num_tickets, -1, dtype=np.int64),
-            bestc2=np.full(num_tickets, -1, dtype=np.int64))
+            bestc2=np.full(num_tickets, -1, dtype=np.int64)))
         stamp = np.full(num_tickets, -1, dtype=np.int64)
         acc = np.zeros(1)
         steps = 0

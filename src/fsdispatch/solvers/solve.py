@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from typing import Any
@@ -85,7 +86,7 @@ def solve(problem: Problem | Scenario, solver: str | Solver = "greedy", *,
         progress = print_progress
     # backends with numba kernels load them first, outside the time limit and the runtime
     warm = getattr(backend, "warm_up", None)
-    jit_seconds = float(warm()) if callable(warm) else 0.0
+    jit_seconds = float(_warm_up(warm, problem)) if callable(warm) else 0.0
     tic = time.perf_counter()
     try:
         out = backend.solve(problem, limits, _seed_int(seed), progress)
@@ -107,3 +108,13 @@ def solve(problem: Problem | Scenario, solver: str | Solver = "greedy", *,
         stats["backend_objective"] = out.objective
     return SolveResult(plan=out.plan, evaluation=evaluation, status=status, bound=out.bound,
                        runtime=runtime, stats=stats, solver=backend.name, problem=problem)
+
+
+def _warm_up(warm: Any, problem: Problem) -> float:
+    """Call a backend's ``warm_up``, with the problem when it takes one (it then loads only
+    the kernels such a problem needs)."""
+    try:
+        params = inspect.signature(warm).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        params = {}
+    return float(warm(problem) if params else warm())

@@ -23,6 +23,8 @@ import numpy as np
 from numba import njit
 
 from ...evaluate._kernels import earliest_start, hard_late, travel, visit_cost
+from ...kernels.consts import NONE, ONE, ZERO
+from ...kernels.sort import argsort_stable
 from .._greedy_kernels import (
     INF,
     RouteState,
@@ -281,8 +283,8 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     prev = st.start_n[r]
     t_prev, km_prev = travel(tv, prev, node)
     best = INF
-    best_p = -1
-    nslow = 0
+    best_p = NONE
+    nslow = ZERO
     buf.stats[4] += 1
     buf.stats[5] += n + 1
     for p in range(n + 1):
@@ -456,7 +458,7 @@ def remove_span(kd, cd, sol, buf, r, lo, hi):
             buf.counts[2] += 1
             st.load[r] -= res.demand[j]
             st.group_count[kd.rt.group[r]] -= 1
-            add_parts(kd, st, r, j, -1)
+            add_parts(kd, st, r, j, NONE)
         else:
             st.seq[r, out] = j
             out += 1
@@ -489,7 +491,7 @@ def insert_ticket(kd, sol, buf, r, j, p):
     st.length[r] = n + 1
     st.load[r] += res.demand[j]
     st.group_count[kd.rt.group[r]] += 1
-    add_parts(kd, st, r, j, 1)
+    add_parts(kd, st, r, j, ONE)
     sol.route_of[j] = r
     mark_changed(buf, j)
     touch(buf, r)
@@ -537,7 +539,7 @@ def ruin_strings(kd, cd, rng, sol, buf, prm, num_assigned, num_used):
     seed = random_assigned(rng, sol)
     if seed < 0:
         return True
-    done = 0
+    done = ZERO
     ok = True
     lo_nb = cd.nb_ptr[seed]
     hi_nb = cd.nb_ptr[seed + 1]
@@ -556,7 +558,7 @@ def ruin_strings(kd, cd, rng, sol, buf, prm, num_assigned, num_used):
         p = position_of(st, r, c)
         first = p - int(rng.integers(0, length))
         if first < 0:
-            first = 0
+            first = ZERO
         if first + length > n:
             first = n - length
         ok = remove_span(kd, cd, sol, buf, r, first, first + length) and ok
@@ -592,7 +594,7 @@ def ruin_worst(kd, cd, rng, sol, buf, prm, num_assigned):
     sample = 4 * q
     if sample > num_assigned:
         sample = num_assigned
-    cnt = 0
+    cnt = ZERO
     picked = np.empty(sample, dtype=np.int64)
     for _ in range(sample):
         j = random_assigned(rng, sol)
@@ -610,9 +612,9 @@ def ruin_worst(kd, cd, rng, sol, buf, prm, num_assigned):
         cnt += 1
     if cnt == 0:
         return True
-    order = np.argsort(buf.keys[:cnt], kind="mergesort")
+    order = argsort_stable(buf.keys[:cnt])
     ok = True
-    done = 0
+    done = ZERO
     for k in range(cnt):
         if done >= q:
             break
@@ -632,7 +634,7 @@ def ruin_route(kd, cd, rng, sol, buf, num_used):
     st = sol.st
     if num_used == 0:
         return True
-    best_r = -1
+    best_r = NONE
     best_n = 1 << 30
     for _ in range(8):
         j = random_assigned(rng, sol)
@@ -644,7 +646,7 @@ def ruin_route(kd, cd, rng, sol, buf, num_used):
             best_r = r
     if best_r < 0:
         return True
-    return remove_span(kd, cd, sol, buf, best_r, 0, st.length[best_r])
+    return remove_span(kd, cd, sol, buf, best_r, ZERO, st.length[best_r])
 
 
 # ---------------------------------------------------------------- recreate
@@ -661,7 +663,7 @@ def add_unassigned(rng, cd, sol, buf, limit, num_open):
     n = sol.route_of.shape[0]
     if num_open <= 0 or limit <= 0 or n == 0:
         return
-    added = 0
+    added = ZERO
     removed = buf.counts[2]
     for q in range(removed):
         i = buf.pool[q]
@@ -702,9 +704,9 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
     buf.counts[3] += 1
     clock = buf.counts[3]
     best = INF
-    best_r = -1
-    best_p = -1
-    empty = 0
+    best_r = NONE
+    best_p = NONE
+    empty = ZERO
     for q in range(cd.near_ptr[j], cd.near_ptr[j + 1]):
         r = cd.near_route[q]
         buf.stamp[r] = clock
@@ -754,7 +756,7 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
         else:
             key = -float(kd.res.demand[j])
         buf.keys[q] = key
-    order = np.argsort(buf.keys[:npool], kind="mergesort")
+    order = argsort_stable(buf.keys[:npool])
     ok = True
     if kd.dep.node.shape[0]:
         ok = drop_idle_stops(kd, sol, buf)
@@ -764,7 +766,7 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
             if kd.cost.priority[j] != prio:
                 continue
             c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j)
-            d = -1
+            d = NONE
             if kd.dep.node.shape[0] and kd.res.part_ptr[j + 1] > kd.res.part_ptr[j]:
                 c2, r2, d2, p2 = cheapest_stop(kd, cd, sol, wk, prm, j)
                 if c2 < c:
@@ -786,11 +788,11 @@ def cheapest_stop(kd, cd, sol, wk, prm, j):
     :func:`~fsdispatch.solvers._greedy_kernels.pickup_option`.
     """
     best = INF
-    best_r = -1
-    best_d = -1
-    best_p = -1
-    tried = 0
-    empty = 0
+    best_r = NONE
+    best_d = NONE
+    best_p = NONE
+    tried = ZERO
+    empty = ZERO
     for q in range(cd.near_ptr[j], cd.near_ptr[j + 1]):
         r = cd.near_route[q]
         if sol.st.pick[r] >= 0:
@@ -826,9 +828,9 @@ def drop_idle_stops(kd, sol, buf):
         d = st.pick[r]
         if d < 0:
             continue
-        if st.length[r] > 0 and not parts_fit(kd, st, r, -1, r, -1):
+        if st.length[r] > 0 and not parts_fit(kd, st, r, NONE, r, NONE):
             continue
-        if apply_pickup(kd, r, -1, st, scratch) or st.length[r] == 0:
+        if apply_pickup(kd, r, NONE, st, scratch) or st.length[r] == 0:
             refresh_route(kd, r, sol)
         else:
             ok = apply_pickup(kd, r, d, st, scratch) and ok
@@ -854,11 +856,11 @@ def pick_op(rng, weights):
 
 @njit(cache=True)
 def count_assigned(sol):
-    num_assigned = 0
+    num_assigned = ZERO
     for j in range(sol.route_of.shape[0]):
         if sol.route_of[j] >= 0:
             num_assigned += 1
-    num_used = 0
+    num_used = ZERO
     for r in range(sol.st.length.shape[0]):
         if sol.st.length[r] > 0:
             num_used += 1
@@ -966,8 +968,8 @@ def try_two_opt_star(kd, cd, cur, cand, buf, prm, cur_obj, a, b):
             return cur_obj
     touch(buf, r1)
     touch(buf, r2)
-    _route_resources(kd, cand, r1, -1)
-    _route_resources(kd, cand, r2, -1)
+    _route_resources(kd, cand, r1, NONE)
+    _route_resources(kd, cand, r2, NONE)
     tail1 = st.seq[r1, pa + 1:n1].copy()
     tail2 = st.seq[r2, pb:n2].copy()
     for k in range(tail2.shape[0]):
@@ -986,8 +988,8 @@ def try_two_opt_star(kd, cd, cur, cand, buf, prm, cur_obj, a, b):
         st.seq[r2, k] = -1
     st.length[r1] = new1
     st.length[r2] = new2
-    _route_resources(kd, cand, r1, 1)
-    _route_resources(kd, cand, r2, 1)
+    _route_resources(kd, cand, r1, ONE)
+    _route_resources(kd, cand, r2, ONE)
     return _settle(kd, cd, cur, cand, buf, prm, cur_obj)
 
 
@@ -1018,13 +1020,13 @@ def descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, num_routes, max_nb, ma
     Returns the new current objective; ``cur`` and ``cand`` stay equal.
     """
     improved = True
-    passes = 0
+    passes = ZERO
     while improved and passes < 3:
         improved = False
         passes += 1
         for q in range(num_routes):
             r = routes[q]
-            k = 0
+            k = ZERO
             while k < cur.st.length[r]:
                 a = cur.st.seq[r, k]
                 lo = cd.nb_ptr[a]
@@ -1083,7 +1085,7 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
     cur_obj = obj[0]
     best_obj = obj[1]
     num_assigned, num_used = count_assigned(cur)
-    num_open = 0
+    num_open = ZERO
     for j in range(cur.route_of.shape[0]):
         if cur.route_of[j] < 0 and cd.servable[j]:
             num_open += 1
@@ -1157,13 +1159,14 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
             cur_obj = new_obj
             if cur_obj < best_obj - scale:
                 if prm.descent:
-                    nr = 0
+                    nr = ZERO
                     for q in range(buf.counts[0]):
                         buf.droutes[nr] = buf.tlist[q]  # the routes this iteration changed
                         nr += 1
                     reset_marks(buf)
                     routes = buf.droutes[:nr].copy()
-                    cur_obj = descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, nr, 10, 8)
+                    cur_obj = descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, nr,
+                                      np.int64(10), np.int64(8))
                 best_obj = cur_obj
                 save_best(cur, best_seq, best_len, best_pick, buf)
                 buf.stats[2] += 1
@@ -1212,7 +1215,7 @@ def nearest_routes(kd, ptr, routes, max_routes):
         d = np.empty(hi - lo)
         for k in range(lo, hi):
             d[k - lo] = travel_time_between(tv, start_node[routes[k]], node)
-        order = np.argsort(d, kind="mergesort")
+        order = argsort_stable(d)
         near[j] = d[order[0]]
         for q in range(out_ptr[j + 1] - out_ptr[j]):
             out[out_ptr[j] + q] = routes[lo + order[q]]
@@ -1238,7 +1241,7 @@ def cheapest_able(kd, ptr, routes, st, tickets, max_pricings):
     wk = make_work(kd, st.seq.shape[1])
     out = np.full(tickets.shape[0], INF)
     checked = np.zeros(tickets.shape[0], dtype=np.bool_)
-    done = 0
+    done = ZERO
     for q in range(tickets.shape[0]):
         j = tickets[q]
         if max_pricings >= 0 and done + (ptr[j + 1] - ptr[j]) > max_pricings:

@@ -12,6 +12,7 @@ import attrs
 import numpy as np
 
 from ...errors import ValidationError
+from ...kernels.structs import as_struct
 from ...plan import Plan, UnassignedReason
 from ...problem.problem import Problem
 from ..base import (
@@ -33,29 +34,28 @@ DEFAULT_ITERATIONS = 20_000
 """Iterations when neither ``time_limit`` nor ``max_iterations`` is given."""
 
 _CHUNK_SECONDS = 0.05
-_WARM = False
+_WARM: set[bool] = set()
 
 
-def warm_up() -> float:
+def warm_up(depots: bool = True) -> float:
     """Compile (or load from the on-disk cache) every kernel ``ls`` uses; returns seconds.
 
     Runs the whole backend once on a tiny generated day, so the time limit of
-    the first real solve in a process is spent searching, not compiling.
-    Later calls return 0 at once.
+    the first real solve in a process is spent searching, not compiling;
+    ``depots`` also loads the greedy start's depot-stop kernels. Later calls
+    return 0 at once.
     """
-    global _WARM
-    if _WARM:
+    if depots in _WARM or True in _WARM:
         return 0.0
     from ...generate import generate_scenario
     from ...problem.compile import compile_scenario
-
-    tic = time.perf_counter()
-    _WARM = True
-    problem = compile_scenario(generate_scenario(2, 6, seed=0, name="warm-up"))
-    LocalSearchSolver().solve(problem, Limits(max_iterations=20), 0, None)
     from ..greedy import warm_up as greedy_warm_up
 
-    greedy_warm_up()  # the depot-stop kernels of the greedy start
+    tic = time.perf_counter()
+    _WARM.add(depots)
+    greedy_warm_up(depots)
+    problem = compile_scenario(generate_scenario(2, 6, seed=0, name="warm-up"))
+    LocalSearchSolver().solve(problem, Limits(max_iterations=20), 0, None)
     return time.perf_counter() - tic
 
 
@@ -143,9 +143,10 @@ class LocalSearchSolver:
     name: str = "ls"
     capabilities: Capabilities = attrs.field(factory=Capabilities)
 
-    def warm_up(self) -> float:
-        """Load the compiled kernels once per process (see :func:`warm_up`); returns seconds."""
-        return warm_up()
+    def warm_up(self, problem: Problem | None = None) -> float:
+        """Load the compiled kernels once per process (see :func:`warm_up`): those a day
+        like ``problem`` runs (all of them when ``None``); returns seconds."""
+        return warm_up(problem is None or problem.num_depots > 0)
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
@@ -153,7 +154,7 @@ class LocalSearchSolver:
         from . import _kernels as K
 
         limits.warn_unsupported(self.name, {"time_limit", "max_iterations", "no_improvement"})
-        jit_seconds = self.warm_up()
+        jit_seconds = self.warm_up(problem)
         tic = time.perf_counter()
         kd = problem.data
         num_tickets, num_routes = problem.num_tickets, problem.num_routes
@@ -179,9 +180,9 @@ class LocalSearchSolver:
         recent = np.array([t.recent_workload for t in problem.scenario.technicians],
                           dtype=np.float64)
         has_shift = np.bincount(kd.rt.tech, minlength=problem.num_technicians) > 0
-        cd = K.Cand(near_ptr=near_ptr, near_route=near_route, nb_ptr=nb_ptr, nb=nb,
+        cd = as_struct(K.Cand(near_ptr=near_ptr, near_route=near_route, nb_ptr=nb_ptr, nb=nb,
                     recent=recent, has_shift=has_shift,
-                    servable=problem.unservable == 0, depot_dist=depot_dist, locked=locked)
+                    servable=problem.unservable == 0, depot_dist=depot_dist, locked=locked))
         prm = K.Params(avg_removed=float(self.avg_removed), max_string=int(self.max_string),
                        max_empty=int(self.max_empty), max_unassigned=int(self.max_unassigned),
                        use_all_routes=num_routes <= self.max_routes,
@@ -289,7 +290,7 @@ class LocalSearchSolver:
 def _make_buf(problem: Problem, width: int, K: Any) -> Any:
     """Scratch buffers of the search for routes of up to ``width`` visits."""
     num_tickets, num_routes = problem.num_tickets, problem.num_routes
-    return K.Buf(
+    return as_struct(K.Buf(
         touched=np.zeros(num_routes, dtype=np.bool_),
         tlist=np.zeros(num_routes, dtype=np.int64),
         dirty=np.ones(num_routes, dtype=np.bool_),
@@ -309,16 +310,17 @@ def _make_buf(problem: Problem, width: int, K: Any) -> Any:
         slb=np.zeros(width + 2),
         spos=np.zeros(width + 2, dtype=np.int64),
         droutes=np.zeros(num_routes, dtype=np.int64),
-    )
+    ))
 
 
 def _make_sol(problem: Problem, routes: list[list[int]], K: Any,
               pickups: Mapping[int, int] | None = None) -> Any:
     st = make_state(problem, routes, pickups)
-    sol = K.Sol(st=st, rcost=np.zeros(problem.num_routes),
-                rwork=np.zeros(problem.num_routes, dtype=np.int64),
-                route_of=np.full(problem.num_tickets, -1, dtype=np.int64),
-                fslack=np.zeros((problem.num_routes, st.seq.shape[1] + 1), dtype=np.int64))
+    sol = as_struct(K.Sol(st=st, rcost=np.zeros(problem.num_routes),
+                          rwork=np.zeros(problem.num_routes, dtype=np.int64),
+                          route_of=np.full(problem.num_tickets, -1, dtype=np.int64),
+                          fslack=np.zeros((problem.num_routes, st.seq.shape[1] + 1),
+                                          dtype=np.int64)))
     if not K.init_sol(problem.data, sol):
         raise ValidationError("LocalSearchSolver: the starting plan breaks a rule",
                               entity="LocalSearchSolver", field="initial_plan")

@@ -98,11 +98,11 @@ class MilpSolver:
     def __attrs_post_init__(self) -> None:
         check_mode("MilpSolver", self.mode)
 
-    def warm_up(self) -> float:
+    def warm_up(self, problem: Problem | None = None) -> float:
         """Load the greedy kernels of the warm start before the clock starts; returns seconds."""
         from ..greedy import warm_up
 
-        return warm_up()
+        return warm_up(problem is None or problem.num_depots > 0)
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:

@@ -1,0 +1,169 @@
+"""Groups of arrays handed to numba kernels as one pointer (private).
+
+A ``NamedTuple`` of arrays passed to a numba function is flattened into
+every field of every array (data pointer, shape, strides, …): one call with
+the 50 arrays of :class:`~fsdispatch.problem.problem.KernelData` passes
+~450 machine words and reference-counts 50 arrays, and every call site in
+compiled code repeats that. It made the kernels slow to compile (most of a
+cold start) and slow to call.
+
+:func:`as_struct` copies the fields of such a tuple into a numba *structref*
+(one heap object; numba passes a pointer). In compiled code its fields read
+exactly like the tuple's (``kd.rt.tech[r]``, ``st.seq[r, k] = j``); the
+arrays are shared, not copied, so a kernel writing into ``st.seq`` writes
+into the same memory Python sees. From Python, a :class:`KernelStruct`
+reads its fields from the tuple it was built from (``problem.data.rt``), is
+pickled and deep-copied through that tuple, and can be turned back into it
+with :attr:`KernelStruct.fields`.
+
+:func:`kernel_data` normalises a ``KernelData`` before converting it (every
+array C-contiguous, read-only, of its one dtype), so every kernel sees one
+type for it and is compiled once (one signature per kernel).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit, types
+from numba.core.extending import overload
+from numba.experimental import structref
+
+__all__ = ["KernelStruct", "as_struct", "kernel_data", "struct_of"]
+
+
+@structref.register
+class GroupType(types.StructRef):
+    """numba type of a struct built from a ``NamedTuple`` (one per field layout)."""
+
+    def preprocess_fields(self, fields: Any) -> Any:
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+class KernelStruct(structref.StructRefProxy):
+    """Python handle of a struct: numba passes it as a pointer; Python reads the tuple."""
+
+    _nt: Any
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for names the proxy itself lacks: the tuple's fields and methods
+        try:
+            nt = object.__getattribute__(self, "_nt")
+        except AttributeError:
+            raise AttributeError(name) from None
+        return getattr(nt, name)
+
+    @property
+    def fields(self) -> Any:
+        """The ``NamedTuple`` this struct was built from (same arrays)."""
+        return object.__getattribute__(self, "_nt")
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (self.fields,))
+
+    def __repr__(self) -> str:
+        return f"KernelStruct({type(self.fields).__name__})"
+
+
+structref.define_boxing(GroupType, KernelStruct)
+
+
+def struct_of(nt):  # type: ignore[no-untyped-def]  # (numba compares signatures)
+    """In compiled code: a struct with the fields of the ``NamedTuple`` ``nt``."""
+    raise NotImplementedError("struct_of is for compiled code; use as_struct() in Python")
+
+
+@overload(struct_of)
+def _struct_of_impl(nt):  # type: ignore[no-untyped-def]
+    if not isinstance(nt, types.BaseNamedTuple):
+        return None
+    typ = GroupType(list(zip(nt.fields, nt.types, strict=True)))
+    lines = ["def impl(nt):", "    s = structref.new(typ)"]
+    lines += [f"    s.{name} = nt[{k}]" for k, name in enumerate(nt.fields)]
+    lines.append("    return s")
+    scope: dict[str, Any] = {"structref": structref, "typ": typ}
+    exec("\n".join(lines), scope)
+    return scope["impl"]
+
+
+@njit(cache=True)
+def _to_struct(nt):  # type: ignore[no-untyped-def]
+    return struct_of(nt)
+
+
+def as_struct(nt: Any) -> KernelStruct:
+    """A :class:`KernelStruct` sharing the arrays of the ``NamedTuple`` ``nt``.
+
+    Fields that are themselves structs stay structs; fields that are tuples
+    stay tuples (small groups such as ``kd.win`` are cheap to pass).
+    """
+    if isinstance(nt, KernelStruct):
+        return nt
+    out = _to_struct(nt)
+    object.__setattr__(out, "_nt", nt)
+    return out
+
+
+def _rebuild(nt: Any) -> KernelStruct:
+    if type(nt).__name__ == "KernelData":
+        return kernel_data(nt)
+    return as_struct(nt)
+
+
+def _frozen(a: Any, dtype: Any, ndim: int) -> np.ndarray:
+    out = np.ascontiguousarray(a, dtype=dtype)
+    if out.ndim != ndim:
+        out = out.reshape((0,) * ndim) if out.size == 0 else out.reshape(out.shape[:ndim])
+    if out.flags.writeable:
+        out = out.view()
+        out.flags.writeable = False
+    return out
+
+
+def _normalise(nt: Any, spec: dict[str, tuple[Any, int]]) -> Any:
+    changes = {}
+    for name, (dtype, ndim) in spec.items():
+        a = getattr(nt, name)
+        if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == ndim
+                and a.flags.c_contiguous and not a.flags.writeable):
+            changes[name] = _frozen(a, dtype, ndim)
+    return nt._replace(**changes) if changes else nt
+
+
+_I8, _F8, _B, _I4, _I1 = np.int64, np.float64, np.bool_, np.int32, np.int8
+_SPEC: dict[str, dict[str, tuple[Any, int]]] = {
+    "tv": {"node_row": (_I8, 1), "dur": (_I8, 2), "dist": (_F8, 2), "x": (_F8, 1),
+           "y": (_F8, 1), "coslat": (_F8, 1)},
+    "win": {"ptr": (_I8, 1), "start": (_I8, 1), "end": (_I8, 1), "soft": (_B, 1)},
+    "cost": {"late_w": (_F8, 1), "response_by": (_I8, 1), "resolve_by": (_I8, 1),
+             "sla_w": (_F8, 1), "penalty": (_F8, 1), "priority": (_I8, 1)},
+    "brk": {"ptr": (_I8, 1), "earliest": (_I8, 1), "latest": (_I8, 1), "dur": (_I8, 1)},
+    "rt": {name: (_I8, 1) for name in ("tech", "start_node", "end_node", "open", "close",
+                                       "max_close", "capacity", "group", "group_cap")},
+    "res": {"demand": (_I8, 1), "part_ptr": (_I8, 1), "part_sku": (_I8, 1),
+            "part_qty": (_I8, 1), "stock": (_I8, 2), "pref_ptr": (_I8, 1),
+            "pref_tech": (_I8, 1)},
+    "tech": {"service": (_I4, 2), "compat": (_I1, 2), "labour": (_F8, 1)},
+    "dep": {"node": (_I8, 1), "pickup": (_I8, 1), "stock": (_I8, 2)},
+}
+
+
+def kernel_data(kd: Any) -> KernelStruct:
+    """The struct of a ``KernelData``, with every array C-contiguous, read-only and of its
+    one dtype, and every scalar of its one type, so that kernels compile once for it."""
+    if isinstance(kd, KernelStruct):
+        return kd
+    groups = {name: _normalise(getattr(kd, name), spec) for name, spec in _SPEC.items()}
+    dep = groups["dep"]
+    groups["dep"] = dep._replace(win=_normalise(dep.win, _SPEC["win"]))
+    tv = groups["tv"]
+    groups["tv"] = tv._replace(kind=int(tv.kind), rounding=int(tv.rounding),
+                               detour=float(tv.detour), sec_per_km=float(tv.sec_per_km))
+    w = kd.w
+    groups["w"] = w._replace(**{f: float(getattr(w, f)) for f in w._fields})
+    node = kd.ticket_node
+    if not (isinstance(node, np.ndarray) and node.dtype == _I8 and node.ndim == 1
+            and node.flags.c_contiguous and not node.flags.writeable):
+        groups["ticket_node"] = _frozen(node, _I8, 1)
+    return as_struct(kd._replace(**groups))
