@@ -14,7 +14,7 @@ _RUN = 16
 
 
 @njit(cache=True)
-def argsort_stable(keys):  # type: ignore[no-untyped-def]
+def argsort_stable(keys):
     """Indices that sort the float64 array ``keys`` ascending; ties keep their order.
 
     Insertion sort on runs of 16, then bottom-up merges: O(n log n), with

@@ -23,7 +23,7 @@ type for it and is compiled once (one signature per kernel).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numba import njit, types
@@ -31,6 +31,8 @@ from numba.core.extending import overload
 from numba.experimental import structref
 
 __all__ = ["KernelStruct", "as_struct", "kernel_data", "struct_of"]
+
+T = TypeVar("T")
 
 
 @structref.register
@@ -69,13 +71,13 @@ class KernelStruct(structref.StructRefProxy):
 structref.define_boxing(GroupType, KernelStruct)
 
 
-def struct_of(nt):  # type: ignore[no-untyped-def]  # (numba compares signatures)
+def struct_of(nt):  # (no annotations: numba compares this signature with the overload's)
     """In compiled code: a struct with the fields of the ``NamedTuple`` ``nt``."""
     raise NotImplementedError("struct_of is for compiled code; use as_struct() in Python")
 
 
 @overload(struct_of)
-def _struct_of_impl(nt):  # type: ignore[no-untyped-def]
+def _struct_of_impl(nt):
     if not isinstance(nt, types.BaseNamedTuple):
         return None
     typ = GroupType(list(zip(nt.fields, nt.types, strict=True)))
@@ -88,12 +90,15 @@ def _struct_of_impl(nt):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _to_struct(nt):  # type: ignore[no-untyped-def]
+def _to_struct(nt):
     return struct_of(nt)
 
 
-def as_struct(nt: Any) -> KernelStruct:
+def as_struct(nt: T) -> T:
     """A :class:`KernelStruct` sharing the arrays of the ``NamedTuple`` ``nt``.
+
+    Typed as ``nt``'s type: from Python it reads like ``nt`` (its fields, the
+    same arrays).
 
     Fields that are themselves structs stay structs; fields that are tuples
     stay tuples (small groups such as ``kd.win`` are cheap to pass).

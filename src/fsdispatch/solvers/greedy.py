@@ -116,7 +116,8 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
 
 def copy_state(st: RouteState) -> RouteState:
     """A deep copy of a state (its own arrays)."""
-    return as_struct(type(st.fields)(*(a.copy() for a in st.fields)))
+    fields: Any = getattr(st, "fields", st)
+    return as_struct(type(fields)(*(a.copy() for a in fields)))
 
 
 def state_pickups(st: RouteState) -> dict[int, int]:

@@ -113,6 +113,7 @@ def solve(problem: Problem | Scenario, solver: str | Solver = "greedy", *,
 def _warm_up(warm: Any, problem: Problem) -> float:
     """Call a backend's ``warm_up``, with the problem when it takes one (it then loads only
     the kernels such a problem needs)."""
+    params: Any
     try:
         params = inspect.signature(warm).parameters
     except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
