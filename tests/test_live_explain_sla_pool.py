@@ -125,8 +125,17 @@ def test_grab_pool_first_valid_claim_wins_then_timeout_dispatches(live_pool):
     outsider = next((t.id for t in scenario.technicians if t.id not in offer.eligible), None)
     if outsider is not None:
         assert not pool.claim("POOL-1", outsider).accepted
-    first = pool.claim("POOL-1", offer.eligible[0])
-    assert first.accepted and d.assignment("POOL-1") == offer.eligible[0]
+    # a claim that would disrupt other tickets is refused and the offer stays open;
+    # the first claim that fits wins
+    claims = [pool.claim("POOL-1", t) for t in offer.eligible]
+    won = [c for c in claims if c.accepted]
+    assert len(won) == 1
+    first = won[0]
+    assert all(not c.accepted and "no longer fits" in c.reason
+               for c in claims[:claims.index(first)])
+    assert all(not c.accepted and "already taken" in c.reason
+               for c in claims[claims.index(first) + 1:])
+    assert d.assignment("POOL-1") == first.technician_id
     assert first.insert is not None and len(first.insert.changes) >= 1
     second = pool.claim("POOL-1", offer.eligible[-1])
     assert not second.accepted

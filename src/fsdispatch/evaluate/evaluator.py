@@ -91,7 +91,7 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     if num_routes:
         from ._kernels import simulate_routes  # numba is imported on first use
 
-        simulate_routes(kd, problem.depots, pick, ptr, visits, arrival, start, end, pick_start,
+        simulate_routes(kd, pick, ptr, visits, arrival, start, end, pick_start,
                         brk, ret, trav, dist, serv, pserv, blate)
     route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), np.diff(ptr))
 

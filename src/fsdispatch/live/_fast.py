@@ -753,7 +753,7 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     if redo.shape[0] and reach.shape[1]:
         from ._kernels import reach_rows
 
-        reach_rows(tv, win, brk, rt, tech.service, pre, res.demand, ticket_node, redo, reach,
+        reach_rows(tv, win, cost, brk, rt, tech.service, pre, res.demand, ticket_node, redo, reach,
                    fs.travel_memo(tv.node_row.shape[0]))
     from ._kernels import ticket_side
 

@@ -13,19 +13,20 @@ from numba import njit
 
 from ..evaluate._kernels import (
     _reach_route_tt,
-    finish,
-    hard_late,
-    step,
+    make_time_work,
+    time_route,
     travel,
     travel_time,
     visit_cost,
 )
 from ..kernels.consts import NONE, ZERO
 from ..kernels.sort import argsort_stable
+from ..kernels.timing import max_breaks
 from ..solvers._greedy_kernels import (
     INF,
     best_insertion,
     insert_at,
+    make_work,
     position_cost,
     preference_cost,
     rebuild_route,
@@ -76,59 +77,54 @@ def remove_at(kd, r, p, st, scratch):
 
 @njit(cache=True)
 def insertion_detail(kd, r, j, p, st, scratch, starts_out):
-    """Simulate route ``r`` with ``j`` inserted at position ``p``, from scratch.
+    """Time route ``r`` with ``j`` inserted at position ``p``, from scratch (the evaluator's
+    :func:`~fsdispatch.evaluate._kernels.time_route`).
 
     Fills ``starts_out[0..n]`` with the service start of every visit of the
     new route (``j`` at ``p``) and returns ``(feasible, arrival_j, start_j,
     end_j, travel_added_s, km_added, lateness_cost_added, overtime_added_s,
-    return_time, labour_cost, preference_cost)``.
+    return_time, labour_cost, preference_cost)``; travel is counted from the
+    route's start (the depot, after a stop first thing), as in the state.
     """
     tv = kd.tv
     win = kd.win
     cost = kd.cost
-    brk = kd.brk
     rt = kd.rt
     n = st.length[r]
     tech = rt.tech[r]
-    cur = st.start_n[r]  # the shift's start, or the depot after a stop first thing
-    t = st.open_t[r]
-    b = brk.ptr[r]
-    trav = np.int64(0)
-    km = 0.0
-    late_c = 0.0
-    ok = True
-    a_j = np.int64(0)
-    s_j = np.int64(0)
-    e_j = np.int64(0)
-    for k in range(n + 1):
+    m = n + 1
+    seq = np.empty(m, dtype=np.int64)
+    picks = np.full(m, -1, dtype=np.int64)
+    for k in range(m):
         if k == p:
-            i = j
+            seq[k] = j
         elif k < p:
-            i = st.seq[r, k]
+            seq[k] = st.seq[r, k]
         else:
-            i = st.seq[r, k - 1]
-        node = kd.ticket_node[i]
-        tt, d = travel(tv, cur, node)
-        trav += tt
-        km += d
-        a, s, e, b, blate = step(win, brk, r, t, b, i, np.int64(kd.tech.service[tech, i]), tt,
-                                 scratch)
-        if blate or hard_late(win, i, s):
-            ok = False
-        late_c += visit_cost(win, cost, i, s, e)
-        starts_out[k] = s
-        if k == p:
-            a_j = a
-            s_j = s
-            e_j = e
-        cur = node
-        t = e
-    tt, d = travel(tv, cur, rt.end_node[r])
-    trav += tt
-    km += d
-    ret, blate = finish(brk, r, t, b, tt, scratch)
-    if blate or ret > rt.max_close[r]:
-        ok = False
+            seq[k] = st.seq[r, k - 1]
+    d = st.pick[r]
+    picks[0] = d
+    arrival = np.empty(m, dtype=np.int64)
+    start = np.empty(m, dtype=np.int64)
+    end = np.empty(m, dtype=np.int64)
+    pick_start = np.empty(m, dtype=np.int64)
+    brk_out = np.empty(kd.brk.dur.shape[0], dtype=np.int64)
+    tw = make_time_work(m, max_breaks(kd.brk))
+    ok, ret, trav, km, _serv, _pserv, _blate = time_route(kd, r, seq, picks, ZERO, m,
+                                                          rt.open[r], rt.start_node[r], tw,
+                                                          arrival, start, end, pick_start,
+                                                          brk_out)
+    if d >= 0:  # the way to the depot is the stop's, not the tickets'
+        t_d, km_d = travel(tv, rt.start_node[r], kd.dep.node[d])
+        trav -= t_d
+        km -= km_d
+    late_c = 0.0
+    for k in range(m):
+        late_c += visit_cost(win, cost, seq[k], start[k], end[k])
+        starts_out[k] = start[k]
+    a_j = arrival[p]
+    s_j = start[p]
+    e_j = end[p]
     old_trav = np.int64(0)
     old_km = 0.0
     old_late = 0.0
@@ -145,6 +141,25 @@ def insertion_detail(kd, r, j, p, st, scratch, starts_out):
     pref = preference_cost(kd.res, kd.w.pref, tech, j)
     return (ok, a_j, s_j, e_j, trav - old_trav, km - old_km, late_c - old_late,
             np.int64(new_ot - old_ot), ret, labour, pref)
+
+
+@njit(cache=True)
+def first_start(kd, r, visits, d, t_open, start_node):
+    """Service start of ``visits[0]`` when the technician of route ``r`` leaves
+    ``start_node`` at ``t_open`` for it (via depot ``d`` first when ``d >= 0``) and then
+    serves the rest of ``visits``: the schedule rule's timing, breaks included."""
+    m = visits.shape[0]
+    picks = np.full(m, -1, dtype=np.int64)
+    picks[0] = d
+    arrival = np.empty(m, dtype=np.int64)
+    start = np.empty(m, dtype=np.int64)
+    end = np.empty(m, dtype=np.int64)
+    pick_start = np.empty(m, dtype=np.int64)
+    brk_out = np.empty(kd.brk.dur.shape[0], dtype=np.int64)
+    tw = make_time_work(m, max_breaks(kd.brk))
+    time_route(kd, r, visits, picks, ZERO, m, t_open, start_node, tw, arrival, start, end,
+               pick_start, brk_out)
+    return start[0]
 
 
 @njit(cache=True)
@@ -167,7 +182,7 @@ def eject_candidates(kd, j, routes_j, t_ptr, t_routes, movable, st, wk, scratch,
             if not movable[e] or m >= out.shape[0]:
                 continue
             remove_at(kd, r, q, st, scratch)
-            save = position_cost(kd, r, e, q, st, scratch)
+            save = position_cost(kd, r, e, q, st, wk)
             c1, p1 = best_insertion(kd, r, j, st, wk)
             if c1 < INF:
                 insert_at(kd, r, j, p1, st, scratch)
@@ -221,6 +236,7 @@ def route_feasible_prefix(kd, r, seq, st, scratch):
     """
     keep = np.zeros(seq.shape[0], dtype=np.bool_)
     tech = kd.rt.tech[r]
+    wk = make_work(kd, st.seq.shape[1])
     for k in range(seq.shape[0]):
         j = seq[k]
         if kd.tech.compat[tech, j] != 0:
@@ -229,7 +245,7 @@ def route_feasible_prefix(kd, r, seq, st, scratch):
             continue
         if st.length[r] + 1 >= st.seq.shape[1]:
             continue
-        c = position_cost(kd, r, j, st.length[r], st, scratch)
+        c = position_cost(kd, r, j, st.length[r], st, wk)
         if c < INF:
             insert_at(kd, r, j, st.length[r], st, scratch)
             keep[k] = True
@@ -265,7 +281,7 @@ def nearest_routes(kd, routes, j, st, k):
 
 
 @njit(cache=True)
-def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, out, tt):
+def reach_rows(tv, win, cost, brk, rt, service, compat, demand, ticket_node, routes, out, tt):
     """Recompute rows ``routes`` of a reachability matrix ``out`` (routes × tickets) in place.
 
     The same per-route rule as :func:`~fsdispatch.evaluate._kernels.reachability`
@@ -278,7 +294,8 @@ def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, o
         r = routes[q]
         for j in range(out.shape[1]):
             out[r, j] = 0
-        _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node, r, out, tt)
+        _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node, r, out,
+                        tt)
 
 
 @njit(cache=True)
@@ -318,6 +335,10 @@ def relay_plan(kd, ptr, visits, copy_r, old_r, old_group, old_bptr0, old, st, sc
         for k in range(n + 1):
             st.legt[r, k] = old.legt[o, k]
             st.legd[r, k] = old.legd[o, k]
+            for q in range(kd.brk.ptr[r + 1] - kd.brk.ptr[r] + 1):  # the route's labels
+                st.lab[r, k, q] = old.lab[o, k, q]
+                st.pcost[r, k, q] = old.pcost[o, k, q]
+                st.pred[r, k, q] = old.pred[o, k, q]
         st.length[r] = n
         st.ret[r] = old.ret[o]
         st.load[r] = old.load[o]

@@ -891,7 +891,7 @@ class Dispatcher:
         from the expected end of this job.
         """
         self._settle()
-        from ..evaluate._kernels import travel_time
+        from ._kernels import first_start
 
         tech = technician_id or self.assignment(ticket_id)
         if tech is None:
@@ -913,21 +913,16 @@ class Dispatcher:
                                             "has no remaining shift")
         r0 = routes[0]
         now_i = self._t(self.now)
-        depot_ready = self._record_pickup(tech, j)
-        if depot_ready is not None:  # via the depot stop planned first thing
-            d_node = int(kd.dep.node[int(self._st.pick[self._route_of_first(j)])])
-            lead = int(travel_time(kd.tv, int(kd.rt.start_node[r0]), d_node))
+        d_idx = -1
+        if self._record_pickup(tech, j) is not None:  # via the depot stop planned first thing
             d_idx = int(self._st.pick[self._route_of_first(j)])
-            ready = max(depot_ready, now_i + lead + int(kd.dep.pickup[d_idx])) + int(
-                travel_time(kd.tv, d_node, int(kd.ticket_node[j])))
-        else:
-            tt = int(travel_time(kd.tv, int(kd.rt.start_node[r0]), int(kd.ticket_node[j])))
-            ready = max(now_i, int(kd.rt.open[r0])) + tt
-        start = ready
-        for w in range(int(kd.win.ptr[j]), int(kd.win.ptr[j + 1])):
-            if ready <= kd.win.end[w]:
-                start = max(ready, int(kd.win.start[w]))
-                break
+        # the ETA: the schedule rule's start of j first, then the rest of the route (breaks
+        # included), leaving from where the technician is now
+        st = self._st
+        r_j = next((r for r in routes if j in st.seq[r, :st.length[r]].tolist()), r0)
+        rest = [int(i) for i in st.seq[r_j, :st.length[r_j]] if int(i) != j]
+        start = int(first_start(kd, r_j, np.array([j, *rest], dtype=np.int64), d_idx,
+                                max(now_i, int(kd.rt.open[r0])), int(kd.rt.start_node[r0])))
         service = int(kd.tech.service[t_idx, j])
         to_dt = self.scenario.horizon.to_datetime
         job = _Job(tech, self._tickets[ticket_id].location, service, en_route_at=self.now,
@@ -1529,7 +1524,7 @@ class Dispatcher:
         if num_routes:
             z = np.zeros(nv, dtype=np.int64)
             zr = np.zeros(num_routes, dtype=np.int64)
-            simulate_routes(kd, problem.depots, pick, ptr, visits, z, z.copy(), z.copy(),
+            simulate_routes(kd, pick, ptr, visits, z, z.copy(), z.copy(),
                             z.copy(), brk, zr, zr.copy(), np.zeros(num_routes), zr.copy(),
                             zr.copy(), np.zeros(num_routes, dtype=np.bool_))
         return brk

@@ -405,20 +405,21 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     service = np.maximum(np.rint(service_f).astype(np.int32), 1)
 
     # --------------------------------------------------------- reachability
-    one = KernelData(
+    from ..evaluate._kernels import reach_serial
+    from ..kernels.structs import kernel_data
+
+    one = kernel_data(KernelData(
         tv=tv,
         win=win._replace(ptr=_ro(win.ptr[-2:] - win.ptr[-2]), start=_ro(win.start[win.ptr[-2]:]),
                          end=_ro(win.end[win.ptr[-2]:]), soft=_ro(win.soft[-1:])),
         cost=cost, brk=kd.brk, rt=kd.rt, res=res._replace(demand=_ro(res.demand[-1:])),
         tech=kd.tech._replace(service=np.ascontiguousarray(service[:, None]),
                               compat=np.ascontiguousarray(compat[:, None])),
-        w=kd.w, ticket_node=np.array([node], dtype=_I64))
-    from ..evaluate._kernels import reach_serial
-
+        w=kd.w, ticket_node=np.array([node], dtype=_I64)))
     out = np.zeros((problem.num_routes, 1), dtype=np.uint8)
     if problem.num_routes:
-        reach_serial(one.tv, one.win, one.brk, one.rt, one.tech.service, one.tech.compat,
-                     one.res.demand, one.ticket_node, out)
+        reach_serial(one.tv, one.win, one.cost, one.brk, one.rt, one.tech.service,
+                     one.tech.compat, one.res.demand, one.ticket_node, out)
     reach = out[:, 0]
     tech_reach = np.zeros(num_techs, dtype=np.bool_)
     if problem.num_routes:

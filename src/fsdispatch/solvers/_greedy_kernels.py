@@ -1,9 +1,8 @@
 """numba kernels of insertion-based construction (private).
 
-All timing comes from the shared route kernels in
-:mod:`fsdispatch.evaluate._kernels`; this module only decides *where* to insert.
-Hot functions take the few arrays they need rather than whole tuples (numba
-reference-counts every array of a tuple argument on each call).
+All timing comes from the shared schedule rule in
+:mod:`fsdispatch.kernels.timing`; this module keeps each route's labels (the
+rule's dynamic programme) as caches and decides *where* to insert.
 """
 
 from __future__ import annotations
@@ -13,19 +12,22 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from ..evaluate._kernels import (
+from ..kernels.consts import NONE, ONE, ZERO
+from ..kernels.sort import argsort_stable
+from ..kernels.structs import struct_of
+from ..kernels.timing import (
+    T_INF,
+    advance,
+    choose_end,
     earliest_start,
-    finish,
     hard_late,
-    step,
+    max_breaks,
+    start_labels,
     travel,
     travel_time,
     visit_cost,
     window_late,
 )
-from ..kernels.consts import NONE, ONE, ZERO
-from ..kernels.sort import argsort_stable
-from ..kernels.structs import struct_of
 from ._parts_kernels import add_parts, parts_fit, pickup_leg, pickup_ready, set_pickup
 
 INF = np.inf
@@ -36,9 +38,12 @@ class RouteState(NamedTuple):
 
     seq: np.ndarray  #: (R, W) ticket per position
     length: np.ndarray  #: (R,)
-    free_t: np.ndarray  #: (R, W) end of service per position
-    bptr: np.ndarray  #: (R, W) next pending break after each position
-    vcost: np.ndarray  #: (R, W) lateness cost per position
+    free_t: np.ndarray  #: (R, W) end of service per position (the route's timing)
+    bptr: np.ndarray  #: (R, W) next pending break after each position (the route's timing)
+    vcost: np.ndarray  #: (R, W) lateness cost per position (the route's timing)
+    lab: np.ndarray  #: (R, W + 1, B + 1) labels after k stops (k = 0: the start; see timing)
+    pcost: np.ndarray  #: (R, W + 1, B + 1) float64 lateness cost on the way to each label
+    pred: np.ndarray  #: (R, W + 1, B + 1) breaks taken before stop k on that way
     legt: np.ndarray  #: (R, W + 1) travel seconds from node k to k + 1 (0 = start)
     legd: np.ndarray  #: (R, W + 1) travel km from node k to k + 1
     lstart: np.ndarray  #: (R, W) upper bound on the latest feasible start per position
@@ -106,36 +111,91 @@ def candidate_routes(kd, ptr, routes, max_candidates):
 
 
 @njit(cache=True)
-def rebuild_route(kd, r, st, scratch):
-    """Recompute the cached schedule of route ``r``; returns False if it is infeasible."""
+def _lay(kd, r, st, strict):
+    """Labels of route ``r`` from its start (after its depot stop, if any) through every
+    visit; fills ``legt``/``legd``. Returns ``(b, return_time)`` of the day's end (``b < 0``:
+    no timing, under ``strict``)."""
     tv = kd.tv
     win = kd.win
     cost = kd.cost
     brk = kd.brk
     rt = kd.rt
+    dep = kd.dep
     n = st.length[r]
-    if n == 0:
-        st.ret[r] = st.open_t[r]
-        st.legt[r, 0] = 0
-        st.legd[r, 0] = 0.0
-        return True
-    ok = True
-    tech = rt.tech[r]
+    base = brk.ptr[r]
+    nbr = brk.ptr[r + 1] - base
+    lab = st.lab[r]
+    pc = st.pcost[r]
+    pred = st.pred[r]
+    max_close = rt.max_close[r]
+    d = st.pick[r]
+    if d >= 0:
+        tt_d = travel_time(tv, rt.start_node[r], dep.node[d])
+        ok = start_labels(dep.win, cost, brk, base, nbr, rt.open[r], tt_d, dep.pickup[d], d,
+                          lab[0], pc[0], pred[0], strict, max_close)
+    else:
+        ok = start_labels(dep.win, cost, brk, base, nbr, rt.open[r], ZERO, ZERO, NONE, lab[0],
+                          pc[0], pred[0], strict, max_close)
+    service_row = kd.tech.service[rt.tech[r]]
     cur = st.start_n[r]
-    t = st.open_t[r]
-    b = brk.ptr[r]
     for k in range(n):
         j = st.seq[r, k]
         node = kd.ticket_node[j]
         tt, km = travel(tv, cur, node)
         st.legt[r, k] = tt
         st.legd[r, k] = km
-        b_before = b
-        _a, s, e, b, late = step(win, brk, r, t, b, j, np.int64(kd.tech.service[tech, j]), tt,
-                                scratch)
-        if late or hard_late(win, j, s):
-            ok = False
-        st.absorb[r, k] = s > t + tt or b != b_before
+        if ok:
+            ok = advance(win, cost, brk, base, nbr, j, np.int64(service_row[j]), tt, True,
+                         lab[k], pc[k], lab[k + 1], pc[k + 1], pred[k + 1], strict, max_close)
+        cur = node
+    tt, km = travel(tv, cur, rt.end_node[r])
+    st.legt[r, n] = tt
+    st.legd[r, n] = km
+    if not ok:
+        return NONE, T_INF
+    return choose_end(brk, base, nbr, lab[n], pc[n], tt, strict, max_close)
+
+
+@njit(cache=True)
+def rebuild_route(kd, r, st, scratch):
+    """Recompute the labels and the timing caches of route ``r``; returns False if no timing
+    keeps its windows, breaks and shift end (the caches then hold the relaxed timing)."""
+    win = kd.win
+    cost = kd.cost
+    brk = kd.brk
+    rt = kd.rt
+    n = st.length[r]
+    base = brk.ptr[r]
+    nbr = brk.ptr[r + 1] - base
+    bend, ret = _lay(kd, r, st, True)
+    ok = bend >= 0
+    if not ok:
+        bend, ret = _lay(kd, r, st, False)
+    lab = st.lab[r]
+    first = T_INF
+    for b in range(nbr + 1):
+        if lab[0, b] < first:
+            first = lab[0, b]
+    st.open_t[r] = first if first < T_INF else rt.open[r]
+    if n == 0:  # an unused route: no travel (an insertion prices the whole trip)
+        st.ret[r] = st.open_t[r]
+        st.legt[r, 0] = 0
+        st.legd[r, 0] = 0.0
+        return ok
+    tech = rt.tech[r]
+    service_row = kd.tech.service[tech]
+    b = bend
+    for k in range(n, 0, -1):
+        st.bptr[r, k - 1] = base + b
+        st.free_t[r, k - 1] = lab[k, b]
+        b = st.pred[r, k, b]
+    prev_t = lab[0, 0]
+    prev_b = base
+    for k in range(n):
+        j = st.seq[r, k]
+        e = st.free_t[r, k]
+        s = e - np.int64(service_row[j])
+        st.absorb[r, k] = s > prev_t + st.legt[r, k] or st.bptr[r, k] != prev_b
         rate = 0.0
         if s > cost.response_by[j]:
             rate += cost.sla_w[j]
@@ -144,20 +204,14 @@ def rebuild_route(kd, r, st, scratch):
         if win.soft[j] and window_late(win, j, s) > 0:
             rate += cost.late_w[j]
         st.lrate[r, k] = rate
-        st.free_t[r, k] = e
-        st.bptr[r, k] = b
         st.vcost[r, k] = visit_cost(win, cost, j, s, e)
-        cur = node
-        t = e
-    tt, km = travel(tv, cur, rt.end_node[r])
-    st.legt[r, n] = tt
-    st.legd[r, n] = km
-    rtime, late = finish(brk, r, t, b, tt, scratch)
-    st.ret[r] = rtime
-    latest_free = rt.max_close[r] - tt
+        prev_t = e
+        prev_b = st.bptr[r, k]
+    st.ret[r] = ret
+    latest_free = rt.max_close[r] - st.legt[r, n]
     for k in range(n - 1, -1, -1):
         j = st.seq[r, k]
-        ls = latest_free - np.int64(kd.tech.service[tech, j])
+        ls = latest_free - np.int64(service_row[j])
         if not win.soft[j]:
             last = win.end[win.ptr[j + 1] - 1]
             if last < ls:
@@ -166,42 +220,126 @@ def rebuild_route(kd, r, st, scratch):
         latest_free = ls - st.legt[r, k]
         if k + 1 < n and not st.absorb[r, k + 1]:
             st.lrate[r, k] += st.lrate[r, k + 1]
-    return ok and not late and rtime <= rt.max_close[r]
+    return ok
 
 
 @njit(cache=True)
-def timing_delta(win, cost, brk, service_row, r, j, p, t_in, t_out, t0, b0, n, seq_r,
-                 free_r, bptr_r, vcost_r, legt_r, ret_r, close, max_close, w_overtime,
-                 scratch):
+def rebuild_all(kd, st):
+    """:func:`rebuild_route` for every route; returns whether all are feasible."""
+    scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
+    ok = True
+    for r in range(st.length.shape[0]):
+        ok = rebuild_route(kd, r, st, scratch) and ok
+    return ok
+
+
+@njit(cache=True)
+def earliest_free(st, r, k, nbr):
+    """The earliest the technician can be free after ``k`` stops of route ``r`` (any breaks
+    taken): a lower bound of the route's timing there."""
+    best = st.lab[r, k, 0]
+    for b in range(1, nbr + 1):
+        if st.lab[r, k, b] < best:
+            best = st.lab[r, k, b]
+    return best
+
+
+@njit(cache=True)
+def route_lateness(st, r):
+    """Lateness cost of route ``r``'s visits as timed now."""
+    c = 0.0
+    for k in range(st.length[r]):
+        c += st.vcost[r, k]
+    return c
+
+
+@njit(cache=True)
+def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
     """Lateness and overtime change of inserting ``j`` at position ``p`` of route ``r``.
 
-    ``t0``/``b0`` is the state before position ``p``; ``t_in``/``t_out`` the
-    travel into and out of ``j``; ``*_r`` the route's rows of the caches.
-    Returns inf when the insertion breaks a window, a break or the shift end.
-    The suffix is re-simulated only until its schedule meets the old one.
+    ``t_in``/``t_out`` are the travel into and out of ``j``. Returns inf
+    when no timing keeps the windows, breaks and shift end. The labels are
+    advanced from position ``p`` only until they equal the old ones (the
+    rest of the day is then unchanged). Without breaks there is one label:
+    the plain forward simulation.
     """
-    _a, s, e, b, late = step(win, brk, r, t0, b0, j, np.int64(service_row[j]), t_in, scratch)
-    if late or hard_late(win, j, s):
-        return INF
-    delta = visit_cost(win, cost, j, s, e)
-    t = e
-    for k in range(p, n):
-        i = seq_r[k]
-        tt = t_out if k == p else legt_r[k]
-        _a, s, e, b, late = step(win, brk, r, t, b, i, np.int64(service_row[i]), tt, scratch)
-        if late or hard_late(win, i, s):
+    win = kd.win
+    cost = kd.cost
+    brk = kd.brk
+    rt = kd.rt
+    n = st.length[r]
+    base = brk.ptr[r]
+    nbr = brk.ptr[r + 1] - base
+    service_row = kd.tech.service[rt.tech[r]]
+    seq_r = st.seq[r]
+    legt_r = st.legt[r]
+    max_close = rt.max_close[r]
+    close = rt.close[r]
+    svc = np.int64(service_row[j])
+    if nbr == 0:
+        free_r = st.free_t[r]
+        vcost_r = st.vcost[r]
+        s = earliest_start(win, j, st.lab[r, p, 0] + t_in)
+        if hard_late(win, j, s):
             return INF
-        delta += visit_cost(win, cost, i, s, e) - vcost_r[k]
+        e = s + svc
+        delta = visit_cost(win, cost, j, s, e)
         t = e
-        if t == free_r[k] and b == bptr_r[k]:
-            return delta
-    tt = t_out if p == n else legt_r[n]
-    rtime, late = finish(brk, r, t, b, tt, scratch)
-    if late or rtime > max_close:
-        return INF
-    old_ot = ret_r - close if (n > 0 and ret_r > close) else 0
-    new_ot = rtime - close if rtime > close else 0
-    return delta + w_overtime * (new_ot - old_ot)
+        for k in range(p, n):
+            i = seq_r[k]
+            tt = t_out if k == p else legt_r[k]
+            s = earliest_start(win, i, t + tt)
+            if hard_late(win, i, s):
+                return INF
+            e = s + np.int64(service_row[i])
+            delta += visit_cost(win, cost, i, s, e) - vcost_r[k]
+            t = e
+            if t == free_r[k]:
+                return delta
+        tt = t_out if p == n else legt_r[n]
+        ret = t + tt
+        if ret > max_close:
+            return INF
+    else:
+        cur = wk.la
+        cur_pc = wk.pa
+        nxt = wk.lb
+        nxt_pc = wk.pb
+        pred = wk.pr
+        if not advance(win, cost, brk, base, nbr, j, svc, t_in, True, st.lab[r, p],
+                       st.pcost[r, p], cur, cur_pc, pred, True, max_close):
+            return INF
+        for k in range(p, n):
+            i = seq_r[k]
+            tt = t_out if k == p else legt_r[k]
+            if not advance(win, cost, brk, base, nbr, i, np.int64(service_row[i]), tt, True,
+                           cur, cur_pc, nxt, nxt_pc, pred, True, max_close):
+                return INF
+            same = True
+            for b in range(nbr + 1):
+                if nxt[b] != st.lab[r, k + 1, b]:
+                    same = False
+                    break
+            if same:  # the rest of the day is as before
+                bk = st.bptr[r, k] - base
+                return nxt_pc[bk] - st.pcost[r, k + 1, bk]
+            tmp = cur
+            cur = nxt
+            nxt = tmp
+            tmp_pc = cur_pc
+            cur_pc = nxt_pc
+            nxt_pc = tmp_pc
+        tt = t_out if p == n else legt_r[n]
+        bend, ret = choose_end(brk, base, nbr, cur, cur_pc, tt, True, max_close)
+        if bend < 0:
+            return INF
+        old_vc = 0.0
+        if n > 0:
+            old_vc = st.pcost[r, n, st.bptr[r, n - 1] - base]
+        delta = cur_pc[bend] - old_vc
+    old_ot = st.ret[r] - close if (n > 0 and st.ret[r] > close) else 0
+    new_ot = ret - close if ret > close else 0
+    return delta + kd.w.overtime * (new_ot - old_ot)
 
 
 @njit(cache=True)
@@ -268,14 +406,7 @@ def preference_cost(res, w_pref, tech, j):
 
 
 @njit(cache=True)
-def _state_before(kd, st, r, p):
-    if p == 0:
-        return st.open_t[r], kd.brk.ptr[r]
-    return st.free_t[r, p - 1], st.bptr[r, p - 1]
-
-
-@njit(cache=True)
-def position_cost(kd, r, j, p, st, scratch):
+def position_cost(kd, r, j, p, st, wk):
     """Exact cost of inserting ``j`` at position ``p`` of route ``r`` (inf if infeasible)."""
     tv = kd.tv
     rt = kd.rt
@@ -286,10 +417,7 @@ def position_cost(kd, r, j, p, st, scratch):
     nxt = kd.ticket_node[st.seq[r, p]] if p < n else rt.end_node[r]
     t_in, k_in = travel(tv, prev, node)
     t_out, k_out = travel(tv, node, nxt)
-    t0, b0 = _state_before(kd, st, r, p)
-    c = timing_delta(kd.win, kd.cost, kd.brk, kd.tech.service[tech], r, j, p, t_in, t_out, t0,
-                     b0, n, st.seq[r], st.free_t[r], st.bptr[r], st.vcost[r], st.legt[r],
-                     st.ret[r], rt.close[r], rt.max_close[r], kd.w.overtime, scratch)
+    c = timing_delta(kd, st, wk, r, j, p, t_in, t_out)
     if c == INF:
         return INF
     dt = t_in + t_out - st.legt[r, p]
@@ -303,10 +431,13 @@ def best_insertion(kd, r, j, st, wk):
     """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``.
 
     Each position gets a lower bound (travel detour, ``j``'s own lateness at
-    its earliest start, and the lateness its push adds to the following
-    visits that cannot absorb it); positions are simulated cheapest bound
-    first and skipped once the bound reaches the best exact cost found. An
-    O(1) latest-start test rejects positions that cannot be feasible.
+    its earliest start, and — on a route without breaks — the lateness its
+    push adds to the following visits that cannot absorb it; on a route with
+    breaks the insertion may move a break and make other visits earlier, so
+    the bound allows all their lateness to vanish); positions are priced
+    exactly cheapest bound first and skipped once the bound reaches the best
+    exact cost found. An O(1) latest-start test rejects positions that cannot
+    be feasible.
     """
     rt = kd.rt
     if not resources_ok(kd, st, r, j):
@@ -352,19 +483,21 @@ def best_insertion(kd, r, j, st, wk):
     w_dist = kd.w.dist
     base = preference_cost(kd.res, kd.w.pref, tech, j) + labour * svc
     first_open = win.start[win.ptr[j]]
+    nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
+    others = route_lateness(st, r) if nbr > 0 else 0.0
     for p in range(n + 1):
         dt = tin[p] + tout[p] - legt_r[p]
         det = base + w_travel * dt + w_dist * (kin[p] + kout[p] - legd_r[p]) + labour * dt
         kin[p] = det  # kin now holds the exact travel part
         order[p] = p
-        ready = (free_r[p - 1] if p > 0 else st.open_t[r]) + tin[p]
+        ready = earliest_free(st, r, p, nbr) + tin[p]
         limit = st.lstart[r, p] if p < n else rt.max_close[r]
         s_lb = earliest_start(win, j, ready)
         if (ready if ready > first_open else first_open) + svc + tout[p] > limit:
             kout[p] = INF  # cannot be feasible (breaks ignored, so this is a proof)
         else:
-            lb = det + visit_cost(win, cost, j, s_lb, s_lb + svc)
-            if p < n:
+            lb = det + visit_cost(win, cost, j, s_lb, s_lb + svc) - others
+            if p < n and nbr == 0:
                 i = seq_r[p]
                 svc_i = np.int64(service_row[i])
                 s_old = free_r[p] - svc_i
@@ -382,20 +515,11 @@ def best_insertion(kd, r, j, st, wk):
             k -= 1
     best = INF
     best_p = NONE
-    brk = kd.brk
     for q in range(n + 1):
         p = order[q]
         if kout[p] >= best:
             break
-        if p == 0:
-            t0 = st.open_t[r]
-            b0 = brk.ptr[r]
-        else:
-            t0 = free_r[p - 1]
-            b0 = st.bptr[r, p - 1]
-        c = timing_delta(win, cost, brk, service_row, r, j, p, tin[p], tout[p], t0, b0, n,
-                         seq_r, free_r, st.bptr[r], st.vcost[r], legt_r, st.ret[r],
-                         rt.close[r], rt.max_close[r], kd.w.overtime, wk.brk)
+        c = timing_delta(kd, st, wk, r, j, p, tin[p], tout[p])
         if c == INF:
             continue
         c += kin[p]
@@ -414,16 +538,24 @@ class Work(NamedTuple):
     tout: np.ndarray  #: (W + 2,) int64 travel seconds out of it
     kout: np.ndarray  #: (W + 2,) float64 km out, then the position's lower bound
     order: np.ndarray  #: (W + 2,) int64 positions in order of their bound
+    la: np.ndarray  #: (BB,) int64 labels (BB: most breaks of a route, plus one)
+    lb: np.ndarray  #: (BB,) int64 labels
+    pa: np.ndarray  #: (BB,) float64 their lateness costs
+    pb: np.ndarray  #: (BB,) float64
+    pr: np.ndarray  #: (BB,) int64 predecessors
 
 
 @njit(cache=True)
 def make_work(kd, width):
     """Scratch buffers for routes of up to ``width`` visits."""
     w = width + 2
+    bb = max_breaks(kd.brk) + 1
     return struct_of(Work(np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64),
                           np.empty(w, dtype=np.int64), np.empty(w),
                           np.empty(w, dtype=np.int64), np.empty(w),
-                          np.empty(w, dtype=np.int64)))
+                          np.empty(w, dtype=np.int64),
+                          np.empty(bb, dtype=np.int64), np.empty(bb, dtype=np.int64),
+                          np.empty(bb), np.empty(bb), np.empty(bb, dtype=np.int64)))
 
 
 @njit(cache=True)
@@ -505,6 +637,10 @@ def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, 
     n = st.length[r]
     prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
     nxt = kd.ticket_node[st.seq[r, p + 1]] if p + 1 < n else rt.end_node[r]
+    nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
+    others = route_lateness(st, r) if nbr > 0 else 0.0
+    free_p = earliest_free(st, r, p, nbr)
+    free_p1 = earliest_free(st, r, p + 1, nbr)
     for e in range(cd.rc_ptr[r], cd.rc_ptr[r + 1]):
         cc = cd.rc_entry[e]
         i = cd.ticket[cc]
@@ -529,20 +665,20 @@ def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, 
                 if q == p:
                     t_in = travel_time(tv, prev, node_i)
                     t_out = d_ij
-                    ready = (st.free_t[r, p - 1] if p > 0 else st.open_t[r]) + t_in
+                    ready = free_p + t_in
                     limit = st.lstart[r, p]
                 else:
                     t_in = d_ij
                     t_out = travel_time(tv, node_i, nxt)
-                    ready = st.free_t[r, p] + t_in
+                    ready = free_p1 + t_in
                     limit = st.lstart[r, p + 1] if p + 1 < n else rt.max_close[r]
                 s_lb = earliest_start(win, i, ready)
                 if s_lb + svc_i + t_out > limit:
                     continue  # provably infeasible (breaks ignored)
                 lb = w_travel * (t_in + t_out - st.legt[r, q]) \
-                    + visit_cost(win, kd.cost, i, s_lb, s_lb + svc_i)
+                    + visit_cost(win, kd.cost, i, s_lb, s_lb + svc_i) - others
                 if lb < cd.cost[cc]:
-                    v = position_cost(kd, r, i, q, st, wk.brk)
+                    v = position_cost(kd, r, i, q, st, wk)
                     if v < cd.cost[cc]:
                         cd.cost[cc] = v
                         cd.pos[cc] = q

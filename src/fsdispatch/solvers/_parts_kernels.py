@@ -4,9 +4,9 @@ The routing heuristics (``greedy``, ``ls``) place a depot stop only at the
 start of a route: the technician leaves the shift start, stops at depot ``d``
 (waiting for it to open, ``pickup`` seconds there) and starts the tickets from
 the depot. In the plan the stop is attached to the route's first ticket, and
-the evaluator's general rule (a stop may precede any ticket) judges it; with
-no break taken on the way to the depot the two timings are identical, which
-is why such options are refused.
+the evaluator's general rule (a stop may precede any ticket) judges it; both
+time the stop as the route's first stop with the one schedule rule (breaks
+included), so the two timings are identical.
 
 Parts follow the evaluator's lazy rule: each technician's routes are walked in
 shift order from the van stock; a route that starts with a depot stop picks up
@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..evaluate._kernels import hard_late, step, travel, travel_time
 from ..kernels.consts import NONE, ZERO
+from ..kernels.timing import T_INF, start_labels, travel, travel_time
 
 
 @njit(cache=True)
@@ -164,21 +164,26 @@ def add_parts(kd, st, r, j, sign):
 
 @njit(cache=True)
 def pickup_ready(kd, r, d, scratch):
-    """When route ``r`` can leave depot ``d`` after a stop made first thing; -1 if it cannot.
-
-    Refused when the depot is closed for good by then, when a break would be
-    taken on the way (the heuristics' timing then differs from the
-    evaluator's) or when the stop alone ends after the shift's overtime limit.
-    """
+    """When route ``r`` can leave depot ``d`` after a stop made first thing (the earliest,
+    breaks taken or not); -1 when no timing of the stop keeps the depot's opening hours,
+    the breaks and the shift's overtime limit."""
     rt = kd.rt
     dep = kd.dep
     brk = kd.brk
+    base = brk.ptr[r]
+    nbr = brk.ptr[r + 1] - base
+    lab = np.empty(nbr + 1, dtype=np.int64)
+    pc = np.empty(nbr + 1)
+    pred = np.empty(nbr + 1, dtype=np.int64)
     tt = travel_time(kd.tv, rt.start_node[r], dep.node[d])
-    _a, ps, pe, b, late = step(dep.win, brk, r, rt.open[r], brk.ptr[r], d, dep.pickup[d], tt,
-                               scratch)
-    if late or b != brk.ptr[r] or hard_late(dep.win, d, ps) or pe > rt.max_close[r]:
-        return np.int64(-1)
-    return pe
+    if not start_labels(dep.win, kd.cost, brk, base, nbr, rt.open[r], tt, dep.pickup[d], d,
+                        lab, pc, pred, True, rt.max_close[r]):
+        return NONE
+    first = T_INF
+    for b in range(nbr + 1):
+        if lab[b] < first:
+            first = lab[b]
+    return first
 
 
 @njit(cache=True)

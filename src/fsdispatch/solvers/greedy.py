@@ -24,6 +24,7 @@ from ._greedy_kernels import (
     greedy_init,
     greedy_steps,
     insert_at,
+    rebuild_all,
 )
 from .base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 
@@ -78,12 +79,16 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
     tech_ptr = np.zeros(num_techs + 1, dtype=np.int64)
     np.cumsum(np.bincount(kd.rt.tech, minlength=num_techs), out=tech_ptr[1:])
     num_skus = kd.res.stock.shape[1]
+    nb = int(np.diff(kd.brk.ptr).max(initial=0)) + 1
     st = as_struct(RouteState(
         seq=np.full((num_routes, width), -1, dtype=np.int64),
         length=np.zeros(num_routes, dtype=np.int64),
         free_t=np.zeros((num_routes, width), dtype=np.int64),
         bptr=np.zeros((num_routes, width), dtype=np.int64),
         vcost=np.zeros((num_routes, width)),
+        lab=np.zeros((num_routes, width + 1, nb), dtype=np.int64),
+        pcost=np.zeros((num_routes, width + 1, nb)),
+        pred=np.zeros((num_routes, width + 1, nb), dtype=np.int64),
         legt=np.zeros((num_routes, width + 1), dtype=np.int64),
         legd=np.zeros((num_routes, width + 1)),
         lstart=np.zeros((num_routes, width), dtype=np.int64),
@@ -104,6 +109,7 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
         tbuf=np.zeros(max(int(np.diff(tech_ptr).max(initial=0)), 1), dtype=np.int64),
     ))
     scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
+    rebuild_all(kd, st)  # the start labels of every route (empty or not)
     for r, route in enumerate(routes or ()):
         if pickups:
             stops = [pickups[j] for j in route if j in pickups]

@@ -30,12 +30,14 @@ from .._greedy_kernels import (
     RouteState,
     apply_pickup,
     best_insertion,
+    earliest_free,
     make_work,
     pickup_option,
     preference_cost,
     rebuild_route,
     resources_ok,
     route_cost,
+    route_lateness,
     timing_delta,
 )
 from .._parts_kernels import add_parts, parts_fit, parts_valid
@@ -182,17 +184,13 @@ def free_slack(kd, r, st, fslack):
     at most the room its start has before its current window closes, before
     an SLA deadline it still meets, and before what follows runs out of
     room; the return may move until the shift end (or, when overtime costs
-    nothing, until the overtime allowance ends). Only positions reached with
-    every break of the shift already taken get a slack: before that the
-    break rule may move a break, so those positions (and all positions of a
-    route whose breaks are still pending at the return) get -1 and are
-    always simulated.
+    nothing, until the overtime allowance ends). On a route with breaks any
+    insertion may move a break (the schedule rule places them for the whole
+    day), so all its positions get -1 and are always priced exactly.
     """
     n = st.length[r]
     rt = kd.rt
-    bend = kd.brk.ptr[r + 1]
-    done_before = kd.brk.ptr[r] == bend  # no pending break before position 0
-    if (n > 0 and st.bptr[r, n - 1] != bend) or (n == 0 and not done_before):
+    if kd.brk.ptr[r + 1] > kd.brk.ptr[r]:
         for k in range(n + 1):
             fslack[r, k] = -1
         return
@@ -207,11 +205,6 @@ def free_slack(kd, r, st, fslack):
     nxt = room if room > 0 else np.int64(0)
     fslack[r, n] = nxt
     for k in range(n - 1, -1, -1):
-        pending = st.bptr[r, k - 1] != bend if k > 0 else not done_before
-        if pending:
-            for q in range(k + 1):
-                fslack[r, q] = -1
-            return
         j = st.seq[r, k]
         e = st.free_t[r, k]
         s = e - np.int64(service_row[j])
@@ -263,7 +256,6 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     tech = rt.tech[r]
     service_row = kd.tech.service[tech]
     seq_r = st.seq[r]
-    free_r = st.free_t[r]
     legt_r = st.legt[r]
     legd_r = st.legd[r]
     ticket_node = kd.ticket_node
@@ -271,10 +263,11 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     fslack_r = sol.fslack[r]
     w_travel = kd.w.travel
     w_dist = kd.w.dist
-    open_r = st.open_t[r]
     max_close_r = rt.max_close[r]
     end_node = rt.end_node[r]
     node = ticket_node[j]
+    nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
+    others = route_lateness(st, r) if nbr > 0 else 0.0
     svc = np.int64(service_row[j])
     labour = kd.tech.labour[tech]
     base = preference_cost(kd.res, kd.w.pref, tech, j) + labour * svc
@@ -300,7 +293,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
                 t_prev, km_prev = travel(tv, nxt, node)
         dt = t_in + t_out - legt_r[p]
         det = base + w_travel * dt + w_dist * (k_in + k_out - legd_r[p]) + labour * dt
-        before = free_r[p - 1] if p > 0 else open_r
+        before = earliest_free(st, r, p, nbr)  # the route's timing when it has no breaks
         ready = before + t_in
         limit = lstart_r[p] if p < n else max_close_r
         if (ready if ready > first_open else first_open) + svc + t_out > limit:
@@ -310,14 +303,14 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
             continue
         own = det + visit_cost(win, cost, j, s, s + svc)
         push = s + svc + t_out - (before + legt_r[p])
-        if 0 <= push <= fslack_r[p]:  # no pending break here (else the slack is -1)
+        if 0 <= push <= fslack_r[p]:  # a route without breaks (else the slack is -1)
             if own < best:
                 best = own
                 best_p = p
         else:
             tin[nslow] = t_in
             tout[nslow] = t_out
-            lbs[nslow] = own if push >= 0 else -INF
+            lbs[nslow] = own - others if push >= 0 else -INF
             order[nslow] = p
             nslow += 1
     # simulate the others, lowest bound first, while they can win
@@ -334,11 +327,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
             break
         p = order[q]
         buf.stats[6] += 1
-        t0 = free_r[p - 1] if p > 0 else st.open_t[r]
-        b0 = st.bptr[r, p - 1] if p > 0 else kd.brk.ptr[r]
-        c = timing_delta(win, cost, kd.brk, service_row, r, j, p, tin[q], tout[q], t0, b0, n,
-                         seq_r, free_r, st.bptr[r], st.vcost[r], legt_r, st.ret[r],
-                         rt.close[r], rt.max_close[r], kd.w.overtime, wk.brk)
+        c = timing_delta(kd, st, wk, r, j, p, tin[q], tout[q])
         if c == INF:
             continue
         dt = tin[q] + tout[q] - legt_r[p]
@@ -373,8 +362,13 @@ def copy_route(kd, src, dst, r):
             b.absorb[r, k] = a.absorb[r, k]
         b.legt[r, k] = a.legt[r, k]
         b.legd[r, k] = a.legd[r, k]
+    nb = a.lab.shape[2]
     for k in range(n + 1):
         dst.fslack[r, k] = src.fslack[r, k]
+        for q in range(nb):
+            b.lab[r, k, q] = a.lab[r, k, q]
+            b.pcost[r, k, q] = a.pcost[r, k, q]
+            b.pred[r, k, q] = a.pred[r, k, q]
     b.length[r] = n
     b.ret[r] = a.ret[r]
     b.load[r] = a.load[r]
