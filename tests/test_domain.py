@@ -538,8 +538,9 @@ def test_scenario_deadlines_prefer_explicit_ones():
                    response_by=at(10))
     policy_only = _ticket("T3", priority="P1", customer_tier="silver", created_at=at(6))
     no_created = _ticket("T4", priority="P1", customer_tier="gold", resolve_by=at(18))
-    scenario = _scenario([_tech("A")], [explicit, half, policy_only, no_created],
-                         sla_policy=POLICY)
+    with pytest.warns(fd.FsdispatchWarning, match="resolve_by before their response_by"):
+        scenario = _scenario([_tech("A")], [explicit, half, policy_only, no_created],
+                             sla_policy=POLICY)
     assert scenario.deadlines(explicit) == (at(7), at(20))
     assert scenario.deadlines(half) == (at(10), at(8))  # resolution 2 h from the gold P1 target
     assert scenario.deadlines(policy_only) == (at(10), at(14))  # "*" fallback: 4 h / 8 h

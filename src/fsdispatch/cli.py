@@ -1,15 +1,22 @@
 """The ``fsdispatch`` command line: solve, check, report, import, generate, bench.
 
 Invalid input (any :class:`~fsdispatch.errors.FsdispatchError`, unreadable or
-malformed JSON) prints one line on stderr and exits with code 2.
+malformed JSON, an invalid argument) prints one line on stderr and exits with
+code 2. Arguments and output paths are checked before any file is read or any
+work starts, so nothing (no progress bar, no partial output) is printed before
+such an error.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
 from .errors import FsdispatchError, ValidationError
@@ -97,18 +104,92 @@ def print_summary(result_problem: Problem, plan: Plan, evaluation: Evaluation, *
             w(f"  {violation}\n")
 
 
+# ------------------------------------------------------------------ argument checks
+def _one_line(text: str) -> str:
+    """``text`` on one line: line breaks become ``" | "``, control characters are escaped."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    joined = " | ".join(lines)
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in joined)
+
+
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: an integer >= ``minimum`` (else a one-line usage error)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    """An argparse ``type``: a finite number of seconds >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds (a number >= 0), got {text!r}"
+                                         ) from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0, got {text!r}")
+    return value
+
+
+def _check_out(path: str | None, option: str, *, directory: bool = False) -> None:
+    """Raise a ValidationError now if ``path`` (given to ``option``) cannot be written later.
+
+    A file's folder must exist and the path must not be a directory; a
+    directory (``directory=True``, created if missing) must not be a file.
+    """
+    if path is None:
+        return
+    target = Path(path)
+
+    def fail(why: str) -> ValidationError:
+        return ValidationError(f"{option}: cannot write {path!r}: {why}", field=option,
+                               value=path)
+
+    if directory:
+        if target.exists() and not target.is_dir():
+            raise fail("it exists and is not a directory")
+        return
+    if not path or target.is_dir():
+        raise fail("it is a directory; expected a file path")
+    folder = target.parent
+    if not folder.is_dir():
+        raise fail(f"folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise fail(f"folder {str(folder)!r} is not writable")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr (exit code 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``prog: error: message`` on one line and exit with code 2."""
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see {self.prog} --help)\n")
+
+
+# ------------------------------------------------------------------------ commands
 def _cmd_solve(args: argparse.Namespace) -> int:
     from .io import load_scenario, save_plan
     from .problem import compile_scenario
-    from .solvers import solve
+    from .solvers import get_solver, solve
 
-    scenario = load_scenario(args.scenario)
-    problem = compile_scenario(scenario)
+    _check_out(args.out, "--out")
     options: dict[str, Any] = {}
     if args.max_candidates is not None:
         options["max_candidates"] = args.max_candidates
-    result = solve(problem, args.solver, time_limit=args.time_limit, seed=args.seed,
-                   display=args.progress, **options)
+    backend = get_solver(args.solver, **options)  # unknown solver or option: before any work
+    scenario = load_scenario(args.scenario)
+    problem = compile_scenario(scenario)
+    result = solve(problem, backend, time_limit=args.time_limit, seed=args.seed,
+                   display=args.progress)
     if args.out:
         save_plan(problem, result.plan, args.out, evaluation=result.evaluation,
                   solver=result.solver)
@@ -145,6 +226,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if not args.html and not args.csv:
         raise ValidationError("report: nothing to write; give --html FILE and/or --csv DIR",
                               field="--html")
+    _check_out(args.html, "--html")
+    _check_out(args.csv, "--csv", directory=True)
     problem = compile_scenario(load_scenario(args.scenario))
     plan = load_plan(problem, args.plan)
     evaluation = evaluate(problem, plan)
@@ -171,6 +254,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from .io import save_scenario
     from .io.tabular import read_scenario_csv
 
+    _check_out(args.out, "--out")
     scenario = read_scenario_csv(args.tickets, args.technicians, parts=args.parts,
                                  date=args.date, timezone=args.timezone, travel=args.travel,
                                  name=args.name or "")
@@ -187,6 +271,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from .generate import generate_scenario
     from .io import save_scenario
 
+    _check_out(args.out, "--out")
     scenario = generate_scenario(args.technicians, args.tickets, seed=args.seed, days=args.days,
                                  name=args.name)
     text = save_scenario(scenario, args.out)
@@ -201,6 +286,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import check_bks, run_benchmark
 
+    _check_out(args.out, "--out")
     if args.check_bks:
         problems = check_bks(args.set, data_dir=args.data_dir)
         for line in problems:
@@ -233,7 +319,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fsdispatch`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fsdispatch",
         description="Field-service dispatch: solve, check, report, import, generate, bench.")
     parser.add_argument("--version", action="version", version=f"fsdispatch {__version__}")
@@ -242,12 +328,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("solve", help="solve a scenario and print the plan")
     p.add_argument("scenario", help="scenario JSON file")
     p.add_argument("--solver", default="greedy", help="backend name (default: greedy)")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-candidates", type=int, default=None,
-                   help="greedy: routes priced per ticket")
-    p.add_argument("--out", help="write the plan JSON here")
-    p.add_argument("--max-routes", type=int, default=None, help="print at most this many routes")
+    p.add_argument("--time-limit", type=_seconds, default=None, help="seconds (>= 0)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0)
+    p.add_argument("--max-candidates", type=_int_at_least(1), default=None,
+                   help="greedy: routes priced per ticket (>= 1)")
+    p.add_argument("--out", help="write the plan JSON here (its folder must exist)")
+    p.add_argument("--max-routes", type=_int_at_least(0), default=None,
+                   help="print at most this many routes")
     p.add_argument("--progress", action="store_true", help="print solver progress")
     p.add_argument("--quiet", action="store_true", help="print nothing")
     p.set_defaults(func=_cmd_solve)
@@ -255,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="evaluate a plan; exit 0 only if it is feasible")
     p.add_argument("scenario", help="scenario JSON file")
     p.add_argument("plan", help="plan JSON file")
-    p.add_argument("--max-routes", type=int, default=None)
+    p.add_argument("--max-routes", type=_int_at_least(0), default=None)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("report", help="write a plan's HTML report (map, timeline, KPIs) or CSV",
@@ -287,10 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("generate", help="generate a realistic synthetic scenario")
-    p.add_argument("--technicians", type=int, default=25)
-    p.add_argument("--tickets", type=int, default=200)
-    p.add_argument("--days", type=int, default=1)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--technicians", type=_int_at_least(0), default=25)
+    p.add_argument("--tickets", type=_int_at_least(0), default=200)
+    p.add_argument("--days", type=_int_at_least(1), default=1)
+    p.add_argument("--seed", type=_int_at_least(0), default=0)
     p.add_argument("--name", default=None)
     p.add_argument("--out", default=None, help="output file (default: stdout)")
     p.set_defaults(func=_cmd_generate)
@@ -304,12 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instances", default=None,
                    help="comma-separated names or patterns, e.g. C101,R1* or 'all' "
                    "(default: one instance per class)")
-    p.add_argument("--time-limit", type=float, default=10.0,
+    p.add_argument("--time-limit", type=_seconds, default=10.0,
                    help="seconds per solver and instance (default: 10)")
     p.add_argument("--solvers", default="ls,greedy,ortools,pyvrp,vroom",
                    help="comma-separated; unavailable ones are skipped "
                    "(default: ls,greedy,ortools,pyvrp,vroom)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=_int_at_least(0), default=1)
     p.add_argument("--out", default=None, help="also write the table as CSV here")
     p.add_argument("--data-dir", default=None,
                    help="folder holding solomon/ and homberger200/ (default: benchmarks/data)")
@@ -324,25 +411,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error_line(exc: BaseException) -> str:
+    """The one stderr line for an input error: ``fsdispatch: error: <message>``.
+
+    A :class:`~fsdispatch.errors.ValidationError` aggregating several issues
+    shows its first issue (with any file prefix) and ``(+N more)``.
+    """
+    text = str(exc) or type(exc).__name__
+    issues: tuple[ValidationError, ...] = getattr(exc, "issues", ())
+    if len(issues) > 1:
+        head = text.splitlines()[0]
+        prefix = head.split(f"{len(issues)} validation errors", 1)[0]
+        text = f"{prefix}{issues[0].message} (+{len(issues) - 1} more)"
+    else:
+        text = text.splitlines()[0] if text.strip() else text
+    return f"fsdispatch: error: {_one_line(text)}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``fsdispatch`` command; returns the exit code."""
+    """Entry point of the ``fsdispatch`` command; returns the exit code.
+
+    Usage errors exit (``SystemExit``) with code 2 and one stderr line;
+    invalid input returns 2 after printing one stderr line (see :func:`_error_line`).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
         return code
-    except FsdispatchError as exc:
-        first = str(exc).splitlines()[0]
-        more = len(getattr(exc, "issues", ())) - 1
-        print(f"fsdispatch: error: {first}" + (f" (+{more} more)" if more > 0 and
-                                               "validation errors" not in first else ""),
-              file=sys.stderr)
-        if "validation errors" in first:
-            print(f"fsdispatch: error: {exc.issues[0].message}",  # type: ignore[attr-defined]
-                  file=sys.stderr)
-        return 2
     except BrokenPipeError:  # pragma: no cover - e.g. piped into head
         return 0
+    except (FsdispatchError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        print(_error_line(exc), file=sys.stderr)
+        return 2
+    except OSError as exc:  # an output that could not be written after all (disk full…)
+        where = f" {exc.filename!r}" if exc.filename else ""
+        print(f"fsdispatch: error: cannot access{where}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ __all__ = [
     "BackendFailedError",
     "BackendUnavailableError",
     "FsdispatchError",
+    "FsdispatchWarning",
     "InfeasiblePlanError",
     "InsufficientStockError",
     "InvalidQuantityError",
@@ -33,6 +34,16 @@ __all__ = [
 
 class FsdispatchError(Exception):
     """Root of every error raised deliberately by fsdispatch."""
+
+
+class FsdispatchWarning(UserWarning):
+    """Suspicious input that is accepted but probably not what was meant.
+
+    Emitted with :func:`warnings.warn` while validating domain objects, e.g. for a
+    break as long as its shift, a ticket created after the horizon end or an
+    explicit travel matrix with a non-zero diagonal. Turn it into an error with
+    ``warnings.simplefilter("error", fsdispatch.FsdispatchWarning)``.
+    """
 
 
 class ValidationError(FsdispatchError, ValueError):

@@ -8,13 +8,13 @@ backend can claim timings the rules do not give.
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
-from .domain._validate import to_tuple
 from .errors import ValidationError
 
 if TYPE_CHECKING:
@@ -51,19 +51,63 @@ _CODES = {reason: k + 1 for k, reason in enumerate(UnassignedReason)}
 _BY_CODE = {k: reason for reason, k in _CODES.items()}
 
 
+def _sequence(value: Any, field: str, expected: str) -> Iterable[Any]:
+    """``value`` if it is a non-string iterable (not a mapping), else a ValidationError."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise ValidationError.for_field("Plan", None, field, value, expected)
+    return value
+
+
+def _index(value: Any, field: str) -> int:
+    """A ticket/depot index: an int (or numpy integer), not a bool, float or string."""
+    if isinstance(value, bool | np.bool_):
+        raise ValidationError.for_field("Plan", None, field, value, "must be an integer index")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise ValidationError.for_field("Plan", None, field, value,
+                                        "must be an integer index") from None
+
+
 def _routes(value: Any) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(int(j) for j in route) for route in value)
+    out = []
+    for r, route in enumerate(_sequence(value, "routes", "must be a sequence of routes, "
+                                        "each a sequence of ticket indices")):
+        field = f"routes[{r}]"
+        out.append(tuple(_index(j, f"{field}[{k}]") for k, j in enumerate(_sequence(
+            route, field, "must be a sequence of ticket indices"))))
+    return tuple(out)
+
+
+_REASONS = {reason.value: reason for reason in UnassignedReason}
 
 
 def _unassigned(value: Any) -> dict[int, UnassignedReason]:
     if isinstance(value, Mapping):
         items: Iterable[tuple[Any, Any]] = value.items()
     else:
-        items = ((j, UnassignedReason.NOT_PROFITABLE) for j in value)
+        items = ((j, UnassignedReason.NOT_PROFITABLE) for j in _sequence(
+            value, "unassigned", "must map ticket index -> UnassignedReason (or list indices)"))
     out: dict[int, UnassignedReason] = {}
     for j, reason in items:
-        out[int(j)] = reason if isinstance(reason, UnassignedReason) else UnassignedReason(reason)
+        k = _index(j, "unassigned")
+        if not isinstance(reason, UnassignedReason):
+            if not isinstance(reason, str) or reason not in _REASONS:
+                raise ValidationError.for_field(
+                    "Plan", None, f"unassigned[{k}]", reason,
+                    "must be an UnassignedReason or one of " + ", ".join(_REASONS))
+            reason = _REASONS[reason]
+        out[k] = reason
     return out
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    ids = tuple(_sequence(value, "unknown_ids", "must be a sequence of id strings"))
+    for item in ids:
+        if not isinstance(item, str):
+            raise ValidationError.for_field("Plan", None, "unknown_ids", item,
+                                            "must hold id strings")
+    return ids
 
 
 def _pickups(value: Any) -> dict[int, int]:
@@ -72,12 +116,7 @@ def _pickups(value: Any) -> dict[int, int]:
     if not isinstance(value, Mapping):
         raise ValidationError.for_field("Plan", None, "pickups", value,
                                         "must map ticket index -> depot index")
-    try:
-        return {int(j): int(d) for j, d in value.items()}
-    except (TypeError, ValueError):
-        raise ValidationError.for_field("Plan", None, "pickups", dict(value),
-                                        "must map ticket index -> depot index (integers)"
-                                        ) from None
+    return {_index(j, "pickups"): _index(d, f"pickups[{j!r}]") for j, d in value.items()}
 
 
 PLAN_MODES = ("routing", "assignment")
@@ -118,7 +157,7 @@ class Plan:
 
     routes: tuple[tuple[int, ...], ...] = attrs.field(converter=_routes)
     unassigned: Mapping[int, UnassignedReason] = attrs.field(factory=dict, converter=_unassigned)
-    unknown_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple)
+    unknown_ids: tuple[str, ...] = attrs.field(default=(), converter=_ids)
     mode: str = attrs.field(default="routing", validator=_check_mode)
     pickups: Mapping[int, int] = attrs.field(factory=dict, converter=_pickups)
 

@@ -6,6 +6,7 @@ import math
 
 import attrs
 
+from ..units import MAX_COORDINATE_KM
 from ._validate import fail
 
 __all__ = ["Location"]
@@ -23,9 +24,11 @@ class Location:
     Parameters
     ----------
     x:
-        Longitude in degrees (geographic) or x in km (planar).
+        Longitude in degrees (geographic, within [-180, 180]) or x in km (planar,
+        within [-10 000, 10 000], :data:`~fsdispatch.units.MAX_COORDINATE_KM`).
     y:
-        Latitude in degrees (geographic) or y in km (planar).
+        Latitude in degrees (geographic, within [-90, 90]) or y in km (planar,
+        within [-10 000, 10 000]).
     geographic:
         ``True`` for WGS84 coordinates, ``False`` for planar ones.
     id:
@@ -40,9 +43,8 @@ class Location:
     def __attrs_post_init__(self) -> None:
         for name in ("x", "y"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-                value
-            ):
+            if isinstance(value, bool) or not isinstance(value, int | float) or (
+                    isinstance(value, float) and not math.isfinite(value)):
                 fail("Location", self.id, "longitude" if self.geographic and name == "x" else
                      "latitude" if self.geographic else name, value, "must be a finite number")
         if self.geographic:
@@ -50,6 +52,12 @@ class Location:
                 fail("Location", self.id, "latitude", self.y, "must be within [-90, 90]")
             if not -180.0 <= self.x <= 180.0:
                 fail("Location", self.id, "longitude", self.x, "must be within [-180, 180]")
+        else:
+            for name in ("x", "y"):
+                value = getattr(self, name)
+                if not -MAX_COORDINATE_KM <= value <= MAX_COORDINATE_KM:
+                    fail("Location", self.id, name, value,
+                         f"must be within [-{MAX_COORDINATE_KM:.0f}, {MAX_COORDINATE_KM:.0f}] km")
         if self.id is not None and (not isinstance(self.id, str) or not self.id):
             fail("Location", None, "id", self.id, "must be a non-empty string or None")
 

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from ..units import MAX_WEIGHT
 from ._validate import check_number, fail
 from .ticket import Priority
 
@@ -50,9 +51,13 @@ def _by_priority(value: object) -> object:
     out: dict[Priority, float] = {}
     for key, weight in value.items():
         try:
-            out[Priority.parse(key)] = weight
+            prio = Priority.parse(key)
         except ValueError:
             fail("ObjectiveWeights", None, "priority key", key, "must be P1..P4")
+        if prio in out:
+            fail("ObjectiveWeights", None, "priority key", key,
+                 f"must name each priority once ({prio.name} is given twice)")
+        out[prio] = weight
     return out
 
 
@@ -61,7 +66,8 @@ class ObjectiveWeights:
     """Weights of the objective terms (see the module docstring for the formula).
 
     Defaults make unassigned tickets (weighted by priority) dominate, then SLA
-    lateness, then travel; load balance and preference are off (0).
+    lateness, then travel; load balance and preference are off (0). Every weight
+    is a finite number within [0, 10⁹] (:data:`~fsdispatch.units.MAX_WEIGHT`).
     """
 
     unassigned: Mapping[Priority, float] = attrs.field(
@@ -84,10 +90,11 @@ class ObjectiveWeights:
                     fail("ObjectiveWeights", None, f"{name}[{prio.name}]", None,
                          "must be given for every priority")
                 check_number("ObjectiveWeights", None, f"{name}[{prio.name}]", mapping[prio],
-                             minimum=0.0)
+                             minimum=0.0, maximum=MAX_WEIGHT)
         for name in ("window_lateness", "travel_time", "distance", "overtime", "labour",
                      "load_balance", "preference"):
-            check_number("ObjectiveWeights", None, name, getattr(self, name), minimum=0.0)
+            check_number("ObjectiveWeights", None, name, getattr(self, name), minimum=0.0,
+                         maximum=MAX_WEIGHT)
 
     def unassigned_array(self) -> list[float]:
         """Penalties indexed by priority value (index 0 unused)."""

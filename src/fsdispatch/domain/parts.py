@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from ..units import MAX_PICKUP_TIME, MAX_WEIGHT
 from ._validate import (
     check_id,
     check_int,
@@ -34,7 +35,7 @@ class Part:
     name:
         Human-readable name.
     unit_cost:
-        Cost of one unit (>= 0), for reporting.
+        Cost of one unit, within [0, 10⁹], for reporting.
     """
 
     sku: str
@@ -43,7 +44,8 @@ class Part:
 
     def __attrs_post_init__(self) -> None:
         check_id("Part", self.sku)
-        check_number("Part", self.sku, "unit_cost", self.unit_cost, minimum=0.0)
+        check_number("Part", self.sku, "unit_cost", self.unit_cost, minimum=0.0,
+                     maximum=MAX_WEIGHT)
 
 
 @attrs.frozen
@@ -62,12 +64,14 @@ class Depot:
     location:
         Where the depot is.
     stock:
-        Part sku -> quantity available for pick-up over the planning horizon (>= 0).
+        Part sku -> quantity available for pick-up over the planning horizon,
+        within [0, 10⁹].
     opening_hours:
         Windows in which a pick-up may *start* and must also end (sorted,
         non-overlapping); empty means always open.
     pickup_time:
-        Time spent at the depot per stop (seconds or timedelta, >= 0); default 10 minutes.
+        Time spent at the depot per stop (seconds or timedelta, within [0, 1 day]);
+        default 10 minutes.
     """
 
     id: str
@@ -87,4 +91,5 @@ class Depot:
             if k and window.start <= self.opening_hours[k - 1].end:
                 fail("Depot", self.id, f"opening_hours[{k}].start", window.start.isoformat(),
                      "must be after the previous window's end (sorted, non-overlapping)")
-        check_int("Depot", self.id, "pickup_time", self.pickup_time, minimum=0)
+        check_int("Depot", self.id, "pickup_time", self.pickup_time, minimum=0,
+                  maximum=MAX_PICKUP_TIME, in_seconds=True)

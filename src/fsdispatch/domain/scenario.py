@@ -11,7 +11,7 @@ import attrs
 
 from ..errors import UnknownReferenceError, ValidationError
 from ..units import Horizon
-from ._validate import check_probabilities
+from ._validate import check_probabilities, warn
 from .location import Location
 from .objective import ObjectiveWeights
 from .parts import Depot, Part
@@ -30,6 +30,12 @@ def _tuple(value: Any) -> Any:
         return value
 
 
+def _some(ids: list[str], shown: int = 5) -> str:
+    """Up to ``shown`` ids, quoted, and how many more."""
+    text = ", ".join(repr(i) for i in ids[:shown])
+    return text + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
 @attrs.frozen(eq=True)
 class Scenario:
     """Everything needed to plan: horizon, technicians, tickets, travel, parts, SLAs.
@@ -37,8 +43,12 @@ class Scenario:
     Construction checks every cross-reference at once and raises one
     :class:`~fsdispatch.errors.ValidationError` listing all issues (duplicate
     ids, unknown technicians in preferences, unknown skills or parts when a
-    catalogue is given, locations missing from a travel matrix, mixed
-    coordinate systems…).
+    catalogue is given, a skill listed twice in the catalogue, ``skill_factors``
+    naming an unknown skill, locations missing from a travel matrix, mixed
+    coordinate systems…). Suspicious data is accepted with a
+    :class:`~fsdispatch.errors.FsdispatchWarning`: a ticket created at or after
+    the horizon end, or whose ``resolve_by`` falls before its ``response_by``
+    once the SLA policy fills the one it does not give.
 
     Parameters
     ----------
@@ -51,7 +61,10 @@ class Scenario:
     parts:
         Optional parts catalogue; when non-empty, every sku referenced must be in it.
     skills:
-        Optional skill catalogue; when non-empty, every skill referenced must be in it.
+        Optional skill catalogue (unique, non-empty ids); when non-empty, every
+        skill referenced must be in it. When empty, a technician's
+        ``skill_factors`` may only name skills some technician holds or some
+        ticket requires.
     sla_policy:
         Optional policy giving deadlines to tickets that have ``created_at``
         but no explicit ``response_by``/``resolve_by``.
@@ -101,6 +114,10 @@ class Scenario:
         if not isinstance(self.objective, ObjectiveWeights):
             raise ValidationError.for_field("Scenario", self.name or None, "objective",
                                             self.objective, "must be ObjectiveWeights")
+        for name in ("technicians", "tickets", "parts", "skills", "depots"):
+            if not isinstance(getattr(self, name), tuple):  # the converter could not iterate
+                raise ValidationError.for_field("Scenario", self.name or None, name,
+                                                getattr(self, name), "must be a sequence")
         for k, tech in enumerate(self.technicians):
             if not isinstance(tech, Technician):
                 add("Scenario", None, f"technicians[{k}]", tech, "must be a Technician")
@@ -123,9 +140,20 @@ class Scenario:
                                         f"category_parts[{cat!r}]", probs)
                 except ValidationError as exc:
                     issues.append(exc)
+        for k, skill in enumerate(self.skills):
+            if not isinstance(skill, str) or not skill:
+                add("Scenario", self.name or None, f"skills[{k}]", skill,
+                    "must be a non-empty skill id")
+        if self.sla_policy is not None and not isinstance(self.sla_policy, SlaPolicy):
+            add("Scenario", self.name or None, "sla_policy", self.sla_policy,
+                "must be an SlaPolicy or None")
         if issues:
             raise ValidationError.collect(issues)
 
+        for skill, count in Counter(self.skills).items():
+            if count > 1:
+                add("Scenario", self.name or None, "skills", skill,
+                    f"must be listed once in the skill catalogue (found {count} times)")
         for entity, ids in (("Technician", [t.id for t in self.technicians]),
                             ("Ticket", [t.id for t in self.tickets]),
                             ("Part", [p.sku for p in self.parts]),
@@ -135,6 +163,8 @@ class Scenario:
                     add(entity, dup, "id", dup, f"must be unique (found {count} times)")
         tech_ids = {t.id for t in self.technicians}
         skill_ids = set(self.skills)
+        known_skills = skill_ids or ({s for t in self.technicians for s in t.skills}
+                                     | {s for t in self.tickets for s in t.required_skills})
         part_ids = {p.sku for p in self.parts}
         hstart, hend = self.horizon.start, self.horizon.end
 
@@ -150,6 +180,12 @@ class Scenario:
                     if skill not in skill_ids:
                         add("Technician", tech.id, "skills", skill,
                             "references an unknown skill", UnknownReferenceError)
+            for skill in tech.skill_factors:
+                if skill not in known_skills:
+                    add("Technician", tech.id, "skill_factors", skill,
+                        "references an unknown skill (not in the skill catalogue)" if skill_ids
+                        else "references a skill no technician holds and no ticket requires",
+                        UnknownReferenceError)
             if part_ids:
                 for sku in tech.van_stock:
                     if sku not in part_ids:
@@ -167,6 +203,8 @@ class Scenario:
                         f"{window.start.isoformat()}..{window.end.isoformat()}",
                         "must overlap the horizon "
                         f"{hstart.isoformat()}..{hend.isoformat()}")
+        late_created: list[str] = []
+        mixed_deadlines: list[str] = []
         for ticket in self.tickets:
             for name in ("preferred_technicians", "excluded_technicians"):
                 for ref in getattr(ticket, name):
@@ -187,6 +225,13 @@ class Scenario:
                     if sku not in part_ids:
                         add("Ticket", ticket.id, "probable_parts", sku,
                             "references an unknown part", UnknownReferenceError)
+            response, resolve = self.deadlines(ticket)
+            if response is not None and resolve is not None and resolve < response:
+                # both explicit is rejected by Ticket; one from the policy is a conflict
+                # between a promise and the policy: accepted, with a warning
+                mixed_deadlines.append(ticket.id)
+            if ticket.created_at is not None and ticket.created_at >= hend:
+                late_created.append(ticket.id)
         if part_ids:
             for cat, probs in self.category_parts.items():
                 for sku in probs:
@@ -227,6 +272,14 @@ class Scenario:
                     break
         if issues:
             raise ValidationError.collect(issues)
+        if late_created:
+            warn(f"Scenario {self.name!r}: {len(late_created)} ticket(s) created at or after "
+                 f"the horizon end {hend.isoformat()} ({_some(late_created)}); they cannot "
+                 "be known while planning this horizon")
+        if mixed_deadlines:
+            warn(f"Scenario {self.name!r}: {len(mixed_deadlines)} ticket(s) have a resolve_by "
+                 f"before their response_by once the SLA policy fills the missing one "
+                 f"({_some(mixed_deadlines)}); the response deadline has no effect")
 
     # ------------------------------------------------------------------ helpers
     def deadlines(self, ticket: Ticket) -> tuple[datetime | None, datetime | None]:

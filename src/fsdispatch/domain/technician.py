@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
+from ..units import (
+    MAX_BREAK_DURATION,
+    MAX_FACTOR,
+    MAX_OVERTIME,
+    MAX_QUANTITY,
+    MAX_RECENT_WORKLOAD,
+    MAX_TICKETS_PER_DAY,
+    MAX_WEIGHT,
+    MIN_FACTOR,
+)
 from ._validate import (
     check_aware,
     check_id,
@@ -18,6 +28,7 @@ from ._validate import (
     frozen_dict,
     seconds,
     to_tuple,
+    warn,
 )
 from .location import Location
 from .ticket import TimeWindow
@@ -43,7 +54,8 @@ class Break:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.window, TimeWindow):
             fail("Break", None, "window", self.window, "must be a TimeWindow")
-        check_int("Break", None, "duration", self.duration, minimum=0, strict_minimum=True)
+        check_int("Break", None, "duration", self.duration, minimum=0, strict_minimum=True,
+                  maximum=MAX_BREAK_DURATION)
         span = (self.window.end - self.window.start).total_seconds()
         if self.duration > span:
             fail("Break", None, "duration", self.duration,
@@ -63,7 +75,14 @@ class Shift:
     start_location, end_location:
         Override the technician's start/end location for this shift.
     breaks:
-        Breaks to take during the shift, sorted by window start.
+        Breaks to take during the shift, sorted by window start. A break must
+        be able to start within the shift and to end by the latest return:
+        ``window.end - duration >= start`` (checked here) and
+        ``window.start + duration <= end + max_overtime`` (checked by
+        :class:`Technician`, which knows ``max_overtime``). A window may open
+        before ``start`` or close after ``end``: only its part within working
+        time is used. A break as long as the shift is accepted with a
+        :class:`~fsdispatch.errors.FsdispatchWarning`.
     """
 
     start: datetime
@@ -78,12 +97,22 @@ class Shift:
         if self.end <= self.start:
             fail("Shift", None, "end", self.end.isoformat(),
                  f"must be after start {self.start.isoformat()}")
+        length = (self.end - self.start).total_seconds()
         for k, brk in enumerate(self.breaks):
             if not isinstance(brk, Break):
                 fail("Shift", None, f"breaks[{k}]", brk, "must be a Break")
             if k and brk.window.start < self.breaks[k - 1].window.start:
                 fail("Shift", None, f"breaks[{k}].window.start", brk.window.start.isoformat(),
                      "breaks must be sorted by window start")
+            if brk.window.end - timedelta(seconds=brk.duration) < self.start:
+                fail("Shift", None, f"breaks[{k}].window",
+                     f"{brk.window.start.isoformat()}..{brk.window.end.isoformat()}",
+                     f"must let the {brk.duration}-second break start at or after the shift "
+                     f"start {self.start.isoformat()} (the window closes too early)")
+            if brk.duration >= length:
+                warn(f"Shift {self.start.isoformat()}..{self.end.isoformat()}: breaks[{k}] "
+                     f"lasts {brk.duration} seconds, as long as the whole shift "
+                     f"({int(length)} seconds); the technician cannot work")
 
 
 @attrs.frozen
@@ -101,29 +130,32 @@ class Technician:
     end_location:
         Where shifts end by default; ``None`` means ``start_location``.
     skills:
-        Skill id -> level held (>= 1).
+        Skill id -> level held, within [1, 100].
     service_factor:
         Multiplies every ticket's nominal duration (a senior at 0.8 is 20 %
-        faster); > 0, default 1.
+        faster); within [0.01, 10], default 1.
     skill_factors:
-        Optional per-skill factor: a ticket's service time is
+        Optional per-skill factor within [0.01, 10]: a ticket's service time is
         ``duration × service_factor × max(skill_factors[s] for s in required skills)``
-        (skills absent from this mapping count as 1).
+        (skills absent from this mapping count as 1). The scenario rejects a
+        skill no technician, ticket or skill catalogue knows.
     max_tickets_per_day:
-        Cap on visits per calendar day (in the horizon start's timezone); ``None`` = no cap.
+        Cap on visits per calendar day (in the horizon start's timezone), within
+        [0, 10 000]; ``None`` = no cap.
     max_overtime:
-        How long after shift end (seconds) the technician may still return,
-        counted as overtime; default 0.
+        How long after shift end (seconds, within [0, 1 day]) the technician may
+        still return, counted as overtime; default 0.
     cost_per_hour:
-        Labour cost per working hour (travel + service), reported as a KPI and
-        weighted by the objective's ``labour`` weight.
+        Labour cost per working hour (travel + service), within [0, 10⁹],
+        reported as a KPI and weighted by the objective's ``labour`` weight.
     van_stock:
-        Part sku -> quantity in the van at the start of the horizon.
+        Part sku -> quantity (within [0, 10⁹]) in the van at the start of the horizon.
     capacity:
-        Generic capacity per shift (units of ticket ``demand``); ``None`` = unlimited.
+        Generic capacity per shift (units of ticket ``demand``, within [0, 10⁹]);
+        ``None`` = unlimited.
     recent_workload:
-        Work (seconds) done in the recent past, used by the load-balance term
-        for fairness over weeks.
+        Work (seconds, within [0, 365 days]) done in the recent past, used by the
+        load-balance term for fairness over weeks.
     """
 
     id: str
@@ -155,23 +187,39 @@ class Technician:
                      f"must not be before the previous shift's end "
                      f"{self.shifts[k - 1].end.isoformat()} (sorted, non-overlapping)")
         check_levels("Technician", tid, "skills", self.skills, minimum=1)
-        check_number("Technician", tid, "service_factor", self.service_factor, minimum=0.0,
-                     strict_minimum=True)
+        check_number("Technician", tid, "service_factor", self.service_factor,
+                     minimum=MIN_FACTOR, maximum=MAX_FACTOR)
         if not isinstance(self.skill_factors, Mapping):
             fail("Technician", tid, "skill_factors", self.skill_factors,
                  "must be a mapping of skill id to factor")
         for skill, factor in self.skill_factors.items():
-            check_number("Technician", tid, f"skill_factors[{skill!r}]", factor, minimum=0.0,
-                         strict_minimum=True)
+            if not isinstance(skill, str) or not skill:
+                fail("Technician", tid, "skill_factors", skill,
+                     "keys must be non-empty skill ids")
+            check_number("Technician", tid, f"skill_factors[{skill!r}]", factor,
+                         minimum=MIN_FACTOR, maximum=MAX_FACTOR)
         if self.max_tickets_per_day is not None:
             check_int("Technician", tid, "max_tickets_per_day", self.max_tickets_per_day,
-                      minimum=0)
-        check_int("Technician", tid, "max_overtime", self.max_overtime, minimum=0)
-        check_number("Technician", tid, "cost_per_hour", self.cost_per_hour, minimum=0.0)
+                      minimum=0, maximum=MAX_TICKETS_PER_DAY)
+        check_int("Technician", tid, "max_overtime", self.max_overtime, minimum=0,
+                  maximum=MAX_OVERTIME)
+        check_number("Technician", tid, "cost_per_hour", self.cost_per_hour, minimum=0.0,
+                     maximum=MAX_WEIGHT)
         check_quantities("Technician", tid, "van_stock", self.van_stock, minimum=0)
         if self.capacity is not None:
-            check_int("Technician", tid, "capacity", self.capacity, minimum=0)
-        check_int("Technician", tid, "recent_workload", self.recent_workload, minimum=0)
+            check_int("Technician", tid, "capacity", self.capacity, minimum=0,
+                      maximum=MAX_QUANTITY)
+        check_int("Technician", tid, "recent_workload", self.recent_workload, minimum=0,
+                  maximum=MAX_RECENT_WORKLOAD)
+        for k, shift in enumerate(self.shifts):
+            latest_end = shift.end + timedelta(seconds=self.max_overtime)
+            for j, brk in enumerate(shift.breaks):
+                if brk.window.start + timedelta(seconds=brk.duration) > latest_end:
+                    fail("Technician", tid, f"shifts[{k}].breaks[{j}].window",
+                         f"{brk.window.start.isoformat()}..{brk.window.end.isoformat()}",
+                         f"must let the {brk.duration}-second break end by the shift end "
+                         f"{shift.end.isoformat()} plus max_overtime {self.max_overtime} "
+                         "seconds")
 
     def shift_start_location(self, shift: Shift) -> Location:
         """Where ``shift`` starts."""

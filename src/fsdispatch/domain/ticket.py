@@ -10,6 +10,7 @@ from typing import Literal
 import attrs
 
 from ..errors import ValidationError
+from ..units import MAX_QUANTITY, MAX_TICKET_DURATION, MAX_WEIGHT
 from ._validate import (
     check_aware,
     check_id,
@@ -92,12 +93,12 @@ class Ticket:
     location:
         Where the work is done.
     duration:
-        Nominal service time (seconds or timedelta, > 0); a technician's
-        ``service_factor`` scales it.
+        Nominal service time (seconds or timedelta, in (0, 30 days]); a
+        technician's ``service_factor`` scales it.
     category:
         Free-form category, e.g. ``"repair"``, ``"install"``, ``"maintenance"``.
     required_skills:
-        Skill id -> minimum level (>= 1) the technician must hold.
+        Skill id -> minimum level (within [1, 100]) the technician must hold.
     windows:
         Appointment windows in which service must start; empty means any time
         in the horizon. Sorted and required not to overlap.
@@ -106,7 +107,7 @@ class Ticket:
         (allowed, costing ``lateness_cost`` × the objective's window-lateness
         weight per minute late).
     lateness_cost:
-        Multiplier of the soft-window lateness weight for this ticket (>= 0).
+        Multiplier of the soft-window lateness weight for this ticket, within [0, 10⁹].
     priority:
         :class:`Priority` (P1 emergency … P4 low); default P3.
     customer_id, customer_tier:
@@ -115,11 +116,12 @@ class Ticket:
         When the ticket was opened; with an SLA policy it sets the deadlines.
     response_by, resolve_by:
         SLA deadlines: service must start by ``response_by`` and end by
-        ``resolve_by``. Derived from the scenario's SLA policy when omitted.
+        ``resolve_by`` (not before ``response_by`` nor ``created_at``). Derived
+        from the scenario's SLA policy when omitted.
     preferred_technicians, excluded_technicians:
         Technician ids the customer prefers / who must not be sent.
     parts:
-        Part sku -> quantity the job consumes from the technician's van.
+        Part sku -> quantity (within [1, 10⁹]) the job consumes from the technician's van.
     probable_parts:
         Part sku -> probability that the job turns out to need one unit of it
         (known only on site, e.g. from the fault category). Plans do not
@@ -127,7 +129,7 @@ class Ticket:
         of a plan from the van contents at each visit. Empty: the scenario's
         ``category_parts`` for the ticket's category apply.
     demand:
-        Generic capacity units used on the technician's route (>= 0).
+        Generic capacity units used on the technician's route, within [0, 10⁹].
     """
 
     id: str
@@ -155,7 +157,8 @@ class Ticket:
         tid = self.id
         if not isinstance(self.location, Location):
             fail("Ticket", tid, "location", self.location, "must be a Location")
-        check_int("Ticket", tid, "duration", self.duration, minimum=0, strict_minimum=True)
+        check_int("Ticket", tid, "duration", self.duration, minimum=0, strict_minimum=True,
+                  maximum=MAX_TICKET_DURATION)
         if not isinstance(self.category, str) or not self.category:
             fail("Ticket", tid, "category", self.category, "must be a non-empty string")
         check_levels("Ticket", tid, "required_skills", self.required_skills, minimum=1)
@@ -168,7 +171,8 @@ class Ticket:
                      f"{self.windows[k - 1].end.isoformat()} (sorted, non-overlapping)")
         if self.window_kind not in ("hard", "soft"):
             fail("Ticket", tid, "window_kind", self.window_kind, "must be 'hard' or 'soft'")
-        check_number("Ticket", tid, "lateness_cost", self.lateness_cost, minimum=0.0)
+        check_number("Ticket", tid, "lateness_cost", self.lateness_cost, minimum=0.0,
+                     maximum=MAX_WEIGHT)
         if not isinstance(self.priority, Priority):
             fail("Ticket", tid, "priority", self.priority, "must be P1, P2, P3 or P4 (1..4)")
         if self.customer_id is not None and not isinstance(self.customer_id, str):
@@ -185,6 +189,9 @@ class Ticket:
         if self.resolve_by and self.created_at and self.resolve_by < self.created_at:
             fail("Ticket", tid, "resolve_by", self.resolve_by.isoformat(),
                  f"must not be before created_at {self.created_at.isoformat()}")
+        if self.resolve_by and self.response_by and self.resolve_by < self.response_by:
+            fail("Ticket", tid, "resolve_by", self.resolve_by.isoformat(),
+                 f"must not be before response_by {self.response_by.isoformat()}")
         for name in ("preferred_technicians", "excluded_technicians"):
             for ref in getattr(self, name):
                 if not isinstance(ref, str) or not ref:
@@ -195,4 +202,4 @@ class Ticket:
                  "must not also be in excluded_technicians")
         check_quantities("Ticket", tid, "parts", self.parts, minimum=1)
         check_probabilities("Ticket", tid, "probable_parts", self.probable_parts)
-        check_int("Ticket", tid, "demand", self.demand, minimum=0)
+        check_int("Ticket", tid, "demand", self.demand, minimum=0, maximum=MAX_QUANTITY)

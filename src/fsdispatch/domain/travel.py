@@ -19,7 +19,14 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
-from ._validate import check_number, fail, to_tuple
+from ..units import (
+    MAX_DETOUR,
+    MAX_SPEED_KMH,
+    MAX_TRAVEL_DISTANCE_KM,
+    MAX_TRAVEL_TIME,
+    MIN_SPEED_KMH,
+)
+from ._validate import check_number, describe_seconds, fail, to_tuple, warn
 
 __all__ = ["EARTH_RADIUS_KM", "GeometricTravel", "MatrixTravel", "TravelModel"]
 
@@ -33,14 +40,17 @@ class GeometricTravel:
     Parameters
     ----------
     speed_kmh:
-        Average driving speed in km/h (default 40).
+        Average driving speed in km/h, within [1, 1000] (default 40).
     detour:
-        Road-distance / straight-line-distance ratio, >= 1 (default 1.3).
+        Road-distance / straight-line-distance ratio, within [1, 5] (default 1.3).
     rounding:
         How travel seconds are rounded: ``"round"`` (nearest, default),
         ``"ceil"`` or ``"floor"``.
 
     Travel time in seconds is ``rounding(distance_km * detour / speed_kmh * 3600)``.
+    With the bounds on speed, detour and coordinates (see ``docs/concepts.md``,
+    "Ranges") the longest possible leg is below 5.1·10⁸ seconds, so travel times
+    never overflow.
     """
 
     speed_kmh: float = 40.0
@@ -48,9 +58,10 @@ class GeometricTravel:
     rounding: Literal["round", "ceil", "floor"] = "round"
 
     def __attrs_post_init__(self) -> None:
-        check_number("GeometricTravel", None, "speed_kmh", self.speed_kmh, minimum=0.0,
-                     strict_minimum=True)
-        check_number("GeometricTravel", None, "detour", self.detour, minimum=1.0)
+        check_number("GeometricTravel", None, "speed_kmh", self.speed_kmh,
+                     minimum=MIN_SPEED_KMH, maximum=MAX_SPEED_KMH, unit=" km/h")
+        check_number("GeometricTravel", None, "detour", self.detour, minimum=1.0,
+                     maximum=MAX_DETOUR)
         if self.rounding not in ("round", "ceil", "floor"):
             fail("GeometricTravel", None, "rounding", self.rounding,
                  "must be 'round', 'ceil' or 'floor'")
@@ -61,10 +72,26 @@ class GeometricTravel:
         return "geometric"
 
 
-def _as_matrix(value: Any, name: str) -> np.ndarray:
+def _numeric(value: Any) -> bool:
+    """Whether ``value`` holds only real numbers (no bools, strings or other objects)."""
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):
+        return False
+    if raw.dtype.kind in "iuf":
+        return True
+    if raw.dtype.kind != "O":  # bool, str, bytes, complex, datetime...
+        return False
+    return all(isinstance(v, int | float | np.integer | np.floating)
+               and not isinstance(v, bool | np.bool_) for v in raw.ravel())
+
+
+def _as_matrix(value: Any, name: str, maximum: float, unit: str) -> np.ndarray:
+    if not _numeric(value):
+        fail("MatrixTravel", None, name, type(value).__name__, "must be a square numeric matrix")
     try:
         arr = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         fail("MatrixTravel", None, name, type(value).__name__, "must be a square numeric matrix")
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         fail("MatrixTravel", None, name, f"shape {arr.shape}", "must be a square matrix")
@@ -75,6 +102,10 @@ def _as_matrix(value: Any, name: str) -> np.ndarray:
     if np.any(arr < 0):
         bad = tuple(int(k) for k in np.argwhere(arr < 0)[0])
         fail("MatrixTravel", None, f"{name}[{bad[0]}][{bad[1]}]", float(arr[bad]), "must be >= 0")
+    if np.any(arr > maximum):
+        bad = tuple(int(k) for k in np.argwhere(arr > maximum)[0])
+        fail("MatrixTravel", None, f"{name}[{bad[0]}][{bad[1]}]", float(arr[bad]),
+             f"must be <= {unit}")
     arr.setflags(write=False)
     return arr
 
@@ -89,11 +120,13 @@ class MatrixTravel:
         Row/column labels; every :class:`Location` of the scenario must carry
         an ``id`` from this list.
     durations:
-        Travel durations in **seconds**, shape ``(n, n)``, non-negative. Values
-        are rounded to whole seconds.
+        Travel durations in **seconds**, shape ``(n, n)``, each within
+        [0, 365 days] (:data:`~fsdispatch.units.MAX_TRAVEL_TIME`). Values are
+        rounded to whole seconds. A non-zero diagonal is accepted with a
+        :class:`~fsdispatch.errors.FsdispatchWarning`.
     distances:
-        Optional distances in km, shape ``(n, n)``. When omitted, distance KPIs
-        are reported as 0.
+        Optional distances in km, shape ``(n, n)``, each within [0, 100 000].
+        When omitted, distance KPIs are reported as 0.
     """
 
     location_ids: tuple[str, ...] = attrs.field(converter=to_tuple)
@@ -105,7 +138,8 @@ class MatrixTravel:
         if len(set(ids)) != len(ids):
             dup = next(i for i in ids if ids.count(i) > 1)
             fail("MatrixTravel", None, "location_ids", dup, "must be unique")
-        dur = _as_matrix(self.durations, "durations")
+        dur = _as_matrix(self.durations, "durations", MAX_TRAVEL_TIME,
+                         describe_seconds(MAX_TRAVEL_TIME))
         rounded = np.rint(dur).astype(np.int64)
         rounded.setflags(write=False)
         object.__setattr__(self, "durations", rounded)
@@ -113,11 +147,15 @@ class MatrixTravel:
             fail("MatrixTravel", None, "durations", f"shape {dur.shape}",
                  f"must be ({len(ids)}, {len(ids)}) to match location_ids")
         if self.distances is not None:
-            dist = _as_matrix(self.distances, "distances")
+            dist = _as_matrix(self.distances, "distances", MAX_TRAVEL_DISTANCE_KM,
+                              f"{MAX_TRAVEL_DISTANCE_KM:.0f} km")
             if dist.shape != dur.shape:
                 fail("MatrixTravel", None, "distances", f"shape {dist.shape}",
                      f"must equal the durations shape {dur.shape}")
             object.__setattr__(self, "distances", dist)
+        _warn_diagonal(rounded, "durations", ids)
+        if self.distances is not None:
+            _warn_diagonal(self.distances, "distances", ids)
 
     @property
     def kind(self) -> str:
@@ -138,6 +176,16 @@ class MatrixTravel:
                 and np.array_equal(self.durations, other.durations) and same_dist)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _warn_diagonal(matrix: np.ndarray, name: str, ids: tuple[str, ...]) -> None:
+    diagonal = np.diagonal(matrix)
+    nonzero = np.flatnonzero(diagonal)
+    if nonzero.size:
+        k = int(nonzero[0])
+        warn(f"MatrixTravel: {name}[{k}][{k}] (from {ids[k]!r} to itself) is "
+             f"{float(diagonal[k])!r}, expected 0; {nonzero.size} diagonal cell(s) are "
+             "non-zero (staying put should cost nothing)", stacklevel=5)
 
 
 TravelModel = GeometricTravel | MatrixTravel

@@ -49,6 +49,9 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     Evaluation
         Violations (empty iff feasible), KPIs, objective and its components.
     """
+    if not isinstance(plan, Plan):
+        raise ValidationError(f"evaluate() expects a Plan, got {type(plan).__name__}",
+                              entity="Plan", field="plan", value=type(plan).__name__)
     problem = _as_problem(problem)
     kd = problem.data
     index = problem.index

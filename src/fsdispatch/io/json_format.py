@@ -9,12 +9,19 @@ Formats (JSON Schemas ship in ``fsdispatch/io/schemas/``):
 
 Datetimes are ISO 8601 strings with a UTC offset; durations are integer
 seconds. See ``docs/formats.md``.
+
+Reading is strict: files must be UTF-8 (a UTF-8 byte order mark is allowed),
+an object may not repeat a key, ``NaN``/``Infinity`` are not JSON, and
+``true``/``false`` are not numbers. Every error is a
+:class:`~fsdispatch.errors.ValidationError` naming the file and the JSON path.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
+import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
@@ -39,7 +46,7 @@ from ..domain import (
 )
 from ..domain.objective import ObjectiveWeights
 from ..errors import UnknownReferenceError, ValidationError
-from ..plan import Plan, UnassignedReason
+from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.problem import Problem
 from ..units import Horizon
 
@@ -92,8 +99,30 @@ def _target(t: SlaTarget | None) -> dict[str, Any] | None:
     return None if t is None else {"response": t.response, "resolution": t.resolution}
 
 
+def _expect(value: Any, cls: type, func: str, param: str) -> None:
+    """Raise a ValidationError unless ``value`` is a ``cls`` (an API argument type check)."""
+    if not isinstance(value, cls):
+        raise ValidationError(f"{func}(): {param} must be a {cls.__name__}, got "
+                              f"{type(value).__name__} {_short(value)}", entity=func,
+                              field=param, value=value)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _as_path(path: Any, param: str = "path") -> Path:
+    """``path`` as a :class:`~pathlib.Path`; anything but ``str``/``os.PathLike`` is rejected."""
+    if not isinstance(path, str | os.PathLike):
+        raise ValidationError(f"{param} must be a file path (str or os.PathLike), got "
+                              f"{type(path).__name__} {_short(path)}", field=param, value=path)
+    return Path(path)
+
+
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     """The JSON-ready dict of a scenario (inverse of :func:`scenario_from_dict`)."""
+    _expect(scenario, Scenario, "scenario_to_dict", "scenario")
     travel = scenario.travel
     if isinstance(travel, MatrixTravel):
         travel_d: dict[str, Any] = {
@@ -172,15 +201,25 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
 
 
 def _dump(data: Mapping[str, Any], path: str | Path | None, indent: int | None) -> str:
+    target = None if path is None else _as_path(path)
     text = json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
-    if path is not None:
-        Path(path).write_text(text + "\n", encoding="utf-8")
+    if target is not None:
+        try:
+            target.write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ValidationError(f"cannot write {str(target)!r}: {exc.strerror or exc}",
+                                  field="path", value=str(target)) from None
     return text
 
 
 def save_scenario(scenario: Scenario, path: str | Path | None = None, *,
                   indent: int | None = 1) -> str:
-    """Write a scenario as JSON to ``path`` (if given) and return the text."""
+    """Write a scenario as JSON to ``path`` (if given) and return the text.
+
+    Raises :class:`~fsdispatch.errors.ValidationError` naming the file when it
+    cannot be written (missing folder, a directory, no permission).
+    """
+    _expect(scenario, Scenario, "save_scenario", "scenario")
     return _dump(scenario_to_dict(scenario), path, indent)
 
 
@@ -269,6 +308,19 @@ class _Reader:
             raise self.fail("an integer", value)
         return value
 
+    def matrix(self, value: Any) -> list[list[Any]]:
+        """A square-or-not list of rows of finite numbers (``true``/``false`` are not numbers)."""
+        rows = self.lst(value)
+        for i, row in enumerate(rows):
+            if type(row) is list and all(type(c) is int or (type(c) is float and math.isfinite(c))
+                                         for c in row):
+                continue  # the common case, checked without building paths
+            with self.at(i):
+                for j, cell in enumerate(self.lst(row)):
+                    with self.at(j):
+                        self.number(cell)
+        return rows
+
     def dt(self, value: Any, optional: bool = False) -> datetime | None:
         if value is None and optional:
             return None
@@ -305,6 +357,11 @@ class _Reader:
             return None
         data = self.obj(value, {"lat", "lon", "x", "y", "id"})
         loc_id = self.field(data, "id", lambda v: self.string(v, True), None)
+        if ("lat" in data or "lon" in data) and ("x" in data or "y" in data):
+            given = [k for k in ("lat", "lon", "x", "y") if k in data]
+            raise ValidationError(f"{self.where()}: a location gives either lat/lon "
+                                  f"(geographic) or x/y (planar), not both; got "
+                                  f"{', '.join(given)}", field=self.where(), value=given)
         if "lat" in data or "lon" in data:
             lat = self.field(data, "lat", self.number)
             lon = self.field(data, "lon", self.number)
@@ -365,8 +422,8 @@ def scenario_from_dict(data: Any) -> Scenario:
         if model == "matrix":
             rd.obj(d, {"model", "location_ids", "durations", "distances"})
             ids = rd.items(d, "location_ids", rd.string, required=True)
-            durations = rd.field(d, "durations", rd.lst)
-            distances = rd.field(d, "distances", lambda x: None if x is None else rd.lst(x),
+            durations = rd.field(d, "durations", rd.matrix)
+            distances = rd.field(d, "distances", lambda x: None if x is None else rd.matrix(x),
                                  None)
             return rd.build(MatrixTravel, location_ids=ids, durations=durations,
                             distances=distances)
@@ -544,17 +601,125 @@ def _build_scenario(kwargs: dict[str, Any]) -> Scenario:
         raise ValidationError.collect(issues) from None
 
 
-def _read_json(path: str | Path) -> Any:
+_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+         (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
+def _decode_utf8(data: bytes, name: str, hint: str = "") -> str:
+    """``data`` decoded as strict UTF-8 (a UTF-8 byte order mark is dropped).
+
+    UTF-16/UTF-32 (by their byte order mark), NUL bytes (binary files, UTF-16
+    without a mark) and invalid UTF-8 raise a ValidationError naming ``name``
+    and the line; ``hint`` is appended to the message.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            raise ValidationError(f"{name}: the file is {encoding} text; expected UTF-8{hint}",
+                                  field="encoding", value=encoding)
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise ValidationError(f"{name}: NUL byte at line {line} (a binary or UTF-16 file?); "
+                              f"expected UTF-8 text{hint}", field="encoding", value=nul)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValidationError(f"{name}: not UTF-8 text: invalid byte 0x{data[exc.start]:02x} at "
+                              f"line {line}; expected UTF-8{hint}", field="encoding",
+                              value=exc.start) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _read_text(path: Any, hint: str = "") -> str:
+    """The strict UTF-8 text of the file ``path`` (see :func:`_decode_utf8`)."""
+    file = _as_path(path)
+    try:
+        data = file.read_bytes()
     except OSError as exc:
-        raise ValidationError(f"cannot read {str(path)!r}: {exc.strerror}", field="path",
-                              value=str(path)) from None
+        raise ValidationError(f"cannot read {str(file)!r}: {exc.strerror or exc}", field="path",
+                              value=str(file)) from None
+    return _decode_utf8(data, str(file), hint)
+
+
+class _RepeatedKey(dict[str, Any]):
+    """A parsed JSON object that gave ``key`` more than once."""
+
+    key: str = ""
+
+
+class _NonFinite:
+    """Placeholder for a ``NaN``/``Infinity`` token (not JSON)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+def _first_node(data: Any, kind: type) -> tuple[str, Any] | None:
+    """JSON path and value of the first node of type ``kind`` (document order, no recursion)."""
+    stack: list[tuple[str, Any]] = [("$", data)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, kind):
+            return where, node
+        if isinstance(node, dict):
+            stack.extend((f"{where}.{k}", v) for k, v in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((f"{where}[{i}]", v) for i, v in reversed(list(enumerate(node))))
+    return None
+
+
+def _loads(text: str, name: str) -> Any:
+    """Parse strict JSON: no repeated keys, no NaN/Infinity; errors name ``name``."""
+    flagged: list[type] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) != len(items):
+            seen: set[str] = set()
+            repeated = _RepeatedKey(obj)
+            for key, _ in items:
+                if key in seen:
+                    repeated.key = key
+                    break
+                seen.add(key)
+            flagged.append(_RepeatedKey)
+            return repeated
+        return obj
+
+    def constant(token: str) -> _NonFinite:
+        flagged.append(_NonFinite)
+        return _NonFinite(token)
+
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
     except json.JSONDecodeError as exc:
-        raise ValidationError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: "
-                              f"{exc.msg}", field="$", value=str(path)) from None
+        raise ValidationError(f"{name}: invalid JSON at line {exc.lineno} column {exc.colno}: "
+                              f"{exc.msg}", field="$", value=name) from None
+    except RecursionError:
+        raise ValidationError(f"{name}: invalid JSON: arrays/objects nested too deeply",
+                              field="$", value=name) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        why = str(exc).split(";")[0]
+        raise ValidationError(f"{name}: invalid JSON: {why}", field="$", value=name) from None
+    if _RepeatedKey in flagged:
+        found = _first_node(data, _RepeatedKey)
+        assert found is not None
+        where, obj = found
+        where = f"{where}.{obj.key}"
+        raise ValidationError(f"{name}: {where}: duplicate key {obj.key!r} (each key may appear "
+                              "once in an object)", field=where, value=obj.key)
+    if _NonFinite in flagged:
+        found = _first_node(data, _NonFinite)
+        assert found is not None
+        raise ValidationError(f"{name}: {found[0]}: {found[1].token} is not valid JSON; "
+                              "expected a finite number", field=found[0], value=found[1].token)
+    return data
+
+
+def _read_json(path: Any) -> Any:
+    """Read and parse a JSON file strictly (see :func:`_loads`, :func:`_decode_utf8`)."""
+    return _loads(_read_text(path), str(path))
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -576,6 +741,8 @@ def plan_to_dict(problem: Problem, plan: Plan, *, evaluation: Any = None,
     Times and KPIs are informational: :func:`plan_from_dict` reads only the
     decisions (routes and unassigned tickets with reasons).
     """
+    _expect(problem, Problem, "plan_to_dict", "problem")
+    _expect(plan, Plan, "plan_to_dict", "plan")
     index = problem.index
     routes = []
     times_by_route: dict[int, list[dict[str, Any]]] = {}
@@ -632,8 +799,10 @@ def plan_from_dict(problem: Problem, data: Any, *, strict: bool = False) -> Plan
 
     Unknown ticket or technician ids are kept for the evaluator to report
     (``strict=False``) or raise :class:`~fsdispatch.errors.UnknownReferenceError`
-    naming the JSON path (``strict=True``). Malformed JSON structure always raises.
+    naming the JSON path (``strict=True``). Malformed JSON structure always raises,
+    and so does a technician shift listed twice.
     """
+    _expect(problem, Problem, "plan_from_dict", "problem")
     rd = _Reader()
     top = rd.obj(data, {"format", "version", "scenario", "mode", "routes", "unassigned",
                         "solver", "objective", "feasible", "kpis"})
@@ -642,6 +811,7 @@ def plan_from_dict(problem: Problem, data: Any, *, strict: bool = False) -> Plan
     routes: list[list[int]] = [[] for _ in range(problem.num_routes)]
     unknown: list[str] = []
     pickups: dict[int, int] = {}
+    listed: dict[int, int] = {}  # route index -> position in $.routes
     with rd.at("routes"):
         for k, item in enumerate(rd.lst(rd.req(top, "routes"))):
             with rd.at(k):
@@ -668,6 +838,12 @@ def plan_from_dict(problem: Problem, data: Any, *, strict: bool = False) -> Plan
                         raise rd.wrap(exc) from None
                     unknown.append(f"{tech_id}#{shift}")
                     continue
+                if r in listed:
+                    raise ValidationError(
+                        f"{rd.where()}: technician {tech_id!r} shift {shift} is already listed "
+                        f"at $.routes[{listed[r]}]; list each shift once",
+                        entity="Technician", entity_id=tech_id, field=rd.where(), value=shift)
+                listed[r] = k
                 with rd.at("tickets"):
                     for pos, ticket_id in enumerate(ticket_ids):
                         if index.has_ticket(ticket_id):
@@ -700,12 +876,16 @@ def plan_from_dict(problem: Problem, data: Any, *, strict: bool = False) -> Plan
         else:
             unknown.append(ticket_id)
     mode = rd.field(top, "mode", rd.string, "routing")
+    if mode not in PLAN_MODES:
+        with rd.at("mode"):
+            raise rd.fail("'routing' or 'assignment'", mode)
     return Plan(routes=routes, unassigned=unassigned, unknown_ids=unknown, mode=mode,
                 pickups=pickups)
 
 
 def load_plan(problem: Problem, path: str | Path, *, strict: bool = False) -> Plan:
     """Read a plan JSON file for ``problem`` (see :func:`plan_from_dict`)."""
+    _expect(problem, Problem, "load_plan", "problem")
     data = _read_json(path)
     try:
         return plan_from_dict(problem, data, strict=strict)

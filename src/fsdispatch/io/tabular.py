@@ -27,8 +27,10 @@ imported when a function here is first called.
 
 from __future__ import annotations
 
+import io
 import math
 import re
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date as date_cls
 from datetime import datetime, time, timedelta, tzinfo
@@ -54,6 +56,7 @@ from ..domain import (
 from ..domain.objective import ObjectiveWeights
 from ..errors import BackendUnavailableError, UnknownReferenceError, ValidationError
 from ..units import MINUTE, Horizon
+from .json_format import _as_path, _read_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -753,23 +756,21 @@ def scenario_from_frames(tickets: pd.DataFrame, technicians: pd.DataFrame, *,
 
 def _read_csv(path: str | Path, sep: str | None) -> pd.DataFrame:
     pd = _pandas()
+    # strict UTF-8 (BOM allowed), like the JSON files; binary and UTF-16 files are named
+    text = _read_text(path, hint=" (save the sheet as 'CSV UTF-8')")
     path = Path(path)
-    try:
-        with path.open(encoding="utf-8-sig") as fh:
-            header = fh.readline()
-    except OSError as exc:
-        raise ValidationError(f"cannot read {str(path)!r}: {exc.strerror}", field="path",
-                              value=str(path)) from None
-    except UnicodeDecodeError:
-        raise ValidationError(f"{path}: not UTF-8 text (save the sheet as 'CSV UTF-8')",
-                              field="path", value=str(path)) from None
+    if not text.strip():
+        raise ValidationError(f"{path}: the file is empty; expected a header row",
+                              field="path", value=str(path))
+    header = text.split("\n", 1)[0]
     if sep is None:
         sep = ";" if header.count(";") > header.count(",") else ","
     try:
-        frame = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False,
-                            encoding="utf-8-sig", skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise ValidationError(f"{path}: not a readable CSV file: {exc}", field="path",
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            skipinitialspace=True)
+    except (pd.errors.ParserError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValidationError(f"{path}: not a readable CSV file: {first}", field="path",
                               value=str(path)) from None
     return frame
 
@@ -910,7 +911,7 @@ def read_travel_matrix(path: str | Path, *, distances: str | Path | None = None,
     ValidationError
         Naming the file and the row and column of a bad value.
     """
-    path = Path(path)
+    path = _as_path(path)
     scale = 0.001 if distance_unit == "m" else 1.0
     if distance_unit not in ("km", "m"):
         raise ValidationError(f"distance_unit must be 'km' or 'm', got {distance_unit!r}",
@@ -927,18 +928,39 @@ def read_travel_matrix(path: str | Path, *, distances: str | Path | None = None,
 def _read_npz(path: Path, scale: float) -> MatrixTravel:
     try:
         data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
+    except ValueError:  # neither an archive nor an array: numpy tries (and refuses) pickle
+        raise ValidationError(f"cannot read {str(path)!r}: not a NumPy .npz archive",
+                              field="path", value=str(path)) from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
         raise ValidationError(f"cannot read {str(path)!r}: {exc}", field="path",
                               value=str(path)) from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValidationError(f"{path}: expected an .npz archive of arrays, got a single array",
+                              field="path", value=str(path))
     with data:
         for key in ("location_ids", "durations"):
             if key not in data.files:
                 raise ValidationError(f"{path}: array {key!r} is missing (arrays: "
                                       f"{', '.join(data.files)})", field=key)
-        ids = [str(x) for x in data["location_ids"].tolist()]
-        durations = data["durations"]
-        dist = data["distances"] * scale if "distances" in data.files else None
+        try:
+            ids = [str(x) for x in np.atleast_1d(data["location_ids"]).tolist()]
+            durations = _npz_numbers(path, "durations", data["durations"])
+            dist = (_npz_numbers(path, "distances", data["distances"]) * scale
+                    if "distances" in data.files else None)
+        except ValidationError:
+            raise
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise ValidationError(f"cannot read {str(path)!r}: {exc}", field="path",
+                                  value=str(path)) from None
     return _matrix(path, ids, durations, dist)
+
+
+def _npz_numbers(path: Path, key: str, array: np.ndarray) -> np.ndarray:
+    """``array`` as float64, rejecting booleans and non-numbers (naming the array)."""
+    if array.dtype.kind not in "iuf":
+        raise ValidationError(f"{path}: array {key!r} must hold numbers, got dtype "
+                              f"{array.dtype}", field=key, value=str(array.dtype))
+    return array.astype(np.float64)
 
 
 def _matrix(source: Path, ids: list[str], durations: Any, distances: Any) -> MatrixTravel:

@@ -73,6 +73,10 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
         every ticket no technician could ever serve (with the reason). By
         default such tickets are compiled and solvers report them unassigned.
     """
+    if not isinstance(scenario, Scenario):
+        raise ValidationError(f"compile_scenario() expects a Scenario, got "
+                              f"{type(scenario).__name__}", entity="Scenario", field="scenario",
+                              value=type(scenario).__name__)
     tic = time.perf_counter()
     horizon = scenario.horizon
     techs = scenario.technicians
@@ -289,9 +293,20 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
             mult = np.where(needed > 0, per_skill[None, :], -np.inf).max(axis=1)
             mult[~np.isfinite(mult)] = 1.0
             service_f[t_idx] *= mult
-    service = np.rint(service_f).astype(np.int32) if service_f.size else np.zeros(
-        (num_techs, num_tickets), dtype=np.int32)
-    service = np.maximum(service, 1, out=service) if service.size else service
+    # int32 keeps the (T, N) matrix small; validation bounds duration × factors far
+    # below 2³¹ − 1, and this checked cast is the defence in depth against a wrap
+    service_f = np.maximum(np.rint(service_f), 1.0)
+    too_long = ~(service_f <= np.iinfo(np.int32).max)  # also catches NaN
+    if too_long.any():
+        t_idx, i = (int(k) for k in np.argwhere(too_long)[0])
+        tech, ticket = techs[t_idx], tickets[i]
+        raise ValidationError(
+            f"Ticket {ticket.id!r}: service time for technician {tech.id!r} (duration "
+            f"{ticket.duration} s × factor {tech.service_multiplier(ticket.required_skills)!r})"
+            f" must be <= {np.iinfo(np.int32).max} seconds, got {float(service_f[t_idx, i])!r}.",
+            entity="Ticket", entity_id=ticket.id, field="duration",
+            value=float(service_f[t_idx, i]))
+    service = service_f.astype(np.int32)
 
     tech_labour = np.array([weights.labour * t.cost_per_hour / 3600.0 for t in techs])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+import numbers
 import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -33,10 +34,18 @@ __all__ = [
 def _check_limit(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or value < 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+            or not math.isfinite(value) or value < 0:
         raise ValidationError.for_field("Limits", None, attribute.name, value,
                                         "must be a finite number >= 0 or None")
+
+
+def _check_count(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValidationError.for_field("Limits", None, attribute.name, value,
+                                        "must be a positive integer or None")
 
 
 @attrs.frozen
@@ -46,19 +55,23 @@ class Limits:
     Parameters
     ----------
     time_limit:
-        Wall-clock seconds (float) for the solve, excluding compilation.
+        Wall-clock seconds (float) for the solve, excluding compilation; finite, >= 0.
     max_iterations:
-        Iteration cap (meaning is backend-specific: insertions, LS iterations…).
+        Iteration cap (meaning is backend-specific: insertions, LS iterations…);
+        a positive integer.
     rel_gap:
-        Relative optimality gap at which exact backends may stop.
+        Relative optimality gap at which exact backends may stop; finite, >= 0.
     no_improvement:
-        Stop after this many iterations without improving the best plan.
+        Stop after this many iterations without improving the best plan; a
+        positive integer.
+
+    Any other value raises :class:`~fsdispatch.errors.ValidationError` naming the field.
     """
 
     time_limit: float | None = attrs.field(default=None, validator=_check_limit)
-    max_iterations: int | None = attrs.field(default=None, validator=_check_limit)
+    max_iterations: int | None = attrs.field(default=None, validator=_check_count)
     rel_gap: float | None = attrs.field(default=None, validator=_check_limit)
-    no_improvement: int | None = attrs.field(default=None, validator=_check_limit)
+    no_improvement: int | None = attrs.field(default=None, validator=_check_count)
 
     def warn_unsupported(self, backend: str, supported: set[str]) -> None:
         """Warn (not silently ignore) for every set limit the backend cannot honour."""

@@ -66,19 +66,29 @@ def solve(problem: Problem | Scenario, solver: str | Solver = "greedy", *,
         returned a plan that breaks a rule, ``status`` is ``ERROR`` and the
         violations are in ``result.evaluation.violations``.
     """
-    if isinstance(problem, Scenario):
-        problem = compile_scenario(problem)
-    elif not isinstance(problem, Problem):
+    # every argument is checked before compiling or solving anything
+    if not isinstance(problem, Problem | Scenario):
         raise ValidationError(f"solve() expects a Problem or Scenario, got "
                               f"{type(problem).__name__}", field="problem",
                               value=type(problem).__name__)
     if limits is None:
         limits = Limits(time_limit=time_limit, max_iterations=max_iterations, rel_gap=rel_gap,
                         no_improvement=no_improvement)
-    backend = get_solver(solver, **options) if isinstance(solver, str) else solver
+    elif not isinstance(limits, Limits):
+        raise ValidationError.for_field("solve", None, "limits", limits, "must be a Limits")
+    seed_value = _seed_int(seed)
+    if progress is not None and not callable(progress):
+        raise ValidationError.for_field("solve", None, "progress", progress,
+                                        "must be a callable or None")
     if not isinstance(solver, str) and options:
         raise ValidationError("backend options can only be given with a solver name",
                               field="options", value=sorted(options))
+    if not isinstance(solver, str) and not isinstance(solver, Solver):
+        raise ValidationError.for_field("solve", None, "solver", solver,
+                                        "must be a solver name or a backend instance")
+    backend = get_solver(solver, **options) if isinstance(solver, str) else solver
+    if isinstance(problem, Scenario):
+        problem = compile_scenario(problem)
     why = backend.capabilities.why_not(problem)
     if why is not None:
         raise UnsupportedProblemError(f"solver {backend.name!r} cannot solve this problem: {why}")
@@ -89,7 +99,7 @@ def solve(problem: Problem | Scenario, solver: str | Solver = "greedy", *,
     jit_seconds = float(_warm_up(warm, problem)) if callable(warm) else 0.0
     tic = time.perf_counter()
     try:
-        out = backend.solve(problem, limits, _seed_int(seed), progress)
+        out = backend.solve(problem, limits, seed_value, progress)
     except FsdispatchError:
         raise
     except Exception as exc:
