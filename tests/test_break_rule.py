@@ -47,8 +47,9 @@ def test_a_service_waits_for_a_break_that_fits_before_it() -> None:
     problem = fd.compile_scenario(scenario)
     assert problem.unservable[0] == 0
     assert problem.compatible[0, 0] == 0
-    for solver in ("greedy", "ls", "cpsat", "milp"):
-        result = fd.solve(problem, solver, seed=0, max_iterations=50, time_limit=10)
+    for solver, limits in (("greedy", {}), ("ls", {"max_iterations": 50}),
+                           ("cpsat", {"time_limit": 10}), ("milp", {"time_limit": 10})):
+        result = fd.solve(problem, solver, seed=0, **limits)
         assert result.plan.routes == ((0,),), solver
         assert result.evaluation.is_feasible, solver
     ev = fd.evaluate(problem, fd.Plan(routes=[(0,)]))

@@ -93,7 +93,13 @@ def run_experiment(config: SimConfig, policies: Sequence[Policy | str],
     if not policies:
         raise ValidationError.for_field("run_experiment", None, "policies", policies,
                                         "must not be empty")
+    if isinstance(seeds, bool) or (isinstance(seeds, int) and seeds < 1):
+        raise ValidationError.for_field("run_experiment", None, "seeds", seeds,
+                                        "must be an integer >= 1 or a non-empty list of seeds")
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    if not seed_list:
+        raise ValidationError.for_field("run_experiment", None, "seeds", seeds,
+                                        "must be an integer >= 1 or a non-empty list of seeds")
     levels = list(staffing) if staffing is not None else [config.num_technicians]
     if van_stock is not None and config.parts is None:
         raise ValidationError.for_field("run_experiment", None, "van_stock", van_stock,

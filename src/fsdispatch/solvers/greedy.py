@@ -173,13 +173,17 @@ class GreedySolver:
         :func:`assign_greedy`); the plan's ``mode`` says which.
     """
 
-    max_candidates: int = 24
+    max_candidates: int = attrs.field(default=24)
     initial_plan: Plan | None = None
     mode: str = attrs.field(default="routing", validator=attrs.validators.instance_of(str))
     name: str = "greedy"
     capabilities: Capabilities = attrs.field(factory=Capabilities)
 
     def __attrs_post_init__(self) -> None:
+        m = self.max_candidates
+        if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+            raise ValidationError.for_field("GreedySolver", None, "max_candidates", m,
+                                            "must be an integer >= 1")
         if self.mode not in PLAN_MODES:
             raise ValidationError.for_field("GreedySolver", None, "mode", self.mode,
                                             "must be 'routing' or 'assignment'")

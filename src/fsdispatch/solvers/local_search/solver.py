@@ -66,6 +66,14 @@ def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
                                         "must be a finite number >= 0")
 
 
+def _count(minimum: int) -> Any:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+            raise ValidationError.for_field("LocalSearchSolver", None, attribute.name, value,
+                                            f"must be an integer >= {minimum}")
+    return check
+
+
 def _temperature(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     ok = isinstance(value, tuple | list) and len(value) == 2 and all(
         isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
@@ -131,12 +139,12 @@ class LocalSearchSolver:
     """
 
     initial_plan: Plan | None = None
-    neighbours: int = attrs.field(default=30, validator=_positive)
-    max_routes: int = attrs.field(default=32, validator=_positive)
+    neighbours: int = attrs.field(default=30, validator=_count(1))
+    max_routes: int = attrs.field(default=32, validator=_count(1))
     avg_removed: float = attrs.field(default=10.0, validator=_positive)
-    max_string: int = attrs.field(default=10, validator=_positive)
-    max_empty: int = attrs.field(default=2, validator=_positive)
-    max_unassigned: int = attrs.field(default=5, validator=_positive)
+    max_string: int = attrs.field(default=10, validator=_count(1))
+    max_empty: int = attrs.field(default=2, validator=_count(0))
+    max_unassigned: int = attrs.field(default=5, validator=_count(0))
     temperature: tuple[float, float] = attrs.field(default=(1.0, 0.01), validator=_temperature)
     locked: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
     descent: bool = True
