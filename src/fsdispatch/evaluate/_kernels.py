@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from ..kernels.consts import FALSE, TRUE
 from ..kernels.structs import struct_of
 from ..kernels.timing import (
     EARTH_RADIUS_KM,
@@ -73,7 +74,7 @@ class TimeWork(NamedTuple):
     vis: np.ndarray  #: (S,) int64 position in ``visits`` of the stop's visit
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def make_time_work(max_visits, max_breaks):
     """:class:`TimeWork` for routes of up to ``max_visits`` visits and ``max_breaks`` breaks."""
     s = 2 * max_visits
@@ -85,7 +86,7 @@ def make_time_work(max_visits, max_breaks):
                               np.empty(s, dtype=np.int64)))
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, start, end,
                pick_start, brk_out):
     """Time ``visits[lo:hi]`` on route ``r`` by the schedule rule, from ``start_node`` at
@@ -171,11 +172,11 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
             if tw.kind[s] == 0:
                 j = tw.sid[s]
                 ok = advance(win, cost, brk, base, nbr, j, np.int64(service_row[j]), tw.tt[s],
-                             True, lab[s], pc[s], lab[s + 1], pc[s + 1], pred[s + 1], strict,
+                             TRUE, lab[s], pc[s], lab[s + 1], pc[s + 1], pred[s + 1], strict,
                              max_close)
             else:
                 d = tw.sid[s]
-                ok = advance(dep.win, cost, brk, base, nbr, d, dep.pickup[d], tw.tt[s], False,
+                ok = advance(dep.win, cost, brk, base, nbr, d, dep.pickup[d], tw.tt[s], FALSE,
                              lab[s], pc[s], lab[s + 1], pc[s + 1], pred[s + 1], strict,
                              max_close)
             if not ok:
@@ -241,14 +242,7 @@ def simulate_routes(kd, pick, ptr, visits, arrival, start, end, pick_start, brk_
         route_break_late[r] = blate
 
 
-@njit(cache=True)
-def _reach_route(tv, win, cost, brk, rt, service, compat, demand, ticket_node, r, out):
-    """Fill row ``r`` of the reachability matrix (see :func:`reachability`)."""
-    _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node, r, out,
-                    np.empty((0, 0), dtype=np.int32))
-
-
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def cached_travel_time(tv, tt, a, b):
     """:func:`travel_time`, memoised in ``tt`` (node × node, -1 = not yet known) when it
     covers both nodes."""
@@ -261,10 +255,10 @@ def cached_travel_time(tv, tt, a, b):
     return travel_time(tv, a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node, r, out, tt):
-    """:func:`_reach_route` with travel times memoised in ``tt`` (see
-    :func:`cached_travel_time`)."""
+    """Fill row ``r`` of the reachability matrix (see :func:`reachability`), with travel
+    times memoised in ``tt`` (see :func:`cached_travel_time`; an empty ``tt``: none)."""
     tech = rt.tech[r]
     if rt.group_cap[rt.group[r]] < 1:
         return
@@ -292,10 +286,10 @@ def _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node
         svc = np.int64(service[tech, j])
         if open_t + t_out + svc + t_back > max_close:
             continue
-        if not advance(win, cost, brk, base, nbr, j, svc, t_out, False, lab0, pc0, lab1, pc1,
-                       pred1, True, max_close):
+        if not advance(win, cost, brk, base, nbr, j, svc, t_out, FALSE, lab0, pc0, lab1, pc1,
+                       pred1, TRUE, max_close):
             continue
-        b, _ret = choose_end(brk, base, nbr, lab1, pc1, t_back, True, max_close)
+        b, _ret = choose_end(brk, base, nbr, lab1, pc1, t_back, TRUE, max_close)
         if b >= 0:
             out[r, j] = 1
 
@@ -304,15 +298,17 @@ def _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node
 def _reach_all(tv, win, cost, brk, rt, service, compat, demand, ticket_node, out):
     for r in prange(out.shape[0]):
         # prange counts in uint64: pass an int64 (one signature for the route kernels)
-        _reach_route(tv, win, cost, brk, rt, service, compat, demand, ticket_node, np.int64(r),
-                     out)
+        _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node,
+                        np.int64(r), out, np.empty((0, 0), dtype=np.int32))
 
 
 @njit(cache=True)
 def reach_serial(tv, win, cost, brk, rt, service, compat, demand, ticket_node, out):
     """:func:`reachability`, route by route on one thread (same rule, same result)."""
+    memo = np.empty((0, 0), dtype=np.int32)  # no travel memo
     for r in range(out.shape[0]):
-        _reach_route(tv, win, cost, brk, rt, service, compat, demand, ticket_node, r, out)
+        _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node, r, out,
+                        memo)
 
 
 PARALLEL_CELLS = 1_000_000

@@ -13,3 +13,5 @@ import numpy as np
 NONE = np.int64(-1)  #: "no route / depot / ticket", and the sign of a removal
 ZERO = np.int64(0)
 ONE = np.int64(1)  #: the sign of an addition
+TRUE = np.bool_(True)
+FALSE = np.bool_(False)

@@ -13,7 +13,7 @@ from numba import njit
 _RUN = 16
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def argsort_stable(keys):
     """Indices that sort the float64 array ``keys`` ascending; ties keep their order.
 

@@ -39,6 +39,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .consts import FALSE
+
 EARTH_RADIUS_KM = 6371.0088
 
 T_INF = np.int64(2**62)
@@ -48,7 +50,7 @@ T_INF = np.int64(2**62)
 # ---------------------------------------------------------------- travel
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def _geo_km(tv, a, b):
     """Straight-line km between nodes (before the detour factor)."""
     if tv.kind == 1:
@@ -63,7 +65,7 @@ def _geo_km(tv, a, b):
     return 2.0 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def _round_secs(rounding, secs):
     if rounding == 0:
         return np.int64(math.floor(secs + 0.5))
@@ -99,7 +101,7 @@ def travel_time(tv, a, b):
 # ---------------------------------------------------------------- windows and costs
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def earliest_start(win, j, ready):
     """Earliest service start of stop ``j`` for a technician ready at ``ready``.
 
@@ -138,7 +140,7 @@ def sla_late(cost, j, start, end):
     return late
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def visit_cost(win, cost, j, start, end):
     """Soft-window and SLA lateness cost of serving ``j`` over ``[start, end]``."""
     c = cost.sla_w[j] * sla_late(cost, j, start, end)
@@ -150,7 +152,7 @@ def visit_cost(win, cost, j, start, end):
 # ---------------------------------------------------------------- the break rule
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def max_breaks(brk):
     """The most breaks any route has (labels per stop: one more)."""
     most = 0
@@ -161,7 +163,7 @@ def max_breaks(brk):
 
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def gap_ready(brk, base, b, m, t, tt, strict):
     """Take breaks ``b .. b+m-1`` (of the route whose first break is ``base``) on one leg.
 
@@ -261,7 +263,7 @@ def advance(win, cost, brk, base, nbr, j, svc, tt, ticket, src, src_pc, dst, dst
     return found
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def finish_gap(brk, base, nbr, b, t, tt, strict):
     """Return to the end location (``tt`` away) free at ``t`` with ``b`` breaks taken.
 
@@ -286,7 +288,7 @@ def finish_gap(brk, base, nbr, b, t, tt, strict):
     return e + tt, late
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def choose_end(brk, base, nbr, lab, pc, tt, strict, max_close):
     """The label the day ends from: earliest return, then cheapest, then breaks taken earlier.
 
@@ -311,7 +313,7 @@ def choose_end(brk, base, nbr, lab, pc, tt, strict, max_close):
     return np.int64(best_b), best_r
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def start_labels(win_d, cost, brk, base, nbr, t0, tt, pickup, d, lab0, pc0, pred0, strict,
                  max_close):
     """Labels at the start of a route: free at ``t0`` with no break taken, or, with a depot
@@ -326,14 +328,14 @@ def start_labels(win_d, cost, brk, base, nbr, t0, tt, pickup, d, lab0, pc0, pred
         return True
     src = lab0.copy()
     src_pc = pc0.copy()
-    ok = advance(win_d, cost, brk, base, nbr, d, pickup, tt, False, src, src_pc, lab0, pc0,
+    ok = advance(win_d, cost, brk, base, nbr, d, pickup, tt, FALSE, src, src_pc, lab0, pc0,
                  pred0, strict, max_close)
     for b in range(nbr + 1):
         pred0[b] = 0
     return ok
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def walk_leg(brk, base, b, m, t, tt, strict, brk_out):
     """The times of one leg on the kept way (see :func:`gap_ready`): writes the starts of
     breaks ``b .. b+m-1`` into ``brk_out`` (by break index) and returns
@@ -357,7 +359,7 @@ def walk_leg(brk, base, b, m, t, tt, strict, brk_out):
     return a, arr, late
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def walk_finish(brk, base, nbr, b, t, tt, brk_out):
     """The last leg on the kept way (see :func:`finish_gap`): writes the starts of the breaks
     taken and -1 for those not needed; returns ``(return_time, late)``."""

@@ -227,7 +227,7 @@ def route_starts(rt_tech, service, seq, length, free_t, starts_out, route_out):
             route_out[i] = r
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def route_feasible_prefix(kd, r, seq, st, scratch):
     """Append ``seq`` to empty route ``r`` visit by visit, skipping any that breaks a rule.
 

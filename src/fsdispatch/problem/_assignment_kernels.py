@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..kernels.consts import TRUE
 from ..kernels.timing import T_INF, advance, choose_end, sla_late, travel, window_late
 
 
@@ -36,7 +37,7 @@ def serve_first(tv, win, cost, brk, rt, service, ticket_node, est, km, start, la
             svc = np.int64(service[tech, j])
             s = rt.open[r] + t_out
             for strict in (True, False):
-                if advance(win, cost, brk, base, nbr, j, svc, t_out, True, lab0, pc0, lab1, pc1,
+                if advance(win, cost, brk, base, nbr, j, svc, t_out, TRUE, lab0, pc0, lab1, pc1,
                            pred1, strict, rt.max_close[r]):
                     b, _ret = choose_end(brk, base, nbr, lab1, pc1, t_back, strict,
                                          rt.max_close[r])

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from ..kernels.consts import NONE, ONE, ZERO
+from ..kernels.consts import FALSE, NONE, ONE, TRUE, ZERO
 from ..kernels.sort import argsort_stable
 from ..kernels.structs import struct_of
 from ..kernels.timing import (
@@ -110,7 +110,7 @@ def candidate_routes(kd, ptr, routes, max_candidates):
     return out_ptr, out
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def _lay(kd, r, st, strict):
     """Labels of route ``r`` from its start (after its depot stop, if any) through every
     visit; fills ``legt``/``legd``. Returns ``(b, return_time)`` of the day's end (``b < 0``:
@@ -145,7 +145,7 @@ def _lay(kd, r, st, strict):
         st.legt[r, k] = tt
         st.legd[r, k] = km
         if ok:
-            ok = advance(win, cost, brk, base, nbr, j, np.int64(service_row[j]), tt, True,
+            ok = advance(win, cost, brk, base, nbr, j, np.int64(service_row[j]), tt, TRUE,
                          lab[k], pc[k], lab[k + 1], pc[k + 1], pred[k + 1], strict, max_close)
         cur = node
     tt, km = travel(tv, cur, rt.end_node[r])
@@ -156,7 +156,7 @@ def _lay(kd, r, st, strict):
     return choose_end(brk, base, nbr, lab[n], pc[n], tt, strict, max_close)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def rebuild_route(kd, r, st, scratch):
     """Recompute the labels and the timing caches of route ``r``; returns False if no timing
     keeps its windows, breaks and shift end (the caches then hold the relaxed timing)."""
@@ -167,10 +167,10 @@ def rebuild_route(kd, r, st, scratch):
     n = st.length[r]
     base = brk.ptr[r]
     nbr = brk.ptr[r + 1] - base
-    bend, ret = _lay(kd, r, st, True)
+    bend, ret = _lay(kd, r, st, TRUE)
     ok = bend >= 0
     if not ok:
-        bend, ret = _lay(kd, r, st, False)
+        bend, ret = _lay(kd, r, st, FALSE)
     lab = st.lab[r]
     first = T_INF
     for b in range(nbr + 1):
@@ -233,7 +233,7 @@ def rebuild_all(kd, st):
     return ok
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def earliest_free(st, r, k, nbr):
     """The earliest the technician can be free after ``k`` stops of route ``r`` (any breaks
     taken): a lower bound of the route's timing there."""
@@ -244,7 +244,7 @@ def earliest_free(st, r, k, nbr):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def route_lateness(st, r):
     """Lateness cost of route ``r``'s visits as timed now."""
     c = 0.0
@@ -253,7 +253,7 @@ def route_lateness(st, r):
     return c
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
     """Lateness and overtime change of inserting ``j`` at position ``p`` of route ``r``.
 
@@ -306,14 +306,14 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
         nxt = wk.lb
         nxt_pc = wk.pb
         pred = wk.pr
-        if not advance(win, cost, brk, base, nbr, j, svc, t_in, True, st.lab[r, p],
-                       st.pcost[r, p], cur, cur_pc, pred, True, max_close):
+        if not advance(win, cost, brk, base, nbr, j, svc, t_in, TRUE, st.lab[r, p],
+                       st.pcost[r, p], cur, cur_pc, pred, TRUE, max_close):
             return INF
         for k in range(p, n):
             i = seq_r[k]
             tt = t_out if k == p else legt_r[k]
-            if not advance(win, cost, brk, base, nbr, i, np.int64(service_row[i]), tt, True,
-                           cur, cur_pc, nxt, nxt_pc, pred, True, max_close):
+            if not advance(win, cost, brk, base, nbr, i, np.int64(service_row[i]), tt, TRUE,
+                           cur, cur_pc, nxt, nxt_pc, pred, TRUE, max_close):
                 return INF
             same = True
             for b in range(nbr + 1):
@@ -330,7 +330,7 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
             cur_pc = nxt_pc
             nxt_pc = tmp_pc
         tt = t_out if p == n else legt_r[n]
-        bend, ret = choose_end(brk, base, nbr, cur, cur_pc, tt, True, max_close)
+        bend, ret = choose_end(brk, base, nbr, cur, cur_pc, tt, TRUE, max_close)
         if bend < 0:
             return INF
         old_vc = 0.0
@@ -355,7 +355,7 @@ def resources_ok(kd, st, r, j):
     return parts_fit(kd, st, r, j, NONE, NONE)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def route_cost(kd, r, st):
     """Objective contribution of route ``r`` and its work seconds.
 
@@ -392,7 +392,7 @@ def route_cost(kd, r, st):
     return c, work
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def preference_cost(res, w_pref, tech, j):
     """The preference term for serving ``j`` by technician ``tech``."""
     lo = res.pref_ptr[j]
@@ -405,7 +405,7 @@ def preference_cost(res, w_pref, tech, j):
     return w_pref
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def position_cost(kd, r, j, p, st, wk):
     """Exact cost of inserting ``j`` at position ``p`` of route ``r`` (inf if infeasible)."""
     tv = kd.tv
@@ -558,7 +558,7 @@ def make_work(kd, width):
                           np.empty(bb), np.empty(bb), np.empty(bb, dtype=np.int64)))
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def _top2(j, cd):
     b1 = INF
     b2 = INF
@@ -580,7 +580,7 @@ def _top2(j, cd):
     cd.bestc2[j] = c2
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def refresh_best(kd, j, cd, st, wk):
     """Recompute ticket ``j``'s two best entries, re-pricing stale ones that reach the top two."""
     while True:
@@ -626,7 +626,7 @@ def insert_at(kd, r, j, p, st, scratch):
     add_parts(kd, st, r, j, ONE)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, nd):
     """Update candidate entries on route ``r`` after ``j`` went in at position ``p``."""
     tv = kd.tv
@@ -824,7 +824,7 @@ def fill_beyond_candidates(kd, ptr, routes, cand_ptr, st, order, outcome, acc):
             outcome[j] = 1
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def pickup_option(kd, r, j, st, wk):
     """Cheapest way to serve ``j`` on route ``r`` by making ``r`` start with a depot stop.
 

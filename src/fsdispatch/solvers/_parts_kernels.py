@@ -21,11 +21,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..kernels.consts import NONE, ZERO
+from ..kernels.consts import NONE, TRUE, ZERO
 from ..kernels.timing import T_INF, start_labels, travel, travel_time
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def _sku_stock(arr, row, s):
     """``arr[row, s]``, or 0 if sku ``s`` is beyond the array (a sku added later)."""
     if s < arr.shape[1]:
@@ -33,7 +33,7 @@ def _sku_stock(arr, row, s):
     return np.int64(0)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def walk_sku(kd, st, tech, s, r_mod, dq, r_pick, d_pick, takes):
     """Walk technician ``tech``'s routes for sku ``s`` under a change; fill ``takes``.
 
@@ -62,7 +62,7 @@ def walk_sku(kd, st, tech, s, r_mod, dq, r_pick, d_pick, takes):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def sku_fits(kd, st, tech, s, r_mod, dq, r_pick, d_pick):
     """Whether the change (see :func:`walk_sku`) keeps sku ``s`` within vans and depots."""
     takes = st.tbuf
@@ -86,7 +86,7 @@ def sku_fits(kd, st, tech, s, r_mod, dq, r_pick, d_pick):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def parts_fit(kd, st, r, j, r_pick, d_pick):
     """Whether adding ticket ``j`` (``j < 0``: none) to route ``r`` keeps every sku feasible
     when route ``r_pick`` starts with a stop at depot ``d_pick`` (``r_pick < 0``: stops as
@@ -121,7 +121,7 @@ def parts_fit(kd, st, r, j, r_pick, d_pick):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def refresh_sku(kd, st, tech, s):
     """Recompute the pick-ups of ``tech``'s routes for sku ``s`` and the depots' totals."""
     lo = st.tech_ptr[tech]
@@ -138,7 +138,7 @@ def refresh_sku(kd, st, tech, s):
             st.dused[d, s] += takes[rr - lo]
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def add_parts(kd, st, r, j, sign):
     """Add (``sign=1``) or remove (``sign=-1``) ticket ``j``'s parts on route ``r``."""
     res = kd.res
@@ -162,7 +162,7 @@ def add_parts(kd, st, r, j, sign):
         refresh_sku(kd, st, tech, res.part_sku[k])
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def pickup_ready(kd, r, d, scratch):
     """When route ``r`` can leave depot ``d`` after a stop made first thing (the earliest,
     breaks taken or not); -1 when no timing of the stop keeps the depot's opening hours,
@@ -177,7 +177,7 @@ def pickup_ready(kd, r, d, scratch):
     pred = np.empty(nbr + 1, dtype=np.int64)
     tt = travel_time(kd.tv, rt.start_node[r], dep.node[d])
     if not start_labels(dep.win, kd.cost, brk, base, nbr, rt.open[r], tt, dep.pickup[d], d,
-                        lab, pc, pred, True, rt.max_close[r]):
+                        lab, pc, pred, TRUE, rt.max_close[r]):
         return NONE
     first = T_INF
     for b in range(nbr + 1):
@@ -186,7 +186,7 @@ def pickup_ready(kd, r, d, scratch):
     return first
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def pickup_leg(kd, r, d):
     """``(cost, work seconds)`` of the way to depot ``d`` and the stop, for route ``r``."""
     rt = kd.rt
@@ -196,7 +196,7 @@ def pickup_leg(kd, r, d):
     return kd.w.travel * tt + kd.w.dist * km + kd.tech.labour[tech] * work, work
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def set_pickup(kd, st, r, d, ready):
     """Make route ``r`` start with a stop at depot ``d`` (``d < 0``: no stop).
 
@@ -227,7 +227,7 @@ def set_pickup(kd, st, r, d, ready):
             refresh_sku(kd, st, tech, s)
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def parts_valid(kd, st, tech):
     """Whether technician ``tech``'s routes as they stand keep every sku within van and depots.
 
