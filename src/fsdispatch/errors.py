@@ -17,6 +17,7 @@ __all__ = [
     "FsdispatchWarning",
     "InfeasiblePlanError",
     "InsufficientStockError",
+    "InternalCheckError",
     "InvalidQuantityError",
     "InventoryError",
     "OverReservationError",
@@ -153,6 +154,15 @@ class InfeasiblePlanError(FsdispatchError):
     def __init__(self, message: str, violations: Sequence[Any] = ()) -> None:
         super().__init__(message)
         self.violations = tuple(violations)
+
+
+class InternalCheckError(FsdispatchError, AssertionError):
+    """An internal consistency check of the debug mode failed (``FSDISPATCH_ASSERT=1``).
+
+    A solver's incremental bookkeeping (an insertion's priced cost, a local
+    search move's delta) disagreed with the shared evaluator: a bug in
+    fsdispatch. The message says where and by how much.
+    """
 
 
 class TransitionError(FsdispatchError):

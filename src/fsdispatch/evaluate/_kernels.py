@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from ..kernels.consts import FALSE, TRUE
+from ..kernels.consts import FALSE, ONE, TRUE, ZERO
 from ..kernels.structs import struct_of
 from ..kernels.timing import (
     EARTH_RADIUS_KM,
@@ -222,8 +222,8 @@ def simulate_routes(kd, pick, ptr, visits, arrival, start, end, pick_start, brk_
     whether a break starts late (only for routes with no feasible timing).
     """
     num_routes = ptr.shape[0] - 1
-    max_v = 1
-    max_b = 0
+    max_v = ONE
+    max_b = ZERO
     for r in range(num_routes):
         if ptr[r + 1] - ptr[r] > max_v:
             max_v = ptr[r + 1] - ptr[r]

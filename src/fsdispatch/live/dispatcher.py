@@ -29,6 +29,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from .._debug import assert_mode, check_close, objective_of
 from ..domain._validate import check_aware
 from ..domain.location import Location
 from ..domain.scenario import Scenario
@@ -1941,6 +1942,16 @@ class Dispatcher:
             self.log.emit(self.now, tid, "unplaced", actor, from_state=self.state(tid),
                           to_state=self.state(tid), reason=reason)
             return InsertResult(tid, False, None, None, "none", math.inf, (), reason)
+        if assert_mode():  # debug: the priced cost against the evaluator's objective change
+            from ..solvers.greedy import state_pickups, state_routes
+
+            problem = self._problem
+            old = objective_of(problem, state_routes(self._st), state_pickups(self._st),
+                               with_balance=False)
+            new = objective_of(problem, state_routes(st), state_pickups(st), with_balance=False)
+            check_close(f"live {chosen[0]} of {tid!r}",
+                        chosen[1] - float(problem.data.cost.penalty[problem.index.ticket_idx(tid)]),
+                        new - old)
         self._st = st
         self._reasons.pop(tid, None)
         self._cache = {}

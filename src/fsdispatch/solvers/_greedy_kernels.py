@@ -83,31 +83,25 @@ class Cands(NamedTuple):
 
 
 @njit(cache=True)
-def candidate_routes(kd, ptr, routes, max_candidates):
-    """Per ticket, the ``max_candidates`` able routes whose start is nearest (CSR)."""
+def candidate_routes(kd, ptr, routes, out_ptr, out, lo, hi):
+    """Fill ``out[out_ptr[j]:out_ptr[j + 1]]``, for tickets ``lo <= j < hi``, with the able
+    routes (CSR ``ptr``/``routes``) whose start is nearest, as many as the slot holds,
+    in route order."""
     tv = kd.tv
     start_node = kd.rt.start_node
-    num_tickets = ptr.shape[0] - 1
-    out_ptr = np.zeros(num_tickets + 1, dtype=np.int64)
-    for j in range(num_tickets):
-        n = ptr[j + 1] - ptr[j]
-        out_ptr[j + 1] = out_ptr[j] + (n if n < max_candidates else max_candidates)
-    out = np.empty(out_ptr[-1], dtype=np.int64)
-    for j in range(num_tickets):
-        lo = ptr[j]
-        hi = ptr[j + 1]
-        if hi - lo <= max_candidates:
-            out[out_ptr[j]:out_ptr[j + 1]] = routes[lo:hi]
+    for j in range(lo, hi):
+        size = out_ptr[j + 1] - out_ptr[j]
+        a = ptr[j]
+        b = ptr[j + 1]
+        if b - a <= size:
+            out[out_ptr[j]:out_ptr[j + 1]] = routes[a:b]
             continue
         node = kd.ticket_node[j]
-        d = np.empty(hi - lo)
-        for k in range(lo, hi):
-            d[k - lo] = travel_time(tv, start_node[routes[k]], node)
-        order = argsort_stable(d)[:max_candidates]
-        chosen = routes[lo:hi][order]
-        chosen = chosen[argsort_stable(chosen.astype(np.float64))]
-        out[out_ptr[j]:out_ptr[j + 1]] = chosen
-    return out_ptr, out
+        d = np.empty(b - a)
+        for k in range(a, b):
+            d[k - a] = travel_time(tv, start_node[routes[k]], node)
+        chosen = routes[a:b][argsort_stable(d)[:size]]
+        out[out_ptr[j]:out_ptr[j + 1]] = chosen[argsort_stable(chosen.astype(np.float64))]
 
 
 @njit(cache=True, no_cpython_wrapper=True)
@@ -220,6 +214,34 @@ def rebuild_route(kd, r, st, scratch):
         latest_free = ls - st.legt[r, k]
         if k + 1 < n and not st.absorb[r, k + 1]:
             st.lrate[r, k] += st.lrate[r, k + 1]
+    return ok
+
+
+@njit(cache=True)
+def lay_routes(kd, st, ptr, visits, picks):
+    """Put the CSR routes ``(ptr, visits)`` into an empty state ``st``: route ``r`` starts
+    with a stop at depot ``picks[r]`` (-1: none), then its visits in order. Resources are
+    added visit by visit and each route is rebuilt once (the same state as inserting the
+    visits one by one). Returns whether every route is feasible."""
+    scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
+    res = kd.res
+    rt = kd.rt
+    for r in range(ptr.shape[0] - 1):
+        d = picks[r]
+        if d >= 0:
+            set_pickup(kd, st, r, d, pickup_ready(kd, r, d, scratch))
+    ok = True
+    for r in range(ptr.shape[0] - 1):
+        lo = ptr[r]
+        hi = ptr[r + 1]
+        for k in range(lo, hi):
+            j = visits[k]
+            st.seq[r, k - lo] = j
+            st.load[r] += res.demand[j]
+            st.group_count[rt.group[r]] += 1
+            add_parts(kd, st, r, j, ONE)
+        st.length[r] = hi - lo
+        ok = rebuild_route(kd, r, st, scratch) and ok
     return ok
 
 
@@ -598,10 +620,10 @@ def refresh_best(kd, j, cd, st, wk):
 
 
 @njit(cache=True)
-def greedy_init(kd, active, cd, st):
-    """Price every candidate of every active ticket."""
+def greedy_init(kd, active, cd, st, lo, hi):
+    """Price every candidate of every active ticket ``j`` with ``lo <= j < hi``."""
     wk = make_work(kd, st.seq.shape[1])
-    for j in range(active.shape[0]):
+    for j in range(lo, hi):
         if not active[j]:
             continue
         for c in range(cd.ptr[j], cd.ptr[j + 1]):

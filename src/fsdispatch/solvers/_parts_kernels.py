@@ -27,7 +27,8 @@ from ..kernels.timing import T_INF, start_labels, travel, travel_time
 
 @njit(cache=True, no_cpython_wrapper=True)
 def _sku_stock(arr, row, s):
-    """``arr[row, s]``, or 0 if sku ``s`` is beyond the array (a sku added later)."""
+    """``arr[row, s]``, or 0 if sku ``s`` is beyond the array (a sku added later); ``arr``
+    is a read-only stock array (van or depot)."""
     if s < arr.shape[1]:
         return arr[row, s]
     return np.int64(0)
@@ -74,7 +75,7 @@ def sku_fits(kd, st, tech, s, r_mod, dq, r_pick, d_pick):
         d = d_pick if rr == r_pick else st.pick[rr]
         if d < 0 or takes[rr - lo] == 0:
             continue
-        tot = _sku_stock(st.dused, d, s)
+        tot = st.dused[d, s] if s < st.dused.shape[1] else np.int64(0)
         for r2 in range(lo, hi):
             if st.pick[r2] == d:
                 tot -= st.take[r2, s]

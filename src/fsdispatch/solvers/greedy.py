@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from .._debug import assert_mode, check_close, objective_of
 from ..errors import ValidationError
 from ..kernels.structs import as_struct
 from ..plan import PLAN_MODES, Plan, UnassignedReason
@@ -17,13 +19,12 @@ from ..problem.problem import Problem
 from ._greedy_kernels import (
     Cands,
     RouteState,
-    apply_pickup,
     candidate_routes,
     fill_beyond_candidates,
     fill_with_pickups,
     greedy_init,
     greedy_steps,
-    insert_at,
+    lay_routes,
     rebuild_all,
 )
 from .base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
@@ -47,6 +48,7 @@ def warm_up(depots: bool = True) -> float:
     if depots in _WARM or True in _WARM:
         return 0.0
     from ..domain import Depot
+    from ..evaluate.evaluator import evaluate
     from ..generate import generate_scenario
     from ..problem.compile import compile_scenario
 
@@ -57,7 +59,10 @@ def warm_up(depots: bool = True) -> float:
         skus = [p.sku for p in scenario.parts]
         scenario = scenario.replace(depots=[Depot("warm-up", scenario.tickets[0].location,
                                                   stock={s: 1 for s in skus})])
-    GreedySolver().solve(compile_scenario(scenario), Limits(), 0, None)
+    problem = compile_scenario(scenario)
+    # one candidate route per ticket: the second chance beyond the candidates runs too
+    plan = GreedySolver(max_candidates=1).solve(problem, Limits(), 0, None).plan
+    evaluate(problem, plan)  # the evaluator's kernels (solve() judges every plan)
     return time.perf_counter() - tic
 
 
@@ -108,15 +113,20 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
         tech_ptr=tech_ptr,
         tbuf=np.zeros(max(int(np.diff(tech_ptr).max(initial=0)), 1), dtype=np.int64),
     ))
-    scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
     rebuild_all(kd, st)  # the start labels of every route (empty or not)
-    for r, route in enumerate(routes or ()):
-        if pickups:
-            stops = [pickups[j] for j in route if j in pickups]
+    if routes:
+        routes = list(routes)[:num_routes]
+        ptr = np.zeros(num_routes + 1, dtype=np.int64)
+        np.cumsum([len(routes[r]) if r < len(routes) else 0 for r in range(num_routes)],
+                  out=ptr[1:])
+        visits = np.fromiter((int(j) for route in routes for j in route), dtype=np.int64,
+                             count=int(ptr[-1]))
+        picks = np.full(num_routes, -1, dtype=np.int64)
+        for r, route in enumerate(routes):
+            stops = [pickups[j] for j in route if j in pickups] if pickups else []
             if stops and 0 <= stops[0] < problem.num_depots:
-                apply_pickup(kd, r, int(stops[0]), st, scratch)
-        for p, j in enumerate(route):
-            insert_at(kd, r, int(j), p, st, scratch)
+                picks[r] = int(stops[0])
+        lay_routes(kd, st, ptr, visits, picks)
     return st
 
 
@@ -213,8 +223,14 @@ class GreedySolver:
             for j in route:
                 active[j] = False
                 outcome[j] = 1
-        cand_ptr, cand_route = candidate_routes(kd, problem.ticket_routes_ptr,
-                                                problem.ticket_routes, self.max_candidates)
+        clock = _Clock(tic, limits.time_limit)
+        ptr, able = problem.ticket_routes_ptr, problem.ticket_routes
+        # per ticket, the nearest able routes (in slices, within the time limit)
+        cand_ptr = np.zeros(num_tickets + 1, dtype=np.int64)
+        np.cumsum(np.minimum(np.diff(ptr), self.max_candidates), out=cand_ptr[1:])
+        cand_route = np.zeros(int(cand_ptr[-1]), dtype=np.int64)  # (unused if cut short)
+        stopped = not clock.sliced(num_tickets, lambda lo, hi: candidate_routes(
+            kd, ptr, able, cand_ptr, cand_route, lo, hi))
         num_cand = cand_route.shape[0]
         rc_ptr = np.zeros(num_routes + 1, dtype=np.int64)
         np.cumsum(np.bincount(cand_route, minlength=num_routes), out=rc_ptr[1:])
@@ -233,7 +249,7 @@ class GreedySolver:
         stamp = np.full(num_tickets, -1, dtype=np.int64)
         acc = np.zeros(1)
         steps = 0
-        stopped = False
+        check = _Check(problem, st, acc) if assert_mode() else None
         order = np.lexsort((np.arange(num_tickets), kd.cost.priority)).astype(np.int64)
         # with depots, one round per priority level: tickets a depot stop makes servable
         # are placed before less urgent tickets fill the routes
@@ -244,33 +260,49 @@ class GreedySolver:
             if level is not None:
                 active[:] = pending & (kd.cost.priority == level)
                 pending &= ~active
-            greedy_init(kd, active, cd, st)
+            # price every candidate (in slices, within the time limit)
+            if stopped or not clock.sliced(num_tickets, lambda lo, hi: greedy_init(
+                    kd, active, cd, st, lo, hi)):
+                stopped = True
+                break
             left = int(active.sum())
+            chunk = 8  # then sized to about 20 ms a call
             while left:
-                if limits.time_limit is not None \
-                        and time.perf_counter() - tic > limits.time_limit:
+                if clock.past():
                     stopped = True
                     break
-                chunk = _CHUNK
+                n = 1 if check else chunk
                 if limits.max_iterations is not None:
-                    chunk = min(chunk, int(limits.max_iterations) - steps)
-                    if chunk <= 0:
+                    n = min(n, int(limits.max_iterations) - steps)
+                    if n <= 0:
                         stopped = True
                         break
-                left = greedy_steps(kd, chunk, active, outcome, cd, st, stamp, acc)
-                steps += chunk
+                t0 = time.perf_counter()
+                left = greedy_steps(kd, n, active, outcome, cd, st, stamp, acc)
+                chunk = min(clock.resize(n, time.perf_counter() - t0), _CHUNK)
+                if check:
+                    check.step("insertion")
+                steps += n
                 if progress is not None:
                     progress(ProgressEvent(self.name, time.perf_counter() - tic, steps,
                                            message=f"{left} tickets left"))
             if stopped:
                 break
             mask = order if level is None else order[kd.cost.priority[order] == level]
-            if num_cand < problem.ticket_routes.shape[0]:
-                fill_beyond_candidates(kd, problem.ticket_routes_ptr, problem.ticket_routes,
-                                       cand_ptr, st, mask, outcome, acc)
-            if problem.num_depots:
-                fill_with_pickups(kd, problem.ticket_routes_ptr, problem.ticket_routes, st,
-                                  mask, outcome, acc)
+            # second chances, in slices within the time limit (in debug mode one ticket per
+            # call, each insertion checked); tickets a cut leaves unexamined get solver_limit
+            if num_cand < able.shape[0]:
+                wider = np.diff(ptr)[mask] > np.diff(cand_ptr)[mask]
+                stopped = clock.slices(mask[wider], 1 if check else 0, lambda part: (
+                    fill_beyond_candidates(kd, ptr, able, cand_ptr, st, part, outcome, acc),
+                    check and check.step("insertion beyond the candidates")), outcome)
+            if problem.num_depots and not stopped:
+                needs = kd.res.part_ptr[mask + 1] > kd.res.part_ptr[mask]
+                stopped = clock.slices(mask[needs], 1 if check else 0, lambda part: (
+                    fill_with_pickups(kd, ptr, able, st, part, outcome, acc),
+                    check and check.step("insertion with a depot stop")), outcome)
+            if stopped:
+                break
         unassigned: dict[int, UnassignedReason] = {}
         for j in range(num_tickets):
             if problem.unservable[j]:
@@ -291,6 +323,79 @@ class GreedySolver:
             objective = float(acc[0] + kd.cost.penalty[unserved].sum())
         return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=objective,
                              stats=stats)
+
+
+class _Clock:
+    """The time limit of a solve that started at ``tic``, and slices of kernel work sized to
+    about 20 ms so that the limit is checked often enough."""
+
+    SLICE = 0.02
+
+    def __init__(self, tic: float, limit: float | None) -> None:
+        self.deadline = tic + limit if limit is not None else math.inf
+
+    def past(self) -> bool:
+        return time.perf_counter() >= self.deadline
+
+    def resize(self, size: int, seconds: float) -> int:
+        """The next slice size, from how long ``size`` units of work took."""
+        scale = self.SLICE / max(seconds, 1e-6)
+        return int(min(max(size * min(max(scale, 0.25), 4.0), 1), 1 << 20))
+
+    def sliced(self, n: int, work: Any) -> bool:
+        """Run ``work(lo, hi)`` over ``0..n`` in adaptive slices; False if cut by the
+        deadline."""
+        lo, size = 0, 64
+        while lo < n:
+            if self.past():
+                return False
+            hi = min(lo + size, n)
+            t0 = time.perf_counter()
+            work(lo, hi)
+            size = self.resize(hi - lo, time.perf_counter() - t0)
+            lo = hi
+        return True
+
+    def slices(self, tickets: np.ndarray, fixed: int, work: Any, outcome: np.ndarray) -> bool:
+        """Run ``work`` on consecutive slices of ``tickets`` (``fixed`` tickets each, else an
+        adaptive size) until done or past the deadline; returns whether it was cut, in which
+        case the tickets not reached are marked for ``solver_limit`` (outcome 0) if they
+        were left out (outcome 2 or 3)."""
+        lo, size = 0, fixed or 16
+        while lo < tickets.shape[0]:
+            if self.past():
+                rest = tickets[lo:]
+                cut = rest[(outcome[rest] == 2) | (outcome[rest] == 3)]
+                outcome[cut] = 0
+                return True
+            hi = min(lo + size, tickets.shape[0])
+            t0 = time.perf_counter()
+            work(tickets[lo:hi])
+            if not fixed:
+                size = self.resize(size, time.perf_counter() - t0)
+            lo = hi
+        return False
+
+
+class _Check:
+    """Debug mode: each insertion's priced cost (``acc``) against the evaluator's objective
+    change (load balance left out: insertion does not price it)."""
+
+    def __init__(self, problem: Problem, st: RouteState, acc: np.ndarray) -> None:
+        self.problem, self.st, self.acc = problem, st, acc
+        self.obj, self.cost, self.routed = self._now()
+
+    def _now(self) -> tuple[float, float, set[int]]:
+        routes = state_routes(self.st)
+        obj = objective_of(self.problem, routes, state_pickups(self.st), with_balance=False)
+        return obj, float(self.acc[0]), {j for route in routes for j in route}
+
+    def step(self, what: str) -> None:
+        obj, cost, routed = self._now()
+        new = sorted(routed - self.routed)
+        expected = (cost - self.cost) - float(self.problem.data.cost.penalty[new].sum())
+        check_close(f"greedy {what}", expected, obj - self.obj, tickets=new)
+        self.obj, self.cost, self.routed = obj, cost, routed
 
 
 def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:

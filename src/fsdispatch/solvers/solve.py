@@ -7,6 +7,7 @@ import logging
 import time
 from typing import Any
 
+import attrs
 import numpy as np
 
 from ..domain.scenario import Scenario
@@ -99,7 +100,7 @@ def solve(problem: Problem | Scenario, solver: str | Solver = "greedy", *,
     jit_seconds = float(_warm_up(warm, problem)) if callable(warm) else 0.0
     tic = time.perf_counter()
     try:
-        out = backend.solve(problem, limits, seed_value, progress)
+        out = backend.solve(problem, _backend_limits(limits), seed_value, progress)
     except FsdispatchError:
         raise
     except Exception as exc:
@@ -129,3 +130,16 @@ def _warm_up(warm: Any, problem: Problem) -> float:
     except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
         params = {}
     return float(warm(problem) if params else warm())
+
+
+EVALUATION_SHARE = 0.03
+"""Share of ``time_limit`` a backend leaves for the shared evaluation of its plan: the whole
+:func:`solve` call (construction included; compilation and JIT warm-up excluded) returns
+within the limit."""
+
+
+def _backend_limits(limits: Limits) -> Limits:
+    """``limits`` with the time limit a backend gets (see :data:`EVALUATION_SHARE`)."""
+    if limits.time_limit is None:
+        return limits
+    return attrs.evolve(limits, time_limit=limits.time_limit * (1.0 - EVALUATION_SHARE))

@@ -24,6 +24,11 @@ from ..base import (
     SolveStatus,
 )
 
+_POST_FIXED = 0.05
+_POST_EVALUATIONS = 4
+"""Time kept after the search for judging, repairing and completing its plan: a fixed
+part plus this many evaluations of a plan."""
+
 __all__ = ["CpSatSolver"]
 
 logger = logging.getLogger(__name__)
@@ -87,10 +92,17 @@ class CpSatSolver:
         check_mode("CpSatSolver", self.mode)
 
     def warm_up(self, problem: Problem | None = None) -> float:
-        """Load the greedy kernels of the warm start before the clock starts; returns seconds."""
+        """Load the greedy kernels of the warm start and import OR-Tools before the clock
+        starts; returns seconds."""
         from ..greedy import warm_up
 
-        return warm_up(problem is None or problem.num_depots > 0)
+        tic = time.perf_counter()
+        warm_up(problem is None or problem.num_depots > 0)
+        try:
+            from ortools.sat.python import cp_model  # noqa: F401
+        except ImportError:  # pragma: no cover - solve() says what to install
+            pass
+        return time.perf_counter() - tic
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
@@ -138,6 +150,10 @@ class CpSatSolver:
             else:
                 _hint_routing(model, problem, rd, rv, greedy, evaluate(problem, greedy))
         build_time = time.perf_counter() - tic
+        # what follows the search (judging and repairing its plan) is kept inside the limit
+        t0 = time.perf_counter()
+        evaluate(problem, greedy)
+        reserve = _POST_FIXED + _POST_EVALUATIONS * (time.perf_counter() - t0)
 
         solver = cp_model.CpSolver()
         prm = solver.parameters
@@ -145,7 +161,8 @@ class CpSatSolver:
         prm.random_seed = int(seed or 0) % (2**31)
         prm.log_search_progress = self.log
         if limits.time_limit is not None:
-            prm.max_time_in_seconds = max(float(limits.time_limit) - build_time, 0.01)
+            left = float(limits.time_limit) - (time.perf_counter() - tic) - reserve
+            prm.max_time_in_seconds = max(left, 0.01)
         if limits.rel_gap is not None:
             prm.relative_gap_limit = float(limits.rel_gap)
         native = solver.solve(model)

@@ -1186,34 +1186,25 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
 
 
 @njit(cache=True)
-def nearest_routes(kd, ptr, routes, max_routes):
-    """Per ticket, up to ``max_routes`` able routes ordered by travel from their start (CSR).
-
-    Also returns each ticket's travel time from the nearest able route start.
-    """
+def nearest_routes(kd, ptr, routes, out_ptr, out, near, lo, hi):
+    """For tickets ``lo <= j < hi``: fill ``out[out_ptr[j]:out_ptr[j + 1]]`` with the able
+    routes (CSR ``ptr``/``routes``) ordered by travel from their start, as many as the slot
+    holds, and ``near[j]`` with the travel time from the nearest one."""
     tv = kd.tv
     start_node = kd.rt.start_node
-    num_tickets = ptr.shape[0] - 1
-    out_ptr = np.zeros(num_tickets + 1, dtype=np.int64)
-    for j in range(num_tickets):
-        n = ptr[j + 1] - ptr[j]
-        out_ptr[j + 1] = out_ptr[j] + (n if n < max_routes else max_routes)
-    out = np.empty(out_ptr[-1], dtype=np.int64)
-    near = np.zeros(num_tickets)
-    for j in range(num_tickets):
-        lo = ptr[j]
-        hi = ptr[j + 1]
-        if hi == lo:
+    for j in range(lo, hi):
+        a = ptr[j]
+        b = ptr[j + 1]
+        if b == a:
             continue
         node = kd.ticket_node[j]
-        d = np.empty(hi - lo)
-        for k in range(lo, hi):
-            d[k - lo] = travel_time_between(tv, start_node[routes[k]], node)
+        d = np.empty(b - a)
+        for k in range(a, b):
+            d[k - a] = travel_time_between(tv, start_node[routes[k]], node)
         order = argsort_stable(d)
         near[j] = d[order[0]]
         for q in range(out_ptr[j + 1] - out_ptr[j]):
-            out[out_ptr[j] + q] = routes[lo + order[q]]
-    return out_ptr, out, near
+            out[out_ptr[j] + q] = routes[a + order[q]]
 
 
 @njit(cache=True, no_cpython_wrapper=True)

@@ -11,7 +11,8 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ...errors import ValidationError
+from ..._debug import assert_mode, check_close, objective_of
+from ...errors import InternalCheckError, ValidationError
 from ...kernels.structs import as_struct
 from ...plan import Plan, UnassignedReason
 from ...problem.problem import Problem
@@ -34,6 +35,12 @@ DEFAULT_ITERATIONS = 20_000
 """Iterations when neither ``time_limit`` nor ``max_iterations`` is given."""
 
 _CHUNK_SECONDS = 0.05
+_REASONS_SHARE = 0.04
+"""Share of the time limit kept after the search for the unassigned tickets' reasons."""
+_RESERVE = 0.1
+"""Share of the time left after the neighbour lists that the greedy start leaves for the
+search state and the unassigned reasons (the search gets whatever the greedy start does
+not use)."""
 _WARM: set[bool] = set()
 
 
@@ -55,7 +62,15 @@ def warm_up(depots: bool = True) -> float:
     _WARM.add(depots)
     greedy_warm_up(depots)
     problem = compile_scenario(generate_scenario(2, 6, seed=0, name="warm-up"))
-    LocalSearchSolver().solve(problem, Limits(max_iterations=20), 0, None)
+    plan = LocalSearchSolver().solve(problem, Limits(max_iterations=20), 0, None).plan
+    # the reasons of tickets left out (a plan with one ticket taken out)
+    from . import _kernels as K
+
+    routes = [list(route) for route in plan.routes]
+    longest = max(range(len(routes)), key=lambda r: len(routes[r]))
+    if routes[longest]:
+        routes[longest].pop()
+    _reasons(problem, [tuple(route) for route in routes], K)
     return time.perf_counter() - tic
 
 
@@ -168,23 +183,39 @@ class LocalSearchSolver:
         num_tickets, num_routes = problem.num_tickets, problem.num_routes
         rng = np.random.default_rng(seed)
 
-        # --- starting plan (greedy insertion, from the warm start if given)
+        deadline = tic + limits.time_limit if limits.time_limit is not None else math.inf
         if self.initial_plan is not None:
             _check_initial(problem, self.initial_plan)
         locked = _locked_mask(problem, self.initial_plan, self.locked)
-        # the greedy start may use the whole budget: a complete plan first, then improve it
+
+        # --- what depends on the problem only: neighbours and nearest routes (in slices)
+        nb_ptr, nb = nearest_tickets(problem, self.neighbours)
+        ptr, able = problem.ticket_routes_ptr, problem.ticket_routes
+        near_ptr = np.zeros(num_tickets + 1, dtype=np.int64)
+        np.cumsum(np.minimum(np.diff(ptr), int(self.max_routes)), out=near_ptr[1:])
+        near_route = np.full(int(near_ptr[-1]), -1, dtype=np.int64)
+        depot_dist = np.zeros(num_tickets)
+        _in_slices(num_tickets, deadline, lambda lo, hi: K.nearest_routes(
+            kd, ptr, able, near_ptr, near_route, depot_dist, lo, hi))
+        prep_time = time.perf_counter() - tic
+
+        # --- starting plan (greedy insertion, from the warm start if given): a complete
+        # plan first, then improve it; what is left of the budget after the greedy start
+        # keeps a margin for building the search's state and for the unassigned reasons
+        tic_greedy = time.perf_counter()
+        greedy_limit = None
+        if limits.time_limit is not None:
+            left = max(deadline - tic_greedy, 0.0)
+            greedy_limit = left * (1.0 - _RESERVE)
         start = GreedySolver(initial_plan=self.initial_plan).solve(
-            problem, Limits(time_limit=limits.time_limit), seed, None).plan
-        greedy_time = time.perf_counter() - tic
+            problem, Limits(time_limit=greedy_limit), seed, None).plan
+        greedy_time = time.perf_counter() - tic_greedy
 
         # --- arrays
         tic_setup = time.perf_counter()
         routes = [list(r) for r in start.routes]
         cur = _make_sol(problem, routes, K, start.pickups)
-        cand = _make_sol(problem, routes, K, start.pickups)
-        nb_ptr, nb = nearest_tickets(problem, self.neighbours)
-        near_ptr, near_route, depot_dist = K.nearest_routes(
-            kd, problem.ticket_routes_ptr, problem.ticket_routes, int(self.max_routes))
+        cand = _copy_sol(cur, K)
         recent = np.array([t.recent_workload for t in problem.scenario.technicians],
                           dtype=np.float64)
         has_shift = np.bincount(kd.rt.tech, minlength=problem.num_technicians) > 0
@@ -216,16 +247,20 @@ class LocalSearchSolver:
         if total is None and limits.time_limit is None:
             total = DEFAULT_ITERATIONS
         no_improve = limits.no_improvement
-        deadline = tic + limits.time_limit if limits.time_limit is not None else math.inf
+        # the search stops early enough for the unassigned tickets' reasons
+        search_deadline = deadline - (_REASONS_SHARE * limits.time_limit
+                                      if limits.time_limit is not None else 0.0)
         tic_search = time.perf_counter()
         done = 0
         chunk = 8
         last_best_at = 0
         stopped_by = "iterations"
-        can_search = num_tickets > 0 and num_routes > 0 and bool(cd.servable.any())
+        can_search = num_tickets > 0 and num_routes > 0 and bool(cd.servable.any()) \
+            and bool((near_route >= 0).all())  # (cut short by the deadline: no search)
+        check = assert_mode()  # debug: one iteration per call, checked by the evaluator
         while can_search:
             now = time.perf_counter()
-            if now >= deadline:
+            if now >= search_deadline:
                 stopped_by = "time_limit"
                 break
             if total is not None and done >= total:
@@ -233,7 +268,10 @@ class LocalSearchSolver:
             if no_improve is not None and done - last_best_at >= no_improve:
                 stopped_by = "no_improvement"
                 break
-            n = chunk
+            n = 1 if check else chunk
+            if done and math.isfinite(search_deadline):  # a chunk that ends by the deadline
+                per_it = (now - tic_search) / done
+                n = min(n, max(int((search_deadline - now) / max(per_it, 1e-9)), 1))
             if total is not None:
                 n = min(n, int(total) - done)
             if no_improve is not None:
@@ -250,6 +288,8 @@ class LocalSearchSolver:
             t_chunk = time.perf_counter()
             K.search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj, n,
                      temp0, temp1, 100, 0.2)
+            if check:
+                _check_search(problem, cur, obj, best_seq, best_len, best_pick, buf, done)
             elapsed_chunk = time.perf_counter() - t_chunk
             done += n
             last_best_at = int(buf.stats[7])
@@ -266,13 +306,14 @@ class LocalSearchSolver:
         budget = -1  # route pricings left for checking the unassigned tickets' reasons
         if limits.time_limit is not None:
             rate = buf.stats[4] / search_time if search_time > 0 and buf.stats[4] else 1e5
-            left = max(deadline - time.perf_counter(), 0.02 * limits.time_limit)
+            left = max(deadline - time.perf_counter(), 0.0)
             budget = int(rate * left)
         best_pickups = {route[0]: int(best_pick[r]) for r, route in enumerate(best_routes)
                         if route and best_pick[r] >= 0}
         plan = Plan(routes=best_routes, pickups=best_pickups,
                     unassigned=_reasons(problem, best_routes, K, budget, best_pickups))
         stats: dict[str, Any] = {
+            "prep_seconds": prep_time,
             "iterations": int(buf.stats[0]),
             "accepted": int(buf.stats[1]),
             "improvements": int(buf.stats[2]),
@@ -293,6 +334,24 @@ class LocalSearchSolver:
         }
         return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=float(obj[1]),
                              stats=stats)
+
+
+def _check_search(problem: Problem, cur: Any, obj: np.ndarray, best_seq: np.ndarray,
+                  best_len: np.ndarray, best_pick: np.ndarray, buf: Any, done: int) -> None:
+    """Debug mode: the search's running objectives against the evaluator after an iteration."""
+    from ..greedy import state_pickups, state_routes
+
+    if int(buf.stats[8]):
+        raise InternalCheckError(f"debug check failed: ls iteration {done}: an insertion priced "
+                                 "feasible broke a rule")
+    check_close("ls current objective", float(obj[0]),
+                objective_of(problem, state_routes(cur.st), state_pickups(cur.st)),
+                iteration=done)
+    best = [best_seq[r, :best_len[r]].tolist() for r in range(best_len.shape[0])]
+    picks = {route[0]: int(best_pick[r]) for r, route in enumerate(best)
+             if route and best_pick[r] >= 0}
+    check_close("ls best objective", float(obj[1]), objective_of(problem, best, picks),
+                iteration=done)
 
 
 def _make_buf(problem: Problem, width: int, K: Any) -> Any:
@@ -319,6 +378,31 @@ def _make_buf(problem: Problem, width: int, K: Any) -> Any:
         spos=np.zeros(width + 2, dtype=np.int64),
         droutes=np.zeros(num_routes, dtype=np.int64),
     ))
+
+
+def _in_slices(n: int, deadline: float, work: Any) -> bool:
+    """Run ``work(lo, hi)`` over ``0..n`` in slices of about 20 ms until done or past the
+    deadline; returns whether it finished."""
+    lo, size = 0, 64
+    while lo < n:
+        if time.perf_counter() >= deadline:
+            return False
+        hi = min(lo + size, n)
+        t0 = time.perf_counter()
+        work(lo, hi)
+        size = int(min(max((hi - lo) * min(max(0.02 / max(time.perf_counter() - t0, 1e-6),
+                                                    0.25), 4.0), 1), 1 << 20))
+        lo = hi
+    return True
+
+
+def _copy_sol(sol: Any, K: Any) -> Any:
+    """A copy of a solution (its own arrays), without rebuilding it."""
+    from ..greedy import copy_state
+
+    return as_struct(K.Sol(st=copy_state(sol.st), rcost=sol.rcost.copy(),
+                           rwork=sol.rwork.copy(), route_of=sol.route_of.copy(),
+                           fslack=sol.fslack.copy()))
 
 
 def _make_sol(problem: Problem, routes: list[list[int]], K: Any,

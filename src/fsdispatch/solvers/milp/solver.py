@@ -25,6 +25,11 @@ from ..base import (
     SolveStatus,
 )
 
+_PROCESS = 0.2
+"""Seconds of a solver process's start and stop (outside its own time limit)."""
+_POST_EVALUATIONS = 4
+"""Evaluations of a plan kept in the time limit for judging and repairing the model's plan."""
+
 __all__ = ["MilpSolver"]
 
 logger = logging.getLogger(__name__)
@@ -99,10 +104,17 @@ class MilpSolver:
         check_mode("MilpSolver", self.mode)
 
     def warm_up(self, problem: Problem | None = None) -> float:
-        """Load the greedy kernels of the warm start before the clock starts; returns seconds."""
+        """Load the greedy kernels of the warm start and import PuLP before the clock
+        starts; returns seconds."""
         from ..greedy import warm_up
 
-        return warm_up(problem is None or problem.num_depots > 0)
+        tic = time.perf_counter()
+        warm_up(problem is None or problem.num_depots > 0)
+        try:
+            import pulp  # noqa: F401
+        except ImportError:  # pragma: no cover - solve() says what to install
+            pass
+        return time.perf_counter() - tic
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
@@ -152,7 +164,15 @@ class MilpSolver:
         build_time = time.perf_counter() - tic
         time_limit = None
         if limits.time_limit is not None:
-            time_limit = max(float(limits.time_limit) - build_time, 0.1)
+            # kept inside the limit: writing the model for the solver process and reading
+            # its answer (about as long as building it), then judging and repairing the plan
+            from ...evaluate.evaluator import evaluate
+
+            t0 = time.perf_counter()
+            evaluate(problem, greedy)
+            reserve = _PROCESS + build_time + _POST_EVALUATIONS * (time.perf_counter() - t0)
+            time_limit = max(float(limits.time_limit) - (time.perf_counter() - tic) - reserve,
+                             0.1)
         use_highs = self.backend == "highs" or (self.backend == "auto" and highs_available())
         if self.backend == "highs" and not highs_available():
             raise BackendUnavailableError(
