@@ -980,3 +980,31 @@ def route_width_bound(compat, service, rt_tech, rt_open, rt_max_close, group_cap
         if w > best:
             best = w
     return best + 1
+
+
+@njit(cache=True)
+def parts_blocked(kd, ptr, routes, st, tickets, out):
+    """``out[q]``: ticket ``tickets[q]`` is kept out by parts alone — some able route (CSR
+    ``ptr``/``routes``) has room for it (capacity, day cap) and a feasible position in time,
+    but the van (and the depots' stock) no longer holds its parts."""
+    wk = make_work(kd, st.seq.shape[1])
+    rt = kd.rt
+    res = kd.res
+    for q in range(tickets.shape[0]):
+        j = tickets[q]
+        out[q] = False
+        if res.part_ptr[j + 1] == res.part_ptr[j]:
+            continue
+        for k in range(ptr[j], ptr[j + 1]):
+            r = routes[k]
+            if st.load[r] + res.demand[j] > rt.capacity[r] \
+                    or st.group_count[rt.group[r]] + 1 > rt.group_cap[rt.group[r]] \
+                    or st.length[r] + 1 >= st.seq.shape[1] \
+                    or parts_fit(kd, st, r, j, NONE, NONE):
+                continue
+            for p in range(st.length[r] + 1):
+                if position_cost(kd, r, j, p, st, wk) < INF:
+                    out[q] = True
+                    break
+            if out[q]:
+                break

@@ -25,6 +25,7 @@ from ._greedy_kernels import (
     greedy_init,
     greedy_steps,
     lay_routes,
+    parts_blocked,
     rebuild_all,
 )
 from .base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
@@ -63,6 +64,9 @@ def warm_up(depots: bool = True) -> float:
     # one candidate route per ticket: the second chance beyond the candidates runs too
     plan = GreedySolver(max_candidates=1).solve(problem, Limits(), 0, None).plan
     evaluate(problem, plan)  # the evaluator's kernels (solve() judges every plan)
+    parts_blocked(problem.data, problem.ticket_routes_ptr, problem.ticket_routes,
+                  make_state(problem, plan.routes, plan.pickups), np.zeros(0, dtype=np.int64),
+                  np.zeros(0, dtype=np.bool_))  # the reasons of tickets left out
     return time.perf_counter() - tic
 
 
@@ -128,6 +132,20 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
                 picks[r] = int(stops[0])
         lay_routes(kd, st, ptr, visits, picks)
     return st
+
+
+def parts_left_out(problem: Problem, st: RouteState, tickets: np.ndarray) -> set[int]:
+    """Which of ``tickets`` (that fit no route) are kept out by parts alone: some able route
+    has room and time for them but the van and the depots no longer hold their parts
+    (reason ``no_part`` rather than ``no_capacity``)."""
+    tickets = np.asarray(tickets, dtype=np.int64)
+    kd = problem.data
+    tickets = tickets[kd.res.part_ptr[tickets + 1] > kd.res.part_ptr[tickets]]
+    if not tickets.shape[0]:
+        return set()
+    out = np.zeros(tickets.shape[0], dtype=np.bool_)
+    parts_blocked(kd, problem.ticket_routes_ptr, problem.ticket_routes, st, tickets, out)
+    return set(tickets[out].tolist())
 
 
 def copy_state(st: RouteState) -> RouteState:
@@ -303,12 +321,14 @@ class GreedySolver:
                     check and check.step("insertion with a depot stop")), outcome)
             if stopped:
                 break
+        no_part = parts_left_out(problem, st, np.flatnonzero(outcome == 2))
         unassigned: dict[int, UnassignedReason] = {}
         for j in range(num_tickets):
             if problem.unservable[j]:
                 unassigned[j] = UnassignedReason.from_code(int(problem.unservable[j]))
             elif outcome[j] == 2:
-                unassigned[j] = UnassignedReason.NO_CAPACITY
+                unassigned[j] = UnassignedReason.NO_PART if j in no_part \
+                    else UnassignedReason.NO_CAPACITY
             elif outcome[j] == 3:
                 unassigned[j] = UnassignedReason.NOT_PROFITABLE
             elif outcome[j] == 0:

@@ -24,7 +24,7 @@ from ..base import (
     ProgressEvent,
     SolveStatus,
 )
-from ..greedy import GreedySolver, make_state
+from ..greedy import GreedySolver, make_state, parts_left_out
 from .neighbours import nearest_tickets
 
 __all__ = ["DEFAULT_ITERATIONS", "LocalSearchSolver", "warm_up"]
@@ -477,11 +477,15 @@ def _reasons(problem: Problem, routes: list[tuple[int, ...]], K: Any,
                                          problem.ticket_routes, st,
                                          np.array(open_tickets, dtype=np.int64), max_pricings)
         penalty = problem.data.cost.penalty
+        no_part = parts_left_out(problem, st, np.array(
+            [j for j, c, ok in zip(open_tickets, costs.tolist(), checked.tolist(), strict=True)
+             if ok and math.isinf(c)], dtype=np.int64))
         for j, c, ok in zip(open_tickets, costs.tolist(), checked.tolist(), strict=True):
             if not ok:
                 out[j] = UnassignedReason.SOLVER_LIMIT
             elif math.isinf(c):
-                out[j] = UnassignedReason.NO_CAPACITY
+                out[j] = UnassignedReason.NO_PART if j in no_part \
+                    else UnassignedReason.NO_CAPACITY
             elif c >= penalty[j]:
                 out[j] = UnassignedReason.NOT_PROFITABLE
             else:  # it would pay: the search ran out of time or iterations before placing it
