@@ -41,11 +41,15 @@ class Break:
     """A break of ``duration`` that must lie entirely within ``window``.
 
     The break starts no earlier than ``window.start`` and ends no later than
-    ``window.end``. Scheduling rule (the evaluator's, shared by every backend):
-    a break is taken as soon as its window is open and the technician is free
-    (or while waiting for a customer's window), and before a job that would
-    otherwise push it past its latest start. A break whose window opens after
-    the technician is back at the end location is not needed.
+    ``window.end``. Scheduling rule (the evaluator's, shared by every backend
+    and live dispatch): a shift's breaks are taken in the order listed, each
+    at a location — before leaving a stop or on arrival at the next one
+    (also while waiting for a customer's window), never during travel or
+    service — and placed so that the technician is back as early as the
+    route's windows and breaks allow; so a feasible timing is found whenever
+    one exists for the order of the visits. A break whose window opens at or
+    after the technician is back at the end location is not needed. See
+    ``docs/concepts.md`` (the schedule rule).
     """
 
     window: TimeWindow
