@@ -4,7 +4,12 @@
 every backend must keep: plans pass the shared evaluator, no ticket is lost,
 unassigned tickets carry a reason, and the same seed gives the same plan.
 ``fsdispatch.testing.strategies.scenarios()`` is a hypothesis strategy of
-small valid scenarios using every feature.
+small valid scenarios using every feature, and ``stress_scenarios()`` one of
+fuzzer-style days (many technicians with low caps, tiny capacities, hard
+breaks, limited depots). :func:`~fsdispatch.testing.days.random_day` draws the
+same kind of day from a seed, and :func:`~fsdispatch.testing.stress.run_stress`
+solves many of them per backend in crash-isolated worker processes
+(``python benchmarks/stress.py``).
 """
 
 from __future__ import annotations
