@@ -14,6 +14,8 @@ import fsdispatch as fd
 from fsdispatch.problem.assignment import assignment_data
 from fsdispatch.testing.strategies import scenarios
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 
 def _accounted(problem: fd.Problem, plan: fd.Plan) -> bool:
     routed = [j for route in plan.routes for j in route]

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 import fsdispatch as fd
 from conftest import DAY0, at
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 SPEED = 60.0  # km/h: 1 km of planar distance is 60 s of travel
 
 

@@ -15,6 +15,8 @@ from exact_cases import brute_force, close
 from fsdispatch.testing import check_solver
 from fsdispatch.testing.strategies import scenarios
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 OPTS = {"workers": 1, "seed": 0}
 
 

@@ -9,6 +9,8 @@ import pytest
 
 import fsdispatch as fd
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 
 def _day_with_breaks(seed: int) -> fd.Scenario:
     base = fd.generate_scenario(3, 12, seed=seed)

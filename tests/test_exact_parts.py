@@ -16,6 +16,8 @@ import fsdispatch as fd
 from conftest import at
 from exact_cases import close
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 OPTS = {"workers": 1, "seed": 0, "time_limit": 20}
 BACKENDS = ("cpsat", "milp")
 

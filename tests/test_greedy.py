@@ -14,6 +14,8 @@ from conftest import DAY0, at
 from fsdispatch.testing import check_solver
 from fsdispatch.testing.strategies import scenarios
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 
 def _all_accounted(problem: fd.Problem, plan: fd.Plan) -> bool:
     routed = [j for route in plan.routes for j in route]

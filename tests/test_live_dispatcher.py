@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 import fsdispatch as fd
 from fsdispatch.live import Dispatcher, TicketState
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 S = TicketState
 
 

@@ -21,6 +21,9 @@ _PER_TICKET = {
 }
 
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
+
 def _assert_same(grown: fd.Problem, full: fd.Problem) -> None:
     """Every array that does not depend on node/part numbering is equal, and plans judge alike."""
     assert grown.index.ticket_ids == full.index.ticket_ids

@@ -14,11 +14,14 @@ from datetime import timedelta
 
 import attrs
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fsdispatch as fd
 from fsdispatch.live import Dispatcher, TicketState
+
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
 
 S = TicketState
 

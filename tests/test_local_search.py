@@ -15,6 +15,8 @@ from fsdispatch.solvers.local_search.neighbours import nearest_tickets
 from fsdispatch.testing import check_solver
 from fsdispatch.testing.strategies import scenarios
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 
 def _all_accounted(problem: fd.Problem, plan: fd.Plan) -> bool:
     routed = [j for route in plan.routes for j in route]

@@ -12,6 +12,8 @@ from exact_cases import brute_force, close
 from fsdispatch.testing import check_solver
 from fsdispatch.testing.strategies import scenarios
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 
 @settings(max_examples=20)
 @given(scenarios(max_technicians=2, max_tickets=6, max_days=1, breaks=False))

@@ -17,6 +17,8 @@ from fsdispatch.problem.problem import Incompatibility
 from fsdispatch.solvers.local_search import LocalSearchSolver
 from fsdispatch.testing.strategies import scenarios
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 KM = 60  # seconds per km at 60 km/h, no detour
 
 

@@ -9,6 +9,8 @@ import pytest
 import fsdispatch as fd
 from conftest import DAY0, at
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 
 def _van_runs_out(depot_stock: int | None = None) -> fd.Scenario:
     """One technician whose van holds one unit of part P; two tickets need it."""

@@ -11,6 +11,8 @@ import pytest
 import fsdispatch as fd
 from fsdispatch.solvers import BackendOutput, Capabilities, Limits, ProgressEvent
 
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
 
 def test_unknown_solver_lists_the_available_ones(tiny):
     """An unknown backend name raises UnknownSolverError listing the registered names."""

@@ -171,11 +171,11 @@ def rebuild_route(kd, r, st, scratch):
         if lab[0, b] < first:
             first = lab[0, b]
     st.open_t[r] = first if first < T_INF else rt.open[r]
-    if n == 0:  # an unused route: no travel (an insertion prices the whole trip)
+    if n == 0:  # an unused route: no travel, no break needed (an insertion prices the trip)
         st.ret[r] = st.open_t[r]
         st.legt[r, 0] = 0
         st.legd[r, 0] = 0.0
-        return ok
+        return first < T_INF
     tech = rt.tech[r]
     service_row = kd.tech.service[tech]
     b = bend
@@ -778,6 +778,20 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc):
         c = cd.bestc[j]
         r = cd.route[c]
         p = cd.pos[c]
+        if kd.dep.node.shape[0] and res.part_ptr[j + 1] > res.part_ptr[j] \
+                and not resources_ok(kd, st, r, j):
+            # depot stock is shared by every technician: an insertion elsewhere may have
+            # used what this entry counted on; price the ticket's entries again
+            for e in range(cd.ptr[j], cd.ptr[j + 1]):
+                if cd.cost[e] != INF:
+                    cd.stale[e] = True
+            cd.cost[c] = INF
+            cd.pos[c] = NONE
+            cd.stale[c] = False
+            refresh_best(kd, j, cd, st, wk)
+            active[j] = True
+            left += 1
+            continue
         acc[0] += cd.best1[j]
         insert_at(kd, r, j, p, st, wk.brk)
         outcome[j] = 1

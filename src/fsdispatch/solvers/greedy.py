@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 
 from .._debug import assert_mode, check_close, objective_of
-from ..errors import ValidationError
+from ..errors import InternalCheckError, ValidationError
 from ..kernels.structs import as_struct
 from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.assignment import assignment_data
@@ -65,7 +65,7 @@ def warm_up(depots: bool = True) -> float:
     plan = GreedySolver(max_candidates=1).solve(problem, Limits(), 0, None).plan
     evaluate(problem, plan)  # the evaluator's kernels (solve() judges every plan)
     parts_blocked(problem.data, problem.ticket_routes_ptr, problem.ticket_routes,
-                  make_state(problem, plan.routes, plan.pickups), np.zeros(0, dtype=np.int64),
+                  make_state(problem), np.zeros(0, dtype=np.int64),
                   np.zeros(0, dtype=np.bool_))  # the reasons of tickets left out
     return time.perf_counter() - tic
 
@@ -267,7 +267,7 @@ class GreedySolver:
         stamp = np.full(num_tickets, -1, dtype=np.int64)
         acc = np.zeros(1)
         steps = 0
-        check = _Check(problem, st, acc) if assert_mode() else None
+        check = _Check.start(problem, st, acc) if assert_mode() else None
         order = np.lexsort((np.arange(num_tickets), kd.cost.priority)).astype(np.int64)
         # with depots, one round per priority level: tickets a depot stop makes servable
         # are placed before less urgent tickets fill the routes
@@ -404,6 +404,16 @@ class _Check:
     def __init__(self, problem: Problem, st: RouteState, acc: np.ndarray) -> None:
         self.problem, self.st, self.acc = problem, st, acc
         self.obj, self.cost, self.routed = self._now()
+
+    @classmethod
+    def start(cls, problem: Problem, st: RouteState, acc: np.ndarray) -> _Check | None:
+        """A check from the starting state, or None when that state already breaks a rule
+        (an ``initial_plan`` the heuristic cannot represent as given, e.g. a depot stop
+        before a route's second ticket: the caller judges the result, not this check)."""
+        try:
+            return cls(problem, st, acc)
+        except InternalCheckError:
+            return None
 
     def _now(self) -> tuple[float, float, set[int]]:
         routes = state_routes(self.st)
