@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..kernels.consts import FALSE, ONE, TRUE, ZERO
+from ..kernels.jit import internal
 from ..kernels.structs import struct_of
 from ..kernels.timing import (
     EARTH_RADIUS_KM,
@@ -74,7 +75,7 @@ class TimeWork(NamedTuple):
     vis: np.ndarray  #: (S,) int64 position in ``visits`` of the stop's visit
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def make_time_work(max_visits, max_breaks):
     """:class:`TimeWork` for routes of up to ``max_visits`` visits and ``max_breaks`` breaks."""
     s = 2 * max_visits
@@ -86,7 +87,7 @@ def make_time_work(max_visits, max_breaks):
                               np.empty(s, dtype=np.int64)))
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, start, end,
                pick_start, brk_out):
     """Time ``visits[lo:hi]`` on route ``r`` by the schedule rule, from ``start_node`` at
@@ -242,7 +243,7 @@ def simulate_routes(kd, pick, ptr, visits, arrival, start, end, pick_start, brk_
         route_break_late[r] = blate
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def cached_travel_time(tv, tt, a, b):
     """:func:`travel_time`, memoised in ``tt`` (node × node, -1 = not yet known) when it
     covers both nodes."""
@@ -255,7 +256,7 @@ def cached_travel_time(tv, tt, a, b):
     return travel_time(tv, a, b)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node, r, out, tt):
     """Fill row ``r`` of the reachability matrix (see :func:`reachability`), with travel
     times memoised in ``tt`` (see :func:`cached_travel_time`; an empty ``tt``: none)."""

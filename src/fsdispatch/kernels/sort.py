@@ -8,12 +8,13 @@ large generic implementation; kernels use this one small function instead
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from .jit import internal
 
 _RUN = 16
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def argsort_stable(keys):
     """Indices that sort the float64 array ``keys`` ascending; ties keep their order.
 

@@ -40,6 +40,7 @@ import numpy as np
 from numba import njit
 
 from .consts import FALSE
+from .jit import internal
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -50,7 +51,7 @@ T_INF = np.int64(2**62)
 # ---------------------------------------------------------------- travel
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def _geo_km(tv, a, b):
     """Straight-line km between nodes (before the detour factor)."""
     if tv.kind == 1:
@@ -65,7 +66,7 @@ def _geo_km(tv, a, b):
     return 2.0 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def _round_secs(rounding, secs):
     if rounding == 0:
         return np.int64(math.floor(secs + 0.5))
@@ -101,7 +102,7 @@ def travel_time(tv, a, b):
 # ---------------------------------------------------------------- windows and costs
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def earliest_start(win, j, ready):
     """Earliest service start of stop ``j`` for a technician ready at ``ready``.
 
@@ -140,7 +141,7 @@ def sla_late(cost, j, start, end):
     return late
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def visit_cost(win, cost, j, start, end):
     """Soft-window and SLA lateness cost of serving ``j`` over ``[start, end]``."""
     c = cost.sla_w[j] * sla_late(cost, j, start, end)
@@ -152,7 +153,7 @@ def visit_cost(win, cost, j, start, end):
 # ---------------------------------------------------------------- the break rule
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def max_breaks(brk):
     """The most breaks any route has (labels per stop: one more)."""
     most = 0
@@ -163,7 +164,7 @@ def max_breaks(brk):
 
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def gap_ready(brk, base, b, m, t, tt, strict):
     """Take breaks ``b .. b+m-1`` (of the route whose first break is ``base``) on one leg.
 
@@ -263,7 +264,7 @@ def advance(win, cost, brk, base, nbr, j, svc, tt, ticket, src, src_pc, dst, dst
     return found
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def finish_gap(brk, base, nbr, b, t, tt, strict):
     """Return to the end location (``tt`` away) free at ``t`` with ``b`` breaks taken.
 
@@ -288,7 +289,7 @@ def finish_gap(brk, base, nbr, b, t, tt, strict):
     return e + tt, late
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def choose_end(brk, base, nbr, lab, pc, tt, strict, max_close):
     """The label the day ends from: earliest return, then cheapest, then breaks taken earlier.
 
@@ -313,7 +314,7 @@ def choose_end(brk, base, nbr, lab, pc, tt, strict, max_close):
     return np.int64(best_b), best_r
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def start_labels(win_d, cost, brk, base, nbr, t0, tt, pickup, d, lab0, pc0, pred0, strict,
                  max_close):
     """Labels at the start of a route: free at ``t0`` with no break taken, or, with a depot
@@ -335,7 +336,7 @@ def start_labels(win_d, cost, brk, base, nbr, t0, tt, pickup, d, lab0, pc0, pred
     return ok
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def walk_leg(brk, base, b, m, t, tt, strict, brk_out):
     """The times of one leg on the kept way (see :func:`gap_ready`): writes the starts of
     breaks ``b .. b+m-1`` into ``brk_out`` (by break index) and returns
@@ -359,7 +360,7 @@ def walk_leg(brk, base, b, m, t, tt, strict, brk_out):
     return a, arr, late
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def walk_finish(brk, base, nbr, b, t, tt, brk_out):
     """The last leg on the kept way (see :func:`finish_gap`): writes the starts of the breaks
     taken and -1 for those not needed; returns ``(return_time, late)``."""

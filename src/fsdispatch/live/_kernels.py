@@ -20,6 +20,7 @@ from ..evaluate._kernels import (
     visit_cost,
 )
 from ..kernels.consts import NONE, ZERO
+from ..kernels.jit import internal
 from ..kernels.sort import argsort_stable
 from ..kernels.timing import max_breaks
 from ..solvers._greedy_kernels import (
@@ -227,7 +228,7 @@ def route_starts(rt_tech, service, seq, length, free_t, starts_out, route_out):
             route_out[i] = r
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def route_feasible_prefix(kd, r, seq, st, scratch):
     """Append ``seq`` to empty route ``r`` visit by visit, skipping any that breaks a rule.
 

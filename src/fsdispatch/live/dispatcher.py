@@ -1946,12 +1946,13 @@ class Dispatcher:
             from ..solvers.greedy import state_pickups, state_routes
 
             problem = self._problem
-            old = objective_of(problem, state_routes(self._st), state_pickups(self._st),
-                               with_balance=False)
-            new = objective_of(problem, state_routes(st), state_pickups(st), with_balance=False)
+            obj_old = objective_of(problem, state_routes(self._st), state_pickups(self._st),
+                                   with_balance=False)
+            obj_new = objective_of(problem, state_routes(st), state_pickups(st),
+                                   with_balance=False)
+            j_new = problem.index.ticket_idx(tid)
             check_close(f"live {chosen[0]} of {tid!r}",
-                        chosen[1] - float(problem.data.cost.penalty[problem.index.ticket_idx(tid)]),
-                        new - old)
+                        chosen[1] - float(problem.data.cost.penalty[j_new]), obj_new - obj_old)
         self._st = st
         self._reasons.pop(tid, None)
         self._cache = {}

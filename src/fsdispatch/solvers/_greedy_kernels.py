@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from ..kernels.consts import FALSE, NONE, ONE, TRUE, ZERO
+from ..kernels.jit import internal
 from ..kernels.sort import argsort_stable
 from ..kernels.structs import struct_of
 from ..kernels.timing import (
@@ -104,7 +105,7 @@ def candidate_routes(kd, ptr, routes, out_ptr, out, lo, hi):
         out[out_ptr[j]:out_ptr[j + 1]] = chosen[argsort_stable(chosen.astype(np.float64))]
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def _lay(kd, r, st, strict):
     """Labels of route ``r`` from its start (after its depot stop, if any) through every
     visit; fills ``legt``/``legd``. Returns ``(b, return_time)`` of the day's end (``b < 0``:
@@ -150,7 +151,7 @@ def _lay(kd, r, st, strict):
     return choose_end(brk, base, nbr, lab[n], pc[n], tt, strict, max_close)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def rebuild_route(kd, r, st, scratch):
     """Recompute the labels and the timing caches of route ``r``; returns False if no timing
     keeps its windows, breaks and shift end (the caches then hold the relaxed timing)."""
@@ -255,7 +256,7 @@ def rebuild_all(kd, st):
     return ok
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def earliest_free(st, r, k, nbr):
     """The earliest the technician can be free after ``k`` stops of route ``r`` (any breaks
     taken): a lower bound of the route's timing there."""
@@ -266,7 +267,7 @@ def earliest_free(st, r, k, nbr):
     return best
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def route_lateness(st, r):
     """Lateness cost of route ``r``'s visits as timed now."""
     c = 0.0
@@ -275,7 +276,7 @@ def route_lateness(st, r):
     return c
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
     """Lateness and overtime change of inserting ``j`` at position ``p`` of route ``r``.
 
@@ -377,7 +378,7 @@ def resources_ok(kd, st, r, j):
     return parts_fit(kd, st, r, j, NONE, NONE)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def route_cost(kd, r, st):
     """Objective contribution of route ``r`` and its work seconds.
 
@@ -414,7 +415,7 @@ def route_cost(kd, r, st):
     return c, work
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def preference_cost(res, w_pref, tech, j):
     """The preference term for serving ``j`` by technician ``tech``."""
     lo = res.pref_ptr[j]
@@ -427,7 +428,7 @@ def preference_cost(res, w_pref, tech, j):
     return w_pref
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def position_cost(kd, r, j, p, st, wk):
     """Exact cost of inserting ``j`` at position ``p`` of route ``r`` (inf if infeasible)."""
     tv = kd.tv
@@ -580,7 +581,7 @@ def make_work(kd, width):
                           np.empty(bb), np.empty(bb), np.empty(bb, dtype=np.int64)))
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def _top2(j, cd):
     b1 = INF
     b2 = INF
@@ -602,7 +603,7 @@ def _top2(j, cd):
     cd.bestc2[j] = c2
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def refresh_best(kd, j, cd, st, wk):
     """Recompute ticket ``j``'s two best entries, re-pricing stale ones that reach the top two."""
     while True:
@@ -648,7 +649,7 @@ def insert_at(kd, r, j, p, st, scratch):
     add_parts(kd, st, r, j, ONE)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, nd):
     """Update candidate entries on route ``r`` after ``j`` went in at position ``p``."""
     tv = kd.tv
@@ -860,7 +861,7 @@ def fill_beyond_candidates(kd, ptr, routes, cand_ptr, st, order, outcome, acc):
             outcome[j] = 1
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def pickup_option(kd, r, j, st, wk):
     """Cheapest way to serve ``j`` on route ``r`` by making ``r`` start with a depot stop.
 

@@ -19,13 +19,13 @@ be covered by the van. ``RouteState`` keeps per route the parts it needs
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from ..kernels.consts import NONE, TRUE, ZERO
+from ..kernels.jit import internal
 from ..kernels.timing import T_INF, start_labels, travel, travel_time
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def _sku_stock(arr, row, s):
     """``arr[row, s]``, or 0 if sku ``s`` is beyond the array (a sku added later); ``arr``
     is a read-only stock array (van or depot)."""
@@ -34,7 +34,7 @@ def _sku_stock(arr, row, s):
     return np.int64(0)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def walk_sku(kd, st, tech, s, r_mod, dq, r_pick, d_pick, takes):
     """Walk technician ``tech``'s routes for sku ``s`` under a change; fill ``takes``.
 
@@ -63,7 +63,7 @@ def walk_sku(kd, st, tech, s, r_mod, dq, r_pick, d_pick, takes):
     return True
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def sku_fits(kd, st, tech, s, r_mod, dq, r_pick, d_pick):
     """Whether the change (see :func:`walk_sku`) keeps sku ``s`` within vans and depots."""
     takes = st.tbuf
@@ -87,7 +87,7 @@ def sku_fits(kd, st, tech, s, r_mod, dq, r_pick, d_pick):
     return True
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def parts_fit(kd, st, r, j, r_pick, d_pick):
     """Whether adding ticket ``j`` (``j < 0``: none) to route ``r`` keeps every sku feasible
     when route ``r_pick`` starts with a stop at depot ``d_pick`` (``r_pick < 0``: stops as
@@ -122,7 +122,7 @@ def parts_fit(kd, st, r, j, r_pick, d_pick):
     return True
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def refresh_sku(kd, st, tech, s):
     """Recompute the pick-ups of ``tech``'s routes for sku ``s`` and the depots' totals."""
     lo = st.tech_ptr[tech]
@@ -139,7 +139,7 @@ def refresh_sku(kd, st, tech, s):
             st.dused[d, s] += takes[rr - lo]
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def add_parts(kd, st, r, j, sign):
     """Add (``sign=1``) or remove (``sign=-1``) ticket ``j``'s parts on route ``r``."""
     res = kd.res
@@ -163,7 +163,7 @@ def add_parts(kd, st, r, j, sign):
         refresh_sku(kd, st, tech, res.part_sku[k])
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def pickup_ready(kd, r, d, scratch):
     """When route ``r`` can leave depot ``d`` after a stop made first thing (the earliest,
     breaks taken or not); -1 when no timing of the stop keeps the depot's opening hours,
@@ -187,7 +187,7 @@ def pickup_ready(kd, r, d, scratch):
     return first
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def pickup_leg(kd, r, d):
     """``(cost, work seconds)`` of the way to depot ``d`` and the stop, for route ``r``."""
     rt = kd.rt
@@ -197,7 +197,7 @@ def pickup_leg(kd, r, d):
     return kd.w.travel * tt + kd.w.dist * km + kd.tech.labour[tech] * work, work
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def set_pickup(kd, st, r, d, ready):
     """Make route ``r`` start with a stop at depot ``d`` (``d < 0``: no stop).
 
@@ -228,7 +228,7 @@ def set_pickup(kd, st, r, d, ready):
             refresh_sku(kd, st, tech, s)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def parts_valid(kd, st, tech):
     """Whether technician ``tech``'s routes as they stand keep every sku within van and depots.
 

@@ -309,16 +309,22 @@ class GreedySolver:
             mask = order if level is None else order[kd.cost.priority[order] == level]
             # second chances, in slices within the time limit (in debug mode one ticket per
             # call, each insertion checked); tickets a cut leaves unexamined get solver_limit
+            def beyond(part: np.ndarray) -> None:
+                fill_beyond_candidates(kd, ptr, able, cand_ptr, st, part, outcome, acc)
+                if check:
+                    check.step("insertion beyond the candidates")
+
+            def with_stop(part: np.ndarray) -> None:
+                fill_with_pickups(kd, ptr, able, st, part, outcome, acc)
+                if check:
+                    check.step("insertion with a depot stop")
+
             if num_cand < able.shape[0]:
                 wider = np.diff(ptr)[mask] > np.diff(cand_ptr)[mask]
-                stopped = clock.slices(mask[wider], 1 if check else 0, lambda part: (
-                    fill_beyond_candidates(kd, ptr, able, cand_ptr, st, part, outcome, acc),
-                    check and check.step("insertion beyond the candidates")), outcome)
+                stopped = clock.slices(mask[wider], 1 if check else 0, beyond, outcome)
             if problem.num_depots and not stopped:
                 needs = kd.res.part_ptr[mask + 1] > kd.res.part_ptr[mask]
-                stopped = clock.slices(mask[needs], 1 if check else 0, lambda part: (
-                    fill_with_pickups(kd, ptr, able, st, part, outcome, acc),
-                    check and check.step("insertion with a depot stop")), outcome)
+                stopped = clock.slices(mask[needs], 1 if check else 0, with_stop, outcome)
             if stopped:
                 break
         no_part = parts_left_out(problem, st, np.flatnonzero(outcome == 2))

@@ -24,6 +24,7 @@ from numba import njit
 
 from ...evaluate._kernels import earliest_start, hard_late, travel, visit_cost
 from ...kernels.consts import NONE, ONE, ZERO
+from ...kernels.jit import internal
 from ...kernels.sort import argsort_stable
 from .._greedy_kernels import (
     INF,
@@ -113,7 +114,7 @@ class Buf(NamedTuple):
 # ---------------------------------------------------------------- costs
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def balance_term(kd, cd, sol, tech_work, weight):
     """``weight × (max − min)`` of technicians' work plus recent workload."""
     if weight == 0.0:
@@ -147,7 +148,7 @@ def total_objective(kd, cd, sol, tech_work, balance_w):
     return tot + balance_term(kd, cd, sol, tech_work, balance_w)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def refresh_route(kd, r, sol):
     """Rebuild route ``r``'s caches and cost; returns whether it is feasible."""
     scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
@@ -175,7 +176,7 @@ def init_sol(kd, sol):
 # ---------------------------------------------------------------- cost-free slack
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def free_slack(kd, r, st, fslack):
     """Fill ``fslack[r, k]``: how far the arrival at position ``k`` (``k = n``: the return)
     may move later without changing any cost or breaking any rule of route ``r``.
@@ -343,7 +344,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
 # ---------------------------------------------------------------- copying
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def copy_route(kd, src, dst, r):
     """Copy route ``r`` (sequence, caches, costs, resources of its technician) ``src`` → ``dst``."""
     a = src.st
@@ -401,7 +402,7 @@ def sync(kd, src, dst, buf):
         dst.route_of[j] = src.route_of[j]
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def reset_marks(buf):
     """Clear this iteration's touched routes and moved tickets."""
     for q in range(buf.counts[0]):
@@ -413,7 +414,7 @@ def reset_marks(buf):
     buf.counts[2] = 0
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def touch(buf, r):
     if not buf.touched[r]:
         buf.touched[r] = True
@@ -421,7 +422,7 @@ def touch(buf, r):
         buf.counts[0] += 1
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def mark_changed(buf, j):
     if not buf.changed[j]:
         buf.changed[j] = True
@@ -432,7 +433,7 @@ def mark_changed(buf, j):
 # ---------------------------------------------------------------- ruin
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def remove_span(kd, cd, sol, buf, r, lo, hi):
     """Remove the unlocked visits at positions ``lo..hi-1`` of route ``r`` into the pool.
 
@@ -464,7 +465,7 @@ def remove_span(kd, cd, sol, buf, r, lo, hi):
     return True
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def refresh_touched(kd, sol, buf):
     """Rebuild the caches and costs of every route touched so far; returns feasibility."""
     ok = True
@@ -473,7 +474,7 @@ def refresh_touched(kd, sol, buf):
     return ok
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def insert_ticket(kd, sol, buf, r, j, p):
     """Insert ``j`` at position ``p`` of route ``r``; returns whether the route stays feasible."""
     st = sol.st
@@ -492,7 +493,7 @@ def insert_ticket(kd, sol, buf, r, j, p):
     return refresh_route(kd, r, sol)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def position_of(st, r, j):
     for k in range(st.length[r]):
         if st.seq[r, k] == j:
@@ -500,7 +501,7 @@ def position_of(st, r, j):
     return -1
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def random_assigned(rng, sol):
     """A random routed ticket, or -1 if none."""
     n = sol.route_of.shape[0]
@@ -518,7 +519,7 @@ def random_assigned(rng, sol):
     return -1
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def ruin_strings(kd, cd, rng, sol, buf, prm, num_assigned, num_used):
     """Adjacent string removal (SISR): strings from routes near a random seed ticket."""
     st = sol.st
@@ -560,7 +561,7 @@ def ruin_strings(kd, cd, rng, sol, buf, prm, num_assigned, num_used):
     return ok
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def ruin_random(kd, cd, rng, sol, buf, prm, num_assigned):
     """Remove about ``avg_removed`` random routed tickets."""
     q = int(rng.random() * 2.0 * prm.avg_removed) + 1
@@ -577,7 +578,7 @@ def ruin_random(kd, cd, rng, sol, buf, prm, num_assigned):
     return ok
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def ruin_worst(kd, cd, rng, sol, buf, prm, num_assigned):
     """Remove the costliest of a random sample of routed tickets (detour + lateness)."""
     st = sol.st
@@ -622,7 +623,7 @@ def ruin_worst(kd, cd, rng, sol, buf, prm, num_assigned):
     return ok
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def ruin_route(kd, cd, rng, sol, buf, num_used):
     """Remove one whole short route (tries to empty a route)."""
     st = sol.st
@@ -646,7 +647,7 @@ def ruin_route(kd, cd, rng, sol, buf, num_used):
 # ---------------------------------------------------------------- recreate
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def add_unassigned(rng, cd, sol, buf, limit, num_open):
     """Add up to ``limit`` unassigned servable tickets to the pool.
 
@@ -683,7 +684,7 @@ def add_unassigned(rng, cd, sol, buf, limit, num_open):
             added += 1
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def cheapest_route(kd, cd, sol, buf, wk, prm, j):
     """Cheapest feasible insertion of ``j``: ``(cost, route, position)``.
 
@@ -729,7 +730,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
     return best, best_r, best_p
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def recreate(kd, cd, rng, sol, buf, wk, prm):
     """Greedy re-insertion of the pool in a random one of several orders, most urgent first."""
     npool = buf.counts[2]
@@ -774,7 +775,7 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
     return ok
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def cheapest_stop(kd, cd, sol, wk, prm, j):
     """Cheapest way to serve ``j`` by adding a depot stop to one of its nearest routes.
 
@@ -807,7 +808,7 @@ def cheapest_stop(kd, cd, sol, wk, prm, j):
     return best, best_r, best_d, best_p
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def drop_idle_stops(kd, sol, buf):
     """Drop the depot stop of every touched route that is empty or no longer needs it.
 
@@ -835,7 +836,7 @@ def drop_idle_stops(kd, sol, buf):
 # ---------------------------------------------------------------- the loop
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def pick_op(rng, weights):
     tot = 0.0
     for k in range(weights.shape[0]):
@@ -848,7 +849,7 @@ def pick_op(rng, weights):
     return weights.shape[0] - 1
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def count_assigned(sol):
     num_assigned = ZERO
     for j in range(sol.route_of.shape[0]):
@@ -864,7 +865,7 @@ def count_assigned(sol):
 # ---------------------------------------------------------------- descent (2-opt*, 2-opt)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def _route_resources(kd, sol, r, sign):
     """Add (``sign=1``) or remove (``sign=-1``) route ``r``'s tickets from its resources."""
     st = sol.st
@@ -877,7 +878,7 @@ def _route_resources(kd, sol, r, sign):
         add_parts(kd, st, r, j, sign)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def _resources_fit(kd, sol, r):
     """Compatibility, capacity, day cap and van stock of route ``r`` as it stands."""
     st = sol.st
@@ -934,7 +935,7 @@ def _settle(kd, cd, cur, cand, buf, prm, cur_obj):
     return cur_obj
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def try_two_opt_star(kd, cd, cur, cand, buf, prm, cur_obj, a, b):
     """2-opt*: make ``b`` follow ``a`` by swapping the tails of their two routes.
 
@@ -987,7 +988,7 @@ def try_two_opt_star(kd, cd, cur, cand, buf, prm, cur_obj, a, b):
     return _settle(kd, cd, cur, cand, buf, prm, cur_obj)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def try_two_opt(kd, cd, cur, cand, buf, prm, cur_obj, r, i, k):
     """Intra-route 2-opt: reverse the visits at positions ``i..k`` of route ``r``."""
     st = cand.st
@@ -1006,7 +1007,7 @@ def try_two_opt(kd, cd, cur, cand, buf, prm, cur_obj, r, i, k):
     return _settle(kd, cd, cur, cand, buf, prm, cur_obj)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, num_routes, max_nb, max_span):
     """First-improvement descent with 2-opt* (towards ``max_nb`` nearest tickets) and
     intra-route 2-opt (segments of up to ``max_span`` visits) around ``routes``.
@@ -1207,7 +1208,7 @@ def nearest_routes(kd, ptr, routes, out_ptr, out, near, lo, hi):
             out[out_ptr[j] + q] = routes[a + order[q]]
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@internal
 def travel_time_between(tv, a, b):
     t, _km = travel(tv, a, b)
     return float(t)
