@@ -54,7 +54,7 @@ def test_no_capacity_claims_are_true(scenario):
 
 @given(scenarios(max_technicians=3, max_tickets=8))
 def test_unservable_reasons_come_from_the_compiled_problem(scenario):
-    """Tickets no shift could ever serve carry the compiled reason, never a solver reason."""
+    """Tickets no shift could ever serve carry the compiled reason; the rest a solver reason."""
     problem = fd.compile_scenario(scenario)
     result = fd.solve(problem, "greedy")
     for j in np.flatnonzero(problem.unservable):
@@ -63,7 +63,11 @@ def test_unservable_reasons_come_from_the_compiled_problem(scenario):
     for j, reason in result.plan.unassigned.items():
         if problem.unservable[j] == 0:
             assert reason in (fd.UnassignedReason.NO_CAPACITY,
-                              fd.UnassignedReason.NOT_PROFITABLE)
+                              fd.UnassignedReason.NOT_PROFITABLE,
+                              fd.UnassignedReason.NO_PART)
+            if reason is fd.UnassignedReason.NO_PART:
+                # only a ticket that needs parts can be held back by the parts left
+                assert scenario.tickets[j].parts
 
 
 @given(scenarios(max_technicians=4, max_tickets=10))
