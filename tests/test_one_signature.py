@@ -5,7 +5,9 @@ argument type it sees — a literal ``-1`` versus an int64, a read-only versus
 a writable array, a ``uint64`` loop index. Each extra version costs seconds
 on a fresh install. These tests run the bundled day's path (compile, greedy,
 the evaluator) and a short ``ls`` solve in a subprocess with an empty numba
-cache and count the compilations of every kernel.
+cache and count the compilations of every kernel. A cold ``ls`` first compiles its
+search kernels in a second process (``fsdispatch.kernels.ahead``): the last test
+checks that they then load here, and that the plan is the same.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,30 +45,67 @@ event.register("numba:compile", Count())
 import fsdispatch as fd
 
 scenario = fd.load_scenario(sys.argv[1])
-fd.solve(scenario, "greedy")
-if sys.argv[2] == "ls":
-    fd.solve(scenario, "ls", seed=0, max_iterations=200)
-print(json.dumps(counts))
+objectives = {}
+for backend in sys.argv[2:]:
+    result = fd.solve(scenario, backend, seed=0,
+                      **({"max_iterations": 200} if backend == "ls" else {}))
+    assert result.evaluation.is_feasible
+    objectives[backend] = result.objective
+print(json.dumps({"counts": counts, "objectives": objectives}))
 """
 
 
-def _compile_counts(tmp_path: Path, backend: str) -> dict[str, int]:
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+def _run(cache: Path, *backends: str, ahead: bool = False) -> dict[str, Any]:
+    """Solve the bundled day with ``backends`` in turn in a new process on the numba cache
+    ``cache``; the kernels it compiled (how often each) and the objectives."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache),
+               FSDISPATCH_COMPILE_AHEAD="1" if ahead else "0")
     env.pop("NUMBA_BOUNDSCHECK", None)
     out = subprocess.run([sys.executable, "-c", _CHILD, str(ROOT / "examples/metro_day.json"),
-                          backend], capture_output=True, text=True, env=env, timeout=900,
+                          *backends], capture_output=True, text=True, env=env, timeout=900,
                          check=False)
     assert out.returncode == 0, out.stderr[-2000:]
-    counts: dict[str, int] = json.loads(out.stdout.strip().splitlines()[-1])
-    return counts
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
 
 
-def test_each_kernel_compiles_once_on_a_cold_start(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def one_process(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The bundled day solved by greedy, then ``ls``, from an empty cache, everything
+    compiled in one process (the second process does not start: greedy is cached when
+    ``ls`` warms up)."""
+    return _run(tmp_path_factory.mktemp("one") / "numba-cache", "greedy", "ls")
+
+
+def test_each_kernel_compiles_once_on_a_cold_start(one_process: dict[str, Any]) -> None:
     """The bundled day solved by greedy, then ``ls``, from an empty cache (also the warm-ups
     and the evaluator) compiles every kernel exactly once."""
-    counts = _compile_counts(tmp_path, "ls")
+    counts = one_process["counts"]
     assert counts, "nothing was compiled: the cache was not empty"
+    assert any(".local_search._kernels." in name for name in counts)
     # (the struct converter compiles once per kind of struct, by design)
     twice = {name: n for name, n in counts.items()
              if n > 1 and not name.endswith("structs._to_struct")}
     assert not twice, f"kernels compiled more than once (one signature each expected): {twice}"
+
+
+def test_a_second_process_compiles_the_search_ahead(tmp_path: Path,
+                                                    one_process: dict[str, Any]) -> None:
+    """On a cold cache, ``ls``'s search kernels compile in a second process while the greedy
+    start compiles here: this process loads them from the cache (compiles none of them,
+    and nothing twice), and the plan is the one that compiling in one process gives."""
+    cache = tmp_path / "numba-cache"
+    ahead = _run(cache, "ls", ahead=True)
+    counts = ahead["counts"]
+    assert any(name.endswith("_greedy_kernels.greedy_steps") for name in counts), \
+        "the greedy start was not compiled here: the cache was not empty"
+    # (the reasons' kernel of tickets left out compiles here, meanwhile)
+    search = {name for name in counts if ".local_search._kernels." in name} \
+        - {"fsdispatch.solvers.local_search._kernels.cheapest_able"}
+    assert not search, f"search kernels compiled here, not ahead: {sorted(search)}"
+    twice = {name: n for name, n in counts.items()
+             if n > 1 and not name.endswith("structs._to_struct")}
+    assert not twice, f"kernels compiled more than once: {twice}"
+    assert ahead["objectives"]["ls"] == one_process["objectives"]["ls"]
+    # the cache it left is complete: a new process compiles nothing
+    assert _run(cache, "ls")["counts"] == {}

@@ -178,7 +178,6 @@ class _Parser(argparse.ArgumentParser):
 # ------------------------------------------------------------------------ commands
 def _cmd_solve(args: argparse.Namespace) -> int:
     from .io import load_scenario, save_plan
-    from .problem import compile_scenario
     from .solvers import get_solver, solve
 
     _check_out(args.out, "--out")
@@ -187,9 +186,9 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         options["max_candidates"] = args.max_candidates
     backend = get_solver(args.solver, **options)  # unknown solver or option: before any work
     scenario = load_scenario(args.scenario)
-    problem = compile_scenario(scenario)
-    result = solve(problem, backend, time_limit=args.time_limit, seed=args.seed,
-                   display=args.progress)
+    result = solve(scenario, backend, time_limit=args.time_limit, seed=args.seed,
+                   display=args.progress)  # (compiles the scenario)
+    problem = result.problem
     if args.out:
         save_plan(problem, result.plan, args.out, evaluation=result.evaluation,
                   solver=result.solver)

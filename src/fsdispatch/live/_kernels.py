@@ -320,7 +320,9 @@ def relay_plan(kd, ptr, visits, copy_r, old_r, old_group, old_bptr0, old, st, sc
         if hi == lo:
             continue
         if not copy_r[r]:
-            keep[lo:hi] = route_feasible_prefix(kd, r, visits[lo:hi], st, scratch)
+            ok = route_feasible_prefix(kd, r, visits[lo:hi], st, scratch)
+            for k in range(hi - lo):
+                keep[lo + k] = ok[k]
             continue
         o = old_r[r]
         n = hi - lo

@@ -94,15 +94,22 @@ def candidate_routes(kd, ptr, routes, out_ptr, out, lo, hi):
         size = out_ptr[j + 1] - out_ptr[j]
         a = ptr[j]
         b = ptr[j + 1]
+        o = out_ptr[j]
         if b - a <= size:
-            out[out_ptr[j]:out_ptr[j + 1]] = routes[a:b]
+            for k in range(b - a):  # element loops: a slice copy compiles numba's
+                out[o + k] = routes[a + k]  # shape-mismatch error path (~1.5 s cold)
             continue
         node = kd.ticket_node[j]
         d = np.empty(b - a)
         for k in range(a, b):
             d[k - a] = travel_time(tv, start_node[routes[k]], node)
-        chosen = routes[a:b][argsort_stable(d)[:size]]
-        out[out_ptr[j]:out_ptr[j + 1]] = chosen[argsort_stable(chosen.astype(np.float64))]
+        nearest = argsort_stable(d)
+        chosen = np.empty(size)
+        for k in range(size):
+            chosen[k] = routes[a + nearest[k]]
+        order = argsort_stable(chosen)
+        for k in range(size):
+            out[o + k] = routes[a + nearest[order[k]]]
 
 
 @internal

@@ -172,7 +172,10 @@ class Solver(Protocol):
     evaluates the plan with the shared evaluator. A backend may also define
     ``warm_up() -> float``: :func:`fsdispatch.solve` calls it before starting
     the clock (JIT compilation or cache loading, reported as
-    ``stats["jit_seconds"]``, never counted against ``time_limit``).
+    ``stats["jit_seconds"]``, never counted against ``time_limit``), and
+    ``compile_ahead() -> None``: called first, before a scenario is compiled, it
+    may start compiling kernels needed later in a second process (returns at once;
+    see ``fsdispatch.kernels.ahead``).
     """
 
     name: str

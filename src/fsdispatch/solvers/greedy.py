@@ -37,24 +37,32 @@ _CHUNK = 256
 _WARM: set[bool] = set()
 
 
-def warm_up(depots: bool = True) -> float:
+def warm_up(depots: bool = True, *, evaluator_ahead: bool = True) -> float:
     """Compile (or load from the on-disk cache) the greedy kernels once; returns seconds.
 
     Runs the backend on a tiny generated day, so the first real solve's time
     limit (or a backend's greedy start) is not spent compiling. With
     ``depots`` the day has a depot, which also loads the depot-stop kernels;
     without, only what a day without depots runs is compiled (a quicker
-    cold start). Later calls return 0 at once.
+    cold start). On a cold cache the evaluator's kernels compile in a second
+    process meanwhile (:mod:`fsdispatch.kernels.ahead`) unless
+    ``evaluator_ahead`` is false. Later calls return 0 at once.
     """
     if depots in _WARM or True in _WARM:
         return 0.0
     from ..domain import Depot
+    from ..evaluate._kernels import simulate_routes
     from ..evaluate.evaluator import evaluate
     from ..generate import generate_scenario
+    from ..kernels import ahead
     from ..problem.compile import compile_scenario
 
     tic = time.perf_counter()
     _WARM.add(depots)
+    # cold cache: the evaluator's kernels compile in a second process meanwhile
+    second = None
+    if evaluator_ahead and not ahead.cached(greedy_steps):
+        second = ahead.start("evaluate", simulate_routes)
     scenario = generate_scenario(2, 6, seed=0, name="warm-up")
     if depots:
         skus = [p.sku for p in scenario.parts]
@@ -63,10 +71,12 @@ def warm_up(depots: bool = True) -> float:
     problem = compile_scenario(scenario)
     # one candidate route per ticket: the second chance beyond the candidates runs too
     plan = GreedySolver(max_candidates=1).solve(problem, Limits(), 0, None).plan
-    evaluate(problem, plan)  # the evaluator's kernels (solve() judges every plan)
     parts_blocked(problem.data, problem.ticket_routes_ptr, problem.ticket_routes,
                   make_state(problem), np.zeros(0, dtype=np.int64),
                   np.zeros(0, dtype=np.bool_))  # the reasons of tickets left out
+    if second is not None:
+        second.wait()
+    evaluate(problem, plan)  # the evaluator's kernels (solve() judges every plan)
     return time.perf_counter() - tic
 
 

@@ -88,6 +88,9 @@ def solve(problem: Problem | Scenario, solver: str | Solver = "greedy", *,
         raise ValidationError.for_field("solve", None, "solver", solver,
                                         "must be a solver name or a backend instance")
     backend = get_solver(solver, **options) if isinstance(solver, str) else solver
+    ahead = getattr(backend, "compile_ahead", None)
+    if callable(ahead):  # a cold cache: kernels needed later compile meanwhile elsewhere
+        ahead()
     if isinstance(problem, Scenario):
         problem = compile_scenario(problem)
     why = backend.capabilities.why_not(problem)

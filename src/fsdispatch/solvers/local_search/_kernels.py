@@ -119,7 +119,8 @@ def balance_term(kd, cd, sol, tech_work, weight):
     """``weight × (max − min)`` of technicians' work plus recent workload."""
     if weight == 0.0:
         return 0.0
-    tech_work[:] = cd.recent
+    for t in range(tech_work.shape[0]):  # (element loops: a slice copy compiles
+        tech_work[t] = cd.recent[t]      # numba's shape-mismatch error path)
     for r in range(sol.rwork.shape[0]):
         tech_work[kd.rt.tech[r]] += sol.rwork[r]
     lo = INF
@@ -396,7 +397,9 @@ def sync(kd, src, dst, buf):
     for q in range(buf.counts[0]):
         copy_route(kd, src, dst, buf.tlist[q])
     if kd.dep.node.shape[0] and buf.counts[0]:
-        dst.st.dused[:, :] = src.st.dused
+        for a in range(src.st.dused.shape[0]):
+            for b in range(src.st.dused.shape[1]):
+                dst.st.dused[a, b] = src.st.dused[a, b]
     for q in range(buf.counts[1]):
         j = buf.clist[q]
         dst.route_of[j] = src.route_of[j]

@@ -55,23 +55,36 @@ def warm_up(depots: bool = True) -> float:
     if depots in _WARM or True in _WARM:
         return 0.0
     from ...generate import generate_scenario
+    from ...kernels import ahead
     from ...problem.compile import compile_scenario
+    from .._greedy_kernels import greedy_steps
     from ..greedy import warm_up as greedy_warm_up
+    from . import _kernels as K
 
     tic = time.perf_counter()
     _WARM.add(depots)
-    greedy_warm_up(depots)
+    # cold cache: the search's kernels compile in a second process meanwhile (started
+    # already if solve() called compile_ahead(); then this is that process)
+    second = None if ahead.cached(greedy_steps) else ahead.start("ls", K.search)
+    # (the evaluator compiles here, after the greedy start: one second process is enough)
+    greedy_warm_up(depots, evaluator_ahead=second is None)
     problem = compile_scenario(generate_scenario(2, 6, seed=0, name="warm-up"))
-    plan = LocalSearchSolver().solve(problem, Limits(max_iterations=20), 0, None).plan
-    # the reasons of tickets left out (a plan with one ticket taken out)
-    from . import _kernels as K
+    # the reasons of tickets left out (a greedy plan with one ticket taken out), then
+    # (when the second process is done with them) the search's kernels
+    _reasons(problem, _one_out(GreedySolver().solve(problem, Limits(), 0, None).plan), K)
+    if second is not None:
+        second.wait()
+    LocalSearchSolver().solve(problem, Limits(max_iterations=20), 0, None)
+    return time.perf_counter() - tic
 
+
+def _one_out(plan: Plan) -> list[tuple[int, ...]]:
+    """The routes of ``plan`` with the last ticket of its longest route taken out."""
     routes = [list(route) for route in plan.routes]
     longest = max(range(len(routes)), key=lambda r: len(routes[r]))
     if routes[longest]:
         routes[longest].pop()
-    _reasons(problem, [tuple(route) for route in routes], K)
-    return time.perf_counter() - tic
+    return [tuple(route) for route in routes]
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -171,6 +184,22 @@ class LocalSearchSolver:
         like ``problem`` runs (all of them when ``None``); returns seconds."""
         return warm_up(problem is None or problem.num_depots > 0)
 
+    def compile_ahead(self) -> None:
+        """On a cold numba cache, start compiling the search's kernels in a second process
+        (while this one compiles the scenario and the greedy start); returns at once."""
+        from ...kernels import ahead
+        from .._greedy_kernels import greedy_steps
+        from . import _kernels as K
+
+        if not ahead.cached(greedy_steps):
+            ahead.start("ls", K.search)
+
+    def _start_plan(self, problem: Problem, time_limit: float | None,
+                    seed: int | None) -> Plan:
+        """The plan the search starts from: greedy insertion (from ``initial_plan``)."""
+        return GreedySolver(initial_plan=self.initial_plan).solve(
+            problem, Limits(time_limit=time_limit), seed, None).plan
+
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
         """Improve a starting plan until a limit is reached; see the class docstring."""
@@ -207,8 +236,7 @@ class LocalSearchSolver:
         if limits.time_limit is not None:
             left = max(deadline - tic_greedy, 0.0)
             greedy_limit = left * (1.0 - _RESERVE)
-        start = GreedySolver(initial_plan=self.initial_plan).solve(
-            problem, Limits(time_limit=greedy_limit), seed, None).plan
+        start = self._start_plan(problem, greedy_limit, seed)
         greedy_time = time.perf_counter() - tic_greedy
 
         # --- arrays
@@ -334,6 +362,30 @@ class LocalSearchSolver:
         }
         return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=float(obj[1]),
                              stats=stats)
+
+
+class _NoStart(LocalSearchSolver):
+    """``ls`` from an empty plan, without the greedy start (it compiles only the search's
+    own kernels: :func:`compile_search_kernels`)."""
+
+    def warm_up(self, problem: Problem | None = None) -> float:
+        return 0.0
+
+    def _start_plan(self, problem: Problem, time_limit: float | None,
+                    seed: int | None) -> Plan:
+        return Plan(routes=tuple(() for _ in range(problem.num_routes)))
+
+
+def compile_search_kernels() -> None:
+    """Compile (or load) the search's own kernels, not the greedy start's (nor the
+    reasons' kernels, which :func:`warm_up` compiles meanwhile): what
+    :mod:`fsdispatch.kernels.ahead` runs in a second process on a cold cache while the
+    first process compiles the greedy start."""
+    from ...generate import generate_scenario
+    from ...problem.compile import compile_scenario
+
+    problem = compile_scenario(generate_scenario(2, 6, seed=0, name="warm-up"))
+    _NoStart().solve(problem, Limits(max_iterations=20), 0, None)
 
 
 def _check_search(problem: Problem, cur: Any, obj: np.ndarray, best_seq: np.ndarray,

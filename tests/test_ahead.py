@@ -1,0 +1,60 @@
+"""The second compiling process (``fsdispatch.kernels.ahead``) starts only when it can help.
+
+Its effect on a cold cache (the search's kernels load here, compiled there, same plan)
+is tested in ``test_one_signature.py``; these are the rules for not starting it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import fsdispatch as fd
+from fsdispatch.evaluate._kernels import simulate_routes
+from fsdispatch.kernels import ahead
+
+
+@pytest.fixture(autouse=True)
+def _warm() -> None:
+    fd.solve(fd.generate_scenario(2, 6, seed=0), "greedy")  # simulate_routes is compiled
+
+
+def test_a_compiled_kernel_counts_as_cached() -> None:
+    assert simulate_routes.signatures
+    assert ahead.cached(simulate_routes)
+
+
+def test_nothing_starts_for_cached_kernels_or_unknown_jobs() -> None:
+    assert ahead.start("evaluate", simulate_routes) is None
+    assert ahead.start("no-such-job", simulate_routes) is None
+    assert not ahead._LIVE
+
+
+@pytest.mark.parametrize("value", ["0", "false", "off"])
+def test_the_environment_switch_turns_it_off(monkeypatch: pytest.MonkeyPatch,
+                                             value: str) -> None:
+    monkeypatch.setenv("FSDISPATCH_COMPILE_AHEAD", value)
+    assert not ahead._enabled()
+
+
+def test_an_unknown_job_fails_the_second_process() -> None:
+    """A failing second process exits non-zero (the first then compiles by itself)."""
+    out = subprocess.run([sys.executable, "-m", "fsdispatch.kernels.ahead", "no-such-job"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode != 0
+    assert "no-such-job" in out.stderr
+
+
+def test_waiting_for_a_failed_process_says_so() -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    second = ahead.Ahead("test", proc)
+    assert second.wait() is False
+
+
+def test_waiting_stops_a_process_that_takes_too_long() -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    second = ahead.Ahead("test", proc)
+    assert second.wait(timeout=0.5) is False
+    assert proc.poll() is not None  # stopped, not left running
