@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fsdispatch as fd
+import fsdispatch.testing.strategies as fdt
 from conftest import DAY0, at
 
 pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
@@ -204,3 +205,21 @@ def test_every_consumer_agrees_on_days_with_breaks(seed: int) -> None:
         assert result.evaluation.is_feasible, (solver, result.evaluation.violations[:3])
         own = result.stats.get("backend_objective")
         assert own == pytest.approx(result.evaluation.objective, rel=1e-9, abs=1e-6), solver
+
+
+@settings(max_examples=40, deadline=None)
+@given(fdt.scenarios(max_technicians=4, max_tickets=8, max_breaks=2, long_jobs=True,
+                     low_caps=True))
+def test_reachability_is_the_evaluators_verdict_on_one_visit_routes(scenario) -> None:
+    """Compile's reachability (the rule's one-stop fast path) says a route can serve a
+    ticket exactly when the evaluator finds that route with that ticket alone feasible."""
+    problem = fd.compile_scenario(scenario)
+    for j in range(problem.num_tickets):
+        able = set(problem.routes_for(j).tolist())
+        for r in range(problem.num_routes):
+            routes: list[tuple[int, ...]] = [()] * problem.num_routes
+            routes[r] = (j,)
+            unassigned = {k: fd.UnassignedReason.SOLVER_LIMIT
+                          for k in range(problem.num_tickets) if k != j}
+            ev = fd.evaluate(problem, fd.Plan(tuple(routes), unassigned))
+            assert ev.is_feasible == (r in able), (r, j, ev.violations[:2])

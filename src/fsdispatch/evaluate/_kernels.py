@@ -27,6 +27,7 @@ from ..kernels.timing import (
     choose_end,
     earliest_start,
     hard_late,
+    one_visit_feasible,
     sla_late,
     travel,
     travel_time,
@@ -257,7 +258,7 @@ def cached_travel_time(tv, tt, a, b):
 
 
 @internal
-def _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node, r, out, tt):
+def _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node, r, out, tt):
     """Fill row ``r`` of the reachability matrix (see :func:`reachability`), with travel
     times memoised in ``tt`` (see :func:`cached_travel_time`; an empty ``tt``: none)."""
     tech = rt.tech[r]
@@ -265,13 +266,7 @@ def _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node
         return
     base = brk.ptr[r]
     nbr = brk.ptr[r + 1] - base
-    lab0 = np.full(nbr + 1, T_INF, dtype=np.int64)
-    pc0 = np.zeros(nbr + 1)
-    lab1 = np.empty(nbr + 1, dtype=np.int64)
-    pc1 = np.empty(nbr + 1)
-    pred1 = np.empty(nbr + 1, dtype=np.int64)
     open_t = rt.open[r]
-    lab0[0] = open_t
     max_close = rt.max_close[r]
     start_node = rt.start_node[r]
     end_node = rt.end_node[r]
@@ -287,28 +282,24 @@ def _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node
         svc = np.int64(service[tech, j])
         if open_t + t_out + svc + t_back > max_close:
             continue
-        if not advance(win, cost, brk, base, nbr, j, svc, t_out, FALSE, lab0, pc0, lab1, pc1,
-                       pred1, TRUE, max_close):
-            continue
-        b, _ret = choose_end(brk, base, nbr, lab1, pc1, t_back, TRUE, max_close)
-        if b >= 0:
+        if one_visit_feasible(win, brk, base, nbr, j, svc, open_t, t_out, t_back, max_close):
             out[r, j] = 1
 
 
 @njit(cache=True, parallel=True)
-def _reach_all(tv, win, cost, brk, rt, service, compat, demand, ticket_node, out):
+def _reach_all(tv, win, brk, rt, service, compat, demand, ticket_node, out):
     for r in prange(out.shape[0]):
         # prange counts in uint64: pass an int64 (one signature for the route kernels)
-        _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node,
+        _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node,
                         np.int64(r), out, np.empty((0, 0), dtype=np.int32))
 
 
 @njit(cache=True)
-def reach_serial(tv, win, cost, brk, rt, service, compat, demand, ticket_node, out):
+def reach_serial(tv, win, brk, rt, service, compat, demand, ticket_node, out):
     """:func:`reachability`, route by route on one thread (same rule, same result)."""
     memo = np.empty((0, 0), dtype=np.int32)  # no travel memo
     for r in range(out.shape[0]):
-        _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node, r, out,
+        _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node, r, out,
                         memo)
 
 
@@ -329,9 +320,9 @@ def reachability(kd):
     out = np.zeros((kd.rt.tech.shape[0], kd.ticket_node.shape[0]), dtype=np.uint8)
     if out.size >= PARALLEL_CELLS:
         with _PARALLEL_LOCK:
-            _reach_all(kd.tv, kd.win, kd.cost, kd.brk, kd.rt, kd.tech.service, kd.tech.compat,
+            _reach_all(kd.tv, kd.win, kd.brk, kd.rt, kd.tech.service, kd.tech.compat,
                        kd.res.demand, kd.ticket_node, out)
     elif out.size:
-        reach_serial(kd.tv, kd.win, kd.cost, kd.brk, kd.rt, kd.tech.service, kd.tech.compat,
+        reach_serial(kd.tv, kd.win, kd.brk, kd.rt, kd.tech.service, kd.tech.compat,
                      kd.res.demand, kd.ticket_node, out)
     return out

@@ -30,7 +30,7 @@ from numba import njit, types
 from numba.core.extending import overload
 from numba.experimental import structref
 
-__all__ = ["KernelStruct", "as_struct", "kernel_data", "struct_of"]
+__all__ = ["KernelStruct", "as_struct", "frozen", "frozen_group", "kernel_data", "struct_of"]
 
 T = TypeVar("T")
 
@@ -107,6 +107,9 @@ def as_struct(nt: T) -> T:
         return nt
     out = _to_struct(nt)
     object.__setattr__(out, "_nt", nt)
+    # the fields as plain attributes too: Python reads them without __getattr__'s detour
+    fields: Any = nt
+    out.__dict__.update(zip(fields._fields, fields, strict=True))
     return out
 
 
@@ -126,14 +129,29 @@ def _frozen(a: Any, dtype: Any, ndim: int) -> np.ndarray:
     return out
 
 
+_SEEN: dict[int, tuple[Any, Any]] = {}
+"""Groups found normalised lately (read-only arrays of their dtypes), by ``id``: (the
+group, the group). A live refresh rebuilds the kernel data from mostly unchanged
+groups; they are not checked again."""
+_SEEN_SIZE = 64
+
+
 def _normalise(nt: Any, spec: dict[str, tuple[Any, int]]) -> Any:
+    hit = _SEEN.get(id(nt))
+    if hit is not None and hit[0] is nt:
+        return hit[1]
     changes = {}
     for name, (dtype, ndim) in spec.items():
         a = getattr(nt, name)
         if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == ndim
                 and a.flags.c_contiguous and not a.flags.writeable):
             changes[name] = _frozen(a, dtype, ndim)
-    return nt._replace(**changes) if changes else nt
+    if changes:  # copies of writable arrays: not remembered (the caller may write them)
+        return nt._replace(**changes)
+    while len(_SEEN) >= _SEEN_SIZE:  # the oldest first (dicts keep insertion order)
+        del _SEEN[next(iter(_SEEN))]
+    _SEEN[id(nt)] = (nt, nt)  # (holding the group keeps its id from being reused)
+    return nt
 
 
 _I8, _F8, _B, _I4, _I1 = np.int64, np.float64, np.bool_, np.int32, np.int8
@@ -172,3 +190,18 @@ def kernel_data(kd: Any) -> KernelStruct:
             and node.flags.c_contiguous and not node.flags.writeable):
         groups["ticket_node"] = _frozen(node, _I8, 1)
     return as_struct(kd._replace(**groups))
+
+
+def frozen(a: Any, dtype: Any, ndim: int) -> np.ndarray:
+    """``a`` as the kernels take an array of kernel data: C-contiguous, read-only, of
+    ``dtype`` (a read-only view when it already is, else a copy)."""
+    if (isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == ndim
+            and a.flags.c_contiguous and not a.flags.writeable):
+        return a
+    return _frozen(a, dtype, ndim)
+
+
+def frozen_group(nt: Any, name: str) -> Any:
+    """The group ``nt`` of kernel data (``"tv"``, ``"win"``, ``"brk"``, ``"rt"``, …) with
+    its arrays as :func:`kernel_data` makes them, for kernels that take single groups."""
+    return _normalise(nt, _SPEC[name])

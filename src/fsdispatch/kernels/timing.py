@@ -39,7 +39,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .consts import FALSE
+from .consts import FALSE, TRUE, ZERO
 from .jit import internal
 
 EARTH_RADIUS_KM = 6371.0088
@@ -176,6 +176,8 @@ def gap_ready(brk, base, b, m, t, tt, strict):
     :data:`T_INF` when (``strict``) no split keeps every break in its
     window, and ``late`` says (relaxed) whether a break starts late.
     """
+    if m == 0:  # no break on this leg (the common case)
+        return t + tt, t + tt, ZERO, False
     best = T_INF
     best_arr = T_INF
     best_q = -1
@@ -287,6 +289,33 @@ def finish_gap(brk, base, nbr, b, t, tt, strict):
             late = True
         e = bs + brk.dur[x]
     return e + tt, late
+
+
+@internal
+def one_visit_feasible(win, brk, base, nbr, j, svc, t0, t_out, t_back, max_close):
+    """Whether a route free at ``t0`` with no break taken can serve stop ``j`` alone
+    (``t_out`` there, ``svc`` seconds, ``t_back`` to the end location) by ``max_close``.
+
+    The schedule rule's strict programme (:func:`advance` then :func:`choose_end`)
+    for a one-stop route, stopping at the first feasible timing: reachability needs
+    only whether one exists.
+    """
+    for m in range(nbr + 1):
+        ready, _arr, _q, _late = gap_ready(brk, base, ZERO, m, t0, t_out, TRUE)
+        if ready >= T_INF:
+            break
+        s = earliest_start(win, j, ready)
+        if hard_late(win, j, s):
+            break
+        e = s + svc
+        if e > max_close:
+            break
+        if m < nbr and e > brk.latest[base + m]:
+            continue  # the next break could no longer start in its window
+        ret, _late = finish_gap(brk, base, nbr, m, e, t_back, TRUE)
+        if ret < T_INF and ret <= max_close:
+            return True
+    return False
 
 
 @internal

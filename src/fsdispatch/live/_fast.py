@@ -751,9 +751,14 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     data = kd._replace(tv=tv, win=win, cost=cost, brk=brk, rt=rt, res=res, tech=tech,
                        ticket_node=ticket_node)
     if redo.shape[0] and reach.shape[1]:
+        from ..kernels.structs import frozen, frozen_group
         from ._kernels import reach_rows
 
-        reach_rows(tv, win, cost, brk, rt, tech.service, pre, res.demand, ticket_node, redo, reach,
+        # the groups and arrays as compile's reachability passes them (one signature)
+        reach_rows(frozen_group(tv, "tv"), frozen_group(win, "win"), frozen_group(brk, "brk"),
+                   frozen_group(rt, "rt"), frozen(tech.service, np.int32, 2),
+                   frozen(pre, np.int8, 2), frozen(res.demand, _I64, 1),
+                   frozen(ticket_node, _I64, 1), redo, reach,
                    fs.travel_memo(tv.node_row.shape[0]))
     from ._kernels import ticket_side
 

@@ -282,7 +282,7 @@ def nearest_routes(kd, routes, j, st, k):
 
 
 @njit(cache=True)
-def reach_rows(tv, win, cost, brk, rt, service, compat, demand, ticket_node, routes, out, tt):
+def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, out, tt):
     """Recompute rows ``routes`` of a reachability matrix ``out`` (routes × tickets) in place.
 
     The same per-route rule as :func:`~fsdispatch.evaluate._kernels.reachability`
@@ -295,7 +295,7 @@ def reach_rows(tv, win, cost, brk, rt, service, compat, demand, ticket_node, rou
         r = routes[q]
         for j in range(out.shape[1]):
             out[r, j] = 0
-        _reach_route_tt(tv, win, cost, brk, rt, service, compat, demand, ticket_node, r, out,
+        _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node, r, out,
                         tt)
 
 

@@ -1871,6 +1871,7 @@ class Dispatcher:
         if technician_id is not None:
             routes = routes[np.array([self._route_key[r][0] == technician_id
                                       for r in routes.tolist()], dtype=np.bool_)]
+            routes.setflags(write=False)  # read-only, as the live problem's route lists
         st = self._copy_state()
         ctx["st"] = st
         before_starts, before_routes = self._starts()
@@ -2139,9 +2140,8 @@ def warm_up() -> float:
     st = d._copy_state()
     kd = ctx["kd"]
     routes = np.arange(d.problem.num_routes, dtype=np.int64)
-    near = nearest_routes(kd, routes, ctx["j"], st, 2)
     routes.setflags(write=False)  # as the live problem's route lists are
-    nearest_routes(kd, routes, ctx["j"], st, 2)
+    near = nearest_routes(kd, routes, ctx["j"], st, 2)
     out = np.empty((8, 6))
     eject_candidates(kd, ctx["j"], near, d.problem.ticket_routes_ptr, d.problem.ticket_routes,
                      np.ones(kd.ticket_node.shape[0], dtype=np.bool_), st, d._work(kd, st),

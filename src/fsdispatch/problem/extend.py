@@ -408,18 +408,17 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     from ..evaluate._kernels import reach_serial
     from ..kernels.structs import kernel_data
 
-    one = kernel_data(KernelData(
-        tv=tv,
-        win=win._replace(ptr=_ro(win.ptr[-2:] - win.ptr[-2]), start=_ro(win.start[win.ptr[-2]:]),
-                         end=_ro(win.end[win.ptr[-2]:]), soft=_ro(win.soft[-1:])),
-        cost=cost, brk=kd.brk, rt=kd.rt, res=res._replace(demand=_ro(res.demand[-1:])),
-        tech=kd.tech._replace(service=np.ascontiguousarray(service[:, None]),
-                              compat=np.ascontiguousarray(compat[:, None])),
-        w=kd.w, ticket_node=np.array([node], dtype=_I64)))
+    # the one new column, in the types the compiled problem's arrays have (read-only,
+    # C-contiguous): the kernel's one signature, without building a whole struct
     out = np.zeros((problem.num_routes, 1), dtype=np.uint8)
     if problem.num_routes:
-        reach_serial(one.tv, one.win, one.cost, one.brk, one.rt, one.tech.service,
-                     one.tech.compat, one.res.demand, one.ticket_node, out)
+        one_win = win._replace(ptr=_ro(win.ptr[-2:] - win.ptr[-2]),
+                               start=_ro(win.start[win.ptr[-2]:]),
+                               end=_ro(win.end[win.ptr[-2]:]), soft=_ro(win.soft[-1:]))
+        reach_serial(tv, one_win, kd.brk, kd.rt,
+                     _ro(np.ascontiguousarray(service[:, None])),
+                     _ro(np.ascontiguousarray(compat[:, None])), _ro(res.demand[-1:]),
+                     _ro(np.array([node], dtype=_I64)), out)
     reach = out[:, 0]
     tech_reach = np.zeros(num_techs, dtype=np.bool_)
     if problem.num_routes:
@@ -432,8 +431,9 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     tech = kd.tech._replace(
         service=_ro(np.concatenate([kd.tech.service, service[:, None]], axis=1)),
         compat=_ro(np.concatenate([kd.tech.compat, compat[:, None]], axis=1)))
-    data = kd._replace(tv=tv, win=win, cost=cost, res=res, tech=tech,
-                       ticket_node=_cat(kd.ticket_node, [node]))
+    # (as a struct, as every kernel takes kernel data: one signature per kernel)
+    data: Any = kernel_data(kd._replace(tv=tv, win=win, cost=cost, res=res, tech=tech,
+                                   ticket_node=_cat(kd.ticket_node, [node])))
     return TicketRows(data=data, compat=_ro(compat), routes=_ro(routes), unservable=unservable,
                       sku_ids=sku_ids)
 

@@ -253,16 +253,6 @@ def lay_routes(kd, st, ptr, visits, picks):
     return ok
 
 
-@njit(cache=True)
-def rebuild_all(kd, st):
-    """:func:`rebuild_route` for every route; returns whether all are feasible."""
-    scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
-    ok = True
-    for r in range(st.length.shape[0]):
-        ok = rebuild_route(kd, r, st, scratch) and ok
-    return ok
-
-
 @internal
 def earliest_free(st, r, k, nbr):
     """The earliest the technician can be free after ``k`` stops of route ``r`` (any breaks

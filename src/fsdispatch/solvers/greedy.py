@@ -13,6 +13,7 @@ import numpy as np
 from .._debug import assert_mode, check_close, objective_of
 from ..errors import InternalCheckError, ValidationError
 from ..kernels.structs import as_struct
+from ..kernels.timing import T_INF
 from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.assignment import assignment_data
 from ..problem.problem import Problem
@@ -26,7 +27,6 @@ from ._greedy_kernels import (
     greedy_steps,
     lay_routes,
     parts_blocked,
-    rebuild_all,
 )
 from .base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 
@@ -99,13 +99,18 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
     np.cumsum(np.bincount(kd.rt.tech, minlength=num_techs), out=tech_ptr[1:])
     num_skus = kd.res.stock.shape[1]
     nb = int(np.diff(kd.brk.ptr).max(initial=0)) + 1
+    # the start labels of empty routes (what the schedule rule gives a route without stops):
+    # free at the shift start with no break taken; lay_routes lays the given routes
+    lab = np.zeros((num_routes, width + 1, nb), dtype=np.int64)
+    lab[:, 0, :] = T_INF
+    lab[:, 0, 0] = kd.rt.open
     st = as_struct(RouteState(
         seq=np.full((num_routes, width), -1, dtype=np.int64),
         length=np.zeros(num_routes, dtype=np.int64),
         free_t=np.zeros((num_routes, width), dtype=np.int64),
         bptr=np.zeros((num_routes, width), dtype=np.int64),
         vcost=np.zeros((num_routes, width)),
-        lab=np.zeros((num_routes, width + 1, nb), dtype=np.int64),
+        lab=lab,
         pcost=np.zeros((num_routes, width + 1, nb)),
         pred=np.zeros((num_routes, width + 1, nb), dtype=np.int64),
         legt=np.zeros((num_routes, width + 1), dtype=np.int64),
@@ -127,7 +132,6 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
         tech_ptr=tech_ptr,
         tbuf=np.zeros(max(int(np.diff(tech_ptr).max(initial=0)), 1), dtype=np.int64),
     ))
-    rebuild_all(kd, st)  # the start labels of every route (empty or not)
     if routes:
         routes = list(routes)[:num_routes]
         ptr = np.zeros(num_routes + 1, dtype=np.int64)
