@@ -6,8 +6,10 @@ is tested in ``test_one_signature.py``; these are the rules for not starting it.
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -58,3 +60,19 @@ def test_waiting_stops_a_process_that_takes_too_long() -> None:
     second = ahead.Ahead("test", proc)
     assert second.wait(timeout=0.5) is False
     assert proc.poll() is not None  # stopped, not left running
+
+
+def _enabled_in_child(queue: Any) -> None:
+    queue.put(ahead._enabled())
+
+
+def test_a_pool_worker_does_not_start_one() -> None:
+    """Workers of a process pool share the cores with their siblings: no second process."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_enabled_in_child, args=(queue,))
+    proc.start()
+    try:
+        assert queue.get(timeout=120) is False
+    finally:
+        proc.join(60)

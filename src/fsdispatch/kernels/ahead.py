@@ -14,8 +14,9 @@ solve by about 30 % and the README's greedy solve by about 15 %
 Nothing depends on it for correctness: if the second process cannot start, fails or
 is slow, this process compiles what is missing itself (numba writes cache files
 atomically and skips entries whose data is not there yet). It is skipped when the
-kernels are already cached (or not cached on disk), on one core, with
-``NUMBA_DISABLE_JIT``, and when ``FSDISPATCH_COMPILE_AHEAD=0``.
+kernels are already cached (or not cached on disk), on one core, in a worker of a
+``multiprocessing`` pool (Dask's included), with ``NUMBA_DISABLE_JIT``, and when
+``FSDISPATCH_COMPILE_AHEAD=0``.
 """
 
 from __future__ import annotations
@@ -70,10 +71,14 @@ def _cores() -> int:
 
 
 def _enabled() -> bool:
+    import multiprocessing
+
     from numba.core import config
 
     if os.environ.get(_ENV, "1").strip().lower() in {"0", "false", "no", "off"}:
         return False
+    if multiprocessing.parent_process() is not None:
+        return False  # a pool's worker: its siblings use the other cores already
     return not getattr(config, "DISABLE_JIT", False) and _cores() >= 2
 
 
