@@ -7,7 +7,6 @@ backend can claim timings the rules do not give.
 
 from __future__ import annotations
 
-import enum
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -16,39 +15,12 @@ import attrs
 import numpy as np
 
 from .errors import ValidationError
+from .problem.reasons import UnassignedReason
 
 if TYPE_CHECKING:
     from .problem.problem import Problem
 
 __all__ = ["Plan", "UnassignedReason"]
-
-
-class UnassignedReason(enum.Enum):
-    """Why a ticket is not in any route."""
-
-    NO_SKILL = "no_skill"  #: no technician holds the required skills/levels
-    NO_PART = "no_part"  #: no skilled technician's van holds the parts
-    EXCLUDED = "excluded"  #: every otherwise able technician is excluded by the ticket
-    NO_SHIFT = "no_shift"  #: no shift can reach it within its windows and return in time
-    OUTSIDE_HORIZON = "outside_horizon"  #: its windows lie outside the horizon
-    NO_CAPACITY = "no_capacity"  #: able technicians exist but their day is full
-    NOT_PROFITABLE = "not_profitable"  #: serving it costs more than its unassigned penalty
-    SOLVER_LIMIT = "solver_limit"  #: the solver stopped (time/iteration limit) before placing it
-    OPEN = "open"  #: not planned yet (live dispatch / simulator)
-
-    @property
-    def code(self) -> int:
-        """Small integer code (1-based) used in arrays."""
-        return _CODES[self]
-
-    @classmethod
-    def from_code(cls, code: int) -> UnassignedReason:
-        """Inverse of :attr:`code`."""
-        return _BY_CODE[int(code)]
-
-
-_CODES = {reason: k + 1 for k, reason in enumerate(UnassignedReason)}
-_BY_CODE = {k: reason for reason, k in _CODES.items()}
 
 
 def _sequence(value: Any, field: str, expected: str) -> Iterable[Any]:

@@ -12,18 +12,10 @@ from ..errors import InfeasiblePlanError, ValidationError
 from ..plan import Plan
 from ..problem.compile import compile_scenario
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
+from ..problem.reasons import INCOMPATIBILITY
 from .evaluation import Evaluation, Kpis, TechnicianKpis, Violation, VisitTimes
 
 __all__ = ["check_plan", "evaluate"]
-
-_COMPAT_KIND = {
-    Incompatibility.SKILL: "skill",
-    Incompatibility.LEVEL: "level",
-    Incompatibility.PART: "part",
-    Incompatibility.EXCLUDED: "excluded",
-    Incompatibility.CAPACITY: "capacity",
-}
-
 
 def compile_evaluator_kernels() -> None:
     """Compile (or load) the evaluator's kernels by judging a one-visit plan of a tiny
@@ -396,11 +388,12 @@ def _resource_violations(problem: Problem, visits: np.ndarray, route_of_visit: n
         codes = kd.tech.compat[tech_of_visit, visits]
         for k in np.flatnonzero(codes != 0).tolist():
             code = Incompatibility(int(codes[k]))
-            if code not in _COMPAT_KIND:
+            kind = INCOMPATIBILITY[code].kind
+            if kind is None:
                 continue  # SHIFT: judged by the timings (or reachability in assignment mode)
             j, r = int(visits[k]), int(route_of_visit[k])
             violations.append(Violation(
-                _COMPAT_KIND[code], f"ticket {tids[j]!r} served by {tech_of(r)!r}: "
+                kind, f"ticket {tids[j]!r} served by {tech_of(r)!r}: "
                 f"{_compat_text(problem, code, j, r)}",
                 ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
     if num_routes:

@@ -35,7 +35,6 @@ import numpy as np
 
 from ..domain.location import Location
 from ..domain.technician import Shift, Technician
-from ..plan import UnassignedReason
 from ..problem.extend import (
     LazyProblem,
     context_nodes,
@@ -45,6 +44,7 @@ from ..problem.extend import (
     static_scenario,
 )
 from ..problem.problem import NO_DEADLINE, Incompatibility, IndexMap, Problem
+from ..problem.reasons import routes_and_reasons
 
 if TYPE_CHECKING:
     from .dispatcher import Dispatcher
@@ -417,14 +417,6 @@ def init_state(d: Dispatcher) -> FastState | None:
     return fs
 
 
-_R = UnassignedReason
-_BY_BEST = np.full(8, _R.NO_SHIFT.code, dtype=np.int8)  # dominant incompatibility -> reason
-_BY_BEST[[Incompatibility.SKILL, Incompatibility.LEVEL]] = _R.NO_SKILL.code
-_BY_BEST[Incompatibility.PART] = _R.NO_PART.code
-_BY_BEST[Incompatibility.EXCLUDED] = _R.EXCLUDED.code
-_BY_BEST[Incompatibility.CAPACITY] = _R.NO_CAPACITY.code
-
-
 def _with_tickets(index: IndexMap, ids: tuple[str, ...]) -> IndexMap:
     """``index`` with other ticket ids (routes, technicians and parts as they are)."""
     new = copy.copy(index)
@@ -760,12 +752,7 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
                    frozen(pre, np.int8, 2), frozen(res.demand, _I64, 1),
                    frozen(ticket_node, _I64, 1), redo, reach,
                    fs.travel_memo(tv.node_row.shape[0]))
-    from ._kernels import ticket_side
-
-    compat, t_ptr, t_routes, unservable = ticket_side(
-        reach, r_tech, pre, outside, _BY_BEST, np.int8(Incompatibility.SHIFT),
-        np.int8(_R.OUTSIDE_HORIZON.code), np.int8(_R.NO_SHIFT.code))
-    _ro(compat, t_ptr, t_routes, unservable)
+    compat, t_ptr, t_routes, unservable = routes_and_reasons(reach, r_tech, pre, outside)
     data = data._replace(tech=tech._replace(compat=compat))
     # -------------------------------------------------------------- scenario
     static = static_scenario(problem)

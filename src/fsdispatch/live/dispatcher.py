@@ -42,6 +42,7 @@ from ..plan import Plan, UnassignedReason
 from ..problem.compile import compile_scenario
 from ..problem.extend import TicketRows, append_ticket, ticket_rows
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
+from ..problem.reasons import INCOMPATIBILITY
 from ..units import MINUTE
 from .eta import Eta, EtaModel
 from .lifecycle import EventLog, Lifecycle, TicketState
@@ -68,16 +69,7 @@ _EJECT_TRIES = 6  # cheapest ejections checked against the disruption bound
 
 _NO_ROOM = "no room: the day's ticket cap, capacity or van stock is used by planned work"
 _NO_POSITION = "no feasible slot in the planned day (windows, breaks, shift end)"
-_COMPAT_CODE = {
-    Incompatibility.SKILL: "missing_skill",
-    Incompatibility.LEVEL: "skill_level",
-    Incompatibility.PART: "no_part",
-    Incompatibility.EXCLUDED: "excluded",
-    Incompatibility.CAPACITY: "capacity",
-    Incompatibility.SHIFT: "off_shift",
-}
 _COMPAT_ENUM = {int(c): c for c in Incompatibility}
-_COMPAT_NAMES = {int(c): name for c, name in _COMPAT_CODE.items()}
 
 
 # ---------------------------------------------------------------- results
@@ -1849,7 +1841,8 @@ class Dispatcher:
                 if code == Incompatibility.SHIFT and tid in self._absent:
                     excluded.append(Exclusion(tid, "absent", "absent"))
                 else:
-                    excluded.append(Exclusion(tid, _COMPAT_NAMES[code], self._compat_reason(
+                    excluded.append(Exclusion(tid, INCOMPATIBILITY[_COMPAT_ENUM[code]].exclusion,
+                                              self._compat_reason(
                         _COMPAT_ENUM[code], ctx["j"], ticket, tid)))
             elif best_status.get(t) == 1:
                 excluded.append(Exclusion(tid, "no_room", _NO_ROOM))

@@ -12,7 +12,6 @@ from ..domain.location import Location
 from ..domain.scenario import Scenario
 from ..domain.travel import MatrixTravel
 from ..errors import ValidationError
-from ..plan import UnassignedReason
 from .problem import (
     NO_DEADLINE,
     ROUND_CEIL,
@@ -35,6 +34,7 @@ from .problem import (
     Weights,
     WindowData,
 )
+from .reasons import UnassignedReason, routes_and_reasons
 
 __all__ = ["compile_scenario"]
 
@@ -348,22 +348,9 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
         reach = reachability(kd)
     else:
         reach = np.zeros((num_routes, num_tickets), dtype=np.uint8)
-    # technicians with no reachable shift for an otherwise compatible ticket
-    tech_reach = np.zeros((num_techs, num_tickets), dtype=np.bool_)
-    if num_routes:
-        with_routes = np.unique(kd.rt.tech)
-        starts = np.searchsorted(kd.rt.tech, with_routes)
-        tech_reach[with_routes] = np.maximum.reduceat(reach, starts, axis=0) > 0
-    compat = compat.copy()
-    compat[(compat == 0) & ~tech_reach] = Incompatibility.SHIFT
-    compat = _ro(compat)
+    compat, ticket_routes_ptr, ticket_routes, unservable = routes_and_reasons(
+        reach, kd.rt.tech, compat, outside)
     kd = kd._replace(tech=kd.tech._replace(compat=compat))
-    tickets_t, routes_t = np.nonzero(reach.T)
-    ticket_routes_ptr = np.zeros(num_tickets + 1, dtype=_I64)
-    np.cumsum(np.bincount(tickets_t, minlength=num_tickets), out=ticket_routes_ptr[1:])
-    ticket_routes = routes_t.astype(_I64)
-
-    unservable = _unservable_reasons(compat, ticket_routes_ptr, outside)
     if require_servable and unservable.any():
         issues = []
         for i in np.flatnonzero(unservable).tolist():
@@ -381,35 +368,3 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
     return Problem(scenario=scenario, index=index, data=kd, compatible=compat,
                    ticket_routes_ptr=_ro(ticket_routes_ptr), ticket_routes=_ro(ticket_routes),
                    unservable=_ro(unservable), compile_time=elapsed)
-
-
-def _unservable_reasons(compat: np.ndarray, ptr: np.ndarray, outside: np.ndarray) -> np.ndarray:
-    """Per ticket: 0 if some route can serve it, else the dominant reason code."""
-    num_tickets = compat.shape[1]
-    out = np.zeros(num_tickets, dtype=np.int8)
-    has_route = np.diff(ptr) > 0
-    order = [
-        (Incompatibility.SKILL, UnassignedReason.NO_SKILL),
-        (Incompatibility.LEVEL, UnassignedReason.NO_SKILL),
-        (Incompatibility.PART, UnassignedReason.NO_PART),
-        (Incompatibility.EXCLUDED, UnassignedReason.EXCLUDED),
-        (Incompatibility.CAPACITY, UnassignedReason.NO_CAPACITY),
-    ]
-    for i in np.flatnonzero(~has_route):
-        if outside[i]:
-            out[i] = UnassignedReason.OUTSIDE_HORIZON.code
-            continue
-        col = compat[:, i]
-        reason = UnassignedReason.NO_SHIFT
-        # the reason blocking the "furthest along" technicians: a technician
-        # failing only on shift is closer than one failing on skills
-        if col.size == 0:
-            reason = UnassignedReason.NO_SHIFT
-        elif not np.any(col == Incompatibility.SHIFT):
-            best = max(int(c) for c in col)
-            for code, why in order:
-                if best == code:
-                    reason = why
-        out[i] = reason.code
-    return out
-

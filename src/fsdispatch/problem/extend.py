@@ -26,7 +26,6 @@ from ..domain.location import Location
 from ..domain.ticket import Ticket
 from ..domain.travel import MatrixTravel
 from ..errors import UnknownReferenceError, ValidationError
-from .compile import _unservable_reasons
 from .problem import (
     NO_DEADLINE,
     Incompatibility,
@@ -35,6 +34,7 @@ from .problem import (
     Problem,
     TravelData,
 )
+from .reasons import routes_and_reasons
 
 __all__ = ["TicketRows", "append_ticket", "ticket_rows"]
 
@@ -419,14 +419,10 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
                      _ro(np.ascontiguousarray(service[:, None])),
                      _ro(np.ascontiguousarray(compat[:, None])), _ro(res.demand[-1:]),
                      _ro(np.array([node], dtype=_I64)), out)
-    reach = out[:, 0]
-    tech_reach = np.zeros(num_techs, dtype=np.bool_)
-    if problem.num_routes:
-        np.logical_or.at(tech_reach, kd.rt.tech, reach > 0)
-    compat[(compat == 0) & ~tech_reach] = Incompatibility.SHIFT
-    routes = np.flatnonzero(reach).astype(_I64)
-    ptr = np.array([0, routes.shape[0]], dtype=_I64)
-    unservable = int(_unservable_reasons(compat[:, None], ptr, np.array([outside]))[0])
+    col, _ptr, routes, why = routes_and_reasons(out, kd.rt.tech, compat[:, None],
+                                                np.array([outside]))
+    compat = col[:, 0]
+    unservable = int(why[0])
 
     tech = kd.tech._replace(
         service=_ro(np.concatenate([kd.tech.service, service[:, None]], axis=1)),

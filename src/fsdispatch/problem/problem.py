@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 import numpy as np
 
 from ..errors import UnknownReferenceError
+from .reasons import Incompatibility
 
 if TYPE_CHECKING:
     from ..domain.scenario import Scenario
@@ -35,18 +35,6 @@ NO_DEADLINE: int = 2**62
 
 TRAVEL_MATRIX, TRAVEL_EUCLIDEAN, TRAVEL_HAVERSINE = 0, 1, 2
 ROUND_NEAREST, ROUND_CEIL, ROUND_FLOOR = 0, 1, 2
-
-
-class Incompatibility(enum.IntEnum):
-    """Why a technician can never serve a ticket (entries of ``Problem.compatible``)."""
-
-    OK = 0
-    SKILL = 1  #: the technician lacks a required skill
-    LEVEL = 2  #: the technician holds the skill below the required level
-    PART = 3  #: the van does not hold the parts the ticket needs
-    EXCLUDED = 4  #: the ticket excludes this technician
-    CAPACITY = 5  #: the ticket's demand exceeds the technician's capacity
-    SHIFT = 6  #: no shift can reach the ticket within its windows and be back in time
 
 
 class TravelData(NamedTuple):

@@ -16,8 +16,9 @@ import attrs
 import numpy as np
 
 from ..errors import ValidationError
-from ..plan import Plan, UnassignedReason
+from ..plan import Plan
 from ..problem.problem import NO_DEADLINE, Problem
+from ..problem.reasons import REASON_TEXT
 
 if TYPE_CHECKING:
     from ..domain.location import Location
@@ -25,22 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["REASON_TEXT", "DayModel", "RouteDay", "VisitDay", "build_day", "resolve_inputs",
            "technician_colours"]
-
-REASON_TEXT: dict[str, str] = {
-    UnassignedReason.NO_SKILL.value: "no technician holds the required skills or levels",
-    UnassignedReason.NO_PART.value: "no otherwise able technician's van holds the parts",
-    UnassignedReason.EXCLUDED.value: "every otherwise able technician is excluded by the ticket",
-    UnassignedReason.NO_SHIFT.value: "no shift can reach it within its windows and return in "
-                                     "time",
-    UnassignedReason.OUTSIDE_HORIZON.value: "its windows lie outside the planning horizon",
-    UnassignedReason.NO_CAPACITY.value: "able technicians exist but their day is full",
-    UnassignedReason.NOT_PROFITABLE.value: "serving it would cost more than its unassigned "
-                                           "penalty",
-    UnassignedReason.SOLVER_LIMIT.value: "the solver stopped before placing it",
-    UnassignedReason.OPEN.value: "not planned yet",
-}
-"""One-line explanation of each :class:`~fsdispatch.UnassignedReason` value."""
-
 
 @attrs.frozen
 class VisitDay:

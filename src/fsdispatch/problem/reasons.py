@@ -1,0 +1,161 @@
+"""Why a technician can never serve a ticket, and why a ticket is left out: the codes,
+the rule that turns the first into the second, and their words — in one place.
+
+Every consumer reads them from here: the compiler and the live refresh (which
+reason a ticket no route reaches gets), the evaluator (the violation kind of a
+ticket served by an incompatible technician), live recommendations (the code of
+an excluded technician) and the HTML report (one line per reason).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+import numpy as np
+
+__all__ = [
+    "INCOMPATIBILITY",
+    "REASON_TEXT",
+    "Incompatibility",
+    "IncompatibilityWords",
+    "UnassignedReason",
+    "routes_and_reasons",
+]
+
+
+class Incompatibility(enum.IntEnum):
+    """Why a technician can never serve a ticket (entries of ``Problem.compatible``).
+
+    The codes are ordered by how far along a technician gets: one failing only
+    on ``SHIFT`` was able in every other respect, one failing on ``SKILL`` was
+    not. A ticket no route reaches takes the reason of the technicians furthest
+    along (:func:`routes_and_reasons`).
+    """
+
+    OK = 0
+    SKILL = 1  #: the technician lacks a required skill
+    LEVEL = 2  #: the technician holds the skill below the required level
+    PART = 3  #: the van does not hold the parts the ticket needs
+    EXCLUDED = 4  #: the ticket excludes this technician
+    CAPACITY = 5  #: the ticket's demand exceeds the technician's capacity
+    SHIFT = 6  #: no shift can reach the ticket within its windows and be back in time
+
+
+class UnassignedReason(enum.Enum):
+    """Why a ticket is not in any route."""
+
+    NO_SKILL = "no_skill"  #: no technician holds the required skills/levels
+    NO_PART = "no_part"  #: no skilled technician's van holds the parts
+    EXCLUDED = "excluded"  #: every otherwise able technician is excluded by the ticket
+    NO_SHIFT = "no_shift"  #: no shift can reach it within its windows and return in time
+    OUTSIDE_HORIZON = "outside_horizon"  #: its windows lie outside the horizon
+    NO_CAPACITY = "no_capacity"  #: able technicians exist but their day is full
+    NOT_PROFITABLE = "not_profitable"  #: serving it costs more than its unassigned penalty
+    SOLVER_LIMIT = "solver_limit"  #: the solver stopped (time/iteration limit) before placing it
+    OPEN = "open"  #: not planned yet (live dispatch / simulator)
+
+    @property
+    def code(self) -> int:
+        """Small integer code (1-based) used in arrays."""
+        return _CODES[self]
+
+    @classmethod
+    def from_code(cls, code: int) -> UnassignedReason:
+        """Inverse of :attr:`code`."""
+        return _BY_CODE[int(code)]
+
+
+_CODES = {reason: k + 1 for k, reason in enumerate(UnassignedReason)}
+_BY_CODE = {k: reason for reason, k in _CODES.items()}
+
+
+@attrs.frozen
+class IncompatibilityWords:
+    """How one :class:`Incompatibility` is named where it shows."""
+
+    kind: str | None
+    """``Violation.kind`` of a plan serving a ticket by such a technician (``None``:
+    judged by the route's timing instead)."""
+    exclusion: str
+    """``Exclusion.code`` of a technician that live ``recommend`` leaves out."""
+    reason: UnassignedReason
+    """A ticket's reason when this blocks the technicians furthest along."""
+
+
+_R = UnassignedReason
+INCOMPATIBILITY: Mapping[Incompatibility, IncompatibilityWords] = MappingProxyType({
+    Incompatibility.SKILL: IncompatibilityWords("skill", "missing_skill", _R.NO_SKILL),
+    Incompatibility.LEVEL: IncompatibilityWords("level", "skill_level", _R.NO_SKILL),
+    Incompatibility.PART: IncompatibilityWords("part", "no_part", _R.NO_PART),
+    Incompatibility.EXCLUDED: IncompatibilityWords("excluded", "excluded", _R.EXCLUDED),
+    Incompatibility.CAPACITY: IncompatibilityWords("capacity", "capacity", _R.NO_CAPACITY),
+    Incompatibility.SHIFT: IncompatibilityWords(None, "off_shift", _R.NO_SHIFT),
+})
+"""The words and the unassigned reason of every incompatibility (all but ``OK``)."""
+
+REASON_TEXT: Mapping[str, str] = MappingProxyType({
+    _R.NO_SKILL.value: "no technician holds the required skills or levels",
+    _R.NO_PART.value: "no otherwise able technician's van holds the parts",
+    _R.EXCLUDED.value: "every otherwise able technician is excluded by the ticket",
+    _R.NO_SHIFT.value: "no shift can reach it within its windows and return in time",
+    _R.OUTSIDE_HORIZON.value: "its windows lie outside the planning horizon",
+    _R.NO_CAPACITY.value: "able technicians exist but their day is full",
+    _R.NOT_PROFITABLE.value: "serving it would cost more than its unassigned penalty",
+    _R.SOLVER_LIMIT.value: "the solver stopped before placing it",
+    _R.OPEN.value: "not planned yet",
+})
+"""One-line explanation of each :class:`UnassignedReason` value."""
+
+_REASON_OF = np.full(len(Incompatibility), _R.NO_SHIFT.code, dtype=np.int8)
+for _code, _words in INCOMPATIBILITY.items():
+    _REASON_OF[_code] = _words.reason.code
+_REASON_OF.setflags(write=False)
+# (OK as the highest code means no technician at all: no_shift)
+
+
+def _frozen(a: Any, dtype: Any, ndim: int) -> np.ndarray:
+    from ..kernels.structs import frozen
+
+    return frozen(a, dtype, ndim)
+
+
+def routes_and_reasons(reach: np.ndarray, route_tech: np.ndarray, compat: np.ndarray,
+                       outside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                      np.ndarray]:
+    """What reachability implies: ``(compat, ptr, routes, unservable)``.
+
+    Parameters
+    ----------
+    reach:
+        uint8 ``(routes, tickets)``: 1 where the route can serve the ticket alone.
+    route_tech:
+        The technician of each route.
+    compat:
+        int8 ``(technicians, tickets)`` :class:`Incompatibility` codes before timing.
+    outside:
+        bool per ticket: its windows lie outside the horizon.
+
+    Returns
+    -------
+    tuple
+        ``compat`` with ``SHIFT`` where a technician may serve a ticket but none
+        of its routes reaches it; the routes reaching each ticket as CSR
+        (``ptr``, ``routes``, ascending); and per ticket 0 when some route reaches
+        it, else its :attr:`UnassignedReason.code`: ``outside_horizon``, else
+        ``no_shift`` when a technician fails only on shifts (or there is none),
+        else the reason of the highest code among the technicians. Read-only.
+    """
+    from ..kernels.reach import ticket_side
+
+    # (normalised: the kernel's one signature for the compiler and the live refresh)
+    out = ticket_side(_frozen(reach, np.uint8, 2), _frozen(route_tech, np.int64, 1),
+                       _frozen(compat, np.int8, 2), _frozen(outside, np.bool_, 1), _REASON_OF,
+                       np.int8(Incompatibility.SHIFT), np.int8(_R.OUTSIDE_HORIZON.code),
+                       np.int8(_R.NO_SHIFT.code))
+    for a in out:
+        a.setflags(write=False)
+    return out
