@@ -128,10 +128,16 @@ def start(job: str, needed: Any) -> Ahead | None:
         return _LIVE[job]
     if job not in _jobs() or not _enabled() or not sys.executable or cached(needed):
         return None
+    from numba.core import config
+
+    env = dict(os.environ, **{_ENV: "0"})
+    cache_dir = getattr(config, "CACHE_DIR", "")
+    if cache_dir:  # the same cache, also when it was set from Python
+        env["NUMBA_CACHE_DIR"] = str(cache_dir)
     try:
         proc = subprocess.Popen([sys.executable, "-m", "fsdispatch.kernels.ahead", job],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, env=dict(os.environ, **{_ENV: "0"}))
+                                stderr=subprocess.DEVNULL, env=env)
     except OSError:  # pragma: no cover - cannot start a process here
         return None
     second = _LIVE[job] = Ahead(job, proc)
