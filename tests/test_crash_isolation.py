@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import subprocess
 import sys
 import textwrap
@@ -26,6 +25,7 @@ import attrs
 import pytest
 
 import fsdispatch as fd
+from fsdispatch.testing.stress import exit_text
 
 pytestmark = pytest.mark.property  # rerun by CI with NUMBA_BOUNDSCHECK=1 (children inherit it)
 
@@ -72,22 +72,13 @@ PRELUDE = textwrap.dedent('''
 ''')
 
 
-def _exit_text(code: int) -> str:
-    if code < 0:
-        try:
-            return f"killed by signal {signal.Signals(-code).name} ({code})"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
-
-
 def _run_child(body: str, cwd: Path) -> list[dict[str, Any]]:
     """Run ``PRELUDE + body`` in a fresh interpreter; its summary lines, or a failed assert."""
     proc = subprocess.run([sys.executable, "-c", PRELUDE + textwrap.dedent(body)], cwd=cwd,
                           capture_output=True, text=True, timeout=TIMEOUT)
     code = proc.returncode
     assert code == 0, (
-        f"child process {_exit_text(code)}\n"
+        f"child process {exit_text(code)}\n"
         f"--- stderr (tail) ---\n{proc.stderr[-3000:]}\n--- stdout ---\n{proc.stdout[-2000:]}")
     return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
 
@@ -174,10 +165,10 @@ def test_cli_solve_with_ls_survives_daily_cap_2(tmp_path):
                              "--time-limit", "2", "--out", str(plan), "--quiet"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT)
     code = solved.returncode
-    assert code == 0, f"fsdispatch solve {_exit_text(code)}\n{solved.stderr[-3000:]}"
+    assert code == 0, f"fsdispatch solve {exit_text(code)}\n{solved.stderr[-3000:]}"
     checked = subprocess.run([*_cli(), "check", str(day), str(plan)], cwd=tmp_path,
                              capture_output=True, text=True, timeout=TIMEOUT)
     code = checked.returncode
-    assert code == 0, (f"fsdispatch check {_exit_text(code)}\n"
+    assert code == 0, (f"fsdispatch check {exit_text(code)}\n"
                        f"{checked.stdout[-2000:]}{checked.stderr[-2000:]}")
     assert "plan is feasible" in checked.stdout

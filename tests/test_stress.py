@@ -4,8 +4,9 @@ The slow test drives :func:`fsdispatch.testing.stress.run_stress` for every
 backend; a worker that dies (signal, heap abort, non-zero exit) or hangs is
 reported with its (backend, seed) and replaced, and every returned plan is
 checked by the shared evaluator in the worker. It runs only when selected
-with ``pytest -m slow`` (or with ``FSDISPATCH_STRESS_DAYS`` set), since the
-default run has no marker filter. Configure with environment variables:
+with ``pytest -m slow`` (or with ``FSDISPATCH_STRESS_DAYS`` set): the default run
+deselects ``slow`` (``addopts`` in ``pyproject.toml``), and a run that clears the
+marker filter (``-m ""``) skips it too. Configure with environment variables:
 
 - ``FSDISPATCH_STRESS_DAYS`` — days per backend (default 1000);
   ``FSDISPATCH_STRESS_DAYS_CPSAT`` etc. override it for one backend;
@@ -42,8 +43,8 @@ def test_every_backend_survives_a_thousand_random_days(backend, request):
     """Each backend solves 1 000 random stress days (greedy, ls with 500 iterations; cpsat and
     milp on days within their limits, 2 s each) with no crash, no exception, no infeasible
     plan, no lost ticket, and for greedy and ls the backend objective equals the evaluator's;
-    every failure is listed with its seed. Runs only with ``-m slow`` (the default ``pytest``
-    run selects every marker) or when ``FSDISPATCH_STRESS_DAYS`` is set."""
+    every failure is listed with its seed. Runs only with ``-m slow`` or when
+    ``FSDISPATCH_STRESS_DAYS`` is set."""
     if not _opted_in(request.config):
         pytest.skip("the stress run is slow: select it with -m slow")
     report = run_stress([backend], days=_days(backend),

@@ -29,6 +29,7 @@ __all__ = [
     "arc_ok",
     "check_mode",
     "depot_opening",
+    "exact_warm_up",
     "finish_plan",
     "objective_tolerance",
     "routing_data",
@@ -38,6 +39,23 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+
+def exact_warm_up(problem: Problem | None, solver_module: str) -> float:
+    """An exact backend's warm-up: load the greedy kernels of its warm start and import
+    its solver library (``solver_module``) before the clock starts; returns seconds."""
+    import importlib
+    import time
+
+    from .greedy import warm_up
+
+    tic = time.perf_counter()
+    warm_up(problem is None or problem.num_depots > 0)
+    try:
+        importlib.import_module(solver_module)
+    except ImportError:  # pragma: no cover - solve() says what to install
+        pass
+    return time.perf_counter() - tic
 
 
 def check_mode(backend: str, mode: str) -> None:

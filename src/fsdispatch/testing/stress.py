@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 __all__ = ["BACKENDS", "LS_ITERATIONS", "TIME_LIMIT", "DayResult", "StressReport",
-           "boundscheck_env", "check_day", "run_stress", "solve_day"]
+           "boundscheck_env", "check_day", "exit_text", "run_stress", "solve_day"]
 
 BACKENDS: tuple[str, ...] = ("greedy", "ls", "cpsat", "milp")
 """The backends a stress run knows how to drive."""
@@ -257,7 +257,8 @@ def check_day(backend: str, seed: int, *, ls_iterations: int = LS_ITERATIONS,
 
 
 # ------------------------------------------------------------------ the parent
-def _exit_text(code: int | None) -> str:
+def exit_text(code: int | None) -> str:
+    """How a child process ended, in words (exit code, or the signal that killed it)."""
     if code is None:
         return "still running"
     if code < 0:
@@ -282,7 +283,7 @@ class _Worker:
         if not line or json.loads(line).get("ready") is not True:
             self.proc.kill()
             self.proc.wait()
-            raise RuntimeError(f"stress worker did not start ({_exit_text(self.proc.returncode)}"
+            raise RuntimeError(f"stress worker did not start ({exit_text(self.proc.returncode)}"
                                f"): {self.stderr_tail()}")
 
     def _read_line(self, timeout: float) -> str:
@@ -324,7 +325,7 @@ class _Worker:
         self.proc.kill()  # it closed its output; make sure it is gone
         code = self.proc.wait()
         how = (f"no answer within {timeout:.0f} s (killed)" if self.timed_out
-               else _exit_text(code))
+               else exit_text(code))
         return DayResult(backend, seed, crashed=True,
                          detail=f"worker {how}; stderr: {self.stderr_tail() or '(empty)'}",
                          seconds=time.perf_counter() - tic)

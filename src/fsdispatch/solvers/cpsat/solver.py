@@ -14,7 +14,7 @@ import numpy as np
 from ...errors import BackendUnavailableError, ValidationError
 from ...plan import Plan
 from ...problem.problem import Problem
-from .._exact import check_mode, finish_plan
+from .._exact import check_mode, exact_warm_up, finish_plan
 from ..base import (
     BackendOutput,
     Capabilities,
@@ -94,15 +94,7 @@ class CpSatSolver:
     def warm_up(self, problem: Problem | None = None) -> float:
         """Load the greedy kernels of the warm start and import OR-Tools before the clock
         starts; returns seconds."""
-        from ..greedy import warm_up
-
-        tic = time.perf_counter()
-        warm_up(problem is None or problem.num_depots > 0)
-        try:
-            from ortools.sat.python import cp_model  # noqa: F401
-        except ImportError:  # pragma: no cover - solve() says what to install
-            pass
-        return time.perf_counter() - tic
+        return exact_warm_up(problem, "ortools.sat.python.cp_model")
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:

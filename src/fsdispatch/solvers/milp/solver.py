@@ -15,7 +15,7 @@ import attrs
 
 from ...errors import BackendUnavailableError, ValidationError
 from ...problem.problem import Problem
-from .._exact import check_mode, finish_plan
+from .._exact import check_mode, exact_warm_up, finish_plan
 from ..base import (
     BackendOutput,
     Capabilities,
@@ -106,15 +106,7 @@ class MilpSolver:
     def warm_up(self, problem: Problem | None = None) -> float:
         """Load the greedy kernels of the warm start and import PuLP before the clock
         starts; returns seconds."""
-        from ..greedy import warm_up
-
-        tic = time.perf_counter()
-        warm_up(problem is None or problem.num_depots > 0)
-        try:
-            import pulp  # noqa: F401
-        except ImportError:  # pragma: no cover - solve() says what to install
-            pass
-        return time.perf_counter() - tic
+        return exact_warm_up(problem, "pulp")
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
