@@ -14,13 +14,16 @@ Reading is strict: files must be UTF-8 (a UTF-8 byte order mark is allowed),
 an object may not repeat a key, ``NaN``/``Infinity`` are not JSON, and
 ``true``/``false`` are not numbers. Every error is a
 :class:`~fsdispatch.errors.ValidationError` naming the file and the JSON path.
+
+Scenario objects are read and written by a cattrs converter
+(``fsdispatch.io._convert``, imported on first use) whose field lists come from
+the attrs domain classes; plans are read here.
 """
 
 from __future__ import annotations
 
 import codecs
 import json
-import math
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -28,27 +31,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..domain import (
-    Break,
-    Depot,
-    GeometricTravel,
-    Location,
-    MatrixTravel,
-    Part,
-    Priority,
-    Scenario,
-    Shift,
-    SlaPolicy,
-    SlaTarget,
-    Technician,
-    Ticket,
-    TimeWindow,
-)
-from ..domain.objective import ObjectiveWeights
+from ..domain import Scenario
 from ..errors import UnknownReferenceError, ValidationError
 from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.problem import Problem
-from ..units import Horizon
 
 __all__ = [
     "PLAN_FORMAT",
@@ -81,24 +67,6 @@ def _dt(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _loc(loc: Location | None) -> dict[str, Any] | None:
-    if loc is None:
-        return None
-    out: dict[str, Any] = ({"lat": loc.lat, "lon": loc.lon} if loc.geographic
-                           else {"x": loc.x, "y": loc.y})
-    if loc.id is not None:
-        out["id"] = loc.id
-    return out
-
-
-def _window(w: TimeWindow) -> dict[str, Any]:
-    return {"start": _dt(w.start), "end": _dt(w.end)}
-
-
-def _target(t: SlaTarget | None) -> dict[str, Any] | None:
-    return None if t is None else {"response": t.response, "resolution": t.resolution}
-
-
 def _expect(value: Any, cls: type, func: str, param: str) -> None:
     """Raise a ValidationError unless ``value`` is a ``cls`` (an API argument type check)."""
     if not isinstance(value, cls):
@@ -121,83 +89,15 @@ def _as_path(path: Any, param: str = "path") -> Path:
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
-    """The JSON-ready dict of a scenario (inverse of :func:`scenario_from_dict`)."""
+    """The JSON-ready dict of a scenario (inverse of :func:`scenario_from_dict`).
+
+    The keys of each object are the attributes of its domain class (see
+    ``fsdispatch.io._convert``); every attribute is written, also at its default.
+    """
     _expect(scenario, Scenario, "scenario_to_dict", "scenario")
-    travel = scenario.travel
-    if isinstance(travel, MatrixTravel):
-        travel_d: dict[str, Any] = {
-            "model": "matrix", "location_ids": list(travel.location_ids),
-            "durations": travel.durations.tolist(),
-            "distances": None if travel.distances is None else travel.distances.tolist()}
-    else:
-        travel_d = {"model": "geometric", "speed_kmh": travel.speed_kmh,
-                    "detour": travel.detour, "rounding": travel.rounding}
-    obj = scenario.objective
-    policy = scenario.sla_policy
-    return {
-        "format": SCENARIO_FORMAT,
-        "version": SCHEMA_VERSION,
-        "name": scenario.name,
-        "horizon": {"start": _dt(scenario.horizon.start), "end": _dt(scenario.horizon.end)},
-        "travel": travel_d,
-        "skills": list(scenario.skills),
-        "parts": [{"sku": p.sku, "name": p.name, "unit_cost": p.unit_cost}
-                  for p in scenario.parts],
-        "depots": [{"id": d.id, "location": _loc(d.location), "stock": dict(d.stock),
-                    "opening_hours": [_window(w) for w in d.opening_hours],
-                    "pickup_time": d.pickup_time} for d in scenario.depots],
-        "category_parts": {c: dict(m) for c, m in scenario.category_parts.items()},
-        "sla_policy": None if policy is None else {
-            "targets": [{"priority": prio.name, "tier": tier, **(_target(t) or {})}
-                        for (prio, tier), t in policy.targets.items()],
-            "default": _target(policy.default)},
-        "objective": {
-            "unassigned": {p.name: v for p, v in obj.unassigned.items()},
-            "sla_lateness": {p.name: v for p, v in obj.sla_lateness.items()},
-            "window_lateness": obj.window_lateness, "travel_time": obj.travel_time,
-            "distance": obj.distance, "overtime": obj.overtime, "labour": obj.labour,
-            "load_balance": obj.load_balance, "preference": obj.preference},
-        "technicians": [{
-            "id": t.id,
-            "start_location": _loc(t.start_location),
-            "end_location": _loc(t.end_location),
-            "shifts": [{"start": _dt(s.start), "end": _dt(s.end),
-                        "start_location": _loc(s.start_location),
-                        "end_location": _loc(s.end_location),
-                        "breaks": [{**_window(b.window), "duration": b.duration}
-                                   for b in s.breaks]} for s in t.shifts],
-            "skills": dict(t.skills),
-            "service_factor": t.service_factor,
-            "skill_factors": dict(t.skill_factors),
-            "max_tickets_per_day": t.max_tickets_per_day,
-            "max_overtime": t.max_overtime,
-            "cost_per_hour": t.cost_per_hour,
-            "van_stock": dict(t.van_stock),
-            "capacity": t.capacity,
-            "recent_workload": t.recent_workload,
-        } for t in scenario.technicians],
-        "tickets": [{
-            "id": k.id,
-            "location": _loc(k.location),
-            "duration": k.duration,
-            "category": k.category,
-            "required_skills": dict(k.required_skills),
-            "windows": [_window(w) for w in k.windows],
-            "window_kind": k.window_kind,
-            "lateness_cost": k.lateness_cost,
-            "priority": k.priority.name,
-            "customer_id": k.customer_id,
-            "customer_tier": k.customer_tier,
-            "created_at": _dt(k.created_at),
-            "response_by": _dt(k.response_by),
-            "resolve_by": _dt(k.resolve_by),
-            "preferred_technicians": list(k.preferred_technicians),
-            "excluded_technicians": list(k.excluded_technicians),
-            "parts": dict(k.parts),
-            "demand": k.demand,
-            "probable_parts": dict(k.probable_parts),
-        } for k in scenario.tickets],
-    }
+    from ._convert import unstructure_scenario  # cattrs is imported on first use
+
+    return unstructure_scenario(scenario)
 
 
 def _dump(data: Mapping[str, Any], path: str | Path | None, indent: int | None) -> str:
@@ -253,14 +153,6 @@ class _Reader:
                           value=i.value) for i in exc.issues]
         return ValidationError.collect(issues) if len(issues) > 1 else issues[0]
 
-    def build(self, factory: Callable[..., T], **kwargs: Any) -> T:
-        try:
-            return factory(**kwargs)
-        except ValidationError as exc:
-            raise self.wrap(exc) from None
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(f"{self.where()}: {exc}", field=self.where()) from None
-
     def obj(self, data: Any, allowed: set[str] | None = None) -> Mapping[str, Any]:
         if not isinstance(data, Mapping):
             raise self.fail("an object", data)
@@ -291,14 +183,6 @@ class _Reader:
             raise self.fail("a string", value)
         return value
 
-    def number(self, value: Any, optional: bool = False) -> Any:
-        if value is None and optional:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or (
-                isinstance(value, float) and not math.isfinite(value)):
-            raise self.fail("a number", value)
-        return value
-
     def integer(self, value: Any, optional: bool = False) -> Any:
         if value is None and optional:
             return None
@@ -307,32 +191,6 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail("an integer", value)
         return value
-
-    def matrix(self, value: Any) -> list[list[Any]]:
-        """A square-or-not list of rows of finite numbers (``true``/``false`` are not numbers)."""
-        rows = self.lst(value)
-        for i, row in enumerate(rows):
-            if type(row) is list and all(type(c) is int or (type(c) is float and math.isfinite(c))
-                                         for c in row):
-                continue  # the common case, checked without building paths
-            with self.at(i):
-                for j, cell in enumerate(self.lst(row)):
-                    with self.at(j):
-                        self.number(cell)
-        return rows
-
-    def dt(self, value: Any, optional: bool = False) -> datetime | None:
-        if value is None and optional:
-            return None
-        if not isinstance(value, str):
-            raise self.fail("an ISO 8601 datetime string", value)
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise self.fail("an ISO 8601 datetime string", value) from None
-        if parsed.tzinfo is None:
-            raise self.fail("a datetime with a UTC offset (e.g. +01:00)", value)
-        return parsed
 
     def mapping_of(self, value: Any, conv: Callable[[Any], Any]) -> dict[str, Any]:
         data = self.obj(value if value is not None else {})
@@ -352,29 +210,6 @@ class _Reader:
                 return default
             return conv(data[key])
 
-    def location(self, value: Any, optional: bool = False) -> Location | None:
-        if value is None and optional:
-            return None
-        data = self.obj(value, {"lat", "lon", "x", "y", "id"})
-        loc_id = self.field(data, "id", lambda v: self.string(v, True), None)
-        if ("lat" in data or "lon" in data) and ("x" in data or "y" in data):
-            given = [k for k in ("lat", "lon", "x", "y") if k in data]
-            raise ValidationError(f"{self.where()}: a location gives either lat/lon "
-                                  f"(geographic) or x/y (planar), not both; got "
-                                  f"{', '.join(given)}", field=self.where(), value=given)
-        if "lat" in data or "lon" in data:
-            lat = self.field(data, "lat", self.number)
-            lon = self.field(data, "lon", self.number)
-            return self.build(Location, x=lon, y=lat, geographic=True, id=loc_id)
-        x = self.field(data, "x", self.number)
-        y = self.field(data, "y", self.number)
-        return self.build(Location, x=x, y=y, geographic=False, id=loc_id)
-
-    def window(self, value: Any) -> TimeWindow:
-        data = self.obj(value, {"start", "end"})
-        return self.build(TimeWindow, start=self.field(data, "start", self.dt),
-                          end=self.field(data, "end", self.dt))
-
     def items(self, data: Mapping[str, Any], key: str, conv: Callable[[Any], T],
               required: bool = False) -> list[T]:
         with self.at(key):
@@ -390,215 +225,16 @@ class _Reader:
             return out
 
 
-def _check_header(rd: _Reader, data: Mapping[str, Any], fmt: str) -> None:
-    got = rd.field(data, "format", rd.string, fmt)
-    if got != fmt:
-        with rd.at("format"):
-            raise rd.fail(repr(fmt), got)
-    version = rd.field(data, "version", rd.integer, SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
-        with rd.at("version"):
-            raise rd.fail(f"version {SCHEMA_VERSION} (this fsdispatch reads only that)", version)
-
-
 def scenario_from_dict(data: Any) -> Scenario:
-    """Build a :class:`Scenario` from its JSON dict; errors name the JSON path."""
-    rd = _Reader()
-    top = rd.obj(data, {"format", "version", "name", "horizon", "travel", "skills", "parts",
-                        "sla_policy", "objective", "technicians", "tickets", "depots",
-                        "category_parts"})
-    _check_header(rd, top, SCENARIO_FORMAT)
+    """Build a :class:`Scenario` from its JSON dict; errors name the JSON path.
 
-    def horizon(v: Any) -> Horizon:
-        d = rd.obj(v, {"start", "end"})
-        return rd.build(Horizon, start=rd.field(d, "start", rd.dt),
-                        end=rd.field(d, "end", rd.dt))
+    Reading is strict: an unknown key, a value of the wrong JSON type or a value
+    the domain class rejects raises :class:`~fsdispatch.errors.ValidationError`
+    naming the JSON path (the first problem found).
+    """
+    from ._convert import structure_scenario  # cattrs is imported on first use
 
-    def travel(v: Any) -> GeometricTravel | MatrixTravel:
-        if v is None:
-            return GeometricTravel()
-        d = rd.obj(v)
-        model = rd.field(d, "model", rd.string, "geometric")
-        if model == "matrix":
-            rd.obj(d, {"model", "location_ids", "durations", "distances"})
-            ids = rd.items(d, "location_ids", rd.string, required=True)
-            durations = rd.field(d, "durations", rd.matrix)
-            distances = rd.field(d, "distances", lambda x: None if x is None else rd.matrix(x),
-                                 None)
-            return rd.build(MatrixTravel, location_ids=ids, durations=durations,
-                            distances=distances)
-        if model != "geometric":
-            with rd.at("model"):
-                raise rd.fail("'geometric' or 'matrix'", model)
-        rd.obj(d, {"model", "speed_kmh", "detour", "rounding"})
-        return rd.build(GeometricTravel, speed_kmh=rd.field(d, "speed_kmh", rd.number, 40.0),
-                        detour=rd.field(d, "detour", rd.number, 1.3),
-                        rounding=rd.field(d, "rounding", rd.string, "round"))
-
-    def part(v: Any) -> Part:
-        d = rd.obj(v, {"sku", "name", "unit_cost"})
-        return rd.build(Part, sku=rd.field(d, "sku", rd.string),
-                        name=rd.field(d, "name", rd.string, ""),
-                        unit_cost=rd.field(d, "unit_cost", rd.number, 0.0))
-
-    def depot(v: Any) -> Depot:
-        d = rd.obj(v, {"id", "location", "stock", "opening_hours", "pickup_time"})
-        return rd.build(Depot, id=rd.field(d, "id", rd.string),
-                        location=rd.field(d, "location", rd.location),
-                        stock=rd.field(d, "stock", lambda x: rd.mapping_of(x, rd.integer), {}),
-                        opening_hours=rd.items(d, "opening_hours", rd.window),
-                        pickup_time=rd.field(d, "pickup_time", rd.integer, 600))
-
-    def target(v: Any) -> SlaTarget | None:
-        if v is None:
-            return None
-        d = rd.obj(v, {"response", "resolution", "priority", "tier"})
-        return rd.build(SlaTarget,
-                        response=rd.field(d, "response", lambda x: rd.integer(x, True), None),
-                        resolution=rd.field(d, "resolution", lambda x: rd.integer(x, True),
-                                            None))
-
-    def priority(v: Any) -> Priority:
-        try:
-            return Priority.parse(v)
-        except ValueError:
-            raise rd.fail("a priority 'P1'..'P4'", v) from None
-
-    def policy(v: Any) -> SlaPolicy | None:
-        if v is None:
-            return None
-        d = rd.obj(v, {"targets", "default"})
-        targets = {}
-        with rd.at("targets"):
-            for k, item in enumerate(rd.lst(d.get("targets", []))):
-                with rd.at(k):
-                    it = rd.obj(item, {"priority", "tier", "response", "resolution"})
-                    prio = rd.field(it, "priority", priority)
-                    tier = rd.field(it, "tier", rd.string, "*")
-                    targets[(prio, tier)] = target(it)
-        return rd.build(SlaPolicy, targets=targets,
-                        default=rd.field(d, "default", target, None))
-
-    def objective(v: Any) -> ObjectiveWeights:
-        if v is None:
-            return ObjectiveWeights()
-        d = rd.obj(v, {"unassigned", "sla_lateness", "window_lateness", "travel_time",
-                       "distance", "overtime", "labour", "load_balance", "preference"})
-        kwargs: dict[str, Any] = {}
-        for key in ("unassigned", "sla_lateness"):
-            if key in d:
-                with rd.at(key):
-                    kwargs[key] = {priority(p): w for p, w in
-                                   rd.mapping_of(d[key], rd.number).items()}
-        for key in ("window_lateness", "travel_time", "distance", "overtime", "labour",
-                    "load_balance", "preference"):
-            if key in d:
-                kwargs[key] = rd.field(d, key, rd.number)
-        return rd.build(ObjectiveWeights, **kwargs)
-
-    def brk(v: Any) -> Break:
-        d = rd.obj(v, {"start", "end", "duration"})
-        window = rd.build(TimeWindow, start=rd.field(d, "start", rd.dt),
-                          end=rd.field(d, "end", rd.dt))
-        return rd.build(Break, window=window, duration=rd.field(d, "duration", rd.integer))
-
-    def shift(v: Any) -> Shift:
-        d = rd.obj(v, {"start", "end", "start_location", "end_location", "breaks"})
-        return rd.build(
-            Shift, start=rd.field(d, "start", rd.dt), end=rd.field(d, "end", rd.dt),
-            start_location=rd.field(d, "start_location", lambda x: rd.location(x, True), None),
-            end_location=rd.field(d, "end_location", lambda x: rd.location(x, True), None),
-            breaks=rd.items(d, "breaks", brk))
-
-    def technician(v: Any) -> Technician:
-        d = rd.obj(v, {"id", "start_location", "end_location", "shifts", "skills",
-                       "service_factor", "skill_factors", "max_tickets_per_day",
-                       "max_overtime", "cost_per_hour", "van_stock", "capacity",
-                       "recent_workload"})
-        opt_int = lambda x: rd.integer(x, True)  # noqa: E731
-        return rd.build(
-            Technician, id=rd.field(d, "id", rd.string),
-            start_location=rd.field(d, "start_location", rd.location),
-            end_location=rd.field(d, "end_location", lambda x: rd.location(x, True), None),
-            shifts=rd.items(d, "shifts", shift),
-            skills=rd.field(d, "skills", lambda x: rd.mapping_of(x, rd.integer), {}),
-            service_factor=rd.field(d, "service_factor", rd.number, 1.0),
-            skill_factors=rd.field(d, "skill_factors", lambda x: rd.mapping_of(x, rd.number),
-                                   {}),
-            max_tickets_per_day=rd.field(d, "max_tickets_per_day", opt_int, None),
-            max_overtime=rd.field(d, "max_overtime", rd.integer, 0),
-            cost_per_hour=rd.field(d, "cost_per_hour", rd.number, 0.0),
-            van_stock=rd.field(d, "van_stock", lambda x: rd.mapping_of(x, rd.integer), {}),
-            capacity=rd.field(d, "capacity", opt_int, None),
-            recent_workload=rd.field(d, "recent_workload", rd.integer, 0))
-
-    def ticket(v: Any) -> Ticket:
-        d = rd.obj(v, {"id", "location", "duration", "category", "required_skills", "windows",
-                       "window_kind", "lateness_cost", "priority", "customer_id",
-                       "customer_tier", "created_at", "response_by", "resolve_by",
-                       "preferred_technicians", "excluded_technicians", "parts", "demand",
-                       "probable_parts"})
-        opt_dt = lambda x: rd.dt(x, True)  # noqa: E731
-        return rd.build(
-            Ticket, id=rd.field(d, "id", rd.string), location=rd.field(d, "location", rd.location),
-            duration=rd.field(d, "duration", rd.integer),
-            category=rd.field(d, "category", rd.string, "repair"),
-            required_skills=rd.field(d, "required_skills",
-                                     lambda x: rd.mapping_of(x, rd.integer), {}),
-            windows=rd.items(d, "windows", rd.window),
-            window_kind=rd.field(d, "window_kind", rd.string, "hard"),
-            lateness_cost=rd.field(d, "lateness_cost", rd.number, 1.0),
-            priority=rd.field(d, "priority", priority, Priority.P3),
-            customer_id=rd.field(d, "customer_id", lambda x: rd.string(x, True), None),
-            customer_tier=rd.field(d, "customer_tier", rd.string, "standard"),
-            created_at=rd.field(d, "created_at", opt_dt, None),
-            response_by=rd.field(d, "response_by", opt_dt, None),
-            resolve_by=rd.field(d, "resolve_by", opt_dt, None),
-            preferred_technicians=rd.items(d, "preferred_technicians", rd.string),
-            excluded_technicians=rd.items(d, "excluded_technicians", rd.string),
-            parts=rd.field(d, "parts", lambda x: rd.mapping_of(x, rd.integer), {}),
-            demand=rd.field(d, "demand", rd.integer, 0),
-            probable_parts=rd.field(d, "probable_parts",
-                                    lambda x: rd.mapping_of(x, rd.number), {}))
-
-    kwargs = {
-        "horizon": rd.field(top, "horizon", horizon),
-        "travel": rd.field(top, "travel", travel, GeometricTravel()),
-        "skills": rd.items(top, "skills", rd.string),
-        "parts": rd.items(top, "parts", part),
-        "depots": rd.items(top, "depots", depot),
-        "category_parts": rd.field(top, "category_parts", lambda x: rd.mapping_of(
-            x, lambda m: rd.mapping_of(m, rd.number)), {}),
-        "sla_policy": rd.field(top, "sla_policy", policy, None),
-        "objective": rd.field(top, "objective", objective, ObjectiveWeights()),
-        "technicians": rd.items(top, "technicians", technician, required=True),
-        "tickets": rd.items(top, "tickets", ticket, required=True),
-        "name": rd.field(top, "name", rd.string, ""),
-    }
-    return _build_scenario(kwargs)
-
-
-def _build_scenario(kwargs: dict[str, Any]) -> Scenario:
-    try:
-        return Scenario(**kwargs)
-    except ValidationError as exc:
-        # name the JSON path of each cross-reference issue where we can
-        techs = {t.id: k for k, t in enumerate(kwargs["technicians"])}
-        tickets = {t.id: k for k, t in enumerate(kwargs["tickets"])}
-        depots = {d.id: k for k, d in enumerate(kwargs.get("depots", ()))}
-        issues = []
-        for issue in exc.issues:
-            prefix = "$"
-            if issue.entity == "Technician" and issue.entity_id in techs:
-                prefix = f"$.technicians[{techs[issue.entity_id]}]"
-            elif issue.entity == "Ticket" and issue.entity_id in tickets:
-                prefix = f"$.tickets[{tickets[issue.entity_id]}]"
-            elif issue.entity == "Depot" and issue.entity_id in depots:
-                prefix = f"$.depots[{depots[issue.entity_id]}]"
-            field = f"{prefix}.{issue.field}" if issue.field else prefix
-            issues.append(type(issue)(f"{field}: {issue.message}", entity=issue.entity,
-                                      entity_id=issue.entity_id, field=field, value=issue.value))
-        raise ValidationError.collect(issues) from None
+    return structure_scenario(data)
 
 
 _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
@@ -803,10 +439,12 @@ def plan_from_dict(problem: Problem, data: Any, *, strict: bool = False) -> Plan
     and so does a technician shift listed twice.
     """
     _expect(problem, Problem, "plan_from_dict", "problem")
+    from ._convert import check_header
+
     rd = _Reader()
     top = rd.obj(data, {"format", "version", "scenario", "mode", "routes", "unassigned",
                         "solver", "objective", "feasible", "kpis"})
-    _check_header(rd, top, PLAN_FORMAT)
+    check_header(top, PLAN_FORMAT)
     index = problem.index
     routes: list[list[int]] = [[] for _ in range(problem.num_routes)]
     unknown: list[str] = []
