@@ -275,9 +275,7 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
     tech_work = tech_travel + tech_service
     if pserv is not None and pserv.any():
         tech_work = tech_work + np.bincount(kd.rt.tech, weights=pserv, minlength=num_techs)
-    from ..problem.extend import tech_columns
-
-    recent, rate = tech_columns(problem)  # (no live technicians built for it)
+    recent, rate = kd.tech.recent, kd.tech.cost_per_hour
     has_shift = tech_shift > 0
     loads = (tech_work + recent)[has_shift]
     spread = float(loads.max() - loads.min()) if loads.size else 0.0

@@ -167,7 +167,8 @@ _SPEC: dict[str, dict[str, tuple[Any, int]]] = {
     "res": {"demand": (_I8, 1), "part_ptr": (_I8, 1), "part_sku": (_I8, 1),
             "part_qty": (_I8, 1), "stock": (_I8, 2), "pref_ptr": (_I8, 1),
             "pref_tech": (_I8, 1)},
-    "tech": {"service": (_I4, 2), "compat": (_I1, 2), "labour": (_F8, 1)},
+    "tech": {"service": (_I4, 2), "compat": (_I1, 2), "labour": (_F8, 1), "recent": (_F8, 1),
+             "cost_per_hour": (_F8, 1)},
     "dep": {"node": (_I8, 1), "pickup": (_I8, 1), "stock": (_I8, 2)},
 }
 

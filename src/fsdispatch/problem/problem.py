@@ -135,6 +135,8 @@ class TechData(NamedTuple):
     service: np.ndarray  #: (T, N) int32 service seconds
     compat: np.ndarray  #: (T, N) int8 Incompatibility codes
     labour: np.ndarray  #: (T,) float64 labour weight × cost per second
+    recent: np.ndarray  #: (T,) float64 recent workload seconds (the load-balance term)
+    cost_per_hour: np.ndarray  #: (T,) float64 labour cost per working hour (KPIs)
 
 
 class Weights(NamedTuple):

@@ -12,6 +12,7 @@ import numpy as np
 
 from .._debug import assert_mode, check_close, objective_of
 from ..errors import InternalCheckError, ValidationError
+from ..evaluate.evaluator import evaluate
 from ..kernels.structs import as_struct
 from ..kernels.timing import T_INF
 from ..plan import PLAN_MODES, Plan, UnassignedReason
@@ -20,6 +21,7 @@ from ..problem.problem import Problem
 from ._greedy_kernels import (
     Cands,
     RouteState,
+    balance_cost,
     candidate_routes,
     fill_beyond_candidates,
     fill_with_pickups,
@@ -244,6 +246,25 @@ class GreedySolver:
             return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE,
                                  stats={"mode": "assignment"})
         tic = time.perf_counter()
+        clock = _Clock(tic, limits.time_limit)
+        if problem.data.w.balance <= 0:
+            return self._build(problem, limits, clock, progress, balanced=False)
+        # with a load-balance weight: the balance-guided plan, and the plain one when time
+        # is left; the lower objective (the balance term included) wins
+        out = self._build(problem, limits, clock, progress, balanced=True)
+        if out.stats["stopped_by_limit"] or clock.past():
+            return attrs.evolve(out, stats={**out.stats, "balance_guided": True})
+        plain = self._build(problem, limits, clock, progress, balanced=False)
+        guided = plain.stats["stopped_by_limit"] or \
+            evaluate(problem, out.plan).objective <= evaluate(problem, plain.plan).objective
+        best = out if guided else plain
+        return attrs.evolve(best, stats={**best.stats, "balance_guided": guided})
+
+    def _build(self, problem: Problem, limits: Limits, clock: _Clock,
+               progress: ProgressCallback | None, *, balanced: bool) -> BackendOutput:
+        """One regret-insertion construction (``balanced``: the load-balance change guides
+        the choices; the objective it reports always includes the term)."""
+        tic = clock.tic
         kd = problem.data
         num_tickets, num_routes = problem.num_tickets, problem.num_routes
         initial = self.initial_plan.routes if self.initial_plan is not None else None
@@ -255,7 +276,6 @@ class GreedySolver:
             for j in route:
                 active[j] = False
                 outcome[j] = 1
-        clock = _Clock(tic, limits.time_limit)
         ptr, able = problem.ticket_routes_ptr, problem.ticket_routes
         # per ticket, the nearest able routes (in slices, within the time limit)
         cand_ptr = np.zeros(num_tickets + 1, dtype=np.int64)
@@ -310,7 +330,7 @@ class GreedySolver:
                         stopped = True
                         break
                 t0 = time.perf_counter()
-                left = greedy_steps(kd, n, active, outcome, cd, st, stamp, acc)
+                left = greedy_steps(kd, n, active, outcome, cd, st, stamp, acc, balanced)
                 chunk = min(clock.resize(n, time.perf_counter() - t0), _CHUNK)
                 if check:
                     check.step("insertion")
@@ -356,11 +376,13 @@ class GreedySolver:
         plan = Plan(routes=state_routes(st), unassigned=unassigned, pickups=state_pickups(st))
         stats: dict[str, Any] = {"insertions": int((outcome == 1).sum()),
                                  "candidates": int(num_cand), "stopped_by_limit": stopped}
-        # own bookkeeping of the objective (load balance is not priced by insertion)
+        # own bookkeeping of the objective: the insertions' costs, the penalties and the
+        # load-balance term of the final state
         objective = None
         if initial is None:
             unserved = np.array(sorted(unassigned), dtype=np.int64)
-            objective = float(acc[0] + kd.cost.penalty[unserved].sum())
+            objective = float(acc[0] + kd.cost.penalty[unserved].sum()) + (
+                float(balance_cost(kd, st)) if kd.w.balance > 0 else 0.0)
         return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=objective,
                              stats=stats)
 
@@ -372,6 +394,7 @@ class _Clock:
     SLICE = 0.02
 
     def __init__(self, tic: float, limit: float | None) -> None:
+        self.tic = tic
         self.deadline = tic + limit if limit is not None else math.inf
 
     def past(self) -> bool:
@@ -483,8 +506,7 @@ def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
     load = np.zeros(num_routes, dtype=np.int64)
     group_count = np.zeros(kd.rt.group_cap.shape[0], dtype=np.int64)
     usage = np.zeros_like(kd.res.stock)
-    tech_load = np.array([t.recent_workload for t in problem.scenario.technicians],
-                         dtype=np.float64)
+    tech_load = kd.tech.recent.copy()
     has_shift = np.bincount(kd.rt.tech, minlength=num_techs) > 0
     placed = np.zeros(num_tickets, dtype=np.bool_)
 

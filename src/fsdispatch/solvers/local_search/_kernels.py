@@ -23,6 +23,7 @@ import numpy as np
 from numba import njit
 
 from ...evaluate._kernels import earliest_start, hard_late, travel, visit_cost
+from ...kernels.balance import spread_of, spread_push, spread_stats
 from ...kernels.consts import NONE, ONE, ZERO
 from ...kernels.jit import internal
 from ...kernels.sort import argsort_stable
@@ -32,6 +33,7 @@ from .._greedy_kernels import (
     apply_pickup,
     best_insertion,
     earliest_free,
+    insertion_work,
     make_work,
     pickup_option,
     preference_cost,
@@ -43,8 +45,9 @@ from .._greedy_kernels import (
 )
 from .._parts_kernels import add_parts, parts_fit, parts_valid
 
-OP_STRINGS, OP_RANDOM, OP_WORST, OP_ROUTE = 0, 1, 2, 3
-NUM_OPS = 4
+OP_STRINGS, OP_RANDOM, OP_WORST, OP_ROUTE, OP_LOADED = 0, 1, 2, 3, 4
+NUM_OPS = 5
+OP_NAMES = ("strings", "random", "worst", "route", "loaded")
 SORT_RANDOM, SORT_FAR, SORT_CLOSE, SORT_TIGHT, SORT_DEMAND = 0, 1, 2, 3, 4
 NUM_SORTS = 5
 
@@ -98,6 +101,7 @@ class Buf(NamedTuple):
     stamp: np.ndarray  #: (R,) int64 route candidate stamps
     counts: np.ndarray  #: (5,) int64 [ntouched, nchanged, npool, stamp_clock, unused]
     tech_work: np.ndarray  #: (T,) float64
+    spread: np.ndarray  #: (6,) float64 spread_stats of tech_work while re-inserting
     op_weight: np.ndarray  #: (NUM_OPS,) float64 adaptive operator weights
     op_score: np.ndarray  #: (NUM_OPS,) float64 scores in the current segment
     op_used: np.ndarray  #: (NUM_OPS,) float64 uses in the current segment
@@ -115,26 +119,21 @@ class Buf(NamedTuple):
 
 
 @internal
-def balance_term(kd, cd, sol, tech_work, weight):
-    """``weight × (max − min)`` of technicians' work plus recent workload."""
-    if weight == 0.0:
-        return 0.0
+def route_loads(kd, cd, sol, tech_work):
+    """Technicians' work (their routes' ``rwork``) plus recent workload into ``tech_work``."""
     for t in range(tech_work.shape[0]):  # (element loops: a slice copy compiles
         tech_work[t] = cd.recent[t]      # numba's shape-mismatch error path)
     for r in range(sol.rwork.shape[0]):
         tech_work[kd.rt.tech[r]] += sol.rwork[r]
-    lo = INF
-    hi = -INF
-    for t in range(tech_work.shape[0]):
-        if cd.has_shift[t]:
-            v = tech_work[t]
-            if v < lo:
-                lo = v
-            if v > hi:
-                hi = v
-    if hi < lo:
+
+
+@internal
+def balance_term(kd, cd, sol, tech_work, weight):
+    """``weight × (max − min)`` of technicians' work plus recent workload."""
+    if weight == 0.0:
         return 0.0
-    return weight * (hi - lo)
+    route_loads(kd, cd, sol, tech_work)
+    return spread_of(weight, tech_work, cd.has_shift)
 
 
 @njit(cache=True)
@@ -647,6 +646,43 @@ def ruin_route(kd, cd, rng, sol, buf, num_used):
     return remove_span(kd, cd, sol, buf, best_r, ZERO, st.length[best_r])
 
 
+@internal
+def ruin_loaded(kd, cd, rng, sol, buf, prm):
+    """Remove about ``avg_removed`` visits of the most loaded technician (load balance).
+
+    The technician with the largest workload (``buf.tech_work`` after
+    :func:`route_loads`) that has a visit gives up a random string of one of
+    its routes and some of its other visits at random; re-insertion with the
+    balance change priced may place them with others. Used only with a
+    load-balance weight.
+    """
+    st = sol.st
+    route_loads(kd, cd, sol, buf.tech_work)
+    top = NONE
+    for r in range(st.length.shape[0]):
+        if st.length[r] == 0:
+            continue
+        t = kd.rt.tech[r]
+        if top < 0 or buf.tech_work[t] > buf.tech_work[top]:
+            top = t
+    if top < 0:
+        return True
+    q = int(rng.random() * 2.0 * prm.avg_removed) + 1
+    ok = True
+    for r in range(st.length.shape[0]):
+        if kd.rt.tech[r] != top or st.length[r] == 0 or q <= 0:
+            continue
+        n = st.length[r]
+        length = int(rng.integers(1, n + 1))
+        if length > q:
+            length = q
+        first = int(rng.integers(0, n - length + 1))
+        before = st.length[r]
+        ok = remove_span(kd, cd, sol, buf, r, first, first + length) and ok
+        q -= before - st.length[r]
+    return ok
+
+
 # ---------------------------------------------------------------- recreate
 
 
@@ -688,12 +724,26 @@ def add_unassigned(rng, cd, sol, buf, limit, num_open):
 
 
 @internal
+def balanced_slack(kd, sol, buf, wk, prm, r, j):
+    """:func:`best_insertion_slack` of ``j`` in route ``r`` plus, with a load-balance
+    weight, the change of the balance term the insertion makes (as construction sees it)."""
+    c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
+    if c < INF and prm.balance_w > 0.0:
+        c += spread_push(prm.balance_w, buf.tech_work, buf.spread, kd.rt.tech[r],
+                         insertion_work(kd, r, j, p, sol.st))
+    return c, p
+
+
+@internal
 def cheapest_route(kd, cd, sol, buf, wk, prm, j):
     """Cheapest feasible insertion of ``j``: ``(cost, route, position)``.
 
     Prices every able route (``use_all_routes``) or the nearest able routes
     plus the routes of ``j``'s neighbour tickets; at most ``max_empty`` empty
-    routes are priced (they are alike, nearest first).
+    routes are priced (they are alike, nearest first). With a load-balance
+    weight a route's cost includes the change of the balance term
+    (``buf.tech_work`` and ``buf.spread`` hold the loads and their
+    :func:`~fsdispatch.kernels.balance.spread_stats`).
     """
     st = sol.st
     rt = kd.rt
@@ -712,7 +762,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
             if empty >= prm.max_empty:
                 continue
             empty += 1
-        c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
+        c, p = balanced_slack(kd, sol, buf, wk, prm, r, j)
         if c < best:
             best = c
             best_r = r
@@ -725,7 +775,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
             buf.stamp[r] = clock
             if compat[rt.tech[r], j] != 0 or demand > rt.capacity[r]:
                 continue
-            c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
+            c, p = balanced_slack(kd, sol, buf, wk, prm, r, j)
             if c < best:
                 best = c
                 best_r = r
@@ -758,6 +808,10 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
     ok = True
     if kd.dep.node.shape[0]:
         ok = drop_idle_stops(kd, sol, buf)
+    balanced = prm.balance_w > 0.0
+    if balanced:  # the loads the balance term sees, kept up to date below
+        route_loads(kd, cd, sol, buf.tech_work)
+        spread_stats(buf.tech_work, cd.has_shift, buf.spread)
     for prio in range(1, 5):  # most urgent priority first; the key orders within one
         for q in range(npool):
             j = buf.pool[order[q]]
@@ -774,7 +828,11 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
             if d >= 0:
                 touch(buf, r)
                 apply_pickup(kd, r, d, sol.st, wk.brk)
+            before = sol.rwork[r]
             ok = insert_ticket(kd, sol, buf, r, j, p) and ok
+            if balanced:
+                buf.tech_work[kd.rt.tech[r]] += sol.rwork[r] - before
+                spread_stats(buf.tech_work, cd.has_shift, buf.spread)
     return ok
 
 
@@ -1098,8 +1156,10 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
             ok = ruin_random(kd, cd, rng, cand, buf, prm, num_assigned)
         elif op == OP_WORST:
             ok = ruin_worst(kd, cd, rng, cand, buf, prm, num_assigned)
-        else:
+        elif op == OP_ROUTE:
             ok = ruin_route(kd, cd, rng, cand, buf, num_used)
+        else:
+            ok = ruin_loaded(kd, cd, rng, cand, buf, prm)
         ok = refresh_touched(kd, cand, buf) and ok
         buf.stats[0] += 1
         buf.op_used[op] += 1.0
@@ -1179,6 +1239,8 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
                         + reaction * buf.op_score[k] / buf.op_used[k]
                 if buf.op_weight[k] < 0.05:
                     buf.op_weight[k] = 0.05
+                if k == OP_LOADED and balance_w == 0.0:
+                    buf.op_weight[k] = 0.0  # (only with a load-balance weight)
                 buf.op_score[k] = 0.0
                 buf.op_used[k] = 0.0
     obj[0] = cur_obj

@@ -244,8 +244,7 @@ class LocalSearchSolver:
         routes = [list(r) for r in start.routes]
         cur = _make_sol(problem, routes, K, start.pickups)
         cand = _copy_sol(cur, K)
-        recent = np.array([t.recent_workload for t in problem.scenario.technicians],
-                          dtype=np.float64)
+        recent = kd.tech.recent
         has_shift = np.bincount(kd.rt.tech, minlength=problem.num_technicians) > 0
         cd = as_struct(K.Cand(near_ptr=near_ptr, near_route=near_route, nb_ptr=nb_ptr, nb=nb,
                     recent=recent, has_shift=has_shift,
@@ -357,7 +356,7 @@ class LocalSearchSolver:
             "search_seconds": search_time,
             "stopped_by": stopped_by,
             "stopped_by_limit": stopped_by == "time_limit",
-            "operator_weights": dict(zip(("strings", "random", "worst", "route"),
+            "operator_weights": dict(zip(K.OP_NAMES,
                                          (float(w) for w in buf.op_weight), strict=True)),
         }
         return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=float(obj[1]),
@@ -419,8 +418,9 @@ def _make_buf(problem: Problem, width: int, K: Any) -> Any:
         keys=np.zeros(max(num_tickets, 1)),
         stamp=np.zeros(num_routes, dtype=np.int64),
         counts=np.zeros(5, dtype=np.int64),
-        tech_work=np.zeros(problem.num_technicians),
-        op_weight=np.ones(K.NUM_OPS),
+        tech_work=np.zeros(problem.num_technicians), spread=np.zeros(6),
+        op_weight=np.array([1.0 if k != K.OP_LOADED or problem.data.w.balance > 0 else 0.0
+                            for k in range(K.NUM_OPS)]),
         op_score=np.zeros(K.NUM_OPS),
         op_used=np.zeros(K.NUM_OPS),
         stats=np.zeros(9, dtype=np.int64),
