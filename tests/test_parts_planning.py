@@ -277,3 +277,36 @@ def test_malformed_pickups_are_validation_errors() -> None:
         fd.Plan(routes=[()], pickups={"T1": "D"})
     with pytest.raises(fd.ValidationError, match="pickups"):
         fd.Plan(routes=[()], pickups=[1, 2])
+
+
+def test_live_insert_opens_a_depot_stop_for_a_part_no_van_holds() -> None:
+    """A new ticket needs 2 × p, the van holds 1 and the depot 5: insert starts the route with
+    a depot stop (method depot_stop); the plan passes the evaluator with the stop, and the
+    priced cost is the evaluator's objective change (load balance on). Before, a new ticket's
+    part check ignored depots (no_part) and the desk's node numbering missed them."""
+    sc = depot_day(depot_stock=5)
+    sc = sc.replace(tickets=sc.tickets[:1],
+                    objective=fd.ObjectiveWeights(load_balance=1.0, labour=0.5))
+    desk = fd.Dispatcher(sc, now=at(7))
+    desk.plan_day(solver="greedy")
+    assert desk.route("A") == ["T1"] and not desk.plan.pickups
+    before = desk.evaluation.objective
+    new = fd.Ticket("NEW", fd.Location.planar(10, 0), 30 * fd.MINUTE, parts={"p": 2})
+    res = desk.insert(new, max_moved=5, max_shift=fd.HOUR)
+    assert res.placed and res.method == "depot_stop"
+    assert desk.plan.to_ids(desk.problem)["pickups"] == {desk.route("A")[0]: "D"}
+    ev = fd.check_plan(desk.problem, desk.plan)
+    assert ev.kpis.depot_stops == 1 and ev.kpis.assigned == 2
+    assert res.cost == pytest.approx(ev.objective - before, rel=1e-9, abs=1e-6)
+
+
+def test_live_insert_keeps_the_disruption_bound_with_a_depot_stop() -> None:
+    """With max_shift 0 the depot stop would shift T1: the ticket is not placed that way."""
+    sc = depot_day(depot_stock=5)
+    sc = sc.replace(tickets=sc.tickets[:1])
+    desk = fd.Dispatcher(sc, now=at(7))
+    desk.plan_day(solver="greedy")
+    new = fd.Ticket("NEW", fd.Location.planar(10, 0), 30 * fd.MINUTE, parts={"p": 2})
+    res = desk.insert(new, max_moved=0, max_shift=0)
+    assert res.method != "depot_stop" and not desk.plan.pickups
+    fd.check_plan(desk.problem, desk.plan)

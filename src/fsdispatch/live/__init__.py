@@ -3,23 +3,22 @@
 Importing this package does not load numba; kernels load on first use.
 """
 
-from .dispatcher import (
+from .dispatcher import Dispatcher, warm_up
+from .eta import Eta, EtaModel
+from .explain import Alternative, Explanation, Relaxation, apply_relaxation, explain
+from .lifecycle import TRANSITIONS, EventLog, Lifecycle, TicketEvent, TicketState
+from .pool import ClaimResult, GrabPool, Offer
+from .results import (
     Change,
     CostBreakdown,
     DelayReport,
-    Dispatcher,
     Exclusion,
     InsertResult,
     Option,
     Pin,
     Recommendation,
     ReplanResult,
-    warm_up,
 )
-from .eta import Eta, EtaModel
-from .explain import Alternative, Explanation, explain
-from .lifecycle import TRANSITIONS, EventLog, Lifecycle, TicketEvent, TicketState
-from .pool import ClaimResult, GrabPool, Offer
 from .sla import BusinessCalendar, EscalationRule, SlaStatus, SlaWatch
 
 __all__ = [
@@ -44,11 +43,13 @@ __all__ = [
     "Option",
     "Pin",
     "Recommendation",
+    "Relaxation",
     "ReplanResult",
     "SlaStatus",
     "SlaWatch",
     "TicketEvent",
     "TicketState",
+    "apply_relaxation",
     "explain",
     "warm_up",
 ]

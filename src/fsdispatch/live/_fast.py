@@ -45,6 +45,7 @@ from ..problem.extend import (
 )
 from ..problem.problem import NO_DEADLINE, Incompatibility, IndexMap, Problem
 from ..problem.reasons import routes_and_reasons
+from ..problem.rows import parts_short
 
 if TYPE_CHECKING:
     from .dispatcher import Dispatcher
@@ -658,7 +659,9 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
             with_parts = np.flatnonzero(np.diff(pptr) > 0).tolist()
         for j in with_parts:
             lo, hi = pptr[j], pptr[j + 1]
-            if ok[j] and np.any(row[res.part_sku[lo:hi]] < res.part_qty[lo:hi]):
+            skus = res.part_sku[lo:hi]
+            if ok[j] and parts_short(row[None, skus], res.part_qty[lo:hi],
+                                     kd.dep.stock[:, skus])[0]:
                 code[j] = Incompatibility.PART
         code[(code == 0) & excl[ti]] = Incompatibility.EXCLUDED
         code[(code == 0) & (tech_cap[ti] < res.demand)] = Incompatibility.CAPACITY
@@ -739,7 +742,13 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
         ch |= r_tech == ti
     redo = np.flatnonzero(ch).astype(_I64)
     reach = np.ascontiguousarray(reach)
-    tech = tech._replace(compat=pre)
+    if res_changed or fs.tech_cols is None:  # the evaluator's per-technician columns
+        recent = np.array([t.recent_workload if res_all.get(ti, _NONE4)[3] is None
+                           else res_all[ti][3] for ti, t in enumerate(slots.techs)],
+                          dtype=np.float64)
+        rate = np.array([t.cost_per_hour for t in slots.techs], dtype=np.float64)
+        fs.tech_cols = (recent, rate)
+    tech = tech._replace(compat=pre, recent=fs.tech_cols[0], cost_per_hour=fs.tech_cols[1])
     data = kd._replace(tv=tv, win=win, cost=cost, brk=brk, rt=rt, res=res, tech=tech,
                        ticket_node=ticket_node)
     if redo.shape[0] and reach.shape[1]:
@@ -771,13 +780,6 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     new = LazyProblem.create(static, tickets, make_techs, index=new_index, data=data,
                              compatible=compat, ticket_routes_ptr=t_ptr, ticket_routes=t_routes,
                              unservable=unservable, compile_time=problem.compile_time)
-    if res_changed or fs.tech_cols is None:  # the evaluator's per-technician columns
-        recent = np.array([t.recent_workload if res_all.get(ti, _NONE4)[3] is None
-                           else res_all[ti][3] for ti, t in enumerate(slots.techs)],
-                          dtype=np.float64)
-        rate = np.array([t.cost_per_hour for t in slots.techs], dtype=np.float64)
-        fs.tech_cols = (recent, rate)
-    object.__setattr__(new, "_tech_cols", fs.tech_cols)
     derive_context(new, problem, node_of=node_of, tech_cap=tech_cap)
     bad_tech = np.zeros(num_techs, dtype=np.bool_)
     bad_tech[slots.tech[changed_slot]] = True

@@ -19,6 +19,7 @@ from ..evaluate._kernels import (
     travel_time,
     visit_cost,
 )
+from ..kernels.balance import spread_change, spread_stats
 from ..kernels.consts import NONE, ZERO
 from ..kernels.jit import internal
 from ..kernels.sort import argsort_stable
@@ -27,11 +28,14 @@ from ..solvers._greedy_kernels import (
     INF,
     best_insertion,
     insert_at,
+    insertion_work,
     make_work,
+    pickup_option,
     position_cost,
     preference_cost,
     rebuild_route,
     resources_ok,
+    tech_loads,
 )
 from ..solvers._parts_kernels import add_parts
 
@@ -41,12 +45,21 @@ OK, NO_RESOURCES, NO_POSITION = 0, 1, 2
 
 @njit(cache=True)
 def price_routes(kd, routes, j, st, wk, cost_out, pos_out, status_out):
-    """Cheapest feasible insertion of ``j`` in each of ``routes``.
+    """Cheapest feasible insertion of ``j`` in each of ``routes``: the evaluator's objective
+    change, the load-balance term included.
 
     ``status_out``: 0 priced, 1 no room (capacity, tickets per day or van
     stock already used by planned jobs), 2 no feasible position (windows,
     breaks, shift end).
     """
+    balanced = kd.w.balance > 0.0
+    num_techs = kd.tech.recent.shape[0]
+    loads = np.zeros(num_techs)
+    has = np.zeros(num_techs, dtype=np.bool_)
+    stats = np.zeros(6)
+    if balanced:
+        tech_loads(kd, st, loads, has)
+        spread_stats(loads, has, stats)
     for k in range(routes.shape[0]):
         r = routes[k]
         if not resources_ok(kd, st, r, j):
@@ -55,9 +68,37 @@ def price_routes(kd, routes, j, st, wk, cost_out, pos_out, status_out):
             status_out[k] = NO_RESOURCES
             continue
         c, p = best_insertion(kd, r, j, st, wk)
+        if balanced and c < INF:
+            c += spread_change(kd.w.balance, loads, stats, kd.rt.tech[r],
+                               insertion_work(kd, r, j, p, st))
         cost_out[k] = c
         pos_out[k] = p
         status_out[k] = OK if c < INF else NO_POSITION
+
+
+@njit(cache=True)
+def price_pickups(kd, routes, j, st, wk, cost_out, depot_out, pos_out):
+    """For each of ``routes``, the cheapest way to serve ``j`` by starting the route with a
+    depot stop (:func:`~fsdispatch.solvers._greedy_kernels.pickup_option`): the routing
+    cost of the change, the depot and the position (``inf``, -1, -1 when none)."""
+    for k in range(routes.shape[0]):
+        c, d, p = pickup_option(kd, routes[k], j, st, wk)
+        cost_out[k] = c
+        depot_out[k] = d
+        pos_out[k] = p
+
+
+@njit(cache=True)
+def balance_change(kd, r, j, p, st):
+    """Change of the load-balance term when ``j`` goes in at position ``p`` of route ``r``."""
+    num_techs = kd.tech.recent.shape[0]
+    loads = np.zeros(num_techs)
+    has = np.zeros(num_techs, dtype=np.bool_)
+    stats = np.zeros(6)
+    tech_loads(kd, st, loads, has)
+    spread_stats(loads, has, stats)
+    return spread_change(kd.w.balance, loads, stats, kd.rt.tech[r],
+                         insertion_work(kd, r, j, p, st))
 
 
 @njit(cache=True)

@@ -46,20 +46,20 @@ from ..problem.reasons import INCOMPATIBILITY
 from ..units import MINUTE
 from .eta import Eta, EtaModel
 from .lifecycle import EventLog, Lifecycle, TicketState
+from .pricing import insertion_terms
+from .results import (
+    Change,
+    CostBreakdown,
+    DelayReport,
+    Exclusion,
+    InsertResult,
+    Option,
+    Pin,
+    Recommendation,
+    ReplanResult,
+)
 
-__all__ = [
-    "Change",
-    "CostBreakdown",
-    "DelayReport",
-    "Dispatcher",
-    "Exclusion",
-    "InsertResult",
-    "Option",
-    "Pin",
-    "Recommendation",
-    "ReplanResult",
-    "warm_up",
-]
+__all__ = ["Dispatcher", "warm_up"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,204 +70,6 @@ _EJECT_TRIES = 6  # cheapest ejections checked against the disruption bound
 _NO_ROOM = "no room: the day's ticket cap, capacity or van stock is used by planned work"
 _NO_POSITION = "no feasible slot in the planned day (windows, breaks, shift end)"
 _COMPAT_ENUM = {int(c): c for c in Incompatibility}
-
-
-# ---------------------------------------------------------------- results
-
-
-@attrs.frozen
-class CostBreakdown:
-    """The objective change of one insertion, by term (objective units).
-
-    ``total`` is the sum of the terms and equals the evaluator's objective
-    change (load balance, a global term, is not priced per insertion).
-    """
-
-    total: float
-    travel: float
-    distance: float
-    lateness: float
-    overtime: float
-    labour: float
-    preference: float
-
-
-@attrs.frozen
-class Option:
-    """One technician able to take a ticket, at their cheapest position.
-
-    Attributes
-    ----------
-    technician_id, shift:
-        Who, and which of their shifts (numbered as in the scenario).
-    position:
-        Index in the technician's remaining route where the ticket goes.
-    after:
-        The ticket visited just before (``None``: first stop from where the technician is).
-    eta:
-        Planned start and ETA window.
-    cost:
-        :class:`CostBreakdown` of the insertion.
-    travel_added:
-        Extra driving for the technician.
-    sla_slack:
-        Time left before the tighter SLA deadline at the planned start/end
-        (negative when late; ``None`` without a deadline).
-    load_after_pct:
-        Work (travel + service) of the remaining shift after the insertion, in
-        % of the remaining shift length.
-    skill_fit:
-        Levels held above those required, summed over the required skills
-        (0 = exact fit; high = an over-qualified technician).
-    preferred:
-        Whether the customer prefers this technician (``None`` without preferences).
-    reason:
-        One human-readable line.
-    """
-
-    technician_id: str
-    shift: int
-    position: int
-    after: str | None
-    eta: Eta
-    cost: CostBreakdown
-    travel_added: timedelta
-    sla_slack: timedelta | None
-    load_after_pct: float
-    skill_fit: int
-    preferred: bool | None
-    reason: str
-
-
-@attrs.frozen
-class Exclusion:
-    """Why a technician cannot take a ticket.
-
-    ``code``: ``missing_skill``, ``skill_level``, ``no_part``, ``excluded``,
-    ``capacity``, ``off_shift``, ``absent``, ``no_room`` (day cap, capacity
-    or van stock used by planned work), ``no_position`` (no feasible slot:
-    windows, breaks, shift end).
-    """
-
-    technician_id: str
-    code: str
-    reason: str
-
-
-@attrs.frozen
-class Recommendation:
-    """The best technicians for a ticket and why the others are out."""
-
-    ticket_id: str
-    options: tuple[Option, ...]
-    excluded: tuple[Exclusion, ...]
-    unservable: str | None = None
-
-    @property
-    def best(self) -> Option | None:
-        """The first option, if any."""
-        return self.options[0] if self.options else None
-
-
-@attrs.frozen
-class Change:
-    """What happened to one ticket in a plan change.
-
-    ``kind``: ``inserted`` (newly planned), ``moved`` (other technician),
-    ``shifted`` (same technician, other time), ``dropped`` (no longer planned).
-    """
-
-    ticket_id: str
-    kind: str
-    from_technician: str | None
-    to_technician: str | None
-    old_start: datetime | None
-    new_start: datetime | None
-
-    @property
-    def shift(self) -> timedelta | None:
-        """How much later (negative: earlier) the service starts."""
-        if self.old_start is None or self.new_start is None:
-            return None
-        return self.new_start - self.old_start
-
-
-@attrs.frozen
-class InsertResult:
-    """Outcome of :meth:`Dispatcher.insert`.
-
-    ``method``: ``insertion`` (no other ticket moved), ``repair`` (others
-    moved within the disruption bound) or ``none`` (not placed; ``reason``
-    says why). ``changes`` lists every ticket whose technician or start changed,
-    the inserted one first.
-    """
-
-    ticket_id: str
-    placed: bool
-    technician_id: str | None
-    eta: Eta | None
-    method: str
-    cost: float
-    changes: tuple[Change, ...]
-    reason: str
-
-    @property
-    def disrupted(self) -> int:
-        """Other tickets moved to another technician or shifted (any amount)."""
-        return sum(1 for c in self.changes if c.ticket_id != self.ticket_id)
-
-
-@attrs.frozen
-class ReplanResult:
-    """Outcome of a re-plan (:meth:`Dispatcher.reoptimize`, repairs)."""
-
-    objective_before: float
-    objective_after: float
-    changes: tuple[Change, ...]
-    unassigned: Mapping[str, str]
-    solver: str
-    runtime: float
-
-
-@attrs.frozen
-class DelayReport:
-    """Outcome of a delay, absence or clock advance.
-
-    Attributes
-    ----------
-    technician_id:
-        The technician concerned (``None`` for a clock advance).
-    at_risk:
-        Open tickets this event touched that are now late on their SLA,
-        start more than the disruption bound later or earlier, or are no
-        longer planned.
-    dropped:
-        Tickets the new state made impossible where they were planned.
-    etas:
-        Updated ETAs of the tickets at risk that are still planned.
-    repair:
-        The repair applied (or proposed with ``apply=False``).
-    """
-
-    technician_id: str | None
-    at_risk: tuple[str, ...]
-    dropped: tuple[str, ...]
-    etas: Mapping[str, Eta]
-    repair: ReplanResult | None
-    proposal: Plan | None = None
-
-
-@attrs.frozen
-class Pin:
-    """A dispatcher's decision the optimiser must respect.
-
-    ``technician_id``: the ticket stays with this technician; ``start``/``end``:
-    service must start within this interval. Either may be ``None``.
-    """
-
-    technician_id: str | None = None
-    start: datetime | None = None
-    end: datetime | None = None
 
 
 @attrs.define
@@ -614,6 +416,7 @@ class Dispatcher:
     # ---------------------------------------------------------- reoptimize
     def reoptimize(self, now: datetime | None = None, *, solver: str = "ls",
                    time_limit: float | None = 1.0, seed: int | None = 0,
+                   freeze: timedelta | int | None = None,
                    actor: str = "optimizer", **options: Any) -> ReplanResult:
         """Re-plan the rest of the day from the current state.
 
@@ -631,12 +434,23 @@ class Dispatcher:
             Any registered backend (``"greedy"``, ``"ls"``, ``"cpsat"``, ``"milp"``).
         time_limit, seed, options:
             Passed to :func:`fsdispatch.solve`.
+        freeze:
+            A time-based freeze (seconds or a timedelta): every visit planned to
+            start before ``now + freeze`` keeps its technician and its start
+            (it is pinned there for this re-plan only, and ``ls`` locks it in
+            its route); the rest of the day is re-planned around it. Idle time
+            inside the frozen period may still receive other work.
         """
         self._settle()
         import time as _time
 
-        from ..solvers.solve import solve
-
+        freeze_s = None
+        if freeze is not None:
+            freeze_s = round(freeze.total_seconds()) if isinstance(freeze, timedelta) \
+                else freeze
+            if isinstance(freeze_s, bool) or not isinstance(freeze_s, int) or freeze_s < 0:
+                raise ValidationError.for_field("reoptimize", None, "freeze", freeze,
+                                                "must be seconds >= 0 or a timedelta")
         tic = _time.perf_counter()
         if now is not None:
             self._set_clock(now)
@@ -644,6 +458,42 @@ class Dispatcher:
         before = self._snapshot()
         self._rebuild(None)
         obj_before = self.evaluation.objective
+        frozen = self._freeze_pins(freeze_s) if freeze_s else []
+        try:
+            chosen, problem = self._replan(solver, time_limit, seed, options)
+        finally:
+            for tid in frozen:
+                self._pins.pop(tid, None)
+        self._set_plan(chosen.routes, chosen.unassigned, chosen.pickups)
+        if frozen:  # the live problem without the freeze's pins; the plan is kept as it is
+            self._rebuild(None)
+            problem = self._problem
+        changes = self._diff(before, self._snapshot())
+        self._sync_lifecycle(before, actor)
+        return ReplanResult(objective_before=obj_before,
+                            objective_after=self.evaluation.objective, changes=changes,
+                            unassigned={problem.index.ticket_ids[j]: r.value
+                                        for j, r in sorted(self.plan.unassigned.items())},
+                            solver=solver, runtime=_time.perf_counter() - tic)
+
+    def _freeze_pins(self, freeze: int) -> list[str]:
+        """Pin every unpinned visit that starts before ``now + freeze`` to its technician and
+        start (the caller removes the pins); returns the tickets pinned."""
+        limit = self._t(self.now) + freeze
+        to_dt = self.scenario.horizon.to_datetime
+        frozen = [(tid, tech, start) for tid, (tech, start) in self._snapshot().items()
+                  if start < limit and tid not in self._pins]
+        for tid, tech, start in frozen:
+            self._pins[tid] = Pin(tech, to_dt(start), to_dt(start))
+        if frozen:
+            self._rebuild(None)
+        return [tid for tid, _, _ in frozen]
+
+    def _replan(self, solver: str, time_limit: float | None, seed: int | None,
+                options: Mapping[str, Any]) -> tuple[Plan, Problem]:
+        """The plan :meth:`reoptimize` adopts, and the live problem it was made for."""
+        from ..solvers.solve import solve
+
         problem = self._problem
         warm = solve(problem, "greedy", initial_plan=self.plan).plan
         chosen = warm
@@ -660,14 +510,7 @@ class Dispatcher:
                     result.evaluation.kpis.assigned == problem.num_tickets and \
                     result.objective <= evaluate(problem, warm).objective + 1e-9:
                 chosen = result.plan
-        self._set_plan(chosen.routes, chosen.unassigned, chosen.pickups)
-        changes = self._diff(before, self._snapshot())
-        self._sync_lifecycle(before, actor)
-        return ReplanResult(objective_before=obj_before,
-                            objective_after=self.evaluation.objective, changes=changes,
-                            unassigned={problem.index.ticket_ids[j]: r.value
-                                        for j, r in sorted(chosen.unassigned.items())},
-                            solver=solver, runtime=_time.perf_counter() - tic)
+        return chosen, problem
 
     def plan_day(self, *, solver: str = "ls", time_limit: float | None = 1.0,
                  seed: int | None = 0, **options: Any) -> ReplanResult:
@@ -1726,12 +1569,8 @@ class Dispatcher:
     def _option(self, ctx: Mapping[str, Any], r: int, p: int, cost: float) -> Option:
         kd, st, j = ctx["kd"], ctx["st"], ctx["j"]
         det, _ = self._detail(ctx, r, p)
-        (_ok, _arr, start, end, d_trav, d_km, d_late, d_ot, _ret, labour, pref) = det
-        w = kd.w
-        breakdown = CostBreakdown(
-            total=float(cost), travel=float(w.travel * d_trav), distance=float(w.dist * d_km),
-            lateness=float(d_late), overtime=float(w.overtime * d_ot), labour=float(labour),
-            preference=float(pref))
+        start, end, d_trav, d_ot = det[2], det[3], det[4], det[7]
+        breakdown = CostBreakdown(total=float(cost), **insertion_terms(kd, st, r, j, p, det))
         to_dt = self.scenario.horizon.to_datetime
         tech_id, shift = self._route_key[r]
         ticket: Ticket = ctx["ticket"]
@@ -1886,6 +1725,11 @@ class Dispatcher:
                 chosen = ("insertion", float(cost[q]))
                 touched = {r}
                 break
+        if chosen is None and routes.size and kd.dep.node.shape[0] and \
+                kd.res.part_ptr[j + 1] > kd.res.part_ptr[j] and \
+                kd.res.stock.shape == st.usage.shape:
+            chosen, touched = self._insert_with_stop(ctx, st, routes, before_starts,
+                                                     before_routes, moved_cap, shift_cap)
         if chosen is None and moved_cap >= 1 and routes.size and \
                 kd.res.stock.shape == st.usage.shape:
             movable = np.ones(kd.ticket_node.shape[0], dtype=np.bool_)
@@ -1908,6 +1752,10 @@ class Dispatcher:
                 disrupted = self._disruption(kd, st, {r, r2}, before_starts, before_routes,
                                              shift_cap, j)
                 if disrupted <= moved_cap:
+                    if kd.w.balance > 0:  # (the candidates' totals price routing terms)
+                        from ..solvers._greedy_kernels import balance_cost
+
+                        total += float(balance_cost(kd, st) - balance_cost(kd, self._st))
                     chosen = ("repair", total)
                     touched = {r, r2}
                     break
@@ -1940,10 +1788,8 @@ class Dispatcher:
             from ..solvers.greedy import state_pickups, state_routes
 
             problem = self._problem
-            obj_old = objective_of(problem, state_routes(self._st), state_pickups(self._st),
-                                   with_balance=False)
-            obj_new = objective_of(problem, state_routes(st), state_pickups(st),
-                                   with_balance=False)
+            obj_old = objective_of(problem, state_routes(self._st), state_pickups(self._st))
+            obj_new = objective_of(problem, state_routes(st), state_pickups(st))
             j_new = problem.index.ticket_idx(tid)
             check_close(f"live {chosen[0]} of {tid!r}",
                         chosen[1] - float(problem.data.cost.penalty[j_new]), obj_new - obj_old)
@@ -1961,6 +1807,39 @@ class Dispatcher:
         return InsertResult(tid, True, tech_id, eta, method, total, changes,
                             f"placed with {tech_id} by {method}, "
                             f"{len(changes) - 1} other ticket(s) changed")
+
+    def _insert_with_stop(self, ctx: Mapping[str, Any], st: Any, routes: np.ndarray,
+                          before_starts: np.ndarray, before_routes: np.ndarray,
+                          moved_cap: int, shift_cap: int,
+                          ) -> tuple[tuple[str, float] | None, set[int]]:
+        """Place ticket ``ctx["j"]`` (which needs parts) by starting a route with a depot stop,
+        cheapest first, within the disruption bound; ``st`` is changed only on success."""
+        from ..solvers._greedy_kernels import apply_pickup, balance_cost, insert_at
+        from ._kernels import price_pickups, remove_at
+
+        kd, j = ctx["kd"], ctx["j"]
+        cost = np.empty(routes.shape[0])
+        depot = np.empty(routes.shape[0], dtype=np.int64)
+        pos = np.empty(routes.shape[0], dtype=np.int64)
+        price_pickups(kd, routes, j, st, self._work(kd, st), cost, depot, pos)
+        scratch = self._scratch()
+        balance_before = float(balance_cost(kd, st)) if kd.w.balance > 0 else 0.0
+        for q in np.lexsort((routes, cost))[:12].tolist():
+            if not math.isfinite(cost[q]):
+                break
+            r, d, p = int(routes[q]), int(depot[q]), int(pos[q])
+            apply_pickup(kd, r, d, st, scratch)
+            insert_at(kd, r, j, p, st, scratch)
+            if self._disruption(kd, st, {r}, before_starts, before_routes, shift_cap,
+                                j) <= moved_cap:
+                total = float(cost[q])
+                if kd.w.balance > 0:
+                    total += float(balance_cost(kd, st)) - balance_before
+                return ("depot_stop", total), {r}
+            remove_at(kd, r, int(np.flatnonzero(st.seq[r, :st.length[r]] == j)[0]), st,
+                      scratch)
+            apply_pickup(kd, r, -1, st, scratch)
+        return None, set()
 
     def _route_snapshot(self, st: Any, kd: Any, routes: Iterable[int],
                         ) -> dict[str, tuple[str, int]]:

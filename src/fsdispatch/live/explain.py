@@ -7,7 +7,7 @@ timings, so it explains plans of every backend.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -16,13 +16,15 @@ import numpy as np
 from ..errors import ValidationError
 from ..evaluate.evaluation import Evaluation
 from ..evaluate.evaluator import evaluate
-from ..plan import Plan, UnassignedReason
+from ..plan import Plan
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
+from .pricing import TERMS, insertion_terms
 
-__all__ = ["Alternative", "Explanation", "explain"]
+__all__ = ["Alternative", "Explanation", "Relaxation", "apply_relaxation", "explain"]
 
-_TERMS = ("travel", "distance", "lateness", "overtime", "labour", "preference")
 _TIGHT = 15 * 60  # seconds of slack under which a constraint is called binding
+_NOTHING = "no single change found (skills, parts, excluded technicians, window, shift, room, " \
+    "priority)"
 
 
 @attrs.frozen
@@ -62,7 +64,12 @@ class Explanation:
         For an unassigned ticket, the plan's reason.
     what_if:
         For an unassigned ticket, changes that would let it be served
-        (a skill, a part, a wider window, an extra hour of shift…).
+        (a skill, a part, a wider window, an extra hour of shift…), in words.
+    relaxations:
+        The same changes as :class:`Relaxation` objects: each one, applied
+        with :func:`apply_relaxation`, makes the ticket placeable in the plan
+        at a cost below its unassigned penalty (checked on the recompiled
+        scenario before it is offered).
     """
 
     ticket_id: str
@@ -74,6 +81,7 @@ class Explanation:
     excluded: dict[str, int]
     reason: str | None
     what_if: tuple[str, ...]
+    relaxations: tuple[Relaxation, ...] = ()
 
     def __str__(self) -> str:
         lines = [f"Ticket {self.ticket_id}:"]
@@ -93,15 +101,6 @@ class Explanation:
             lines.append("  never possible: " + ", ".join(f"{n} {k}"
                                                         for k, n in self.excluded.items()))
         return "\n".join(lines)
-
-
-def _terms(kd: Any, det: tuple[Any, ...]) -> tuple[float, dict[str, float]]:
-    (_ok, _a, _s, _e, d_trav, d_km, d_late, d_ot, _ret, labour, pref) = det
-    w = kd.w
-    terms = {"travel": float(w.travel * d_trav), "distance": float(w.dist * d_km),
-             "lateness": float(d_late), "overtime": float(w.overtime * d_ot),
-             "labour": float(labour), "preference": float(pref)}
-    return sum(terms.values()), terms
 
 
 def _price(problem: Problem, kd: Any, st: Any, j: int, routes: np.ndarray,
@@ -125,7 +124,8 @@ def _alternative(problem: Problem, kd: Any, st: Any, j: int, r: int, p: int) -> 
     buf = np.empty(st.seq.shape[1] + 2, dtype=np.int64)
     scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
     det = insertion_detail(kd, r, j, p, st, scratch, buf)
-    total, terms = _terms(kd, det)
+    terms = insertion_terms(kd, st, r, j, p, det)
+    total = sum(terms.values())
     t_idx, shift = problem.index.routes[r]
     return Alternative(problem.index.technician_ids[t_idx], shift, p,
                        problem.scenario.horizon.to_datetime(int(det[2])), total, terms)
@@ -178,9 +178,10 @@ def explain(problem: Problem, plan: Plan, ticket: str | int, *,
     r_of = next((r for r, route in enumerate(plan.routes) if j in route), None)
     if r_of is None:
         reason = plan.unassigned.get(j)
+        relax = tuple(_what_if(problem, plan, j))
         return Explanation(tid, False, None, _best_other(problem, kd, st, j, None), (), (),
                            excluded, reason.value if reason else None,
-                           tuple(_what_if(problem, st, j, reason)))
+                           tuple(r.text for r in relax) or (_NOTHING,), relax)
     # served: take it out, price its own slot and the best other technician
     p = plan.routes[r_of].index(j)
     scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
@@ -189,7 +190,7 @@ def explain(problem: Problem, plan: Plan, ticket: str | int, *,
     runner = _best_other(problem, kd, st, j, int(kd.rt.tech[r_of]))
     deciding: list[str] = []
     if runner is not None:
-        diffs = sorted(((runner.terms[t] - chosen.terms[t], t) for t in _TERMS),
+        diffs = sorted(((runner.terms[t] - chosen.terms[t], t) for t in TERMS),
                        key=lambda x: -abs(x[0]))
         for d, term in diffs:
             if abs(d) > 1e-9:
@@ -239,62 +240,140 @@ def _best_other(problem: Problem, kd: Any, st: Any, j: int, tech: int | None,
     return _alternative(problem, kd, st, j, r, p)
 
 
-def _what_if(problem: Problem, st: Any, j: int, reason: UnassignedReason | None) -> list[str]:
-    kd = problem.data
+@attrs.frozen
+class Relaxation:
+    """One change that would let an unassigned ticket be served, checked before it is offered.
+
+    ``kind`` is ``"skill"`` (the technician holds the required skills at the
+    required levels), ``"part"`` (their van holds the parts), ``"excluded"``
+    (the customer does not exclude them), ``"window"`` (the ticket's windows
+    stay open until the horizon end), ``"shift"`` (every shift one hour
+    longer), ``"room"`` (one more ticket per day and capacity for its demand
+    for every technician) or ``"priority"`` (the ticket at ``priority``).
+    Applied with :func:`apply_relaxation` to the plan's scenario, the
+    compiled problem has a feasible insertion of the ticket into the plan
+    that costs less than leaving it out (``cost``, by the same pricing as
+    ``recommend``).
+    """
+
+    kind: str
+    text: str
+    cost: float
+    technician_id: str | None = None
+    priority: str | None = None
+
+
+def apply_relaxation(scenario: Any, ticket_id: str, relaxation: Relaxation) -> Any:
+    """``scenario`` with ``relaxation`` applied for ticket ``ticket_id`` (a new scenario)."""
+    from ..domain.ticket import TimeWindow
+
+    ticket = scenario.ticket(ticket_id)
+    kind, tech_id = relaxation.kind, relaxation.technician_id
+
+    def with_tech(change: Any) -> Any:
+        return scenario.replace(technicians=[change(t) if t.id == tech_id else t
+                                             for t in scenario.technicians])
+
+    def with_ticket(**changes: Any) -> Any:
+        return scenario.replace(tickets=[attrs.evolve(t, **changes) if t.id == ticket_id
+                                         else t for t in scenario.tickets])
+
+    if kind == "skill":
+        return with_tech(lambda t: attrs.evolve(t, skills={
+            **t.skills, **{s: max(t.skills.get(s, 0), lvl)
+                           for s, lvl in ticket.required_skills.items()}}))
+    if kind == "part":
+        return with_tech(lambda t: attrs.evolve(t, van_stock={
+            **t.van_stock, **{s: max(t.van_stock.get(s, 0), q) for s, q in ticket.parts.items()}}))
+    if kind == "excluded":
+        return with_ticket(excluded_technicians=tuple(
+            x for x in ticket.excluded_technicians if x != tech_id))
+    if kind == "window":
+        end = scenario.horizon.end
+        return with_ticket(windows=tuple(TimeWindow(w.start, end) for w in ticket.windows))
+    if kind == "shift":
+        end = scenario.horizon.end
+        return scenario.replace(technicians=[attrs.evolve(t, shifts=[
+            attrs.evolve(sh, end=min(sh.end + _HOUR, end)) for sh in t.shifts])
+            for t in scenario.technicians])
+    if kind == "room":
+        return scenario.replace(technicians=[attrs.evolve(
+            t, capacity=None if t.capacity is None else t.capacity + ticket.demand,
+            max_tickets_per_day=None if t.max_tickets_per_day is None
+            else t.max_tickets_per_day + 1) for t in scenario.technicians])
+    if kind == "priority":
+        return with_ticket(priority=relaxation.priority)
+    raise ValidationError.for_field("Relaxation", None, "kind", kind, "is not a known kind")
+
+
+_HOUR = timedelta(hours=1)
+
+
+def _placeable(problem: Problem, plan: Plan, j: int,
+               candidate: Relaxation) -> Alternative | None:
+    """The cheapest slot of ticket ``j`` in ``plan`` once ``candidate`` is applied, if it costs
+    less than leaving the ticket out (else None)."""
+    from ..problem.compile import compile_scenario
+    from ..solvers.greedy import make_state
+
+    tid = problem.index.ticket_ids[j]
+    try:
+        relaxed = compile_scenario(apply_relaxation(problem.scenario, tid, candidate))
+    except ValidationError:
+        return None  # (the change itself is not a valid scenario)
+    st = make_state(relaxed, plan.routes, plan.pickups)
+    priced = _price(relaxed, relaxed.data, st, j, relaxed.routes_for(j))
+    if priced and priced[0][0] < float(relaxed.data.cost.penalty[j]):
+        _, r, p = priced[0]
+        return _alternative(relaxed, relaxed.data, st, j, r, p)
+    return None
+
+
+def _candidates(problem: Problem, j: int) -> list[Relaxation]:
+    """Changes worth checking for ticket ``j``: the nearest misses per technician and kind,
+    then the timing, room and priority relaxations (unchecked; ``cost`` is 0)."""
     scenario = problem.scenario
     ticket = scenario.tickets[j]
     techs = scenario.technicians
-    out: list[str] = []
     compat = problem.compatible[:, j]
-    # compatibility: the nearest miss per kind
-    for t_idx in np.flatnonzero(compat == Incompatibility.LEVEL).tolist()[:2]:
-        tech = techs[t_idx]
-        gaps = [f"{s} level {lvl}" for s, lvl in ticket.required_skills.items()
-                if tech.skills.get(s, 0) < lvl]
-        out.append(f"{tech.id} held " + ", ".join(gaps))
-    if not (compat == Incompatibility.OK).any() and not (compat == Incompatibility.SHIFT).any():
-        for t_idx in np.flatnonzero(compat == Incompatibility.SKILL).tolist()[:2]:
+    out: list[Relaxation] = []
+    for code in (Incompatibility.LEVEL, Incompatibility.SKILL):
+        for t_idx in np.flatnonzero(compat == code).tolist()[:_PER_KIND]:
             tech = techs[t_idx]
-            miss = [s for s in ticket.required_skills if s not in tech.skills]
-            if len(miss) == 1:
-                out.append(f"{tech.id} held skill {miss[0]} "
-                           f"(level {ticket.required_skills[miss[0]]})")
-    for t_idx in np.flatnonzero(compat == Incompatibility.PART).tolist()[:2]:
+            gaps = [f"{s} level {lvl}" for s, lvl in ticket.required_skills.items()
+                    if tech.skills.get(s, 0) < lvl]
+            out.append(Relaxation("skill", f"{tech.id} held " + ", ".join(gaps), 0.0, tech.id))
+    for t_idx in np.flatnonzero(compat == Incompatibility.PART).tolist()[:_PER_KIND]:
         tech = techs[t_idx]
         miss = [f"{q} × {s}" for s, q in ticket.parts.items() if tech.van_stock.get(s, 0) < q]
-        out.append(f"{tech.id}'s van held " + ", ".join(miss))
-    for t_idx in np.flatnonzero(compat == Incompatibility.EXCLUDED).tolist()[:2]:
-        out.append(f"the customer did not exclude {techs[t_idx].id}")
-    # timing and capacity: relax one thing at a time and price again
-    able = np.flatnonzero((compat == Incompatibility.OK) | (compat == Incompatibility.SHIFT))
-    routes = np.flatnonzero(np.isin(kd.rt.tech, able)).astype(np.int64)
-    if routes.size:
-        hlen = scenario.horizon.length
-        win = kd.win
-        lo, hi = int(win.ptr[j]), int(win.ptr[j + 1])
-        end = win.end.copy()
-        end[lo:hi] = np.maximum(end[lo:hi], hlen)
-        wide = kd._replace(win=win._replace(end=end))
-        rt = kd.rt
-        longer = kd._replace(rt=rt._replace(close=rt.close + 3600, max_close=rt.max_close + 3600))
-        roomy = kd._replace(rt=rt._replace(group_cap=rt.group_cap + 1,
-                                           capacity=rt.capacity + int(kd.res.demand[j])))
-        from ..kernels.structs import kernel_data
+        out.append(Relaxation("part", f"{tech.id}'s van held " + ", ".join(miss), 0.0, tech.id))
+    for t_idx in np.flatnonzero(compat == Incompatibility.EXCLUDED).tolist()[:_PER_KIND]:
+        tech = techs[t_idx]
+        if tech.id in ticket.excluded_technicians:
+            out.append(Relaxation("excluded", f"the customer did not exclude {tech.id}", 0.0,
+                                  tech.id))
+    if ticket.windows:
+        out.append(Relaxation("window", "its window were open until the end of the horizon",
+                              0.0))
+    out.append(Relaxation("shift", "shifts were one hour longer", 0.0))
+    if any(t.max_tickets_per_day is not None or t.capacity is not None for t in techs):
+        out.append(Relaxation("room", "technicians could take one more ticket today", 0.0))
+    for prio in ("P1", "P2", "P3")[:int(problem.data.cost.priority[j]) - 1]:
+        out.append(Relaxation("priority", f"it were {prio}", 0.0, priority=prio))
+        break  # (the most urgent level: if that does not pay, no level does)
+    return out
 
-        for label, relaxed_nt in (("its window were open until the end of the horizon", wide),
-                                  ("shifts were one hour longer", longer),
-                                  ("technicians could take one more ticket today", roomy)):
-            relaxed = kernel_data(relaxed_nt)
-            priced = _price(problem, relaxed, st, j, routes)
-            if priced:
-                cost, r, p = priced[0]
-                alt = _alternative(problem, relaxed, st, j, r, p)
-                out.append(f"{label}: {alt.technician_id} could start at "
-                           f"{alt.start:%H:%M} (cost {cost:.0f})")
-        priced = _price(problem, kd, st, j, routes)
-        if priced and reason == UnassignedReason.NOT_PROFITABLE:
-            out.append(f"its unassigned penalty ({float(kd.cost.penalty[j]):.0f}) exceeded the "
-                       f"cheapest insertion ({priced[0][0]:.0f}): raise its priority")
-    if not out:
-        out.append("no single change found (skills, parts, window, shift, capacity)")
+
+_PER_KIND = 3  # technicians checked per kind of miss
+
+
+def _what_if(problem: Problem, plan: Plan, j: int) -> list[Relaxation]:
+    """The candidate changes that, applied, make ticket ``j`` placeable in ``plan``."""
+    out: list[Relaxation] = []
+    for candidate in _candidates(problem, j):
+        alt = _placeable(problem, plan, j, candidate)
+        if alt is not None:
+            out.append(attrs.evolve(candidate, cost=alt.cost, text=(
+                f"{candidate.text}: {alt.technician_id} could start at {alt.start:%H:%M} "
+                f"(cost {alt.cost:.0f})")))
     return out

@@ -18,7 +18,8 @@ from ..domain._validate import seconds
 from ..domain.ticket import Ticket
 from ..errors import UnknownReferenceError, ValidationError
 from ..units import MINUTE
-from .dispatcher import Dispatcher, InsertResult, Recommendation
+from .dispatcher import Dispatcher
+from .results import InsertResult, Recommendation
 
 __all__ = ["ClaimResult", "GrabPool", "Offer"]
 

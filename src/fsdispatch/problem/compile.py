@@ -35,6 +35,7 @@ from .problem import (
     WindowData,
 )
 from .reasons import UnassignedReason, routes_and_reasons
+from .rows import parts_short
 
 __all__ = ["compile_scenario"]
 
@@ -262,13 +263,8 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
     for i in range(num_tickets):
         lo, hi = part_ptr[i], part_ptr[i + 1]
         if hi > lo:
-            van = stock[:, part_sku[lo:hi]]
-            short = np.any(van < part_qty[lo:hi][None, :], axis=1)
-            if len(depots) and short.any():
-                # a depot stop can make up the shortfall if one depot holds all of it
-                gap = np.maximum(part_qty[lo:hi][None, :] - van, 0)  # (T, P)
-                held_d = depot_stock[:, part_sku[lo:hi]]  # (D, P)
-                short &= ~np.any(np.all(held_d[None, :, :] >= gap[:, None, :], axis=2), axis=1)
+            short = parts_short(stock[:, part_sku[lo:hi]], part_qty[lo:hi],
+                                depot_stock[:, part_sku[lo:hi]])
             compat[short & (compat[:, i] == 0), i] = Incompatibility.PART
     for i, ticket in enumerate(tickets):
         for tech_id in ticket.excluded_technicians:
@@ -329,7 +325,10 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
         res=ResourceData(demand=demand, part_ptr=part_ptr, part_sku=part_sku, part_qty=part_qty,
                          stock=stock, pref_ptr=pref_ptr, pref_tech=pref_tech),
         tech=TechData(service=np.ascontiguousarray(service), compat=compat,
-                      labour=tech_labour),
+                      labour=tech_labour,
+                      recent=np.array([t.recent_workload for t in techs], dtype=np.float64),
+                      cost_per_hour=np.array([t.cost_per_hour for t in techs],
+                                             dtype=np.float64)),
         w=Weights(travel=weights.travel_time / 60.0, dist=float(weights.distance),
                   overtime=weights.overtime / 60.0, pref=float(weights.preference),
                   balance=weights.load_balance / 60.0),

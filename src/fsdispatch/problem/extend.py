@@ -35,6 +35,7 @@ from .problem import (
     TravelData,
 )
 from .reasons import routes_and_reasons
+from .rows import parts_short
 
 __all__ = ["TicketRows", "append_ticket", "ticket_rows"]
 
@@ -92,9 +93,11 @@ def _context(problem: Problem) -> _Context:
     scenario = problem.scenario
     techs = scenario.technicians
     node_of: dict[Location, int] = {}
-    # replay compile_scenario's node numbering: tickets first, then shift ends
+    # replay compile_scenario's node numbering: tickets first, then depots, then shift ends
     for t in scenario.tickets:
         node_of.setdefault(t.location, len(node_of))
+    for depot in scenario.depots:
+        node_of.setdefault(depot.location, len(node_of))
     for tech in techs:
         for shift in tech.shifts:
             node_of.setdefault(tech.shift_start_location(shift), len(node_of))
@@ -185,13 +188,13 @@ class LazyProblem(Problem):
     The live dispatcher derives a problem per technician event; building the
     live :class:`~fsdispatch.Technician` objects (each technician's remaining
     shift) for every event would cost more than the arrays themselves, and
-    only a few readers need them (the evaluator's load balance, explanations).
+    only a few readers need them (explanations; the evaluator reads the arrays).
     ``scenario`` is built on first access and then kept: it equals the
     scenario a full compile would hold. The static fields (horizon, travel,
     objective, SLA policy, catalogues) and the tickets are known at once.
     """
 
-    __slots__ = ("_make_techs", "_static", "_tech_cols", "_tickets")
+    __slots__ = ("_make_techs", "_static", "_tickets")
     _make_techs: Callable[[], tuple[Any, ...]] | None
     _static: Any
     _tickets: tuple[Ticket, ...]
@@ -221,17 +224,6 @@ class LazyProblem(Problem):
         _SCENARIO_SLOT.__set__(self, value)
 
     scenario = property(_get_scenario, _set_scenario)
-
-
-def tech_columns(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
-    """``(recent_workload, cost_per_hour)`` per technician (float arrays), without building
-    a live problem's technicians when it carries them (``_tech_cols``)."""
-    cols: tuple[np.ndarray, np.ndarray] | None = getattr(problem, "_tech_cols", None)
-    if cols is not None and getattr(problem, "_make_techs", None) is not None:
-        return cols
-    techs = problem.scenario.technicians
-    return (np.array([t.recent_workload for t in techs], dtype=np.float64),
-            np.array([t.cost_per_hour for t in techs], dtype=np.float64))
 
 
 def static_scenario(problem: Problem) -> Any:
@@ -387,7 +379,9 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     compat[low] = Incompatibility.LEVEL
     compat[missing] = Incompatibility.SKILL
     if skus:
-        short = np.any(stock[:, skus] < np.array(qtys, dtype=_I64)[None, :], axis=1)
+        held = kd.dep.stock  # (a sku new with this ticket is in no depot)
+        held = np.pad(held, ((0, 0), (0, stock.shape[1] - held.shape[1])))
+        short = parts_short(stock[:, skus], np.array(qtys, dtype=_I64), held[:, skus])
         compat[short & (compat == 0)] = Incompatibility.PART
     for tech_id in ticket.excluded_technicians:
         t_idx = ctx.tech_idx[tech_id]
@@ -480,9 +474,6 @@ def append_ticket(problem: Problem, ticket: Ticket, *, rows: TicketRows | None =
     if make is not None:  # a live problem whose technicians are not built yet: keep it so
         grown = LazyProblem.create(static_scenario(problem), (*live_tickets(problem), ticket),
                                    make, **fields)
-        cols = getattr(problem, "_tech_cols", None)
-        if cols is not None:
-            object.__setattr__(grown, "_tech_cols", cols)
     else:
         scenario = copy.copy(problem.scenario)
         object.__setattr__(scenario, "tickets", (*problem.scenario.tickets, ticket))

@@ -1,0 +1,123 @@
+"""Live pricing is the evaluator: every option's cost is the evaluator's objective change.
+
+With every objective term on (load balance, labour, overtime, preference,
+distance) and parts in the vans, each of ``recommend``'s options costs exactly
+what inserting the ticket there changes in the shared evaluator's objective,
+its terms sum to its total, and ``insert`` places the ticket with that
+technician at that cost.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fsdispatch as fd
+from fsdispatch.live import Dispatcher
+
+pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
+
+
+def _desk(seed: int, techs: int, tickets: int, weights: dict[str, float],
+          hours: float) -> Dispatcher:
+    """A generated day with ``weights`` on, planned by greedy, the clock ``hours`` after
+    the first shift start."""
+    scenario = fd.generate_scenario(techs, tickets, seed=seed)
+    scenario = attrs.evolve(scenario, objective=attrs.evolve(scenario.objective, **weights))
+    start = scenario.technicians[0].shifts[0].start
+    d = Dispatcher(scenario, now=start - timedelta(minutes=30))
+    d.plan_day(solver="greedy")
+    if hours > 0:
+        d.advance(start + timedelta(hours=hours))
+    return d
+
+
+def _objective_change(d: Dispatcher, ticket: fd.Ticket, tech: str, shift: int,
+                      position: int) -> tuple[float, fd.Evaluation]:
+    """The evaluator's objective change (the ticket's penalty aside) of one insertion."""
+    from fsdispatch.problem.extend import append_ticket
+
+    grown = append_ticket(d.problem, ticket)
+    j = grown.num_tickets - 1
+    routes = [list(r) for r in d.plan.routes]
+    r = grown.index.route_idx(tech, shift)
+    routes[r].insert(position, j)
+    before = fd.evaluate(grown, fd.Plan(d.plan.routes, {**d.plan.unassigned, j: "open"}))
+    after = fd.evaluate(grown, fd.Plan(routes, d.plan.unassigned))
+    return after.objective - before.objective + float(grown.data.cost.penalty[j]), after
+
+
+_WEIGHTS = st.fixed_dictionaries({
+    "load_balance": st.sampled_from([0.0, 0.2, 1.0, 5.0]),
+    "labour": st.sampled_from([0.0, 1.0]),
+    "overtime": st.sampled_from([0.0, 2.0]),
+    "preference": st.sampled_from([0.0, 150.0]),
+    "distance": st.sampled_from([0.0, 0.7]),
+})
+
+
+@settings(max_examples=12)
+@given(seed=st.integers(0, 10_000), techs=st.integers(2, 6), tickets=st.integers(4, 30),
+       weights=_WEIGHTS, hours=st.sampled_from([0.0, 2.5]), k=st.integers(0, 3))
+def test_every_option_costs_the_evaluators_objective_change(seed, techs, tickets, weights,
+                                                             hours, k):
+    """Each option's total equals the evaluator's change (1e-6 relative), its terms sum to it,
+    and inserting it with that technician places the ticket there at that cost."""
+    d = _desk(seed, techs, tickets, weights, hours)
+    base = d.scenario.tickets[k % len(d.scenario.tickets)]
+    ticket = attrs.evolve(base, id="NEW", windows=(), excluded_technicians=())
+    rec = d.recommend(ticket, k=techs)
+    for option in rec.options:
+        terms = attrs.asdict(option.cost)
+        total = terms.pop("total")
+        assert total == pytest.approx(sum(terms.values()), rel=1e-9, abs=1e-6)
+        change, after = _objective_change(d, ticket, option.technician_id, option.shift,
+                                          option.position)
+        assert after.is_feasible
+        assert total == pytest.approx(change, rel=1e-6, abs=1e-6)
+        if weights["load_balance"] == 0.0:
+            assert option.cost.load_balance == 0.0
+    for option in rec.options:  # what recommend offers, insert places (disruption unbounded)
+        desk = _desk(seed, techs, tickets, weights, hours)
+        res = desk.insert(ticket, technician_id=option.technician_id, max_moved=10_000,
+                          max_shift=timedelta(days=1))
+        assert res.placed and res.technician_id == option.technician_id
+        if res.method == "insertion":
+            assert res.cost == pytest.approx(option.cost.total, rel=1e-6, abs=1e-6)
+        assert fd.check_plan(desk.problem, desk.plan).is_feasible
+
+
+def test_the_least_loaded_technician_is_priced_cheaper_with_load_balance():
+    """Two equal technicians, one with three jobs: with load balance the idle one is the
+    first option and its balance term is negative; without it, the busy one (nearer) wins."""
+    from datetime import UTC, datetime
+
+    day = datetime(2026, 3, 2, tzinfo=UTC)
+
+    def at(h: float) -> datetime:
+        return day + timedelta(hours=h)
+
+    def desk(balance: float) -> Dispatcher:
+        techs = [fd.Technician(t, fd.Location.planar(0, 0), [fd.Shift(at(8), at(17))])
+                 for t in ("A", "B")]
+        jobs = [fd.Ticket(f"J{k}", fd.Location.planar(5, 0), 45 * fd.MINUTE,
+                          preferred_technicians=("A",)) for k in range(3)]
+        scenario = fd.Scenario(fd.Horizon(day, day + timedelta(days=1)), techs, jobs,
+                               travel=fd.GeometricTravel(speed_kmh=60.0, detour=1.0),
+                               objective=fd.ObjectiveWeights(load_balance=balance,
+                                                             preference=10_000))
+        d = Dispatcher(scenario, now=at(7.5))
+        d.plan_day(solver="greedy")
+        assert sorted(d.route("A")) == ["J0", "J1", "J2"]
+        return d
+
+    new = fd.Ticket("NEW", fd.Location.planar(5, 1), 30 * fd.MINUTE)
+    off = desk(0.0).recommend(new, k=2)
+    assert off.options[0].technician_id == "A"
+    on = desk(5.0).recommend(new, k=2)
+    assert on.options[0].technician_id == "B"
+    assert on.options[0].cost.load_balance < 0 < on.options[1].cost.load_balance
