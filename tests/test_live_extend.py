@@ -60,6 +60,27 @@ def test_append_equals_recompile_on_generated_days(seed, k):
     _assert_same(append_ticket(base, ticket), full)
 
 
+@given(st.integers(0, 10_000), st.integers(0, 39), st.integers(0, 3))
+def test_append_equals_recompile_with_depots(seed, k, extra):
+    """The same on days with depots: a new ticket's part check counts a depot that holds
+    the van's shortfall (the compiler's rule, problem/rows.py), and node numbers count
+    the depots (before, growing such a problem failed)."""
+    scenario = fd.generate_scenario(6, 40, seed=seed)
+    skus = sorted({s for t in scenario.tickets for s in t.parts})
+    start = scenario.technicians[0].shifts[0].start
+    depots = [fd.Depot("D1", scenario.tickets[0].location, stock={s: extra for s in skus},
+                       opening_hours=[fd.TimeWindow(start, start + timedelta(hours=6))],
+                       pickup_time=10 * fd.MINUTE),
+              fd.Depot("D2", scenario.technicians[0].start_location,
+                       stock={s: 2 for s in skus[::2]})]
+    scenario = scenario.replace(depots=depots)
+    ticket = scenario.tickets[k]
+    rest = tuple(t for t in scenario.tickets if t.id != ticket.id)
+    base = fd.compile_scenario(scenario.replace(tickets=rest))
+    full = fd.compile_scenario(scenario.replace(tickets=(*rest, ticket)))
+    _assert_same(append_ticket(base, ticket), full)
+
+
 def test_append_new_location_part_and_preferences(tiny):
     """A ticket at a new place, needing an unknown part, with a preferred technician."""
     base = fd.compile_scenario(tiny)

@@ -45,7 +45,7 @@ from ..problem.extend import (
 )
 from ..problem.problem import NO_DEADLINE, Incompatibility, IndexMap, Problem
 from ..problem.reasons import routes_and_reasons
-from ..problem.rows import parts_short
+from ..problem.rows import resource_codes
 
 if TYPE_CHECKING:
     from .dispatcher import Dispatcher
@@ -629,7 +629,6 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     stock = res.stock
     tech_cap = _context_cap(problem)
     group_cap_t: dict[int, int] = {}
-    with_parts: list[int] | None = None  # tickets that need parts
     for ti in res_changed:
         t = slots.techs[ti]
         r4 = tech_resources(d, t)
@@ -652,19 +651,10 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
         tech_cap[ti] = NO_DEADLINE if cap is None else cap
         # pre-shift compatibility of this technician (the compiler's precedence)
         code = np.where((pre[ti] == Incompatibility.SKILL) | (pre[ti] == Incompatibility.LEVEL),
-                        pre[ti], 0).astype(np.int8)
-        ok = code == 0
-        pptr = res.part_ptr
-        if with_parts is None:
-            with_parts = np.flatnonzero(np.diff(pptr) > 0).tolist()
-        for j in with_parts:
-            lo, hi = pptr[j], pptr[j + 1]
-            skus = res.part_sku[lo:hi]
-            if ok[j] and parts_short(row[None, skus], res.part_qty[lo:hi],
-                                     kd.dep.stock[:, skus])[0]:
-                code[j] = Incompatibility.PART
-        code[(code == 0) & excl[ti]] = Incompatibility.EXCLUDED
-        code[(code == 0) & (tech_cap[ti] < res.demand)] = Incompatibility.CAPACITY
+                        pre[ti], 0).astype(np.int8)[None, :]
+        resource_codes(code, row[None, :], res.part_ptr, res.part_sku, res.part_qty,
+                       kd.dep.stock, excl[ti][None, :], tech_cap[ti:ti + 1], res.demand)
+        code = code[0]
         if pre is fs.pre or not pre.flags.writeable:
             pre = pre.copy()
         pre[ti] = code

@@ -23,7 +23,6 @@ from .problem import (
     BreakData,
     CostData,
     DepotData,
-    Incompatibility,
     IndexMap,
     KernelData,
     Problem,
@@ -35,7 +34,7 @@ from .problem import (
     WindowData,
 )
 from .reasons import UnassignedReason, routes_and_reasons
-from .rows import parts_short
+from .rows import resource_codes, skill_codes
 
 __all__ = ["compile_scenario"]
 
@@ -250,32 +249,15 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
     for i, ticket in enumerate(tickets):
         for s, level in ticket.required_skills.items():
             needed[i, skill_idx[s]] = level
-    compat = np.zeros((num_techs, num_tickets), dtype=np.int8)
-    for k in range(len(skills)):
-        need = needed[:, k]
-        if not need.any():
-            continue
-        have = held[:, k]
-        missing = (have[:, None] == 0) & (need[None, :] > 0)
-        low = (have[:, None] > 0) & (have[:, None] < need[None, :])
-        compat[missing] = Incompatibility.SKILL
-        compat[low & (compat == 0)] = Incompatibility.LEVEL
-    for i in range(num_tickets):
-        lo, hi = part_ptr[i], part_ptr[i + 1]
-        if hi > lo:
-            short = parts_short(stock[:, part_sku[lo:hi]], part_qty[lo:hi],
-                                depot_stock[:, part_sku[lo:hi]])
-            compat[short & (compat[:, i] == 0), i] = Incompatibility.PART
+    compat = skill_codes(held, needed)
+    excluded = np.zeros((num_techs, num_tickets), dtype=np.bool_)
     for i, ticket in enumerate(tickets):
         for tech_id in ticket.excluded_technicians:
-            t_idx = tech_idx[tech_id]
-            if compat[t_idx, i] == 0:
-                compat[t_idx, i] = Incompatibility.EXCLUDED
+            excluded[tech_idx[tech_id], i] = True
     tech_cap = np.array([NO_DEADLINE if t.capacity is None else t.capacity for t in techs],
                         dtype=_I64)
-    if num_techs and num_tickets:
-        over = tech_cap[:, None] < demand[None, :]
-        compat[over & (compat == 0)] = Incompatibility.CAPACITY
+    resource_codes(compat, stock, part_ptr, part_sku, part_qty, depot_stock, excluded,
+                   tech_cap, demand)
 
     # service seconds per technician and ticket
     factors = np.array([t.service_factor for t in techs], dtype=np.float64)

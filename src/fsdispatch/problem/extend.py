@@ -28,14 +28,13 @@ from ..domain.travel import MatrixTravel
 from ..errors import UnknownReferenceError, ValidationError
 from .problem import (
     NO_DEADLINE,
-    Incompatibility,
     IndexMap,
     KernelData,
     Problem,
     TravelData,
 )
 from .reasons import routes_and_reasons
-from .rows import parts_short
+from .rows import resource_codes, skill_codes
 
 __all__ = ["TicketRows", "append_ticket", "ticket_rows"]
 
@@ -367,27 +366,21 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
         pref_tech=_cat(res.pref_tech, prefs))
 
     # -------------------------------------------------------- compatibility
-    # same precedence as compile_scenario: SKILL > LEVEL > PART > EXCLUDED > CAPACITY
-    compat = np.zeros(num_techs, dtype=np.int8)
+    # the compiler's rules (problem/rows.py) on one ticket's column
     zeros = np.zeros(num_techs, dtype=_I64)
-    missing = np.zeros(num_techs, dtype=np.bool_)
-    low = np.zeros(num_techs, dtype=np.bool_)
-    for skill, level in ticket.required_skills.items():
-        have = ctx.skill_level.get(skill, zeros)
-        missing |= have == 0
-        low |= (have > 0) & (have < level)
-    compat[low] = Incompatibility.LEVEL
-    compat[missing] = Incompatibility.SKILL
-    if skus:
-        held = kd.dep.stock  # (a sku new with this ticket is in no depot)
-        held = np.pad(held, ((0, 0), (0, stock.shape[1] - held.shape[1])))
-        short = parts_short(stock[:, skus], np.array(qtys, dtype=_I64), held[:, skus])
-        compat[short & (compat == 0)] = Incompatibility.PART
+    required = list(ticket.required_skills.items())
+    held = np.array([ctx.skill_level.get(s, zeros) for s, _ in required],
+                    dtype=_I64).reshape(len(required), num_techs).T
+    codes = skill_codes(held, np.array([[lvl for _, lvl in required]], dtype=_I64))
+    depot = kd.dep.stock  # (a sku new with this ticket is in no depot)
+    depot = np.pad(depot, ((0, 0), (0, stock.shape[1] - depot.shape[1])))
+    excluded = np.zeros((num_techs, 1), dtype=np.bool_)
     for tech_id in ticket.excluded_technicians:
-        t_idx = ctx.tech_idx[tech_id]
-        if compat[t_idx] == 0:
-            compat[t_idx] = Incompatibility.EXCLUDED
-    compat[(ctx.tech_cap < ticket.demand) & (compat == 0)] = Incompatibility.CAPACITY
+        excluded[ctx.tech_idx[tech_id], 0] = True
+    resource_codes(codes, stock, np.array([0, len(skus)], dtype=_I64),
+                   np.array(skus, dtype=_I64), np.array(qtys, dtype=_I64), depot, excluded,
+                   ctx.tech_cap, np.array([ticket.demand], dtype=_I64))
+    compat = codes[:, 0]
 
     # ------------------------------------------------------------- service
     service_f = ctx.factors * float(ticket.duration)

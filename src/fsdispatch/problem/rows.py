@@ -4,14 +4,18 @@ a :class:`~fsdispatch.problem.problem.Problem` applies in the same function.
 :func:`~fsdispatch.problem.compile.compile_scenario` builds whole matrices,
 :mod:`fsdispatch.problem.extend` one ticket's column and the live desk one
 technician's row; each calls the rules here so that they cannot drift apart
-(issue #16: one rule, one place).
+(issue #16: one rule, one place). Precedence of the incompatibility codes:
+SKILL > LEVEL (:func:`skill_codes`) > PART > EXCLUDED > CAPACITY
+(:func:`resource_codes`); SHIFT comes from reachability, later.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["parts_short"]
+from .reasons import Incompatibility
+
+__all__ = ["parts_short", "resource_codes", "skill_codes"]
 
 
 def parts_short(van: np.ndarray, qty: np.ndarray, depot_held: np.ndarray) -> np.ndarray:
@@ -28,3 +32,42 @@ def parts_short(van: np.ndarray, qty: np.ndarray, depot_held: np.ndarray) -> np.
         gap = np.maximum(qty[None, :] - van, 0)  # (T, P)
         short &= ~np.any(np.all(depot_held[None, :, :] >= gap[:, None, :], axis=2), axis=1)
     return short
+
+
+def skill_codes(held: np.ndarray, needed: np.ndarray) -> np.ndarray:
+    """``SKILL`` / ``LEVEL`` codes of technicians × tickets (``(T, N)`` int8, 0 elsewhere).
+
+    ``held`` is ``(T, K)`` skill levels of the technicians (0: not held), ``needed``
+    ``(N, K)`` the levels the tickets require (0: not required). ``SKILL`` (a required
+    skill not held) wins over ``LEVEL`` (held below the required level).
+    """
+    codes = np.zeros((held.shape[0], needed.shape[0]), dtype=np.int8)
+    for k in range(needed.shape[1]):
+        need = needed[:, k]
+        if not need.any():
+            continue
+        have = held[:, k]
+        codes[((have[:, None] > 0) & (have[:, None] < need[None, :])) & (codes == 0)] = \
+            Incompatibility.LEVEL
+        codes[(have[:, None] == 0) & (need[None, :] > 0)] = Incompatibility.SKILL
+    return codes
+
+
+def resource_codes(codes: np.ndarray, van: np.ndarray, part_ptr: np.ndarray,
+                   part_sku: np.ndarray, part_qty: np.ndarray, depot: np.ndarray,
+                   excluded: np.ndarray, tech_cap: np.ndarray, demand: np.ndarray) -> None:
+    """Add ``PART``, ``EXCLUDED`` and ``CAPACITY`` to ``codes`` (``(T, N)``, in place) where it
+    is 0, in that precedence.
+
+    ``van`` is ``(T, S)`` van stock, ``part_*`` the tickets' parts (CSR over the
+    ``N`` tickets), ``depot`` ``(D, S)`` depot stock (:func:`parts_short`),
+    ``excluded`` ``(T, N)`` bool customer exclusions, ``tech_cap`` ``(T,)`` the
+    technicians' capacity and ``demand`` ``(N,)`` the tickets' demand.
+    """
+    for i in np.flatnonzero(np.diff(part_ptr) > 0).tolist():
+        lo, hi = part_ptr[i], part_ptr[i + 1]
+        skus = part_sku[lo:hi]
+        short = parts_short(van[:, skus], part_qty[lo:hi], depot[:, skus])
+        codes[short & (codes[:, i] == 0), i] = Incompatibility.PART
+    codes[excluded & (codes == 0)] = Incompatibility.EXCLUDED
+    codes[(tech_cap[:, None] < demand[None, :]) & (codes == 0)] = Incompatibility.CAPACITY
