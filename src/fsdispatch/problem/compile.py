@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -21,7 +20,6 @@ from .problem import (
     TRAVEL_HAVERSINE,
     TRAVEL_MATRIX,
     BreakData,
-    CostData,
     DepotData,
     IndexMap,
     KernelData,
@@ -34,7 +32,7 @@ from .problem import (
     WindowData,
 )
 from .reasons import UnassignedReason, routes_and_reasons
-from .rows import resource_codes, skill_codes
+from .rows import csr, resource_codes, skill_codes, ticket_block
 
 __all__ = ["compile_scenario"]
 
@@ -46,13 +44,6 @@ _I64 = np.int64
 def _ro(arr: np.ndarray) -> np.ndarray:
     arr.setflags(write=False)
     return arr
-
-
-def _csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    ptr = np.zeros(len(rows) + 1, dtype=_I64)
-    np.cumsum([len(r) for r in rows], out=ptr[1:])
-    flat = np.fromiter((v for r in rows for v in r), dtype=_I64, count=int(ptr[-1]))
-    return ptr, flat
 
 
 def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> Problem:
@@ -129,9 +120,9 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
             brk_rows_l.append([to_int(b.window.end) - b.duration for b in shift.breaks])
             brk_rows_d.append([b.duration for b in shift.breaks])
     num_routes = len(routes)
-    brk_ptr, brk_earliest = _csr(brk_rows_e)
-    _, brk_latest = _csr(brk_rows_l)
-    _, brk_dur = _csr(brk_rows_d)
+    brk_ptr, brk_earliest = csr(brk_rows_e)
+    _, brk_latest = csr(brk_rows_l)
+    _, brk_dur = csr(brk_rows_d)
 
     # --------------------------------------------------------------- travel
     travel = scenario.travel
@@ -162,41 +153,9 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
 
     # -------------------------------------------------------------- tickets
     hlen = horizon.length
-    tw_rows_s: list[list[int]] = []
-    tw_rows_e: list[list[int]] = []
-    soft = np.zeros(num_tickets, dtype=np.bool_)
-    late_w = np.zeros(num_tickets)
-    response_by = np.full(num_tickets, NO_DEADLINE, dtype=_I64)
-    resolve_by = np.full(num_tickets, NO_DEADLINE, dtype=_I64)
-    priority = np.fromiter((int(t.priority) for t in tickets), dtype=_I64, count=num_tickets)
-    unassigned_w = np.array(weights.unassigned_array())
-    sla_w_by_prio = np.array(weights.sla_array()) / 60.0
+    win_data, cost_data, outside = ticket_block(scenario, tickets)
     demand = np.fromiter((t.demand for t in tickets), dtype=_I64, count=num_tickets)
     durations = np.fromiter((t.duration for t in tickets), dtype=np.float64, count=num_tickets)
-    outside = np.zeros(num_tickets, dtype=np.bool_)
-    for i, ticket in enumerate(tickets):
-        if ticket.windows:
-            tw_rows_s.append([to_int(w.start) for w in ticket.windows])
-            tw_rows_e.append([to_int(w.end) for w in ticket.windows])
-            outside[i] = tw_rows_e[-1][-1] < 0 or tw_rows_s[-1][0] > hlen
-        else:
-            tw_rows_s.append([0])
-            tw_rows_e.append([hlen])
-        soft[i] = ticket.window_kind == "soft"
-        late_w[i] = weights.window_lateness * ticket.lateness_cost / 60.0
-        response, resolve = scenario.deadlines(ticket)
-        if response is not None:
-            response_by[i] = to_int(response)
-        if resolve is not None:
-            resolve_by[i] = to_int(resolve)
-    tw_ptr, tw_start = _csr(tw_rows_s)
-    _, tw_end = _csr(tw_rows_e)
-    sla_w = sla_w_by_prio[priority]
-    # an unassigned ticket pays its priority penalty plus the SLA lateness it
-    # would have if served at the very end of the horizon (so dropping a late
-    # ticket never looks cheaper than serving it late)
-    sla_at_end = np.maximum(hlen - response_by, 0) + np.maximum(hlen - resolve_by, 0)
-    penalty = unassigned_w[priority] + sla_w * sla_at_end
 
     # ---------------------------------------------------------------- parts
     depots = scenario.depots
@@ -205,8 +164,8 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
                   | {s for tech in techs for s in tech.van_stock}
                   | {s for d in depots for s in d.stock})
     sku_idx = {s: k for k, s in enumerate(skus)}
-    part_ptr, part_sku = _csr([[sku_idx[s] for s in t.parts] for t in tickets])
-    _, part_qty = _csr([list(t.parts.values()) for t in tickets])
+    part_ptr, part_sku = csr([[sku_idx[s] for s in t.parts] for t in tickets])
+    _, part_qty = csr([list(t.parts.values()) for t in tickets])
     stock = np.zeros((num_techs, len(skus)), dtype=_I64)
     for t_idx, tech in enumerate(techs):
         for sku, qty in tech.van_stock.items():
@@ -224,8 +183,8 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
             opening = [(hlen + 1, hlen)]
         dw_s.append([a for a, _ in opening])
         dw_e.append([b for _, b in opening])
-    dw_ptr, dw_start = _csr(dw_s)
-    _, dw_end = _csr(dw_e)
+    dw_ptr, dw_start = csr(dw_s)
+    _, dw_end = csr(dw_e)
     depot_data = DepotData(
         node=depot_node,
         win=WindowData(ptr=dw_ptr, start=dw_start, end=dw_end,
@@ -234,7 +193,7 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
         stock=depot_stock)
 
     tech_idx = {tech.id: k for k, tech in enumerate(techs)}
-    pref_ptr, pref_tech = _csr([[tech_idx[p] for p in t.preferred_technicians]
+    pref_ptr, pref_tech = csr([[tech_idx[p] for p in t.preferred_technicians]
                                 for t in tickets])
 
     # ------------------------------------------------------- compatibility
@@ -292,9 +251,8 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
         tv=TravelData(kind=kind, rounding=rounding, node_row=node_row, dur=dur_matrix,
                       dist=dist_matrix, x=node_x, y=node_y, coslat=np.cos(node_y),
                       detour=detour, sec_per_km=sec_per_km),
-        win=WindowData(ptr=tw_ptr, start=tw_start, end=tw_end, soft=soft),
-        cost=CostData(late_w=late_w, response_by=response_by, resolve_by=resolve_by,
-                      sla_w=sla_w, penalty=penalty, priority=priority),
+        win=win_data,
+        cost=cost_data,
         brk=BreakData(ptr=brk_ptr, earliest=brk_earliest, latest=brk_latest, dur=brk_dur),
         rt=RouteData(tech=np.array([t for t, _ in routes], dtype=_I64),
                      start_node=np.array(r_start_node, dtype=_I64),

@@ -34,7 +34,7 @@ from .problem import (
     TravelData,
 )
 from .reasons import routes_and_reasons
-from .rows import resource_codes, skill_codes
+from .rows import resource_codes, skill_codes, ticket_block
 
 __all__ = ["TicketRows", "append_ticket", "ticket_rows"]
 
@@ -304,9 +304,6 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     _check_ticket(problem, ticket, ctx)
     scenario = static_scenario(problem)
     kd = problem.data
-    weights = scenario.objective
-    horizon = scenario.horizon
-    to_int = horizon.to_internal
     num_techs = problem.num_technicians
 
     # ---------------------------------------------------------------- node
@@ -315,34 +312,17 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     if node is None:
         tv, node = grow_node(tv, scenario, ticket.location)
 
-    # -------------------------------------------------------------- windows
-    hlen = horizon.length
-    if ticket.windows:
-        w_start = [to_int(w.start) for w in ticket.windows]
-        w_end = [to_int(w.end) for w in ticket.windows]
-        outside = w_end[-1] < 0 or w_start[0] > hlen
-    else:
-        w_start, w_end, outside = [0], [hlen], False
+    # ------------------------------------------------ windows and cost rows
+    # the compiler's row builder (problem/rows.py) on this one ticket
+    block_win, block_cost, block_outside = ticket_block(scenario, [ticket])
+    outside = bool(block_outside[0])
     win = kd.win
-    win = win._replace(ptr=_cat(win.ptr, [win.ptr[-1] + len(w_start)]),
-                       start=_cat(win.start, w_start), end=_cat(win.end, w_end),
-                       soft=_cat(win.soft, [ticket.window_kind == "soft"]))
-
-    # ----------------------------------------------------------------- cost
-    priority = int(ticket.priority)
-    response, resolve = scenario.deadlines(ticket)
-    response_by = NO_DEADLINE if response is None else to_int(response)
-    resolve_by = NO_DEADLINE if resolve is None else to_int(resolve)
-    sla_w = weights.sla_array()[priority] / 60.0
-    sla_at_end = max(hlen - response_by, 0) + max(hlen - resolve_by, 0)
-    penalty = weights.unassigned_array()[priority] + sla_w * sla_at_end
+    win = win._replace(ptr=_cat(win.ptr, win.ptr[-1] + block_win.ptr[1:]),
+                       start=_cat(win.start, block_win.start),
+                       end=_cat(win.end, block_win.end), soft=_cat(win.soft, block_win.soft))
     cost = kd.cost
-    cost = cost._replace(
-        late_w=_cat(cost.late_w, [weights.window_lateness * ticket.lateness_cost / 60.0]),
-        response_by=_cat(cost.response_by, [response_by]),
-        resolve_by=_cat(cost.resolve_by, [resolve_by]),
-        sla_w=_cat(cost.sla_w, [sla_w]), penalty=_cat(cost.penalty, [penalty]),
-        priority=_cat(cost.priority, [priority]))
+    cost = cost._replace(**{f: _cat(getattr(cost, f), getattr(block_cost, f))
+                            for f in cost._fields})
 
     # ---------------------------------------------------------------- parts
     res = kd.res

@@ -11,11 +11,71 @@ SKILL > LEVEL (:func:`skill_codes`) > PART > EXCLUDED > CAPACITY
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
+from .problem import NO_DEADLINE, CostData, WindowData
 from .reasons import Incompatibility
 
-__all__ = ["parts_short", "resource_codes", "skill_codes"]
+__all__ = ["csr", "parts_short", "resource_codes", "skill_codes", "ticket_block"]
+
+_I64 = np.int64
+
+
+def csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(ptr, flat)`` int64 arrays of a list of integer rows (compressed sparse rows)."""
+    ptr = np.zeros(len(rows) + 1, dtype=_I64)
+    np.cumsum([len(r) for r in rows], out=ptr[1:])
+    flat = np.fromiter((v for r in rows for v in r), dtype=_I64, count=int(ptr[-1]))
+    return ptr, flat
+
+
+def ticket_block(scenario: Any, tickets: Sequence[Any]) -> tuple[WindowData, CostData,
+                                                                  np.ndarray]:
+    """The window rows, cost rows and outside-the-horizon flags of ``tickets``.
+
+    ``scenario`` gives the horizon, the objective weights and the SLA policy
+    (its technicians and tickets are not read). Windows are int64 seconds from
+    the horizon start (no window: the whole horizon); an unassigned ticket
+    pays its priority's penalty plus the SLA lateness it would have if served
+    at the horizon end, so that dropping a late ticket never looks cheaper
+    than serving it late.
+    """
+    horizon, weights = scenario.horizon, scenario.objective
+    to_int, hlen, n = horizon.to_internal, horizon.length, len(tickets)
+    starts: list[list[int]] = []
+    ends: list[list[int]] = []
+    soft = np.zeros(n, dtype=np.bool_)
+    late_w = np.zeros(n)
+    response_by = np.full(n, NO_DEADLINE, dtype=_I64)
+    resolve_by = np.full(n, NO_DEADLINE, dtype=_I64)
+    priority = np.fromiter((int(t.priority) for t in tickets), dtype=_I64, count=n)
+    outside = np.zeros(n, dtype=np.bool_)
+    for i, ticket in enumerate(tickets):
+        if ticket.windows:
+            starts.append([to_int(w.start) for w in ticket.windows])
+            ends.append([to_int(w.end) for w in ticket.windows])
+            outside[i] = ends[-1][-1] < 0 or starts[-1][0] > hlen
+        else:
+            starts.append([0])
+            ends.append([hlen])
+        soft[i] = ticket.window_kind == "soft"
+        late_w[i] = weights.window_lateness * ticket.lateness_cost / 60.0
+        response, resolve = scenario.deadlines(ticket)
+        if response is not None:
+            response_by[i] = to_int(response)
+        if resolve is not None:
+            resolve_by[i] = to_int(resolve)
+    ptr, start = csr(starts)
+    _, end = csr(ends)
+    sla_w = (np.array(weights.sla_array()) / 60.0)[priority]
+    sla_at_end = np.maximum(hlen - response_by, 0) + np.maximum(hlen - resolve_by, 0)
+    penalty = np.array(weights.unassigned_array())[priority] + sla_w * sla_at_end
+    return (WindowData(ptr=ptr, start=start, end=end, soft=soft),
+            CostData(late_w=late_w, response_by=response_by, resolve_by=resolve_by,
+                     sla_w=sla_w, penalty=penalty, priority=priority), outside)
 
 
 def parts_short(van: np.ndarray, qty: np.ndarray, depot_held: np.ndarray) -> np.ndarray:
