@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given
@@ -78,6 +79,24 @@ def test_append_equals_recompile_with_depots(seed, k, extra):
     rest = tuple(t for t in scenario.tickets if t.id != ticket.id)
     base = fd.compile_scenario(scenario.replace(tickets=rest))
     full = fd.compile_scenario(scenario.replace(tickets=(*rest, ticket)))
+    _assert_same(append_ticket(base, ticket), full)
+
+
+@given(st.integers(0, 10_000), st.integers(0, 39))
+def test_append_equals_recompile_with_skill_factors(seed, k):
+    """The same when technicians have per-skill service factors (the service rows come from
+    one builder, problem/rows.service_seconds)."""
+    scenario = fd.generate_scenario(6, 40, seed=seed)
+    techs = [attrs.evolve(t, skill_factors={s: 0.5 + 0.25 * ((i + n) % 4)
+                                      for n, s in enumerate(sorted(t.skills))})
+             if i % 2 == 0 else t for i, t in enumerate(scenario.technicians)]
+    scenario = scenario.replace(technicians=techs)
+    ticket = scenario.tickets[k]
+    rest = tuple(t for t in scenario.tickets if t.id != ticket.id)
+    base = fd.compile_scenario(scenario.replace(tickets=rest))
+    full = fd.compile_scenario(scenario.replace(tickets=(*rest, ticket)))
+    assert (full.data.tech.service != fd.compile_scenario(scenario.replace(
+        technicians=[attrs.evolve(t, skill_factors={}) for t in techs])).data.tech.service).any()
     _assert_same(append_ticket(base, ticket), full)
 
 

@@ -32,7 +32,7 @@ from .problem import (
     WindowData,
 )
 from .reasons import UnassignedReason, routes_and_reasons
-from .rows import csr, resource_codes, skill_codes, ticket_block
+from .rows import csr, resource_codes, service_seconds, skill_codes, ticket_block
 
 __all__ = ["compile_scenario"]
 
@@ -219,31 +219,23 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
                    tech_cap, demand)
 
     # service seconds per technician and ticket
-    factors = np.array([t.service_factor for t in techs], dtype=np.float64)
-    service_f = factors[:, None] * durations[None, :]
+    skill_factor = np.ones((num_techs, len(skills)))
     for t_idx, tech in enumerate(techs):
-        if tech.skill_factors and len(skills):
-            per_skill = np.ones(len(skills))
-            for s, f in tech.skill_factors.items():
-                if s in skill_idx:
-                    per_skill[skill_idx[s]] = f
-            mult = np.where(needed > 0, per_skill[None, :], -np.inf).max(axis=1)
-            mult[~np.isfinite(mult)] = 1.0
-            service_f[t_idx] *= mult
-    # int32 keeps the (T, N) matrix small; validation bounds duration × factors far
-    # below 2³¹ − 1, and this checked cast is the defence in depth against a wrap
-    service_f = np.maximum(np.rint(service_f), 1.0)
-    too_long = ~(service_f <= np.iinfo(np.int32).max)  # also catches NaN
-    if too_long.any():
-        t_idx, i = (int(k) for k in np.argwhere(too_long)[0])
+        for s, f in tech.skill_factors.items():
+            if s in skill_idx:
+                skill_factor[t_idx, skill_idx[s]] = f
+
+    def too_long(t_idx: int, i: int, value: float) -> ValidationError:
         tech, ticket = techs[t_idx], tickets[i]
-        raise ValidationError(
+        return ValidationError(
             f"Ticket {ticket.id!r}: service time for technician {tech.id!r} (duration "
             f"{ticket.duration} s × factor {tech.service_multiplier(ticket.required_skills)!r})"
-            f" must be <= {np.iinfo(np.int32).max} seconds, got {float(service_f[t_idx, i])!r}.",
-            entity="Ticket", entity_id=ticket.id, field="duration",
-            value=float(service_f[t_idx, i]))
-    service = service_f.astype(np.int32)
+            f" must be <= {np.iinfo(np.int32).max} seconds, got {value!r}.",
+            entity="Ticket", entity_id=ticket.id, field="duration", value=value)
+
+    service = service_seconds(
+        durations, np.array([t.service_factor for t in techs], dtype=np.float64), skill_factor,
+        np.array([bool(t.skill_factors) for t in techs], dtype=np.bool_), needed, too_long)
 
     tech_labour = np.array([weights.labour * t.cost_per_hour / 3600.0 for t in techs])
 

@@ -16,6 +16,7 @@ scenario with the ticket appended.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -34,7 +35,7 @@ from .problem import (
     TravelData,
 )
 from .reasons import routes_and_reasons
-from .rows import resource_codes, skill_codes, ticket_block
+from .rows import resource_codes, service_seconds, skill_codes, ticket_block
 
 __all__ = ["TicketRows", "append_ticket", "ticket_rows"]
 
@@ -273,6 +274,15 @@ def context_nodes(problem: Problem) -> dict[Location, int]:
     return _context(problem).node_of
 
 
+def _too_long(ticket_id: str, technician_ids: tuple[str, ...], t_idx: int, _i: int,
+              value: float) -> ValidationError:
+    """The error of a service time beyond int32 (validation keeps it from happening)."""
+    return ValidationError(
+        f"Ticket {ticket_id!r}: service time for technician {technician_ids[t_idx]!r} "
+        f"must be <= {np.iinfo(np.int32).max} seconds, got {value!r}.",
+        entity="Ticket", entity_id=ticket_id, field="duration", value=value)
+
+
 def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     """The arrays of ``problem`` grown by ``ticket`` (no new :class:`Problem` is built).
 
@@ -363,13 +373,14 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     compat = codes[:, 0]
 
     # ------------------------------------------------------------- service
-    service_f = ctx.factors * float(ticket.duration)
-    if ticket.required_skills and ctx.has_factors.any():
-        mult = np.full(num_techs, -np.inf)
-        for skill in ticket.required_skills:
-            mult = np.maximum(mult, ctx.skill_factor.get(skill, np.ones(num_techs)))
-        service_f = np.where(ctx.has_factors, service_f * mult, service_f)
-    service = np.maximum(np.rint(service_f).astype(np.int32), 1)
+    ones = np.ones(num_techs)
+    factor_cols = np.array([ctx.skill_factor.get(s, ones) for s, _ in required],
+                           dtype=np.float64).reshape(len(required), num_techs).T
+    service = service_seconds(np.array([float(ticket.duration)]), ctx.factors, factor_cols,
+                              ctx.has_factors, np.array([[lvl for _, lvl in required]],
+                                                        dtype=_I64),
+                              functools.partial(_too_long, ticket.id,
+                                                problem.index.technician_ids))[:, 0]
 
     # --------------------------------------------------------- reachability
     from ..evaluate._kernels import reach_serial

@@ -11,7 +11,7 @@ SKILL > LEVEL (:func:`skill_codes`) > PART > EXCLUDED > CAPACITY
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,8 @@ import numpy as np
 from .problem import NO_DEADLINE, CostData, WindowData
 from .reasons import Incompatibility
 
-__all__ = ["csr", "parts_short", "resource_codes", "skill_codes", "ticket_block"]
+__all__ = ["csr", "parts_short", "resource_codes", "service_seconds", "skill_codes",
+           "ticket_block"]
 
 _I64 = np.int64
 
@@ -131,3 +132,32 @@ def resource_codes(codes: np.ndarray, van: np.ndarray, part_ptr: np.ndarray,
         codes[short & (codes[:, i] == 0), i] = Incompatibility.PART
     codes[excluded & (codes == 0)] = Incompatibility.EXCLUDED
     codes[(tech_cap[:, None] < demand[None, :]) & (codes == 0)] = Incompatibility.CAPACITY
+
+
+def service_seconds(durations: np.ndarray, factors: np.ndarray, skill_factor: np.ndarray,
+                    has_factors: np.ndarray, needed: np.ndarray,
+                    too_long: Callable[[int, int, float], Exception]) -> np.ndarray:
+    """Service seconds of technicians × tickets (``(T, N)`` int32, at least 1).
+
+    A ticket's ``duration`` times the technician's ``service_factor``, times —
+    for a technician with skill factors (``has_factors``) — the largest of
+    their factors for the skills the ticket requires (1 for a skill without
+    one, or a ticket that requires none). ``skill_factor`` is ``(T, K)`` (1
+    where not set) and ``needed`` ``(N, K)`` required levels over the same
+    ``K`` skills. int32 keeps the matrix small; validation bounds duration ×
+    factors far below 2³¹ − 1, and ``too_long(t, i, seconds)`` builds the error
+    raised if a value still does not fit (defence in depth against a wrap).
+    """
+    service = factors[:, None] * durations[None, :]
+    if needed.shape[1]:
+        required = needed > 0  # (N, K)
+        for t in np.flatnonzero(has_factors).tolist():  # (one (N, K) pass per technician)
+            mult = np.where(required, skill_factor[t][None, :], -np.inf).max(axis=1)
+            mult[~np.isfinite(mult)] = 1.0
+            service[t] *= mult
+    service = np.maximum(np.rint(service), 1.0)
+    over = ~(service <= np.iinfo(np.int32).max)  # also catches NaN
+    if over.any():
+        t_idx, i = (int(k) for k in np.argwhere(over)[0])
+        raise too_long(t_idx, i, float(service[t_idx, i]))
+    return service.astype(np.int32)
