@@ -121,3 +121,64 @@ def test_the_least_loaded_technician_is_priced_cheaper_with_load_balance():
     on = desk(5.0).recommend(new, k=2)
     assert on.options[0].technician_id == "B"
     assert on.options[0].cost.load_balance < 0 < on.options[1].cost.load_balance
+
+
+@settings(max_examples=10)
+@given(seed=st.integers(0, 10_000), techs=st.integers(2, 5), tickets=st.integers(4, 25),
+       weights=_WEIGHTS, k=st.integers(0, 3))
+def test_options_with_a_depot_stop_cost_the_evaluators_change(seed, techs, tickets, weights, k):
+    """On days with depots, a ticket that needs more of a part than any van holds gets options
+    that start the route with a depot stop: each costs the evaluator's objective change of
+    the plan with the stop and the ticket, its terms (``depot_stop`` included) sum to it, and
+    ``insert`` with that technician places it the same way at the same cost."""
+    scenario = fd.generate_scenario(techs, tickets, seed=seed)
+    skus = sorted({s for t in scenario.technicians for s in t.van_stock}) or ["p"]
+    start = scenario.technicians[0].shifts[0].start
+    depots = [fd.Depot(f"D{n}", scenario.tickets[n % len(scenario.tickets)].location,
+                       stock={s: 50 for s in skus}, pickup_time=10 * fd.MINUTE,
+                       opening_hours=[fd.TimeWindow(start - timedelta(hours=1),
+                                                    start + timedelta(hours=10))])
+              for n in range(2)]
+    scenario = attrs.evolve(scenario, depots=depots,
+                            objective=attrs.evolve(scenario.objective, **weights))
+    d = Dispatcher(scenario, now=start - timedelta(minutes=30))
+    d.plan_day(solver="greedy")
+    most = max((t.van_stock.get(skus[0], 0) for t in scenario.technicians), default=0)
+    base = scenario.tickets[k % len(scenario.tickets)]
+    ticket = attrs.evolve(base, id="NEW", windows=(), excluded_technicians=(),
+                          required_skills={}, parts={skus[0]: most + 1})
+    rec = d.recommend(ticket, k=techs)
+    from fsdispatch.problem.extend import append_ticket
+
+    grown = append_ticket(d.problem, ticket)
+    j = grown.num_tickets - 1
+    before = fd.evaluate(grown, fd.Plan(d.plan.routes, {**d.plan.unassigned, j: "open"},
+                                        pickups=d.plan.pickups)).objective
+    penalty = float(grown.data.cost.penalty[j])
+    assert any(o.depot_id is not None for o in rec.options) or not rec.options
+    for option in rec.options:  # (a plain option: a route that already starts with a stop)
+        terms = attrs.asdict(option.cost)
+        total = terms.pop("total")
+        assert total == pytest.approx(sum(terms.values()), rel=1e-9, abs=1e-6)
+        r = grown.index.route_idx(option.technician_id, option.shift)
+        routes = [list(x) for x in d.plan.routes]
+        routes[r].insert(option.position, j)
+        pickups = dict(d.plan.pickups)
+        old_first = d.plan.routes[r][0] if d.plan.routes[r] else None
+        if old_first in pickups:  # the route's stop stays first (keyed by the first ticket)
+            pickups[routes[r][0]] = pickups.pop(old_first)
+        if option.depot_id is not None:
+            pickups[routes[r][0]] = grown.index.depot_ids.index(option.depot_id)
+        else:
+            assert option.cost.depot_stop == 0.0
+        after = fd.evaluate(grown, fd.Plan(routes, d.plan.unassigned, pickups=pickups))
+        assert after.is_feasible, after.violations
+        assert total == pytest.approx(after.objective - before + penalty, rel=1e-6, abs=1e-6)
+    for option in [o for o in rec.options if o.depot_id is not None][:2]:
+        desk = Dispatcher(scenario, now=start - timedelta(minutes=30))
+        desk.plan_day(solver="greedy")
+        res = desk.insert(ticket, technician_id=option.technician_id, max_moved=10_000,
+                          max_shift=timedelta(days=1))
+        assert res.placed and res.method == "depot_stop"
+        assert res.cost == pytest.approx(option.cost.total, rel=1e-6, abs=1e-6)
+        assert fd.check_plan(desk.problem, desk.plan).is_feasible

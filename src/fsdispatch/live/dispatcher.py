@@ -1566,11 +1566,53 @@ class Dispatcher:
         det = insertion_detail(ctx["kd"], r, ctx["j"], p, st, self._scratch(), buf)
         return det, buf
 
-    def _option(self, ctx: Mapping[str, Any], r: int, p: int, cost: float) -> Option:
+    def _stop_prices(self, ctx: Mapping[str, Any], routes: np.ndarray,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Each route's cheapest insertion of the ticket after a depot stop first thing:
+        ``(cost, depot, position, routing cost)``, the cost with the exact load-balance
+        change (None when no stop can matter: no depot, no parts)."""
         kd, st, j = ctx["kd"], ctx["st"], ctx["j"]
+        if not routes.size or not kd.dep.node.shape[0] or \
+                kd.res.part_ptr[j + 1] == kd.res.part_ptr[j] or \
+                kd.res.stock.shape != st.usage.shape:
+            return None
+        from ._kernels import price_pickups
+
+        routing = np.empty(routes.shape[0])
+        depot = np.empty(routes.shape[0], dtype=np.int64)
+        pos = np.empty(routes.shape[0], dtype=np.int64)
+        price_pickups(kd, routes, j, st, self._work(kd, st), routing, depot, pos)
+        cost = routing.copy()
+        if kd.w.balance > 0:  # the balance change of the whole change, exactly
+            from ..solvers._greedy_kernels import apply_pickup, balance_cost, insert_at
+            from ..solvers.greedy import copy_state
+
+            base = float(balance_cost(kd, st))
+            for q in np.flatnonzero(np.isfinite(cost)).tolist():
+                trial = copy_state(st)
+                apply_pickup(kd, int(routes[q]), int(depot[q]), trial, self._scratch())
+                insert_at(kd, int(routes[q]), j, int(pos[q]), trial, self._scratch())
+                cost[q] += float(balance_cost(kd, trial)) - base
+        return cost, depot, pos, routing
+
+    def _option(self, ctx: Mapping[str, Any], r: int, p: int, cost: float,
+                depot: int = -1, stop_routing: float = 0.0) -> Option:
+        kd, st, j = ctx["kd"], ctx["st"], ctx["j"]
+        if depot >= 0:  # priced on the route as it would be: starting with the stop
+            from ..solvers._greedy_kernels import apply_pickup
+            from ..solvers.greedy import copy_state
+
+            st = copy_state(st)
+            apply_pickup(kd, r, depot, st, self._scratch())
+            ctx = {**ctx, "st": st}
         det, _ = self._detail(ctx, r, p)
         start, end, d_trav, d_ot = det[2], det[3], det[4], det[7]
-        breakdown = CostBreakdown(total=float(cost), **insertion_terms(kd, st, r, j, p, det))
+        terms = insertion_terms(kd, st, r, j, p, det)
+        if depot >= 0:  # the stop's own routing cost, and the balance change of it all
+            routing = sum(v for name, v in terms.items() if name != "load_balance")
+            terms["depot_stop"] = stop_routing - routing
+            terms["load_balance"] = float(cost) - stop_routing
+        breakdown = CostBreakdown(total=float(cost), **terms)
         to_dt = self.scenario.horizon.to_datetime
         tech_id, shift = self._route_key[r]
         ticket: Ticket = ctx["ticket"]
@@ -1609,11 +1651,14 @@ class Dispatcher:
             bits.append(f"over-qualified by {fit} level(s)")
         if d_ot > 0:
             bits.append(f"{d_ot / 60:.0f} min overtime")
+        depot_id = self._problem.index.depot_ids[depot] if depot >= 0 else None
+        if depot_id is not None:
+            bits.append(f"picks up the parts at depot {depot_id} first")
         where = f"after {after}" if after else "as next stop"
         reason = f"{tech_id}: {where}, " + ", ".join(bits)
         return Option(tech_id, shift, p, after, eta, breakdown, timedelta(seconds=int(d_trav)),
                       None if slack is None else timedelta(seconds=slack), load, fit, preferred,
-                      reason)
+                      reason, depot_id)
 
     def _compat_reason(self, code: Incompatibility, j: int, ticket: Ticket | None = None,
                        tech_id: str | None = None) -> str:
@@ -1650,6 +1695,17 @@ class Dispatcher:
         kd = ctx["kd"]
         routes = np.asarray(ctx["routes"], dtype=np.int64)
         cost, pos, status = self._price(ctx, routes)
+        # a ticket whose parts a depot stop can bring: each route also priced starting
+        # with a stop (-1: no stop), the cheaper of the two per route
+        depot = np.full(routes.shape[0], -1, dtype=np.int64)
+        routing = np.zeros(routes.shape[0])
+        with_stop = self._stop_prices(ctx, routes)
+        if with_stop is not None:
+            stop_cost, stop_depot, stop_pos, stop_routing = with_stop
+            better = stop_cost < cost
+            cost, pos = np.where(better, stop_cost, cost), np.where(better, stop_pos, pos)
+            depot[better] = stop_depot[better]
+            routing[better] = stop_routing[better]
         techs = kd.rt.tech[routes] if routes.size else np.zeros(0, dtype=np.int64)
         order = np.lexsort((routes, cost))
         options: list[Option] = []
@@ -1662,7 +1718,8 @@ class Dispatcher:
                 continue
             seen.add(t)
             if len(options) < k:
-                options.append(self._option(ctx, int(routes[q]), int(pos[q]), float(cost[q])))
+                options.append(self._option(ctx, int(routes[q]), int(pos[q]), float(cost[q]),
+                                            int(depot[q]), float(routing[q])))
         excluded: list[Exclusion] = []
         ids = self._problem.index.technician_ids
         compat = ctx["compat"]

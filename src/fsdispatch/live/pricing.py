@@ -17,7 +17,8 @@ import numpy as np
 __all__ = ["TERMS", "insertion_terms"]
 
 TERMS = ("travel", "distance", "lateness", "overtime", "labour", "preference", "load_balance")
-"""The objective terms an insertion changes, in the order they are reported."""
+"""The objective terms an insertion changes, in the order they are reported (an option with
+a depot stop also has ``depot_stop``, the stop's routing cost)."""
 
 
 def insertion_terms(kd: Any, st: Any, r: int, j: int, p: int,

@@ -34,7 +34,10 @@ class CostBreakdown:
     ``total`` is the sum of the terms and equals the evaluator's objective
     change of the insertion (the ticket's unassigned penalty aside).
     ``load_balance`` is the change of the global load-balance term: negative
-    when the insertion raises the least loaded technician.
+    when the insertion raises the least loaded technician. ``depot_stop`` is
+    the routing cost of starting the route with a depot stop that picks up the
+    ticket's parts (0 without one): the detour to the depot, the stop, and the
+    later start of the route's other tickets.
     """
 
     total: float
@@ -45,6 +48,7 @@ class CostBreakdown:
     labour: float
     preference: float
     load_balance: float = 0.0
+    depot_stop: float = 0.0
 
 
 @attrs.frozen
@@ -78,6 +82,11 @@ class Option:
         Whether the customer prefers this technician (``None`` without preferences).
     reason:
         One human-readable line.
+    depot_id:
+        The depot where the route stops first to pick up the ticket's parts
+        (``None``: the van holds them). ``insert`` with this technician opens
+        the stop; ``travel_added`` is the ticket's own detour, the stop's is
+        in ``cost.depot_stop``.
     """
 
     technician_id: str
@@ -92,6 +101,7 @@ class Option:
     skill_fit: int
     preferred: bool | None
     reason: str
+    depot_id: str | None = None
 
 
 @attrs.frozen
