@@ -1583,16 +1583,21 @@ class Dispatcher:
         pos = np.empty(routes.shape[0], dtype=np.int64)
         price_pickups(kd, routes, j, st, self._work(kd, st), routing, depot, pos)
         cost = routing.copy()
-        if kd.w.balance > 0:  # the balance change of the whole change, exactly
+        if kd.w.balance > 0:  # the balance change of the whole change, exactly: each
+            # stop and insertion made on one copy of the state and undone
             from ..solvers._greedy_kernels import apply_pickup, balance_cost, insert_at
             from ..solvers.greedy import copy_state
+            from ._kernels import remove_at
 
             base = float(balance_cost(kd, st))
+            trial, scratch = copy_state(st), self._scratch()
             for q in np.flatnonzero(np.isfinite(cost)).tolist():
-                trial = copy_state(st)
-                apply_pickup(kd, int(routes[q]), int(depot[q]), trial, self._scratch())
-                insert_at(kd, int(routes[q]), j, int(pos[q]), trial, self._scratch())
+                r, p = int(routes[q]), int(pos[q])
+                apply_pickup(kd, r, int(depot[q]), trial, scratch)
+                insert_at(kd, r, j, p, trial, scratch)
                 cost[q] += float(balance_cost(kd, trial)) - base
+                remove_at(kd, r, p, trial, scratch)
+                apply_pickup(kd, r, -1, trial, scratch)
         return cost, depot, pos, routing
 
     def _option(self, ctx: Mapping[str, Any], r: int, p: int, cost: float,
