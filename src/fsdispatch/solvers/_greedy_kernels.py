@@ -794,6 +794,24 @@ def balanced_top2(kd, j, cd, st, wk, loads, stats):
             return b1, b2, c1
 
 
+@njit(cache=True)
+def balanced_keys(kd, active, cd, st, b1, b2, bc):
+    """Each active ticket's best and second-best entry cost with the change of the
+    load-balance term added, and its best entry (:func:`balanced_top2`), into ``b1``,
+    ``b2``, ``bc`` — what :func:`greedy_steps` selects by for one step when the
+    objective has a load-balance weight. Compiled only when a day has one."""
+    num_techs = kd.tech.recent.shape[0]
+    loads = np.zeros(num_techs)
+    has = np.zeros(num_techs, dtype=np.bool_)
+    stats = np.zeros(6)
+    tech_loads(kd, st, loads, has)
+    spread_stats(loads, has, stats)
+    wk = make_work(kd, st.seq.shape[1])
+    for j in range(active.shape[0]):
+        if active[j]:
+            b1[j], b2[j], bc[j] = balanced_top2(kd, j, cd, st, wk, loads, stats)
+
+
 @internal
 def pick_regret(cost, active, b1, b2):
     """The active ticket to insert next: most urgent priority first; within it the largest
@@ -825,15 +843,17 @@ def pick_regret(cost, active, b1, b2):
 
 
 @njit(cache=True)
-def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc, balanced):
+def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc, b1, b2, bc):
     """Run up to ``max_steps`` regret insertions; returns the number of active tickets left.
 
     Selection: :func:`pick_regret`. ``outcome[j]``: 0 pending, 1 inserted, 2 no
     feasible insertion left, 3 not profitable. ``acc[0]`` accumulates the cost of
     the insertions made (the backend's own objective without the load-balance term, checked against
-    the evaluator in tests). With ``balanced`` and a load-balance weight, an
-    entry's cost in the selection (best, regret, profitability) includes the
-    change of the balance term its insertion makes (:func:`balanced_top2`).
+    the evaluator in tests). The selection reads each ticket's best and
+    second-best cost and best entry from ``b1``, ``b2``, ``bc``: the candidate
+    cache's own (``cd.best1``, ``cd.best2``, ``cd.bestc``, kept up to date
+    here) or, with a load-balance weight, :func:`balanced_keys` made before a
+    single step (the balance change moves with every insertion).
 
     After an insertion into route r, tickets having r among their two best
     are re-priced at once; for the others only the two new positions next to
@@ -850,29 +870,9 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc, balanced):
     for j in range(num_tickets):
         if active[j]:
             left += 1
-    # with a load-balance weight each entry's cost gets the change of the balance term
-    # (which every insertion may move), so the two best entries are found again per step
-    balanced = balanced and kd.w.balance > 0.0
-    num_techs = kd.tech.recent.shape[0]
-    loads = np.zeros(num_techs)
-    has = np.zeros(num_techs, dtype=np.bool_)
-    stats = np.zeros(6)
-    b1 = cd.best1
-    b2 = cd.best2
-    bc = cd.bestc
-    if balanced:
-        tech_loads(kd, st, loads, has)
-        b1 = np.full(num_tickets, INF)
-        b2 = np.full(num_tickets, INF)
-        bc = np.full(num_tickets, NONE)
     steps = ZERO
     while left > 0 and steps < max_steps:
         steps += 1
-        if balanced:
-            spread_stats(loads, has, stats)
-            for j in range(num_tickets):
-                if active[j]:
-                    b1[j], b2[j], bc[j] = balanced_top2(kd, j, cd, st, wk, loads, stats)
         j = pick_regret(cost, active, b1, b2)
         active[j] = False
         left -= 1
@@ -901,8 +901,6 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc, balanced):
             continue
         acc[0] += cd.cost[c]
         tech = rt.tech[r]
-        if balanced:
-            loads[tech] += insertion_work(kd, r, j, p, st)
         insert_at(kd, r, j, p, st, wk.brk)
         outcome[j] = 1
         nd = ZERO

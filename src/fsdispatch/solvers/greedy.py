@@ -22,6 +22,7 @@ from ._greedy_kernels import (
     Cands,
     RouteState,
     balance_cost,
+    balanced_keys,
     candidate_routes,
     fill_beyond_candidates,
     fill_with_pickups,
@@ -300,6 +301,9 @@ class GreedySolver:
             bestc2=np.full(num_tickets, -1, dtype=np.int64)))
         stamp = np.full(num_tickets, -1, dtype=np.int64)
         acc = np.zeros(1)
+        keys = (np.full(num_tickets, np.inf), np.full(num_tickets, np.inf),
+                np.full(num_tickets, -1, dtype=np.int64)) \
+            if balanced and kd.w.balance > 0 else None
         steps = 0
         check = _Check.start(problem, st, acc) if assert_mode() else None
         order = np.lexsort((np.arange(num_tickets), kd.cost.priority)).astype(np.int64)
@@ -330,7 +334,11 @@ class GreedySolver:
                         stopped = True
                         break
                 t0 = time.perf_counter()
-                left = greedy_steps(kd, n, active, outcome, cd, st, stamp, acc, balanced)
+                if keys is not None:  # the balance change moves with every insertion
+                    n = 1
+                    balanced_keys(kd, active, cd, st, *keys)
+                left = greedy_steps(kd, n, active, outcome, cd, st, stamp, acc,
+                                    *(keys or (cd.best1, cd.best2, cd.bestc)))
                 chunk = min(clock.resize(n, time.perf_counter() - t0), _CHUNK)
                 if check:
                     check.step("insertion")
