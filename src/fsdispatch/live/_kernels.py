@@ -19,7 +19,7 @@ from ..evaluate._kernels import (
     travel_time,
     visit_cost,
 )
-from ..kernels.balance import spread_change, spread_stats
+from ..kernels.balance import spread_change
 from ..kernels.consts import NONE, ZERO
 from ..kernels.jit import internal
 from ..kernels.sort import argsort_stable
@@ -35,7 +35,7 @@ from ..solvers._greedy_kernels import (
     preference_cost,
     rebuild_route,
     resources_ok,
-    tech_loads,
+    state_spread,
 )
 from ..solvers._parts_kernels import add_parts
 
@@ -53,13 +53,10 @@ def price_routes(kd, routes, j, st, wk, cost_out, pos_out, status_out):
     breaks, shift end).
     """
     balanced = kd.w.balance > 0.0
-    num_techs = kd.tech.recent.shape[0]
-    loads = np.zeros(num_techs)
-    has = np.zeros(num_techs, dtype=np.bool_)
-    stats = np.zeros(6)
     if balanced:
-        tech_loads(kd, st, loads, has)
-        spread_stats(loads, has, stats)
+        loads, stats = state_spread(kd, st)
+    else:
+        loads, stats = np.zeros(0), np.zeros(6)
     for k in range(routes.shape[0]):
         r = routes[k]
         if not resources_ok(kd, st, r, j):
@@ -91,12 +88,7 @@ def price_pickups(kd, routes, j, st, wk, cost_out, depot_out, pos_out):
 @njit(cache=True)
 def balance_change(kd, r, j, p, st):
     """Change of the load-balance term when ``j`` goes in at position ``p`` of route ``r``."""
-    num_techs = kd.tech.recent.shape[0]
-    loads = np.zeros(num_techs)
-    has = np.zeros(num_techs, dtype=np.bool_)
-    stats = np.zeros(6)
-    tech_loads(kd, st, loads, has)
-    spread_stats(loads, has, stats)
+    loads, stats = state_spread(kd, st)
     return spread_change(kd.w.balance, loads, stats, kd.rt.tech[r],
                          insertion_work(kd, r, j, p, st))
 

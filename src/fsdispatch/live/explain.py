@@ -358,9 +358,8 @@ def _candidates(problem: Problem, j: int) -> list[Relaxation]:
     out.append(Relaxation("shift", "shifts were one hour longer", 0.0))
     if any(t.max_tickets_per_day is not None or t.capacity is not None for t in techs):
         out.append(Relaxation("room", "technicians could take one more ticket today", 0.0))
-    for prio in ("P1", "P2", "P3")[:int(problem.data.cost.priority[j]) - 1]:
-        out.append(Relaxation("priority", f"it were {prio}", 0.0, priority=prio))
-        break  # (the most urgent level: if that does not pay, no level does)
+    if int(problem.data.cost.priority[j]) > 1:  # the most urgent level: if that does not
+        out.append(Relaxation("priority", "it were P1", 0.0, priority="P1"))  # pay, none does
     return out
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from ..kernels.balance import spread_of, spread_push, spread_stats
+from ..kernels.balance import spread_push, spread_stats
 from ..kernels.consts import FALSE, NONE, ONE, TRUE, ZERO
 from ..kernels.jit import internal
 from ..kernels.sort import argsort_stable
@@ -478,11 +478,23 @@ def tech_loads(kd, st, loads, has):
 @njit(cache=True)
 def balance_cost(kd, st):
     """The load-balance term of the state (``kd.w.balance × spread``), as the evaluator has it."""
+    _loads, stats = state_spread(kd, st)
+    if kd.w.balance == 0.0 or stats[0] < stats[1]:  # (no technician with a shift)
+        return 0.0
+    return kd.w.balance * (stats[0] - stats[1])
+
+
+@internal
+def state_spread(kd, st):
+    """The technicians' loads in the state (:func:`tech_loads`) and their
+    :func:`~fsdispatch.kernels.balance.spread_stats`: ``(loads, stats)``."""
     num_techs = kd.tech.recent.shape[0]
-    loads = np.empty(num_techs)
-    has = np.empty(num_techs, dtype=np.bool_)
+    loads = np.zeros(num_techs)
+    has = np.zeros(num_techs, dtype=np.bool_)
+    stats = np.zeros(6)
     tech_loads(kd, st, loads, has)
-    return spread_of(kd.w.balance, loads, has)
+    spread_stats(loads, has, stats)
+    return loads, stats
 
 
 @njit(cache=True)
@@ -800,12 +812,7 @@ def balanced_keys(kd, active, cd, st, b1, b2, bc):
     load-balance term added, and its best entry (:func:`balanced_top2`), into ``b1``,
     ``b2``, ``bc`` — what :func:`greedy_steps` selects by for one step when the
     objective has a load-balance weight. Compiled only when a day has one."""
-    num_techs = kd.tech.recent.shape[0]
-    loads = np.zeros(num_techs)
-    has = np.zeros(num_techs, dtype=np.bool_)
-    stats = np.zeros(6)
-    tech_loads(kd, st, loads, has)
-    spread_stats(loads, has, stats)
+    loads, stats = state_spread(kd, st)
     wk = make_work(kd, st.seq.shape[1])
     for j in range(active.shape[0]):
         if active[j]:
