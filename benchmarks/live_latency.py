@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.perf_counter()
         if job is None:
             route = d.route(tech)
-            if not route or tech in d._current:
+            if not route or tech in d.live_state.current:
                 continue
             t0 = time.perf_counter()
             d.start_travel(route[0])

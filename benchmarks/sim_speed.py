@@ -35,12 +35,12 @@ def main(argv: list[str] | None = None) -> None:
                     help="refresh the live problem at every technician event instead of at "
                          "the next read (for a same-run comparison)")
     args = ap.parse_args(argv)
-    from fsdispatch.live import Dispatcher
+    from fsdispatch.live.live_problem import LivePlan
 
     if args.recompile:
-        Dispatcher._incremental = False
+        LivePlan.incremental = False
     if args.eager:
-        Dispatcher._lazy = False
+        LivePlan.lazy = False
     tic = time.perf_counter()
     warm_up()
     warm = time.perf_counter() - tic

@@ -77,7 +77,7 @@ def test_a_wrong_search_figure_is_caught(assert_on: None,
 def test_live_insertions_are_checked(assert_on: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """Live insertions and repairs are priced as the evaluator's objective changes; a wrong
     price is caught."""
-    import fsdispatch.live.dispatcher as live_module
+    import fsdispatch.live.insertion as live_module
 
     scenario = fd.generate_scenario(6, 30, seed=9)
     d = Dispatcher(scenario, now=scenario.technicians[0].shifts[0].start)

@@ -33,7 +33,7 @@ def _check(d: Dispatcher) -> fd.Evaluation:
     open_ids = {t for t in d.lifecycle.tickets() if d.state(t).is_open}
     assert set(d.problem.index.ticket_ids) == open_ids
     # the desk's shortcuts agree with the evaluator and the plan
-    assert np.array_equal(d._break_starts(), ev.times.break_start)
+    assert np.array_equal(d._live.break_starts(), ev.times.break_start)
     index = d.problem.index
     with_work = [index.technician_ids[index.routes[r][0]]
                  for r, route in enumerate(d.plan.routes) if route]
@@ -74,7 +74,7 @@ def test_recommend_ranks_by_the_evaluators_cost(live):
         terms = attrs.asdict(option.cost)
         assert terms.pop("total") == pytest.approx(sum(terms.values()), rel=1e-9, abs=1e-6)
         routes = [list(r) for r in live.plan.routes]
-        r = next(r for r, key in enumerate(live._route_key)
+        r = next(r for r, key in enumerate(live._live.route_key)
                  if key == (option.technician_id, option.shift))
         routes[r].insert(option.position, grown.num_tickets - 1)
         ev = fd.evaluate(grown, fd.Plan(routes, live.plan.unassigned))
@@ -109,11 +109,11 @@ def test_every_excluded_technician_has_a_reason(live):
 
 def test_insert_reports_exactly_what_changed(live):
     """A plain insertion: the ticket is scheduled, changed tickets are listed, the plan is valid."""
-    before = dict(live._snapshot())
+    before = dict(live._live.snapshot())
     res = live.insert(_new(live.scenario, 7, priority="P1"))
     assert res.placed and res.changes[0].ticket_id == "NEW-7"
     assert live.state("NEW-7") is S.SCHEDULED
-    after = live._snapshot()
+    after = live._live.snapshot()
     changed = {t for t in set(before) | set(after) if before.get(t) != after.get(t)}
     assert changed == {c.ticket_id for c in res.changes}
     assert res.eta == live.eta("NEW-7")
@@ -125,14 +125,14 @@ def test_insert_respects_the_disruption_bound():
     scenario = _day(seed=8, techs=4, tickets=45)
     d = Dispatcher(scenario, now=_start(scenario))
     d.plan_day(solver="greedy")
-    before = d._snapshot()
+    before = d._live.snapshot()
     for k in range(6):
         res = d.insert(_new(scenario, k, priority="P1"), max_moved=0, max_shift=0)
         if res.placed:
             assert [c.ticket_id for c in res.changes] == [res.ticket_id]
         else:
             assert d.state(res.ticket_id) is S.CREATED and res.reason
-    after = d._snapshot()
+    after = d._live.snapshot()
     assert all(after[t] == v for t, v in before.items())
     _check(d)
 
@@ -230,7 +230,7 @@ def test_manual_move_pin_and_forbid(live):
         assert d.assignment(ticket) in (other.technician_id, None)
         d.unpin(ticket)
     d.forbid(ticket, d.assignment(ticket) or owner)
-    banned = d._forbidden[ticket]
+    banned = d.live_state.forbidden[ticket]
     d.reoptimize(solver="greedy")
     assert d.assignment(ticket) not in banned
     with pytest.raises(fd.ValidationError, match="forbidden"):
@@ -316,7 +316,7 @@ def test_random_operations_keep_the_plan_valid(seed, ops):
         elif op == "start" and planned:
             t = planned[x % len(planned)]
             tech = d.assignment(t)
-            if tech not in d._current:
+            if tech not in d.live_state.current:
                 d.start_travel(t)
         elif op == "complete":
             busy = [t for t in d.lifecycle.tickets() if d.state(t).in_progress]
@@ -341,7 +341,7 @@ def test_random_operations_keep_the_plan_valid(seed, ops):
         routed = [j for route in d.plan.routes for j in route]
         assert len(routed) == len(set(routed)) == ev.kpis.assigned
         assert ev.kpis.assigned + ev.kpis.unassigned == d.problem.num_tickets
-        assert set(d.lifecycle.tickets()) == set(d._tickets)
+        assert set(d.lifecycle.tickets()) == set(d.live_state.tickets)
 
 
 @settings(max_examples=6)
@@ -355,11 +355,11 @@ def test_reoptimize_with_a_freeze_keeps_what_starts_within_it(seed, freeze_min, 
     d.plan_day(solver="greedy")
     now = _start(scenario) + timedelta(hours=1)
     d.advance(now)
-    limit = d._t(now) + freeze_min * 60
-    early = {t: v for t, v in d._snapshot().items() if v[1] < limit}
+    limit = d.live_state.to_internal(now) + freeze_min * 60
+    early = {t: v for t, v in d._live.snapshot().items() if v[1] < limit}
     d.reoptimize(solver=solver, time_limit=None, max_iterations=400,
                  freeze=timedelta(minutes=freeze_min))
-    after = d._snapshot()
+    after = d._live.snapshot()
     assert {t: after.get(t) for t in early} == early
     assert d.pins() == {}
     _check(d)
@@ -375,9 +375,10 @@ def test_without_a_freeze_the_same_replan_moves_early_visits():
         d.plan_day(solver="greedy")
         now = _start(scenario) + timedelta(hours=1)
         d.advance(now)
-        early = {t: v for t, v in d._snapshot().items() if v[1] < d._t(now) + 90 * 60}
+        limit = d.live_state.to_internal(now) + 90 * 60
+        early = {t: v for t, v in d._live.snapshot().items() if v[1] < limit}
         d.reoptimize(solver="ls", time_limit=None, max_iterations=500, freeze=freeze)
-        after = d._snapshot()
+        after = d._live.snapshot()
         moved[freeze is None] = sum(after.get(t) != v for t, v in early.items())
     assert moved[True] > 0 and moved[False] == 0
 

@@ -1,8 +1,8 @@
-"""The incremental refresh of the live problem equals a full rebuild (``Dispatcher._rebuild``).
+"""The incremental refresh of the live problem equals a full rebuild (``LivePlan.rebuild``).
 
 Technician events (start, arrive, complete, overrun, cancel, hold, absence, clock
 moves) derive the live problem from the previous one instead of recompiling
-the scenario (:mod:`fsdispatch.live._fast`). These tests hold that the result
+the scenario (:mod:`fsdispatch.live._live.fast`). These tests hold that the result
 is the problem, plan, reasons and ETAs a full rebuild gives; node and part
 numbering may differ, so nodes are compared by their coordinates.
 """
@@ -45,14 +45,14 @@ def _node_xy(p: fd.Problem, nodes: np.ndarray) -> np.ndarray:
 def reference(d: Dispatcher) -> Dispatcher:
     """A copy of ``d`` that recompiles the live problem on every event (the slow path)."""
     ref = copy.deepcopy(d)
-    ref._incremental = False
+    ref._live.incremental = False
     return ref
 
 
 def eager(d: Dispatcher) -> Dispatcher:
     """A copy of ``d`` that refreshes at every event instead of at the next read."""
     out = copy.deepcopy(d)
-    out._lazy = False
+    out._live.lazy = False
     return out
 
 
@@ -85,9 +85,9 @@ def assert_same_live_state(d: Dispatcher, ref: Dispatcher) -> None:
     assert a.scenario.tickets == b.scenario.tickets
     assert d.plan.routes == ref.plan.routes
     assert d.plan.unassigned == ref.plan.unassigned
-    assert d._reasons == ref._reasons
-    assert d._route_key == ref._route_key
-    assert d._live_breaks == ref._live_breaks
+    assert d._live.reasons == ref._live.reasons
+    assert d._live.route_key == ref._live.route_key
+    assert d._live.live_breaks == ref._live.live_breaks
     assert d.etas() == ref.etas()
     ea, eb = d.evaluation, ref.evaluation
     assert ea.is_feasible and eb.is_feasible
@@ -107,13 +107,13 @@ def test_technician_events_take_the_incremental_path():
     d.plan_day(solver="greedy")
     ref = reference(d)
     compiled = d.problem
-    assert d._fast is not None
+    assert d._live.fast is not None
     tech = next(t.id for t in scenario.technicians if d.route(t.id))
     first = d.route(tech)[0]
     for x in (d, ref):
         x.now = start + timedelta(minutes=5)
         x.start_travel(first)
-    assert d.problem is not compiled and d._fast.problem is d.problem  # not recompiled
+    assert d.problem is not compiled and d._live.fast.problem is d.problem  # not recompiled
     assert not d.problem.index.has_ticket(first)
     assert_same_live_state(d, ref)
     for x in (d, ref):
@@ -127,7 +127,7 @@ def test_technician_events_take_the_incremental_path():
     for x in (d, ref):
         x.advance(x.now + timedelta(hours=2))
     live = d.problem  # settles a deferred refresh
-    assert d._fast.problem is live
+    assert d._live.fast.problem is live
     assert_same_live_state(d, ref)
 
 
@@ -190,7 +190,8 @@ def _apply(d: Dispatcher, op: str, x: int, k: int, extra: fd.Scenario,
         d.advance(d.now + timedelta(minutes=x % 120))
     elif op == "clock":  # the simulator moves the clock, then a technician event follows
         d.now = d.now + timedelta(minutes=x % 45, seconds=x % 7)
-    elif op == "start" and (free := [t for t in planned if d.assignment(t) not in d._current]):
+    elif op == "start" and (free := [t for t in planned
+                                     if d.assignment(t) not in d.live_state.current]):
         d.start_travel(free[x % len(free)])
     elif op == "arrive" and (going := [t for t in busy if d.state(t) is S.EN_ROUTE]):
         d.arrive(going[x % len(going)])
@@ -235,14 +236,14 @@ def test_events_in_a_row_cost_one_refresh_at_the_next_read():
     ref = reference(d)
     calls: list[tuple[str, ...]] = []
     for x in (d, ref):
-        refresh = x._refresh
+        refresh = x._live.refresh
 
         def counted(gone: tuple[str, ...] = (), _f=refresh, _x=x) -> list[str]:
             if _x is d:
                 calls.append(gone)
             return _f(gone)
 
-        x._refresh = counted  # type: ignore[method-assign]
+        x._live.refresh = counted  # type: ignore[method-assign]
     for x in (d, ref):
         x.now = start + timedelta(minutes=30)
         x.arrive(firsts[0])
@@ -253,10 +254,10 @@ def test_events_in_a_row_cost_one_refresh_at_the_next_read():
         x.start_travel(firsts[2])  # settles the three above, then defers its own
         x.now = start + timedelta(minutes=70)
     assert calls == [()]  # arrive, arrive, complete: one refresh
-    assert d._pending is not None and d._pending[1] == start + timedelta(minutes=55)
+    assert d._live.pending is not None and d._live.pending[1] == start + timedelta(minutes=55)
     route = d.route(techs[0])  # a read settles start_travel, at its clock, not at now
     assert calls == [(), (firsts[2],)]
-    assert d._pending is None and d.now == start + timedelta(minutes=70)
+    assert d._live.pending is None and d.now == start + timedelta(minutes=70)
     assert route == ref.route(techs[0])
     assert_same_live_state(d, ref)
     # an overrun report right after deferred events: one refresh covers them all
@@ -274,7 +275,7 @@ def test_events_in_a_row_cost_one_refresh_at_the_next_read():
             (b.repair.changes, b.repair.unassigned, b.repair.objective_after)
     assert_same_live_state(d, ref)
     # the lifecycle follows the refresh: no ticket is left scheduled but not planned
-    planned = {t for t in d.lifecycle.tickets() if d._route_of(t) is not None}
+    planned = {t for t in d.lifecycle.tickets() if d._live.route_of(t) is not None}
     for t in d.lifecycle.tickets():
         if d.state(t) is S.SCHEDULED:
             assert t in planned, t
@@ -295,7 +296,7 @@ def test_a_copied_or_pickled_dispatcher_goes_on_like_the_original():
     d.arrive(job)
     d.plan  # noqa: B018 - settled: the live problem is now derived, not compiled
     d.complete(job)  # the technician is free where the job was
-    assert d._pending is not None
+    assert d._live.pending is not None
     for twin in (copy.deepcopy(d), pickle.loads(pickle.dumps(d))):
         assert_same_live_state(d, twin)
         assert _log(d) == _log(twin)
@@ -317,7 +318,7 @@ def test_reopened_tickets_take_their_registration_place():
         x.now += timedelta(minutes=15)
         x.release(held, redispatch=False)
     live = d.problem  # settles the refresh the re-opened ticket deferred
-    assert d._fast is not None and d._fast.problem is live  # no recompile
+    assert d._live.fast is not None and d._live.fast.problem is live  # no recompile
     ids = d.problem.index.ticket_ids
     assert ids.index(held) < len(ids) - 1  # back in registration order, not appended
     assert_same_live_state(d, ref)

@@ -238,7 +238,7 @@ def test_the_live_dispatcher_keeps_and_makes_depot_stops() -> None:
     assert live_van["p"] == 3 - sc.ticket(first).parts["p"]  # 1 in the van + 2 picked up
     assert live_depot["p"] == 3
     assert desk.evaluation.is_feasible and desk.evaluation.kpis.assigned == 1
-    assert np.array_equal(desk._break_starts(), desk.evaluation.times.break_start)
+    assert np.array_equal(desk._live.break_starts(), desk.evaluation.times.break_start)
 
 
 def test_a_ledger_follows_the_desk_from_reservation_to_consumption() -> None:

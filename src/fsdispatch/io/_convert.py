@@ -315,7 +315,7 @@ def _structure_hook(c: cattrs.Converter, t: Any) -> Callable[[Any, Any], Any]:
     """The hook ``c`` structures ``t`` with (cattrs < 24.1 has no public getter)."""
     if hasattr(c, "get_structure_hook"):
         return c.get_structure_hook(t)
-    dispatch: Any = c._structure_func.dispatch  # a frozen old release
+    dispatch: Any = c._structure_func.dispatch  # noqa: SLF001 - cattrs < 24.1
     return dispatch(t)
 
 
@@ -323,7 +323,7 @@ def _unstructure_hook(c: cattrs.Converter, t: Any) -> Callable[[Any], Any]:
     """The hook ``c`` unstructures ``t`` with (cattrs < 24.1 has no public getter)."""
     if hasattr(c, "get_unstructure_hook"):
         return c.get_unstructure_hook(t)
-    dispatch: Any = c._unstructure_func.dispatch  # a frozen old release
+    dispatch: Any = c._unstructure_func.dispatch  # noqa: SLF001 - cattrs < 24.1
     return dispatch(t)
 
 

@@ -54,11 +54,11 @@ def cached(dispatcher: Any) -> bool:
             return True
         from numba.core.caching import FunctionCache
 
-        cache = dispatcher._cache
+        cache = dispatcher._cache  # noqa: SLF001 - numba has no public cache API
         if not isinstance(cache, FunctionCache):  # not cached on disk: nothing to share
             return True
         # the entries of the kernel's index file that match its current source
-        return bool(cache._cache_file._load_index())
+        return bool(cache._cache_file._load_index())  # noqa: SLF001
     except Exception:  # pragma: no cover - numba internals changed: do not start anything
         return True
 

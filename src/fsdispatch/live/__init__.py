@@ -3,7 +3,8 @@
 Importing this package does not load numba; kernels load on first use.
 """
 
-from .dispatcher import Dispatcher, warm_up
+from ._warm import warm_up
+from .dispatcher import Dispatcher
 from .eta import Eta, EtaModel
 from .explain import Alternative, Explanation, Relaxation, apply_relaxation, explain
 from .lifecycle import TRANSITIONS, EventLog, Lifecycle, TicketEvent, TicketState
@@ -20,6 +21,7 @@ from .results import (
     ReplanResult,
 )
 from .sla import BusinessCalendar, EscalationRule, SlaStatus, SlaWatch
+from .state import Job, LiveState
 
 __all__ = [
     "TRANSITIONS",
@@ -38,7 +40,9 @@ __all__ = [
     "Explanation",
     "GrabPool",
     "InsertResult",
+    "Job",
     "Lifecycle",
+    "LiveState",
     "Offer",
     "Option",
     "Pin",

@@ -20,7 +20,7 @@ same problem from the previous one instead:
 
 Node and part numbering are append-only (a ticket that leaves keeps its node),
 so they can differ from a fresh compile; every other array is equal, which a
-property test checks against :meth:`Dispatcher._rebuild`.
+property test checks against :meth:`LivePlan.rebuild`.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from ..problem.reasons import routes_and_reasons
 from ..problem.rows import resource_codes
 
 if TYPE_CHECKING:
-    from .dispatcher import Dispatcher
+    from .live_problem import LivePlan
 
 _US = timedelta(microseconds=1)
 _MIN_LEN_US = 60 * 1_000_000  # a remaining shift of at most a minute is over
@@ -76,12 +76,12 @@ class Slots:
     with datetimes) and int seconds (the compiled values).
     """
 
-    def __init__(self, d: Dispatcher) -> None:
+    def __init__(self, d: LivePlan) -> None:
         hz = d.scenario.horizon
         origin = hz.start
         tz = origin.tzinfo
         to_int = hz.to_internal
-        techs = list(d._techs.values())
+        techs = list(d.state.techs.values())
         self.tech_ids = [t.id for t in techs]
         self.tech_pos = {t: k for k, t in enumerate(self.tech_ids)}
         self.techs = techs
@@ -198,7 +198,7 @@ class TechPos:
         self.node = np.full(num_techs, -1, dtype=_I64)
         self.placed = np.zeros(num_techs, dtype=np.bool_)  # loc is known
 
-    def update(self, d: Dispatcher, slots: Slots, techs: Any,
+    def update(self, d: LivePlan, slots: Slots, techs: Any,
                node_of: dict[Location, int]) -> None:
         """Look up the technicians ``techs`` (ids) again."""
         origin = d.scenario.horizon.start
@@ -208,13 +208,13 @@ class TechPos:
         for tech_id in techs:
             ti = tpos[tech_id]
             end: datetime | None = None
-            where = d._last_pos.get(tech_id)
-            cur = d._current.get(tech_id)
+            where = d.state.last_pos.get(tech_id)
+            cur = d.state.current.get(tech_id)
             if cur is not None:
-                job = d._jobs[cur]
+                job = d.state.jobs[cur]
                 where = job.location
                 end = job.expected_end
-            brk_end = d._busy_until.get(tech_id)
+            brk_end = d.state.busy_until.get(tech_id)
             if brk_end is not None and (end is None or brk_end > end):
                 end = brk_end
             busy_dt[ti] = end
@@ -320,19 +320,19 @@ def _outside(kd: Any, hlen: int) -> np.ndarray:
     return (last < 0) | (first > hlen)
 
 
-def route_model(d: Dispatcher, slots: Slots, absent: np.ndarray, taken: np.ndarray,
+def route_model(d: LivePlan, slots: Slots, absent: np.ndarray, taken: np.ndarray,
                 node_of: dict[Location, int], tp: TechPos, base_nodes: np.ndarray,
                 ) -> tuple[RouteModel, list[Location]]:
-    """The live remaining day of every slot at ``d.now``; returns new locations needing a node.
+    """The live remaining day of every slot at the clock; returns new locations needing a node.
 
-    ``tp`` is brought up to date with the technicians that moved (``d._relocated``).
+    ``tp`` is brought up to date with the technicians that moved (``d.state.relocated``).
     """
-    if d._relocated:
-        tp.update(d, slots, d._relocated, node_of)
-        d._relocated = set()
+    if d.state.relocated:
+        tp.update(d, slots, d.state.relocated, node_of)
+        d.state.relocated = set()
     origin = d.scenario.horizon.start
     m = RouteModel()
-    m.now = now = d.now
+    m.now = now = d.state.now
     m.now_us = now_us = (now - origin) // _US
     m.busy_us, m.busy_dt, m.loc = tp.busy_us, tp.busy_dt, tp.loc
     m.avail = avail = np.maximum(tp.busy_us, now_us)
@@ -363,9 +363,9 @@ def route_model(d: Dispatcher, slots: Slots, absent: np.ndarray, taken: np.ndarr
     return m, missing
 
 
-def _absent_mask(d: Dispatcher, slots: Slots) -> np.ndarray:
+def _absent_mask(d: LivePlan, slots: Slots) -> np.ndarray:
     out = np.zeros(slots.tech.shape[0], dtype=np.bool_)
-    for tech_id, (since, until) in d._absent.items():
+    for tech_id, (since, until) in d.state.absent.items():
         for s in slots.tech_slots[slots.tech_pos[tech_id]]:
             sh = slots.shifts[s]
             if sh.end > since and (until is None or sh.start < until):
@@ -373,48 +373,48 @@ def _absent_mask(d: Dispatcher, slots: Slots) -> np.ndarray:
     return out
 
 
-def _taken_mask(d: Dispatcher, slots: Slots) -> np.ndarray:
+def _taken_mask(d: LivePlan, slots: Slots) -> np.ndarray:
     out = np.zeros(slots.b_slot.shape[0], dtype=np.bool_)
-    if d._breaks_taken:
+    if d.state.breaks_taken:
         for q in range(out.shape[0]):
             s = int(slots.b_slot[q])
             key = (slots.tech_ids[int(slots.tech[s])], slots.num[s], int(slots.b_num[q]))
-            out[q] = key in d._breaks_taken
+            out[q] = key in d.state.breaks_taken
     return out
 
 
-def init_state(d: Dispatcher) -> FastState | None:
+def init_state(d: LivePlan) -> FastState | None:
     """The aux state of a freshly compiled live problem (``None``: not supported, stay slow)."""
-    problem = d._problem
+    problem = d.problem
     scenario = problem.scenario
     if getattr(scenario, "depots", ()):
         return None  # depots change route semantics: always recompile
-    slots = d._slots
+    slots = d.slots
     if slots is None:
-        slots = d._slots = Slots(d)
+        slots = d.slots = Slots(d)
     absent = _absent_mask(d, slots)
     taken = _taken_mask(d, slots)
     node_of = context_nodes(problem)
     tp = TechPos(len(slots.tech_ids))
     tp.update(d, slots, slots.tech_ids, node_of)
-    d._relocated = set()
+    d.state.relocated = set()
     base_nodes = np.array([node_of.get(loc, -1) for loc in slots.start_loc], dtype=_I64)
     model, missing = route_model(d, slots, absent, taken, node_of, tp, base_nodes)
     if missing:
         return None
-    route_slots = np.array([slots.slot_of[key] for key in d._route_key], dtype=_I64)
+    route_slots = np.array([slots.slot_of[key] for key in d.route_key], dtype=_I64)
     if not np.array_equal(np.flatnonzero(model.live), route_slots):
         return None  # pragma: no cover - the model disagrees with the compiled scenario
-    fs = FastState(problem, slots, model, route_slots, frozenset(d._breaks_taken),
-                   d._tver, tuple(sorted(d._absent.items(), key=lambda kv: kv[0])))
+    fs = FastState(problem, slots, model, route_slots, frozenset(d.state.breaks_taken),
+                   d.state.tver, tuple(sorted(d.state.absent.items(), key=lambda kv: kv[0])))
     fs.techpos = tp
-    fs.rank = np.array([d._reg_rank[t] for t in problem.index.ticket_ids], dtype=_I64)
+    fs.rank = np.array([d.state.reg_rank[t] for t in problem.index.ticket_ids], dtype=_I64)
     fs.base_nodes = base_nodes
     fs.taken_mask = taken
     fs.res = {ti: r4 for ti, t in enumerate(slots.techs)
-              if (r4 := tech_resources(d, t)) != _NONE4}
-    fs.laid_seq = d._st.seq.copy()
-    fs.laid_len = d._st.length.copy()
+              if (r4 := d.state.resources(t)) != _NONE4}
+    fs.laid_seq = d.st.seq.copy()
+    fs.laid_len = d.st.length.copy()
     return fs
 
 
@@ -444,7 +444,7 @@ def _ro(*arrays: np.ndarray) -> None:
 
 
 def _live_tech(slots: Slots, m: RouteModel, ti: int, res: tuple[Any, ...]) -> Technician:
-    """The live technician ``ti`` (as ``Dispatcher._live_technician`` builds it), unvalidated."""
+    """The live technician ``ti`` (as ``LiveState.live_technician`` builds it), unvalidated."""
     tech = slots.techs[ti]
     shifts: list[Shift] = []
     live, under, keep_b = m.live, m.under, m.keep_b
@@ -479,7 +479,7 @@ _NONE4: tuple[Any, ...] = (None, None, None, None)
 
 def build_techs(slots: Slots, m: RouteModel, res: dict[int, tuple[Any, ...]],
                 ) -> tuple[Technician, ...]:
-    """Every live technician (what ``Dispatcher._live_technician`` builds), from the base ones."""
+    """Every live technician (what ``LiveState.live_technician`` builds), from the base ones."""
     out: list[Technician] = []
     live, under = m.live, m.under
     for ti, tech in enumerate(slots.techs):
@@ -491,76 +491,36 @@ def build_techs(slots: Slots, m: RouteModel, res: dict[int, tuple[Any, ...]],
     return tuple(out)
 
 
-def tech_resources(d: Dispatcher, tech: Technician) -> tuple[Any, ...]:
-    """``(van_stock, max_tickets_per_day, capacity, recent_workload)`` changes (``None``: as is)."""
-    done = d._jobs_of.get(tech.id, ())
-    van_stock = mtpd = capacity = recent = None
-    picked = d._picked.get(tech.id)  # parts picked up at depot stops already made
-    if picked:
-        van_stock = dict(tech.van_stock)
-        for sku, q in picked.items():
-            van_stock[sku] = van_stock.get(sku, 0) + q
-    if done:
-        used: dict[str, int] = {}
-        demand = 0
-        for t in done:
-            ticket = d._tickets[t]
-            demand += ticket.demand
-            for sku, q in ticket.parts.items():
-                used[sku] = used.get(sku, 0) + q
-        if used:
-            van = tech.van_stock if van_stock is None else van_stock
-            van_stock = {s: max(q - used.get(s, 0), 0) for s, q in van.items()}
-        if tech.max_tickets_per_day is not None:
-            mtpd = max(tech.max_tickets_per_day - len(done), 0)
-        if tech.capacity is not None and demand:
-            capacity = max(tech.capacity - demand, 0)
-    if d._done_work.get(tech.id):
-        recent = tech.recent_workload + d._done_work[tech.id]
-    if van_stock is not None:
-        from ..domain._validate import frozen_dict
-
-        van_stock = frozen_dict(van_stock)
-    return van_stock, mtpd, capacity, recent
-
-
-def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np.ndarray,
-                                                           list[tuple[str, int]],
-                                                           list[list[int]]] | None:
-    """The live problem at ``d.now`` derived from the current one, or ``None`` (recompile).
-
-    ``gone``: ticket ids that left the open set since the last refresh.
-    Returns the problem, the kept plan as CSR ``(ptr, visits)`` over the new
-    routes, the route keys and the kept break numbers per route.
-    """
-    fs: FastState | None = d._fast
-    if fs is None or not fs.catch_up(d._problem, d._reg_rank):
-        return None
+def _ticket_order(fs: FastState, gone: tuple[str, ...]) -> tuple[np.ndarray, bool]:
+    """The kept ticket columns in registration order (a re-opened ticket was appended), and
+    whether that is every column in place."""
     problem = fs.problem
-    slots = fs.slots
-    kd = problem.data
     index = problem.index
-    # ------------------------------------------------------------- tickets
     n = problem.num_tickets
     keep_t = np.ones(n, dtype=np.bool_)
     for tid in gone:
         if index.has_ticket(tid):
             keep_t[index.ticket_idx(tid)] = False
-    # new columns: the kept tickets in registration order (a re-opened ticket was appended)
     order = np.flatnonzero(keep_t)
     rank = fs.rank[order]
     if rank.shape[0] > 1 and np.any(rank[1:] < rank[:-1]):
         order = order[np.argsort(rank, kind="stable")]
-    same_tickets = order.shape[0] == n and (n == 0 or bool(np.all(order == np.arange(n))))
-    # ---------------------------------------------------------- technicians
-    absent_key = tuple(sorted(d._absent.items(), key=lambda kv: kv[0]))
+    same = order.shape[0] == n and (n == 0 or bool(np.all(order == np.arange(n))))
+    return order, same
+
+
+def _slot_model(d: LivePlan, fs: FastState) -> tuple[RouteModel, Any, dict[Location, int],
+                                                      tuple[Any, ...]]:
+    """Every shift's remaining day at the clock (new start places get travel nodes); also
+    the travel data, the node numbering and the absences' key."""
+    problem, slots = fs.problem, fs.slots
+    absent_key = tuple(sorted(d.state.absent.items(), key=lambda kv: kv[0]))
     absent = _absent_mask(d, slots) if absent_key else np.zeros(slots.tech.shape[0], np.bool_)
-    taken_set = frozenset(d._breaks_taken)
-    if len(d._breaks_taken) != len(fs.taken):
+    if len(d.state.breaks_taken) != len(fs.taken):
         fs.taken_mask = _taken_mask(d, slots)  # breaks are only ever added to the set
     taken = fs.taken_mask
     node_of = context_nodes(problem)
-    tv = kd.tv
+    tv = problem.data.tv
     m, missing = route_model(d, slots, absent, taken, node_of, fs.techpos, fs.base_nodes)
     if missing:
         node_of = dict(node_of)
@@ -568,6 +528,201 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
             if loc not in node_of:
                 tv, node_of[loc] = grow_node(tv, static_scenario(problem), loc)
         m, missing = route_model(d, slots, absent, taken, node_of, fs.techpos, fs.base_nodes)
+    return m, tv, node_of, absent_key
+
+
+def _take_tickets(kd: Any, order: np.ndarray) -> tuple[Any, Any, Any, Any, np.ndarray]:
+    """The per-ticket arrays (windows, costs, demand, parts, preferences, service, node) of
+    the kept columns ``order``, read-only."""
+    win, cost, res, tech = kd.win, kd.cost, kd.res, kd.tech
+    w_ptr, w_start, w_end = _take_csr(win.ptr, order, win.start, win.end)
+    win = win._replace(ptr=w_ptr, start=w_start, end=w_end, soft=win.soft[order])
+    cost = cost._replace(**{f: getattr(cost, f)[order] for f in cost._fields})
+    p_ptr, p_sku, p_qty = _take_csr(res.part_ptr, order, res.part_sku, res.part_qty)
+    f_ptr, f_tech = _take_csr(res.pref_ptr, order, res.pref_tech)
+    res = res._replace(demand=res.demand[order], part_ptr=p_ptr, part_sku=p_sku,
+                       part_qty=p_qty, pref_ptr=f_ptr, pref_tech=f_tech)
+    tech = tech._replace(service=np.ascontiguousarray(tech.service[:, order]))
+    ticket_node = kd.ticket_node[order]
+    _ro(*win, *cost, res.demand, p_ptr, p_sku, p_qty, f_ptr, f_tech, tech.service,
+        ticket_node)
+    return win, cost, res, tech, ticket_node
+
+
+def _live_resources(d: LivePlan, fs: FastState, res: Any, pre: np.ndarray,
+                    excl: np.ndarray, res_changed: list[int],
+                    ) -> tuple[Any, np.ndarray, np.ndarray, dict[int, int],
+                               dict[int, tuple[Any, ...]]] | None:
+    """The resources left to technicians whose jobs changed: van stock rows, capacities, day
+    caps and their pre-shift compatibility (the compiler's precedence). Returns ``(res,
+    pre, tech_cap, day cap per technician, resources by technician)`` or ``None``
+    (recompile)."""
+    problem, slots = fs.problem, fs.slots
+    index = problem.index
+    res_all = dict(fs.res) if res_changed else fs.res
+    stock = res.stock
+    tech_cap = _context_cap(problem)
+    group_cap_t: dict[int, int] = {}
+    sku_idx = {s: k for k, s in enumerate(index.sku_ids)}
+    for ti in res_changed:
+        t = slots.techs[ti]
+        r4 = d.state.resources(t)
+        if r4 == _NONE4:
+            res_all.pop(ti, None)
+        else:
+            res_all[ti] = r4
+        van_stock, mtpd, capacity, _recent = r4
+        if stock is res.stock:
+            stock = stock.copy()
+            tech_cap = tech_cap.copy()
+        row = np.zeros(stock.shape[1], dtype=_I64)
+        for s, q in (t.van_stock if van_stock is None else van_stock).items():
+            if s not in sku_idx:
+                return None  # pragma: no cover - a van part the problem does not list
+            row[sku_idx[s]] = q
+        stock[ti] = row
+        cap = t.capacity if capacity is None else capacity
+        tech_cap[ti] = NO_DEADLINE if cap is None else cap
+        code = np.where((pre[ti] == Incompatibility.SKILL) | (pre[ti] == Incompatibility.LEVEL),
+                        pre[ti], 0).astype(np.int8)[None, :]
+        resource_codes(code, row[None, :], res.part_ptr, res.part_sku, res.part_qty,
+                       problem.data.dep.stock, excl[ti][None, :], tech_cap[ti:ti + 1],
+                       res.demand)
+        if pre is fs.pre or not pre.flags.writeable:
+            pre = pre.copy()
+        pre[ti] = code[0]
+        day_cap = t.max_tickets_per_day if mtpd is None else mtpd
+        group_cap_t[ti] = NO_DEADLINE if day_cap is None else int(day_cap)
+    if stock is not res.stock:
+        stock.setflags(write=False)
+        res = res._replace(stock=stock)
+    return res, pre, tech_cap, group_cap_t, res_all
+
+
+def _groups(g_slot: np.ndarray) -> tuple[np.ndarray, int]:
+    """Route groups (technician-days) numbered in order of appearance, as the compiler."""
+    g_new = np.empty(g_slot.shape[0], dtype=np.bool_)
+    if g_slot.shape[0]:
+        g_new[0] = True
+        np.not_equal(g_slot[1:], g_slot[:-1], out=g_new[1:])
+    if g_slot.shape[0] < 2 or bool(np.all(g_slot[1:] >= g_slot[:-1])):
+        # slots in day order (the usual case): groups numbered as they start
+        return np.cumsum(g_new, dtype=_I64) - 1, int(np.count_nonzero(g_new))
+    uniq, first, inv = np.unique(g_slot, return_index=True, return_inverse=True)
+    g_order = np.argsort(first, kind="stable")
+    g_rank = np.empty_like(g_order)
+    g_rank[g_order] = np.arange(g_order.shape[0])
+    return g_rank[inv].astype(_I64), int(uniq.shape[0])
+
+
+def _route_arrays(slots: Slots, m: RouteModel, old_rt: Any, live_slots: np.ndarray,
+                  old_r: np.ndarray, same_routes: bool, tech_cap: np.ndarray,
+                  group_cap_t: dict[int, int], res_changed: list[int]) -> Any:
+    """The route arrays of the live shifts ``live_slots`` (``old_r``: their old routes)."""
+    if same_routes:  # the usual case: only starts, capacities and day caps can change
+        r_tech = old_rt.tech
+        capacity = tech_cap[r_tech] if res_changed else old_rt.capacity
+        group = old_rt.group
+        group_cap = old_rt.group_cap
+        if group_cap_t:
+            group_cap = group_cap.copy()
+            for ti, cap in group_cap_t.items():
+                group_cap[group[r_tech == ti]] = cap
+        return old_rt._replace(start_node=m.start_node[live_slots], open=m.open[live_slots],
+                               capacity=capacity, group_cap=group_cap)
+    r_tech = slots.tech[live_slots]
+    capacity = tech_cap[r_tech] if live_slots.shape[0] else np.zeros(0, dtype=_I64)
+    group, num_groups = _groups(slots.group[live_slots])
+    # a group's cap: the old one, or the new live day cap of its technician
+    gcap_per_route = old_rt.group_cap[old_rt.group[old_r]] if old_r.shape[0] else \
+        np.zeros(0, dtype=_I64)
+    for ti, cap in group_cap_t.items():
+        gcap_per_route[r_tech == ti] = cap
+    group_cap = np.zeros(num_groups, dtype=_I64)
+    group_cap[group] = gcap_per_route
+    return old_rt._replace(tech=r_tech, start_node=m.start_node[live_slots],
+                           end_node=old_rt.end_node[old_r], open=m.open[live_slots],
+                           close=slots.s1_i[live_slots], max_close=slots.max_close[live_slots],
+                           capacity=capacity, group=group, group_cap=group_cap)
+
+
+def _break_arrays(slots: Slots, kd: Any, live_slots: np.ndarray,
+                  kb: np.ndarray) -> tuple[Any, list[list[int]]]:
+    """The break arrays of the live shifts (``kb``: breaks still ahead), and each route's
+    kept break numbers."""
+    route_of_slot = np.full(slots.tech.shape[0], -1, dtype=_I64)
+    route_of_slot[live_slots] = np.arange(live_slots.shape[0])
+    b_route = route_of_slot[slots.b_slot[kb]]
+    b_ptr = np.zeros(live_slots.shape[0] + 1, dtype=_I64)
+    np.cumsum(np.bincount(b_route, minlength=live_slots.shape[0]), out=b_ptr[1:])
+    brk = kd.brk._replace(ptr=b_ptr, earliest=slots.b_earliest[kb],
+                          latest=slots.b_latest[kb], dur=slots.b_dur[kb])
+    _ro(b_ptr, brk.earliest, brk.latest, brk.dur)
+    b_nums = slots.b_num[kb].tolist()
+    b_bounds = b_ptr.tolist()
+    return brk, [b_nums[b_bounds[r]:b_bounds[r + 1]] for r in range(live_slots.shape[0])]
+
+
+def _tech_columns(fs: FastState, res_all: dict[int, tuple[Any, ...]],
+                  res_changed: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The evaluator's per-technician columns (recent workload, cost per hour)."""
+    if res_changed or fs.tech_cols is None:
+        techs = fs.slots.techs
+        recent = np.array([t.recent_workload if res_all.get(ti, _NONE4)[3] is None
+                           else res_all[ti][3] for ti, t in enumerate(techs)],
+                          dtype=np.float64)
+        rate = np.array([t.cost_per_hour for t in techs], dtype=np.float64)
+        fs.tech_cols = (recent, rate)
+    return fs.tech_cols
+
+
+def _redo_reach(fs: FastState, data: Any, pre: np.ndarray, reach: np.ndarray,
+                redo: np.ndarray) -> None:
+    """Recompute the reachability rows ``redo`` of ``reach`` in place."""
+    if not (redo.shape[0] and reach.shape[1]):
+        return
+    from ..kernels.structs import frozen, frozen_group
+    from ._kernels import reach_rows
+
+    # the groups and arrays as compile's reachability passes them (one signature)
+    reach_rows(frozen_group(data.tv, "tv"), frozen_group(data.win, "win"),
+               frozen_group(data.brk, "brk"), frozen_group(data.rt, "rt"),
+               frozen(data.tech.service, np.int32, 2), frozen(pre, np.int8, 2),
+               frozen(data.res.demand, _I64, 1), frozen(data.ticket_node, _I64, 1), redo,
+               reach, fs.travel_memo(data.tv.node_row.shape[0]))
+
+
+def _new_index(index: IndexMap, slots: Slots, ids: tuple[str, ...], live_slots: np.ndarray,
+               same_tickets: bool, same_routes: bool) -> IndexMap:
+    """The index of the derived problem."""
+    if same_tickets and same_routes:
+        return index
+    if same_routes:
+        return _with_tickets(index, ids)
+    return IndexMap(ticket_ids=ids, technician_ids=index.technician_ids,
+                    routes=tuple((int(slots.tech[s]), slots.num[s])
+                                 for s in live_slots.tolist()),
+                    sku_ids=index.sku_ids)
+
+
+def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np.ndarray,
+                                                           list[tuple[str, int]],
+                                                           list[list[int]]] | None:
+    """The live problem at the clock derived from the current one, or ``None`` (recompile).
+
+    ``gone``: ticket ids that left the open set since the last refresh.
+    Returns the problem, the kept plan as CSR ``(ptr, visits)`` over the new
+    routes, the route keys and the kept break numbers per route.
+    """
+    fs: FastState | None = d.fast
+    if fs is None or not fs.catch_up(d.problem, d.state.reg_rank):
+        return None
+    problem = fs.problem
+    slots = fs.slots
+    kd = problem.data
+    index = problem.index
+    order, same_tickets = _ticket_order(fs, gone)
+    m, tv, node_of, absent_key = _slot_model(d, fs)
     live_slots = np.flatnonzero(m.live)
     old_slots = fs.route_slots
     was_live = np.zeros(slots.tech.shape[0], dtype=np.bool_)
@@ -583,9 +738,8 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     if b_changed.any():
         changed_slot[slots.b_slot[b_changed]] = True
     # resources of technicians whose jobs changed
-    num_techs = len(slots.tech_ids)
-    res_changed = [] if d._tver == fs.versions else sorted(
-        slots.tech_pos[t] for t, v in d._tver.items() if fs.versions.get(t, 0) != v)
+    res_changed = [] if d.state.tver == fs.versions else sorted(
+        slots.tech_pos[t] for t, v in d.state.tver.items() if fs.versions.get(t, 0) != v)
     changed_tech = set(slots.tech[changed_slot].tolist()) | set(res_changed)
     if not changed_tech and same_tickets and tv is kd.tv:
         # nothing moved: the same problem
@@ -593,8 +747,8 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
         ptr, visits, same = _kept_plan(d, fs, problem, all_r, order,
                                        np.zeros(all_r.shape[0], dtype=np.bool_))
         fs.model = m
-        fs.pending = (all_r, same, kd.rt.tech, kd, d._st)
-        return problem, ptr, visits, list(d._route_key), [list(b) for b in d._live_breaks]
+        fs.pending = (all_r, same, kd.rt.tech, kd, d.st)
+        return problem, ptr, visits, list(d.route_key), [list(b) for b in d.live_breaks]
     # ------------------------------------------------------------ per ticket
     route_of_slot = np.full(slots.tech.shape[0], -1, dtype=_I64)
     route_of_slot[old_slots] = np.arange(old_slots.shape[0])
@@ -602,204 +756,67 @@ def refresh(d: Dispatcher, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, 
     pre = fs.pre[:, order]
     excl = fs.excl[:, order]
     outside = fs.outside[order]
-    reach = fs.reach[old_r][:, order]
-    new_rank = fs.rank[order]
-    win, cost, res, tech = kd.win, kd.cost, kd.res, kd.tech
-    ticket_node = kd.ticket_node
+    reach = np.ascontiguousarray(fs.reach[old_r][:, order])
     ids = index.ticket_ids
     tickets = live_tickets(problem)
+    win, cost, res, tech, ticket_node = (kd.win, kd.cost, kd.res, kd.tech, kd.ticket_node)
     if not same_tickets:
-        w_ptr, w_start, w_end = _take_csr(win.ptr, order, win.start, win.end)
-        win = win._replace(ptr=w_ptr, start=w_start, end=w_end, soft=win.soft[order])
-        cost = cost._replace(**{f: getattr(cost, f)[order] for f in cost._fields})
-        p_ptr, p_sku, p_qty = _take_csr(res.part_ptr, order, res.part_sku, res.part_qty)
-        f_ptr, f_tech = _take_csr(res.pref_ptr, order, res.pref_tech)
-        res = res._replace(demand=res.demand[order], part_ptr=p_ptr, part_sku=p_sku,
-                           part_qty=p_qty, pref_ptr=f_ptr, pref_tech=f_tech)
-        tech = tech._replace(service=np.ascontiguousarray(tech.service[:, order]))
-        ticket_node = ticket_node[order]
-        _ro(*win, *cost, res.demand, p_ptr, p_sku, p_qty, f_ptr, f_tech, tech.service,
-            ticket_node)
+        win, cost, res, tech, ticket_node = _take_tickets(kd, order)
         ids = tuple(ids[i] for i in order.tolist())
         tickets = tuple(tickets[i] for i in order.tolist())
-    # ------------------------------------------------------- live resources
-    res_all = fs.res
-    if res_changed:
-        res_all = dict(res_all)
-    stock = res.stock
-    tech_cap = _context_cap(problem)
-    group_cap_t: dict[int, int] = {}
-    for ti in res_changed:
-        t = slots.techs[ti]
-        r4 = tech_resources(d, t)
-        if r4 == _NONE4:
-            res_all.pop(ti, None)
-        else:
-            res_all[ti] = r4
-        van_stock, mtpd, capacity, _recent = r4
-        if stock is res.stock:
-            stock = stock.copy()
-            tech_cap = tech_cap.copy()
-        row = np.zeros(stock.shape[1], dtype=_I64)
-        sku_idx = {s: k for k, s in enumerate(index.sku_ids)}
-        for s, q in (t.van_stock if van_stock is None else van_stock).items():
-            if s not in sku_idx:
-                return None  # pragma: no cover - a van part the problem does not list
-            row[sku_idx[s]] = q
-        stock[ti] = row
-        cap = t.capacity if capacity is None else capacity
-        tech_cap[ti] = NO_DEADLINE if cap is None else cap
-        # pre-shift compatibility of this technician (the compiler's precedence)
-        code = np.where((pre[ti] == Incompatibility.SKILL) | (pre[ti] == Incompatibility.LEVEL),
-                        pre[ti], 0).astype(np.int8)[None, :]
-        resource_codes(code, row[None, :], res.part_ptr, res.part_sku, res.part_qty,
-                       kd.dep.stock, excl[ti][None, :], tech_cap[ti:ti + 1], res.demand)
-        code = code[0]
-        if pre is fs.pre or not pre.flags.writeable:
-            pre = pre.copy()
-        pre[ti] = code
-        day_cap = t.max_tickets_per_day if mtpd is None else mtpd
-        group_cap_t[ti] = NO_DEADLINE if day_cap is None else int(day_cap)
-    if stock is not res.stock:
-        stock.setflags(write=False)
-        res = res._replace(stock=stock)
-    # ---------------------------------------------------------------- routes
-    old_rt = kd.rt
-    kb = m.keep_b
+    live = _live_resources(d, fs, res, pre, excl, res_changed)
+    if live is None:
+        return None  # pragma: no cover - a van part the problem does not list
+    res, pre, tech_cap, group_cap_t, res_all = live
+    # -------------------------------------------------------- routes, breaks
     same_routes = live_slots.shape[0] == old_slots.shape[0] and \
         bool(np.array_equal(live_slots, old_slots))
     breaks_kept = same_routes and not b_changed.any()
-    if same_routes:  # the usual case: only starts, capacities and day caps can change
-        r_tech = old_rt.tech
-        capacity = tech_cap[r_tech] if res_changed else old_rt.capacity
-        group = old_rt.group
-        group_cap = old_rt.group_cap
-        if group_cap_t:
-            group_cap = group_cap.copy()
-            for ti, cap in group_cap_t.items():
-                group_cap[group[r_tech == ti]] = cap
-        rt = old_rt._replace(start_node=m.start_node[live_slots], open=m.open[live_slots],
-                             capacity=capacity, group_cap=group_cap)
-    else:
-        r_tech = slots.tech[live_slots]
-        capacity = tech_cap[r_tech] if live_slots.shape[0] else np.zeros(0, dtype=_I64)
-        # groups (technician-days) in order of appearance, as the compiler numbers them
-        g_slot = slots.group[live_slots]
-        g_new = np.empty(g_slot.shape[0], dtype=np.bool_)
-        if g_slot.shape[0]:
-            g_new[0] = True
-            np.not_equal(g_slot[1:], g_slot[:-1], out=g_new[1:])
-        if g_slot.shape[0] < 2 or bool(np.all(g_slot[1:] >= g_slot[:-1])):
-            # slots in day order (the usual case): groups numbered as they start
-            num_groups = int(np.count_nonzero(g_new))
-            group = np.cumsum(g_new, dtype=_I64) - 1
-        else:
-            uniq, first, inv = np.unique(g_slot, return_index=True, return_inverse=True)
-            g_order = np.argsort(first, kind="stable")
-            g_rank = np.empty_like(g_order)
-            g_rank[g_order] = np.arange(g_order.shape[0])
-            group = g_rank[inv].astype(_I64)
-            num_groups = uniq.shape[0]
-        # a group's cap: the old one, or the new live day cap of its technician
-        old_gcap = old_rt.group_cap[old_rt.group[old_r]] if old_r.shape[0] else \
-            np.zeros(0, dtype=_I64)
-        gcap_per_route = old_gcap.copy()
-        for ti, cap in group_cap_t.items():
-            gcap_per_route[r_tech == ti] = cap
-        group_cap = np.zeros(num_groups, dtype=_I64)
-        group_cap[group] = gcap_per_route
-        rt = old_rt._replace(tech=r_tech, start_node=m.start_node[live_slots],
-                             end_node=old_rt.end_node[old_r], open=m.open[live_slots],
-                             close=slots.s1_i[live_slots],
-                             max_close=slots.max_close[live_slots], capacity=capacity,
-                             group=group, group_cap=group_cap)
+    rt = _route_arrays(slots, m, kd.rt, live_slots, old_r, same_routes, tech_cap,
+                       group_cap_t, res_changed)
+    r_tech = rt.tech
     if breaks_kept:
-        brk = kd.brk
+        brk, live_breaks = kd.brk, d.live_breaks  # the same kept breaks per route
     else:
-        route_of_slot_new = np.full(slots.tech.shape[0], -1, dtype=_I64)
-        route_of_slot_new[live_slots] = np.arange(live_slots.shape[0])
-        b_route = route_of_slot_new[slots.b_slot[kb]]
-        b_ptr = np.zeros(live_slots.shape[0] + 1, dtype=_I64)
-        np.cumsum(np.bincount(b_route, minlength=live_slots.shape[0]), out=b_ptr[1:])
-        brk = kd.brk._replace(ptr=b_ptr, earliest=slots.b_earliest[kb],
-                              latest=slots.b_latest[kb], dur=slots.b_dur[kb])
-        _ro(b_ptr, brk.earliest, brk.latest, brk.dur)
+        brk, live_breaks = _break_arrays(slots, kd, live_slots, m.keep_b)
     _ro(*(a for a in rt if isinstance(a, np.ndarray) and a.flags.writeable))
     # ---------------------------------------------------------- reachability
-    ch = np.zeros(live_slots.shape[0], dtype=np.bool_)
-    ch |= changed_slot[live_slots]
+    ch = changed_slot[live_slots].copy()
     for ti in res_changed:
         ch |= r_tech == ti
-    redo = np.flatnonzero(ch).astype(_I64)
-    reach = np.ascontiguousarray(reach)
-    if res_changed or fs.tech_cols is None:  # the evaluator's per-technician columns
-        recent = np.array([t.recent_workload if res_all.get(ti, _NONE4)[3] is None
-                           else res_all[ti][3] for ti, t in enumerate(slots.techs)],
-                          dtype=np.float64)
-        rate = np.array([t.cost_per_hour for t in slots.techs], dtype=np.float64)
-        fs.tech_cols = (recent, rate)
-    tech = tech._replace(compat=pre, recent=fs.tech_cols[0], cost_per_hour=fs.tech_cols[1])
+    recent, rate = _tech_columns(fs, res_all, res_changed)
+    tech = tech._replace(compat=pre, recent=recent, cost_per_hour=rate)
     data = kd._replace(tv=tv, win=win, cost=cost, brk=brk, rt=rt, res=res, tech=tech,
                        ticket_node=ticket_node)
-    if redo.shape[0] and reach.shape[1]:
-        from ..kernels.structs import frozen, frozen_group
-        from ._kernels import reach_rows
-
-        # the groups and arrays as compile's reachability passes them (one signature)
-        reach_rows(frozen_group(tv, "tv"), frozen_group(win, "win"), frozen_group(brk, "brk"),
-                   frozen_group(rt, "rt"), frozen(tech.service, np.int32, 2),
-                   frozen(pre, np.int8, 2), frozen(res.demand, _I64, 1),
-                   frozen(ticket_node, _I64, 1), redo, reach,
-                   fs.travel_memo(tv.node_row.shape[0]))
+    _redo_reach(fs, data, pre, reach, np.flatnonzero(ch).astype(_I64))
     compat, t_ptr, t_routes, unservable = routes_and_reasons(reach, r_tech, pre, outside)
     data = data._replace(tech=tech._replace(compat=compat))
     # -------------------------------------------------------------- scenario
-    static = static_scenario(problem)
     make_techs = functools.partial(build_techs, slots, m, res_all)
-    route_key = list(d._route_key) if same_routes else [
+    route_key = list(d.route_key) if same_routes else [
         (slots.tech_ids[int(slots.tech[s])], slots.num[s]) for s in live_slots.tolist()]
-    if same_tickets and same_routes:
-        new_index = index
-    elif same_routes:
-        new_index = _with_tickets(index, ids)
-    else:
-        new_index = IndexMap(ticket_ids=ids, technician_ids=index.technician_ids,
-                             routes=tuple((int(slots.tech[s]), slots.num[s])
-                                          for s in live_slots.tolist()),
-                             sku_ids=index.sku_ids)
-    new = LazyProblem.create(static, tickets, make_techs, index=new_index, data=data,
-                             compatible=compat, ticket_routes_ptr=t_ptr, ticket_routes=t_routes,
-                             unservable=unservable, compile_time=problem.compile_time)
+    new_index = _new_index(index, slots, ids, live_slots, same_tickets, same_routes)
+    new = LazyProblem.create(static_scenario(problem), tickets, make_techs, index=new_index,
+                             data=data, compatible=compat, ticket_routes_ptr=t_ptr,
+                             ticket_routes=t_routes, unservable=unservable,
+                             compile_time=problem.compile_time)
     derive_context(new, problem, node_of=node_of, tech_cap=tech_cap)
-    bad_tech = np.zeros(num_techs, dtype=np.bool_)
+    bad_tech = np.zeros(len(slots.tech_ids), dtype=np.bool_)
     bad_tech[slots.tech[changed_slot]] = True
     bad_tech[res_changed] = True
     ptr, visits, same = _kept_plan(d, fs, problem, old_r, order, bad_tech[r_tech])
-    pending = (old_r, same, r_tech, kd, d._st)
-    if breaks_kept:
-        live_breaks = d._live_breaks  # the same kept breaks per route
-    else:
-        b_nums = slots.b_num[kb].tolist()
-        b_bounds = b_ptr.tolist()
-        live_breaks = [b_nums[b_bounds[r]:b_bounds[r + 1]] for r in range(live_slots.shape[0])]
     # commit the aux state
-    fs.problem = new
-    fs.model = m
-    fs.route_slots = live_slots
+    fs.problem, fs.model, fs.route_slots = new, m, live_slots
     fs.pre = pre if pre.flags.writeable else pre.copy()
-    fs.excl = excl
-    fs.outside = outside
-    fs.reach = reach
-    fs.rank = new_rank
-    fs.taken = taken_set
-    fs.versions = dict(d._tver)
-    fs.res = res_all
-    fs.absent_key = absent_key
-    fs.pending = pending
+    fs.excl, fs.outside, fs.reach, fs.rank = excl, outside, reach, fs.rank[order]
+    fs.taken = frozenset(d.state.breaks_taken)
+    fs.versions = dict(d.state.tver)
+    fs.res, fs.absent_key = res_all, absent_key
+    fs.pending = (old_r, same, r_tech, kd, d.st)
     return new, ptr, visits, route_key, live_breaks
 
 
-def lay(d: Dispatcher, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
+def lay(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
         ) -> tuple[Any, np.ndarray]:
     """The plan ``(ptr, visits)`` laid on a fresh state of ``problem`` (what a rebuild does).
 
@@ -811,7 +828,7 @@ def lay(d: Dispatcher, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
     from ..solvers.greedy import make_state
     from ._kernels import relay_plan
 
-    fs: FastState = d._fast
+    fs: FastState = d.fast
     st = make_state(problem, None)
     scratch = np.empty(problem.data.brk.dur.shape[0] + 1, dtype=_I64)
     if visits.size:
@@ -839,7 +856,7 @@ def _context_cap(problem: Problem) -> np.ndarray:
     return _context(problem).tech_cap
 
 
-def _kept_plan(d: Dispatcher, fs: FastState, problem: Problem, old_r: np.ndarray,
+def _kept_plan(d: LivePlan, fs: FastState, problem: Problem, old_r: np.ndarray,
                order: np.ndarray, bad_r: np.ndarray,
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The current plan as CSR over the new routes (``old_r``: old route of each), and per
@@ -847,7 +864,7 @@ def _kept_plan(d: Dispatcher, fs: FastState, problem: Problem, old_r: np.ndarray
     when the plan was last laid. Tickets are renumbered; those that left are skipped."""
     from ._kernels import kept_rows
 
-    st = d._st
+    st = d.st
     remap = np.full(problem.num_tickets, -1, dtype=_I64)
     remap[order] = np.arange(order.shape[0])
     laid_ok = old_r.shape[0] > 0 and fs.laid_len.shape[0] == st.length.shape[0]

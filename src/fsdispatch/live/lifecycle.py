@@ -14,6 +14,7 @@ import enum
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -283,6 +284,11 @@ class Lifecycle:
     def parent(self, ticket_id: str) -> str | None:
         """The original ticket of a follow-up, or ``None``."""
         return self._parent.get(ticket_id)
+
+    @property
+    def states(self) -> Mapping[str, TicketState]:
+        """Every ticket's state by id (a read-only view, in registration order)."""
+        return MappingProxyType(self._state)
 
     def tickets(self, *states: TicketState) -> list[str]:
         """Ticket ids (in registration order), optionally only those in ``states``."""

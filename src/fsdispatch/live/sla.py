@@ -241,7 +241,7 @@ class SlaWatch:
             if state in (TicketState.CANCELLED, TicketState.CLOSED):
                 continue
             ticket = dispatcher.ticket(tid)
-            created = ticket.created_at or dispatcher._registered_at.get(tid, now)
+            created = ticket.created_at or dispatcher.live_state.registered_at.get(tid, now)
             response_by, resolve_by = ticket.response_by, ticket.resolve_by
             if (response_by is None or resolve_by is None) and problem.index.has_ticket(tid):
                 j = problem.index.ticket_idx(tid)
@@ -253,7 +253,7 @@ class SlaWatch:
                 pol = dispatcher.scenario.deadlines(ticket)
                 response_by = response_by or pol[0]
                 resolve_by = resolve_by or pol[1]
-            job = dispatcher._jobs.get(tid)
+            job = dispatcher.live_state.jobs.get(tid)
             responded = job.started_at if job is not None else None
             resolved = job.completed_at if job is not None else None
             eta = etas.get(tid)

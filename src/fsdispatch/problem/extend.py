@@ -87,7 +87,7 @@ def _set_context(problem: Problem, ctx: _Context) -> None:
 
 
 def _context(problem: Problem) -> _Context:
-    ctx: _Context | None = problem._lookups
+    ctx: _Context | None = problem._lookups  # noqa: SLF001
     if ctx is not None:
         return ctx
     scenario = problem.scenario
@@ -473,7 +473,7 @@ def append_ticket(problem: Problem, ticket: Ticket, *, rows: TicketRows | None =
 def _grown_index(index: IndexMap, ticket_id: str, sku_ids: tuple[str, ...]) -> IndexMap:
     """``index`` with one more ticket, without rebuilding every lookup (O(1) per new id)."""
     grown = copy.copy(index)
-    lookup = dict(index._ticket_idx)
+    lookup = dict(index._ticket_idx)  # noqa: SLF001
     lookup[ticket_id] = len(index.ticket_ids)
     object.__setattr__(grown, "ticket_ids", (*index.ticket_ids, ticket_id))
     object.__setattr__(grown, "sku_ids", sku_ids)

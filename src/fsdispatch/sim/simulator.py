@@ -248,14 +248,14 @@ class _Sim:
                 d.advance(now)
                 self.fresh[id(d)] = self.engine.now
             else:
-                d.now = now
+                d.set_clock(now)
         return d
 
     def clock(self, d: Dispatcher) -> Dispatcher:
         """Set the clock only, before a technician event (which rebuilds the live problem)."""
         now = self.now_dt()
         if d.now < now:
-            d.now = now
+            d.set_clock(now)
         self.fresh[id(d)] = self.engine.now
         return d
 
