@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._day import build_day, project, resolve_inputs, technician_colours
 from ..errors import BackendUnavailableError
-from ..report._model import build_day, project, resolve_inputs, technician_colours
 from ..units import HOUR
 
 if TYPE_CHECKING:
