@@ -110,30 +110,25 @@ class _Row:
 
     def location(self, prefix: str = "", id_column: str = "location_id",
                  required: bool = True) -> Location | None:
+        """The row's location from ``lat``/``lon`` (geographic), ``x``/``y`` (planar) or
+        ``id_column`` (a travel matrix row), the coordinate columns named after ``prefix``;
+        None, with the issue recorded, when it cannot be read (or is absent and ``required``)."""
         loc_id = self.get(id_column, lambda v: str(v).strip())
-        lat, lon = self.raw(prefix + "lat"), self.raw(prefix + "lon")
-        x, y = self.raw(prefix + "x"), self.raw(prefix + "y")
         try:
-            if lat is not None or lon is not None:
-                cols = (prefix + "lat", prefix + "lon")
+            for first, second, make in (("lat", "lon", Location.geo),
+                                        ("x", "y", Location.planar)):
+                cols = (prefix + first, prefix + second)
+                if self.raw(cols[0]) is None and self.raw(cols[1]) is None:
+                    continue
                 a, b = self.get(cols[0], _as_float), self.get(cols[1], _as_float)
                 if a is None or b is None:
                     if self.ok:
                         self.table.error(self.pos, cols[1] if a is not None else cols[0],
-                                         "required value is empty (lat and lon go together)")
+                                         f"required value is empty ({first} and {second} go "
+                                         "together)")
                     self.ok = False
                     return None
-                return Location.geo(a, b, id=loc_id)
-            if x is not None or y is not None:
-                cols = (prefix + "x", prefix + "y")
-                a, b = self.get(cols[0], _as_float), self.get(cols[1], _as_float)
-                if a is None or b is None:
-                    if self.ok:
-                        self.table.error(self.pos, cols[1] if a is not None else cols[0],
-                                         "required value is empty (x and y go together)")
-                    self.ok = False
-                    return None
-                return Location.planar(a, b, id=loc_id)
+                return make(a, b, id=loc_id)
         except ValidationError as exc:
             column = prefix + ("lat" if "latitude" in exc.message else
                                "lon" if "longitude" in exc.message else "x")

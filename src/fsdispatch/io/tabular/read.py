@@ -362,7 +362,7 @@ def read_scenario_csv(tickets: str | Path, technicians: str | Path, *,
     Returns
     -------
     Scenario
-        The validated scenario.
+        The validated scenario, named after the tickets file unless ``name`` is given.
 
     Raises
     ------

@@ -142,6 +142,9 @@ def unassigned_frame(source: Any, plan: Plan | None = None,
                      evaluation: Evaluation | None = None) -> pd.DataFrame:
     """One row per unassigned ticket with its reason.
 
+    The tickets come in the scenario's order; ``explanation`` says the reason in words
+    (the text the HTML report shows).
+
     Returns
     -------
     pandas.DataFrame
