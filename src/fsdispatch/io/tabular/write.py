@@ -26,7 +26,8 @@ __all__ = ["PlanFrames", "kpis_frame", "plan_to_frames", "technicians_frame", "u
            "visits_frame"]
 
 
-def _resolve(source: Any, plan: Plan | None, evaluation: Evaluation | None) -> Any:
+def _resolve(source: Any, plan: Plan | None, evaluation: Evaluation | None) -> DayModel:
+    """The day of ``source`` (a DayModel is passed through; see :func:`visits_frame`)."""
     if isinstance(source, DayModel):
         return source
     problem, plan, evaluation, solver = resolve_inputs(source, plan, evaluation)
