@@ -94,3 +94,13 @@ def test_quickstart_example_runs(capsys):
     result = module.main()
     assert result.evaluation.is_feasible
     assert "tickets assigned" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [[], ["simulate"], ["import"], ["generate"]])
+def test_help_prints_and_exits_0(command, capsys):
+    """``--help`` of the command and of its subcommands prints the usage (the simulate line once
+    broke argparse's %-formatting with "95 % CIs") and exits 0."""
+    with pytest.raises(SystemExit) as exc:
+        main([*command, "--help"])
+    assert exc.value.code == 0
+    assert "usage: fsdispatch" in capsys.readouterr().out

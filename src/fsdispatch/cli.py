@@ -22,6 +22,7 @@ from . import __version__
 from .errors import FsdispatchError, ValidationError
 
 if TYPE_CHECKING:
+    from .domain.scenario import Scenario
     from .evaluate.evaluation import Evaluation
     from .plan import Plan
     from .problem.problem import Problem
@@ -249,37 +250,37 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
+def _write_scenario(scenario: Scenario, out: str | None, note: str = "") -> int:
+    """Save ``scenario`` as JSON to ``out`` and say so (with ``note`` after the counts), or
+    print the JSON when ``out`` is None."""
     from .io import save_scenario
+
+    text = save_scenario(scenario, out)
+    if out is None:
+        print(text)
+    else:
+        print(f"wrote {out}: {scenario.num_technicians} technicians, "
+              f"{scenario.num_tickets} tickets{note}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
     from .io.tabular import read_scenario_csv
 
     _check_out(args.out, "--out")
     scenario = read_scenario_csv(args.tickets, args.technicians, parts=args.parts,
                                  date=args.date, timezone=args.timezone, travel=args.travel,
                                  name=args.name or "")
-    text = save_scenario(scenario, args.out)
-    if args.out is None:
-        print(text)
-    else:
-        print(f"wrote {args.out}: {scenario.num_technicians} technicians, "
-              f"{scenario.num_tickets} tickets")
-    return 0
+    return _write_scenario(scenario, args.out)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .generate import generate_scenario
-    from .io import save_scenario
 
     _check_out(args.out, "--out")
     scenario = generate_scenario(args.technicians, args.tickets, seed=args.seed, days=args.days,
                                  name=args.name)
-    text = save_scenario(scenario, args.out)
-    if args.out is None:
-        print(text)
-    else:
-        print(f"wrote {args.out}: {scenario.num_technicians} technicians, "
-              f"{scenario.num_tickets} tickets, {args.days} day(s)")
-    return 0
+    return _write_scenario(scenario, args.out, f", {args.days} day(s)")
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import BackendUnavailableError
-from ..report._model import build_day, project, resolve_inputs, technician_colours
+from .._day import DayModel, build_day, project, resolve_inputs, technician_colours
+from .._optional import optional_module
 from ..units import HOUR
 
 if TYPE_CHECKING:
@@ -22,13 +22,15 @@ __all__ = ["plot_routes", "plot_schedule"]
 
 
 def _pyplot() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - exercised only without matplotlib
-        raise BackendUnavailableError(
-            "fsdispatch.plotting needs matplotlib: pip install \"fsdispatch[plot]\" "
-            "(or pip install matplotlib)") from None
-    return plt
+    """matplotlib.pyplot, imported on first use; without it, an error naming the extra."""
+    return optional_module("matplotlib.pyplot", user="fsdispatch.plotting", extra="plot",
+                           package="matplotlib")
+
+
+def _day(source: Any, plan: Plan | None, evaluation: Evaluation | None) -> DayModel:
+    """The day to draw: ``source`` (a SolveResult, or a Problem or Scenario with ``plan``),
+    evaluated when no evaluation is given."""
+    return build_day(*resolve_inputs(source, plan, evaluation))
 
 
 def _colours(day: Any) -> dict[str, str]:
@@ -42,10 +44,9 @@ def plot_routes(source: Any, plan: Plan | None = None, evaluation: Evaluation | 
 
     Parameters
     ----------
-    source:
-        A :class:`~fsdispatch.SolveResult`, or a Problem (or Scenario) with ``plan``.
-    plan, evaluation:
-        The plan and (optionally) its evaluation; evaluated when omitted.
+    source, plan, evaluation:
+        A :class:`~fsdispatch.SolveResult`; or a Problem (or Scenario), its Plan and
+        optionally the plan's Evaluation (the plan is evaluated when it is omitted).
     ax:
         matplotlib Axes to draw on; a new figure when omitted.
     legend:
@@ -58,8 +59,8 @@ def plot_routes(source: Any, plan: Plan | None = None, evaluation: Evaluation | 
         latitude/longitude, so distances look right).
     """
     plt = _pyplot()
-    problem, plan, evaluation, solver = resolve_inputs(source, plan, evaluation)
-    day = build_day(problem, plan, evaluation, solver)
+    day = _day(source, plan, evaluation)
+    problem = day.problem
     if ax is None:
         _fig, ax = plt.subplots(figsize=(8, 7))
     tickets = problem.scenario.tickets
@@ -108,12 +109,8 @@ def plot_schedule(source: Any, plan: Plan | None = None, evaluation: Evaluation 
 
     Parameters
     ----------
-    source:
-        A :class:`~fsdispatch.SolveResult`, or a Problem (or Scenario) with ``plan``.
-    plan, evaluation:
-        The plan and (optionally) its evaluation; evaluated when omitted.
-    ax:
-        matplotlib Axes to draw on; a new figure when omitted.
+    source, plan, evaluation, ax:
+        As in :func:`plot_routes`.
 
     Returns
     -------
@@ -124,8 +121,8 @@ def plot_schedule(source: Any, plan: Plan | None = None, evaluation: Evaluation 
     plt = _pyplot()
     from matplotlib.patches import Patch
 
-    problem, plan, evaluation, solver = resolve_inputs(source, plan, evaluation)
-    day = build_day(problem, plan, evaluation, solver)
+    day = _day(source, plan, evaluation)
+    problem = day.problem
     routes = list(day.routes)
     if ax is None:
         _fig, ax = plt.subplots(figsize=(11, max(2.5, 0.32 * len(routes) + 1.2)))

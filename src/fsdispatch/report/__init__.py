@@ -10,7 +10,7 @@ ticket, window, ETA and SLA slack. No network, no CDN: inline SVG, CSS and
 JavaScript only.
 """
 
-from ._model import REASON_TEXT
+from ..problem.reasons import REASON_TEXT
 from .html import render_report, save_report
 
 __all__ = ["REASON_TEXT", "render_report", "save_report"]

@@ -13,9 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..units import HOUR, MINUTE
-from ._model import (
-    REASON_TEXT,
+from .._day import (
     DayModel,
     RouteDay,
     VisitDay,
@@ -25,6 +23,8 @@ from ._model import (
     technician_colours,
     window_text,
 )
+from ..problem.reasons import REASON_TEXT
+from ..units import HOUR, MINUTE
 
 if TYPE_CHECKING:
     from ..evaluate.evaluation import Evaluation

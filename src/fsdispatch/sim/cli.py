@@ -212,7 +212,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     from ..cli import _int_at_least
 
     p: argparse.ArgumentParser = sub.add_parser(
-        "simulate", help="simulate dispatch policies over days (KPIs with 95 % CIs)")
+        "simulate", help="simulate dispatch policies over days (KPIs with 95 %% CIs)")
     p.add_argument("config", help="simulation config JSON (SimConfig fields)")
     p.add_argument("--policy", action="append", default=None,
                    help="policy name (repeatable; default greedy-insertion)")

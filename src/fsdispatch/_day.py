@@ -15,17 +15,16 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
-from ..errors import ValidationError
-from ..plan import Plan
-from ..problem.problem import NO_DEADLINE, Problem
-from ..problem.reasons import REASON_TEXT
+from .errors import ValidationError
+from .plan import Plan
+from .problem.problem import NO_DEADLINE, Problem
 
 if TYPE_CHECKING:
-    from ..domain.location import Location
-    from ..evaluate.evaluation import Evaluation
+    from .domain.location import Location
+    from .evaluate.evaluation import Evaluation
 
-__all__ = ["REASON_TEXT", "DayModel", "RouteDay", "VisitDay", "build_day", "resolve_inputs",
-           "technician_colours"]
+__all__ = ["DayModel", "RouteDay", "VisitDay", "build_day", "project", "resolve_inputs",
+           "technician_colours", "window_text"]
 
 @attrs.frozen
 class VisitDay:
@@ -98,9 +97,9 @@ def resolve_inputs(source: Any, plan: Plan | None = None,
 
     The plan is evaluated with the shared evaluator when no evaluation is given.
     """
-    from ..domain.scenario import Scenario
-    from ..evaluate import evaluate
-    from ..problem import compile_scenario
+    from .domain.scenario import Scenario
+    from .evaluate import evaluate
+    from .problem import compile_scenario
 
     solver = None
     if plan is None and hasattr(source, "plan") and hasattr(source, "problem"):
@@ -125,7 +124,7 @@ def resolve_inputs(source: Any, plan: Plan | None = None,
 def build_day(problem: Problem, plan: Plan, evaluation: Evaluation,
               solver: str | None = None) -> DayModel:
     """Lay out every route's day from the evaluator's visit times."""
-    from ..evaluate._kernels import travel
+    from .evaluate._kernels import travel
 
     kd = problem.data
     index = problem.index

@@ -1,0 +1,56 @@
+"""pandas and CSV: scenarios from service-desk exports; plans, KPIs and reasons out as DataFrames.
+
+Input (one row per ticket, one per technician, optionally one per part)::
+
+    scenario = read_scenario_csv("tickets.csv", "technicians.csv", date="2026-01-05",
+                                 timezone="Europe/Berlin")
+    scenario = scenario_from_frames(tickets_df, technicians_df, date=..., timezone=...)
+
+Cells use the service desk's habits: skills ``"hvac:3;gas:1"``, parts
+``"P001:2"``, windows as local times ``"08:00-12:00;14:00-16:00"``, durations in
+minutes. The columns are listed in :data:`TICKET_COLUMNS`,
+:data:`TECHNICIAN_COLUMNS` and :data:`PART_COLUMNS` (and in the docs' how-to
+"Import from Excel or CSV"); templates ship in ``examples/*.csv``. Every error
+names the file (or table), the row and the column. Columns not listed are
+ignored, so a full export can be read as it is.
+
+Output (:func:`plan_to_frames`): one row per visit, per technician, per
+unassigned ticket with its reason, and a one-row KPI table.
+
+Travel matrices from a road-network router: :func:`read_travel_matrix` reads
+CSV (square, or long ``from,to,duration_s[,distance_km]``) or ``.npz`` and
+:func:`check_travel_ids` checks their ids against a scenario.
+
+pandas is an optional dependency (``pip install "fsdispatch[tabular]"``); it is
+imported when a function here is first called.
+"""
+
+from __future__ import annotations
+
+from ._columns import PART_COLUMNS, TECHNICIAN_COLUMNS, TICKET_COLUMNS
+from .read import read_scenario_csv, scenario_from_frames
+from .travel_matrix import check_travel_ids, read_travel_matrix
+from .write import (
+    PlanFrames,
+    kpis_frame,
+    plan_to_frames,
+    technicians_frame,
+    unassigned_frame,
+    visits_frame,
+)
+
+__all__ = [
+    "PART_COLUMNS",
+    "TECHNICIAN_COLUMNS",
+    "TICKET_COLUMNS",
+    "PlanFrames",
+    "check_travel_ids",
+    "kpis_frame",
+    "plan_to_frames",
+    "read_scenario_csv",
+    "read_travel_matrix",
+    "scenario_from_frames",
+    "technicians_frame",
+    "unassigned_frame",
+    "visits_frame",
+]
