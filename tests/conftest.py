@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import fsdispatch as fd
+from fsdispatch.solvers import Capabilities
 
 settings.register_profile(
     "default", deadline=None, max_examples=40,
@@ -31,15 +32,55 @@ def at(hours: float, day: int = 0) -> datetime:
     return DAY0 + timedelta(days=day, hours=hours)
 
 
+# the backends that tests with a `solver_name` argument run on: (name, capabilities)
+_SOLVERS = pytest.StashKey[list[tuple[str, Capabilities]]]()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--solvers", default="greedy",
-                     help="comma-separated backends that solver tests run on (default: greedy)")
+    parser.addoption(
+        "--solvers", default=None, metavar="NAMES",
+        help="comma-separated registered backends the solver conformance tests run on "
+             "(the tests with a `solver_name` argument), e.g. --solvers=ls; default: every "
+             "registered backend whose dependencies are installed")
+
+
+def _backends(names: list[str] | None) -> list[tuple[str, Capabilities]]:
+    """``names`` with their backends' capabilities; ``None`` is every registered backend
+    (entry points included) whose dependencies are installed. A name given that is not
+    registered or not installed is a usage error."""
+    selected = []
+    for name in fd.available_solvers() if names is None else names:
+        try:
+            backend = fd.get_solver(name)
+        except fd.BackendUnavailableError as exc:
+            if names is None:
+                continue
+            raise pytest.UsageError(f"--solvers: {exc}") from None
+        except fd.UnknownSolverError as exc:
+            raise pytest.UsageError(f"--solvers: {exc}") from None
+        selected.append((name, backend.capabilities))
+    return selected
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    option = config.getoption("--solvers", None)
+    if option is not None:  # checked at once; the default is found when a test needs it
+        config.stash[_SOLVERS] = _backends([s.strip() for s in option.split(",") if s.strip()])
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "solver_name" in metafunc.fixturenames:
-        names = [s for s in metafunc.config.getoption("--solvers").split(",") if s]
-        metafunc.parametrize("solver_name", names)
+    """A test with a ``solver_name`` argument runs once per ``--solvers`` backend, narrowed by
+    its ``solvers`` marker (capabilities it needs, names it skips)."""
+    if "solver_name" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("solvers")
+    wanted = dict(marker.kwargs) if marker else {}
+    skip = set(wanted.pop("skip", ()))
+    if _SOLVERS not in metafunc.config.stash:
+        metafunc.config.stash[_SOLVERS] = _backends(None)
+    names = [name for name, caps in metafunc.config.stash[_SOLVERS]
+             if name not in skip and all(getattr(caps, k) == v for k, v in wanted.items())]
+    metafunc.parametrize("solver_name", names, ids=names)
 
 
 @pytest.fixture

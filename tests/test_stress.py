@@ -23,7 +23,7 @@ import os
 
 import pytest
 
-from fsdispatch.testing.stress import BACKENDS, run_stress
+from fsdispatch.testing.stress import run_stress
 
 
 def _opted_in(config: pytest.Config) -> bool:
@@ -38,8 +38,7 @@ def _days(backend: str) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_every_backend_survives_a_thousand_random_days(backend, request):
+def test_every_backend_survives_a_thousand_random_days(solver_name, request):
     """Each backend solves 1 000 random stress days (greedy, ls with 500 iterations; cpsat and
     milp on days within their limits, 2 s each) with no crash, no exception, no infeasible
     plan, no lost ticket, and for greedy and ls the backend objective equals the evaluator's;
@@ -47,11 +46,11 @@ def test_every_backend_survives_a_thousand_random_days(backend, request):
     ``FSDISPATCH_STRESS_DAYS`` is set."""
     if not _opted_in(request.config):
         pytest.skip("the stress run is slow: select it with -m slow")
-    report = run_stress([backend], days=_days(backend),
+    report = run_stress([solver_name], days=_days(solver_name),
                         workers=int(os.environ.get("FSDISPATCH_STRESS_WORKERS", "2")),
                         first_seed=int(os.environ.get("FSDISPATCH_STRESS_FIRST_SEED", "0")))
     print(report.table())
-    assert len(report.results) == _days(backend)
+    assert len(report.results) == _days(solver_name)
     assert not report.failures(), "\n" + report.describe_failures()
 
 

@@ -46,7 +46,7 @@ from fsdispatch.io._convert import (
 )
 from fsdispatch.testing.strategies import scenarios, stress_scenarios
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _is_scenario_file(path: Path) -> bool:

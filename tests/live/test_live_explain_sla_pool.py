@@ -20,12 +20,12 @@ from fsdispatch.live import (
 )
 
 
-@pytest.mark.parametrize("solver", ["greedy", "ls", "cpsat"])
-def test_explain_reads_any_backends_plan(tiny, solver):
+@pytest.mark.solvers(skip=("milp",))  # as before: milp takes ~15 s here, cpsat covers exact plans
+def test_explain_reads_any_backends_plan(tiny, solver_name):
     """explain() works from the problem, the plan and the evaluator only, for every backend."""
     problem = fd.compile_scenario(tiny)
-    opts = {"max_iterations": 50} if solver == "ls" else {"time_limit": 5}
-    plan = fd.solve(problem, solver, seed=0, **opts).plan
+    opts = {"max_iterations": 50} if solver_name == "ls" else {"time_limit": 5}
+    plan = fd.solve(problem, solver_name, seed=0, **opts).plan
     for ticket in ("T1", "T2", "T3"):
         ex = explain(problem, plan, ticket)
         assert ex.assigned

@@ -19,7 +19,6 @@ from exact_cases import close
 pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
 
 OPTS = {"workers": 1, "seed": 0, "time_limit": 20}
-BACKENDS = ("cpsat", "milp")
 
 
 def run(problem: fd.Problem, backend: str, **options: object) -> fd.SolveResult:
@@ -172,12 +171,12 @@ def check_against_brute_force(problem: fd.Problem, result: fd.SolveResult) -> fl
     return best
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_a_ticket_only_servable_via_a_depot_is_served_with_a_stop(backend: str) -> None:
+@pytest.mark.solvers(exact=True)
+def test_a_ticket_only_servable_via_a_depot_is_served_with_a_stop(solver_name: str) -> None:
     """Empty van, the depot holds the part: cpsat proves the optimum, which stops at the depot
     right before T1; the backend objective equals the evaluator's (depot legs and pick-up)."""
     problem = fd.compile_scenario(one_depot(van=0))
-    result = run(problem, backend)
+    result = run(problem, solver_name)
     best = check_against_brute_force(problem, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert close(result.objective, best)
@@ -189,38 +188,38 @@ def test_a_ticket_only_servable_via_a_depot_is_served_with_a_stop(backend: str) 
     assert result.evaluation.kpis.parts_picked == 1
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_a_full_van_needs_no_stop(backend: str) -> None:
+@pytest.mark.solvers(exact=True)
+def test_a_full_van_needs_no_stop(solver_name: str) -> None:
     """The van holds the part: no depot stop (it would only add travel and pick-up time)."""
     problem = fd.compile_scenario(one_depot(van=1))
-    result = run(problem, backend)
+    result = run(problem, solver_name)
     check_against_brute_force(problem, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert result.plan.pickups == {}
     assert result.evaluation.kpis.assigned == 2
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_an_empty_depot_leaves_the_ticket_unassigned(backend: str) -> None:
+@pytest.mark.solvers(exact=True)
+def test_an_empty_depot_leaves_the_ticket_unassigned(solver_name: str) -> None:
     """Depot stock 0: the ticket cannot be served (compiled as a part incompatibility)."""
     problem = fd.compile_scenario(one_depot(van=0, depot_stock=0))
-    result = run(problem, backend)
+    result = run(problem, solver_name)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert result.plan.unassigned == {0: fd.UnassignedReason.NO_PART}
     assert result.plan.pickups == {}
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_opening_hours_are_respected(backend: str) -> None:
+@pytest.mark.solvers(exact=True)
+def test_opening_hours_are_respected(solver_name: str) -> None:
     """The depot opens 13:00-14:00 and T1 must start by 12:00: no stop fits, T1 is left out;
     with T1 allowed until 17:00 the pick-up starts inside the opening hours."""
     closed = fd.compile_scenario(one_depot(van=0, hours=(13, 14), windows=(8, 12)))
-    result = run(closed, backend)
+    result = run(closed, solver_name)
     check_against_brute_force(closed, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert 0 in result.plan.unassigned and result.plan.pickups == {}
     late = fd.compile_scenario(one_depot(van=0, hours=(13, 14)))
-    result = run(late, backend)
+    result = run(late, solver_name)
     check_against_brute_force(late, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert result.plan.pickups == {0: 0}
@@ -232,8 +231,8 @@ def test_opening_hours_are_respected(backend: str) -> None:
     assert times.start[k] >= start + 10 * fd.MINUTE + 5 * KM
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_depot_stock_is_shared_between_technicians(backend: str) -> None:
+@pytest.mark.solvers(exact=True)
+def test_depot_stock_is_shared_between_technicians(solver_name: str) -> None:
     """Two technicians with empty vans, two tickets needing 1 × p each, the depot holds 1:
     only one ticket is served through the depot; depot use never exceeds its stock."""
     techs = [fd.Technician(k, fd.Location.planar(x, 0), [fd.Shift(at(8), at(17))],
@@ -244,7 +243,7 @@ def test_depot_stock_is_shared_between_technicians(backend: str) -> None:
     scenario = fd.Scenario(fd.Horizon(at(0), at(24)), techs, tickets, depots=[depot],
                            travel=fd.GeometricTravel(speed_kmh=60, detour=1.0))
     problem = fd.compile_scenario(scenario)
-    result = run(problem, backend)
+    result = run(problem, solver_name)
     check_against_brute_force(problem, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert result.evaluation.kpis.assigned == 1
@@ -252,8 +251,8 @@ def test_depot_stock_is_shared_between_technicians(backend: str) -> None:
     assert len(result.plan.pickups) == 1
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_the_van_carries_over_to_the_next_shift(backend: str) -> None:
+@pytest.mark.solvers(exact=True)
+def test_the_van_carries_over_to_the_next_shift(solver_name: str) -> None:
     """One van unit, a ticket needing it on each of two days: day 1 uses the van, day 2's
     ticket needs a stop (the van is not refilled overnight); depot stock 1 covers it."""
     tech = fd.Technician("A", fd.Location.planar(0, 0),
@@ -265,7 +264,7 @@ def test_the_van_carries_over_to_the_next_shift(backend: str) -> None:
     scenario = fd.Scenario(fd.Horizon(at(0), at(48)), [tech], tickets, depots=[depot],
                            travel=fd.GeometricTravel(speed_kmh=60, detour=1.0))
     problem = fd.compile_scenario(scenario)
-    result = run(problem, backend)
+    result = run(problem, solver_name)
     check_against_brute_force(problem, result)
     assert result.status is fd.SolveStatus.OPTIMAL
     assert result.evaluation.kpis.assigned == 2
@@ -273,12 +272,12 @@ def test_the_van_carries_over_to_the_next_shift(backend: str) -> None:
     assert result.evaluation.kpis.parts_picked == 1
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_stops_with_breaks_keep_the_plan_feasible_and_the_bound_valid(backend: str) -> None:
+@pytest.mark.solvers(exact=True)
+def test_stops_with_breaks_keep_the_plan_feasible_and_the_bound_valid(solver_name: str) -> None:
     """A lunch break with a depot stop: breaks are a relaxation, so the plan is re-checked;
     it stays feasible, the bound ≤ the brute-force optimum ≤ the objective."""
     problem = fd.compile_scenario(one_depot(van=0, hours=(11, 13), breaks=True))
-    result = run(problem, backend)
+    result = run(problem, solver_name)
     check_against_brute_force(problem, result)
     assert result.evaluation.kpis.assigned == 2
 
@@ -447,14 +446,14 @@ def test_the_milp_admits_the_brute_force_plan_at_the_evaluator_cost(seed: int) -
     assert close(value, best)
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_both_backends_pass_the_conformance_kit_on_depot_days(backend: str) -> None:
+@pytest.mark.solvers(exact=True)
+def test_both_backends_pass_the_conformance_kit_on_depot_days(solver_name: str) -> None:
     """check_solver on depot days: feasible, nothing lost, reasons, same seed same plan
     (stops included in the plan comparison)."""
     from fsdispatch.testing import check_solver
 
-    options = {"workers": 1} if backend == "cpsat" else {}
-    check_solver(backend, scenarios=[
+    options = {"workers": 1} if solver_name == "cpsat" else {}
+    check_solver(solver_name, scenarios=[
         one_depot(van=0).replace(name="one-depot"),
         random_depot_day(8).replace(name="two-stops"),
         random_depot_day(5, rich=True).replace(name="rich"),

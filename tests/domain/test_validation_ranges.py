@@ -414,7 +414,7 @@ def test_generated_scenarios_and_solomon_instances_stay_in_range():
         for seed in range(3):
             for days in (1, 3):
                 fd.generate_scenario(6, 40, seed=seed, days=days)
-        files = sorted((Path(__file__).parent / "data" / "solomon").glob("*.txt"))
+        files = sorted((Path(__file__).parents[1] / "data" / "solomon").glob("*.txt"))
         assert files
         for path in files:
             fd.read_solomon(path)

@@ -21,7 +21,7 @@ from fsdispatch.bench import (
 )
 from fsdispatch.cli import main
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 SOLOMON = DATA / "solomon"
 
 

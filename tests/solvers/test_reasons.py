@@ -26,23 +26,23 @@ def _van_runs_out(depot_stock: int | None = None) -> fd.Scenario:
                        travel=fd.GeometricTravel(speed_kmh=60.0, detour=1.0), name="van")
 
 
-@pytest.mark.parametrize("solver", ["greedy", "ls"])
-def test_a_ticket_the_van_has_no_parts_left_for_is_no_part(solver: str) -> None:
+@pytest.mark.solvers(exact=False)
+def test_a_ticket_the_van_has_no_parts_left_for_is_no_part(solver_name: str) -> None:
     """When the van's stock is used up by another ticket, the one left out is ``no_part``
     (its route had room and time), not ``no_capacity``."""
-    result = fd.solve(_van_runs_out(), solver, seed=0, max_iterations=50) if solver == "ls" \
-        else fd.solve(_van_runs_out(), solver)
+    result = fd.solve(_van_runs_out(), solver_name, seed=0, max_iterations=50) \
+        if solver_name == "ls" else fd.solve(_van_runs_out(), solver_name)
     assert result.evaluation.is_feasible
     reasons = list(result.plan.to_ids(result.problem)["unassigned"].values())
     assert reasons == ["no_part"]
 
 
-@pytest.mark.parametrize("solver", ["greedy", "ls"])
-def test_an_empty_depot_is_no_part_too(solver: str) -> None:
+@pytest.mark.solvers(exact=False)
+def test_an_empty_depot_is_no_part_too(solver_name: str) -> None:
     """A depot with nothing left cannot help: still ``no_part``."""
     scenario = _van_runs_out(depot_stock=0)
-    result = fd.solve(scenario, solver, seed=0, max_iterations=50) if solver == "ls" \
-        else fd.solve(scenario, solver)
+    result = fd.solve(scenario, solver_name, seed=0, max_iterations=50) if solver_name == "ls" \
+        else fd.solve(scenario, solver_name)
     assert list(result.plan.to_ids(result.problem)["unassigned"].values()) == ["no_part"]
 
 

@@ -296,7 +296,8 @@ def test_matrix_neighbours_match_brute_force():
     computed a block of rows at a time) equal a brute-force ranking."""
     from pathlib import Path
 
-    problem = fd.compile_scenario(fd.read_solomon(Path(__file__).parent / "data/solomon/R101.txt"))
+    r101 = Path(__file__).parents[1] / "data/solomon/R101.txt"
+    problem = fd.compile_scenario(fd.read_solomon(r101))
     ptr, nb = nearest_tickets(problem, 7)
     rows = problem.data.tv.node_row[problem.data.ticket_node]
     dur = problem.data.tv.dur[np.ix_(rows, rows)].astype(float)

@@ -13,7 +13,7 @@ import pytest
 import fsdispatch as fd
 from fsdispatch.io.solomon import ORIGIN, dimacs_travel, parse_solomon
 
-DATA = Path(__file__).parent / "data" / "solomon"
+DATA = Path(__file__).parents[1] / "data" / "solomon"
 INSTANCES = sorted(p.stem for p in DATA.glob("*.txt"))
 BKS = {row["instance"]: row for row in csv.DictReader((DATA / "bks.csv").open())}
 

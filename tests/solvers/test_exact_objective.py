@@ -23,14 +23,14 @@ def _day_with_breaks(seed: int) -> fd.Scenario:
     return base.replace(technicians=techs)
 
 
-@pytest.mark.parametrize("solver", ["cpsat", "milp"])
+@pytest.mark.solvers(exact=True)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_the_model_value_bounds_the_evaluators_and_equals_it_when_optimal(solver: str,
+def test_the_model_value_bounds_the_evaluators_and_equals_it_when_optimal(solver_name: str,
                                                                            seed: int) -> None:
     """On days with breaks (which milp does not model and cpsat relaxes) the model's own
     value is at most the evaluator's objective of the returned plan's model solution, and
     the two are equal whenever the status is ``optimal``."""
-    result = fd.solve(_day_with_breaks(seed), solver, time_limit=20, seed=0)
+    result = fd.solve(_day_with_breaks(seed), solver_name, time_limit=20, seed=0)
     assert result.evaluation.is_feasible
     own = result.stats["backend_objective"]
     model_plan = result.stats.get("model_plan_objective")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fsdispatch.inventory import ReorderAlert
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "parts_replenishment.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "parts_replenishment.py"
 
 
 def _load():

@@ -15,7 +15,7 @@ import pytest
 import fsdispatch as fd
 from fsdispatch.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
 
 

@@ -69,25 +69,25 @@ def test_ls_plans_of_stress_days_pass_the_evaluator_and_lose_nothing(scenario, s
     _check(problem, fd.solve(problem, "ls", seed=seed, max_iterations=LS_ITERATIONS))
 
 
-@pytest.mark.parametrize("solver", ["greedy", "ls"])
+@pytest.mark.solvers(exact=False)
 @settings(max_examples=25)
 @given(scenario=stress_scenarios(), seed=st.integers(0, 2**31 - 1))
-def test_same_seed_same_plan_on_stress_days(solver, scenario, seed):
+def test_same_seed_same_plan_on_stress_days(solver_name, scenario, seed):
     """Two solves of a stress day with the same seed (and iteration cap) give the same plan."""
     problem = fd.compile_scenario(scenario)
-    limit = {"max_iterations": LS_ITERATIONS} if solver == "ls" else {}
-    first = fd.solve(problem, solver, seed=seed, **limit)
-    second = fd.solve(problem, solver, seed=seed, **limit)
+    limit = {"max_iterations": LS_ITERATIONS} if solver_name == "ls" else {}
+    first = fd.solve(problem, solver_name, seed=seed, **limit)
+    second = fd.solve(problem, solver_name, seed=seed, **limit)
     assert first.plan == second.plan
     assert first.objective == second.objective
 
 
-@pytest.mark.parametrize("solver", ["greedy", "ls"])
-def test_the_first_seeded_stress_days_pass_the_evaluator(solver):
+@pytest.mark.solvers(exact=False)
+def test_the_first_seeded_stress_days_pass_the_evaluator(solver_name):
     """The first 200 seeded stress days (``random_day(0..199)``, the stress run's days; ``ls``
     with 200 iterations) give evaluator-clean plans that lose nothing, with no exception —
     a fixed sample that hits the short-route shape of issue #15 on every run, whatever
     hypothesis draws."""
-    results = [check_day(solver, seed, ls_iterations=LS_ITERATIONS) for seed in range(200)]
+    results = [check_day(solver_name, seed, ls_iterations=LS_ITERATIONS) for seed in range(200)]
     failed = [r.describe() for r in results if r.failed]
     assert not failed, f"{len(failed)} failing day(s):\n" + "\n".join(failed)

@@ -232,7 +232,7 @@ def test_parts_config_from_json(tmp_path, capsys):
 
     from fsdispatch.sim.cli import add_parser, load_config, load_experiment
 
-    path = Path(__file__).resolve().parents[1] / "examples" / "sim_parts.json"
+    path = Path(__file__).resolve().parents[2] / "examples" / "sim_parts.json"
     config = load_config(path)
     assert config.parts is not None and config.parts.cost("pump") == 320
     assert config.van_stock is not None and config.van_stock.name == "standard"

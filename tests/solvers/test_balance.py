@@ -46,30 +46,30 @@ def _spread(problem: fd.Problem, plan: fd.Plan) -> float:
     return fd.evaluate(fd.compile_scenario(scenario), plan).components["load_balance"]
 
 
-@pytest.mark.parametrize("solver,options", [("greedy", {}),
-                                            ("ls", {"max_iterations": 300, "seed": 1})])
-def test_the_toy_is_split_four_and_four(solver, options):
+@pytest.mark.solvers(exact=False)
+def test_the_toy_is_split_four_and_four(solver_name):
     """2 technicians × 8 equal jobs with load_balance=5: within 10 % of CP-SAT's objective
     (which splits 4/4); before, greedy and ls put all 8 on one technician (objective 1,240)."""
     problem = fd.compile_scenario(_toy())
     exact = fd.solve(problem, "cpsat", time_limit=20)
-    result = fd.solve(problem, solver, **options)
+    options = {"ls": {"max_iterations": 300, "seed": 1}}.get(solver_name, {})
+    result = fd.solve(problem, solver_name, **options)
     assert result.is_feasible and result.evaluation.kpis.assigned == 8
     assert result.objective <= 1.10 * exact.objective
     assert sorted(len(r) for r in result.plan.routes) == [4, 4]
 
 
-@pytest.mark.parametrize("solver,options", [
-    ("greedy", {}), ("ls", {"max_iterations": 2000, "seed": 1, "time_limit": None})])
-def test_balance_cuts_the_spread_on_a_generated_day(solver, options):
+@pytest.mark.solvers(exact=False)
+def test_balance_cuts_the_spread_on_a_generated_day(solver_name):
     """A generated 10 × 50 day: with load_balance=2 the spread falls by at least 40 % against
     the same solver without it, as many tickets are served, and the plan with the term is
     better under the weighted objective than the plan made without it."""
     base = fd.generate_scenario(10, 50, seed=3)
     off = fd.compile_scenario(base)
     on = fd.compile_scenario(_weighted(base, 2.0))
-    plain = fd.solve(off, solver, **options)
-    balanced = fd.solve(on, solver, **options)
+    options = {"ls": {"max_iterations": 2000, "seed": 1, "time_limit": None}}.get(solver_name, {})
+    plain = fd.solve(off, solver_name, **options)
+    balanced = fd.solve(on, solver_name, **options)
     assert balanced.is_feasible
     assert _spread(on, balanced.plan) <= 0.6 * _spread(off, plain.plan)
     assert balanced.evaluation.kpis.assigned >= plain.evaluation.kpis.assigned

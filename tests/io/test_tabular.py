@@ -16,7 +16,7 @@ from fsdispatch.io import tabular
 
 pd = pytest.importorskip("pandas")
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
