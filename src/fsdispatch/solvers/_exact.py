@@ -12,6 +12,8 @@ claimed (only when the evaluator's objective meets the proven bound).
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -22,20 +24,28 @@ from ..evaluate.evaluation import Evaluation
 from ..evaluate.evaluator import evaluate
 from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.problem import Problem
-from .base import Limits, SolveStatus
+from .base import BackendOutput, Limits, SolveStatus
 
 __all__ = [
+    "ResourceRows",
     "RoutingData",
     "arc_ok",
+    "assigned_routes",
     "check_mode",
+    "chosen_pickups",
     "depot_opening",
     "exact_warm_up",
     "finish_plan",
+    "follow_circuits",
     "objective_tolerance",
+    "resource_rows",
     "routing_data",
     "stop_ok",
     "stop_skus",
     "ticket_need",
+    "trivial_output",
+    "unservable_penalty",
+    "warm_start",
 ]
 
 logger = logging.getLogger(__name__)
@@ -56,6 +66,126 @@ def exact_warm_up(problem: Problem | None, solver_module: str) -> float:
     except ImportError:  # pragma: no cover - solve() says what to install
         pass
     return time.perf_counter() - tic
+
+
+def warm_start(problem: Problem, mode: str) -> Plan:
+    """The greedy plan: an exact backend's warm start and fallback."""
+    from .greedy import GreedySolver
+
+    return GreedySolver(mode=mode).solve(problem, Limits(), None, None).plan
+
+
+def trivial_output(problem: Problem, mode: str, greedy: Plan,
+                   stats: dict[str, Any]) -> BackendOutput | None:
+    """When no ticket can be served, the all-unassigned plan (optimal); else ``None``."""
+    if problem.num_routes and (problem.unservable == 0).any():
+        return None
+    total_penalty = float(problem.data.cost.penalty.sum())
+    plan, status, extra = finish_plan(problem, [[] for _ in range(problem.num_routes)],
+                                      mode, True, total_penalty, greedy)
+    stats.update(extra, trivial=True)
+    return BackendOutput(plan=plan, status=status, bound=total_penalty,
+                         objective=total_penalty, stats=stats)
+
+
+def unservable_penalty(problem: Problem) -> float:
+    """The penalty the unservable tickets pay in every plan: a floor under any bound."""
+    return float(problem.data.cost.penalty[problem.unservable != 0].sum())
+
+
+def assigned_routes(problem: Problem, x: Mapping[tuple[int, int], Any],
+                    is_on: Callable[[Any], bool]) -> list[list[int]]:
+    """The assignment model's routes: the tickets whose ``x[r, j]`` is on, per route."""
+    routes: list[list[int]] = [[] for _ in range(problem.num_routes)]
+    for (r, j), var in x.items():
+        if is_on(var):
+            routes[r].append(j)
+    return routes
+
+
+def follow_circuits(problem: Problem, rd: RoutingData,
+                    arcs: Mapping[int, Mapping[tuple[int, int], Any]],
+                    is_on: Callable[[Any], bool]) -> list[list[int]]:
+    """The routing model's routes: each route's circuit followed from the depot (node 0)."""
+    routes: list[list[int]] = []
+    for r in range(problem.num_routes):
+        cands = rd.cands[r].tolist()
+        succ = {a: b for (a, b), lit in arcs[r].items() if is_on(lit)}
+        route: list[int] = []
+        node = succ.get(0, 0)
+        while node != 0 and len(route) <= len(cands):
+            route.append(cands[node - 1])
+            node = succ.get(node, 0)
+        routes.append(route)
+    return routes
+
+
+def chosen_pickups(stops: Mapping[int, Mapping[tuple[int, int], Any]],
+                   is_on: Callable[[Any], bool]) -> dict[int, int]:
+    """The model's depot stops: ticket index -> depot index, for each stop that is on."""
+    return {j: d for r in stops for (j, d), lit in stops[r].items() if is_on(lit)}
+
+
+@attrs.frozen(eq=False)
+class ResourceRows:
+    """The resource rows both exact models add, in the order they add them.
+
+    Attributes
+    ----------
+    once:
+        Per ticket, its ``x`` variables (with its ``u``, exactly one is on).
+    capacity:
+        ``(route, [(demand, var)], capacity)`` for each route whose candidates
+        could exceed its demand capacity.
+    day:
+        ``(group, vars, cap)`` for each tickets-per-day group that could exceed its cap.
+    stock:
+        ``(technician, sku, [(units, var)], stock)`` for each van-stock sum that
+        could exceed the van's stock (not for the skus the depot-stop model follows).
+    """
+
+    once: Mapping[int, list[Any]]
+    capacity: list[tuple[int, list[tuple[int, Any]], int]]
+    day: list[tuple[int, list[Any], int]]
+    stock: list[tuple[int, int, list[tuple[int, Any]], int]]
+
+
+def resource_rows(problem: Problem, x: Mapping[tuple[int, int], Any],
+                  flow: Mapping[int, list[int]] | None = None) -> ResourceRows:
+    """Each ticket once or unassigned; demand capacity, tickets per day, van stock.
+
+    Rows that cannot bind are left out. ``flow`` maps a technician to the skus
+    whose stock the depot-stop model follows instead (no plain van-stock sum for those).
+    """
+    kd = problem.data
+    by_ticket: dict[int, list[Any]] = defaultdict(list)
+    by_route: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    for (r, j), var in x.items():
+        by_ticket[j].append(var)
+        by_route[r].append((j, var))
+    capacity: list[tuple[int, list[tuple[int, Any]], int]] = []
+    by_group: dict[int, list[Any]] = defaultdict(list)
+    by_tech: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    for r, items in by_route.items():
+        demand = [(int(kd.res.demand[j]), var) for j, var in items if kd.res.demand[j]]
+        if demand and sum(d for d, _ in demand) > kd.rt.capacity[r]:
+            capacity.append((r, demand, int(kd.rt.capacity[r])))
+        by_group[int(kd.rt.group[r])].extend(var for _, var in items)
+        by_tech[int(kd.rt.tech[r])].extend(items)
+    day = [(g, vars_, int(kd.rt.group_cap[g])) for g, vars_ in by_group.items()
+           if len(vars_) > kd.rt.group_cap[g]]
+    stock: list[tuple[int, int, list[tuple[int, Any]], int]] = []
+    for t, items in by_tech.items():
+        use: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+        for j, var in items:
+            for p in range(int(kd.res.part_ptr[j]), int(kd.res.part_ptr[j + 1])):
+                use[int(kd.res.part_sku[p])].append((int(kd.res.part_qty[p]), var))
+        for s, terms in use.items():
+            if flow and s in flow.get(t, ()):
+                continue
+            if sum(q for q, _ in terms) > kd.res.stock[t, s]:
+                stock.append((t, s, terms, int(kd.res.stock[t, s])))
+    return ResourceRows(once=by_ticket, capacity=capacity, day=day, stock=stock)
 
 
 def check_mode(backend: str, mode: str) -> None:

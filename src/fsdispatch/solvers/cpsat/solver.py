@@ -14,7 +14,17 @@ import numpy as np
 from ...errors import BackendUnavailableError, ValidationError
 from ...plan import Plan
 from ...problem.problem import Problem
-from .._exact import check_mode, exact_warm_up, finish_plan
+from .._exact import (
+    assigned_routes,
+    check_mode,
+    chosen_pickups,
+    exact_warm_up,
+    finish_plan,
+    follow_circuits,
+    trivial_output,
+    unservable_penalty,
+    warm_start,
+)
 from ..base import (
     BackendOutput,
     Capabilities,
@@ -108,21 +118,14 @@ class CpSatSolver:
         from ...evaluate.evaluator import evaluate
         from ...problem.assignment import assignment_data
         from .._exact import routing_data
-        from ..greedy import GreedySolver
         from . import constraints, objective, variables
 
         tic = time.perf_counter()
-        greedy = GreedySolver(mode=self.mode).solve(problem, Limits(), None, None).plan
+        greedy = warm_start(problem, self.mode)
         stats: dict[str, Any] = {"mode": self.mode}
-        if problem.num_routes == 0 or not (problem.unservable == 0).any():
-            # nothing can be served: the all-unassigned plan is optimal
-            plan, status, extra = finish_plan(problem, [[] for _ in range(problem.num_routes)],
-                                              self.mode, True,
-                                              float(problem.data.cost.penalty.sum()), greedy)
-            stats.update(extra, trivial=True)
-            return BackendOutput(plan=plan, status=status,
-                                 bound=float(problem.data.cost.penalty.sum()),
-                                 objective=float(problem.data.cost.penalty.sum()), stats=stats)
+        trivial = trivial_output(problem, self.mode, greedy, stats)
+        if trivial is not None:  # nothing can be served: the all-unassigned plan is optimal
+            return trivial
         model = cp_model.CpModel()
         if self.mode == "assignment":
             ad = assignment_data(problem)
@@ -167,14 +170,10 @@ class CpSatSolver:
         if native in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             model_obj = solver.objective_value / scale
             if self.mode == "assignment":
-                routes = [[] for _ in range(problem.num_routes)]
-                for (r, j), var in av.x.items():
-                    if solver.boolean_value(var):
-                        routes[r].append(j)
+                routes = assigned_routes(problem, av.x, solver.boolean_value)
             else:
-                routes = _extract_routes(solver, problem, rd, rv)
-                pickups = {j: d for r in rv.stops for (j, d), lit in rv.stops[r].items()
-                           if solver.boolean_value(lit)}
+                routes = follow_circuits(problem, rd, rv.arcs, solver.boolean_value)
+                pickups = chosen_pickups(rv.stops, solver.boolean_value)
                 stats["depot_stops"] = len(pickups)
         bound: float | None = None
         if native == cp_model.INFEASIBLE:  # pragma: no cover - dropping is always possible
@@ -185,8 +184,7 @@ class CpSatSolver:
                 bound = float(raw) / scale
                 bound -= 1e-12 * max(1.0, abs(bound))  # float rounding of the division
                 # every term is >= 0 and unservable tickets always pay their penalty
-                bound = max(bound, float(problem.data.cost.penalty[problem.unservable != 0]
-                                         .sum()))
+                bound = max(bound, unservable_penalty(problem))
         proven = native == cp_model.OPTIMAL and limits.rel_gap is None
         plan, status, extra = finish_plan(problem, routes, self.mode, proven, bound, greedy,
                                           pickups)
@@ -279,18 +277,3 @@ def _hint_routing(model: Any, problem: Problem, rd: Any, rv: Any, plan: Plan, ev
             model.add_hint(need, taken)
             if taken and not isinstance(bs, int):
                 model.add_hint(bs, int(times.break_start[b]))
-
-
-def _extract_routes(solver: Any, problem: Problem, rd: Any, rv: Any) -> list[list[int]]:
-    """Follow each route's circuit from the depot."""
-    routes: list[list[int]] = []
-    for r in range(problem.num_routes):
-        cands = rd.cands[r].tolist()
-        succ = {a: b for (a, b), lit in rv.arcs[r].items() if solver.boolean_value(lit)}
-        route: list[int] = []
-        node = succ.get(0, 0)
-        while node != 0 and len(route) <= len(cands):
-            route.append(cands[node - 1])
-            node = succ.get(node, 0)
-        routes.append(route)
-    return routes
