@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ..errors import ValidationError
+from ..errors import BackendUnavailableError, ValidationError
 from ..evaluate.evaluation import Evaluation
 from ..evaluate.evaluator import evaluate
 from ..plan import PLAN_MODES, Plan, UnassignedReason
@@ -40,6 +40,7 @@ __all__ = [
     "objective_tolerance",
     "resource_rows",
     "routing_data",
+    "solver_library",
     "stop_ok",
     "stop_skus",
     "ticket_need",
@@ -66,6 +67,18 @@ def exact_warm_up(problem: Problem | None, solver_module: str) -> float:
     except ImportError:  # pragma: no cover - solve() says what to install
         pass
     return time.perf_counter() - tic
+
+
+def solver_library(backend: str, module: str, library: str, package: str) -> Any:
+    """Import an exact backend's solver library (``module``), or say what to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - the libraries are dependencies
+        raise BackendUnavailableError(
+            f"solver {backend!r} needs {library}; install it with: pip install {package}"
+        ) from exc
 
 
 def warm_start(problem: Problem, mode: str) -> Plan:

@@ -11,20 +11,10 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ...errors import BackendUnavailableError, ValidationError
+from ...errors import ValidationError
 from ...plan import Plan
 from ...problem.problem import Problem
-from .._exact import (
-    assigned_routes,
-    check_mode,
-    chosen_pickups,
-    exact_warm_up,
-    finish_plan,
-    follow_circuits,
-    trivial_output,
-    unservable_penalty,
-    warm_start,
-)
+from .. import _exact
 from ..base import (
     BackendOutput,
     Capabilities,
@@ -99,31 +89,28 @@ class CpSatSolver:
         default=attrs.Factory(_capabilities, takes_self=True))
 
     def __attrs_post_init__(self) -> None:
-        check_mode("CpSatSolver", self.mode)
+        _exact.check_mode("CpSatSolver", self.mode)
 
     def warm_up(self, problem: Problem | None = None) -> float:
         """Load the greedy kernels of the warm start and import OR-Tools before the clock
         starts; returns seconds."""
-        return exact_warm_up(problem, "ortools.sat.python.cp_model")
+        return _exact.exact_warm_up(problem, "ortools.sat.python.cp_model")
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
         """Build and solve the model; see the class docstring."""
         limits.warn_unsupported(self.name, {"time_limit", "rel_gap"})
-        try:
-            from ortools.sat.python import cp_model
-        except ImportError as exc:  # pragma: no cover - ortools is a dependency
-            raise BackendUnavailableError(
-                "solver 'cpsat' needs OR-Tools; install it with: pip install ortools") from exc
+        cp_model = _exact.solver_library(self.name, "ortools.sat.python.cp_model", "OR-Tools",
+                                         "ortools")
         from ...evaluate.evaluator import evaluate
         from ...problem.assignment import assignment_data
         from .._exact import routing_data
         from . import constraints, objective, variables
 
         tic = time.perf_counter()
-        greedy = warm_start(problem, self.mode)
+        greedy = _exact.warm_start(problem, self.mode)
         stats: dict[str, Any] = {"mode": self.mode}
-        trivial = trivial_output(problem, self.mode, greedy, stats)
+        trivial = _exact.trivial_output(problem, self.mode, greedy, stats)
         if trivial is not None:  # nothing can be served: the all-unassigned plan is optimal
             return trivial
         model = cp_model.CpModel()
@@ -170,10 +157,10 @@ class CpSatSolver:
         if native in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             model_obj = solver.objective_value / scale
             if self.mode == "assignment":
-                routes = assigned_routes(problem, av.x, solver.boolean_value)
+                routes = _exact.assigned_routes(problem, av.x, solver.boolean_value)
             else:
-                routes = follow_circuits(problem, rd, rv.arcs, solver.boolean_value)
-                pickups = chosen_pickups(rv.stops, solver.boolean_value)
+                routes = _exact.follow_circuits(problem, rd, rv.arcs, solver.boolean_value)
+                pickups = _exact.chosen_pickups(rv.stops, solver.boolean_value)
                 stats["depot_stops"] = len(pickups)
         bound: float | None = None
         if native == cp_model.INFEASIBLE:  # pragma: no cover - dropping is always possible
@@ -184,9 +171,9 @@ class CpSatSolver:
                 bound = float(raw) / scale
                 bound -= 1e-12 * max(1.0, abs(bound))  # float rounding of the division
                 # every term is >= 0 and unservable tickets always pay their penalty
-                bound = max(bound, unservable_penalty(problem))
+                bound = max(bound, _exact.unservable_penalty(problem))
         proven = native == cp_model.OPTIMAL and limits.rel_gap is None
-        plan, status, extra = finish_plan(problem, routes, self.mode, proven, bound, greedy,
+        plan, status, extra = _exact.finish_plan(problem, routes, self.mode, proven, bound, greedy,
                                           pickups)
         stats.update(extra)
         stats["stopped_by_limit"] = native != cp_model.OPTIMAL

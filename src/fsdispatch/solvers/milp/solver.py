@@ -15,17 +15,7 @@ import attrs
 
 from ...errors import BackendUnavailableError, ValidationError
 from ...problem.problem import Problem
-from .._exact import (
-    assigned_routes,
-    check_mode,
-    chosen_pickups,
-    exact_warm_up,
-    finish_plan,
-    follow_circuits,
-    trivial_output,
-    unservable_penalty,
-    warm_start,
-)
+from .. import _exact
 from ..base import (
     BackendOutput,
     Capabilities,
@@ -111,26 +101,22 @@ class MilpSolver:
         default=attrs.Factory(_capabilities, takes_self=True))
 
     def __attrs_post_init__(self) -> None:
-        check_mode("MilpSolver", self.mode)
+        _exact.check_mode("MilpSolver", self.mode)
 
     def warm_up(self, problem: Problem | None = None) -> float:
         """Load the greedy kernels of the warm start and import PuLP before the clock
         starts; returns seconds."""
-        return exact_warm_up(problem, "pulp")
+        return _exact.exact_warm_up(problem, "pulp")
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
         """Build and solve the MILP; see the class docstring."""
         limits.warn_unsupported(self.name, {"time_limit", "rel_gap"})
-        try:
-            import pulp
-        except ImportError as exc:  # pragma: no cover - pulp is a dependency
-            raise BackendUnavailableError(
-                "solver 'milp' needs PuLP; install it with: pip install pulp") from exc
+        pulp = _exact.solver_library(self.name, "pulp", "PuLP", "pulp")
         tic = time.perf_counter()
-        greedy = warm_start(problem, self.mode)
+        greedy = _exact.warm_start(problem, self.mode)
         stats: dict[str, Any] = {"mode": self.mode}
-        trivial = trivial_output(problem, self.mode, greedy, stats)
+        trivial = _exact.trivial_output(problem, self.mode, greedy, stats)
         if trivial is not None:  # nothing can be served: the all-unassigned plan is optimal
             return trivial
         # PuLP 3.x warns about APIs it changes in 4.0 (LpVariable, PULP_CBC_CMD); the
@@ -199,16 +185,16 @@ class MilpSolver:
         if sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
             model_obj = float(pulp.value(lp.objective) or 0.0)
             if self.mode == "assignment":
-                routes = assigned_routes(problem, av.x, _is_on)
+                routes = _exact.assigned_routes(problem, av.x, _is_on)
             else:
-                routes = follow_circuits(problem, rd, rv.y, _is_on)
-                pickups = chosen_pickups(rv.stops, _is_on)
+                routes = _exact.follow_circuits(problem, rd, rv.y, _is_on)
+                pickups = _exact.chosen_pickups(rv.stops, _is_on)
                 stats["depot_stops"] = len(pickups)
         optimal = sol_status == pulp.LpSolutionOptimal and limits.rel_gap is None
         bound = _bound(lp, text, use_highs, sol_status, model_obj)
         if bound is not None:
-            bound = max(bound, unservable_penalty(problem))
-        plan, status, extra = finish_plan(problem, routes, self.mode, optimal, bound, greedy,
+            bound = max(bound, _exact.unservable_penalty(problem))
+        plan, status, extra = _exact.finish_plan(problem, routes, self.mode, optimal, bound, greedy,
                                           pickups)
         stats.update(extra)
         stats["stopped_by_limit"] = sol_status != pulp.LpSolutionOptimal
