@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -39,6 +39,7 @@ __all__ = [
     "follow_circuits",
     "objective_tolerance",
     "resource_rows",
+    "routes_by_technician",
     "routing_data",
     "solver_library",
     "stop_ok",
@@ -137,6 +138,17 @@ def chosen_pickups(stops: Mapping[int, Mapping[tuple[int, int], Any]],
                    is_on: Callable[[Any], bool]) -> dict[int, int]:
     """The model's depot stops: ticket index -> depot index, for each stop that is on."""
     return {j: d for r in stops for (j, d), lit in stops[r].items() if is_on(lit)}
+
+
+def routes_by_technician(problem: Problem, routes: Iterable[int]) -> dict[int, list[int]]:
+    """Each technician's routes among ``routes``, in shift order (the van carries over)."""
+    kd, index = problem.data, problem.index
+    by_tech: dict[int, list[int]] = defaultdict(list)
+    for r in routes:
+        by_tech[int(kd.rt.tech[r])].append(r)
+    for own in by_tech.values():
+        own.sort(key=lambda r: index.routes[r][1])
+    return by_tech
 
 
 @attrs.frozen(eq=False)

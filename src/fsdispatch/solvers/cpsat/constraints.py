@@ -25,7 +25,7 @@ from ortools.sat.python import cp_model
 
 from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
-from .._exact import RoutingData, resource_rows, ticket_need
+from .._exact import RoutingData, resource_rows, routes_by_technician, ticket_need
 from .variables import AssignmentVars, RoutingVars
 
 __all__ = ["add_assignment_constraints", "add_resource_constraints", "add_routing_constraints",
@@ -148,14 +148,9 @@ def add_van_flow(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
     """
     kd = problem.data
     res = kd.res
-    index = problem.index
     dstock = problem.depots.stock
-    by_tech: dict[int, list[int]] = defaultdict(list)
-    for r in v.skus:
-        by_tech[int(kd.rt.tech[r])].append(r)
     depot_use: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
-    for t, routes in by_tech.items():
-        routes.sort(key=lambda r: index.routes[r][1])
+    for t, routes in routes_by_technician(problem, v.skus).items():
         for pos, r in enumerate(routes):
             for s in v.skus[r]:
                 if pos == 0:

@@ -22,7 +22,7 @@ import pulp
 
 from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
-from .._exact import RoutingData, resource_rows, ticket_need
+from .._exact import RoutingData, resource_rows, routes_by_technician, ticket_need
 from .variables import AssignmentVars, RoutingVars
 
 __all__ = ["add_assignment_constraints", "add_resource_constraints", "add_routing_constraints"]
@@ -144,14 +144,9 @@ def _add_van_flow(lp: pulp.LpProblem, problem: Problem, rd: RoutingData,
                   v: RoutingVars) -> None:
     """The evaluator's van rule with lazy pick-ups (the cpsat model's ``add_van_flow``)."""
     kd = problem.data
-    index = problem.index
     dstock = problem.depots.stock
-    by_tech: dict[int, list[int]] = defaultdict(list)
-    for r in v.skus:
-        by_tech[int(kd.rt.tech[r])].append(r)
     depot_use: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    for t, routes in by_tech.items():
-        routes.sort(key=lambda r: index.routes[r][1])
+    for t, routes in routes_by_technician(problem, v.skus).items():
         for pos, r in enumerate(routes):
             for s in v.skus[r]:
                 first = int(kd.res.stock[t, s]) if pos == 0 else v.vend[routes[pos - 1], s]
