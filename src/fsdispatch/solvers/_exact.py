@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import attrs
@@ -29,6 +30,8 @@ from .base import BackendOutput, Limits, SolveStatus
 __all__ = [
     "ResourceRows",
     "RoutingData",
+    "StopRoute",
+    "VanFlowVars",
     "arc_ok",
     "assigned_routes",
     "check_mode",
@@ -43,6 +46,7 @@ __all__ = [
     "routing_data",
     "solver_library",
     "stop_ok",
+    "stop_routes",
     "stop_skus",
     "ticket_need",
     "trivial_output",
@@ -225,6 +229,28 @@ def objective_tolerance(value: float) -> float:
     return 1e-6 * max(1.0, abs(value))
 
 
+@dataclass
+class VanFlowVars:
+    """The van-stock variables both routing models keep, per route ``r``, ticket ``j`` and
+    sku ``s`` in the technician's scope ``skus[r]`` (see ``docs/optimality.md``).
+
+    ``vin``/``vout`` (van before the stop and after the ticket), ``seg`` (parts
+    needed from ``j`` up to the route's next stop), ``top = max(vin, seg)``,
+    ``pick`` (picked at the stop before ``j``), ``pick_at[r, j, d, s]`` (the
+    same, per depot); ``vstart``/``vend`` per route and sku.
+    """
+
+    skus: dict[int, list[int]] = field(default_factory=dict)
+    vin: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    vout: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    seg: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    top: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    pick: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    pick_at: dict[tuple[int, int, int, int], Any] = field(default_factory=dict)
+    vstart: dict[tuple[int, int], Any] = field(default_factory=dict)
+    vend: dict[tuple[int, int], Any] = field(default_factory=dict)
+
+
 @attrs.frozen(eq=False)
 class RoutingData:
     """What both routing models need, derived only from the compiled problem.
@@ -391,6 +417,69 @@ def stop_ok(problem: Problem, rd: RoutingData, r: int, j: int, d: int,
     s = max(at_j, rd.earliest(problem, j))
     back = s + int(rd.service[r, j]) + int(rd.tt[rd.ticket_pos[j], rd.end_pos[r]])
     return back <= int(kd.rt.max_close[r])
+
+
+@attrs.frozen(eq=False)
+class StopRoute:
+    """A route whose technician has skus in the depot-stop scope, and its possible stops.
+
+    Attributes
+    ----------
+    route, tech:
+        The route and its technician.
+    skus:
+        The skus in the technician's scope (:func:`stop_skus`).
+    cands:
+        The tickets the route can serve (``rd.cands[route]``); local node ``k``
+        is ``cands[k - 1]``.
+    stops:
+        ``(j, k, d)`` for each stop at depot ``d`` that can fit right before
+        ticket ``j`` (local node ``k``), in ticket then depot order.
+    into:
+        Local node -> the local nodes with an arc into it.
+    units:
+        Per sku, a bound on the units the van can hold (van + all depots + all needs).
+    opening:
+        Per depot, its allowed pick-up starts.
+    """
+
+    route: int
+    tech: int
+    skus: list[int]
+    cands: list[int]
+    stops: list[tuple[int, int, int]]
+    into: dict[int, list[int]]
+    units: dict[int, int]
+    opening: Mapping[int, list[tuple[int, int]]]
+
+
+def stop_routes(problem: Problem, rd: RoutingData,
+                arcs: Mapping[int, Mapping[tuple[int, int], Any]]) -> list[StopRoute]:
+    """The routes the depot-stop and van-flow variables are made for (both routing models)."""
+    kd = problem.data
+    scope = stop_skus(problem)
+    if not scope:
+        return []
+    dstock = problem.depots.stock
+    opening = {d: depot_opening(problem, d, rd.horizon) for d in range(problem.num_depots)}
+    out: list[StopRoute] = []
+    for r in range(problem.num_routes):
+        t = int(kd.rt.tech[r])
+        skus = scope.get(t)
+        if not skus:
+            continue
+        cands = rd.cands[r].tolist()
+        depots = [d for d in range(problem.num_depots)
+                  if (dstock[d, skus] > 0).any() and opening[d]]
+        into: dict[int, list[int]] = {}
+        for (a, b) in arcs[r]:
+            into.setdefault(b, []).append(a)
+        stops = [(j, k, d) for k, j in enumerate(cands, start=1) for d in depots
+                 if stop_ok(problem, rd, r, j, d, opening[d])]
+        units = {s: int(kd.res.stock[t, s]) + int(dstock[:, s].sum())
+                 + sum(ticket_need(problem, j, s) for j in cands) for s in skus}
+        out.append(StopRoute(r, t, skus, cands, stops, into, units, opening))
+    return out
 
 
 def _with_reasons(problem: Problem, routes: list[list[int]], mode: str,
