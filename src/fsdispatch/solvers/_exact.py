@@ -15,7 +15,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
@@ -28,6 +28,7 @@ from ..problem.problem import Problem
 from .base import BackendOutput, Limits, SolveStatus
 
 __all__ = [
+    "ExactBackend",
     "ResourceRows",
     "RoutingData",
     "StopRoute",
@@ -215,6 +216,27 @@ def resource_rows(problem: Problem, x: Mapping[tuple[int, int], Any],
             if sum(q for q, _ in terms) > kd.res.stock[t, s]:
                 stock.append((t, s, terms, int(kd.res.stock[t, s])))
     return ResourceRows(once=by_ticket, capacity=capacity, day=day, stock=stock)
+
+
+class ExactBackend:
+    """The mode check and the warm-up the ``cpsat`` and ``milp`` backends share.
+
+    A subclass names itself for messages (``_entity``) and its solver library's
+    module (``_library_module``).
+    """
+
+    __slots__ = ()
+    mode: str
+    _entity: ClassVar[str]
+    _library_module: ClassVar[str]
+
+    def __attrs_post_init__(self) -> None:
+        check_mode(self._entity, self.mode)
+
+    def warm_up(self, problem: Problem | None = None) -> float:
+        """Load the greedy kernels of the warm start and import the solver library before
+        the clock starts; returns seconds."""
+        return exact_warm_up(problem, self._library_module)
 
 
 def check_mode(backend: str, mode: str) -> None:

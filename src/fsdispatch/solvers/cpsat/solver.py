@@ -6,7 +6,7 @@ import itertools
 import logging
 import os
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
@@ -47,7 +47,7 @@ def _check_workers(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
 
 
 @attrs.frozen
-class CpSatSolver:
+class CpSatSolver(_exact.ExactBackend):
     """Exact routing (or assignment) with OR-Tools CP-SAT, reporting a proven lower bound.
 
     Routing model: optional visits per able technician shift × ticket, one
@@ -87,14 +87,8 @@ class CpSatSolver:
     name: str = "cpsat"
     capabilities: Capabilities = attrs.field(
         default=attrs.Factory(_capabilities, takes_self=True))
-
-    def __attrs_post_init__(self) -> None:
-        _exact.check_mode("CpSatSolver", self.mode)
-
-    def warm_up(self, problem: Problem | None = None) -> float:
-        """Load the greedy kernels of the warm start and import OR-Tools before the clock
-        starts; returns seconds."""
-        return _exact.exact_warm_up(problem, "ortools.sat.python.cp_model")
+    _entity: ClassVar[str] = "CpSatSolver"
+    _library_module: ClassVar[str] = "ortools.sat.python.cp_model"
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:

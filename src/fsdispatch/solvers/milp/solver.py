@@ -9,7 +9,7 @@ import re
 import tempfile
 import time
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -66,7 +66,7 @@ def highs_available() -> bool:
 
 
 @attrs.frozen
-class MilpSolver:
+class MilpSolver(_exact.ExactBackend):
     """A routing (or assignment) MILP for small instances, reporting bound and gap.
 
     Two-index arc variables per technician shift, big-M time propagation,
@@ -99,14 +99,8 @@ class MilpSolver:
     name: str = "milp"
     capabilities: Capabilities = attrs.field(
         default=attrs.Factory(_capabilities, takes_self=True))
-
-    def __attrs_post_init__(self) -> None:
-        _exact.check_mode("MilpSolver", self.mode)
-
-    def warm_up(self, problem: Problem | None = None) -> float:
-        """Load the greedy kernels of the warm start and import PuLP before the clock
-        starts; returns seconds."""
-        return _exact.exact_warm_up(problem, "pulp")
+    _entity: ClassVar[str] = "MilpSolver"
+    _library_module: ClassVar[str] = "pulp"
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
