@@ -98,13 +98,7 @@ def generate_scenario(num_technicians: int = 25, num_tickets: int = 200, seed: S
     name:
         Scenario name.
     """
-    for field, value in (("num_technicians", num_technicians), ("num_tickets", num_tickets),
-                         ("days", days), ("num_parts", num_parts)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValidationError.for_field("generate_scenario", None, field, value,
-                                            "must be an integer >= 0")
-    if days < 1:
-        raise ValidationError.for_field("generate_scenario", None, "days", days, "must be >= 1")
+    _check_sizes(num_technicians, num_tickets, days, num_parts)
     rng = as_generator(seed)
     if start_date is None:
         start_date = datetime(2026, 1, 5, tzinfo=tz)
@@ -113,35 +107,66 @@ def generate_scenario(num_technicians: int = 25, num_tickets: int = 200, seed: S
                                         "must be timezone-aware")
     day0 = start_date.replace(hour=0, minute=0, second=0, microsecond=0)
     horizon = Horizon(day0, day0 + timedelta(days=days))
-    lat0, lon0 = center
-
-    # ---- geography: hot spots + background
     if num_hotspots is None:
         num_hotspots = max(3, min(60, round(math.sqrt(max(num_tickets, 1)) / 1.5)))
-    hub_r = radius_km * np.sqrt(rng.random(num_hotspots)) * 0.85
-    hub_a = rng.random(num_hotspots) * 2 * math.pi
-    hub_x, hub_y = hub_r * np.cos(hub_a), hub_r * np.sin(hub_a)
-    hub_w = rng.dirichlet(np.full(num_hotspots, 2.0))
-    hub_sd = rng.uniform(0.8, 2.5, num_hotspots)
-
-    def points(n: int, background: float) -> tuple[np.ndarray, np.ndarray]:
-        hub = rng.choice(num_hotspots, size=n, p=hub_w)
-        x = hub_x[hub] + rng.normal(0, hub_sd[hub])
-        y = hub_y[hub] + rng.normal(0, hub_sd[hub])
-        bg = rng.random(n) < background
-        r = radius_km * np.sqrt(rng.random(n))
-        a = rng.random(n) * 2 * math.pi
-        x = np.where(bg, r * np.cos(a), x)
-        y = np.where(bg, r * np.sin(a), y)
-        dlat, dlon = _km_to_deg(lat0, x, y)
-        return np.clip(lat0 + dlat, -89.9, 89.9), np.clip(lon0 + dlon, -179.9, 179.9)
-
+    city = _City(rng, center, radius_km, num_hotspots)
     parts = tuple(Part(sku=f"P{k:03d}", name=f"part {k}", unit_cost=float(rng.integers(5, 400)))
                   for k in range(num_parts))
     part_pop = rng.dirichlet(np.full(max(num_parts, 1), 0.7)) if num_parts else np.zeros(0)
+    techs = _technicians(rng, city, num_technicians, days, day0, parts, part_pop)
+    tickets = _tickets(rng, city, num_tickets, days, day0, parts, part_pop, techs)
+    return Scenario(horizon=horizon, technicians=tuple(techs), tickets=tuple(tickets),
+                    travel=GeometricTravel(speed_kmh=35.0, detour=1.35), parts=parts,
+                    skills=SKILLS, sla_policy=default_sla_policy(),
+                    name=name or f"generated-{num_technicians}x{num_tickets}-d{days}")
 
-    # ---- technicians
-    t_lat, t_lon = points(num_technicians, 0.6)
+
+def _check_sizes(num_technicians: int, num_tickets: int, days: int, num_parts: int) -> None:
+    """Reject a size that is not an integer >= 0, or fewer than one day."""
+    for field, value in (("num_technicians", num_technicians), ("num_tickets", num_tickets),
+                         ("days", days), ("num_parts", num_parts)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValidationError.for_field("generate_scenario", None, field, value,
+                                            "must be an integer >= 0")
+    if days < 1:
+        raise ValidationError.for_field("generate_scenario", None, "days", days, "must be >= 1")
+
+
+class _City:
+    """The city's demand geography: hot spots around the centre plus a uniform background."""
+
+    def __init__(self, rng: np.random.Generator, center: tuple[float, float],
+                 radius_km: float, num_hotspots: int) -> None:
+        self.rng, self.radius_km, self.num_hotspots = rng, radius_km, num_hotspots
+        self.lat0, self.lon0 = center
+        hub_r = radius_km * np.sqrt(rng.random(num_hotspots)) * 0.85
+        hub_a = rng.random(num_hotspots) * 2 * math.pi
+        self.hub_x, self.hub_y = hub_r * np.cos(hub_a), hub_r * np.sin(hub_a)
+        self.hub_w = rng.dirichlet(np.full(num_hotspots, 2.0))
+        self.hub_sd = rng.uniform(0.8, 2.5, num_hotspots)
+
+    def points(self, n: int, background: float) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` (lat, lon) points: near a hot spot, or with ``background`` odds anywhere."""
+        rng = self.rng
+        hub = rng.choice(self.num_hotspots, size=n, p=self.hub_w)
+        x = self.hub_x[hub] + rng.normal(0, self.hub_sd[hub])
+        y = self.hub_y[hub] + rng.normal(0, self.hub_sd[hub])
+        bg = rng.random(n) < background
+        r = self.radius_km * np.sqrt(rng.random(n))
+        a = rng.random(n) * 2 * math.pi
+        x = np.where(bg, r * np.cos(a), x)
+        y = np.where(bg, r * np.sin(a), y)
+        dlat, dlon = _km_to_deg(self.lat0, x, y)
+        return (np.clip(self.lat0 + dlat, -89.9, 89.9),
+                np.clip(self.lon0 + dlon, -179.9, 179.9))
+
+
+def _technicians(rng: np.random.Generator, city: _City, num_technicians: int, days: int,
+                 day0: datetime, parts: tuple[Part, ...],
+                 part_pop: np.ndarray) -> list[Technician]:
+    """The workforce: skills, one shift with lunch a day, van stock, caps and costs."""
+    num_parts = len(parts)
+    t_lat, t_lon = city.points(num_technicians, 0.6)
     techs: list[Technician] = []
     for k in range(num_technicians):
         n_sk = int(rng.choice([1, 2, 3], p=[0.3, 0.45, 0.25]))
@@ -149,15 +174,8 @@ def generate_scenario(num_technicians: int = 25, num_tickets: int = 200, seed: S
         skills = {SKILLS[s]: int(rng.choice([1, 2, 3], p=[0.3, 0.45, 0.25])) for s in chosen}
         senior = max(skills.values())
         factor = {1: 1.15, 2: 1.0, 3: 0.85}[senior]
-        shifts = []
         early = rng.random() < 0.3
-        for d in range(days):
-            day = day0 + timedelta(days=d)
-            begin = day + timedelta(hours=7 if early else 8)
-            end = begin + timedelta(hours=8.5 if early else 9)
-            lunch = Break(TimeWindow(day + timedelta(hours=11, minutes=30),
-                                     day + timedelta(hours=14)), 30 * MINUTE)
-            shifts.append(Shift(begin, end, breaks=(lunch,)))
+        shifts = [_shift(day0 + timedelta(days=d), early) for d in range(days)]
         stock = {}
         if num_parts:
             carried = rng.choice(num_parts, size=min(num_parts, int(rng.integers(4, 12))),
@@ -171,9 +189,24 @@ def generate_scenario(num_technicians: int = 25, num_tickets: int = 200, seed: S
             max_overtime=30 * MINUTE if rng.random() < 0.5 else 0,
             cost_per_hour=float(rng.integers(38, 75)), van_stock=stock,
             recent_workload=int(rng.integers(0, 20)) * HOUR if days > 1 else 0))
+    return techs
 
-    # ---- tickets
-    c_lat, c_lon = points(num_tickets, 0.15)
+
+def _shift(day: datetime, early: bool) -> Shift:
+    """A day's shift (7:00 for 8.5 h when early, else 8:00 for 9 h) with a lunch break."""
+    begin = day + timedelta(hours=7 if early else 8)
+    end = begin + timedelta(hours=8.5 if early else 9)
+    lunch = Break(TimeWindow(day + timedelta(hours=11, minutes=30),
+                             day + timedelta(hours=14)), 30 * MINUTE)
+    return Shift(begin, end, breaks=(lunch,))
+
+
+def _tickets(rng: np.random.Generator, city: _City, num_tickets: int, days: int,
+             day0: datetime, parts: tuple[Part, ...], part_pop: np.ndarray,
+             techs: list[Technician]) -> list[Ticket]:
+    """The jobs: category, skills, priority and tier, window, creation time, parts, preferences."""
+    num_parts, num_technicians = len(parts), len(techs)
+    c_lat, c_lon = city.points(num_tickets, 0.15)
     cat_p = np.array([c[1] for c in _CATEGORIES])
     tier_p = np.array([t[1] for t in _TIERS])
     prio_p = np.array([p[1] for p in _PRIORITIES])
@@ -187,22 +220,8 @@ def generate_scenario(num_technicians: int = 25, num_tickets: int = 200, seed: S
                     for s in req_idx}
         prio = _PRIORITIES[int(rng.choice(4, p=prio_p))][0]
         tier = _TIERS[int(rng.choice(3, p=tier_p))][0]
-        d = int(rng.integers(0, days))
-        day = day0 + timedelta(days=d)
-        windows: tuple[TimeWindow, ...] = ()
-        kind: Literal["hard", "soft"] = "hard"
-        u = rng.random()
-        if prio != Priority.P1 and u < 0.35:
-            am = rng.random() < 0.5
-            s0 = day + timedelta(hours=8 if am else 12)
-            windows = (TimeWindow(s0, s0 + timedelta(hours=4)),)
-        elif prio != Priority.P1 and u < 0.6:
-            s0 = day + timedelta(hours=int(rng.integers(8, 15)))
-            windows = (TimeWindow(s0, s0 + timedelta(hours=2)),)
-        elif days > 1 and u < 0.75:
-            windows = (TimeWindow(day + timedelta(hours=8), day + timedelta(hours=17)),)
-        if windows and rng.random() < 0.25:
-            kind = "soft"
+        day = day0 + timedelta(days=int(rng.integers(0, days)))
+        windows, kind = _windows(rng, prio, day, days)
         if prio == Priority.P1:  # overnight emergencies, known at planning time
             created = day + timedelta(hours=float(rng.uniform(5, 7.5)))
         else:
@@ -228,7 +247,24 @@ def generate_scenario(num_technicians: int = 25, num_tickets: int = 200, seed: S
             customer_id=f"C-{int(rng.integers(1, max(2, num_tickets * 2))):05d}",
             customer_tier=tier, created_at=created, preferred_technicians=preferred,
             excluded_technicians=excluded, parts=ticket_parts))
-    return Scenario(horizon=horizon, technicians=tuple(techs), tickets=tuple(tickets),
-                    travel=GeometricTravel(speed_kmh=35.0, detour=1.35), parts=parts,
-                    skills=SKILLS, sla_policy=default_sla_policy(),
-                    name=name or f"generated-{num_technicians}x{num_tickets}-d{days}")
+    return tickets
+
+
+def _windows(rng: np.random.Generator, prio: Priority, day: datetime,
+             days: int) -> tuple[tuple[TimeWindow, ...], Literal["hard", "soft"]]:
+    """A ticket's appointment window (4 h half-day, 2 h slot, whole day, or none) and kind."""
+    windows: tuple[TimeWindow, ...] = ()
+    kind: Literal["hard", "soft"] = "hard"
+    u = rng.random()
+    if prio != Priority.P1 and u < 0.35:
+        am = rng.random() < 0.5
+        s0 = day + timedelta(hours=8 if am else 12)
+        windows = (TimeWindow(s0, s0 + timedelta(hours=4)),)
+    elif prio != Priority.P1 and u < 0.6:
+        s0 = day + timedelta(hours=int(rng.integers(8, 15)))
+        windows = (TimeWindow(s0, s0 + timedelta(hours=2)),)
+    elif days > 1 and u < 0.75:
+        windows = (TimeWindow(day + timedelta(hours=8), day + timedelta(hours=17)),)
+    if windows and rng.random() < 0.25:
+        kind = "soft"
+    return windows, kind

@@ -119,26 +119,26 @@ def check_id(entity: str, value: Any) -> None:
 
 def check_levels(entity: str, entity_id: str | None, field: str, value: Mapping[str, Any],
                  *, minimum: int, maximum: int = MAX_SKILL_LEVEL) -> None:
-    if not isinstance(value, Mapping):
-        fail(entity, entity_id, field, value, "must be a mapping of skill id to level")
-    for key, level in value.items():
-        if not isinstance(key, str) or not key:
-            fail(entity, entity_id, field, key, "keys must be non-empty skill ids")
-        if (isinstance(level, bool) or not isinstance(level, int)
-                or not minimum <= level <= maximum):
-            fail(entity, entity_id, f"{field}[{key!r}]", level,
-                 f"must be an integer in [{minimum}, {maximum}]")
+    _check_integer_map(entity, entity_id, field, value, minimum, maximum, "skill id", "level")
 
 
 def check_quantities(entity: str, entity_id: str | None, field: str, value: Mapping[str, Any],
                      *, minimum: int, maximum: int = MAX_QUANTITY) -> None:
+    _check_integer_map(entity, entity_id, field, value, minimum, maximum, "part sku",
+                       "quantity")
+
+
+def _check_integer_map(entity: str, entity_id: str | None, field: str, value: Any,
+                       minimum: int, maximum: int, key: str, what: str) -> None:
+    """``value`` maps non-empty ``key`` strings to integers in ``[minimum, maximum]``."""
     if not isinstance(value, Mapping):
-        fail(entity, entity_id, field, value, "must be a mapping of part sku to quantity")
-    for key, qty in value.items():
-        if not isinstance(key, str) or not key:
-            fail(entity, entity_id, field, key, "keys must be non-empty part skus")
-        if isinstance(qty, bool) or not isinstance(qty, int) or not minimum <= qty <= maximum:
-            fail(entity, entity_id, f"{field}[{key!r}]", qty,
+        fail(entity, entity_id, field, value, f"must be a mapping of {key} to {what}")
+    for name, number in value.items():
+        if not isinstance(name, str) or not name:
+            fail(entity, entity_id, field, name, f"keys must be non-empty {key}s")
+        if (isinstance(number, bool) or not isinstance(number, int)
+                or not minimum <= number <= maximum):
+            fail(entity, entity_id, f"{field}[{name!r}]", number,
                  f"must be an integer in [{minimum}, {maximum}]")
 
 

@@ -95,183 +95,22 @@ class Scenario:
         if isinstance(v, Mapping) else v)
 
     def __attrs_post_init__(self) -> None:
-        issues: list[ValidationError] = []
-
-        def add(entity: str, entity_id: str | None, field: str, value: Any, expected: str,
-                cls: type[ValidationError] = ValidationError) -> None:
-            err = ValidationError.for_field(entity, entity_id, field, value, expected)
-            if cls is not ValidationError:
-                err = cls(err.message, entity=entity, entity_id=entity_id, field=field,
-                          value=value)
-            issues.append(err)
-
-        if not isinstance(self.horizon, Horizon):
-            raise ValidationError.for_field("Scenario", self.name or None, "horizon",
-                                            self.horizon, "must be a Horizon")
-        if not isinstance(self.travel, GeometricTravel | MatrixTravel):
-            raise ValidationError.for_field("Scenario", self.name or None, "travel",
-                                            self.travel, "must be GeometricTravel or MatrixTravel")
-        if not isinstance(self.objective, ObjectiveWeights):
-            raise ValidationError.for_field("Scenario", self.name or None, "objective",
-                                            self.objective, "must be ObjectiveWeights")
-        for name in ("technicians", "tickets", "parts", "skills", "depots"):
-            if not isinstance(getattr(self, name), tuple):  # the converter could not iterate
-                raise ValidationError.for_field("Scenario", self.name or None, name,
-                                                getattr(self, name), "must be a sequence")
-        for k, tech in enumerate(self.technicians):
-            if not isinstance(tech, Technician):
-                add("Scenario", None, f"technicians[{k}]", tech, "must be a Technician")
-        for k, ticket in enumerate(self.tickets):
-            if not isinstance(ticket, Ticket):
-                add("Scenario", None, f"tickets[{k}]", ticket, "must be a Ticket")
-        for k, part in enumerate(self.parts):
-            if not isinstance(part, Part):
-                add("Scenario", None, f"parts[{k}]", part, "must be a Part")
-        for k, depot in enumerate(self.depots):
-            if not isinstance(depot, Depot):
-                add("Scenario", None, f"depots[{k}]", depot, "must be a Depot")
-        if not isinstance(self.category_parts, Mapping):
-            add("Scenario", None, "category_parts", self.category_parts,
-                "must map a ticket category to {part sku: probability}")
-        else:
+        _check_fields(self)
+        issues = _Issues()
+        _check_elements(self, issues)
+        issues.raise_any()
+        _check_unique(self, issues)
+        _check_technicians(self, issues)
+        _check_depots(self, issues)
+        late_created, mixed_deadlines = _check_tickets(self, issues)
+        if self.parts:
+            part_ids = {p.sku for p in self.parts}
             for cat, probs in self.category_parts.items():
-                try:
-                    check_probabilities("Scenario", self.name or None,
-                                        f"category_parts[{cat!r}]", probs)
-                except ValidationError as exc:
-                    issues.append(exc)
-        for k, skill in enumerate(self.skills):
-            if not isinstance(skill, str) or not skill:
-                add("Scenario", self.name or None, f"skills[{k}]", skill,
-                    "must be a non-empty skill id")
-        if self.sla_policy is not None and not isinstance(self.sla_policy, SlaPolicy):
-            add("Scenario", self.name or None, "sla_policy", self.sla_policy,
-                "must be an SlaPolicy or None")
-        if issues:
-            raise ValidationError.collect(issues)
-
-        for skill, count in Counter(self.skills).items():
-            if count > 1:
-                add("Scenario", self.name or None, "skills", skill,
-                    f"must be listed once in the skill catalogue (found {count} times)")
-        for entity, ids in (("Technician", [t.id for t in self.technicians]),
-                            ("Ticket", [t.id for t in self.tickets]),
-                            ("Part", [p.sku for p in self.parts]),
-                            ("Depot", [d.id for d in self.depots])):
-            for dup, count in Counter(ids).items():
-                if count > 1:
-                    add(entity, dup, "id", dup, f"must be unique (found {count} times)")
-        tech_ids = {t.id for t in self.technicians}
-        skill_ids = set(self.skills)
-        known_skills = skill_ids or ({s for t in self.technicians for s in t.skills}
-                                     | {s for t in self.tickets for s in t.required_skills})
-        part_ids = {p.sku for p in self.parts}
-        hstart, hend = self.horizon.start, self.horizon.end
-
-        for tech in self.technicians:
-            for k, shift in enumerate(tech.shifts):
-                if shift.start < hstart or shift.end > hend:
-                    add("Technician", tech.id, f"shifts[{k}]",
-                        f"{shift.start.isoformat()}..{shift.end.isoformat()}",
-                        "must lie within the horizon "
-                        f"{hstart.isoformat()}..{hend.isoformat()}")
-            if skill_ids:
-                for skill in tech.skills:
-                    if skill not in skill_ids:
-                        add("Technician", tech.id, "skills", skill,
-                            "references an unknown skill", UnknownReferenceError)
-            for skill in tech.skill_factors:
-                if skill not in known_skills:
-                    add("Technician", tech.id, "skill_factors", skill,
-                        "references an unknown skill (not in the skill catalogue)" if skill_ids
-                        else "references a skill no technician holds and no ticket requires",
-                        UnknownReferenceError)
-            if part_ids:
-                for sku in tech.van_stock:
-                    if sku not in part_ids:
-                        add("Technician", tech.id, "van_stock", sku,
-                            "references an unknown part", UnknownReferenceError)
-        for depot in self.depots:
-            if part_ids:
-                for sku in depot.stock:
-                    if sku not in part_ids:
-                        add("Depot", depot.id, "stock", sku,
-                            "references an unknown part", UnknownReferenceError)
-            for k, window in enumerate(depot.opening_hours):
-                if window.end < hstart or window.start > hend:
-                    add("Depot", depot.id, f"opening_hours[{k}]",
-                        f"{window.start.isoformat()}..{window.end.isoformat()}",
-                        "must overlap the horizon "
-                        f"{hstart.isoformat()}..{hend.isoformat()}")
-        late_created: list[str] = []
-        mixed_deadlines: list[str] = []
-        for ticket in self.tickets:
-            for name in ("preferred_technicians", "excluded_technicians"):
-                for ref in getattr(ticket, name):
-                    if ref not in tech_ids:
-                        add("Ticket", ticket.id, name, ref,
-                            "references an unknown technician", UnknownReferenceError)
-            if skill_ids:
-                for skill in ticket.required_skills:
-                    if skill not in skill_ids:
-                        add("Ticket", ticket.id, "required_skills", skill,
-                            "references an unknown skill", UnknownReferenceError)
-            if part_ids:
-                for sku in ticket.parts:
-                    if sku not in part_ids:
-                        add("Ticket", ticket.id, "parts", sku,
-                            "references an unknown part", UnknownReferenceError)
-                for sku in ticket.probable_parts:
-                    if sku not in part_ids:
-                        add("Ticket", ticket.id, "probable_parts", sku,
-                            "references an unknown part", UnknownReferenceError)
-            response, resolve = self.deadlines(ticket)
-            if response is not None and resolve is not None and resolve < response:
-                # both explicit is rejected by Ticket; one from the policy is a conflict
-                # between a promise and the policy: accepted, with a warning
-                mixed_deadlines.append(ticket.id)
-            if ticket.created_at is not None and ticket.created_at >= hend:
-                late_created.append(ticket.id)
-        if part_ids:
-            for cat, probs in self.category_parts.items():
-                for sku in probs:
-                    if sku not in part_ids:
-                        add("Scenario", self.name or None, f"category_parts[{cat!r}]", sku,
-                            "references an unknown part", UnknownReferenceError)
-
-        # locations: one coordinate system; matrix ids known
-        locations: list[tuple[str, str, str, Location]] = []
-        for tech in self.technicians:
-            locations.append(("Technician", tech.id, "start_location", tech.start_location))
-            if tech.end_location is not None:
-                locations.append(("Technician", tech.id, "end_location", tech.end_location))
-            for k, shift in enumerate(tech.shifts):
-                if shift.start_location is not None:
-                    locations.append(("Technician", tech.id, f"shifts[{k}].start_location",
-                                      shift.start_location))
-                if shift.end_location is not None:
-                    locations.append(("Technician", tech.id, f"shifts[{k}].end_location",
-                                      shift.end_location))
-        for ticket in self.tickets:
-            locations.append(("Ticket", ticket.id, "location", ticket.location))
-        for depot in self.depots:
-            locations.append(("Depot", depot.id, "location", depot.location))
-        if isinstance(self.travel, MatrixTravel):
-            known = set(self.travel.location_ids)
-            for entity, eid, field, loc in locations:
-                if loc.id is None or loc.id not in known:
-                    add(entity, eid, f"{field}.id", loc.id,
-                        "must name a row of the travel matrix", UnknownReferenceError)
-        elif locations:
-            geographic = locations[0][3].geographic
-            for entity, eid, field, loc in locations:
-                if loc.geographic != geographic:
-                    add(entity, eid, field, "geographic" if loc.geographic else "planar",
-                        "must use the same coordinate system as every other location "
-                        f"({'geographic' if geographic else 'planar'})")
-                    break
-        if issues:
-            raise ValidationError.collect(issues)
+                issues.unknown("Scenario", self.name or None, f"category_parts[{cat!r}]", probs,
+                               part_ids, "part")
+        _check_locations(self, issues)
+        issues.raise_any()
+        hend = self.horizon.end
         if late_created:
             warn(f"Scenario {self.name!r}: {len(late_created)} ticket(s) created at or after "
                  f"the horizon end {hend.isoformat()} ({_some(late_created)}); they cannot "
@@ -337,3 +176,200 @@ class Scenario:
             "parts": len(self.parts),
             "depots": len(self.depots),
         }
+
+
+class _Issues:
+    """The validation errors found so far, raised together."""
+
+    def __init__(self) -> None:
+        self.items: list[ValidationError] = []
+
+    def add(self, entity: str, entity_id: str | None, field: str, value: Any, expected: str,
+            cls: type[ValidationError] = ValidationError) -> None:
+        """Record that ``field`` of an entity holds ``value`` but ``expected`` something else."""
+        err = ValidationError.for_field(entity, entity_id, field, value, expected)
+        if cls is not ValidationError:
+            err = cls(err.message, entity=entity, entity_id=entity_id, field=field,
+                      value=value)
+        self.items.append(err)
+
+    def unknown(self, entity: str, entity_id: str | None, field: str, refs: Any,
+                known: set[str], what: str) -> None:
+        """Record each of ``refs`` not in ``known`` as a reference to an unknown ``what``."""
+        for ref in refs:
+            if ref not in known:
+                self.add(entity, entity_id, field, ref, f"references an unknown {what}",
+                         UnknownReferenceError)
+
+    def raise_any(self) -> None:
+        """Raise the errors recorded so far as one, if any."""
+        if self.items:
+            raise ValidationError.collect(self.items)
+
+
+def _check_fields(s: Scenario) -> None:
+    """Raise at once on a horizon, travel, objective or collection of the wrong type."""
+    if not isinstance(s.horizon, Horizon):
+        raise ValidationError.for_field("Scenario", s.name or None, "horizon",
+                                        s.horizon, "must be a Horizon")
+    if not isinstance(s.travel, GeometricTravel | MatrixTravel):
+        raise ValidationError.for_field("Scenario", s.name or None, "travel",
+                                        s.travel, "must be GeometricTravel or MatrixTravel")
+    if not isinstance(s.objective, ObjectiveWeights):
+        raise ValidationError.for_field("Scenario", s.name or None, "objective",
+                                        s.objective, "must be ObjectiveWeights")
+    for name in ("technicians", "tickets", "parts", "skills", "depots"):
+        if not isinstance(getattr(s, name), tuple):  # the converter could not iterate
+            raise ValidationError.for_field("Scenario", s.name or None, name,
+                                            getattr(s, name), "must be a sequence")
+
+
+def _check_elements(s: Scenario, issues: _Issues) -> None:
+    """Element types of the collections, the category parts, the skills and the SLA policy."""
+    for field, items, cls in (("technicians", s.technicians, Technician),
+                              ("tickets", s.tickets, Ticket), ("parts", s.parts, Part),
+                              ("depots", s.depots, Depot)):
+        for k, item in enumerate(items):
+            if not isinstance(item, cls):
+                issues.add("Scenario", None, f"{field}[{k}]", item, f"must be a {cls.__name__}")
+    if not isinstance(s.category_parts, Mapping):
+        issues.add("Scenario", None, "category_parts", s.category_parts,
+                   "must map a ticket category to {part sku: probability}")
+    else:
+        for cat, probs in s.category_parts.items():
+            try:
+                check_probabilities("Scenario", s.name or None,
+                                    f"category_parts[{cat!r}]", probs)
+            except ValidationError as exc:
+                issues.items.append(exc)
+    for k, skill in enumerate(s.skills):
+        if not isinstance(skill, str) or not skill:
+            issues.add("Scenario", s.name or None, f"skills[{k}]", skill,
+                       "must be a non-empty skill id")
+    if s.sla_policy is not None and not isinstance(s.sla_policy, SlaPolicy):
+        issues.add("Scenario", s.name or None, "sla_policy", s.sla_policy,
+                   "must be an SlaPolicy or None")
+
+
+def _check_unique(s: Scenario, issues: _Issues) -> None:
+    """Skills listed once in the catalogue; technician, ticket, part and depot ids unique."""
+    for skill, count in Counter(s.skills).items():
+        if count > 1:
+            issues.add("Scenario", s.name or None, "skills", skill,
+                       f"must be listed once in the skill catalogue (found {count} times)")
+    for entity, ids in (("Technician", [t.id for t in s.technicians]),
+                        ("Ticket", [t.id for t in s.tickets]),
+                        ("Part", [p.sku for p in s.parts]),
+                        ("Depot", [d.id for d in s.depots])):
+        for dup, count in Counter(ids).items():
+            if count > 1:
+                issues.add(entity, dup, "id", dup, f"must be unique (found {count} times)")
+
+
+def _span(start: datetime, end: datetime) -> str:
+    """``start..end`` in ISO format."""
+    return f"{start.isoformat()}..{end.isoformat()}"
+
+
+def _check_technicians(s: Scenario, issues: _Issues) -> None:
+    """Shifts within the horizon; skills, skill factors and van stock known."""
+    skill_ids = set(s.skills)
+    known_skills = skill_ids or ({k for t in s.technicians for k in t.skills}
+                                 | {k for t in s.tickets for k in t.required_skills})
+    part_ids = {p.sku for p in s.parts}
+    hstart, hend = s.horizon.start, s.horizon.end
+    for tech in s.technicians:
+        for k, shift in enumerate(tech.shifts):
+            if shift.start < hstart or shift.end > hend:
+                issues.add("Technician", tech.id, f"shifts[{k}]", _span(shift.start, shift.end),
+                           f"must lie within the horizon {_span(hstart, hend)}")
+        if skill_ids:
+            issues.unknown("Technician", tech.id, "skills", tech.skills, skill_ids, "skill")
+        for skill in tech.skill_factors:
+            if skill not in known_skills:
+                issues.add("Technician", tech.id, "skill_factors", skill,
+                           "references an unknown skill (not in the skill catalogue)" if skill_ids
+                           else "references a skill no technician holds and no ticket requires",
+                           UnknownReferenceError)
+        if part_ids:
+            issues.unknown("Technician", tech.id, "van_stock", tech.van_stock, part_ids, "part")
+
+
+def _check_depots(s: Scenario, issues: _Issues) -> None:
+    """Depot stock known; opening hours overlapping the horizon."""
+    part_ids = {p.sku for p in s.parts}
+    hstart, hend = s.horizon.start, s.horizon.end
+    for depot in s.depots:
+        if part_ids:
+            issues.unknown("Depot", depot.id, "stock", depot.stock, part_ids, "part")
+        for k, window in enumerate(depot.opening_hours):
+            if window.end < hstart or window.start > hend:
+                issues.add("Depot", depot.id, f"opening_hours[{k}]",
+                           _span(window.start, window.end),
+                           f"must overlap the horizon {_span(hstart, hend)}")
+
+
+def _check_tickets(s: Scenario, issues: _Issues) -> tuple[list[str], list[str]]:
+    """Ticket references known; the ids created late and those with conflicting deadlines."""
+    tech_ids = {t.id for t in s.technicians}
+    skill_ids = set(s.skills)
+    part_ids = {p.sku for p in s.parts}
+    late_created: list[str] = []
+    mixed_deadlines: list[str] = []
+    for ticket in s.tickets:
+        for name in ("preferred_technicians", "excluded_technicians"):
+            issues.unknown("Ticket", ticket.id, name, getattr(ticket, name), tech_ids,
+                           "technician")
+        if skill_ids:
+            issues.unknown("Ticket", ticket.id, "required_skills", ticket.required_skills,
+                           skill_ids, "skill")
+        if part_ids:
+            issues.unknown("Ticket", ticket.id, "parts", ticket.parts, part_ids, "part")
+            issues.unknown("Ticket", ticket.id, "probable_parts", ticket.probable_parts,
+                           part_ids, "part")
+        response, resolve = s.deadlines(ticket)
+        if response is not None and resolve is not None and resolve < response:
+            # both explicit is rejected by Ticket; one from the policy is a conflict
+            # between a promise and the policy: accepted, with a warning
+            mixed_deadlines.append(ticket.id)
+        if ticket.created_at is not None and ticket.created_at >= s.horizon.end:
+            late_created.append(ticket.id)
+    return late_created, mixed_deadlines
+
+
+def _locations(s: Scenario) -> list[tuple[str, str, str, Location]]:
+    """Every location of the scenario as (entity, id, field, location)."""
+    locations: list[tuple[str, str, str, Location]] = []
+    for tech in s.technicians:
+        locations.append(("Technician", tech.id, "start_location", tech.start_location))
+        if tech.end_location is not None:
+            locations.append(("Technician", tech.id, "end_location", tech.end_location))
+        for k, shift in enumerate(tech.shifts):
+            for end in ("start", "end"):
+                loc = getattr(shift, f"{end}_location")
+                if loc is not None:
+                    locations.append(("Technician", tech.id, f"shifts[{k}].{end}_location", loc))
+    for ticket in s.tickets:
+        locations.append(("Ticket", ticket.id, "location", ticket.location))
+    for depot in s.depots:
+        locations.append(("Depot", depot.id, "location", depot.location))
+    return locations
+
+
+def _check_locations(s: Scenario, issues: _Issues) -> None:
+    """One coordinate system for every location; matrix ids known."""
+    locations = _locations(s)
+    if isinstance(s.travel, MatrixTravel):
+        known = set(s.travel.location_ids)
+        for entity, eid, field, loc in locations:
+            if loc.id is None or loc.id not in known:
+                issues.add(entity, eid, f"{field}.id", loc.id,
+                           "must name a row of the travel matrix", UnknownReferenceError)
+    elif locations:
+        geographic = locations[0][3].geographic
+        for entity, eid, field, loc in locations:
+            if loc.geographic != geographic:
+                issues.add(entity, eid, field, "geographic" if loc.geographic else "planar",
+                           "must use the same coordinate system as every other location "
+                           f"({'geographic' if geographic else 'planar'})")
+                break

@@ -30,10 +30,9 @@ import copy
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
-import attrs
 import numpy as np
 
 from ..errors import (
@@ -45,6 +44,19 @@ from ..errors import (
     UnknownLocationError,
     ValidationError,
 )
+from ._records import (
+    CONDITIONS,
+    EPOCH,
+    LOCATION_KINDS,
+    MOVEMENT_KINDS,
+    LocationKind,
+    Movement,
+    MovementKind,
+    Reservation,
+    check_quantities,
+    check_time,
+)
+from ._visits import PlannedVisit, plan_visits
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,125 +74,6 @@ __all__ = [
     "StockLedger",
     "plan_visits",
 ]
-
-LocationKind = Literal["depot", "van"]
-MovementKind = Literal["initial", "receive", "reserve", "release", "consume",
-                       "transfer_out", "transfer_in", "return"]
-
-#: The kinds of stock location.
-LOCATION_KINDS: tuple[str, ...] = ("depot", "van")
-#: Movement kinds and the sign of their effect on ``on_hand`` (``return`` depends on condition).
-MOVEMENT_KINDS: Mapping[str, int] = {
-    "initial": +1, "receive": +1, "reserve": 0, "release": 0, "consume": -1,
-    "transfer_out": -1, "transfer_in": +1, "return": +1,
-}
-_CONDITIONS = ("defective", "good")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@attrs.frozen
-class Reservation:
-    """Units of one part held at one location for one ticket.
-
-    Parameters
-    ----------
-    ticket_id:
-        The ticket the units are held for.
-    location_id:
-        Where the units are (depot or van).
-    sku:
-        The part.
-    quantity:
-        Units held (> 0).
-    """
-
-    ticket_id: str
-    location_id: str
-    sku: str
-    quantity: int
-
-
-@attrs.frozen
-class Movement:
-    """One entry of the append-only movement log.
-
-    Parameters
-    ----------
-    seq:
-        Position in the log (0-based, strictly increasing).
-    at:
-        When it happened (timezone-aware).
-    kind:
-        One of :data:`MOVEMENT_KINDS`: ``initial`` (opening stock), ``receive``
-        (replenishment), ``reserve`` / ``release`` (no physical change),
-        ``consume`` (used on a ticket), ``transfer_out`` / ``transfer_in``
-        (the two halves of a transfer), ``return`` (an old part brought back).
-    location_id:
-        The stock location concerned.
-    sku:
-        The part.
-    quantity:
-        Units moved (> 0; the sign is given by ``kind``).
-    ticket_id:
-        The ticket concerned, if any.
-    other_location_id:
-        For transfers, the other end (destination of ``transfer_out``, source
-        of ``transfer_in``).
-    condition:
-        For returns, ``"good"`` (back in stock) or ``"defective"`` (returns log only).
-    """
-
-    seq: int
-    at: datetime
-    kind: str
-    location_id: str
-    sku: str
-    quantity: int
-    ticket_id: str | None = None
-    other_location_id: str | None = None
-    condition: str | None = None
-
-    @property
-    def on_hand_delta(self) -> int:
-        """Signed change of ``on_hand`` at :attr:`location_id` caused by this movement."""
-        if self.kind == "return" and self.condition != "good":
-            return 0
-        return MOVEMENT_KINDS[self.kind] * self.quantity
-
-
-def _check_quantities(parts: Mapping[str, Any], field: str, *,
-                      allow_zero: bool = True) -> dict[str, int]:
-    """Validate a ``{sku: qty}`` mapping; zero quantities are dropped."""
-    if not isinstance(parts, Mapping):
-        raise InvalidQuantityError(
-            f"{field} must be a mapping of sku -> quantity, got {parts!r}.",
-            field=field, value=parts)
-    out: dict[str, int] = {}
-    for sku, qty in parts.items():
-        if not isinstance(sku, str) or not sku:
-            raise InvalidQuantityError(f"{field}: sku must be a non-empty string, got {sku!r}.",
-                                       field=field, value=sku)
-        if isinstance(qty, bool) or not isinstance(qty, int | np.integer):
-            raise InvalidQuantityError(
-                f"{field}[{sku!r}]: quantity must be an integer, got {qty!r}.",
-                field=f"{field}[{sku!r}]", value=qty)
-        q = int(qty)
-        if q < 0 or (q == 0 and not allow_zero):
-            raise InvalidQuantityError(
-                f"{field}[{sku!r}]: quantity must be >= {0 if allow_zero else 1}, got {q}.",
-                field=f"{field}[{sku!r}]", value=q)
-        if q:
-            out[sku] = out.get(sku, 0) + q
-    return out
-
-
-def _check_time(value: Any, field: str = "at") -> datetime:
-    if not isinstance(value, datetime) or value.tzinfo is None \
-            or value.tzinfo.utcoffset(value) is None:
-        raise ValidationError.for_field("StockLedger", None, field, value,
-                                        "must be a timezone-aware datetime")
-    return value
-
 
 class StockLedger:
     """On-hand stock, reservations and a movement log per stock location and part.
@@ -208,7 +101,7 @@ class StockLedger:
     """
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._start = _EPOCH if start is None else _check_time(start, "start")
+        self._start = EPOCH if start is None else check_time(start, "start")
         self._clock = self._start
         self._kinds: dict[str, str] = {}
         self._on_hand: dict[str, dict[str, int]] = {}
@@ -223,7 +116,7 @@ class StockLedger:
     def _stamp(self, at: datetime | None) -> datetime:
         if at is None:
             return self._clock
-        _check_time(at)
+        check_time(at)
         if at < self._clock:
             raise ValidationError.for_field(
                 "StockLedger", None, "at", at.isoformat(),
@@ -311,7 +204,7 @@ class StockLedger:
         if kind not in LOCATION_KINDS:
             raise ValidationError.for_field("StockLedger", location_id, "kind", kind,
                                             "must be 'depot' or 'van'")
-        parts = _check_quantities(stock or {}, f"stock of {location_id!r}")
+        parts = check_quantities(stock or {}, f"stock of {location_id!r}")
         when = self._stamp(at)
         self._kinds[location_id] = kind
         self._on_hand[location_id] = {}
@@ -419,7 +312,7 @@ class StockLedger:
         """
         self._ticket(ticket_id)
         self._location(location_id)
-        wanted = _check_quantities(parts, "parts")
+        wanted = check_quantities(parts, "parts")
         held = self._reservations.get(ticket_id, {})
         for sku, qty in wanted.items():
             if (location_id, sku) in held:
@@ -494,7 +387,7 @@ class StockLedger:
         if used is None:
             take = {(r.location_id, r.sku): r.quantity for r in held}
         else:
-            want = _check_quantities(used, "used")
+            want = check_quantities(used, "used")
             take = {}
             for sku, qty in want.items():
                 have = sum(r.quantity for r in held if r.sku == sku)
@@ -533,7 +426,7 @@ class StockLedger:
         self._location(location_id)
         if ticket_id is not None:
             self._ticket(ticket_id)
-        wanted = _check_quantities(parts, "parts")
+        wanted = check_quantities(parts, "parts")
         self._check_free(location_id, wanted, "issue")
         when = self._stamp(at)
         return tuple(self._decrement(location_id, sku, qty, "consume", when, ticket_id)
@@ -559,7 +452,7 @@ class StockLedger:
                 at: datetime | None = None) -> tuple[Movement, ...]:
         """Replenishment: units arrive at a location."""
         self._location(location_id)
-        wanted = _check_quantities(parts, "parts")
+        wanted = check_quantities(parts, "parts")
         when = self._stamp(at)
         out = []
         for sku, qty in wanted.items():
@@ -578,10 +471,10 @@ class StockLedger:
         """
         self._ticket(ticket_id)
         self._location(location_id)
-        if condition not in _CONDITIONS:
+        if condition not in CONDITIONS:
             raise ValidationError.for_field("StockLedger", ticket_id, "condition", condition,
                                             "must be 'defective' or 'good'")
-        wanted = _check_quantities(parts, "parts")
+        wanted = check_quantities(parts, "parts")
         when = self._stamp(at)
         out = []
         for sku, qty in wanted.items():
@@ -621,7 +514,7 @@ class StockLedger:
                                             "must differ from src")
         if ticket_id is not None:
             self._ticket(ticket_id)
-        wanted = _check_quantities(parts, "parts")
+        wanted = check_quantities(parts, "parts")
         held = self._reservations.get(ticket_id, {}) if ticket_id is not None else {}
         moves_res: dict[str, int] = {}
         for sku, qty in wanted.items():
@@ -690,8 +583,8 @@ class StockLedger:
         if isinstance(secs, bool) or not isinstance(secs, int | float) or not secs > 0:
             raise InvalidQuantityError(f"period must be > 0 seconds, got {period!r}.",
                                        field="period", value=period)
-        _check_time(start, "start")
-        _check_time(end, "end")
+        check_time(start, "start")
+        check_time(end, "end")
         if end < start:
             raise ValidationError.for_field("StockLedger", None, "end", end.isoformat(),
                                             f"must not be before start {start.isoformat()}")
@@ -865,63 +758,3 @@ class StockLedger:
             for depot, parts in by_depot.items():
                 out.extend(self.transfer(depot, van_id, parts, ticket_id, at=when))
         return tuple(out)
-
-
-class PlannedVisit(NamedTuple):
-    """One routed visit of a plan, as :func:`plan_visits` lists it."""
-
-    technician_id: str
-    shift: int
-    ticket_id: str
-    #: depot of the stop made right before the visit, or ``None``
-    pickup_depot_id: str | None = None
-
-
-def plan_visits(plan: Any, scenario: Scenario | None = None,
-                problem: Any = None) -> list[PlannedVisit]:
-    """Every routed visit of a plan, as :class:`PlannedVisit` tuples.
-
-    Visits come in route order, each technician's routes in shift order;
-    ``pickup_depot_id`` is the depot of the stop made right before the visit,
-    or ``None``. Accepts a :class:`~fsdispatch.Schedule`, a
-    :class:`~fsdispatch.SolveResult` or a :class:`~fsdispatch.Plan` with its
-    ``problem`` (compiled from ``scenario`` when not given). Depot stops are
-    read from ``Plan.pickups`` (ticket index -> depot index) or
-    ``ScheduledVisit.pickup_depot_id`` when those fields exist.
-    """
-    from ..plan import Plan
-    from ..schedule import Schedule
-
-    if isinstance(plan, Schedule):
-        order = {t: k for k, t in enumerate(dict.fromkeys(v.technician_id for v in plan.visits))}
-        visits = sorted(plan.visits, key=lambda v: (order[v.technician_id], v.shift, v.position))
-        return [PlannedVisit(v.technician_id, v.shift, v.ticket_id,
-                             getattr(v, "pickup_depot_id", None)) for v in visits]
-    if not isinstance(plan, Plan) and isinstance(getattr(plan, "plan", None), Plan):
-        problem = plan.problem if problem is None else problem
-        plan = plan.plan
-    if isinstance(plan, Plan):
-        if problem is None:
-            if scenario is None:
-                raise ValidationError.for_field("StockLedger", None, "problem", None,
-                                                "is needed to read an index-form Plan")
-            from ..problem import compile_scenario
-
-            problem = compile_scenario(scenario)
-        index = problem.index
-        depot_ids: tuple[str, ...] = tuple(getattr(index, "depot_ids", ()))
-        stops: Mapping[int, int] = getattr(plan, "pickups", None) or {}
-        by_tech: dict[int, list[tuple[int, int]]] = {}
-        for r, (tech_idx, shift) in enumerate(index.routes):
-            by_tech.setdefault(tech_idx, []).append((shift, r))
-        out: list[PlannedVisit] = []
-        for tech_idx, shifts in by_tech.items():
-            for shift, r in sorted(shifts):
-                for j in plan.routes[r]:
-                    d = stops.get(j)
-                    out.append(PlannedVisit(index.technician_ids[tech_idx], shift,
-                                            index.ticket_ids[j],
-                                            depot_ids[d] if d is not None else None))
-        return out
-    raise ValidationError.for_field("StockLedger", None, "plan", type(plan).__name__,
-                                    "must be a Schedule, SolveResult or Plan")

@@ -191,26 +191,9 @@ def _integer(path: str, lineno: int, token: str, column: str, minimum: int) -> i
 _COLUMNS = ("customer number", "x", "y", "demand", "ready time", "due date", "service time")
 
 
-def parse_solomon(path: str | PathLike[str]) -> SolomonInstance:
-    """Read a Solomon / Gehring–Homberger text file without converting it.
-
-    Parameters
-    ----------
-    path:
-        The ``.txt`` instance.
-
-    Returns
-    -------
-    SolomonInstance
-        Raw values in Solomon units.
-
-    Raises
-    ------
-    ValidationError
-        The file is missing, or a line is malformed; the message names the
-        file, the line and the value.
-    """
-    spath = str(path)
+def _read_blocks(spath: str, path: str | PathLike[str]
+                 ) -> tuple[str, int, int, list[tuple[int, list[float]]]]:
+    """The name, vehicle count, capacity and (line, values) customer rows of the file."""
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -269,7 +252,11 @@ def parse_solomon(path: str | PathLike[str]) -> SolomonInstance:
         raise _error(spath, None, "missing the VEHICLE block (NUMBER CAPACITY)", "")
     if not rows:
         raise _error(spath, None, "missing the CUSTOMER table (depot and customers)", "")
+    return name, num_vehicles, capacity, rows
 
+
+def _check_customers(spath: str, rows: list[tuple[int, list[float]]], capacity: int) -> None:
+    """Reject a customer row with a bad number, demand, time or service time."""
     seen: dict[int, int] = {}
     for k, (lineno, values) in enumerate(rows):
         number = values[0]
@@ -301,6 +288,30 @@ def parse_solomon(path: str | PathLike[str]) -> SolomonInstance:
         if k and service <= 0:
             raise _error(spath, lineno, "service time must be > 0 (a ticket needs a "
                          "positive duration)", _fmt(service))
+
+
+def parse_solomon(path: str | PathLike[str]) -> SolomonInstance:
+    """Read a Solomon / Gehring–Homberger text file without converting it.
+
+    Parameters
+    ----------
+    path:
+        The ``.txt`` instance.
+
+    Returns
+    -------
+    SolomonInstance
+        Raw values in Solomon units.
+
+    Raises
+    ------
+    ValidationError
+        The file is missing, or a line is malformed; the message names the
+        file, the line and the value.
+    """
+    spath = str(path)
+    name, num_vehicles, capacity, rows = _read_blocks(spath, path)
+    _check_customers(spath, rows, capacity)
     depot_line, depot = rows[0]
     if depot[5] <= 0:
         raise _error(spath, depot_line, "the depot due date (route horizon) must be > 0",

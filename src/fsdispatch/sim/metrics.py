@@ -102,6 +102,16 @@ def _mean(values: Sequence[float]) -> float:
     return float(np.mean(values)) if len(values) else math.nan
 
 
+def _sla_met(arrival: int, target: int | None, at: int | None, horizon: int) -> bool | None:
+    """Whether ``at`` met the target; ``None`` when there is none, or it is open and not yet due."""
+    if target is None:
+        return None
+    due = arrival + target
+    if at is not None:
+        return at <= due
+    return False if due <= horizon else None
+
+
 def replication_kpis(result: SimResult) -> dict[str, float]:
     """KPIs of one replication (formulas in the module docstring)."""
     horizon = result.days * 86400
@@ -116,18 +126,11 @@ def replication_kpis(result: SimResult) -> dict[str, float]:
     for r in originals:
         if r.cancelled is not None:
             continue
-        if r.response_target is not None:
-            due = r.arrival + r.response_target
-            if r.first_on_site is not None:
-                sla_r.append(r.first_on_site <= due)
-            elif due <= horizon:
-                sla_r.append(False)
-        if r.resolution_target is not None:
-            due = r.arrival + r.resolution_target
-            if r.resolved is not None:
-                sla_s.append(r.resolved <= due)
-            elif due <= horizon:
-                sla_s.append(False)
+        for out, target, at in ((sla_r, r.response_target, r.first_on_site),
+                                (sla_s, r.resolution_target, r.resolved)):
+            met = _sla_met(r.arrival, target, at, horizon)
+            if met is not None:
+                out.append(met)
     done = [r for r in originals if r.completed is not None]
     techs = [t for t in result.technicians if t.days_worked > 0]
     tech_days = sum(t.days_worked for t in techs)

@@ -737,39 +737,15 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
     SimulationError
         If an internal invariant breaks (e.g. time going back).
     """
-    if isinstance(scenario_or_config, SimConfig):
-        config = scenario_or_config
-        if days is not None:
-            config = attrs.evolve(config, days=days)
-        scenario, origin = _config_scenario(config)
-        n_days = config.days
-        demand = demand or config.demand
-        service = service or config.service
-        backlog_n = config.warmup_backlog
-        parts = parts or config.parts
-        van_stock = van_stock or config.van_stock
-    elif isinstance(scenario_or_config, Scenario):
-        scenario = scenario_or_config
-        origin = scenario.horizon.start
-        n_days = days or max(1, -(-scenario.horizon.length // DAY))
-        demand = demand or DemandModel()
-        service = service or ServiceModel()
-        backlog_n = 0
-    else:
-        raise ValidationError.for_field("simulate", None, "scenario_or_config",
-                                        type(scenario_or_config).__name__,
-                                        "must be a Scenario or a SimConfig")
-    if scenario.sla_policy is None:
-        from ..generate import default_sla_policy
-
-        scenario = attrs.evolve(scenario, sla_policy=default_sla_policy())
+    run = _inputs(scenario_or_config, days, demand, service, parts, van_stock)
+    scenario, origin, n_days, service = run.scenario, run.origin, run.days, run.service
     pol = get_policy(policy)
     streams = spawn(seed, _NUM_STREAMS)
     if replay and isinstance(scenario_or_config, Scenario):
         arrivals = _replay(scenario, origin, n_days, service, streams[1])
     else:
-        arrivals = draw_arrivals(demand, service, origin, n_days, streams[0], streams[1],
-                                 backlog=backlog_n)
+        arrivals = draw_arrivals(run.demand, service, origin, n_days, streams[0], streams[1],
+                                 backlog=run.backlog)
         if isinstance(scenario_or_config, Scenario):
             arrivals = [Arrival(0, t, 1.0) for t in scenario.tickets] + arrivals
     scenario = attrs.evolve(scenario, tickets=())
@@ -779,14 +755,9 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
     sickness = np.where(u_sick < service.p_sick, when_sick, np.nan)
     tracker = None
     needs: dict[str, tuple[str, ...]] = {}
-    if parts is not None:
-        drawn = parts.draw(streams[5], [a.ticket.category for a in arrivals])
-        needs = {a.ticket.id: n for a, n in zip(arrivals, drawn, strict=True)}
-        depots = getattr(scenario, "depots", ())
-        tracker = PartsTracker(parts, van_stock or VanStockPolicy({}, "empty"),
-                               [t.id for t in scenario.technicians], origin,
-                               depot_id=depots[0].id if depots else "depot",
-                               depot_stock=dict(depots[0].stock) if depots else None)
+    if run.parts is not None:
+        tracker, needs = _parts_tracker(run.parts, run.van_stock, scenario, origin, arrivals,
+                                        streams[5])
     bar = None
     cb = None
     if progress:
@@ -813,3 +784,60 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
                      ticket_objects=sim.tickets,
                      parts_summary=None if tracker is None else tracker.summary(n_days),
                      ledger=None if tracker is None else tracker.ledger)
+
+
+@attrs.frozen
+class _Inputs:
+    """What a simulation runs on, from a config or a scenario and the overrides."""
+
+    scenario: Scenario
+    origin: datetime
+    days: int
+    demand: DemandModel
+    service: ServiceModel
+    backlog: int
+    parts: PartsModel | None
+    van_stock: VanStockPolicy | None
+
+
+def _inputs(scenario_or_config: Scenario | SimConfig, days: int | None,
+            demand: DemandModel | None, service: ServiceModel | None,
+            parts: PartsModel | None, van_stock: VanStockPolicy | None) -> _Inputs:
+    """The workforce scenario (with an SLA policy), origin, days and models of a run."""
+    if isinstance(scenario_or_config, SimConfig):
+        config = scenario_or_config
+        if days is not None:
+            config = attrs.evolve(config, days=days)
+        scenario, origin = _config_scenario(config)
+        run = _Inputs(scenario, origin, config.days, demand or config.demand,
+                      service or config.service, config.warmup_backlog,
+                      parts or config.parts, van_stock or config.van_stock)
+    elif isinstance(scenario_or_config, Scenario):
+        scenario = scenario_or_config
+        run = _Inputs(scenario, scenario.horizon.start,
+                      days or max(1, -(-scenario.horizon.length // DAY)),
+                      demand or DemandModel(), service or ServiceModel(), 0, parts, van_stock)
+    else:
+        raise ValidationError.for_field("simulate", None, "scenario_or_config",
+                                        type(scenario_or_config).__name__,
+                                        "must be a Scenario or a SimConfig")
+    if scenario.sla_policy is None:
+        from ..generate import default_sla_policy
+
+        run = attrs.evolve(run, scenario=attrs.evolve(scenario,
+                                                      sla_policy=default_sla_policy()))
+    return run
+
+
+def _parts_tracker(parts: PartsModel, van_stock: VanStockPolicy | None, scenario: Scenario,
+                   origin: datetime, arrivals: list[Arrival], stream: np.random.Generator
+                   ) -> tuple[PartsTracker, dict[str, tuple[str, ...]]]:
+    """The vans' stock tracker and each arriving ticket's drawn part needs."""
+    drawn = parts.draw(stream, [a.ticket.category for a in arrivals])
+    needs = {a.ticket.id: n for a, n in zip(arrivals, drawn, strict=True)}
+    depots = getattr(scenario, "depots", ())
+    tracker = PartsTracker(parts, van_stock or VanStockPolicy({}, "empty"),
+                           [t.id for t in scenario.technicians], origin,
+                           depot_id=depots[0].id if depots else "depot",
+                           depot_stock=dict(depots[0].stock) if depots else None)
+    return tracker, needs

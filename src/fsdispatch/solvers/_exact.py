@@ -12,30 +12,47 @@ claimed (only when the evaluator's objective meets the proven bound).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
 
-from ..errors import ValidationError
+from ..errors import BackendUnavailableError, ValidationError
 from ..evaluate.evaluation import Evaluation
 from ..evaluate.evaluator import evaluate
 from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.problem import Problem
-from .base import Limits, SolveStatus
+from .base import BackendOutput, Limits, SolveStatus
 
 __all__ = [
+    "ExactBackend",
+    "ResourceRows",
     "RoutingData",
+    "StopRoute",
+    "VanFlowVars",
     "arc_ok",
+    "assigned_routes",
     "check_mode",
+    "chosen_pickups",
     "depot_opening",
     "exact_warm_up",
     "finish_plan",
+    "follow_circuits",
     "objective_tolerance",
+    "resource_rows",
+    "routes_by_technician",
     "routing_data",
+    "solver_library",
     "stop_ok",
+    "stop_routes",
     "stop_skus",
     "ticket_need",
+    "trivial_output",
+    "unservable_penalty",
+    "warm_start",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,6 +75,170 @@ def exact_warm_up(problem: Problem | None, solver_module: str) -> float:
     return time.perf_counter() - tic
 
 
+def solver_library(backend: str, module: str, library: str, package: str) -> Any:
+    """Import an exact backend's solver library (``module``), or say what to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - the libraries are dependencies
+        raise BackendUnavailableError(
+            f"solver {backend!r} needs {library}; install it with: pip install {package}"
+        ) from exc
+
+
+def warm_start(problem: Problem, mode: str) -> Plan:
+    """The greedy plan: an exact backend's warm start and fallback."""
+    from .greedy import GreedySolver
+
+    return GreedySolver(mode=mode).solve(problem, Limits(), None, None).plan
+
+
+def trivial_output(problem: Problem, mode: str, greedy: Plan,
+                   stats: dict[str, Any]) -> BackendOutput | None:
+    """When no ticket can be served, the all-unassigned plan (optimal); else ``None``."""
+    if problem.num_routes and (problem.unservable == 0).any():
+        return None
+    total_penalty = float(problem.data.cost.penalty.sum())
+    plan, status, extra = finish_plan(problem, [[] for _ in range(problem.num_routes)],
+                                      mode, True, total_penalty, greedy)
+    stats.update(extra, trivial=True)
+    return BackendOutput(plan=plan, status=status, bound=total_penalty,
+                         objective=total_penalty, stats=stats)
+
+
+def unservable_penalty(problem: Problem) -> float:
+    """The penalty the unservable tickets pay in every plan: a floor under any bound."""
+    return float(problem.data.cost.penalty[problem.unservable != 0].sum())
+
+
+def assigned_routes(problem: Problem, x: Mapping[tuple[int, int], Any],
+                    is_on: Callable[[Any], bool]) -> list[list[int]]:
+    """The assignment model's routes: the tickets whose ``x[r, j]`` is on, per route."""
+    routes: list[list[int]] = [[] for _ in range(problem.num_routes)]
+    for (r, j), var in x.items():
+        if is_on(var):
+            routes[r].append(j)
+    return routes
+
+
+def follow_circuits(problem: Problem, rd: RoutingData,
+                    arcs: Mapping[int, Mapping[tuple[int, int], Any]],
+                    is_on: Callable[[Any], bool]) -> list[list[int]]:
+    """The routing model's routes: each route's circuit followed from the depot (node 0)."""
+    routes: list[list[int]] = []
+    for r in range(problem.num_routes):
+        cands = rd.cands[r].tolist()
+        succ = {a: b for (a, b), lit in arcs[r].items() if is_on(lit)}
+        route: list[int] = []
+        node = succ.get(0, 0)
+        while node != 0 and len(route) <= len(cands):
+            route.append(cands[node - 1])
+            node = succ.get(node, 0)
+        routes.append(route)
+    return routes
+
+
+def chosen_pickups(stops: Mapping[int, Mapping[tuple[int, int], Any]],
+                   is_on: Callable[[Any], bool]) -> dict[int, int]:
+    """The model's depot stops: ticket index -> depot index, for each stop that is on."""
+    return {j: d for r in stops for (j, d), lit in stops[r].items() if is_on(lit)}
+
+
+def routes_by_technician(problem: Problem, routes: Iterable[int]) -> dict[int, list[int]]:
+    """Each technician's routes among ``routes``, in shift order (the van carries over)."""
+    kd, index = problem.data, problem.index
+    by_tech: dict[int, list[int]] = defaultdict(list)
+    for r in routes:
+        by_tech[int(kd.rt.tech[r])].append(r)
+    for own in by_tech.values():
+        own.sort(key=lambda r: index.routes[r][1])
+    return by_tech
+
+
+@attrs.frozen(eq=False)
+class ResourceRows:
+    """The resource rows both exact models add, in the order they add them.
+
+    Attributes
+    ----------
+    once:
+        Per ticket, its ``x`` variables (with its ``u``, exactly one is on).
+    capacity:
+        ``(route, [(demand, var)], capacity)`` for each route whose candidates
+        could exceed its demand capacity.
+    day:
+        ``(group, vars, cap)`` for each tickets-per-day group that could exceed its cap.
+    stock:
+        ``(technician, sku, [(units, var)], stock)`` for each van-stock sum that
+        could exceed the van's stock (not for the skus the depot-stop model follows).
+    """
+
+    once: Mapping[int, list[Any]]
+    capacity: list[tuple[int, list[tuple[int, Any]], int]]
+    day: list[tuple[int, list[Any], int]]
+    stock: list[tuple[int, int, list[tuple[int, Any]], int]]
+
+
+def resource_rows(problem: Problem, x: Mapping[tuple[int, int], Any],
+                  flow: Mapping[int, list[int]] | None = None) -> ResourceRows:
+    """Each ticket once or unassigned; demand capacity, tickets per day, van stock.
+
+    Rows that cannot bind are left out. ``flow`` maps a technician to the skus
+    whose stock the depot-stop model follows instead (no plain van-stock sum for those).
+    """
+    kd = problem.data
+    by_ticket: dict[int, list[Any]] = defaultdict(list)
+    by_route: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    for (r, j), var in x.items():
+        by_ticket[j].append(var)
+        by_route[r].append((j, var))
+    capacity: list[tuple[int, list[tuple[int, Any]], int]] = []
+    by_group: dict[int, list[Any]] = defaultdict(list)
+    by_tech: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    for r, items in by_route.items():
+        demand = [(int(kd.res.demand[j]), var) for j, var in items if kd.res.demand[j]]
+        if demand and sum(d for d, _ in demand) > kd.rt.capacity[r]:
+            capacity.append((r, demand, int(kd.rt.capacity[r])))
+        by_group[int(kd.rt.group[r])].extend(var for _, var in items)
+        by_tech[int(kd.rt.tech[r])].extend(items)
+    day = [(g, vars_, int(kd.rt.group_cap[g])) for g, vars_ in by_group.items()
+           if len(vars_) > kd.rt.group_cap[g]]
+    stock: list[tuple[int, int, list[tuple[int, Any]], int]] = []
+    for t, items in by_tech.items():
+        use: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+        for j, var in items:
+            for p in range(int(kd.res.part_ptr[j]), int(kd.res.part_ptr[j + 1])):
+                use[int(kd.res.part_sku[p])].append((int(kd.res.part_qty[p]), var))
+        for s, terms in use.items():
+            if flow and s in flow.get(t, ()):
+                continue
+            if sum(q for q, _ in terms) > kd.res.stock[t, s]:
+                stock.append((t, s, terms, int(kd.res.stock[t, s])))
+    return ResourceRows(once=by_ticket, capacity=capacity, day=day, stock=stock)
+
+
+class ExactBackend:
+    """The mode check and the warm-up the ``cpsat`` and ``milp`` backends share.
+
+    A subclass names itself for messages (``_entity``) and its solver library's
+    module (``_library_module``).
+    """
+
+    __slots__ = ()
+    mode: str
+    _entity: ClassVar[str]
+    _library_module: ClassVar[str]
+
+    def __attrs_post_init__(self) -> None:
+        check_mode(self._entity, self.mode)
+
+    def warm_up(self, problem: Problem | None = None) -> float:
+        """Load the greedy kernels of the warm start and import the solver library before
+        the clock starts; returns seconds."""
+        return exact_warm_up(problem, self._library_module)
+
+
 def check_mode(backend: str, mode: str) -> None:
     """Raise a :class:`ValidationError` unless ``mode`` is a plan mode."""
     if mode not in PLAN_MODES:
@@ -68,6 +249,28 @@ def check_mode(backend: str, mode: str) -> None:
 def objective_tolerance(value: float) -> float:
     """Absolute tolerance used to compare a model's objective with the evaluator's."""
     return 1e-6 * max(1.0, abs(value))
+
+
+@dataclass
+class VanFlowVars:
+    """The van-stock variables both routing models keep, per route ``r``, ticket ``j`` and
+    sku ``s`` in the technician's scope ``skus[r]`` (see ``docs/optimality.md``).
+
+    ``vin``/``vout`` (van before the stop and after the ticket), ``seg`` (parts
+    needed from ``j`` up to the route's next stop), ``top = max(vin, seg)``,
+    ``pick`` (picked at the stop before ``j``), ``pick_at[r, j, d, s]`` (the
+    same, per depot); ``vstart``/``vend`` per route and sku.
+    """
+
+    skus: dict[int, list[int]] = field(default_factory=dict)
+    vin: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    vout: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    seg: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    top: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    pick: dict[tuple[int, int, int], Any] = field(default_factory=dict)
+    pick_at: dict[tuple[int, int, int, int], Any] = field(default_factory=dict)
+    vstart: dict[tuple[int, int], Any] = field(default_factory=dict)
+    vend: dict[tuple[int, int], Any] = field(default_factory=dict)
 
 
 @attrs.frozen(eq=False)
@@ -236,6 +439,69 @@ def stop_ok(problem: Problem, rd: RoutingData, r: int, j: int, d: int,
     s = max(at_j, rd.earliest(problem, j))
     back = s + int(rd.service[r, j]) + int(rd.tt[rd.ticket_pos[j], rd.end_pos[r]])
     return back <= int(kd.rt.max_close[r])
+
+
+@attrs.frozen(eq=False)
+class StopRoute:
+    """A route whose technician has skus in the depot-stop scope, and its possible stops.
+
+    Attributes
+    ----------
+    route, tech:
+        The route and its technician.
+    skus:
+        The skus in the technician's scope (:func:`stop_skus`).
+    cands:
+        The tickets the route can serve (``rd.cands[route]``); local node ``k``
+        is ``cands[k - 1]``.
+    stops:
+        ``(j, k, d)`` for each stop at depot ``d`` that can fit right before
+        ticket ``j`` (local node ``k``), in ticket then depot order.
+    into:
+        Local node -> the local nodes with an arc into it.
+    units:
+        Per sku, a bound on the units the van can hold (van + all depots + all needs).
+    opening:
+        Per depot, its allowed pick-up starts.
+    """
+
+    route: int
+    tech: int
+    skus: list[int]
+    cands: list[int]
+    stops: list[tuple[int, int, int]]
+    into: dict[int, list[int]]
+    units: dict[int, int]
+    opening: Mapping[int, list[tuple[int, int]]]
+
+
+def stop_routes(problem: Problem, rd: RoutingData,
+                arcs: Mapping[int, Mapping[tuple[int, int], Any]]) -> list[StopRoute]:
+    """The routes the depot-stop and van-flow variables are made for (both routing models)."""
+    kd = problem.data
+    scope = stop_skus(problem)
+    if not scope:
+        return []
+    dstock = problem.depots.stock
+    opening = {d: depot_opening(problem, d, rd.horizon) for d in range(problem.num_depots)}
+    out: list[StopRoute] = []
+    for r in range(problem.num_routes):
+        t = int(kd.rt.tech[r])
+        skus = scope.get(t)
+        if not skus:
+            continue
+        cands = rd.cands[r].tolist()
+        depots = [d for d in range(problem.num_depots)
+                  if (dstock[d, skus] > 0).any() and opening[d]]
+        into: dict[int, list[int]] = {}
+        for (a, b) in arcs[r]:
+            into.setdefault(b, []).append(a)
+        stops = [(j, k, d) for k, j in enumerate(cands, start=1) for d in depots
+                 if stop_ok(problem, rd, r, j, d, opening[d])]
+        units = {s: int(kd.res.stock[t, s]) + int(dstock[:, s].sum())
+                 + sum(ticket_need(problem, j, s) for j in cands) for s in skus}
+        out.append(StopRoute(r, t, skus, cands, stops, into, units, opening))
+    return out
 
 
 def _with_reasons(problem: Problem, routes: list[list[int]], mode: str,

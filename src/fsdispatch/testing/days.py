@@ -225,101 +225,121 @@ def build_day(src: Source, profile: DayProfile | None = None, *,
             cap = src.integers(0, 3) if p.low_caps else src.optional_integers(1, 4)
             techs.append(attrs.evolve(base, id=f"tech{t}", start_location=home,
                                       max_tickets_per_day=cap))
-            continue
-        home = Location.planar(src.coordinate(), src.coordinate())
-        shifts = []
-        for d in range(days):
-            if days > 1 and not src.booleans():
-                continue
-            begin = src.integers(6 * 60, 9 * 60)
-            length = src.integers(4 * 60, 10 * 60)
-            brks: tuple[Break, ...] = ()
-            if p.breaks and p.max_breaks > 1:
-                brks = _stress_breaks(src, begin, length, d, p.max_breaks)
-            elif p.breaks and src.booleans():
-                b0 = begin + src.integers(60, max(60, length - 90))
-                span = src.integers(30, 150)
-                dur = src.integers(15, min(45, span))
-                brks = (Break(TimeWindow(_at(b0, d), _at(b0 + span, d)), dur * MINUTE),)
-            end_at = None
-            if p.mix and src.integers(0, 4) == 0:
-                end_at = Location.planar(src.coordinate(), src.coordinate())
-            shifts.append(Shift(_at(begin, d), _at(begin + length, d), breaks=brks,
-                                end_location=end_at))
-        skills = {s: src.integers(1, 3) for s in SKILLS if src.booleans()}
-        stock = ({s: src.integers(0, 2) for s in SKUS if src.booleans()}
-                 if p.parts else {})
-        service_factor = src.sampled_from([0.8, 1.0, 1.25])
-        cap = src.integers(0, 3) if p.low_caps else src.optional_integers(1, 4)
-        overtime = src.sampled_from([0, 0, 30 * MINUTE])
-        capacity = (src.optional_integers(0, 2) if p.tiny_capacity
-                    else src.optional_integers(1, 6))
-        techs.append(Technician(
-            id=f"tech{t}", start_location=home, shifts=tuple(shifts), skills=skills,
-            service_factor=service_factor, max_tickets_per_day=cap, max_overtime=overtime,
-            van_stock=stock, capacity=capacity))
+        else:
+            techs.append(_technician(src, p, f"tech{t}", days))
     tech_ids = [t.id for t in techs]
     if p.mix and src.booleans():  # a busy day: at least half the maximum
         num_tickets = src.integers(p.max_tickets // 2, p.max_tickets)
     else:
         num_tickets = src.integers(0, p.max_tickets)
-    tickets = []
-    for i in range(num_tickets):
-        d = src.integers(0, days - 1)
-        windows: tuple[TimeWindow, ...] = ()
-        kind = src.sampled_from(["none", "wide", "tight", "two"])
-        if kind == "wide":
-            s0 = src.integers(7 * 60, 13 * 60)
-            windows = (TimeWindow(_at(s0, d), _at(s0 + 240, d)),)
-        elif kind == "tight":
-            s0 = src.integers(7 * 60, 16 * 60)
-            windows = (TimeWindow(_at(s0, d), _at(s0 + src.integers(0, 45), d)),)
-        elif kind == "two":
-            s0 = src.integers(7 * 60, 10 * 60)
-            windows = (TimeWindow(_at(s0, d), _at(s0 + 60, d)),
-                       TimeWindow(_at(s0 + 300, d), _at(s0 + 360, d)))
-        prio = src.sampled_from(list(Priority))
-        response_by = _at(src.integers(8 * 60, 20 * 60), d) if src.booleans() else None
-        required = {s: src.integers(1, 3) for s in SKILLS if src.integers(0, 3) == 0}
-        often = 2 if p.depots else 4
-        ticket_parts = ({s: src.integers(1, 2) if p.depots else 1 for s in SKUS
-                         if src.integers(0, often) == 0} if p.parts else {})
-        pref: tuple[str, ...] = ()
-        excl: tuple[str, ...] = ()
-        if tech_ids and src.integers(0, 4) == 0:
-            pref = (src.sampled_from(tech_ids),)
-        if tech_ids and src.integers(0, 6) == 0:
-            cand = src.sampled_from(tech_ids)
-            if cand not in pref:
-                excl = (cand,)
-        location = Location.planar(src.coordinate(), src.coordinate())
-        minutes = src.integers(10, 120)
-        if p.long_jobs and src.integers(0, 3) == 0:
-            minutes = src.integers(120, 360)
-        window_kind = src.sampled_from(_WINDOW_KINDS)
-        demand = src.integers(1, 2) if p.tiny_capacity else src.integers(0, 3)
-        tickets.append(Ticket(
-            id=f"T{i}", location=location, duration=minutes * MINUTE, required_skills=required,
-            windows=windows, window_kind=window_kind, priority=prio, response_by=response_by,
-            preferred_technicians=pref, excluded_technicians=excl, parts=ticket_parts,
-            demand=demand))
-    depot_list = []
-    if p.depots and p.parts:
-        for k in range(src.integers(1, 2)):
-            hours: tuple[TimeWindow, ...] = ()
-            if src.booleans():
-                hours = tuple(TimeWindow(_at(src.integers(6 * 60, 10 * 60), d),
-                                         _at(src.integers(12 * 60, 18 * 60), d))
-                              for d in range(days))
-            location = Location.planar(src.coordinate(), src.coordinate())
-            depot_stock = {s: src.integers(0, 4) for s in SKUS if src.booleans()}
-            depot_list.append(Depot(
-                id=f"D{k}", location=location, stock=depot_stock, opening_hours=hours,
-                pickup_time=src.sampled_from([0, 5, 15]) * MINUTE))
+    tickets = [_ticket(src, p, f"T{i}", days, tech_ids) for i in range(num_tickets)]
+    depot_list = _depots(src, days) if p.depots and p.parts else []
     speed = src.sampled_from([30.0, 50.0])
     return Scenario(horizon=horizon, technicians=tuple(techs), tickets=tuple(tickets),
                     travel=GeometricTravel(speed_kmh=speed, detour=1.2), name=name,
                     depots=tuple(depot_list))
+
+
+def _technician(src: Source, p: DayProfile, tech_id: str, days: int) -> Technician:
+    """A fully drawn technician: home, shifts, skills, van stock, caps."""
+    home = Location.planar(src.coordinate(), src.coordinate())
+    shifts = []
+    for d in range(days):
+        if days > 1 and not src.booleans():
+            continue
+        begin = src.integers(6 * 60, 9 * 60)
+        length = src.integers(4 * 60, 10 * 60)
+        brks: tuple[Break, ...] = ()
+        if p.breaks and p.max_breaks > 1:
+            brks = _stress_breaks(src, begin, length, d, p.max_breaks)
+        elif p.breaks and src.booleans():
+            b0 = begin + src.integers(60, max(60, length - 90))
+            span = src.integers(30, 150)
+            dur = src.integers(15, min(45, span))
+            brks = (Break(TimeWindow(_at(b0, d), _at(b0 + span, d)), dur * MINUTE),)
+        end_at = None
+        if p.mix and src.integers(0, 4) == 0:
+            end_at = Location.planar(src.coordinate(), src.coordinate())
+        shifts.append(Shift(_at(begin, d), _at(begin + length, d), breaks=brks,
+                            end_location=end_at))
+    skills = {s: src.integers(1, 3) for s in SKILLS if src.booleans()}
+    stock = ({s: src.integers(0, 2) for s in SKUS if src.booleans()}
+             if p.parts else {})
+    service_factor = src.sampled_from([0.8, 1.0, 1.25])
+    cap = src.integers(0, 3) if p.low_caps else src.optional_integers(1, 4)
+    overtime = src.sampled_from([0, 0, 30 * MINUTE])
+    capacity = (src.optional_integers(0, 2) if p.tiny_capacity
+                else src.optional_integers(1, 6))
+    return Technician(
+        id=tech_id, start_location=home, shifts=tuple(shifts), skills=skills,
+        service_factor=service_factor, max_tickets_per_day=cap, max_overtime=overtime,
+        van_stock=stock, capacity=capacity)
+
+
+def _ticket_windows(src: Source, d: int) -> tuple[TimeWindow, ...]:
+    """No window, a wide one, a tight one or two on day ``d``."""
+    windows: tuple[TimeWindow, ...] = ()
+    kind = src.sampled_from(["none", "wide", "tight", "two"])
+    if kind == "wide":
+        s0 = src.integers(7 * 60, 13 * 60)
+        windows = (TimeWindow(_at(s0, d), _at(s0 + 240, d)),)
+    elif kind == "tight":
+        s0 = src.integers(7 * 60, 16 * 60)
+        windows = (TimeWindow(_at(s0, d), _at(s0 + src.integers(0, 45), d)),)
+    elif kind == "two":
+        s0 = src.integers(7 * 60, 10 * 60)
+        windows = (TimeWindow(_at(s0, d), _at(s0 + 60, d)),
+                   TimeWindow(_at(s0 + 300, d), _at(s0 + 360, d)))
+    return windows
+
+
+def _ticket(src: Source, p: DayProfile, ticket_id: str, days: int,
+            tech_ids: list[str]) -> Ticket:
+    """A drawn ticket: windows, priority, deadline, skills, parts, preferences, duration."""
+    d = src.integers(0, days - 1)
+    windows = _ticket_windows(src, d)
+    prio = src.sampled_from(list(Priority))
+    response_by = _at(src.integers(8 * 60, 20 * 60), d) if src.booleans() else None
+    required = {s: src.integers(1, 3) for s in SKILLS if src.integers(0, 3) == 0}
+    often = 2 if p.depots else 4
+    ticket_parts = ({s: src.integers(1, 2) if p.depots else 1 for s in SKUS
+                     if src.integers(0, often) == 0} if p.parts else {})
+    pref: tuple[str, ...] = ()
+    excl: tuple[str, ...] = ()
+    if tech_ids and src.integers(0, 4) == 0:
+        pref = (src.sampled_from(tech_ids),)
+    if tech_ids and src.integers(0, 6) == 0:
+        cand = src.sampled_from(tech_ids)
+        if cand not in pref:
+            excl = (cand,)
+    location = Location.planar(src.coordinate(), src.coordinate())
+    minutes = src.integers(10, 120)
+    if p.long_jobs and src.integers(0, 3) == 0:
+        minutes = src.integers(120, 360)
+    window_kind = src.sampled_from(_WINDOW_KINDS)
+    demand = src.integers(1, 2) if p.tiny_capacity else src.integers(0, 3)
+    return Ticket(
+        id=ticket_id, location=location, duration=minutes * MINUTE, required_skills=required,
+        windows=windows, window_kind=window_kind, priority=prio, response_by=response_by,
+        preferred_technicians=pref, excluded_technicians=excl, parts=ticket_parts,
+        demand=demand)
+
+
+def _depots(src: Source, days: int) -> list[Depot]:
+    """One or two depots with stock, optional opening hours and a pickup time."""
+    depot_list = []
+    for k in range(src.integers(1, 2)):
+        hours: tuple[TimeWindow, ...] = ()
+        if src.booleans():
+            hours = tuple(TimeWindow(_at(src.integers(6 * 60, 10 * 60), d),
+                                     _at(src.integers(12 * 60, 18 * 60), d))
+                          for d in range(days))
+        location = Location.planar(src.coordinate(), src.coordinate())
+        depot_stock = {s: src.integers(0, 4) for s in SKUS if src.booleans()}
+        depot_list.append(Depot(
+            id=f"D{k}", location=location, stock=depot_stock, opening_hours=hours,
+            pickup_time=src.sampled_from([0, 5, 15]) * MINUTE))
+    return depot_list
 
 
 def random_day(seed: int, *, exact: bool = False) -> Scenario:

@@ -25,7 +25,7 @@ from ortools.sat.python import cp_model
 
 from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
-from .._exact import RoutingData, ticket_need
+from .._exact import RoutingData, resource_rows, routes_by_technician, ticket_need
 from .variables import AssignmentVars, RoutingVars
 
 __all__ = ["add_assignment_constraints", "add_resource_constraints", "add_routing_constraints",
@@ -41,35 +41,15 @@ def add_resource_constraints(model: cp_model.CpModel, problem: Problem,
     ``flow`` maps a technician to the skus whose stock the depot-stop model
     follows instead (no plain van-stock sum for those).
     """
-    kd = problem.data
-    by_ticket: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-    by_route: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
-    for (r, j), var in x.items():
-        by_ticket[j].append(var)
-        by_route[r].append((j, var))
+    rows = resource_rows(problem, x, flow)
     for j in range(problem.num_tickets):
-        model.add_exactly_one([*by_ticket[j], u[j]])
-    by_group: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-    by_tech: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
-    for r, items in by_route.items():
-        demand = [(int(kd.res.demand[j]), var) for j, var in items if kd.res.demand[j]]
-        if demand and sum(d for d, _ in demand) > kd.rt.capacity[r]:
-            model.add(sum(d * var for d, var in demand) <= int(kd.rt.capacity[r]))
-        by_group[int(kd.rt.group[r])].extend(var for _, var in items)
-        by_tech[int(kd.rt.tech[r])].extend(items)
-    for g, vars_ in by_group.items():
-        if len(vars_) > kd.rt.group_cap[g]:
-            model.add(sum(vars_) <= int(kd.rt.group_cap[g]))
-    for t, items in by_tech.items():
-        use: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
-        for j, var in items:
-            for p in range(int(kd.res.part_ptr[j]), int(kd.res.part_ptr[j + 1])):
-                use[int(kd.res.part_sku[p])].append((int(kd.res.part_qty[p]), var))
-        for s, terms in use.items():
-            if flow and s in flow.get(t, ()):
-                continue
-            if sum(q for q, _ in terms) > kd.res.stock[t, s]:
-                model.add(sum(q * var for q, var in terms) <= int(kd.res.stock[t, s]))
+        model.add_exactly_one([*rows.once.get(j, []), u[j]])
+    for _r, demand, cap in rows.capacity:
+        model.add(sum(d * var for d, var in demand) <= cap)
+    for _g, vars_, cap in rows.day:
+        model.add(sum(vars_) <= cap)
+    for _t, _s, terms, stock in rows.stock:
+        model.add(sum(q * var for q, var in terms) <= stock)
 
 
 def add_routing_constraints(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
@@ -168,14 +148,9 @@ def add_van_flow(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
     """
     kd = problem.data
     res = kd.res
-    index = problem.index
     dstock = problem.depots.stock
-    by_tech: dict[int, list[int]] = defaultdict(list)
-    for r in v.skus:
-        by_tech[int(kd.rt.tech[r])].append(r)
     depot_use: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
-    for t, routes in by_tech.items():
-        routes.sort(key=lambda r: index.routes[r][1])
+    for t, routes in routes_by_technician(problem, v.skus).items():
         for pos, r in enumerate(routes):
             for s in v.skus[r]:
                 if pos == 0:

@@ -6,15 +6,15 @@ import itertools
 import logging
 import os
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
 
-from ...errors import BackendUnavailableError, ValidationError
+from ...errors import ValidationError
 from ...plan import Plan
 from ...problem.problem import Problem
-from .._exact import check_mode, exact_warm_up, finish_plan
+from .. import _exact
 from ..base import (
     BackendOutput,
     Capabilities,
@@ -47,7 +47,7 @@ def _check_workers(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
 
 
 @attrs.frozen
-class CpSatSolver:
+class CpSatSolver(_exact.ExactBackend):
     """Exact routing (or assignment) with OR-Tools CP-SAT, reporting a proven lower bound.
 
     Routing model: optional visits per able technician shift × ticket, one
@@ -87,42 +87,26 @@ class CpSatSolver:
     name: str = "cpsat"
     capabilities: Capabilities = attrs.field(
         default=attrs.Factory(_capabilities, takes_self=True))
-
-    def __attrs_post_init__(self) -> None:
-        check_mode("CpSatSolver", self.mode)
-
-    def warm_up(self, problem: Problem | None = None) -> float:
-        """Load the greedy kernels of the warm start and import OR-Tools before the clock
-        starts; returns seconds."""
-        return exact_warm_up(problem, "ortools.sat.python.cp_model")
+    _entity: ClassVar[str] = "CpSatSolver"
+    _library_module: ClassVar[str] = "ortools.sat.python.cp_model"
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
         """Build and solve the model; see the class docstring."""
         limits.warn_unsupported(self.name, {"time_limit", "rel_gap"})
-        try:
-            from ortools.sat.python import cp_model
-        except ImportError as exc:  # pragma: no cover - ortools is a dependency
-            raise BackendUnavailableError(
-                "solver 'cpsat' needs OR-Tools; install it with: pip install ortools") from exc
+        cp_model = _exact.solver_library(self.name, "ortools.sat.python.cp_model", "OR-Tools",
+                                         "ortools")
         from ...evaluate.evaluator import evaluate
         from ...problem.assignment import assignment_data
         from .._exact import routing_data
-        from ..greedy import GreedySolver
         from . import constraints, objective, variables
 
         tic = time.perf_counter()
-        greedy = GreedySolver(mode=self.mode).solve(problem, Limits(), None, None).plan
+        greedy = _exact.warm_start(problem, self.mode)
         stats: dict[str, Any] = {"mode": self.mode}
-        if problem.num_routes == 0 or not (problem.unservable == 0).any():
-            # nothing can be served: the all-unassigned plan is optimal
-            plan, status, extra = finish_plan(problem, [[] for _ in range(problem.num_routes)],
-                                              self.mode, True,
-                                              float(problem.data.cost.penalty.sum()), greedy)
-            stats.update(extra, trivial=True)
-            return BackendOutput(plan=plan, status=status,
-                                 bound=float(problem.data.cost.penalty.sum()),
-                                 objective=float(problem.data.cost.penalty.sum()), stats=stats)
+        trivial = _exact.trivial_output(problem, self.mode, greedy, stats)
+        if trivial is not None:  # nothing can be served: the all-unassigned plan is optimal
+            return trivial
         model = cp_model.CpModel()
         if self.mode == "assignment":
             ad = assignment_data(problem)
@@ -167,14 +151,10 @@ class CpSatSolver:
         if native in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             model_obj = solver.objective_value / scale
             if self.mode == "assignment":
-                routes = [[] for _ in range(problem.num_routes)]
-                for (r, j), var in av.x.items():
-                    if solver.boolean_value(var):
-                        routes[r].append(j)
+                routes = _exact.assigned_routes(problem, av.x, solver.boolean_value)
             else:
-                routes = _extract_routes(solver, problem, rd, rv)
-                pickups = {j: d for r in rv.stops for (j, d), lit in rv.stops[r].items()
-                           if solver.boolean_value(lit)}
+                routes = _exact.follow_circuits(problem, rd, rv.arcs, solver.boolean_value)
+                pickups = _exact.chosen_pickups(rv.stops, solver.boolean_value)
                 stats["depot_stops"] = len(pickups)
         bound: float | None = None
         if native == cp_model.INFEASIBLE:  # pragma: no cover - dropping is always possible
@@ -185,10 +165,9 @@ class CpSatSolver:
                 bound = float(raw) / scale
                 bound -= 1e-12 * max(1.0, abs(bound))  # float rounding of the division
                 # every term is >= 0 and unservable tickets always pay their penalty
-                bound = max(bound, float(problem.data.cost.penalty[problem.unservable != 0]
-                                         .sum()))
+                bound = max(bound, _exact.unservable_penalty(problem))
         proven = native == cp_model.OPTIMAL and limits.rel_gap is None
-        plan, status, extra = finish_plan(problem, routes, self.mode, proven, bound, greedy,
+        plan, status, extra = _exact.finish_plan(problem, routes, self.mode, proven, bound, greedy,
                                           pickups)
         stats.update(extra)
         stats["stopped_by_limit"] = native != cp_model.OPTIMAL
@@ -279,18 +258,3 @@ def _hint_routing(model: Any, problem: Problem, rd: Any, rv: Any, plan: Plan, ev
             model.add_hint(need, taken)
             if taken and not isinstance(bs, int):
                 model.add_hint(bs, int(times.break_start[b]))
-
-
-def _extract_routes(solver: Any, problem: Problem, rd: Any, rv: Any) -> list[list[int]]:
-    """Follow each route's circuit from the depot."""
-    routes: list[list[int]] = []
-    for r in range(problem.num_routes):
-        cands = rd.cands[r].tolist()
-        succ = {a: b for (a, b), lit in rv.arcs[r].items() if solver.boolean_value(lit)}
-        route: list[int] = []
-        node = succ.get(0, 0)
-        while node != 0 and len(route) <= len(cands):
-            route.append(cands[node - 1])
-            node = succ.get(node, 0)
-        routes.append(route)
-    return routes

@@ -10,13 +10,14 @@ from ortools.sat.python import cp_model
 
 from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
-from .._exact import RoutingData, arc_ok, depot_opening, stop_ok, stop_skus, ticket_need
+from .. import _exact
+from .._exact import RoutingData, arc_ok
 
 __all__ = ["AssignmentVars", "RoutingVars", "assignment_vars", "routing_vars"]
 
 
 @dataclass
-class RoutingVars:
+class RoutingVars(_exact.VanFlowVars):
     """Variables of the routing model.
 
     ``x[r, j]`` ticket ``j`` on route ``r``; ``u[j]`` ticket unassigned;
@@ -30,12 +31,8 @@ class RoutingVars:
     depot ``d`` right before ticket ``j`` on route ``r``; ``stop_any[r, j]``
     (their sum); ``via[r][(a, b, d)]`` the circuit arc ``a -> b`` (local
     nodes) taken through depot ``d`` (= arc ∧ stop); ``pstart[r, j, d]`` the
-    pick-up start. Van stock per route ``r``, ticket ``j``, sku ``s`` in the
-    technician's scope ``skus[r]``: ``vin``/``vout`` (van before the stop and
-    after the ticket), ``seg`` (parts needed from ``j`` up to the route's
-    next stop), ``top = max(vin, seg)``, ``pick`` (picked at the stop before
-    ``j``), ``pick_at[r, j, d, s]`` (the same, per depot); ``vstart``/``vend``
-    per route and sku.
+    pick-up start; ``bound_units[r, s]`` the domain bound of the van stock.
+    Van stock: see :class:`~fsdispatch.solvers._exact.VanFlowVars`.
     """
 
     x: dict[tuple[int, int], Any] = field(default_factory=dict)
@@ -52,16 +49,7 @@ class RoutingVars:
     stop_any: dict[tuple[int, int], Any] = field(default_factory=dict)
     via: dict[int, dict[tuple[int, int, int], Any]] = field(default_factory=dict)
     pstart: dict[tuple[int, int, int], Any] = field(default_factory=dict)
-    skus: dict[int, list[int]] = field(default_factory=dict)
     bound_units: dict[tuple[int, int], int] = field(default_factory=dict)
-    vin: dict[tuple[int, int, int], Any] = field(default_factory=dict)
-    vout: dict[tuple[int, int, int], Any] = field(default_factory=dict)
-    seg: dict[tuple[int, int, int], Any] = field(default_factory=dict)
-    top: dict[tuple[int, int, int], Any] = field(default_factory=dict)
-    pick: dict[tuple[int, int, int], Any] = field(default_factory=dict)
-    pick_at: dict[tuple[int, int, int, int], Any] = field(default_factory=dict)
-    vstart: dict[tuple[int, int], Any] = field(default_factory=dict)
-    vend: dict[tuple[int, int], Any] = field(default_factory=dict)
 
 
 def routing_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData) -> RoutingVars:
@@ -112,51 +100,30 @@ def routing_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData) -> 
 def _depot_vars(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
                 v: RoutingVars) -> None:
     """Depot-stop and van-stock variables (only for technicians with skus in scope)."""
-    kd = problem.data
-    scope = stop_skus(problem)
-    if not scope:
-        return
     dstock = problem.depots.stock
-    horizon = rd.horizon
-    opening = {d: depot_opening(problem, d, horizon) for d in range(problem.num_depots)}
-    for r in range(problem.num_routes):
-        t = int(kd.rt.tech[r])
-        skus = scope.get(t)
-        if not skus:
-            continue
-        v.skus[r] = skus
-        cands = rd.cands[r].tolist()
-        local = {j: k for k, j in enumerate(cands, start=1)}
-        depots = [d for d in range(problem.num_depots)
-                  if (dstock[d, skus] > 0).any() and opening[d]]
+    for sr in _exact.stop_routes(problem, rd, v.arcs):
+        r = sr.route
+        v.skus[r] = sr.skus
         stops: dict[tuple[int, int], Any] = {}
         via: dict[tuple[int, int, int], Any] = {}
-        into: dict[int, list[int]] = {}
-        for (a, b) in v.arcs[r]:
-            into.setdefault(b, []).append(a)
-        for j in cands:
-            kb = local[j]
-            for d in depots:
-                if not stop_ok(problem, rd, r, j, d, opening[d]):
-                    continue
-                lit = model.new_bool_var(f"p{r}_{j}_{d}")
-                stops[j, d] = lit
-                v.pstart[r, j, d] = model.new_int_var_from_domain(
-                    cp_model.Domain.from_intervals([list(w) for w in opening[d]]),
-                    f"ps{r}_{j}_{d}")
-                for a in into.get(kb, ()):
-                    via[a, kb, d] = model.new_bool_var(f"w{r}_{a}_{kb}_{d}")
-                if (r, j) not in v.stop_any:
-                    v.stop_any[r, j] = model.new_bool_var(f"stop{r}_{j}")
+        for j, kb, d in sr.stops:
+            lit = model.new_bool_var(f"p{r}_{j}_{d}")
+            stops[j, d] = lit
+            v.pstart[r, j, d] = model.new_int_var_from_domain(
+                cp_model.Domain.from_intervals([list(w) for w in sr.opening[d]]),
+                f"ps{r}_{j}_{d}")
+            for a in sr.into.get(kb, ()):
+                via[a, kb, d] = model.new_bool_var(f"w{r}_{a}_{kb}_{d}")
+            if (r, j) not in v.stop_any:
+                v.stop_any[r, j] = model.new_bool_var(f"stop{r}_{j}")
         v.stops[r] = stops
         v.via[r] = via
-        for s in skus:
-            need = sum(ticket_need(problem, j, s) for j in cands)
-            units = int(kd.res.stock[t, s]) + int(dstock[:, s].sum()) + need
+        for s in sr.skus:
+            units = sr.units[s]
             v.bound_units[r, s] = units
             v.vstart[r, s] = model.new_int_var(0, units, f"vs{r}_{s}")
             v.vend[r, s] = model.new_int_var(0, units, f"ve{r}_{s}")
-            for j in cands:
+            for j in sr.cands:
                 v.vin[r, j, s] = model.new_int_var(0, units, f"vi{r}_{j}_{s}")
                 v.vout[r, j, s] = model.new_int_var(0, units, f"vo{r}_{j}_{s}")
                 v.seg[r, j, s] = model.new_int_var(0, units, f"g{r}_{j}_{s}")

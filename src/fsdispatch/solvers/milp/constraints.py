@@ -22,7 +22,7 @@ import pulp
 
 from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
-from .._exact import RoutingData, ticket_need
+from .._exact import RoutingData, resource_rows, routes_by_technician, ticket_need
 from .variables import AssignmentVars, RoutingVars
 
 __all__ = ["add_assignment_constraints", "add_resource_constraints", "add_routing_constraints"]
@@ -33,36 +33,15 @@ def add_resource_constraints(lp: pulp.LpProblem, problem: Problem,
                              flow: dict[int, list[int]] | None = None) -> None:
     """Each ticket once or unassigned; demand capacity, tickets per day, van stock
     (except the skus ``flow`` maps a technician to: the depot-stop model follows those)."""
-    kd = problem.data
-    by_ticket: dict[int, list[Any]] = defaultdict(list)
-    by_route: dict[int, list[tuple[int, Any]]] = defaultdict(list)
-    for (r, j), var in x.items():
-        by_ticket[j].append(var)
-        by_route[r].append((j, var))
+    rows = resource_rows(problem, x, flow)
     for j in range(problem.num_tickets):
-        lp += pulp.lpSum(by_ticket[j]) + u[j] == 1, f"once{j}"
-    by_group: dict[int, list[Any]] = defaultdict(list)
-    by_tech: dict[int, list[tuple[int, Any]]] = defaultdict(list)
-    for r, items in by_route.items():
-        demand = [(int(kd.res.demand[j]), var) for j, var in items if kd.res.demand[j]]
-        if demand and sum(d for d, _ in demand) > kd.rt.capacity[r]:
-            lp += pulp.lpSum(d * var for d, var in demand) <= int(kd.rt.capacity[r]), f"cap{r}"
-        by_group[int(kd.rt.group[r])].extend(var for _, var in items)
-        by_tech[int(kd.rt.tech[r])].extend(items)
-    for g, vars_ in by_group.items():
-        if len(vars_) > kd.rt.group_cap[g]:
-            lp += pulp.lpSum(vars_) <= int(kd.rt.group_cap[g]), f"day{g}"
-    for t, items in by_tech.items():
-        use: dict[int, list[tuple[int, Any]]] = defaultdict(list)
-        for j, var in items:
-            for p in range(int(kd.res.part_ptr[j]), int(kd.res.part_ptr[j + 1])):
-                use[int(kd.res.part_sku[p])].append((int(kd.res.part_qty[p]), var))
-        for s, terms in use.items():
-            if flow and s in flow.get(t, ()):
-                continue
-            if sum(q for q, _ in terms) > kd.res.stock[t, s]:
-                lp += (pulp.lpSum(q * var for q, var in terms) <= int(kd.res.stock[t, s]),
-                       f"part{t}_{s}")
+        lp += pulp.lpSum(rows.once.get(j, [])) + u[j] == 1, f"once{j}"
+    for r, demand, cap in rows.capacity:
+        lp += pulp.lpSum(d * var for d, var in demand) <= cap, f"cap{r}"
+    for g, vars_, cap in rows.day:
+        lp += pulp.lpSum(vars_) <= cap, f"day{g}"
+    for t, s, terms, stock in rows.stock:
+        lp += pulp.lpSum(q * var for q, var in terms) <= stock, f"part{t}_{s}"
 
 
 def add_routing_constraints(lp: pulp.LpProblem, problem: Problem, rd: RoutingData,
@@ -165,14 +144,9 @@ def _add_van_flow(lp: pulp.LpProblem, problem: Problem, rd: RoutingData,
                   v: RoutingVars) -> None:
     """The evaluator's van rule with lazy pick-ups (the cpsat model's ``add_van_flow``)."""
     kd = problem.data
-    index = problem.index
     dstock = problem.depots.stock
-    by_tech: dict[int, list[int]] = defaultdict(list)
-    for r in v.skus:
-        by_tech[int(kd.rt.tech[r])].append(r)
     depot_use: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    for t, routes in by_tech.items():
-        routes.sort(key=lambda r: index.routes[r][1])
+    for t, routes in routes_by_technician(problem, v.skus).items():
         for pos, r in enumerate(routes):
             for s in v.skus[r]:
                 first = int(kd.res.stock[t, s]) if pos == 0 else v.vend[routes[pos - 1], s]

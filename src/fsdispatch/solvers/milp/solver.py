@@ -9,13 +9,13 @@ import re
 import tempfile
 import time
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
 from ...errors import BackendUnavailableError, ValidationError
 from ...problem.problem import Problem
-from .._exact import check_mode, exact_warm_up, finish_plan
+from .. import _exact
 from ..base import (
     BackendOutput,
     Capabilities,
@@ -66,7 +66,7 @@ def highs_available() -> bool:
 
 
 @attrs.frozen
-class MilpSolver:
+class MilpSolver(_exact.ExactBackend):
     """A routing (or assignment) MILP for small instances, reporting bound and gap.
 
     Two-index arc variables per technician shift, big-M time propagation,
@@ -99,36 +99,20 @@ class MilpSolver:
     name: str = "milp"
     capabilities: Capabilities = attrs.field(
         default=attrs.Factory(_capabilities, takes_self=True))
-
-    def __attrs_post_init__(self) -> None:
-        check_mode("MilpSolver", self.mode)
-
-    def warm_up(self, problem: Problem | None = None) -> float:
-        """Load the greedy kernels of the warm start and import PuLP before the clock
-        starts; returns seconds."""
-        return exact_warm_up(problem, "pulp")
+    _entity: ClassVar[str] = "MilpSolver"
+    _library_module: ClassVar[str] = "pulp"
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
         """Build and solve the MILP; see the class docstring."""
         limits.warn_unsupported(self.name, {"time_limit", "rel_gap"})
-        try:
-            import pulp
-        except ImportError as exc:  # pragma: no cover - pulp is a dependency
-            raise BackendUnavailableError(
-                "solver 'milp' needs PuLP; install it with: pip install pulp") from exc
-        from ..greedy import GreedySolver
-
+        pulp = _exact.solver_library(self.name, "pulp", "PuLP", "pulp")
         tic = time.perf_counter()
-        greedy = GreedySolver(mode=self.mode).solve(problem, Limits(), None, None).plan
-        total_penalty = float(problem.data.cost.penalty.sum())
+        greedy = _exact.warm_start(problem, self.mode)
         stats: dict[str, Any] = {"mode": self.mode}
-        if problem.num_routes == 0 or not (problem.unservable == 0).any():
-            plan, status, extra = finish_plan(problem, [[] for _ in range(problem.num_routes)],
-                                              self.mode, True, total_penalty, greedy)
-            stats.update(extra, trivial=True)
-            return BackendOutput(plan=plan, status=status, bound=total_penalty,
-                                 objective=total_penalty, stats=stats)
+        trivial = _exact.trivial_output(problem, self.mode, greedy, stats)
+        if trivial is not None:  # nothing can be served: the all-unassigned plan is optimal
+            return trivial
         # PuLP 3.x warns about APIs it changes in 4.0 (LpVariable, PULP_CBC_CMD); the
         # calls used here work on PuLP >= 2.8, so keep users' output clean
         with warnings.catch_warnings():
@@ -194,21 +178,17 @@ class MilpSolver:
         pickups: dict[int, int] = {}
         if sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
             model_obj = float(pulp.value(lp.objective) or 0.0)
-            routes = [[] for _ in range(problem.num_routes)]
             if self.mode == "assignment":
-                for (r, j), var in av.x.items():
-                    if (var.value() or 0) > 0.5:
-                        routes[r].append(j)
+                routes = _exact.assigned_routes(problem, av.x, _is_on)
             else:
-                routes = _extract_routes(problem, rd, rv)
-                pickups = {j: d for r in rv.stops for (j, d), lit in rv.stops[r].items()
-                           if (lit.value() or 0) > 0.5}
+                routes = _exact.follow_circuits(problem, rd, rv.y, _is_on)
+                pickups = _exact.chosen_pickups(rv.stops, _is_on)
                 stats["depot_stops"] = len(pickups)
         optimal = sol_status == pulp.LpSolutionOptimal and limits.rel_gap is None
         bound = _bound(lp, text, use_highs, sol_status, model_obj)
         if bound is not None:
-            bound = max(bound, float(problem.data.cost.penalty[problem.unservable != 0].sum()))
-        plan, status, extra = finish_plan(problem, routes, self.mode, optimal, bound, greedy,
+            bound = max(bound, _exact.unservable_penalty(problem))
+        plan, status, extra = _exact.finish_plan(problem, routes, self.mode, optimal, bound, greedy,
                                           pickups)
         stats.update(extra)
         stats["stopped_by_limit"] = sol_status != pulp.LpSolutionOptimal
@@ -248,15 +228,6 @@ def _bound(lp: Any, log_text: str, use_highs: bool, sol_status: int,
     return value - 1e-7 * max(1.0, abs(value))
 
 
-def _extract_routes(problem: Problem, rd: Any, rv: Any) -> list[list[int]]:
-    routes: list[list[int]] = []
-    for r in range(problem.num_routes):
-        cands = rd.cands[r].tolist()
-        succ = {a: b for (a, b), lit in rv.y[r].items() if (lit.value() or 0) > 0.5}
-        route: list[int] = []
-        node = succ.get(0, 0)
-        while node != 0 and len(route) <= len(cands):
-            route.append(cands[node - 1])
-            node = succ.get(node, 0)
-        routes.append(route)
-    return routes
+def _is_on(var: Any) -> bool:
+    """Whether a binary PuLP variable is set in the solution."""
+    return (var.value() or 0) > 0.5

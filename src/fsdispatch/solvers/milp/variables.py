@@ -10,23 +10,23 @@ import pulp
 
 from ...problem.assignment import AssignmentData
 from ...problem.problem import Problem
-from .._exact import RoutingData, arc_ok, depot_opening, stop_ok, stop_skus, ticket_need
+from .. import _exact
+from .._exact import RoutingData, arc_ok
 
 __all__ = ["AssignmentVars", "RoutingVars", "assignment_vars", "routing_vars"]
 
 
 @dataclass
-class RoutingVars:
+class RoutingVars(_exact.VanFlowVars):
     """``x[r, j]``, ``u[j]``, ``y[r][(a, b)]`` arcs over local nodes (0 = depot, ``k`` =
     ``rd.cands[r][k - 1]``), ``used[r]``, service ``start[j]``, window choice ``z[j]``,
     ``ret[r]`` return time.
 
     Depot stops, as in the cpsat model: ``stops[r][(j, d)]`` binary, ``via[r][(a, b, d)]``
     (arc ∧ stop), ``pstart[r, j, d]`` with a window choice ``pwin[r, j, d]`` when the
-    depot has several opening windows; van flow per route, ticket and sku in scope:
-    ``vin``, ``vout``, ``seg``, ``top`` (= max(vin, seg), with selector ``topsel``),
-    ``pick``, ``pick_at[r, j, d, s]``; ``vstart``/``vend`` per route and sku; ``units``
-    the big-M of each route and sku."""
+    depot has several opening windows; van flow per route, ticket and sku in scope as
+    :class:`~fsdispatch.solvers._exact.VanFlowVars`, with the selector ``topsel`` of
+    ``top = max(vin, seg)``; ``units`` the big-M of each route and sku."""
 
     x: dict[tuple[int, int], Any] = field(default_factory=dict)
     u: dict[int, Any] = field(default_factory=dict)
@@ -39,17 +39,8 @@ class RoutingVars:
     via: dict[int, dict[tuple[int, int, int], Any]] = field(default_factory=dict)
     pstart: dict[tuple[int, int, int], Any] = field(default_factory=dict)
     pwin: dict[tuple[int, int, int], list[tuple[Any, int, int]]] = field(default_factory=dict)
-    skus: dict[int, list[int]] = field(default_factory=dict)
     units: dict[tuple[int, int], int] = field(default_factory=dict)
-    vin: dict[tuple[int, int, int], Any] = field(default_factory=dict)
-    vout: dict[tuple[int, int, int], Any] = field(default_factory=dict)
-    seg: dict[tuple[int, int, int], Any] = field(default_factory=dict)
-    top: dict[tuple[int, int, int], Any] = field(default_factory=dict)
     topsel: dict[tuple[int, int, int], Any] = field(default_factory=dict)
-    pick: dict[tuple[int, int, int], Any] = field(default_factory=dict)
-    pick_at: dict[tuple[int, int, int, int], Any] = field(default_factory=dict)
-    vstart: dict[tuple[int, int], Any] = field(default_factory=dict)
-    vend: dict[tuple[int, int], Any] = field(default_factory=dict)
 
     def stop_any(self, r: int, j: int) -> Any:
         """The number of stops right before ``j`` on ``r`` (0 or 1), or ``None`` if none
@@ -94,51 +85,31 @@ def routing_vars(problem: Problem, rd: RoutingData) -> RoutingVars:
 
 def _depot_vars(problem: Problem, rd: RoutingData, v: RoutingVars) -> None:
     """Depot-stop and van-flow variables (only for technicians with skus in scope)."""
-    kd = problem.data
-    scope = stop_skus(problem)
-    if not scope:
-        return
     dstock = problem.depots.stock
-    opening = {d: depot_opening(problem, d, rd.horizon) for d in range(problem.num_depots)}
-    for r in range(problem.num_routes):
-        t = int(kd.rt.tech[r])
-        skus = scope.get(t)
-        if not skus:
-            continue
-        v.skus[r] = skus
-        cands = rd.cands[r].tolist()
-        local = {j: k for k, j in enumerate(cands, start=1)}
-        depots = [d for d in range(problem.num_depots)
-                  if (dstock[d, skus] > 0).any() and opening[d]]
-        into: dict[int, list[int]] = {}
-        for (a, b) in v.y[r]:
-            into.setdefault(b, []).append(a)
+    for sr in _exact.stop_routes(problem, rd, v.y):
+        r = sr.route
+        v.skus[r] = sr.skus
         stops: dict[tuple[int, int], Any] = {}
         via: dict[tuple[int, int, int], Any] = {}
-        for j in cands:
-            kb = local[j]
-            for d in depots:
-                if not stop_ok(problem, rd, r, j, d, opening[d]):
-                    continue
-                stops[j, d] = pulp.LpVariable(f"p{r}_{j}_{d}", cat="Binary")
-                wins = opening[d]
-                v.pstart[r, j, d] = pulp.LpVariable(f"ps{r}_{j}_{d}", lowBound=wins[0][0],
-                                                    upBound=wins[-1][1])
-                if len(wins) > 1:
-                    v.pwin[r, j, d] = [(pulp.LpVariable(f"pw{r}_{j}_{d}_{k}", cat="Binary"),
-                                        a, b) for k, (a, b) in enumerate(wins)]
-                for a in into.get(kb, ()):
-                    via[a, kb, d] = pulp.LpVariable(f"w{r}_{a}_{kb}_{d}", cat="Binary")
+        for j, kb, d in sr.stops:
+            stops[j, d] = pulp.LpVariable(f"p{r}_{j}_{d}", cat="Binary")
+            wins = sr.opening[d]
+            v.pstart[r, j, d] = pulp.LpVariable(f"ps{r}_{j}_{d}", lowBound=wins[0][0],
+                                                upBound=wins[-1][1])
+            if len(wins) > 1:
+                v.pwin[r, j, d] = [(pulp.LpVariable(f"pw{r}_{j}_{d}_{k}", cat="Binary"),
+                                    a, b) for k, (a, b) in enumerate(wins)]
+            for a in sr.into.get(kb, ()):
+                via[a, kb, d] = pulp.LpVariable(f"w{r}_{a}_{kb}_{d}", cat="Binary")
         v.stops[r] = stops
         v.via[r] = via
         stop_tickets = {j for j, _ in stops}
-        for s in skus:
-            units = (int(kd.res.stock[t, s]) + int(dstock[:, s].sum())
-                     + sum(ticket_need(problem, j, s) for j in cands))
+        for s in sr.skus:
+            units = sr.units[s]
             v.units[r, s] = units
             v.vstart[r, s] = pulp.LpVariable(f"vs{r}_{s}", lowBound=0, upBound=units)
             v.vend[r, s] = pulp.LpVariable(f"ve{r}_{s}", lowBound=0, upBound=units)
-            for j in cands:
+            for j in sr.cands:
                 key = (r, j, s)
                 v.vin[key] = pulp.LpVariable(f"vi{r}_{j}_{s}", lowBound=0, upBound=units)
                 v.vout[key] = pulp.LpVariable(f"vo{r}_{j}_{s}", lowBound=0, upBound=units)
