@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -69,6 +70,18 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     if plan.mode == "assignment":
         return _evaluate_assignment(problem, plan, clean_routes, violations)
     return _evaluate_routes(problem, plan, clean_routes, violations)
+
+
+def _namers(index: Any) -> tuple[Callable[[int], str], Callable[[int], str]]:
+    """``(label, tech_of)``: a route's label and its technician's id, by route index."""
+
+    def label(r: int) -> str:
+        return str(index.route_label(r))
+
+    def tech_of(r: int) -> str:
+        return str(index.technician_ids[index.routes[r][0]])
+
+    return label, tech_of
 
 
 def _visit_arrays(clean_routes: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -173,11 +186,7 @@ def _timing_violations(problem: Problem, visits: np.ndarray, route_of_visit: np.
     index = problem.index
     tids = index.ticket_ids
 
-    def label(r: int) -> str:
-        return index.route_label(r)
-
-    def tech_of(r: int) -> str:
-        return index.technician_ids[index.routes[r][0]]
+    label, tech_of = _namers(index)
 
     dep = problem.depots
     for k in np.flatnonzero(pick >= 0).tolist():
@@ -232,11 +241,7 @@ def _evaluate_assignment(problem: Problem, plan: Plan, clean_routes: list[list[i
     route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), counts)
     tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
 
-    def label(r: int) -> str:
-        return index.route_label(r)
-
-    def tech_of(r: int) -> str:
-        return index.technician_ids[index.routes[r][0]]
+    label, tech_of = _namers(index)
 
     _resource_violations(problem, visits, route_of_visit, counts, violations)
     if nv:
@@ -441,11 +446,7 @@ def _resource_violations(problem: Problem, visits: np.ndarray, route_of_visit: n
     nv = visits.shape[0]
     tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
 
-    def label(r: int) -> str:
-        return index.route_label(r)
-
-    def tech_of(r: int) -> str:
-        return index.technician_ids[index.routes[r][0]]
+    label, tech_of = _namers(index)
 
     if nv:
         codes = kd.tech.compat[tech_of_visit, visits]
@@ -629,11 +630,7 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
     num_tickets = problem.num_tickets
     tids = index.ticket_ids
 
-    def label(r: int) -> str:
-        return index.route_label(r)
-
-    def tech_of(r: int) -> str:
-        return index.technician_ids[index.routes[r][0]]
+    label, tech_of = _namers(index)
 
     # --- references and duplicates (done on the raw plan)
     for ref in plan.unknown_ids:
