@@ -1,5 +1,10 @@
-"""Row builders of the compiler (the first of them): rules every path that builds or grows
-a :class:`~fsdispatch.problem.problem.Problem` applies in the same function.
+"""Row builders of the compiler: rules every path that builds or grows a
+:class:`~fsdispatch.problem.problem.Problem` applies in the same function.
+
+:class:`CompileContext` holds the lookups a compile derives (node numbering,
+skill, part and probable-part catalogues, technician columns); the compiler
+attaches it to the problem and every grown problem carries it forward, so
+growing a problem and the evaluator's words never read the scenario again.
 
 :func:`~fsdispatch.problem.compile.compile_scenario` builds whole matrices,
 :mod:`fsdispatch.problem.extend` one ticket's column and the live desk one
