@@ -369,19 +369,9 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         else 100.0,
         expected_revisits=float((1.0 - ftf).sum()) if ftf is not None else 0.0,
     )
-    tech_kpis = tuple(
-        TechnicianKpis(
-            technician_id=tid, tickets=int(tt.tickets[t]), travel_min=tt.travel[t] / 60.0,
-            distance_km=float(tt.dist[t]), service_min=tt.service[t] / 60.0,
-            work_min=tech_work[t] / 60.0, shift_min=tech_shift[t] / 60.0,
-            break_min=tech_break[t] / 60.0,
-            idle_min=max(tech_shift[t] - tech_work[t] - tech_break[t], 0.0) / 60.0,
-            utilisation_pct=100.0 * tech_work[t] / tech_shift[t] if tech_shift[t] else 0.0,
-            overtime_min=tt.overtime[t] / 60.0)
-        for t, tid in enumerate(index.technician_ids))
     return Evaluation(objective=objective, components=components,
-                      violations=tuple(violations), kpis=kpis, technicians=tech_kpis,
-                      times=times)
+                      violations=tuple(violations), kpis=kpis,
+                      technicians=_technician_kpis(index.technician_ids, tt), times=times)
 
 
 class _TechTotals(NamedTuple):
@@ -395,6 +385,20 @@ class _TechTotals(NamedTuple):
     shift: np.ndarray
     brk: np.ndarray
     work: np.ndarray  #: travel, service and depot stops
+
+
+def _technician_kpis(technician_ids: tuple[str, ...], tt: _TechTotals,
+                     ) -> tuple[TechnicianKpis, ...]:
+    return tuple(
+        TechnicianKpis(
+            technician_id=tid, tickets=int(tt.tickets[t]), travel_min=tt.travel[t] / 60.0,
+            distance_km=float(tt.dist[t]), service_min=tt.service[t] / 60.0,
+            work_min=tt.work[t] / 60.0, shift_min=tt.shift[t] / 60.0,
+            break_min=tt.brk[t] / 60.0,
+            idle_min=max(tt.shift[t] - tt.work[t] - tt.brk[t], 0.0) / 60.0,
+            utilisation_pct=100.0 * tt.work[t] / tt.shift[t] if tt.shift[t] else 0.0,
+            overtime_min=tt.overtime[t] / 60.0)
+        for t, tid in enumerate(technician_ids))
 
 
 def _per_technician(problem: Problem, counts: np.ndarray, trav: np.ndarray, dist: np.ndarray,
