@@ -119,7 +119,7 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
         return True, t_open, np.int64(0), 0.0, np.int64(0), np.int64(0), False
     service_row = kd.tech.service[rt.tech[r]]
     cur = start_node
-    ns = 0
+    ns = ZERO  # (typed constants: the helpers compile once)
     trav = np.int64(0)
     dist = 0.0
     serv = np.int64(0)
@@ -129,7 +129,7 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
         if d >= 0:
             node = dep.node[d]
             t, km = travel(tv, cur, node)
-            ns = _add_stop(tw, ns, 1, d, t, k)
+            ns = _add_stop(tw, ns, ONE, d, t, k)
             trav += t
             dist += km
             pserv += dep.pickup[d]
@@ -137,7 +137,7 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
         j = visits[k]
         node = kd.ticket_node[j]
         t, km = travel(tv, cur, node)
-        ns = _add_stop(tw, ns, 0, j, t, k)
+        ns = _add_stop(tw, ns, ZERO, j, t, k)
         trav += t
         dist += km
         serv += np.int64(service_row[j])
