@@ -333,3 +333,33 @@ def test_reopened_tickets_take_their_registration_place():
     for x in (d, ref):
         x.insert("FU-1")
     assert_same_live_state(d, ref)
+
+
+def test_probable_parts_follow_the_incremental_path():
+    """The compiled probable-part rows are taken along when a refresh drops tickets: the
+    expected first-time fix equals a full rebuild's, and the live problem is judged without
+    reading its scenario."""
+    scenario = _day(5, techs=5, tickets=30)
+    skus = sorted({s for t in scenario.tickets for s in t.parts})
+    tickets = [attrs.evolve(t, probable_parts={skus[i % len(skus)]: 0.3, skus[0]: 0.1})
+               if i % 2 else t for i, t in enumerate(scenario.tickets)]
+    scenario = scenario.replace(tickets=tickets, category_parts={
+        c: {skus[-1]: 0.4} for c in {t.category for t in tickets}})
+    start = scenario.technicians[0].shifts[0].start
+    d = Dispatcher(scenario, now=start - timedelta(minutes=10))
+    d.plan_day(solver="greedy")
+    ref = reference(d)
+    tech = next(t.id for t in scenario.technicians if d.route(t.id))
+    first = d.route(tech)[0]
+    for x in (d, ref):
+        x.now = start + timedelta(minutes=5)
+        x.start_travel(first)
+    live = d.problem  # settles the deferred refresh
+    assert d._fast is not None and d._fast.problem is live  # not recompiled
+    assert not live.index.has_ticket(first)
+    assert_same_live_state(d, ref)
+    assert d.evaluation.kpis == ref.evaluation.kpis
+    assert d.evaluation.kpis.expected_first_time_fix_pct < 100.0
+    blind = copy.copy(d.problem)
+    object.__setattr__(blind, "scenario", None)
+    assert fd.evaluate(blind, d.plan).kpis == d.evaluation.kpis

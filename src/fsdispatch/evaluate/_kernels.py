@@ -106,8 +106,6 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
     break_late)``.
     """
     tv = kd.tv
-    win = kd.win
-    cost = kd.cost
     brk = kd.brk
     rt = kd.rt
     dep = kd.dep
@@ -121,7 +119,7 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
         return True, t_open, np.int64(0), 0.0, np.int64(0), np.int64(0), False
     service_row = kd.tech.service[rt.tech[r]]
     cur = start_node
-    ns = 0
+    ns = ZERO  # (typed constants: the helpers compile once)
     trav = np.int64(0)
     dist = 0.0
     serv = np.int64(0)
@@ -131,11 +129,7 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
         if d >= 0:
             node = dep.node[d]
             t, km = travel(tv, cur, node)
-            tw.kind[ns] = 1
-            tw.sid[ns] = d
-            tw.tt[ns] = t
-            tw.vis[ns] = k
-            ns += 1
+            ns = _add_stop(tw, ns, ONE, d, t, k)
             trav += t
             dist += km
             pserv += dep.pickup[d]
@@ -143,11 +137,7 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
         j = visits[k]
         node = kd.ticket_node[j]
         t, km = travel(tv, cur, node)
-        tw.kind[ns] = 0
-        tw.sid[ns] = j
-        tw.tt[ns] = t
-        tw.vis[ns] = k
-        ns += 1
+        ns = _add_stop(tw, ns, ZERO, j, t, k)
         trav += t
         dist += km
         serv += np.int64(service_row[j])
@@ -156,7 +146,33 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
     tw.tt[ns] = t
     trav += t
     dist += km
-    max_close = rt.max_close[r]
+    feasible, bstar = _label_stops(kd, tw, ns, base, nbr, service_row, t_open, rt.max_close[r])
+    ret, blate = _lay_stops(kd, tw, ns, base, nbr, service_row, feasible, bstar, arrival, start,
+                            end, pick_start, brk_out)
+    return feasible, ret, trav, dist, serv, pserv, blate
+
+
+@internal
+def _add_stop(tw, ns, kind, sid, t, k):
+    """Record stop ``ns`` of a route being timed: a visit to ticket ``sid`` (``kind`` 0) or
+    a stop at depot ``sid`` (1) before visit ``k``, reached after ``t`` s of travel.
+    Returns the next stop number."""
+    tw.kind[ns] = kind
+    tw.sid[ns] = sid
+    tw.tt[ns] = t
+    tw.vis[ns] = k
+    return ns + 1
+
+
+@internal
+def _label_stops(kd, tw, ns, base, nbr, service_row, t_open, max_close):
+    """Label the ``ns`` stops of ``tw`` by break count, by the strict rule and, if it
+    fails, the relaxed one. Returns ``(feasible, bstar)``: whether the strict rule held
+    and the number of breaks taken before the return."""
+    win = kd.win
+    cost = kd.cost
+    brk = kd.brk
+    dep = kd.dep
     lab = tw.lab
     pc = tw.pc
     pred = tw.pred
@@ -189,10 +205,22 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
             if bstar >= 0:
                 break
         feasible = False
+    return feasible, bstar
+
+
+@internal
+def _lay_stops(kd, tw, ns, base, nbr, service_row, feasible, bstar, arrival, start, end,
+               pick_start, brk_out):
+    """Walk the labels of :func:`_label_stops` back from ``bstar`` and fill the times per
+    visit, depot stop and break. Returns ``(return_time, break_late)``."""
+    win = kd.win
+    brk = kd.brk
+    dep = kd.dep
+    lab = tw.lab
     path = tw.path
     path[ns] = bstar
     for s in range(ns, 0, -1):
-        path[s - 1] = pred[s, path[s]]
+        path[s - 1] = tw.pred[s, path[s]]
     blate = False
     for s in range(ns):
         b = path[s]
@@ -209,7 +237,7 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
         else:
             pick_start[k] = earliest_start(dep.win, tw.sid[s], ready)
     ret, late = walk_finish(brk, base, nbr, path[ns], lab[ns, path[ns]], tw.tt[ns], brk_out)
-    return feasible, ret, trav, dist, serv, pserv, blate or late
+    return ret, blate or late
 
 
 @njit(cache=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -12,7 +14,8 @@ from ..errors import InfeasiblePlanError, ValidationError
 from ..plan import Plan
 from ..problem.compile import compile_scenario
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
-from ..problem.reasons import INCOMPATIBILITY
+from ..problem.reasons import INCOMPATIBILITY, incompatibility_text
+from ..problem.rows import context_of
 from .evaluation import Evaluation, Kpis, TechnicianKpis, Violation, VisitTimes
 
 __all__ = ["check_plan", "evaluate"]
@@ -57,88 +60,146 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
         raise ValidationError(f"evaluate() expects a Plan, got {type(plan).__name__}",
                               entity="Plan", field="plan", value=type(plan).__name__)
     problem = _as_problem(problem)
-    kd = problem.data
-    index = problem.index
-    num_tickets, num_routes = problem.num_tickets, problem.num_routes
-    if len(plan.routes) != num_routes:
+    if len(plan.routes) != problem.num_routes:
         raise ValidationError(
-            f"Plan: routes has {len(plan.routes)} entries, expected {num_routes} "
+            f"Plan: routes has {len(plan.routes)} entries, expected {problem.num_routes} "
             "(one per technician shift)", entity="Plan", field="routes",
             value=len(plan.routes))
     violations: list[Violation] = []
-    tids = index.ticket_ids
     clean_routes = _check_references(problem, plan, violations)
     if plan.mode == "assignment":
         return _evaluate_assignment(problem, plan, clean_routes, violations)
+    return _evaluate_routes(problem, plan, clean_routes, violations)
+
+
+def _namers(index: Any) -> tuple[Callable[[int], str], Callable[[int], str]]:
+    """``(label, tech_of)``: a route's label and its technician's id, by route index."""
 
     def label(r: int) -> str:
-        return index.route_label(r)
+        return str(index.route_label(r))
 
     def tech_of(r: int) -> str:
-        return index.technician_ids[index.routes[r][0]]
+        return str(index.technician_ids[index.routes[r][0]])
 
-    # --- timings
-    ptr = np.zeros(num_routes + 1, dtype=np.int64)
+    return label, tech_of
+
+
+def _visit_arrays(clean_routes: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(ptr, visits)``: the routes' visits as CSR rows."""
+    ptr = np.zeros(len(clean_routes) + 1, dtype=np.int64)
     np.cumsum([len(r) for r in clean_routes], out=ptr[1:])
     visits = np.fromiter((j for route in clean_routes for j in route), dtype=np.int64,
                          count=int(ptr[-1]))
+    return ptr, visits
+
+
+class _Timing(NamedTuple):
+    """The schedule rule's timing of a routed plan (per visit, break and route)."""
+
+    arrival: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    pick_start: np.ndarray
+    brk: np.ndarray  #: break starts (-1: not taken)
+    ret: np.ndarray  #: route return times
+    trav: np.ndarray
+    dist: np.ndarray
+    serv: np.ndarray
+    pserv: np.ndarray  #: seconds at depot stops per route
+    blate: np.ndarray  #: a break could not start within its window
+
+
+def _time_plan(kd: Any, num_routes: int, ptr: np.ndarray, visits: np.ndarray,
+               pick: np.ndarray) -> _Timing:
     nv = visits.shape[0]
-    arrival = np.zeros(nv, dtype=np.int64)
-    start = np.zeros(nv, dtype=np.int64)
-    end = np.zeros(nv, dtype=np.int64)
-    brk = np.full(kd.brk.dur.shape[0], -1, dtype=np.int64)
-    ret = np.zeros(num_routes, dtype=np.int64)
-    trav = np.zeros(num_routes, dtype=np.int64)
-    dist = np.zeros(num_routes)
-    serv = np.zeros(num_routes, dtype=np.int64)
-    blate = np.zeros(num_routes, dtype=np.bool_)
-    pserv = np.zeros(num_routes, dtype=np.int64)
-    pick = _pickups_of(problem, plan, visits, violations)
-    pick_start = np.full(nv, -1, dtype=np.int64)
+    tm = _Timing(
+        arrival=np.zeros(nv, dtype=np.int64), start=np.zeros(nv, dtype=np.int64),
+        end=np.zeros(nv, dtype=np.int64), pick_start=np.full(nv, -1, dtype=np.int64),
+        brk=np.full(kd.brk.dur.shape[0], -1, dtype=np.int64),
+        ret=np.zeros(num_routes, dtype=np.int64), trav=np.zeros(num_routes, dtype=np.int64),
+        dist=np.zeros(num_routes), serv=np.zeros(num_routes, dtype=np.int64),
+        pserv=np.zeros(num_routes, dtype=np.int64), blate=np.zeros(num_routes, dtype=np.bool_))
     if num_routes:
         from ._kernels import simulate_routes  # numba is imported on first use
 
-        simulate_routes(kd, pick, ptr, visits, arrival, start, end, pick_start,
-                        brk, ret, trav, dist, serv, pserv, blate)
-    route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), np.diff(ptr))
+        simulate_routes(kd, pick, ptr, visits, tm.arrival, tm.start, tm.end, tm.pick_start,
+                        tm.brk, tm.ret, tm.trav, tm.dist, tm.serv, tm.pserv, tm.blate)
+    return tm
 
-    last_end = kd.win.end[kd.win.ptr[1:] - 1] if num_tickets else np.zeros(0, dtype=np.int64)
-    wlate = np.maximum(start - last_end[visits], 0) if nv else np.zeros(0, dtype=np.int64)
-    resp = kd.cost.response_by[visits]
-    reso = kd.cost.resolve_by[visits]
-    slate = np.maximum(start - resp, 0) + np.maximum(end - reso, 0)
 
-    # waiting excludes breaks taken between arrival and start
-    wait = start - arrival
-    if kd.brk.dur.shape[0] and nv:
-        for r in range(num_routes):
+def _waiting(kd: Any, ptr: np.ndarray, tm: _Timing) -> np.ndarray:
+    """Waiting per visit: arrival to start, less the breaks taken in between."""
+    wait = tm.start - tm.arrival
+    if kd.brk.dur.shape[0] and tm.start.shape[0]:
+        for r in range(ptr.shape[0] - 1):
             blo, bhi = kd.brk.ptr[r], kd.brk.ptr[r + 1]
             if bhi == blo or ptr[r] == ptr[r + 1]:
                 continue
             sl = slice(ptr[r], ptr[r + 1])
             for b in range(blo, bhi):
-                if brk[b] < 0:
+                if tm.brk[b] < 0:
                     continue
-                inside = (brk[b] >= arrival[sl]) & (brk[b] < start[sl])
+                inside = (tm.brk[b] >= tm.arrival[sl]) & (tm.brk[b] < tm.start[sl])
                 wait[sl] -= np.where(inside, kd.brk.dur[b], 0)
-    wait = np.maximum(wait, 0)
+    return np.maximum(wait, 0)
 
-    # --- per-visit rule checks
+
+def _evaluate_routes(problem: Problem, plan: Plan, clean_routes: list[list[int]],
+                     violations: list[Violation]) -> Evaluation:
+    """Judge a routed plan: time it by the schedule rule, then check and sum it up."""
+    kd = problem.data
+    num_tickets, num_routes = problem.num_tickets, problem.num_routes
+    ptr, visits = _visit_arrays(clean_routes)
+    nv = visits.shape[0]
+    pick = _pickups_of(problem, plan, visits, violations)
+    tm = _time_plan(kd, num_routes, ptr, visits, pick)
+    route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), np.diff(ptr))
+
+    last_end = kd.win.end[kd.win.ptr[1:] - 1] if num_tickets else np.zeros(0, dtype=np.int64)
+    wlate = np.maximum(tm.start - last_end[visits], 0) if nv else np.zeros(0, dtype=np.int64)
+    slate = np.maximum(tm.start - kd.cost.response_by[visits], 0) + \
+        np.maximum(tm.end - kd.cost.resolve_by[visits], 0)
+    wait = _waiting(kd, ptr, tm)  # (excludes breaks taken between arrival and start)
+
     counts = np.diff(ptr)
     picked_units = _resource_violations(problem, visits, route_of_visit, counts, violations,
                                         pick)
+    _timing_violations(problem, visits, route_of_visit, counts, pick, tm, wlate, violations)
+    used = counts > 0
+    overtime = np.where(used, np.maximum(tm.ret - kd.rt.close, 0), 0)
+    brk_taken = np.where(tm.brk >= 0, kd.brk.dur, 0)
+    times = VisitTimes(route=route_of_visit, ticket=visits, arrival=tm.arrival, start=tm.start,
+                       end=tm.end, wait=wait, window_late=wlate, sla_late=slate,
+                       route_return=tm.ret, break_start=tm.brk, pickup_depot=pick,
+                       pickup_start=tm.pick_start)
+    ftf = _expected_fix(problem, visits, route_of_visit, pick)
+    return _summarise(problem, plan, violations, visits, route_of_visit, counts, tm.trav,
+                      tm.dist, tm.serv, overtime, brk_taken, slate, wlate, times, tm.pserv,
+                      picked_units, ftf)
+
+
+def _timing_violations(problem: Problem, visits: np.ndarray, route_of_visit: np.ndarray,
+                       counts: np.ndarray, pick: np.ndarray, tm: _Timing, wlate: np.ndarray,
+                       violations: list[Violation]) -> None:
+    """Depot stops after closing, hard windows missed, late returns, breaks out of window."""
+    kd = problem.data
+    index = problem.index
+    tids = index.ticket_ids
+
+    label, tech_of = _namers(index)
+
     dep = problem.depots
     for k in np.flatnonzero(pick >= 0).tolist():
         d = int(pick[k])
         last = int(dep.win.end[dep.win.ptr[d + 1] - 1])
-        if pick_start[k] > last:
+        if tm.pick_start[k] > last:
             j, r = int(visits[k]), int(route_of_visit[k])
             violations.append(Violation(
                 "depot_closed", f"depot stop at {index.depot_ids[d]!r} before ticket "
-                f"{tids[j]!r} starts {int(pick_start[k] - last)} s after the depot's last "
+                f"{tids[j]!r} starts {int(tm.pick_start[k] - last)} s after the depot's last "
                 f"pick-up time (route {label(r)})", ticket_id=tids[j],
-                technician_id=tech_of(r), route=label(r), value=int(pick_start[k] - last)))
-    if nv:
+                technician_id=tech_of(r), route=label(r), value=int(tm.pick_start[k] - last)))
+    if visits.shape[0]:
         hard_late = (~kd.win.soft[visits]) & (wlate > 0)
         for k in np.flatnonzero(hard_late).tolist():
             j, r = int(visits[k]), int(route_of_visit[k])
@@ -146,27 +207,16 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
                 "window", f"ticket {tids[j]!r} starts {int(wlate[k])} s after its last "
                 f"window ends (route {label(r)})", ticket_id=tids[j],
                 technician_id=tech_of(r), route=label(r), value=int(wlate[k])))
-    used = counts > 0
-    for r in np.flatnonzero(used & (ret > kd.rt.max_close)).tolist():
+    ret = tm.ret
+    for r in np.flatnonzero((counts > 0) & (ret > kd.rt.max_close)).tolist():
         violations.append(Violation(
             "shift_end", f"route {label(int(r))} returns {int(ret[r] - kd.rt.max_close[r])} s "
             "after shift end plus allowed overtime", technician_id=tech_of(int(r)),
             route=label(int(r)), value=int(ret[r] - kd.rt.max_close[r])))
-    for r in np.flatnonzero(blate).tolist():
+    for r in np.flatnonzero(tm.blate).tolist():
         violations.append(Violation(
             "break", f"route {label(int(r))}: a break cannot start within its window",
             technician_id=tech_of(int(r)), route=label(int(r))))
-
-    overtime = np.where(used, np.maximum(ret - kd.rt.close, 0), 0)
-    brk_taken = np.where(brk >= 0, kd.brk.dur, 0)
-    times = VisitTimes(route=route_of_visit, ticket=visits, arrival=arrival, start=start,
-                       end=end, wait=wait, window_late=wlate, sla_late=slate,
-                       route_return=ret, break_start=brk, pickup_depot=pick,
-                       pickup_start=pick_start)
-    ftf = _expected_fix(problem, visits, route_of_visit, pick)
-    return _summarise(problem, plan, violations, visits, route_of_visit, counts, trav,
-                      dist, serv, overtime, brk_taken, slate, wlate, times, pserv, picked_units,
-                      ftf)
 
 
 def _evaluate_assignment(problem: Problem, plan: Plan, clean_routes: list[list[int]],
@@ -185,20 +235,13 @@ def _evaluate_assignment(problem: Problem, plan: Plan, clean_routes: list[list[i
     tids = index.ticket_ids
     num_routes = problem.num_routes
     ad = assignment_data(problem)
-    ptr = np.zeros(num_routes + 1, dtype=np.int64)
-    np.cumsum([len(r) for r in clean_routes], out=ptr[1:])
-    visits = np.fromiter((j for route in clean_routes for j in route), dtype=np.int64,
-                         count=int(ptr[-1]))
+    ptr, visits = _visit_arrays(clean_routes)
     nv = visits.shape[0]
     counts = np.diff(ptr)
     route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), counts)
     tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
 
-    def label(r: int) -> str:
-        return index.route_label(r)
-
-    def tech_of(r: int) -> str:
-        return index.technician_ids[index.routes[r][0]]
+    label, tech_of = _namers(index)
 
     _resource_violations(problem, visits, route_of_visit, counts, violations)
     if nv:
@@ -253,44 +296,20 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
     """
     kd = problem.data
     index = problem.index
-    num_tickets, num_routes = problem.num_tickets, problem.num_routes
+    num_tickets = problem.num_tickets
     nv = visits.shape[0]
     tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
     used = counts > 0
     # --- KPIs and objective
     served = np.zeros(num_tickets, dtype=np.bool_)
     served[visits] = True
-    num_techs = problem.num_technicians
-    tech_travel = np.bincount(kd.rt.tech, weights=trav, minlength=num_techs)
-    tech_dist = np.bincount(kd.rt.tech, weights=dist, minlength=num_techs)
-    tech_service = np.bincount(kd.rt.tech, weights=serv, minlength=num_techs)
-    tech_count = np.bincount(kd.rt.tech, weights=counts, minlength=num_techs)
-    tech_overtime = np.bincount(kd.rt.tech, weights=overtime, minlength=num_techs)
-    shift_len = kd.rt.close - kd.rt.open
-    tech_shift = np.bincount(kd.rt.tech, weights=shift_len, minlength=num_techs)
-    brk_route = np.repeat(np.arange(num_routes), np.diff(kd.brk.ptr)) if num_routes else \
-        np.zeros(0, dtype=np.int64)
-    tech_break = np.bincount(kd.rt.tech[brk_route], weights=brk_taken,
-                             minlength=num_techs) if brk_route.size else np.zeros(num_techs)
-    tech_work = tech_travel + tech_service
-    if pserv is not None and pserv.any():
-        tech_work = tech_work + np.bincount(kd.rt.tech, weights=pserv, minlength=num_techs)
+    tt = _per_technician(problem, counts, trav, dist, serv, overtime, brk_taken, pserv)
+    tech_work, tech_shift, tech_break = tt.work, tt.shift, tt.brk
     recent, rate = kd.tech.recent, kd.tech.cost_per_hour
     has_shift = tech_shift > 0
     loads = (tech_work + recent)[has_shift]
     spread = float(loads.max() - loads.min()) if loads.size else 0.0
-
-    pref_requests = pref_hits = 0
-    pref_misses = 0
-    for k in range(nv):
-        j = int(visits[k])
-        lo, hi = kd.res.pref_ptr[j], kd.res.pref_ptr[j + 1]
-        if hi > lo:
-            pref_requests += 1
-            if np.any(kd.res.pref_tech[lo:hi] == tech_of_visit[k]):
-                pref_hits += 1
-            else:
-                pref_misses += 1
+    pref_requests, pref_hits, pref_misses = _preferences(kd, visits, tech_of_visit)
 
     unserved = ~served
     components = {
@@ -350,19 +369,74 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         else 100.0,
         expected_revisits=float((1.0 - ftf).sum()) if ftf is not None else 0.0,
     )
-    tech_kpis = tuple(
-        TechnicianKpis(
-            technician_id=index.technician_ids[t], tickets=int(tech_count[t]),
-            travel_min=tech_travel[t] / 60.0, distance_km=float(tech_dist[t]),
-            service_min=tech_service[t] / 60.0, work_min=tech_work[t] / 60.0,
-            shift_min=tech_shift[t] / 60.0, break_min=tech_break[t] / 60.0,
-            idle_min=max(tech_shift[t] - tech_work[t] - tech_break[t], 0.0) / 60.0,
-            utilisation_pct=100.0 * tech_work[t] / tech_shift[t] if tech_shift[t] else 0.0,
-            overtime_min=tech_overtime[t] / 60.0)
-        for t in range(num_techs))
     return Evaluation(objective=objective, components=components,
-                      violations=tuple(violations), kpis=kpis, technicians=tech_kpis,
-                      times=times)
+                      violations=tuple(violations), kpis=kpis,
+                      technicians=_technician_kpis(index.technician_ids, tt), times=times)
+
+
+class _TechTotals(NamedTuple):
+    """Per technician (summed over their routes): float arrays of shape ``(T,)``."""
+
+    travel: np.ndarray
+    dist: np.ndarray
+    service: np.ndarray
+    tickets: np.ndarray
+    overtime: np.ndarray
+    shift: np.ndarray
+    brk: np.ndarray
+    work: np.ndarray  #: travel, service and depot stops
+
+
+def _technician_kpis(technician_ids: tuple[str, ...], tt: _TechTotals,
+                     ) -> tuple[TechnicianKpis, ...]:
+    return tuple(
+        TechnicianKpis(
+            technician_id=tid, tickets=int(tt.tickets[t]), travel_min=tt.travel[t] / 60.0,
+            distance_km=float(tt.dist[t]), service_min=tt.service[t] / 60.0,
+            work_min=tt.work[t] / 60.0, shift_min=tt.shift[t] / 60.0,
+            break_min=tt.brk[t] / 60.0,
+            idle_min=max(tt.shift[t] - tt.work[t] - tt.brk[t], 0.0) / 60.0,
+            utilisation_pct=100.0 * tt.work[t] / tt.shift[t] if tt.shift[t] else 0.0,
+            overtime_min=tt.overtime[t] / 60.0)
+        for t, tid in enumerate(technician_ids))
+
+
+def _per_technician(problem: Problem, counts: np.ndarray, trav: np.ndarray, dist: np.ndarray,
+                    serv: np.ndarray, overtime: np.ndarray, brk_taken: np.ndarray,
+                    pserv: np.ndarray | None) -> _TechTotals:
+    kd = problem.data
+    num_techs, num_routes = problem.num_technicians, problem.num_routes
+    rt_tech = kd.rt.tech
+    travel = np.bincount(rt_tech, weights=trav, minlength=num_techs)
+    service = np.bincount(rt_tech, weights=serv, minlength=num_techs)
+    brk_route = np.repeat(np.arange(num_routes), np.diff(kd.brk.ptr)) if num_routes else \
+        np.zeros(0, dtype=np.int64)
+    work = travel + service
+    if pserv is not None and pserv.any():
+        work = work + np.bincount(rt_tech, weights=pserv, minlength=num_techs)
+    return _TechTotals(
+        travel=travel, dist=np.bincount(rt_tech, weights=dist, minlength=num_techs),
+        service=service, tickets=np.bincount(rt_tech, weights=counts, minlength=num_techs),
+        overtime=np.bincount(rt_tech, weights=overtime, minlength=num_techs),
+        shift=np.bincount(rt_tech, weights=kd.rt.close - kd.rt.open, minlength=num_techs),
+        brk=np.bincount(rt_tech[brk_route], weights=brk_taken, minlength=num_techs)
+        if brk_route.size else np.zeros(num_techs), work=work)
+
+
+def _preferences(kd: Any, visits: np.ndarray, tech_of_visit: np.ndarray) -> tuple[int, int, int]:
+    """``(requests, hits, misses)``: visits to tickets with preferred technicians, and
+    whether one of them serves it."""
+    requests = hits = misses = 0
+    for k in range(visits.shape[0]):
+        j = int(visits[k])
+        lo, hi = kd.res.pref_ptr[j], kd.res.pref_ptr[j + 1]
+        if hi > lo:
+            requests += 1
+            if np.any(kd.res.pref_tech[lo:hi] == tech_of_visit[k]):
+                hits += 1
+            else:
+                misses += 1
+    return requests, hits, misses
 
 
 def _resource_violations(problem: Problem, visits: np.ndarray, route_of_visit: np.ndarray,
@@ -376,11 +450,7 @@ def _resource_violations(problem: Problem, visits: np.ndarray, route_of_visit: n
     nv = visits.shape[0]
     tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
 
-    def label(r: int) -> str:
-        return index.route_label(r)
-
-    def tech_of(r: int) -> str:
-        return index.technician_ids[index.routes[r][0]]
+    label, tech_of = _namers(index)
 
     if nv:
         codes = kd.tech.compat[tech_of_visit, visits]
@@ -510,32 +580,32 @@ def _expected_fix(problem: Problem, visits: np.ndarray, route_of_visit: np.ndarr
                   pick: np.ndarray) -> np.ndarray | None:
     """Per visit, the probability that the van holds every probable part the job turns out to need.
 
-    A probable part (ticket's ``probable_parts`` or its category's) counts as
-    on hand when the van still holds a unit of it after the visit's known
-    parts (see :func:`parts_flow`); the needs are independent, so the
+    A probable part (ticket's ``probable_parts`` or its category's, compiled
+    as ``cost.prob_col``/``cost.prob_p`` over the catalogue ``res.prob_sku``)
+    counts as on hand when the van still holds a unit of it after the visit's
+    known parts (see :func:`parts_flow`); the needs are independent, so the
     probability is the product of ``1 - p`` over the probable parts not on hand.
-    ``None`` when no ticket has probable parts.
+    ``None`` when no ticket can have probable parts.
     """
-    from ..problem.extend import live_tickets, static_scenario
-
-    scenario = static_scenario(problem)  # (a live problem's technicians are not needed)
-    tickets = live_tickets(problem)
-    if not scenario.category_parts and not any(t.probable_parts for t in tickets):
+    kd = problem.data
+    prob_sku = kd.res.prob_sku
+    if not prob_sku.shape[0]:
         return None
     nv = visits.shape[0]
     out = np.ones(nv)
     if not nv:
         return out
-    sku_idx = {s: k for k, s in enumerate(problem.index.sku_ids)}
     _picked, van_after, _used = parts_flow(problem, visits, route_of_visit, pick)
+    cols, probs = kd.cost.prob_col, kd.cost.prob_p
     for k in range(nv):
         j = int(visits[k])
-        if j >= len(tickets):
-            continue
-        for sku, p in scenario.probable_parts(tickets[j]).items():
-            s = sku_idx.get(sku)
-            if s is None or van_after[k, s] < 1:
-                out[k] *= 1.0 - p
+        for m in range(cols.shape[1]):
+            c = int(cols[j, m])
+            if c < 0:
+                break
+            s = int(prob_sku[c])
+            if s < 0 or van_after[k, s] < 1:
+                out[k] *= 1.0 - float(probs[j, m])
     return out
 
 
@@ -564,11 +634,7 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
     num_tickets = problem.num_tickets
     tids = index.ticket_ids
 
-    def label(r: int) -> str:
-        return index.route_label(r)
-
-    def tech_of(r: int) -> str:
-        return index.technician_ids[index.routes[r][0]]
+    label, tech_of = _namers(index)
 
     # --- references and duplicates (done on the raw plan)
     for ref in plan.unknown_ids:
@@ -609,19 +675,28 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
 
 
 def _compat_text(problem: Problem, code: Incompatibility, j: int, r: int) -> str:
-    ticket = problem.scenario.tickets[j]
-    tech = problem.scenario.technicians[problem.index.routes[r][0]]
+    """Why technician of route ``r`` can never serve ticket ``j`` (the compiled rows)."""
+    kd = problem.data
+    t = int(kd.rt.tech[r])
     if code in (Incompatibility.SKILL, Incompatibility.LEVEL):
-        gaps = {s: (lvl, tech.skills.get(s, 0)) for s, lvl in ticket.required_skills.items()
-                if tech.skills.get(s, 0) < lvl}
-        return "skills " + ", ".join(f"{s} needs {need} has {have}"
-                                     for s, (need, have) in gaps.items())
-    if code == Incompatibility.PART:
-        return "van lacks " + ", ".join(f"{q} × {s}" for s, q in ticket.parts.items()
-                                        if tech.van_stock.get(s, 0) < q)
-    if code == Incompatibility.EXCLUDED:
-        return "technician is excluded by the ticket"
-    return f"demand {ticket.demand} exceeds capacity {tech.capacity}"
+        ctx = context_of(problem)
+        names = ctx.skill_ids
+        gaps = []
+        for c, need in zip(kd.cost.skill_col[j].tolist(), kd.cost.skill_lvl[j].tolist(),
+                           strict=True):
+            if c < 0:
+                break
+            held = ctx.skill_level.get(names[c])
+            have = 0 if held is None else int(held[t])
+            if have < need:
+                gaps.append((names[c], need, have))
+        return incompatibility_text(code, skills=gaps)
+    lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
+    lacks = [(problem.index.sku_ids[s], q) for s, q in
+             zip(kd.res.part_sku[lo:hi].tolist(), kd.res.part_qty[lo:hi].tolist(), strict=True)
+             if kd.res.stock[t, s] < q]
+    return incompatibility_text(code, parts=lacks, demand=int(kd.res.demand[j]),
+                                capacity=int(kd.rt.capacity[r]))
 
 
 def check_plan(problem: Problem | Scenario, plan: Plan) -> Evaluation:

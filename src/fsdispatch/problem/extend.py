@@ -28,14 +28,25 @@ from ..domain.ticket import Ticket
 from ..domain.travel import MatrixTravel
 from ..errors import UnknownReferenceError, ValidationError
 from .problem import (
-    NO_DEADLINE,
     IndexMap,
     KernelData,
     Problem,
     TravelData,
 )
 from .reasons import routes_and_reasons
-from .rows import resource_codes, service_seconds, skill_codes, ticket_block
+from .rows import (
+    CompileContext,
+    context_of,
+    grown_catalogue,
+    probable_parts,
+    resource_codes,
+    service_seconds,
+    set_context,
+    skill_codes,
+    ticket_block,
+    ticket_parts,
+    ticket_prefs,
+)
 
 __all__ = ["TicketRows", "append_ticket", "ticket_rows"]
 
@@ -67,64 +78,10 @@ class TicketRows(NamedTuple):
     sku_ids: tuple[str, ...]
 
 
-@attrs.frozen(eq=False)
-class _Context:
-    """Per-problem lookups (built once, carried forward to grown problems)."""
-
-    node_of: dict[Location, int]
-    skill_level: dict[str, np.ndarray]  # skill -> (T,) level held
-    skill_factor: dict[str, np.ndarray]  # skill -> (T,) service factor for it
-    tech_idx: dict[str, int]
-    sku_idx: dict[str, int]
-    factors: np.ndarray  # (T,) service_factor
-    has_factors: np.ndarray  # (T,) technician has skill_factors
-    tech_cap: np.ndarray  # (T,)
+_context = context_of  # (the name live dispatch imports)
 
 
-def _set_context(problem: Problem, ctx: _Context) -> None:
-    """Attach the lookups to the problem (copies and pickles of it carry them)."""
-    object.__setattr__(problem, "_lookups", ctx)
-
-
-def _context(problem: Problem) -> _Context:
-    ctx: _Context | None = problem._lookups  # noqa: SLF001
-    if ctx is not None:
-        return ctx
-    scenario = problem.scenario
-    techs = scenario.technicians
-    node_of: dict[Location, int] = {}
-    # replay compile_scenario's node numbering: tickets first, then depots, then shift ends
-    for t in scenario.tickets:
-        node_of.setdefault(t.location, len(node_of))
-    for depot in scenario.depots:
-        node_of.setdefault(depot.location, len(node_of))
-    for tech in techs:
-        for shift in tech.shifts:
-            node_of.setdefault(tech.shift_start_location(shift), len(node_of))
-            node_of.setdefault(tech.shift_end_location(shift), len(node_of))
-    if len(node_of) != problem.data.tv.node_row.shape[0]:  # pragma: no cover - invariant
-        raise ValidationError("append_ticket: problem nodes do not match its scenario",
-                              entity="Problem", field="nodes")
-    skills = {s for tech in techs for s in tech.skills}
-    skill_level = {s: np.array([tech.skills.get(s, 0) for tech in techs], dtype=_I64)
-                   for s in skills}
-    factored = {s for tech in techs for s in tech.skill_factors}
-    skill_factor = {s: np.array([tech.skill_factors.get(s, 1.0) for tech in techs])
-                    for s in factored}
-    ctx = _Context(
-        node_of=node_of, skill_level=skill_level, skill_factor=skill_factor,
-        tech_idx={t: k for k, t in enumerate(problem.index.technician_ids)},
-        sku_idx={s: k for k, s in enumerate(problem.index.sku_ids)},
-        factors=np.array([t.service_factor for t in techs], dtype=np.float64),
-        has_factors=np.array([bool(t.skill_factors) for t in techs], dtype=np.bool_),
-        tech_cap=np.array([NO_DEADLINE if t.capacity is None else t.capacity for t in techs],
-                          dtype=_I64),
-    )
-    _set_context(problem, ctx)
-    return ctx
-
-
-def _check_ticket(problem: Problem, ticket: Ticket, ctx: _Context) -> None:
+def _check_ticket(problem: Problem, ticket: Ticket, ctx: CompileContext) -> None:
     """The scenario's cross-reference checks, for one ticket."""
     scenario = static_scenario(problem)
     if not isinstance(ticket, Ticket):
@@ -266,12 +223,12 @@ def derive_context(problem: Problem, base: Problem, *, node_of: dict[Location, i
     ``node_of`` maps every location to its node; ``tech_cap`` holds the
     technicians' (live) capacities.
     """
-    _set_context(problem, attrs.evolve(_context(base), node_of=node_of, tech_cap=tech_cap))
+    set_context(problem, attrs.evolve(context_of(base), node_of=node_of, tech_cap=tech_cap))
 
 
 def context_nodes(problem: Problem) -> dict[Location, int]:
     """Location -> node index of a problem (read-only; private helper of live dispatch)."""
-    return _context(problem).node_of
+    return context_of(problem).node_of
 
 
 def _too_long(ticket_id: str, technician_ids: tuple[str, ...], t_idx: int, _i: int,
@@ -310,82 +267,123 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
         Unknown technician, skill (with a catalogue), part (with a catalogue)
         or travel-matrix row.
     """
-    ctx = _context(problem)
-    _check_ticket(problem, ticket, ctx)
+    base = context_of(problem)
+    _check_ticket(problem, ticket, base)
     scenario = static_scenario(problem)
+    ctx = grown_context(base, scenario, ticket)
     kd = problem.data
-    num_techs = problem.num_technicians
-
-    # ---------------------------------------------------------------- node
     tv = kd.tv
     node = ctx.node_of.get(ticket.location)
     if node is None:
         tv, node = grow_node(tv, scenario, ticket.location)
-
-    # ------------------------------------------------ windows and cost rows
-    # the compiler's row builder (problem/rows.py) on this one ticket
-    block_win, block_cost, block_outside = ticket_block(scenario, [ticket])
-    outside = bool(block_outside[0])
+    # the compiler's row builders (problem/rows.py) on this one ticket
+    block_win, block_cost, block_outside = ticket_block(scenario, [ticket], ctx)
     win = kd.win
     win = win._replace(ptr=_cat(win.ptr, win.ptr[-1] + block_win.ptr[1:]),
                        start=_cat(win.start, block_win.start),
                        end=_cat(win.end, block_win.end), soft=_cat(win.soft, block_win.soft))
-    cost = kd.cost
-    cost = cost._replace(**{f: _cat(getattr(cost, f), getattr(block_cost, f))
-                            for f in cost._fields})
+    cost = kd.cost._replace(**{f: _cat_rows(getattr(kd.cost, f), getattr(block_cost, f))
+                               for f in kd.cost._fields})
+    res = _grown_resources(kd.res, ticket, base, ctx)
+    compat = _column_codes(kd, res, ticket, ctx)
+    service = _column_service(problem, ticket, ctx)
+    compat, routes, unservable = _column_reach(problem, tv, win, res, service, compat, node,
+                                               bool(block_outside[0]))
+    tech = kd.tech._replace(
+        service=_ro(np.concatenate([kd.tech.service, service[:, None]], axis=1)),
+        compat=_ro(np.concatenate([kd.tech.compat, compat[:, None]], axis=1)))
+    from ..kernels.structs import kernel_data
 
-    # ---------------------------------------------------------------- parts
-    res = kd.res
-    sku_ids = problem.index.sku_ids
-    stock = res.stock
-    new_skus = [s for s in ticket.parts if s not in ctx.sku_idx]
-    sku_idx = ctx.sku_idx
-    if new_skus:  # a part no van holds: a zero stock column each
-        sku_ids = sku_ids + tuple(new_skus)
-        sku_idx = {s: k for k, s in enumerate(sku_ids)}
-        stock = _ro(np.concatenate([stock, np.zeros((num_techs, len(new_skus)), dtype=_I64)],
+    # (as a struct, as every kernel takes kernel data: one signature per kernel)
+    data: Any = kernel_data(kd._replace(tv=tv, win=win, cost=cost, res=res, tech=tech,
+                                   ticket_node=_cat(kd.ticket_node, [node])))
+    return TicketRows(data=data, compat=_ro(compat), routes=_ro(routes), unservable=unservable,
+                      sku_ids=tuple(ctx.sku_idx))
+
+
+def grown_context(ctx: CompileContext, scenario: Any, ticket: Ticket) -> CompileContext:
+    """``ctx`` with the catalogues (parts, skills, probable parts) grown by ``ticket``'s
+    new names (their columns follow the existing ones)."""
+    sku_idx = grown_catalogue(ctx.sku_idx, ticket.parts)
+    skill_idx = grown_catalogue(ctx.skill_idx, ticket.required_skills)
+    prob_idx = grown_catalogue(ctx.prob_idx, probable_parts(scenario, ticket))
+    if sku_idx is ctx.sku_idx and skill_idx is ctx.skill_idx and prob_idx is ctx.prob_idx:
+        return ctx
+    return attrs.evolve(ctx, sku_idx=sku_idx, skill_idx=skill_idx, prob_idx=prob_idx)
+
+
+def _cat_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a`` with the rows ``b`` appended (``(N, M)`` rows padded to the wider of the two)."""
+    if a.ndim == 1:
+        return _cat(a, b)
+    width = max(a.shape[1], b.shape[1])
+    fill = -1 if a.dtype.kind == "i" else 0.0
+    a, b = (np.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=fill)
+            if x.shape[1] < width else x for x in (a, np.asarray(b, dtype=a.dtype)))
+    return _ro(np.concatenate([a, b]))
+
+
+def _grown_resources(res: Any, ticket: Ticket, base: CompileContext,
+                     ctx: CompileContext) -> Any:
+    """``res`` with the ticket's demand, parts and preferences appended (a part no van holds:
+    a zero stock column each)."""
+    stock, prob_sku = res.stock, res.prob_sku
+    if ctx.sku_idx is not base.sku_idx:
+        extra = len(ctx.sku_idx) - stock.shape[1]
+        stock = _ro(np.concatenate([stock, np.zeros((stock.shape[0], extra), dtype=_I64)],
                                    axis=1))
-    skus = [sku_idx[s] for s in ticket.parts]
-    qtys = list(ticket.parts.values())
-    prefs = [ctx.tech_idx[p] for p in ticket.preferred_technicians]
-    res = res._replace(
+    if ctx.sku_idx is not base.sku_idx or ctx.prob_idx is not base.prob_idx:
+        prob_sku = _ro(np.array([ctx.sku_idx.get(s, -1) for s in ctx.prob_idx], dtype=_I64))
+    part_ptr, part_sku, part_qty = ticket_parts([ticket], ctx.sku_idx)
+    pref_ptr, pref_tech = ticket_prefs([ticket], ctx.tech_idx)
+    return res._replace(
         demand=_cat(res.demand, [ticket.demand]),
-        part_ptr=_cat(res.part_ptr, [res.part_ptr[-1] + len(skus)]),
-        part_sku=_cat(res.part_sku, skus), part_qty=_cat(res.part_qty, qtys),
-        stock=stock, pref_ptr=_cat(res.pref_ptr, [res.pref_ptr[-1] + len(prefs)]),
-        pref_tech=_cat(res.pref_tech, prefs))
+        part_ptr=_cat(res.part_ptr, res.part_ptr[-1] + part_ptr[1:]),
+        part_sku=_cat(res.part_sku, part_sku), part_qty=_cat(res.part_qty, part_qty),
+        stock=stock, pref_ptr=_cat(res.pref_ptr, res.pref_ptr[-1] + pref_ptr[1:]),
+        pref_tech=_cat(res.pref_tech, pref_tech), prob_sku=prob_sku)
 
-    # -------------------------------------------------------- compatibility
-    # the compiler's rules (problem/rows.py) on one ticket's column
+
+def _column_codes(kd: Any, res: Any, ticket: Ticket, ctx: CompileContext) -> np.ndarray:
+    """The ticket's incompatibility code per technician, before reachability (the
+    compiler's rules, problem/rows.py, on one column)."""
+    num_techs = res.stock.shape[0]
     zeros = np.zeros(num_techs, dtype=_I64)
     required = list(ticket.required_skills.items())
     held = np.array([ctx.skill_level.get(s, zeros) for s, _ in required],
                     dtype=_I64).reshape(len(required), num_techs).T
     codes = skill_codes(held, np.array([[lvl for _, lvl in required]], dtype=_I64))
     depot = kd.dep.stock  # (a sku new with this ticket is in no depot)
-    depot = np.pad(depot, ((0, 0), (0, stock.shape[1] - depot.shape[1])))
+    depot = np.pad(depot, ((0, 0), (0, res.stock.shape[1] - depot.shape[1])))
     excluded = np.zeros((num_techs, 1), dtype=np.bool_)
     for tech_id in ticket.excluded_technicians:
         excluded[ctx.tech_idx[tech_id], 0] = True
-    resource_codes(codes, stock, np.array([0, len(skus)], dtype=_I64),
-                   np.array(skus, dtype=_I64), np.array(qtys, dtype=_I64), depot, excluded,
-                   ctx.tech_cap, np.array([ticket.demand], dtype=_I64))
-    compat = codes[:, 0]
+    lo = res.part_ptr[-2]
+    resource_codes(codes, res.stock, res.part_ptr[-2:] - lo, res.part_sku[lo:],
+                   res.part_qty[lo:], depot, excluded, ctx.tech_cap, res.demand[-1:])
+    return codes[:, 0]
 
-    # ------------------------------------------------------------- service
+
+def _column_service(problem: Problem, ticket: Ticket, ctx: CompileContext) -> np.ndarray:
+    """The ticket's service seconds per technician (problem/rows.service_seconds)."""
+    num_techs = problem.num_technicians
+    required = list(ticket.required_skills.items())
     ones = np.ones(num_techs)
     factor_cols = np.array([ctx.skill_factor.get(s, ones) for s, _ in required],
                            dtype=np.float64).reshape(len(required), num_techs).T
-    service = service_seconds(np.array([float(ticket.duration)]), ctx.factors, factor_cols,
-                              ctx.has_factors, np.array([[lvl for _, lvl in required]],
-                                                        dtype=_I64),
-                              functools.partial(_too_long, ticket.id,
-                                                problem.index.technician_ids))[:, 0]
+    return service_seconds(np.array([float(ticket.duration)]), ctx.factors, factor_cols,
+                           ctx.has_factors, np.array([[lvl for _, lvl in required]], dtype=_I64),
+                           functools.partial(_too_long, ticket.id,
+                                             problem.index.technician_ids))[:, 0]
 
-    # --------------------------------------------------------- reachability
+
+def _column_reach(problem: Problem, tv: TravelData, win: Any, res: Any, service: np.ndarray,
+                  compat: np.ndarray, node: int, outside: bool,
+                  ) -> tuple[np.ndarray, np.ndarray, int]:
+    """The new column's codes with ``SHIFT``, the routes reaching it and its unservable code."""
     from ..evaluate._kernels import reach_serial
-    from ..kernels.structs import kernel_data
 
+    kd = problem.data
     # the one new column, in the types the compiled problem's arrays have (read-only,
     # C-contiguous): the kernel's one signature, without building a whole struct
     out = np.zeros((problem.num_routes, 1), dtype=np.uint8)
@@ -399,17 +397,7 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
                      _ro(np.array([node], dtype=_I64)), out)
     col, _ptr, routes, why = routes_and_reasons(out, kd.rt.tech, compat[:, None],
                                                 np.array([outside]))
-    compat = col[:, 0]
-    unservable = int(why[0])
-
-    tech = kd.tech._replace(
-        service=_ro(np.concatenate([kd.tech.service, service[:, None]], axis=1)),
-        compat=_ro(np.concatenate([kd.tech.compat, compat[:, None]], axis=1)))
-    # (as a struct, as every kernel takes kernel data: one signature per kernel)
-    data: Any = kernel_data(kd._replace(tv=tv, win=win, cost=cost, res=res, tech=tech,
-                                   ticket_node=_cat(kd.ticket_node, [node])))
-    return TicketRows(data=data, compat=_ro(compat), routes=_ro(routes), unservable=unservable,
-                      sku_ids=sku_ids)
+    return col[:, 0], routes, int(why[0])
 
 
 def append_ticket(problem: Problem, ticket: Ticket, *, rows: TicketRows | None = None) -> Problem:
@@ -442,7 +430,7 @@ def append_ticket(problem: Problem, ticket: Ticket, *, rows: TicketRows | None =
     """
     if rows is None or rows.data.ticket_node.shape[0] != problem.num_tickets + 1:
         rows = ticket_rows(problem, ticket)
-    ctx = _context(problem)
+    ctx = grown_context(context_of(problem), static_scenario(problem), ticket)
     # ticket_rows ran the scenario's cross-reference checks for this ticket and
     # the ticket validated itself, so the scenario is not validated again (an
     # O(num_tickets) pass, ~10 ms on 3 000 tickets)
@@ -464,9 +452,7 @@ def append_ticket(problem: Problem, ticket: Ticket, *, rows: TicketRows | None =
         grown = Problem(scenario=scenario, **fields)
     node_of = dict(ctx.node_of)
     node_of.setdefault(ticket.location, int(rows.data.ticket_node[j]))
-    sku_idx = ctx.sku_idx if rows.sku_ids == problem.index.sku_ids else {
-        s: k for k, s in enumerate(rows.sku_ids)}
-    _set_context(grown, attrs.evolve(ctx, node_of=node_of, sku_idx=sku_idx))
+    set_context(grown, attrs.evolve(ctx, node_of=node_of))
     return grown
 
 

@@ -62,7 +62,12 @@ class WindowData(NamedTuple):
 
 
 class CostData(NamedTuple):
-    """Per-ticket cost data."""
+    """Per-ticket data of the objective, the KPIs and the evaluator's words.
+
+    Every field is indexed by ticket on its first axis (a live refresh that
+    drops or reorders tickets takes rows of every field alike). The ``(N, M)``
+    rows are padded with -1 columns.
+    """
 
     late_w: np.ndarray  #: (N,) float64 cost per second of soft-window lateness
     response_by: np.ndarray  #: (N,) int64 (NO_DEADLINE if none)
@@ -70,6 +75,10 @@ class CostData(NamedTuple):
     sla_w: np.ndarray  #: (N,) float64 cost per second of SLA lateness
     penalty: np.ndarray  #: (N,) float64 cost of leaving the ticket unassigned
     priority: np.ndarray  #: (N,) int64 1..4
+    skill_col: np.ndarray  #: (N, M) int64 required skills (skill columns, the ticket's order)
+    skill_lvl: np.ndarray  #: (N, M) int64 their required levels
+    prob_col: np.ndarray  #: (N, M) int64 probable parts (``ResourceData.prob_sku`` columns)
+    prob_p: np.ndarray  #: (N, M) float64 their probabilities
 
 
 class BreakData(NamedTuple):
@@ -105,6 +114,7 @@ class ResourceData(NamedTuple):
     stock: np.ndarray  #: (T, S) int64 van stock
     pref_ptr: np.ndarray  #: (N + 1,) int64
     pref_tech: np.ndarray  #: int64 preferred technician indices
+    prob_sku: np.ndarray  #: (P,) int64 sku index of each probable part (-1: no van lists it)
 
 
 class DepotData(NamedTuple):

@@ -10,7 +10,7 @@ an excluded technician) and the HTML report (one line per reason).
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -23,6 +23,7 @@ __all__ = [
     "Incompatibility",
     "IncompatibilityWords",
     "UnassignedReason",
+    "incompatibility_text",
     "routes_and_reasons",
 ]
 
@@ -109,6 +110,26 @@ REASON_TEXT: Mapping[str, str] = MappingProxyType({
     _R.OPEN.value: "not planned yet",
 })
 """One-line explanation of each :class:`UnassignedReason` value."""
+
+def incompatibility_text(code: Incompatibility, *,
+                         skills: Sequence[tuple[str, int, int]] = (),
+                         parts: Sequence[tuple[str, int]] = (), demand: int = 0,
+                         capacity: int = 0) -> str:
+    """Why a technician cannot serve a ticket, in words (the evaluator's violation text).
+
+    ``skills``: ``(skill, level needed, level held)`` of the skills short;
+    ``parts``: ``(sku, units)`` the van lacks; ``demand`` and ``capacity`` for
+    ``CAPACITY``.
+    """
+    if code in (Incompatibility.SKILL, Incompatibility.LEVEL):
+        return "skills " + ", ".join(f"{s} needs {need} has {have}"
+                                     for s, need, have in skills)
+    if code == Incompatibility.PART:
+        return "van lacks " + ", ".join(f"{q} × {s}" for s, q in parts)
+    if code == Incompatibility.EXCLUDED:
+        return "technician is excluded by the ticket"
+    return f"demand {demand} exceeds capacity {capacity}"
+
 
 _REASON_OF = np.full(len(Incompatibility), _R.NO_SHIFT.code, dtype=np.int8)
 for _code, _words in INCOMPATIBILITY.items():

@@ -1,5 +1,10 @@
-"""Row builders of the compiler (the first of them): rules every path that builds or grows
-a :class:`~fsdispatch.problem.problem.Problem` applies in the same function.
+"""Row builders of the compiler: rules every path that builds or grows a
+:class:`~fsdispatch.problem.problem.Problem` applies in the same function.
+
+:class:`CompileContext` holds the lookups a compile derives (node numbering,
+skill, part and probable-part catalogues, technician columns); the compiler
+attaches it to the problem and every grown problem carries it forward, so
+growing a problem and the evaluator's words never read the scenario again.
 
 :func:`~fsdispatch.problem.compile.compile_scenario` builds whole matrices,
 :mod:`fsdispatch.problem.extend` one ticket's column and the live desk one
@@ -11,18 +16,120 @@ SKILL > LEVEL (:func:`skill_codes`) > PART > EXCLUDED > CAPACITY
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 
 from .problem import NO_DEADLINE, CostData, WindowData
 from .reasons import Incompatibility
 
-__all__ = ["csr", "parts_short", "resource_codes", "service_seconds", "skill_codes",
-           "ticket_block"]
+__all__ = ["CompileContext", "compile_context", "context_of", "csr", "grown_catalogue",
+           "node_numbering", "parts_short", "probable_parts", "resource_codes", "service_seconds",
+           "set_context", "skill_codes", "ticket_block", "ticket_parts", "ticket_prefs"]
 
 _I64 = np.int64
+
+
+@attrs.frozen(eq=False)
+class CompileContext:
+    """The lookups a compile derives from the scenario, kept on the problem so that every
+    path growing it (:mod:`fsdispatch.problem.extend`, live dispatch) and the evaluator's
+    words read them instead of the scenario."""
+
+    node_of: dict[Any, int]  #: location -> travel node
+    skill_level: dict[str, np.ndarray]  #: skill -> (T,) level held
+    skill_factor: dict[str, np.ndarray]  #: skill -> (T,) service factor for it
+    tech_idx: dict[str, int]
+    sku_idx: dict[str, int]
+    factors: np.ndarray  #: (T,) service_factor
+    has_factors: np.ndarray  #: (T,) technician has skill_factors
+    tech_cap: np.ndarray  #: (T,) capacity (NO_DEADLINE: none)
+    skill_idx: dict[str, int] = attrs.field(factory=dict)
+    """skill -> column of ``CostData.skill_col`` (the names of the ticket skill rows)."""
+    prob_idx: dict[str, int] = attrs.field(factory=dict)
+    """sku -> column of ``ResourceData.prob_sku`` (the probable parts' catalogue)."""
+
+    @property
+    def skill_ids(self) -> tuple[str, ...]:
+        """The skill names in column order."""
+        return tuple(self.skill_idx)
+
+
+def set_context(problem: Any, ctx: CompileContext) -> None:
+    """Attach the lookups to the problem (copies and pickles of it carry them)."""
+    object.__setattr__(problem, "_lookups", ctx)
+
+
+def context_of(problem: Any) -> CompileContext:
+    """The lookups of a compiled (or grown) problem.
+
+    Every problem compiled or grown by this package carries them; one built
+    otherwise (``attrs.evolve`` of a problem) gets them from its scenario once.
+    """
+    ctx: CompileContext | None = problem._lookups  # noqa: SLF001 - the package's own field
+    if ctx is None:
+        ctx = compile_context(problem.scenario, problem.index.sku_ids)
+        if len(ctx.node_of) != problem.data.tv.node_row.shape[0]:  # pragma: no cover
+            from ..errors import ValidationError
+
+            raise ValidationError("problem nodes do not match its scenario",
+                                  entity="Problem", field="nodes")
+        set_context(problem, ctx)
+    return ctx
+
+
+def node_numbering(scenario: Any) -> dict[Any, int]:
+    """Location -> travel node: the tickets' locations first, then the depots', then each
+    technician's shift start and end (in technician and shift order)."""
+    node_of: dict[Any, int] = {}
+    for t in scenario.tickets:
+        node_of.setdefault(t.location, len(node_of))
+    for depot in scenario.depots:
+        node_of.setdefault(depot.location, len(node_of))
+    for tech in scenario.technicians:
+        for shift in tech.shifts:
+            node_of.setdefault(tech.shift_start_location(shift), len(node_of))
+            node_of.setdefault(tech.shift_end_location(shift), len(node_of))
+    return node_of
+
+
+def grown_catalogue(idx: Mapping[str, int], names: Iterable[str]) -> dict[str, int]:
+    """``idx`` (name -> column) with the new ``names`` appended in order (``idx`` itself,
+    as a dict, when none is new)."""
+    new = [s for s in dict.fromkeys(names) if s not in idx]
+    if not new and isinstance(idx, dict):
+        return idx
+    out = dict(idx)
+    for s in new:
+        out[s] = len(out)
+    return out
+
+
+def compile_context(scenario: Any, skus: Sequence[str]) -> CompileContext:
+    """The lookups of ``scenario`` compiled over the part catalogue ``skus``."""
+    techs = scenario.technicians
+    skills = sorted({s for t in scenario.tickets for s in t.required_skills}
+                    | {s for tech in techs for s in tech.skills})
+    held = {s for tech in techs for s in tech.skills}
+    factored = {s for tech in techs for s in tech.skill_factors}
+    probable = sorted({s for t in scenario.tickets for s in t.probable_parts}
+                      | {s for probs in scenario.category_parts.values() for s in probs})
+    return CompileContext(
+        node_of=node_numbering(scenario),
+        skill_level={s: np.array([tech.skills.get(s, 0) for tech in techs], dtype=_I64)
+                     for s in held},
+        skill_factor={s: np.array([tech.skill_factors.get(s, 1.0) for tech in techs])
+                      for s in factored},
+        tech_idx={tech.id: k for k, tech in enumerate(techs)},
+        sku_idx={s: k for k, s in enumerate(skus)},
+        factors=np.array([t.service_factor for t in techs], dtype=np.float64),
+        has_factors=np.array([bool(t.skill_factors) for t in techs], dtype=np.bool_),
+        tech_cap=np.array([NO_DEADLINE if t.capacity is None else t.capacity for t in techs],
+                          dtype=_I64),
+        skill_idx={s: k for k, s in enumerate(skills)},
+        prob_idx={s: k for k, s in enumerate(probable)})
 
 
 def csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -33,17 +140,59 @@ def csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     return ptr, flat
 
 
-def ticket_block(scenario: Any, tickets: Sequence[Any]) -> tuple[WindowData, CostData,
-                                                                  np.ndarray]:
+def _padded(rows: Sequence[Sequence[Any]], dtype: Any, fill: Any) -> np.ndarray:
+    """``(len(rows), longest row)`` array of ``rows``, padded with ``fill``."""
+    out = np.full((len(rows), max((len(r) for r in rows), default=0)), fill, dtype=dtype)
+    for i, r in enumerate(rows):
+        out[i, :len(r)] = r
+    return out
+
+
+def ticket_block(scenario: Any, tickets: Sequence[Any], ctx: CompileContext,
+                 ) -> tuple[WindowData, CostData, np.ndarray]:
     """The window rows, cost rows and outside-the-horizon flags of ``tickets``.
 
-    ``scenario`` gives the horizon, the objective weights and the SLA policy
-    (its technicians and tickets are not read). Windows are int64 seconds from
-    the horizon start (no window: the whole horizon); an unassigned ticket
-    pays its priority's penalty plus the SLA lateness it would have if served
-    at the horizon end, so that dropping a late ticket never looks cheaper
-    than serving it late.
+    ``scenario`` gives the horizon, the objective weights, the SLA policy and
+    the category parts (its technicians and tickets are not read); ``ctx`` the
+    skill and probable-part columns (every name of ``tickets`` in them).
+    Windows are int64 seconds from the horizon start (no window: the whole
+    horizon); an unassigned ticket pays its priority's penalty plus the SLA
+    lateness it would have if served at the horizon end, so that dropping a
+    late ticket never looks cheaper than serving it late.
     """
+    win, cost, outside = _window_cost_rows(scenario, tickets)
+    skills = [list(t.required_skills.items()) for t in tickets]
+    probable = [list(probable_parts(scenario, t).items()) for t in tickets]
+    cost = cost._replace(
+        skill_col=_padded([[ctx.skill_idx[s] for s, _ in r] for r in skills], _I64, -1),
+        skill_lvl=_padded([[lvl for _, lvl in r] for r in skills], _I64, 0),
+        prob_col=_padded([[ctx.prob_idx[s] for s, _ in r] for r in probable], _I64, -1),
+        prob_p=_padded([[p for _, p in r] for r in probable], np.float64, 0.0))
+    return win, cost, outside
+
+
+def probable_parts(scenario: Any, ticket: Any) -> Mapping[str, float]:
+    """The ticket's probable parts, or its category's (``category_parts``)."""
+    return ticket.probable_parts or scenario.category_parts.get(ticket.category, {})
+
+
+def ticket_parts(tickets: Sequence[Any], sku_idx: Mapping[str, int],
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(part_ptr, part_sku, part_qty)``: the tickets' known parts as CSR rows."""
+    ptr, sku = csr([[sku_idx[s] for s in t.parts] for t in tickets])
+    _, qty = csr([list(t.parts.values()) for t in tickets])
+    return ptr, sku, qty
+
+
+def ticket_prefs(tickets: Sequence[Any], tech_idx: Mapping[str, int],
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """``(pref_ptr, pref_tech)``: the tickets' preferred technicians as CSR rows."""
+    return csr([[tech_idx[p] for p in t.preferred_technicians] for t in tickets])
+
+
+def _window_cost_rows(scenario: Any, tickets: Sequence[Any],
+                      ) -> tuple[WindowData, CostData, np.ndarray]:
+    """Windows, costs (the word rows empty) and outside flags of ``tickets``."""
     horizon, weights = scenario.horizon, scenario.objective
     to_int, hlen, n = horizon.to_internal, horizon.length, len(tickets)
     starts: list[list[int]] = []
@@ -76,7 +225,11 @@ def ticket_block(scenario: Any, tickets: Sequence[Any]) -> tuple[WindowData, Cos
     penalty = np.array(weights.unassigned_array())[priority] + sla_w * sla_at_end
     return (WindowData(ptr=ptr, start=start, end=end, soft=soft),
             CostData(late_w=late_w, response_by=response_by, resolve_by=resolve_by,
-                     sla_w=sla_w, penalty=penalty, priority=priority), outside)
+                     sla_w=sla_w, penalty=penalty, priority=priority, skill_col=_NO_ROWS,
+                     skill_lvl=_NO_ROWS, prob_col=_NO_ROWS, prob_p=_NO_ROWS), outside)
+
+
+_NO_ROWS = np.zeros((0, 0))
 
 
 def parts_short(van: np.ndarray, qty: np.ndarray, depot_held: np.ndarray) -> np.ndarray:
