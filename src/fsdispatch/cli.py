@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
+from ._args import check_out, int_at_least
 from .errors import FsdispatchError, ValidationError
 
 if TYPE_CHECKING:
@@ -113,22 +112,6 @@ def _one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in joined)
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse ``type``: an integer >= ``minimum`` (else a one-line usage error)."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected an integer >= {minimum}, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
-        return value
-
-    return parse
-
-
 def _seconds(text: str) -> float:
     """An argparse ``type``: a finite number of seconds >= 0."""
     try:
@@ -141,32 +124,6 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _check_out(path: str | None, option: str, *, directory: bool = False) -> None:
-    """Raise a ValidationError now if ``path`` (given to ``option``) cannot be written later.
-
-    A file's folder must exist and the path must not be a directory; a
-    directory (``directory=True``, created if missing) must not be a file.
-    """
-    if path is None:
-        return
-    target = Path(path)
-
-    def fail(why: str) -> ValidationError:
-        return ValidationError(f"{option}: cannot write {path!r}: {why}", field=option,
-                               value=path)
-
-    if directory:
-        if target.exists() and not target.is_dir():
-            raise fail("it exists and is not a directory")
-        return
-    if not path or target.is_dir():
-        raise fail("it is a directory; expected a file path")
-    folder = target.parent
-    if not folder.is_dir():
-        raise fail(f"folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise fail(f"folder {str(folder)!r} is not writable")
-
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line on stderr (exit code 2)."""
@@ -177,11 +134,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 # ------------------------------------------------------------------------ commands
+
+
 def _cmd_solve(args: argparse.Namespace) -> int:
     from .io import load_scenario, save_plan
     from .solvers import get_solver, solve
 
-    _check_out(args.out, "--out")
+    check_out(args.out, "--out")
     options: dict[str, Any] = {}
     if args.max_candidates is not None:
         options["max_candidates"] = args.max_candidates
@@ -226,8 +185,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if not args.html and not args.csv:
         raise ValidationError("report: nothing to write; give --html FILE and/or --csv DIR",
                               field="--html")
-    _check_out(args.html, "--html")
-    _check_out(args.csv, "--csv", directory=True)
+    check_out(args.html, "--html")
+    check_out(args.csv, "--csv", directory=True)
     problem = compile_scenario(load_scenario(args.scenario))
     plan = load_plan(problem, args.plan)
     evaluation = evaluate(problem, plan)
@@ -267,7 +226,7 @@ def _write_scenario(scenario: Scenario, out: str | None, note: str = "") -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from .io.tabular import read_scenario_csv
 
-    _check_out(args.out, "--out")
+    check_out(args.out, "--out")
     scenario = read_scenario_csv(args.tickets, args.technicians, parts=args.parts,
                                  date=args.date, timezone=args.timezone, travel=args.travel,
                                  name=args.name or "")
@@ -277,7 +236,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .generate import generate_scenario
 
-    _check_out(args.out, "--out")
+    check_out(args.out, "--out")
     scenario = generate_scenario(args.technicians, args.tickets, seed=args.seed, days=args.days,
                                  name=args.name)
     return _write_scenario(scenario, args.out, f", {args.days} day(s)")
@@ -286,7 +245,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import check_bks, run_benchmark
 
-    _check_out(args.out, "--out")
+    check_out(args.out, "--out")
     if args.check_bks:
         problems = check_bks(args.set, data_dir=args.data_dir)
         for line in problems:
@@ -329,11 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario JSON file")
     p.add_argument("--solver", default="greedy", help="backend name (default: greedy)")
     p.add_argument("--time-limit", type=_seconds, default=None, help="seconds (>= 0)")
-    p.add_argument("--seed", type=_int_at_least(0), default=0)
-    p.add_argument("--max-candidates", type=_int_at_least(1), default=None,
+    p.add_argument("--seed", type=int_at_least(0), default=0)
+    p.add_argument("--max-candidates", type=int_at_least(1), default=None,
                    help="greedy: routes priced per ticket (>= 1)")
     p.add_argument("--out", help="write the plan JSON here (its folder must exist)")
-    p.add_argument("--max-routes", type=_int_at_least(0), default=None,
+    p.add_argument("--max-routes", type=int_at_least(0), default=None,
                    help="print at most this many routes")
     p.add_argument("--progress", action="store_true", help="print solver progress")
     p.add_argument("--quiet", action="store_true", help="print nothing")
@@ -342,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="evaluate a plan; exit 0 only if it is feasible")
     p.add_argument("scenario", help="scenario JSON file")
     p.add_argument("plan", help="plan JSON file")
-    p.add_argument("--max-routes", type=_int_at_least(0), default=None)
+    p.add_argument("--max-routes", type=int_at_least(0), default=None)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("report", help="write a plan's HTML report (map, timeline, KPIs) or CSV",
@@ -374,10 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("generate", help="generate a realistic synthetic scenario")
-    p.add_argument("--technicians", type=_int_at_least(0), default=25)
-    p.add_argument("--tickets", type=_int_at_least(0), default=200)
-    p.add_argument("--days", type=_int_at_least(1), default=1)
-    p.add_argument("--seed", type=_int_at_least(0), default=0)
+    p.add_argument("--technicians", type=int_at_least(0), default=25)
+    p.add_argument("--tickets", type=int_at_least(0), default=200)
+    p.add_argument("--days", type=int_at_least(1), default=1)
+    p.add_argument("--seed", type=int_at_least(0), default=0)
     p.add_argument("--name", default=None)
     p.add_argument("--out", default=None, help="output file (default: stdout)")
     p.set_defaults(func=_cmd_generate)
@@ -396,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solvers", default="ls,greedy,ortools,pyvrp,vroom",
                    help="comma-separated; unavailable ones are skipped "
                    "(default: ls,greedy,ortools,pyvrp,vroom)")
-    p.add_argument("--seed", type=_int_at_least(0), default=1)
+    p.add_argument("--seed", type=int_at_least(0), default=1)
     p.add_argument("--out", default=None, help="also write the table as CSV here")
     p.add_argument("--data-dir", default=None,
                    help="folder holding solomon/ and homberger200/ (default: benchmarks/data)")

@@ -209,18 +209,18 @@ def load_experiment(path: str | Path) -> tuple[SimConfig, list[VanStockPolicy] |
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add the ``simulate`` subcommand to an argparse subparsers object."""
-    from ..cli import _int_at_least
+    from .._args import int_at_least
 
     p: argparse.ArgumentParser = sub.add_parser(
         "simulate", help="simulate dispatch policies over days (KPIs with 95 %% CIs)")
     p.add_argument("config", help="simulation config JSON (SimConfig fields)")
     p.add_argument("--policy", action="append", default=None,
                    help="policy name (repeatable; default greedy-insertion)")
-    p.add_argument("--seeds", type=_int_at_least(1), default=5,
+    p.add_argument("--seeds", type=int_at_least(1), default=5,
                    help="replications (seeds 0..N-1, N >= 1)")
-    p.add_argument("--staffing", type=_int_at_least(1), nargs="*", default=None,
+    p.add_argument("--staffing", type=int_at_least(1), nargs="*", default=None,
                    help="numbers of technicians (default: the config's)")
-    p.add_argument("--workers", type=_int_at_least(1), default=1,
+    p.add_argument("--workers", type=int_at_least(1), default=1,
                    help="processes (default 1)")
     p.add_argument("--out", default=None,
                    help="per-replication results CSV (its folder must exist)")
@@ -234,12 +234,12 @@ def run(args: argparse.Namespace) -> int:
     Everything (output path, policy names, the config) is checked before the
     first replication starts, so an error is never preceded by a progress bar.
     """
-    from ..cli import _check_out
+    from .._args import check_out
     from .experiment import run_experiment
     from .metrics import aggregate
     from .policies import get_policy
 
-    _check_out(args.out, "--out")
+    check_out(args.out, "--out")
     policies = args.policy or ["greedy-insertion"]
     for name in policies:
         get_policy(name)  # unknown name: SimulationError listing the policies
