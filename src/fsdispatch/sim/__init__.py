@@ -7,6 +7,7 @@ decide through the live :class:`~fsdispatch.Dispatcher`; see ``docs/simulation.m
 """
 
 from .engine import Engine, Event
+from .events import TechnicianStatus
 from .experiment import run_experiment
 from .metrics import (
     KPI_NAMES,
@@ -53,6 +54,7 @@ __all__ = [
     "SimResult",
     "SimView",
     "TechnicianRecord",
+    "TechnicianStatus",
     "TicketRecord",
     "VanStockPolicy",
     "Visit",

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
 from ..errors import SimulationError
 
-__all__ = ["Engine", "Event"]
+__all__ = ["Engine", "Event", "SimEvent"]
+
+
+class SimEvent(Protocol):
+    """Any event the engine can run: its ``kind`` selects the handler."""
+
+    @property
+    def kind(self) -> str:
+        """The handler's kind."""
+        ...
 
 
 @attrs.frozen
@@ -44,17 +53,21 @@ class Engine:
 
     def __init__(self, start: int = 0) -> None:
         self.now = int(start)
-        self._heap: list[tuple[int, int, int, Event]] = []
+        self._heap: list[tuple[int, int, int, SimEvent]] = []
         self._seq = 0
         self.processed = 0
-        self._handlers: dict[str, Callable[[Event], None]] = {}
+        self._handlers: dict[str, Callable[[Any], None]] = {}
 
-    def on(self, kind: str, handler: Callable[[Event], None]) -> None:
+    def on(self, kind: str, handler: Callable[[Any], None]) -> None:
         """Register the handler of an event kind."""
         self._handlers[kind] = handler
 
-    def schedule(self, time: int, kind: str, priority: int = 5, **data: Any) -> Event:
+    def schedule(self, time: int, kind: str | SimEvent, priority: int = 5,
+                 **data: Any) -> SimEvent:
         """Schedule an event at ``time`` (>= now) and return it.
+
+        ``kind`` is an event record (e.g. :class:`fsdispatch.sim.events.TicketArrives`),
+        or a kind name whose ``data`` make a generic :class:`Event`.
 
         Raises
         ------
@@ -62,10 +75,10 @@ class Engine:
             If ``time`` is before the clock.
         """
         time = int(time)
+        event: SimEvent = Event(kind, data) if isinstance(kind, str) else kind
         if time < self.now:
-            raise SimulationError(f"event {kind!r} scheduled at t={time} s, before the clock "
-                                  f"t={self.now} s: simulated time never goes back")
-        event = Event(kind, data)
+            raise SimulationError(f"event {event.kind!r} scheduled at t={time} s, before the "
+                                  f"clock t={self.now} s: simulated time never goes back")
         heapq.heappush(self._heap, (time, priority, self._seq, event))
         self._seq += 1
         return event

@@ -24,7 +24,23 @@ from ..errors import SimulationError, ValidationError
 from ..live import Dispatcher, TicketState
 from ..random import SeedLike, spawn
 from ..units import DAY, HOUR, Horizon
-from .engine import Engine, Event
+from .engine import Engine
+from .events import (
+    ArrivesOnSite,
+    BreakEnds,
+    CustomerCancels,
+    CustomerNotHome,
+    DayStarts,
+    FallsIll,
+    JobCompletes,
+    JobOverruns,
+    PolicyTick,
+    Sample,
+    TechnicianReady,
+    TicketArrives,
+    Timer,
+)
+from .events import TechnicianStatus as Status
 from .models import Arrival, DemandModel, ServiceModel, SimConfig, draw_arrivals
 from .parts import PartsModel, PartsTracker, VanStockPolicy
 from .policies import BasePolicy, Policy, get_policy
@@ -38,6 +54,7 @@ logger = logging.getLogger(__name__)
 # new tickets, policy ticks, technicians looking for work, samples
 _P_DAY, _P_COMPLETE, _P_ARRIVE, _P_CANCEL, _P_TICKET, _P_TICK, _P_READY, _P_SAMPLE = range(8)
 _P_SICK = _P_CANCEL
+_BUSY = frozenset({Status.TRAVEL, Status.ON_SITE, Status.BREAK, Status.ABSENT, Status.SICK})
 #: random streams spawned from a replication seed: arrivals, service outcomes,
 #: travel noise, solver, mid-day sickness, parts (the first four as before, so
 #: adding a stream changes no earlier draw)
@@ -186,7 +203,7 @@ class _Sim:
         self.tickets: dict[str, Ticket] = {}
         self.techrec = {t.id: TechnicianRecord(t.id) for t in scenario.technicians}
         self.tech_k = {t.id: k for k, t in enumerate(scenario.technicians)}
-        self.status: dict[str, str] = {}
+        self.status: dict[str, Status] = {}
         self.pos_busy: dict[str, tuple[int, int, str]] = {}  # tech -> (from, to, ticket)
         self.shift: dict[str, tuple[int, int, int]] = {}  # tech -> (start, end, overtime)
         self.brk: dict[str, tuple[int, int, int]] = {}  # tech -> (window start, end, dur)
@@ -216,15 +233,15 @@ class _Sim:
                      "not_home", "tick", "sample", "timer", "break_end", "sick"):
             e.on(kind, getattr(self, "_on_" + kind))
         for a in arrivals:
-            e.schedule(a.time, "ticket", _P_TICKET, arrival=a)
+            e.schedule(a.time, TicketArrives(a), _P_TICKET)
             if a.cancel_at is not None:
-                e.schedule(a.cancel_at, "cancel", _P_CANCEL, ticket_id=a.ticket.id)
+                e.schedule(a.cancel_at, CustomerCancels(a.ticket.id), _P_CANCEL)
         for d in range(days):
-            e.schedule(d * DAY, "day", _P_DAY, day=d)
+            e.schedule(d * DAY, DayStarts(d), _P_DAY)
         for h in range(0, days * 24 + 1):
-            e.schedule(h * HOUR, "sample", _P_SAMPLE)
+            e.schedule(h * HOUR, Sample(), _P_SAMPLE)
         if policy.tick:
-            e.schedule(int(policy.tick), "tick", _P_TICK)
+            e.schedule(int(policy.tick), PolicyTick(), _P_TICK)
 
     # ------------------------------------------------------------- helpers
     def to_dt(self, t: int) -> datetime:
@@ -279,8 +296,8 @@ class _Sim:
                 rec.first_scheduled = self.engine.now
 
     # ---------------------------------------------------------------- days
-    def _on_day(self, ev: Event) -> None:
-        day = int(ev.data["day"])
+    def _on_day(self, ev: DayStarts) -> None:
+        day = ev.day
         self.day_index = day
         if self.parts is not None and day > 0:
             self.parts.restock(self.now_dt())
@@ -297,11 +314,11 @@ class _Sim:
             busy = tech.id in self.open_visit  # a job running past midnight goes on
             if not shifts:
                 if not busy:
-                    self.status[tech.id] = "off"
+                    self.status[tech.id] = Status.OFF
                 continue
             if self.absences[k, day]:
                 if not busy:
-                    self.status[tech.id] = "absent"
+                    self.status[tech.id] = Status.ABSENT
                 self.techrec[tech.id].absences += 1
                 continue
             techs.append(attrs.evolve(tech, shifts=shifts[:1]))
@@ -333,22 +350,22 @@ class _Sim:
             else:
                 self.brk.pop(tech.id, None)
             if tech.id not in self.open_visit:
-                self.status[tech.id] = "off"
+                self.status[tech.id] = Status.OFF
             self.techrec[tech.id].days_worked += 1
             self.techrec[tech.id].shift_time += s1 - s0
-            self.engine.schedule(s0, "ready", _P_READY, tech=tech.id)
+            self.engine.schedule(s0, TechnicianReady(tech.id), _P_READY)
             frac = np.nan if self.sickness is None else self.sickness[self.tech_k[tech.id], day]
             if not np.isnan(frac):
-                self.engine.schedule(s0 + int(frac * (s1 - s0)), "sick", _P_SICK, tech=tech.id,
-                                     day=day)
+                self.engine.schedule(s0 + int(frac * (s1 - s0)), FallsIll(tech.id, day),
+                                     _P_SICK)
         self.policy.start_day(self.view)
 
     def to_internal(self, when: datetime) -> int:
         return int((when - self.origin).total_seconds())
 
     # ------------------------------------------------------------- tickets
-    def _on_ticket(self, ev: Event) -> None:
-        a: Arrival = ev.data["arrival"]
+    def _on_ticket(self, ev: TicketArrives) -> None:
+        a: Arrival = ev.arrival
         ticket = a.ticket
         if a.follow_up_of is not None:
             ticket = attrs.evolve(ticket, created_at=self.now_dt())
@@ -372,8 +389,8 @@ class _Sim:
         self.policy.on_ticket(self.view, ticket.id)
         self.kick()
 
-    def _on_cancel(self, ev: Event) -> None:
-        t = ev.data["ticket_id"]
+    def _on_cancel(self, ev: CustomerCancels) -> None:
+        t = ev.ticket_id
         rec = self.records.get(t)
         if rec is None or rec.outcome != "open" or t in self.visited:
             return
@@ -393,56 +410,56 @@ class _Sim:
     def kick(self) -> None:
         """Idle technicians with planned work start it (the others stay idle)."""
         d = self.d
-        if d is None or "idle" not in self.status.values():
+        if d is None or Status.IDLE not in self.status.values():
             return
         for tech in d.planned_technicians():
-            if self.status.get(tech) == "idle":
-                self.engine.schedule(self.engine.now, "ready", _P_READY, tech=tech)
-                self.status[tech] = "waking"
+            if self.status.get(tech) == Status.IDLE:
+                self.engine.schedule(self.engine.now, TechnicianReady(tech), _P_READY)
+                self.status[tech] = Status.WAKING
 
     def _first_planned(self, d: Dispatcher, tech: str) -> str | None:
         route = d.route(tech)
         return route[0] if route else None
 
-    def _on_ready(self, ev: Event) -> None:
-        tech = ev.data["tech"]
-        if self.status.get(tech) in ("travel", "on_site", "break", "absent", "sick"):
+    def _on_ready(self, ev: TechnicianReady | BreakEnds) -> None:
+        tech = ev.tech
+        if self.status.get(tech) in _BUSY:
             return
         now = self.engine.now
         d = self.d
         sh = self.shift.get(tech)
         if d is None or sh is None or tech not in self.on_shift \
                 or now >= sh[1] + sh[2] or now < sh[0]:
-            self.status[tech] = "off"
+            self.status[tech] = Status.OFF
             return
         b = self.brk.get(tech)
         if b is not None and b[0] <= now and now + b[2] <= b[1]:
             self.brk.pop(tech)
-            self.status[tech] = "break"
-            self.engine.schedule(now + b[2], "break_end", _P_READY, tech=tech,
-                                 gen=self.gen.get(tech, 0))
+            self.status[tech] = Status.BREAK
+            self.engine.schedule(now + b[2], BreakEnds(tech, self.gen.get(tech, 0)), _P_READY)
             return
         nxt = self._first_planned(d, tech)
         if nxt is None:
-            self.status[tech] = "idle"
+            self.status[tech] = Status.IDLE
             if self.wants_idle:
                 self.sync(d)
                 self.policy.on_idle(self.view, tech)
-            if self.status.get(tech) != "idle":
+            if self.status.get(tech) != Status.IDLE:
                 return
             nxt = self._first_planned(d, tech)
             if nxt is None:
                 return
         self.go(d, tech, nxt)
 
-    def _void(self, ev: Event) -> bool:
+    def _void(self, ev: BreakEnds | ArrivesOnSite | JobOverruns | JobCompletes
+              | CustomerNotHome) -> bool:
         """The event belongs to a job (or break) that sickness interrupted."""
-        return ev.data.get("gen", 0) != self.gen.get(ev.data["tech"], 0)
+        return ev.gen != self.gen.get(ev.tech, 0)
 
-    def _on_break_end(self, ev: Event) -> None:
+    def _on_break_end(self, ev: BreakEnds) -> None:
         if self._void(ev):
             return
-        self.status[ev.data["tech"]] = "off"
+        self.status[ev.tech] = Status.OFF
         self._on_ready(ev)
 
     def go(self, d: Dispatcher, tech: str, ticket_id: str) -> None:
@@ -454,14 +471,14 @@ class _Sim:
         sigma = self.service.travel_sigma
         noise = float(np.exp(self.travel_rng.normal(-sigma * sigma / 2, sigma))) if sigma else 1.0
         travel = round(nominal * noise)
-        self.status[tech] = "travel"
+        self.status[tech] = Status.TRAVEL
         visit = Visit(tech, ticket_id, self.day_index, now, now + travel, now + travel, "travel",
                       travel)
         self.open_visit[tech] = visit
         self.visited.add(ticket_id)
         self.techrec[tech].travel += travel
-        self.engine.schedule(now + travel, "arrive", _P_ARRIVE, tech=tech, ticket_id=ticket_id,
-                             gen=self.gen.get(tech, 0))
+        self.engine.schedule(now + travel, ArrivesOnSite(tech, ticket_id, self.gen.get(tech, 0)),
+                             _P_ARRIVE)
 
     def _owner(self, ticket_id: str) -> Dispatcher:
         d = self.owner.get(ticket_id)
@@ -469,39 +486,38 @@ class _Sim:
             raise SimulationError(f"ticket {ticket_id!r} has no dispatcher")
         return d
 
-    def _on_arrive(self, ev: Event) -> None:
+    def _on_arrive(self, ev: ArrivesOnSite) -> None:
         if self._void(ev):
             return
-        tech, t = ev.data["tech"], ev.data["ticket_id"]
+        tech, t = ev.tech, ev.ticket_id
         d = self.clock(self._owner(t))
         now = self.engine.now
         rec = self.records[t]
         a = self.arrivals[t]
         d.arrive(t)
-        self.status[tech] = "on_site"
+        self.status[tech] = Status.ON_SITE
         rec.visits += 1
         if a.not_home and rec.failed_visits == 0 and rec.first_on_site is None:
             rec.failed_visits += 1
-            self.engine.schedule(now + self.service.not_home_wait, "not_home", _P_COMPLETE,
-                                 tech=tech, ticket_id=t, gen=self.gen.get(tech, 0))
+            self.engine.schedule(now + self.service.not_home_wait,
+                                 CustomerNotHome(tech, t, ev.gen), _P_COMPLETE)
             return
         if rec.first_on_site is None:
             rec.first_on_site = now
         planned = self.planned_service.get(t, int(a.ticket.duration))
         real = max(round(planned * a.duration_factor), 60)
         if real > planned + 300:
-            self.engine.schedule(now + planned, "overrun", _P_ARRIVE, tech=tech, ticket_id=t,
-                                 end=now + real, gen=self.gen.get(tech, 0))
-        self.engine.schedule(now + real, "complete", _P_COMPLETE, tech=tech, ticket_id=t,
-                             gen=self.gen.get(tech, 0))
+            self.engine.schedule(now + planned, JobOverruns(tech, t, now + real, ev.gen),
+                                 _P_ARRIVE)
+        self.engine.schedule(now + real, JobCompletes(tech, t, ev.gen), _P_COMPLETE)
 
-    def _on_overrun(self, ev: Event) -> None:
+    def _on_overrun(self, ev: JobOverruns) -> None:
         if self._void(ev):
             return
-        t = ev.data["ticket_id"]
+        t = ev.ticket_id
         d = self.clock(self._owner(t))
         if d.state(t) == TicketState.ON_SITE:
-            d.report_overrun(t, expected_end=self.to_dt(ev.data["end"]))
+            d.report_overrun(t, expected_end=self.to_dt(ev.end))
 
     def _finish_visit(self, tech: str, outcome: str) -> None:
         now = self.engine.now
@@ -513,13 +529,13 @@ class _Sim:
         sh = self.shift.get(tech)
         if sh is not None and now > sh[1]:
             tr.overtime += now - max(sh[1], v.depart)
-        self.status[tech] = "off"
-        self.engine.schedule(now, "ready", _P_READY, tech=tech)
+        self.status[tech] = Status.OFF
+        self.engine.schedule(now, TechnicianReady(tech), _P_READY)
 
-    def _on_not_home(self, ev: Event) -> None:
+    def _on_not_home(self, ev: CustomerNotHome) -> None:
         if self._void(ev):
             return
-        tech, t = ev.data["tech"], ev.data["ticket_id"]
+        tech, t = ev.tech, ev.ticket_id
         d = self.sync(self._owner(t))
         d.hold(t, reason="customer not at home", actor=tech)
         d.release(t, redispatch=False, actor="dispatcher")
@@ -546,12 +562,12 @@ class _Sim:
         self.policy.on_ticket(self.view, t)
         self.kick()
 
-    def _on_sick(self, ev: Event) -> None:
+    def _on_sick(self, ev: FallsIll) -> None:
         """The technician falls ill: absent for the rest of the day, the job in progress
         interrupted (open again), their planned tickets re-planned by the desk."""
-        tech = ev.data["tech"]
+        tech = ev.tech
         now = self.engine.now
-        if tech not in self.on_shift or self.day_index != ev.data["day"]:
+        if tech not in self.on_shift or self.day_index != ev.day:
             return
         self.gen[tech] = self.gen.get(tech, 0) + 1  # pending events of this job are void
         tr = self.techrec[tech]
@@ -562,7 +578,7 @@ class _Sim:
             tr.shift_time -= max(sh[1] - now, 0)
         self.on_shift.discard(tech)
         self.brk.pop(tech, None)
-        self.status[tech] = "sick"
+        self.status[tech] = Status.SICK
         interrupted: str | None = None
         v = self.open_visit.pop(tech, None)
         if v is not None:
@@ -596,10 +612,10 @@ class _Sim:
                     self.policy.on_ticket(self.view, t)
         self.kick()
 
-    def _on_complete(self, ev: Event) -> None:
+    def _on_complete(self, ev: JobCompletes) -> None:
         if self._void(ev):
             return
-        tech, t = ev.data["tech"], ev.data["ticket_id"]
+        tech, t = ev.tech, ev.ticket_id
         d = self.clock(self._owner(t))
         d.complete(t)
         now = self.engine.now
@@ -627,7 +643,7 @@ class _Sim:
                          ticket=attrs.evolve(a.ticket, id=fu_id, created_at=None,
                                              response_by=None, resolve_by=None),
                          duration_factor=a.follow_up_factor, follow_up_of=t)
-            self.engine.schedule(fu.time, "ticket", _P_TICKET, arrival=fu)
+            self.engine.schedule(fu.time, TicketArrives(fu), _P_TICKET)
         else:
             orig = self.records.get(a.follow_up_of) if a.follow_up_of else rec
             if orig is not None:
@@ -635,7 +651,7 @@ class _Sim:
         self._finish_visit(tech, "done")
 
     # ------------------------------------------------------------- policy
-    def _on_tick(self, ev: Event) -> None:
+    def _on_tick(self, ev: PolicyTick) -> None:
         now = self.engine.now
         tick = self.policy.tick
         assert tick
@@ -645,13 +661,13 @@ class _Sim:
             self.policy.on_tick(self.view)
             self.kick()
         if now + tick < self.days * DAY:
-            self.engine.schedule(now + tick, "tick", _P_TICK)
+            self.engine.schedule(now + tick, PolicyTick(), _P_TICK)
 
-    def _on_timer(self, ev: Event) -> None:
-        ev.data["callback"](self.view)
+    def _on_timer(self, ev: Timer) -> None:
+        ev.callback(self.view)
         self.kick()
 
-    def _on_sample(self, ev: Event) -> None:
+    def _on_sample(self, ev: Sample) -> None:
         self.backlog.append((self.engine.now, self.open_count))
         if self.parts is not None:
             self.parts.sample()

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .events import TechnicianStatus
+
 if TYPE_CHECKING:
     from ..live import Dispatcher
 
@@ -104,11 +106,12 @@ class SimView:
 
     def idle_technicians(self) -> list[str]:
         """Technicians on shift with nothing to do right now."""
-        return sorted(t for t, s in self._sim.status.items() if s == "idle")
+        return sorted(t for t, s in self._sim.status.items() if s == TechnicianStatus.IDLE)
 
-    def status(self, technician_id: str) -> str:
-        """``off``, ``idle``, ``travel``, ``on_site``, ``break``, ``absent`` or ``sick``."""
-        return str(self._sim.status.get(technician_id, "off"))
+    def status(self, technician_id: str) -> TechnicianStatus:
+        """What the technician is doing (a :class:`TechnicianStatus`, equal to its string:
+        ``off``, ``idle``, ``travel``, ``on_site``, ``break``, ``absent`` or ``sick``)."""
+        return self._sim.status.get(technician_id, TechnicianStatus.OFF)
 
     def open_tickets(self) -> list[str]:
         """Tickets known to today's dispatcher that are open (not started, not cancelled)."""
@@ -123,5 +126,6 @@ class SimView:
 
     def schedule(self, seconds: int, callback: Callable[[SimView], None]) -> None:
         """Call ``callback(view)`` after ``seconds`` of simulated time (a timer)."""
-        self._sim.engine.schedule(self._sim.engine.now + int(seconds), "timer", 8,
-                                  callback=callback)
+        from .events import Timer
+
+        self._sim.engine.schedule(self._sim.engine.now + int(seconds), Timer(callback), 8)
