@@ -21,23 +21,25 @@ from ..evaluate._kernels import (
 )
 from ..kernels.balance import spread_change
 from ..kernels.consts import NONE, ZERO
-from ..kernels.jit import internal
-from ..kernels.sort import argsort_stable
-from ..kernels.timing import max_breaks
-from ..solvers._greedy_kernels import (
-    INF,
+from ..kernels.insertion import (
     best_insertion,
-    insert_at,
     insertion_work,
     make_work,
     pickup_option,
     position_cost,
+)
+from ..kernels.jit import internal
+from ..kernels.parts import add_parts
+from ..kernels.routes import (
+    INF,
+    insert_at,
     preference_cost,
     rebuild_route,
     resources_ok,
     state_spread,
 )
-from ..solvers._parts_kernels import add_parts
+from ..kernels.sort import argsort_stable
+from ..kernels.timing import max_breaks
 
 # status codes of price_routes
 OK, NO_RESOURCES, NO_POSITION = 0, 1, 2
@@ -76,7 +78,7 @@ def price_routes(kd, routes, j, st, wk, cost_out, pos_out, status_out):
 @njit(cache=True)
 def price_pickups(kd, routes, j, st, wk, cost_out, depot_out, pos_out):
     """For each of ``routes``, the cheapest way to serve ``j`` by starting the route with a
-    depot stop (:func:`~fsdispatch.solvers._greedy_kernels.pickup_option`): the routing
+    depot stop (:func:`~fsdispatch.kernels.insertion.pickup_option`): the routing
     cost of the change, the depot and the position (``inf``, -1, -1 when none)."""
     for k in range(routes.shape[0]):
         c, d, p = pickup_option(kd, routes[k], j, st, wk)

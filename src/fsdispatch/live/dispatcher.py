@@ -617,7 +617,7 @@ class Dispatcher:
             If the technician cannot take the ticket there (the message says why).
         """
         self._settle()
-        from ..solvers._greedy_kernels import make_work
+        from ..kernels.insertion import make_work
         from ._kernels import insertion_detail, price_routes, remove_at
 
         self._open(ticket_id)
@@ -661,7 +661,7 @@ class Dispatcher:
             for r in routes.tolist():
                 if not 0 <= position <= st.length[r]:
                     continue
-                from ..solvers._greedy_kernels import resources_ok
+                from ..kernels.routes import resources_ok
 
                 if not resources_ok(kd, st, r, j):
                     continue
@@ -674,7 +674,7 @@ class Dispatcher:
                 "Ticket", ticket_id, "technician_id", technician_id,
                 "cannot take it" + ("" if position is None else f" at position {position}")
                 + " without breaking a window, a break, the shift end or a resource limit")
-        from ..solvers._greedy_kernels import insert_at
+        from ..kernels.routes import insert_at
 
         insert_at(kd, best_r, j, best_p, st, scratch)
         self._st = st
@@ -1128,7 +1128,7 @@ class Dispatcher:
         st = make_state(problem, None)
         scratch = np.empty(problem.data.brk.dur.shape[0] + 1, dtype=np.int64)
         if stops:  # depot stops of routes whose first ticket has not started stay
-            from ..solvers._greedy_kernels import apply_pickup
+            from ..kernels.insertion import apply_pickup
 
             for r, row in enumerate(rows):
                 d = stops.get(index.ticket_ids[row[0]]) if row else None
@@ -1538,7 +1538,7 @@ class Dispatcher:
         key = ("work", st.seq.shape[1], kd.brk.dur.shape[0])
         wk = self._cache.get("work")
         if wk is None or wk[0] != key:
-            from ..solvers._greedy_kernels import make_work
+            from ..kernels.insertion import make_work
 
             wk = (key, make_work(kd, st.seq.shape[1]))
             self._cache["work"] = wk
@@ -1585,7 +1585,8 @@ class Dispatcher:
         cost = routing.copy()
         if kd.w.balance > 0:  # the balance change of the whole change, exactly: each
             # stop and insertion made on one copy of the state and undone
-            from ..solvers._greedy_kernels import apply_pickup, balance_cost, insert_at
+            from ..kernels.insertion import apply_pickup
+            from ..kernels.routes import balance_cost, insert_at
             from ..solvers.greedy import copy_state
             from ._kernels import remove_at
 
@@ -1604,7 +1605,7 @@ class Dispatcher:
                 depot: int = -1, stop_routing: float = 0.0) -> Option:
         kd, st, j = ctx["kd"], ctx["st"], ctx["j"]
         if depot >= 0:  # priced on the route as it would be: starting with the stop
-            from ..solvers._greedy_kernels import apply_pickup
+            from ..kernels.insertion import apply_pickup
             from ..solvers.greedy import copy_state
 
             st = copy_state(st)
@@ -1757,7 +1758,7 @@ class Dispatcher:
     # ---------------------------------------------------------------- insert
     def _insert(self, ctx: dict[str, Any], moved_cap: int, shift_cap: int,
                 technician_id: str | None, actor: str) -> InsertResult:
-        from ..solvers._greedy_kernels import insert_at
+        from ..kernels.routes import insert_at
         from ._kernels import eject_candidates, nearest_routes, remove_at
 
         kd, j, tid = ctx["kd"], ctx["j"], ctx["ticket_id"]
@@ -1815,7 +1816,7 @@ class Dispatcher:
                                              shift_cap, j)
                 if disrupted <= moved_cap:
                     if kd.w.balance > 0:  # (the candidates' totals price routing terms)
-                        from ..solvers._greedy_kernels import balance_cost
+                        from ..kernels.routes import balance_cost
 
                         total += float(balance_cost(kd, st) - balance_cost(kd, self._st))
                     chosen = ("repair", total)
@@ -1876,7 +1877,8 @@ class Dispatcher:
                           ) -> tuple[tuple[str, float] | None, set[int]]:
         """Place ticket ``ctx["j"]`` (which needs parts) by starting a route with a depot stop,
         cheapest first, within the disruption bound; ``st`` is changed only on success."""
-        from ..solvers._greedy_kernels import apply_pickup, balance_cost, insert_at
+        from ..kernels.insertion import apply_pickup
+        from ..kernels.routes import balance_cost, insert_at
         from ._kernels import price_pickups, remove_at
 
         kd, j = ctx["kd"], ctx["j"]
@@ -1922,7 +1924,7 @@ class Dispatcher:
         Nobody else moves (later visits of the receiving route may shift).
         Tickets that fit nowhere stay open (``no_capacity``).
         """
-        from ..solvers._greedy_kernels import insert_at
+        from ..kernels.routes import insert_at
 
         problem = self._problem
         kd = problem.data
