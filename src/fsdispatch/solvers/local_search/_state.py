@@ -221,10 +221,6 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     st = sol.st
     if not has_room(kd, st, r, j):
         return INF, -1
-    tin = buf.sin
-    tout = buf.sout
-    lbs = buf.slb
-    order = buf.spos
     n = st.length[r]
     seq_r = st.seq[r]
     legt_r = st.legt[r]
@@ -247,6 +243,10 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     nslow = ZERO
     buf.stats[4] += 1
     buf.stats[5] += n + 1
+    tin = buf.sin  # the positions left to simulate: travel in and out, bound, position
+    tout = buf.sout
+    lbs = buf.slb
+    order = buf.spos
     for p in range(n + 1):
         t_in = t_prev
         k_in = km_prev
@@ -315,6 +315,9 @@ def copy_route(kd, src, dst, r):
     n = a.length[r]
     m = b.length[r]
     top = n if n > m else m
+    b.length[r] = n
+    b.ret[r] = a.ret[r]
+    b.load[r] = a.load[r]
     for k in range(top + 1):
         if k < b.seq.shape[1]:
             b.seq[r, k] = a.seq[r, k]
@@ -333,9 +336,6 @@ def copy_route(kd, src, dst, r):
             b.lab[r, k, q] = a.lab[r, k, q]
             b.pcost[r, k, q] = a.pcost[r, k, q]
             b.pred[r, k, q] = a.pred[r, k, q]
-    b.length[r] = n
-    b.ret[r] = a.ret[r]
-    b.load[r] = a.load[r]
     g = kd.rt.group[r]
     b.group_count[g] = a.group_count[g]
     tech = kd.rt.tech[r]

@@ -26,7 +26,7 @@ from ._state import (
     refresh_route,
     remove_span,
     route_loads,
-    settle,
+    settle,  # accept or undo the staged change (2-opt, 2-opt*)
     touch,
 )
 
