@@ -170,21 +170,14 @@ def insertion_work(kd, r, j, p, st):
 
 
 @internal
-def has_room(kd, st, r, j):
-    """Whether route ``r`` can take ``j`` at all: its resources (capacity, day cap, parts)
-    and a free slot in the state's arrays."""
-    return resources_ok(kd, st, r, j) and st.length[r] + 1 < st.seq.shape[1]
-
-
-@internal
-def insertion_base(kd, r, j):
-    """``(service, labour, base)`` of ``j`` on route ``r``: its service seconds, the
+def insertion_base(techs, res, w_pref, tech, j):
+    """``(service, labour, base)`` of ``j`` served by technician ``tech`` (``techs``:
+    ``kd.tech``, ``res``: ``kd.res``, small groups: a hot helper): its service seconds, the
     technician's labour cost per second, and the part of an insertion's cost no position
     changes (preference and the labour of the service)."""
-    tech = kd.rt.tech[r]
-    svc = np.int64(kd.tech.service[tech][j])
-    labour = kd.tech.labour[tech]
-    return svc, labour, preference_cost(kd.res, kd.w.pref, tech, j) + labour * svc
+    svc = np.int64(techs.service[tech][j])
+    labour = techs.labour[tech]
+    return svc, labour, preference_cost(res, w_pref, tech, j) + labour * svc
 
 
 @internal
@@ -215,7 +208,7 @@ def best_insertion(kd, r, j, st, wk):
     exact cost found. An O(1) latest-start test rejects positions that cannot
     be feasible.
     """
-    if not has_room(kd, st, r, j):
+    if not resources_ok(kd, st, r, j) or st.length[r] + 1 >= st.seq.shape[1]:
         return INF, -1
     n = st.length[r]
     tin = wk.tin
@@ -246,7 +239,7 @@ def best_insertion(kd, r, j, st, wk):
             tt, km = travel(kd.tv, node, nxt)
             tout[p] = tt
             kout[p] = km
-    svc, labour, base = insertion_base(kd, r, j)
+    svc, labour, base = insertion_base(kd.tech, kd.res, kd.w.pref, kd.rt.tech[r], j)
     first_open = kd.win.start[kd.win.ptr[j]]
     nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
     others = route_lateness(st, r) if nbr > 0 else 0.0

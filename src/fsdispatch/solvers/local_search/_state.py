@@ -18,7 +18,7 @@ from numba import njit
 from ...evaluate._kernels import earliest_start, hard_late, travel, visit_cost
 from ...kernels.balance import spread_of
 from ...kernels.consts import NONE, ONE, ZERO
-from ...kernels.insertion import detour_cost, has_room, insertion_base, timing_delta, too_late
+from ...kernels.insertion import detour_cost, insertion_base, timing_delta, too_late
 from ...kernels.jit import internal
 from ...kernels.parts import add_parts
 from ...kernels.routes import (
@@ -27,6 +27,7 @@ from ...kernels.routes import (
     earliest_free,
     rebuild_route,
     resources_fit,
+    resources_ok,
     route_cost,
     route_lateness,
 )
@@ -219,7 +220,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     order of their lower bound, while they can still beat the best.
     """
     st = sol.st
-    if not has_room(kd, st, r, j):
+    if not resources_ok(kd, st, r, j) or st.length[r] + 1 >= st.seq.shape[1]:
         return INF, -1
     n = st.length[r]
     seq_r = st.seq[r]
@@ -230,14 +231,17 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     fslack_r = sol.fslack[r]
     max_close_r = kd.rt.max_close[r]
     end_node = kd.rt.end_node[r]
+    tv = kd.tv  # (the groups the loop reads, taken once)
+    win = kd.win
+    cost = kd.cost
     node = ticket_node[j]
     nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
     others = route_lateness(st, r) if nbr > 0 else 0.0
-    svc, labour, base = insertion_base(kd, r, j)
-    first_open = kd.win.start[kd.win.ptr[j]]
-    symmetric = kd.tv.kind != 0
+    svc, labour, base = insertion_base(kd.tech, kd.res, kd.w.pref, kd.rt.tech[r], j)
+    first_open = win.start[win.ptr[j]]
+    symmetric = tv.kind != 0
     prev = st.start_n[r]
-    t_prev, km_prev = travel(kd.tv, prev, node)
+    t_prev, km_prev = travel(tv, prev, node)
     best = INF
     best_p = NONE
     nslow = ZERO
@@ -251,13 +255,13 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
         t_in = t_prev
         k_in = km_prev
         nxt = ticket_node[seq_r[p]] if p < n else end_node
-        t_out, k_out = travel(kd.tv, node, nxt)
+        t_out, k_out = travel(tv, node, nxt)
         if p < n:
             if symmetric:
                 t_prev = t_out
                 km_prev = k_out
             else:
-                t_prev, km_prev = travel(kd.tv, nxt, node)
+                t_prev, km_prev = travel(tv, nxt, node)
         dt = t_in + t_out - legt_r[p]
         det = detour_cost(kd.w, base, labour, dt, k_in + k_out - legd_r[p])
         before = earliest_free(st, r, p, nbr)  # the route's timing when it has no breaks
@@ -265,10 +269,10 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
         limit = lstart_r[p] if p < n else max_close_r
         if too_late(ready, first_open, svc, t_out, limit):
             continue  # cannot be feasible
-        s = earliest_start(kd.win, j, ready)  # breaks ignored: a lower bound
-        if hard_late(kd.win, j, s):
+        s = earliest_start(win, j, ready)  # breaks ignored: a lower bound
+        if hard_late(win, j, s):
             continue
-        own = det + visit_cost(kd.win, kd.cost, j, s, s + svc)
+        own = det + visit_cost(win, cost, j, s, s + svc)
         push = s + svc + t_out - (before + legt_r[p])
         if 0 <= push <= fslack_r[p]:  # a route without breaks (else the slack is -1)
             if own < best:
@@ -298,8 +302,8 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
         if c == INF:
             continue
         dt = tin[q] + tout[q] - legt_r[p]
-        _t, k_in = travel(kd.tv, kd.ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r], node)
-        _t, k_out = travel(kd.tv, node, kd.ticket_node[seq_r[p]] if p < n else kd.rt.end_node[r])
+        _t, k_in = travel(tv, ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r], node)
+        _t, k_out = travel(tv, node, ticket_node[seq_r[p]] if p < n else end_node)
         c += detour_cost(kd.w, base, labour, dt, k_in + k_out - legd_r[p])
         if c < best or (c == best and p < best_p):
             best = c

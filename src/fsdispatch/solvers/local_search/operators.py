@@ -263,10 +263,10 @@ def balanced_slack(kd, sol, buf, wk, prm, r, j):
 
 
 @internal
-def _beyond_empty(st, r, empty, max_empty):
-    """``(skip, empty)``: whether to skip route ``r``, an empty route beyond the first
-    ``max_empty`` (``empty`` counted so far; empty routes are alike, nearest first)."""
-    if st.length[r] != 0:
+def _beyond_empty(is_empty, empty, max_empty):
+    """``(skip, empty)``: whether to skip a route, an empty one (``is_empty``) beyond the
+    first ``max_empty`` (``empty`` counted so far; empty routes are alike, nearest first)."""
+    if not is_empty:
         return False, empty
     if empty >= max_empty:
         return True, empty
@@ -295,7 +295,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
     for q in range(cd.near_ptr[j], cd.near_ptr[j + 1]):
         r = cd.near_route[q]
         buf.stamp[r] = clock
-        skip, empty = _beyond_empty(st, r, empty, prm.max_empty)
+        skip, empty = _beyond_empty(st.length[r] == 0, empty, prm.max_empty)
         if skip:
             continue
         c, p = balanced_slack(kd, sol, buf, wk, prm, r, j)
@@ -382,7 +382,7 @@ def cheapest_stop(kd, cd, sol, wk, prm, j):
         r = cd.near_route[q]
         if sol.st.pick[r] >= 0:
             continue
-        skip, empty = _beyond_empty(sol.st, r, empty, prm.max_empty)
+        skip, empty = _beyond_empty(sol.st.length[r] == 0, empty, prm.max_empty)
         if skip:
             continue
         tried += 1
