@@ -355,7 +355,7 @@ def test_probable_parts_follow_the_incremental_path():
         x.now = start + timedelta(minutes=5)
         x.start_travel(first)
     live = d.problem  # settles the deferred refresh
-    assert d._fast is not None and d._fast.problem is live  # not recompiled
+    assert d._live.fast is not None and d._live.fast.problem is live  # not recompiled
     assert not live.index.has_ticket(first)
     assert_same_live_state(d, ref)
     assert d.evaluation.kpis == ref.evaluation.kpis

@@ -49,17 +49,17 @@ def test_slack_insertion_prices_like_full_simulation(scenario, seed):
     """The O(1) cost-free-slack insertion gives exactly the cost of the fully simulated
     insertion (and its position, unless two positions tie), for every (route, unrouted
     ticket) pair of a partial plan."""
-    from fsdispatch.solvers._greedy_kernels import best_insertion, make_work
-    from fsdispatch.solvers.local_search import _kernels as K
+    from fsdispatch.kernels.insertion import best_insertion, make_work
+    from fsdispatch.solvers.local_search import _state as K
     from fsdispatch.solvers.local_search.solver import _make_buf, _make_sol
 
     problem = fd.compile_scenario(scenario)
     plan = fd.solve(problem, "ls", max_iterations=30, seed=seed).plan
     rng = np.random.default_rng(seed)
     routes = [[j for j in route if rng.random() < 0.6] for route in plan.routes]
-    sol = _make_sol(problem, routes, K)
+    sol = _make_sol(problem, routes)
     width = sol.st.seq.shape[1]
-    buf = _make_buf(problem, width, K)
+    buf = _make_buf(problem, width)
     wk = make_work(problem.data, width)
     routed = {j for route in routes for j in route}
     for j in range(problem.num_tickets):

@@ -279,16 +279,24 @@ def finish_gap(brk, base, nbr, b, t, tt, strict):
     late = False
     for i in range(b, nbr):
         x = base + i
-        es = brk.earliest[x]
-        if es >= e + tt:
+        needed, bs = break_before(brk, x, e, tt)
+        if not needed:
             break
-        bs = e if e > es else es
         if bs > brk.latest[x]:
             if strict:
                 return T_INF, False
             late = True
         e = bs + brk.dur[x]
     return e + tt, late
+
+
+@internal
+def break_before(brk, x, e, tt):
+    """Break ``x`` before a leg of ``tt`` seconds from ``e``: ``(needed, start)``. It is
+    needed when its window opens before the leg would end; then it starts as early as
+    its window allows."""
+    es = brk.earliest[x]
+    return es < e + tt, (e if e > es else es)
 
 
 @internal
@@ -398,10 +406,9 @@ def walk_finish(brk, base, nbr, b, t, tt, brk_out):
     i = b
     while i < nbr:
         x = base + i
-        es = brk.earliest[x]
-        if es >= e + tt:
+        needed, bs = break_before(brk, x, e, tt)
+        if not needed:
             break
-        bs = e if e > es else es
         if bs > brk.latest[x]:
             late = True
         brk_out[x] = bs

@@ -21,23 +21,25 @@ from ..evaluate._kernels import (
 )
 from ..kernels.balance import spread_change
 from ..kernels.consts import NONE, ZERO
-from ..kernels.jit import internal
-from ..kernels.sort import argsort_stable
-from ..kernels.timing import max_breaks
-from ..solvers._greedy_kernels import (
-    INF,
+from ..kernels.insertion import (
     best_insertion,
-    insert_at,
     insertion_work,
-    make_work,
+    make_work,  # (route_feasible_prefix allocates its own scratch)
     pickup_option,
     position_cost,
+)
+from ..kernels.jit import internal
+from ..kernels.parts import add_parts
+from ..kernels.routes import (
+    INF,
+    insert_at,
     preference_cost,
     rebuild_route,
     resources_ok,
     state_spread,
 )
-from ..solvers._parts_kernels import add_parts
+from ..kernels.sort import argsort_stable
+from ..kernels.timing import max_breaks
 
 # status codes of price_routes
 OK, NO_RESOURCES, NO_POSITION = 0, 1, 2
@@ -76,7 +78,7 @@ def price_routes(kd, routes, j, st, wk, cost_out, pos_out, status_out):
 @njit(cache=True)
 def price_pickups(kd, routes, j, st, wk, cost_out, depot_out, pos_out):
     """For each of ``routes``, the cheapest way to serve ``j`` by starting the route with a
-    depot stop (:func:`~fsdispatch.solvers._greedy_kernels.pickup_option`): the routing
+    depot stop (:func:`~fsdispatch.kernels.insertion.pickup_option`): the routing
     cost of the change, the depot and the position (``inf``, -1, -1 when none)."""
     for k in range(routes.shape[0]):
         c, d, p = pickup_option(kd, routes[k], j, st, wk)
@@ -128,7 +130,6 @@ def insertion_detail(kd, r, j, p, st, scratch, starts_out):
     tech = rt.tech[r]
     m = n + 1
     seq = np.empty(m, dtype=np.int64)
-    picks = np.full(m, -1, dtype=np.int64)
     for k in range(m):
         if k == p:
             seq[k] = j
@@ -137,17 +138,8 @@ def insertion_detail(kd, r, j, p, st, scratch, starts_out):
         else:
             seq[k] = st.seq[r, k - 1]
     d = st.pick[r]
-    picks[0] = d
-    arrival = np.empty(m, dtype=np.int64)
-    start = np.empty(m, dtype=np.int64)
-    end = np.empty(m, dtype=np.int64)
-    pick_start = np.empty(m, dtype=np.int64)
-    brk_out = np.empty(kd.brk.dur.shape[0], dtype=np.int64)
-    tw = make_time_work(m, max_breaks(kd.brk))
-    ok, ret, trav, km, _serv, _pserv, _blate = time_route(kd, r, seq, picks, ZERO, m,
-                                                          rt.open[r], rt.start_node[r], tw,
-                                                          arrival, start, end, pick_start,
-                                                          brk_out)
+    ok, ret, trav, km, arrival, start, end = _time_visits(kd, r, seq, d, rt.open[r],
+                                                          rt.start_node[r])
     if d >= 0:  # the way to the depot is the stop's, not the tickets'
         t_d, km_d = travel(tv, rt.start_node[r], kd.dep.node[d])
         trav -= t_d
@@ -182,6 +174,15 @@ def first_start(kd, r, visits, d, t_open, start_node):
     """Service start of ``visits[0]`` when the technician of route ``r`` leaves
     ``start_node`` at ``t_open`` for it (via depot ``d`` first when ``d >= 0``) and then
     serves the rest of ``visits``: the schedule rule's timing, breaks included."""
+    return _time_visits(kd, r, visits, d, t_open, start_node)[5][0]
+
+
+@internal
+def _time_visits(kd, r, visits, d, t_open, start_node):
+    """The schedule rule's timing (the evaluator's
+    :func:`~fsdispatch.evaluate._kernels.time_route`) of ``visits`` on route ``r``, the
+    technician leaving ``start_node`` at ``t_open`` (via depot ``d`` first when
+    ``d >= 0``): ``(feasible, return_time, travel_s, km, arrival, start, end)``."""
     m = visits.shape[0]
     picks = np.full(m, -1, dtype=np.int64)
     picks[0] = d
@@ -191,9 +192,10 @@ def first_start(kd, r, visits, d, t_open, start_node):
     pick_start = np.empty(m, dtype=np.int64)
     brk_out = np.empty(kd.brk.dur.shape[0], dtype=np.int64)
     tw = make_time_work(m, max_breaks(kd.brk))
-    time_route(kd, r, visits, picks, ZERO, m, t_open, start_node, tw, arrival, start, end,
-               pick_start, brk_out)
-    return start[0]
+    ok, ret, trav, km, _serv, _pserv, _blate = time_route(kd, r, visits, picks, ZERO, m,
+                                                          t_open, start_node, tw, arrival,
+                                                          start, end, pick_start, brk_out)
+    return ok, ret, trav, km, arrival, start, end
 
 
 @njit(cache=True)

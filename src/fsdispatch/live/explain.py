@@ -105,7 +105,7 @@ class Explanation:
 
 def _price(problem: Problem, kd: Any, st: Any, j: int, routes: np.ndarray,
            ) -> list[tuple[float, int, int]]:
-    from ..solvers._greedy_kernels import make_work
+    from ..kernels.insertion import make_work
     from ._kernels import price_routes
 
     if not routes.size:

@@ -58,7 +58,7 @@ def _plain(lp: LivePlan, ctx: PricingContext, routes: np.ndarray, before_starts:
            moved_cap: int, shift_cap: int,
            ) -> tuple[tuple[str, float] | None, set[int], np.ndarray]:
     """The cheapest plain insertion within the bound (made on ``ctx.st``); also the costs."""
-    from ..solvers._greedy_kernels import insert_at
+    from ..kernels.routes import insert_at
 
     st = ctx.st
     cost, pos, _status = price(lp, ctx, routes)
@@ -81,7 +81,8 @@ def _with_stop(lp: LivePlan, ctx: PricingContext, routes: np.ndarray,
                shift_cap: int) -> tuple[tuple[str, float] | None, set[int]]:
     """Place the ticket (which needs parts) by starting a route with a depot stop, cheapest
     first, within the disruption bound; ``ctx.st`` is changed only on success."""
-    from ..solvers._greedy_kernels import apply_pickup, balance_cost, insert_at
+    from ..kernels.insertion import apply_pickup
+    from ..kernels.routes import balance_cost, insert_at
     from ._kernels import price_pickups, remove_at
 
     kd, st, j = ctx.kd, ctx.st, ctx.j
@@ -112,7 +113,7 @@ def _ejection(lp: LivePlan, ctx: PricingContext, routes: np.ndarray,
               shift_cap: int) -> tuple[tuple[str, float] | None, set[int]]:
     """Place the ticket by moving one other not-started, unpinned ticket to its best place
     elsewhere, within the disruption bound; ``ctx.st`` is changed only on success."""
-    from ..solvers._greedy_kernels import balance_cost, insert_at
+    from ..kernels.routes import balance_cost, insert_at
     from ._kernels import eject_candidates, nearest_routes, remove_at
 
     kd, st, j = ctx.kd, ctx.st, ctx.j
@@ -231,7 +232,8 @@ def place_by_hand(lp: LivePlan, ticket_id: str, technician_id: str, position: in
                   shift: int | None) -> None:
     """Move an open ticket to a technician (at ``position``, else its cheapest place) on
     the live plan, or raise ``ValidationError`` saying why it cannot go there."""
-    from ..solvers._greedy_kernels import insert_at, make_work, resources_ok
+    from ..kernels.insertion import make_work
+    from ..kernels.routes import insert_at, resources_ok
     from ._kernels import insertion_detail, price_routes, remove_at
 
     problem = lp.problem
@@ -288,7 +290,7 @@ def reinsert(lp: LivePlan, ticket_ids: Sequence[str]) -> None:
     Nobody else moves (later visits of the receiving route may shift).
     Tickets that fit nowhere stay open (``no_capacity``).
     """
-    from ..solvers._greedy_kernels import insert_at
+    from ..kernels.routes import insert_at
 
     problem = lp.problem
     kd = problem.data

@@ -191,7 +191,7 @@ class LivePlan:
         st = make_state(problem, None)
         scratch = np.empty(problem.data.brk.dur.shape[0] + 1, dtype=np.int64)
         if stops:  # depot stops of routes whose first ticket has not started stay
-            from ..solvers._greedy_kernels import apply_pickup
+            from ..kernels.insertion import apply_pickup
 
             for r, row in enumerate(rows):
                 d = stops.get(index.ticket_ids[row[0]]) if row else None
@@ -522,7 +522,7 @@ class LivePlan:
         key = ("work", st.seq.shape[1], kd.brk.dur.shape[0])
         wk = self.cache.get("work")
         if wk is None or wk[0] != key:
-            from ..solvers._greedy_kernels import make_work
+            from ..kernels.insertion import make_work
 
             wk = (key, make_work(kd, st.seq.shape[1]))
             self.cache["work"] = wk

@@ -199,7 +199,8 @@ def stop_prices(lp: LivePlan, ctx: PricingContext, routes: np.ndarray,
     cost = routing.copy()
     if kd.w.balance > 0:  # the balance change of the whole change, exactly: each
         # stop and insertion made on one copy of the state and undone
-        from ..solvers._greedy_kernels import apply_pickup, balance_cost, insert_at
+        from ..kernels.insertion import apply_pickup
+        from ..kernels.routes import balance_cost, insert_at
         from ..solvers.greedy import copy_state
         from ._kernels import remove_at
 
@@ -248,7 +249,7 @@ def option(lp: LivePlan, ctx: PricingContext, r: int, p: int, cost: float,
     stop at ``depot`` first thing when ``depot >= 0``), priced ``cost``."""
     kd, st, j = ctx.kd, ctx.st, ctx.j
     if depot >= 0:  # priced on the route as it would be: starting with the stop
-        from ..solvers._greedy_kernels import apply_pickup
+        from ..kernels.insertion import apply_pickup
         from ..solvers.greedy import copy_state
 
         st = copy_state(st)

@@ -12,58 +12,29 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from ..kernels.balance import spread_push, spread_stats
-from ..kernels.consts import FALSE, NONE, ONE, TRUE, ZERO
-from ..kernels.jit import internal
-from ..kernels.sort import argsort_stable
-from ..kernels.structs import struct_of
-from ..kernels.timing import (
-    T_INF,
-    advance,
-    choose_end,
-    earliest_start,
-    hard_late,
-    max_breaks,
-    start_labels,
-    travel,
-    travel_time,
-    visit_cost,
-    window_late,
+from ..kernels.balance import spread_push
+from ..kernels.consts import NONE, ZERO
+from ..kernels.insertion import (
+    apply_pickup,
+    best_insertion,
+    insertion_work,
+    make_work,
+    pickup_option,
+    position_cost,
 )
-from ._parts_kernels import add_parts, parts_fit, pickup_leg, pickup_ready, set_pickup
-
-INF = np.inf
-
-
-class RouteState(NamedTuple):
-    """Arrays of a partial plan with per-position caches (R routes, width W)."""
-
-    seq: np.ndarray  #: (R, W) ticket per position
-    length: np.ndarray  #: (R,)
-    free_t: np.ndarray  #: (R, W) end of service per position (the route's timing)
-    bptr: np.ndarray  #: (R, W) next pending break after each position (the route's timing)
-    vcost: np.ndarray  #: (R, W) lateness cost per position (the route's timing)
-    lab: np.ndarray  #: (R, W + 1, B + 1) labels after k stops (k = 0: the start; see timing)
-    pcost: np.ndarray  #: (R, W + 1, B + 1) float64 lateness cost on the way to each label
-    pred: np.ndarray  #: (R, W + 1, B + 1) breaks taken before stop k on that way
-    legt: np.ndarray  #: (R, W + 1) travel seconds from node k to k + 1 (0 = start)
-    legd: np.ndarray  #: (R, W + 1) travel km from node k to k + 1
-    lstart: np.ndarray  #: (R, W) upper bound on the latest feasible start per position
-    lrate: np.ndarray  #: (R, W) lateness cost per second of push from k on (lower bound)
-    absorb: np.ndarray  #: (R, W) bool: visit k waits or follows a break (may absorb a push)
-    ret: np.ndarray  #: (R,) return time
-    load: np.ndarray  #: (R,) demand carried
-    group_count: np.ndarray  #: (G,) tickets per technician-day
-    usage: np.ndarray  #: (T, S) parts used per technician
-    open_t: np.ndarray  #: (R,) when the route starts its tickets (after a depot stop)
-    start_n: np.ndarray  #: (R,) node the tickets start from (the depot after a stop)
-    pick: np.ndarray  #: (R,) depot stopped at first, -1 if none
-    pick_was: np.ndarray  #: (R,) scratch: stops before a change
-    rneed: np.ndarray  #: (R, S) parts the route's tickets need
-    take: np.ndarray  #: (R, S) parts picked up at the route's stop
-    dused: np.ndarray  #: (D, S) parts handed out by each depot
-    tech_ptr: np.ndarray  #: (T + 1,) routes of technician t: tech_ptr[t]..tech_ptr[t+1]
-    tbuf: np.ndarray  #: (max routes per technician,) scratch
+from ..kernels.jit import internal
+from ..kernels.parts import parts_fit
+from ..kernels.routes import (
+    INF,
+    earliest_free,
+    insert_at,
+    resources_ok,
+    route_lateness,
+    start_travel,
+    state_spread,
+)
+from ..kernels.sort import argsort_stable
+from ..kernels.timing import earliest_start, travel_time, visit_cost
 
 
 class Cands(NamedTuple):
@@ -89,8 +60,6 @@ def candidate_routes(kd, ptr, routes, out_ptr, out, lo, hi):
     """Fill ``out[out_ptr[j]:out_ptr[j + 1]]``, for tickets ``lo <= j < hi``, with the able
     routes (CSR ``ptr``/``routes``) whose start is nearest, as many as the slot holds,
     in route order."""
-    tv = kd.tv
-    start_node = kd.rt.start_node
     for j in range(lo, hi):
         size = out_ptr[j + 1] - out_ptr[j]
         a = ptr[j]
@@ -100,11 +69,7 @@ def candidate_routes(kd, ptr, routes, out_ptr, out, lo, hi):
             for k in range(b - a):  # element loops: a slice copy compiles numba's
                 out[o + k] = routes[a + k]  # shape-mismatch error path (~1.5 s cold)
             continue
-        node = kd.ticket_node[j]
-        d = np.empty(b - a)
-        for k in range(a, b):
-            d[k - a] = travel_time(tv, start_node[routes[k]], node)
-        nearest = argsort_stable(d)
+        nearest = argsort_stable(start_travel(kd, routes, a, b, kd.ticket_node[j]))
         chosen = np.empty(size)
         for k in range(size):
             chosen[k] = routes[a + nearest[k]]
@@ -114,537 +79,21 @@ def candidate_routes(kd, ptr, routes, out_ptr, out, lo, hi):
 
 
 @internal
-def _lay(kd, r, st, strict):
-    """Labels of route ``r`` from its start (after its depot stop, if any) through every
-    visit; fills ``legt``/``legd``. Returns ``(b, return_time)`` of the day's end (``b < 0``:
-    no timing, under ``strict``)."""
-    tv = kd.tv
-    win = kd.win
-    cost = kd.cost
-    brk = kd.brk
-    rt = kd.rt
-    dep = kd.dep
-    n = st.length[r]
-    base = brk.ptr[r]
-    nbr = brk.ptr[r + 1] - base
-    lab = st.lab[r]
-    pc = st.pcost[r]
-    pred = st.pred[r]
-    max_close = rt.max_close[r]
-    d = st.pick[r]
-    if d >= 0:
-        tt_d = travel_time(tv, rt.start_node[r], dep.node[d])
-        ok = start_labels(dep.win, cost, brk, base, nbr, rt.open[r], tt_d, dep.pickup[d], d,
-                          lab[0], pc[0], pred[0], strict, max_close)
-    else:
-        ok = start_labels(dep.win, cost, brk, base, nbr, rt.open[r], ZERO, ZERO, NONE, lab[0],
-                          pc[0], pred[0], strict, max_close)
-    service_row = kd.tech.service[rt.tech[r]]
-    cur = st.start_n[r]
-    for k in range(n):
-        j = st.seq[r, k]
-        node = kd.ticket_node[j]
-        tt, km = travel(tv, cur, node)
-        st.legt[r, k] = tt
-        st.legd[r, k] = km
-        if ok:
-            ok = advance(win, cost, brk, base, nbr, j, np.int64(service_row[j]), tt, TRUE,
-                         lab[k], pc[k], lab[k + 1], pc[k + 1], pred[k + 1], strict, max_close)
-        cur = node
-    tt, km = travel(tv, cur, rt.end_node[r])
-    st.legt[r, n] = tt
-    st.legd[r, n] = km
-    if not ok:
-        return NONE, T_INF
-    return choose_end(brk, base, nbr, lab[n], pc[n], tt, strict, max_close)
-
-
-@internal
-def rebuild_route(kd, r, st, scratch):
-    """Recompute the labels and the timing caches of route ``r``; returns False if no timing
-    keeps its windows, breaks and shift end (the caches then hold the relaxed timing)."""
-    win = kd.win
-    cost = kd.cost
-    brk = kd.brk
-    rt = kd.rt
-    n = st.length[r]
-    base = brk.ptr[r]
-    nbr = brk.ptr[r + 1] - base
-    bend, ret = _lay(kd, r, st, TRUE)
-    ok = bend >= 0
-    if not ok:
-        bend, ret = _lay(kd, r, st, FALSE)
-    lab = st.lab[r]
-    first = T_INF
-    for b in range(nbr + 1):
-        if lab[0, b] < first:
-            first = lab[0, b]
-    st.open_t[r] = first if first < T_INF else rt.open[r]
-    if n == 0:  # an unused route: no travel, no break needed (an insertion prices the trip)
-        st.ret[r] = st.open_t[r]
-        st.legt[r, 0] = 0
-        st.legd[r, 0] = 0.0
-        return first < T_INF
-    tech = rt.tech[r]
-    service_row = kd.tech.service[tech]
-    b = bend
-    for k in range(n, 0, -1):
-        st.bptr[r, k - 1] = base + b
-        st.free_t[r, k - 1] = lab[k, b]
-        b = st.pred[r, k, b]
-    prev_t = lab[0, 0]
-    prev_b = base
-    for k in range(n):
-        j = st.seq[r, k]
-        e = st.free_t[r, k]
-        s = e - np.int64(service_row[j])
-        st.absorb[r, k] = s > prev_t + st.legt[r, k] or st.bptr[r, k] != prev_b
-        rate = 0.0
-        if s > cost.response_by[j]:
-            rate += cost.sla_w[j]
-        if e > cost.resolve_by[j]:
-            rate += cost.sla_w[j]
-        if win.soft[j] and window_late(win, j, s) > 0:
-            rate += cost.late_w[j]
-        st.lrate[r, k] = rate
-        st.vcost[r, k] = visit_cost(win, cost, j, s, e)
-        prev_t = e
-        prev_b = st.bptr[r, k]
-    st.ret[r] = ret
-    latest_free = rt.max_close[r] - st.legt[r, n]
-    for k in range(n - 1, -1, -1):
-        j = st.seq[r, k]
-        ls = latest_free - np.int64(service_row[j])
-        if not win.soft[j]:
-            last = win.end[win.ptr[j + 1] - 1]
-            if last < ls:
-                ls = last
-        st.lstart[r, k] = ls
-        latest_free = ls - st.legt[r, k]
-        if k + 1 < n and not st.absorb[r, k + 1]:
-            st.lrate[r, k] += st.lrate[r, k + 1]
-    return ok
-
-
-@njit(cache=True)
-def lay_routes(kd, st, ptr, visits, picks):
-    """Put the CSR routes ``(ptr, visits)`` into an empty state ``st``: route ``r`` starts
-    with a stop at depot ``picks[r]`` (-1: none), then its visits in order. Resources are
-    added visit by visit and each route is rebuilt once (the same state as inserting the
-    visits one by one). Returns whether every route is feasible."""
-    scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
-    res = kd.res
-    rt = kd.rt
-    for r in range(ptr.shape[0] - 1):
-        d = picks[r]
-        if d >= 0:
-            set_pickup(kd, st, r, d, pickup_ready(kd, r, d, scratch))
-    ok = True
-    for r in range(ptr.shape[0] - 1):
-        lo = ptr[r]
-        hi = ptr[r + 1]
-        for k in range(lo, hi):
-            j = visits[k]
-            st.seq[r, k - lo] = j
-            st.load[r] += res.demand[j]
-            st.group_count[rt.group[r]] += 1
-            add_parts(kd, st, r, j, ONE)
-        st.length[r] = hi - lo
-        ok = rebuild_route(kd, r, st, scratch) and ok
-    return ok
-
-
-@internal
-def earliest_free(st, r, k, nbr):
-    """The earliest the technician can be free after ``k`` stops of route ``r`` (any breaks
-    taken): a lower bound of the route's timing there."""
-    best = st.lab[r, k, 0]
-    for b in range(1, nbr + 1):
-        if st.lab[r, k, b] < best:
-            best = st.lab[r, k, b]
-    return best
-
-
-@internal
-def route_lateness(st, r):
-    """Lateness cost of route ``r``'s visits as timed now."""
-    c = 0.0
-    for k in range(st.length[r]):
-        c += st.vcost[r, k]
-    return c
-
-
-@internal
-def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
-    """Lateness and overtime change of inserting ``j`` at position ``p`` of route ``r``.
-
-    ``t_in``/``t_out`` are the travel into and out of ``j``. Returns inf
-    when no timing keeps the windows, breaks and shift end. The labels are
-    advanced from position ``p`` only until they equal the old ones (the
-    rest of the day is then unchanged). Without breaks there is one label:
-    the plain forward simulation.
-    """
-    win = kd.win
-    cost = kd.cost
-    brk = kd.brk
-    rt = kd.rt
-    n = st.length[r]
-    base = brk.ptr[r]
-    nbr = brk.ptr[r + 1] - base
-    service_row = kd.tech.service[rt.tech[r]]
-    seq_r = st.seq[r]
-    legt_r = st.legt[r]
-    max_close = rt.max_close[r]
-    close = rt.close[r]
-    svc = np.int64(service_row[j])
-    if nbr == 0:
-        free_r = st.free_t[r]
-        vcost_r = st.vcost[r]
-        s = earliest_start(win, j, st.lab[r, p, 0] + t_in)
-        if hard_late(win, j, s):
-            return INF
-        e = s + svc
-        delta = visit_cost(win, cost, j, s, e)
-        t = e
-        for k in range(p, n):
-            i = seq_r[k]
-            tt = t_out if k == p else legt_r[k]
-            s = earliest_start(win, i, t + tt)
-            if hard_late(win, i, s):
-                return INF
-            e = s + np.int64(service_row[i])
-            delta += visit_cost(win, cost, i, s, e) - vcost_r[k]
-            t = e
-            if t == free_r[k]:
-                return delta
-        tt = t_out if p == n else legt_r[n]
-        ret = t + tt
-        if ret > max_close:
-            return INF
-    else:
-        cur = wk.la
-        cur_pc = wk.pa
-        nxt = wk.lb
-        nxt_pc = wk.pb
-        pred = wk.pr
-        if not advance(win, cost, brk, base, nbr, j, svc, t_in, TRUE, st.lab[r, p],
-                       st.pcost[r, p], cur, cur_pc, pred, TRUE, max_close):
-            return INF
-        for k in range(p, n):
-            i = seq_r[k]
-            tt = t_out if k == p else legt_r[k]
-            if not advance(win, cost, brk, base, nbr, i, np.int64(service_row[i]), tt, TRUE,
-                           cur, cur_pc, nxt, nxt_pc, pred, TRUE, max_close):
-                return INF
-            same = True
-            for b in range(nbr + 1):
-                if nxt[b] != st.lab[r, k + 1, b]:
-                    same = False
-                    break
-            if same:  # the rest of the day is as before
-                bk = st.bptr[r, k] - base
-                return nxt_pc[bk] - st.pcost[r, k + 1, bk]
-            tmp = cur
-            cur = nxt
-            nxt = tmp
-            tmp_pc = cur_pc
-            cur_pc = nxt_pc
-            nxt_pc = tmp_pc
-        tt = t_out if p == n else legt_r[n]
-        bend, ret = choose_end(brk, base, nbr, cur, cur_pc, tt, TRUE, max_close)
-        if bend < 0:
-            return INF
-        old_vc = 0.0
-        if n > 0:
-            old_vc = st.pcost[r, n, st.bptr[r, n - 1] - base]
-        delta = cur_pc[bend] - old_vc
-    old_ot = st.ret[r] - close if (n > 0 and st.ret[r] > close) else 0
-    new_ot = ret - close if ret > close else 0
-    return delta + kd.w.overtime * (new_ot - old_ot)
-
-
-@njit(cache=True)
-def resources_ok(kd, st, r, j):
-    """Capacity, tickets-per-day cap and parts (van and depot stops) allow adding ``j`` to ``r``."""
-    rt = kd.rt
-    if st.load[r] + kd.res.demand[j] > rt.capacity[r]:
-        return False
-    if st.group_count[rt.group[r]] + 1 > rt.group_cap[rt.group[r]]:
-        return False
-    if kd.res.part_ptr[j + 1] == kd.res.part_ptr[j]:
-        return True
-    return parts_fit(kd, st, r, j, NONE, NONE)
-
-
-@internal
-def route_cost(kd, r, st):
-    """Objective contribution of route ``r`` and its work seconds.
-
-    The same terms as the evaluator: visit lateness (SLA, soft windows),
-    travel time and distance (with the way to a first depot stop), overtime,
-    labour (the stop's time counts as work) and preference misses.
-    """
-    n = st.length[r]
-    if n == 0:
-        return 0.0, np.int64(0)
-    rt = kd.rt
-    tech = rt.tech[r]
-    service_row = kd.tech.service[tech]
-    trav = np.int64(0)
-    km = 0.0
-    for k in range(n + 1):
-        trav += st.legt[r, k]
-        km += st.legd[r, k]
-    serv = np.int64(0)
-    c = 0.0
-    for k in range(n):
-        j = st.seq[r, k]
-        serv += np.int64(service_row[j])
-        c += st.vcost[r, k]
-        c += preference_cost(kd.res, kd.w.pref, tech, j)
-    ret = st.ret[r]
-    ot = ret - rt.close[r] if ret > rt.close[r] else np.int64(0)
-    work = trav + serv
-    c += kd.w.travel * trav + kd.w.dist * km + kd.w.overtime * ot + kd.tech.labour[tech] * work
-    if st.pick[r] >= 0:
-        lc, lw = pickup_leg(kd, r, st.pick[r])
-        c += lc
-        work += lw
-    return c, work
-
-
-@internal
-def preference_cost(res, w_pref, tech, j):
-    """The preference term for serving ``j`` by technician ``tech``."""
-    lo = res.pref_ptr[j]
-    hi = res.pref_ptr[j + 1]
-    if hi == lo:
-        return 0.0
-    for k in range(lo, hi):
-        if res.pref_tech[k] == tech:
-            return 0.0
-    return w_pref
-
-
-@internal
-def position_cost(kd, r, j, p, st, wk):
-    """Exact cost of inserting ``j`` at position ``p`` of route ``r`` (inf if infeasible)."""
-    tv = kd.tv
-    rt = kd.rt
-    n = st.length[r]
-    tech = rt.tech[r]
-    node = kd.ticket_node[j]
-    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
-    nxt = kd.ticket_node[st.seq[r, p]] if p < n else rt.end_node[r]
-    t_in, k_in = travel(tv, prev, node)
-    t_out, k_out = travel(tv, node, nxt)
-    c = timing_delta(kd, st, wk, r, j, p, t_in, t_out)
-    if c == INF:
-        return INF
-    dt = t_in + t_out - st.legt[r, p]
-    svc = np.int64(kd.tech.service[tech, j])
-    return c + preference_cost(kd.res, kd.w.pref, tech, j) + kd.tech.labour[tech] * (svc + dt) \
-        + kd.w.travel * dt + kd.w.dist * (k_in + k_out - st.legd[r, p])
-
-
-@internal
-def insertion_work(kd, r, j, p, st):
-    """Work seconds (travel + service) that inserting ``j`` at position ``p`` of route ``r``
-    adds: the load-balance term's view of an insertion (depot stops aside)."""
-    tv = kd.tv
-    n = st.length[r]
-    node = kd.ticket_node[j]
-    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
-    nxt = kd.ticket_node[st.seq[r, p]] if p < n else kd.rt.end_node[r]
-    dt = travel_time(tv, prev, node) + travel_time(tv, node, nxt) - st.legt[r, p]
-    return np.float64(dt + np.int64(kd.tech.service[kd.rt.tech[r], j]))
-
-
-@internal
-def tech_loads(kd, st, loads, has):
-    """Each technician's workload for the load-balance term (recent workload plus travel
-    and service of its routes) into ``loads``; ``has[t]``: ``t`` has a shift."""
-    for t in range(loads.shape[0]):
-        loads[t] = kd.tech.recent[t]
-        has[t] = False
-    for r in range(st.length.shape[0]):
-        t = kd.rt.tech[r]
-        has[t] = True
-        if st.length[r] > 0:
-            _c, work = route_cost(kd, r, st)
-            loads[t] += work
-
-
-@njit(cache=True)
-def balance_cost(kd, st):
-    """The load-balance term of the state (``kd.w.balance × spread``), as the evaluator has it."""
-    _loads, stats = state_spread(kd, st)
-    if kd.w.balance == 0.0 or stats[0] < stats[1]:  # (no technician with a shift)
-        return 0.0
-    return kd.w.balance * (stats[0] - stats[1])
-
-
-@internal
-def state_spread(kd, st):
-    """The technicians' loads in the state (:func:`tech_loads`) and their
-    :func:`~fsdispatch.kernels.balance.spread_stats`: ``(loads, stats)``."""
-    num_techs = kd.tech.recent.shape[0]
-    loads = np.zeros(num_techs)
-    has = np.zeros(num_techs, dtype=np.bool_)
-    stats = np.zeros(6)
-    tech_loads(kd, st, loads, has)
-    spread_stats(loads, has, stats)
-    return loads, stats
-
-
-@njit(cache=True)
-def best_insertion(kd, r, j, st, wk):
-    """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``.
-
-    Each position gets a lower bound (travel detour, ``j``'s own lateness at
-    its earliest start, and — on a route without breaks — the lateness its
-    push adds to the following visits that cannot absorb it; on a route with
-    breaks the insertion may move a break and make other visits earlier, so
-    the bound allows all their lateness to vanish); positions are priced
-    exactly cheapest bound first and skipped once the bound reaches the best
-    exact cost found. An O(1) latest-start test rejects positions that cannot
-    be feasible.
-    """
-    rt = kd.rt
-    if not resources_ok(kd, st, r, j):
-        return INF, -1
-    n = st.length[r]
-    if n + 1 >= st.seq.shape[1]:
-        return INF, -1
-    tv = kd.tv
-    win = kd.win
-    cost = kd.cost
-    tin = wk.tin
-    kin = wk.kin
-    tout = wk.tout
-    kout = wk.kout
-    order = wk.order
-    tech = rt.tech[r]
-    service_row = kd.tech.service[tech]
-    seq_r = st.seq[r]
-    free_r = st.free_t[r]
-    legt_r = st.legt[r]
-    legd_r = st.legd[r]
-    node = kd.ticket_node[j]
-    symmetric = tv.kind != 0
-    prev = st.start_n[r]
-    for p in range(n + 1):
-        if p > 0:
-            prev = kd.ticket_node[seq_r[p - 1]]
-        tt, km = travel(tv, prev, node)
-        tin[p] = tt
-        kin[p] = km
-    for p in range(n + 1):
-        if symmetric and p < n:
-            tout[p] = tin[p + 1]
-            kout[p] = kin[p + 1]
-        else:
-            nxt = kd.ticket_node[seq_r[p]] if p < n else rt.end_node[r]
-            tt, km = travel(tv, node, nxt)
-            tout[p] = tt
-            kout[p] = km
-    svc = np.int64(service_row[j])
-    labour = kd.tech.labour[tech]
-    w_travel = kd.w.travel
-    w_dist = kd.w.dist
-    base = preference_cost(kd.res, kd.w.pref, tech, j) + labour * svc
-    first_open = win.start[win.ptr[j]]
-    nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
-    others = route_lateness(st, r) if nbr > 0 else 0.0
-    for p in range(n + 1):
-        dt = tin[p] + tout[p] - legt_r[p]
-        det = base + w_travel * dt + w_dist * (kin[p] + kout[p] - legd_r[p]) + labour * dt
-        kin[p] = det  # kin now holds the exact travel part
-        order[p] = p
-        ready = earliest_free(st, r, p, nbr) + tin[p]
-        limit = st.lstart[r, p] if p < n else rt.max_close[r]
-        s_lb = earliest_start(win, j, ready)
-        if (ready if ready > first_open else first_open) + svc + tout[p] > limit:
-            kout[p] = INF  # cannot be feasible (breaks ignored, so this is a proof)
-        else:
-            lb = det + visit_cost(win, cost, j, s_lb, s_lb + svc) - others
-            if p < n and nbr == 0:
-                i = seq_r[p]
-                svc_i = np.int64(service_row[i])
-                s_old = free_r[p] - svc_i
-                s_new = s_lb + svc + tout[p]
-                if s_new > s_old:
-                    lb += visit_cost(win, cost, i, s_new, s_new + svc_i) - st.vcost[r, p]
-                    if p + 1 < n and not st.absorb[r, p + 1]:
-                        lb += (s_new - s_old) * st.lrate[r, p + 1]
-            kout[p] = lb
-        k = p
-        while k > 0 and kout[order[k - 1]] > kout[order[k]]:
-            tmp = order[k - 1]
-            order[k - 1] = order[k]
-            order[k] = tmp
-            k -= 1
-    best = INF
-    best_p = NONE
-    for q in range(n + 1):
-        p = order[q]
-        if kout[p] >= best:
-            break
-        c = timing_delta(kd, st, wk, r, j, p, tin[p], tout[p])
-        if c == INF:
-            continue
-        c += kin[p]
-        if c < best or (c == best and p < best_p):
-            best = c
-            best_p = p
-    return best, best_p
-
-
-class Work(NamedTuple):
-    """Scratch buffers of a kernel call."""
-
-    brk: np.ndarray  #: (B + 1,) int64 break starts
-    tin: np.ndarray  #: (W + 2,) int64 travel seconds into the inserted ticket per position
-    kin: np.ndarray  #: (W + 2,) float64 its km, then the exact travel part of the cost
-    tout: np.ndarray  #: (W + 2,) int64 travel seconds out of it
-    kout: np.ndarray  #: (W + 2,) float64 km out, then the position's lower bound
-    order: np.ndarray  #: (W + 2,) int64 positions in order of their bound
-    la: np.ndarray  #: (BB,) int64 labels (BB: most breaks of a route, plus one)
-    lb: np.ndarray  #: (BB,) int64 labels
-    pa: np.ndarray  #: (BB,) float64 their lateness costs
-    pb: np.ndarray  #: (BB,) float64
-    pr: np.ndarray  #: (BB,) int64 predecessors
-
-
-@njit(cache=True)
-def make_work(kd, width):
-    """Scratch buffers for routes of up to ``width`` visits."""
-    w = width + 2
-    bb = max_breaks(kd.brk) + 1
-    return struct_of(Work(np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64),
-                          np.empty(w, dtype=np.int64), np.empty(w),
-                          np.empty(w, dtype=np.int64), np.empty(w),
-                          np.empty(w, dtype=np.int64),
-                          np.empty(bb, dtype=np.int64), np.empty(bb, dtype=np.int64),
-                          np.empty(bb), np.empty(bb), np.empty(bb, dtype=np.int64)))
+def _offer(v, c, b1, b2, c1, c2):
+    """The two best entries ``(b1, b2, c1, c2)`` (costs, entries) after offering entry ``c``
+    at cost ``v``; of equal costs the entry offered first wins."""
+    if v < b1 or (v == b1 and c1 < 0):
+        return v, b1, c, c1
+    if v < b2 or (v == b2 and c2 < 0):
+        return b1, v, c1, c
+    return b1, b2, c1, c2
 
 
 @internal
 def _top2(j, cd):
-    b1 = INF
-    b2 = INF
-    c1 = NONE
-    c2 = NONE
+    b1, b2, c1, c2 = INF, INF, NONE, NONE
     for c in range(cd.ptr[j], cd.ptr[j + 1]):
-        v = cd.cost[c]
-        if v < b1 or (v == b1 and c1 < 0):
-            b2 = b1
-            c2 = c1
-            b1 = v
-            c1 = c
-        elif v < b2 or (v == b2 and c2 < 0):
-            b2 = v
-            c2 = c
+        b1, b2, c1, c2 = _offer(cd.cost[c], c, b1, b2, c1, c2)
     cd.best1[j] = b1
     cd.best2[j] = b2
     cd.bestc[j] = c1
@@ -688,20 +137,6 @@ def greedy_init(kd, active, cd, st, lo, hi):
             cd.pos[c] = pos
             cd.stale[c] = False
         _top2(j, cd)
-
-
-@njit(cache=True)
-def insert_at(kd, r, j, p, st, scratch):
-    """Insert ticket ``j`` at position ``p`` of route ``r`` and update the caches."""
-    n = st.length[r]
-    for k in range(n, p, -1):
-        st.seq[r, k] = st.seq[r, k - 1]
-    st.seq[r, p] = j
-    st.length[r] = n + 1
-    rebuild_route(kd, r, st, scratch)
-    st.load[r] += kd.res.demand[j]
-    st.group_count[kd.rt.group[r]] += 1
-    add_parts(kd, st, r, j, ONE)
 
 
 @internal
@@ -783,25 +218,16 @@ def balanced_top2(kd, j, cd, st, wk, loads, stats):
     """
     w = kd.w.balance
     while True:
-        b1 = INF
-        b2 = INF
-        c1 = NONE
-        c2 = NONE
+        b1, b2, c1, c2 = INF, INF, NONE, NONE
         for c in range(cd.ptr[j], cd.ptr[j + 1]):
             v = cd.cost[c]
             if v == INF:
                 continue
             r = cd.route[c]
             v += spread_push(w, loads, stats, kd.rt.tech[r],
-                               insertion_work(kd, r, j, cd.pos[c], st))
-            if v < b1:
-                b2 = b1
-                c2 = c1
-                b1 = v
-                c1 = c
-            elif v < b2:
-                b2 = v
-                c2 = c
+                             insertion_work(kd, r, j, cd.pos[c], st))
+            # (v is finite here: ties with an empty slot cannot arise)
+            b1, b2, c1, c2 = _offer(v, c, b1, b2, c1, c2)
         if not price_stale(kd, j, c1, c2, cd, st, wk):
             return b1, b2, c1
 
@@ -937,6 +363,20 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc, b1, b2, bc)
     return left
 
 
+@internal
+def _worth_inserting(kd, j, best, best_r, outcome):
+    """Whether ``j``'s cheapest insertion (``best`` on route ``best_r``) is worth making;
+    if not, records why in ``outcome`` (2: no route can take it, 3: dearer than leaving
+    it out)."""
+    if best_r < 0:
+        outcome[j] = 2
+        return False
+    if best > kd.cost.penalty[j]:
+        outcome[j] = 3
+        return False
+    return True
+
+
 @njit(cache=True)
 def fill_beyond_candidates(kd, ptr, routes, cand_ptr, st, order, outcome, acc):
     """Second chance for tickets whose candidate list was cut short.
@@ -964,78 +404,10 @@ def fill_beyond_candidates(kd, ptr, routes, cand_ptr, st, order, outcome, acc):
                 best = c
                 best_r = routes[k]
                 best_p = p
-        if best_r < 0:
-            outcome[j] = 2
-        elif best > kd.cost.penalty[j]:
-            outcome[j] = 3
-        else:
+        if _worth_inserting(kd, j, best, best_r, outcome):
             acc[0] += best
             insert_at(kd, best_r, j, best_p, st, wk.brk)
             outcome[j] = 1
-
-
-@internal
-def pickup_option(kd, r, j, st, wk):
-    """Cheapest way to serve ``j`` on route ``r`` by making ``r`` start with a depot stop.
-
-    Returns ``(cost, depot, position)``: the change of route ``r``'s cost
-    (the way to the depot, the stop and the later start of its tickets) plus
-    the insertion of ``j``; ``(inf, -1, -1)`` when ``r`` already has a stop,
-    ``j`` needs no parts, or no depot makes it feasible. ``st`` is left as it was.
-    """
-    dep = kd.dep
-    if dep.node.shape[0] == 0 or st.pick[r] >= 0 \
-            or kd.res.part_ptr[j + 1] == kd.res.part_ptr[j]:
-        return INF, -1, -1
-    rt = kd.rt
-    if st.load[r] + kd.res.demand[j] > rt.capacity[r] \
-            or st.group_count[rt.group[r]] + 1 > rt.group_cap[rt.group[r]]:
-        return INF, -1, -1
-    n = st.length[r]
-    base, _w = route_cost(kd, r, st)
-    best = INF
-    best_d = NONE
-    best_p = NONE
-    changed = False
-    for d in range(dep.node.shape[0]):
-        ready = pickup_ready(kd, r, d, wk.brk)
-        if ready < 0:
-            continue
-        st.pick[r] = d  # parts_fit sees the stop; takes are refreshed only if applied
-        if not parts_fit(kd, st, r, j, NONE, NONE):
-            st.pick[r] = -1
-            continue
-        st.open_t[r] = ready
-        st.start_n[r] = dep.node[d]
-        changed = True
-        if rebuild_route(kd, r, st, wk.brk):
-            c_route, _w = route_cost(kd, r, st)
-            if n == 0:
-                c_route, _w = pickup_leg(kd, r, d)
-            c, p = best_insertion(kd, r, j, st, wk)
-            if c < INF:
-                tot = c_route - base + c
-                if tot < best:
-                    best = tot
-                    best_d = d
-                    best_p = p
-        st.pick[r] = -1
-    if changed:
-        st.open_t[r] = rt.open[r]
-        st.start_n[r] = rt.start_node[r]
-        rebuild_route(kd, r, st, wk.brk)
-    return best, best_d, best_p
-
-
-@njit(cache=True)
-def apply_pickup(kd, r, d, st, scratch):
-    """Make route ``r`` start with a stop at depot ``d`` (-1: drop its stop); rebuilds it.
-
-    Returns whether the route is feasible afterwards.
-    """
-    ready = pickup_ready(kd, r, d, scratch) if d >= 0 else np.int64(0)
-    set_pickup(kd, st, r, d, ready)
-    return rebuild_route(kd, r, st, scratch)
 
 
 @njit(cache=True)
@@ -1074,11 +446,7 @@ def fill_with_pickups(kd, ptr, routes, st, order, outcome, acc):
                 best_r = r
                 best_p = p
                 best_d = d
-        if best_r < 0:
-            outcome[j] = 2
-        elif best > kd.cost.penalty[j]:
-            outcome[j] = 3
-        else:
+        if _worth_inserting(kd, j, best, best_r, outcome):
             acc[0] += best
             if best_d >= 0:
                 apply_pickup(kd, best_r, best_d, st, wk.brk)

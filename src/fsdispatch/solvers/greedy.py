@@ -13,6 +13,7 @@ import numpy as np
 from .._debug import assert_mode, check_close, objective_of
 from ..errors import InternalCheckError, ValidationError
 from ..evaluate.evaluator import evaluate
+from ..kernels.routes import RouteState, balance_cost, lay_routes
 from ..kernels.structs import as_struct
 from ..kernels.timing import T_INF
 from ..plan import PLAN_MODES, Plan, UnassignedReason
@@ -20,15 +21,12 @@ from ..problem.assignment import assignment_data
 from ..problem.problem import Problem
 from ._greedy_kernels import (
     Cands,
-    RouteState,
-    balance_cost,
     balanced_keys,
     candidate_routes,
     fill_beyond_candidates,
     fill_with_pickups,
     greedy_init,
     greedy_steps,
-    lay_routes,
     parts_blocked,
 )
 from .base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
@@ -37,7 +35,6 @@ __all__ = ["GreedySolver", "assign_greedy", "copy_state", "make_state", "state_p
            "state_routes", "warm_up"]
 
 _CHUNK = 256
-_WARM: set[bool] = set()
 
 
 def warm_up(depots: bool = True, *, evaluator_ahead: bool = True) -> float:
@@ -51,36 +48,9 @@ def warm_up(depots: bool = True, *, evaluator_ahead: bool = True) -> float:
     process meanwhile (:mod:`fsdispatch.kernels.ahead`) unless
     ``evaluator_ahead`` is false. Later calls return 0 at once.
     """
-    if depots in _WARM or True in _WARM:
-        return 0.0
-    from ..domain import Depot
-    from ..evaluate._kernels import simulate_routes
-    from ..evaluate.evaluator import evaluate
-    from ..generate import generate_scenario
-    from ..kernels import ahead
-    from ..problem.compile import compile_scenario
+    from ._warm import warm_greedy
 
-    tic = time.perf_counter()
-    _WARM.add(depots)
-    # cold cache: the evaluator's kernels compile in a second process meanwhile
-    second = None
-    if evaluator_ahead and not ahead.cached(greedy_steps):
-        second = ahead.start("evaluate", simulate_routes)
-    scenario = generate_scenario(2, 6, seed=0, name="warm-up")
-    if depots:
-        skus = [p.sku for p in scenario.parts]
-        scenario = scenario.replace(depots=[Depot("warm-up", scenario.tickets[0].location,
-                                                  stock={s: 1 for s in skus})])
-    problem = compile_scenario(scenario)
-    # one candidate route per ticket: the second chance beyond the candidates runs too
-    plan = GreedySolver(max_candidates=1).solve(problem, Limits(), 0, None).plan
-    parts_blocked(problem.data, problem.ticket_routes_ptr, problem.ticket_routes,
-                  make_state(problem), np.zeros(0, dtype=np.int64),
-                  np.zeros(0, dtype=np.bool_))  # the reasons of tickets left out
-    if second is not None:
-        second.wait()
-    evaluate(problem, plan)  # the evaluator's kernels (solve() judges every plan)
-    return time.perf_counter() - tic
+    return warm_greedy(depots, evaluator_ahead=evaluator_ahead)
 
 
 def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
@@ -267,7 +237,7 @@ class GreedySolver:
         the choices; the objective it reports always includes the term)."""
         tic = clock.tic
         kd = problem.data
-        num_tickets, num_routes = problem.num_tickets, problem.num_routes
+        num_tickets = problem.num_tickets
         initial = self.initial_plan.routes if self.initial_plan is not None else None
         st = make_state(problem, initial,
                         self.initial_plan.pickups if self.initial_plan is not None else None)
@@ -278,27 +248,8 @@ class GreedySolver:
                 active[j] = False
                 outcome[j] = 1
         ptr, able = problem.ticket_routes_ptr, problem.ticket_routes
-        # per ticket, the nearest able routes (in slices, within the time limit)
-        cand_ptr = np.zeros(num_tickets + 1, dtype=np.int64)
-        np.cumsum(np.minimum(np.diff(ptr), self.max_candidates), out=cand_ptr[1:])
-        cand_route = np.zeros(int(cand_ptr[-1]), dtype=np.int64)  # (unused if cut short)
-        stopped = not clock.sliced(num_tickets, lambda lo, hi: candidate_routes(
-            kd, ptr, able, cand_ptr, cand_route, lo, hi))
-        num_cand = cand_route.shape[0]
-        rc_ptr = np.zeros(num_routes + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cand_route, minlength=num_routes), out=rc_ptr[1:])
-        tech_route_ptr = np.zeros(problem.num_technicians + 1, dtype=np.int64)
-        np.cumsum(np.bincount(kd.rt.tech, minlength=problem.num_technicians),
-                  out=tech_route_ptr[1:])
-        cd = as_struct(Cands(
-            ptr=cand_ptr, route=cand_route,
-            ticket=np.repeat(np.arange(num_tickets, dtype=np.int64), np.diff(cand_ptr)),
-            cost=np.full(num_cand, np.inf), pos=np.full(num_cand, -1, dtype=np.int64),
-            stale=np.zeros(num_cand, dtype=np.bool_), rc_ptr=rc_ptr,
-            rc_entry=np.argsort(cand_route, kind="stable").astype(np.int64),
-            tech_route_ptr=tech_route_ptr, best1=np.full(num_tickets, np.inf),
-            best2=np.full(num_tickets, np.inf), bestc=np.full(num_tickets, -1, dtype=np.int64),
-            bestc2=np.full(num_tickets, -1, dtype=np.int64)))
+        cd, stopped = self._candidates(problem, clock)
+        cand_ptr, num_cand = cd.ptr, cd.route.shape[0]
         stamp = np.full(num_tickets, -1, dtype=np.int64)
         acc = np.zeros(1)
         keys = (np.full(num_tickets, np.inf), np.full(num_tickets, np.inf),
@@ -369,18 +320,7 @@ class GreedySolver:
                 stopped = clock.slices(mask[needs], 1 if check else 0, with_stop, outcome)
             if stopped:
                 break
-        no_part = parts_left_out(problem, st, np.flatnonzero(outcome == 2))
-        unassigned: dict[int, UnassignedReason] = {}
-        for j in range(num_tickets):
-            if problem.unservable[j]:
-                unassigned[j] = UnassignedReason.from_code(int(problem.unservable[j]))
-            elif outcome[j] == 2:
-                unassigned[j] = UnassignedReason.NO_PART if j in no_part \
-                    else UnassignedReason.NO_CAPACITY
-            elif outcome[j] == 3:
-                unassigned[j] = UnassignedReason.NOT_PROFITABLE
-            elif outcome[j] == 0:
-                unassigned[j] = UnassignedReason.SOLVER_LIMIT
+        unassigned = _unassigned_reasons(problem, st, outcome)
         plan = Plan(routes=state_routes(st), unassigned=unassigned, pickups=state_pickups(st))
         stats: dict[str, Any] = {"insertions": int((outcome == 1).sum()),
                                  "candidates": int(num_cand), "stopped_by_limit": stopped}
@@ -393,6 +333,54 @@ class GreedySolver:
                 float(balance_cost(kd, st)) if kd.w.balance > 0 else 0.0)
         return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=objective,
                              stats=stats)
+
+
+    def _candidates(self, problem: Problem, clock: _Clock) -> tuple[Any, bool]:
+        """Per ticket, its ``max_candidates`` nearest able routes (in slices, within the time
+        limit) as the candidate entries of the regret insertion; whether the time ran out."""
+        kd = problem.data
+        num_tickets, num_routes = problem.num_tickets, problem.num_routes
+        ptr, able = problem.ticket_routes_ptr, problem.ticket_routes
+        cand_ptr = np.zeros(num_tickets + 1, dtype=np.int64)
+        np.cumsum(np.minimum(np.diff(ptr), self.max_candidates), out=cand_ptr[1:])
+        cand_route = np.zeros(int(cand_ptr[-1]), dtype=np.int64)  # (unused if cut short)
+        stopped = not clock.sliced(num_tickets, lambda lo, hi: candidate_routes(
+            kd, ptr, able, cand_ptr, cand_route, lo, hi))
+        num_cand = cand_route.shape[0]
+        rc_ptr = np.zeros(num_routes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cand_route, minlength=num_routes), out=rc_ptr[1:])
+        tech_route_ptr = np.zeros(problem.num_technicians + 1, dtype=np.int64)
+        np.cumsum(np.bincount(kd.rt.tech, minlength=problem.num_technicians),
+                  out=tech_route_ptr[1:])
+        cd = as_struct(Cands(
+            ptr=cand_ptr, route=cand_route,
+            ticket=np.repeat(np.arange(num_tickets, dtype=np.int64), np.diff(cand_ptr)),
+            cost=np.full(num_cand, np.inf), pos=np.full(num_cand, -1, dtype=np.int64),
+            stale=np.zeros(num_cand, dtype=np.bool_), rc_ptr=rc_ptr,
+            rc_entry=np.argsort(cand_route, kind="stable").astype(np.int64),
+            tech_route_ptr=tech_route_ptr, best1=np.full(num_tickets, np.inf),
+            best2=np.full(num_tickets, np.inf), bestc=np.full(num_tickets, -1, dtype=np.int64),
+            bestc2=np.full(num_tickets, -1, dtype=np.int64)))
+        return cd, stopped
+
+
+def _unassigned_reasons(problem: Problem, st: RouteState,
+                        outcome: np.ndarray) -> dict[int, UnassignedReason]:
+    """Why each ticket the construction left out is out, from its ``outcome`` (0: not
+    examined, 2: no route could take it, 3: not worth its cost)."""
+    no_part = parts_left_out(problem, st, np.flatnonzero(outcome == 2))
+    unassigned: dict[int, UnassignedReason] = {}
+    for j in range(problem.num_tickets):
+        if problem.unservable[j]:
+            unassigned[j] = UnassignedReason.from_code(int(problem.unservable[j]))
+        elif outcome[j] == 2:
+            unassigned[j] = UnassignedReason.NO_PART if j in no_part \
+                else UnassignedReason.NO_CAPACITY
+        elif outcome[j] == 3:
+            unassigned[j] = UnassignedReason.NOT_PROFITABLE
+        elif outcome[j] == 0:
+            unassigned[j] = UnassignedReason.SOLVER_LIMIT
+    return unassigned
 
 
 class _Clock:

@@ -16,14 +16,7 @@ from ...errors import InternalCheckError, ValidationError
 from ...kernels.structs import as_struct
 from ...plan import Plan, UnassignedReason
 from ...problem.problem import Problem
-from ..base import (
-    BackendOutput,
-    Capabilities,
-    Limits,
-    ProgressCallback,
-    ProgressEvent,
-    SolveStatus,
-)
+from ..base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 from ..greedy import GreedySolver, make_state, parts_left_out
 from .neighbours import nearest_tickets
 
@@ -41,7 +34,6 @@ _RESERVE = 0.1
 """Share of the time left after the neighbour lists that the greedy start leaves for the
 search state and the unassigned reasons (the search gets whatever the greedy start does
 not use)."""
-_WARM: set[bool] = set()
 
 
 def warm_up(depots: bool = True) -> float:
@@ -52,39 +44,9 @@ def warm_up(depots: bool = True) -> float:
     ``depots`` also loads the greedy start's depot-stop kernels. Later calls
     return 0 at once.
     """
-    if depots in _WARM or True in _WARM:
-        return 0.0
-    from ...generate import generate_scenario
-    from ...kernels import ahead
-    from ...problem.compile import compile_scenario
-    from .._greedy_kernels import greedy_steps
-    from ..greedy import warm_up as greedy_warm_up
-    from . import _kernels as K
+    from .._warm import warm_ls
 
-    tic = time.perf_counter()
-    _WARM.add(depots)
-    # cold cache: the search's kernels compile in a second process meanwhile (started
-    # already if solve() called compile_ahead(); then this is that process)
-    second = None if ahead.cached(greedy_steps) else ahead.start("ls", K.search)
-    # (the evaluator compiles here, after the greedy start: one second process is enough)
-    greedy_warm_up(depots, evaluator_ahead=second is None)
-    problem = compile_scenario(generate_scenario(2, 6, seed=0, name="warm-up"))
-    # the reasons of tickets left out (a greedy plan with one ticket taken out), then
-    # (when the second process is done with them) the search's kernels
-    _reasons(problem, _one_out(GreedySolver().solve(problem, Limits(), 0, None).plan), K)
-    if second is not None:
-        second.wait()
-    LocalSearchSolver().solve(problem, Limits(max_iterations=20), 0, None)
-    return time.perf_counter() - tic
-
-
-def _one_out(plan: Plan) -> list[tuple[int, ...]]:
-    """The routes of ``plan`` with the last ticket of its longest route taken out."""
-    routes = [list(route) for route in plan.routes]
-    longest = max(range(len(routes)), key=lambda r: len(routes[r]))
-    if routes[longest]:
-        routes[longest].pop()
-    return [tuple(route) for route in routes]
+    return warm_ls(depots)
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -189,10 +151,10 @@ class LocalSearchSolver:
         (while this one compiles the scenario and the greedy start); returns at once."""
         from ...kernels import ahead
         from .._greedy_kernels import greedy_steps
-        from . import _kernels as K
+        from ._search import search
 
         if not ahead.cached(greedy_steps):
-            ahead.start("ls", K.search)
+            ahead.start("ls", search)
 
     def _start_plan(self, problem: Problem, time_limit: float | None,
                     seed: int | None) -> Plan:
@@ -203,7 +165,8 @@ class LocalSearchSolver:
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
         """Improve a starting plan until a limit is reached; see the class docstring."""
-        from . import _kernels as K
+        from ._search import search
+        from ._state import Cand, total_objective
 
         limits.warn_unsupported(self.name, {"time_limit", "max_iterations", "no_improvement"})
         jit_seconds = self.warm_up(problem)
@@ -219,13 +182,8 @@ class LocalSearchSolver:
 
         # --- what depends on the problem only: neighbours and nearest routes (in slices)
         nb_ptr, nb = nearest_tickets(problem, self.neighbours)
-        ptr, able = problem.ticket_routes_ptr, problem.ticket_routes
-        near_ptr = np.zeros(num_tickets + 1, dtype=np.int64)
-        np.cumsum(np.minimum(np.diff(ptr), int(self.max_routes)), out=near_ptr[1:])
-        near_route = np.full(int(near_ptr[-1]), -1, dtype=np.int64)
-        depot_dist = np.zeros(num_tickets)
-        _in_slices(num_tickets, deadline, lambda lo, hi: K.nearest_routes(
-            kd, ptr, able, near_ptr, near_route, depot_dist, lo, hi))
+        near_ptr, near_route, depot_dist = _nearest_routes(problem, int(self.max_routes),
+                                                           deadline)
         prep_time = time.perf_counter() - tic
 
         # --- starting plan (greedy insertion, from the warm start if given): a complete
@@ -242,32 +200,22 @@ class LocalSearchSolver:
         # --- arrays
         tic_setup = time.perf_counter()
         routes = [list(r) for r in start.routes]
-        cur = _make_sol(problem, routes, K, start.pickups)
-        cand = _copy_sol(cur, K)
+        cur = _make_sol(problem, routes, start.pickups)
+        cand = _copy_sol(cur)
         recent = kd.tech.recent
         has_shift = np.bincount(kd.rt.tech, minlength=problem.num_technicians) > 0
-        cd = as_struct(K.Cand(near_ptr=near_ptr, near_route=near_route, nb_ptr=nb_ptr, nb=nb,
+        cd = as_struct(Cand(near_ptr=near_ptr, near_route=near_route, nb_ptr=nb_ptr, nb=nb,
                     recent=recent, has_shift=has_shift,
                     servable=problem.unservable == 0, depot_dist=depot_dist, locked=locked))
-        prm = K.Params(avg_removed=float(self.avg_removed), max_string=int(self.max_string),
-                       max_empty=int(self.max_empty), max_unassigned=int(self.max_unassigned),
-                       use_all_routes=num_routes <= self.max_routes,
-                       balance_w=float(kd.w.balance), descent=bool(self.descent))
-        buf = _make_buf(problem, cur.st.seq.shape[1], K)
-        width = cur.st.seq.shape[1]
-        best_seq = np.full((num_routes, width), -1, dtype=np.int64)
-        best_len = np.zeros(num_routes, dtype=np.int64)
-        best_pick = np.full(num_routes, -1, dtype=np.int64)
-        K.save_best(cur, best_seq, best_len, best_pick, buf)
-        start_obj = K.total_objective(kd, cd, cur, buf.tech_work, prm.balance_w)
+        prm = self._params(problem)
+        buf = _make_buf(problem, cur.st.seq.shape[1])
+        best_seq, best_len, best_pick = _saved_best(cur, buf)
+        start_obj = total_objective(kd, cd, cur, buf.tech_work, prm.balance_w)
         obj = np.array([start_obj, start_obj])
         setup_time = time.perf_counter() - tic_setup
 
         # --- temperatures relative to the mean routing cost per visit
-        num_assigned = int((cur.route_of >= 0).sum())
-        per_visit = float(cur.rcost.sum()) / num_assigned if num_assigned else 0.0
-        t_start = max(float(self.temperature[0]) * per_visit, 0.0)
-        t_end = max(float(self.temperature[1]) * per_visit, 1e-12 * max(per_visit, 1.0))
+        t_start, t_end = self._temperatures(cur)
 
         # --- the loop, in chunks of about 50 ms (progress, wall clock)
         total = limits.max_iterations
@@ -295,14 +243,9 @@ class LocalSearchSolver:
             if no_improve is not None and done - last_best_at >= no_improve:
                 stopped_by = "no_improvement"
                 break
-            n = 1 if check else chunk
-            if done and math.isfinite(search_deadline):  # a chunk that ends by the deadline
-                per_it = (now - tic_search) / done
-                n = min(n, max(int((search_deadline - now) / max(per_it, 1e-9)), 1))
-            if total is not None:
-                n = min(n, int(total) - done)
-            if no_improve is not None:
-                n = min(n, max(int(no_improve) - (done - last_best_at), 1))
+            n = _chunk_size(1 if check else chunk, done, last_best_at, total, no_improve,
+                            (now - tic_search) / done if done else 0.0,
+                            search_deadline - now)
             if total is not None:
                 f0, f1 = done / total, (done + n) / total
             else:
@@ -313,7 +256,7 @@ class LocalSearchSolver:
             temp0 = t_start * (t_end / t_start) ** f0 if t_start > 0 else 0.0
             temp1 = t_start * (t_end / t_start) ** f1 if t_start > 0 else 0.0
             t_chunk = time.perf_counter()
-            K.search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj, n,
+            search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj, n,
                      temp0, temp1, 100, 0.2)
             if check:
                 _check_search(problem, cur, obj, best_seq, best_len, best_pick, buf, done)
@@ -328,39 +271,34 @@ class LocalSearchSolver:
         search_time = time.perf_counter() - tic_search
 
         # --- the best plan, with a reason for each unassigned ticket
-        best_routes = [tuple(int(j) for j in best_seq[r, :best_len[r]])
-                       for r in range(num_routes)]
         budget = -1  # route pricings left for checking the unassigned tickets' reasons
         if limits.time_limit is not None:
             rate = buf.stats[4] / search_time if search_time > 0 and buf.stats[4] else 1e5
-            left = max(deadline - time.perf_counter(), 0.0)
-            budget = int(rate * left)
-        best_pickups = {route[0]: int(best_pick[r]) for r, route in enumerate(best_routes)
-                        if route and best_pick[r] >= 0}
-        plan = Plan(routes=best_routes, pickups=best_pickups,
-                    unassigned=_reasons(problem, best_routes, K, budget, best_pickups))
-        stats: dict[str, Any] = {
-            "prep_seconds": prep_time,
-            "iterations": int(buf.stats[0]),
-            "accepted": int(buf.stats[1]),
-            "improvements": int(buf.stats[2]),
-            "rejected_infeasible": int(buf.stats[3]),
-            "insertion_errors": int(buf.stats[8]),
-            "routes_priced": int(buf.stats[4]),
-            "positions_priced": int(buf.stats[5]),
-            "positions_simulated": int(buf.stats[6]),
-            "start_objective": float(start_obj),
-            "jit_seconds": jit_seconds,
-            "greedy_seconds": greedy_time,
-            "setup_seconds": setup_time,
-            "search_seconds": search_time,
-            "stopped_by": stopped_by,
-            "stopped_by_limit": stopped_by == "time_limit",
-            "operator_weights": dict(zip(K.OP_NAMES,
-                                         (float(w) for w in buf.op_weight), strict=True)),
-        }
+            budget = int(rate * max(deadline - time.perf_counter(), 0.0))
+        plan = _best_plan(problem, best_seq, best_len, best_pick, budget)
+        stats = _search_stats(buf, start_obj, stopped_by, prep_seconds=prep_time,
+                              jit_seconds=jit_seconds, greedy_seconds=greedy_time,
+                              setup_seconds=setup_time, search_seconds=search_time)
         return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=float(obj[1]),
                              stats=stats)
+
+    def _params(self, problem: Problem) -> Any:
+        """The search's scalar parameters for ``problem``."""
+        from ._state import Params
+
+        return Params(avg_removed=float(self.avg_removed), max_string=int(self.max_string),
+                      max_empty=int(self.max_empty), max_unassigned=int(self.max_unassigned),
+                      use_all_routes=problem.num_routes <= self.max_routes,
+                      balance_w=float(problem.data.w.balance), descent=bool(self.descent))
+
+    def _temperatures(self, cur: Any) -> tuple[float, float]:
+        """The annealing's start and end temperatures, relative to the mean routing cost per
+        visit of the starting solution ``cur``."""
+        num_assigned = int((cur.route_of >= 0).sum())
+        per_visit = float(cur.rcost.sum()) / num_assigned if num_assigned else 0.0
+        t_start = max(float(self.temperature[0]) * per_visit, 0.0)
+        t_end = max(float(self.temperature[1]) * per_visit, 1e-12 * max(per_visit, 1.0))
+        return t_start, t_end
 
 
 class _NoStart(LocalSearchSolver):
@@ -380,11 +318,9 @@ def compile_search_kernels() -> None:
     reasons' kernels, which :func:`warm_up` compiles meanwhile): what
     :mod:`fsdispatch.kernels.ahead` runs in a second process on a cold cache while the
     first process compiles the greedy start."""
-    from ...generate import generate_scenario
-    from ...problem.compile import compile_scenario
+    from .._warm import tiny_problem
 
-    problem = compile_scenario(generate_scenario(2, 6, seed=0, name="warm-up"))
-    _NoStart().solve(problem, Limits(max_iterations=20), 0, None)
+    _NoStart().solve(tiny_problem(), Limits(max_iterations=20), 0, None)
 
 
 def _check_search(problem: Problem, cur: Any, obj: np.ndarray, best_seq: np.ndarray,
@@ -405,10 +341,12 @@ def _check_search(problem: Problem, cur: Any, obj: np.ndarray, best_seq: np.ndar
                 iteration=done)
 
 
-def _make_buf(problem: Problem, width: int, K: Any) -> Any:
+def _make_buf(problem: Problem, width: int) -> Any:
     """Scratch buffers of the search for routes of up to ``width`` visits."""
+    from ._state import NUM_OPS, OP_LOADED, Buf
+
     num_tickets, num_routes = problem.num_tickets, problem.num_routes
-    return as_struct(K.Buf(
+    return as_struct(Buf(
         touched=np.zeros(num_routes, dtype=np.bool_),
         tlist=np.zeros(num_routes, dtype=np.int64),
         dirty=np.ones(num_routes, dtype=np.bool_),
@@ -419,10 +357,10 @@ def _make_buf(problem: Problem, width: int, K: Any) -> Any:
         stamp=np.zeros(num_routes, dtype=np.int64),
         counts=np.zeros(5, dtype=np.int64),
         tech_work=np.zeros(problem.num_technicians), spread=np.zeros(6),
-        op_weight=np.array([1.0 if k != K.OP_LOADED or problem.data.w.balance > 0 else 0.0
-                            for k in range(K.NUM_OPS)]),
-        op_score=np.zeros(K.NUM_OPS),
-        op_used=np.zeros(K.NUM_OPS),
+        op_weight=np.array([1.0 if k != OP_LOADED or problem.data.w.balance > 0 else 0.0
+                            for k in range(NUM_OPS)]),
+        op_score=np.zeros(NUM_OPS),
+        op_used=np.zeros(NUM_OPS),
         stats=np.zeros(9, dtype=np.int64),
         sin=np.zeros(width + 2, dtype=np.int64),
         sout=np.zeros(width + 2, dtype=np.int64),
@@ -430,6 +368,89 @@ def _make_buf(problem: Problem, width: int, K: Any) -> Any:
         spos=np.zeros(width + 2, dtype=np.int64),
         droutes=np.zeros(num_routes, dtype=np.int64),
     ))
+
+
+def _nearest_routes(problem: Problem, max_routes: int,
+                    deadline: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per ticket, up to ``max_routes`` able routes nearest first (CSR; -1 where the
+    deadline cut the slices short) and the travel from the nearest able route start."""
+    from ._search import nearest_routes
+
+    num_tickets = problem.num_tickets
+    ptr, able = problem.ticket_routes_ptr, problem.ticket_routes
+    near_ptr = np.zeros(num_tickets + 1, dtype=np.int64)
+    np.cumsum(np.minimum(np.diff(ptr), max_routes), out=near_ptr[1:])
+    near_route = np.full(int(near_ptr[-1]), -1, dtype=np.int64)
+    depot_dist = np.zeros(num_tickets)
+    _in_slices(num_tickets, deadline, lambda lo, hi: nearest_routes(
+        problem.data, ptr, able, near_ptr, near_route, depot_dist, lo, hi))
+    return near_ptr, near_route, depot_dist
+
+
+def _chunk_size(n: int, done: int, last_best_at: int, total: int | None,
+                no_improve: int | None, per_iteration: float, time_left: float) -> int:
+    """Iterations of the next call of the search: at most ``n``, ending by the deadline
+    (``time_left`` seconds at ``per_iteration`` seconds each, once measured), the iteration
+    limit and the no-improvement limit."""
+    if done and math.isfinite(time_left):
+        n = min(n, max(int(time_left / max(per_iteration, 1e-9)), 1))
+    if total is not None:
+        n = min(n, int(total) - done)
+    if no_improve is not None:
+        n = min(n, max(int(no_improve) - (done - last_best_at), 1))
+    return n
+
+
+def _best_plan(problem: Problem, best_seq: np.ndarray, best_len: np.ndarray,
+               best_pick: np.ndarray, budget: int) -> Plan:
+    """The best solution as a plan, with a reason for each unassigned ticket (checked with
+    at most ``budget`` route pricings; -1: no limit)."""
+    best_routes = [tuple(int(j) for j in best_seq[r, :best_len[r]])
+                   for r in range(problem.num_routes)]
+    best_pickups = {route[0]: int(best_pick[r]) for r, route in enumerate(best_routes)
+                    if route and best_pick[r] >= 0}
+    return Plan(routes=best_routes, pickups=best_pickups,
+                unassigned=unassigned_reasons(problem, best_routes, budget, best_pickups))
+
+
+def _search_stats(buf: Any, start_obj: float, stopped_by: str,
+                  **seconds: float) -> dict[str, Any]:
+    """The backend's stats: the search's counters, the start objective, why it stopped
+    and the ``seconds`` of each phase."""
+    from ._state import OP_NAMES
+
+    stats = buf.stats
+    return {
+        "prep_seconds": seconds["prep_seconds"],
+        "iterations": int(stats[0]),
+        "accepted": int(stats[1]),
+        "improvements": int(stats[2]),
+        "rejected_infeasible": int(stats[3]),
+        "insertion_errors": int(stats[8]),
+        "routes_priced": int(stats[4]),
+        "positions_priced": int(stats[5]),
+        "positions_simulated": int(stats[6]),
+        "start_objective": float(start_obj),
+        "jit_seconds": seconds["jit_seconds"],
+        "greedy_seconds": seconds["greedy_seconds"],
+        "setup_seconds": seconds["setup_seconds"],
+        "search_seconds": seconds["search_seconds"],
+        "stopped_by": stopped_by,
+        "stopped_by_limit": stopped_by == "time_limit",
+        "operator_weights": dict(zip(OP_NAMES, (float(w) for w in buf.op_weight), strict=True)),
+    }
+
+
+def _saved_best(cur: Any, buf: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The best solution's arrays (route sequences, lengths, depot stops), holding ``cur``."""
+    from ._state import save_best
+
+    num_routes, width = cur.st.seq.shape
+    best_seq = np.full((num_routes, width), -1, dtype=np.int64)
+    best_len = np.zeros(num_routes, dtype=np.int64)
+    best_pick = np.full(num_routes, -1, dtype=np.int64)
+    save_best(cur, best_seq, best_len, best_pick, buf)
+    return best_seq, best_len, best_pick
 
 
 def _in_slices(n: int, deadline: float, work: Any) -> bool:
@@ -448,24 +469,27 @@ def _in_slices(n: int, deadline: float, work: Any) -> bool:
     return True
 
 
-def _copy_sol(sol: Any, K: Any) -> Any:
+def _copy_sol(sol: Any) -> Any:
     """A copy of a solution (its own arrays), without rebuilding it."""
     from ..greedy import copy_state
+    from ._state import Sol
 
-    return as_struct(K.Sol(st=copy_state(sol.st), rcost=sol.rcost.copy(),
+    return as_struct(Sol(st=copy_state(sol.st), rcost=sol.rcost.copy(),
                            rwork=sol.rwork.copy(), route_of=sol.route_of.copy(),
                            fslack=sol.fslack.copy()))
 
 
-def _make_sol(problem: Problem, routes: list[list[int]], K: Any,
+def _make_sol(problem: Problem, routes: list[list[int]],
               pickups: Mapping[int, int] | None = None) -> Any:
+    from ._state import Sol, init_sol
+
     st = make_state(problem, routes, pickups)
-    sol = as_struct(K.Sol(st=st, rcost=np.zeros(problem.num_routes),
+    sol = as_struct(Sol(st=st, rcost=np.zeros(problem.num_routes),
                           rwork=np.zeros(problem.num_routes, dtype=np.int64),
                           route_of=np.full(problem.num_tickets, -1, dtype=np.int64),
                           fslack=np.zeros((problem.num_routes, st.seq.shape[1] + 1),
                                           dtype=np.int64)))
-    if not K.init_sol(problem.data, sol):
+    if not init_sol(problem.data, sol):
         raise ValidationError("LocalSearchSolver: the starting plan breaks a rule",
                               entity="LocalSearchSolver", field="initial_plan")
     return sol
@@ -502,7 +526,7 @@ def _locked_mask(problem: Problem, plan: Plan | None, locked: frozenset[int]) ->
     return mask
 
 
-def _reasons(problem: Problem, routes: list[tuple[int, ...]], K: Any,
+def unassigned_reasons(problem: Problem, routes: list[tuple[int, ...]],
              max_pricings: int = -1,
              pickups: Mapping[int, int] | None = None) -> dict[int, UnassignedReason]:
     """Why each ticket left out of ``routes`` is out.
@@ -525,7 +549,9 @@ def _reasons(problem: Problem, routes: list[tuple[int, ...]], K: Any,
             open_tickets.append(j)
     if open_tickets:
         st = make_state(problem, routes, pickups)
-        costs, checked = K.cheapest_able(problem.data, problem.ticket_routes_ptr,
+        from ._search import cheapest_able
+
+        costs, checked = cheapest_able(problem.data, problem.ticket_routes_ptr,
                                          problem.ticket_routes, st,
                                          np.array(open_tickets, dtype=np.int64), max_pricings)
         penalty = problem.data.cost.penalty

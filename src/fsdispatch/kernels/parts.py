@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels.consts import NONE, TRUE, ZERO
-from ..kernels.jit import internal
-from ..kernels.timing import T_INF, start_labels, travel, travel_time
+from .consts import NONE, TRUE, ZERO
+from .jit import internal
+from .timing import T_INF, start_labels, travel, travel_time
 
 
 @internal

@@ -1,0 +1,364 @@
+"""numba kernels pricing the insertion of one ticket into a route (private): the
+cheapest position and its timing change, and a depot stop at a route's start.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from .consts import NONE, TRUE
+from .jit import internal
+from .parts import parts_fit, pickup_leg, pickup_ready, set_pickup
+from .routes import (
+    INF,
+    earliest_free,
+    preference_cost,
+    rebuild_route,
+    resources_ok,
+    route_cost,
+    route_lateness,
+)
+from .structs import struct_of
+from .timing import (
+    advance,
+    choose_end,
+    earliest_start,
+    hard_late,
+    max_breaks,
+    travel,
+    travel_time,
+    visit_cost,
+)
+
+
+class Work(NamedTuple):
+    """Scratch buffers of a kernel call."""
+
+    brk: np.ndarray  #: (B + 1,) int64 break starts
+    tin: np.ndarray  #: (W + 2,) int64 travel seconds into the inserted ticket per position
+    kin: np.ndarray  #: (W + 2,) float64 its km, then the exact travel part of the cost
+    tout: np.ndarray  #: (W + 2,) int64 travel seconds out of it
+    kout: np.ndarray  #: (W + 2,) float64 km out, then the position's lower bound
+    order: np.ndarray  #: (W + 2,) int64 positions in order of their bound
+    la: np.ndarray  #: (BB,) int64 labels (BB: most breaks of a route, plus one)
+    lb: np.ndarray  #: (BB,) int64 labels
+    pa: np.ndarray  #: (BB,) float64 their lateness costs
+    pb: np.ndarray  #: (BB,) float64
+    pr: np.ndarray  #: (BB,) int64 predecessors
+
+
+@internal
+def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
+    """Lateness and overtime change of inserting ``j`` at position ``p`` of route ``r``.
+
+    ``t_in``/``t_out`` are the travel into and out of ``j``. Returns inf
+    when no timing keeps the windows, breaks and shift end. The labels are
+    advanced from position ``p`` only until they equal the old ones (the
+    rest of the day is then unchanged). Without breaks there is one label:
+    the plain forward simulation.
+    """
+    n = st.length[r]
+    base = kd.brk.ptr[r]
+    nbr = kd.brk.ptr[r + 1] - base
+    service_row = kd.tech.service[kd.rt.tech[r]]
+    seq_r = st.seq[r]
+    legt_r = st.legt[r]
+    max_close = kd.rt.max_close[r]
+    close = kd.rt.close[r]
+    svc = np.int64(service_row[j])
+    if nbr == 0:
+        free_r = st.free_t[r]
+        vcost_r = st.vcost[r]
+        s = earliest_start(kd.win, j, st.lab[r, p, 0] + t_in)
+        if hard_late(kd.win, j, s):
+            return INF
+        e = s + svc
+        delta = visit_cost(kd.win, kd.cost, j, s, e)
+        t = e
+        for k in range(p, n):
+            i = seq_r[k]
+            tt = t_out if k == p else legt_r[k]
+            s = earliest_start(kd.win, i, t + tt)
+            if hard_late(kd.win, i, s):
+                return INF
+            e = s + np.int64(service_row[i])
+            delta += visit_cost(kd.win, kd.cost, i, s, e) - vcost_r[k]
+            t = e
+            if t == free_r[k]:
+                return delta
+        tt = t_out if p == n else legt_r[n]
+        ret = t + tt
+        if ret > max_close:
+            return INF
+    else:
+        cur = wk.la
+        cur_pc = wk.pa
+        nxt = wk.lb
+        nxt_pc = wk.pb
+        pred = wk.pr
+        if not advance(kd.win, kd.cost, kd.brk, base, nbr, j, svc, t_in, TRUE, st.lab[r, p],
+                       st.pcost[r, p], cur, cur_pc, pred, TRUE, max_close):
+            return INF
+        for k in range(p, n):
+            i = seq_r[k]
+            tt = t_out if k == p else legt_r[k]
+            if not advance(kd.win, kd.cost, kd.brk, base, nbr, i, np.int64(service_row[i]), tt,
+                           TRUE, cur, cur_pc, nxt, nxt_pc, pred, TRUE, max_close):
+                return INF
+            same = True
+            for b in range(nbr + 1):
+                if nxt[b] != st.lab[r, k + 1, b]:
+                    same = False
+                    break
+            if same:  # the rest of the day is as before
+                bk = st.bptr[r, k] - base
+                return nxt_pc[bk] - st.pcost[r, k + 1, bk]
+            tmp = cur
+            cur = nxt
+            nxt = tmp
+            tmp_pc = cur_pc
+            cur_pc = nxt_pc
+            nxt_pc = tmp_pc
+        tt = t_out if p == n else legt_r[n]
+        bend, ret = choose_end(kd.brk, base, nbr, cur, cur_pc, tt, TRUE, max_close)
+        if bend < 0:
+            return INF
+        old_vc = 0.0
+        if n > 0:
+            old_vc = st.pcost[r, n, st.bptr[r, n - 1] - base]
+        delta = cur_pc[bend] - old_vc
+    old_ot = st.ret[r] - close if (n > 0 and st.ret[r] > close) else 0
+    new_ot = ret - close if ret > close else 0
+    return delta + kd.w.overtime * (new_ot - old_ot)
+
+
+@internal
+def position_cost(kd, r, j, p, st, wk):
+    """Exact cost of inserting ``j`` at position ``p`` of route ``r`` (inf if infeasible)."""
+    tv = kd.tv
+    rt = kd.rt
+    n = st.length[r]
+    tech = rt.tech[r]
+    node = kd.ticket_node[j]
+    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
+    nxt = kd.ticket_node[st.seq[r, p]] if p < n else rt.end_node[r]
+    t_in, k_in = travel(tv, prev, node)
+    t_out, k_out = travel(tv, node, nxt)
+    c = timing_delta(kd, st, wk, r, j, p, t_in, t_out)
+    if c == INF:
+        return INF
+    dt = t_in + t_out - st.legt[r, p]
+    svc = np.int64(kd.tech.service[tech, j])
+    return c + preference_cost(kd.res, kd.w.pref, tech, j) + kd.tech.labour[tech] * (svc + dt) \
+        + kd.w.travel * dt + kd.w.dist * (k_in + k_out - st.legd[r, p])
+
+
+@internal
+def insertion_work(kd, r, j, p, st):
+    """Work seconds (travel + service) that inserting ``j`` at position ``p`` of route ``r``
+    adds: the load-balance term's view of an insertion (depot stops aside)."""
+    tv = kd.tv
+    n = st.length[r]
+    node = kd.ticket_node[j]
+    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
+    nxt = kd.ticket_node[st.seq[r, p]] if p < n else kd.rt.end_node[r]
+    dt = travel_time(tv, prev, node) + travel_time(tv, node, nxt) - st.legt[r, p]
+    return np.float64(dt + np.int64(kd.tech.service[kd.rt.tech[r], j]))
+
+
+@internal
+def insertion_base(techs, res, w_pref, tech, j):
+    """``(service, labour, base)`` of ``j`` served by technician ``tech`` (``techs``:
+    ``kd.tech``, ``res``: ``kd.res``, small groups: a hot helper): its service seconds, the
+    technician's labour cost per second, and the part of an insertion's cost no position
+    changes (preference and the labour of the service)."""
+    svc = np.int64(techs.service[tech][j])
+    labour = techs.labour[tech]
+    return svc, labour, preference_cost(res, w_pref, tech, j) + labour * svc
+
+
+@internal
+def detour_cost(w, base, labour, dt, km):
+    """``base`` plus the cost of a detour of ``dt`` seconds and ``km`` (travel, distance
+    and the technician's labour)."""
+    return base + w.travel * dt + w.dist * km + labour * dt
+
+
+@internal
+def too_late(ready, first_open, svc, t_out, limit):
+    """Whether a visit ready at ``ready`` (not before its first window opens) cannot end
+    its service and travel on within ``limit``: a proof of infeasibility (breaks only
+    delay it further)."""
+    return (ready if ready > first_open else first_open) + svc + t_out > limit
+
+
+@njit(cache=True)
+def best_insertion(kd, r, j, st, wk):
+    """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``.
+
+    Each position gets a lower bound (travel detour, ``j``'s own lateness at
+    its earliest start, and — on a route without breaks — the lateness its
+    push adds to the following visits that cannot absorb it; on a route with
+    breaks the insertion may move a break and make other visits earlier, so
+    the bound allows all their lateness to vanish); positions are priced
+    exactly cheapest bound first and skipped once the bound reaches the best
+    exact cost found. An O(1) latest-start test rejects positions that cannot
+    be feasible.
+    """
+    if not resources_ok(kd, st, r, j) or st.length[r] + 1 >= st.seq.shape[1]:
+        return INF, -1
+    n = st.length[r]
+    tin = wk.tin
+    kin = wk.kin
+    tout = wk.tout
+    kout = wk.kout
+    order = wk.order
+    service_row = kd.tech.service[kd.rt.tech[r]]
+    seq_r = st.seq[r]
+    free_r = st.free_t[r]
+    legt_r = st.legt[r]
+    legd_r = st.legd[r]
+    node = kd.ticket_node[j]
+    symmetric = kd.tv.kind != 0
+    prev = st.start_n[r]
+    for p in range(n + 1):
+        if p > 0:
+            prev = kd.ticket_node[seq_r[p - 1]]
+        tt, km = travel(kd.tv, prev, node)
+        tin[p] = tt
+        kin[p] = km
+    for p in range(n + 1):
+        if symmetric and p < n:
+            tout[p] = tin[p + 1]
+            kout[p] = kin[p + 1]
+        else:
+            nxt = kd.ticket_node[seq_r[p]] if p < n else kd.rt.end_node[r]
+            tt, km = travel(kd.tv, node, nxt)
+            tout[p] = tt
+            kout[p] = km
+    svc, labour, base = insertion_base(kd.tech, kd.res, kd.w.pref, kd.rt.tech[r], j)
+    first_open = kd.win.start[kd.win.ptr[j]]
+    nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
+    others = route_lateness(st, r) if nbr > 0 else 0.0
+    for p in range(n + 1):
+        dt = tin[p] + tout[p] - legt_r[p]
+        det = detour_cost(kd.w, base, labour, dt, kin[p] + kout[p] - legd_r[p])
+        kin[p] = det  # kin now holds the exact travel part
+        order[p] = p
+        ready = earliest_free(st, r, p, nbr) + tin[p]
+        limit = st.lstart[r, p] if p < n else kd.rt.max_close[r]
+        s_lb = earliest_start(kd.win, j, ready)
+        if too_late(ready, first_open, svc, tout[p], limit):
+            kout[p] = INF  # cannot be feasible (breaks ignored, so this is a proof)
+        else:
+            lb = det + visit_cost(kd.win, kd.cost, j, s_lb, s_lb + svc) - others
+            if p < n and nbr == 0:
+                i = seq_r[p]
+                svc_i = np.int64(service_row[i])
+                s_old = free_r[p] - svc_i
+                s_new = s_lb + svc + tout[p]
+                if s_new > s_old:
+                    lb += visit_cost(kd.win, kd.cost, i, s_new, s_new + svc_i) - st.vcost[r, p]
+                    if p + 1 < n and not st.absorb[r, p + 1]:
+                        lb += (s_new - s_old) * st.lrate[r, p + 1]
+            kout[p] = lb
+        k = p
+        while k > 0 and kout[order[k - 1]] > kout[order[k]]:
+            tmp = order[k - 1]
+            order[k - 1] = order[k]
+            order[k] = tmp
+            k -= 1
+    best = INF
+    best_p = NONE
+    for q in range(n + 1):
+        p = order[q]
+        if kout[p] >= best:
+            break
+        c = timing_delta(kd, st, wk, r, j, p, tin[p], tout[p])
+        if c == INF:
+            continue
+        c += kin[p]
+        if c < best or (c == best and p < best_p):
+            best = c
+            best_p = p
+    return best, best_p
+
+
+@njit(cache=True)
+def make_work(kd, width):
+    """Scratch buffers for routes of up to ``width`` visits."""
+    w = width + 2
+    bb = max_breaks(kd.brk) + 1
+    return struct_of(Work(np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64),
+                          np.empty(w, dtype=np.int64), np.empty(w),
+                          np.empty(w, dtype=np.int64), np.empty(w),
+                          np.empty(w, dtype=np.int64),
+                          np.empty(bb, dtype=np.int64), np.empty(bb, dtype=np.int64),
+                          np.empty(bb), np.empty(bb), np.empty(bb, dtype=np.int64)))
+
+
+@internal
+def pickup_option(kd, r, j, st, wk):
+    """Cheapest way to serve ``j`` on route ``r`` by making ``r`` start with a depot stop.
+
+    Returns ``(cost, depot, position)``: the change of route ``r``'s cost
+    (the way to the depot, the stop and the later start of its tickets) plus
+    the insertion of ``j``; ``(inf, -1, -1)`` when ``r`` already has a stop,
+    ``j`` needs no parts, or no depot makes it feasible. ``st`` is left as it was.
+    """
+    dep = kd.dep
+    if dep.node.shape[0] == 0 or st.pick[r] >= 0 \
+            or kd.res.part_ptr[j + 1] == kd.res.part_ptr[j]:
+        return INF, -1, -1
+    rt = kd.rt
+    if st.load[r] + kd.res.demand[j] > rt.capacity[r] \
+            or st.group_count[rt.group[r]] + 1 > rt.group_cap[rt.group[r]]:
+        return INF, -1, -1
+    n = st.length[r]
+    base, _w = route_cost(kd, r, st)
+    best = INF
+    best_d = NONE
+    best_p = NONE
+    changed = False
+    for d in range(dep.node.shape[0]):
+        ready = pickup_ready(kd, r, d, wk.brk)
+        if ready < 0:
+            continue
+        st.pick[r] = d  # parts_fit sees the stop; takes are refreshed only if applied
+        if not parts_fit(kd, st, r, j, NONE, NONE):
+            st.pick[r] = -1
+            continue
+        st.open_t[r] = ready
+        st.start_n[r] = dep.node[d]
+        changed = True
+        if rebuild_route(kd, r, st, wk.brk):
+            c_route, _w = route_cost(kd, r, st)
+            if n == 0:
+                c_route, _w = pickup_leg(kd, r, d)
+            c, p = best_insertion(kd, r, j, st, wk)
+            if c < INF:
+                tot = c_route - base + c
+                if tot < best:
+                    best = tot
+                    best_d = d
+                    best_p = p
+        st.pick[r] = -1
+    if changed:
+        st.open_t[r] = rt.open[r]
+        st.start_n[r] = rt.start_node[r]
+        rebuild_route(kd, r, st, wk.brk)
+    return best, best_d, best_p
+
+
+@njit(cache=True)
+def apply_pickup(kd, r, d, st, scratch):
+    """Make route ``r`` start with a stop at depot ``d`` (-1: drop its stop); rebuilds it.
+
+    Returns whether the route is feasible afterwards.
+    """
+    ready = pickup_ready(kd, r, d, scratch) if d >= 0 else np.int64(0)
+    set_pickup(kd, st, r, d, ready)
+    return rebuild_route(kd, r, st, scratch)

@@ -1,0 +1,124 @@
+"""One warm-up for the routing backends' numba kernels (private).
+
+The first call of a numba kernel in a process compiles it (or loads it from the
+on-disk cache), so a backend's first solve would spend its time limit on that.
+:func:`warm_greedy` and :func:`warm_ls` run the backend once on a tiny generated
+day (:func:`tiny_problem`) instead, once per process and kind of day:
+``greedy.warm_up`` and ``local_search.warm_up`` are these two.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..plan import Plan
+    from ..problem.problem import Problem
+
+__all__ = ["tiny_problem", "warm_greedy", "warm_ls"]
+
+_DONE: dict[str, set[bool]] = {"greedy": set(), "ls": set()}
+"""Per backend, the kinds of day (with depots or not) warmed up in this process."""
+
+
+def _first(backend: str, depots: bool) -> bool:
+    """Whether ``backend`` has not yet been warmed up for a day like this one (a day with
+    depots covers one without); marks it warmed up."""
+    done = _DONE[backend]
+    if depots in done or True in done:
+        return False
+    done.add(depots)
+    return True
+
+
+def tiny_problem(depots: bool = False) -> Problem:
+    """The warm-up day: 2 technicians, 6 tickets (``depots``: one depot holding one unit
+    of every part)."""
+    from ..domain import Depot
+    from ..generate import generate_scenario
+    from ..problem.compile import compile_scenario
+
+    scenario = generate_scenario(2, 6, seed=0, name="warm-up")
+    if depots:
+        skus = [p.sku for p in scenario.parts]
+        scenario = scenario.replace(depots=[Depot("warm-up", scenario.tickets[0].location,
+                                                  stock={s: 1 for s in skus})])
+    return compile_scenario(scenario)
+
+
+def warm_greedy(depots: bool = True, *, evaluator_ahead: bool = True) -> float:
+    """Compile (or load) the greedy kernels once; returns seconds (0 when already warm).
+
+    With ``depots`` the day has a depot, which also loads the depot-stop kernels;
+    without, only what a day without depots runs is compiled (a quicker cold start).
+    On a cold cache the evaluator's kernels compile in a second process meanwhile
+    (:mod:`fsdispatch.kernels.ahead`) unless ``evaluator_ahead`` is false.
+    """
+    if not _first("greedy", depots):
+        return 0.0
+    import numpy as np
+
+    from ..evaluate._kernels import simulate_routes
+    from ..evaluate.evaluator import evaluate
+    from ..kernels import ahead
+    from ._greedy_kernels import greedy_steps, parts_blocked
+    from .base import Limits
+    from .greedy import GreedySolver, make_state
+
+    tic = time.perf_counter()
+    # cold cache: the evaluator's kernels compile in a second process meanwhile
+    second = None
+    if evaluator_ahead and not ahead.cached(greedy_steps):
+        second = ahead.start("evaluate", simulate_routes)
+    problem = tiny_problem(depots)
+    # one candidate route per ticket: the second chance beyond the candidates runs too
+    plan = GreedySolver(max_candidates=1).solve(problem, Limits(), 0, None).plan
+    parts_blocked(problem.data, problem.ticket_routes_ptr, problem.ticket_routes,
+                  make_state(problem), np.zeros(0, dtype=np.int64),
+                  np.zeros(0, dtype=np.bool_))  # the reasons of tickets left out
+    if second is not None:
+        second.wait()
+    evaluate(problem, plan)  # the evaluator's kernels (solve() judges every plan)
+    return time.perf_counter() - tic
+
+
+def warm_ls(depots: bool = True) -> float:
+    """Compile (or load) every kernel ``ls`` uses once; returns seconds (0 when already
+    warm). ``depots`` also loads the greedy start's depot-stop kernels.
+
+    On a cold cache the search's kernels compile in a second process while this one
+    compiles the greedy start (:mod:`fsdispatch.kernels.ahead`).
+    """
+    if not _first("ls", depots):
+        return 0.0
+    from ..kernels import ahead
+    from ._greedy_kernels import greedy_steps
+    from .base import Limits
+    from .greedy import GreedySolver
+    from .local_search._search import search
+    from .local_search.solver import LocalSearchSolver, unassigned_reasons
+
+    tic = time.perf_counter()
+    # cold cache: the search's kernels compile in a second process meanwhile (started
+    # already if solve() called compile_ahead(); then this is that process)
+    second = None if ahead.cached(greedy_steps) else ahead.start("ls", search)
+    # (the evaluator compiles here, after the greedy start: one second process is enough)
+    warm_greedy(depots, evaluator_ahead=second is None)
+    problem = tiny_problem()
+    # the reasons of tickets left out (a greedy plan with one ticket taken out), then
+    # (when the second process is done with them) the search's kernels
+    unassigned_reasons(problem, _one_out(GreedySolver().solve(problem, Limits(), 0, None).plan))
+    if second is not None:
+        second.wait()
+    LocalSearchSolver().solve(problem, Limits(max_iterations=20), 0, None)
+    return time.perf_counter() - tic
+
+
+def _one_out(plan: Plan) -> list[tuple[int, ...]]:
+    """The routes of ``plan`` with the last ticket of its longest route taken out."""
+    routes = [list(route) for route in plan.routes]
+    longest = max(range(len(routes)), key=lambda r: len(routes[r]))
+    if routes[longest]:
+        routes[longest].pop()
+    return [tuple(route) for route in routes]

@@ -1,0 +1,494 @@
+"""The ruin and recreate operators and the 2-opt / 2-opt* moves of the ``ls`` backend
+(private).
+
+All timing and insertion pricing comes from the shared kernels
+(:mod:`fsdispatch.kernels.routes`, :mod:`fsdispatch.kernels.insertion`); these
+operators decide only what to remove and where to re-insert.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...evaluate._kernels import travel
+from ...kernels.balance import spread_push, spread_stats
+from ...kernels.consts import NONE, ONE, ZERO
+from ...kernels.insertion import apply_pickup, insertion_work, pickup_option
+from ...kernels.jit import internal
+from ...kernels.parts import parts_fit
+from ...kernels.routes import INF, route_resources
+from ...kernels.sort import argsort_stable
+from ._state import (
+    best_insertion_slack,
+    insert_ticket,
+    mark_changed,
+    position_of,
+    refresh_route,
+    remove_span,
+    route_loads,
+    settle,  # accept or undo the staged change (2-opt, 2-opt*)
+    touch,
+)
+
+SORT_RANDOM, SORT_FAR, SORT_CLOSE, SORT_TIGHT, SORT_DEMAND = 0, 1, 2, 3, 4
+NUM_SORTS = 5
+
+
+@internal
+def random_assigned(rng, sol):
+    """A random routed ticket, or -1 if none."""
+    n = sol.route_of.shape[0]
+    if n == 0:
+        return -1
+    for _ in range(64):
+        j = rng.integers(0, n)
+        if sol.route_of[j] >= 0:
+            return j
+    start = rng.integers(0, n)
+    for q in range(n):
+        j = (start + q) % n
+        if sol.route_of[j] >= 0:
+            return j
+    return -1
+
+
+@internal
+def ruin_strings(kd, cd, rng, sol, buf, prm, num_assigned, num_used):
+    """Adjacent string removal (SISR): strings from routes near a random seed ticket."""
+    st = sol.st
+    avg_len = num_assigned / num_used if num_used > 0 else 1.0
+    ls_max = prm.max_string if prm.max_string < avg_len else avg_len
+    if ls_max < 1.0:
+        ls_max = 1.0
+    ks_max = 4.0 * prm.avg_removed / (1.0 + ls_max) - 1.0
+    if ks_max < 1.0:
+        ks_max = 1.0
+    ks = int(rng.random() * ks_max) + 1
+    seed = random_assigned(rng, sol)
+    if seed < 0:
+        return True
+    done = ZERO
+    ok = True
+    lo_nb = cd.nb_ptr[seed]
+    hi_nb = cd.nb_ptr[seed + 1]
+    for q in range(lo_nb - 1, hi_nb):
+        if done >= ks:
+            break
+        c = seed if q < lo_nb else cd.nb[q]
+        r = sol.route_of[c]
+        if r < 0 or buf.touched[r]:
+            continue
+        n = st.length[r]
+        l_max = ls_max if ls_max < n else float(n)
+        length = int(rng.random() * l_max) + 1
+        if length > n:
+            length = n
+        p = position_of(st, r, c)
+        first = p - int(rng.integers(0, length))
+        if first < 0:
+            first = ZERO
+        if first + length > n:
+            first = n - length
+        ok = remove_span(kd, cd, sol, buf, r, first, first + length) and ok
+        done += 1
+    return ok
+
+
+@internal
+def ruin_random(kd, cd, rng, sol, buf, prm, num_assigned):
+    """Remove about ``avg_removed`` random routed tickets."""
+    q = int(rng.random() * 2.0 * prm.avg_removed) + 1
+    if q > num_assigned:
+        q = num_assigned
+    ok = True
+    for _ in range(q):
+        j = random_assigned(rng, sol)
+        if j < 0:
+            break
+        r = sol.route_of[j]
+        p = position_of(sol.st, r, j)
+        ok = remove_span(kd, cd, sol, buf, r, p, p + 1) and ok
+    return ok
+
+
+@internal
+def ruin_worst(kd, cd, rng, sol, buf, prm, num_assigned):
+    """Remove the costliest of a random sample of routed tickets (detour + lateness)."""
+    st = sol.st
+    tv = kd.tv
+    q = int(rng.random() * 2.0 * prm.avg_removed) + 1
+    if q > num_assigned:
+        q = num_assigned
+    sample = 4 * q
+    if sample > num_assigned:
+        sample = num_assigned
+    cnt = ZERO
+    picked = np.empty(sample, dtype=np.int64)
+    for _ in range(sample):
+        j = random_assigned(rng, sol)
+        if j < 0 or buf.changed[j]:
+            continue
+        r = sol.route_of[j]
+        p = position_of(st, r, j)
+        prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
+        nxt = kd.ticket_node[st.seq[r, p + 1]] if p + 1 < st.length[r] else kd.rt.end_node[r]
+        skip_t, skip_km = travel(tv, prev, nxt)
+        gain = kd.w.travel * (st.legt[r, p] + st.legt[r, p + 1] - skip_t) \
+            + kd.w.dist * (st.legd[r, p] + st.legd[r, p + 1] - skip_km) + st.vcost[r, p]
+        buf.keys[cnt] = -gain * (0.75 + 0.5 * rng.random())
+        picked[cnt] = j
+        cnt += 1
+    if cnt == 0:
+        return True
+    order = argsort_stable(buf.keys[:cnt])
+    ok = True
+    done = ZERO
+    for k in range(cnt):
+        if done >= q:
+            break
+        j = picked[order[k]]
+        r = sol.route_of[j]
+        if r < 0:
+            continue
+        p = position_of(st, r, j)
+        ok = remove_span(kd, cd, sol, buf, r, p, p + 1) and ok
+        done += 1
+    return ok
+
+
+@internal
+def ruin_route(kd, cd, rng, sol, buf, num_used):
+    """Remove one whole short route (tries to empty a route)."""
+    st = sol.st
+    if num_used == 0:
+        return True
+    best_r = NONE
+    best_n = 1 << 30
+    for _ in range(8):
+        j = random_assigned(rng, sol)
+        if j < 0:
+            break
+        r = sol.route_of[j]
+        if st.length[r] < best_n:
+            best_n = st.length[r]
+            best_r = r
+    if best_r < 0:
+        return True
+    return remove_span(kd, cd, sol, buf, best_r, ZERO, st.length[best_r])
+
+
+@internal
+def ruin_loaded(kd, cd, rng, sol, buf, prm):
+    """Remove about ``avg_removed`` visits of the most loaded technician (load balance).
+
+    The technician with the largest workload (``buf.tech_work`` after
+    :func:`route_loads`) that has a visit gives up a random string of one of
+    its routes and some of its other visits at random; re-insertion with the
+    balance change priced may place them with others. Used only with a
+    load-balance weight.
+    """
+    st = sol.st
+    route_loads(kd, cd, sol, buf.tech_work)
+    top = NONE
+    for r in range(st.length.shape[0]):
+        if st.length[r] == 0:
+            continue
+        t = kd.rt.tech[r]
+        if top < 0 or buf.tech_work[t] > buf.tech_work[top]:
+            top = t
+    if top < 0:
+        return True
+    q = int(rng.random() * 2.0 * prm.avg_removed) + 1
+    ok = True
+    for r in range(st.length.shape[0]):
+        if kd.rt.tech[r] != top or st.length[r] == 0 or q <= 0:
+            continue
+        n = st.length[r]
+        length = int(rng.integers(1, n + 1))
+        if length > q:
+            length = q
+        first = int(rng.integers(0, n - length + 1))
+        before = st.length[r]
+        ok = remove_span(kd, cd, sol, buf, r, first, first + length) and ok
+        q -= before - st.length[r]
+    return ok
+
+
+@internal
+def add_unassigned(rng, cd, sol, buf, limit, num_open):
+    """Add up to ``limit`` unassigned servable tickets to the pool.
+
+    First the unassigned neighbours of the removed tickets (they may fit
+    where the ruin made room), then random ones; ``num_open`` is the number
+    of unassigned servable tickets (nothing to do when it is 0).
+    """
+    n = sol.route_of.shape[0]
+    if num_open <= 0 or limit <= 0 or n == 0:
+        return
+    added = ZERO
+    removed = buf.counts[2]
+    for q in range(removed):
+        i = buf.pool[q]
+        for k in range(cd.nb_ptr[i], cd.nb_ptr[i + 1]):
+            j = cd.nb[k]
+            if sol.route_of[j] < 0 and cd.servable[j] and not buf.changed[j]:
+                mark_changed(buf, j)
+                buf.pool[buf.counts[2]] = j
+                buf.counts[2] += 1
+                added += 1
+                if added * 2 >= limit or added >= num_open:
+                    break
+        if added * 2 >= limit or added >= num_open:
+            break
+    tries = 4 * limit
+    while added < limit and added < num_open and tries > 0:
+        tries -= 1
+        j = rng.integers(0, n)
+        if sol.route_of[j] < 0 and cd.servable[j] and not buf.changed[j]:
+            mark_changed(buf, j)
+            buf.pool[buf.counts[2]] = j
+            buf.counts[2] += 1
+            added += 1
+
+
+@internal
+def balanced_slack(kd, sol, buf, wk, prm, r, j):
+    """:func:`best_insertion_slack` of ``j`` in route ``r`` plus, with a load-balance
+    weight, the change of the balance term the insertion makes (as construction sees it)."""
+    c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
+    if c < INF and prm.balance_w > 0.0:
+        c += spread_push(prm.balance_w, buf.tech_work, buf.spread, kd.rt.tech[r],
+                         insertion_work(kd, r, j, p, sol.st))
+    return c, p
+
+
+@internal
+def _beyond_empty(is_empty, empty, max_empty):
+    """``(skip, empty)``: whether to skip a route, an empty one (``is_empty``) beyond the
+    first ``max_empty`` (``empty`` counted so far; empty routes are alike, nearest first)."""
+    if not is_empty:
+        return False, empty
+    if empty >= max_empty:
+        return True, empty
+    return False, empty + 1
+
+
+@internal
+def cheapest_route(kd, cd, sol, buf, wk, prm, j):
+    """Cheapest feasible insertion of ``j``: ``(cost, route, position)``.
+
+    Prices every able route (``use_all_routes``) or the nearest able routes
+    plus the routes of ``j``'s neighbour tickets; at most ``max_empty`` empty
+    routes are priced (they are alike, nearest first). With a load-balance
+    weight a route's cost includes the change of the balance term
+    (``buf.tech_work`` and ``buf.spread`` hold the loads and their
+    :func:`~fsdispatch.kernels.balance.spread_stats`).
+    """
+    st = sol.st
+    rt = kd.rt
+    compat = kd.tech.compat
+    demand = kd.res.demand[j]
+    buf.counts[3] += 1
+    clock = buf.counts[3]
+    best, best_r, best_p = INF, NONE, NONE
+    empty = ZERO
+    for q in range(cd.near_ptr[j], cd.near_ptr[j + 1]):
+        r = cd.near_route[q]
+        buf.stamp[r] = clock
+        skip, empty = _beyond_empty(st.length[r] == 0, empty, prm.max_empty)
+        if skip:
+            continue
+        c, p = balanced_slack(kd, sol, buf, wk, prm, r, j)
+        if c < best:
+            best, best_r, best_p = c, r, p
+    if not prm.use_all_routes:
+        for q in range(cd.nb_ptr[j], cd.nb_ptr[j + 1]):
+            r = sol.route_of[cd.nb[q]]
+            if r < 0 or buf.stamp[r] == clock:
+                continue
+            buf.stamp[r] = clock
+            if compat[rt.tech[r], j] != 0 or demand > rt.capacity[r]:
+                continue
+            c, p = balanced_slack(kd, sol, buf, wk, prm, r, j)
+            if c < best:
+                best, best_r, best_p = c, r, p
+    return best, best_r, best_p
+
+
+@internal
+def recreate(kd, cd, rng, sol, buf, wk, prm):
+    """Greedy re-insertion of the pool in a random one of several orders, most urgent first."""
+    npool = buf.counts[2]
+    if npool == 0:
+        return True
+    mode = rng.integers(0, NUM_SORTS)
+    for q in range(npool):
+        j = buf.pool[q]
+        if mode == SORT_RANDOM:
+            key = rng.random()
+        elif mode == SORT_FAR:
+            key = -cd.depot_dist[j]
+        elif mode == SORT_CLOSE:
+            key = cd.depot_dist[j]
+        elif mode == SORT_TIGHT:
+            win = kd.win
+            key = float(win.end[win.ptr[j + 1] - 1] - win.start[win.ptr[j]])
+        else:
+            key = -float(kd.res.demand[j])
+        buf.keys[q] = key
+    order = argsort_stable(buf.keys[:npool])
+    ok = True
+    if kd.dep.node.shape[0]:
+        ok = drop_idle_stops(kd, sol, buf)
+    balanced = prm.balance_w > 0.0
+    if balanced:  # the loads the balance term sees, kept up to date below
+        route_loads(kd, cd, sol, buf.tech_work)
+        spread_stats(buf.tech_work, cd.has_shift, buf.spread)
+    for prio in range(1, 5):  # most urgent priority first; the key orders within one
+        for q in range(npool):
+            j = buf.pool[order[q]]
+            if kd.cost.priority[j] != prio:
+                continue
+            c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j)
+            d = NONE
+            if kd.dep.node.shape[0] and kd.res.part_ptr[j + 1] > kd.res.part_ptr[j]:
+                c2, r2, d2, p2 = cheapest_stop(kd, cd, sol, wk, prm, j)
+                if c2 < c:
+                    c, r, d, p = c2, r2, d2, p2
+            if r < 0 or c >= kd.cost.penalty[j]:
+                continue
+            if d >= 0:
+                touch(buf, r)
+                apply_pickup(kd, r, d, sol.st, wk.brk)
+            before = sol.rwork[r]
+            ok = insert_ticket(kd, sol, buf, r, j, p) and ok
+            if balanced:
+                buf.tech_work[kd.rt.tech[r]] += sol.rwork[r] - before
+                spread_stats(buf.tech_work, cd.has_shift, buf.spread)
+    return ok
+
+
+@internal
+def cheapest_stop(kd, cd, sol, wk, prm, j):
+    """Cheapest way to serve ``j`` by adding a depot stop to one of its nearest routes.
+
+    Returns ``(cost, route, depot, position)``; see
+    :func:`~fsdispatch.kernels.insertion.pickup_option`.
+    """
+    best, best_r, best_d, best_p = INF, NONE, NONE, NONE
+    tried = ZERO
+    empty = ZERO
+    for q in range(cd.near_ptr[j], cd.near_ptr[j + 1]):
+        r = cd.near_route[q]
+        if sol.st.pick[r] >= 0:
+            continue
+        skip, empty = _beyond_empty(sol.st.length[r] == 0, empty, prm.max_empty)
+        if skip:
+            continue
+        tried += 1
+        if tried > 8:
+            break
+        c, d, p = pickup_option(kd, r, j, sol.st, wk)
+        if c < best:
+            best = c
+            best_r = r
+            best_d = d
+            best_p = p
+    return best, best_r, best_d, best_p
+
+
+@internal
+def drop_idle_stops(kd, sol, buf):
+    """Drop the depot stop of every touched route that is empty or no longer needs it.
+
+    A stop is kept when dropping it would break the route's timing. Returns
+    whether the touched routes are feasible.
+    """
+    st = sol.st
+    ok = True
+    scratch = np.empty(kd.brk.dur.shape[0] + 1, dtype=np.int64)
+    for q in range(buf.counts[0]):
+        r = buf.tlist[q]
+        d = st.pick[r]
+        if d < 0:
+            continue
+        if st.length[r] > 0 and not parts_fit(kd, st, r, NONE, r, NONE):
+            continue
+        if apply_pickup(kd, r, NONE, st, scratch) or st.length[r] == 0:
+            refresh_route(kd, r, sol)
+        else:
+            ok = apply_pickup(kd, r, d, st, scratch) and ok
+            refresh_route(kd, r, sol)
+    return ok
+
+
+@internal
+def try_two_opt_star(kd, cd, cur, cand, buf, prm, cur_obj, a, b):
+    """2-opt*: make ``b`` follow ``a`` by swapping the tails of their two routes.
+
+    ``r1 = x… a | y…`` and ``r2 = u… | b…`` become ``x… a b…`` and ``u… y…``.
+    """
+    r1 = cand.route_of[a]
+    r2 = cand.route_of[b]
+    if r1 < 0 or r2 < 0 or r1 == r2 or cd.locked[a] or cd.locked[b]:
+        return cur_obj
+    st = cand.st
+    pa = position_of(st, r1, a)
+    pb = position_of(st, r2, b)
+    n1 = st.length[r1]
+    n2 = st.length[r2]
+    new1 = pa + 1 + (n2 - pb)
+    new2 = pb + (n1 - pa - 1)
+    width = st.seq.shape[1]
+    if new1 + 1 >= width or new2 + 1 >= width:
+        return cur_obj
+    for k in range(pa + 1, n1):
+        if cd.locked[st.seq[r1, k]]:
+            return cur_obj
+    for k in range(pb, n2):
+        if cd.locked[st.seq[r2, k]]:
+            return cur_obj
+    touch(buf, r1)
+    touch(buf, r2)
+    route_resources(kd, cand.st, r1, NONE)
+    route_resources(kd, cand.st, r2, NONE)
+    tail1 = st.seq[r1, pa + 1:n1].copy()
+    tail2 = st.seq[r2, pb:n2].copy()
+    for k in range(tail2.shape[0]):
+        j = tail2[k]
+        st.seq[r1, pa + 1 + k] = j
+        cand.route_of[j] = r1
+        mark_changed(buf, j)
+    for k in range(tail1.shape[0]):
+        j = tail1[k]
+        st.seq[r2, pb + k] = j
+        cand.route_of[j] = r2
+        mark_changed(buf, j)
+    for k in range(new1, n1):
+        st.seq[r1, k] = -1
+    for k in range(new2, n2):
+        st.seq[r2, k] = -1
+    st.length[r1] = new1
+    st.length[r2] = new2
+    route_resources(kd, cand.st, r1, ONE)
+    route_resources(kd, cand.st, r2, ONE)
+    return settle(kd, cd, cur, cand, buf, prm, cur_obj)
+
+
+@internal
+def try_two_opt(kd, cd, cur, cand, buf, prm, cur_obj, r, i, k):
+    """Intra-route 2-opt: reverse the visits at positions ``i..k`` of route ``r``."""
+    st = cand.st
+    for q in range(i, k + 1):
+        if cd.locked[st.seq[r, q]]:
+            return cur_obj
+    touch(buf, r)
+    lo = i
+    hi = k
+    while lo < hi:
+        tmp = st.seq[r, lo]
+        st.seq[r, lo] = st.seq[r, hi]
+        st.seq[r, hi] = tmp
+        lo += 1
+        hi -= 1
+    return settle(kd, cd, cur, cand, buf, prm, cur_obj)
