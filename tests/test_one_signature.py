@@ -6,7 +6,7 @@ a writable array, a ``uint64`` loop index. Each extra version costs seconds
 on a fresh install. These tests run the bundled day's path (compile, greedy,
 the evaluator) and a short ``ls`` solve in a subprocess with an empty numba
 cache and count the compilations of every kernel. A cold ``ls`` first compiles its
-search kernels in a second process (``fsdispatch.kernels.ahead``): the last test
+search kernels in a second process (``fsdispatch.solvers._ahead``): the last test
 checks that they then load here, and that the plan is the same.
 """
 

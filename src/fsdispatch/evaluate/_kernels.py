@@ -9,11 +9,10 @@ pointer).
 
 from __future__ import annotations
 
-import threading
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..kernels.consts import FALSE, ONE, TRUE, ZERO
 from ..kernels.jit import internal
@@ -27,7 +26,6 @@ from ..kernels.timing import (
     choose_end,
     earliest_start,
     hard_late,
-    one_visit_feasible,
     sla_late,
     travel,
     travel_time,
@@ -46,8 +44,6 @@ __all__ = [
     "earliest_start",
     "hard_late",
     "make_time_work",
-    "reach_serial",
-    "reachability",
     "simulate_routes",
     "sla_late",
     "time_route",
@@ -56,10 +52,6 @@ __all__ = [
     "visit_cost",
     "window_late",
 ]
-
-# numba's default "workqueue" threading layer must not run parallel regions
-# from two threads at once (an embedding web service may compile concurrently)
-_PARALLEL_LOCK = threading.Lock()
 
 
 class TimeWork(NamedTuple):
@@ -270,87 +262,3 @@ def simulate_routes(kd, pick, ptr, visits, arrival, start, end, pick_start, brk_
         route_service[r] = serv
         route_pickup[r] = pserv
         route_break_late[r] = blate
-
-
-@internal
-def cached_travel_time(tv, tt, a, b):
-    """:func:`travel_time`, memoised in ``tt`` (node × node, -1 = not yet known) when it
-    covers both nodes."""
-    if a < tt.shape[0] and b < tt.shape[0]:
-        v = np.int64(tt[a, b])
-        if v < 0:
-            v = travel_time(tv, a, b)
-            tt[a, b] = v
-        return v
-    return travel_time(tv, a, b)
-
-
-@internal
-def _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node, r, out, tt):
-    """Fill row ``r`` of the reachability matrix (see :func:`reachability`), with travel
-    times memoised in ``tt`` (see :func:`cached_travel_time`; an empty ``tt``: none)."""
-    tech = rt.tech[r]
-    if rt.group_cap[rt.group[r]] < 1:
-        return
-    base = brk.ptr[r]
-    nbr = brk.ptr[r + 1] - base
-    open_t = rt.open[r]
-    max_close = rt.max_close[r]
-    start_node = rt.start_node[r]
-    end_node = rt.end_node[r]
-    same_end = end_node == start_node and tv.kind != 0
-    for j in range(ticket_node.shape[0]):
-        if compat[tech, j] != 0 or demand[j] > rt.capacity[r]:
-            continue
-        node = ticket_node[j]
-        t_out = cached_travel_time(tv, tt, start_node, node)
-        if not win.soft[j] and open_t + t_out > win.end[win.ptr[j + 1] - 1]:
-            continue
-        t_back = t_out if same_end else cached_travel_time(tv, tt, node, end_node)
-        svc = np.int64(service[tech, j])
-        if open_t + t_out + svc + t_back > max_close:
-            continue
-        if one_visit_feasible(win, brk, base, nbr, j, svc, open_t, t_out, t_back, max_close):
-            out[r, j] = 1
-
-
-@njit(cache=True, parallel=True)
-def _reach_all(tv, win, brk, rt, service, compat, demand, ticket_node, out):
-    for r in prange(out.shape[0]):
-        # prange counts in uint64: pass an int64 (one signature for the route kernels)
-        _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node,
-                        np.int64(r), out, np.empty((0, 0), dtype=np.int32))
-
-
-@njit(cache=True)
-def reach_serial(tv, win, brk, rt, service, compat, demand, ticket_node, out):
-    """:func:`reachability`, route by route on one thread (same rule, same result)."""
-    memo = np.empty((0, 0), dtype=np.int32)  # no travel memo
-    for r in range(out.shape[0]):
-        _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node, r, out,
-                        memo)
-
-
-PARALLEL_CELLS = 1_000_000
-"""Reachability runs in parallel from this many (route, ticket) pairs on: below it a
-parallel region costs more to compile on a cold start and to start than it saves."""
-
-
-def reachability(kd):
-    """uint8 matrix ``(num_routes, num_tickets)``: 1 where the route can serve the ticket alone.
-
-    Alone means: compatible technician, demand within capacity, a day cap of
-    at least one, the window reachable from the shift start, breaks placeable
-    and the technician back by shift end plus allowed overtime. From
-    :data:`PARALLEL_CELLS` pairs on, routes are processed in parallel (numba
-    ``prange``); the result is the same either way.
-    """
-    out = np.zeros((kd.rt.tech.shape[0], kd.ticket_node.shape[0]), dtype=np.uint8)
-    if out.size >= PARALLEL_CELLS:
-        with _PARALLEL_LOCK:
-            _reach_all(kd.tv, kd.win, kd.brk, kd.rt, kd.tech.service, kd.tech.compat,
-                       kd.res.demand, kd.ticket_node, out)
-    elif out.size:
-        reach_serial(kd.tv, kd.win, kd.brk, kd.rt, kd.tech.service, kd.tech.compat,
-                     kd.res.demand, kd.ticket_node, out)
-    return out

@@ -22,7 +22,7 @@ __all__ = ["check_plan", "evaluate"]
 
 def compile_evaluator_kernels() -> None:
     """Compile (or load) the evaluator's kernels by judging a one-visit plan of a tiny
-    generated day (what :mod:`fsdispatch.kernels.ahead` runs in a second process on a
+    generated day (what :mod:`fsdispatch.solvers._ahead` runs in a second process on a
     cold cache while the first compiles the greedy kernels)."""
     from ..generate import generate_scenario
 

@@ -12,7 +12,6 @@ import numpy as np
 from numba import njit
 
 from ..evaluate._kernels import (
-    _reach_route_tt,
     make_time_work,
     time_route,
     travel,
@@ -30,6 +29,7 @@ from ..kernels.insertion import (
 )
 from ..kernels.jit import internal
 from ..kernels.parts import add_parts
+from ..kernels.reach import reach_route
 from ..kernels.routes import (
     INF,
     insert_at,
@@ -320,7 +320,7 @@ def nearest_routes(kd, routes, j, st, k):
 def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, out, tt):
     """Recompute rows ``routes`` of a reachability matrix ``out`` (routes × tickets) in place.
 
-    The same per-route rule as :func:`~fsdispatch.evaluate._kernels.reachability`
+    The same per-route rule as :func:`~fsdispatch.kernels.reach.reachability`
     (on one thread: the incremental refresh recomputes only the routes whose
     start, breaks or resources changed). ``tt`` memoises travel times between
     nodes across refreshes (idle technicians' rows are redone at every event,
@@ -330,7 +330,7 @@ def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, o
         r = routes[q]
         for j in range(out.shape[1]):
             out[r, j] = 0
-        _reach_route_tt(tv, win, brk, rt, service, compat, demand, ticket_node, r, out,
+        reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out,
                         tt)
 
 

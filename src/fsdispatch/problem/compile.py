@@ -96,7 +96,7 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
                 _ro(arr)
 
     # -------------------------------------------------- route reachability
-    from ..evaluate._kernels import reachability
+    from ..kernels.reach import reachability
 
     if routes and tickets:
         reach = reachability(kd)

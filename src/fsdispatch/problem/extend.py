@@ -381,7 +381,7 @@ def _column_reach(problem: Problem, tv: TravelData, win: Any, res: Any, service:
                   compat: np.ndarray, node: int, outside: bool,
                   ) -> tuple[np.ndarray, np.ndarray, int]:
     """The new column's codes with ``SHIFT``, the routes reaching it and its unservable code."""
-    from ..evaluate._kernels import reach_serial
+    from ..kernels.reach import reach_serial
 
     kd = problem.data
     # the one new column, in the types the compiled problem's arrays have (read-only,

@@ -53,7 +53,7 @@ def warm_greedy(depots: bool = True, *, evaluator_ahead: bool = True) -> float:
     With ``depots`` the day has a depot, which also loads the depot-stop kernels;
     without, only what a day without depots runs is compiled (a quicker cold start).
     On a cold cache the evaluator's kernels compile in a second process meanwhile
-    (:mod:`fsdispatch.kernels.ahead`) unless ``evaluator_ahead`` is false.
+    (:mod:`fsdispatch.solvers._ahead`) unless ``evaluator_ahead`` is false.
     """
     if not _first("greedy", depots):
         return 0.0
@@ -61,7 +61,7 @@ def warm_greedy(depots: bool = True, *, evaluator_ahead: bool = True) -> float:
 
     from ..evaluate._kernels import simulate_routes
     from ..evaluate.evaluator import evaluate
-    from ..kernels import ahead
+    from . import _ahead as ahead
     from ._greedy_kernels import greedy_steps, parts_blocked
     from .base import Limits
     from .greedy import GreedySolver, make_state
@@ -88,11 +88,11 @@ def warm_ls(depots: bool = True) -> float:
     warm). ``depots`` also loads the greedy start's depot-stop kernels.
 
     On a cold cache the search's kernels compile in a second process while this one
-    compiles the greedy start (:mod:`fsdispatch.kernels.ahead`).
+    compiles the greedy start (:mod:`fsdispatch.solvers._ahead`).
     """
     if not _first("ls", depots):
         return 0.0
-    from ..kernels import ahead
+    from . import _ahead as ahead
     from ._greedy_kernels import greedy_steps
     from .base import Limits
     from .greedy import GreedySolver

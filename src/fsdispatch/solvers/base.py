@@ -175,7 +175,7 @@ class Solver(Protocol):
     ``stats["jit_seconds"]``, never counted against ``time_limit``), and
     ``compile_ahead() -> None``: called first, before a scenario is compiled, it
     may start compiling kernels needed later in a second process (returns at once;
-    see ``fsdispatch.kernels.ahead``).
+    see ``fsdispatch.solvers._ahead``).
     """
 
     name: str

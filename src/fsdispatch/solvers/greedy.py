@@ -45,7 +45,7 @@ def warm_up(depots: bool = True, *, evaluator_ahead: bool = True) -> float:
     ``depots`` the day has a depot, which also loads the depot-stop kernels;
     without, only what a day without depots runs is compiled (a quicker
     cold start). On a cold cache the evaluator's kernels compile in a second
-    process meanwhile (:mod:`fsdispatch.kernels.ahead`) unless
+    process meanwhile (:mod:`fsdispatch.solvers._ahead`) unless
     ``evaluator_ahead`` is false. Later calls return 0 at once.
     """
     from ._warm import warm_greedy

@@ -149,7 +149,7 @@ class LocalSearchSolver:
     def compile_ahead(self) -> None:
         """On a cold numba cache, start compiling the search's kernels in a second process
         (while this one compiles the scenario and the greedy start); returns at once."""
-        from ...kernels import ahead
+        from .. import _ahead as ahead
         from .._greedy_kernels import greedy_steps
         from ._search import search
 
@@ -316,7 +316,7 @@ class _NoStart(LocalSearchSolver):
 def compile_search_kernels() -> None:
     """Compile (or load) the search's own kernels, not the greedy start's (nor the
     reasons' kernels, which :func:`warm_up` compiles meanwhile): what
-    :mod:`fsdispatch.kernels.ahead` runs in a second process on a cold cache while the
+    :mod:`fsdispatch.solvers._ahead` runs in a second process on a cold cache while the
     first process compiles the greedy start."""
     from .._warm import tiny_problem
 

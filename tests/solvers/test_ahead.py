@@ -1,4 +1,4 @@
-"""The second compiling process (``fsdispatch.kernels.ahead``) starts only when it can help.
+"""The second compiling process (``fsdispatch.solvers._ahead``) starts only when it can help.
 
 Its effect on a cold cache (the search's kernels load here, compiled there, same plan)
 is tested in ``test_one_signature.py``; these are the rules for not starting it.
@@ -15,7 +15,7 @@ import pytest
 
 import fsdispatch as fd
 from fsdispatch.evaluate._kernels import simulate_routes
-from fsdispatch.kernels import ahead
+from fsdispatch.solvers import _ahead as ahead
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +43,7 @@ def test_the_environment_switch_turns_it_off(monkeypatch: pytest.MonkeyPatch,
 
 def test_an_unknown_job_fails_the_second_process() -> None:
     """A failing second process exits non-zero (the first then compiles by itself)."""
-    out = subprocess.run([sys.executable, "-m", "fsdispatch.kernels.ahead", "no-such-job"],
+    out = subprocess.run([sys.executable, "-m", "fsdispatch.solvers._ahead", "no-such-job"],
                          capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode != 0
     assert "no-such-job" in out.stderr

@@ -4,7 +4,7 @@ phase's (private).
 With an empty numba cache, a process's first solve spends most of its time compiling
 kernels, one after another, on one core. When a path has two phases whose kernels
 differ (``ls`` = the greedy start, then the search), :func:`start` launches
-``python -m fsdispatch.kernels.ahead <job>``, which compiles the later phase's
+``python -m fsdispatch.solvers._ahead <job>``, which compiles the later phase's
 kernels into the shared on-disk cache while this process compiles (and runs) the
 first phase; :meth:`Ahead.wait` then waits for it, and the later phase's kernels load
 from the cache instead of compiling here. On two cores this cuts a cold first ``ls``
@@ -41,7 +41,7 @@ _LIVE: dict[str, Ahead] = {}
 
 def _jobs() -> dict[str, Callable[[], Any]]:
     from ..evaluate.evaluator import compile_evaluator_kernels
-    from ..solvers.local_search.solver import compile_search_kernels
+    from .local_search.solver import compile_search_kernels
 
     return {"ls": compile_search_kernels, "evaluate": compile_evaluator_kernels}
 
@@ -135,7 +135,7 @@ def start(job: str, needed: Any) -> Ahead | None:
     if cache_dir:  # the same cache, also when it was set from Python
         env["NUMBA_CACHE_DIR"] = str(cache_dir)
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "fsdispatch.kernels.ahead", job],
+        proc = subprocess.Popen([sys.executable, "-m", "fsdispatch.solvers._ahead", job],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=env)
     except OSError:  # pragma: no cover - cannot start a process here
