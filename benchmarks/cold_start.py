@@ -4,7 +4,7 @@ Each run is a fresh process with its own empty ``NUMBA_CACHE_DIR`` (nothing comp
 as on a new machine after ``pip install``; the warm run repeats the command on the
 cache the cold run left. ``--ahead`` compares the default (the search's kernels
 compiled in a second process while the greedy start compiles, see
-``fsdispatch.kernels.ahead``) with ``FSDISPATCH_COMPILE_AHEAD=0`` in the same run::
+``fsdispatch.solvers._ahead``) with ``FSDISPATCH_COMPILE_AHEAD=0`` in the same run::
 
     python benchmarks/cold_start.py                  # README command and first 5 s ls
     python benchmarks/cold_start.py --ahead --repeat 2
