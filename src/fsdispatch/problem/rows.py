@@ -232,19 +232,32 @@ def _window_cost_rows(scenario: Any, tickets: Sequence[Any],
 _NO_ROWS = np.zeros((0, 0))
 
 
-def parts_short(van: np.ndarray, qty: np.ndarray, depot_held: np.ndarray) -> np.ndarray:
+def parts_short(van: np.ndarray, part_ptr: np.ndarray, part_sku: np.ndarray,
+                part_qty: np.ndarray, depot: np.ndarray) -> np.ndarray:
     """Which technicians can never bring a ticket's parts: the ``PART`` incompatibility.
 
-    ``van`` is ``(T, P)`` units of the ticket's ``P`` skus in each technician's
-    van, ``qty`` the ``(P,)`` units the ticket needs, ``depot_held`` ``(D, P)``
-    the units each depot holds. A technician is short when the van lacks some
-    of it and no single depot holds all that the van lacks (one depot stop per
-    route picks up the shortfall).
+    ``van`` is ``(T, S)`` van stock, ``part_*`` the tickets' parts (CSR over the
+    ``N`` tickets: sku indices and units), ``depot`` ``(D, S)`` the units each
+    depot holds. Returns ``(T, N)`` bool: the van lacks some of the ticket's parts
+    and no single depot holds all that it lacks (one depot stop per route picks
+    up the shortfall). Vectorised over the tickets' part entries (one pass per
+    depot), so a technician row costs a few array operations, not one per ticket.
     """
-    short = np.any(van < qty[None, :], axis=1)
-    if depot_held.shape[0] and short.any():
-        gap = np.maximum(qty[None, :] - van, 0)  # (T, P)
-        short &= ~np.any(np.all(depot_held[None, :, :] >= gap[:, None, :], axis=2), axis=1)
+    short = np.zeros((van.shape[0], part_ptr.shape[0] - 1), dtype=np.bool_)
+    has = np.diff(part_ptr) > 0
+    if not has.any():
+        return short
+    starts = part_ptr[:-1][has]  # the non-empty segments cover every part entry
+    held = van[:, part_sku]  # (T, E)
+    lacks = np.logical_or.reduceat(held < part_qty[None, :], starts, axis=1)
+    if depot.shape[0] and lacks.any():
+        gap = np.maximum(part_qty[None, :] - held, 0)  # (T, E)
+        covered = np.zeros_like(lacks)
+        for d in range(depot.shape[0]):
+            covered |= np.logical_and.reduceat(depot[d, part_sku][None, :] >= gap, starts,
+                                               axis=1)
+        lacks &= ~covered
+    short[:, has] = lacks
     return short
 
 
@@ -278,11 +291,8 @@ def resource_codes(codes: np.ndarray, van: np.ndarray, part_ptr: np.ndarray,
     ``excluded`` ``(T, N)`` bool customer exclusions, ``tech_cap`` ``(T,)`` the
     technicians' capacity and ``demand`` ``(N,)`` the tickets' demand.
     """
-    for i in np.flatnonzero(np.diff(part_ptr) > 0).tolist():
-        lo, hi = part_ptr[i], part_ptr[i + 1]
-        skus = part_sku[lo:hi]
-        short = parts_short(van[:, skus], part_qty[lo:hi], depot[:, skus])
-        codes[short & (codes[:, i] == 0), i] = Incompatibility.PART
+    codes[parts_short(van, part_ptr, part_sku, part_qty, depot) & (codes == 0)] = \
+        Incompatibility.PART
     codes[excluded & (codes == 0)] = Incompatibility.EXCLUDED
     codes[(tech_cap[:, None] < demand[None, :]) & (codes == 0)] = Incompatibility.CAPACITY
 
