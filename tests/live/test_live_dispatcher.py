@@ -256,6 +256,22 @@ def test_errors_name_ids_and_fields(live):
         live.advance(live.now - timedelta(hours=1))
 
 
+@pytest.mark.parametrize("position", ["2", -1, 1.5, True])
+def test_a_bad_move_position_is_a_validation_error(live, position):
+    ticket = live.route(live.planned_technicians()[0])[0]
+    with pytest.raises(fd.ValidationError, match="position"):
+        live.move(ticket, live.assignment(ticket), position=position)
+
+
+@pytest.mark.parametrize("extra", ["1h", -60, float("nan"), float("inf")])
+def test_a_bad_overrun_is_a_validation_error(live, extra):
+    ticket = live.route(live.planned_technicians()[0])[0]
+    live.start_travel(ticket)
+    with pytest.raises(fd.ValidationError, match="extra"):
+        live.report_overrun(ticket, extra=extra)
+    assert live.state(ticket) is TicketState.EN_ROUTE  # nothing changed
+
+
 def test_reject_redispatches_to_someone_else(live):
     """A rejection forbids that technician and re-dispatches the ticket."""
     d = live

@@ -415,6 +415,11 @@ class Dispatcher:
         live.settle()
         self._open(ticket_id)
         self._state.technician(technician_id)
+        for name, value in (("position", position), ("shift", shift)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 0):
+                raise ValidationError.for_field("move", ticket_id, name, value,
+                                                "must be an integer >= 0")
         if technician_id in self._state.forbidden.get(ticket_id, set()):
             raise ValidationError.for_field("Ticket", ticket_id, "technician_id", technician_id,
                                             "is forbidden for this ticket")
@@ -587,6 +592,12 @@ class Dispatcher:
                 raise ValidationError.for_field("report_overrun", ticket_id, "extra", None,
                                                 "or expected_end must be given")
             seconds = extra.total_seconds() if isinstance(extra, timedelta) else extra
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or \
+                    not 0 <= seconds <= 365 * 86_400:
+                raise ValidationError.for_field("report_overrun", ticket_id, "extra", extra,
+                                                "must be seconds in [0, 365 days] or a "
+                                                "timedelta (use expected_end for an earlier "
+                                                "end)")
             expected_end = (job.expected_end or self.now) + timedelta(seconds=seconds)
         check_aware("report_overrun", ticket_id, "expected_end", expected_end)
         old_end = job.expected_end

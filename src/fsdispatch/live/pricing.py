@@ -299,8 +299,9 @@ def option(lp: LivePlan, ctx: PricingContext, r: int, p: int, cost: float,
 
 
 def compat_reason(lp: LivePlan, code: Incompatibility, ticket: Ticket,
-                  tech_id: str | None = None) -> str:
-    """Why a technician (or, without ``tech_id``, any technician) cannot serve a ticket."""
+                  tech_id: str | None = None, on_shift: set[str] | None = None) -> str:
+    """Why a technician (or, without ``tech_id``, any technician) cannot serve a ticket
+    (``on_shift``: the technicians with a live route, when the caller has it)."""
     state = lp.state
     tech = state.techs.get(tech_id) if tech_id else None
     if code == Incompatibility.SKILL:
@@ -326,7 +327,9 @@ def compat_reason(lp: LivePlan, code: Incompatibility, ticket: Ticket,
         return f"demand {ticket.demand} over capacity"
     if tech_id is not None and tech_id in state.absent:
         return "absent"
-    if tech_id is not None and not any(t == tech_id for t, _ in lp.route_key):
+    if on_shift is None:
+        on_shift = {t for t, _ in lp.route_key}
+    if tech_id is not None and tech_id not in on_shift:
         return "off shift (no remaining shift today)"
     return "off shift: no remaining shift reaches it within its windows and returns in time"
 
@@ -356,6 +359,7 @@ def _exclusions(lp: LivePlan, ctx: PricingContext, techs: np.ndarray, status: np
         t = int(techs[q])
         best_status[t] = min(best_status.get(t, 9), int(status[q]))
     excluded: list[Exclusion] = []
+    on_shift = {t for t, _ in lp.route_key}  # (once, not per excluded technician)
     for t, tid in enumerate(lp.problem.index.technician_ids):
         if t in seen:
             continue
@@ -364,7 +368,8 @@ def _exclusions(lp: LivePlan, ctx: PricingContext, techs: np.ndarray, status: np
             excluded.append(Exclusion(tid, "absent", "absent"))
         elif code:
             excluded.append(Exclusion(tid, INCOMPATIBILITY[_COMPAT_ENUM[code]].exclusion,
-                                      compat_reason(lp, _COMPAT_ENUM[code], ctx.ticket, tid)))
+                                      compat_reason(lp, _COMPAT_ENUM[code], ctx.ticket, tid,
+                                                    on_shift)))
         elif best_status.get(t) == 1:
             excluded.append(Exclusion(tid, "no_room", _NO_ROOM))
         else:
