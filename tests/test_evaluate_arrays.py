@@ -69,3 +69,24 @@ def test_grown_problem_reads_no_scenario_and_equals_recompile():
     sku = grown.index.sku_ids.index("unlisted")
     assert sku in grown.data.res.prob_sku.tolist()
     assert np.array_equal(grown.data.cost.prob_p, full.data.cost.prob_p)
+
+
+def test_preference_counts_are_the_rule_visit_by_visit():
+    """The evaluator's vectorised preference KPIs equal a visit-by-visit count."""
+    import types
+
+    from fsdispatch.evaluate.evaluator import _preferences
+
+    rng = np.random.default_rng(1)
+    for _ in range(500):
+        n, techs = int(rng.integers(1, 10)), int(rng.integers(1, 5))
+        ptr = np.zeros(n + 1, np.int64)
+        np.cumsum(rng.integers(0, 3, size=n), out=ptr[1:])
+        pref = rng.integers(0, techs, size=ptr[-1]).astype(np.int64)
+        kd = types.SimpleNamespace(res=types.SimpleNamespace(pref_ptr=ptr, pref_tech=pref))
+        visits = rng.permutation(n)[:int(rng.integers(0, n + 1))].astype(np.int64)
+        tech = rng.integers(0, techs, size=visits.shape[0]).astype(np.int64)
+        asked = [k for k, j in enumerate(visits) if ptr[j + 1] > ptr[j]]
+        hits = sum(bool(np.any(pref[ptr[visits[k]]:ptr[visits[k] + 1]] == tech[k]))
+                   for k in asked)
+        assert _preferences(kd, visits, tech) == (len(asked), hits, len(asked) - hits)

@@ -425,18 +425,19 @@ def _per_technician(problem: Problem, counts: np.ndarray, trav: np.ndarray, dist
 
 def _preferences(kd: Any, visits: np.ndarray, tech_of_visit: np.ndarray) -> tuple[int, int, int]:
     """``(requests, hits, misses)``: visits to tickets with preferred technicians, and
-    whether one of them serves it."""
-    requests = hits = misses = 0
-    for k in range(visits.shape[0]):
-        j = int(visits[k])
-        lo, hi = kd.res.pref_ptr[j], kd.res.pref_ptr[j + 1]
-        if hi > lo:
-            requests += 1
-            if np.any(kd.res.pref_tech[lo:hi] == tech_of_visit[k]):
-                hits += 1
-            else:
-                misses += 1
-    return requests, hits, misses
+    whether one of them serves it (vectorised over the visits' preference entries)."""
+    ptr = kd.res.pref_ptr
+    lens = (ptr[visits + 1] - ptr[visits]) if visits.shape[0] else np.zeros(0, np.int64)
+    asked = lens > 0
+    requests = int(np.count_nonzero(asked))
+    if not requests:
+        return 0, 0, 0
+    seg = lens[asked]
+    first = np.cumsum(seg) - seg  # where each visit's entries start in the flat list
+    flat = np.arange(int(seg.sum())) - np.repeat(first, seg) + np.repeat(ptr[visits[asked]], seg)
+    match = kd.res.pref_tech[flat] == np.repeat(tech_of_visit[asked], seg)
+    hits = int(np.count_nonzero(np.logical_or.reduceat(match, first)))
+    return requests, hits, requests - hits
 
 
 def _resource_violations(problem: Problem, visits: np.ndarray, route_of_visit: np.ndarray,
