@@ -30,6 +30,7 @@ from ..evaluate.evaluator import check_plan
 from ..plan import Plan, UnassignedReason
 from ..problem.problem import Problem
 from . import insertion, pricing
+from ._checks import disruption_bounds, overrun_end
 from .eta import Eta, EtaModel
 from .lifecycle import EventLog, Lifecycle, TicketState
 from .live_problem import LivePlan
@@ -97,7 +98,7 @@ class Dispatcher:
         self.log = self.lifecycle.log
         self.eta_model = eta_model or EtaModel()
         self.sla_watch = sla_watch
-        self.max_moved, self.max_shift = self._bounds(max_moved, max_shift)
+        self.max_moved, self.max_shift = disruption_bounds(max_moved, max_shift)
         self._state = LiveState(scenario, start, {t.id: t for t in scenario.technicians})
         self._live = LivePlan(self._state, self.lifecycle, self.eta_model)
         for ticket in scenario.tickets:
@@ -248,7 +249,7 @@ class Dispatcher:
             stays open (unassigned with a reason).
         """
         self._live.settle()
-        moved_cap, shift_cap = self._bounds(
+        moved_cap, shift_cap = disruption_bounds(
             self.max_moved if max_moved is None else max_moved,
             self.max_shift if max_shift is None else max_shift)
         if technician_id is not None:
@@ -588,17 +589,7 @@ class Dispatcher:
                                             "must be en_route or on_site to overrun")
         job = self._state.jobs[ticket_id]
         if expected_end is None:
-            if extra is None:
-                raise ValidationError.for_field("report_overrun", ticket_id, "extra", None,
-                                                "or expected_end must be given")
-            seconds = extra.total_seconds() if isinstance(extra, timedelta) else extra
-            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or \
-                    not 0 <= seconds <= 365 * 86_400:
-                raise ValidationError.for_field("report_overrun", ticket_id, "extra", extra,
-                                                "must be seconds in [0, 365 days] or a "
-                                                "timedelta (use expected_end for an earlier "
-                                                "end)")
-            expected_end = (job.expected_end or self.now) + timedelta(seconds=seconds)
+            expected_end = overrun_end(ticket_id, extra, job.expected_end or self.now)
         check_aware("report_overrun", ticket_id, "expected_end", expected_end)
         old_end = job.expected_end
         self._state.delay(ticket_id, expected_end)
@@ -669,18 +660,6 @@ class Dispatcher:
         return list(watch.check(self))
 
     # ================================================================ internals
-    @staticmethod
-    def _bounds(max_moved: Any, max_shift: Any) -> tuple[int, int]:
-        if isinstance(max_moved, bool) or not isinstance(max_moved, int) or max_moved < 0:
-            raise ValidationError.for_field("Dispatcher", None, "max_moved", max_moved,
-                                            "must be an integer >= 0")
-        if isinstance(max_shift, timedelta):
-            max_shift = round(max_shift.total_seconds())
-        if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
-            raise ValidationError.for_field("Dispatcher", None, "max_shift", max_shift,
-                                            "must be seconds >= 0 or a timedelta")
-        return max_moved, max_shift
-
     def _open(self, ticket_id: str) -> None:
         state = self.state(ticket_id)
         if not state.is_open:
