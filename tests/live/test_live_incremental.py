@@ -363,3 +363,46 @@ def test_probable_parts_follow_the_incremental_path():
     blind = copy.copy(d.problem)
     object.__setattr__(blind, "scenario", None)
     assert fd.evaluate(blind, d.plan).kpis == d.evaluation.kpis
+
+
+def test_idle_rows_kept_while_the_start_only_moves_later_equal_a_full_rebuild(monkeypatch):
+    """An idle technician's start moves with the clock at every event; their reach row is
+    not redone while it is known to stay the same (``REACH_AHEAD``), and the live problem
+    still equals a full rebuild at every step as windows close and shifts end.
+
+    Small clock steps (4 to 11 minutes) over the day, with hard windows ending every
+    half hour and new tickets arriving (their columns must keep the rows' look-ahead
+    true), cross every look-ahead boundary; every step is compared with a rebuild.
+    """
+    from fsdispatch.live import _fast
+
+    base = _day(11, techs=5, tickets=30)
+    day0 = base.technicians[0].shifts[0].start
+    tickets = [attrs.evolve(t, window_kind="hard", windows=(
+        fd.TimeWindow(day0, day0 + timedelta(minutes=40 + 30 * k)),))
+        for k, t in enumerate(base.tickets)]
+    scenario = attrs.evolve(base, tickets=tickets)
+    d = Dispatcher(scenario, now=day0 - timedelta(minutes=10))  # nothing planned: all idle
+    ref = reference(d)
+    extra = fd.generate_scenario(5, 30, seed=12)
+    redone: list[int] = []
+    real = _fast._redo_reach
+
+    def spy(fs, data, pre, reach, redo, until):  # type: ignore[no-untyped-def]
+        redone.append(int(redo.shape[0]))
+        real(fs, data, pre, reach, redo, until)
+
+    monkeypatch.setattr(_fast, "_redo_reach", spy)
+    steps = 0
+    for k in range(40):
+        for x in (d, ref):
+            x.advance(x.now + timedelta(minutes=4 + k % 8))
+            if k % 3 == 0:  # reachable now, not for long: the rows' look-ahead must shrink
+                end = x.now + timedelta(minutes=30 + k % 13)
+                x.add(attrs.evolve(extra.tickets[k % 30], id=f"N-{k}", window_kind="hard",
+                                   windows=(fd.TimeWindow(x.now, end),)))
+        assert_same_live_state(d, ref)
+        steps += 1
+    # the rows were redone far less often than the idle starts moved (every route, every step)
+    assert d._live.fast is not None
+    assert sum(redone) < steps * d.problem.num_routes // 2, (sum(redone), steps)

@@ -32,8 +32,8 @@ from .timing import one_visit_feasible, travel_time
 # from two threads at once (an embedding web service may compile concurrently)
 _PARALLEL_LOCK = threading.Lock()
 
-__all__ = ["PARALLEL_CELLS", "cached_travel_time", "reach_route", "reach_serial", "reachability",
-           "ticket_side"]
+__all__ = ["PARALLEL_CELLS", "cached_travel_time", "reach_route", "reach_route_from",
+           "reach_serial", "reachability", "ticket_side"]
 
 
 @njit(cache=True)
@@ -105,17 +105,40 @@ def cached_travel_time(tv, tt, a, b):
 def reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out, tt):
     """Fill row ``r`` of the reachability matrix (see :func:`reachability`), with travel
     times memoised in ``tt`` (see :func:`cached_travel_time`; an empty ``tt``: none)."""
+    reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, out[r], tt,
+                     rt.open[r], False, 0)
+
+
+@internal
+def reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, row, tt,
+                     open_t, recheck, j_lo):
+    """Reachability of tickets ``j_lo..`` by route ``r`` free from ``open_t`` (the route's
+    other data as in ``rt``), into ``row`` (one entry per ticket).
+
+    Plain (``recheck`` false): sets ``row[j] = 1`` where reachable (the caller zeroes the
+    row). ``recheck``: only entries already 1 are evaluated, and cleared where not
+    reachable; with ``open_t`` later than the start the row was filled from, this is
+    the row at ``open_t``, since a later start never reaches more tickets (each step
+    of :func:`~fsdispatch.kernels.timing.one_visit_feasible` is non-decreasing in
+    the start time and every test is a deadline).
+    """
     tech = rt.tech[r]
     if rt.group_cap[rt.group[r]] < 1:
+        if recheck:
+            for j in range(j_lo, ticket_node.shape[0]):
+                row[j] = 0
         return
     base = brk.ptr[r]
     nbr = brk.ptr[r + 1] - base
-    open_t = rt.open[r]
     max_close = rt.max_close[r]
     start_node = rt.start_node[r]
     end_node = rt.end_node[r]
     same_end = end_node == start_node and tv.kind != 0
-    for j in range(ticket_node.shape[0]):
+    for j in range(j_lo, ticket_node.shape[0]):
+        if recheck:
+            if row[j] == 0:
+                continue
+            row[j] = 0
         if compat[tech, j] != 0 or demand[j] > rt.capacity[r]:
             continue
         node = ticket_node[j]
@@ -127,7 +150,7 @@ def reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out, 
         if open_t + t_out + svc + t_back > max_close:
             continue
         if one_visit_feasible(win, brk, base, nbr, j, svc, open_t, t_out, t_back, max_close):
-            out[r, j] = 1
+            row[j] = 1
 
 
 @njit(cache=True, parallel=True)

@@ -129,6 +129,14 @@ def _frozen(a: Any, dtype: Any, ndim: int) -> np.ndarray:
     return out
 
 
+def _is_frozen(a: Any, dtype: Any, ndim: int) -> bool:
+    """Whether ``a`` is already a C-contiguous, read-only ndarray of ``dtype`` and ``ndim``."""
+    if type(a) is not np.ndarray or a.ndim != ndim or a.dtype != dtype:
+        return False
+    flags = a.flags
+    return bool(flags.c_contiguous and not flags.writeable)
+
+
 _SEEN: dict[int, tuple[Any, Any]] = {}
 """Groups found normalised lately (read-only arrays of their dtypes), by ``id``: (the
 group, the group). A live refresh rebuilds the kernel data from mostly unchanged
@@ -143,8 +151,7 @@ def _normalise(nt: Any, spec: dict[str, tuple[Any, int]]) -> Any:
     changes = {}
     for name, (dtype, ndim) in spec.items():
         a = getattr(nt, name)
-        if not (isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == ndim
-                and a.flags.c_contiguous and not a.flags.writeable):
+        if not _is_frozen(a, dtype, ndim):
             changes[name] = _frozen(a, dtype, ndim)
     if changes:  # copies of writable arrays: not remembered (the caller may write them)
         return nt._replace(**changes)
@@ -154,7 +161,8 @@ def _normalise(nt: Any, spec: dict[str, tuple[Any, int]]) -> Any:
     return nt
 
 
-_I8, _F8, _B, _I4, _I1 = np.int64, np.float64, np.bool_, np.int32, np.int8
+_I8, _F8, _B, _I4, _I1 = (np.dtype(t) for t in (np.int64, np.float64, np.bool_, np.int32,
+                                                  np.int8))
 _SPEC: dict[str, dict[str, tuple[Any, int]]] = {
     "tv": {"node_row": (_I8, 1), "dur": (_I8, 2), "dist": (_F8, 2), "x": (_F8, 1),
            "y": (_F8, 1), "coslat": (_F8, 1)},
@@ -189,8 +197,7 @@ def kernel_data(kd: Any) -> KernelStruct:
     w = kd.w
     groups["w"] = w._replace(**{f: float(getattr(w, f)) for f in w._fields})
     node = kd.ticket_node
-    if not (isinstance(node, np.ndarray) and node.dtype == _I8 and node.ndim == 1
-            and node.flags.c_contiguous and not node.flags.writeable):
+    if not _is_frozen(node, _I8, 1):
         groups["ticket_node"] = _frozen(node, _I8, 1)
     return as_struct(kd._replace(**groups))
 
@@ -198,8 +205,7 @@ def kernel_data(kd: Any) -> KernelStruct:
 def frozen(a: Any, dtype: Any, ndim: int) -> np.ndarray:
     """``a`` as the kernels take an array of kernel data: C-contiguous, read-only, of
     ``dtype`` (a read-only view when it already is, else a copy)."""
-    if (isinstance(a, np.ndarray) and a.dtype == dtype and a.ndim == ndim
-            and a.flags.c_contiguous and not a.flags.writeable):
+    if _is_frozen(a, dtype, ndim):
         return a
     return _frozen(a, dtype, ndim)
 

@@ -246,6 +246,8 @@ class FastState:
         self.reach = np.zeros((problem.num_routes, n), dtype=np.uint8)
         counts = np.diff(problem.ticket_routes_ptr)
         self.reach[problem.ticket_routes, np.repeat(np.arange(n), counts)] = 1
+        # per route: the latest start up to which its reach row stays exact (reach_rows)
+        self.until = kd.rt.open.astype(_I64)
         self.outside = _outside(kd, static_scenario(problem).horizon.length)
         self.excl = np.zeros((len(slots.tech_ids), n), dtype=np.bool_)
         for j, ticket in enumerate(live_tickets(problem)):
@@ -296,6 +298,8 @@ class FastState:
         for j in range(n0, n1):
             reach[problem.ticket_routes[ptr[j]:ptr[j + 1]], j - n0] = 1
         self.reach = np.concatenate([self.reach, reach], axis=1)
+        if n1 > n0 and np.any(self.until > kd.rt.open):
+            self._keep_until(kd, n0)
         self.outside = np.concatenate(
             [self.outside, _outside(kd, static_scenario(problem).horizon.length)[n0:]])
         excl = np.zeros((self.excl.shape[0], n1 - n0), dtype=np.bool_)
@@ -307,6 +311,21 @@ class FastState:
             [reg_rank[t] for t in problem.index.ticket_ids[n0:]], dtype=_I64)])
         self.problem = problem
         return True
+
+
+    def _keep_until(self, kd: Any, n0: int) -> None:
+        """Lower ``until`` where the new columns ``n0..`` (filled from the routes' starts)
+        would not stay the same up to it."""
+        from ..kernels.structs import frozen, frozen_group
+        from ._kernels import reach_cols_until
+
+        until = self.until.copy()
+        reach_cols_until(frozen_group(kd.tv, "tv"), frozen_group(kd.win, "win"),
+                         frozen_group(kd.brk, "brk"), frozen_group(kd.rt, "rt"),
+                         frozen(kd.tech.service, np.int32, 2), frozen(self.pre, np.int8, 2),
+                         frozen(kd.res.demand, _I64, 1), frozen(kd.ticket_node, _I64, 1),
+                         self.reach, self.travel_memo(kd.tv.node_row.shape[0]), until, n0)
+        self.until = until
 
 
 def _outside(kd: Any, hlen: int) -> np.ndarray:
@@ -676,10 +695,18 @@ def _tech_columns(fs: FastState, res_all: dict[int, tuple[Any, ...]],
     return fs.tech_cols
 
 
+REACH_AHEAD = np.array([1200, 240], dtype=_I64)
+"""Look-aheads (seconds) of a redone reach row: how long it is known to stay the same while
+the route's start only moves later (see ``live._kernels.reach_rows``)."""
+
+
 def _redo_reach(fs: FastState, data: Any, pre: np.ndarray, reach: np.ndarray,
-                redo: np.ndarray) -> None:
-    """Recompute the reachability rows ``redo`` of ``reach`` in place."""
-    if not (redo.shape[0] and reach.shape[1]):
+                redo: np.ndarray, until: np.ndarray) -> None:
+    """Recompute the reachability rows ``redo`` of ``reach`` and their ``until`` in place."""
+    if not redo.shape[0]:
+        return
+    if not reach.shape[1]:
+        until[redo] = data.rt.open[redo]
         return
     from ..kernels.structs import frozen, frozen_group
     from ._kernels import reach_rows
@@ -689,7 +716,26 @@ def _redo_reach(fs: FastState, data: Any, pre: np.ndarray, reach: np.ndarray,
                frozen_group(data.brk, "brk"), frozen_group(data.rt, "rt"),
                frozen(data.tech.service, np.int32, 2), frozen(pre, np.int8, 2),
                frozen(data.res.demand, _I64, 1), frozen(data.ticket_node, _I64, 1), redo,
-               reach, fs.travel_memo(data.tv.node_row.shape[0]))
+               reach, fs.travel_memo(data.tv.node_row.shape[0]), REACH_AHEAD, until)
+
+
+_RT_SAME = ("tech", "start_node", "end_node", "close", "max_close", "capacity")
+
+
+def _later_start_only(old_rt: Any, rt: Any, old_r: np.ndarray, until: np.ndarray,
+                      slots: Slots, live_slots: np.ndarray, b_changed: np.ndarray,
+                      res_route: np.ndarray) -> np.ndarray:
+    """Per new route: only its start moved, later but not past ``until`` (same place, end,
+    day cap, breaks and resources), so its reach row is still exact."""
+    ok = (rt.open >= old_rt.open[old_r]) & (rt.open <= until) & ~res_route
+    for name in _RT_SAME:
+        ok &= getattr(rt, name) == getattr(old_rt, name)[old_r]
+    ok &= rt.group_cap[rt.group] == old_rt.group_cap[old_rt.group[old_r]]
+    if b_changed.any():
+        moved = np.zeros(slots.tech.shape[0], dtype=np.bool_)
+        moved[slots.b_slot[b_changed]] = True
+        ok &= ~moved[live_slots]
+    return ok
 
 
 def _new_index(index: IndexMap, slots: Slots, ids: tuple[str, ...], live_slots: np.ndarray,
@@ -782,13 +828,17 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     _ro(*(a for a in rt if isinstance(a, np.ndarray) and a.flags.writeable))
     # ---------------------------------------------------------- reachability
     ch = changed_slot[live_slots].copy()
+    res_route = np.zeros(r_tech.shape[0], dtype=np.bool_)
     for ti in res_changed:
-        ch |= r_tech == ti
+        res_route |= r_tech == ti
+    ch |= res_route
+    until = fs.until[old_r]
+    ch &= ~_later_start_only(kd.rt, rt, old_r, until, slots, live_slots, b_changed, res_route)
     recent, rate = _tech_columns(fs, res_all, res_changed)
     tech = tech._replace(compat=pre, recent=recent, cost_per_hour=rate)
     data = kd._replace(tv=tv, win=win, cost=cost, brk=brk, rt=rt, res=res, tech=tech,
                        ticket_node=ticket_node)
-    _redo_reach(fs, data, pre, reach, np.flatnonzero(ch).astype(_I64))
+    _redo_reach(fs, data, pre, reach, np.flatnonzero(ch).astype(_I64), until)
     compat, t_ptr, t_routes, unservable = routes_and_reasons(reach, r_tech, pre, outside)
     data = data._replace(tech=tech._replace(compat=compat))
     # -------------------------------------------------------------- scenario
@@ -809,6 +859,7 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     fs.problem, fs.model, fs.route_slots = new, m, live_slots
     fs.pre = pre if pre.flags.writeable else pre.copy()
     fs.excl, fs.outside, fs.reach, fs.rank = excl, outside, reach, fs.rank[order]
+    fs.until = until
     fs.taken = frozenset(d.state.breaks_taken)
     fs.versions = dict(d.state.tver)
     fs.res, fs.absent_key = res_all, absent_key

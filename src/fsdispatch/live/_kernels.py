@@ -29,7 +29,7 @@ from ..kernels.insertion import (
 )
 from ..kernels.jit import internal
 from ..kernels.parts import add_parts
-from ..kernels.reach import reach_route
+from ..kernels.reach import reach_route_from
 from ..kernels.routes import (
     INF,
     insert_at,
@@ -317,21 +317,58 @@ def nearest_routes(kd, routes, j, st, k):
 
 
 @njit(cache=True)
-def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, out, tt):
-    """Recompute rows ``routes`` of a reachability matrix ``out`` (routes × tickets) in place.
+def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, out, tt, aheads,
+               until):
+    """Recompute rows ``routes`` of a reachability matrix ``out`` (routes × tickets) in place,
+    and how long each stays exact.
 
     The same per-route rule as :func:`~fsdispatch.kernels.reach.reachability`
     (on one thread: the incremental refresh recomputes only the routes whose
     start, breaks or resources changed). ``tt`` memoises travel times between
-    nodes across refreshes (idle technicians' rows are redone at every event,
-    from the same place).
+    nodes across refreshes. ``until[r]`` becomes the latest start from which the
+    row is still the same: ``open + aheads[k]`` for the first (longest) of the
+    look-aheads ``aheads`` from which every ticket reachable now is still
+    reachable (a later start never reaches more), else the start itself. An
+    idle technician's start moves with the clock at every event; their row is
+    not redone while it stays within ``until``.
     """
+    probe = np.empty(out.shape[1], dtype=np.uint8)
     for q in range(routes.shape[0]):
         r = routes[q]
-        for j in range(out.shape[1]):
-            out[r, j] = 0
-        reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out,
-                        tt)
+        row = out[r]
+        row[:] = 0
+        start = rt.open[r]
+        reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, row, tt,
+                         start, False, 0)
+        until[r] = start
+        for k in range(aheads.shape[0]):
+            probe[:] = row
+            later = start + aheads[k]
+            reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, probe,
+                             tt, later, True, 0)
+            if np.array_equal(probe, row):
+                until[r] = later
+                break
+
+
+@njit(cache=True)
+def reach_cols_until(tv, win, brk, rt, service, compat, demand, ticket_node, out, tt, until,
+                     j_lo):
+    """Keep ``until`` (see :func:`reach_rows`) true for the new columns ``j_lo..`` of ``out``
+    (filled from each route's start): a route whose new reachable tickets are not all still
+    reachable from ``until[r]`` is exact only at its start again."""
+    probe = np.empty(out.shape[1], dtype=np.uint8)
+    n = out.shape[1]
+    for r in range(out.shape[0]):
+        if until[r] <= rt.open[r]:
+            continue
+        probe[j_lo:] = out[r, j_lo:]
+        reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, probe, tt,
+                         until[r], True, j_lo)
+        for j in range(j_lo, n):
+            if probe[j] != out[r, j]:
+                until[r] = rt.open[r]
+                break
 
 
 @njit(cache=True)

@@ -316,11 +316,17 @@ def _cat_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a`` with the rows ``b`` appended (``(N, M)`` rows padded to the wider of the two)."""
     if a.ndim == 1:
         return _cat(a, b)
+    b = np.asarray(b, dtype=a.dtype)
     width = max(a.shape[1], b.shape[1])
+    out = np.empty((a.shape[0] + b.shape[0], width), dtype=a.dtype)
     fill = -1 if a.dtype.kind == "i" else 0.0
-    a, b = (np.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=fill)
-            if x.shape[1] < width else x for x in (a, np.asarray(b, dtype=a.dtype)))
-    return _ro(np.concatenate([a, b]))
+    out[:a.shape[0], :a.shape[1]] = a
+    out[a.shape[0]:, :b.shape[1]] = b
+    if a.shape[1] < width:
+        out[:a.shape[0], a.shape[1]:] = fill
+    if b.shape[1] < width:
+        out[a.shape[0]:, b.shape[1]:] = fill
+    return _ro(out)
 
 
 def _grown_resources(res: Any, ticket: Ticket, base: CompileContext,
@@ -354,7 +360,10 @@ def _column_codes(kd: Any, res: Any, ticket: Ticket, ctx: CompileContext) -> np.
                     dtype=_I64).reshape(len(required), num_techs).T
     codes = skill_codes(held, np.array([[lvl for _, lvl in required]], dtype=_I64))
     depot = kd.dep.stock  # (a sku new with this ticket is in no depot)
-    depot = np.pad(depot, ((0, 0), (0, res.stock.shape[1] - depot.shape[1])))
+    if depot.shape[1] < res.stock.shape[1]:
+        grown = np.zeros((depot.shape[0], res.stock.shape[1]), dtype=depot.dtype)
+        grown[:, :depot.shape[1]] = depot
+        depot = grown
     excluded = np.zeros((num_techs, 1), dtype=np.bool_)
     for tech_id in ticket.excluded_technicians:
         excluded[ctx.tech_idx[tech_id], 0] = True
