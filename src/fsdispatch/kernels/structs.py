@@ -183,19 +183,45 @@ _SPEC: dict[str, dict[str, tuple[Any, int]]] = {
 }
 
 
+def _normal_dep(dep: Any) -> Any:
+    return dep._replace(win=_normalise(dep.win, _SPEC["win"]))
+
+
+def _normal_tv(tv: Any) -> Any:
+    return tv._replace(kind=int(tv.kind), rounding=int(tv.rounding), detour=float(tv.detour),
+                       sec_per_km=float(tv.sec_per_km))
+
+
+def _normal_w(w: Any) -> Any:
+    return w._replace(**{f: float(getattr(w, f)) for f in w._fields})
+
+
+_DONE: dict[int, tuple[Any, Any]] = {}
+"""Groups lately given their scalar types (by ``id``: the group and its normal form)."""
+
+
+def _remembered(group: Any, normal: Any) -> Any:
+    """``normal(group)``, remembered for the group object (its arrays already normalised:
+    a group ``_normalise`` copied is new and not remembered)."""
+    hit = _DONE.get(id(group))
+    if hit is not None and hit[0] is group:
+        return hit[1]
+    out = normal(group)
+    while len(_DONE) >= _SEEN_SIZE:
+        del _DONE[next(iter(_DONE))]
+    _DONE[id(group)] = (group, out)
+    return out
+
+
 def kernel_data(kd: Any) -> KernelStruct:
     """The struct of a ``KernelData``, with every array C-contiguous, read-only and of its
     one dtype, and every scalar of its one type, so that kernels compile once for it."""
     if isinstance(kd, KernelStruct):
         return kd
     groups = {name: _normalise(getattr(kd, name), spec) for name, spec in _SPEC.items()}
-    dep = groups["dep"]
-    groups["dep"] = dep._replace(win=_normalise(dep.win, _SPEC["win"]))
-    tv = groups["tv"]
-    groups["tv"] = tv._replace(kind=int(tv.kind), rounding=int(tv.rounding),
-                               detour=float(tv.detour), sec_per_km=float(tv.sec_per_km))
-    w = kd.w
-    groups["w"] = w._replace(**{f: float(getattr(w, f)) for f in w._fields})
+    groups["dep"] = _remembered(groups["dep"], _normal_dep)
+    groups["tv"] = _remembered(groups["tv"], _normal_tv)
+    groups["w"] = _remembered(kd.w, _normal_w)
     node = kd.ticket_node
     if not _is_frozen(node, _I8, 1):
         groups["ticket_node"] = _frozen(node, _I8, 1)
