@@ -370,9 +370,10 @@ def test_idle_rows_kept_while_the_start_only_moves_later_equal_a_full_rebuild(mo
     not redone while it is known to stay the same (``REACH_AHEAD``), and the live problem
     still equals a full rebuild at every step as windows close and shifts end.
 
-    Small clock steps (4 to 11 minutes) over the day, with hard windows ending every
-    half hour and new tickets arriving (their columns must keep the rows' look-ahead
-    true), cross every look-ahead boundary; every step is compared with a rebuild.
+    Clock steps of 50 s to 3 min 18 s (around the look-ahead), with hard windows ending
+    every half hour and new tickets arriving (their columns must keep the rows'
+    look-ahead true), cross look-ahead boundaries; every step is compared with a
+    rebuild.
     """
     from fsdispatch.live import _fast
 
@@ -388,15 +389,15 @@ def test_idle_rows_kept_while_the_start_only_moves_later_equal_a_full_rebuild(mo
     redone: list[int] = []
     real = _fast._redo_reach
 
-    def spy(fs, data, pre, reach, redo, until):  # type: ignore[no-untyped-def]
+    def spy(fs, data, pre, reach, redo, later, until):  # type: ignore[no-untyped-def]
         redone.append(int(redo.shape[0]))
-        real(fs, data, pre, reach, redo, until)
+        real(fs, data, pre, reach, redo, later, until)
 
     monkeypatch.setattr(_fast, "_redo_reach", spy)
     steps = 0
     for k in range(40):
         for x in (d, ref):
-            x.advance(x.now + timedelta(minutes=4 + k % 8))
+            x.advance(x.now + timedelta(seconds=50 + 37 * (k % 5)))
             if k % 3 == 0:  # reachable now, not for long: the rows' look-ahead must shrink
                 end = x.now + timedelta(minutes=30 + k % 13)
                 x.add(attrs.evolve(extra.tickets[k % 30], id=f"N-{k}", window_kind="hard",

@@ -106,28 +106,33 @@ def reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out, 
     """Fill row ``r`` of the reachability matrix (see :func:`reachability`), with travel
     times memoised in ``tt`` (see :func:`cached_travel_time`; an empty ``tt``: none)."""
     reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, out[r], tt,
-                     rt.open[r], False, 0)
+                     rt.open[r], False, 0, False)
 
 
 @internal
 def reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, row, tt,
-                     open_t, recheck, j_lo):
+                     open_t, recheck, j_lo, stop):
     """Reachability of tickets ``j_lo..`` by route ``r`` free from ``open_t`` (the route's
-    other data as in ``rt``), into ``row`` (one entry per ticket).
+    other data as in ``rt``), into ``row`` (one entry per ticket); returns how many
+    entries a recheck cleared.
 
     Plain (``recheck`` false): sets ``row[j] = 1`` where reachable (the caller zeroes the
     row). ``recheck``: only entries already 1 are evaluated, and cleared where not
     reachable; with ``open_t`` later than the start the row was filled from, this is
     the row at ``open_t``, since a later start never reaches more tickets (each step
     of :func:`~fsdispatch.kernels.timing.one_visit_feasible` is non-decreasing in
-    the start time and every test is a deadline).
+    the start time and every test is a deadline). ``stop``: return at the first
+    entry cleared (the row is then partly rechecked: a probe).
     """
     tech = rt.tech[r]
+    cleared = 0
     if rt.group_cap[rt.group[r]] < 1:
         if recheck:
             for j in range(j_lo, ticket_node.shape[0]):
-                row[j] = 0
-        return
+                if row[j] != 0:
+                    cleared += 1
+                    row[j] = 0
+        return cleared
     base = brk.ptr[r]
     nbr = brk.ptr[r + 1] - base
     max_close = rt.max_close[r]
@@ -135,22 +140,25 @@ def reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, 
     end_node = rt.end_node[r]
     same_end = end_node == start_node and tv.kind != 0
     for j in range(j_lo, ticket_node.shape[0]):
-        if recheck:
-            if row[j] == 0:
-                continue
-            row[j] = 0
-        if compat[tech, j] != 0 or demand[j] > rt.capacity[r]:
+        if recheck and row[j] == 0:
             continue
-        node = ticket_node[j]
-        t_out = cached_travel_time(tv, tt, start_node, node)
-        if not win.soft[j] and open_t + t_out > win.end[win.ptr[j + 1] - 1]:
-            continue
-        t_back = t_out if same_end else cached_travel_time(tv, tt, node, end_node)
-        svc = np.int64(service[tech, j])
-        if open_t + t_out + svc + t_back > max_close:
-            continue
-        if one_visit_feasible(win, brk, base, nbr, j, svc, open_t, t_out, t_back, max_close):
+        ok = False
+        if compat[tech, j] == 0 and demand[j] <= rt.capacity[r]:
+            node = ticket_node[j]
+            t_out = cached_travel_time(tv, tt, start_node, node)
+            if win.soft[j] or open_t + t_out <= win.end[win.ptr[j + 1] - 1]:
+                t_back = t_out if same_end else cached_travel_time(tv, tt, node, end_node)
+                svc = np.int64(service[tech, j])
+                ok = open_t + t_out + svc + t_back <= max_close and one_visit_feasible(
+                    win, brk, base, nbr, j, svc, open_t, t_out, t_back, max_close)
+        if ok:
             row[j] = 1
+        elif recheck:
+            row[j] = 0
+            cleared += 1
+            if stop:
+                return cleared
+    return cleared
 
 
 @njit(cache=True, parallel=True)

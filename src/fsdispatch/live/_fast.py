@@ -248,6 +248,9 @@ class FastState:
         self.reach[problem.ticket_routes, np.repeat(np.arange(n), counts)] = 1
         # per route: the latest start up to which its reach row stays exact (reach_rows)
         self.until = kd.rt.open.astype(_I64)
+        self.probe_rate = 1.0  # share of the recent look-ahead probes that held
+        self.ahead = REACH_AHEAD[1]  # the look-ahead of the next probes (seconds)
+        self.refreshes = 0
         self.outside = _outside(kd, static_scenario(problem).horizon.length)
         self.excl = np.zeros((len(slots.tech_ids), n), dtype=np.bool_)
         for j, ticket in enumerate(live_tickets(problem)):
@@ -695,14 +698,17 @@ def _tech_columns(fs: FastState, res_all: dict[int, tuple[Any, ...]],
     return fs.tech_cols
 
 
-REACH_AHEAD = np.array([1200, 240], dtype=_I64)
-"""Look-aheads (seconds) of a redone reach row: how long it is known to stay the same while
-the route's start only moves later (see ``live._kernels.reach_rows``)."""
+REACH_AHEAD = (60, 600, 1800)
+"""Look-ahead (seconds) of a redone reach row, ``(least, first, most)``: how long it is
+probed to stay the same while the route's start only moves later (see
+``live._kernels.reach_rows``). It doubles while most probes hold and halves while most
+fail; at the least, probes stop while under a quarter hold (re-tried every 16 refreshes)."""
 
 
 def _redo_reach(fs: FastState, data: Any, pre: np.ndarray, reach: np.ndarray,
-                redo: np.ndarray, until: np.ndarray) -> None:
-    """Recompute the reachability rows ``redo`` of ``reach`` and their ``until`` in place."""
+                redo: np.ndarray, later: np.ndarray, until: np.ndarray) -> None:
+    """Recompute the reachability rows ``redo`` of ``reach`` (``later``: rows that only start
+    later, rechecked) and their ``until``, in place."""
     if not redo.shape[0]:
         return
     if not reach.shape[1]:
@@ -711,23 +717,34 @@ def _redo_reach(fs: FastState, data: Any, pre: np.ndarray, reach: np.ndarray,
     from ..kernels.structs import frozen, frozen_group
     from ._kernels import reach_rows
 
+    fs.refreshes += 1
+    least, _first, most = REACH_AHEAD
+    probe = fs.ahead > least or fs.probe_rate >= 0.25 or fs.refreshes % 16 == 0
     # the groups and arrays as compile's reachability passes them (one signature)
-    reach_rows(frozen_group(data.tv, "tv"), frozen_group(data.win, "win"),
-               frozen_group(data.brk, "brk"), frozen_group(data.rt, "rt"),
-               frozen(data.tech.service, np.int32, 2), frozen(pre, np.int8, 2),
-               frozen(data.res.demand, _I64, 1), frozen(data.ticket_node, _I64, 1), redo,
-               reach, fs.travel_memo(data.tv.node_row.shape[0]), REACH_AHEAD, until)
+    held = reach_rows(frozen_group(data.tv, "tv"), frozen_group(data.win, "win"),
+                      frozen_group(data.brk, "brk"), frozen_group(data.rt, "rt"),
+                      frozen(data.tech.service, np.int32, 2), frozen(pre, np.int8, 2),
+                      frozen(data.res.demand, _I64, 1), frozen(data.ticket_node, _I64, 1),
+                      redo, later, reach, fs.travel_memo(data.tv.node_row.shape[0]),
+                      fs.ahead if probe else 0, until)
+    if probe:
+        rate = held / redo.shape[0]
+        fs.probe_rate = 0.5 * fs.probe_rate + 0.5 * rate
+        if rate > 0.75:
+            fs.ahead = min(2 * fs.ahead, most)
+        elif rate < 0.4:
+            fs.ahead = max(fs.ahead // 2, least)
 
 
 _RT_SAME = ("tech", "start_node", "end_node", "close", "max_close", "capacity")
 
 
-def _later_start_only(old_rt: Any, rt: Any, old_r: np.ndarray, until: np.ndarray,
-                      slots: Slots, live_slots: np.ndarray, b_changed: np.ndarray,
+def _later_start_only(old_rt: Any, rt: Any, old_r: np.ndarray, slots: Slots,
+                      live_slots: np.ndarray, b_changed: np.ndarray,
                       res_route: np.ndarray) -> np.ndarray:
-    """Per new route: only its start moved, later but not past ``until`` (same place, end,
-    day cap, breaks and resources), so its reach row is still exact."""
-    ok = (rt.open >= old_rt.open[old_r]) & (rt.open <= until) & ~res_route
+    """Per new route: only its start moved, later (same place, end, day cap, breaks and
+    resources), so its reach row can only lose tickets (and is exact up to ``until``)."""
+    ok = (rt.open >= old_rt.open[old_r]) & ~res_route
     for name in _RT_SAME:
         ok &= getattr(rt, name) == getattr(old_rt, name)[old_r]
     ok &= rt.group_cap[rt.group] == old_rt.group_cap[old_rt.group[old_r]]
@@ -833,12 +850,14 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
         res_route |= r_tech == ti
     ch |= res_route
     until = fs.until[old_r]
-    ch &= ~_later_start_only(kd.rt, rt, old_r, until, slots, live_slots, b_changed, res_route)
+    later = _later_start_only(kd.rt, rt, old_r, slots, live_slots, b_changed, res_route)
+    ch &= ~(later & (rt.open <= until))  # still exact
     recent, rate = _tech_columns(fs, res_all, res_changed)
     tech = tech._replace(compat=pre, recent=recent, cost_per_hour=rate)
     data = kd._replace(tv=tv, win=win, cost=cost, brk=brk, rt=rt, res=res, tech=tech,
                        ticket_node=ticket_node)
-    _redo_reach(fs, data, pre, reach, np.flatnonzero(ch).astype(_I64), until)
+    redo = np.flatnonzero(ch).astype(_I64)
+    _redo_reach(fs, data, pre, reach, redo, later[redo], until)
     compat, t_ptr, t_routes, unservable = routes_and_reasons(reach, r_tech, pre, outside)
     data = data._replace(tech=tech._replace(compat=compat))
     # -------------------------------------------------------------- scenario

@@ -317,38 +317,42 @@ def nearest_routes(kd, routes, j, st, k):
 
 
 @njit(cache=True)
-def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, out, tt, aheads,
-               until):
+def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, later, out, tt,
+               ahead, until):
     """Recompute rows ``routes`` of a reachability matrix ``out`` (routes × tickets) in place,
-    and how long each stays exact.
+    and how long each stays exact; returns how many look-aheads held.
 
     The same per-route rule as :func:`~fsdispatch.kernels.reach.reachability`
     (on one thread: the incremental refresh recomputes only the routes whose
     start, breaks or resources changed). ``tt`` memoises travel times between
-    nodes across refreshes. ``until[r]`` becomes the latest start from which the
-    row is still the same: ``open + aheads[k]`` for the first (longest) of the
-    look-aheads ``aheads`` from which every ticket reachable now is still
-    reachable (a later start never reaches more), else the start itself. An
+    nodes across refreshes. A route flagged in ``later`` only starts later (same
+    place, breaks and resources): since a later start never reaches more tickets,
+    only its reachable tickets are checked again.
+
+    ``until[r]`` becomes the latest start from which the row is known to stay the
+    same: ``open + ahead`` when every ticket reachable now is still reachable from
+    there (a probe, stopped at the first that is not), else the start itself. An
     idle technician's start moves with the clock at every event; their row is
-    not redone while it stays within ``until``.
+    not redone while it stays within ``until``. ``ahead = 0``: no probes.
     """
     probe = np.empty(out.shape[1], dtype=np.uint8)
+    held = 0
     for q in range(routes.shape[0]):
         r = routes[q]
         row = out[r]
-        row[:] = 0
         start = rt.open[r]
+        if not later[q]:
+            row[:] = 0
         reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, row, tt,
-                         start, False, 0)
+                         start, later[q], 0, False)
         until[r] = start
-        for k in range(aheads.shape[0]):
+        if ahead > 0:
             probe[:] = row
-            later = start + aheads[k]
-            reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, probe,
-                             tt, later, True, 0)
-            if np.array_equal(probe, row):
-                until[r] = later
-                break
+            if reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r,
+                                probe, tt, start + ahead, True, 0, True) == 0:
+                until[r] = start + ahead
+                held += 1
+    return held
 
 
 @njit(cache=True)
@@ -358,17 +362,13 @@ def reach_cols_until(tv, win, brk, rt, service, compat, demand, ticket_node, out
     (filled from each route's start): a route whose new reachable tickets are not all still
     reachable from ``until[r]`` is exact only at its start again."""
     probe = np.empty(out.shape[1], dtype=np.uint8)
-    n = out.shape[1]
     for r in range(out.shape[0]):
         if until[r] <= rt.open[r]:
             continue
         probe[j_lo:] = out[r, j_lo:]
-        reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, probe, tt,
-                         until[r], True, j_lo)
-        for j in range(j_lo, n):
-            if probe[j] != out[r, j]:
-                until[r] = rt.open[r]
-                break
+        if reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, probe,
+                            tt, until[r], True, j_lo, True):
+            until[r] = rt.open[r]
 
 
 @njit(cache=True)
