@@ -31,6 +31,8 @@ from .domain import (
     Ticket,
     TimeWindow,
 )
+from .domain.asset import Asset, MaintenancePlan, maintenance_tickets
+from .domain.costs import CostRates
 from .domain.objective import ObjectiveWeights
 from .errors import (
     BackendFailedError,
@@ -110,11 +112,13 @@ __all__ = [
     "HOUR",
     "MINUTE",
     "SECOND",
+    "Asset",
     "BackendFailedError",
     "BackendUnavailableError",
     "Break",
     "BusinessCalendar",
     "Capabilities",
+    "CostRates",
     "Depot",
     "Dispatcher",
     "EscalationRule",
@@ -135,6 +139,7 @@ __all__ = [
     "Lifecycle",
     "Limits",
     "Location",
+    "MaintenancePlan",
     "MatrixTravel",
     "ObjectiveWeights",
     "OverReservationError",
@@ -182,6 +187,7 @@ __all__ = [
     "get_solver",
     "load_plan",
     "load_scenario",
+    "maintenance_tickets",
     "plan_from_dict",
     "plan_to_dict",
     "plan_to_frames",
