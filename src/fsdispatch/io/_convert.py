@@ -514,7 +514,8 @@ def _omit_defaults(cl: type, names: tuple[str, ...], generated: Callable[[Any], 
 
     def default(name: str) -> Any:
         value = fields[name].default
-        return value.factory() if isinstance(value, attrs.Factory) else value  # type: ignore[attr-defined]
+        factory = getattr(value, "factory", None)  # an attrs.Factory
+        return factory() if callable(factory) else value
 
     def unstructure(value: Any) -> dict[str, Any]:
         data = generated(value)
