@@ -52,6 +52,7 @@ from .errors import (
     ValidationError,
 )
 from .evaluate import Evaluation, Kpis, TechnicianKpis, Violation, check_plan, evaluate
+from .evaluate.history import AssetHistory, ServiceVisit, asset_history
 from .generate import generate_scenario
 from .inventory import StockLedger
 from .io import (
@@ -113,6 +114,7 @@ __all__ = [
     "MINUTE",
     "SECOND",
     "Asset",
+    "AssetHistory",
     "BackendFailedError",
     "BackendUnavailableError",
     "Break",
@@ -153,6 +155,7 @@ __all__ = [
     "Schedule",
     "ScheduledBreak",
     "ScheduledVisit",
+    "ServiceVisit",
     "Shift",
     "SimConfig",
     "SimulationError",
@@ -178,6 +181,7 @@ __all__ = [
     "ValidationError",
     "Violation",
     "__version__",
+    "asset_history",
     "available_solvers",
     "check_plan",
     "compile_scenario",
