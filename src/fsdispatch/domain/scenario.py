@@ -79,7 +79,8 @@ class Scenario:
         needs one unit}; the probable parts of tickets that give none of their own.
     assets:
         Installed equipment (see :class:`Asset`); unique ids. When non-empty, every
-        ticket's ``asset_id`` must name one of them.
+        ticket's ``asset_id`` must name one of them. Asset locations follow the rules
+        of every other location (one coordinate system; rows of a travel matrix).
     cost_rates:
         Money rates of driving for the cost KPIs (default :class:`CostRates`: 0).
     name:
