@@ -83,3 +83,11 @@ def test_history_of_scenario_plan_pairs_and_bad_records(solved):
     with pytest.raises(fd.ValidationError) as info:
         fd.asset_history("", [result])
     assert info.value.field == "asset_id"
+
+
+def test_history_from_the_live_dispatcher(solved):
+    """A live Dispatcher (its problem, plan and evaluation) is a record too."""
+    scenario, _, result = solved
+    desk = fd.Dispatcher(scenario, plan=result.plan)
+    for asset in scenario.assets:
+        assert fd.asset_history(asset.id, [desk]) == fd.asset_history(asset.id, [result])

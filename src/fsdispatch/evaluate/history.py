@@ -77,7 +77,8 @@ def _parts_of(source: Any) -> tuple[Any, Any, Any]:
     if all(hasattr(source, name) for name in ("problem", "plan")):
         return source.problem, source.plan, getattr(source, "evaluation", None)
     raise ValidationError(
-        f"asset_history(): a record must be a SolveResult or a (problem, plan) tuple, got "
+        f"asset_history(): a record must be a SolveResult, a Dispatcher or a (problem, plan) "
+        f"tuple, got "
         f"{type(source).__name__}",
         field="records",
         value=type(source).__name__,
@@ -92,7 +93,8 @@ def asset_history(asset_id: str, records: Iterable[Any]) -> AssetHistory:
     asset_id:
         The asset (tickets name it in ``Ticket.asset_id``).
     records:
-        Solve results (:class:`~fsdispatch.SolveResult`) or ``(problem, plan)`` /
+        Solve results (:class:`~fsdispatch.SolveResult`), live dispatchers
+        (:class:`~fsdispatch.Dispatcher`: its current plan) or ``(problem, plan)`` /
         ``(problem, plan, evaluation)`` tuples, e.g. one per planned day; a problem may
         be a :class:`~fsdispatch.Scenario`. Timings come from the evaluator.
 
