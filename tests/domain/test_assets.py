@@ -224,3 +224,24 @@ def test_cost_rates_checked():
     with pytest.raises(fd.ValidationError) as info:
         _scenario(tickets=[], cost_rates={"travel_per_km": 1})
     assert info.value.field == "cost_rates"
+
+
+@pytest.mark.parametrize(
+    ("field", "low", "high"),
+    [
+        ("every", DAY_S, fd.domain.asset.MAX_PM_INTERVAL),
+        ("duration", 1, 30 * DAY_S),
+        ("tolerance", 0, 15 * DAY_S),
+    ],
+)
+def test_plan_ranges_ends_accepted_just_outside_rejected(field, low, high):
+    """Documented ranges (docs/concepts.md "Ranges"): both ends accepted; just outside,
+    2**63, NaN, booleans and strings rejected naming the field and the value."""
+    base = {"every": 30 * DAY_S, "duration": 3600, "tolerance": 0}
+    for ok in (low, high):
+        fd.MaintenancePlan("A", **{**base, field: ok}, required_skills={})
+    for bad in (low - 1, high + 1, 2**63, float("nan"), True, "1"):
+        with pytest.raises(fd.ValidationError) as info:
+            fd.MaintenancePlan("A", **{**base, field: bad}, required_skills={})
+        assert info.value.field == field
+        assert info.value.value is bad or info.value.value == bad
