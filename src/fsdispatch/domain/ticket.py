@@ -128,11 +128,11 @@ class Ticket:
         reserve them; the evaluator reports the expected first-time-fix rate
         of a plan from the van contents at each visit. Empty: the scenario's
         ``category_parts`` for the ticket's category apply.
+    demand:
+        Generic capacity units used on the technician's route, within [0, 10⁹].
     asset_id:
         The :class:`~fsdispatch.Asset` the job is on, or ``None``; when the
         scenario lists assets it must name one of them.
-    demand:
-        Generic capacity units used on the technician's route, within [0, 10⁹].
     """
 
     id: str
