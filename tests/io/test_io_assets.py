@@ -156,3 +156,22 @@ def test_frames_take_assets():
         fd.scenario_from_frames(tickets, techs, assets=assets, date="2026-03-02")
     scenario = fd.scenario_from_frames(tickets, techs, assets=assets.iloc[:1], date="2026-03-02")
     assert scenario.assets[0].location == fd.Location.planar(1.0, 2.0)
+
+
+def test_visits_frame_names_the_asset():
+    """The visits frame has an asset_id column when some ticket is on an asset."""
+    pytest.importorskip("pandas")
+    scenario = with_assets()
+    result = fd.solve(scenario, "greedy", seed=0)
+    visits = fd.plan_to_frames(result).visits
+    by_id = {t.id: t.asset_id for t in scenario.tickets}
+    assert len(visits) > 0
+    assert list(visits["asset_id"]) == [by_id[t] for t in visits["ticket_id"]]
+    plain = scenario.replace(assets=(), tickets=[attrs_evolve(t) for t in scenario.tickets])
+    assert "asset_id" not in fd.plan_to_frames(fd.solve(plain, "greedy", seed=0)).visits
+
+
+def attrs_evolve(ticket: fd.Ticket) -> fd.Ticket:
+    import attrs
+
+    return attrs.evolve(ticket, asset_id=None)

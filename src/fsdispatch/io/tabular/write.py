@@ -63,7 +63,8 @@ def visits_frame(source: Any, plan: Plan | None = None,
         ``travel_km``, ``wait_min``, ``service_min``, ``window_late_min``,
         ``sla_late_min``, ``response_by``, ``resolve_by`` and ``sla_slack_min``
         (minutes to the nearer SLA deadline; negative when late; empty without
-        deadline), then ``lat``/``lon`` (or ``x``/``y``).
+        deadline), ``asset_id`` when some ticket is on an asset, then ``lat``/``lon``
+        (or ``x``/``y``).
     """
     pd = _pandas()
     day = _resolve(source, plan, evaluation)
@@ -94,6 +95,8 @@ def visits_frame(source: Any, plan: Plan | None = None,
         "resolve_by": _datetimes(problem, [v.resolve_by for v in visits]),
         "sla_slack_min": [np.nan if v.slack is None else v.slack / MINUTE for v in visits],
     }
+    if any(t.asset_id is not None for t in scenario.tickets):
+        records["asset_id"] = [scenario.tickets[v.ticket_idx].asset_id for v in visits]
     locs = [scenario.tickets[v.ticket_idx].location for v in visits]
     if geo:
         records["lat"] = [loc.lat for loc in locs]
