@@ -70,6 +70,14 @@ PARTS_DATA = _json(PARTS)
 PLAN_DATA = _json(PLAN)
 SIM_DATA = _json(SIM)
 DROP = object()  # "remove this key"
+# the metro day with an asset, cost rates and a ticket on the asset (issue #19)
+ASSETS_DATA = {**METRO_DATA,
+               "assets": [{"id": "AHU-1", "location": METRO_DATA["tickets"][0]["location"],
+                           "kind": "hvac", "installed_at": "2024-05-01T00:00:00+00:00",
+                           "customer_id": "C-1"}],
+               "cost_rates": {"travel_per_km": 0.4, "travel_per_hour": 9.0},
+               "tickets": [{**METRO_DATA["tickets"][0], "asset_id": "AHU-1"},
+                           *METRO_DATA["tickets"][1:]]}
 
 
 def _jpath(path: tuple[Any, ...]) -> str:
@@ -137,6 +145,7 @@ def test_bases_are_valid(parts_problem):
     """The unmutated bases load, so every case below fails because of its mutation."""
     assert scenario_from_dict(METRO_DATA).num_tickets == 200
     assert scenario_from_dict(PARTS_DATA).num_tickets == 80
+    assert scenario_from_dict(ASSETS_DATA).tickets[0].asset_id == "AHU-1"
     plan = plan_from_dict(parts_problem, PLAN_DATA, strict=True)
     assert fd.evaluate(parts_problem, plan).is_feasible
     from fsdispatch.sim.cli import config_from_dict
@@ -239,6 +248,16 @@ STRUCTURE_FIELDS: list[tuple[str, tuple[Any, ...], list[Any]]] = [
     ("parts", ("category_parts",), ["x", 5, []]),
     ("parts", ("category_parts", "repair"), ["x", 5, [], {"P019": "x"}]),
     ("parts", ("tickets", 0, "probable_parts"), MAP_NUM),
+    ("assets", ("assets",), ["x", 5, {}, [5]]),
+    ("assets", ("assets", 0, "id"), [*STR, None]),
+    ("assets", ("assets", 0, "location"), LOC),
+    ("assets", ("assets", 0, "kind"), [5, None, []]),
+    ("assets", ("assets", 0, "installed_at"), OPT_DT),
+    ("assets", ("assets", 0, "customer_id"), OPT_STR),
+    ("assets", ("cost_rates",), ["x", 5, []]),
+    ("assets", ("cost_rates", "travel_per_km"), NUM[:5]),
+    ("assets", ("cost_rates", "travel_per_hour"), NUM[:5]),
+    ("assets", (*K0, "asset_id"), OPT_STR),
 ]
 STRUCTURE_CASES = [pytest.param(base, path, value, id=f"{base}{_jpath(path)}={value!r}"[:90])
                    for base, path, values in STRUCTURE_FIELDS for value in values]
@@ -257,15 +276,17 @@ REQUIRED_KEYS = [
     ("parts", ("depots", 0, "id")), ("parts", ("depots", 0, "location")),
     ("parts", ("depots", 0, "opening_hours", 0, "start")),
     ("parts", ("tickets", 0, "windows", 0, "end")),
+    ("assets", ("assets", 0, "id")), ("assets", ("assets", 0, "location")),
 ]
 
 UNKNOWN_KEYS = [(), ("horizon",), ("travel",), T0, S0, (*S0, "breaks", 0), K0,
                 (*K0, "location"), ("parts", 0), ("sla_policy",), ("objective",),
                 ("sla_policy", "targets", 0)]
+ASSET_UNKNOWN_KEYS = [("assets", 0), ("cost_rates",)]
 
 
 def _base(name: str) -> Any:
-    return {"metro": METRO_DATA, "parts": PARTS_DATA}[name]
+    return {"metro": METRO_DATA, "parts": PARTS_DATA, "assets": ASSETS_DATA}[name]
 
 
 @pytest.mark.parametrize("base, path, value", STRUCTURE_CASES)
@@ -286,10 +307,11 @@ def test_scenario_required_key_dropped(base, path):
     _names(err, _jpath(path))
 
 
-@pytest.mark.parametrize("path", UNKNOWN_KEYS, ids=_jpath)
+@pytest.mark.parametrize("path", UNKNOWN_KEYS + ASSET_UNKNOWN_KEYS, ids=_jpath)
 def test_scenario_unknown_key_is_rejected(path):
     """A misspelt key anywhere (``"duraton"``) is an error naming it, never silently ignored."""
-    data = _mutate(METRO_DATA, (*path, "duraton"), 1)
+    data = _mutate(ASSETS_DATA if path in ASSET_UNKNOWN_KEYS else METRO_DATA,
+                   (*path, "duraton"), 1)
     err = _raises(lambda: scenario_from_dict(data))
     _names(err, _jpath((*path, "duraton")))
 

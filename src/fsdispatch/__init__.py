@@ -31,6 +31,8 @@ from .domain import (
     Ticket,
     TimeWindow,
 )
+from .domain.asset import Asset, MaintenancePlan, maintenance_tickets
+from .domain.costs import CostRates
 from .domain.objective import ObjectiveWeights
 from .errors import (
     BackendFailedError,
@@ -50,6 +52,7 @@ from .errors import (
     ValidationError,
 )
 from .evaluate import Evaluation, Kpis, TechnicianKpis, Violation, check_plan, evaluate
+from .evaluate.history import AssetHistory, ServiceVisit, asset_history
 from .generate import generate_scenario
 from .inventory import StockLedger
 from .io import (
@@ -110,11 +113,14 @@ __all__ = [
     "HOUR",
     "MINUTE",
     "SECOND",
+    "Asset",
+    "AssetHistory",
     "BackendFailedError",
     "BackendUnavailableError",
     "Break",
     "BusinessCalendar",
     "Capabilities",
+    "CostRates",
     "Depot",
     "Dispatcher",
     "EscalationRule",
@@ -135,6 +141,7 @@ __all__ = [
     "Lifecycle",
     "Limits",
     "Location",
+    "MaintenancePlan",
     "MatrixTravel",
     "ObjectiveWeights",
     "OverReservationError",
@@ -148,6 +155,7 @@ __all__ = [
     "Schedule",
     "ScheduledBreak",
     "ScheduledVisit",
+    "ServiceVisit",
     "Shift",
     "SimConfig",
     "SimulationError",
@@ -173,6 +181,7 @@ __all__ = [
     "ValidationError",
     "Violation",
     "__version__",
+    "asset_history",
     "available_solvers",
     "check_plan",
     "compile_scenario",
@@ -182,6 +191,7 @@ __all__ = [
     "get_solver",
     "load_plan",
     "load_scenario",
+    "maintenance_tickets",
     "plan_from_dict",
     "plan_to_dict",
     "plan_to_frames",

@@ -359,8 +359,17 @@ def json_required(cl: type) -> set[str]:
 
 
 # (class, document, JSON path) of an object read and written from attrs.fields
+# every field, with the keys written only when set (OMITTED_AT_DEFAULT): assets and costs
+ASSETS_JSON = {
+    **copy.deepcopy(EVERY_FIELD_JSON),
+    "assets": [{"id": "AHU-1", "location": {"lat": 48.86, "lon": 2.36}, "kind": "hvac",
+                "installed_at": "2025-06-01T00:00:00+02:00", "customer_id": "c1"}],
+    "cost_rates": {"travel_per_km": 0.35, "travel_per_hour": 6.0},
+}
+ASSETS_JSON["tickets"][0]["asset_id"] = "AHU-1"
+
 GENERIC_OBJECTS = [
-    (fd.Scenario, EVERY_FIELD_JSON, ()),
+    (fd.Scenario, ASSETS_JSON, ()),
     (fd.Horizon, EVERY_FIELD_JSON, ("horizon",)),
     (fd.GeometricTravel, EVERY_FIELD_JSON, ("travel",)),
     (fd.MatrixTravel, MATRIX_MINIMAL_JSON, ("travel",)),
@@ -371,7 +380,9 @@ GENERIC_OBJECTS = [
     (fd.SlaTarget, EVERY_FIELD_JSON, ("sla_policy", "default")),
     (fd.Technician, EVERY_FIELD_JSON, ("technicians", 0)),
     (fd.Shift, EVERY_FIELD_JSON, ("technicians", 0, "shifts", 0)),
-    (fd.Ticket, EVERY_FIELD_JSON, ("tickets", 0)),
+    (fd.Ticket, ASSETS_JSON, ("tickets", 0)),
+    (fd.Asset, ASSETS_JSON, ("assets", 0)),
+    (fd.CostRates, ASSETS_JSON, ("cost_rates",)),
 ]
 # objects whose JSON differs from their attributes (hand-written hooks)
 CUSTOM_OBJECTS = [
@@ -527,6 +538,8 @@ SCHEMA_NODES: dict[type, tuple[Any, ...]] = {
                "items"),
     fd.Ticket: ("$defs", "ticket"),
     fd.Depot: ("$defs", "depot"),
+    fd.Asset: ("$defs", "asset"),
+    fd.CostRates: ("properties", "cost_rates"),
 }
 
 

@@ -353,7 +353,8 @@ def test_bad_matrix_files_name_the_cell(tmp_path):
 def test_documented_columns_match_the_howto():
     """Every column the reader knows is in the how-to's tables (docs/howto/import.md)."""
     text = (EXAMPLES.parent / "docs" / "howto" / "import.md").read_text(encoding="utf-8")
-    for table in (tabular.TICKET_COLUMNS, tabular.TECHNICIAN_COLUMNS, tabular.PART_COLUMNS):
+    for table in (tabular.TICKET_COLUMNS, tabular.TECHNICIAN_COLUMNS, tabular.PART_COLUMNS,
+                  tabular.ASSET_COLUMNS):
         for key in table:
             cell = ", ".join(f"`{name.strip()}`" for name in key.split(","))
             assert f"| {cell} |" in text, key

@@ -1,5 +1,7 @@
 """The typed domain model: locations, travel, skills, SLAs, parts, tickets, technicians."""
 
+from .asset import Asset, MaintenancePlan, maintenance_tickets
+from .costs import CostRates
 from .location import Location
 from .parts import Depot, Part
 from .scenario import Scenario
@@ -9,10 +11,13 @@ from .ticket import Priority, Ticket, TimeWindow
 from .travel import GeometricTravel, MatrixTravel, TravelModel
 
 __all__ = [
+    "Asset",
     "Break",
+    "CostRates",
     "Depot",
     "GeometricTravel",
     "Location",
+    "MaintenancePlan",
     "MatrixTravel",
     "Part",
     "Priority",
@@ -24,4 +29,5 @@ __all__ = [
     "Ticket",
     "TimeWindow",
     "TravelModel",
+    "maintenance_tickets",
 ]

@@ -12,6 +12,8 @@ import attrs
 from ..errors import UnknownReferenceError, ValidationError
 from ..units import Horizon
 from ._validate import check_probabilities, warn
+from .asset import Asset
+from .costs import CostRates
 from .location import Location
 from .objective import ObjectiveWeights
 from .parts import Depot, Part
@@ -75,6 +77,12 @@ class Scenario:
     category_parts:
         Ticket category -> {part sku: probability that a job of the category
         needs one unit}; the probable parts of tickets that give none of their own.
+    assets:
+        Installed equipment (see :class:`Asset`); unique ids. When non-empty, every
+        ticket's ``asset_id`` must name one of them. Asset locations follow the rules
+        of every other location (one coordinate system; rows of a travel matrix).
+    cost_rates:
+        Money rates of driving for the cost KPIs (default :class:`CostRates`: 0).
     name:
         Free-form name.
     """
@@ -93,6 +101,8 @@ class Scenario:
         factory=dict, converter=lambda v: {k: dict(m) if isinstance(m, Mapping) else m
                                            for k, m in v.items()}
         if isinstance(v, Mapping) else v)
+    assets: tuple[Asset, ...] = attrs.field(default=(), converter=_tuple)
+    cost_rates: CostRates = attrs.field(factory=CostRates)
 
     def __attrs_post_init__(self) -> None:
         _check_fields(self)
@@ -158,6 +168,14 @@ class Scenario:
         raise UnknownReferenceError(f"unknown ticket id {ticket_id!r}",
                                     entity="Ticket", entity_id=ticket_id)
 
+    def asset(self, asset_id: str) -> Asset:
+        """The asset with this id (``UnknownReferenceError`` if absent)."""
+        for asset in self.assets:
+            if asset.id == asset_id:
+                return asset
+        raise UnknownReferenceError(f"unknown asset id {asset_id!r}", entity="Asset",
+                                    entity_id=asset_id)
+
     def probable_parts(self, ticket: Ticket) -> Mapping[str, float]:
         """The ticket's probable parts, or its category's (``category_parts``)."""
         return ticket.probable_parts or self.category_parts.get(ticket.category, {})
@@ -175,6 +193,7 @@ class Scenario:
             "tickets": self.num_tickets,
             "parts": len(self.parts),
             "depots": len(self.depots),
+            "assets": len(self.assets),
         }
 
 
@@ -218,7 +237,10 @@ def _check_fields(s: Scenario) -> None:
     if not isinstance(s.objective, ObjectiveWeights):
         raise ValidationError.for_field("Scenario", s.name or None, "objective",
                                         s.objective, "must be ObjectiveWeights")
-    for name in ("technicians", "tickets", "parts", "skills", "depots"):
+    if not isinstance(s.cost_rates, CostRates):
+        raise ValidationError.for_field("Scenario", s.name or None, "cost_rates",
+                                        s.cost_rates, "must be CostRates")
+    for name in ("technicians", "tickets", "parts", "skills", "depots", "assets"):
         if not isinstance(getattr(s, name), tuple):  # the converter could not iterate
             raise ValidationError.for_field("Scenario", s.name or None, name,
                                             getattr(s, name), "must be a sequence")
@@ -228,7 +250,7 @@ def _check_elements(s: Scenario, issues: _Issues) -> None:
     """Element types of the collections, the category parts, the skills and the SLA policy."""
     for field, items, cls in (("technicians", s.technicians, Technician),
                               ("tickets", s.tickets, Ticket), ("parts", s.parts, Part),
-                              ("depots", s.depots, Depot)):
+                              ("depots", s.depots, Depot), ("assets", s.assets, Asset)):
         for k, item in enumerate(items):
             if not isinstance(item, cls):
                 issues.add("Scenario", None, f"{field}[{k}]", item, f"must be a {cls.__name__}")
@@ -260,7 +282,8 @@ def _check_unique(s: Scenario, issues: _Issues) -> None:
     for entity, ids in (("Technician", [t.id for t in s.technicians]),
                         ("Ticket", [t.id for t in s.tickets]),
                         ("Part", [p.sku for p in s.parts]),
-                        ("Depot", [d.id for d in s.depots])):
+                        ("Depot", [d.id for d in s.depots]),
+                        ("Asset", [a.id for a in s.assets])):
         for dup, count in Counter(ids).items():
             if count > 1:
                 issues.add(entity, dup, "id", dup, f"must be unique (found {count} times)")
@@ -314,6 +337,7 @@ def _check_tickets(s: Scenario, issues: _Issues) -> tuple[list[str], list[str]]:
     tech_ids = {t.id for t in s.technicians}
     skill_ids = set(s.skills)
     part_ids = {p.sku for p in s.parts}
+    asset_ids = {a.id for a in s.assets}
     late_created: list[str] = []
     mixed_deadlines: list[str] = []
     for ticket in s.tickets:
@@ -327,6 +351,9 @@ def _check_tickets(s: Scenario, issues: _Issues) -> tuple[list[str], list[str]]:
             issues.unknown("Ticket", ticket.id, "parts", ticket.parts, part_ids, "part")
             issues.unknown("Ticket", ticket.id, "probable_parts", ticket.probable_parts,
                            part_ids, "part")
+        if asset_ids and ticket.asset_id is not None:
+            issues.unknown("Ticket", ticket.id, "asset_id", (ticket.asset_id,), asset_ids,
+                           "asset")
         response, resolve = s.deadlines(ticket)
         if response is not None and resolve is not None and resolve < response:
             # both explicit is rejected by Ticket; one from the policy is a conflict
@@ -353,6 +380,8 @@ def _locations(s: Scenario) -> list[tuple[str, str, str, Location]]:
         locations.append(("Ticket", ticket.id, "location", ticket.location))
     for depot in s.depots:
         locations.append(("Depot", depot.id, "location", depot.location))
+    for asset in s.assets:
+        locations.append(("Asset", asset.id, "location", asset.location))
     return locations
 
 

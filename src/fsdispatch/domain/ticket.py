@@ -130,6 +130,9 @@ class Ticket:
         ``category_parts`` for the ticket's category apply.
     demand:
         Generic capacity units used on the technician's route, within [0, 10⁹].
+    asset_id:
+        The :class:`~fsdispatch.Asset` the job is on, or ``None``; when the
+        scenario lists assets it must name one of them.
     """
 
     id: str
@@ -151,6 +154,7 @@ class Ticket:
     parts: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_dict)
     demand: int = 0
     probable_parts: Mapping[str, float] = attrs.field(factory=dict, converter=frozen_dict)
+    asset_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
         check_id("Ticket", self.id)
@@ -203,3 +207,6 @@ class Ticket:
         check_quantities("Ticket", tid, "parts", self.parts, minimum=1)
         check_probabilities("Ticket", tid, "probable_parts", self.probable_parts)
         check_int("Ticket", tid, "demand", self.demand, minimum=0, maximum=MAX_QUANTITY)
+        if self.asset_id is not None and (not isinstance(self.asset_id, str)
+                                          or not self.asset_id):
+            fail("Ticket", tid, "asset_id", self.asset_id, "must be a non-empty string or None")

@@ -41,7 +41,14 @@ class Violation:
 
 @attrs.frozen
 class TechnicianKpis:
-    """Per-technician figures (minutes unless stated)."""
+    """Per-technician figures (minutes unless stated).
+
+    Money (see :class:`Kpis`): ``labour_cost`` (``cost_per_hour`` × work hours),
+    ``travel_cost`` (the scenario's :class:`~fsdispatch.CostRates` × km and driving
+    hours), ``parts_cost`` (``unit_cost`` × quantity of the parts of the tickets
+    served); ``appointment_visits`` are visits to tickets with appointment windows and
+    ``on_time_visits`` those whose service starts inside one of them.
+    """
 
     technician_id: str
     tickets: int
@@ -54,11 +61,26 @@ class TechnicianKpis:
     idle_min: float
     utilisation_pct: float
     overtime_min: float
+    labour_cost: float = 0.0
+    travel_cost: float = 0.0
+    parts_cost: float = 0.0
+    appointment_visits: int = 0
+    on_time_visits: int = 0
 
 
 @attrs.frozen
 class Kpis:
-    """Plan-level KPIs. Formulas are in ``docs/concepts.md`` (section KPIs)."""
+    """Plan-level KPIs. Formulas are in ``docs/concepts.md`` (section KPIs).
+
+    Money and punctuality (``docs/maintenance.md``): ``travel_cost`` = Σ
+    ``travel_per_km`` × km + ``travel_per_hour`` × driving hours (the scenario's
+    :class:`~fsdispatch.CostRates`); ``parts_cost`` = Σ over served tickets of
+    ``unit_cost`` × quantity of their ``parts``; ``total_cost`` = ``labour_cost`` +
+    ``travel_cost`` + ``parts_cost``; ``cost_per_ticket`` = ``total_cost`` / tickets
+    served (0 when none is); ``appointment_tickets`` are served tickets with appointment
+    windows (the promised arrival window), ``on_time_tickets`` those whose service starts
+    inside one of their windows, ``on_time_pct`` their share (100 when there is none).
+    """
 
     num_tickets: int
     assigned: int
@@ -87,6 +109,13 @@ class Kpis:
     parts_picked: int = 0
     expected_first_time_fix_pct: float = 100.0
     expected_revisits: float = 0.0
+    travel_cost: float = 0.0
+    parts_cost: float = 0.0
+    total_cost: float = 0.0
+    cost_per_ticket: float = 0.0
+    appointment_tickets: int = 0
+    on_time_tickets: int = 0
+    on_time_pct: float = 100.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (JSON friendly)."""

@@ -338,6 +338,7 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
     reasons = Counter(plan.unassigned[j].value for j in plan.unassigned
                       if 0 <= j < num_tickets and not served[j])
     total_shift = float(tech_shift.sum())
+    money = _money(problem, visits, tech_of_visit, wlate, tt)
     kpis = Kpis(
         num_tickets=num_tickets,
         assigned=int(served.sum()),
@@ -368,10 +369,12 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         expected_first_time_fix_pct=100.0 * float(ftf.mean()) if ftf is not None and ftf.size
         else 100.0,
         expected_revisits=float((1.0 - ftf).sum()) if ftf is not None else 0.0,
+        **money.kpis(int(served.sum())),
     )
     return Evaluation(objective=objective, components=components,
                       violations=tuple(violations), kpis=kpis,
-                      technicians=_technician_kpis(index.technician_ids, tt), times=times)
+                      technicians=_technician_kpis(index.technician_ids, tt, money),
+                      times=times)
 
 
 class _TechTotals(NamedTuple):
@@ -387,7 +390,63 @@ class _TechTotals(NamedTuple):
     work: np.ndarray  #: travel, service and depot stops
 
 
-def _technician_kpis(technician_ids: tuple[str, ...], tt: _TechTotals,
+class _Money(NamedTuple):
+    """Cost and on-time figures per technician: arrays of shape ``(T,)``."""
+
+    labour: np.ndarray  #: cost_per_hour × work hours
+    travel: np.ndarray  #: travel_per_km × km + travel_per_hour × travel hours
+    parts: np.ndarray  #: Σ unit_cost × quantity of the parts of the tickets served
+    appointments: np.ndarray  #: visits to tickets with appointment windows
+    on_time: np.ndarray  #: ... whose service starts inside one of them
+
+    def kpis(self, served: int) -> dict[str, Any]:
+        """The plan-level fields of :class:`Kpis` (``served``: tickets served)."""
+        travel, parts = float(self.travel.sum()), float(self.parts.sum())
+        total = float(self.labour.sum()) + travel + parts
+        appointments, on_time = int(self.appointments.sum()), int(self.on_time.sum())
+        return {"travel_cost": travel, "parts_cost": parts, "total_cost": total,
+                "cost_per_ticket": total / served if served else 0.0,
+                "appointment_tickets": appointments, "on_time_tickets": on_time,
+                "on_time_pct": 100.0 * on_time / appointments if appointments else 100.0}
+
+
+def _money(problem: Problem, visits: np.ndarray, tech_of_visit: np.ndarray,
+           wlate: np.ndarray, tt: _TechTotals) -> _Money:
+    """Labour, travel and parts cost and on-time visits per technician.
+
+    Parts cost of a ticket is ``Σ unit_cost × quantity`` of its ``parts`` (skus not in
+    the catalogue cost 0); a visit is on time when its ticket has appointment windows
+    (windows that leave part of the horizon out) and service starts inside one of them
+    (no window lateness).
+    """
+    kd = problem.data
+    ctx = context_of(problem)
+    num_techs = problem.num_technicians
+    per_km, per_hour = ctx.travel_rates
+    parts: np.ndarray
+    if ctx.sku_cost.any() and kd.res.part_sku.size:
+        sku_cost = np.zeros(len(problem.index.sku_ids))  # skus grown after the compile cost 0
+        sku_cost[:ctx.sku_cost.shape[0]] = ctx.sku_cost
+        ticket_parts = np.bincount(
+            np.repeat(np.arange(problem.num_tickets), np.diff(kd.res.part_ptr)),
+            weights=kd.res.part_qty * sku_cost[kd.res.part_sku], minlength=problem.num_tickets)
+        parts = np.bincount(tech_of_visit, weights=ticket_parts[visits], minlength=num_techs)
+    else:
+        parts = np.zeros(num_techs)
+    # a promise: windows that leave part of the horizon out (no windows compile to [0, end])
+    ptr, hlen = kd.win.ptr, ctx.horizon_length
+    first, last = ptr[visits], ptr[visits + 1] - 1
+    has_window = ((last > first) | (kd.win.start[first] > 0) | (kd.win.end[last] < hlen)
+                  if visits.size else np.zeros(0, dtype=np.bool_))
+    return _Money(
+        labour=kd.tech.cost_per_hour * tt.work / 3600.0,
+        travel=per_km * tt.dist + per_hour * tt.travel / 3600.0,
+        parts=parts,
+        appointments=np.bincount(tech_of_visit[has_window], minlength=num_techs),
+        on_time=np.bincount(tech_of_visit[has_window & (wlate == 0)], minlength=num_techs))
+
+
+def _technician_kpis(technician_ids: tuple[str, ...], tt: _TechTotals, money: _Money,
                      ) -> tuple[TechnicianKpis, ...]:
     return tuple(
         TechnicianKpis(
@@ -397,7 +456,10 @@ def _technician_kpis(technician_ids: tuple[str, ...], tt: _TechTotals,
             break_min=tt.brk[t] / 60.0,
             idle_min=max(tt.shift[t] - tt.work[t] - tt.brk[t], 0.0) / 60.0,
             utilisation_pct=100.0 * tt.work[t] / tt.shift[t] if tt.shift[t] else 0.0,
-            overtime_min=tt.overtime[t] / 60.0)
+            overtime_min=tt.overtime[t] / 60.0, labour_cost=float(money.labour[t]),
+            travel_cost=float(money.travel[t]), parts_cost=float(money.parts[t]),
+            appointment_visits=int(money.appointments[t]),
+            on_time_visits=int(money.on_time[t]))
         for t, tid in enumerate(technician_ids))
 
 

@@ -57,6 +57,7 @@ from ..domain import (
     SlaPolicy,
     SlaTarget,
     Technician,
+    Ticket,
     TimeWindow,
     TravelModel,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "HEADER_KEYS",
     "LEADING_KEYS",
     "NULL_MEANS_DEFAULT",
+    "OMITTED_AT_DEFAULT",
     "SLA_KEYS",
     "TRAVEL_MODELS",
     "check_header",
@@ -91,6 +93,14 @@ LEADING_KEYS: dict[type, tuple[str, ...]] = {
 }
 """Keys written first, in this order, for classes whose JSON key order is not the attrs
 order; the other attributes follow in attrs order."""
+
+OMITTED_AT_DEFAULT: dict[type, tuple[str, ...]] = {
+    Scenario: ("assets", "cost_rates"),
+    Ticket: ("asset_id",),
+}
+"""Keys added after format version 1 was first written: left out of the JSON while the
+attribute holds its default, so files without them stay byte for byte what earlier
+versions wrote (and read)."""
 
 NULL_MEANS_DEFAULT: frozenset[type] = frozenset({ObjectiveWeights})
 """Classes read as their default from ``null`` (so is the travel model)."""
@@ -467,6 +477,9 @@ class _Hooks:
 
     def unstructure_attrs_class(self, cl: type) -> Callable[[Any], dict[str, Any]]:
         generated: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cl, self.c)
+        omitted = OMITTED_AT_DEFAULT.get(cl)
+        if omitted:
+            generated = _omit_defaults(cl, omitted, generated)
         leading = LEADING_KEYS.get(cl)
         if leading is None:
             return generated
@@ -492,6 +505,25 @@ class _Hooks:
 
     def unstructure_travel(self, value: Any) -> dict[str, Any]:
         return {"model": value.kind, **self.c.unstructure(value, type(value))}
+
+
+def _omit_defaults(cl: type, names: tuple[str, ...], generated: Callable[[Any], dict[str, Any]],
+                   ) -> Callable[[Any], dict[str, Any]]:
+    """``generated`` without the keys of ``names`` whose attribute holds its default."""
+    fields = {a.name: a for a in attrs.fields(cl)}
+
+    def default(name: str) -> Any:
+        value = fields[name].default
+        factory = getattr(value, "factory", None)  # an attrs.Factory
+        return factory() if callable(factory) else value
+
+    def unstructure(value: Any) -> dict[str, Any]:
+        data = generated(value)
+        for name in names:
+            if getattr(value, name) == default(name):
+                data.pop(name, None)
+        return data
+    return unstructure
 
 
 def _structure_location(value: Any, _: Any = None) -> Location:

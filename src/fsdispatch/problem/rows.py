@@ -50,6 +50,12 @@ class CompileContext:
     """skill -> column of ``CostData.skill_col`` (the names of the ticket skill rows)."""
     prob_idx: dict[str, int] = attrs.field(factory=dict)
     """sku -> column of ``ResourceData.prob_sku`` (the probable parts' catalogue)."""
+    sku_cost: np.ndarray = attrs.field(factory=lambda: np.zeros(0))
+    """(S,) ``unit_cost`` of each sku (0 when not in the catalogue); cost KPIs only."""
+    travel_rates: tuple[float, float] = (0.0, 0.0)
+    """The scenario's ``CostRates``: money per km and per hour of driving (KPIs only)."""
+    horizon_length: int = 0
+    """Seconds of the horizon (a ticket without windows has the one window [0, this])."""
 
     @property
     def skill_ids(self) -> tuple[str, ...]:
@@ -116,6 +122,8 @@ def compile_context(scenario: Any, skus: Sequence[str]) -> CompileContext:
     factored = {s for tech in techs for s in tech.skill_factors}
     probable = sorted({s for t in scenario.tickets for s in t.probable_parts}
                       | {s for probs in scenario.category_parts.values() for s in probs})
+    unit_cost = {p.sku: p.unit_cost for p in scenario.parts}
+    rates = scenario.cost_rates
     return CompileContext(
         node_of=node_numbering(scenario),
         skill_level={s: np.array([tech.skills.get(s, 0) for tech in techs], dtype=_I64)
@@ -129,7 +137,10 @@ def compile_context(scenario: Any, skus: Sequence[str]) -> CompileContext:
         tech_cap=np.array([NO_DEADLINE if t.capacity is None else t.capacity for t in techs],
                           dtype=_I64),
         skill_idx={s: k for k, s in enumerate(skills)},
-        prob_idx={s: k for k, s in enumerate(probable)})
+        prob_idx={s: k for k, s in enumerate(probable)},
+        sku_cost=np.array([unit_cost.get(s, 0.0) for s in skus], dtype=np.float64),
+        travel_rates=(float(rates.travel_per_km), float(rates.travel_per_hour)),
+        horizon_length=scenario.horizon.length)
 
 
 def csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -283,6 +283,12 @@ def _kpi_table(day: DayModel) -> str:
         ("preferred technician", f"{k.preferred_hits} / {k.preferred_requests}",
          "served by a preferred technician"),
         ("labour cost", f"{k.labour_cost:,.2f}", "Σ cost per hour × work hours"),
+        ("travel / parts cost", f"{k.travel_cost:,.2f} / {k.parts_cost:,.2f}",
+         "cost rates × km and driving hours / Σ unit cost × parts used"),
+        ("cost per ticket", f"{k.cost_per_ticket:,.2f}",
+         "(labour + travel + parts) / tickets served"),
+        ("on-time arrival", f"{k.on_time_pct:.1f} % ({k.on_time_tickets}/"
+         f"{k.appointment_tickets})", "served in their appointment window"),
         ("routes used", f"{k.routes_used} / {p.num_routes}", "shifts with at least one visit"),
     ]
     body = "".join(f'<tr><th scope="row">{_e(a)}</th><td>{_e(b)}</td><td class="why">{_e(c)}'
@@ -294,7 +300,7 @@ def _technician_table(day: DayModel, colours: dict[str, str], fmt: _Fmt) -> str:
     tk = {t.technician_id: t for t in day.evaluation.technicians}
     head = ("<tr><th>technician</th><th>shift</th><th>visits (service start)</th>"
             "<th>back</th><th>travel</th><th>work</th><th>utilisation</th><th>overtime</th>"
-            "</tr>")
+            "<th>cost</th></tr>")
     rows = []
     for route in day.routes:
         t = tk.get(route.technician_id)
@@ -313,7 +319,8 @@ def _technician_table(day: DayModel, colours: dict[str, str], fmt: _Fmt) -> str:
             f'<td class="chips">{chips or "<em>no visits</em>"}</td><td>{_e(back)}</td>'
             + (f'<td>{t.travel_min:,.0f} min</td><td>{t.work_min:,.0f} min</td>'
                f'<td>{t.utilisation_pct:.0f} %</td><td>{t.overtime_min:,.0f} min</td>'
-               if first and t is not None else '<td colspan="4" class="why">(see shift 0)</td>')
+               f'<td>{t.labour_cost + t.travel_cost + t.parts_cost:,.2f}</td>'
+               if first and t is not None else '<td colspan="5" class="why">(see shift 0)</td>')
             + "</tr>")
     return f'<table id="technician-table"><thead>{head}</thead><tbody>{"".join(rows)}</tbody>' \
            f'</table>'

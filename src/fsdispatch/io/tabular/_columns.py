@@ -21,6 +21,7 @@ TICKET_COLUMNS: dict[str, str] = {
     "parts": "parts consumed from the van, e.g. P001:2;P007:1",
     "preferred_technicians, excluded_technicians": "technician ids, e.g. tech-1;tech-4",
     "demand": "capacity units used on the route (default 0)",
+    "asset_id": "the asset the job is on (an asset_id of the assets table when one is given)",
 }
 """Columns of the tickets table (one row per ticket) and what they hold."""
 
@@ -51,6 +52,16 @@ PART_COLUMNS: dict[str, str] = {
 }
 """Columns of the optional parts table (one row per part)."""
 
+ASSET_COLUMNS: dict[str, str] = {
+    "asset_id": "required; unique asset id referenced by the tickets' asset_id",
+    "lat, lon": "where it is installed, WGS84 degrees (or planar km in x, y)",
+    "location_id": "row of the travel matrix",
+    "kind": "e.g. hvac, elevator",
+    "installed_at": "when it was installed (local datetime)",
+    "customer_id": "the customer who owns it",
+}
+"""Columns of the optional assets table (one row per asset)."""
+
 _TICKET_FIELDS = {
     "id": "ticket_id", "location": "lat", "duration": "duration_min", "category": "category",
     "required_skills": "skills", "windows": "windows", "window_kind": "window_kind",
@@ -58,6 +69,7 @@ _TICKET_FIELDS = {
     "customer_tier": "customer_tier", "created_at": "created_at", "response_by": "response_by",
     "resolve_by": "resolve_by", "preferred_technicians": "preferred_technicians",
     "excluded_technicians": "excluded_technicians", "parts": "parts", "demand": "demand",
+    "asset_id": "asset_id",
 }
 _TECH_FIELDS = {
     "id": "technician_id", "start_location": "lat", "end_location": "end_lat",
@@ -70,3 +82,7 @@ _TECH_FIELDS = {
 }
 
 
+_ASSET_FIELDS = {
+    "id": "asset_id", "location": "lat", "kind": "kind", "installed_at": "installed_at",
+    "customer_id": "customer_id",
+}

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...domain import (
+    Asset,
     Break,
+    CostRates,
     GeometricTravel,
     Part,
     Scenario,
@@ -34,7 +36,7 @@ from ._cells import (
     _minutes,
     _quantities,
 )
-from ._columns import _TECH_FIELDS, _TICKET_FIELDS
+from ._columns import _ASSET_FIELDS, _TECH_FIELDS, _TICKET_FIELDS
 from ._table import _read_csv, _Row, _Table
 from .travel_matrix import read_travel_matrix
 
@@ -84,6 +86,7 @@ def _read_ticket(row: _Row, clock: _Clock) -> Ticket | None:
         "excluded_technicians": row.get("excluded_technicians", _ids, ()),
         "parts": row.get("parts", _quantities, {}),
         "demand": row.get("demand", _as_int, 0),
+        "asset_id": row.get("asset_id", lambda v: str(v).strip()),
     }
     if not row.ok:
         return None
@@ -169,6 +172,21 @@ def _read_part(row: _Row) -> Part | None:
     return result
 
 
+def _read_asset(row: _Row, clock: _Clock) -> Asset | None:
+    aid = row.required("asset_id", lambda v: str(v).strip())
+    location = row.location()
+    kwargs = {
+        "kind": row.get("kind", lambda v: str(v).strip(), ""),
+        "installed_at": row.get("installed_at", clock.at),
+        "customer_id": row.get("customer_id", lambda v: str(v).strip()),
+    }
+    if not row.ok:
+        return None
+    result: Asset | None = row.build(Asset, _ASSET_FIELDS, aid, id=aid, location=location,
+                                     **kwargs)
+    return result
+
+
 def _tz(value: str | tzinfo | None) -> tzinfo:
     from datetime import UTC
 
@@ -201,17 +219,23 @@ def _frames_to_scenario(tickets: _Table, technicians: _Table, parts_table: _Tabl
                         day: date_cls | None, tz: tzinfo, horizon: Horizon | None,
                         travel: TravelModel | None, sla_policy: SlaPolicy | None,
                         objective: ObjectiveWeights | None, skills: Sequence[str],
-                        name: str) -> Scenario:
+                        name: str, assets_table: _Table | None = None,
+                        cost_rates: CostRates | None = None) -> Scenario:
     tickets.require(("ticket_id",), ("duration_min",))
     technicians.require(("technician_id",), ("shift_start",), ("shift_end",))
     if parts_table is not None:
         parts_table.require(("sku",))
+    if assets_table is not None:
+        assets_table.require(("asset_id",))
     clock = _Clock(day, tz)
     techs = [_read_technician(_Row(technicians, k), clock) for k in range(len(technicians.rows))]
     ticks = [_read_ticket(_Row(tickets, k), clock) for k in range(len(tickets.rows))]
     parts = ([_read_part(_Row(parts_table, k)) for k in range(len(parts_table.rows))]
              if parts_table is not None else [])
+    assets = ([_read_asset(_Row(assets_table, k), clock) for k in range(len(assets_table.rows))]
+              if assets_table is not None else [])
     issues = technicians.issues + tickets.issues + (parts_table.issues if parts_table else [])
+    issues += assets_table.issues if assets_table else []
     if issues:
         raise ValidationError.collect(issues)
     tech_list = [t for t in techs if t is not None]
@@ -224,9 +248,10 @@ def _frames_to_scenario(tickets: _Table, technicians: _Table, parts_table: _Tabl
                         travel=travel if travel is not None else GeometricTravel(),
                         parts=part_list, skills=tuple(skills), sla_policy=sla_policy,
                         objective=objective if objective is not None else ObjectiveWeights(),
-                        name=name)
+                        name=name, assets=[a for a in assets if a is not None],
+                        cost_rates=cost_rates if cost_rates is not None else CostRates())
     except ValidationError as exc:
-        raise _locate(exc, tickets, technicians, parts_table) from None
+        raise _locate(exc, tickets, technicians, parts_table, assets_table) from None
 
 
 def _default_horizon(techs: list[Technician], tickets: list[Ticket], day: date_cls | None,
@@ -249,7 +274,7 @@ def _default_horizon(techs: list[Technician], tickets: list[Ticket], day: date_c
 
 
 def _locate(exc: ValidationError, tickets: _Table, technicians: _Table,
-            parts: _Table | None) -> ValidationError:
+            parts: _Table | None, assets: _Table | None = None) -> ValidationError:
     """Name the file, row and column of each cross-reference issue of a Scenario."""
     positions = {
         "Ticket": (tickets, {str(r.get("ticket_id")).strip(): k
@@ -260,6 +285,9 @@ def _locate(exc: ValidationError, tickets: _Table, technicians: _Table,
     if parts is not None:
         positions["Part"] = (parts, {str(r.get("sku")).strip(): k
                                      for k, r in enumerate(parts.rows)}, {"id": "sku"})
+    if assets is not None:
+        positions["Asset"] = (assets, {str(r.get("asset_id")).strip(): k
+                                       for k, r in enumerate(assets.rows)}, _ASSET_FIELDS)
     out = []
     for issue in exc.issues:
         located = positions.get(issue.entity or "")
@@ -287,8 +315,9 @@ def scenario_from_frames(tickets: pd.DataFrame, technicians: pd.DataFrame, *,
                          sla_policy: SlaPolicy | None = None,
                          objective: ObjectiveWeights | None = None,
                          skills: Sequence[str] = (), name: str = "",
-                         sources: tuple[str, str, str] = ("tickets", "technicians", "parts"),
-                         ) -> Scenario:
+                         sources: tuple[str, ...] = ("tickets", "technicians", "parts"),
+                         assets: pd.DataFrame | None = None,
+                         cost_rates: CostRates | None = None) -> Scenario:
     """Build a scenario from DataFrames shaped like a service desk's export.
 
     Parameters
@@ -316,7 +345,13 @@ def scenario_from_frames(tickets: pd.DataFrame, technicians: pd.DataFrame, *,
     sla_policy, objective, skills, name:
         As in :class:`~fsdispatch.Scenario`.
     sources:
-        Names used in error messages for the three tables.
+        Names used in error messages for the tables: tickets, technicians, parts and
+        (optionally, default ``"assets"``) assets.
+    assets:
+        Optional assets table (:data:`ASSET_COLUMNS`); when given, every ticket's
+        ``asset_id`` must name one of its rows.
+    cost_rates:
+        Money rates of driving for the cost KPIs (:class:`~fsdispatch.CostRates`).
 
     Returns
     -------
@@ -334,7 +369,10 @@ def scenario_from_frames(tickets: pd.DataFrame, technicians: pd.DataFrame, *,
         _Table(tickets, sources[0], False), _Table(technicians, sources[1], False),
         None if parts is None else _Table(parts, sources[2], False), day=_day(date),
         tz=_tz(timezone), horizon=horizon, travel=travel, sla_policy=sla_policy,
-        objective=objective, skills=skills, name=name)
+        objective=objective, skills=skills, name=name,
+        assets_table=None if assets is None else _Table(
+            assets, sources[3] if len(sources) > 3 else "assets", False),
+        cost_rates=cost_rates)
 
 
 def read_scenario_csv(tickets: str | Path, technicians: str | Path, *,
@@ -343,12 +381,14 @@ def read_scenario_csv(tickets: str | Path, technicians: str | Path, *,
                       travel: TravelModel | str | Path | None = None,
                       sla_policy: SlaPolicy | None = None,
                       objective: ObjectiveWeights | None = None, skills: Sequence[str] = (),
-                      name: str = "", sep: str | None = None) -> Scenario:
+                      name: str = "", sep: str | None = None,
+                      assets: str | Path | None = None,
+                      cost_rates: CostRates | None = None) -> Scenario:
     """Build a scenario from CSV files (e.g. saved from Excel as "CSV UTF-8").
 
     Parameters
     ----------
-    tickets, technicians, parts:
+    tickets, technicians, parts, assets:
         Paths of the tables (see :func:`scenario_from_frames` for the columns).
     travel:
         A travel model, or the path of a travel matrix (CSV or ``.npz``, see
@@ -356,7 +396,7 @@ def read_scenario_csv(tickets: str | Path, technicians: str | Path, *,
     sep:
         Field separator; by default ``;`` when the header holds more ``;`` than
         ``,`` (European Excel), else ``,``.
-    date, timezone, horizon, sla_policy, objective, skills, name:
+    date, timezone, horizon, sla_policy, objective, skills, name, cost_rates:
         As in :func:`scenario_from_frames`.
 
     Returns
@@ -373,12 +413,14 @@ def read_scenario_csv(tickets: str | Path, technicians: str | Path, *,
     tick_t = _Table(_read_csv(tickets, sep), str(tickets), True)
     tech_t = _Table(_read_csv(technicians, sep), str(technicians), True)
     part_t = None if parts is None else _Table(_read_csv(parts, sep), str(parts), True)
+    asset_t = None if assets is None else _Table(_read_csv(assets, sep), str(assets), True)
     if isinstance(travel, str | Path):
         travel = read_travel_matrix(travel)
     scenario = _frames_to_scenario(tick_t, tech_t, part_t, day=_day(date), tz=_tz(timezone),
                                    horizon=horizon, travel=travel, sla_policy=sla_policy,
                                    objective=objective, skills=skills,
-                                   name=name or Path(tickets).stem)
+                                   name=name or Path(tickets).stem, assets_table=asset_t,
+                                   cost_rates=cost_rates)
     return scenario
 
 

@@ -63,7 +63,8 @@ def visits_frame(source: Any, plan: Plan | None = None,
         ``travel_km``, ``wait_min``, ``service_min``, ``window_late_min``,
         ``sla_late_min``, ``response_by``, ``resolve_by`` and ``sla_slack_min``
         (minutes to the nearer SLA deadline; negative when late; empty without
-        deadline), then ``lat``/``lon`` (or ``x``/``y``).
+        deadline), ``asset_id`` when some ticket is on an asset, then ``lat``/``lon``
+        (or ``x``/``y``).
     """
     pd = _pandas()
     day = _resolve(source, plan, evaluation)
@@ -94,6 +95,8 @@ def visits_frame(source: Any, plan: Plan | None = None,
         "resolve_by": _datetimes(problem, [v.resolve_by for v in visits]),
         "sla_slack_min": [np.nan if v.slack is None else v.slack / MINUTE for v in visits],
     }
+    if any(t.asset_id is not None for t in scenario.tickets):
+        records["asset_id"] = [scenario.tickets[v.ticket_idx].asset_id for v in visits]
     locs = [scenario.tickets[v.ticket_idx].location for v in visits]
     if geo:
         records["lat"] = [loc.lat for loc in locs]
@@ -115,7 +118,8 @@ def technicians_frame(source: Any, plan: Plan | None = None,
         Columns of :class:`~fsdispatch.TechnicianKpis` (``technician_id``,
         ``tickets``, ``travel_min``, ``distance_km``, ``service_min``,
         ``work_min``, ``shift_min``, ``break_min``, ``idle_min``,
-        ``utilisation_pct``, ``overtime_min``) plus ``routes_used`` and
+        ``utilisation_pct``, ``overtime_min``, ``labour_cost``, ``travel_cost``,
+        ``parts_cost``, ``appointment_visits``, ``on_time_visits``) plus ``routes_used`` and
         ``first_start``/``last_return`` (timezone-aware; empty when idle).
     """
     pd = _pandas()
