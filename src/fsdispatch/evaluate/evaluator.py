@@ -16,7 +16,16 @@ from ..problem.compile import compile_scenario
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
 from ..problem.reasons import INCOMPATIBILITY, incompatibility_text
 from ..problem.rows import context_of
-from .evaluation import Evaluation, Kpis, TechnicianKpis, Violation, VisitTimes
+from .evaluation import (
+    NO_GROUP,
+    Evaluation,
+    Kpis,
+    TeamKpis,
+    TechnicianKpis,
+    TerritoryKpis,
+    Violation,
+    VisitTimes,
+)
 
 __all__ = ["check_plan", "evaluate"]
 
@@ -310,6 +319,8 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
     loads = (tech_work + recent)[has_shift]
     spread = float(loads.max() - loads.min()) if loads.size else 0.0
     pref_requests, pref_hits, pref_misses = _preferences(kd, visits, tech_of_visit)
+    out_terr = _out_of_territory(kd, visits, tech_of_visit)
+    serv_of_visit = kd.tech.service[tech_of_visit, visits].astype(np.float64)
 
     unserved = ~served
     components = {
@@ -323,6 +334,7 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         "labour": float((kd.tech.labour * tech_work).sum()),
         "load_balance": float(kd.w.balance * spread),
         "preference": float(kd.w.pref * pref_misses),
+        "out_of_territory": float(kd.res.terr_w[visits][out_terr].sum()),
     }
     objective = float(sum(components.values()))
 
@@ -368,6 +380,9 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         expected_first_time_fix_pct=100.0 * float(ftf.mean()) if ftf is not None and ftf.size
         else 100.0,
         expected_revisits=float((1.0 - ftf).sum()) if ftf is not None else 0.0,
+        out_of_territory=int(out_terr.sum()),
+        by_territory=_territory_kpis(problem, visits, out_terr, served, serv_of_visit),
+        by_team=_team_kpis(problem, tt),
     )
     return Evaluation(objective=objective, components=components,
                       violations=tuple(violations), kpis=kpis,
@@ -421,6 +436,52 @@ def _per_technician(problem: Problem, counts: np.ndarray, trav: np.ndarray, dist
         shift=np.bincount(rt_tech, weights=kd.rt.close - kd.rt.open, minlength=num_techs),
         brk=np.bincount(rt_tech[brk_route], weights=brk_taken, minlength=num_techs)
         if brk_route.size else np.zeros(num_techs), work=work)
+
+
+def _out_of_territory(kd: Any, visits: np.ndarray, tech_of_visit: np.ndarray) -> np.ndarray:
+    """bool per visit: its ticket has a territory its technician does not cover (the
+    compiled coverage, problem/rows.py)."""
+    terr = kd.res.terr[visits]
+    out = terr >= 0
+    out[out] = ~kd.res.covers[tech_of_visit[out], terr[out]]
+    return out
+
+
+def _territory_kpis(problem: Problem, visits: np.ndarray, out_terr: np.ndarray,
+                    served: np.ndarray, serv_of_visit: np.ndarray,
+                    ) -> dict[str, TerritoryKpis]:
+    """:class:`TerritoryKpis` per territory some ticket lies in (:data:`NO_GROUP`: none)."""
+    kd = problem.data
+    names = (*context_of(problem).territory_idx, NO_GROUP)
+    col = np.where(kd.res.terr >= 0, kd.res.terr, len(names) - 1)  # (N,)
+    z = len(names)
+    tickets = np.bincount(col, minlength=z)
+    assigned = np.bincount(col[served], minlength=z)
+    vcol = col[visits]
+    outs = np.bincount(vcol[out_terr], minlength=z)
+    svc = np.bincount(vcol, weights=serv_of_visit, minlength=z)
+    return {names[k]: TerritoryKpis(territory=names[k], tickets=int(tickets[k]),
+                                    assigned=int(assigned[k]), out_of_territory=int(outs[k]),
+                                    service_min=float(svc[k]) / 60.0)
+            for k in range(z) if tickets[k]}
+
+
+def _team_kpis(problem: Problem, tt: _TechTotals) -> dict[str, TeamKpis]:
+    """:class:`TeamKpis` per team (:data:`NO_GROUP`: technicians without one)."""
+    teams = context_of(problem).tech_team
+    if len(teams) != problem.num_technicians:  # (a problem built without the team lookups)
+        teams = (None,) * problem.num_technicians
+    out: dict[str, TeamKpis] = {}
+    for name in dict.fromkeys(NO_GROUP if t is None else t for t in teams):
+        m = np.array([(NO_GROUP if t is None else t) == name for t in teams], dtype=np.bool_)
+        shift, work = float(tt.shift[m].sum()), float(tt.work[m].sum())
+        out[name] = TeamKpis(
+            team=name, technicians=int(m.sum()), tickets=int(tt.tickets[m].sum()),
+            travel_min=float(tt.travel[m].sum()) / 60.0,
+            service_min=float(tt.service[m].sum()) / 60.0, work_min=work / 60.0,
+            overtime_min=float(tt.overtime[m].sum()) / 60.0,
+            utilisation_pct=100.0 * work / shift if shift else 0.0)
+    return out
 
 
 def _preferences(kd: Any, visits: np.ndarray, tech_of_visit: np.ndarray) -> tuple[int, int, int]:
@@ -679,7 +740,10 @@ def _compat_text(problem: Problem, code: Incompatibility, j: int, r: int) -> str
     """Why technician of route ``r`` can never serve ticket ``j`` (the compiled rows)."""
     kd = problem.data
     t = int(kd.rt.tech[r])
-    if code in (Incompatibility.SKILL, Incompatibility.LEVEL):
+    if code == Incompatibility.TERRITORY:
+        z = int(kd.res.terr[j])
+        return incompatibility_text(code, territory=list(context_of(problem).territory_idx)[z])
+    if code in (Incompatibility.SKILL, Incompatibility.LEVEL, Incompatibility.CERTIFICATION):
         ctx = context_of(problem)
         names = ctx.skill_ids
         gaps = []
@@ -689,7 +753,11 @@ def _compat_text(problem: Problem, code: Incompatibility, j: int, r: int) -> str
                 break
             held = ctx.skill_level.get(names[c])
             have = 0 if held is None else int(held[t])
-            if have < need:
+            lapsed = ctx.skill_expired.get(names[c])
+            if code == Incompatibility.CERTIFICATION:
+                if lapsed is not None and lapsed[t]:
+                    gaps.append((names[c], need, have))
+            elif have < need:
                 gaps.append((names[c], need, have))
         return incompatibility_text(code, skills=gaps)
     lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]

@@ -231,7 +231,8 @@ def route_cost(kd, r, st):
 
     The same terms as the evaluator: visit lateness (SLA, soft windows),
     travel time and distance (with the way to a first depot stop), overtime,
-    labour (the stop's time counts as work) and preference misses.
+    labour (the stop's time counts as work), preference misses and the soft
+    out-of-territory cost.
     """
     n = st.length[r]
     if n == 0:
@@ -264,15 +265,28 @@ def route_cost(kd, r, st):
 
 @internal
 def preference_cost(res, w_pref, tech, j):
-    """The preference term for serving ``j`` by technician ``tech``."""
+    """The technician-choice terms of serving ``j`` by technician ``tech``: the preference
+    miss and the soft out-of-territory cost (:func:`territory_cost`)."""
+    c = territory_cost(res, tech, j)
     lo = res.pref_ptr[j]
     hi = res.pref_ptr[j + 1]
     if hi == lo:
-        return 0.0
+        return c
     for k in range(lo, hi):
         if res.pref_tech[k] == tech:
-            return 0.0
-    return w_pref
+            return c
+    return c + w_pref
+
+
+@internal
+def territory_cost(res, tech, j):
+    """The out-of-territory cost of serving ``j`` by technician ``tech``: ``res.terr_w[j]``
+    (0 unless territories are soft and ``j`` has one) when ``tech`` does not cover ``j``'s
+    territory."""
+    w = res.terr_w[j]
+    if w == 0.0 or res.covers[tech, res.terr[j]]:
+        return 0.0
+    return w
 
 
 @internal

@@ -541,11 +541,12 @@ def _take_tickets(kd: Any, order: np.ndarray) -> tuple[Any, Any, Any, Any, np.nd
     p_ptr, p_sku, p_qty = _take_csr(res.part_ptr, order, res.part_sku, res.part_qty)
     f_ptr, f_tech = _take_csr(res.pref_ptr, order, res.pref_tech)
     res = res._replace(demand=res.demand[order], part_ptr=p_ptr, part_sku=p_sku,
-                       part_qty=p_qty, pref_ptr=f_ptr, pref_tech=f_tech)
+                       part_qty=p_qty, pref_ptr=f_ptr, pref_tech=f_tech,
+                       terr=res.terr[order], terr_w=res.terr_w[order])
     tech = tech._replace(service=np.ascontiguousarray(tech.service[:, order]))
     ticket_node = kd.ticket_node[order]
     _ro(*win, *cost, res.demand, p_ptr, p_sku, p_qty, f_ptr, f_tech, tech.service,
-        ticket_node)
+        ticket_node, res.terr, res.terr_w)
     return win, cost, res, tech, ticket_node
 
 
@@ -583,8 +584,8 @@ def _live_resources(d: LivePlan, fs: FastState, res: Any, pre: np.ndarray,
         stock[ti] = row
         cap = t.capacity if capacity is None else capacity
         tech_cap[ti] = NO_DEADLINE if cap is None else cap
-        code = np.where((pre[ti] == Incompatibility.SKILL) | (pre[ti] == Incompatibility.LEVEL),
-                        pre[ti], 0).astype(np.int8)[None, :]
+        # (the codes before PART — skills, certifications, territory — do not change live)
+        code = np.where(pre[ti] < Incompatibility.PART, pre[ti], 0).astype(np.int8)[None, :]
         resource_codes(code, row[None, :], res.part_ptr, res.part_sku, res.part_qty,
                        problem.data.dep.stock, excl[ti][None, :], tech_cap[ti:ti + 1],
                        res.demand)

@@ -49,6 +49,8 @@ class CostBreakdown:
     preference: float
     load_balance: float = 0.0
     depot_stop: float = 0.0
+    out_of_territory: float = 0.0
+    """The soft out-of-territory cost (``ObjectiveWeights.out_of_territory``), 0 otherwise."""
 
 
 @attrs.frozen

@@ -10,8 +10,9 @@ growing a problem and the evaluator's words never read the scenario again.
 :mod:`fsdispatch.problem.extend` one ticket's column and the live desk one
 technician's row; each calls the rules here so that they cannot drift apart
 (issue #16: one rule, one place). Precedence of the incompatibility codes:
-SKILL > LEVEL (:func:`skill_codes`) > PART > EXCLUDED > CAPACITY
-(:func:`resource_codes`); SHIFT comes from reachability, later.
+SKILL > LEVEL > CERTIFICATION (:func:`skill_codes`) > TERRITORY
+(:func:`territory_codes`) > PART > EXCLUDED > CAPACITY (:func:`resource_codes`);
+SHIFT comes from reachability, later.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ import numpy as np
 from .problem import NO_DEADLINE, CostData, WindowData
 from .reasons import Incompatibility
 
-__all__ = ["CompileContext", "compile_context", "context_of", "csr", "grown_catalogue",
-           "node_numbering", "parts_short", "probable_parts", "resource_codes", "service_seconds",
-           "set_context", "skill_codes", "ticket_block", "ticket_parts", "ticket_prefs"]
+__all__ = ["CompileContext", "certification_expired", "compile_context", "context_of", "csr",
+           "grown_catalogue", "node_numbering", "parts_short", "probable_parts",
+           "resource_codes", "service_seconds", "set_context", "skill_codes", "territory_codes",
+           "territory_cover", "ticket_block", "ticket_parts", "ticket_prefs",
+           "ticket_territories"]
 
 _I64 = np.int64
 
@@ -50,6 +53,15 @@ class CompileContext:
     """skill -> column of ``CostData.skill_col`` (the names of the ticket skill rows)."""
     prob_idx: dict[str, int] = attrs.field(factory=dict)
     """sku -> column of ``ResourceData.prob_sku`` (the probable parts' catalogue)."""
+    skill_expired: dict[str, np.ndarray] = attrs.field(factory=dict)
+    """skill -> (T,) bool: the technician's certification for it is expired on a service
+    day (:func:`certification_expired`); skills no technician certifies are absent."""
+    territory_idx: dict[str, int] = attrs.field(factory=dict)
+    """territory -> column of ``ResourceData.covers`` (the territories' catalogue)."""
+    tech_territories: tuple[frozenset[str], ...] = ()
+    """The territories each technician covers (empty: all)."""
+    tech_team: tuple[str | None, ...] = ()
+    """The team of each technician (``None``: none), for the per-team KPIs."""
 
     @property
     def skill_ids(self) -> tuple[str, ...]:
@@ -113,6 +125,8 @@ def compile_context(scenario: Any, skus: Sequence[str]) -> CompileContext:
     skills = sorted({s for t in scenario.tickets for s in t.required_skills}
                     | {s for tech in techs for s in tech.skills})
     held = {s for tech in techs for s in tech.skills}
+    certified = {s for tech in techs for s in tech.certifications}
+    tz = scenario.horizon.start.tzinfo
     factored = {s for tech in techs for s in tech.skill_factors}
     probable = sorted({s for t in scenario.tickets for s in t.probable_parts}
                       | {s for probs in scenario.category_parts.values() for s in probs})
@@ -129,7 +143,68 @@ def compile_context(scenario: Any, skus: Sequence[str]) -> CompileContext:
         tech_cap=np.array([NO_DEADLINE if t.capacity is None else t.capacity for t in techs],
                           dtype=_I64),
         skill_idx={s: k for k, s in enumerate(skills)},
-        prob_idx={s: k for k, s in enumerate(probable)})
+        prob_idx={s: k for k, s in enumerate(probable)},
+        skill_expired={s: np.array([certification_expired(tech, s, scenario.horizon.start, tz)
+                                    for tech in techs], dtype=np.bool_) for s in certified},
+        territory_idx={z: k for k, z in enumerate(sorted(
+            {t.territory for t in scenario.tickets if t.territory is not None}
+            | {z for tech in techs for z in tech.territories}))},
+        tech_territories=tuple(frozenset(tech.territories) for tech in techs),
+        tech_team=tuple(tech.team for tech in techs))
+
+
+def certification_expired(tech: Any, skill: str, horizon_start: Any, tz: Any) -> bool:
+    """Whether ``tech``'s certification for ``skill`` is expired on a service day.
+
+    The rule (one place): a certified skill counts for a shift when the calendar
+    day (in ``tz``, the horizon start's timezone) of the shift start is on or before
+    the day of ``valid_until``. Compatibility is per technician × ticket, so the
+    skill counts only when it is valid on the day of every shift of the technician
+    (a technician without shifts: on the horizon start's day). A skill without a
+    certification never expires.
+    """
+    until = tech.certifications.get(skill)
+    if until is None:
+        return False
+    last = max((sh.start for sh in tech.shifts), default=horizon_start)
+    return bool(last.astimezone(tz).date() > until.astimezone(tz).date())
+
+
+def territory_cover(territory_idx: Mapping[str, int],
+                    tech_territories: Sequence[frozenset[str]]) -> np.ndarray:
+    """``(T, Z)`` bool: technician ``t`` covers territory column ``z`` (a technician listing
+    no territories covers all)."""
+    names = list(territory_idx)
+    out = np.ones((len(tech_territories), len(names)), dtype=np.bool_)
+    for t, own in enumerate(tech_territories):
+        if own:
+            out[t] = [z in own for z in names]
+    return out
+
+
+def ticket_territories(tickets: Sequence[Any], territory_idx: Mapping[str, int],
+                       weight: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(terr, terr_w)``: each ticket's territory column (-1: none, any technician may serve
+    it) and its out-of-territory cost (``weight`` when territories are soft and it has a
+    territory, else 0)."""
+    terr = np.fromiter((-1 if t.territory is None else territory_idx[t.territory]
+                        for t in tickets), dtype=_I64, count=len(tickets))
+    terr_w = np.where(terr >= 0, 0.0 if weight is None else float(weight), 0.0)
+    return terr, terr_w
+
+
+def territory_codes(codes: np.ndarray, covers: np.ndarray, terr: np.ndarray,
+                    hard: bool) -> None:
+    """Add ``TERRITORY`` to ``codes`` (``(T, N)``, in place) where it is 0 and the technician
+    does not cover the ticket's territory, when territories are ``hard`` (soft ones are a
+    cost: ``ResourceData.terr_w``). ``covers`` is :func:`territory_cover`, ``terr`` the
+    tickets' territory columns (-1: none)."""
+    if not hard or not (terr >= 0).any():
+        return
+    has = terr >= 0
+    out = np.zeros(codes.shape, dtype=np.bool_)
+    out[:, has] = ~covers[:, terr[has]]
+    codes[out & (codes == 0)] = Incompatibility.TERRITORY
 
 
 def csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -261,22 +336,31 @@ def parts_short(van: np.ndarray, part_ptr: np.ndarray, part_sku: np.ndarray,
     return short
 
 
-def skill_codes(held: np.ndarray, needed: np.ndarray) -> np.ndarray:
-    """``SKILL`` / ``LEVEL`` codes of technicians × tickets (``(T, N)`` int8, 0 elsewhere).
+def skill_codes(held: np.ndarray, needed: np.ndarray,
+                expired: np.ndarray | None = None) -> np.ndarray:
+    """``SKILL`` / ``LEVEL`` / ``CERTIFICATION`` codes of technicians × tickets (``(T, N)``
+    int8, 0 elsewhere).
 
     ``held`` is ``(T, K)`` skill levels of the technicians (0: not held), ``needed``
-    ``(N, K)`` the levels the tickets require (0: not required). ``SKILL`` (a required
-    skill not held) wins over ``LEVEL`` (held below the required level).
+    ``(N, K)`` the levels the tickets require (0: not required), ``expired`` ``(T, K)``
+    bool the certifications expired on a service day (:func:`certification_expired`;
+    ``None``: none). ``SKILL`` (a required skill not held) wins over ``LEVEL`` (held
+    below the required level), which wins over ``CERTIFICATION`` (held at the level,
+    but its certification expired: treated as absent).
     """
     codes = np.zeros((held.shape[0], needed.shape[0]), dtype=np.int8)
+    lapsed = np.zeros(codes.shape, dtype=np.bool_)
     for k in range(needed.shape[1]):
         need = needed[:, k]
         if not need.any():
             continue
         have = held[:, k]
+        if expired is not None and expired[:, k].any():
+            lapsed |= expired[:, k][:, None] & (need[None, :] > 0)
         codes[((have[:, None] > 0) & (have[:, None] < need[None, :])) & (codes == 0)] = \
             Incompatibility.LEVEL
         codes[(have[:, None] == 0) & (need[None, :] > 0)] = Incompatibility.SKILL
+    codes[lapsed & (codes == 0)] = Incompatibility.CERTIFICATION
     return codes
 
 
