@@ -169,16 +169,15 @@ class Technician:
     certifications:
         Skill id -> timezone-aware ``datetime`` until which the technician's
         certification for that skill is valid. Each key must be a skill of
-        ``skills``. A certified skill counts for a shift only when the
-        certification is valid on the shift's service day: the calendar day
-        (in the horizon start's timezone, as ``max_tickets_per_day``) of the
-        shift start is on or before the day of ``valid_until``. Compatibility
-        is per technician × ticket, so on a multi-day horizon the skill
-        counts only if it is valid on the day of *every* shift of the
-        technician (an expiry inside the horizon makes it absent for the whole
-        horizon: conservative, never served on an expired day). Expired, the
-        skill is treated as absent (reason ``certification_expired``). Skills
-        not listed here need no certification.
+        ``skills``; skills not listed need no certification. Validity is per
+        shift (route): a certified skill counts on a shift whose start falls on
+        a calendar day (in the horizon start's timezone, as for
+        ``max_tickets_per_day``) on or before the day of ``valid_until``; on
+        later shifts it is treated as absent. A technician whose certification
+        lapses before its first shift is incompatible with tickets needing the
+        skill (reason ``certification_expired``); one whose certification lapses
+        mid-horizon serves them on the valid days only (on a live route, the day
+        of the rest of the shift).
     """
 
     id: str

@@ -438,6 +438,25 @@ def _per_technician(problem: Problem, counts: np.ndarray, trav: np.ndarray, dist
         if brk_route.size else np.zeros(num_techs), work=work)
 
 
+def _certified_visits(problem: Problem, visits: np.ndarray,
+                      route_of_visit: np.ndarray) -> np.ndarray:
+    """bool per visit: the certifications its ticket needs are valid on its route's day
+    (the compiled ends, problem/rows.py ``certification_ends``)."""
+    kd = problem.data
+    ends = kd.tech.cert_end
+    ok = np.ones(visits.shape[0], dtype=np.bool_)
+    if not ends.shape[1] or not visits.shape[0]:
+        return ok
+    tech = kd.rt.tech[route_of_visit]
+    t_open = kd.rt.open[route_of_visit]
+    cols = kd.cost.skill_col[visits]  # (V, M)
+    for m in range(cols.shape[1]):
+        c = cols[:, m]
+        has = (c >= 0) & (c < ends.shape[1])
+        ok[has] &= ends[tech[has], c[has]] > t_open[has]
+    return ok
+
+
 def _out_of_territory(kd: Any, visits: np.ndarray, tech_of_visit: np.ndarray) -> np.ndarray:
     """bool per visit: its ticket has a territory its technician does not cover (the
     compiled coverage, problem/rows.py)."""
@@ -525,6 +544,13 @@ def _resource_violations(problem: Problem, visits: np.ndarray, route_of_visit: n
             violations.append(Violation(
                 kind, f"ticket {tids[j]!r} served by {tech_of(r)!r}: "
                 f"{_compat_text(problem, code, j, r)}",
+                ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
+        for k in np.flatnonzero((codes == 0) & ~_certified_visits(problem, visits,
+                                                                   route_of_visit)).tolist():
+            j, r = int(visits[k]), int(route_of_visit[k])
+            violations.append(Violation(
+                "certification", f"ticket {tids[j]!r} served by {tech_of(r)!r} on route "
+                f"{label(r)}: certification not valid on the route's day",
                 ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
     if num_routes:
         group_counts = np.bincount(kd.rt.group, weights=counts,

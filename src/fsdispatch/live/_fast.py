@@ -45,7 +45,7 @@ from ..problem.extend import (
 )
 from ..problem.problem import NO_DEADLINE, Incompatibility, IndexMap, Problem
 from ..problem.reasons import routes_and_reasons
-from ..problem.rows import resource_codes
+from ..problem.rows import resource_codes, route_certified
 
 if TYPE_CHECKING:
     from .live_problem import LivePlan
@@ -691,6 +691,12 @@ def _redo_reach(fs: FastState, data: Any, pre: np.ndarray, reach: np.ndarray,
                frozen(data.tech.service, np.int32, 2), frozen(pre, np.int8, 2),
                frozen(data.res.demand, _I64, 1), frozen(data.ticket_node, _I64, 1), redo,
                reach, fs.travel_memo(data.tv.node_row.shape[0]))
+    if data.tech.cert_end.shape[1]:  # certifications count on their days only (problem/rows)
+        ok = route_certified(data.rt.tech[redo], data.rt.open[redo], data.tech.cert_end,
+                             data.cost.skill_col)
+        rows_ = reach[redo]
+        rows_[~ok] = 0
+        reach[redo] = rows_
 
 
 def _new_index(index: IndexMap, slots: Slots, ids: tuple[str, ...], live_slots: np.ndarray,

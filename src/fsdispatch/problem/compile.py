@@ -100,6 +100,9 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
 
     if routes and tickets:
         reach = reachability(kd)
+        if kd.tech.cert_end.shape[1]:  # certifications count on their days only
+            reach[~rows.route_certified(kd.rt.tech, kd.rt.open, kd.tech.cert_end,
+                                        kd.cost.skill_col)] = 0
     else:
         reach = np.zeros((len(routes), len(tickets)), dtype=np.uint8)
     compat, ticket_routes_ptr, ticket_routes, unservable = routes_and_reasons(
@@ -286,4 +289,5 @@ def _tech_block(scenario: Scenario, ctx: rows.CompileContext, res: ResourceData,
         service=np.ascontiguousarray(service), compat=compat,
         labour=np.array([labour * t.cost_per_hour / 3600.0 for t in techs]),
         recent=np.array([t.recent_workload for t in techs], dtype=np.float64),
-        cost_per_hour=np.array([t.cost_per_hour for t in techs], dtype=np.float64))
+        cost_per_hour=np.array([t.cost_per_hour for t in techs], dtype=np.float64),
+        cert_end=ctx.cert_end)

@@ -40,6 +40,7 @@ from .rows import (
     grown_catalogue,
     probable_parts,
     resource_codes,
+    route_certified,
     service_seconds,
     set_context,
     skill_codes,
@@ -290,8 +291,10 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
     res = _grown_resources(kd.res, ticket, base, ctx, scenario.objective.out_of_territory)
     compat = _column_codes(kd, res, ticket, ctx, not scenario.objective.soft_territories)
     service = _column_service(problem, ticket, ctx)
+    certified = route_certified(kd.rt.tech, kd.rt.open, kd.tech.cert_end,
+                                block_cost.skill_col)[:, 0]
     compat, routes, unservable = _column_reach(problem, tv, win, res, service, compat, node,
-                                               bool(block_outside[0]))
+                                               bool(block_outside[0]), certified)
     tech = kd.tech._replace(
         service=_ro(np.concatenate([kd.tech.service, service[:, None]], axis=1)),
         compat=_ro(np.concatenate([kd.tech.compat, compat[:, None]], axis=1)))
@@ -397,9 +400,10 @@ def _column_service(problem: Problem, ticket: Ticket, ctx: CompileContext) -> np
 
 
 def _column_reach(problem: Problem, tv: TravelData, win: Any, res: Any, service: np.ndarray,
-                  compat: np.ndarray, node: int, outside: bool,
+                  compat: np.ndarray, node: int, outside: bool, certified: np.ndarray,
                   ) -> tuple[np.ndarray, np.ndarray, int]:
-    """The new column's codes with ``SHIFT``, the routes reaching it and its unservable code."""
+    """The new column's codes with ``SHIFT``, the routes reaching it and its unservable code
+    (``certified``: per route, the ticket's certifications count on its day)."""
     from ..kernels.reach import reach_serial
 
     kd = problem.data
@@ -414,6 +418,7 @@ def _column_reach(problem: Problem, tv: TravelData, win: Any, res: Any, service:
                      _ro(np.ascontiguousarray(service[:, None])),
                      _ro(np.ascontiguousarray(compat[:, None])), _ro(res.demand[-1:]),
                      _ro(np.array([node], dtype=_I64)), out)
+    out[~certified, 0] = 0
     col, _ptr, routes, why = routes_and_reasons(out, kd.rt.tech, compat[:, None],
                                                 np.array([outside]))
     return col[:, 0], routes, int(why[0])

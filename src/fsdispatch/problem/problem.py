@@ -150,6 +150,7 @@ class TechData(NamedTuple):
     labour: np.ndarray  #: (T,) float64 labour weight × cost per second
     recent: np.ndarray  #: (T,) float64 recent workload seconds (the load-balance term)
     cost_per_hour: np.ndarray  #: (T,) float64 labour cost per working hour (KPIs)
+    cert_end: np.ndarray  #: (T, K) int64 end of each skill certification ((T, 0): none)
 
 
 class Weights(NamedTuple):

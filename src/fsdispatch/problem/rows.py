@@ -18,6 +18,7 @@ SHIFT comes from reachability, later.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import attrs
@@ -26,9 +27,10 @@ import numpy as np
 from .problem import NO_DEADLINE, CostData, WindowData
 from .reasons import Incompatibility
 
-__all__ = ["CompileContext", "certification_expired", "compile_context", "context_of", "csr",
+__all__ = ["CompileContext", "certification_ends", "compile_context", "context_of", "csr",
            "grown_catalogue", "node_numbering", "parts_short", "probable_parts",
-           "resource_codes", "service_seconds", "set_context", "skill_codes", "territory_codes",
+           "expired_everywhere", "resource_codes", "route_certified", "service_seconds",
+           "set_context", "skill_codes", "territory_codes",
            "territory_cover", "ticket_block", "ticket_parts", "ticket_prefs",
            "ticket_territories"]
 
@@ -54,8 +56,11 @@ class CompileContext:
     prob_idx: dict[str, int] = attrs.field(factory=dict)
     """sku -> column of ``ResourceData.prob_sku`` (the probable parts' catalogue)."""
     skill_expired: dict[str, np.ndarray] = attrs.field(factory=dict)
-    """skill -> (T,) bool: the technician's certification for it is expired on a service
-    day (:func:`certification_expired`); skills no technician certifies are absent."""
+    """skill -> (T,) bool: the technician's certification for it counts on none of its
+    routes (:func:`expired_everywhere`); skills no technician certifies are absent."""
+    cert_end: np.ndarray = attrs.field(factory=lambda: np.zeros((0, 0), dtype=_I64))
+    """(T, K) int64 end of each certification over the skill columns
+    (:func:`certification_ends`)."""
     territory_idx: dict[str, int] = attrs.field(factory=dict)
     """territory -> column of ``ResourceData.covers`` (the territories' catalogue)."""
     tech_territories: tuple[frozenset[str], ...] = ()
@@ -125,8 +130,8 @@ def compile_context(scenario: Any, skus: Sequence[str]) -> CompileContext:
     skills = sorted({s for t in scenario.tickets for s in t.required_skills}
                     | {s for tech in techs for s in tech.skills})
     held = {s for tech in techs for s in tech.skills}
-    certified = {s for tech in techs for s in tech.certifications}
-    tz = scenario.horizon.start.tzinfo
+    skill_idx = {s: k for k, s in enumerate(skills)}
+    cert_end = certification_ends(scenario, skill_idx)
     factored = {s for tech in techs for s in tech.skill_factors}
     probable = sorted({s for t in scenario.tickets for s in t.probable_parts}
                       | {s for probs in scenario.category_parts.values() for s in probs})
@@ -142,10 +147,9 @@ def compile_context(scenario: Any, skus: Sequence[str]) -> CompileContext:
         has_factors=np.array([bool(t.skill_factors) for t in techs], dtype=np.bool_),
         tech_cap=np.array([NO_DEADLINE if t.capacity is None else t.capacity for t in techs],
                           dtype=_I64),
-        skill_idx={s: k for k, s in enumerate(skills)},
+        skill_idx=skill_idx,
         prob_idx={s: k for k, s in enumerate(probable)},
-        skill_expired={s: np.array([certification_expired(tech, s, scenario.horizon.start, tz)
-                                    for tech in techs], dtype=np.bool_) for s in certified},
+        skill_expired=expired_everywhere(scenario, skill_idx, cert_end), cert_end=cert_end,
         territory_idx={z: k for k, z in enumerate(sorted(
             {t.territory for t in scenario.tickets if t.territory is not None}
             | {z for tech in techs for z in tech.territories}))},
@@ -153,21 +157,66 @@ def compile_context(scenario: Any, skus: Sequence[str]) -> CompileContext:
         tech_team=tuple(tech.team for tech in techs))
 
 
-def certification_expired(tech: Any, skill: str, horizon_start: Any, tz: Any) -> bool:
-    """Whether ``tech``'s certification for ``skill`` is expired on a service day.
+def certification_ends(scenario: Any, skill_idx: Mapping[str, int]) -> np.ndarray:
+    """``(T, K)`` int64: when each technician's certification of each skill column stops
+    counting, in seconds from the horizon start (:data:`NO_DEADLINE`: the skill needs no
+    certification); ``(T, 0)`` when no technician lists one.
 
-    The rule (one place): a certified skill counts for a shift when the calendar
-    day (in ``tz``, the horizon start's timezone) of the shift start is on or before
-    the day of ``valid_until``. Compatibility is per technician × ticket, so the
-    skill counts only when it is valid on the day of every shift of the technician
-    (a technician without shifts: on the horizon start's day). A skill without a
-    certification never expires.
+    The rule (one place): a certified skill counts on a route (a shift) whose start falls on
+    a calendar day, in the horizon start's timezone, on or before the day of
+    ``valid_until`` — so the end is the midnight after that day, and the skill counts on
+    route ``r`` while ``rt.open[r] < end`` (:func:`route_certified`, the kernels'
+    ``certified``).
     """
-    until = tech.certifications.get(skill)
-    if until is None:
-        return False
-    last = max((sh.start for sh in tech.shifts), default=horizon_start)
-    return bool(last.astimezone(tz).date() > until.astimezone(tz).date())
+    techs = scenario.technicians
+    if not any(tech.certifications for tech in techs):
+        return np.zeros((len(techs), 0), dtype=_I64)
+    horizon = scenario.horizon
+    tz = horizon.start.tzinfo
+    out = np.full((len(techs), len(skill_idx)), NO_DEADLINE, dtype=_I64)
+    for t, tech in enumerate(techs):
+        for skill, until in tech.certifications.items():
+            try:
+                after = datetime.combine(until.astimezone(tz).date() + timedelta(days=1),
+                                         time(), tzinfo=tz)
+            except OverflowError:  # (valid until the end of the calendar)
+                continue
+            out[t, skill_idx[skill]] = min(max(horizon.to_internal(after), -NO_DEADLINE),
+                                           NO_DEADLINE)
+    return out
+
+
+def expired_everywhere(scenario: Any, skill_idx: Mapping[str, int],
+                       cert_end: np.ndarray) -> dict[str, np.ndarray]:
+    """skill -> ``(T,)`` bool: the certification ends by the technician's first shift start
+    (it counts on none of its routes: the ``CERTIFICATION`` incompatibility). Skills no
+    technician certifies are absent."""
+    if not cert_end.shape[1]:
+        return {}
+    to_int = scenario.horizon.to_internal
+    first = np.array([to_int(tech.shifts[0].start) if tech.shifts else 0
+                      for tech in scenario.technicians], dtype=_I64)
+    certified = {s for tech in scenario.technicians for s in tech.certifications}
+    return {s: cert_end[:, skill_idx[s]] <= first for s in certified}
+
+
+def route_certified(r_tech: np.ndarray, r_open: np.ndarray, cert_end: np.ndarray,
+                    skill_col: np.ndarray) -> np.ndarray:
+    """``(R, N)`` bool: every certification ticket ``i`` needs is valid on route ``r``'s day
+    (``cert_end[tech, skill] > open``; :func:`certification_ends`). ``r_tech``/``r_open`` are
+    the routes' technicians and starts, ``skill_col`` ``(N, M)`` the tickets' required
+    skill columns (-1 padded; a column beyond ``cert_end`` needs no certification)."""
+    ok = np.ones((r_tech.shape[0], skill_col.shape[0]), dtype=np.bool_)
+    width = cert_end.shape[1]
+    if not width or not (cert_end < NO_DEADLINE).any():
+        return ok
+    ends = cert_end[r_tech]  # (R, K)
+    for m in range(skill_col.shape[1]):
+        col = skill_col[:, m]
+        has = (col >= 0) & (col < width)
+        if has.any():
+            ok[:, has] &= ends[:, col[has]] > r_open[:, None]
+    return ok
 
 
 def territory_cover(territory_idx: Mapping[str, int],
@@ -343,8 +392,9 @@ def skill_codes(held: np.ndarray, needed: np.ndarray,
 
     ``held`` is ``(T, K)`` skill levels of the technicians (0: not held), ``needed``
     ``(N, K)`` the levels the tickets require (0: not required), ``expired`` ``(T, K)``
-    bool the certifications expired on a service day (:func:`certification_expired`;
-    ``None``: none). ``SKILL`` (a required skill not held) wins over ``LEVEL`` (held
+    bool the certifications counting on none of the technician's routes
+    (:func:`expired_everywhere`; ``None``: none); on routes of other days
+    :func:`route_certified` decides. ``SKILL`` (a required skill not held) wins over ``LEVEL`` (held
     below the required level), which wins over ``CERTIFICATION`` (held at the level,
     but its certification expired: treated as absent).
     """
