@@ -57,6 +57,7 @@ from ..domain import (
     SlaPolicy,
     SlaTarget,
     Technician,
+    Ticket,
     TimeWindow,
     TravelModel,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "HEADER_KEYS",
     "LEADING_KEYS",
     "NULL_MEANS_DEFAULT",
+    "WRITTEN_WHEN_SET",
     "SLA_KEYS",
     "TRAVEL_MODELS",
     "check_header",
@@ -91,6 +93,16 @@ LEADING_KEYS: dict[type, tuple[str, ...]] = {
 }
 """Keys written first, in this order, for classes whose JSON key order is not the attrs
 order; the other attributes follow in attrs order."""
+
+WRITTEN_WHEN_SET: dict[type, frozenset[str]] = {
+    Technician: frozenset({"territories", "team", "certifications"}),
+    Ticket: frozenset({"territory"}),
+    ObjectiveWeights: frozenset({"out_of_territory"}),
+}
+"""Optional keys added to format version 1 after its first release (issue #19): written
+only when they differ from their default, so that a scenario not using them is written
+byte for byte as before and stays readable by earlier readers (which reject unknown
+keys). They are always read."""
 
 NULL_MEANS_DEFAULT: frozenset[type] = frozenset({ObjectiveWeights})
 """Classes read as their default from ``null`` (so is the travel model)."""
@@ -467,6 +479,9 @@ class _Hooks:
 
     def unstructure_attrs_class(self, cl: type) -> Callable[[Any], dict[str, Any]]:
         generated: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cl, self.c)
+        when_set = WRITTEN_WHEN_SET.get(cl)
+        if when_set:
+            generated = _without_defaults(generated, cl, when_set)
         leading = LEADING_KEYS.get(cl)
         if leading is None:
             return generated
@@ -492,6 +507,24 @@ class _Hooks:
 
     def unstructure_travel(self, value: Any) -> dict[str, Any]:
         return {"model": value.kind, **self.c.unstructure(value, type(value))}
+
+
+def _without_defaults(generated: Callable[[Any], dict[str, Any]], cl: type,
+                      names: frozenset[str]) -> Callable[[Any], dict[str, Any]]:
+    """``generated`` leaving out the attributes ``names`` that hold their default."""
+    defaults = {}
+    for a in attrs.fields(cl):
+        if a.name in names:
+            d = a.default
+            defaults[a.name] = d.factory() if isinstance(d, attrs.Factory) else d  # type: ignore[attr-defined]
+
+    def unstructure(value: Any) -> dict[str, Any]:
+        data = generated(value)
+        for name, default in defaults.items():
+            if getattr(value, name) == default:
+                data.pop(name, None)
+        return data
+    return unstructure
 
 
 def _structure_location(value: Any, _: Any = None) -> Location:
