@@ -49,7 +49,16 @@ from .errors import (
     UnsupportedProblemError,
     ValidationError,
 )
-from .evaluate import Evaluation, Kpis, TechnicianKpis, Violation, check_plan, evaluate
+from .evaluate import (
+    Evaluation,
+    Kpis,
+    TeamKpis,
+    TechnicianKpis,
+    TerritoryKpis,
+    Violation,
+    check_plan,
+    evaluate,
+)
 from .generate import generate_scenario
 from .inventory import StockLedger
 from .io import (
@@ -160,7 +169,9 @@ __all__ = [
     "SolverError",
     "StockLedger",
     "Technician",
+    "TeamKpis",
     "TechnicianKpis",
+    "TerritoryKpis",
     "Ticket",
     "TicketEvent",
     "TicketState",
