@@ -47,7 +47,8 @@ def _change(d: Dispatcher, ticket: fd.Ticket, tech: str, shift: int, position: i
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000), techs=st.integers(2, 6), tickets=st.integers(4, 20),
-       weight=st.sampled_from([0.0, 35.0, 400.0]), area=st.sampled_from(_AREAS), k=st.integers(0, 3))
+       weight=st.sampled_from([0.0, 35.0, 400.0]), area=st.sampled_from(_AREAS),
+       k=st.integers(0, 3))
 def test_soft_territory_options_cost_the_evaluators_change(seed, techs, tickets, weight, area,
                                                            k):
     d = _desk(seed, techs, tickets, weight)

@@ -18,7 +18,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import attrs
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -201,10 +200,11 @@ def test_appended_ticket_matches_the_compiled_column(seed, weight, territory, la
     assert grown.routes_for(j).tolist() == full.routes_for(j).tolist()
     assert grown.unservable[j] == full.unservable[j]
     assert grown.data.res.terr_w[j] == full.data.res.terr_w[j]
-    for t in range(full.num_technicians):
-        terr = lambda p: -1 if p.data.res.terr[j] < 0 else bool(  # noqa: E731
-            p.data.res.covers[t, p.data.res.terr[j]])
-        assert terr(grown) == terr(full)
+    def covered(p: fd.Problem) -> list[bool] | None:
+        z = int(p.data.res.terr[j])
+        return None if z < 0 else p.data.res.covers[:, z].tolist()
+
+    assert covered(grown) == covered(full)
 
 
 # ------------------------------------------------------------------ KPIs

@@ -16,7 +16,8 @@ NO_GROUP = ""
 technicians without a team (``Kpis.by_team``); a real name is never empty."""
 
 VIOLATION_KINDS = (
-    "skill", "level", "certification", "territory", "part", "excluded", "capacity", "window", "shift_end", "break",
+    "skill", "level", "certification", "territory", "part", "excluded", "capacity", "window",
+    "shift_end", "break",
     "max_tickets", "double_assignment", "missing", "unknown_id", "unreachable", "shift_hours",
 )
 

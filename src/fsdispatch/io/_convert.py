@@ -70,9 +70,9 @@ __all__ = [
     "HEADER_KEYS",
     "LEADING_KEYS",
     "NULL_MEANS_DEFAULT",
-    "WRITTEN_WHEN_SET",
     "SLA_KEYS",
     "TRAVEL_MODELS",
+    "WRITTEN_WHEN_SET",
     "check_header",
     "make_converter",
     "structure_scenario",
@@ -512,11 +512,11 @@ class _Hooks:
 def _without_defaults(generated: Callable[[Any], dict[str, Any]], cl: type,
                       names: frozenset[str]) -> Callable[[Any], dict[str, Any]]:
     """``generated`` leaving out the attributes ``names`` that hold their default."""
-    defaults = {}
+    defaults: dict[str, Any] = {}
     for a in attrs.fields(cl):
         if a.name in names:
-            d = a.default
-            defaults[a.name] = d.factory() if isinstance(d, attrs.Factory) else d  # type: ignore[attr-defined]
+            factory = getattr(a.default, "factory", None)
+            defaults[a.name] = factory() if callable(factory) else a.default
 
     def unstructure(value: Any) -> dict[str, Any]:
         data = generated(value)

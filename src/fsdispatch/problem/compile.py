@@ -214,7 +214,8 @@ def _resource_block(scenario: Scenario, ctx: rows.CompileContext,
         part_ptr=part_ptr, part_sku=part_sku, part_qty=part_qty, stock=stock,
         pref_ptr=pref_ptr, pref_tech=pref_tech,
         prob_sku=np.array([sku_idx.get(s, -1) for s in ctx.prob_idx], dtype=_I64),
-        terr=terr, terr_w=terr_w, covers=rows.territory_cover(ctx.territory_idx, ctx.tech_territories))
+        terr=terr, terr_w=terr_w,
+        covers=rows.territory_cover(ctx.territory_idx, ctx.tech_territories))
     return res, _depot_block(scenario, ctx)
 
 

@@ -12,7 +12,8 @@ __all__ = ["DEFAULT_SLA", "DEFAULT_UNASSIGNED", "ObjectiveWeights", "choice_cost
 def territory_cost(kd: Any, tech: int, j: int) -> float:
     """The soft out-of-territory cost of technician ``tech`` serving ticket ``j``:
     ``kd.res.terr_w[j]`` (0 with hard territories or a ticket without one) when ``tech``
-    does not cover ``j``'s territory (the kernels' :func:`fsdispatch.kernels.routes.territory_cost`)."""
+    does not cover ``j``'s territory (the kernels'
+    :func:`fsdispatch.kernels.routes.territory_cost`)."""
     res = kd.res
     w = float(res.terr_w[j])
     return w if w and not bool(res.covers[tech, int(res.terr[j])]) else 0.0

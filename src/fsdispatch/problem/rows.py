@@ -27,12 +27,29 @@ import numpy as np
 from .problem import NO_DEADLINE, CostData, WindowData
 from .reasons import Incompatibility
 
-__all__ = ["CompileContext", "certification_ends", "compile_context", "context_of", "csr",
-           "grown_catalogue", "node_numbering", "parts_short", "probable_parts",
-           "expired_everywhere", "resource_codes", "route_certified", "service_seconds",
-           "set_context", "skill_codes", "territory_codes",
-           "territory_cover", "ticket_block", "ticket_parts", "ticket_prefs",
-           "ticket_territories"]
+__all__ = [
+    "CompileContext",
+    "certification_ends",
+    "compile_context",
+    "context_of",
+    "csr",
+    "expired_everywhere",
+    "grown_catalogue",
+    "node_numbering",
+    "parts_short",
+    "probable_parts",
+    "resource_codes",
+    "route_certified",
+    "service_seconds",
+    "set_context",
+    "skill_codes",
+    "territory_codes",
+    "territory_cover",
+    "ticket_block",
+    "ticket_parts",
+    "ticket_prefs",
+    "ticket_territories",
+]
 
 _I64 = np.int64
 

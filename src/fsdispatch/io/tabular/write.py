@@ -174,8 +174,8 @@ def kpis_frame(source: Any, plan: Plan | None = None, evaluation: Evaluation | N
 
     Nested KPIs are flattened: ``assigned_P1`` / ``tickets_P1`` per priority and
     ``unassigned_<reason>`` per reason; the per-territory and per-team KPIs have
-    their own frames (:func:`territories_frame`, :func:`teams_frame`). ``objective`` and ``feasible`` are
-    added. The row is labelled ``label`` (default: the solver name or ``"plan"``).
+    their own frames (:func:`territories_frame`, :func:`teams_frame`). ``objective`` and
+    ``feasible`` are added. The row is labelled ``label`` (default: the solver name or ``"plan"``).
     """
     pd = _pandas()
     day = _resolve(source, plan, evaluation)
