@@ -318,3 +318,20 @@ def test_csv_bad_certification_names_the_cell(tmp_path):
         fd.read_scenario_csv(tmp_path / "tickets.csv", tmp_path / "technicians.csv",
                              date="2026-03-02", timezone="UTC")
     assert "certifications" in str(info.value) and "hvac:soon" in str(info.value)
+
+
+def test_the_territories_example_runs():
+    """examples/territories.py: hard territories leave no visit outside its territory, soft
+    ones no ``no_territory`` reason; both plans pass the evaluator."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "territories.py"
+    spec = importlib.util.spec_from_file_location("territories_example", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    hard, soft = module.main().values()
+    assert hard.evaluation.is_feasible and soft.evaluation.is_feasible
+    assert hard.evaluation.kpis.out_of_territory == 0
+    assert "no_territory" not in soft.evaluation.kpis.unassigned_by_reason
