@@ -272,10 +272,6 @@ class Technician:
                      "keys must be skills the technician holds (in skills)")
             check_aware("Technician", tid, f"certifications[{skill!r}]", until)
 
-    def certified_through(self, skill: str) -> datetime | None:
-        """Until when ``skill`` is certified (``None``: it needs no certification)."""
-        return self.certifications.get(skill)
-
     def shift_start_location(self, shift: Shift) -> Location:
         """Where ``shift`` starts."""
         return shift.start_location or self.start_location
