@@ -335,3 +335,38 @@ def test_the_territories_example_runs():
     assert hard.evaluation.is_feasible and soft.evaluation.is_feasible
     assert hard.evaluation.kpis.out_of_territory == 0
     assert "no_territory" not in soft.evaluation.kpis.unassigned_by_reason
+
+
+def test_plan_json_with_the_new_reasons_validates_and_round_trips():
+    """A plan leaving tickets out for ``no_territory`` and ``certification_expired`` is
+    written, validated by the shipped plan schema (whose reason enum is every
+    ``UnassignedReason``) and read back."""
+    lapsed = at(0) - timedelta(days=1)
+    techs = [_tech("N", 0, territories=["north"], skills={"hvac": 1},
+                   certifications={"hvac": lapsed})]
+    tickets = [_ticket("TS", 1, territory="south"), _ticket("TH", 2, territory="north",
+                                                           required_skills={"hvac": 1})]
+    problem = fd.compile_scenario(_scenario(techs, tickets))
+    plan = fd.solve(problem, "greedy").plan
+    assert {r.value for r in plan.unassigned.values()} == {"no_territory",
+                                                            "certification_expired"}
+    doc = fd.plan_to_dict(problem, plan)
+    schema = json.loads(fd.io.schema_path("plan").read_text())
+    enum = next(v for k, v in _walk(schema) if k == "reason")["enum"]
+    assert set(enum) == {r.value for r in fd.UnassignedReason}
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(doc, schema)
+    detailed = fd.plan_to_dict(problem, plan, evaluation=fd.evaluate(problem, plan))
+    jsonschema.validate(detailed, schema)  # (KPIs per territory and team included)
+    again = fd.plan_from_dict(problem, doc)
+    assert again.unassigned == plan.unassigned
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key, value
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
