@@ -51,7 +51,16 @@ from .errors import (
     UnsupportedProblemError,
     ValidationError,
 )
-from .evaluate import Evaluation, Kpis, TechnicianKpis, Violation, check_plan, evaluate
+from .evaluate import (
+    Evaluation,
+    Kpis,
+    TeamKpis,
+    TechnicianKpis,
+    TerritoryKpis,
+    Violation,
+    check_plan,
+    evaluate,
+)
 from .evaluate.history import AssetHistory, ServiceVisit, asset_history
 from .generate import generate_scenario
 from .inventory import StockLedger
@@ -167,8 +176,10 @@ __all__ = [
     "Solver",
     "SolverError",
     "StockLedger",
+    "TeamKpis",
     "Technician",
     "TechnicianKpis",
+    "TerritoryKpis",
     "Ticket",
     "TicketEvent",
     "TicketState",

@@ -88,3 +88,25 @@ def test_a_relaxation_that_leaves_the_ticket_unprofitable_is_not_offered():
     assert plan.unassigned[j].value == "not_profitable"
     kinds = [r.kind for r in _check_all(problem, plan, j)]
     assert kinds == ["priority"]
+
+
+def test_territory_and_certification_relaxations_are_offered_and_work():
+    """A ticket only an out-of-territory technician and one with a lapsed certification could
+    serve: both relaxations are offered, and each, applied, places it (issue #19)."""
+    def at(h: float) -> datetime:
+        return DAY + timedelta(hours=h)
+
+    shift = [fd.Shift(at(8), at(17))]
+    techs = [fd.Technician("OUT", fd.Location.planar(0, 0), shift, skills={"hvac": 1},
+                           territories=["south"]),
+             fd.Technician("OLD", fd.Location.planar(2, 0), shift, skills={"hvac": 1},
+                           certifications={"hvac": at(-30)})]
+    ticket = fd.Ticket("T", fd.Location.planar(1, 1), 30 * fd.MINUTE, territory="north",
+                       required_skills={"hvac": 1})
+    problem = fd.compile_scenario(fd.Scenario(
+        fd.Horizon(DAY, DAY + timedelta(days=1)), techs, [ticket],
+        travel=fd.GeometricTravel(speed_kmh=60.0, detour=1.0)))
+    plan = fd.solve(problem, "greedy").plan
+    assert plan.unassigned[0].value == "no_territory"  # TERRITORY is the code furthest along
+    offered = {(r.kind, r.technician_id) for r in _check_all(problem, plan, 0)}
+    assert {("territory", "OUT"), ("certification", "OLD")} <= offered

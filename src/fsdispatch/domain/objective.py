@@ -12,6 +12,8 @@ The scalar objective minimised by every backend and computed by the evaluator::
               + labour × Σ cost_per_hour × working hours (travel + service)
               + load_balance × (max − min) technician workload minutes
               + preference × tickets not served by one of their preferred technicians
+              + out_of_territory × tickets served by a technician outside their territory
+                                   (only when out_of_territory is set: soft territories)
 
 SLA minutes late for a served ticket is ``max(0, start − response_by) +
 max(0, end − resolve_by)``. Workload of a technician is its planned travel and
@@ -68,6 +70,11 @@ class ObjectiveWeights:
     Defaults make unassigned tickets (weighted by priority) dominate, then SLA
     lateness, then travel; load balance and preference are off (0). Every weight
     is a finite number within [0, 10⁹] (:data:`~fsdispatch.units.MAX_WEIGHT`).
+
+    ``out_of_territory`` chooses how territories bind: ``None`` (the default)
+    makes them hard (a technician outside a ticket's territory is incompatible,
+    reason ``no_territory``); a number makes them soft, costing that much per
+    ticket served by a technician outside its territory.
     """
 
     unassigned: Mapping[Priority, float] = attrs.field(
@@ -81,6 +88,7 @@ class ObjectiveWeights:
     labour: float = 0.0
     load_balance: float = 0.0
     preference: float = 0.0
+    out_of_territory: float | None = None
 
     def __attrs_post_init__(self) -> None:
         for name in ("unassigned", "sla_lateness"):
@@ -95,6 +103,14 @@ class ObjectiveWeights:
                      "load_balance", "preference"):
             check_number("ObjectiveWeights", None, name, getattr(self, name), minimum=0.0,
                          maximum=MAX_WEIGHT)
+        if self.out_of_territory is not None:
+            check_number("ObjectiveWeights", None, "out_of_territory", self.out_of_territory,
+                         minimum=0.0, maximum=MAX_WEIGHT)
+
+    @property
+    def soft_territories(self) -> bool:
+        """Whether territories are soft (``out_of_territory`` is set)."""
+        return self.out_of_territory is not None
 
     def unassigned_array(self) -> list[float]:
         """Penalties indexed by priority value (index 0 unused)."""

@@ -27,6 +27,7 @@ from ._validate import (
     fail,
     frozen_dict,
     seconds,
+    str_tuple,
     to_tuple,
     warn,
 )
@@ -160,6 +161,23 @@ class Technician:
     recent_workload:
         Work (seconds, within [0, 365 days]) done in the recent past, used by the
         load-balance term for fairness over weeks.
+    territories:
+        Territory names the technician covers (non-empty strings). Empty (the
+        default): the technician covers every territory. See ``Ticket.territory``.
+    team:
+        Team name for the per-team KPIs (a non-empty string), or ``None``.
+    certifications:
+        Skill id -> timezone-aware ``datetime`` until which the technician's
+        certification for that skill is valid. Each key must be a skill of
+        ``skills``; skills not listed need no certification. Validity is per
+        shift (route): a certified skill counts on a shift whose start falls on
+        a calendar day (in the horizon start's timezone, as for
+        ``max_tickets_per_day``) on or before the day of ``valid_until``; on
+        later shifts it is treated as absent. A technician whose certification
+        lapses before its first shift is incompatible with tickets needing the
+        skill (reason ``certification_expired``); one whose certification lapses
+        mid-horizon serves them on the valid days only (on a live route, the day
+        of the rest of the shift).
     """
 
     id: str
@@ -175,10 +193,14 @@ class Technician:
     van_stock: Mapping[str, int] = attrs.field(factory=dict, converter=frozen_dict)
     capacity: int | None = None
     recent_workload: int = attrs.field(default=0, converter=seconds)
+    territories: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
+    team: str | None = None
+    certifications: Mapping[str, datetime] = attrs.field(factory=dict, converter=frozen_dict)
 
     def __attrs_post_init__(self) -> None:
         check_id("Technician", self.id)
         tid = self.id
+        self._check_coverage()
         if not isinstance(self.start_location, Location):
             fail("Technician", tid, "start_location", self.start_location, "must be a Location")
         if self.end_location is not None and not isinstance(self.end_location, Location):
@@ -224,6 +246,31 @@ class Technician:
                          f"must let the {brk.duration}-second break end by the shift end "
                          f"{shift.end.isoformat()} plus max_overtime {self.max_overtime} "
                          "seconds")
+
+    def _check_coverage(self) -> None:
+        """Territories, team and certifications (typed errors naming field and value)."""
+        tid = self.id
+        if not isinstance(self.territories, tuple):
+            fail("Technician", tid, "territories", self.territories,
+                 "must be a list of territory names")
+        for k, name in enumerate(self.territories):
+            if not isinstance(name, str) or not name.strip():
+                fail("Technician", tid, f"territories[{k}]", name,
+                     "must be a non-empty string (a territory name)")
+        if len(set(self.territories)) != len(self.territories):
+            dup = next(t for k, t in enumerate(self.territories)
+                       if t in self.territories[:k])
+            fail("Technician", tid, "territories", dup, "must list each territory once")
+        if self.team is not None and (not isinstance(self.team, str) or not self.team.strip()):
+            fail("Technician", tid, "team", self.team, "must be a non-empty string or None")
+        if not isinstance(self.certifications, Mapping):
+            fail("Technician", tid, "certifications", self.certifications,
+                 "must be a mapping of skill id to a timezone-aware datetime")
+        for skill, until in self.certifications.items():
+            if not isinstance(skill, str) or skill not in self.skills:
+                fail("Technician", tid, "certifications", skill,
+                     "keys must be skills the technician holds (in skills)")
+            check_aware("Technician", tid, f"certifications[{skill!r}]", until)
 
     def shift_start_location(self, shift: Shift) -> Location:
         """Where ``shift`` starts."""

@@ -133,6 +133,12 @@ class Ticket:
     asset_id:
         The :class:`~fsdispatch.Asset` the job is on, or ``None``; when the
         scenario lists assets it must name one of them.
+    territory:
+        The territory (service area) the ticket lies in, a non-empty string, or
+        ``None`` (default): a ticket without a territory may go to any technician.
+        Technicians whose ``territories`` do not list it are out of territory:
+        incompatible by default (reason ``no_territory``), or allowed at a cost per
+        ticket when ``ObjectiveWeights.out_of_territory`` is set.
     """
 
     id: str
@@ -155,10 +161,15 @@ class Ticket:
     demand: int = 0
     probable_parts: Mapping[str, float] = attrs.field(factory=dict, converter=frozen_dict)
     asset_id: str | None = None
+    territory: str | None = None
 
     def __attrs_post_init__(self) -> None:
         check_id("Ticket", self.id)
         tid = self.id
+        if self.territory is not None and (not isinstance(self.territory, str)
+                                           or not self.territory.strip()):
+            fail("Ticket", tid, "territory", self.territory,
+                 "must be a non-empty string (a territory name) or None")
         if not isinstance(self.location, Location):
             fail("Ticket", tid, "location", self.location, "must be a Location")
         check_int("Ticket", tid, "duration", self.duration, minimum=0, strict_minimum=True,

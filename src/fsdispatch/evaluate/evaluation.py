@@ -8,10 +8,16 @@ from typing import Any
 import attrs
 import numpy as np
 
-__all__ = ["Evaluation", "Kpis", "TechnicianKpis", "Violation", "VisitTimes"]
+__all__ = ["NO_GROUP", "Evaluation", "Kpis", "TeamKpis", "TechnicianKpis", "TerritoryKpis",
+           "Violation", "VisitTimes"]
+
+NO_GROUP = ""
+"""The key of the tickets without a territory (``Kpis.by_territory``) and of the
+technicians without a team (``Kpis.by_team``); a real name is never empty."""
 
 VIOLATION_KINDS = (
-    "skill", "level", "part", "excluded", "capacity", "window", "shift_end", "break",
+    "skill", "level", "certification", "territory", "part", "excluded", "capacity", "window",
+    "shift_end", "break",
     "max_tickets", "double_assignment", "missing", "unknown_id", "unreachable", "shift_hours",
 )
 
@@ -20,7 +26,8 @@ VIOLATION_KINDS = (
 class Violation:
     """One broken hard rule.
 
-    ``kind`` is one of ``skill``, ``level``, ``part``, ``excluded``,
+    ``kind`` is one of ``skill``, ``level``, ``certification`` (a required skill's
+    certification expired), ``territory`` (hard territories), ``part``, ``excluded``,
     ``capacity``, ``window``, ``shift_end``, ``break``, ``max_tickets``,
     ``double_assignment``, ``missing``, ``unknown_id``; in assignment mode
     also ``unreachable`` (the shift cannot serve the ticket even as its only
@@ -66,6 +73,40 @@ class TechnicianKpis:
     parts_cost: float = 0.0
     appointment_visits: int = 0
     on_time_visits: int = 0
+
+
+@attrs.frozen
+class TerritoryKpis:
+    """Figures of the tickets of one territory (``Kpis.by_territory``).
+
+    ``tickets`` in the territory, how many are ``assigned``, how many of those by a
+    technician not covering it (``out_of_territory``, soft territories only) and their
+    ``service_min``. Over all territories (with :data:`NO_GROUP`) they sum to the plan's
+    ``num_tickets``, ``assigned``, ``out_of_territory`` and ``service_min``.
+    """
+
+    territory: str
+    tickets: int
+    assigned: int
+    out_of_territory: int
+    service_min: float
+
+
+@attrs.frozen
+class TeamKpis:
+    """Figures of the technicians of one team (``Kpis.by_team``): sums of their
+    :class:`TechnicianKpis` (``tickets`` served, minutes) and ``utilisation_pct`` =
+    work / shift time. Over all teams (with :data:`NO_GROUP`) they sum to the plan's
+    ``assigned``, ``travel_time_min``, ``work_min`` and ``overtime_min``."""
+
+    team: str
+    technicians: int
+    tickets: int
+    travel_min: float
+    service_min: float
+    work_min: float
+    overtime_min: float
+    utilisation_pct: float
 
 
 @attrs.frozen
@@ -116,6 +157,12 @@ class Kpis:
     appointment_tickets: int = 0
     on_time_tickets: int = 0
     on_time_pct: float = 100.0
+    out_of_territory: int = 0
+    """Visits by a technician not covering the ticket's territory (soft territories)."""
+    by_territory: Mapping[str, TerritoryKpis] = attrs.field(factory=dict)
+    """Per ticket territory (:data:`NO_GROUP`: tickets without one)."""
+    by_team: Mapping[str, TeamKpis] = attrs.field(factory=dict)
+    """Per technician team (:data:`NO_GROUP`: technicians without one)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (JSON friendly)."""

@@ -16,7 +16,16 @@ from ..problem.compile import compile_scenario
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
 from ..problem.reasons import INCOMPATIBILITY, incompatibility_text
 from ..problem.rows import context_of
-from .evaluation import Evaluation, Kpis, TechnicianKpis, Violation, VisitTimes
+from .evaluation import (
+    NO_GROUP,
+    Evaluation,
+    Kpis,
+    TeamKpis,
+    TechnicianKpis,
+    TerritoryKpis,
+    Violation,
+    VisitTimes,
+)
 
 __all__ = ["check_plan", "evaluate"]
 
@@ -310,6 +319,8 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
     loads = (tech_work + recent)[has_shift]
     spread = float(loads.max() - loads.min()) if loads.size else 0.0
     pref_requests, pref_hits, pref_misses = _preferences(kd, visits, tech_of_visit)
+    out_terr = _out_of_territory(kd, visits, tech_of_visit)
+    serv_of_visit = kd.tech.service[tech_of_visit, visits].astype(np.float64)
 
     unserved = ~served
     components = {
@@ -323,6 +334,7 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         "labour": float((kd.tech.labour * tech_work).sum()),
         "load_balance": float(kd.w.balance * spread),
         "preference": float(kd.w.pref * pref_misses),
+        "out_of_territory": float(kd.res.terr_w[visits][out_terr].sum()),
     }
     objective = float(sum(components.values()))
 
@@ -370,6 +382,9 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         else 100.0,
         expected_revisits=float((1.0 - ftf).sum()) if ftf is not None else 0.0,
         **money.kpis(int(served.sum())),
+        out_of_territory=int(out_terr.sum()),
+        by_territory=_territory_kpis(problem, visits, out_terr, served, serv_of_visit),
+        by_team=_team_kpis(problem, tt),
     )
     return Evaluation(objective=objective, components=components,
                       violations=tuple(violations), kpis=kpis,
@@ -485,6 +500,71 @@ def _per_technician(problem: Problem, counts: np.ndarray, trav: np.ndarray, dist
         if brk_route.size else np.zeros(num_techs), work=work)
 
 
+def _certified_visits(problem: Problem, visits: np.ndarray,
+                      route_of_visit: np.ndarray) -> np.ndarray:
+    """bool per visit: the certifications its ticket needs are valid on its route's day
+    (the compiled ends, problem/rows.py ``certification_ends``)."""
+    kd = problem.data
+    ends = kd.tech.cert_end
+    ok = np.ones(visits.shape[0], dtype=np.bool_)
+    if not ends.shape[1] or not visits.shape[0]:
+        return ok
+    tech = kd.rt.tech[route_of_visit]
+    t_open = kd.rt.open[route_of_visit]
+    cols = kd.cost.skill_col[visits]  # (V, M)
+    for m in range(cols.shape[1]):
+        c = cols[:, m]
+        has = (c >= 0) & (c < ends.shape[1])
+        ok[has] &= ends[tech[has], c[has]] > t_open[has]
+    return ok
+
+
+def _out_of_territory(kd: Any, visits: np.ndarray, tech_of_visit: np.ndarray) -> np.ndarray:
+    """bool per visit: its ticket has a territory its technician does not cover (the
+    compiled coverage, problem/rows.py)."""
+    terr = kd.res.terr[visits]
+    out = terr >= 0
+    out[out] = ~kd.res.covers[tech_of_visit[out], terr[out]]
+    return out
+
+
+def _territory_kpis(problem: Problem, visits: np.ndarray, out_terr: np.ndarray,
+                    served: np.ndarray, serv_of_visit: np.ndarray,
+                    ) -> dict[str, TerritoryKpis]:
+    """:class:`TerritoryKpis` per territory some ticket lies in (:data:`NO_GROUP`: none)."""
+    kd = problem.data
+    names = (*context_of(problem).territory_idx, NO_GROUP)
+    col = np.where(kd.res.terr >= 0, kd.res.terr, len(names) - 1)  # (N,)
+    z = len(names)
+    tickets = np.bincount(col, minlength=z)
+    assigned = np.bincount(col[served], minlength=z)
+    vcol = col[visits]
+    outs = np.bincount(vcol[out_terr], minlength=z)
+    svc = np.bincount(vcol, weights=serv_of_visit, minlength=z)
+    return {names[k]: TerritoryKpis(territory=names[k], tickets=int(tickets[k]),
+                                    assigned=int(assigned[k]), out_of_territory=int(outs[k]),
+                                    service_min=float(svc[k]) / 60.0)
+            for k in range(z) if tickets[k]}
+
+
+def _team_kpis(problem: Problem, tt: _TechTotals) -> dict[str, TeamKpis]:
+    """:class:`TeamKpis` per team (:data:`NO_GROUP`: technicians without one)."""
+    teams = context_of(problem).tech_team
+    if len(teams) != problem.num_technicians:  # (a problem built without the team lookups)
+        teams = (None,) * problem.num_technicians
+    out: dict[str, TeamKpis] = {}
+    for name in dict.fromkeys(NO_GROUP if t is None else t for t in teams):
+        m = np.array([(NO_GROUP if t is None else t) == name for t in teams], dtype=np.bool_)
+        shift, work = float(tt.shift[m].sum()), float(tt.work[m].sum())
+        out[name] = TeamKpis(
+            team=name, technicians=int(m.sum()), tickets=int(tt.tickets[m].sum()),
+            travel_min=float(tt.travel[m].sum()) / 60.0,
+            service_min=float(tt.service[m].sum()) / 60.0, work_min=work / 60.0,
+            overtime_min=float(tt.overtime[m].sum()) / 60.0,
+            utilisation_pct=100.0 * work / shift if shift else 0.0)
+    return out
+
+
 def _preferences(kd: Any, visits: np.ndarray, tech_of_visit: np.ndarray) -> tuple[int, int, int]:
     """``(requests, hits, misses)``: visits to tickets with preferred technicians, and
     whether one of them serves it (vectorised over the visits' preference entries)."""
@@ -526,6 +606,13 @@ def _resource_violations(problem: Problem, visits: np.ndarray, route_of_visit: n
             violations.append(Violation(
                 kind, f"ticket {tids[j]!r} served by {tech_of(r)!r}: "
                 f"{_compat_text(problem, code, j, r)}",
+                ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
+        for k in np.flatnonzero((codes == 0) & ~_certified_visits(problem, visits,
+                                                                   route_of_visit)).tolist():
+            j, r = int(visits[k]), int(route_of_visit[k])
+            violations.append(Violation(
+                "certification", f"ticket {tids[j]!r} served by {tech_of(r)!r} on route "
+                f"{label(r)}: certification not valid on the route's day",
                 ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
     if num_routes:
         group_counts = np.bincount(kd.rt.group, weights=counts,
@@ -741,7 +828,10 @@ def _compat_text(problem: Problem, code: Incompatibility, j: int, r: int) -> str
     """Why technician of route ``r`` can never serve ticket ``j`` (the compiled rows)."""
     kd = problem.data
     t = int(kd.rt.tech[r])
-    if code in (Incompatibility.SKILL, Incompatibility.LEVEL):
+    if code == Incompatibility.TERRITORY:
+        z = int(kd.res.terr[j])
+        return incompatibility_text(code, territory=list(context_of(problem).territory_idx)[z])
+    if code in (Incompatibility.SKILL, Incompatibility.LEVEL, Incompatibility.CERTIFICATION):
         ctx = context_of(problem)
         names = ctx.skill_ids
         gaps = []
@@ -751,7 +841,11 @@ def _compat_text(problem: Problem, code: Incompatibility, j: int, r: int) -> str
                 break
             held = ctx.skill_level.get(names[c])
             have = 0 if held is None else int(held[t])
-            if have < need:
+            lapsed = ctx.skill_expired.get(names[c])
+            if code == Incompatibility.CERTIFICATION:
+                if lapsed is not None and lapsed[t]:
+                    gaps.append((names[c], need, have))
+            elif have < need:
                 gaps.append((names[c], need, have))
         return incompatibility_text(code, skills=gaps)
     lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]

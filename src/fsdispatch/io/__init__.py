@@ -24,7 +24,9 @@ from .tabular import (
     read_scenario_csv,
     read_travel_matrix,
     scenario_from_frames,
+    teams_frame,
     technicians_frame,
+    territories_frame,
     unassigned_frame,
     visits_frame,
 )
@@ -51,7 +53,9 @@ __all__ = [
     "scenario_from_frames",
     "scenario_to_dict",
     "schema_path",
+    "teams_frame",
     "technicians_frame",
+    "territories_frame",
     "unassigned_frame",
     "visits_frame",
 ]

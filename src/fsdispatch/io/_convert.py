@@ -70,9 +70,9 @@ __all__ = [
     "HEADER_KEYS",
     "LEADING_KEYS",
     "NULL_MEANS_DEFAULT",
-    "OMITTED_AT_DEFAULT",
     "SLA_KEYS",
     "TRAVEL_MODELS",
+    "WRITTEN_WHEN_SET",
     "check_header",
     "make_converter",
     "structure_scenario",
@@ -94,13 +94,16 @@ LEADING_KEYS: dict[type, tuple[str, ...]] = {
 """Keys written first, in this order, for classes whose JSON key order is not the attrs
 order; the other attributes follow in attrs order."""
 
-OMITTED_AT_DEFAULT: dict[type, tuple[str, ...]] = {
-    Scenario: ("assets", "cost_rates"),
-    Ticket: ("asset_id",),
+WRITTEN_WHEN_SET: dict[type, frozenset[str]] = {
+    Scenario: frozenset({"assets", "cost_rates"}),
+    Technician: frozenset({"territories", "team", "certifications"}),
+    Ticket: frozenset({"asset_id", "territory"}),
+    ObjectiveWeights: frozenset({"out_of_territory"}),
 }
-"""Keys added after format version 1 was first written: left out of the JSON while the
-attribute holds its default, so files without them stay byte for byte what earlier
-versions wrote (and read)."""
+"""Optional keys added to format version 1 after its first release (issue #19): written
+only when they differ from their default, so that a scenario not using them is written
+byte for byte as before and stays readable by earlier readers (which reject unknown
+keys). They are always read."""
 
 NULL_MEANS_DEFAULT: frozenset[type] = frozenset({ObjectiveWeights})
 """Classes read as their default from ``null`` (so is the travel model)."""
@@ -477,9 +480,9 @@ class _Hooks:
 
     def unstructure_attrs_class(self, cl: type) -> Callable[[Any], dict[str, Any]]:
         generated: Callable[[Any], dict[str, Any]] = make_dict_unstructure_fn(cl, self.c)
-        omitted = OMITTED_AT_DEFAULT.get(cl)
-        if omitted:
-            generated = _omit_defaults(cl, omitted, generated)
+        when_set = WRITTEN_WHEN_SET.get(cl)
+        if when_set:
+            generated = _without_defaults(generated, cl, when_set)
         leading = LEADING_KEYS.get(cl)
         if leading is None:
             return generated
@@ -507,20 +510,19 @@ class _Hooks:
         return {"model": value.kind, **self.c.unstructure(value, type(value))}
 
 
-def _omit_defaults(cl: type, names: tuple[str, ...], generated: Callable[[Any], dict[str, Any]],
-                   ) -> Callable[[Any], dict[str, Any]]:
-    """``generated`` without the keys of ``names`` whose attribute holds its default."""
-    fields = {a.name: a for a in attrs.fields(cl)}
-
-    def default(name: str) -> Any:
-        value = fields[name].default
-        factory = getattr(value, "factory", None)  # an attrs.Factory
-        return factory() if callable(factory) else value
+def _without_defaults(generated: Callable[[Any], dict[str, Any]], cl: type,
+                      names: frozenset[str]) -> Callable[[Any], dict[str, Any]]:
+    """``generated`` leaving out the attributes ``names`` that hold their default."""
+    defaults: dict[str, Any] = {}
+    for a in attrs.fields(cl):
+        if a.name in names:
+            factory = getattr(a.default, "factory", None)
+            defaults[a.name] = factory() if callable(factory) else a.default
 
     def unstructure(value: Any) -> dict[str, Any]:
         data = generated(value)
-        for name in names:
-            if getattr(value, name) == default(name):
+        for name, default in defaults.items():
+            if getattr(value, name) == default:
                 data.pop(name, None)
         return data
     return unstructure

@@ -214,15 +214,36 @@ def route_lateness(st, r):
 
 @njit(cache=True)
 def resources_ok(kd, st, r, j):
-    """Capacity, tickets-per-day cap and parts (van and depot stops) allow adding ``j`` to ``r``."""
+    """Capacity, tickets-per-day cap, certifications on the route's day and parts (van and
+    depot stops) allow adding ``j`` to ``r``."""
     rt = kd.rt
     if st.load[r] + kd.res.demand[j] > rt.capacity[r]:
         return False
     if st.group_count[rt.group[r]] + 1 > rt.group_cap[rt.group[r]]:
         return False
+    if kd.tech.cert_end.shape[1] and not certified(kd, r, j):
+        return False
     if kd.res.part_ptr[j + 1] == kd.res.part_ptr[j]:
         return True
     return parts_fit(kd, st, r, j, NONE, NONE)
+
+
+@internal
+def certified(kd, r, j):
+    """Every certification ``j`` needs is valid on route ``r``'s day: ``cert_end[tech, skill]``
+    after the route's start (the rule of :func:`fsdispatch.problem.rows.certification_ends`;
+    a skill column beyond ``cert_end`` needs none)."""
+    ends = kd.tech.cert_end
+    tech = kd.rt.tech[r]
+    t_open = kd.rt.open[r]
+    cols = kd.cost.skill_col
+    for m in range(cols.shape[1]):
+        c = cols[j, m]
+        if c < 0:
+            break
+        if c < ends.shape[1] and ends[tech, c] <= t_open:
+            return False
+    return True
 
 
 @internal
@@ -231,7 +252,8 @@ def route_cost(kd, r, st):
 
     The same terms as the evaluator: visit lateness (SLA, soft windows),
     travel time and distance (with the way to a first depot stop), overtime,
-    labour (the stop's time counts as work) and preference misses.
+    labour (the stop's time counts as work), preference misses and the soft
+    out-of-territory cost.
     """
     n = st.length[r]
     if n == 0:
@@ -264,15 +286,28 @@ def route_cost(kd, r, st):
 
 @internal
 def preference_cost(res, w_pref, tech, j):
-    """The preference term for serving ``j`` by technician ``tech``."""
+    """The technician-choice terms of serving ``j`` by technician ``tech``: the preference
+    miss and the soft out-of-territory cost (:func:`territory_cost`)."""
+    c = territory_cost(res, tech, j)
     lo = res.pref_ptr[j]
     hi = res.pref_ptr[j + 1]
     if hi == lo:
-        return 0.0
+        return c
     for k in range(lo, hi):
         if res.pref_tech[k] == tech:
-            return 0.0
-    return w_pref
+            return c
+    return c + w_pref
+
+
+@internal
+def territory_cost(res, tech, j):
+    """The out-of-territory cost of serving ``j`` by technician ``tech``: ``res.terr_w[j]``
+    (0 unless territories are soft and ``j`` has one) when ``tech`` does not cover ``j``'s
+    territory."""
+    w = res.terr_w[j]
+    if w == 0.0 or res.covers[tech, res.terr[j]]:
+        return 0.0
+    return w
 
 
 @internal
@@ -350,6 +385,8 @@ def resources_fit(kd, st, r):
     for k in range(st.length[r]):
         j = st.seq[r, k]
         if kd.tech.compat[tech, j] != 0:
+            return False
+        if kd.tech.cert_end.shape[1] and not certified(kd, r, j):
             return False
         if kd.dep.node.shape[0] == 0:
             for q in range(res.part_ptr[j], res.part_ptr[j + 1]):

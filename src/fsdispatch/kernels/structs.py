@@ -176,9 +176,10 @@ _SPEC: dict[str, dict[str, tuple[Any, int]]] = {
                                        "max_close", "capacity", "group", "group_cap")},
     "res": {"demand": (_I8, 1), "part_ptr": (_I8, 1), "part_sku": (_I8, 1),
             "part_qty": (_I8, 1), "stock": (_I8, 2), "pref_ptr": (_I8, 1),
-            "pref_tech": (_I8, 1), "prob_sku": (_I8, 1)},
+            "pref_tech": (_I8, 1), "prob_sku": (_I8, 1), "terr": (_I8, 1),
+            "terr_w": (_F8, 1), "covers": (_B, 2)},
     "tech": {"service": (_I4, 2), "compat": (_I1, 2), "labour": (_F8, 1), "recent": (_F8, 1),
-             "cost_per_hour": (_F8, 1)},
+             "cost_per_hour": (_F8, 1), "cert_end": (_I8, 2)},
     "dep": {"node": (_I8, 1), "pickup": (_I8, 1), "stock": (_I8, 2)},
 }
 

@@ -45,7 +45,7 @@ from ..problem.extend import (
 )
 from ..problem.problem import NO_DEADLINE, Incompatibility, IndexMap, Problem
 from ..problem.reasons import routes_and_reasons
-from ..problem.rows import resource_codes
+from ..problem.rows import resource_codes, route_certified
 
 if TYPE_CHECKING:
     from .live_problem import LivePlan
@@ -563,11 +563,12 @@ def _take_tickets(kd: Any, order: np.ndarray) -> tuple[Any, Any, Any, Any, np.nd
     p_ptr, p_sku, p_qty = _take_csr(res.part_ptr, order, res.part_sku, res.part_qty)
     f_ptr, f_tech = _take_csr(res.pref_ptr, order, res.pref_tech)
     res = res._replace(demand=res.demand[order], part_ptr=p_ptr, part_sku=p_sku,
-                       part_qty=p_qty, pref_ptr=f_ptr, pref_tech=f_tech)
+                       part_qty=p_qty, pref_ptr=f_ptr, pref_tech=f_tech,
+                       terr=res.terr[order], terr_w=res.terr_w[order])
     tech = tech._replace(service=np.ascontiguousarray(tech.service[:, order]))
     ticket_node = kd.ticket_node[order]
     _ro(*win, *cost, res.demand, p_ptr, p_sku, p_qty, f_ptr, f_tech, tech.service,
-        ticket_node)
+        ticket_node, res.terr, res.terr_w)
     return win, cost, res, tech, ticket_node
 
 
@@ -605,8 +606,8 @@ def _live_resources(d: LivePlan, fs: FastState, res: Any, pre: np.ndarray,
         stock[ti] = row
         cap = t.capacity if capacity is None else capacity
         tech_cap[ti] = NO_DEADLINE if cap is None else cap
-        code = np.where((pre[ti] == Incompatibility.SKILL) | (pre[ti] == Incompatibility.LEVEL),
-                        pre[ti], 0).astype(np.int8)[None, :]
+        # (the codes before PART — skills, certifications, territory — do not change live)
+        code = np.where(pre[ti] < Incompatibility.PART, pre[ti], 0).astype(np.int8)[None, :]
         resource_codes(code, row[None, :], res.part_ptr, res.part_sku, res.part_qty,
                        problem.data.dep.stock, excl[ti][None, :], tech_cap[ti:ti + 1],
                        res.demand)
@@ -734,17 +735,27 @@ def _redo_reach(fs: FastState, data: Any, pre: np.ndarray, reach: np.ndarray,
             fs.ahead = min(2 * fs.ahead, most)
         elif rate < 0.4:
             fs.ahead = max(fs.ahead // 2, least)
+    if data.tech.cert_end.shape[1]:  # certifications count on their days only (problem/rows)
+        ok = route_certified(data.rt.tech[redo], data.rt.open[redo], data.tech.cert_end,
+                             data.cost.skill_col)
+        rows_ = reach[redo]
+        rows_[~ok] = 0
+        reach[redo] = rows_
 
 
 _RT_SAME = ("tech", "start_node", "end_node", "close", "max_close", "capacity")
 
 
 def _later_start_only(old_rt: Any, rt: Any, old_r: np.ndarray, slots: Slots,
-                      live_slots: np.ndarray, b_changed: np.ndarray,
-                      res_route: np.ndarray) -> np.ndarray:
+                      live_slots: np.ndarray, b_changed: np.ndarray, res_route: np.ndarray,
+                      cert_end: np.ndarray) -> np.ndarray:
     """Per new route: only its start moved, later (same place, end, day cap, breaks and
-    resources), so its reach row can only lose tickets (and is exact up to ``until``)."""
+    resources, no certification), so its reach row can only lose tickets (and is exact
+    up to ``until``)."""
     ok = (rt.open >= old_rt.open[old_r]) & ~res_route
+    if cert_end.shape[1]:  # a certification may lapse at a later start: always redone
+        certified: np.ndarray = np.any(cert_end < NO_DEADLINE, axis=1)
+        ok &= ~certified[rt.tech]
     for name in _RT_SAME:
         ok &= getattr(rt, name) == getattr(old_rt, name)[old_r]
     ok &= rt.group_cap[rt.group] == old_rt.group_cap[old_rt.group[old_r]]
@@ -850,7 +861,8 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
         res_route |= r_tech == ti
     ch |= res_route
     until = fs.until[old_r]
-    later = _later_start_only(kd.rt, rt, old_r, slots, live_slots, b_changed, res_route)
+    later = _later_start_only(kd.rt, rt, old_r, slots, live_slots, b_changed, res_route,
+                              kd.tech.cert_end)
     ch &= ~(later & (rt.open <= until))  # still exact
     recent, rate = _tech_columns(fs, res_all, res_changed)
     tech = tech._replace(compat=pre, recent=recent, cost_per_hour=rate)

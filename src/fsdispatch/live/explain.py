@@ -245,7 +245,9 @@ class Relaxation:
     """One change that would let an unassigned ticket be served, checked before it is offered.
 
     ``kind`` is ``"skill"`` (the technician holds the required skills at the
-    required levels), ``"part"`` (their van holds the parts), ``"excluded"``
+    required levels), ``"certification"`` (their certifications of the required skills
+    renewed to the horizon end), ``"territory"`` (they also cover the ticket's
+    territory), ``"part"`` (their van holds the parts), ``"excluded"``
     (the customer does not exclude them), ``"window"`` (the ticket's windows
     stay open until the horizon end), ``"shift"`` (every shift one hour
     longer), ``"room"`` (one more ticket per day and capacity for its demand
@@ -282,6 +284,13 @@ def apply_relaxation(scenario: Any, ticket_id: str, relaxation: Relaxation) -> A
         return with_tech(lambda t: attrs.evolve(t, skills={
             **t.skills, **{s: max(t.skills.get(s, 0), lvl)
                            for s, lvl in ticket.required_skills.items()}}))
+    if kind == "certification":
+        return with_tech(lambda t: attrs.evolve(t, certifications={
+            s: max(until, scenario.horizon.end) if s in ticket.required_skills else until
+            for s, until in t.certifications.items()}))
+    if kind == "territory":
+        return with_tech(lambda t: attrs.evolve(
+            t, territories=(*t.territories, ticket.territory)))
     if kind == "part":
         return with_tech(lambda t: attrs.evolve(t, van_stock={
             **t.van_stock, **{s: max(t.van_stock.get(s, 0), q) for s, q in ticket.parts.items()}}))
@@ -343,6 +352,15 @@ def _candidates(problem: Problem, j: int) -> list[Relaxation]:
             gaps = [f"{s} level {lvl}" for s, lvl in ticket.required_skills.items()
                     if tech.skills.get(s, 0) < lvl]
             out.append(Relaxation("skill", f"{tech.id} held " + ", ".join(gaps), 0.0, tech.id))
+    for t_idx in np.flatnonzero(compat == Incompatibility.CERTIFICATION).tolist()[:_PER_KIND]:
+        tech = techs[t_idx]
+        lapsed = [s for s in ticket.required_skills if s in tech.certifications]
+        out.append(Relaxation("certification", f"{tech.id} renewed the certification of "
+                              + ", ".join(lapsed), 0.0, tech.id))
+    for t_idx in np.flatnonzero(compat == Incompatibility.TERRITORY).tolist()[:_PER_KIND]:
+        tech = techs[t_idx]
+        out.append(Relaxation("territory", f"{tech.id} also covered territory "
+                              f"{ticket.territory}", 0.0, tech.id))
     for t_idx in np.flatnonzero(compat == Incompatibility.PART).tolist()[:_PER_KIND]:
         tech = techs[t_idx]
         miss = [f"{q} × {s}" for s, q in ticket.parts.items() if tech.van_stock.get(s, 0) < q]

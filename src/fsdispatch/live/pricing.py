@@ -23,6 +23,7 @@ from ..domain.ticket import Ticket
 from ..errors import TransitionError, ValidationError
 from ..plan import UnassignedReason
 from ..problem.extend import TicketRows, append_ticket, ticket_rows
+from ..problem.objective import territory_cost
 from ..problem.problem import NO_DEADLINE, Incompatibility
 from ..problem.reasons import INCOMPATIBILITY
 from .eta import Eta
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = ["TERMS", "PricingContext", "insertion_terms", "pricing_context", "recommend"]
 
-TERMS = ("travel", "distance", "lateness", "overtime", "labour", "preference", "load_balance")
+TERMS = ("travel", "distance", "lateness", "overtime", "labour", "preference", "load_balance",
+         "out_of_territory")
 """The objective terms an insertion changes, in the order they are reported (an option with
 a depot stop also has ``depot_stop``, the stop's routing cost)."""
 
@@ -49,6 +51,7 @@ def insertion_terms(kd: Any, st: Any, r: int, j: int, p: int,
     term (objective units); ``det`` is ``insertion_detail`` of that insertion."""
     (_ok, _a, _s, _e, d_trav, d_km, d_late, d_ot, _ret, labour, pref) = det
     w = kd.w
+    terr = territory_cost(kd, int(kd.rt.tech[r]), j)  # (the kernels' preference_cost holds it)
     balance = 0.0
     if w.balance > 0:
         from ._kernels import balance_change
@@ -56,7 +59,8 @@ def insertion_terms(kd: Any, st: Any, r: int, j: int, p: int,
         balance = float(balance_change(kd, np.int64(r), np.int64(j), np.int64(p), st))
     return {"travel": float(w.travel * d_trav), "distance": float(w.dist * d_km),
             "lateness": float(d_late), "overtime": float(w.overtime * d_ot),
-            "labour": float(labour), "preference": float(pref), "load_balance": balance}
+            "labour": float(labour), "preference": float(pref) - terr, "load_balance": balance,
+            "out_of_territory": terr}
 
 
 @attrs.define(eq=False)
@@ -312,6 +316,12 @@ def compat_reason(lp: LivePlan, code: Incompatibility, ticket: Ticket,
                for s, lvl in ticket.required_skills.items()
                if tech is None or tech.skills.get(s, 0) < lvl]
         return "skill level too low: " + ", ".join(low)
+    if code == Incompatibility.CERTIFICATION:
+        lapsed = [s for s in ticket.required_skills
+                  if tech is None or s in tech.certifications]
+        return "certification expired: " + ", ".join(lapsed)
+    if code == Incompatibility.TERRITORY:
+        return f"outside territory {ticket.territory}"
     if code == Incompatibility.PART:
         miss = [f"{q} × {s}" for s, q in ticket.parts.items()
                 if tech is None or tech.van_stock.get(s, 0) < q]

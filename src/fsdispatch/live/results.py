@@ -49,6 +49,8 @@ class CostBreakdown:
     preference: float
     load_balance: float = 0.0
     depot_stop: float = 0.0
+    out_of_territory: float = 0.0
+    """The soft out-of-territory cost (``ObjectiveWeights.out_of_territory``), 0 otherwise."""
 
 
 @attrs.frozen
@@ -108,7 +110,8 @@ class Option:
 class Exclusion:
     """Why a technician cannot take a ticket.
 
-    ``code``: ``missing_skill``, ``skill_level``, ``no_part``, ``excluded``,
+    ``code``: ``missing_skill``, ``skill_level``, ``certification_expired``,
+    ``no_territory`` (hard territories), ``no_part``, ``excluded``,
     ``capacity``, ``off_shift``, ``absent``, ``no_room`` (day cap, capacity
     or van stock used by planned work), ``no_position`` (no feasible slot:
     windows, breaks, shift end).

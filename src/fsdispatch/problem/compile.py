@@ -100,6 +100,9 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
 
     if routes and tickets:
         reach = reachability(kd)
+        if kd.tech.cert_end.shape[1]:  # certifications count on their days only
+            reach[~rows.route_certified(kd.rt.tech, kd.rt.open, kd.tech.cert_end,
+                                        kd.cost.skill_col)] = 0
     else:
         reach = np.zeros((len(routes), len(tickets)), dtype=np.uint8)
     compat, ticket_routes_ptr, ticket_routes, unservable = routes_and_reasons(
@@ -204,11 +207,15 @@ def _resource_block(scenario: Scenario, ctx: rows.CompileContext,
             stock[t_idx, sku_idx[sku]] = qty
     part_ptr, part_sku, part_qty = rows.ticket_parts(tickets, sku_idx)
     pref_ptr, pref_tech = rows.ticket_prefs(tickets, ctx.tech_idx)
+    terr, terr_w = rows.ticket_territories(tickets, ctx.territory_idx,
+                                           scenario.objective.out_of_territory)
     res = ResourceData(
         demand=np.fromiter((t.demand for t in tickets), dtype=_I64, count=len(tickets)),
         part_ptr=part_ptr, part_sku=part_sku, part_qty=part_qty, stock=stock,
         pref_ptr=pref_ptr, pref_tech=pref_tech,
-        prob_sku=np.array([sku_idx.get(s, -1) for s in ctx.prob_idx], dtype=_I64))
+        prob_sku=np.array([sku_idx.get(s, -1) for s in ctx.prob_idx], dtype=_I64),
+        terr=terr, terr_w=terr_w,
+        covers=rows.territory_cover(ctx.territory_idx, ctx.tech_territories))
     return res, _depot_block(scenario, ctx)
 
 
@@ -258,7 +265,12 @@ def _tech_block(scenario: Scenario, ctx: rows.CompileContext, res: ResourceData,
             needed[i, skill_idx[s]] = level
         for tech_id in ticket.excluded_technicians:
             excluded[ctx.tech_idx[tech_id], i] = True
-    compat = rows.skill_codes(held, needed)
+    expired = np.zeros(held.shape, dtype=np.bool_)
+    for s, lapsed in ctx.skill_expired.items():
+        if s in skill_idx:
+            expired[:, skill_idx[s]] = lapsed
+    compat = rows.skill_codes(held, needed, expired)
+    rows.territory_codes(compat, res.covers, res.terr, not scenario.objective.soft_territories)
     rows.resource_codes(compat, res.stock, res.part_ptr, res.part_sku, res.part_qty, dep.stock,
                    excluded, ctx.tech_cap, res.demand)
 
@@ -278,4 +290,5 @@ def _tech_block(scenario: Scenario, ctx: rows.CompileContext, res: ResourceData,
         service=np.ascontiguousarray(service), compat=compat,
         labour=np.array([labour * t.cost_per_hour / 3600.0 for t in techs]),
         recent=np.array([t.recent_workload for t in techs], dtype=np.float64),
-        cost_per_hour=np.array([t.cost_per_hour for t in techs], dtype=np.float64))
+        cost_per_hour=np.array([t.cost_per_hour for t in techs], dtype=np.float64),
+        cert_end=ctx.cert_end)

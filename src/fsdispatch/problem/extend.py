@@ -40,12 +40,16 @@ from .rows import (
     grown_catalogue,
     probable_parts,
     resource_codes,
+    route_certified,
     service_seconds,
     set_context,
     skill_codes,
+    territory_codes,
+    territory_cover,
     ticket_block,
     ticket_parts,
     ticket_prefs,
+    ticket_territories,
 )
 
 __all__ = ["TicketRows", "append_ticket", "ticket_rows"]
@@ -284,11 +288,13 @@ def ticket_rows(problem: Problem, ticket: Ticket) -> TicketRows:
                        end=_cat(win.end, block_win.end), soft=_cat(win.soft, block_win.soft))
     cost = kd.cost._replace(**{f: _cat_rows(getattr(kd.cost, f), getattr(block_cost, f))
                                for f in kd.cost._fields})
-    res = _grown_resources(kd.res, ticket, base, ctx)
-    compat = _column_codes(kd, res, ticket, ctx)
+    res = _grown_resources(kd.res, ticket, base, ctx, scenario.objective.out_of_territory)
+    compat = _column_codes(kd, res, ticket, ctx, not scenario.objective.soft_territories)
     service = _column_service(problem, ticket, ctx)
+    certified = route_certified(kd.rt.tech, kd.rt.open, kd.tech.cert_end,
+                                block_cost.skill_col)[:, 0]
     compat, routes, unservable = _column_reach(problem, tv, win, res, service, compat, node,
-                                               bool(block_outside[0]))
+                                               bool(block_outside[0]), certified)
     tech = kd.tech._replace(
         service=_ro(np.concatenate([kd.tech.service, service[:, None]], axis=1)),
         compat=_ro(np.concatenate([kd.tech.compat, compat[:, None]], axis=1)))
@@ -307,9 +313,13 @@ def grown_context(ctx: CompileContext, scenario: Any, ticket: Ticket) -> Compile
     sku_idx = grown_catalogue(ctx.sku_idx, ticket.parts)
     skill_idx = grown_catalogue(ctx.skill_idx, ticket.required_skills)
     prob_idx = grown_catalogue(ctx.prob_idx, probable_parts(scenario, ticket))
-    if sku_idx is ctx.sku_idx and skill_idx is ctx.skill_idx and prob_idx is ctx.prob_idx:
+    territory_idx = grown_catalogue(ctx.territory_idx,
+                                    () if ticket.territory is None else (ticket.territory,))
+    if sku_idx is ctx.sku_idx and skill_idx is ctx.skill_idx and prob_idx is ctx.prob_idx \
+            and territory_idx is ctx.territory_idx:
         return ctx
-    return attrs.evolve(ctx, sku_idx=sku_idx, skill_idx=skill_idx, prob_idx=prob_idx)
+    return attrs.evolve(ctx, sku_idx=sku_idx, skill_idx=skill_idx, prob_idx=prob_idx,
+                        territory_idx=territory_idx)
 
 
 def _cat_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -330,9 +340,10 @@ def _cat_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _grown_resources(res: Any, ticket: Ticket, base: CompileContext,
-                     ctx: CompileContext) -> Any:
-    """``res`` with the ticket's demand, parts and preferences appended (a part no van holds:
-    a zero stock column each)."""
+                     ctx: CompileContext, weight: float | None) -> Any:
+    """``res`` with the ticket's demand, parts, preferences and territory appended (a part no
+    van holds: a zero stock column each; a new territory: a coverage column). ``weight`` is
+    the objective's ``out_of_territory``."""
     stock, prob_sku = res.stock, res.prob_sku
     if ctx.sku_idx is not base.sku_idx:
         extra = len(ctx.sku_idx) - stock.shape[1]
@@ -342,7 +353,13 @@ def _grown_resources(res: Any, ticket: Ticket, base: CompileContext,
         prob_sku = _ro(np.array([ctx.sku_idx.get(s, -1) for s in ctx.prob_idx], dtype=_I64))
     part_ptr, part_sku, part_qty = ticket_parts([ticket], ctx.sku_idx)
     pref_ptr, pref_tech = ticket_prefs([ticket], ctx.tech_idx)
+    covers = res.covers
+    if ctx.territory_idx is not base.territory_idx:
+        covers = _ro(territory_cover(ctx.territory_idx, ctx.tech_territories))
+    terr, terr_w = ticket_territories([ticket], ctx.territory_idx,
+                                      weight)
     return res._replace(
+        terr=_cat(res.terr, terr), terr_w=_cat(res.terr_w, terr_w), covers=covers,
         demand=_cat(res.demand, [ticket.demand]),
         part_ptr=_cat(res.part_ptr, res.part_ptr[-1] + part_ptr[1:]),
         part_sku=_cat(res.part_sku, part_sku), part_qty=_cat(res.part_qty, part_qty),
@@ -350,15 +367,20 @@ def _grown_resources(res: Any, ticket: Ticket, base: CompileContext,
         pref_tech=_cat(res.pref_tech, pref_tech), prob_sku=prob_sku)
 
 
-def _column_codes(kd: Any, res: Any, ticket: Ticket, ctx: CompileContext) -> np.ndarray:
+def _column_codes(kd: Any, res: Any, ticket: Ticket, ctx: CompileContext,
+                  hard_territories: bool) -> np.ndarray:
     """The ticket's incompatibility code per technician, before reachability (the
     compiler's rules, problem/rows.py, on one column)."""
     num_techs = res.stock.shape[0]
     zeros = np.zeros(num_techs, dtype=_I64)
+    never = np.zeros(num_techs, dtype=np.bool_)
     required = list(ticket.required_skills.items())
     held = np.array([ctx.skill_level.get(s, zeros) for s, _ in required],
                     dtype=_I64).reshape(len(required), num_techs).T
-    codes = skill_codes(held, np.array([[lvl for _, lvl in required]], dtype=_I64))
+    expired = np.array([ctx.skill_expired.get(s, never) for s, _ in required],
+                       dtype=np.bool_).reshape(len(required), num_techs).T
+    codes = skill_codes(held, np.array([[lvl for _, lvl in required]], dtype=_I64), expired)
+    territory_codes(codes, res.covers, res.terr[-1:], hard_territories)
     depot = kd.dep.stock  # (a sku new with this ticket is in no depot)
     if depot.shape[1] < res.stock.shape[1]:
         grown = np.zeros((depot.shape[0], res.stock.shape[1]), dtype=depot.dtype)
@@ -387,9 +409,10 @@ def _column_service(problem: Problem, ticket: Ticket, ctx: CompileContext) -> np
 
 
 def _column_reach(problem: Problem, tv: TravelData, win: Any, res: Any, service: np.ndarray,
-                  compat: np.ndarray, node: int, outside: bool,
+                  compat: np.ndarray, node: int, outside: bool, certified: np.ndarray,
                   ) -> tuple[np.ndarray, np.ndarray, int]:
-    """The new column's codes with ``SHIFT``, the routes reaching it and its unservable code."""
+    """The new column's codes with ``SHIFT``, the routes reaching it and its unservable code
+    (``certified``: per route, the ticket's certifications count on its day)."""
     from ..kernels.reach import reach_serial
 
     kd = problem.data
@@ -404,6 +427,7 @@ def _column_reach(problem: Problem, tv: TravelData, win: Any, res: Any, service:
                      _ro(np.ascontiguousarray(service[:, None])),
                      _ro(np.ascontiguousarray(compat[:, None])), _ro(res.demand[-1:]),
                      _ro(np.array([node], dtype=_I64)), out)
+    out[~certified, 0] = 0
     col, _ptr, routes, why = routes_and_reasons(out, kd.rt.tech, compat[:, None],
                                                 np.array([outside]))
     return col[:, 0], routes, int(why[0])

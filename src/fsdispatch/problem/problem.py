@@ -105,7 +105,7 @@ class RouteData(NamedTuple):
 
 
 class ResourceData(NamedTuple):
-    """Demand, parts and preferences."""
+    """Demand, parts, preferences and territories."""
 
     demand: np.ndarray  #: (N,) int64
     part_ptr: np.ndarray  #: (N + 1,) int64
@@ -115,6 +115,9 @@ class ResourceData(NamedTuple):
     pref_ptr: np.ndarray  #: (N + 1,) int64
     pref_tech: np.ndarray  #: int64 preferred technician indices
     prob_sku: np.ndarray  #: (P,) int64 sku index of each probable part (-1: no van lists it)
+    terr: np.ndarray  #: (N,) int64 territory column of each ticket (-1: none)
+    terr_w: np.ndarray  #: (N,) float64 cost of serving it out of territory (0: hard or none)
+    covers: np.ndarray  #: (T, Z) bool technician covers territory column z
 
 
 class DepotData(NamedTuple):
@@ -147,6 +150,7 @@ class TechData(NamedTuple):
     labour: np.ndarray  #: (T,) float64 labour weight × cost per second
     recent: np.ndarray  #: (T,) float64 recent workload seconds (the load-balance term)
     cost_per_hour: np.ndarray  #: (T,) float64 labour cost per working hour (KPIs)
+    cert_end: np.ndarray  #: (T, K) int64 end of each skill certification ((T, 0): none)
 
 
 class Weights(NamedTuple):

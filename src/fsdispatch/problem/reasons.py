@@ -40,10 +40,12 @@ class Incompatibility(enum.IntEnum):
     OK = 0
     SKILL = 1  #: the technician lacks a required skill
     LEVEL = 2  #: the technician holds the skill below the required level
-    PART = 3  #: the van does not hold the parts the ticket needs
-    EXCLUDED = 4  #: the ticket excludes this technician
-    CAPACITY = 5  #: the ticket's demand exceeds the technician's capacity
-    SHIFT = 6  #: no shift can reach the ticket within its windows and be back in time
+    CERTIFICATION = 3  #: a required skill's certification is expired on a service day
+    TERRITORY = 4  #: the ticket's territory is not one the technician covers (hard)
+    PART = 5  #: the van does not hold the parts the ticket needs
+    EXCLUDED = 6  #: the ticket excludes this technician
+    CAPACITY = 7  #: the ticket's demand exceeds the technician's capacity
+    SHIFT = 8  #: no shift can reach the ticket within its windows and be back in time
 
 
 class UnassignedReason(enum.Enum):
@@ -58,6 +60,9 @@ class UnassignedReason(enum.Enum):
     NOT_PROFITABLE = "not_profitable"  #: serving it costs more than its unassigned penalty
     SOLVER_LIMIT = "solver_limit"  #: the solver stopped (time/iteration limit) before placing it
     OPEN = "open"  #: not planned yet (live dispatch / simulator)
+    NO_TERRITORY = "no_territory"  #: every otherwise able technician is outside its territory
+    CERTIFICATION_EXPIRED = "certification_expired"
+    """every technician holding the skills has the certification expired on its days"""
 
     @property
     def code(self) -> int:
@@ -91,6 +96,10 @@ _R = UnassignedReason
 INCOMPATIBILITY: Mapping[Incompatibility, IncompatibilityWords] = MappingProxyType({
     Incompatibility.SKILL: IncompatibilityWords("skill", "missing_skill", _R.NO_SKILL),
     Incompatibility.LEVEL: IncompatibilityWords("level", "skill_level", _R.NO_SKILL),
+    Incompatibility.CERTIFICATION: IncompatibilityWords(
+        "certification", "certification_expired", _R.CERTIFICATION_EXPIRED),
+    Incompatibility.TERRITORY: IncompatibilityWords("territory", "no_territory",
+                                                    _R.NO_TERRITORY),
     Incompatibility.PART: IncompatibilityWords("part", "no_part", _R.NO_PART),
     Incompatibility.EXCLUDED: IncompatibilityWords("excluded", "excluded", _R.EXCLUDED),
     Incompatibility.CAPACITY: IncompatibilityWords("capacity", "capacity", _R.NO_CAPACITY),
@@ -108,18 +117,22 @@ REASON_TEXT: Mapping[str, str] = MappingProxyType({
     _R.NOT_PROFITABLE.value: "serving it would cost more than its unassigned penalty",
     _R.SOLVER_LIMIT.value: "the solver stopped before placing it",
     _R.OPEN.value: "not planned yet",
+    _R.NO_TERRITORY.value: "every otherwise able technician is outside the ticket's territory",
+    _R.CERTIFICATION_EXPIRED.value: "the certification of every technician holding the "
+                                    "skills is expired on its service days",
 })
 """One-line explanation of each :class:`UnassignedReason` value."""
 
 def incompatibility_text(code: Incompatibility, *,
                          skills: Sequence[tuple[str, int, int]] = (),
                          parts: Sequence[tuple[str, int]] = (), demand: int = 0,
-                         capacity: int = 0) -> str:
+                         capacity: int = 0, territory: str | None = None) -> str:
     """Why a technician cannot serve a ticket, in words (the evaluator's violation text).
 
     ``skills``: ``(skill, level needed, level held)`` of the skills short;
     ``parts``: ``(sku, units)`` the van lacks; ``demand`` and ``capacity`` for
-    ``CAPACITY``.
+    ``CAPACITY``; ``territory`` the ticket's territory for ``TERRITORY``. For
+    ``CERTIFICATION``, ``skills`` lists the expired skills.
     """
     if code in (Incompatibility.SKILL, Incompatibility.LEVEL):
         return "skills " + ", ".join(f"{s} needs {need} has {have}"
@@ -128,6 +141,10 @@ def incompatibility_text(code: Incompatibility, *,
         return "van lacks " + ", ".join(f"{q} × {s}" for s, q in parts)
     if code == Incompatibility.EXCLUDED:
         return "technician is excluded by the ticket"
+    if code == Incompatibility.CERTIFICATION:
+        return "certification expired for " + ", ".join(s for s, _, _ in skills)
+    if code == Incompatibility.TERRITORY:
+        return f"technician does not cover territory {territory!r}"
     return f"demand {demand} exceeds capacity {capacity}"
 
 

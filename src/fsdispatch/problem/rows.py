@@ -10,13 +10,15 @@ growing a problem and the evaluator's words never read the scenario again.
 :mod:`fsdispatch.problem.extend` one ticket's column and the live desk one
 technician's row; each calls the rules here so that they cannot drift apart
 (issue #16: one rule, one place). Precedence of the incompatibility codes:
-SKILL > LEVEL (:func:`skill_codes`) > PART > EXCLUDED > CAPACITY
-(:func:`resource_codes`); SHIFT comes from reachability, later.
+SKILL > LEVEL > CERTIFICATION (:func:`skill_codes`) > TERRITORY
+(:func:`territory_codes`) > PART > EXCLUDED > CAPACITY (:func:`resource_codes`);
+SHIFT comes from reachability, later.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import attrs
@@ -25,9 +27,29 @@ import numpy as np
 from .problem import NO_DEADLINE, CostData, WindowData
 from .reasons import Incompatibility
 
-__all__ = ["CompileContext", "compile_context", "context_of", "csr", "grown_catalogue",
-           "node_numbering", "parts_short", "probable_parts", "resource_codes", "service_seconds",
-           "set_context", "skill_codes", "ticket_block", "ticket_parts", "ticket_prefs"]
+__all__ = [
+    "CompileContext",
+    "certification_ends",
+    "compile_context",
+    "context_of",
+    "csr",
+    "expired_everywhere",
+    "grown_catalogue",
+    "node_numbering",
+    "parts_short",
+    "probable_parts",
+    "resource_codes",
+    "route_certified",
+    "service_seconds",
+    "set_context",
+    "skill_codes",
+    "territory_codes",
+    "territory_cover",
+    "ticket_block",
+    "ticket_parts",
+    "ticket_prefs",
+    "ticket_territories",
+]
 
 _I64 = np.int64
 
@@ -56,6 +78,18 @@ class CompileContext:
     """The scenario's ``CostRates``: money per km and per hour of driving (KPIs only)."""
     horizon_length: int = 0
     """Seconds of the horizon (a ticket without windows has the one window [0, this])."""
+    skill_expired: dict[str, np.ndarray] = attrs.field(factory=dict)
+    """skill -> (T,) bool: the technician's certification for it counts on none of its
+    routes (:func:`expired_everywhere`); skills no technician certifies are absent."""
+    cert_end: np.ndarray = attrs.field(factory=lambda: np.zeros((0, 0), dtype=_I64))
+    """(T, K) int64 end of each certification over the skill columns
+    (:func:`certification_ends`)."""
+    territory_idx: dict[str, int] = attrs.field(factory=dict)
+    """territory -> column of ``ResourceData.covers`` (the territories' catalogue)."""
+    tech_territories: tuple[frozenset[str], ...] = ()
+    """The territories each technician covers (empty: all)."""
+    tech_team: tuple[str | None, ...] = ()
+    """The team of each technician (``None``: none), for the per-team KPIs."""
 
     @property
     def skill_ids(self) -> tuple[str, ...]:
@@ -119,6 +153,8 @@ def compile_context(scenario: Any, skus: Sequence[str]) -> CompileContext:
     skills = sorted({s for t in scenario.tickets for s in t.required_skills}
                     | {s for tech in techs for s in tech.skills})
     held = {s for tech in techs for s in tech.skills}
+    skill_idx = {s: k for k, s in enumerate(skills)}
+    cert_end = certification_ends(scenario, skill_idx)
     factored = {s for tech in techs for s in tech.skill_factors}
     probable = sorted({s for t in scenario.tickets for s in t.probable_parts}
                       | {s for probs in scenario.category_parts.values() for s in probs})
@@ -136,11 +172,116 @@ def compile_context(scenario: Any, skus: Sequence[str]) -> CompileContext:
         has_factors=np.array([bool(t.skill_factors) for t in techs], dtype=np.bool_),
         tech_cap=np.array([NO_DEADLINE if t.capacity is None else t.capacity for t in techs],
                           dtype=_I64),
-        skill_idx={s: k for k, s in enumerate(skills)},
+        skill_idx=skill_idx,
         prob_idx={s: k for k, s in enumerate(probable)},
+        skill_expired=expired_everywhere(scenario, skill_idx, cert_end), cert_end=cert_end,
+        territory_idx={z: k for k, z in enumerate(sorted(
+            {t.territory for t in scenario.tickets if t.territory is not None}
+            | {z for tech in techs for z in tech.territories}))},
+        tech_territories=tuple(frozenset(tech.territories) for tech in techs),
+        tech_team=tuple(tech.team for tech in techs),
         sku_cost=np.array([unit_cost.get(s, 0.0) for s in skus], dtype=np.float64),
         travel_rates=(float(rates.travel_per_km), float(rates.travel_per_hour)),
         horizon_length=scenario.horizon.length)
+
+
+def certification_ends(scenario: Any, skill_idx: Mapping[str, int]) -> np.ndarray:
+    """``(T, K)`` int64: when each technician's certification of each skill column stops
+    counting, in seconds from the horizon start (:data:`NO_DEADLINE`: the skill needs no
+    certification); ``(T, 0)`` when no technician lists one.
+
+    The rule (one place): a certified skill counts on a route (a shift) whose start falls on
+    a calendar day, in the horizon start's timezone, on or before the day of
+    ``valid_until`` — so the end is the midnight after that day, and the skill counts on
+    route ``r`` while ``rt.open[r] < end`` (:func:`route_certified`, the kernels'
+    ``certified``).
+    """
+    techs = scenario.technicians
+    if not any(tech.certifications for tech in techs):
+        return np.zeros((len(techs), 0), dtype=_I64)
+    horizon = scenario.horizon
+    tz = horizon.start.tzinfo
+    out = np.full((len(techs), len(skill_idx)), NO_DEADLINE, dtype=_I64)
+    for t, tech in enumerate(techs):
+        for skill, until in tech.certifications.items():
+            try:
+                after = datetime.combine(until.astimezone(tz).date() + timedelta(days=1),
+                                         time(), tzinfo=tz)
+            except OverflowError:  # (valid until the end of the calendar)
+                continue
+            out[t, skill_idx[skill]] = min(max(horizon.to_internal(after), -NO_DEADLINE),
+                                           NO_DEADLINE)
+    return out
+
+
+def expired_everywhere(scenario: Any, skill_idx: Mapping[str, int],
+                       cert_end: np.ndarray) -> dict[str, np.ndarray]:
+    """skill -> ``(T,)`` bool: the certification ends by the technician's first shift start
+    (it counts on none of its routes: the ``CERTIFICATION`` incompatibility). Skills no
+    technician certifies are absent."""
+    if not cert_end.shape[1]:
+        return {}
+    to_int = scenario.horizon.to_internal
+    first = np.array([to_int(tech.shifts[0].start) if tech.shifts else 0
+                      for tech in scenario.technicians], dtype=_I64)
+    certified = {s for tech in scenario.technicians for s in tech.certifications}
+    return {s: cert_end[:, skill_idx[s]] <= first for s in certified}
+
+
+def route_certified(r_tech: np.ndarray, r_open: np.ndarray, cert_end: np.ndarray,
+                    skill_col: np.ndarray) -> np.ndarray:
+    """``(R, N)`` bool: every certification ticket ``i`` needs is valid on route ``r``'s day
+    (``cert_end[tech, skill] > open``; :func:`certification_ends`). ``r_tech``/``r_open`` are
+    the routes' technicians and starts, ``skill_col`` ``(N, M)`` the tickets' required
+    skill columns (-1 padded; a column beyond ``cert_end`` needs no certification)."""
+    ok = np.ones((r_tech.shape[0], skill_col.shape[0]), dtype=np.bool_)
+    width = cert_end.shape[1]
+    if not width or not (cert_end < NO_DEADLINE).any():
+        return ok
+    ends = cert_end[r_tech]  # (R, K)
+    for m in range(skill_col.shape[1]):
+        col = skill_col[:, m]
+        has = (col >= 0) & (col < width)
+        if has.any():
+            ok[:, has] &= ends[:, col[has]] > r_open[:, None]
+    return ok
+
+
+def territory_cover(territory_idx: Mapping[str, int],
+                    tech_territories: Sequence[frozenset[str]]) -> np.ndarray:
+    """``(T, Z)`` bool: technician ``t`` covers territory column ``z`` (a technician listing
+    no territories covers all)."""
+    names = list(territory_idx)
+    out = np.ones((len(tech_territories), len(names)), dtype=np.bool_)
+    for t, own in enumerate(tech_territories):
+        if own:
+            out[t] = [z in own for z in names]
+    return out
+
+
+def ticket_territories(tickets: Sequence[Any], territory_idx: Mapping[str, int],
+                       weight: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(terr, terr_w)``: each ticket's territory column (-1: none, any technician may serve
+    it) and its out-of-territory cost (``weight`` when territories are soft and it has a
+    territory, else 0)."""
+    terr = np.fromiter((-1 if t.territory is None else territory_idx[t.territory]
+                        for t in tickets), dtype=_I64, count=len(tickets))
+    terr_w = np.where(terr >= 0, 0.0 if weight is None else float(weight), 0.0)
+    return terr, terr_w
+
+
+def territory_codes(codes: np.ndarray, covers: np.ndarray, terr: np.ndarray,
+                    hard: bool) -> None:
+    """Add ``TERRITORY`` to ``codes`` (``(T, N)``, in place) where it is 0 and the technician
+    does not cover the ticket's territory, when territories are ``hard`` (soft ones are a
+    cost: ``ResourceData.terr_w``). ``covers`` is :func:`territory_cover`, ``terr`` the
+    tickets' territory columns (-1: none)."""
+    if not hard or not (terr >= 0).any():
+        return
+    has = terr >= 0
+    out = np.zeros(codes.shape, dtype=np.bool_)
+    out[:, has] = ~covers[:, terr[has]]
+    codes[out & (codes == 0)] = Incompatibility.TERRITORY
 
 
 def csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -272,22 +413,32 @@ def parts_short(van: np.ndarray, part_ptr: np.ndarray, part_sku: np.ndarray,
     return short
 
 
-def skill_codes(held: np.ndarray, needed: np.ndarray) -> np.ndarray:
-    """``SKILL`` / ``LEVEL`` codes of technicians × tickets (``(T, N)`` int8, 0 elsewhere).
+def skill_codes(held: np.ndarray, needed: np.ndarray,
+                expired: np.ndarray | None = None) -> np.ndarray:
+    """``SKILL`` / ``LEVEL`` / ``CERTIFICATION`` codes of technicians × tickets (``(T, N)``
+    int8, 0 elsewhere).
 
     ``held`` is ``(T, K)`` skill levels of the technicians (0: not held), ``needed``
-    ``(N, K)`` the levels the tickets require (0: not required). ``SKILL`` (a required
-    skill not held) wins over ``LEVEL`` (held below the required level).
+    ``(N, K)`` the levels the tickets require (0: not required), ``expired`` ``(T, K)``
+    bool the certifications counting on none of the technician's routes
+    (:func:`expired_everywhere`; ``None``: none); on routes of other days
+    :func:`route_certified` decides. ``SKILL`` (a required skill not held) wins over ``LEVEL`` (held
+    below the required level), which wins over ``CERTIFICATION`` (held at the level,
+    but its certification expired: treated as absent).
     """
     codes = np.zeros((held.shape[0], needed.shape[0]), dtype=np.int8)
+    lapsed = np.zeros(codes.shape, dtype=np.bool_)
     for k in range(needed.shape[1]):
         need = needed[:, k]
         if not need.any():
             continue
         have = held[:, k]
+        if expired is not None and expired[:, k].any():
+            lapsed |= expired[:, k][:, None] & (need[None, :] > 0)
         codes[((have[:, None] > 0) & (have[:, None] < need[None, :])) & (codes == 0)] = \
             Incompatibility.LEVEL
         codes[(have[:, None] == 0) & (need[None, :] > 0)] = Incompatibility.SKILL
+    codes[lapsed & (codes == 0)] = Incompatibility.CERTIFICATION
     return codes
 
 

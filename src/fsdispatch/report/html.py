@@ -326,6 +326,32 @@ def _technician_table(day: DayModel, colours: dict[str, str], fmt: _Fmt) -> str:
            f'</table>'
 
 
+def _groups(day: DayModel) -> str:
+    """The per-team and per-territory KPIs, when the scenario names teams or territories."""
+    k = day.evaluation.kpis
+    parts = []
+    if set(k.by_team) - {""}:
+        rows = "".join(
+            f"<tr><td>{_e(t.team or '(no team)')}</td><td>{t.technicians}</td>"
+            f"<td>{t.tickets}</td><td>{t.travel_min:,.0f} min</td><td>{t.work_min:,.0f} min</td>"
+            f"<td>{t.utilisation_pct:.0f} %</td><td>{t.overtime_min:,.0f} min</td></tr>"
+            for t in k.by_team.values())
+        parts.append('<table id="team-table"><thead><tr><th>team</th><th>technicians</th>'
+                     "<th>visits</th><th>travel</th><th>work</th><th>utilisation</th>"
+                     f"<th>overtime</th></tr></thead><tbody>{rows}</tbody></table>")
+    if set(k.by_territory) - {""}:
+        rows = "".join(
+            f"<tr><td>{_e(z.territory or '(no territory)')}</td><td>{z.tickets}</td>"
+            f"<td>{z.assigned}</td><td>{z.out_of_territory}</td>"
+            f"<td>{z.service_min:,.0f} min</td></tr>" for z in k.by_territory.values())
+        parts.append('<table id="territory-table"><thead><tr><th>territory</th><th>tickets'
+                     "</th><th>assigned</th><th>out of territory</th><th>service</th></tr>"
+                     f"</thead><tbody>{rows}</tbody></table>")
+    if not parts:
+        return ""
+    return f'<section id="groups"><h2>Teams and territories</h2>{"".join(parts)}</section>'
+
+
 def _unassigned_table(day: DayModel) -> str:
     if not day.unassigned:
         return '<p class="note" id="unassigned-none">Every ticket is assigned.</p>'
@@ -538,6 +564,7 @@ def render_report(source: Any, plan: Plan | None = None, evaluation: Evaluation 
         f"{_technician_table(day, colours, fmt)}</section>",
         f'<section id="unassigned"><h2>Unassigned tickets</h2>{_unassigned_table(day)}'
         "</section>",
+        _groups(day),
         _violations(day),
         f'<footer class="note"><p>fsdispatch report · times in {_e(horizon.start.tzinfo)} · '
         "every figure from the shared evaluator</p></footer>",

@@ -18,6 +18,7 @@ from ..kernels.structs import as_struct
 from ..kernels.timing import T_INF
 from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.assignment import assignment_data
+from ..problem.objective import choice_cost
 from ..problem.problem import Problem
 from ._greedy_kernels import (
     Cands,
@@ -530,7 +531,6 @@ def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
         best, best_r = np.inf, -1
         lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
         skus, qty = kd.res.part_sku[lo:hi], kd.res.part_qty[lo:hi]
-        plo, phi = kd.res.pref_ptr[j], kd.res.pref_ptr[j + 1]
         top = float(tech_load[has_shift].max()) if has_shift.any() else 0.0
         for r in problem.routes_for(j).tolist():
             t = int(kd.rt.tech[r])
@@ -543,8 +543,7 @@ def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
             cost = (ad.late_cost[r, j] + w.travel * ad.travel[r, j] + w.dist * ad.km[r, j]
                     + kd.tech.labour[t] * wk + w.overtime * over
                     + w.balance * max(0.0, tech_load[t] + wk - top))
-            if phi > plo and not np.any(kd.res.pref_tech[plo:phi] == t):
-                cost += w.pref
+            cost += choice_cost(kd, t, j)
             if cost < best:
                 best, best_r = cost, r
         if best_r < 0:

@@ -34,7 +34,9 @@ from .write import (
     PlanFrames,
     kpis_frame,
     plan_to_frames,
+    teams_frame,
     technicians_frame,
+    territories_frame,
     unassigned_frame,
     visits_frame,
 )
@@ -51,7 +53,9 @@ __all__ = [
     "read_scenario_csv",
     "read_travel_matrix",
     "scenario_from_frames",
+    "teams_frame",
     "technicians_frame",
+    "territories_frame",
     "unassigned_frame",
     "visits_frame",
 ]

@@ -176,4 +176,24 @@ class _Clock:
     def spans(self, value: Any) -> list[tuple[datetime, datetime]]:
         return [self.span(part) for part in str(value).split(";") if part.strip()]
 
+    def certifications(self, value: Any) -> dict[str, datetime]:
+        """``"hvac:2026-12-31;gas:2027-03-01 18:00"`` -> skill -> valid until (a date is that
+        day at 00:00, local: the skill counts on shifts starting that day or before)."""
+        if isinstance(value, Mapping):
+            return {str(k): self.at(v) for k, v in value.items()}
+        out: dict[str, datetime] = {}
+        for item in str(value).split(";"):
+            key, sep, when = item.strip().partition(":")
+            if not item.strip():
+                continue
+            if not key.strip() or not sep or not when.strip() or _TIME_ONLY.match(when.strip()):
+                raise _CellError("'skill:YYYY-MM-DD' items separated by ';' "
+                                 "(e.g. 'hvac:2026-12-31;gas:2027-03-01')")
+            try:
+                out[key.strip()] = self.at(when.strip())
+            except _CellError:
+                raise _CellError("'skill:YYYY-MM-DD' items separated by ';' "
+                                 "(e.g. 'hvac:2026-12-31;gas:2027-03-01')") from None
+        return out
+
 

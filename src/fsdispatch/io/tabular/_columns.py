@@ -22,6 +22,7 @@ TICKET_COLUMNS: dict[str, str] = {
     "preferred_technicians, excluded_technicians": "technician ids, e.g. tech-1;tech-4",
     "demand": "capacity units used on the route (default 0)",
     "asset_id": "the asset the job is on (an asset_id of the assets table when one is given)",
+    "territory": "the ticket's territory (empty = any technician may serve it)",
 }
 """Columns of the tickets table (one row per ticket) and what they hold."""
 
@@ -42,6 +43,9 @@ TECHNICIAN_COLUMNS: dict[str, str] = {
     "van_stock": "parts in the van, e.g. P001:4;P007:2",
     "capacity": "capacity units per shift (empty = unlimited)",
     "recent_workload_min": "work done recently in minutes, for fairness (default 0)",
+    "territories": "territories covered, e.g. north;east (empty = all)",
+    "team": "team name, for the per-team KPIs",
+    "certifications": "skill certifications valid until a day, e.g. hvac:2026-12-31;gas:2027-03-01",
 }
 """Columns of the technicians table (one row per technician) and what they hold."""
 
@@ -70,6 +74,7 @@ _TICKET_FIELDS = {
     "resolve_by": "resolve_by", "preferred_technicians": "preferred_technicians",
     "excluded_technicians": "excluded_technicians", "parts": "parts", "demand": "demand",
     "asset_id": "asset_id",
+    "territory": "territory",
 }
 _TECH_FIELDS = {
     "id": "technician_id", "start_location": "lat", "end_location": "end_lat",
@@ -78,7 +83,8 @@ _TECH_FIELDS = {
     "max_tickets_per_day": "max_tickets_per_day", "max_overtime": "max_overtime_min",
     "cost_per_hour": "cost_per_hour", "van_stock": "van_stock", "capacity": "capacity",
     "recent_workload": "recent_workload_min", "window": "break_window", "duration": "break_min",
-    "breaks": "break_window",
+    "breaks": "break_window", "territories": "territories", "team": "team",
+    "certifications": "certifications",
 }
 
 

@@ -87,6 +87,7 @@ def _read_ticket(row: _Row, clock: _Clock) -> Ticket | None:
         "parts": row.get("parts", _quantities, {}),
         "demand": row.get("demand", _as_int, 0),
         "asset_id": row.get("asset_id", lambda v: str(v).strip()),
+        "territory": row.get("territory", lambda v: str(v).strip()),
     }
     if not row.ok:
         return None
@@ -131,6 +132,9 @@ def _read_technician(row: _Row, clock: _Clock) -> Technician | None:
         "van_stock": row.get("van_stock", _quantities, {}),
         "capacity": row.get("capacity", _as_int),
         "recent_workload": row.get("recent_workload_min", _minutes, 0),
+        "territories": row.get("territories", _ids, ()),
+        "team": row.get("team", lambda v: str(v).strip()),
+        "certifications": row.get("certifications", clock.certifications, {}),
     }
     if not row.ok:
         return None

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from ...plan import Plan
     from ...problem.problem import Problem
 
-__all__ = ["PlanFrames", "kpis_frame", "plan_to_frames", "technicians_frame", "unassigned_frame",
+__all__ = ["PlanFrames", "kpis_frame", "plan_to_frames", "teams_frame", "technicians_frame",
+           "territories_frame", "unassigned_frame",
            "visits_frame"]
 
 
@@ -176,8 +177,9 @@ def kpis_frame(source: Any, plan: Plan | None = None, evaluation: Evaluation | N
     """The plan's KPIs as a one-row DataFrame (concatenate several to compare plans).
 
     Nested KPIs are flattened: ``assigned_P1`` / ``tickets_P1`` per priority and
-    ``unassigned_<reason>`` per reason. ``objective`` and ``feasible`` are
-    added. The row is labelled ``label`` (default: the solver name or ``"plan"``).
+    ``unassigned_<reason>`` per reason; the per-territory and per-team KPIs have
+    their own frames (:func:`territories_frame`, :func:`teams_frame`). ``objective`` and
+    ``feasible`` are added. The row is labelled ``label`` (default: the solver name or ``"plan"``).
     """
     pd = _pandas()
     day = _resolve(source, plan, evaluation)
@@ -192,10 +194,49 @@ def kpis_frame(source: Any, plan: Plan | None = None, evaluation: Evaluation | N
         elif key == "unassigned_by_reason":
             for reason, count in sorted(value.items()):
                 row[f"unassigned_{reason}"] = count
+        elif key in ("by_territory", "by_team"):
+            continue  # one row each: territories_frame, teams_frame
         else:
             row[key] = value
     frame = pd.DataFrame([row], index=[label or day.solver or "plan"])
     return frame
+
+
+def territories_frame(source: Any, plan: Plan | None = None,
+                      evaluation: Evaluation | None = None) -> pd.DataFrame:
+    """One row per ticket territory: :class:`~fsdispatch.TerritoryKpis`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``territory`` (``""``: tickets without one), ``tickets``, ``assigned``,
+        ``out_of_territory`` and ``service_min``; the columns sum to the plan's totals.
+    """
+    pd = _pandas()
+    day = _resolve(source, plan, evaluation)
+    from ...evaluate.evaluation import TerritoryKpis
+
+    return pd.DataFrame([attrs.asdict(k) for k in day.evaluation.kpis.by_territory.values()],
+                        columns=[f.name for f in attrs.fields(TerritoryKpis)])
+
+
+def teams_frame(source: Any, plan: Plan | None = None,
+                evaluation: Evaluation | None = None) -> pd.DataFrame:
+    """One row per technician team: :class:`~fsdispatch.TeamKpis`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``team`` (``""``: technicians without one), ``technicians``, ``tickets``,
+        ``travel_min``, ``service_min``, ``work_min``, ``overtime_min`` and
+        ``utilisation_pct``.
+    """
+    pd = _pandas()
+    day = _resolve(source, plan, evaluation)
+    from ...evaluate.evaluation import TeamKpis
+
+    return pd.DataFrame([attrs.asdict(k) for k in day.evaluation.kpis.by_team.values()],
+                        columns=[f.name for f in attrs.fields(TeamKpis)])
 
 
 @attrs.frozen(eq=False)

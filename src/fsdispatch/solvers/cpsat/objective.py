@@ -20,6 +20,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from ...problem.assignment import AssignmentData
+from ...problem.objective import choice_cost
 from ...problem.problem import NO_DEADLINE, Problem
 from .._exact import RoutingData
 from .variables import AssignmentVars, RoutingVars
@@ -50,10 +51,9 @@ def scaled(coef: float, scale: int) -> int:
     return round(v) if _near_int(v) else math.floor(v)
 
 
-def _pref_miss(problem: Problem, r: int, j: int) -> bool:
-    kd = problem.data
-    lo, hi = int(kd.res.pref_ptr[j]), int(kd.res.pref_ptr[j + 1])
-    return hi > lo and not bool((kd.res.pref_tech[lo:hi] == kd.rt.tech[r]).any())
+def _choice(problem: Problem, r: int, j: int) -> float:
+    """Preference miss and soft out-of-territory cost of route ``r`` serving ``j``."""
+    return choice_cost(problem.data, int(problem.data.rt.tech[r]), j)
 
 
 def _balance(model: cp_model.CpModel, problem: Problem, loads: dict[int, list[tuple[int, Any]]],
@@ -105,7 +105,7 @@ def routing_objective(model: cp_model.CpModel, problem: Problem, rd: RoutingData
             loads[t].append((pick, lit))
         for j in cands:
             svc = int(rd.service[r, j])
-            c = lab * svc + (w.pref if _pref_miss(problem, r, j) else 0.0)
+            c = lab * svc + _choice(problem, r, j)
             terms.append((c, v.x[r, j]))
             loads[t].append((svc, v.x[r, j]))
         if w.overtime and kd.rt.max_close[r] > kd.rt.close[r]:
@@ -146,7 +146,7 @@ def assignment_objective(model: cp_model.CpModel, problem: Problem, ad: Assignme
         t = int(kd.rt.tech[r])
         c = (float(ad.late_cost[r, j]) + w.travel * int(ad.travel[r, j])
              + w.dist * float(ad.km[r, j]) + float(kd.tech.labour[t]) * int(ad.work[r, j])
-             + (w.pref if _pref_miss(problem, r, j) else 0.0))
+             + _choice(problem, r, j))
         terms.append((c, var))
         loads[t].append((int(ad.work[r, j]), var))
     if w.overtime:

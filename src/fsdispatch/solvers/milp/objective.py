@@ -8,6 +8,7 @@ from typing import Any
 import pulp
 
 from ...problem.assignment import AssignmentData
+from ...problem.objective import choice_cost
 from ...problem.problem import NO_DEADLINE, Problem
 from .._exact import RoutingData
 from .variables import AssignmentVars, RoutingVars
@@ -15,10 +16,9 @@ from .variables import AssignmentVars, RoutingVars
 __all__ = ["assignment_objective", "routing_objective"]
 
 
-def _pref_miss(problem: Problem, r: int, j: int) -> bool:
-    kd = problem.data
-    lo, hi = int(kd.res.pref_ptr[j]), int(kd.res.pref_ptr[j + 1])
-    return hi > lo and not bool((kd.res.pref_tech[lo:hi] == kd.rt.tech[r]).any())
+def _choice(problem: Problem, r: int, j: int) -> float:
+    """Preference miss and soft out-of-territory cost of route ``r`` serving ``j``."""
+    return choice_cost(problem.data, int(problem.data.rt.tech[r]), j)
 
 
 def _spread(lp: pulp.LpProblem, problem: Problem, loads: dict[int, list[Any]]) -> Any:
@@ -71,7 +71,7 @@ def routing_objective(lp: pulp.LpProblem, problem: Problem, rd: RoutingData, v: 
             loads[t].append(pick * lit)
         for j in cands:
             svc = int(rd.service[r, j])
-            c = lab * svc + (w.pref if _pref_miss(problem, r, j) else 0.0)
+            c = lab * svc + _choice(problem, r, j)
             if c:
                 terms.append(c * v.x[r, j])
             loads[t].append(svc * v.x[r, j])
@@ -111,7 +111,7 @@ def assignment_objective(lp: pulp.LpProblem, problem: Problem, ad: AssignmentDat
         t = int(kd.rt.tech[r])
         c = (float(ad.late_cost[r, j]) + w.travel * int(ad.travel[r, j])
              + w.dist * float(ad.km[r, j]) + float(kd.tech.labour[t]) * int(ad.work[r, j])
-             + (w.pref if _pref_miss(problem, r, j) else 0.0))
+             + _choice(problem, r, j))
         if c:
             terms.append(c * var)
         loads[t].append(int(ad.work[r, j]) * var)
