@@ -137,7 +137,12 @@ def _ro(arr: np.ndarray) -> np.ndarray:
 
 
 def _cat(a: np.ndarray, b: Any) -> np.ndarray:
-    return _ro(np.concatenate([a, np.asarray(b, dtype=a.dtype)]))
+    """``a`` with ``b`` appended (``a``'s dtype), read-only."""
+    b = np.asarray(b, dtype=a.dtype)
+    out = np.empty((a.shape[0] + b.shape[0], *a.shape[1:]), dtype=a.dtype)
+    out[:a.shape[0]] = a
+    out[a.shape[0]:] = b
+    return _ro(out)
 
 
 _SCENARIO_SLOT: Any = Problem.__dict__["scenario"]

@@ -286,6 +286,9 @@ def territory_codes(codes: np.ndarray, covers: np.ndarray, terr: np.ndarray,
 
 def csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     """``(ptr, flat)`` int64 arrays of a list of integer rows (compressed sparse rows)."""
+    if len(rows) == 1:  # (one ticket: the live path, kept cheap)
+        flat = np.array(rows[0], dtype=_I64).reshape(-1)
+        return np.array([0, flat.shape[0]], dtype=_I64), flat
     ptr = np.zeros(len(rows) + 1, dtype=_I64)
     np.cumsum([len(r) for r in rows], out=ptr[1:])
     flat = np.fromiter((v for r in rows for v in r), dtype=_I64, count=int(ptr[-1]))
