@@ -32,6 +32,10 @@ from ._state import (
 
 SORT_RANDOM, SORT_FAR, SORT_CLOSE, SORT_TIGHT, SORT_DEMAND = 0, 1, 2, 3, 4
 NUM_SORTS = 5
+GUIDED_SHARE = 0.5
+"""With a load-balance weight, the share of re-insertions priced with the balance change
+(:func:`balanced_slack`); the others are priced on routing cost alone, so the search
+keeps finding good routes while acceptance judges the exact balance term."""
 
 
 @internal
@@ -252,12 +256,13 @@ def add_unassigned(rng, cd, sol, buf, limit, num_open):
 
 
 @internal
-def balanced_slack(kd, sol, buf, wk, prm, r, j):
-    """:func:`best_insertion_slack` of ``j`` in route ``r`` plus, with a load-balance
-    weight, the change of the balance term the insertion makes (as construction sees it)."""
+def balanced_slack(kd, sol, buf, wk, r, j, guide):
+    """:func:`best_insertion_slack` of ``j`` in route ``r`` plus, with a guiding
+    load-balance weight ``guide`` > 0, the change of the balance term the insertion makes
+    (as construction sees it)."""
     c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
-    if c < INF and prm.balance_w > 0.0:
-        c += spread_push(prm.balance_w, buf.tech_work, buf.spread, kd.rt.tech[r],
+    if c < INF and guide > 0.0:
+        c += spread_push(guide, buf.tech_work, buf.spread, kd.rt.tech[r],
                          insertion_work(kd, r, j, p, sol.st))
     return c, p
 
@@ -274,13 +279,13 @@ def _beyond_empty(is_empty, empty, max_empty):
 
 
 @internal
-def cheapest_route(kd, cd, sol, buf, wk, prm, j):
+def cheapest_route(kd, cd, sol, buf, wk, prm, j, guide):
     """Cheapest feasible insertion of ``j``: ``(cost, route, position)``.
 
     Prices every able route (``use_all_routes``) or the nearest able routes
     plus the routes of ``j``'s neighbour tickets; at most ``max_empty`` empty
-    routes are priced (they are alike, nearest first). With a load-balance
-    weight a route's cost includes the change of the balance term
+    routes are priced (they are alike, nearest first). With a guiding
+    load-balance weight ``guide`` > 0 a route's cost includes the change of the balance term
     (``buf.tech_work`` and ``buf.spread`` hold the loads and their
     :func:`~fsdispatch.kernels.balance.spread_stats`).
     """
@@ -298,7 +303,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
         skip, empty = _beyond_empty(st.length[r] == 0, empty, prm.max_empty)
         if skip:
             continue
-        c, p = balanced_slack(kd, sol, buf, wk, prm, r, j)
+        c, p = balanced_slack(kd, sol, buf, wk, r, j, guide)
         if c < best:
             best, best_r, best_p = c, r, p
     if not prm.use_all_routes:
@@ -309,7 +314,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
             buf.stamp[r] = clock
             if compat[rt.tech[r], j] != 0 or demand > rt.capacity[r]:
                 continue
-            c, p = balanced_slack(kd, sol, buf, wk, prm, r, j)
+            c, p = balanced_slack(kd, sol, buf, wk, r, j, guide)
             if c < best:
                 best, best_r, best_p = c, r, p
     return best, best_r, best_p
@@ -317,7 +322,11 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
 
 @internal
 def recreate(kd, cd, rng, sol, buf, wk, prm):
-    """Greedy re-insertion of the pool in a random one of several orders, most urgent first."""
+    """Greedy re-insertion of the pool in a random one of several orders, most urgent first.
+
+    With a load-balance weight, a random ``GUIDED_SHARE`` of the calls price each
+    insertion with the balance change too.
+    """
     npool = buf.counts[2]
     if npool == 0:
         return True
@@ -341,6 +350,9 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
     if kd.dep.node.shape[0]:
         ok = drop_idle_stops(kd, sol, buf)
     balanced = prm.balance_w > 0.0
+    guide = 0.0
+    if balanced and rng.random() < GUIDED_SHARE:
+        guide = prm.balance_w
     if balanced:  # the loads the balance term sees, kept up to date below
         route_loads(kd, cd, sol, buf.tech_work)
         spread_stats(buf.tech_work, cd.has_shift, buf.spread)
@@ -349,7 +361,7 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
             j = buf.pool[order[q]]
             if kd.cost.priority[j] != prio:
                 continue
-            c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j)
+            c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j, guide)
             d = NONE
             if kd.dep.node.shape[0] and kd.res.part_ptr[j + 1] > kd.res.part_ptr[j]:
                 c2, r2, d2, p2 = cheapest_stop(kd, cd, sol, wk, prm, j)
