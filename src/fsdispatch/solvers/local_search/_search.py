@@ -30,6 +30,7 @@ from ._state import (
 )
 from .operators import (
     add_unassigned,
+    balance_relocate,
     recreate,
     ruin_loaded,
     ruin_random,
@@ -57,13 +58,18 @@ def pick_op(rng, weights):
 @internal
 def descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, num_routes, max_nb, max_span):
     """First-improvement descent with 2-opt* (towards ``max_nb`` nearest tickets) and
-    intra-route 2-opt (segments of up to ``max_span`` visits) around ``routes``.
+    intra-route 2-opt (segments of up to ``max_span`` visits) around ``routes``; with a
+    load-balance weight each pass starts with :func:`.operators.balance_relocate`.
 
     Returns the new current objective; ``cur`` and ``cand`` stay equal.
     """
     improved = True
     passes = ZERO
     while improved and passes < 3:
+        if prm.balance_w > 0.0:  # the balance term moves only with the extreme technicians
+            new_obj = balance_relocate(kd, cd, cur, cand, buf, prm, cur_obj, np.int64(8))
+            if new_obj < cur_obj:
+                cur_obj = new_obj
         improved = False
         passes += 1
         for q in range(num_routes):

@@ -13,7 +13,7 @@ import numpy as np
 from ...evaluate._kernels import travel
 from ...kernels.balance import spread_push, spread_stats
 from ...kernels.consts import NONE, ONE, ZERO
-from ...kernels.insertion import apply_pickup, insertion_work, pickup_option
+from ...kernels.insertion import apply_pickup, insertion_work, make_work, pickup_option
 from ...kernels.jit import internal
 from ...kernels.parts import parts_fit
 from ...kernels.routes import INF, route_resources
@@ -32,6 +32,10 @@ from ._state import (
 
 SORT_RANDOM, SORT_FAR, SORT_CLOSE, SORT_TIGHT, SORT_DEMAND = 0, 1, 2, 3, 4
 NUM_SORTS = 5
+GUIDED_SHARE = 0.5
+"""With a load-balance weight, the share of re-insertions priced with the balance change
+(:func:`balanced_slack`); the others are priced on routing cost alone, so the search
+keeps finding good routes while acceptance judges the exact balance term."""
 
 
 @internal
@@ -252,12 +256,13 @@ def add_unassigned(rng, cd, sol, buf, limit, num_open):
 
 
 @internal
-def balanced_slack(kd, sol, buf, wk, prm, r, j):
-    """:func:`best_insertion_slack` of ``j`` in route ``r`` plus, with a load-balance
-    weight, the change of the balance term the insertion makes (as construction sees it)."""
+def balanced_slack(kd, sol, buf, wk, r, j, guide):
+    """:func:`best_insertion_slack` of ``j`` in route ``r`` plus, with a guiding
+    load-balance weight ``guide`` > 0, the change of the balance term the insertion makes
+    (as construction sees it)."""
     c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
-    if c < INF and prm.balance_w > 0.0:
-        c += spread_push(prm.balance_w, buf.tech_work, buf.spread, kd.rt.tech[r],
+    if c < INF and guide > 0.0:
+        c += spread_push(guide, buf.tech_work, buf.spread, kd.rt.tech[r],
                          insertion_work(kd, r, j, p, sol.st))
     return c, p
 
@@ -274,13 +279,13 @@ def _beyond_empty(is_empty, empty, max_empty):
 
 
 @internal
-def cheapest_route(kd, cd, sol, buf, wk, prm, j):
+def cheapest_route(kd, cd, sol, buf, wk, prm, j, guide):
     """Cheapest feasible insertion of ``j``: ``(cost, route, position)``.
 
     Prices every able route (``use_all_routes``) or the nearest able routes
     plus the routes of ``j``'s neighbour tickets; at most ``max_empty`` empty
-    routes are priced (they are alike, nearest first). With a load-balance
-    weight a route's cost includes the change of the balance term
+    routes are priced (they are alike, nearest first). With a guiding
+    load-balance weight ``guide`` > 0 a route's cost includes the change of the balance term
     (``buf.tech_work`` and ``buf.spread`` hold the loads and their
     :func:`~fsdispatch.kernels.balance.spread_stats`).
     """
@@ -298,7 +303,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
         skip, empty = _beyond_empty(st.length[r] == 0, empty, prm.max_empty)
         if skip:
             continue
-        c, p = balanced_slack(kd, sol, buf, wk, prm, r, j)
+        c, p = balanced_slack(kd, sol, buf, wk, r, j, guide)
         if c < best:
             best, best_r, best_p = c, r, p
     if not prm.use_all_routes:
@@ -309,7 +314,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
             buf.stamp[r] = clock
             if compat[rt.tech[r], j] != 0 or demand > rt.capacity[r]:
                 continue
-            c, p = balanced_slack(kd, sol, buf, wk, prm, r, j)
+            c, p = balanced_slack(kd, sol, buf, wk, r, j, guide)
             if c < best:
                 best, best_r, best_p = c, r, p
     return best, best_r, best_p
@@ -317,7 +322,11 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j):
 
 @internal
 def recreate(kd, cd, rng, sol, buf, wk, prm):
-    """Greedy re-insertion of the pool in a random one of several orders, most urgent first."""
+    """Greedy re-insertion of the pool in a random one of several orders, most urgent first.
+
+    With a load-balance weight, a random ``GUIDED_SHARE`` of the calls price each
+    insertion with the balance change too.
+    """
     npool = buf.counts[2]
     if npool == 0:
         return True
@@ -341,6 +350,9 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
     if kd.dep.node.shape[0]:
         ok = drop_idle_stops(kd, sol, buf)
     balanced = prm.balance_w > 0.0
+    guide = 0.0
+    if balanced and rng.random() < GUIDED_SHARE:
+        guide = prm.balance_w
     if balanced:  # the loads the balance term sees, kept up to date below
         route_loads(kd, cd, sol, buf.tech_work)
         spread_stats(buf.tech_work, cd.has_shift, buf.spread)
@@ -349,7 +361,7 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
             j = buf.pool[order[q]]
             if kd.cost.priority[j] != prio:
                 continue
-            c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j)
+            c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j, guide)
             d = NONE
             if kd.dep.node.shape[0] and kd.res.part_ptr[j + 1] > kd.res.part_ptr[j]:
                 c2, r2, d2, p2 = cheapest_stop(kd, cd, sol, wk, prm, j)
@@ -492,3 +504,95 @@ def try_two_opt(kd, cd, cur, cand, buf, prm, cur_obj, r, i, k):
         lo += 1
         hi -= 1
     return settle(kd, cd, cur, cand, buf, prm, cur_obj)
+
+
+@internal
+def _extreme_technicians(kd, cd, sol, tech_work):
+    """``(most, least)`` loaded technicians with a shift (``tech_work`` from
+    :func:`route_loads`); the most loaded one must hold a visit. -1 when none."""
+    top = NONE
+    low = NONE
+    for r in range(sol.st.length.shape[0]):
+        t = kd.rt.tech[r]
+        if sol.st.length[r] > 0 and (top < 0 or tech_work[t] > tech_work[top]):
+            top = t
+    for t in range(tech_work.shape[0]):
+        if cd.has_shift[t] and (low < 0 or tech_work[t] < tech_work[low]):
+            low = t
+    return top, low
+
+
+@internal
+def _removal_gain(kd, st, r, p):
+    """Travel, distance and visit cost saved by taking the visit at ``p`` out of route ``r``
+    (a ranking estimate: breaks and the rest of the route are not re-timed)."""
+    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
+    nxt = kd.ticket_node[st.seq[r, p + 1]] if p + 1 < st.length[r] else kd.rt.end_node[r]
+    skip_t, skip_km = travel(kd.tv, prev, nxt)
+    return kd.w.travel * (st.legt[r, p] + st.legt[r, p + 1] - skip_t) \
+        + kd.w.dist * (st.legd[r, p] + st.legd[r, p + 1] - skip_km) + st.vcost[r, p]
+
+
+@internal
+def balance_relocate(kd, cd, cur, cand, buf, prm, cur_obj, max_tries):
+    """Load-balance moves: relocate one visit off the most loaded technician, or onto the
+    least loaded one, accepted on the exact objective (balance term included).
+
+    Candidates are every visit of the most loaded technician towards any other
+    technician's able route (of the ticket's nearest routes) with less work, and
+    every visit of another technician towards the least loaded technician's
+    routes; each is priced by its cheapest feasible insertion minus the
+    estimated saving of its removal, and the ``max_tries`` cheapest (one per
+    ticket) are tried in that order with :func:`settle` until one is accepted.
+    Deterministic (no random draw). ``cur`` and ``cand`` are equal on entry and
+    on return; returns the new current objective.
+    """
+    st = cur.st
+    n = cur.route_of.shape[0]
+    if prm.balance_w == 0.0 or n == 0:
+        return cur_obj
+    wk = make_work(kd, st.seq.shape[1])
+    cost = np.empty(n)
+    dest = np.empty(n, dtype=np.int64)
+    pos = np.empty(n, dtype=np.int64)
+    route_loads(kd, cd, cur, buf.tech_work)
+    top, low = _extreme_technicians(kd, cd, cur, buf.tech_work)
+    if top < 0 or low < 0 or buf.tech_work[top] <= buf.tech_work[low]:
+        return cur_obj
+    for j in range(n):
+        cost[j] = INF
+        dest[j] = NONE
+        r1 = cur.route_of[j]
+        if r1 < 0 or cd.locked[j]:
+            continue
+        t1 = kd.rt.tech[r1]
+        gain = -1.0
+        for q in range(cd.near_ptr[j], cd.near_ptr[j + 1]):
+            r2 = cd.near_route[q]
+            if r2 < 0:
+                continue
+            t2 = kd.rt.tech[r2]
+            if t2 == t1 or (t1 != top and t2 != low) or buf.tech_work[t2] >= buf.tech_work[t1]:
+                continue
+            c, p = best_insertion_slack(kd, r2, j, cur, wk, buf)
+            if c == INF:
+                continue
+            if gain < 0.0:
+                gain = _removal_gain(kd, st, r1, position_of(st, r1, j))
+            if c - gain < cost[j]:
+                cost[j] = c - gain
+                dest[j] = r2
+                pos[j] = p
+    order = argsort_stable(cost)
+    for k in range(n):
+        j = order[k]
+        if dest[j] < 0 or k >= max_tries:
+            break
+        r1 = cand.route_of[j]
+        p1 = position_of(cand.st, r1, j)
+        remove_span(kd, cd, cand, buf, r1, p1, p1 + 1)
+        insert_ticket(kd, cand, buf, dest[j], j, pos[j])
+        new_obj = settle(kd, cd, cur, cand, buf, prm, cur_obj)
+        if new_obj < cur_obj:
+            return new_obj
+    return cur_obj
