@@ -84,7 +84,8 @@ class ExperimentResult(pd.DataFrame):
         Returns
         -------
         pandas.DataFrame
-            One row per (policy, level) other than the baseline: ``policy``,
+            One row per (policy, level) other than the baseline, where the
+            baseline ran too: ``policy``,
             ``num_technicians``, ``baseline``, ``metric``, ``n`` (paired
             seeds), ``mean`` (mean of ``value - baseline value``), ``sd``,
             ``low``, ``high`` (``mean ± t(0.5 + confidence/2, n-1) · sd / √n``;
@@ -101,6 +102,8 @@ class ExperimentResult(pd.DataFrame):
                                                 " or a staffing level")
             for level, group in self.groupby("num_technicians", sort=True):
                 base = group[group["policy"] == baseline].set_index("seed")[metric]
+                if not len(base):
+                    continue
                 for pol, g in group.groupby("policy", sort=False):
                     if pol == baseline:
                         continue
@@ -116,6 +119,8 @@ class ExperimentResult(pd.DataFrame):
                                                 " or a policy name")
             for pol, group in self.groupby("policy", sort=False):
                 base = group[group["num_technicians"] == baseline].set_index("seed")[metric]
+                if not len(base):
+                    continue
                 for level, g in group.groupby("num_technicians", sort=True):
                     if level == baseline:
                         continue
