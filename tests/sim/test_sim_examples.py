@@ -67,3 +67,13 @@ def test_checked_in_notebooks_carry_outputs():
             pytest.skip(f"{path.name} not built yet (python examples/notebooks/build.py)")
         nb = nbformat.read(path, as_version=4)
         assert _outputs(nb, "image/png") and _outputs(nb, "text/html"), name
+
+
+def test_staffing_own_data_notebook_executes_and_answers(tmp_path):
+    """'Staffing study on your own data': CSV team and history, fit, sweep, compare, answer."""
+    nb = _build().execute("staffing_own_data", small=True, out_dir=tmp_path, timeout=300)
+    assert len(_outputs(nb, "text/html")) >= 4 and len(_outputs(nb, "image/png")) >= 2
+    text = _text(nb)
+    assert "Fitted demand: 850 tickets over 28 days" in text
+    assert "technicians needed for sla_response >= 90% with 95% confidence:" in text
+    assert "10 -> 11 technicians: SLA response" in text
