@@ -361,3 +361,21 @@ def test_extend_shifts_repeats_the_first_shift_on_working_days(team):
         assert tech.shifts[4].start - orig.shifts[0].start == timedelta(days=4)
         first = orig.shifts[0]
         assert tech.shifts[4].end - tech.shifts[4].start == first.end - first.start
+
+
+def test_a_generated_team_nests_with_a_staffing_spec():
+    """SimConfig + Staffing: the config's generated team, nested in the user's order."""
+    from fsdispatch.sim import SimConfig
+
+    config = SimConfig(num_technicians=4, days=1, workforce_seed=2,
+                       demand=DemandModel(tickets_per_day=15, radius_km=8))
+    ids = ["tech-004", "tech-002", "tech-001", "tech-003"]
+    res = run_experiment(config, ["greedy-insertion"], staffing=Staffing([2, 4],
+                                                                        remove_order=ids),
+                         seeds=1)
+    assert res.teams == {2: ("tech-001", "tech-003"),
+                         4: ("tech-001", "tech-002", "tech-003", "tech-004")}
+    assert sorted(res.num_technicians) == [2, 4]
+    with pytest.raises(fd.ValidationError, match="warmup_backlog"):
+        run_experiment(attrs.evolve(config, warmup_backlog=3), ["greedy-insertion"],
+                       staffing=Staffing([2, 4], remove_order=ids), seeds=1)
