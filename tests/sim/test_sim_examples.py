@@ -61,7 +61,7 @@ def test_van_stock_notebook_executes(tmp_path):
 def test_checked_in_notebooks_carry_outputs():
     """The executed .ipynb files next to the scripts have outputs (tables and plots)."""
     nbformat = pytest.importorskip("nbformat")
-    for name in ("smart_dispatch", "staffing_curve", "van_stock"):
+    for name in ("smart_dispatch", "staffing_curve", "van_stock", "staffing_own_data"):
         path = NOTEBOOKS / f"{name}.ipynb"
         if not path.exists():
             pytest.skip(f"{path.name} not built yet (python examples/notebooks/build.py)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import pickle
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -307,6 +308,8 @@ def test_fit_demand_by_hand(tmp_path, capsys):
     assert model.durations["install"] == pytest.approx((math.log(90), 0.0))
     assert model.row_skills[1] == {"hvac": 1, "gas": 1}
     assert model.scaled(1.5).rates is model.rates
+    again = pickle.loads(pickle.dumps(model))  # executors ship it to workers
+    assert again.summary() == model.summary()
     assert model.scaled(1.5).tickets_per_week == pytest.approx(3.0)
 
 
