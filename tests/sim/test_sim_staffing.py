@@ -149,6 +149,9 @@ def test_staffing_rejects_bad_specs(team):
         Staffing([9], add=[Hire("nobody")]).teams(team)
     with pytest.raises(fd.ValidationError, match="count"):
         Hire(ids[0], 0)
+    with pytest.raises(fd.ValidationError, match="add"):
+        Staffing([9], add=["tech-001"])
+    assert Staffing([9], add=Hire(ids[0])).add == (Hire(ids[0]),)
     with pytest.raises(fd.ValidationError, match="roster"):
         simulate(team, "greedy-insertion", 0, roster=ids[:3], demand=DEMAND)
 

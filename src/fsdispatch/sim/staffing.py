@@ -125,6 +125,14 @@ def _order(value: object) -> str | tuple[str, ...]:
     return ids
 
 
+def _hires(value: object) -> tuple[Hire, ...]:
+    items = (value,) if isinstance(value, Hire) else tuple(value)  # type: ignore[arg-type]
+    if not all(isinstance(h, Hire) for h in items):
+        raise ValidationError.for_field("Staffing", None, "add", value,
+                                        "must be a list of Hire(...)")
+    return items
+
+
 @attrs.frozen
 class Staffing:
     """Nested staffing levels of one team.
@@ -150,7 +158,7 @@ class Staffing:
 
     levels: tuple[int, ...] = attrs.field(converter=_levels)
     remove_order: str | tuple[str, ...] = attrs.field(default=LEAST_UTILISED, converter=_order)
-    add: tuple[Hire, ...] = attrs.field(default=(), converter=tuple)
+    add: tuple[Hire, ...] = attrs.field(default=(), converter=_hires)
 
     @property
     def needs_pilot(self) -> bool:
