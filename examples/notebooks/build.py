@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-NOTEBOOKS = ("staffing_curve", "smart_dispatch", "van_stock")
+NOTEBOOKS = ("staffing_curve", "smart_dispatch", "van_stock", "staffing_own_data")
 
 
 def clean(nb: Any) -> Any:

@@ -100,7 +100,7 @@ from .plotting import plot_routes, plot_schedule
 from .problem import Incompatibility, Problem, compile_scenario
 from .report import render_report, save_report
 from .schedule import Schedule, ScheduledBreak, ScheduledVisit, to_schedule
-from .sim import SimConfig, run_experiment, simulate
+from .sim import FittedDemand, Hire, SimConfig, Staffing, fit_demand, run_experiment, simulate
 from .solvers import (
     Capabilities,
     Limits,
@@ -137,10 +137,12 @@ __all__ = [
     "EtaModel",
     "Evaluation",
     "EventLog",
+    "FittedDemand",
     "FsdispatchError",
     "FsdispatchWarning",
     "GeometricTravel",
     "GrabPool",
+    "Hire",
     "Horizon",
     "Incompatibility",
     "InfeasiblePlanError",
@@ -175,6 +177,7 @@ __all__ = [
     "SolveStatus",
     "Solver",
     "SolverError",
+    "Staffing",
     "StockLedger",
     "TeamKpis",
     "Technician",
@@ -198,6 +201,7 @@ __all__ = [
     "compile_scenario",
     "evaluate",
     "explain",
+    "fit_demand",
     "generate_scenario",
     "get_solver",
     "load_plan",

@@ -61,9 +61,19 @@ def test_van_stock_notebook_executes(tmp_path):
 def test_checked_in_notebooks_carry_outputs():
     """The executed .ipynb files next to the scripts have outputs (tables and plots)."""
     nbformat = pytest.importorskip("nbformat")
-    for name in ("smart_dispatch", "staffing_curve", "van_stock"):
+    for name in ("smart_dispatch", "staffing_curve", "van_stock", "staffing_own_data"):
         path = NOTEBOOKS / f"{name}.ipynb"
         if not path.exists():
             pytest.skip(f"{path.name} not built yet (python examples/notebooks/build.py)")
         nb = nbformat.read(path, as_version=4)
         assert _outputs(nb, "image/png") and _outputs(nb, "text/html"), name
+
+
+def test_staffing_own_data_notebook_executes_and_answers(tmp_path):
+    """'Staffing study on your own data': CSV team and history, fit, sweep, compare, answer."""
+    nb = _build().execute("staffing_own_data", small=True, out_dir=tmp_path, timeout=300)
+    assert len(_outputs(nb, "text/html")) >= 4 and len(_outputs(nb, "image/png")) >= 2
+    text = _text(nb)
+    assert "Fitted demand: 850 tickets over 28 days" in text
+    assert "technicians needed for sla_response >= 90% with 95% confidence:" in text
+    assert "10 -> 11 technicians: SLA response" in text

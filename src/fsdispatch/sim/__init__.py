@@ -6,9 +6,12 @@ with the same seed face the same demand (common random numbers). Policies
 decide through the live :class:`~fsdispatch.Dispatcher`; see ``docs/simulation.md``.
 """
 
+from typing import TYPE_CHECKING, Any
+
+from .demand import FittedDemand, fit_demand, history_frame
 from .engine import Engine, Event
 from .events import TechnicianStatus
-from .experiment import run_experiment
+from .experiment import pilot_utilisation, run_experiment
 from .metrics import (
     KPI_NAMES,
     KPI_RANGES,
@@ -31,6 +34,7 @@ from .policies import (
     get_policy,
 )
 from .simulator import SimResult, simulate
+from .staffing import Hire, Staffing, extend_shifts
 from .state import SimView, TechnicianRecord, TicketRecord, Visit
 
 __all__ = [
@@ -43,8 +47,11 @@ __all__ = [
     "DemandModel",
     "Engine",
     "Event",
+    "ExperimentResult",
+    "FittedDemand",
     "GrabPoolPolicy",
     "GreedyInsertion",
+    "Hire",
     "ManualZones",
     "NearestIdle",
     "PartsModel",
@@ -53,6 +60,7 @@ __all__ = [
     "SimConfig",
     "SimResult",
     "SimView",
+    "Staffing",
     "TechnicianRecord",
     "TechnicianStatus",
     "TicketRecord",
@@ -61,9 +69,25 @@ __all__ = [
     "aggregate",
     "confidence_interval",
     "draw_arrivals",
+    "extend_shifts",
+    "fit_demand",
     "get_policy",
+    "history_frame",
     "kpi_range",
+    "pilot_utilisation",
     "replication_kpis",
     "run_experiment",
     "simulate",
 ]
+
+if TYPE_CHECKING:
+    from .results import ExperimentResult
+
+
+def __getattr__(name: str) -> Any:
+    """``ExperimentResult`` needs pandas: imported on first use."""
+    if name == "ExperimentResult":
+        from .results import ExperimentResult
+
+        return ExperimentResult
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from ..errors import SimulationError, ValidationError
 from ..live import Dispatcher, TicketState
 from ..random import SeedLike, spawn
 from ..units import DAY, HOUR, Horizon
+from .demand import FittedDemand
 from .engine import Engine
 from .events import (
     ArrivesOnSite,
@@ -700,10 +701,12 @@ def _replay(scenario: Scenario, origin: datetime, days: int, service: ServiceMod
 
 
 def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "greedy-insertion",
-             seed: SeedLike = 0, *, days: int | None = None, demand: DemandModel | None = None,
+             seed: SeedLike = 0, *, days: int | None = None,
+             demand: DemandModel | FittedDemand | None = None,
              service: ServiceModel | None = None, progress: bool = False,
              sync_tolerance: int = 300, replay: bool = False, parts: PartsModel | None = None,
-             van_stock: VanStockPolicy | None = None) -> SimResult:
+             van_stock: VanStockPolicy | None = None,
+             roster: Sequence[str] | None = None) -> SimResult:
     """Simulate ``days`` of field service under a dispatch policy.
 
     Parameters
@@ -723,7 +726,8 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
     days:
         Simulated days (default: the config's, or the scenario's horizon in days).
     demand, service:
-        Models (default: the config's, or the defaults).
+        Models (default: the config's, or the defaults). ``demand`` may be a
+        :class:`~fsdispatch.sim.FittedDemand` (from :func:`~fsdispatch.sim.fit_demand`).
     progress:
         Show a tqdm bar of arrivals.
     replay:
@@ -742,6 +746,12 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         300): within it the dispatcher's clock is moved without
         ``Dispatcher.advance`` (technician events rebuild it anyway); 0 always
         advances (slower, a little more exact).
+    roster:
+        Ids of a larger pool the workforce is drawn from (a staffing study's
+        largest team, see :class:`~fsdispatch.sim.Staffing`): absences and
+        sickness are drawn for every member of the roster and each technician
+        takes their own row, so nested teams see the same absences for the
+        same seed. Default: the workforce itself.
 
     Returns
     -------
@@ -760,15 +770,21 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
     if replay and isinstance(scenario_or_config, Scenario):
         arrivals = _replay(scenario, origin, n_days, service, streams[1])
     else:
-        arrivals = draw_arrivals(run.demand, service, origin, n_days, streams[0], streams[1],
-                                 backlog=run.backlog)
+        if isinstance(run.demand, FittedDemand):
+            arrivals = run.demand.draw_arrivals(service, origin, n_days, streams[0],
+                                                streams[1], backlog=run.backlog)
+        else:
+            arrivals = draw_arrivals(run.demand, service, origin, n_days, streams[0],
+                                     streams[1], backlog=run.backlog)
         if isinstance(scenario_or_config, Scenario):
             arrivals = [Arrival(0, t, 1.0) for t in scenario.tickets] + arrivals
     scenario = attrs.evolve(scenario, tickets=())
-    absences = streams[1].random((len(scenario.technicians), n_days)) < service.p_absent
+    rows = _roster_rows(scenario, roster)
+    size = len(scenario.technicians) if roster is None else len(roster)
+    absences = (streams[1].random((size, n_days)) < service.p_absent)[rows]
     # sickness: always two draws per technician-day, so the stream does not depend on p_sick
-    u_sick, when_sick = streams[4].random((2, len(scenario.technicians), n_days))
-    sickness = np.where(u_sick < service.p_sick, when_sick, np.nan)
+    u_sick, when_sick = streams[4].random((2, size, n_days))
+    sickness = np.where(u_sick < service.p_sick, when_sick, np.nan)[rows]
     tracker = None
     needs: dict[str, tuple[str, ...]] = {}
     if run.parts is not None:
@@ -802,6 +818,18 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
                      ledger=None if tracker is None else tracker.ledger)
 
 
+def _roster_rows(scenario: Scenario, roster: Sequence[str] | None) -> np.ndarray:
+    """Each technician's row in the roster's absence and sickness draws."""
+    if roster is None:
+        return np.arange(len(scenario.technicians))
+    where = {tid: k for k, tid in enumerate(roster)}
+    missing = [t.id for t in scenario.technicians if t.id not in where]
+    if missing or len(where) != len(roster):
+        raise ValidationError.for_field("simulate", None, "roster", missing or list(roster),
+                                        "must list every technician of the workforce once")
+    return np.array([where[t.id] for t in scenario.technicians], dtype=np.int64)
+
+
 @attrs.frozen
 class _Inputs:
     """What a simulation runs on, from a config or a scenario and the overrides."""
@@ -809,7 +837,7 @@ class _Inputs:
     scenario: Scenario
     origin: datetime
     days: int
-    demand: DemandModel
+    demand: DemandModel | FittedDemand
     service: ServiceModel
     backlog: int
     parts: PartsModel | None
@@ -817,7 +845,7 @@ class _Inputs:
 
 
 def _inputs(scenario_or_config: Scenario | SimConfig, days: int | None,
-            demand: DemandModel | None, service: ServiceModel | None,
+            demand: DemandModel | FittedDemand | None, service: ServiceModel | None,
             parts: PartsModel | None, van_stock: VanStockPolicy | None) -> _Inputs:
     """The workforce scenario (with an SLA policy), origin, days and models of a run."""
     if isinstance(scenario_or_config, SimConfig):
