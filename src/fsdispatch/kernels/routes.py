@@ -14,7 +14,7 @@ from numba import njit
 
 from .balance import spread_stats
 from .consts import FALSE, NONE, ONE, TRUE, ZERO
-from .jit import internal
+from .jit import internal, leaf_internal
 from .parts import add_parts, parts_fit, parts_valid, pickup_leg, pickup_ready, set_pickup
 from .timing import (
     T_INF,
@@ -262,7 +262,7 @@ def route_cost(kd, r, st):
     return c, work
 
 
-@internal
+@leaf_internal
 def preference_cost(res, w_pref, tech, j):
     """The preference term for serving ``j`` by technician ``tech``."""
     lo = res.pref_ptr[j]
