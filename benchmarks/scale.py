@@ -44,13 +44,22 @@ def greedy_row(num_technicians: int, num_tickets: int, seed: int) -> dict[str, A
     result = fd.solve(problem, "greedy")
     wall, cpu = time.perf_counter() - tic, time.process_time() - cpu
     ev = result.evaluation
-    return {"row": f"greedy {num_technicians}x{num_tickets}", "wall_s": wall, "cpu_s": cpu,
-            "compile_s": compile_s, "objective": ev.objective, "assigned": ev.kpis.assigned,
-            "feasible": ev.is_feasible, "value": "", "unit": ""}
+    return {
+        "row": f"greedy {num_technicians}x{num_tickets}",
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "compile_s": compile_s,
+        "objective": ev.objective,
+        "assigned": ev.kpis.assigned,
+        "feasible": ev.is_feasible,
+        "value": "",
+        "unit": "",
+    }
 
 
-def ls_rate_row(num_technicians: int, num_tickets: int, seed: int,
-                iterations: int) -> dict[str, Any]:
+def ls_rate_row(
+    num_technicians: int, num_tickets: int, seed: int, iterations: int
+) -> dict[str, Any]:
     """ls iterations per second (between the first and last progress event)."""
     import fsdispatch as fd
     from fsdispatch.solvers.local_search import warm_up
@@ -67,16 +76,23 @@ def ls_rate_row(num_technicians: int, num_tickets: int, seed: int,
     wall = time.perf_counter() - tic
     (i0, w0, c0), (i1, w1, c1) = marks[0], marks[-1]
     ev = result.evaluation
-    return {"row": f"ls it/s {num_technicians}x{num_tickets}", "wall_s": wall,
-            "cpu_s": float("nan"), "compile_s": float("nan"), "objective": ev.objective,
-            "assigned": ev.kpis.assigned, "feasible": ev.is_feasible,
-            "value": f"{(i1 - i0) / max(w1 - w0, 1e-9):,.0f} wall, "
-                     f"{(i1 - i0) / max(c1 - c0, 1e-9):,.0f} cpu",
-            "unit": f"it/s ({i1 - i0} it.)"}
+    return {
+        "row": f"ls it/s {num_technicians}x{num_tickets}",
+        "wall_s": wall,
+        "cpu_s": float("nan"),
+        "compile_s": float("nan"),
+        "objective": ev.objective,
+        "assigned": ev.kpis.assigned,
+        "feasible": ev.is_feasible,
+        "value": f"{(i1 - i0) / max(w1 - w0, 1e-9):,.0f} wall, "
+        f"{(i1 - i0) / max(c1 - c0, 1e-9):,.0f} cpu",
+        "unit": f"it/s ({i1 - i0} it.)",
+    }
 
 
-def ls_long_row(num_technicians: int, num_tickets: int, seed: int,
-                time_limit: float) -> dict[str, Any]:
+def ls_long_row(
+    num_technicians: int, num_tickets: int, seed: int, time_limit: float
+) -> dict[str, Any]:
     """ls for ``time_limit`` seconds: improvement over its greedy start."""
     import fsdispatch as fd
     from fsdispatch.solvers.local_search import warm_up
@@ -89,21 +105,36 @@ def ls_long_row(num_technicians: int, num_tickets: int, seed: int,
     wall = time.perf_counter() - tic
     g, ev = greedy.evaluation.objective, result.evaluation
     better = 100.0 * (1.0 - ev.objective / g) if g else 0.0
-    return {"row": f"ls {time_limit:g}s {num_technicians}x{num_tickets}", "wall_s": wall,
-            "cpu_s": float("nan"), "compile_s": float("nan"), "objective": ev.objective,
-            "assigned": ev.kpis.assigned, "feasible": ev.is_feasible,
-            "value": f"{better:.1f}", "unit": f"% better than greedy ({g:,.0f}); "
-                                              f"{result.stats['iterations']} it."}
+    return {
+        "row": f"ls {time_limit:g}s {num_technicians}x{num_tickets}",
+        "wall_s": wall,
+        "cpu_s": float("nan"),
+        "compile_s": float("nan"),
+        "objective": ev.objective,
+        "assigned": ev.kpis.assigned,
+        "feasible": ev.is_feasible,
+        "value": f"{better:.1f}",
+        "unit": f"% better than greedy ({g:,.0f}); {result.stats['iterations']} it.",
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", nargs="*", default=["300x3000", "1000x10000", "2000x20000"],
-                        help="greedy rows, TECHNICIANSxTICKETS")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes",
+        nargs="*",
+        default=["300x3000", "1000x10000", "2000x20000"],
+        help="greedy rows, TECHNICIANSxTICKETS",
+    )
     parser.add_argument("--ls-size", default="300x3000")
-    parser.add_argument("--ls-iterations", type=int, default=20_000,
-                        help="iterations of the ls rate row (0: no such row)")
+    parser.add_argument(
+        "--ls-iterations",
+        type=int,
+        default=20_000,
+        help="iterations of the ls rate row (0: no such row)",
+    )
     parser.add_argument("--long", action="store_true", help="also run ls for --time-limit s")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
@@ -112,9 +143,13 @@ def main() -> None:
     if args.one:
         kind, size = args.one
         t, n = (int(v) for v in size.split("x"))
-        row = (greedy_row(t, n, args.seed) if kind == "greedy"
-               else ls_rate_row(t, n, args.seed, args.ls_iterations) if kind == "rate"
-               else ls_long_row(t, n, args.seed, args.time_limit))
+        row = (
+            greedy_row(t, n, args.seed)
+            if kind == "greedy"
+            else ls_rate_row(t, n, args.seed, args.ls_iterations)
+            if kind == "rate"
+            else ls_long_row(t, n, args.seed, args.time_limit)
+        )
         print(json.dumps(row))
         return
     jobs = [("greedy", s) for s in args.sizes]
@@ -122,18 +157,34 @@ def main() -> None:
         jobs.append(("rate", args.ls_size))
     if args.long:
         jobs.append(("long", args.ls_size))
-    head = (f"{'row':<22} {'wall s':>7} {'cpu s':>7} {'compile s':>9} {'objective':>13} "
-            f"{'assigned':>8} {'feasible':>8}  value")
+    head = (
+        f"{'row':<22} {'wall s':>7} {'cpu s':>7} {'compile s':>9} {'objective':>13} "
+        f"{'assigned':>8} {'feasible':>8}  value"
+    )
     print(head)
     print("-" * (len(head) + 30))
     for kind, size in jobs:
-        cmd = [sys.executable, __file__, "--one", kind, size, "--seed", str(args.seed),
-               "--ls-iterations", str(args.ls_iterations), "--time-limit", str(args.time_limit)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--one",
+            kind,
+            size,
+            "--seed",
+            str(args.seed),
+            "--ls-iterations",
+            str(args.ls_iterations),
+            "--time-limit",
+            str(args.time_limit),
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"{r['row']:<22} {r['wall_s']:>7.2f} {r['cpu_s']:>7.2f} {r['compile_s']:>9.2f} "
-              f"{r['objective']:>13,.0f} {r['assigned']:>8} {r['feasible']!s:>8}  "
-              f"{r['value']} {r['unit']}", flush=True)
+        print(
+            f"{r['row']:<22} {r['wall_s']:>7.2f} {r['cpu_s']:>7.2f} {r['compile_s']:>9.2f} "
+            f"{r['objective']:>13,.0f} {r['assigned']:>8} {r['feasible']!s:>8}  "
+            f"{r['value']} {r['unit']}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
