@@ -104,3 +104,83 @@ def test_help_prints_and_exits_0(command, capsys):
         main([*command, "--help"])
     assert exc.value.code == 0
     assert "usage: fsdispatch" in capsys.readouterr().out
+
+
+class _Stream:
+    """A text stream that says whether it is a terminal."""
+
+    def __init__(self, tty: bool) -> None:
+        self.text = ""
+        self.tty = tty
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def _event(iteration: int, best: float | None = 1234.5, assigned: int | None = 7):
+    from fsdispatch.solvers import ProgressEvent
+
+    return ProgressEvent("ls", 0.0, iteration, best_objective=best, assigned=assigned)
+
+
+def test_progress_line_waits_then_rewrites_one_terminal_line():
+    """On a terminal: nothing in the first seconds, then one line rewritten with \\r at most
+    every interval, ended by a newline on close."""
+    from fsdispatch.cli import _ProgressLine
+
+    now = [0.0]
+    stream = _Stream(tty=True)
+    line = _ProgressLine(stream, delay=2.0, interval=0.25, clock=lambda: now[0])
+    for t, it in ((1.0, 10), (2.5, 20), (2.6, 30), (2.9, 40)):
+        now[0] = t
+        line(_event(it))
+    line.close()
+    shown = stream.text.split("\r")
+    assert shown[0] == ""  # the first second showed nothing
+    assert len(shown) == 3  # 2.5 s and 2.9 s; 2.6 s came too soon
+    assert shown[1].startswith("solving [ls]    2.5 s  best 1,234.5  assigned 7  iterations 20")
+    assert shown[2].rstrip().endswith("iterations 40")
+    assert stream.text.endswith("\n") and stream.text.count("\n") == 1
+
+
+def test_progress_line_on_a_pipe_prints_a_plain_line_every_few_seconds():
+    """Not a terminal: whole lines, no \\r, at most every ``plain_interval`` seconds; a
+    backend that reports no objective shows ``-``."""
+    from fsdispatch.cli import _ProgressLine
+
+    now = [0.0]
+    stream = _Stream(tty=False)
+    line = _ProgressLine(stream, delay=2.0, plain_interval=5.0, clock=lambda: now[0])
+    for t in (1.0, 3.0, 4.0, 7.9, 8.1, 12.0):
+        now[0] = t
+        line(_event(int(t * 10), best=None, assigned=None))
+    line.close()
+    assert "\r" not in stream.text
+    assert stream.text.splitlines() == [
+        "solving [ls]    3.0 s  best -  assigned -  iterations 30",
+        "solving [ls]    8.1 s  best -  assigned -  iterations 81",
+    ]
+
+
+def test_solve_shows_progress_on_stderr_and_quiet_hides_it(tmp_path, capsys, monkeypatch):
+    """``solve`` writes its progress line on stderr (here with no delay); ``--quiet`` prints
+    nothing at all."""
+    from fsdispatch.cli import _ProgressLine
+
+    monkeypatch.setattr(_ProgressLine, "DELAY", 0.0)
+    monkeypatch.setattr(_ProgressLine, "PLAIN_INTERVAL", 0.0)
+    assert main(["solve", str(EXAMPLE), "--solver", "ls", "--time-limit", "0.5"]) == 0
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert lines and all(line.startswith("solving [ls]") for line in lines)
+    assert "assigned" in lines[-1] and "objective" in out  # the summary is on stdout
+    assert main(["solve", str(EXAMPLE), "--solver", "ls", "--time-limit", "0.5",
+                 "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")

@@ -157,6 +157,16 @@ def test_progress_events_report_a_falling_best(city):
     assert all(e.solver == "ls" for e in events)
 
 
+def test_progress_events_report_the_best_plans_assigned_tickets(city):
+    """Each ls event carries the assigned count of the best plan so far; the last one is
+    the returned plan's (as the evaluator counts it)."""
+    events: list[fd.ProgressEvent] = []
+    result = fd.solve(city, "ls", max_iterations=400, seed=4, progress=events.append)
+    assert events and all(e.assigned is not None for e in events)
+    assert events[-1].assigned == result.evaluation.kpis.assigned
+    assert events[-1].best_objective == pytest.approx(result.objective, rel=1e-6)
+
+
 def test_warm_start_keeps_or_improves_the_plan(city):
     """``initial_plan``: the search starts from the given plan and never returns a worse one."""
     problem = fd.compile_scenario(city)

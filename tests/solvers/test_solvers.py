@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import warnings
 
@@ -111,6 +112,23 @@ def test_progress_callback_receives_events(city):
     events: list[ProgressEvent] = []
     fd.solve(city, "greedy", progress=events.append)
     assert events and all(e.solver == "greedy" and e.elapsed >= 0 for e in events)
+
+
+def test_greedy_progress_reports_the_partial_plan(city):
+    """Greedy's events: insertions counted up, the partial plan's objective (penalties of
+    the tickets not inserted yet included) never rising; cut by ``max_iterations``, the
+    last event is the returned plan as the evaluator sees it."""
+    events: list[ProgressEvent] = []
+    result = fd.solve(city, "greedy", max_iterations=40, progress=events.append)
+    assert events
+    best = [e.best_objective for e in events]
+    assigned = [e.assigned for e in events]
+    assert all(b is not None for b in best) and all(a is not None for a in assigned)
+    assert all(b2 <= b1 + 1e-9 for b1, b2 in itertools.pairwise(best))
+    assert assigned == sorted(assigned)
+    assert events[-1].iteration == 40
+    assert events[-1].assigned == result.evaluation.kpis.assigned
+    assert events[-1].best_objective == pytest.approx(result.objective, rel=1e-9)
 
 
 def test_display_prints_progress(city, capsys):

@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit
 
 from .consts import NONE, TRUE
-from .jit import internal
+from .jit import internal, leaf_internal
 from .parts import parts_fit, pickup_leg, pickup_ready, set_pickup
 from .routes import (
     INF,
@@ -169,7 +169,7 @@ def insertion_work(kd, r, j, p, st):
     return np.float64(dt + np.int64(kd.tech.service[kd.rt.tech[r], j]))
 
 
-@internal
+@leaf_internal
 def insertion_base(techs, res, w_pref, tech, j):
     """``(service, labour, base)`` of ``j`` served by technician ``tech`` (``techs``:
     ``kd.tech``, ``res``: ``kd.res``, small groups: a hot helper): its service seconds, the
@@ -180,14 +180,14 @@ def insertion_base(techs, res, w_pref, tech, j):
     return svc, labour, preference_cost(res, w_pref, tech, j) + labour * svc
 
 
-@internal
+@leaf_internal
 def detour_cost(w, base, labour, dt, km):
     """``base`` plus the cost of a detour of ``dt`` seconds and ``km`` (travel, distance
     and the technician's labour)."""
     return base + w.travel * dt + w.dist * km + labour * dt
 
 
-@internal
+@leaf_internal
 def too_late(ready, first_open, svc, t_out, limit):
     """Whether a visit ready at ``ready`` (not before its first window opens) cannot end
     its service and travel on within ``limit``: a proof of infeasibility (breaks only

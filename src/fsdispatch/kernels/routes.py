@@ -14,7 +14,7 @@ from numba import njit
 
 from .balance import spread_stats
 from .consts import FALSE, NONE, ONE, TRUE, ZERO
-from .jit import internal
+from .jit import internal, leaf_internal
 from .parts import add_parts, parts_fit, parts_valid, pickup_leg, pickup_ready, set_pickup
 from .timing import (
     T_INF,
@@ -284,7 +284,7 @@ def route_cost(kd, r, st):
     return c, work
 
 
-@internal
+@leaf_internal
 def preference_cost(res, w_pref, tech, j):
     """The technician-choice terms of serving ``j`` by technician ``tech``: the preference
     miss and the soft out-of-territory cost (:func:`territory_cost`)."""

@@ -37,10 +37,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from .consts import FALSE, TRUE, ZERO
-from .jit import internal
+from .jit import internal, leaf, leaf_internal
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -51,7 +50,7 @@ T_INF = np.int64(2**62)
 # ---------------------------------------------------------------- travel
 
 
-@internal
+@leaf_internal
 def _geo_km(tv, a, b):
     """Straight-line km between nodes (before the detour factor)."""
     if tv.kind == 1:
@@ -66,7 +65,7 @@ def _geo_km(tv, a, b):
     return 2.0 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-@internal
+@leaf_internal
 def _round_secs(rounding, secs):
     if rounding == 0:
         return np.int64(math.floor(secs + 0.5))
@@ -75,7 +74,7 @@ def _round_secs(rounding, secs):
     return np.int64(math.floor(secs + 1e-9))
 
 
-@njit(cache=True)
+@leaf
 def travel(tv, a, b):
     """``(seconds, km)`` from node ``a`` to node ``b`` (one distance computation)."""
     if a == b:
@@ -89,7 +88,7 @@ def travel(tv, a, b):
     return _round_secs(tv.rounding, km * tv.sec_per_km), km
 
 
-@njit(cache=True)
+@leaf
 def travel_time(tv, a, b):
     """Travel time in whole seconds from node ``a`` to node ``b``."""
     if a == b:
@@ -102,7 +101,7 @@ def travel_time(tv, a, b):
 # ---------------------------------------------------------------- windows and costs
 
 
-@internal
+@leaf_internal
 def earliest_start(win, j, ready):
     """Earliest service start of stop ``j`` for a technician ready at ``ready``.
 
@@ -117,20 +116,20 @@ def earliest_start(win, j, ready):
     return ready
 
 
-@njit(cache=True)
+@leaf
 def window_late(win, j, start):
     """Seconds by which ``start`` is after stop ``j``'s last window end (>= 0)."""
     last = win.end[win.ptr[j + 1] - 1]
     return start - last if start > last else np.int64(0)
 
 
-@njit(cache=True)
+@leaf
 def hard_late(win, j, start):
     """Whether starting ``j`` at ``start`` breaks its hard window."""
     return (not win.soft[j]) and start > win.end[win.ptr[j + 1] - 1]
 
 
-@njit(cache=True)
+@leaf
 def sla_late(cost, j, start, end):
     """SLA lateness in seconds: response (start) plus resolution (end)."""
     late = np.int64(0)
@@ -141,7 +140,7 @@ def sla_late(cost, j, start, end):
     return late
 
 
-@internal
+@leaf_internal
 def visit_cost(win, cost, j, start, end):
     """Soft-window and SLA lateness cost of serving ``j`` over ``[start, end]``."""
     c = cost.sla_w[j] * sla_late(cost, j, start, end)
@@ -153,7 +152,7 @@ def visit_cost(win, cost, j, start, end):
 # ---------------------------------------------------------------- the break rule
 
 
-@internal
+@leaf_internal
 def max_breaks(brk):
     """The most breaks any route has (labels per stop: one more)."""
     most = 0
@@ -164,7 +163,7 @@ def max_breaks(brk):
 
 
 
-@internal
+@leaf_internal
 def gap_ready(brk, base, b, m, t, tt, strict):
     """Take breaks ``b .. b+m-1`` (of the route whose first break is ``base``) on one leg.
 
@@ -217,7 +216,7 @@ def gap_ready(brk, base, b, m, t, tt, strict):
     return best, best_arr, np.int64(best_q), best_late
 
 
-@njit(cache=True)
+@leaf
 def advance(win, cost, brk, base, nbr, j, svc, tt, ticket, src, src_pc, dst, dst_pc, dst_pred,
             strict, max_close):
     """Labels after serving stop ``j`` (``svc`` seconds, ``tt`` away) from labels ``src``.
@@ -266,7 +265,7 @@ def advance(win, cost, brk, base, nbr, j, svc, tt, ticket, src, src_pc, dst, dst
     return found
 
 
-@internal
+@leaf_internal
 def finish_gap(brk, base, nbr, b, t, tt, strict):
     """Return to the end location (``tt`` away) free at ``t`` with ``b`` breaks taken.
 
@@ -290,7 +289,7 @@ def finish_gap(brk, base, nbr, b, t, tt, strict):
     return e + tt, late
 
 
-@internal
+@leaf_internal
 def break_before(brk, x, e, tt):
     """Break ``x`` before a leg of ``tt`` seconds from ``e``: ``(needed, start)``. It is
     needed when its window opens before the leg would end; then it starts as early as
@@ -299,7 +298,7 @@ def break_before(brk, x, e, tt):
     return es < e + tt, (e if e > es else es)
 
 
-@internal
+@leaf_internal
 def one_visit_feasible(win, brk, base, nbr, j, svc, t0, t_out, t_back, max_close):
     """Whether a route free at ``t0`` with no break taken can serve stop ``j`` alone
     (``t_out`` there, ``svc`` seconds, ``t_back`` to the end location) by ``max_close``.
@@ -326,7 +325,7 @@ def one_visit_feasible(win, brk, base, nbr, j, svc, t0, t_out, t_back, max_close
     return False
 
 
-@internal
+@leaf_internal
 def choose_end(brk, base, nbr, lab, pc, tt, strict, max_close):
     """The label the day ends from: earliest return, then cheapest, then breaks taken earlier.
 
@@ -373,7 +372,7 @@ def start_labels(win_d, cost, brk, base, nbr, t0, tt, pickup, d, lab0, pc0, pred
     return ok
 
 
-@internal
+@leaf_internal
 def walk_leg(brk, base, b, m, t, tt, strict, brk_out):
     """The times of one leg on the kept way (see :func:`gap_ready`): writes the starts of
     breaks ``b .. b+m-1`` into ``brk_out`` (by break index) and returns
@@ -397,7 +396,7 @@ def walk_leg(brk, base, b, m, t, tt, strict, brk_out):
     return a, arr, late
 
 
-@internal
+@leaf_internal
 def walk_finish(brk, base, nbr, b, t, tt, brk_out):
     """The last leg on the kept way (see :func:`finish_gap`): writes the starts of the breaks
     taken and -1 for those not needed; returns ``(return_time, late)``."""

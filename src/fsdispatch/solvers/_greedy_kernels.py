@@ -17,6 +17,8 @@ from ..kernels.consts import NONE, ZERO
 from ..kernels.insertion import (
     apply_pickup,
     best_insertion,
+    detour_cost,
+    insertion_base,
     insertion_work,
     make_work,
     pickup_option,
@@ -34,7 +36,7 @@ from ..kernels.routes import (
     state_spread,
 )
 from ..kernels.sort import argsort_stable
-from ..kernels.timing import earliest_start, travel_time, visit_cost
+from ..kernels.timing import earliest_start, travel, visit_cost
 
 
 class Cands(NamedTuple):
@@ -145,7 +147,7 @@ def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, 
     tv = kd.tv
     rt = kd.rt
     win = kd.win
-    w_travel = kd.w.travel
+    w = kd.w
     node_j = kd.ticket_node[j]
     n = st.length[r]
     prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
@@ -168,27 +170,33 @@ def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, 
         else:
             if cd.pos[cc] > p:
                 cd.pos[cc] += 1
-            # old positions can only have become dearer; the two new ones
-            # around j may be cheaper and are priced exactly
+            # old positions can only have become dearer; the two new ones around j may be
+            # cheaper and are priced exactly, unless their lower bound
+            # (the one best_insertion prunes by: the detour's travel, distance and labour,
+            # the service's labour and preference, i's own lateness at its earliest start)
+            # already reaches the entry's cost
             node_i = kd.ticket_node[i]
-            d_ij = travel_time(tv, node_i, node_j)
-            svc_i = np.int64(kd.tech.service[rt.tech[r], i])
+            d_ij, km_ij = travel(tv, node_i, node_j)
+            svc_i, labour, base = insertion_base(kd.tech, kd.res, w.pref, rt.tech[r], i)
             improved = False
             for q in (p, p + 1):
                 if q == p:
-                    t_in = travel_time(tv, prev, node_i)
+                    t_in, k_in = travel(tv, prev, node_i)
                     t_out = d_ij
+                    k_out = km_ij
                     ready = free_p + t_in
                     limit = st.lstart[r, p]
                 else:
                     t_in = d_ij
-                    t_out = travel_time(tv, node_i, nxt)
+                    k_in = km_ij
+                    t_out, k_out = travel(tv, node_i, nxt)
                     ready = free_p1 + t_in
                     limit = st.lstart[r, p + 1] if p + 1 < n else rt.max_close[r]
                 s_lb = earliest_start(win, i, ready)
                 if s_lb + svc_i + t_out > limit:
                     continue  # provably infeasible (breaks ignored)
-                lb = w_travel * (t_in + t_out - st.legt[r, q]) \
+                dt = t_in + t_out - st.legt[r, q]
+                lb = detour_cost(w, base, labour, dt, k_in + k_out - st.legd[r, q]) \
                     + visit_cost(win, kd.cost, i, s_lb, s_lb + svc_i) - others
                 if lb < cd.cost[cc]:
                     v = position_cost(kd, r, i, q, st, wk)

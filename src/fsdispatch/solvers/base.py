@@ -138,7 +138,26 @@ class Capabilities:
 
 @attrs.frozen
 class ProgressEvent:
-    """Progress report passed to a ``progress`` callback."""
+    """Progress report passed to a ``progress`` callback.
+
+    Attributes
+    ----------
+    solver:
+        Backend name.
+    elapsed:
+        Seconds since the backend's solve started.
+    iteration:
+        Iterations (or insertions) done so far.
+    best_objective:
+        Objective of the best plan so far, when the backend knows it (never rises
+        from one event to the next of a solve).
+    bound:
+        Lower bound, for exact backends.
+    message:
+        Free text.
+    assigned:
+        Tickets assigned in the best plan so far, when the backend knows it.
+    """
 
     solver: str
     elapsed: float
@@ -146,6 +165,7 @@ class ProgressEvent:
     best_objective: float | None = None
     bound: float | None = None
     message: str = ""
+    assigned: int | None = None
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -158,6 +178,8 @@ def print_progress(event: ProgressEvent) -> None:
         parts.append(f"best={event.best_objective:.2f}")
     if event.bound is not None:
         parts.append(f"bound={event.bound:.2f}")
+    if event.assigned is not None:
+        parts.append(f"assigned={event.assigned}")
     if event.message:
         parts.append(event.message)
     print("  ".join(parts), flush=True)

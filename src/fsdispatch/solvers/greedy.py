@@ -296,8 +296,9 @@ class GreedySolver:
                     check.step("insertion")
                 steps += n
                 if progress is not None:
-                    progress(ProgressEvent(self.name, time.perf_counter() - tic, steps,
-                                           message=f"{left} tickets left"))
+                    progress(_greedy_event(self.name, time.perf_counter() - tic, steps, left,
+                                           outcome, acc, kd, exact=initial is None
+                                           and kd.w.balance <= 0))
             if stopped:
                 break
             mask = order if level is None else order[kd.cost.priority[order] == level]
@@ -363,6 +364,18 @@ class GreedySolver:
             best2=np.full(num_tickets, np.inf), bestc=np.full(num_tickets, -1, dtype=np.int64),
             bestc2=np.full(num_tickets, -1, dtype=np.int64)))
         return cd, stopped
+
+
+def _greedy_event(name: str, elapsed: float, steps: int, left: int, outcome: np.ndarray,
+                  acc: np.ndarray, kd: Any, *, exact: bool) -> ProgressEvent:
+    """A progress event of the construction: tickets inserted so far and, when ``exact``
+    (no initial plan, no load-balance weight), the objective of the partial plan (the
+    insertions' costs plus the penalty of every ticket not inserted yet; each insertion
+    costs at most the penalty it saves, so it never rises)."""
+    inserted = outcome == 1
+    best = float(acc[0] + kd.cost.penalty[~inserted].sum()) if exact else None
+    return ProgressEvent(name, elapsed, steps, best_objective=best,
+                         message=f"{left} tickets left", assigned=int(inserted.sum()))
 
 
 def _unassigned_reasons(problem: Problem, st: RouteState,

@@ -267,7 +267,8 @@ class LocalSearchSolver:
             chunk = int(min(max(_CHUNK_SECONDS * n / max(elapsed_chunk, 1e-7), 1), 100_000))
             if progress is not None:
                 progress(ProgressEvent(self.name, time.perf_counter() - tic, done,
-                                       best_objective=float(obj[1])))
+                                       best_objective=float(obj[1]),
+                                       assigned=int(best_len.sum())))
         search_time = time.perf_counter() - tic_search
 
         # --- the best plan, with a reason for each unassigned ticket
