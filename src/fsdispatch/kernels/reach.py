@@ -105,8 +105,9 @@ def cached_travel_time(tv, tt, a, b):
 def reach_route(tv, win, brk, rt, service, compat, demand, ticket_node, r, out, tt):
     """Fill row ``r`` of the reachability matrix (see :func:`reachability`), with travel
     times memoised in ``tt`` (see :func:`cached_travel_time`; an empty ``tt``: none)."""
+    # (flags as np.bool_ and np.int64, not literals: one signature for every caller)
     reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, out[r], tt,
-                     rt.open[r], False, 0, False)
+                     rt.open[r], np.bool_(False), np.int64(0), np.bool_(False))
 
 
 @internal

@@ -302,7 +302,7 @@ class FastState:
             reach[problem.ticket_routes[ptr[j]:ptr[j + 1]], j - n0] = 1
         self.reach = np.concatenate([self.reach, reach], axis=1)
         if n1 > n0 and np.any(self.until > kd.rt.open):
-            self._keep_until(kd, n0)
+            self.keep_until(kd, n0)
         self.outside = np.concatenate(
             [self.outside, _outside(kd, static_scenario(problem).horizon.length)[n0:]])
         excl = np.zeros((self.excl.shape[0], n1 - n0), dtype=np.bool_)
@@ -316,7 +316,7 @@ class FastState:
         return True
 
 
-    def _keep_until(self, kd: Any, n0: int) -> None:
+    def keep_until(self, kd: Any, n0: int) -> None:
         """Lower ``until`` where the new columns ``n0..`` (filled from the routes' starts)
         would not stay the same up to it."""
         from ..kernels.structs import frozen, frozen_group

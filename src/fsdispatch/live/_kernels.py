@@ -344,12 +344,13 @@ def reach_rows(tv, win, brk, rt, service, compat, demand, ticket_node, routes, l
         if not later[q]:
             row[:] = 0
         reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, row, tt,
-                         start, later[q], 0, False)
+                         start, np.bool_(later[q]), np.int64(0), np.bool_(False))
         until[r] = start
         if ahead > 0:
             probe[:] = row
             if reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r,
-                                probe, tt, start + ahead, True, 0, True) == 0:
+                                probe, tt, start + ahead, np.bool_(True), np.int64(0),
+                                np.bool_(True)) == 0:
                 until[r] = start + ahead
                 held += 1
     return held
@@ -367,7 +368,7 @@ def reach_cols_until(tv, win, brk, rt, service, compat, demand, ticket_node, out
             continue
         probe[j_lo:] = out[r, j_lo:]
         if reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, probe,
-                            tt, until[r], True, j_lo, True):
+                            tt, until[r], np.bool_(True), np.int64(j_lo), np.bool_(True)):
             until[r] = rt.open[r]
 
 

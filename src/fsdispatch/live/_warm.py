@@ -59,6 +59,9 @@ def warm_up() -> float:
         d.etas()
         d.complete(planned)
         d.advance(d.now + timedelta(minutes=30))
+        fast = d._live.fast  # noqa: SLF001 - the new columns' look-ahead check
+        if fast is not None:
+            fast.keep_until(d.problem.data, 0)
     # a desk with more routes than the greedy backend prices per ticket, rebuilt with its plan
     busy = generate_scenario(30, 60, seed=1, name="warm-up")
     d = Dispatcher(busy)
