@@ -148,11 +148,19 @@ def test_progress_line_waits_then_rewrites_one_terminal_line():
     assert shown[1].startswith("solving [ls]    2.5 s  best 1,234.5  assigned 7  iterations 20")
     assert shown[2].rstrip().endswith("iterations 40")
     assert stream.text.endswith("\n") and stream.text.count("\n") == 1
+    # an event that came too soon is shown on close: the line ends on the final state
+    stream, now[0] = _Stream(tty=True), 0.0
+    line = _ProgressLine(stream, delay=2.0, interval=0.25, clock=lambda: now[0])
+    for t, it in ((2.5, 20), (2.6, 30)):
+        now[0] = t
+        line(_event(it))
+    line.close()
+    assert stream.text.rstrip().endswith("iterations 30") and stream.text.endswith("\n")
 
 
 def test_progress_line_on_a_pipe_prints_a_plain_line_every_few_seconds():
-    """Not a terminal: whole lines, no \\r, at most every ``plain_interval`` seconds; a
-    backend that reports no objective shows ``-``."""
+    """Not a terminal: whole lines, no \\r, at most every ``plain_interval`` seconds, and
+    the last event on close; a backend that reports no objective shows ``-``."""
     from fsdispatch.cli import _ProgressLine
 
     now = [0.0]
@@ -166,6 +174,7 @@ def test_progress_line_on_a_pipe_prints_a_plain_line_every_few_seconds():
     assert stream.text.splitlines() == [
         "solving [ls]    3.0 s  best -  assigned -  iterations 30",
         "solving [ls]    8.1 s  best -  assigned -  iterations 81",
+        "solving [ls]   12.0 s  best -  assigned -  iterations 120",  # the last, on close
     ]
 
 

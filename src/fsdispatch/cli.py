@@ -138,7 +138,8 @@ class _ProgressLine:
     ``solving [ls]  12.3 s  best 1,234.5  assigned 812  iterations 40,960``: seconds since
     the line was created (scenario compilation included), the objective and assigned
     tickets of the best plan so far (``-`` when the backend does not report them) and the
-    backend's iteration count. :meth:`close` ends a terminal line with a newline.
+    backend's iteration count. :meth:`close` shows the last event if it came too soon
+    to be shown (once a line has been shown) and ends a terminal line with a newline.
     """
 
     DELAY = 2.0  #: default ``delay``
@@ -159,6 +160,7 @@ class _ProgressLine:
         self.last = -math.inf
         self.width = 0
         self.shown = False
+        self.pending: tuple[ProgressEvent, float] | None = None
 
     @staticmethod
     def format(event: ProgressEvent, elapsed: float) -> str:
@@ -172,10 +174,16 @@ class _ProgressLine:
         """Show ``event`` if the line is due (see the class docstring)."""
         now = self.clock()
         elapsed = now - self.start
-        if elapsed < self.delay or now - self.last < (
-                self.interval if self.tty else self.plain_interval):
+        if elapsed < self.delay:
+            return
+        if now - self.last < (self.interval if self.tty else self.plain_interval):
+            self.pending = (event, elapsed)  # shown on close if nothing newer is
             return
         self.last = now
+        self._show(event, elapsed)
+
+    def _show(self, event: ProgressEvent, elapsed: float) -> None:
+        self.pending = None
         line = self.format(event, elapsed)
         if self.tty:
             self.stream.write("\r" + line.ljust(self.width))
@@ -186,7 +194,10 @@ class _ProgressLine:
         self.shown = True
 
     def close(self) -> None:
-        """End the terminal line (so what follows starts on a new line)."""
+        """Show the last event if it was not (so the line ends on the solve's final state)
+        and end the terminal line (so what follows starts on a new line)."""
+        if self.shown and self.pending is not None:
+            self._show(*self.pending)
         if self.tty and self.shown:
             self.stream.write("\n")
             self.stream.flush()
