@@ -375,7 +375,7 @@ def test_idle_rows_kept_while_the_start_only_moves_later_equal_a_full_rebuild(mo
     look-ahead true), cross look-ahead boundaries; every step is compared with a
     rebuild.
     """
-    from fsdispatch.live import _fast
+    from fsdispatch.live import _reach
 
     base = _day(11, techs=5, tickets=30)
     day0 = base.technicians[0].shifts[0].start
@@ -387,13 +387,13 @@ def test_idle_rows_kept_while_the_start_only_moves_later_equal_a_full_rebuild(mo
     ref = reference(d)
     extra = fd.generate_scenario(5, 30, seed=12)
     redone: list[int] = []
-    real = _fast._redo_reach
+    real = _reach.redo_reach
 
     def spy(fs, data, pre, reach, redo, later, until):  # type: ignore[no-untyped-def]
         redone.append(int(redo.shape[0]))
         real(fs, data, pre, reach, redo, later, until)
 
-    monkeypatch.setattr(_fast, "_redo_reach", spy)
+    monkeypatch.setattr(_reach, "redo_reach", spy)
     steps = 0
     for k in range(40):
         for x in (d, ref):

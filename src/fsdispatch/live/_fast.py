@@ -45,7 +45,8 @@ from ..problem.extend import (
 )
 from ..problem.problem import NO_DEADLINE, Incompatibility, IndexMap, Problem
 from ..problem.reasons import routes_and_reasons
-from ..problem.rows import resource_codes, route_certified
+from ..problem.rows import resource_codes
+from . import _reach
 
 if TYPE_CHECKING:
     from .live_problem import LivePlan
@@ -249,7 +250,7 @@ class FastState:
         # per route: the latest start up to which its reach row stays exact (reach_rows)
         self.until = kd.rt.open.astype(_I64)
         self.probe_rate = 1.0  # share of the recent look-ahead probes that held
-        self.ahead = REACH_AHEAD[1]  # the look-ahead of the next probes (seconds)
+        self.ahead = _reach.REACH_AHEAD[1]  # the look-ahead of the next probes (seconds)
         self.refreshes = 0
         self.outside = _outside(kd, static_scenario(problem).horizon.length)
         self.excl = np.zeros((len(slots.tech_ids), n), dtype=np.bool_)
@@ -318,17 +319,8 @@ class FastState:
 
     def keep_until(self, kd: Any, n0: int) -> None:
         """Lower ``until`` where the new columns ``n0..`` (filled from the routes' starts)
-        would not stay the same up to it."""
-        from ..kernels.structs import frozen, frozen_group
-        from ._kernels import reach_cols_until
-
-        until = self.until.copy()
-        reach_cols_until(frozen_group(kd.tv, "tv"), frozen_group(kd.win, "win"),
-                         frozen_group(kd.brk, "brk"), frozen_group(kd.rt, "rt"),
-                         frozen(kd.tech.service, np.int32, 2), frozen(self.pre, np.int8, 2),
-                         frozen(kd.res.demand, _I64, 1), frozen(kd.ticket_node, _I64, 1),
-                         self.reach, self.travel_memo(kd.tv.node_row.shape[0]), until, n0)
-        self.until = until
+        would not stay the same up to it (:func:`fsdispatch.live._reach.keep_until`)."""
+        _reach.keep_until(self, kd, n0)
 
 
 def _outside(kd: Any, hlen: int) -> np.ndarray:
@@ -699,73 +691,6 @@ def _tech_columns(fs: FastState, res_all: dict[int, tuple[Any, ...]],
     return fs.tech_cols
 
 
-REACH_AHEAD = (60, 600, 1800)
-"""Look-ahead (seconds) of a redone reach row, ``(least, first, most)``: how long it is
-probed to stay the same while the route's start only moves later (see
-``live._kernels.reach_rows``). It doubles while most probes hold and halves while most
-fail; at the least, probes stop while under a quarter hold (re-tried every 16 refreshes)."""
-
-
-def _redo_reach(fs: FastState, data: Any, pre: np.ndarray, reach: np.ndarray,
-                redo: np.ndarray, later: np.ndarray, until: np.ndarray) -> None:
-    """Recompute the reachability rows ``redo`` of ``reach`` (``later``: rows that only start
-    later, rechecked) and their ``until``, in place."""
-    if not redo.shape[0]:
-        return
-    if not reach.shape[1]:
-        until[redo] = data.rt.open[redo]
-        return
-    from ..kernels.structs import frozen, frozen_group
-    from ._kernels import reach_rows
-
-    fs.refreshes += 1
-    least, _first, most = REACH_AHEAD
-    probe = fs.ahead > least or fs.probe_rate >= 0.25 or fs.refreshes % 16 == 0
-    # the groups and arrays as compile's reachability passes them (one signature)
-    held = reach_rows(frozen_group(data.tv, "tv"), frozen_group(data.win, "win"),
-                      frozen_group(data.brk, "brk"), frozen_group(data.rt, "rt"),
-                      frozen(data.tech.service, np.int32, 2), frozen(pre, np.int8, 2),
-                      frozen(data.res.demand, _I64, 1), frozen(data.ticket_node, _I64, 1),
-                      redo, later, reach, fs.travel_memo(data.tv.node_row.shape[0]),
-                      fs.ahead if probe else 0, until)
-    if probe:
-        rate = held / redo.shape[0]
-        fs.probe_rate = 0.5 * fs.probe_rate + 0.5 * rate
-        if rate > 0.75:
-            fs.ahead = min(2 * fs.ahead, most)
-        elif rate < 0.4:
-            fs.ahead = max(fs.ahead // 2, least)
-    if data.tech.cert_end.shape[1]:  # certifications count on their days only (problem/rows)
-        ok = route_certified(data.rt.tech[redo], data.rt.open[redo], data.tech.cert_end,
-                             data.cost.skill_col)
-        rows_ = reach[redo]
-        rows_[~ok] = 0
-        reach[redo] = rows_
-
-
-_RT_SAME = ("tech", "start_node", "end_node", "close", "max_close", "capacity")
-
-
-def _later_start_only(old_rt: Any, rt: Any, old_r: np.ndarray, slots: Slots,
-                      live_slots: np.ndarray, b_changed: np.ndarray, res_route: np.ndarray,
-                      cert_end: np.ndarray) -> np.ndarray:
-    """Per new route: only its start moved, later (same place, end, day cap, breaks and
-    resources, no certification), so its reach row can only lose tickets (and is exact
-    up to ``until``)."""
-    ok = (rt.open >= old_rt.open[old_r]) & ~res_route
-    if cert_end.shape[1]:  # a certification may lapse at a later start: always redone
-        certified: np.ndarray = np.any(cert_end < NO_DEADLINE, axis=1)
-        ok &= ~certified[rt.tech]
-    for name in _RT_SAME:
-        ok &= getattr(rt, name) == getattr(old_rt, name)[old_r]
-    ok &= rt.group_cap[rt.group] == old_rt.group_cap[old_rt.group[old_r]]
-    if b_changed.any():
-        moved = np.zeros(slots.tech.shape[0], dtype=np.bool_)
-        moved[slots.b_slot[b_changed]] = True
-        ok &= ~moved[live_slots]
-    return ok
-
-
 def _new_index(index: IndexMap, slots: Slots, ids: tuple[str, ...], live_slots: np.ndarray,
                same_tickets: bool, same_routes: bool) -> IndexMap:
     """The index of the derived problem."""
@@ -861,7 +786,7 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
         res_route |= r_tech == ti
     ch |= res_route
     until = fs.until[old_r]
-    later = _later_start_only(kd.rt, rt, old_r, slots, live_slots, b_changed, res_route,
+    later = _reach.later_start_only(kd.rt, rt, old_r, slots, live_slots, b_changed, res_route,
                               kd.tech.cert_end)
     ch &= ~(later & (rt.open <= until))  # still exact
     recent, rate = _tech_columns(fs, res_all, res_changed)
@@ -869,7 +794,7 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     data = kd._replace(tv=tv, win=win, cost=cost, brk=brk, rt=rt, res=res, tech=tech,
                        ticket_node=ticket_node)
     redo = np.flatnonzero(ch).astype(_I64)
-    _redo_reach(fs, data, pre, reach, redo, later[redo], until)
+    _reach.redo_reach(fs, data, pre, reach, redo, later[redo], until)
     compat, t_ptr, t_routes, unservable = routes_and_reasons(reach, r_tech, pre, outside)
     data = data._replace(tech=tech._replace(compat=compat))
     # -------------------------------------------------------------- scenario

@@ -122,9 +122,6 @@ def insertion_detail(kd, r, j, p, st, scratch, starts_out):
     return_time, labour_cost, preference_cost)``; travel is counted from the
     route's start (the depot, after a stop first thing), as in the state.
     """
-    tv = kd.tv
-    win = kd.win
-    cost = kd.cost
     rt = kd.rt
     n = st.length[r]
     tech = rt.tech[r]
@@ -141,12 +138,12 @@ def insertion_detail(kd, r, j, p, st, scratch, starts_out):
     ok, ret, trav, km, arrival, start, end = _time_visits(kd, r, seq, d, rt.open[r],
                                                           rt.start_node[r])
     if d >= 0:  # the way to the depot is the stop's, not the tickets'
-        t_d, km_d = travel(tv, rt.start_node[r], kd.dep.node[d])
+        t_d, km_d = travel(kd.tv, rt.start_node[r], kd.dep.node[d])
         trav -= t_d
         km -= km_d
     late_c = 0.0
     for k in range(m):
-        late_c += visit_cost(win, cost, seq[k], start[k], end[k])
+        late_c += visit_cost(kd.win, kd.cost, seq[k], start[k], end[k])
         starts_out[k] = start[k]
     a_j = arrival[p]
     s_j = start[p]

@@ -27,8 +27,8 @@ import numpy as np
 
 from ..domain import Location, Priority, Ticket
 from ..errors import ValidationError
-from ..units import HOUR, MINUTE
-from .models import Arrival, ServiceModel
+from ..units import MINUTE
+from .models import Arrival, ServiceModel, arrival_stream
 
 __all__ = ["FittedDemand", "fit_demand"]
 
@@ -166,22 +166,8 @@ class FittedDemand:
         cats = np.array(self.row_category, dtype=object)
         for name, _ in self.categories:
             by_cat[name] = np.flatnonzero(cats == name)
-        out: list[Arrival] = []
-        k = 0
-        for _ in range(backlog):
-            k += 1
-            out.append(self._ticket(rng, srng, service, f"S-{k:06d}", 0, origin, by_cat))
-        for d in range(days):
-            day = origin + timedelta(days=d)
-            for h in range(24):
-                lam = self.rate(day, h)
-                n = int(rng.poisson(lam)) if lam > 0 else 0
-                times = np.sort(rng.uniform(0, HOUR, n)).astype(np.int64) + d * 86400 + h * HOUR
-                for t in times.tolist():
-                    k += 1
-                    out.append(self._ticket(rng, srng, service, f"S-{k:06d}", int(t), origin,
-                                            by_cat))
-        return out
+        return arrival_stream(rng, self.rate, origin, days, backlog, lambda ticket_id, t: (
+            self._ticket(rng, srng, service, ticket_id, t, origin, by_cat)))
 
 
 def _priority(value: Any) -> int:
@@ -246,6 +232,36 @@ def fit_demand(history: Any, *, timezone: str | tzinfo = "UTC", verbose: bool = 
     pd = _pd()
     tz = ZoneInfo(timezone) if isinstance(timezone, str) and timezone != "UTC" else (
         UTC if isinstance(timezone, str) else timezone)
+    frame = _history_frame(history, pd)
+    created, lat, lon, mins, cats, prios, skills, tiers = _history_rows(
+        frame, isinstance(history, str | Path), tz, pd)
+    first, span, rates = _hourly_rates(created)
+    names = sorted(set(cats), key=lambda c: (-cats.count(c), c))
+    n = len(cats)
+    durations: dict[str, tuple[float, float]] = {}
+    for name in names:
+        logs = np.log([m for m, c in zip(mins, cats, strict=True) if c == name])
+        if len(logs) < min_category_tickets:
+            raise _err("category", name, f"has {len(logs)} tickets, fewer than "
+                                         f"min_category_tickets={min_category_tickets}")
+        durations[name] = (float(logs.mean()),
+                           float(logs.std(ddof=1)) if len(logs) > 1 else 0.0)
+    pm = np.bincount(np.asarray(prios) - 1, minlength=4) / n
+    model = FittedDemand(
+        rates=rates, categories=tuple((c, cats.count(c) / n) for c in names),
+        durations=durations, priority_mix=(float(pm[0]), float(pm[1]), float(pm[2]),
+                                           float(pm[3])),
+        lat=np.asarray(lat), lon=np.asarray(lon), row_category=tuple(cats),
+        row_skills=tuple(skills), row_tier=tuple(tiers), days_observed=span,
+        first_day=first, scale=float(scale))
+    if verbose:
+        print(model.summary())
+    return model
+
+
+def _history_frame(history: Any, pd: Any) -> Any:
+    """The history as a DataFrame (a CSV path read, ``,`` or ``;`` separated), checked for
+    the required columns and at least one row."""
     if isinstance(history, str | Path):
         text = Path(history).read_text(encoding="utf-8-sig").splitlines()[0]
         frame = pd.read_csv(history, sep=";" if text.count(";") > text.count(",") else ",",
@@ -259,12 +275,18 @@ def fit_demand(history: Any, *, timezone: str | tzinfo = "UTC", verbose: bool = 
         raise _err("history", sorted(frame.columns), f"needs the columns {missing}")
     if not len(frame):
         raise _err("history", 0, "must hold at least one ticket")
+    return frame
+
+
+def _history_rows(frame: Any, from_csv: bool, tz: tzinfo, pd: Any) -> tuple[list[Any], ...]:
+    """The history's columns, each cell checked (errors name the row and the column):
+    ``(created, lat, lon, minutes, categories, priorities, skills, tiers)``."""
     from ..io.tabular._cells import _CellError, _levels
 
     created: list[datetime] = []
     lat, lon, mins, cats, prios, skills, tiers = [], [], [], [], [], [], []
     for pos, (label, row) in enumerate(frame.iterrows()):
-        where = f"row {pos + 2}" if isinstance(history, str | Path) else f"row {label!r}"
+        where = f"row {pos + 2}" if from_csv else f"row {label!r}"
 
         def bad(col: str, value: Any, expected: str, where: str = where) -> ValidationError:
             return _err(f"{where}, column {col!r}", value, expected)
@@ -311,7 +333,12 @@ def fit_demand(history: Any, *, timezone: str | tzinfo = "UTC", verbose: bool = 
             raise bad("skills", s, f"must be {exc.expected}") from None
         t = row.get("customer_tier", "standard")
         tiers.append("standard" if not isinstance(t, str) or not t.strip() else t.strip())
+    return created, lat, lon, mins, cats, prios, skills, tiers
 
+
+def _hourly_rates(created: Sequence[datetime]) -> tuple[datetime, int, np.ndarray]:
+    """``(first day, days spanned, (7, 24) rates)``: the tickets created in each weekday and
+    hour over the number of such weekdays in the span (whole days, first to last)."""
     first = min(created).replace(hour=0, minute=0, second=0, microsecond=0)
     last = max(created).replace(hour=0, minute=0, second=0, microsecond=0)
     span = (last - first).days + 1
@@ -323,27 +350,7 @@ def fit_demand(history: Any, *, timezone: str | tzinfo = "UTC", verbose: bool = 
         counts[dt.weekday(), dt.hour] += 1
     rates = np.divide(counts, weekday_days[:, None], out=np.zeros((7, 24)),
                       where=weekday_days[:, None] > 0)
-    names = sorted(set(cats), key=lambda c: (-cats.count(c), c))
-    n = len(cats)
-    durations: dict[str, tuple[float, float]] = {}
-    for name in names:
-        logs = np.log([m for m, c in zip(mins, cats, strict=True) if c == name])
-        if len(logs) < min_category_tickets:
-            raise _err("category", name, f"has {len(logs)} tickets, fewer than "
-                                         f"min_category_tickets={min_category_tickets}")
-        durations[name] = (float(logs.mean()),
-                           float(logs.std(ddof=1)) if len(logs) > 1 else 0.0)
-    pm = np.bincount(np.asarray(prios) - 1, minlength=4) / n
-    model = FittedDemand(
-        rates=rates, categories=tuple((c, cats.count(c) / n) for c in names),
-        durations=durations, priority_mix=(float(pm[0]), float(pm[1]), float(pm[2]),
-                                           float(pm[3])),
-        lat=np.asarray(lat), lon=np.asarray(lon), row_category=tuple(cats),
-        row_skills=tuple(skills), row_tier=tuple(tiers), days_observed=span,
-        first_day=first, scale=float(scale))
-    if verbose:
-        print(model.summary())
-    return model
+    return first, span, rates
 
 
 def history_frame(arrivals: Sequence[Arrival]) -> Any:

@@ -150,20 +150,7 @@ def run_experiment(config: SimConfig | Scenario,
     """
     from .results import ExperimentResult
 
-    if isinstance(policies, str) or not isinstance(policies, Sequence) or not policies:
-        raise ValidationError.for_field("run_experiment", None, "policies", policies,
-                                        "must be a non-empty list of policies")
-    if isinstance(seeds, bool) or (isinstance(seeds, int) and seeds < 1):
-        raise ValidationError.for_field("run_experiment", None, "seeds", seeds,
-                                        "must be an integer >= 1 or a non-empty list of seeds")
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
-    if not seed_list:
-        raise ValidationError.for_field("run_experiment", None, "seeds", seeds,
-                                        "must be an integer >= 1 or a non-empty list of seeds")
-    if not isinstance(config, SimConfig | Scenario):
-        raise ValidationError.for_field("run_experiment", None, "config",
-                                        type(config).__name__,
-                                        "must be a Scenario or a SimConfig")
+    seed_list = _check_experiment(config, policies, seeds)
     has_parts = (parts or (config.parts if isinstance(config, SimConfig) else None)) is not None
     if van_stock is not None and not has_parts:
         raise ValidationError.for_field("run_experiment", None, "van_stock", van_stock,
@@ -172,25 +159,7 @@ def run_experiment(config: SimConfig | Scenario,
     stocks: list[VanStockPolicy | None] = list(van_stock) if van_stock else [default_stock]
     options: dict[str, Any] = {k: v for k, v in (("demand", demand), ("service", service),
                                                  ("days", days), ("parts", parts)) if v is not None}
-    teams: dict[int, tuple[str, ...]] = {}
-    tasks: list[tuple[Any, Policy | str, int, dict[str, Any]]] = []
-    if isinstance(config, SimConfig) and not isinstance(staffing, Staffing):
-        levels = list(staffing) if staffing is not None else [config.num_technicians]
-        tasks = [(attrs.evolve(config, num_technicians=int(n), van_stock=v), p, int(s), options)
-                 for p, n, v, s in itertools.product(policies, levels, stocks, seed_list)]
-    else:
-        scenario, options = _study_inputs(config, options)
-        spec = staffing if isinstance(staffing, Staffing) else Staffing(
-            list(staffing) if staffing is not None else [len(scenario.technicians)])
-        util = None
-        if spec.needs_pilot and min(spec.levels) < len(scenario.technicians):
-            util = pilot_utilisation(scenario, policies[0], 0, **options)
-        by_level = spec.teams(scenario, util)
-        roster = tuple(t.id for t in spec.pool(scenario))
-        teams = {n: tuple(t.id for t in team) for n, team in by_level.items()}
-        tasks = [(attrs.evolve(scenario, technicians=by_level[n]), p, int(s),
-                  {**options, "van_stock": v, "roster": roster})
-                 for p, n, v, s in itertools.product(policies, spec.levels, stocks, seed_list)]
+    teams, tasks = _experiment_tasks(config, policies, staffing, stocks, seed_list, options)
     ex = executor or _InProcess()
     bar = None
     if progress:
@@ -211,6 +180,52 @@ def run_experiment(config: SimConfig | Scenario,
     result = ExperimentResult(rows)
     result.attrs["teams"] = teams
     return result
+
+
+def _check_experiment(config: Any, policies: Any, seeds: Any) -> list[int]:
+    """The seeds of an experiment, its policies and config checked (typed errors)."""
+    if isinstance(policies, str) or not isinstance(policies, Sequence) or not policies:
+        raise ValidationError.for_field("run_experiment", None, "policies", policies,
+                                        "must be a non-empty list of policies")
+    if isinstance(seeds, bool) or (isinstance(seeds, int) and seeds < 1):
+        raise ValidationError.for_field("run_experiment", None, "seeds", seeds,
+                                        "must be an integer >= 1 or a non-empty list of seeds")
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    if not seed_list:
+        raise ValidationError.for_field("run_experiment", None, "seeds", seeds,
+                                        "must be an integer >= 1 or a non-empty list of seeds")
+    if not isinstance(config, SimConfig | Scenario):
+        raise ValidationError.for_field("run_experiment", None, "config",
+                                        type(config).__name__,
+                                        "must be a Scenario or a SimConfig")
+    return seed_list
+
+
+def _experiment_tasks(config: SimConfig | Scenario, policies: Sequence[Policy | str],
+                      staffing: Sequence[int] | Staffing | None,
+                      stocks: Sequence[VanStockPolicy | None], seed_list: Sequence[int],
+                      options: dict[str, Any],
+                      ) -> tuple[dict[int, tuple[str, ...]],
+                                 list[tuple[Any, Policy | str, int, dict[str, Any]]]]:
+    """``(teams by level, replications)``: each replication's config, policy, seed and
+    options; on a Scenario (or a Staffing spec) the nested teams of the levels."""
+    if isinstance(config, SimConfig) and not isinstance(staffing, Staffing):
+        levels = list(staffing) if staffing is not None else [config.num_technicians]
+        return {}, [(attrs.evolve(config, num_technicians=int(n), van_stock=v), p, int(s),
+                     options)
+                    for p, n, v, s in itertools.product(policies, levels, stocks, seed_list)]
+    scenario, options = _study_inputs(config, options)
+    spec = staffing if isinstance(staffing, Staffing) else Staffing(
+        list(staffing) if staffing is not None else [len(scenario.technicians)])
+    util = None
+    if spec.needs_pilot and min(spec.levels) < len(scenario.technicians):
+        util = pilot_utilisation(scenario, policies[0], 0, **options)
+    by_level = spec.teams(scenario, util)
+    roster = tuple(t.id for t in spec.pool(scenario))
+    teams = {n: tuple(t.id for t in team) for n, team in by_level.items()}
+    return teams, [(attrs.evolve(scenario, technicians=by_level[n]), p, int(s),
+                    {**options, "van_stock": v, "roster": roster})
+                   for p, n, v, s in itertools.product(policies, spec.levels, stocks, seed_list)]
 
 
 def _study_inputs(config: SimConfig | Scenario, options: dict[str, Any]

@@ -11,7 +11,7 @@ outcomes for the same ticket (common random numbers).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import attrs
@@ -304,19 +304,29 @@ def draw_arrivals(demand: DemandModel, service: ServiceModel, origin: datetime, 
         demand.radius_km * 0.85 * np.sqrt(rng.random(demand.num_hotspots))
         * np.cos(a := rng.random(demand.num_hotspots) * 2 * math.pi),
         demand.radius_km * 0.85 * np.sqrt(rng.random(demand.num_hotspots)) * np.sin(a)])
+    return arrival_stream(rng, demand.rate, origin, days, backlog, lambda ticket_id, t: (
+        draw_ticket(rng, srng, demand, service, hubs, ticket_id, t, origin)))
+
+
+def arrival_stream(rng: np.random.Generator, rate: Callable[[datetime, int], float],
+                   origin: datetime, days: int, backlog: int,
+                   make: Callable[[str, int], Arrival]) -> list[Arrival]:
+    """The arrivals of ``days`` days from ``origin`` in time order: ``backlog`` at time 0,
+    then per hour a Poisson count of ``rate(day, hour)`` at uniform times (``rng``);
+    ``make(ticket_id, seconds)`` draws each (ids ``S-000001``, … in arrival order). The
+    one arrival process of the generated and the fitted demand models."""
     out: list[Arrival] = []
     k = 0
     for _ in range(backlog):
         k += 1
-        out.append(draw_ticket(rng, srng, demand, service, hubs, f"S-{k:06d}", 0, origin))
+        out.append(make(f"S-{k:06d}", 0))
     for d in range(days):
         day = origin + timedelta(days=d)
         for h in range(24):
-            lam = demand.rate(day, h)
+            lam = rate(day, h)
             n = int(rng.poisson(lam)) if lam > 0 else 0
             times = np.sort(rng.uniform(0, HOUR, n)).astype(np.int64) + d * 86400 + h * HOUR
             for t in times.tolist():
                 k += 1
-                out.append(draw_ticket(rng, srng, demand, service, hubs, f"S-{k:06d}",
-                                       int(t), origin))
+                out.append(make(f"S-{k:06d}", int(t)))
     return out
