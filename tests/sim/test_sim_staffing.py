@@ -385,3 +385,24 @@ def test_a_generated_team_nests_with_a_staffing_spec():
     with pytest.raises(fd.ValidationError, match="warmup_backlog"):
         run_experiment(attrs.evolve(config, warmup_backlog=3), ["greedy-insertion"],
                        staffing=Staffing([2, 4], remove_order=ids), seeds=1)
+
+
+def test_a_level_without_a_preferred_technician_drops_the_backlog_references():
+    """Backlog tickets that prefer or exclude a technician removed at a level lose that
+    reference there (it was an ``UnknownReferenceError``): every level runs, and the
+    tickets keep the references of the technicians still on the team."""
+    from fsdispatch.sim.staffing import team_scenario
+
+    base = generate_scenario(4, 10, seed=1)
+    ids = [t.id for t in base.technicians]
+    tickets = [attrs.evolve(t, preferred_technicians=(ids[3], ids[0]) if k % 2 else (ids[0],),
+                            excluded_technicians=() if k % 2 else (ids[3],))
+               for k, t in enumerate(base.tickets)]
+    scenario = attrs.evolve(base, tickets=tickets)
+    result = run_experiment(scenario, staffing=fd.Staffing([3, 4], remove_order=[ids[3]]),
+                            seeds=1, days=1)
+    assert sorted(result["num_technicians"]) == [3, 4]
+    small = team_scenario(scenario, scenario.technicians[:3])
+    assert all(t.preferred_technicians == (ids[0],) and not t.excluded_technicians
+               for t in small.tickets)
+    assert team_scenario(scenario, scenario.technicians).tickets == scenario.tickets

@@ -15,7 +15,7 @@ from .demand import FittedDemand
 from .models import DemandModel, ServiceModel, SimConfig
 from .parts import PartsModel, VanStockPolicy
 from .policies import Policy, get_policy
-from .staffing import Staffing
+from .staffing import Staffing, team_scenario
 
 if TYPE_CHECKING:
     from .results import ExperimentResult
@@ -223,7 +223,7 @@ def _experiment_tasks(config: SimConfig | Scenario, policies: Sequence[Policy | 
     by_level = spec.teams(scenario, util)
     roster = tuple(t.id for t in spec.pool(scenario))
     teams = {n: tuple(t.id for t in team) for n, team in by_level.items()}
-    return teams, [(attrs.evolve(scenario, technicians=by_level[n]), p, int(s),
+    return teams, [(team_scenario(scenario, by_level[n]), p, int(s),
                     {**options, "van_stock": v, "roster": roster})
                    for p, n, v, s in itertools.product(policies, spec.levels, stocks, seed_list)]
 

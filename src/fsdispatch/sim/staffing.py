@@ -237,6 +237,21 @@ class Staffing:
         return out
 
 
+def team_scenario(scenario: Scenario, team: Sequence[Technician]) -> Scenario:
+    """``scenario`` staffed by ``team`` (a staffing level): the backlog tickets' preferred
+    and excluded technicians who are not on the team are dropped from them (a technician
+    removed at this level serves no one, prefers no one, and no ticket refers to them)."""
+    ids = {t.id for t in team}
+    tickets = []
+    for ticket in scenario.tickets:
+        pref = tuple(t for t in ticket.preferred_technicians if t in ids)
+        excl = tuple(t for t in ticket.excluded_technicians if t in ids)
+        if pref != ticket.preferred_technicians or excl != ticket.excluded_technicians:
+            ticket = attrs.evolve(ticket, preferred_technicians=pref, excluded_technicians=excl)
+        tickets.append(ticket)
+    return attrs.evolve(scenario, technicians=tuple(team), tickets=tuple(tickets))
+
+
 def extend_shifts(scenario: Scenario, days: int,
                   working_days: Sequence[int] = (0, 1, 2, 3, 4)) -> Scenario:
     """A team read for one day (e.g. from a technicians CSV), working ``days`` days.
