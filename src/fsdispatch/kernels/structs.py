@@ -23,6 +23,7 @@ type for it and is compiled once (one signature per kernel).
 
 from __future__ import annotations
 
+import os
 from typing import Any, TypeVar
 
 import numpy as np
@@ -94,18 +95,21 @@ def _to_struct(nt):
     return struct_of(nt)
 
 
-def as_struct(nt: T) -> T:
+def as_struct(nt: T, *, one_type: bool = False) -> T:
     """A :class:`KernelStruct` sharing the arrays of the ``NamedTuple`` ``nt``.
 
     Typed as ``nt``'s type: from Python it reads like ``nt`` (its fields, the
-    same arrays).
+    same arrays). ``one_type``: the caller guarantees that every tuple of
+    ``nt``'s class it converts has one numba type (the same dtypes, dimensions,
+    layouts and writability): the conversion then skips numba's typing of the
+    argument (see :func:`_direct_struct`).
 
     Fields that are themselves structs stay structs; fields that are tuples
     stay tuples (small groups such as ``kd.win`` are cheap to pass).
     """
     if isinstance(nt, KernelStruct):
         return nt
-    out = _to_struct(nt)
+    out = _direct_struct(nt) if one_type else _to_struct(nt)
     object.__setattr__(out, "_nt", nt)
     # the fields as plain attributes too: Python reads them without __getattr__'s detour
     fields: Any = nt
@@ -226,7 +230,38 @@ def kernel_data(kd: Any) -> KernelStruct:
     node = kd.ticket_node
     if not _is_frozen(node, _I8, 1):
         groups["ticket_node"] = _frozen(node, _I8, 1)
-    return as_struct(kd._replace(**groups))
+    return as_struct(kd._replace(**groups), one_type=True)
+
+
+_ENTRY: dict[type, Any] = {}
+"""The compiled overload of ``_to_struct`` for a ``NamedTuple`` class of one numba type."""
+
+
+def _direct_struct(nt: Any) -> Any:
+    """``_to_struct(nt)`` for a tuple whose class has one numba type, calling the compiled
+    entry point directly after the first call.
+
+    The dispatcher types its argument on every call (~25 µs for the ~60 arrays of a
+    ``KernelData``: a live refresh pays it per event). A normalised ``KernelData`` has one
+    numba type (that is what :func:`kernel_data` is for), and so has a route state built by
+    the greedy helpers, so the one overload compiled for the class is called without
+    typing. ``FSDISPATCH_ASSERT=1`` checks the type on each call.
+    """
+    cls = type(nt)
+    entry = _ENTRY.get(cls)
+    if entry is None:
+        out = _to_struct(nt)
+        mine = [res for sig, res in _to_struct.overloads.items()
+                if getattr(sig[0], "instance_class", None) is cls]
+        if len(mine) == 1:
+            _ENTRY[cls] = mine[0]
+        return out
+    if os.environ.get("FSDISPATCH_ASSERT", "") not in ("", "0"):
+        from numba import typeof
+
+        if typeof(nt) != entry.signature.args[0]:  # pragma: no cover - a normalisation bug
+            raise TypeError(f"kernel data of an unexpected numba type: {typeof(nt)}")
+    return entry.entry_point(nt)
 
 
 def frozen(a: Any, dtype: Any, ndim: int) -> np.ndarray:

@@ -681,12 +681,21 @@ def _break_arrays(slots: Slots, kd: Any, live_slots: np.ndarray,
 def _tech_columns(fs: FastState, res_all: dict[int, tuple[Any, ...]],
                   res_changed: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """The evaluator's per-technician columns (recent workload, cost per hour)."""
-    if res_changed or fs.tech_cols is None:
-        techs = fs.slots.techs
-        recent = np.array([t.recent_workload if res_all.get(ti, _NONE4)[3] is None
-                           else res_all[ti][3] for ti, t in enumerate(techs)],
-                          dtype=np.float64)
+    techs = fs.slots.techs
+
+    def recent_of(ti: int) -> int:
+        r4 = res_all.get(ti, _NONE4)
+        return techs[ti].recent_workload if r4[3] is None else r4[3]
+
+    if fs.tech_cols is None:
+        recent = np.array([recent_of(ti) for ti in range(len(techs))], dtype=np.float64)
         rate = np.array([t.cost_per_hour for t in techs], dtype=np.float64)
+        fs.tech_cols = (recent, rate)
+    elif res_changed:  # only the technicians whose resources changed have a new value
+        recent, rate = fs.tech_cols
+        recent = recent.copy()
+        for ti in res_changed:
+            recent[ti] = recent_of(ti)
         fs.tech_cols = (recent, rate)
     return fs.tech_cols
 

@@ -105,7 +105,7 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
         dused=np.zeros((problem.num_depots, num_skus), dtype=np.int64),
         tech_ptr=tech_ptr,
         tbuf=np.zeros(max(int(np.diff(tech_ptr).max(initial=0)), 1), dtype=np.int64),
-    ))
+    ), one_type=True)
     if routes:
         routes = list(routes)[:num_routes]
         ptr = np.zeros(num_routes + 1, dtype=np.int64)
@@ -139,7 +139,7 @@ def parts_left_out(problem: Problem, st: RouteState, tickets: np.ndarray) -> set
 def copy_state(st: RouteState) -> RouteState:
     """A deep copy of a state (its own arrays)."""
     fields: Any = getattr(st, "fields", st)
-    return as_struct(type(fields)(*(a.copy() for a in fields)))
+    return as_struct(type(fields)(*(a.copy() for a in fields)), one_type=True)
 
 
 def state_pickups(st: RouteState) -> dict[int, int]:
