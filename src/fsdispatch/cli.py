@@ -223,6 +223,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     if args.max_candidates is not None:
         options["max_candidates"] = args.max_candidates
+    if args.workers is not None:
+        options["workers"] = args.workers
     backend = get_solver(args.solver, **options)  # unknown solver or option: before any work
     scenario = load_scenario(args.scenario)
     # --progress: a line per event on stdout; else a live line on stderr unless --quiet
@@ -376,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int_at_least(0), default=0)
     p.add_argument("--max-candidates", type=int_at_least(1), default=None,
                    help="greedy: routes priced per ticket (>= 1)")
+    p.add_argument("--workers", type=int_at_least(1), default=None,
+                   help="ls: parallel searches on threads, the best plan wins (>= 1)")
     p.add_argument("--out", help="write the plan JSON here (its folder must exist)")
     p.add_argument("--max-routes", type=int_at_least(0), default=None,
                    help="print at most this many routes")

@@ -104,7 +104,7 @@ def descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, num_routes, max_nb, ma
     return cur_obj
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj, iters,
            temp_from,
            temp_to, seg_len, reaction):

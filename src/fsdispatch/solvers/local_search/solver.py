@@ -6,6 +6,7 @@ import logging
 import math
 import time
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from typing import Any
 
 import attrs
@@ -126,6 +127,20 @@ class LocalSearchSolver:
         by a dispatcher, or already promised): the search never removes
         them, so their route and their order among themselves are kept,
         while other tickets may be inserted around them.
+    workers:
+        Independent searches from the same greedy start (default 1), each with
+        its own random stream; the best plan wins (ties: the lowest worker).
+        Worker 0 is the one-worker search with ``seed``, so more workers never
+        return a worse plan for the same ``max_iterations``. Without
+        ``executor`` they run on threads of this process (the search kernel
+        releases the GIL: one core each, no copies of the problem).
+        Deterministic for a seed and ``max_iterations``.
+    executor:
+        Any :class:`concurrent.futures.Executor` (a ``ProcessPoolExecutor``, or
+        ``dask.distributed.Client(...).get_executor()`` for a cluster): the
+        ``workers`` searches run as its tasks instead, each a whole one-worker
+        solve (its own greedy start) given the problem, its seed and the time
+        left; ``time_limit`` counts from this call, task start-up included.
     """
 
     initial_plan: Plan | None = None
@@ -138,6 +153,8 @@ class LocalSearchSolver:
     temperature: tuple[float, float] = attrs.field(default=(1.0, 0.01), validator=_temperature)
     locked: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
     descent: bool = True
+    workers: int = attrs.field(default=1, validator=_count(1))
+    executor: Executor | None = attrs.field(default=None, eq=False, repr=False)
     name: str = "ls"
     capabilities: Capabilities = attrs.field(factory=Capabilities)
 
@@ -165,16 +182,13 @@ class LocalSearchSolver:
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
         """Improve a starting plan until a limit is reached; see the class docstring."""
-        from ._search import search
-        from ._state import Cand, total_objective
+        if self.executor is not None and self.workers > 1:
+            from .parallel import solve_islands
 
+            return solve_islands(self, problem, limits, seed, progress)
         limits.warn_unsupported(self.name, {"time_limit", "max_iterations", "no_improvement"})
         jit_seconds = self.warm_up(problem)
         tic = time.perf_counter()
-        kd = problem.data
-        num_tickets, num_routes = problem.num_tickets, problem.num_routes
-        rng = np.random.default_rng(seed)
-
         deadline = tic + limits.time_limit if limits.time_limit is not None else math.inf
         if self.initial_plan is not None:
             _check_initial(problem, self.initial_plan)
@@ -197,16 +211,61 @@ class LocalSearchSolver:
         start = self._start_plan(problem, greedy_limit, seed)
         greedy_time = time.perf_counter() - tic_greedy
 
-        # --- arrays
+        # --- the search: one, or ``workers`` from the same start on threads
+        shared = _Shared(problem=problem, start=start, limits=limits, tic=tic,
+                         deadline=deadline, near_ptr=near_ptr, near_route=near_route,
+                         nb_ptr=nb_ptr, nb=nb, depot_dist=depot_dist, locked=locked)
+        if self.workers == 1:
+            run = self.run_search(shared, np.random.default_rng(seed), progress)
+            runs = [run]
+        else:
+            from .parallel import run_threads
+
+            runs = run_threads(self, shared, seed, progress)
+        k_best = min(range(len(runs)), key=lambda k: (runs[k].obj[1], k))
+        run = runs[k_best]
+
+        # --- the best plan, with a reason for each unassigned ticket
+        budget = -1  # route pricings left for checking the unassigned tickets' reasons
+        if limits.time_limit is not None:
+            pricings = int(run.buf.stats[4])  # (one thread prices the reasons)
+            rate = pricings / run.search_time if run.search_time > 0 and pricings else 1e5
+            budget = int(rate * max(deadline - time.perf_counter(), 0.0))
+        plan = _best_plan(problem, run.best_seq, run.best_len, run.best_pick, budget)
+        stats = _search_stats(run.buf, run.start_obj, run.stopped_by, prep_seconds=prep_time,
+                              jit_seconds=jit_seconds, greedy_seconds=greedy_time,
+                              setup_seconds=run.setup_time, search_seconds=run.search_time)
+        if self.workers > 1:
+            stats["workers"] = self.workers
+            stats["best_worker"] = k_best
+            stats["worker_objectives"] = [float(r.obj[1]) for r in runs]
+            stats["iterations_all_workers"] = sum(int(r.buf.stats[0]) for r in runs)
+        return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=float(run.obj[1]),
+                             stats=stats)
+
+    def run_search(self, shared: _Shared, rng: np.random.Generator,
+                progress: ProgressCallback | None, report: Any = None) -> _Run:
+        """One search from the shared start plan with its own state and random stream.
+
+        ``report(done, best, assigned)`` (several workers) replaces ``progress``; the
+        search kernel releases the GIL, so workers on threads search in parallel."""
+        from ._search import search
+        from ._state import Cand, total_objective
+
+        problem, limits, tic = shared.problem, shared.limits, shared.tic
+        kd = problem.data
+        num_tickets, num_routes = problem.num_tickets, problem.num_routes
         tic_setup = time.perf_counter()
-        routes = [list(r) for r in start.routes]
-        cur = _make_sol(problem, routes, start.pickups)
+        routes = [list(r) for r in shared.start.routes]
+        cur = _make_sol(problem, routes, shared.start.pickups)
         cand = _copy_sol(cur)
         recent = kd.tech.recent
         has_shift = np.bincount(kd.rt.tech, minlength=problem.num_technicians) > 0
-        cd = as_struct(Cand(near_ptr=near_ptr, near_route=near_route, nb_ptr=nb_ptr, nb=nb,
-                    recent=recent, has_shift=has_shift,
-                    servable=problem.unservable == 0, depot_dist=depot_dist, locked=locked))
+        near_route = shared.near_route
+        cd = as_struct(Cand(near_ptr=shared.near_ptr, near_route=near_route,
+                            nb_ptr=shared.nb_ptr, nb=shared.nb, recent=recent,
+                            has_shift=has_shift, servable=problem.unservable == 0,
+                            depot_dist=shared.depot_dist, locked=shared.locked))
         prm = self._params(problem)
         buf = _make_buf(problem, cur.st.seq.shape[1])
         best_seq, best_len, best_pick = _saved_best(cur, buf)
@@ -223,8 +282,8 @@ class LocalSearchSolver:
             total = DEFAULT_ITERATIONS
         no_improve = limits.no_improvement
         # the search stops early enough for the unassigned tickets' reasons
-        search_deadline = deadline - (_REASONS_SHARE * limits.time_limit
-                                      if limits.time_limit is not None else 0.0)
+        search_deadline = shared.deadline - (_REASONS_SHARE * limits.time_limit
+                                             if limits.time_limit is not None else 0.0)
         tic_search = time.perf_counter()
         done = 0
         chunk = 8
@@ -265,23 +324,15 @@ class LocalSearchSolver:
             last_best_at = int(buf.stats[7])
             # resize the chunk to about 50 ms
             chunk = int(min(max(_CHUNK_SECONDS * n / max(elapsed_chunk, 1e-7), 1), 100_000))
-            if progress is not None:
+            if report is not None:
+                report(done, float(obj[1]), int(best_len.sum()))
+            elif progress is not None:
                 progress(ProgressEvent(self.name, time.perf_counter() - tic, done,
                                        best_objective=float(obj[1]),
                                        assigned=int(best_len.sum())))
-        search_time = time.perf_counter() - tic_search
-
-        # --- the best plan, with a reason for each unassigned ticket
-        budget = -1  # route pricings left for checking the unassigned tickets' reasons
-        if limits.time_limit is not None:
-            rate = buf.stats[4] / search_time if search_time > 0 and buf.stats[4] else 1e5
-            budget = int(rate * max(deadline - time.perf_counter(), 0.0))
-        plan = _best_plan(problem, best_seq, best_len, best_pick, budget)
-        stats = _search_stats(buf, start_obj, stopped_by, prep_seconds=prep_time,
-                              jit_seconds=jit_seconds, greedy_seconds=greedy_time,
-                              setup_seconds=setup_time, search_seconds=search_time)
-        return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=float(obj[1]),
-                             stats=stats)
+        return _Run(best_seq=best_seq, best_len=best_len, best_pick=best_pick, obj=obj,
+                    buf=buf, start_obj=float(start_obj), stopped_by=stopped_by,
+                    setup_time=setup_time, search_time=time.perf_counter() - tic_search)
 
     def _params(self, problem: Problem) -> Any:
         """The search's scalar parameters for ``problem``."""
@@ -300,6 +351,40 @@ class LocalSearchSolver:
         t_start = max(float(self.temperature[0]) * per_visit, 0.0)
         t_end = max(float(self.temperature[1]) * per_visit, 1e-12 * max(per_visit, 1.0))
         return t_start, t_end
+
+
+@attrs.frozen(eq=False)
+class _Shared:
+    """What every worker's search shares: the problem, the start plan, the limits, the
+    clock and the granular neighbourhoods (read-only)."""
+
+    problem: Problem
+    start: Plan
+    limits: Limits
+    tic: float
+    deadline: float
+    near_ptr: np.ndarray
+    near_route: np.ndarray
+    nb_ptr: np.ndarray
+    nb: np.ndarray
+    depot_dist: np.ndarray
+    locked: np.ndarray
+
+
+@attrs.frozen(eq=False)
+class _Run:
+    """One worker's search: its best solution, objectives ``[current, best]``, buffers
+    (counters), start objective, why it stopped and its seconds."""
+
+    best_seq: np.ndarray
+    best_len: np.ndarray
+    best_pick: np.ndarray
+    obj: np.ndarray
+    buf: Any
+    start_obj: float
+    stopped_by: str
+    setup_time: float
+    search_time: float
 
 
 class _NoStart(LocalSearchSolver):

@@ -1,0 +1,131 @@
+"""Several ``ls`` searches at once: threads of this process, or tasks of an executor.
+
+``LocalSearchSolver(workers=N)`` runs ``N`` independent searches from the same
+greedy start, each with its own random stream, and keeps the best plan (ties:
+the lowest worker). Worker 0 uses the solve's ``seed`` exactly as a one-worker
+search does, so for the same ``max_iterations`` more workers never return a
+worse plan, and the result is deterministic for a seed and an iteration count.
+
+Without an executor the workers are threads: the search kernel releases the GIL,
+so each worker uses a core while sharing the problem, the neighbour lists and
+the start plan (nothing is copied or pickled). With ``executor=`` (any
+:class:`concurrent.futures.Executor`, e.g. a Dask client's) each worker is a
+task running a whole one-worker solve (its own greedy start, the same plan)
+with the time left when the task starts, measured on the submitting machine's
+clock; the problem is pickled to each task.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+
+from ...problem.problem import Problem
+from ..base import BackendOutput, Limits, ProgressCallback, ProgressEvent
+
+if TYPE_CHECKING:
+    from .solver import LocalSearchSolver, _Run, _Shared
+
+__all__ = ["run_threads", "solve_islands", "worker_rngs", "worker_seeds"]
+
+
+def worker_seeds(seed: int | None, workers: int) -> list[int | None]:
+    """The seed of each worker: ``seed`` for worker 0, independent streams spawned from it
+    for the others (fresh entropy when ``seed`` is ``None``)."""
+    children = np.random.SeedSequence(seed).spawn(workers - 1)
+    return [seed, *(int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+                    for c in children)]
+
+
+def worker_rngs(seed: int | None, workers: int) -> list[np.random.Generator]:
+    """One random generator per worker (see :func:`worker_seeds`)."""
+    return [np.random.default_rng(s) for s in worker_seeds(seed, workers)]
+
+
+class _Progress:
+    """The best of every worker, reported through one callback (under a lock: callbacks
+    need not be thread-safe)."""
+
+    def __init__(self, name: str, tic: float, workers: int,
+                 progress: ProgressCallback | None) -> None:
+        self.name, self.tic, self.progress = name, tic, progress
+        self.done = [0] * workers
+        self.best = [float("inf")] * workers
+        self.assigned = [0] * workers
+        self.lock = threading.Lock()
+
+    def reporter(self, k: int) -> Any:
+        def report(done: int, best: float, assigned: int) -> None:
+            with self.lock:
+                self.done[k], self.best[k], self.assigned[k] = done, best, assigned
+                if self.progress is not None:
+                    w = min(range(len(self.best)), key=lambda i: (self.best[i], i))
+                    self.progress(ProgressEvent(self.name, time.perf_counter() - self.tic,
+                                                sum(self.done), best_objective=self.best[w],
+                                                assigned=self.assigned[w]))
+        return report
+
+
+def run_threads(solver: LocalSearchSolver, shared: _Shared, seed: int | None,
+                progress: ProgressCallback | None) -> list[_Run]:
+    """``solver.workers`` searches from ``shared`` on as many threads; their runs in
+    worker order. An exception in any worker is raised here."""
+    rngs = worker_rngs(seed, solver.workers)
+    board = _Progress(solver.name, shared.tic, solver.workers, progress)
+    runs: list[_Run | None] = [None] * solver.workers
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        try:
+            runs[k] = solver.run_search(shared, rngs[k], None, board.reporter(k))
+        except BaseException as exc:  # (re-raised in the caller)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,), name=f"fsdispatch-ls-{k}",
+                                daemon=True) for k in range(1, solver.workers)]
+    for t in threads:
+        t.start()
+    work(0)
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return [r for r in runs if r is not None]
+
+
+def _island(solver: LocalSearchSolver, problem: Problem, limits: Limits, seed: int | None,
+            deadline: float | None) -> BackendOutput:
+    """One worker as an executor task: a one-worker solve with the time left."""
+    if deadline is not None:
+        limits = attrs.evolve(limits, time_limit=max(deadline - time.time(), 0.0))
+    return solver.solve(problem, limits, seed, None)
+
+
+def solve_islands(solver: LocalSearchSolver, problem: Problem, limits: Limits,
+                  seed: int | None, progress: ProgressCallback | None) -> BackendOutput:
+    """``solver.workers`` one-worker solves as tasks of ``solver.executor``; the best plan
+    (ties: the lowest worker) with every worker's objective in its stats."""
+    tic = time.perf_counter()
+    one = attrs.evolve(solver, workers=1, executor=None)
+    deadline = time.time() + limits.time_limit if limits.time_limit is not None else None
+    executor = solver.executor
+    assert executor is not None
+    seeds = worker_seeds(seed, solver.workers)
+    futures = [executor.submit(_island, one, problem, limits, s, deadline) for s in seeds]
+    outs: Sequence[BackendOutput] = [f.result() for f in futures]
+    objs = [float("inf") if o.objective is None else float(o.objective) for o in outs]
+    k = min(range(len(outs)), key=lambda i: (objs[i], i))
+    best = outs[k]
+    stats = dict(best.stats)
+    stats.update(workers=solver.workers, best_worker=k, worker_objectives=objs,
+                 iterations_all_workers=sum(int(o.stats.get("iterations", 0)) for o in outs))
+    if progress is not None:
+        progress(ProgressEvent(solver.name, time.perf_counter() - tic,
+                               stats["iterations_all_workers"], best_objective=objs[k],
+                               assigned=sum(len(r) for r in best.plan.routes)))
+    return attrs.evolve(best, stats=stats)
