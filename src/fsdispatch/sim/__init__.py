@@ -16,10 +16,12 @@ from .metrics import (
     KPI_NAMES,
     KPI_RANGES,
     PARTS_KPI_NAMES,
+    TEAM_KPI_NAMES,
     aggregate,
     confidence_interval,
     kpi_range,
     replication_kpis,
+    team_kpis,
 )
 from .models import Arrival, DemandModel, ServiceModel, SimConfig, draw_arrivals
 from .parts import PartsModel, VanStockPolicy
@@ -41,6 +43,7 @@ __all__ = [
     "KPI_NAMES",
     "KPI_RANGES",
     "PARTS_KPI_NAMES",
+    "TEAM_KPI_NAMES",
     "Arrival",
     "BasePolicy",
     "BatchReoptimize",
@@ -78,6 +81,7 @@ __all__ = [
     "replication_kpis",
     "run_experiment",
     "simulate",
+    "team_kpis",
 ]
 
 if TYPE_CHECKING:

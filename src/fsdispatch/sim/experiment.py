@@ -26,7 +26,8 @@ __all__ = ["pilot_utilisation", "run_experiment", "run_replication"]
 def run_replication(config: SimConfig | Scenario, policy: Policy | str, seed: int,
                     **options: Any) -> dict[str, Any]:
     """One replication as a flat row: ``policy``, ``num_technicians``, ``seed``, KPIs,
-    ``events``, ``wall_time`` (a module-level function, so executors can pickle it).
+    ``events``, ``wall_time`` (a module-level function, so executors can pickle it);
+    when technicians name teams, ``by_team`` holds :meth:`SimResult.team_kpis`.
 
     ``options`` go to :func:`~fsdispatch.sim.simulate` (``days``, ``demand``,
     ``service``, ``parts``, ``van_stock``, ``roster``).
@@ -45,9 +46,12 @@ def run_replication(config: SimConfig | Scenario, policy: Policy | str, seed: in
         parts_model, stock = options.get("parts"), options.get("van_stock")
     parts = {} if parts_model is None else {
         "parts_policy": stock.name if stock is not None else "empty"}
+    teams = {} if not any(t.team for t in result.technician_objects.values()) else {
+        "by_team": result.team_kpis()}
     return {"policy": result.policy, "num_technicians": result.num_technicians, **parts,
             "seed": seed, **result.kpis(), "events": result.events,
-            "wall_time": result.wall_time, "backlog": [n for _, n in result.backlog]}
+            "wall_time": result.wall_time, "backlog": [n for _, n in result.backlog],
+            **teams}
 
 
 def pilot_utilisation(scenario: Scenario, policy: Policy | str = "greedy-insertion",

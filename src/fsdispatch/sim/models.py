@@ -136,6 +136,12 @@ class ServiceModel:
         (``Dispatcher.technician_absent`` re-plans their remaining tickets)
         and the job in progress is interrupted and open again. Drawn from a
         stream of its own (other draws do not change).
+    p_ftf_fail_by_team:
+        ``team -> probability`` overriding ``p_ftf_fail`` for visits completed by a
+        technician of that team (``Technician.team``); other teams and technicians
+        without one use ``p_ftf_fail``. Each ticket's uniform draw is the same
+        whoever serves it (common random numbers): the visit fails when the draw
+        is below the serving team's probability.
     """
 
     duration_sigma: Mapping[str, float] = attrs.field(factory=lambda: {
@@ -150,6 +156,7 @@ class ServiceModel:
     follow_up_delay: int = 24 * HOUR
     p_absent: float = 0.03
     p_sick: float = 0.0
+    p_ftf_fail_by_team: Mapping[str, float] = attrs.field(factory=dict, converter=dict)
 
     def __attrs_post_init__(self) -> None:
         for name in ("p_cancel", "p_not_home", "p_ftf_fail", "p_absent", "p_sick"):
@@ -157,6 +164,20 @@ class ServiceModel:
             if not 0.0 <= value <= 1.0:
                 raise ValidationError.for_field("ServiceModel", None, name, value,
                                                 "must be a probability in [0, 1]")
+        for team, p in self.p_ftf_fail_by_team.items():
+            if not isinstance(team, str) or not team.strip():
+                raise ValidationError.for_field("ServiceModel", None, "p_ftf_fail_by_team",
+                                                team, "keys must be non-empty team names")
+            if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
+                raise ValidationError.for_field("ServiceModel", team, "p_ftf_fail_by_team",
+                                                p, "must be a probability in [0, 1]")
+
+    def ftf_fails(self, arrival: Arrival, team: str | None) -> bool:
+        """Whether the first completed visit of ``arrival`` by a technician of ``team``
+        needs a follow-up (the ticket's own draw against the team's probability)."""
+        if team is None or team not in self.p_ftf_fail_by_team or arrival.ftf_draw is None:
+            return arrival.ftf_fail
+        return arrival.ftf_draw < self.p_ftf_fail_by_team[team]
         for name in ("travel_sigma", "default_sigma"):
             if getattr(self, name) < 0:
                 raise ValidationError.for_field("ServiceModel", None, name, getattr(self, name),
@@ -228,7 +249,11 @@ class Arrival:
     not_home:
         The customer is absent at the first visit.
     ftf_fail:
-        The first completed visit needs a follow-up.
+        The first completed visit needs a follow-up (at ``p_ftf_fail``).
+    ftf_draw:
+        The uniform draw behind ``ftf_fail`` (``ftf_fail == ftf_draw < p_ftf_fail``),
+        compared with the serving team's probability when
+        ``ServiceModel.p_ftf_fail_by_team`` names it; ``None``: not drawn.
     follow_up_of:
         Original ticket id for follow-up visits.
     follow_up_factor:
@@ -243,6 +268,7 @@ class Arrival:
     ftf_fail: bool = False
     follow_up_of: str | None = None
     follow_up_factor: float = 1.0
+    ftf_draw: float | None = None
 
 
 def _mix(rng: np.random.Generator, weights: np.ndarray) -> int:
@@ -288,7 +314,7 @@ def draw_ticket(rng: np.random.Generator, srng: np.random.Generator, demand: Dem
                    not_home=bool(u[1] < service.p_not_home),
                    ftf_fail=bool(u[2] < service.p_ftf_fail),
                    follow_up_factor=float(np.exp(srng.normal(-sigma * sigma / 2, sigma)))
-                   if sigma > 0 else 1.0)
+                   if sigma > 0 else 1.0, ftf_draw=float(u[2]))
 
 
 def draw_arrivals(demand: DemandModel, service: ServiceModel, origin: datetime, days: int,

@@ -93,6 +93,8 @@ class SimResult:
         The :class:`~fsdispatch.inventory.StockLedger` of the run (a depot and
         one van per technician, with its movement log and
         ``consumption_history``), or ``None`` without a parts model.
+    technician_objects:
+        The workforce by technician id (teams, hourly costs: :meth:`team_kpis`).
     """
 
     policy: str
@@ -110,6 +112,7 @@ class SimResult:
     ticket_objects: dict[str, Ticket] = attrs.field(factory=dict, eq=False, repr=False)
     parts_summary: dict[str, float] | None = None
     ledger: Any = attrs.field(default=None, eq=False, repr=False)
+    technician_objects: dict[str, Technician] = attrs.field(factory=dict, eq=False, repr=False)
 
     def realised_routes(self, day: int) -> tuple[Any, Any]:
         """The day's realised routes as ``(problem, plan)`` for the shared evaluator.
@@ -142,6 +145,19 @@ class SimResult:
         from .metrics import replication_kpis
 
         return replication_kpis(self)
+
+    def team_kpis(self) -> dict[str, dict[str, float]]:
+        """KPIs per technician team (see :func:`fsdispatch.sim.metrics.team_kpis`)."""
+        from .metrics import team_kpis
+
+        return team_kpis(self)
+
+    def teams_frame(self) -> Any:
+        """:meth:`team_kpis` as a pandas DataFrame: one row per team (``team``, KPIs)."""
+        from .metrics import _pd
+
+        pd = _pd()
+        return pd.DataFrame([{"team": team, **k} for team, k in self.team_kpis().items()])
 
     def tickets_frame(self) -> Any:
         """The ticket records as a pandas DataFrame (requires pandas)."""
@@ -204,6 +220,7 @@ class _Sim:
         self.tickets: dict[str, Ticket] = {}
         self.techrec = {t.id: TechnicianRecord(t.id) for t in scenario.technicians}
         self.tech_k = {t.id: k for k, t in enumerate(scenario.technicians)}
+        self.team_of = {t.id: t.team for t in scenario.technicians}
         self.status: dict[str, Status] = {}
         self.pos_busy: dict[str, tuple[int, int, str]] = {}  # tech -> (from, to, ticket)
         self.shift: dict[str, tuple[int, int, int]] = {}  # tech -> (start, end, overtime)
@@ -632,7 +649,8 @@ class _Sim:
                 missing = self.parts.visit(tech, t, rec.parts_needed, self.now_dt())
             else:
                 self.parts.deliver(tech, t, self.now_dt())
-        if (missing or a.ftf_fail) and a.follow_up_of is None:
+        if (missing or self.service.ftf_fails(a, self.team_of.get(tech))) \
+                and a.follow_up_of is None:
             rec.needs_follow_up = True
             fu_id = f"{t}-F1"
             if missing:  # a stock-out: the follow-up's parts are known and ordered now
@@ -696,7 +714,7 @@ def _replay(scenario: Scenario, origin: datetime, days: int, service: ServiceMod
             if u[0] < service.p_cancel else None
         out.append(Arrival(at, ticket, float(np.exp(z[0])), cancel,
                            bool(u[1] < service.p_not_home), bool(u[2] < service.p_ftf_fail),
-                           follow_up_factor=float(np.exp(z[1]))))
+                           follow_up_factor=float(np.exp(z[1])), ftf_draw=float(u[2])))
     return out
 
 
@@ -815,7 +833,8 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
                      wall_time=wall, day_scenarios=tuple(sim.day_scenarios),
                      ticket_objects=sim.tickets,
                      parts_summary=None if tracker is None else tracker.summary(n_days),
-                     ledger=None if tracker is None else tracker.ledger)
+                     ledger=None if tracker is None else tracker.ledger,
+                     technician_objects={t.id: t for t in scenario.technicians})
 
 
 def _roster_rows(scenario: Scenario, roster: Sequence[str] | None) -> np.ndarray:
