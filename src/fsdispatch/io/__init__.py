@@ -2,13 +2,19 @@
 pandas/CSV tables (:mod:`fsdispatch.io.tabular`; pandas is imported on first use)."""
 
 from .json_format import (
+    MAINTENANCE_FORMAT,
     PLAN_FORMAT,
     SCENARIO_FORMAT,
     SCHEMA_VERSION,
+    MaintenanceBook,
+    load_maintenance,
     load_plan,
     load_scenario,
+    maintenance_from_dict,
+    maintenance_to_dict,
     plan_from_dict,
     plan_to_dict,
+    save_maintenance,
     save_plan,
     save_scenario,
     scenario_from_dict,
@@ -32,14 +38,19 @@ from .tabular import (
 )
 
 __all__ = [
+    "MAINTENANCE_FORMAT",
     "PLAN_FORMAT",
     "SCENARIO_FORMAT",
     "SCHEMA_VERSION",
+    "MaintenanceBook",
     "PlanFrames",
     "check_travel_ids",
     "kpis_frame",
+    "load_maintenance",
     "load_plan",
     "load_scenario",
+    "maintenance_from_dict",
+    "maintenance_to_dict",
     "plan_from_dict",
     "plan_to_dict",
     "plan_to_frames",
@@ -47,6 +58,7 @@ __all__ = [
     "read_solomon",
     "read_solomon_solution",
     "read_travel_matrix",
+    "save_maintenance",
     "save_plan",
     "save_scenario",
     "scenario_from_dict",
