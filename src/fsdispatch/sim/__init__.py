@@ -23,7 +23,16 @@ from .metrics import (
     replication_kpis,
     team_kpis,
 )
-from .models import Arrival, DemandModel, ServiceModel, SimConfig, draw_arrivals
+from .models import (
+    FLEET_KINDS,
+    Arrival,
+    DemandModel,
+    ServiceModel,
+    SimConfig,
+    asset_fleet,
+    bind_to_assets,
+    draw_arrivals,
+)
 from .parts import PartsModel, VanStockPolicy
 from .policies import (
     BasePolicy,
@@ -40,6 +49,7 @@ from .staffing import Hire, Staffing, extend_shifts
 from .state import SimView, TechnicianRecord, TicketRecord, Visit
 
 __all__ = [
+    "FLEET_KINDS",
     "KPI_NAMES",
     "KPI_RANGES",
     "PARTS_KPI_NAMES",
@@ -70,6 +80,8 @@ __all__ = [
     "VanStockPolicy",
     "Visit",
     "aggregate",
+    "asset_fleet",
+    "bind_to_assets",
     "confidence_interval",
     "draw_arrivals",
     "extend_shifts",

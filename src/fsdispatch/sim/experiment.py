@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..domain import Scenario
+from ..domain import Asset, Scenario
 from ..errors import ValidationError
 from .demand import FittedDemand
 from .models import DemandModel, ServiceModel, SimConfig
@@ -91,7 +91,8 @@ def run_experiment(config: SimConfig | Scenario,
                    service: ServiceModel | None = None, days: int | None = None,
                    parts: PartsModel | None = None,
                    van_stock: Sequence[VanStockPolicy] | None = None,
-                   executor: Executor | None = None, progress: bool = False
+                   executor: Executor | None = None, progress: bool = False,
+                   assets: Sequence[Asset] | None = None,
                    ) -> ExperimentResult:
     """Run every (policy, staffing level, seed) replication and collect the KPIs.
 
@@ -133,6 +134,9 @@ def run_experiment(config: SimConfig | Scenario,
         Default: run in this process, one after the other.
     progress:
         Show a tqdm bar over replications.
+    assets:
+        Bind every drawn ticket to its nearest asset (see the ``assets`` option of
+        :func:`~fsdispatch.sim.simulate`); default ``None``.
 
     Returns
     -------
@@ -162,7 +166,8 @@ def run_experiment(config: SimConfig | Scenario,
     default_stock = config.van_stock if isinstance(config, SimConfig) else None
     stocks: list[VanStockPolicy | None] = list(van_stock) if van_stock else [default_stock]
     options: dict[str, Any] = {k: v for k, v in (("demand", demand), ("service", service),
-                                                 ("days", days), ("parts", parts)) if v is not None}
+                                                 ("days", days), ("parts", parts),
+                                                 ("assets", assets)) if v is not None}
     teams, tasks = _experiment_tasks(config, policies, staffing, stocks, seed_list, options)
     ex = executor or _InProcess()
     bar = None
