@@ -193,3 +193,61 @@ def test_bundled_pm_plans_are_the_examples_built_in_ones():
     assert fd.load_maintenance(EXAMPLES / "pm_plans.json") == fd.MaintenanceBook(
         *module.assets_and_plans()
     )
+
+
+# ------------------------------------------------------------------------------ CSV
+ASSETS_CSV = """asset_id;lat;lon;kind;installed_at;customer_id
+AHU-1;48.86;2.36;hvac;2025-01-26 00:00;c1
+EL-1;48.85;2.35;elevator;;
+"""
+PLANS_CSV = """asset_id;every_days;duration_min;tolerance_days;skills;parts;name;priority;last_done
+AHU-1;90;75;2;hvac:2;FILTER:2;filters;;2025-12-03 09:30
+EL-1;365;60;0;;;;P2;
+"""
+
+
+def test_plans_from_csv_equal_the_python_ones(tmp_path):
+    """The CSV tables (European ';' separator, local times in a time zone) give the same
+    assets, plans and last visits as the objects built in Python, and the same tickets."""
+    (tmp_path / "assets.csv").write_text(ASSETS_CSV, encoding="utf-8")
+    (tmp_path / "plans.csv").write_text(PLANS_CSV, encoding="utf-8")
+    got = fd.read_maintenance_csv(
+        tmp_path / "plans.csv", tmp_path / "assets.csv", timezone="Europe/Paris"
+    )
+    want = book()
+    assert got.plans == want.plans
+    assert [a.id for a in got.assets] == ["AHU-1", "EL-1"]
+    assert got.assets[1] == fd.Asset("EL-1", fd.Location.geo(48.85, 2.35), kind="elevator")
+    assert got.last_done == want.last_done  # 09:30 Paris (+01:00 in December)
+    plans_only = fd.read_maintenance_csv(tmp_path / "plans.csv", timezone="Europe/Paris")
+    assert plans_only.assets == [] and plans_only.plans == want.plans
+
+
+def test_plan_csv_errors_name_file_row_and_column(tmp_path):
+    """Every bad cell is reported at once with its file, row and column; a plan naming an
+    asset not in the assets table is an UnknownReferenceError; so is a repeated asset id."""
+    pd = pytest.importorskip("pandas")
+    plans = pd.DataFrame(
+        {
+            "asset_id": ["AHU-1", "NOPE", "AHU-1"],
+            "every_days": ["0.5", "30", "x"],
+            "duration_min": ["60", "60", "60"],
+            "priority": ["P1", "P7", "P1"],
+        }
+    )
+    assets = pd.DataFrame({"asset_id": ["AHU-1", "AHU-1"], "x": [0, 1], "y": [0, 1]})
+    with pytest.raises(fd.ValidationError) as err:
+        fd.io.maintenance_from_frames(plans, assets)
+    text = str(err.value)
+    assert "plans, row 0, column 'every_days'" in text and "43200" in text
+    assert "plans, row 1, column 'priority'" in text and "'P7'" in text
+    assert "plans, row 2, column 'every_days'" in text and "'x'" in text
+    assert "assets, row 1, column 'asset_id'" in text and "unique" in text
+    fields = {issue.field for issue in err.value.issues}
+    assert {"every_days", "priority", "asset_id"} <= fields
+    with pytest.raises(fd.UnknownReferenceError, match="plans, row 1, column 'asset_id'"):
+        fd.io.maintenance_from_frames(plans.iloc[[1]].assign(priority="P2"), assets.iloc[[0]])
+    path = tmp_path / "plans.csv"
+    path.write_text("asset_id,every_days\nA,30\n", encoding="utf-8")
+    with pytest.raises(fd.ValidationError, match="duration_min"):
+        fd.read_maintenance_csv(path)
