@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fsdispatch as fd
 from conftest import DAY0, at
@@ -192,3 +195,43 @@ def test_bad_escalation_rules_name_field_and_value(kwargs, field, value):
         EscalationRule(1, 0.8, **kwargs)
     assert err.value.field == field
     assert value in str(err.value)
+
+
+@pytest.mark.property
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    techs=st.integers(1, 4),
+    tickets=st.integers(3, 25),
+    k=st.integers(0, 100),
+    priority=st.sampled_from(list(fd.Priority)),
+)
+def test_set_priority_reprices_exactly_that_ticket(seed, techs, tickets, k, priority):
+    """Property: the plan is kept, and the evaluator's objective changes by exactly the
+    ticket's new cost: (new − old SLA weight) × its SLA-late seconds when planned, new − old
+    unassigned penalty when not; the other tickets' rows are untouched."""
+    scenario = fd.generate_scenario(techs, tickets, seed=seed)
+    d = Dispatcher(scenario, now=scenario.horizon.start)
+    d.plan_day(solver="greedy")
+    tid = d.problem.index.ticket_ids[k % d.problem.num_tickets]
+    before_p, before_plan, before_ev = d.problem, d.plan, d.evaluation
+    j = before_p.index.ticket_idx(tid)
+    d.set_priority(tid, priority)
+    after_p = d.problem
+    assert d.plan.routes == before_plan.routes
+    assert d.plan.unassigned == before_plan.unassigned
+    ev = fd.evaluate(after_p, d.plan)
+    assert ev.is_feasible
+    old, new = before_p.data.cost, after_p.data.cost
+    others = np.arange(before_p.num_tickets) != j
+    np.testing.assert_array_equal(new.penalty[others], old.penalty[others])
+    np.testing.assert_array_equal(new.response_by, old.response_by)
+    np.testing.assert_array_equal(new.resolve_by, old.resolve_by)
+    assert int(new.priority[j]) == int(priority)
+    visits = before_ev.times.ticket == j
+    if visits.any():
+        late = float(before_ev.times.sla_late[visits][0])
+        expected = (new.sla_w[j] - old.sla_w[j]) * late
+    else:
+        expected = new.penalty[j] - old.penalty[j]
+    assert ev.objective - before_ev.objective == pytest.approx(expected, rel=1e-9, abs=1e-6)
