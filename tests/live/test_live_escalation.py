@@ -235,3 +235,17 @@ def test_set_priority_reprices_exactly_that_ticket(seed, techs, tickets, k, prio
     else:
         expected = new.penalty[j] - old.penalty[j]
     assert ev.objective - before_ev.objective == pytest.approx(expected, rel=1e-9, abs=1e-6)
+
+
+def test_a_held_ticket_keeps_its_new_priority_when_released():
+    """A ticket on hold (not in the live problem) takes the new priority into the live
+    problem when it is released."""
+    d = Dispatcher(_day(), now=at(7))
+    d.plan_day(solver="greedy")
+    d.hold("LOW")
+    assert d.set_priority("LOW", "P1") == fd.Priority.P4
+    d.release("LOW")
+    j = d.problem.index.ticket_idx("LOW")
+    assert int(d.problem.data.cost.priority[j]) == 1
+    assert d.assignment("LOW") == "A"
+    assert fd.check_plan(d.problem, d.plan).is_feasible
