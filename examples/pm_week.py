@@ -2,6 +2,8 @@
 
     python examples/pm_week.py                    # solve with greedy and ls, print the week
     python examples/pm_week.py --time-limit 5     # give ls more time
+    python examples/pm_week.py --plans examples/pm_plans.json   # assets and plans from JSON
+    python examples/pm_week.py --save-plans my_plans.json       # write the built-in ones
 
 Twelve installed units (rooftop units, chillers, boilers) at customer sites in
 Berlin have maintenance plans: a quarterly filter change (a filter per visit) and,
@@ -18,11 +20,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import fsdispatch as fd
 
 BERLIN = ZoneInfo("Europe/Berlin")
+PLANS_JSON = Path(__file__).with_name("pm_plans.json")
 MONDAY = datetime(2026, 3, 2, tzinfo=BERLIN)
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri")
 
@@ -85,10 +89,13 @@ def assets_and_plans() -> tuple[list[fd.Asset], list[fd.MaintenancePlan], dict[s
     return assets, plans, last
 
 
-def build_scenario() -> tuple[fd.Scenario, tuple[fd.Ticket, ...]]:
-    """The week's scenario and its PM tickets."""
+def build_scenario(
+    book: fd.MaintenanceBook | None = None,
+) -> tuple[fd.Scenario, tuple[fd.Ticket, ...]]:
+    """The week's scenario and its PM tickets (assets and plans from ``book``, e.g. read by
+    :func:`fsdispatch.load_maintenance`, else :func:`assets_and_plans`)."""
     horizon = fd.Horizon(at(0), at(5))
-    assets, plans, last = assets_and_plans()
+    assets, plans, last = book if book is not None else assets_and_plans()
     pm = fd.maintenance_tickets(assets, plans, horizon, last)
     repairs = []
     for k in range(14):
@@ -172,8 +179,19 @@ def main(argv: Sequence[str] | None = None) -> dict[str, fd.SolveResult]:
     """Solve the week with greedy and ls; print it; return the results by solver."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--time-limit", type=float, default=3.0, help="seconds for ls")
+    parser.add_argument(
+        "--plans", type=Path, help="a maintenance JSON file (assets, plans, last visits)"
+    )
+    parser.add_argument(
+        "--save-plans", type=Path, help="write the built-in assets and plans as JSON and exit"
+    )
     args = parser.parse_args(argv)
-    scenario, pm = build_scenario()
+    if args.save_plans is not None:
+        assets, plans, last = assets_and_plans()
+        fd.save_maintenance(assets, plans, args.save_plans, last_done=last)
+        print(f"wrote {len(assets)} assets and {len(plans)} plans to {args.save_plans}")
+        return {}
+    scenario, pm = build_scenario(None if args.plans is None else fd.load_maintenance(args.plans))
     print(
         f"{scenario.name}: {len(scenario.assets)} assets, {len(pm)} PM visits due, "
         f"{scenario.num_tickets - len(pm)} repairs, {scenario.num_technicians} technicians"

@@ -354,7 +354,7 @@ def test_documented_columns_match_the_howto():
     """Every column the reader knows is in the how-to's tables (docs/howto/import.md)."""
     text = (EXAMPLES.parent / "docs" / "howto" / "import.md").read_text(encoding="utf-8")
     for table in (tabular.TICKET_COLUMNS, tabular.TECHNICIAN_COLUMNS, tabular.PART_COLUMNS,
-                  tabular.ASSET_COLUMNS):
+                  tabular.ASSET_COLUMNS, tabular.PLAN_COLUMNS):
         for key in table:
             cell = ", ".join(f"`{name.strip()}`" for name in key.split(","))
             assert f"| {cell} |" in text, key

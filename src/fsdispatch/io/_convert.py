@@ -48,6 +48,7 @@ from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from ..domain import (
+    Asset,
     Break,
     GeometricTravel,
     Location,
@@ -61,9 +62,10 @@ from ..domain import (
     TimeWindow,
     TravelModel,
 )
+from ..domain.asset import MaintenancePlan
 from ..domain.objective import ObjectiveWeights
-from ..errors import ValidationError
-from .json_format import SCENARIO_FORMAT, SCHEMA_VERSION
+from ..errors import UnknownReferenceError, ValidationError
+from .json_format import MAINTENANCE_FORMAT, SCENARIO_FORMAT, SCHEMA_VERSION
 
 __all__ = [
     "CONVERTER",
@@ -75,7 +77,9 @@ __all__ = [
     "WRITTEN_WHEN_SET",
     "check_header",
     "make_converter",
+    "structure_maintenance",
     "structure_scenario",
+    "unstructure_maintenance",
     "unstructure_scenario",
 ]
 
@@ -630,3 +634,74 @@ def structure_scenario(data: Any) -> Scenario:
         if isinstance(error, ValidationError):
             raise error from None
         raise error from exc  # a bug, not bad data: its own type, noted with the path
+
+
+# ------------------------------------------------------------ maintenance files
+MAINTENANCE_KEYS = (*HEADER_KEYS, "assets", "plans", "last_done")
+"""Keys of a maintenance document, in the order they are written."""
+
+
+def unstructure_maintenance(assets: Any, plans: Any,
+                            last_done: Mapping[str, datetime] | None) -> dict[str, Any]:
+    """The JSON-ready dict of assets, maintenance plans and last visits (format version 1)."""
+    return {"format": MAINTENANCE_FORMAT, "version": SCHEMA_VERSION,
+            "assets": [CONVERTER.unstructure(a, Asset) for a in assets],
+            "plans": [CONVERTER.unstructure(p, MaintenancePlan) for p in plans],
+            "last_done": {k: v.isoformat() for k, v in (last_done or {}).items()}}
+
+
+def _maintenance_parts(data: Any) -> tuple[list[Asset], list[MaintenancePlan],
+                                           dict[str, datetime]]:
+    doc = _object(data, frozenset(MAINTENANCE_KEYS))
+    check_header(doc, MAINTENANCE_FORMAT, raw=True)
+    assets = _field(doc, "assets", partial(CONVERTER.structure, cl=tuple[Asset, ...])) \
+        if "assets" in doc else []
+    plans = _field(doc, "plans", partial(CONVERTER.structure, cl=tuple[MaintenancePlan, ...]))
+    last_done = _field(doc, "last_done", partial(CONVERTER.structure,
+                                                 cl=dict[str, datetime])) \
+        if "last_done" in doc else {}
+    return list(assets), list(plans), dict(last_done)
+
+
+def _check_maintenance_refs(assets: list[Asset], plans: list[MaintenancePlan],
+                            last_done: Mapping[str, datetime]) -> None:
+    """Asset ids unique, plans naming known assets, ``last_done`` keys naming a plan's
+    asset or ``asset/name``: the first problem as an error naming its JSON path."""
+    ids: dict[str, int] = {}
+    for k, asset in enumerate(assets):
+        if asset.id in ids:
+            path = f"$.assets[{k}].id"
+            raise ValidationError(f"{path}: Asset {asset.id!r}: id must be unique (also "
+                                  f"$.assets[{ids[asset.id]}])", entity="Asset",
+                                  entity_id=asset.id, field=path, value=asset.id)
+        ids[asset.id] = k
+    labels: set[str] = set()
+    for k, plan in enumerate(plans):
+        labels.update((plan.asset_id, plan.label))
+        if assets and plan.asset_id not in ids:
+            path = f"$.plans[{k}].asset_id"
+            raise UnknownReferenceError(f"{path}: MaintenancePlan {plan.label!r} references "
+                                        f"unknown asset {plan.asset_id!r}",
+                                        entity="MaintenancePlan", entity_id=plan.label,
+                                        field=path, value=plan.asset_id)
+    for key in last_done:
+        if key not in labels:
+            path = f"$.last_done.{key}"
+            raise UnknownReferenceError(f"{path}: names no plan (expected an asset id or "
+                                        f"'asset_id/name' of a plan)", entity="last_done",
+                                        entity_id=key, field=path, value=key)
+
+
+def structure_maintenance(data: Any) -> tuple[list[Asset], list[MaintenancePlan],
+                                              dict[str, datetime]]:
+    """Assets, plans and last visits from a maintenance JSON dict; errors are
+    ValidationErrors naming the JSON path."""
+    try:
+        assets, plans, last_done = _maintenance_parts(data)
+    except Exception as exc:
+        error = _as_validation_error(exc)
+        if isinstance(error, ValidationError):
+            raise error from None
+        raise error from exc  # a bug, not bad data
+    _check_maintenance_refs(assets, plans, last_done)
+    return assets, plans, last_done

@@ -6,6 +6,9 @@ Formats (JSON Schemas ship in ``fsdispatch/io/schemas/``):
   "travel": …, "technicians": […], "tickets": […], …}``
 * plan: ``{"format": "fsdispatch.plan", "version": 1, "routes": […],
   "unassigned": […]}``
+* maintenance: ``{"format": "fsdispatch.maintenance", "version": 1, "assets": […],
+  "plans": […], "last_done": {…}}`` (assets, their preventive-maintenance plans
+  and when each was last served; see ``docs/maintenance.md``)
 
 Datetimes are ISO 8601 strings with a UTC offset; durations are integer
 seconds. See ``docs/formats.md``.
@@ -29,21 +32,28 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from ..domain import Scenario
+from ..domain.asset import Asset, MaintenancePlan
 from ..errors import UnknownReferenceError, ValidationError
 from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.problem import Problem
 
 __all__ = [
+    "MAINTENANCE_FORMAT",
     "PLAN_FORMAT",
     "SCENARIO_FORMAT",
     "SCHEMA_VERSION",
+    "MaintenanceBook",
+    "load_maintenance",
     "load_plan",
     "load_scenario",
+    "maintenance_from_dict",
+    "maintenance_to_dict",
     "plan_from_dict",
     "plan_to_dict",
+    "save_maintenance",
     "save_plan",
     "save_scenario",
     "scenario_from_dict",
@@ -53,12 +63,13 @@ __all__ = [
 
 SCENARIO_FORMAT = "fsdispatch.scenario"
 PLAN_FORMAT = "fsdispatch.plan"
+MAINTENANCE_FORMAT = "fsdispatch.maintenance"
 SCHEMA_VERSION = 1
 T = TypeVar("T")
 
 
 def schema_path(kind: str = "scenario") -> Path:
-    """Path of the shipped JSON Schema (``"scenario"`` or ``"plan"``)."""
+    """Path of the shipped JSON Schema (``"scenario"``, ``"plan"`` or ``"maintenance"``)."""
     return Path(__file__).with_name("schemas") / f"{kind}.schema.json"
 
 
@@ -363,6 +374,81 @@ def load_scenario(path: str | Path) -> Scenario:
     data = _read_json(path)
     try:
         return scenario_from_dict(data)
+    except ValidationError as exc:
+        raise type(exc)(f"{path}: {exc.message}", entity=exc.entity, entity_id=exc.entity_id,
+                        field=exc.field, value=exc.value, issues=exc.issues
+                        if len(exc.issues) > 1 else None) from None
+
+
+# ------------------------------------------------------------------ maintenance
+class MaintenanceBook(NamedTuple):
+    """What a maintenance JSON file holds (unpack it: ``assets, plans, last_done = book``).
+
+    Attributes
+    ----------
+    assets:
+        The :class:`~fsdispatch.Asset` s.
+    plans:
+        Their :class:`~fsdispatch.MaintenancePlan` s.
+    last_done:
+        When each plan was last served: asset id (or ``"asset_id/name"`` of a named
+        plan) -> timezone-aware datetime, as :func:`~fsdispatch.maintenance_tickets`
+        takes it.
+    """
+
+    assets: list[Asset]
+    plans: list[MaintenancePlan]
+    last_done: dict[str, datetime]
+
+
+def maintenance_to_dict(assets: Any, plans: Any,
+                        last_done: Mapping[str, datetime] | None = None) -> dict[str, Any]:
+    """The JSON-ready dict of assets, maintenance plans and last visits.
+
+    Assets are written as in a scenario; a plan's ``every``, ``duration`` and
+    ``tolerance`` are integer seconds, its ``priority`` ``"P1"``..``"P4"``, and
+    ``last_done`` maps keys to ISO 8601 datetimes with a UTC offset. Inverse of
+    :func:`maintenance_from_dict`.
+    """
+    from ._convert import unstructure_maintenance
+
+    assets, plans = list(assets), list(plans)
+    for k, asset in enumerate(assets):
+        _expect(asset, Asset, "maintenance_to_dict", f"assets[{k}]")
+    for k, plan in enumerate(plans):
+        _expect(plan, MaintenancePlan, "maintenance_to_dict", f"plans[{k}]")
+    for key, when in (last_done or {}).items():
+        _expect(when, datetime, "maintenance_to_dict", f"last_done[{key!r}]")
+    return unstructure_maintenance(assets, plans, last_done)
+
+
+def save_maintenance(assets: Any, plans: Any, path: str | Path | None = None, *,
+                     last_done: Mapping[str, datetime] | None = None,
+                     indent: int | None = 1) -> str:
+    """Write assets, maintenance plans and last visits as JSON to ``path`` (if given);
+    return the text (see :func:`maintenance_to_dict`)."""
+    return _dump(maintenance_to_dict(assets, plans, last_done), path, indent)
+
+
+def maintenance_from_dict(data: Any) -> MaintenanceBook:
+    """Assets, plans and last visits from a maintenance JSON dict.
+
+    Reading is strict, as for scenarios: unknown keys, wrong JSON types and values
+    the domain classes reject raise :class:`~fsdispatch.errors.ValidationError`
+    naming the JSON path. Asset ids must be unique; when assets are given, every
+    plan must name one, and every ``last_done`` key must be a plan's asset id or
+    ``"asset_id/name"`` (:class:`~fsdispatch.errors.UnknownReferenceError`).
+    """
+    from ._convert import structure_maintenance
+
+    return MaintenanceBook(*structure_maintenance(data))
+
+
+def load_maintenance(path: str | Path) -> MaintenanceBook:
+    """Read a maintenance JSON file (errors name the file and the JSON path)."""
+    data = _read_json(path)
+    try:
+        return maintenance_from_dict(data)
     except ValidationError as exc:
         raise type(exc)(f"{path}: {exc.message}", entity=exc.entity, entity_id=exc.entity_id,
                         field=exc.field, value=exc.value, issues=exc.issues

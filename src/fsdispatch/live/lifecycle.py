@@ -111,7 +111,8 @@ class TicketEvent:
         The ticket concerned (``None`` for technician-level events).
     kind:
         ``"transition"`` for state changes; otherwise a notice kind such as
-        ``"eta"``, ``"escalation"``, ``"offer"``, ``"claim"``, ``"absence"``, ``"delay"``.
+        ``"eta"``, ``"escalation"``, ``"priority"`` (old → new priority), ``"offer"``,
+        ``"claim"``, ``"absence"``, ``"delay"``.
     from_state, to_state:
         The state before and after (equal for notices).
     actor:

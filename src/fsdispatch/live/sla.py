@@ -10,7 +10,7 @@ import attrs
 
 from ..domain._validate import check_aware, fail
 from ..domain.sla import SlaPolicy
-from ..domain.ticket import Ticket
+from ..domain.ticket import Priority, Ticket
 from ..errors import FsdispatchError, ValidationError
 from ..problem.problem import NO_DEADLINE
 
@@ -28,6 +28,20 @@ def _days(value: Any) -> frozenset[int]:
 
 def _dates(value: Any) -> frozenset[date]:
     return frozenset(value)
+
+
+def _priority_or_raw(value: Any) -> Any:
+    """attrs converter: a :class:`Priority` when ``value`` names one, else ``value``
+    unchanged (the rule's validation then names the bad value)."""
+    if value is None:
+        return None
+    try:
+        return Priority.parse(value)
+    except ValidationError:
+        return value
+
+
+_ACTIONS = ("notify", "notify_supervisor", "reassign", "raise_priority")
 
 
 @attrs.frozen
@@ -121,12 +135,21 @@ class EscalationRule:
     at:
         Fraction of the target used (``>= 1`` means breached).
     action:
-        ``"notify"``, ``"notify_supervisor"`` (an event only) or ``"reassign"``
-        (the dispatcher also tries to give the ticket an earlier technician).
+        ``"notify"``, ``"notify_supervisor"`` (an event only), ``"reassign"``
+        (the dispatcher also tries to give the ticket an earlier technician) or
+        ``"raise_priority"`` (the ticket's priority becomes ``priority`` if that
+        is more urgent: the live plan is re-priced with it, an unplanned ticket
+        is inserted, and with ``reassign=True`` a planned one may move to a
+        technician who can start earlier).
     clock:
         ``"response"``, ``"resolution"`` or ``"any"``.
     on_predicted:
         Also fire when the planned ETA already misses the deadline.
+    priority:
+        The new priority of ``"raise_priority"`` (``Priority``, ``1``..``4`` or
+        ``"P1"``..``"P4"``); required by that action and refused by the others.
+    reassign:
+        With ``"raise_priority"``: also try an earlier technician for a planned ticket.
     """
 
     level: int
@@ -134,18 +157,31 @@ class EscalationRule:
     action: str = "notify_supervisor"
     clock: str = "any"
     on_predicted: bool = False
+    priority: Priority | None = attrs.field(default=None, converter=_priority_or_raw)
+    reassign: bool = False
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.level, bool) or not isinstance(self.level, int) or self.level < 1:
             fail("EscalationRule", None, "level", self.level, "must be an integer >= 1")
         if not isinstance(self.at, int | float) or self.at <= 0:
             fail("EscalationRule", None, "at", self.at, "must be a fraction > 0")
-        if self.action not in ("notify", "notify_supervisor", "reassign"):
+        if self.action not in _ACTIONS:
             fail("EscalationRule", None, "action", self.action,
-                 "must be 'notify', 'notify_supervisor' or 'reassign'")
+                 "must be 'notify', 'notify_supervisor', 'reassign' or 'raise_priority'")
         if self.clock not in ("response", "resolution", "any"):
             fail("EscalationRule", None, "clock", self.clock,
                  "must be 'response', 'resolution' or 'any'")
+        if self.priority is not None and not isinstance(self.priority, Priority):
+            fail("EscalationRule", None, "priority", self.priority,
+                 "must be P1..P4 (or 1..4)")
+        if self.action == "raise_priority" and self.priority is None:
+            fail("EscalationRule", None, "priority", None,
+                 "must be given for action 'raise_priority'")
+        if self.action != "raise_priority" and self.priority is not None:
+            fail("EscalationRule", None, "priority", self.priority.name,
+                 f"is only used by action 'raise_priority' (action is {self.action!r})")
+        if not isinstance(self.reassign, bool):
+            fail("EscalationRule", None, "reassign", self.reassign, "must be True or False")
 
 
 @attrs.frozen
@@ -302,7 +338,22 @@ class SlaWatch:
                                     f"{used:.0%} of the SLA target used ({rule.action})")
                 if rule.action == "reassign":
                     _reassign(dispatcher, status.ticket_id)
+                elif rule.action == "raise_priority":
+                    _raise(dispatcher, status.ticket_id, rule)
         return out
+
+
+def _raise(dispatcher: Dispatcher, ticket_id: str, rule: EscalationRule) -> None:
+    """Raise the ticket's priority to the rule's (if more urgent), then place an unplanned
+    ticket (and, with ``rule.reassign``, move a planned one earlier if possible)."""
+    assert rule.priority is not None
+    if int(rule.priority) < int(dispatcher.ticket(ticket_id).priority):
+        dispatcher.set_priority(ticket_id, rule.priority, actor="sla-watch",
+                                reason=f"escalation level {rule.level}")
+    if not dispatcher.state(ticket_id).is_open:
+        return
+    if rule.reassign or dispatcher.eta(ticket_id) is None:
+        _reassign(dispatcher, ticket_id)
 
 
 def _reassign(dispatcher: Dispatcher, ticket_id: str) -> None:

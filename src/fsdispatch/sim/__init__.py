@@ -16,12 +16,23 @@ from .metrics import (
     KPI_NAMES,
     KPI_RANGES,
     PARTS_KPI_NAMES,
+    TEAM_KPI_NAMES,
     aggregate,
     confidence_interval,
     kpi_range,
     replication_kpis,
+    team_kpis,
 )
-from .models import Arrival, DemandModel, ServiceModel, SimConfig, draw_arrivals
+from .models import (
+    FLEET_KINDS,
+    Arrival,
+    DemandModel,
+    ServiceModel,
+    SimConfig,
+    asset_fleet,
+    bind_to_assets,
+    draw_arrivals,
+)
 from .parts import PartsModel, VanStockPolicy
 from .policies import (
     BasePolicy,
@@ -38,9 +49,11 @@ from .staffing import Hire, Staffing, extend_shifts
 from .state import SimView, TechnicianRecord, TicketRecord, Visit
 
 __all__ = [
+    "FLEET_KINDS",
     "KPI_NAMES",
     "KPI_RANGES",
     "PARTS_KPI_NAMES",
+    "TEAM_KPI_NAMES",
     "Arrival",
     "BasePolicy",
     "BatchReoptimize",
@@ -67,6 +80,8 @@ __all__ = [
     "VanStockPolicy",
     "Visit",
     "aggregate",
+    "asset_fleet",
+    "bind_to_assets",
     "confidence_interval",
     "draw_arrivals",
     "extend_shifts",
@@ -78,6 +93,7 @@ __all__ = [
     "replication_kpis",
     "run_experiment",
     "simulate",
+    "team_kpis",
 ]
 
 if TYPE_CHECKING:

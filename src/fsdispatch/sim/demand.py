@@ -150,7 +150,7 @@ class FittedDemand:
         return Arrival(time=int(time), ticket=ticket, duration_factor=real / planned,
                        cancel_at=cancel_at, not_home=bool(u[1] < service.p_not_home),
                        ftf_fail=bool(u[2] < service.p_ftf_fail),
-                       follow_up_factor=follow / planned)
+                       follow_up_factor=follow / planned, ftf_draw=float(u[2]))
 
     def draw_arrivals(self, service: ServiceModel, origin: datetime, days: int,
                       rng: np.random.Generator, srng: np.random.Generator,

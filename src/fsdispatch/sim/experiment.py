@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..domain import Scenario
+from ..domain import Asset, Scenario
 from ..errors import ValidationError
 from .demand import FittedDemand
 from .models import DemandModel, ServiceModel, SimConfig
@@ -26,7 +26,8 @@ __all__ = ["pilot_utilisation", "run_experiment", "run_replication"]
 def run_replication(config: SimConfig | Scenario, policy: Policy | str, seed: int,
                     **options: Any) -> dict[str, Any]:
     """One replication as a flat row: ``policy``, ``num_technicians``, ``seed``, KPIs,
-    ``events``, ``wall_time`` (a module-level function, so executors can pickle it).
+    ``events``, ``wall_time`` (a module-level function, so executors can pickle it);
+    when technicians name teams, ``by_team`` holds :meth:`SimResult.team_kpis`.
 
     ``options`` go to :func:`~fsdispatch.sim.simulate` (``days``, ``demand``,
     ``service``, ``parts``, ``van_stock``, ``roster``).
@@ -45,9 +46,12 @@ def run_replication(config: SimConfig | Scenario, policy: Policy | str, seed: in
         parts_model, stock = options.get("parts"), options.get("van_stock")
     parts = {} if parts_model is None else {
         "parts_policy": stock.name if stock is not None else "empty"}
+    teams = {} if not any(t.team for t in result.technician_objects.values()) else {
+        "by_team": result.team_kpis()}
     return {"policy": result.policy, "num_technicians": result.num_technicians, **parts,
             "seed": seed, **result.kpis(), "events": result.events,
-            "wall_time": result.wall_time, "backlog": [n for _, n in result.backlog]}
+            "wall_time": result.wall_time, "backlog": [n for _, n in result.backlog],
+            **teams}
 
 
 def pilot_utilisation(scenario: Scenario, policy: Policy | str = "greedy-insertion",
@@ -87,7 +91,8 @@ def run_experiment(config: SimConfig | Scenario,
                    service: ServiceModel | None = None, days: int | None = None,
                    parts: PartsModel | None = None,
                    van_stock: Sequence[VanStockPolicy] | None = None,
-                   executor: Executor | None = None, progress: bool = False
+                   executor: Executor | None = None, progress: bool = False,
+                   assets: Sequence[Asset] | None = None,
                    ) -> ExperimentResult:
     """Run every (policy, staffing level, seed) replication and collect the KPIs.
 
@@ -129,6 +134,9 @@ def run_experiment(config: SimConfig | Scenario,
         Default: run in this process, one after the other.
     progress:
         Show a tqdm bar over replications.
+    assets:
+        Bind every drawn ticket to its nearest asset (see the ``assets`` option of
+        :func:`~fsdispatch.sim.simulate`); default ``None``.
 
     Returns
     -------
@@ -158,7 +166,8 @@ def run_experiment(config: SimConfig | Scenario,
     default_stock = config.van_stock if isinstance(config, SimConfig) else None
     stocks: list[VanStockPolicy | None] = list(van_stock) if van_stock else [default_stock]
     options: dict[str, Any] = {k: v for k, v in (("demand", demand), ("service", service),
-                                                 ("days", days), ("parts", parts)) if v is not None}
+                                                 ("days", days), ("parts", parts),
+                                                 ("assets", assets)) if v is not None}
     teams, tasks = _experiment_tasks(config, policies, staffing, stocks, seed_list, options)
     ex = executor or _InProcess()
     bar = None

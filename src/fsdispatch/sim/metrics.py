@@ -22,6 +22,20 @@ included unless said otherwise):
 * ``backlog_end``: open tickets at the horizon; ``backlog_mean``: hourly mean.
 * ``completed``, ``cancelled``, ``open``: ticket outcomes at the horizon.
 
+Per technician team (:func:`team_kpis`, :data:`TEAM_KPI_NAMES`; ``Technician.team``,
+``""`` for technicians without one): a ticket belongs to the team of the technician
+who completed it, a technician's time to their team.
+
+* ``technicians``: the team's technicians (of any day's workforce).
+* ``completed``: visits the team completed (follow-ups included).
+* ``ftf_rate``: originals the team completed without a follow-up / originals it completed.
+* ``sla_response``: share of the originals the team completed, with a response
+  target, whose first on-site arrival met it.
+* ``tickets_per_tech_day``, ``utilisation``, ``travel_share``,
+  ``overtime_h_per_tech_day``: as above, over the team's technicians.
+* ``labour_cost``: Σ ``cost_per_hour`` × (travel + service) hours of its technicians;
+  ``labour_cost_per_visit`` = ``labour_cost`` / ``completed``.
+
 With a parts model (:data:`PARTS_KPI_NAMES`):
 
 * ``stockouts``: first visits that lacked a needed part in the van.
@@ -55,8 +69,8 @@ from .parts import PARTS_KPI_NAMES
 if TYPE_CHECKING:
     from .simulator import SimResult
 
-__all__ = ["KPI_NAMES", "KPI_RANGES", "PARTS_KPI_NAMES", "aggregate", "confidence_interval",
-           "kpi_range", "replication_kpis"]
+__all__ = ["KPI_NAMES", "KPI_RANGES", "PARTS_KPI_NAMES", "TEAM_KPI_NAMES", "aggregate",
+           "confidence_interval", "kpi_range", "replication_kpis", "team_kpis"]
 
 KPI_NAMES = (
     "first_response_h", "time_to_arrival_h", "resolution_h", "resolution_h_p50",
@@ -65,12 +79,19 @@ KPI_NAMES = (
     "backlog_mean", "backlog_end", "arrived", "completed", "cancelled", "open",
 )
 
+#: KPIs of :func:`team_kpis` (per technician team)
+TEAM_KPI_NAMES = (
+    "technicians", "completed", "ftf_rate", "sla_response", "tickets_per_tech_day",
+    "utilisation", "travel_share", "overtime_h_per_tech_day", "labour_cost",
+    "labour_cost_per_visit",
+)
+
 
 #: natural range ``(low, high)`` of each KPI; CIs are clipped to it. Shares
 #: bounded by construction are in [0, 1]; ``utilisation`` and ``travel_share``
 #: are ratios to shift time (overtime may push them past 1), so only >= 0.
 KPI_RANGES: dict[str, tuple[float, float]] = {
-    **{k: (0.0, math.inf) for k in KPI_NAMES + PARTS_KPI_NAMES},
+    **{k: (0.0, math.inf) for k in KPI_NAMES + PARTS_KPI_NAMES + TEAM_KPI_NAMES},
     "sla_response": (0.0, 1.0), "sla_resolution": (0.0, 1.0), "ftf_rate": (0.0, 1.0),
     "parts_fill_rate": (0.0, 1.0),
 }
@@ -173,6 +194,50 @@ def replication_kpis(result: SimResult) -> dict[str, float]:
     }
 
 
+def team_kpis(result: SimResult) -> dict[str, dict[str, float]]:
+    """KPIs of one replication per technician team (formulas in the module docstring).
+
+    Returns ``team -> {kpi: value}`` for every team of the run's technicians
+    (``""``: technicians without a team), in order of first appearance.
+    """
+    techs: dict[str, Any] = dict(result.technician_objects)
+    for day in result.day_scenarios:  # (a result built without the workforce)
+        if day is not None:
+            for t in day.technicians:
+                techs.setdefault(t.id, t)
+    team_of = {tid: t.team or "" for tid, t in techs.items()}
+    rate = {tid: float(t.cost_per_hour) for tid, t in techs.items()}
+    horizon = result.days * 86400
+    h = 3600.0
+    out: dict[str, dict[str, float]] = {}
+    for team in dict.fromkeys(team_of.values()):
+        recs = [r for r in result.technicians if team_of.get(r.technician_id) == team]
+        worked = [r for r in recs if r.days_worked > 0]
+        days = sum(r.days_worked for r in worked)
+        shift = sum(r.shift_time for r in worked)
+        done = [r for r in result.tickets if r.follow_up_of is None and r.completed is not None
+                and team_of.get(str(r.technician_id)) == team]
+        sla = [met for r in done if (met := _sla_met(r.arrival, r.response_target,
+                                                     r.first_on_site, horizon)) is not None]
+        visits = sum(r.visits_done for r in recs)
+        labour = sum(rate[r.technician_id] * (r.travel + r.service) / h for r in recs)
+        out[team] = {
+            "technicians": float(len(recs)),
+            "completed": float(visits),
+            "ftf_rate": _mean([0.0 if r.needs_follow_up else 1.0 for r in done]),
+            "sla_response": _mean([float(x) for x in sla]),
+            "tickets_per_tech_day": sum(r.visits_done for r in worked) / days
+            if days else math.nan,
+            "utilisation": sum(r.service for r in worked) / shift if shift else math.nan,
+            "travel_share": sum(r.travel for r in worked) / shift if shift else math.nan,
+            "overtime_h_per_tech_day": sum(r.overtime for r in worked) / h / days
+            if days else math.nan,
+            "labour_cost": labour,
+            "labour_cost_per_visit": labour / visits if visits else math.nan,
+        }
+    return out
+
+
 def confidence_interval(values: Iterable[float], level: float = 0.95,
                         bounds: tuple[float, float] = (-math.inf, math.inf)
                         ) -> tuple[float, float, float]:
@@ -230,7 +295,8 @@ def aggregate(frame: Any, by: Sequence[str] = ("policy", "num_technicians", "par
         ``n``; ``low``/``high`` are clipped to :func:`kpi_range` of the KPI.
     """
     pd = _pd()
-    kpis = list(kpis or [k for k in KPI_NAMES + PARTS_KPI_NAMES if k in frame.columns])
+    kpis = list(kpis or [k for k in dict.fromkeys(KPI_NAMES + PARTS_KPI_NAMES + TEAM_KPI_NAMES)
+                         if k in frame.columns])
     by = [b for b in by if b in frame.columns]
     rows = []
     for key, group in frame.groupby(by, sort=True):

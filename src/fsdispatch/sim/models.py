@@ -11,18 +11,19 @@ outcomes for the same ticket (common random numbers).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import attrs
 import numpy as np
 
-from ..domain import Location, Priority, Ticket
+from ..domain import Asset, Location, Priority, Ticket
 from ..errors import ValidationError
 from ..units import HOUR, MINUTE
 from .parts import PartsModel, VanStockPolicy
 
-__all__ = ["Arrival", "DemandModel", "ServiceModel", "SimConfig", "draw_arrivals"]
+__all__ = ["FLEET_KINDS", "Arrival", "DemandModel", "ServiceModel", "SimConfig", "asset_fleet",
+           "bind_to_assets", "draw_arrivals"]
 
 _SKILLS = ("hvac", "electrical", "plumbing", "appliance", "gas", "solar")
 _SKILL_P = (0.28, 0.22, 0.18, 0.17, 0.09, 0.06)
@@ -136,6 +137,12 @@ class ServiceModel:
         (``Dispatcher.technician_absent`` re-plans their remaining tickets)
         and the job in progress is interrupted and open again. Drawn from a
         stream of its own (other draws do not change).
+    p_ftf_fail_by_team:
+        ``team -> probability`` overriding ``p_ftf_fail`` for visits completed by a
+        technician of that team (``Technician.team``); other teams and technicians
+        without one use ``p_ftf_fail``. Each ticket's uniform draw is the same
+        whoever serves it (common random numbers): the visit fails when the draw
+        is below the serving team's probability.
     """
 
     duration_sigma: Mapping[str, float] = attrs.field(factory=lambda: {
@@ -150,6 +157,7 @@ class ServiceModel:
     follow_up_delay: int = 24 * HOUR
     p_absent: float = 0.03
     p_sick: float = 0.0
+    p_ftf_fail_by_team: Mapping[str, float] = attrs.field(factory=dict, converter=dict)
 
     def __attrs_post_init__(self) -> None:
         for name in ("p_cancel", "p_not_home", "p_ftf_fail", "p_absent", "p_sick"):
@@ -157,6 +165,20 @@ class ServiceModel:
             if not 0.0 <= value <= 1.0:
                 raise ValidationError.for_field("ServiceModel", None, name, value,
                                                 "must be a probability in [0, 1]")
+        for team, p in self.p_ftf_fail_by_team.items():
+            if not isinstance(team, str) or not team.strip():
+                raise ValidationError.for_field("ServiceModel", None, "p_ftf_fail_by_team",
+                                                team, "keys must be non-empty team names")
+            if isinstance(p, bool) or not isinstance(p, int | float) or not 0.0 <= p <= 1.0:
+                raise ValidationError.for_field("ServiceModel", team, "p_ftf_fail_by_team",
+                                                p, "must be a probability in [0, 1]")
+
+    def ftf_fails(self, arrival: Arrival, team: str | None) -> bool:
+        """Whether the first completed visit of ``arrival`` by a technician of ``team``
+        needs a follow-up (the ticket's own draw against the team's probability)."""
+        if team is None or team not in self.p_ftf_fail_by_team or arrival.ftf_draw is None:
+            return arrival.ftf_fail
+        return arrival.ftf_draw < self.p_ftf_fail_by_team[team]
         for name in ("travel_sigma", "default_sigma"):
             if getattr(self, name) < 0:
                 raise ValidationError.for_field("ServiceModel", None, name, getattr(self, name),
@@ -228,7 +250,11 @@ class Arrival:
     not_home:
         The customer is absent at the first visit.
     ftf_fail:
-        The first completed visit needs a follow-up.
+        The first completed visit needs a follow-up (at ``p_ftf_fail``).
+    ftf_draw:
+        The uniform draw behind ``ftf_fail`` (``ftf_fail == ftf_draw < p_ftf_fail``),
+        compared with the serving team's probability when
+        ``ServiceModel.p_ftf_fail_by_team`` names it; ``None``: not drawn.
     follow_up_of:
         Original ticket id for follow-up visits.
     follow_up_factor:
@@ -243,6 +269,7 @@ class Arrival:
     ftf_fail: bool = False
     follow_up_of: str | None = None
     follow_up_factor: float = 1.0
+    ftf_draw: float | None = None
 
 
 def _mix(rng: np.random.Generator, weights: np.ndarray) -> int:
@@ -288,7 +315,7 @@ def draw_ticket(rng: np.random.Generator, srng: np.random.Generator, demand: Dem
                    not_home=bool(u[1] < service.p_not_home),
                    ftf_fail=bool(u[2] < service.p_ftf_fail),
                    follow_up_factor=float(np.exp(srng.normal(-sigma * sigma / 2, sigma)))
-                   if sigma > 0 else 1.0)
+                   if sigma > 0 else 1.0, ftf_draw=float(u[2]))
 
 
 def draw_arrivals(demand: DemandModel, service: ServiceModel, origin: datetime, days: int,
@@ -329,4 +356,118 @@ def arrival_stream(rng: np.random.Generator, rate: Callable[[datetime, int], flo
             for t in times.tolist():
                 k += 1
                 out.append(make(f"S-{k:06d}", int(t)))
+    return out
+
+
+#: asset kinds of :func:`asset_fleet` and their shares (default)
+FLEET_KINDS: Mapping[str, float] = {"hvac": 0.5, "boiler": 0.3, "elevator": 0.2}
+
+
+def asset_fleet(demand: DemandModel, num_assets: int, seed: int = 0, *,
+                kinds: Mapping[str, float] | None = None) -> tuple[Asset, ...]:
+    """A generated fleet of installed assets at customer sites in the demand's city.
+
+    Sites are placed as tickets are (a share ``demand.hotspot_share`` around
+    ``demand.num_hotspots`` hot spots, the rest uniformly in the city disc), from a
+    generator of its own seeded by ``seed``: the fleet is the same in every
+    replication (like the workforce), whatever the simulation seed.
+
+    Parameters
+    ----------
+    demand:
+        Gives the city (``center``, ``radius_km``) and the hot spots' share and spread.
+    num_assets:
+        Fleet size (>= 1).
+    seed:
+        Seed of the fleet (default 0).
+    kinds:
+        ``kind -> share`` of the assets (default :data:`FLEET_KINDS`).
+
+    Returns
+    -------
+    tuple of Asset
+        Ids ``AS-00001``…, one customer per asset (``cust-00001``…), no install date.
+    """
+    if isinstance(num_assets, bool) or not isinstance(num_assets, int) or num_assets < 1:
+        raise ValidationError.for_field("asset_fleet", None, "num_assets", num_assets,
+                                        "must be an integer >= 1")
+    kinds = dict(FLEET_KINDS if kinds is None else kinds)
+    if not kinds or any(isinstance(v, bool) or not isinstance(v, int | float) or v < 0
+                        for v in kinds.values()) or sum(kinds.values()) <= 0:
+        raise ValidationError.for_field("asset_fleet", None, "kinds", kinds,
+                                        "must map kinds to shares >= 0 with a positive sum")
+    rng = np.random.default_rng(seed)
+    names = list(kinds)
+    shares = np.array([kinds[k] for k in names], dtype=float)
+    lat0, lon0 = demand.center
+    hubs = rng.normal(0.0, demand.radius_km * 0.4, (max(demand.num_hotspots, 1), 2))
+    out = []
+    for k in range(num_assets):
+        if demand.num_hotspots and rng.random() < demand.hotspot_share:
+            h = hubs[int(rng.integers(demand.num_hotspots))]
+            x, y = h + rng.normal(0.0, demand.hotspot_sd_km, 2)
+        else:
+            r, a = demand.radius_km * math.sqrt(rng.random()), rng.random() * 2 * math.pi
+            x, y = r * math.cos(a), r * math.sin(a)
+        lat = lat0 + y / 110.574
+        lon = lon0 + x / (111.320 * math.cos(math.radians(lat0)))
+        out.append(Asset(f"AS-{k + 1:05d}", Location.geo(lat, lon),
+                         kind=names[_mix(rng, shares)], customer_id=f"cust-{k + 1:05d}"))
+    return tuple(out)
+
+
+def _km_coords(locations: Sequence[Location], lat0: float) -> np.ndarray:
+    """``(n, 2)`` coordinates in km (geographic: equirectangular around ``lat0``)."""
+    xy = np.array([(loc.x, loc.y) for loc in locations], dtype=float).reshape(-1, 2)
+    if locations and locations[0].geographic:
+        xy[:, 0] *= 111.320 * math.cos(math.radians(lat0))
+        xy[:, 1] *= 110.574
+    return xy
+
+
+def bind_to_assets(arrivals: Sequence[Arrival], assets: Sequence[Asset]) -> list[Arrival]:
+    """Each arrival's ticket bound to its nearest asset (tickets already on an asset are kept).
+
+    The ticket takes the asset's ``id`` (``asset_id``), its ``location`` (the job is
+    at the asset) and, when it has none, its ``customer_id``; a follow-up of a
+    failed first visit copies the ticket, so it refers to the same asset. Nearest
+    is the straight-line distance (geographic locations: an equirectangular
+    projection around the assets' mean latitude); ties go to the earlier asset.
+    No random number is drawn, so every other draw stays as it was.
+
+    Raises
+    ------
+    ValidationError
+        No assets, or assets and tickets mixing geographic and planar locations.
+    """
+    assets = list(assets)
+    if not assets:
+        raise ValidationError.for_field("simulate", None, "assets", assets,
+                                        "must hold at least one Asset")
+    for k, asset in enumerate(assets):
+        if not isinstance(asset, Asset):
+            raise ValidationError.for_field("simulate", None, f"assets[{k}]", asset,
+                                            "must be an Asset")
+    todo = [k for k, a in enumerate(arrivals) if a.ticket.asset_id is None]
+    if not todo:
+        return list(arrivals)
+    geo = {a.location.geographic for a in assets} | {
+        arrivals[k].ticket.location.geographic for k in todo}
+    if len(geo) > 1:
+        raise ValidationError.for_field("simulate", None, "assets", "mixed locations",
+                                        "assets and tickets must all be geographic or all "
+                                        "planar")
+    lat0 = float(np.mean([a.location.y for a in assets]))
+    site = _km_coords([a.location for a in assets], lat0)
+    out = list(arrivals)
+    for start in range(0, len(todo), 512):  # (chunks bound the distance matrix)
+        chunk = todo[start:start + 512]
+        pts = _km_coords([arrivals[k].ticket.location for k in chunk], lat0)
+        d2 = ((pts[:, None, :] - site[None, :, :]) ** 2).sum(axis=2)
+        for k, nearest in zip(chunk, np.argmin(d2, axis=1).tolist(), strict=True):
+            asset = assets[nearest]
+            ticket = out[k].ticket
+            out[k] = attrs.evolve(out[k], ticket=attrs.evolve(
+                ticket, asset_id=asset.id, location=asset.location,
+                customer_id=ticket.customer_id or asset.customer_id))
     return out

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ValidationError
-from .metrics import KPI_NAMES, PARTS_KPI_NAMES, aggregate
+from .metrics import KPI_NAMES, PARTS_KPI_NAMES, TEAM_KPI_NAMES, aggregate
 from .staffing import min_staff_level, paired_differences
 
 __all__ = ["ExperimentResult"]
@@ -35,6 +35,9 @@ class ExperimentResult(pd.DataFrame):
     teams:
         ``staffing level -> technician ids`` of each level's team (nested
         studies on a Scenario; empty for generated teams), in ``.attrs``.
+
+    When technicians name teams (``Technician.team``), the ``by_team`` column holds
+    each replication's KPIs per team; :meth:`team_frame` spreads them out.
     """
 
     @property
@@ -45,6 +48,26 @@ class ExperimentResult(pd.DataFrame):
     def teams(self) -> dict[int, tuple[str, ...]]:
         """Each staffing level's technician ids (nested studies), else ``{}``."""
         return dict(self.attrs.get("teams", {}))
+
+    def team_frame(self) -> pd.DataFrame:
+        """KPIs per technician team: one row per replication and team.
+
+        Columns ``policy``, ``num_technicians`` (and ``parts_policy`` when
+        present), ``seed``, ``team`` (``""``: technicians without one) and the
+        :data:`~fsdispatch.sim.metrics.TEAM_KPI_NAMES` (``ftf_rate``,
+        ``sla_response``, ``labour_cost``, …). Empty when no technician names a
+        team. Aggregate with ``aggregate(frame, by=("policy", "num_technicians",
+        "team"))``.
+        """
+        keys = [c for c in ("policy", "num_technicians", "parts_policy", "seed")
+                if c in self.columns]
+        cols = [*keys, "team", *TEAM_KPI_NAMES]
+        if "by_team" not in self.columns:
+            return pd.DataFrame(columns=cols)
+        rows = [{**{k: row[k] for k in keys}, "team": team, **kpis}
+                for _, row in self.iterrows() if isinstance(row["by_team"], dict)
+                for team, kpis in row["by_team"].items()]
+        return pd.DataFrame(rows, columns=cols)
 
     # ------------------------------------------------------------ helpers
     def _metric(self, metric: str) -> None:

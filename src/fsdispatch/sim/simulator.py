@@ -14,12 +14,12 @@ import logging
 import time as _time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 
-from ..domain import Scenario, Technician, Ticket
+from ..domain import Asset, Scenario, Technician, Ticket
 from ..errors import SimulationError, ValidationError
 from ..live import Dispatcher, TicketState
 from ..random import SeedLike, spawn
@@ -42,10 +42,20 @@ from .events import (
     Timer,
 )
 from .events import TechnicianStatus as Status
-from .models import Arrival, DemandModel, ServiceModel, SimConfig, draw_arrivals
+from .models import (
+    Arrival,
+    DemandModel,
+    ServiceModel,
+    SimConfig,
+    bind_to_assets,
+    draw_arrivals,
+)
 from .parts import PartsModel, PartsTracker, VanStockPolicy
 from .policies import BasePolicy, Policy, get_policy
 from .state import SimView, TechnicianRecord, TicketRecord, Visit
+
+if TYPE_CHECKING:
+    from ..evaluate.history import AssetHistory
 
 __all__ = ["SimResult", "simulate"]
 
@@ -93,6 +103,8 @@ class SimResult:
         The :class:`~fsdispatch.inventory.StockLedger` of the run (a depot and
         one van per technician, with its movement log and
         ``consumption_history``), or ``None`` without a parts model.
+    technician_objects:
+        The workforce by technician id (teams, hourly costs: :meth:`team_kpis`).
     """
 
     policy: str
@@ -110,6 +122,7 @@ class SimResult:
     ticket_objects: dict[str, Ticket] = attrs.field(factory=dict, eq=False, repr=False)
     parts_summary: dict[str, float] | None = None
     ledger: Any = attrs.field(default=None, eq=False, repr=False)
+    technician_objects: dict[str, Technician] = attrs.field(factory=dict, eq=False, repr=False)
 
     def realised_routes(self, day: int) -> tuple[Any, Any]:
         """The day's realised routes as ``(problem, plan)`` for the shared evaluator.
@@ -142,6 +155,42 @@ class SimResult:
         from .metrics import replication_kpis
 
         return replication_kpis(self)
+
+    def asset_history(self, asset_id: str) -> AssetHistory:
+        """The realised visits to an asset's tickets (completed ones), in time order.
+
+        Start is the arrival on site, end the completion (realised times); category
+        and parts are the ticket's. Tickets are bound to assets by the ``assets``
+        option of :func:`simulate` (or the scenario's own tickets).
+        """
+        from ..evaluate.history import AssetHistory, ServiceVisit
+
+        if not isinstance(asset_id, str) or not asset_id:
+            raise ValidationError.for_field("asset_history", None, "asset_id", asset_id,
+                                            "must be a non-empty asset id")
+        visits = []
+        for v in self.visits:
+            ticket = self.ticket_objects.get(v.ticket_id)
+            if v.outcome == "done" and ticket is not None and ticket.asset_id == asset_id:
+                visits.append(ServiceVisit(
+                    v.ticket_id, v.technician_id, self.origin + timedelta(seconds=v.arrive),
+                    self.origin + timedelta(seconds=v.end), ticket.category,
+                    dict(ticket.parts)))
+        visits.sort(key=lambda x: (x.start, x.ticket_id))
+        return AssetHistory(asset_id, tuple(visits))
+
+    def team_kpis(self) -> dict[str, dict[str, float]]:
+        """KPIs per technician team (see :func:`fsdispatch.sim.metrics.team_kpis`)."""
+        from .metrics import team_kpis
+
+        return team_kpis(self)
+
+    def teams_frame(self) -> Any:
+        """:meth:`team_kpis` as a pandas DataFrame: one row per team (``team``, KPIs)."""
+        from .metrics import _pd
+
+        pd = _pd()
+        return pd.DataFrame([{"team": team, **k} for team, k in self.team_kpis().items()])
 
     def tickets_frame(self) -> Any:
         """The ticket records as a pandas DataFrame (requires pandas)."""
@@ -204,6 +253,7 @@ class _Sim:
         self.tickets: dict[str, Ticket] = {}
         self.techrec = {t.id: TechnicianRecord(t.id) for t in scenario.technicians}
         self.tech_k = {t.id: k for k, t in enumerate(scenario.technicians)}
+        self.team_of = {t.id: t.team for t in scenario.technicians}
         self.status: dict[str, Status] = {}
         self.pos_busy: dict[str, tuple[int, int, str]] = {}  # tech -> (from, to, ticket)
         self.shift: dict[str, tuple[int, int, int]] = {}  # tech -> (start, end, overtime)
@@ -632,7 +682,8 @@ class _Sim:
                 missing = self.parts.visit(tech, t, rec.parts_needed, self.now_dt())
             else:
                 self.parts.deliver(tech, t, self.now_dt())
-        if (missing or a.ftf_fail) and a.follow_up_of is None:
+        if (missing or self.service.ftf_fails(a, self.team_of.get(tech))) \
+                and a.follow_up_of is None:
             rec.needs_follow_up = True
             fu_id = f"{t}-F1"
             if missing:  # a stock-out: the follow-up's parts are known and ordered now
@@ -696,7 +747,7 @@ def _replay(scenario: Scenario, origin: datetime, days: int, service: ServiceMod
             if u[0] < service.p_cancel else None
         out.append(Arrival(at, ticket, float(np.exp(z[0])), cancel,
                            bool(u[1] < service.p_not_home), bool(u[2] < service.p_ftf_fail),
-                           follow_up_factor=float(np.exp(z[1]))))
+                           follow_up_factor=float(np.exp(z[1])), ftf_draw=float(u[2])))
     return out
 
 
@@ -706,7 +757,8 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
              service: ServiceModel | None = None, progress: bool = False,
              sync_tolerance: int = 300, replay: bool = False, parts: PartsModel | None = None,
              van_stock: VanStockPolicy | None = None,
-             roster: Sequence[str] | None = None) -> SimResult:
+             roster: Sequence[str] | None = None,
+             assets: Sequence[Asset] | None = None) -> SimResult:
     """Simulate ``days`` of field service under a dispatch policy.
 
     Parameters
@@ -752,6 +804,15 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         sickness are drawn for every member of the roster and each technician
         takes their own row, so nested teams see the same absences for the
         same seed. Default: the workforce itself.
+    assets:
+        Bind every drawn ticket to its nearest asset (its ``asset_id``, location
+        and customer; :func:`~fsdispatch.sim.models.bind_to_assets`), e.g. the
+        scenario's ``assets`` or :func:`~fsdispatch.sim.asset_fleet`; follow-ups
+        refer to the same asset and :meth:`SimResult.asset_history` lists each
+        asset's visits. The assets join the scenario's; the scenario's own
+        (backlog) tickets are left as they are, and ``replay=True`` refuses the
+        option. Default ``None``: tickets are on no asset (every draw is the same
+        either way).
 
     Returns
     -------
@@ -768,6 +829,10 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
     pol = get_policy(policy)
     streams = spawn(seed, _NUM_STREAMS)
     if replay and isinstance(scenario_or_config, Scenario):
+        if assets is not None:
+            raise ValidationError.for_field("simulate", None, "assets", "replay=True",
+                                            "binds drawn tickets only: with replay the "
+                                            "tickets are the scenario's (set their asset_id)")
         arrivals = _replay(scenario, origin, n_days, service, streams[1])
     else:
         if isinstance(run.demand, FittedDemand):
@@ -776,6 +841,9 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         else:
             arrivals = draw_arrivals(run.demand, service, origin, n_days, streams[0],
                                      streams[1], backlog=run.backlog)
+        if assets is not None:
+            arrivals = bind_to_assets(arrivals, assets)
+            scenario = _with_assets(scenario, assets)
         if isinstance(scenario_or_config, Scenario):
             arrivals = [Arrival(0, t, 1.0) for t in scenario.tickets] + arrivals
     scenario = attrs.evolve(scenario, tickets=())
@@ -815,7 +883,8 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
                      wall_time=wall, day_scenarios=tuple(sim.day_scenarios),
                      ticket_objects=sim.tickets,
                      parts_summary=None if tracker is None else tracker.summary(n_days),
-                     ledger=None if tracker is None else tracker.ledger)
+                     ledger=None if tracker is None else tracker.ledger,
+                     technician_objects={t.id: t for t in scenario.technicians})
 
 
 def _roster_rows(scenario: Scenario, roster: Sequence[str] | None) -> np.ndarray:
@@ -871,6 +940,22 @@ def _inputs(scenario_or_config: Scenario | SimConfig, days: int | None,
         run = attrs.evolve(run, scenario=attrs.evolve(scenario,
                                                       sla_policy=default_sla_policy()))
     return run
+
+
+def _with_assets(scenario: Scenario, assets: Sequence[Asset]) -> Scenario:
+    """``scenario`` holding ``assets`` too (an id it already has must be the same asset)."""
+    known = {a.id: a for a in scenario.assets}
+    extra = []
+    for asset in assets:
+        if asset.id in known:
+            if known[asset.id] != asset:
+                raise ValidationError.for_field("simulate", asset.id, "assets", asset.id,
+                                                "is a different asset of the scenario with "
+                                                "the same id")
+            continue
+        known[asset.id] = asset
+        extra.append(asset)
+    return attrs.evolve(scenario, assets=(*scenario.assets, *extra)) if extra else scenario
 
 
 def _parts_tracker(parts: PartsModel, van_stock: VanStockPolicy | None, scenario: Scenario,

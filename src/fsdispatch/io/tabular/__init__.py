@@ -9,7 +9,8 @@ Input (one row per ticket, one per technician, optionally one per part)::
 Cells use the service desk's habits: skills ``"hvac:3;gas:1"``, parts
 ``"P001:2"``, windows as local times ``"08:00-12:00;14:00-16:00"``, durations in
 minutes. The columns are listed in :data:`TICKET_COLUMNS`,
-:data:`TECHNICIAN_COLUMNS`, :data:`PART_COLUMNS` and :data:`ASSET_COLUMNS` (and in the docs' how-to
+:data:`TECHNICIAN_COLUMNS`, :data:`PART_COLUMNS` and :data:`ASSET_COLUMNS` (maintenance plans:
+:data:`PLAN_COLUMNS`, :func:`read_maintenance_csv`; and in the docs' how-to
 "Import from Excel or CSV"); templates ship in ``examples/*.csv``. Every error
 names the file (or table), the row and the column. Columns not listed are
 ignored, so a full export can be read as it is.
@@ -27,8 +28,19 @@ imported when a function here is first called.
 
 from __future__ import annotations
 
-from ._columns import ASSET_COLUMNS, PART_COLUMNS, TECHNICIAN_COLUMNS, TICKET_COLUMNS
-from .read import read_scenario_csv, scenario_from_frames
+from ._columns import (
+    ASSET_COLUMNS,
+    PART_COLUMNS,
+    PLAN_COLUMNS,
+    TECHNICIAN_COLUMNS,
+    TICKET_COLUMNS,
+)
+from .read import (
+    maintenance_from_frames,
+    read_maintenance_csv,
+    read_scenario_csv,
+    scenario_from_frames,
+)
 from .travel_matrix import check_travel_ids, read_travel_matrix
 from .write import (
     PlanFrames,
@@ -44,12 +56,15 @@ from .write import (
 __all__ = [
     "ASSET_COLUMNS",
     "PART_COLUMNS",
+    "PLAN_COLUMNS",
     "TECHNICIAN_COLUMNS",
     "TICKET_COLUMNS",
     "PlanFrames",
     "check_travel_ids",
     "kpis_frame",
+    "maintenance_from_frames",
     "plan_to_frames",
+    "read_maintenance_csv",
     "read_scenario_csv",
     "read_travel_matrix",
     "scenario_from_frames",

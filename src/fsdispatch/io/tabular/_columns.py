@@ -66,6 +66,22 @@ ASSET_COLUMNS: dict[str, str] = {
 }
 """Columns of the optional assets table (one row per asset)."""
 
+PLAN_COLUMNS: dict[str, str] = {
+    "asset_id": "required; the asset maintained (an asset_id of the assets table when given)",
+    "every_days": "required; days between two visits (1 .. 3650; decimals allowed)",
+    "duration_min": "required; service time of one visit in minutes (> 0)",
+    "tolerance_days": "how far from its due date a visit may start, in days (default 0; at "
+                      "most every_days / 2)",
+    "skills": "required skills and minimum levels, e.g. hvac:1",
+    "parts": "parts one visit consumes, e.g. FILTER:1",
+    "name": "tells apart several plans of one asset, e.g. filters (no '/')",
+    "category": "category of the PM tickets (default maintenance)",
+    "priority": "P1 .. P4, or 1..4 (default P4)",
+    "last_done": "when the plan was last served (local datetime); empty = from the asset's "
+                 "installed_at",
+}
+"""Columns of the maintenance plans table (one row per plan)."""
+
 _TICKET_FIELDS = {
     "id": "ticket_id", "location": "lat", "duration": "duration_min", "category": "category",
     "required_skills": "skills", "windows": "windows", "window_kind": "window_kind",
@@ -91,4 +107,9 @@ _TECH_FIELDS = {
 _ASSET_FIELDS = {
     "id": "asset_id", "location": "lat", "kind": "kind", "installed_at": "installed_at",
     "customer_id": "customer_id",
+}
+_PLAN_FIELDS = {
+    "asset_id": "asset_id", "every": "every_days", "duration": "duration_min",
+    "tolerance": "tolerance_days", "required_skills": "skills", "parts": "parts", "name": "name",
+    "category": "category", "priority": "priority",
 }

@@ -21,9 +21,11 @@ from ...domain import (
     Ticket,
     TimeWindow,
 )
+from ...domain.asset import MaintenancePlan
 from ...domain.objective import ObjectiveWeights
-from ...errors import ValidationError
-from ...units import Horizon
+from ...errors import UnknownReferenceError, ValidationError
+from ...units import DAY, Horizon
+from ..json_format import MaintenanceBook
 from ._cells import (
     _TIME_RANGE,
     _as_float,
@@ -36,7 +38,7 @@ from ._cells import (
     _minutes,
     _quantities,
 )
-from ._columns import _ASSET_FIELDS, _TECH_FIELDS, _TICKET_FIELDS
+from ._columns import _ASSET_FIELDS, _PLAN_FIELDS, _TECH_FIELDS, _TICKET_FIELDS
 from ._table import _read_csv, _Row, _Table
 from .travel_matrix import read_travel_matrix
 
@@ -45,7 +47,8 @@ if TYPE_CHECKING:
 
     from ...domain.travel import TravelModel
 
-__all__ = ["read_scenario_csv", "scenario_from_frames"]
+__all__ = ["maintenance_from_frames", "read_maintenance_csv", "read_scenario_csv",
+           "scenario_from_frames"]
 
 
 def _read_ticket(row: _Row, clock: _Clock) -> Ticket | None:
@@ -428,3 +431,118 @@ def read_scenario_csv(tickets: str | Path, technicians: str | Path, *,
     return scenario
 
 
+
+
+# ------------------------------------------------------------ maintenance plans
+def _days(value: Any) -> int:
+    """Days (a number, decimals allowed) -> seconds."""
+    if isinstance(value, timedelta):
+        return round(value.total_seconds())
+    return round(_as_float(value) * DAY)
+
+
+def _read_plan(row: _Row, clock: _Clock) -> tuple[MaintenancePlan | None, datetime | None]:
+    from ...domain import Priority
+
+    asset_id = row.required("asset_id", lambda v: str(v).strip())
+    every = row.required("every_days", _days)
+    duration = row.required("duration_min", _minutes)
+
+    def priority(v: Any) -> Any:
+        try:
+            return Priority.parse(int(v) if str(v).strip().isdigit() else str(v).strip())
+        except ValidationError:
+            raise _CellError("P1..P4 or 1..4") from None
+
+    kwargs = {
+        "tolerance": row.get("tolerance_days", _days, 0),
+        "required_skills": row.get("skills", _levels, {}),
+        "parts": row.get("parts", _quantities, {}),
+        "name": row.get("name", lambda v: str(v).strip(), ""),
+        "category": row.get("category", lambda v: str(v).strip(), "maintenance"),
+        "priority": row.get("priority", priority, Priority.P4),
+    }
+    last = row.get("last_done", clock.at)
+    if not row.ok:
+        return None, None
+    plan: MaintenancePlan | None = row.build(MaintenancePlan, _PLAN_FIELDS, asset_id,
+                                             asset_id=asset_id, every=every,
+                                             duration=duration, **kwargs)
+    return plan, last
+
+
+def _frames_to_maintenance(plans_table: _Table, assets_table: _Table | None,
+                           tz: tzinfo) -> MaintenanceBook:
+    plans_table.require(("asset_id",), ("every_days",), ("duration_min",))
+    if assets_table is not None:
+        assets_table.require(("asset_id",))
+    clock = _Clock(None, tz)
+    assets = ([_read_asset(_Row(assets_table, k), clock) for k in range(len(assets_table.rows))]
+              if assets_table is not None else [])
+    read = [_read_plan(_Row(plans_table, k), clock) for k in range(len(plans_table.rows))]
+    if assets_table is not None:
+        seen: set[str] = set()
+        for k, asset in enumerate(assets):
+            if asset is not None and asset.id in seen:
+                assets_table.error(k, "asset_id", f"asset id {asset.id!r} must be unique "
+                                   "(found more than once)", value=asset.id,
+                                   entity_id=asset.id)
+            elif asset is not None:
+                seen.add(asset.id)
+        for k, (plan, _) in enumerate(read):
+            if plan is not None and plan.asset_id not in seen:
+                plans_table.error(k, "asset_id", f"references unknown asset {plan.asset_id!r}",
+                                  value=plan.asset_id, entity_id=plan.label,
+                                  cls=UnknownReferenceError)
+    issues = (assets_table.issues if assets_table else []) + plans_table.issues
+    if issues:
+        raise ValidationError.collect(issues)
+    plans = [p for p, _ in read if p is not None]
+    last_done = {p.label: when for p, when in read if p is not None and when is not None}
+    return MaintenanceBook([a for a in assets if a is not None], plans, last_done)
+
+
+def maintenance_from_frames(plans: pd.DataFrame, assets: pd.DataFrame | None = None, *,
+                            timezone: str | tzinfo = "UTC",
+                            sources: tuple[str, str] = ("plans", "assets")) -> MaintenanceBook:
+    """Assets, maintenance plans and last visits from DataFrames.
+
+    Parameters
+    ----------
+    plans:
+        One row per plan; columns in :data:`PLAN_COLUMNS` (others are ignored).
+        ``last_done`` gives the plan's entry of ``last_done`` (keyed
+        ``asset_id`` or ``asset_id/name``, as :func:`~fsdispatch.maintenance_tickets`
+        reads it).
+    assets:
+        Optional assets table (:data:`ASSET_COLUMNS`); when given, every plan must
+        name one of its assets and asset ids must be unique.
+    timezone:
+        IANA name or ``tzinfo`` of datetimes without an offset (default ``"UTC"``).
+    sources:
+        Names of the two tables in error messages.
+
+    Returns
+    -------
+    MaintenanceBook
+        ``(assets, plans, last_done)``; ``assets`` is empty without an assets table.
+
+    Raises
+    ------
+    ValidationError
+        Listing every bad cell at once, each naming the table, the row and the column.
+    """
+    return _frames_to_maintenance(
+        _Table(plans, sources[0], False),
+        None if assets is None else _Table(assets, sources[1], False), _tz(timezone))
+
+
+def read_maintenance_csv(plans: str | Path, assets: str | Path | None = None, *,
+                         timezone: str | tzinfo = "UTC", sep: str | None = None
+                         ) -> MaintenanceBook:
+    """Assets, maintenance plans and last visits from CSV files (see
+    :func:`maintenance_from_frames` for the columns); errors name the file, the row
+    (the header is row 1) and the column."""
+    plan_t = _Table(_read_csv(plans, sep), str(plans), True)
+    asset_t = None if assets is None else _Table(_read_csv(assets, sep), str(assets), True)
+    return _frames_to_maintenance(plan_t, asset_t, _tz(timezone))
