@@ -23,7 +23,7 @@ import numpy as np
 
 from ..domain._validate import check_aware
 from ..domain.scenario import Scenario
-from ..domain.ticket import Priority, Ticket
+from ..domain.ticket import Ticket
 from ..errors import InfeasiblePlanError, TransitionError, ValidationError
 from ..evaluate.evaluation import Evaluation
 from ..evaluate.evaluator import check_plan
@@ -31,6 +31,7 @@ from ..plan import Plan, UnassignedReason
 from ..problem.problem import Problem
 from . import insertion, pricing
 from ._checks import disruption_bounds, overrun_end
+from .escalation import EscalationDesk
 from .eta import Eta, EtaModel
 from .lifecycle import EventLog, Lifecycle, TicketState
 from .live_problem import LivePlan
@@ -49,7 +50,7 @@ __all__ = ["Dispatcher"]
 S = TicketState
 
 
-class Dispatcher:
+class Dispatcher(EscalationDesk):
     """Live dispatch of one scenario: the plan, technicians' states, pins and events.
 
     Parameters
@@ -555,69 +556,6 @@ class Dispatcher:
         self._live.reopen(self._state.tickets[ticket.id])
         return None
 
-    def escalate(self, ticket_id: str, level: int = 1, reason: str = "",
-                 actor: str = "sla-watch") -> None:
-        """Record an escalation: open tickets move to ``escalated``; others get a notice."""
-        self._live.settle()
-        state = self.state(ticket_id)
-        if state.is_open and state != S.ESCALATED and self.lifecycle.can(ticket_id, S.ESCALATED):
-            self.lifecycle.transition(ticket_id, S.ESCALATED, self.now, actor, level=level,
-                                      reason=reason)
-        else:
-            self.log.emit(self.now, ticket_id, "escalation", actor, from_state=state,
-                          to_state=state, level=level, reason=reason)
-
-    def set_priority(self, ticket_id: str, priority: Priority | int | str, *,
-                     actor: str = "dispatcher", reason: str = "") -> Priority:
-        """Change a ticket's priority; the live plan is re-priced with it.
-
-        The ticket's SLA deadlines stay as they were (explicit ones, or those
-        the scenario's SLA policy gave it at its old priority): only the cost
-        of serving it late or not at all changes (the unassigned penalty and
-        SLA lateness weight of the new priority). The live problem is
-        recompiled (the plan is kept), and a ``priority`` event records
-        ``old`` and ``new``. Planning it (or moving it) is up to the caller.
-
-        Parameters
-        ----------
-        ticket_id:
-            A registered ticket that is not cancelled or closed.
-        priority:
-            ``Priority``, ``1``..``4`` or ``"P1"``..``"P4"``.
-        actor, reason:
-            Written to the event.
-
-        Returns
-        -------
-        Priority
-            The ticket's previous priority.
-        """
-        self._live.settle()
-        ticket = self.ticket(ticket_id)
-        try:
-            new = Priority.parse(priority)
-        except ValidationError:
-            raise ValidationError.for_field("Ticket", ticket_id, "priority", priority,
-                                            "must be P1..P4 (or 1..4)") from None
-        state = self.state(ticket_id)
-        if state.is_terminal:
-            raise TransitionError(f"Ticket {ticket_id!r} is {state.value!r}: its priority "
-                                  "can no longer change.")
-        old = ticket.priority
-        if new == old:
-            return old
-        response_by, resolve_by = self.scenario.deadlines(ticket)
-        self._state.tickets[ticket_id] = attrs.evolve(ticket, priority=new,
-                                                      response_by=response_by,
-                                                      resolve_by=resolve_by)
-        live = self._live
-        if live.problem.index.has_ticket(ticket_id):  # open: re-price through the compiler
-            before = live.snapshot()
-            live.rebuild(None)
-            live.sync_lifecycle(before, actor)
-        self._note(ticket_id, "priority", actor, old=old.name, new=new.name, reason=reason)
-        return old
-
     def report_overrun(self, ticket_id: str, *, extra: int | timedelta | None = None,
                        expected_end: datetime | None = None, repair: bool = True,
                        actor: str = "technician") -> DelayReport:
@@ -694,21 +632,6 @@ class Dispatcher:
         from .explain import explain
 
         return explain(self.problem, self.plan, ticket_id, evaluation=self.evaluation)
-
-    def sla_status(self, now: datetime | None = None) -> list[Any]:
-        """SLA clocks of every ticket not closed (see :class:`~fsdispatch.live.sla.SlaWatch`).
-
-        Escalation rules of the watch are applied: their events go to the
-        log, and ``reassign`` actions re-dispatch the ticket.
-        """
-        self._live.settle()
-        from .sla import SlaWatch
-
-        watch = self.sla_watch if self.sla_watch is not None else SlaWatch()
-        self.sla_watch = watch
-        if now is not None:
-            self.set_clock(now)
-        return list(watch.check(self))
 
     # ================================================================ internals
     def _open(self, ticket_id: str) -> None:
