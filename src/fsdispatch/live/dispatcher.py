@@ -37,7 +37,7 @@ from .eta import Eta, EtaModel
 from .lifecycle import EventLog, Lifecycle, TicketState
 from .live_problem import LivePlan
 from .positions import DEFAULT_MAX_AGE as MAX_AGE
-from .positions import Position, check_max_age, positions, update_position
+from .positions import Position, check_max_age, position, positions, update_position
 from .results import Change, DelayReport, InsertResult, Pin, Recommendation, ReplanResult
 from .state import LiveState
 
@@ -194,8 +194,8 @@ class Dispatcher:
         """A position ping (``at``: default now): an idle technician's next leg starts there
         (:mod:`fsdispatch.live.positions` has the rule); returns the position as stored."""
         if update_position(self._state, technician_id, location, at):
-            self._live.defer()
-        return self.positions()[technician_id]
+            self._live.defer(keep_clock=True)
+        return position(self._state, technician_id)
 
     def positions(self) -> Mapping[str, Position]:
         """Every technician's last position ping (read-only; ``stale`` past the max age)."""

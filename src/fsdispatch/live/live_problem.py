@@ -18,7 +18,7 @@ so events in a row cost one refresh.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,34 @@ def _settled(name: str) -> Any:
     return property(fget, fset, doc=f"``{name}`` of the live plan (settled on read).")
 
 
+class _LazySnapshot(Mapping[str, tuple[str, int]]):
+    """:meth:`LivePlan.snapshot` of the plan now, made into a dict on first use (a deferred
+    refresh keeps the plan's start arrays, not a dict of every planned ticket)."""
+
+    def __init__(self, live: LivePlan) -> None:
+        self._arrays = (*live.starts(), live.problem.index.ticket_ids, live.route_key)
+        self._dict: dict[str, tuple[str, int]] | None = None
+
+    def as_dict(self) -> dict[str, tuple[str, int]]:
+        """The snapshot as a dict (made once)."""
+        if self._dict is None:
+            starts, routes, ids, keys = self._arrays
+            sel = np.flatnonzero(routes >= 0)
+            self._dict = {ids[j]: (keys[r][0], s) for j, r, s in
+                          zip(sel.tolist(), routes[sel].tolist(), starts[sel].tolist(),
+                              strict=True)}
+        return self._dict
+
+    def __getitem__(self, key: str) -> tuple[str, int]:
+        return self.as_dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_dict())
+
+    def __len__(self) -> int:
+        return len(self.as_dict())
+
+
 class LivePlan:
     """The live problem and its plan, kept in step with a :class:`LiveState`.
 
@@ -99,6 +127,7 @@ class LivePlan:
         self.slots: Any = None  # every shift as integers (built on first refresh)
         self.fast: Any = None  # aux state of the incremental refresh
         self.initial_stops: dict[str, int] = {}  # depot stops of a starting plan
+        self.clock = state.now  # the clock the live problem was last brought up to
 
     # ------------------------------------------------------------ the plan
     @property
@@ -203,6 +232,7 @@ class LivePlan:
         self.route_key, self.live_breaks = route_key, live_breaks
         dropped = self._adopt(visits, kept_mask, old_reasons, reason)
         self.fast = _fast.init_state(self)
+        self.clock = state.now
         return dropped
 
     def _adopt(self, visits: np.ndarray, kept_mask: np.ndarray,
@@ -254,6 +284,7 @@ class LivePlan:
         st, kept_mask = _fast.lay(self, problem, ptr, visits)
         self.problem, self.st = problem, st
         self.route_key, self.live_breaks = route_key, live_breaks
+        self.clock = self.state.now
         return self._adopt(visits, kept_mask, old_reasons, UnassignedReason.OPEN)
 
     def reopen(self, ticket: Ticket) -> None:
@@ -273,7 +304,8 @@ class LivePlan:
         self.defer()
 
     def defer(self, gone: tuple[str, ...] = (),
-              before: Mapping[str, tuple[str, int]] | None = None) -> None:
+              before: Mapping[str, tuple[str, int]] | None = None, *,
+              keep_clock: bool = False) -> None:
         """Refresh the live plan at the next read of it (:meth:`settle`), not now.
 
         Deferred refreshes in a row become one, at the clock of the last event:
@@ -281,13 +313,17 @@ class LivePlan:
         finished early) makes them feasible again. ``before``: the plan's
         snapshot before the event (taken here if not given); when the refresh
         is settled, the lifecycle follows it (tickets no longer planned go back
-        to ``created``).
+        to ``created``). ``keep_clock``: the change does not move the plan's
+        clock (a position ping): the refresh runs at the clock of the last
+        refresh, or of a refresh already deferred, so only what changed is redone.
         """
         pending = self.pending
         if pending is None:
-            self.pending = (gone, self.state.now, self.snapshot() if before is None else before)
+            self.pending = (gone, self.clock if keep_clock else self.state.now,
+                            _LazySnapshot(self) if before is None else before)
         else:
-            self.pending = (pending[0] + gone, self.state.now, pending[2])
+            self.pending = (pending[0] + gone, pending[1] if keep_clock else self.state.now,
+                            pending[2])
         self.changed()
         if not self.lazy:
             self.settle()
@@ -414,12 +450,7 @@ class LivePlan:
 
     def snapshot(self) -> dict[str, tuple[str, int]]:
         """Planned ticket id -> (technician id, start seconds)."""
-        starts, routes = self.starts()
-        ids = self.problem.index.ticket_ids
-        keys = self.route_key
-        sel = np.flatnonzero(routes >= 0)
-        return {ids[j]: (keys[r][0], s) for j, r, s in
-                zip(sel.tolist(), routes[sel].tolist(), starts[sel].tolist(), strict=True)}
+        return _LazySnapshot(self).as_dict()
 
     def route_snapshot(self, st: Any, kd: Any, routes: Iterable[int],
                        ) -> dict[str, tuple[str, int]]:
@@ -459,6 +490,8 @@ class LivePlan:
         """Transitions for tickets that were planned, re-planned or dropped."""
         if after is None:
             after = self.snapshot()
+        if isinstance(before, _LazySnapshot):
+            before = before.as_dict()
         now = self.state.now
         to_dt = self.state.to_datetime
         lc = self.lifecycle

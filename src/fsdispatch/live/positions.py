@@ -32,10 +32,12 @@ position to the nearest known location first; otherwise
 :class:`~fsdispatch.GeometricTravel` any location of the scenario's
 coordinate system (geographic or planar) is accepted.
 
-Cost: a ping marks one technician as moved; the live problem is brought up to
-date at the next read (the incremental refresh redoes only that technician's
-route start and reachability row), so a stream of pings between two reads costs
-one refresh.
+Cost: a ping marks one technician as moved and defers a refresh of the live
+problem to its next read; the refresh runs at the clock of the last refresh (a
+ping moves where a technician starts, not the plan's clock: technician events,
+``advance`` and ``reoptimize`` move that), so the incremental refresh redoes
+only that technician's route start and reachability row, and a stream of pings
+between two reads costs one refresh.
 """
 
 from __future__ import annotations
@@ -55,7 +57,14 @@ from ..errors import UnknownReferenceError, ValidationError
 if TYPE_CHECKING:
     from .state import LiveState
 
-__all__ = ["DEFAULT_MAX_AGE", "Position", "check_max_age", "positions", "update_position"]
+__all__ = [
+    "DEFAULT_MAX_AGE",
+    "Position",
+    "check_max_age",
+    "position",
+    "positions",
+    "update_position",
+]
 
 DEFAULT_MAX_AGE = timedelta(minutes=15)
 """Default age after which a position ping no longer moves a technician's start."""
@@ -179,18 +188,20 @@ def update_position(
     return True
 
 
+def position(state: LiveState, technician_id: str) -> Position:
+    """The last ping of a technician as the dispatcher sees it now (it has one)."""
+    loc, at = state.pings[technician_id]
+    age = state.now - at
+    stale = age >= state.position_max_age
+    in_use = (
+        not stale
+        and technician_id in state.moved
+        and technician_id not in state.current
+        and state.last_pos.get(technician_id) == loc
+    )
+    return Position(technician_id, loc, at, age, stale, in_use)
+
+
 def positions(state: LiveState) -> Mapping[str, Position]:
     """Every technician's last ping as a read-only mapping (technician id -> Position)."""
-    now, max_age = state.now, state.position_max_age
-    out: dict[str, Position] = {}
-    for tech_id, (loc, at) in state.pings.items():
-        age = now - at
-        stale = age >= max_age
-        in_use = (
-            not stale
-            and tech_id in state.moved
-            and tech_id not in state.current
-            and state.last_pos.get(tech_id) == loc
-        )
-        out[tech_id] = Position(tech_id, loc, at, age, stale, in_use)
-    return MappingProxyType(out)
+    return MappingProxyType({t: position(state, t) for t in state.pings})
