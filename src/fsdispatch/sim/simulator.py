@@ -45,6 +45,7 @@ from .events import TechnicianStatus as Status
 from .models import Arrival, DemandModel, ServiceModel, SimConfig, draw_arrivals
 from .parts import PartsModel, PartsTracker, VanStockPolicy
 from .policies import BasePolicy, Policy, get_policy
+from .positions import Pinger, PositionPing, PositionPings
 from .state import SimView, TechnicianRecord, TicketRecord, Visit
 
 __all__ = ["SimResult", "simulate"]
@@ -93,6 +94,8 @@ class SimResult:
         The :class:`~fsdispatch.inventory.StockLedger` of the run (a depot and
         one van per technician, with its movement log and
         ``consumption_history``), or ``None`` without a parts model.
+    positions:
+        The position pings emitted along legs (``simulate(positions=...)``), in time order.
     """
 
     policy: str
@@ -110,6 +113,7 @@ class SimResult:
     ticket_objects: dict[str, Ticket] = attrs.field(factory=dict, eq=False, repr=False)
     parts_summary: dict[str, float] | None = None
     ledger: Any = attrs.field(default=None, eq=False, repr=False)
+    positions: tuple[PositionPing, ...] = attrs.field(default=(), eq=False, repr=False)
 
     def realised_routes(self, day: int) -> tuple[Any, Any]:
         """The day's realised routes as ``(problem, plan)`` for the shared evaluator.
@@ -186,7 +190,8 @@ class _Sim:
                  progress: Callable[[int], None] | None = None,
                  sync_tolerance: int = 300, sickness: np.ndarray | None = None,
                  parts: PartsTracker | None = None,
-                 needs: dict[str, tuple[str, ...]] | None = None) -> None:
+                 needs: dict[str, tuple[str, ...]] | None = None,
+                 positions: PositionPings | None = None) -> None:
         self.scenario = scenario
         self.origin = origin
         self.days = days
@@ -243,6 +248,7 @@ class _Sim:
             e.schedule(h * HOUR, Sample(), _P_SAMPLE)
         if policy.tick:
             e.schedule(int(policy.tick), PolicyTick(), _P_TICK)
+        self.pinger = None if positions is None else Pinger(self, positions, _P_ARRIVE)
 
     # ------------------------------------------------------------- helpers
     def to_dt(self, t: int) -> datetime:
@@ -480,6 +486,8 @@ class _Sim:
         self.techrec[tech].travel += travel
         self.engine.schedule(now + travel, ArrivesOnSite(tech, ticket_id, self.gen.get(tech, 0)),
                              _P_ARRIVE)
+        if self.pinger is not None:  # position pings along the leg (sim/positions.py)
+            self.pinger.leg(d, tech, ticket_id, now, travel)
 
     def _owner(self, ticket_id: str) -> Dispatcher:
         d = self.owner.get(ticket_id)
@@ -706,7 +714,8 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
              service: ServiceModel | None = None, progress: bool = False,
              sync_tolerance: int = 300, replay: bool = False, parts: PartsModel | None = None,
              van_stock: VanStockPolicy | None = None,
-             roster: Sequence[str] | None = None) -> SimResult:
+             roster: Sequence[str] | None = None,
+             positions: PositionPings | None = None) -> SimResult:
     """Simulate ``days`` of field service under a dispatch policy.
 
     Parameters
@@ -752,6 +761,10 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         sickness are drawn for every member of the roster and each technician
         takes their own row, so nested teams see the same absences for the
         same seed. Default: the workforce itself.
+    positions:
+        Emit position pings along legs (:class:`~fsdispatch.sim.PositionPings`;
+        default off): recorded in ``result.positions``, and fed to the
+        dispatcher when the policy's ``use_positions`` is true.
 
     Returns
     -------
@@ -800,7 +813,7 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
     tic = _time.perf_counter()
     sim = _Sim(scenario, origin, n_days, arrivals, service, pol, seed, streams, absences, cb,
                sync_tolerance=int(sync_tolerance), sickness=sickness, parts=tracker,
-               needs=needs)
+               needs=needs, positions=positions)
     try:
         sim.run()
     finally:
@@ -815,7 +828,8 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
                      wall_time=wall, day_scenarios=tuple(sim.day_scenarios),
                      ticket_objects=sim.tickets,
                      parts_summary=None if tracker is None else tracker.summary(n_days),
-                     ledger=None if tracker is None else tracker.ledger)
+                     ledger=None if tracker is None else tracker.ledger,
+                     positions=() if sim.pinger is None else tuple(sim.pinger.records))
 
 
 def _roster_rows(scenario: Scenario, roster: Sequence[str] | None) -> np.ndarray:
