@@ -203,3 +203,20 @@ def test_pings_keep_the_incremental_state_equal_to_a_full_rebuild(seed, pings):
         fd.check_plan(d.problem, d.plan)
         states = [d.state(t) for t in d.lifecycle.tickets()]
         assert len(states) == scenario.num_tickets
+
+
+def test_a_job_cancelled_on_the_way_leaves_the_technician_at_the_last_ping():
+    scenario = _one()
+    d = Dispatcher(scenario, now=at(9))
+    d.plan_day(solver="greedy")
+    d.insert(fd.Ticket("T2", fd.Location.planar(2, 0), 10 * fd.MINUTE))
+    d.update_position("A", fd.Location.planar(0, 40))  # before leaving: superseded
+    d.start_travel("T1")
+    d.now = at(9) + timedelta(minutes=2)
+    on_the_way = fd.Location.planar(0, 10)
+    d.update_position("A", on_the_way)
+    d.cancel("T1")
+    drive = scenario.travel.travel_seconds(on_the_way, fd.Location.planar(2, 0))
+    assert d.eta("T2").start == d.now + timedelta(seconds=drive)
+    assert d.positions()["A"].in_use
+    fd.check_plan(d.problem, d.plan)

@@ -14,6 +14,8 @@ a technician was at a time. The rule:
   becomes ``max(planned start, ping time + drive from the ping to the site) +
   service``. A ping can delay an arrival, never bring it before the start
   planned when the technician left (which waited for the customer's window).
+  If the job is then cancelled or put on hold before arrival, the technician's
+  next leg starts from the last fresh ping since they left.
 * **On site**: the ping is stored (:meth:`~fsdispatch.live.Dispatcher.positions`)
   but the route start stays the site: the job's end is reported by ``complete``.
 

@@ -228,6 +228,12 @@ class LiveState:
             self.last_pos[job.technician_id] = self.plan_pos[job.technician_id] = job.location
             self.moved.pop(job.technician_id, None)  # a later event than any ping
             self._add_work(job)
+        else:  # stopped on the way: from the last fresh ping since they left, if any
+            ping = self.pings.get(job.technician_id)
+            if ping is not None and job.en_route_at is not None and \
+                    ping[1] >= job.en_route_at and ping[1] + self.position_max_age > self.now:
+                self.last_pos[job.technician_id] = ping[0]
+                self.moved[job.technician_id] = ping[1] + self.position_max_age
         self.current.pop(job.technician_id, None)
         del self.jobs[ticket_id]
         self.jobs_of[job.technician_id].remove(ticket_id)
