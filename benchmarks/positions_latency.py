@@ -55,14 +55,25 @@ def main(argv: list[str] | None = None) -> None:
         d.arrive(ticket_id)
     d.advance(start + timedelta(hours=2))
     setup = time.perf_counter() - tic
-    print(f"live day: {args.technicians} technicians, {d.problem.num_tickets} open tickets "
-          f"(setup {setup:.1f} s, kernel load {jit:.1f} s)")
+    print(
+        f"live day: {args.technicians} technicians, {d.problem.num_tickets} open tickets "
+        f"(setup {setup:.1f} s, kernel load {jit:.1f} s)"
+    )
 
     other = fd.generate_scenario(args.technicians, 3 * args.calls + 10, seed=args.seed + 1000)
-    new = [attrs.evolve(t, id=f"NEW-{k:05d}", created_at=d.now, response_by=None,
-                        resolve_by=None, windows=(), preferred_technicians=(),
-                        excluded_technicians=())
-           for k, t in enumerate(other.tickets)]
+    new = [
+        attrs.evolve(
+            t,
+            id=f"NEW-{k:05d}",
+            created_at=d.now,
+            response_by=None,
+            resolve_by=None,
+            windows=(),
+            preferred_technicians=(),
+            excluded_technicians=(),
+        )
+        for k, t in enumerate(other.tickets)
+    ]
     rng = np.random.default_rng(args.seed)
     idle = [t.id for t in scenario.technicians if t.id not in d.live_state.current]
     homes = {t.id: t.start_location for t in scenario.technicians}
@@ -70,8 +81,9 @@ def main(argv: list[str] | None = None) -> None:
     def ping() -> float:
         tech = idle[int(rng.integers(len(idle)))]
         base = d.live_state.last_pos.get(tech, homes[tech])
-        where = attrs.evolve(base, x=base.x + float(rng.normal(0, 0.03)),
-                             y=base.y + float(rng.normal(0, 0.02)))
+        where = attrs.evolve(
+            base, x=base.x + float(rng.normal(0, 0.03)), y=base.y + float(rng.normal(0, 0.02))
+        )
         t0 = time.perf_counter()
         d.update_position(tech, where)
         return time.perf_counter() - t0
@@ -96,16 +108,19 @@ def main(argv: list[str] | None = None) -> None:
         burst_t.append(recommend(2 * args.calls + k))
     ev = fd.check_plan(d.problem, d.plan)
     in_use = sum(p.in_use for p in d.positions().values())
-    print(f"after {len(ping_t)} pings: {len(d.positions())} technicians reported, {in_use} "
-          f"starting from a ping; plan feasible: {ev.is_feasible}")
+    print(
+        f"after {len(ping_t)} pings: {len(d.positions())} technicians reported, {in_use} "
+        f"starting from a ping; plan feasible: {ev.is_feasible}"
+    )
     print()
     print("| call | calls | p50 ms | p99 ms | max ms | target |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
     for name, values, target in (
-            ("recommend(k=5), no pings", base_t, "p50 < 5, p99 < 50 (live_latency)"),
-            ("update_position", ping_t, "p99 <= 2"),
-            ("recommend(k=5) right after 1 ping", after_t, "as without pings"),
-            ("recommend(k=5) after 10 pings", burst_t, "-")):
+        ("recommend(k=5), no pings", base_t, "p50 < 5, p99 < 50 (live_latency)"),
+        ("update_position", ping_t, "p99 <= 2"),
+        ("recommend(k=5) right after 1 ping", after_t, "as without pings"),
+        ("recommend(k=5) after 10 pings", burst_t, "-"),
+    ):
         p50, p99, mx = _pct(values)
         print(f"| {name} | {len(values)} | {p50:.2f} | {p99:.2f} | {mx:.2f} | {target} |")
 
