@@ -133,7 +133,8 @@ def test_technician_events_take_the_incremental_path():
 
 _OPS = st.lists(st.tuples(st.sampled_from(["insert", "add", "cancel", "delay", "pin", "advance",
                                            "start", "arrive", "complete", "hold", "absent",
-                                           "reoptimize", "clock", "release", "follow_up"]),
+                                           "reoptimize", "clock", "release", "follow_up",
+                                           "ping"]),
                           st.integers(0, 10_000)), min_size=3, max_size=12)
 
 
@@ -164,7 +165,7 @@ def test_incremental_state_equals_a_full_rebuild(seed, ops):
             stale = True
             continue
         fd.check_plan(d.problem, d.plan)
-        if op not in ("insert", "add"):
+        if op not in ("insert", "add", "ping"):  # a ping keeps the plan's clock
             stale = False
         if not stale:
             assert_same_live_state(d, ref)
@@ -214,6 +215,11 @@ def _apply(d: Dispatcher, op: str, x: int, k: int, extra: fd.Scenario,
         d.technician_absent(scenario.technicians[x % 4].id)
     elif op == "reoptimize":
         d.reoptimize(solver="greedy")
+    elif op == "ping":  # a position ping a few km from the technician's home
+        home = scenario.technicians[x % 4].start_location
+        d.update_position(scenario.technicians[x % 4].id,
+                          attrs.evolve(home, x=home.x + (x % 11 - 5) / 100,
+                                       y=home.y + (x % 7 - 3) / 100))
     else:
         return False
     return True

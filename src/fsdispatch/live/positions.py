@@ -182,11 +182,10 @@ def update_position(
         return True
     if expires <= now:
         return False  # already stale: the plan's position stays
-    state.moved[technician_id] = expires
     if state.last_pos.get(technician_id) == location:
+        state.moved[technician_id] = expires
         return False
-    state.last_pos[technician_id] = location
-    state.relocated.add(technician_id)
+    state.place(technician_id, location, expires)
     return True
 
 

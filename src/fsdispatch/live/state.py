@@ -157,15 +157,21 @@ class LiveState:
         position again (the last job's site, else the shift's start)."""
         now = self.now
         for tech_id in [t for t, end in self.moved.items() if end <= now]:
-            del self.moved[tech_id]
-            self._settle_position(tech_id, self.plan_pos.get(tech_id))
+            self.place(tech_id, self.plan_pos.get(tech_id), None)
 
-    def _settle_position(self, technician_id: str, where: Location | None) -> None:
+    def place(self, technician_id: str, where: Location | None,
+              until: datetime | None) -> None:
+        """The technician's next leg starts at ``where`` (``None``: the shift's start), from a
+        position ping in force until ``until`` (``None``: the plan's position)."""
         if where is None:
             self.last_pos.pop(technician_id, None)
         else:
             self.last_pos[technician_id] = where
-        self.relocated.add(technician_id)
+        if until is None:
+            self.moved.pop(technician_id, None)
+        else:
+            self.moved[technician_id] = until
+        self._touch(technician_id)  # re-derived whole by the refresh, as a rebuild would
 
     def add_ticket(self, ticket: Ticket) -> None:
         """Register a ticket at the clock (its id is new)."""
@@ -232,8 +238,7 @@ class LiveState:
             ping = self.pings.get(job.technician_id)
             if ping is not None and job.en_route_at is not None and \
                     ping[1] >= job.en_route_at and ping[1] + self.position_max_age > self.now:
-                self.last_pos[job.technician_id] = ping[0]
-                self.moved[job.technician_id] = ping[1] + self.position_max_age
+                self.place(job.technician_id, ping[0], ping[1] + self.position_max_age)
         self.current.pop(job.technician_id, None)
         del self.jobs[ticket_id]
         self.jobs_of[job.technician_id].remove(ticket_id)
