@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import warnings
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,50 @@ def test_live_validation_errors_name_the_json_path(client, scenario_json, mutate
     detail = response.json()["detail"][0]
     assert detail["path"] == path, detail
     assert needle in detail["msg"]
+
+
+def _first_of_a(body: dict) -> str:
+    route = next(r for r in body["plan"]["routes"] if r["technician_id"] == "A")
+    return route["tickets"][0]
+
+
+def test_positions_move_the_next_leg_and_answer_the_etas(client, scenario_json, tiny):
+    """POST /positions applies pings: an idle technician 30 km away starts from there, so
+    the ETA of their first ticket grows by the drive (the scenario's travel model)."""
+    now = "2026-03-02T09:00:00+00:00"
+    at_home = client.post("/positions", json={"scenario": scenario_json, "now": now,
+                                              "positions": [{"technician_id": "A",
+                                                             "location": {"x": 0, "y": 0}}]})
+    assert at_home.status_code == 200, at_home.text
+    away = client.post("/positions", json={"scenario": scenario_json, "now": now,
+                                           "positions": [{"technician_id": "A",
+                                                          "location": {"x": 0, "y": 30}}]})
+    assert away.status_code == 200, away.text
+    home_body, away_body = at_home.json(), away.json()
+    first = _first_of_a(home_body)
+    assert _first_of_a(away_body) == first
+    pos = away_body["positions"]["A"]
+    assert pos["location"] == {"x": 0, "y": 30, "geographic": False, "id": None}
+    assert pos["stale"] is False and pos["in_use"] is True
+    site = tiny.ticket(first).location
+    travel = tiny.travel
+    grown = travel.travel_seconds(fd.Location(0, 30), site) - \
+        travel.travel_seconds(fd.Location(0, 0), site)
+    start = {b: datetime.fromisoformat(x["etas"][first]["start"])
+             for b, x in (("home", home_body), ("away", away_body))}
+    assert (start["away"] - start["home"]).total_seconds() == grown > 0
+    assert away_body["plan"]["feasible"] is True
+
+
+@pytest.mark.parametrize("ping, path", [
+    ({"technician_id": "Z", "location": {"x": 0, "y": 0}}, "$.positions[0].technician_id"),
+    ({"technician_id": "A", "location": {"lat": 48.1, "lon": 11.5}}, "$.positions[0].location"),
+    ({"technician_id": "A", "location": {"x": 0}}, "$.positions[0].location"),
+    ({"technician_id": "A", "location": {"x": 0, "y": 0}, "at": "2026-03-02T10:00:00+00:00"},
+     "$.positions[0].at"),
+])
+def test_positions_errors_name_the_json_path(client, scenario_json, ping, path):
+    body = {"scenario": scenario_json, "now": "2026-03-02T09:00:00+00:00", "positions": [ping]}
+    response = client.post("/positions", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["path"] == path

@@ -16,6 +16,11 @@ Endpoints (JSON bodies use fsdispatch's scenario and plan formats, see
   every other technician is out (``fsdispatch.live.Dispatcher.recommend``).
 * ``POST /insert``  same body (plus ``max_moved``) -> where the urgent ticket
   went, what else changed, and the new plan (``Dispatcher.insert``).
+* ``POST /positions`` ``{"scenario": {...}, "plan": {...}?, "now": "...", "positions":
+  [{"technician_id": "A", "location": {"lat": .., "lon": ..}, "at": "..."?}]}`` -> the
+  technicians' positions as the dispatcher sees them (``stale``, ``in_use``), the ETA
+  of every planned ticket from there, and the plan (``Dispatcher.update_position``:
+  an idle technician's next leg starts at their last fresh position).
 * ``GET /health``   version and available solvers.
 
 Request validation errors answer **422** and name the JSON path of the bad value,
@@ -85,6 +90,28 @@ class LiveRequest(BaseModel):
     k: int = Field(3, ge=1, le=20, description="/recommend: technicians to return")
     max_moved: int | None = Field(None, ge=0, le=50, description="/insert: at most this many "
                                   "other tickets may change")
+
+
+class Ping(BaseModel):
+    """One position ping of ``POST /positions``."""
+
+    model_config = ConfigDict(extra="forbid")
+    technician_id: str
+    location: dict[str, Any] = Field(description='{"lat", "lon"} or {"x", "y"}, optional "id"')
+    at: AwareDatetime | None = Field(None, description="when (default: now)")
+
+
+class PositionsRequest(BaseModel):
+    """Body of ``POST /positions``."""
+
+    model_config = ConfigDict(extra="forbid")
+    scenario: dict[str, Any] = Field(description="the day: technicians and known tickets")
+    plan: dict[str, Any] | None = Field(None, description="current plan of the scenario; "
+                                        "default: plan the day first (greedy)")
+    now: AwareDatetime | None = Field(None, description="the dispatcher's clock")
+    positions: list[Ping] = Field(min_length=1, max_length=10_000)
+    position_max_age: int = Field(900, gt=0, le=86_400, description="seconds after which a "
+                                  "position falls back to the plan")
 
 
 class ApiError(Exception):
@@ -198,7 +225,66 @@ def create_app() -> FastAPI:
                                       evaluation=dispatcher.evaluation)
         return out
 
+    @app.post("/positions")
+    def positions(body: PositionsRequest) -> dict[str, Any]:
+        """Apply position pings; answer the positions, every ETA from there and the plan."""
+        try:
+            scenario = fd.scenario_from_dict(body.scenario)
+        except fd.ValidationError as exc:
+            raise _validation(exc, "$.scenario") from None
+        dispatcher = _dispatcher(scenario, body.plan, body.now,
+                                 timedelta(seconds=body.position_max_age))
+        for k, ping in enumerate(body.positions):
+            where = f"$.positions[{k}]"
+            location = _location(ping.location, where + ".location")
+            try:
+                dispatcher.update_position(ping.technician_id, location, ping.at)
+            except fd.UnknownReferenceError as exc:
+                field = "location" if exc.entity == "update_position" else "technician_id"
+                raise ApiError(422, f"{where}.{field}", str(exc), "fsdispatch.unknown") from None
+            except fd.ValidationError as exc:
+                field = "at" if exc.field == "at" else "location"
+                raise ApiError(422, f"{where}.{field}", str(exc),
+                               "fsdispatch.validation") from None
+        return {"positions": _jsonable(dict(dispatcher.positions())),
+                "etas": _jsonable(dispatcher.etas()),
+                "plan": fd.plan_to_dict(dispatcher.problem, dispatcher.plan,
+                                        evaluation=dispatcher.evaluation)}
+
     return app
+
+
+def _location(data: dict[str, Any], path: str) -> fd.Location:
+    """A location in the scenario format: ``{"lat", "lon"}`` or ``{"x", "y"}``, optional ``id``."""
+    keys = set(data)
+    try:
+        if keys - {"id"} == {"lat", "lon"}:
+            return fd.Location.geo(data["lat"], data["lon"], id=data.get("id"))
+        if keys - {"id"} == {"x", "y"}:
+            return fd.Location(data["x"], data["y"], id=data.get("id"))
+    except fd.ValidationError as exc:
+        raise ApiError(422, path, str(exc), "fsdispatch.validation") from None
+    raise ApiError(422, path, f'a location gives {{"lat", "lon"}} or {{"x", "y"}} (and an '
+                   f'optional "id"), got {sorted(keys)}', "fsdispatch.validation")
+
+
+def _dispatcher(scenario: fd.Scenario, plan_json: dict[str, Any] | None,
+                now: datetime | None, max_age: timedelta | None = None) -> Dispatcher:
+    """A dispatcher of ``scenario`` at ``now`` with the given plan (default: greedy)."""
+    plan = None
+    if plan_json is not None:
+        try:
+            plan = fd.plan_from_dict(fd.compile_scenario(scenario), plan_json, strict=True)
+        except fd.ValidationError as exc:
+            raise _validation(exc, "$.plan") from None
+    extra = {} if max_age is None else {"position_max_age": max_age}
+    try:
+        dispatcher = Dispatcher(scenario, now=now, plan=plan, **extra)
+        if plan is None:
+            dispatcher.plan_day(solver="greedy")
+    except fd.ValidationError as exc:
+        raise _validation(exc, "$.now" if "now" in exc.message else "$") from None
+    return dispatcher
 
 
 def _live(body: LiveRequest) -> tuple[Dispatcher, fd.Ticket]:
@@ -216,19 +302,7 @@ def _live(body: LiveRequest) -> tuple[Dispatcher, fd.Ticket]:
         raise err from None
     ticket = full.tickets[-1]
     scenario = full.replace(tickets=full.tickets[:-1])
-    plan = None
-    if body.plan is not None:
-        try:
-            plan = fd.plan_from_dict(fd.compile_scenario(scenario), body.plan, strict=True)
-        except fd.ValidationError as exc:
-            raise _validation(exc, "$.plan") from None
-    try:
-        dispatcher = Dispatcher(scenario, now=body.now, plan=plan)
-        if plan is None:
-            dispatcher.plan_day(solver="greedy")
-    except fd.ValidationError as exc:
-        raise _validation(exc, "$.now" if "now" in exc.message else "$") from None
-    return dispatcher, ticket
+    return _dispatcher(scenario, body.plan, body.now), ticket
 
 
 def _jsonable(value: Any) -> Any:

@@ -133,7 +133,8 @@ def test_technician_events_take_the_incremental_path():
 
 _OPS = st.lists(st.tuples(st.sampled_from(["insert", "add", "cancel", "delay", "pin", "advance",
                                            "start", "arrive", "complete", "hold", "absent",
-                                           "reoptimize", "clock", "release", "follow_up"]),
+                                           "reoptimize", "clock", "release", "follow_up",
+                                           "ping"]),
                           st.integers(0, 10_000)), min_size=3, max_size=12)
 
 
@@ -164,10 +165,34 @@ def test_incremental_state_equals_a_full_rebuild(seed, ops):
             stale = True
             continue
         fd.check_plan(d.problem, d.plan)
-        if op not in ("insert", "add"):
+        if op not in ("insert", "add", "ping"):  # a ping keeps the plan's clock
             stale = False
         if not stale:
             assert_same_live_state(d, ref)
+
+
+
+@settings(max_examples=20)
+@given(st.integers(0, 1000), _OPS)
+def test_the_fast_lifecycle_sync_equals_the_reference(seed, ops):
+    """A deferred refresh's lifecycle sync looks only at the tickets whose plan changed; the
+    event log (every field) and the ticket states equal those of comparing every ticket."""
+    scenario = _day(seed)
+    start = scenario.technicians[0].shifts[0].start
+    d = Dispatcher(scenario, now=start - timedelta(minutes=10))
+    d.plan_day(solver="greedy")
+    ref = copy.deepcopy(d)
+    ref._live.fast_sync = False
+    extra = fd.generate_scenario(4, 12, seed=seed + 1)
+    for k, (op, x) in enumerate(ops):
+        did = [_apply(disp, op, x, k, extra, scenario) for disp in (d, ref)]
+        assert did[0] == did[1]
+        for disp in (d, ref):
+            disp.plan  # noqa: B018 - settles the deferred refresh and its sync
+        assert [attrs.astuple(e) for e in d.log.events()] == \
+            [attrs.astuple(e) for e in ref.log.events()]
+        assert {t: d.state(t) for t in d.lifecycle.tickets()} == \
+            {t: ref.state(t) for t in ref.lifecycle.tickets()}
 
 
 def _apply(d: Dispatcher, op: str, x: int, k: int, extra: fd.Scenario,
@@ -214,6 +239,11 @@ def _apply(d: Dispatcher, op: str, x: int, k: int, extra: fd.Scenario,
         d.technician_absent(scenario.technicians[x % 4].id)
     elif op == "reoptimize":
         d.reoptimize(solver="greedy")
+    elif op == "ping":  # a position ping a few km from the technician's home
+        home = scenario.technicians[x % 4].start_location
+        d.update_position(scenario.technicians[x % 4].id,
+                          attrs.evolve(home, x=home.x + (x % 11 - 5) / 100,
+                                       y=home.y + (x % 7 - 3) / 100))
     else:
         return False
     return True

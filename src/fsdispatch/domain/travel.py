@@ -8,13 +8,20 @@ Two models ship:
   kernels compute travel on the fly, so 20 000 locations cost no dense matrix.
 * :class:`MatrixTravel` — an explicit duration matrix in seconds (and an
   optional distance matrix in km), e.g. from a road-network router, keyed by
-  :attr:`Location.id`.
+  :attr:`Location.id`; :meth:`MatrixTravel.from_osrm` and
+  :meth:`MatrixTravel.from_valhalla` read a routing engine's matrix response.
+
+Every model answers :meth:`travel_seconds` ``(origin, destination, depart=None)``
+with the same whole seconds the compiled kernels use; both models are static
+(the same at any hour), so they ignore ``depart``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import numpy as np
@@ -27,6 +34,9 @@ from ..units import (
     MIN_SPEED_KMH,
 )
 from ._validate import check_number, describe_seconds, fail, to_tuple, warn
+
+if TYPE_CHECKING:
+    from .location import Location
 
 __all__ = ["EARTH_RADIUS_KM", "GeometricTravel", "MatrixTravel", "TravelModel"]
 
@@ -70,6 +80,42 @@ class GeometricTravel:
     def kind(self) -> str:
         """``"geometric"``."""
         return "geometric"
+
+    def travel_seconds(self, origin: Location, destination: Location,
+                       depart: datetime | None = None) -> int:
+        """Whole seconds to drive from ``origin`` to ``destination`` (``depart`` is ignored:
+        the model is static).
+
+        The compiled kernels' formula (``kernels/timing.py``), so a live ETA or a
+        simulator leg computed here equals the plan's: straight-line km (haversine
+        for geographic locations, Euclidean for planar ones) × ``detour`` ×
+        3600 / ``speed_kmh``, rounded by ``rounding``. Both locations must be of
+        the same kind (``ValidationError`` otherwise).
+        """
+        if origin == destination:
+            return 0
+        if origin.geographic != destination.geographic:
+            fail("GeometricTravel", None, "destination", destination,
+                 "must be geographic like the origin" if origin.geographic
+                 else "must be planar like the origin")
+        if origin.geographic:
+            xa, ya, xb, yb = np.radians(np.array([origin.x, origin.y, destination.x,
+                                                  destination.y], dtype=np.float64)).tolist()
+            ca, cb = np.cos(np.array([ya, yb])).tolist()
+            s1 = math.sin(0.5 * (yb - ya))
+            s2 = math.sin(0.5 * (xb - xa))
+            h = min(s1 * s1 + ca * cb * s2 * s2, 1.0)
+            km = 2.0 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+        else:
+            dx = float(origin.x) - float(destination.x)
+            dy = float(origin.y) - float(destination.y)
+            km = math.sqrt(dx * dx + dy * dy)
+        secs = km * self.detour * (3600.0 / float(self.speed_kmh))
+        if self.rounding == "round":
+            return math.floor(secs + 0.5)
+        if self.rounding == "ceil":
+            return math.ceil(secs - 1e-9)
+        return math.floor(secs + 1e-9)
 
 
 def _numeric(value: Any) -> bool:
@@ -166,6 +212,73 @@ class MatrixTravel:
         """Location id -> matrix row."""
         return {loc_id: k for k, loc_id in enumerate(self.location_ids)}
 
+    def travel_seconds(self, origin: Location, destination: Location,
+                       depart: datetime | None = None) -> int:
+        """Seconds from ``origin`` to ``destination`` by their ``id`` rows (``depart`` is
+        ignored: the matrix is static); 0 from a location to itself, as in the kernels.
+
+        Raises
+        ------
+        UnknownReferenceError
+            If a location has no ``id`` or one not in :attr:`location_ids` (a
+            matrix has no travel from an arbitrary point).
+        """
+        if origin == destination:
+            return 0
+        a = _matrix_row(self.location_ids, origin, "origin")
+        b = _matrix_row(self.location_ids, destination, "destination")
+        return int(self.durations[a, b])
+
+    @classmethod
+    def from_osrm(cls, response: Any, locations: Sequence[Location | str], *,
+                  unreachable: float | None = None) -> MatrixTravel:
+        """A matrix from an OSRM ``/table`` response (parsed JSON).
+
+        Parameters
+        ----------
+        response:
+            The response mapping: ``durations`` (seconds, rows = sources) and
+            optionally ``distances`` (metres, read as km); ``code`` other than
+            ``"Ok"`` is an error. Request it with the same coordinates as sources
+            and destinations, in the order of ``locations``.
+        locations:
+            The :class:`Location` objects (each with an ``id``) or ids, in the
+            order of the request's coordinates.
+        unreachable:
+            Seconds to use for a ``null`` cell (no route). By default a ``null``
+            raises ``ValidationError`` naming the cell; with a value, a ``null``
+            distance becomes the largest allowed (100 000 km).
+        """
+        from ._routing import osrm_matrices
+
+        ids, dur, dist = osrm_matrices(response, locations, unreachable)
+        return cls(ids, dur, dist)
+
+    @classmethod
+    def from_valhalla(cls, response: Any, locations: Sequence[Location | str], *,
+                      unreachable: float | None = None) -> MatrixTravel:
+        """A matrix from a Valhalla ``/sources_to_targets`` (matrix) response (parsed JSON).
+
+        Parameters
+        ----------
+        response:
+            The response mapping. ``sources_to_targets`` is either the verbose
+            form (a list of rows of ``{"from_index", "to_index", "time",
+            "distance"}``) or the concise one (``{"durations": [[...]],
+            "distances": [[...]]}``); times are seconds, distances in the
+            response's ``units`` (``"kilometers"``, the default, or ``"miles"``).
+            Request it with the same locations as sources and targets, in order.
+        locations:
+            The :class:`Location` objects (each with an ``id``) or ids, in order.
+        unreachable:
+            As in :meth:`from_osrm`: seconds for a missing or ``null`` time
+            (default: ``ValidationError``).
+        """
+        from ._routing import valhalla_matrices
+
+        ids, dur, dist = valhalla_matrices(response, locations, unreachable)
+        return cls(ids, dur, dist)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, MatrixTravel):
             return NotImplemented
@@ -176,6 +289,18 @@ class MatrixTravel:
                 and np.array_equal(self.durations, other.durations) and same_dist)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def _matrix_row(ids: tuple[str, ...], loc: Location, name: str) -> int:
+    """The matrix row of ``loc`` (``UnknownReferenceError`` naming it if it has none)."""
+    from ..errors import UnknownReferenceError
+
+    if loc.id is not None and loc.id in ids:
+        return ids.index(loc.id)
+    raise UnknownReferenceError(
+        f"MatrixTravel: {name} location id {loc.id!r} is not a row of the matrix (a "
+        "travel matrix has no travel from an arbitrary point: give a location of it)",
+        entity="MatrixTravel", field=name, value=loc.id)
 
 
 def _warn_diagonal(matrix: np.ndarray, name: str, ids: tuple[str, ...]) -> None:

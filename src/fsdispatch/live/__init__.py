@@ -9,6 +9,7 @@ from .eta import Eta, EtaModel
 from .explain import Alternative, Explanation, Relaxation, apply_relaxation, explain
 from .lifecycle import TRANSITIONS, EventLog, Lifecycle, TicketEvent, TicketState
 from .pool import ClaimResult, GrabPool, Offer
+from .positions import Position
 from .results import (
     Change,
     CostBreakdown,
@@ -46,6 +47,7 @@ __all__ = [
     "Offer",
     "Option",
     "Pin",
+    "Position",
     "Recommendation",
     "Relaxation",
     "ReplanResult",

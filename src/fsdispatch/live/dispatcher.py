@@ -15,6 +15,7 @@ unassigned with a reason.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ import attrs
 import numpy as np
 
 from ..domain._validate import check_aware
+from ..domain.location import Location
 from ..domain.scenario import Scenario
 from ..domain.ticket import Ticket
 from ..errors import InfeasiblePlanError, TransitionError, ValidationError
@@ -35,14 +37,9 @@ from .escalation import EscalationDesk
 from .eta import Eta, EtaModel
 from .lifecycle import EventLog, Lifecycle, TicketState
 from .live_problem import LivePlan
-from .results import (
-    Change,
-    DelayReport,
-    InsertResult,
-    Pin,
-    Recommendation,
-    ReplanResult,
-)
+from .positions import DEFAULT_MAX_AGE as MAX_AGE
+from .positions import Position, check_max_age, position, positions, update_position
+from .results import Change, DelayReport, InsertResult, Pin, Recommendation, ReplanResult
 from .state import LiveState
 
 __all__ = ["Dispatcher"]
@@ -75,6 +72,8 @@ class Dispatcher(EscalationDesk):
     sla_watch:
         Optional :class:`~fsdispatch.live.sla.SlaWatch`; with a business
         calendar, its deadlines replace the scenario policy's for new tickets.
+    position_max_age:
+        Age (timedelta or seconds) after which a position ping falls back to the plan.
 
     Notes
     -----
@@ -88,7 +87,7 @@ class Dispatcher(EscalationDesk):
     def __init__(self, scenario: Scenario, *, now: datetime | None = None,
                  plan: Plan | None = None, log: EventLog | None = None, max_moved: int = 2,
                  max_shift: int | timedelta = 30 * 60, eta_model: EtaModel | None = None,
-                 sla_watch: Any = None) -> None:
+                 sla_watch: Any = None, position_max_age: timedelta | int = MAX_AGE) -> None:
         if not isinstance(scenario, Scenario):
             raise ValidationError.for_field("Dispatcher", None, "scenario", scenario,
                                             "must be a Scenario")
@@ -100,7 +99,8 @@ class Dispatcher(EscalationDesk):
         self.eta_model = eta_model or EtaModel()
         self.sla_watch = sla_watch
         self.max_moved, self.max_shift = disruption_bounds(max_moved, max_shift)
-        self._state = LiveState(scenario, start, {t.id: t for t in scenario.technicians})
+        self._state = LiveState(scenario, start, {t.id: t for t in scenario.technicians},
+                                position_max_age=check_max_age(position_max_age))
         self._live = LivePlan(self._state, self.lifecycle, self.eta_model)
         for ticket in scenario.tickets:
             self._register(ticket, actor="scenario")
@@ -189,6 +189,18 @@ class Dispatcher(EscalationDesk):
         """ETA of one ticket (``None`` if it is not planned)."""
         self.ticket(ticket_id)
         return self.etas().get(ticket_id)
+
+    def update_position(self, technician_id: str, location: Location,
+                        at: datetime | None = None) -> Position:
+        """A position ping (``at``: default now): an idle technician's next leg starts there
+        (:mod:`fsdispatch.live.positions` has the rule); returns the position as stored."""
+        if update_position(self._state, technician_id, location, at):
+            self._live.defer(keep_clock=True)
+        return position(self._state, technician_id)
+
+    def positions(self) -> Mapping[str, Position]:
+        """Every technician's last position ping (read-only; ``stale`` past the max age)."""
+        return positions(self._state)
 
     # ---------------------------------------------------------- recommend
     def recommend(self, ticket: Ticket | str, k: int = 3) -> Recommendation:

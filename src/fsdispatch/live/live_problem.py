@@ -18,7 +18,7 @@ so events in a row cost one refresh.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,61 @@ def _settled(name: str) -> Any:
     return property(fget, fset, doc=f"``{name}`` of the live plan (settled on read).")
 
 
+class _LazySnapshot(Mapping[str, tuple[str, int]]):
+    """:meth:`LivePlan.snapshot` of the plan now, made into a dict on first use (a deferred
+    refresh keeps the plan's start arrays, not a dict of every planned ticket)."""
+
+    def __init__(self, live: LivePlan) -> None:
+        self._arrays = (*live.starts(), live.problem.index.ticket_ids, live.route_key)
+        self._dict: dict[str, tuple[str, int]] | None = None
+
+    def as_dict(self) -> dict[str, tuple[str, int]]:
+        """The snapshot as a dict (made once)."""
+        if self._dict is None:
+            starts, routes, ids, keys = self._arrays
+            sel = np.flatnonzero(routes >= 0)
+            self._dict = {ids[j]: (keys[r][0], s) for j, r, s in
+                          zip(sel.tolist(), routes[sel].tolist(), starts[sel].tolist(),
+                              strict=True)}
+        return self._dict
+
+    def moved(self, live: LivePlan) -> tuple[list[tuple[str, tuple[str, int] | None,
+                                                        tuple[str, int]]], list[str]] | None:
+        """Against the plan now (``live``, the same tickets in the same order): ``(planned
+        tickets that changed or may need a transition, as (id, before, now), and tickets no
+        longer planned)``, in ticket order; ``None`` if the tickets are not the same."""
+        starts_b, routes_b, ids_b, keys_b = self._arrays
+        ids = live.problem.index.ticket_ids
+        starts_a, routes_a = live.starts()
+        if (ids is not ids_b and ids != ids_b) or not \
+                starts_a.shape[0] == starts_b.shape[0] == len(ids):
+            return None
+        keys_a = live.route_key
+        code: dict[str, int] = {}
+        tb = np.array([code.setdefault(k[0], len(code)) for k in keys_b] + [-1], dtype=np.int64)
+        ta = np.array([code.setdefault(k[0], len(code)) for k in keys_a] + [-1], dtype=np.int64)
+        pb, pa = routes_b >= 0, routes_a >= 0
+        same = (pb == pa) & (tb[routes_b] == ta[routes_a]) & (starts_b == starts_a)
+        states = live.lifecycle.states
+        waiting = (S.CREATED, S.REJECTED)
+        look = [j for j in np.flatnonzero(pa).tolist()
+                if not same[j] or states[ids[j]] in waiting]
+        out = []
+        for j in look:
+            old = (keys_b[int(routes_b[j])][0], int(starts_b[j])) if pb[j] else None
+            out.append((ids[j], old, (keys_a[int(routes_a[j])][0], int(starts_a[j]))))
+        return out, [ids[j] for j in np.flatnonzero(pb & ~pa).tolist()]
+
+    def __getitem__(self, key: str) -> tuple[str, int]:
+        return self.as_dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_dict())
+
+    def __len__(self) -> int:
+        return len(self.as_dict())
+
+
 class LivePlan:
     """The live problem and its plan, kept in step with a :class:`LiveState`.
 
@@ -76,6 +131,9 @@ class LivePlan:
     #: Events that report nothing back defer their refresh to the next read; ``False``
     #: refreshes at once (the reference the deferral is tested and benchmarked against).
     lazy: bool = True
+    #: A deferred refresh's lifecycle sync compares the plan's start arrays and looks only at
+    #: the tickets that changed; ``False`` compares every planned ticket (the reference).
+    fast_sync: bool = True
 
     problem: Problem = _settled("problem")
     st: Any = _settled("st")
@@ -99,6 +157,7 @@ class LivePlan:
         self.slots: Any = None  # every shift as integers (built on first refresh)
         self.fast: Any = None  # aux state of the incremental refresh
         self.initial_stops: dict[str, int] = {}  # depot stops of a starting plan
+        self.clock = state.now  # the clock the live problem was last brought up to
 
     # ------------------------------------------------------------ the plan
     @property
@@ -203,6 +262,7 @@ class LivePlan:
         self.route_key, self.live_breaks = route_key, live_breaks
         dropped = self._adopt(visits, kept_mask, old_reasons, reason)
         self.fast = _fast.init_state(self)
+        self.clock = state.now
         return dropped
 
     def _adopt(self, visits: np.ndarray, kept_mask: np.ndarray,
@@ -254,6 +314,7 @@ class LivePlan:
         st, kept_mask = _fast.lay(self, problem, ptr, visits)
         self.problem, self.st = problem, st
         self.route_key, self.live_breaks = route_key, live_breaks
+        self.clock = self.state.now
         return self._adopt(visits, kept_mask, old_reasons, UnassignedReason.OPEN)
 
     def reopen(self, ticket: Ticket) -> None:
@@ -273,7 +334,8 @@ class LivePlan:
         self.defer()
 
     def defer(self, gone: tuple[str, ...] = (),
-              before: Mapping[str, tuple[str, int]] | None = None) -> None:
+              before: Mapping[str, tuple[str, int]] | None = None, *,
+              keep_clock: bool = False) -> None:
         """Refresh the live plan at the next read of it (:meth:`settle`), not now.
 
         Deferred refreshes in a row become one, at the clock of the last event:
@@ -281,13 +343,17 @@ class LivePlan:
         finished early) makes them feasible again. ``before``: the plan's
         snapshot before the event (taken here if not given); when the refresh
         is settled, the lifecycle follows it (tickets no longer planned go back
-        to ``created``).
+        to ``created``). ``keep_clock``: the change does not move the plan's
+        clock (a position ping): the refresh runs at the clock of the last
+        refresh, or of a refresh already deferred, so only what changed is redone.
         """
         pending = self.pending
         if pending is None:
-            self.pending = (gone, self.state.now, self.snapshot() if before is None else before)
+            self.pending = (gone, self.clock if keep_clock else self.state.now,
+                            _LazySnapshot(self) if before is None else before)
         else:
-            self.pending = (pending[0] + gone, self.state.now, pending[2])
+            self.pending = (pending[0] + gone, pending[1] if keep_clock else self.state.now,
+                            pending[2])
         self.changed()
         if not self.lazy:
             self.settle()
@@ -414,12 +480,7 @@ class LivePlan:
 
     def snapshot(self) -> dict[str, tuple[str, int]]:
         """Planned ticket id -> (technician id, start seconds)."""
-        starts, routes = self.starts()
-        ids = self.problem.index.ticket_ids
-        keys = self.route_key
-        sel = np.flatnonzero(routes >= 0)
-        return {ids[j]: (keys[r][0], s) for j, r, s in
-                zip(sel.tolist(), routes[sel].tolist(), starts[sel].tolist(), strict=True)}
+        return _LazySnapshot(self).as_dict()
 
     def route_snapshot(self, st: Any, kd: Any, routes: Iterable[int],
                        ) -> dict[str, tuple[str, int]]:
@@ -457,35 +518,54 @@ class LivePlan:
     def sync_lifecycle(self, before: Mapping[str, tuple[str, int]], actor: str, *,
                        after: Mapping[str, tuple[str, int]] | None = None) -> None:
         """Transitions for tickets that were planned, re-planned or dropped."""
+        if after is None and self.fast_sync and isinstance(before, _LazySnapshot):
+            moved = before.moved(self)
+            if moved is not None:  # the same tickets: only those that changed are looked at
+                for tid, old, now_at in moved[0]:
+                    self._sync_one(tid, old, now_at, actor)
+                self._sync_dropped(moved[1], None, actor)
+                return
         if after is None:
             after = self.snapshot()
+        if isinstance(before, _LazySnapshot):
+            before = before.as_dict()
+        for tid, now_at in after.items():
+            self._sync_one(tid, before.get(tid), now_at, actor)
+        self._sync_dropped(before, after, actor)
+
+    def _sync_one(self, tid: str, old: tuple[str, int] | None, now_at: tuple[str, int],
+                  actor: str) -> None:
+        """The transition (or ETA notice) of a ticket planned at ``now_at`` (``old``: before)."""
+        lc = self.lifecycle
+        state = lc.states[tid]
+        if old == now_at and state not in (S.CREATED, S.REJECTED):
+            return  # planned as before: nothing to say
         now = self.state.now
         to_dt = self.state.to_datetime
+        tech, start = now_at
+        if state in (S.CREATED, S.REJECTED, S.ESCALATED) and old is None:
+            lc.transition(tid, S.SCHEDULED, now, actor, technician_id=tech,
+                          start=to_dt(start))
+        elif old is not None and old[0] != tech and state.is_open:
+            target = S.REASSIGNED if lc.can(tid, S.REASSIGNED) else S.SCHEDULED
+            lc.transition(tid, target, now, actor, technician_id=tech, previous=old[0],
+                          start=to_dt(start))
+        elif old is not None and state in (S.CREATED, S.REJECTED):
+            lc.transition(tid, S.SCHEDULED, now, actor, technician_id=tech,
+                          start=to_dt(start))
+        elif old is not None and abs(old[1] - start) >= 5 * MINUTE:
+            lc.log.emit(now, tid, "eta", actor, from_state=state, to_state=state,
+                        technician_id=tech, start=to_dt(start), previous=to_dt(old[1]))
+
+    def _sync_dropped(self, before: Iterable[str], after: Mapping[str, Any] | None,
+                      actor: str) -> None:
+        """Tickets of ``before`` no longer planned (not in ``after``) go back to ``created``."""
         lc = self.lifecycle
         states = lc.states
-        for tid, now_at in after.items():
-            old = before.get(tid)
-            state = states[tid]
-            if old == now_at and state not in (S.CREATED, S.REJECTED):
-                continue  # planned as before: nothing to say
-            tech, start = now_at
-            if state in (S.CREATED, S.REJECTED, S.ESCALATED) and old is None:
-                lc.transition(tid, S.SCHEDULED, now, actor, technician_id=tech,
-                              start=to_dt(start))
-            elif old is not None and old[0] != tech and state.is_open:
-                target = S.REASSIGNED if lc.can(tid, S.REASSIGNED) else S.SCHEDULED
-                lc.transition(tid, target, now, actor, technician_id=tech, previous=old[0],
-                              start=to_dt(start))
-            elif old is not None and state in (S.CREATED, S.REJECTED):
-                lc.transition(tid, S.SCHEDULED, now, actor, technician_id=tech,
-                              start=to_dt(start))
-            elif old is not None and abs(old[1] - start) >= 5 * MINUTE:
-                lc.log.emit(now, tid, "eta", actor, from_state=state, to_state=state,
-                            technician_id=tech, start=to_dt(start), previous=to_dt(old[1]))
         for tid in before:
-            if tid not in after and tid in self.state.tickets and \
+            if (after is None or tid not in after) and tid in self.state.tickets and \
                     states[tid] in (S.SCHEDULED, S.ACCEPTED, S.REASSIGNED):
-                lc.transition(tid, S.CREATED, now, actor, reason="no longer planned")
+                lc.transition(tid, S.CREATED, self.state.now, actor, reason="no longer planned")
 
     def route_of(self, ticket_id: str) -> int | None:
         """The route of a planned ticket (``None``: not planned)."""

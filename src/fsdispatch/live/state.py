@@ -69,9 +69,15 @@ class LiveState:
         Per technician, a version counter of its jobs and work done (the
         incremental refresh re-derives a technician's resources when it moves).
     last_pos, busy_until, relocated:
-        Where a technician last finished, until when a running break keeps them
-        busy, and the technicians whose position or busy time changed since the
-        live problem last looked.
+        Where a technician's next leg starts (where they last finished, or a
+        fresh position ping), until when a running break keeps them busy, and
+        the technicians whose position or busy time changed since the live
+        problem last looked.
+    plan_pos, pings, moved, position_max_age:
+        Where each technician last finished (the plan's position); the latest
+        position ping per technician, ``(location, at)``; the technicians whose
+        start is a ping now, with when it goes stale; the age after which a ping
+        goes stale (see :mod:`fsdispatch.live.positions`).
     done_work:
         Seconds worked today per technician (added to ``recent_workload``).
     picked, handed_out:
@@ -98,6 +104,10 @@ class LiveState:
     last_pos: dict[str, Location] = attrs.field(factory=dict)
     busy_until: dict[str, datetime] = attrs.field(factory=dict)
     relocated: set[str] = attrs.field(factory=set)
+    plan_pos: dict[str, Location] = attrs.field(factory=dict)
+    pings: dict[str, tuple[Location, datetime]] = attrs.field(factory=dict)
+    moved: dict[str, datetime] = attrs.field(factory=dict)
+    position_max_age: timedelta = timedelta(minutes=15)
     done_work: dict[str, int] = attrs.field(factory=dict)
     picked: dict[str, dict[str, int]] = attrs.field(factory=dict)
     handed_out: dict[str, dict[str, int]] = attrs.field(factory=dict)
@@ -139,6 +149,29 @@ class LiveState:
             raise ValidationError.for_field("Dispatcher", None, "now", now.isoformat(),
                                             f"must not go back before {self.now.isoformat()}")
         self.now = now
+        if self.moved and min(self.moved.values()) <= now:
+            self.expire_positions()
+
+    def expire_positions(self) -> None:
+        """Position pings gone stale at the clock: those technicians start from the plan's
+        position again (the last job's site, else the shift's start)."""
+        now = self.now
+        for tech_id in [t for t, end in self.moved.items() if end <= now]:
+            self.place(tech_id, self.plan_pos.get(tech_id), None)
+
+    def place(self, technician_id: str, where: Location | None,
+              until: datetime | None) -> None:
+        """The technician's next leg starts at ``where`` (``None``: the shift's start), from a
+        position ping in force until ``until`` (``None``: the plan's position)."""
+        if where is None:
+            self.last_pos.pop(technician_id, None)
+        else:
+            self.last_pos[technician_id] = where
+        if until is None:
+            self.moved.pop(technician_id, None)
+        else:
+            self.moved[technician_id] = until
+        self._touch(technician_id)  # re-derived whole by the refresh, as a rebuild would
 
     def add_ticket(self, ticket: Ticket) -> None:
         """Register a ticket at the clock (its id is new)."""
@@ -187,7 +220,8 @@ class LiveState:
         job.completed_at = self.now
         self._add_work(job)
         self.current.pop(job.technician_id, None)
-        self.last_pos[job.technician_id] = job.location
+        self.last_pos[job.technician_id] = self.plan_pos[job.technician_id] = job.location
+        self.moved.pop(job.technician_id, None)  # a later event than any ping
         self._touch(job.technician_id)
         return job
 
@@ -197,8 +231,14 @@ class LiveState:
         if job is None:
             return
         if job.started_at is not None:
-            self.last_pos[job.technician_id] = job.location
+            self.last_pos[job.technician_id] = self.plan_pos[job.technician_id] = job.location
+            self.moved.pop(job.technician_id, None)  # a later event than any ping
             self._add_work(job)
+        else:  # stopped on the way: from the last fresh ping since they left, if any
+            ping = self.pings.get(job.technician_id)
+            if ping is not None and job.en_route_at is not None and \
+                    ping[1] >= job.en_route_at and ping[1] + self.position_max_age > self.now:
+                self.place(job.technician_id, ping[0], ping[1] + self.position_max_age)
         self.current.pop(job.technician_id, None)
         del self.jobs[ticket_id]
         self.jobs_of[job.technician_id].remove(ticket_id)

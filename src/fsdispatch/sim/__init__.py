@@ -44,6 +44,7 @@ from .policies import (
     Policy,
     get_policy,
 )
+from .positions import PositionPing, PositionPings
 from .simulator import SimResult, simulate
 from .staffing import Hire, Staffing, extend_shifts
 from .state import SimView, TechnicianRecord, TicketRecord, Visit
@@ -69,6 +70,8 @@ __all__ = [
     "NearestIdle",
     "PartsModel",
     "Policy",
+    "PositionPing",
+    "PositionPings",
     "ServiceModel",
     "SimConfig",
     "SimResult",

@@ -67,7 +67,7 @@ from ..errors import SimulationError
 from .parts import PARTS_KPI_NAMES
 
 if TYPE_CHECKING:
-    from .simulator import SimResult
+    from .outcome import SimResult
 
 __all__ = ["KPI_NAMES", "KPI_RANGES", "PARTS_KPI_NAMES", "TEAM_KPI_NAMES", "aggregate",
            "confidence_interval", "kpi_range", "replication_kpis", "team_kpis"]

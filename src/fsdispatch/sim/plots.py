@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BackendUnavailableError
 
 if TYPE_CHECKING:
-    from .simulator import SimResult
+    from .outcome import SimResult
 
 __all__ = ["plot_backlog", "plot_day_gantt", "plot_kpi_vs_staffing", "plot_policy_comparison"]
 

@@ -41,6 +41,9 @@ class Policy(Protocol):
         Label in results.
     tick:
         Seconds between :meth:`on_tick` calls during working hours, or ``None``.
+
+    A policy may also set ``use_positions = True``: the simulator's position
+    pings (``simulate(positions=...)``) then reach its dispatcher.
     """
 
     name: str
@@ -64,6 +67,8 @@ class BasePolicy:
 
     name = "base"
     tick: int | None = None
+    #: Feed the simulator's position pings to the dispatcher (``simulate(positions=...)``).
+    use_positions: bool = False
 
     def start_day(self, view: SimView) -> None:
         """Do nothing."""
@@ -90,12 +95,15 @@ class GreedyInsertion(BasePolicy):
         Backend of the morning plan (default ``"greedy"``).
     max_moved:
         Disruption bound of :meth:`Dispatcher.insert` (other tickets moved).
+    use_positions:
+        Use the simulator's position pings (``simulate(positions=...)``).
     """
 
     name = "greedy-insertion"
 
     def __init__(self, morning_solver: str = "greedy", max_moved: int = 2,
-                 time_limit: float = 1.0) -> None:
+                 time_limit: float = 1.0, *, use_positions: bool = False) -> None:
+        self.use_positions = use_positions
         self.morning_solver = morning_solver
         self.max_moved = max_moved
         self.time_limit = time_limit

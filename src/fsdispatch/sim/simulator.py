@@ -14,7 +14,7 @@ import logging
 import time as _time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import numpy as np
@@ -50,12 +50,11 @@ from .models import (
     bind_to_assets,
     draw_arrivals,
 )
+from .outcome import SimResult
 from .parts import PartsModel, PartsTracker, VanStockPolicy
 from .policies import BasePolicy, Policy, get_policy
+from .positions import Pinger, PositionPings
 from .state import SimView, TechnicianRecord, TicketRecord, Visit
-
-if TYPE_CHECKING:
-    from ..evaluate.history import AssetHistory
 
 __all__ = ["SimResult", "simulate"]
 
@@ -70,142 +69,6 @@ _BUSY = frozenset({Status.TRAVEL, Status.ON_SITE, Status.BREAK, Status.ABSENT, S
 #: travel noise, solver, mid-day sickness, parts (the first four as before, so
 #: adding a stream changes no earlier draw)
 _NUM_STREAMS = 6
-
-
-@attrs.frozen
-class SimResult:
-    """One replication.
-
-    Attributes
-    ----------
-    policy, seed:
-        What ran.
-    tickets:
-        One :class:`TicketRecord` per ticket that arrived (follow-ups included).
-    technicians:
-        Realised time per technician.
-    visits:
-        Every realised visit, in time order.
-    backlog:
-        ``(time in seconds, open tickets)`` sampled every hour.
-    origin:
-        Time 0 of the simulation (midnight of the first day).
-    days, num_technicians:
-        Horizon and workforce.
-    events, wall_time:
-        Events processed and wall-clock seconds.
-    day_scenarios:
-        Each working day's scenario (technicians and shifts; for checking routes).
-    parts_summary:
-        Parts KPIs of the run (stock-outs, fill rate, units used, van stock
-        value, holding cost), or ``None`` without a parts model.
-    ledger:
-        The :class:`~fsdispatch.inventory.StockLedger` of the run (a depot and
-        one van per technician, with its movement log and
-        ``consumption_history``), or ``None`` without a parts model.
-    technician_objects:
-        The workforce by technician id (teams, hourly costs: :meth:`team_kpis`).
-    """
-
-    policy: str
-    seed: int | None
-    tickets: tuple[TicketRecord, ...]
-    technicians: tuple[TechnicianRecord, ...]
-    visits: tuple[Visit, ...]
-    backlog: tuple[tuple[int, int], ...]
-    origin: datetime
-    days: int
-    num_technicians: int
-    events: int
-    wall_time: float
-    day_scenarios: tuple[Scenario | None, ...] = ()
-    ticket_objects: dict[str, Ticket] = attrs.field(factory=dict, eq=False, repr=False)
-    parts_summary: dict[str, float] | None = None
-    ledger: Any = attrs.field(default=None, eq=False, repr=False)
-    technician_objects: dict[str, Technician] = attrs.field(factory=dict, eq=False, repr=False)
-
-    def realised_routes(self, day: int) -> tuple[Any, Any]:
-        """The day's realised routes as ``(problem, plan)`` for the shared evaluator.
-
-        The problem is compiled from the day's technicians and the tickets
-        completed that day; the plan visits them in the realised order. Time
-        rules (windows, shift end, breaks) may break because of stochastic
-        overruns; skills, levels, parts, exclusions and "each ticket once" must hold.
-        """
-        from ..plan import Plan
-        from ..problem import compile_scenario
-
-        base = self.day_scenarios[day]
-        if base is None:
-            raise SimulationError(f"day {day} has no shifts")
-        done = sorted((v for v in self.visits if v.day == day and v.outcome == "done"),
-                      key=lambda v: (v.depart, v.technician_id))
-        scenario = attrs.evolve(base, tickets=tuple(self.ticket_objects[v.ticket_id]
-                                                    for v in done))
-        problem = compile_scenario(scenario)
-        index = problem.index
-        routes: list[list[int]] = [[] for _ in index.routes]
-        by_tech = {index.technician_ids[t]: r for r, (t, _) in enumerate(index.routes)}
-        for v in done:
-            routes[by_tech[v.technician_id]].append(index.ticket_idx(v.ticket_id))
-        return problem, Plan(routes=routes, unassigned={})
-
-    def kpis(self) -> dict[str, float]:
-        """The replication's KPIs (see :func:`fsdispatch.sim.metrics.replication_kpis`)."""
-        from .metrics import replication_kpis
-
-        return replication_kpis(self)
-
-    def asset_history(self, asset_id: str) -> AssetHistory:
-        """The realised visits to an asset's tickets (completed ones), in time order.
-
-        Start is the arrival on site, end the completion (realised times); category
-        and parts are the ticket's. Tickets are bound to assets by the ``assets``
-        option of :func:`simulate` (or the scenario's own tickets).
-        """
-        from ..evaluate.history import AssetHistory, ServiceVisit
-
-        if not isinstance(asset_id, str) or not asset_id:
-            raise ValidationError.for_field("asset_history", None, "asset_id", asset_id,
-                                            "must be a non-empty asset id")
-        visits = []
-        for v in self.visits:
-            ticket = self.ticket_objects.get(v.ticket_id)
-            if v.outcome == "done" and ticket is not None and ticket.asset_id == asset_id:
-                visits.append(ServiceVisit(
-                    v.ticket_id, v.technician_id, self.origin + timedelta(seconds=v.arrive),
-                    self.origin + timedelta(seconds=v.end), ticket.category,
-                    dict(ticket.parts)))
-        visits.sort(key=lambda x: (x.start, x.ticket_id))
-        return AssetHistory(asset_id, tuple(visits))
-
-    def team_kpis(self) -> dict[str, dict[str, float]]:
-        """KPIs per technician team (see :func:`fsdispatch.sim.metrics.team_kpis`)."""
-        from .metrics import team_kpis
-
-        return team_kpis(self)
-
-    def teams_frame(self) -> Any:
-        """:meth:`team_kpis` as a pandas DataFrame: one row per team (``team``, KPIs)."""
-        from .metrics import _pd
-
-        pd = _pd()
-        return pd.DataFrame([{"team": team, **k} for team, k in self.team_kpis().items()])
-
-    def tickets_frame(self) -> Any:
-        """The ticket records as a pandas DataFrame (requires pandas)."""
-        from .metrics import _pd
-
-        pd = _pd()
-        return pd.DataFrame([{**attrs.asdict(t), "outcome": t.outcome} for t in self.tickets])
-
-    def backlog_frame(self) -> Any:
-        """Backlog over time as a pandas DataFrame (``time``, ``open``)."""
-        from .metrics import _pd
-
-        pd = _pd()
-        return pd.DataFrame({"time": [self.origin + timedelta(seconds=t) for t, _ in self.backlog],
-                             "open": [n for _, n in self.backlog], "policy": self.policy})
 
 
 def _technicians(scenario: Scenario) -> tuple[Technician, ...]:
@@ -235,7 +98,8 @@ class _Sim:
                  progress: Callable[[int], None] | None = None,
                  sync_tolerance: int = 300, sickness: np.ndarray | None = None,
                  parts: PartsTracker | None = None,
-                 needs: dict[str, tuple[str, ...]] | None = None) -> None:
+                 needs: dict[str, tuple[str, ...]] | None = None,
+                 positions: PositionPings | None = None) -> None:
         self.scenario = scenario
         self.origin = origin
         self.days = days
@@ -293,6 +157,7 @@ class _Sim:
             e.schedule(h * HOUR, Sample(), _P_SAMPLE)
         if policy.tick:
             e.schedule(int(policy.tick), PolicyTick(), _P_TICK)
+        self.pinger = None if positions is None else Pinger(self, positions, _P_ARRIVE)
 
     # ------------------------------------------------------------- helpers
     def to_dt(self, t: int) -> datetime:
@@ -530,6 +395,8 @@ class _Sim:
         self.techrec[tech].travel += travel
         self.engine.schedule(now + travel, ArrivesOnSite(tech, ticket_id, self.gen.get(tech, 0)),
                              _P_ARRIVE)
+        if self.pinger is not None:  # position pings along the leg (sim/positions.py)
+            self.pinger.leg(d, tech, ticket_id, now, travel)
 
     def _owner(self, ticket_id: str) -> Dispatcher:
         d = self.owner.get(ticket_id)
@@ -758,7 +625,8 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
              sync_tolerance: int = 300, replay: bool = False, parts: PartsModel | None = None,
              van_stock: VanStockPolicy | None = None,
              roster: Sequence[str] | None = None,
-             assets: Sequence[Asset] | None = None) -> SimResult:
+             assets: Sequence[Asset] | None = None,
+             positions: PositionPings | None = None) -> SimResult:
     """Simulate ``days`` of field service under a dispatch policy.
 
     Parameters
@@ -813,6 +681,10 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
         (backlog) tickets are left as they are, and ``replay=True`` refuses the
         option. Default ``None``: tickets are on no asset (every draw is the same
         either way).
+    positions:
+        Emit position pings along legs (:class:`~fsdispatch.sim.PositionPings`;
+        default off): recorded in ``result.positions``, and fed to the
+        dispatcher when the policy's ``use_positions`` is true.
 
     Returns
     -------
@@ -828,6 +700,61 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
     scenario, origin, n_days, service = run.scenario, run.origin, run.days, run.service
     pol = get_policy(policy)
     streams = spawn(seed, _NUM_STREAMS)
+    arrivals, scenario = _arrivals(run, scenario_or_config, streams, replay, assets)
+    scenario = attrs.evolve(scenario, tickets=())
+    absences, sickness = _absences(scenario, roster, service, n_days, streams)
+    tracker = None
+    needs: dict[str, tuple[str, ...]] = {}
+    if run.parts is not None:
+        tracker, needs = _parts_tracker(run.parts, run.van_stock, scenario, origin, arrivals,
+                                        streams[5])
+    bar = None
+    cb = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(arrivals), desc=f"simulate {pol.name}", unit="ticket")
+        cb = bar.update
+    tic = _time.perf_counter()
+    sim = _Sim(scenario, origin, n_days, arrivals, service, pol, seed, streams, absences, cb,
+               sync_tolerance=int(sync_tolerance), sickness=sickness, parts=tracker,
+               needs=needs, positions=positions)
+    try:
+        sim.run()
+    finally:
+        if bar is not None:
+            bar.close()
+    wall = _time.perf_counter() - tic
+    return SimResult(policy=pol.name, seed=seed if isinstance(seed, int) else None,
+                     tickets=tuple(sim.records.values()),
+                     technicians=tuple(sim.techrec.values()), visits=tuple(sim.visits),
+                     backlog=tuple(sim.backlog), origin=origin, days=n_days,
+                     num_technicians=len(scenario.technicians), events=sim.engine.processed,
+                     wall_time=wall, day_scenarios=tuple(sim.day_scenarios),
+                     ticket_objects=sim.tickets,
+                     parts_summary=None if tracker is None else tracker.summary(n_days),
+                     ledger=None if tracker is None else tracker.ledger,
+                     technician_objects={t.id: t for t in scenario.technicians},
+                     positions=() if sim.pinger is None else tuple(sim.pinger.records))
+
+
+def _roster_rows(scenario: Scenario, roster: Sequence[str] | None) -> np.ndarray:
+    """Each technician's row in the roster's absence and sickness draws."""
+    if roster is None:
+        return np.arange(len(scenario.technicians))
+    where = {tid: k for k, tid in enumerate(roster)}
+    missing = [t.id for t in scenario.technicians if t.id not in where]
+    if missing or len(where) != len(roster):
+        raise ValidationError.for_field("simulate", None, "roster", missing or list(roster),
+                                        "must list every technician of the workforce once")
+    return np.array([where[t.id] for t in scenario.technicians], dtype=np.int64)
+
+
+def _arrivals(run: _Inputs, scenario_or_config: Scenario | SimConfig, streams: list[Any],
+              replay: bool, assets: Sequence[Asset] | None) -> tuple[list[Arrival], Scenario]:
+    """The run's arrivals (replayed, or drawn from its demand and bound to ``assets``), and
+    its scenario (with the assets joined)."""
+    scenario, origin, n_days, service = run.scenario, run.origin, run.days, run.service
     if replay and isinstance(scenario_or_config, Scenario):
         if assets is not None:
             raise ValidationError.for_field("simulate", None, "assets", "replay=True",
@@ -846,57 +773,19 @@ def simulate(scenario_or_config: Scenario | SimConfig, policy: Policy | str = "g
             scenario = _with_assets(scenario, assets)
         if isinstance(scenario_or_config, Scenario):
             arrivals = [Arrival(0, t, 1.0) for t in scenario.tickets] + arrivals
-    scenario = attrs.evolve(scenario, tickets=())
+    return arrivals, scenario
+
+
+def _absences(scenario: Scenario, roster: Sequence[str] | None, service: ServiceModel,
+              n_days: int, streams: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Absent technician-days, and the time of day each falls ill (``nan``: not ill)."""
     rows = _roster_rows(scenario, roster)
     size = len(scenario.technicians) if roster is None else len(roster)
     absences = (streams[1].random((size, n_days)) < service.p_absent)[rows]
     # sickness: always two draws per technician-day, so the stream does not depend on p_sick
     u_sick, when_sick = streams[4].random((2, size, n_days))
     sickness = np.where(u_sick < service.p_sick, when_sick, np.nan)[rows]
-    tracker = None
-    needs: dict[str, tuple[str, ...]] = {}
-    if run.parts is not None:
-        tracker, needs = _parts_tracker(run.parts, run.van_stock, scenario, origin, arrivals,
-                                        streams[5])
-    bar = None
-    cb = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(arrivals), desc=f"simulate {pol.name}", unit="ticket")
-        cb = bar.update
-    tic = _time.perf_counter()
-    sim = _Sim(scenario, origin, n_days, arrivals, service, pol, seed, streams, absences, cb,
-               sync_tolerance=int(sync_tolerance), sickness=sickness, parts=tracker,
-               needs=needs)
-    try:
-        sim.run()
-    finally:
-        if bar is not None:
-            bar.close()
-    wall = _time.perf_counter() - tic
-    return SimResult(policy=pol.name, seed=seed if isinstance(seed, int) else None,
-                     tickets=tuple(sim.records.values()),
-                     technicians=tuple(sim.techrec.values()), visits=tuple(sim.visits),
-                     backlog=tuple(sim.backlog), origin=origin, days=n_days,
-                     num_technicians=len(scenario.technicians), events=sim.engine.processed,
-                     wall_time=wall, day_scenarios=tuple(sim.day_scenarios),
-                     ticket_objects=sim.tickets,
-                     parts_summary=None if tracker is None else tracker.summary(n_days),
-                     ledger=None if tracker is None else tracker.ledger,
-                     technician_objects={t.id: t for t in scenario.technicians})
-
-
-def _roster_rows(scenario: Scenario, roster: Sequence[str] | None) -> np.ndarray:
-    """Each technician's row in the roster's absence and sickness draws."""
-    if roster is None:
-        return np.arange(len(scenario.technicians))
-    where = {tid: k for k, tid in enumerate(roster)}
-    missing = [t.id for t in scenario.technicians if t.id not in where]
-    if missing or len(where) != len(roster):
-        raise ValidationError.for_field("simulate", None, "roster", missing or list(roster),
-                                        "must list every technician of the workforce once")
-    return np.array([where[t.id] for t in scenario.technicians], dtype=np.int64)
+    return absences, sickness
 
 
 @attrs.frozen
