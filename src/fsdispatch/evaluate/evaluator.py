@@ -13,6 +13,7 @@ from ..domain.ticket import Priority
 from ..errors import InfeasiblePlanError, ValidationError
 from ..plan import Plan
 from ..problem.compile import compile_scenario
+from ..problem.crew import clamp_windows, crew_sizes
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
 from ..problem.reasons import INCOMPATIBILITY, incompatibility_text
 from ..problem.rows import context_of
@@ -162,6 +163,7 @@ def _evaluate_routes(problem: Problem, plan: Plan, clean_routes: list[list[int]]
     nv = visits.shape[0]
     pick = _pickups_of(problem, plan, visits, violations)
     tm = _time_plan(kd, num_routes, ptr, visits, pick)
+    _synced_kd, tm = _synchronise(problem, kd, ptr, visits, pick, tm, violations)
     route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), np.diff(ptr))
 
     last_end = kd.win.end[kd.win.ptr[1:] - 1] if num_tickets else np.zeros(0, dtype=np.int64)
@@ -792,6 +794,7 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
                                     value=ref))
     clean_routes: list[list[int]] = []
     seen: Counter[int] = Counter()
+    crew = crew_sizes(problem)
     for r, route in enumerate(plan.routes):
         kept = []
         for j in route:
@@ -801,7 +804,7 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
                                             technician_id=tech_of(r), route=label(r), value=j))
                 continue
             seen[j] += 1
-            if seen[j] == 2:
+            if seen[j] == crew[j] + 1:
                 violations.append(Violation(
                     "double_assignment", f"ticket {tids[j]!r} is routed more than once",
                     ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
@@ -820,8 +823,81 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
             violations.append(Violation(
                 "missing", f"ticket {tids[j]!r} is neither routed nor unassigned (lost)",
                 ticket_id=tids[j]))
-
+    if (crew > 1).any():
+        _crew_members(problem, clean_routes, crew, violations)
     return clean_routes
+
+
+def _crew_members(problem: Problem, clean_routes: list[list[int]], crew: np.ndarray,
+                  violations: list[Violation]) -> None:
+    """A routed crew ticket needs ``crew_size`` visits on as many distinct technicians."""
+    tids = problem.index.ticket_ids
+    tech = problem.data.rt.tech
+    label, tech_of = _namers(problem.index)
+    members: dict[int, list[int]] = {}
+    for r, route in enumerate(clean_routes):
+        for j in route:
+            if crew[j] > 1:
+                members.setdefault(j, []).append(r)
+    for j, routes in sorted(members.items()):
+        if len(routes) < crew[j]:
+            violations.append(Violation(
+                "crew", f"crew ticket {tids[j]!r} needs {int(crew[j])} technicians, it is "
+                f"routed on {len(routes)} ({', '.join(label(r) for r in routes)})",
+                ticket_id=tids[j], route=label(routes[0]), value=len(routes)))
+        techs = [int(tech[r]) for r in routes]
+        for k, t in enumerate(techs):
+            if t in techs[:k]:
+                violations.append(Violation(
+                    "crew", f"crew ticket {tids[j]!r} is served twice by technician "
+                    f"{tech_of(routes[k])!r}: its crew must be distinct technicians",
+                    ticket_id=tids[j], technician_id=tech_of(routes[k]),
+                    route=label(routes[k])))
+
+
+def _synchronise(problem: Problem, kd: Any, ptr: np.ndarray, visits: np.ndarray,
+                 pick: np.ndarray, tm: _Timing,
+                 violations: list[Violation]) -> tuple[Any, _Timing]:
+    """The crew-synchronised timing of a routed plan.
+
+    Each crew ticket starts at the latest of its members' starts (the others wait):
+    the start bound ``S`` of every crew ticket is raised to its members' latest start
+    and the routes are timed again with the windows cut to it
+    (:func:`~fsdispatch.problem.crew.clamp_windows`), until every crew ticket's members
+    start together — the least common starts. Routes whose crew visits wait for each
+    other in a circle never settle: after ``crew tickets + 2`` rounds the tickets
+    whose members still start apart are ``crew`` violations.
+    """
+    crew = crew_sizes(problem)
+    shared = np.flatnonzero(crew[visits] > 1)
+    if not shared.size:
+        return kd, tm
+    from ..kernels.structs import kernel_data  # numba is imported on first use
+
+    tids = problem.index.ticket_ids
+    bound: dict[int, int] = {}
+    base = kd.fields if hasattr(kd, "fields") else kd
+    apart: dict[int, tuple[int, int]] = {}
+    for _round in range(len(set(visits[shared].tolist())) + 2):
+        first: dict[int, int] = {}
+        last: dict[int, int] = {}
+        for k in shared.tolist():
+            j, t = int(visits[k]), int(tm.start[k])
+            first[j] = min(first.get(j, t), t)
+            last[j] = max(last.get(j, t), t)
+        apart = {j: (first[j], last[j]) for j in last if first[j] != last[j]}
+        if not apart:
+            return kd, tm
+        for j, (_lo, hi) in apart.items():
+            bound[j] = max(bound.get(j, hi), hi)
+        kd = kernel_data(base._replace(win=clamp_windows(base.win, bound)))
+        tm = _time_plan(kd, problem.num_routes, ptr, visits, pick)
+    for j, (lo, hi) in sorted(apart.items()):
+        violations.append(Violation(
+            "crew", f"crew ticket {tids[j]!r}: its members cannot start together (starts "
+            f"{hi - lo} s apart; crew visits wait for each other in a circle?)",
+            ticket_id=tids[j], value=int(hi - lo)))
+    return kd, tm
 
 
 def _compat_text(problem: Problem, code: Incompatibility, j: int, r: int) -> str:

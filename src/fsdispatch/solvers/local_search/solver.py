@@ -12,10 +12,12 @@ import attrs
 import numpy as np
 
 from ..._debug import assert_mode, check_close, objective_of
-from ...errors import InternalCheckError, ValidationError
+from ...errors import InternalCheckError, UnsupportedProblemError, ValidationError
 from ...kernels.structs import as_struct
 from ...plan import Plan, UnassignedReason
+from ...problem.crew import has_crews
 from ...problem.problem import Problem
+from .._crew import solve_with_crews
 from ..base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 from ..greedy import GreedySolver, make_state, parts_left_out
 from .neighbours import nearest_tickets
@@ -139,7 +141,7 @@ class LocalSearchSolver:
     locked: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
     descent: bool = True
     name: str = "ls"
-    capabilities: Capabilities = attrs.field(factory=Capabilities)
+    capabilities: Capabilities = attrs.field(factory=lambda: Capabilities(crews=True))
 
     def warm_up(self, problem: Problem | None = None) -> float:
         """Load the compiled kernels once per process (see :func:`warm_up`): those a day
@@ -165,6 +167,13 @@ class LocalSearchSolver:
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
         """Improve a starting plan until a limit is reached; see the class docstring."""
+        if has_crews(problem):
+            if self.initial_plan is not None or self.locked:
+                raise UnsupportedProblemError(
+                    "ls: crew jobs (crew_size > 1) are planned without an initial_plan")
+            return solve_with_crews(problem, self.name, lambda space: attrs.evolve(
+                self, initial_plan=space.plan, locked=frozenset[Any](space.locked)).solve(
+                    space.problem, limits, seed, progress))
         from ._search import search
         from ._state import Cand, total_objective
 

@@ -1,0 +1,234 @@
+"""Crew jobs for the heuristics (``greedy``, ``ls``): place each crew, then plan around it.
+
+A crew ticket of size ``k`` is planned as ``k`` member tickets of the expanded scenario
+(:func:`~fsdispatch.problem.crew.expand_crews`). The crews are placed first, one
+ticket at a time (most urgent first, then earliest window): each able technician's
+best shift offers the start its route could give the member appended at its end;
+the ``k`` technicians with the earliest starts form the crew and the latest of their
+starts is the common start ``S`` (the others wait). The members are then pinned
+(:func:`~fsdispatch.problem.crew.pin_windows`: one hard window ``[S, S]``), so the
+ordinary insertion heuristic (and the local search, with the members locked in their
+routes) fills the routes around them without ever delaying a crew. The plan is mapped
+back: a crew ticket is in its ``k`` routes, or unassigned whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ..errors import UnsupportedProblemError
+from ..plan import Plan
+from ..problem.compile import compile_scenario
+from ..problem.crew import crew_sizes, expand_crews, pin_windows
+from ..problem.problem import Problem
+from ..problem.reasons import UnassignedReason
+from ..problem.rows import context_of, set_context
+from .base import BackendOutput
+
+__all__ = ["CrewSpace", "crew_space", "solve_with_crews"]
+
+_TRIALS = 6
+"""Crews tried per ticket (consecutive technicians by start) before it is left out."""
+
+
+@attrs.frozen
+class CrewSpace:
+    """The member-space problem with the crews placed and pinned.
+
+    ``problem``: the expanded problem, crew members pinned to their common start and
+    members of crews not placed marked unservable; ``plan``: the routes holding the
+    placed members; ``locked``: their member indices; ``member_of``: original ticket
+    index of each member-space ticket; ``left``: original crew tickets not placed, with
+    the reason.
+    """
+
+    problem: Problem
+    plan: Plan
+    locked: frozenset[int]
+    member_of: np.ndarray
+    left: dict[int, UnassignedReason]
+
+
+def _with_windows(base: Problem, pins: dict[int, int], unservable: np.ndarray) -> Problem:
+    from ..kernels.structs import kernel_data
+
+    fields: Any = getattr(base.data, "fields", base.data)
+    win = pin_windows(fields.win, pins) if pins else fields.win
+    out = attrs.evolve(base, data=kernel_data(fields._replace(win=win)),
+                       unservable=unservable)
+    set_context(out, context_of(base))
+    return out
+
+
+def _starts(problem: Problem, routes: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(start of each route's last visit, its feasibility)`` by the schedule rule."""
+    from ..evaluate.evaluator import _time_plan, _visit_arrays
+
+    ptr, visits = _visit_arrays(routes)
+    pick = np.full(visits.shape[0], -1, dtype=np.int64)
+    tm = _time_plan(problem.data, problem.num_routes, ptr, visits, pick)
+    last = np.full(problem.num_routes, -1, dtype=np.int64)
+    for r in range(problem.num_routes):
+        if ptr[r + 1] > ptr[r]:
+            last[r] = tm.start[ptr[r + 1] - 1]
+    return last, tm.ret
+
+
+def _why_left(problem: Problem, i: int, k: int, able: int) -> UnassignedReason:
+    """A crew ticket not placed: fewer than ``k`` eligible technicians (``no_skill``), fewer
+    than ``k`` whose shifts reach it (``no_shift``), else no crew found (``no_capacity``)."""
+    from ..problem.problem import Incompatibility
+
+    codes = problem.compatible[:, i]
+    eligible = int(((codes == 0) | (codes == Incompatibility.SHIFT)).sum())
+    if eligible < k:
+        return UnassignedReason.NO_SKILL
+    return UnassignedReason.NO_SHIFT if able < k else UnassignedReason.NO_CAPACITY
+
+
+def crew_space(problem: Problem) -> CrewSpace:
+    """Place every crew of ``problem`` (see the module docstring)."""
+    from ..evaluate import evaluate
+
+    expanded, member_of = expand_crews(problem.scenario)
+    big = compile_scenario(expanded)
+    crew = crew_sizes(problem)
+    kd = problem.data
+    tech = kd.rt.tech
+    members = {int(i): np.flatnonzero(member_of == i).tolist()
+               for i in np.flatnonzero(crew > 1).tolist()}
+    first_open = np.array([int(kd.win.start[kd.win.ptr[i]]) if kd.win.ptr[i + 1] > kd.win.ptr[i]
+                           else 0 for i in range(problem.num_tickets)], dtype=np.int64)
+    order = sorted(members, key=lambda i: (int(kd.cost.priority[i]), int(first_open[i]), i))
+    routes: list[list[int]] = [[] for _ in range(problem.num_routes)]
+    pins: dict[int, int] = {}
+    left: dict[int, UnassignedReason] = {}
+    unservable = big.unservable.copy()
+    for i in order:
+        k = int(crew[i])
+        if problem.unservable[i]:
+            left[i] = UnassignedReason.from_code(int(problem.unservable[i]))
+            continue
+        able = problem.routes_for(i).tolist()
+        cur = _with_windows(big, pins, unservable)
+        trial = [list(r) for r in routes]
+        for r in able:
+            trial[r].append(members[i][0])
+        starts, _ret = _starts(cur, trial)
+        best: dict[int, tuple[int, int]] = {}  # technician -> (start, route)
+        for r in able:
+            t = int(tech[r])
+            if t not in best or int(starts[r]) < best[t][0]:
+                best[t] = (int(starts[r]), r)
+        ranked = sorted(best.values())
+        placed = False
+        for lo in range(min(_TRIALS, len(ranked) - k + 1)):
+            crew_routes = [r for _s, r in ranked[lo:lo + k]]
+            common = max(s for s, _r in ranked[lo:lo + k])
+            try_pins = dict(pins)
+            try_routes = [list(r) for r in routes]
+            for m, r in zip(members[i], crew_routes, strict=True):
+                try_pins[m] = common
+                try_routes[r].append(m)
+            candidate = _with_windows(big, try_pins, unservable)
+            routed = {j for route in try_routes for j in route}
+            plan = Plan(routes=try_routes, unassigned={
+                j: UnassignedReason.NOT_PROFITABLE for j in range(big.num_tickets)
+                if j not in routed})
+            if evaluate(candidate, plan).is_feasible:
+                routes, pins, placed = try_routes, try_pins, True
+                break
+        if not placed:
+            left[i] = _why_left(problem, i, k, len(ranked))
+    for i, reason in left.items():
+        for m in members[i]:
+            unservable[m] = reason.code
+    placed_members = frozenset(pins)
+    out = _with_windows(big, pins, unservable)
+    unassigned = {j: UnassignedReason.OPEN for j in range(big.num_tickets)
+                  if j not in placed_members}
+    return CrewSpace(problem=out, plan=Plan(routes=routes, unassigned=unassigned),
+                     locked=placed_members, member_of=member_of, left=left)
+
+
+def map_back(problem: Problem, space: CrewSpace, plan: Plan) -> Plan:
+    """The member-space ``plan`` as a plan of ``problem``: a crew ticket whose members are
+    not all routed on distinct technicians (or has a depot stop) is unassigned whole."""
+    member_of = space.member_of
+    crew = crew_sizes(problem)
+    tech = problem.data.rt.tech
+    on: dict[int, list[int]] = {}
+    for r, route in enumerate(plan.routes):
+        for j in route:
+            on.setdefault(int(member_of[j]), []).append(int(tech[r]))
+    pickups: dict[int, int] = {}
+    broken: set[int] = set()
+    for j, d in plan.pickups.items():
+        i = int(member_of[j])
+        if crew[i] > 1:
+            broken.add(i)
+        else:
+            pickups[i] = d
+    for i, techs in on.items():
+        if crew[i] > 1 and (len(techs) != crew[i] or len(set(techs)) != len(techs)):
+            broken.add(i)
+    routes = [[int(member_of[j]) for j in route if int(member_of[j]) not in broken]
+              for route in plan.routes]
+    unassigned: dict[int, UnassignedReason] = {}
+    for j, reason in plan.unassigned.items():
+        i = int(member_of[j])
+        if i not in on or i in broken:
+            unassigned[i] = space.left.get(i, reason)
+    for i in broken:
+        unassigned.setdefault(i, UnassignedReason.NO_CAPACITY)
+    return Plan(routes=routes, unassigned=unassigned, pickups=pickups)
+
+
+def _settle(problem: Problem, plan: Plan) -> Plan:
+    """``plan`` with the crews the evaluator cannot synchronise left out.
+
+    The members were timed with their starts pinned; the evaluator times the plan with
+    the least common starts (``docs/crew.md``), which a route's break may move (the
+    schedule rule places breaks for the earliest return, not the earliest crew visit).
+    Any violation on a route holding a crew visit unassigns the crew tickets on that
+    route (``no_capacity``), until the plan passes or holds no crew.
+    """
+    from ..evaluate import evaluate
+
+    crew = crew_sizes(problem)
+    index = problem.index
+    while True:
+        violations = evaluate(problem, plan).violations
+        if not violations:
+            return plan
+        labels = {v.route for v in violations if v.route is not None}
+        drop = {index.ticket_idx(v.ticket_id) for v in violations
+                if v.ticket_id is not None and index.has_ticket(v.ticket_id)}
+        drop = {j for j in drop if crew[j] > 1}
+        for r, route in enumerate(plan.routes):
+            if index.route_label(r) in labels:
+                drop |= {j for j in route if crew[j] > 1}
+        if not drop:
+            return plan  # not a crew's doing: solve() reports it
+        plan = Plan(routes=[[j for j in route if j not in drop] for route in plan.routes],
+                    unassigned={**plan.unassigned,
+                                **dict.fromkeys(drop, UnassignedReason.NO_CAPACITY)},
+                    pickups=plan.pickups)
+
+
+def solve_with_crews(problem: Problem, name: str,
+                     run: Callable[[CrewSpace], BackendOutput]) -> BackendOutput:
+    """Run a heuristic (``run``: its solve on the crew space) and map its plan back."""
+    if problem.num_routes == 0:
+        raise UnsupportedProblemError(f"solver {name!r}: crew jobs need technician shifts")
+    space = crew_space(problem)
+    out = run(space)
+    plan = _settle(problem, map_back(problem, space, out.plan))
+    stats: dict[str, Any] = {**out.stats, "crews_placed": len({
+        int(space.member_of[j]) for j in space.locked})}
+    return BackendOutput(plan=plan, status=out.status, bound=None, objective=None,
+                         stats=stats)
