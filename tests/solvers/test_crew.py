@@ -265,3 +265,18 @@ def test_generate_crew_fraction_leaves_the_rest_of_the_day_unchanged() -> None:
     with pytest.raises(fd.ValidationError, match="crew_fraction"):
         fd.generate_scenario(2, 4, seed=0, crew_fraction=1.5)
 
+
+
+def test_live_dispatch_refuses_crew_jobs_clearly() -> None:
+    """Live dispatch does not plan crews yet: a scenario, a new ticket or a recommendation
+    with one is a typed error saying so (never a one-technician plan)."""
+    with pytest.raises(fd.UnsupportedProblemError, match="crew"):
+        fd.Dispatcher(_pair())
+    scenario = _pair()
+    plain = attrs.evolve(scenario, tickets=(scenario.tickets[2],))
+    dispatcher = fd.Dispatcher(plain)
+    crew_job = scenario.tickets[0]
+    with pytest.raises(fd.UnsupportedProblemError, match="crew"):
+        dispatcher.recommend(crew_job)
+    with pytest.raises(fd.UnsupportedProblemError, match="crew"):
+        dispatcher.add(crew_job)

@@ -24,7 +24,12 @@ import numpy as np
 from ..domain._validate import check_aware
 from ..domain.scenario import Scenario
 from ..domain.ticket import Ticket
-from ..errors import InfeasiblePlanError, TransitionError, ValidationError
+from ..errors import (
+    InfeasiblePlanError,
+    TransitionError,
+    UnsupportedProblemError,
+    ValidationError,
+)
 from ..evaluate.evaluation import Evaluation
 from ..evaluate.evaluator import check_plan
 from ..plan import Plan, UnassignedReason
@@ -91,6 +96,8 @@ class Dispatcher:
         if not isinstance(scenario, Scenario):
             raise ValidationError.for_field("Dispatcher", None, "scenario", scenario,
                                             "must be a Scenario")
+        for ticket in scenario.tickets:
+            _no_crew(ticket)
         self.scenario = scenario
         start = scenario.horizon.start if now is None else now
         check_aware("Dispatcher", None, "now", start)
@@ -208,6 +215,7 @@ class Dispatcher:
             Options ranked by the evaluator's cost of the insertion, with ETA,
             cost breakdown and a reason; exclusions per technician.
         """
+        _no_crew(ticket)
         self._live.settle()
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValidationError.for_field("recommend", None, "k", k, "must be an integer >= 1")
@@ -676,6 +684,7 @@ class Dispatcher:
         if not isinstance(ticket, Ticket):
             raise ValidationError.for_field("Dispatcher", None, "ticket", ticket,
                                             "must be a Ticket")
+        _no_crew(ticket)
         if ticket.id in self._state.tickets:
             raise ValidationError.for_field("Ticket", ticket.id, "id", ticket.id,
                                             "must be unique (already known to the dispatcher)")
@@ -686,3 +695,10 @@ class Dispatcher:
                            priority=ticket.priority.name)
         self._state.add_ticket(ticket)
 
+
+def _no_crew(ticket: Any) -> None:
+    """Live dispatch does not plan crew jobs yet: a clear error instead of a one-person plan."""
+    if isinstance(ticket, Ticket) and ticket.crew_size > 1:
+        raise UnsupportedProblemError(
+            f"Ticket {ticket.id!r}: live dispatch does not plan crew jobs (crew_size "
+            f"{ticket.crew_size}) yet; plan the day with fsdispatch.solve(..., 'greedy' or 'ls')")
