@@ -14,9 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fsdispatch as fd
-from fsdispatch.problem.crew import crew_sizes
-
 from conftest import DAY0, at
+from fsdispatch.problem.crew import crew_sizes
 
 
 def _pair() -> fd.Scenario:
@@ -29,8 +28,9 @@ def _pair() -> fd.Scenario:
     A reaches J at 8:01, B at 8:09: the pair A+B starts J at 8:09.
     """
     techs = [
-        fd.Technician("A", fd.Location.planar(0, 0),
-                      [fd.Shift(at(8), at(17)), fd.Shift(at(8, 1), at(17, 1))]),
+        fd.Technician(
+            "A", fd.Location.planar(0, 0), [fd.Shift(at(8), at(17)), fd.Shift(at(8, 1), at(17, 1))]
+        ),
         fd.Technician("B", fd.Location.planar(10, 0), [fd.Shift(at(8), at(17))]),
         fd.Technician("C", fd.Location.planar(0, 10), [fd.Shift(at(8), at(17))]),
     ]
@@ -39,15 +39,23 @@ def _pair() -> fd.Scenario:
         fd.Ticket("K", fd.Location.planar(9, 0), 30 * fd.MINUTE, crew_size=2),
         fd.Ticket("S", fd.Location.planar(2, 0), 30 * fd.MINUTE),
     ]
-    return fd.Scenario(fd.Horizon(DAY0, DAY0 + timedelta(days=2)), techs, tickets,
-                       travel=fd.GeometricTravel(speed_kmh=60.0, detour=1.0), name="pair")
+    return fd.Scenario(
+        fd.Horizon(DAY0, DAY0 + timedelta(days=2)),
+        techs,
+        tickets,
+        travel=fd.GeometricTravel(speed_kmh=60.0, detour=1.0),
+        name="pair",
+    )
 
 
 def _plan(problem: fd.Problem, routes: dict[str, list[str]]) -> fd.Plan:
     routed = {t for ids in routes.values() for t in ids}
-    return fd.Plan.from_ids(problem, routes, {t: "not_profitable" for t in
-                                              problem.index.ticket_ids if t not in routed},
-                            strict=True)
+    return fd.Plan.from_ids(
+        problem,
+        routes,
+        {t: "not_profitable" for t in problem.index.ticket_ids if t not in routed},
+        strict=True,
+    )
 
 
 def _kinds(evaluation: fd.Evaluation) -> list[str]:
@@ -57,8 +65,9 @@ def _kinds(evaluation: fd.Evaluation) -> list[str]:
 def _starts(evaluation: fd.Evaluation, problem: fd.Problem, ticket_id: str) -> list[int]:
     j = problem.index.ticket_idx(ticket_id)
     times = evaluation.times
-    return [int(s) for t, s in zip(times.ticket.tolist(), times.start.tolist(), strict=True)
-            if t == j]
+    return [
+        int(s) for t, s in zip(times.ticket.tolist(), times.start.tolist(), strict=True) if t == j
+    ]
 
 
 # ------------------------------------------------------------------ model
@@ -83,8 +92,11 @@ def test_the_pair_starts_together_the_first_member_waits() -> None:
     assert ev.is_feasible, ev.violations
     assert _starts(ev, problem, "J") == [8 * 3600 + 9 * 60] * 2
     j = problem.index.ticket_idx("J")
-    waits = [int(w) for t, w in zip(ev.times.ticket.tolist(), ev.times.wait.tolist(),
-                                    strict=True) if t == j]
+    waits = [
+        int(w)
+        for t, w in zip(ev.times.ticket.tolist(), ev.times.wait.tolist(), strict=True)
+        if t == j
+    ]
     assert sorted(waits) == [0, 8 * 60]
     assert ev.kpis.assigned == 1
 
@@ -98,12 +110,15 @@ def test_a_wait_delays_the_rest_of_the_route() -> None:
     assert _starts(ev, problem, "S") == [8 * 3600 + 9 * 60 + 3600 + 60]
 
 
-@pytest.mark.parametrize(("routes", "kind"), [
-    ({"A#0": ["J"]}, "crew"),  # one member missing
-    ({"A#0": ["J"], "A#1": ["J"]}, "crew"),  # the same technician twice
-    ({"A#0": ["J"], "B#0": ["J"], "C#0": ["J"]}, "double_assignment"),  # one too many
-    ({"A#0": ["J", "K"], "B#0": ["K", "J"]}, "crew"),  # waiting for each other in a circle
-])
+@pytest.mark.parametrize(
+    ("routes", "kind"),
+    [
+        ({"A#0": ["J"]}, "crew"),  # one member missing
+        ({"A#0": ["J"], "A#1": ["J"]}, "crew"),  # the same technician twice
+        ({"A#0": ["J"], "B#0": ["J"], "C#0": ["J"]}, "double_assignment"),  # one too many
+        ({"A#0": ["J", "K"], "B#0": ["K", "J"]}, "crew"),  # waiting for each other in a circle
+    ],
+)
 def test_bad_pairings_are_violations(routes: dict[str, list[str]], kind: str) -> None:
     """Missing members, a technician twice, an extra member and a circular wait are flagged."""
     problem = fd.compile_scenario(_pair())
@@ -124,8 +139,9 @@ def test_a_late_member_breaks_a_hard_window() -> None:
     """When the last member arrives after the window, every member starts late: a violation."""
     scenario = _pair()
     tickets = list(scenario.tickets)
-    tickets[0] = attrs.evolve(tickets[0], windows=[fd.TimeWindow(at(8), at(8, 0) +
-                                                                 timedelta(minutes=5))])
+    tickets[0] = attrs.evolve(
+        tickets[0], windows=[fd.TimeWindow(at(8), at(8, 0) + timedelta(minutes=5))]
+    )
     problem = fd.compile_scenario(attrs.evolve(scenario, tickets=tuple(tickets)))
     ev = fd.evaluate(problem, _plan(problem, {"A#0": ["J"], "B#0": ["J"]}))
     assert "window" in _kinds(ev)
@@ -142,8 +158,9 @@ def test_heuristics_serve_the_pair_together(solver: str) -> None:
     assert res.evaluation.is_feasible, res.evaluation.violations
     for tid in ("J", "K"):
         j = problem.index.ticket_idx(tid)
-        techs = [problem.index.routes[r][0] for r, route in enumerate(res.plan.routes)
-                 if j in route]
+        techs = [
+            problem.index.routes[r][0] for r, route in enumerate(res.plan.routes) if j in route
+        ]
         assert len(techs) == 2 and len(set(techs)) == 2
         assert len(set(_starts(res.evaluation, problem, tid))) == 1
 
@@ -185,20 +202,27 @@ def test_exact_backends_refuse_crew_jobs_clearly(solver: str) -> None:
 @st.composite
 def crew_days(draw: st.DrawFn) -> fd.Scenario:
     """A generated day with some crew jobs of two or three."""
-    base = fd.generate_scenario(draw(st.integers(2, 5)), draw(st.integers(3, 12)),
-                                seed=draw(st.integers(0, 10_000)),
-                                crew_fraction=draw(st.sampled_from([0.1, 0.3, 0.6])))
-    sizes = draw(st.lists(st.integers(2, 3), min_size=len(base.tickets),
-                          max_size=len(base.tickets)))
-    tickets = tuple(attrs.evolve(t, crew_size=k) if t.crew_size > 1 else t
-                    for t, k in zip(base.tickets, sizes, strict=True))
+    base = fd.generate_scenario(
+        draw(st.integers(2, 5)),
+        draw(st.integers(3, 12)),
+        seed=draw(st.integers(0, 10_000)),
+        crew_fraction=draw(st.sampled_from([0.1, 0.3, 0.6])),
+    )
+    sizes = draw(
+        st.lists(st.integers(2, 3), min_size=len(base.tickets), max_size=len(base.tickets))
+    )
+    tickets = tuple(
+        attrs.evolve(t, crew_size=k) if t.crew_size > 1 else t
+        for t, k in zip(base.tickets, sizes, strict=True)
+    )
     return attrs.evolve(base, tickets=tickets)
 
 
 @settings(max_examples=12)
 @given(scenario=crew_days(), solver=st.sampled_from(["greedy", "ls"]))
-def test_every_plan_with_crews_is_feasible_and_loses_nothing(scenario: fd.Scenario,
-                                                             solver: str) -> None:
+def test_every_plan_with_crews_is_feasible_and_loses_nothing(
+    scenario: fd.Scenario, solver: str
+) -> None:
     """On random days with crew jobs, greedy and ls plans pass the evaluator; every ticket
     is routed (a crew job on crew_size distinct technicians) or unassigned with a reason."""
     problem = fd.compile_scenario(scenario)
@@ -239,12 +263,24 @@ def test_json_bad_crew_size_is_a_typed_error() -> None:
 def test_csv_reads_crew_size_column() -> None:
     """The tickets table's ``crew_size`` column sets the crew (default 1)."""
     pd = pytest.importorskip("pandas")
-    tickets = pd.DataFrame({"ticket_id": ["T1", "T2"], "lat": [52.5, 52.51],
-                            "lon": [13.4, 13.41], "duration_min": [30, 45],
-                            "crew_size": [2, None]})
-    techs = pd.DataFrame({"technician_id": ["A", "B"], "lat": [52.5, 52.5],
-                          "lon": [13.4, 13.4], "shift_start": ["2026-03-02 08:00"] * 2,
-                          "shift_end": ["2026-03-02 17:00"] * 2})
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": ["T1", "T2"],
+            "lat": [52.5, 52.51],
+            "lon": [13.4, 13.41],
+            "duration_min": [30, 45],
+            "crew_size": [2, None],
+        }
+    )
+    techs = pd.DataFrame(
+        {
+            "technician_id": ["A", "B"],
+            "lat": [52.5, 52.5],
+            "lon": [13.4, 13.4],
+            "shift_start": ["2026-03-02 08:00"] * 2,
+            "shift_end": ["2026-03-02 17:00"] * 2,
+        }
+    )
     scenario = fd.io.scenario_from_frames(tickets, techs, timezone="UTC")
     assert [t.crew_size for t in scenario.tickets] == [2, 1]
 
@@ -264,7 +300,6 @@ def test_generate_crew_fraction_leaves_the_rest_of_the_day_unchanged() -> None:
     assert plain.technicians == crewed.technicians
     with pytest.raises(fd.ValidationError, match="crew_fraction"):
         fd.generate_scenario(2, 4, seed=0, crew_fraction=1.5)
-
 
 
 def test_live_dispatch_refuses_crew_jobs_clearly() -> None:

@@ -36,18 +36,17 @@ _I64 = np.int64
 
 
 def crew_sizes(problem: Problem) -> np.ndarray:
-    """int64 array of shape ``(num_tickets,)``: each ticket's ``crew_size`` (1 if unknown)."""
-    tickets = problem.scenario.tickets
-    ids = problem.index.ticket_ids
-    if len(tickets) == len(ids) and all(t.crew_size == 1 for t in tickets):
-        return np.ones(len(ids), dtype=_I64)
-    size = {t.id: t.crew_size for t in tickets}
-    return np.fromiter((size.get(i, 1) for i in ids), dtype=_I64, count=len(ids))
+    """int64 array of shape ``(num_tickets,)``: each ticket's ``crew_size`` (compiled)."""
+    crew = problem.crew
+    if crew is None or crew.shape[0] != problem.num_tickets:
+        return np.ones(problem.num_tickets, dtype=_I64)
+    return crew
 
 
 def has_crews(problem: Problem) -> bool:
     """Whether any ticket of ``problem`` is a crew job (``crew_size > 1``)."""
-    return any(t.crew_size > 1 for t in problem.scenario.tickets)
+    crew = problem.crew
+    return crew is not None and crew.shape[0] == problem.num_tickets and bool((crew > 1).any())
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -69,11 +68,15 @@ def _rebuild(win: Any, rows: dict[int, list[tuple[int, int]]], soft: np.ndarray)
                 starts.append(s)
                 ends.append(e)
         else:
-            starts.extend(wstart[wptr[j]:wptr[j + 1]])
-            ends.extend(wend[wptr[j]:wptr[j + 1]])
+            starts.extend(wstart[wptr[j] : wptr[j + 1]])
+            ends.extend(wend[wptr[j] : wptr[j + 1]])
         ptr[j + 1] = len(starts)
-    return WindowData(ptr=_frozen(ptr), start=_frozen(np.array(starts, dtype=_I64)),
-                      end=_frozen(np.array(ends, dtype=_I64)), soft=_frozen(soft))
+    return WindowData(
+        ptr=_frozen(ptr),
+        start=_frozen(np.array(starts, dtype=_I64)),
+        end=_frozen(np.array(ends, dtype=_I64)),
+        soft=_frozen(soft),
+    )
 
 
 def clamp_windows(win: Any, bound: dict[int, int]) -> WindowData:
@@ -87,8 +90,11 @@ def clamp_windows(win: Any, bound: dict[int, int]) -> WindowData:
     rows: dict[int, list[tuple[int, int]]] = {}
     for j, b in bound.items():
         lo, hi = int(win.ptr[j]), int(win.ptr[j + 1])
-        kept = [(max(int(win.start[w]), b), int(win.end[w])) for w in range(lo, hi)
-                if int(win.end[w]) >= b]
+        kept = [
+            (max(int(win.start[w]), b), int(win.end[w]))
+            for w in range(lo, hi)
+            if int(win.end[w]) >= b
+        ]
         rows[j] = kept or [(b, b)]
     return _rebuild(win, rows, np.asarray(win.soft).copy())
 

@@ -289,6 +289,9 @@ class Problem:
     ticket_routes: np.ndarray
     unservable: np.ndarray
     compile_time: float = 0.0
+    crew: np.ndarray | None = None
+    """int64 array of shape ``(num_tickets,)``: each ticket's ``crew_size``; ``None`` when
+    every ticket has a crew of one (see ``docs/crew.md``)."""
     # lookups of the live dispatch helpers (:mod:`fsdispatch.problem.extend`): kept on the
     # problem so that copies and pickles carry them
     _lookups: Any = attrs.field(default=None, init=False, eq=False, repr=False)

@@ -58,8 +58,7 @@ def _with_windows(base: Problem, pins: dict[int, int], unservable: np.ndarray) -
 
     fields: Any = getattr(base.data, "fields", base.data)
     win = pin_windows(fields.win, pins) if pins else fields.win
-    out = attrs.evolve(base, data=kernel_data(fields._replace(win=win)),
-                       unservable=unservable)
+    out = attrs.evolve(base, data=kernel_data(fields._replace(win=win)), unservable=unservable)
     set_context(out, context_of(base))
     return out
 
@@ -99,10 +98,16 @@ def crew_space(problem: Problem) -> CrewSpace:
     crew = crew_sizes(problem)
     kd = problem.data
     tech = kd.rt.tech
-    members = {int(i): np.flatnonzero(member_of == i).tolist()
-               for i in np.flatnonzero(crew > 1).tolist()}
-    first_open = np.array([int(kd.win.start[kd.win.ptr[i]]) if kd.win.ptr[i + 1] > kd.win.ptr[i]
-                           else 0 for i in range(problem.num_tickets)], dtype=np.int64)
+    members = {
+        int(i): np.flatnonzero(member_of == i).tolist() for i in np.flatnonzero(crew > 1).tolist()
+    }
+    first_open = np.array(
+        [
+            int(kd.win.start[kd.win.ptr[i]]) if kd.win.ptr[i + 1] > kd.win.ptr[i] else 0
+            for i in range(problem.num_tickets)
+        ],
+        dtype=np.int64,
+    )
     order = sorted(members, key=lambda i: (int(kd.cost.priority[i]), int(first_open[i]), i))
     routes: list[list[int]] = [[] for _ in range(problem.num_routes)]
     pins: dict[int, int] = {}
@@ -127,8 +132,8 @@ def crew_space(problem: Problem) -> CrewSpace:
         ranked = sorted(best.values())
         placed = False
         for lo in range(min(_TRIALS, len(ranked) - k + 1)):
-            crew_routes = [r for _s, r in ranked[lo:lo + k]]
-            common = max(s for s, _r in ranked[lo:lo + k])
+            crew_routes = [r for _s, r in ranked[lo : lo + k]]
+            common = max(s for s, _r in ranked[lo : lo + k])
             try_pins = dict(pins)
             try_routes = [list(r) for r in routes]
             for m, r in zip(members[i], crew_routes, strict=True):
@@ -136,9 +141,14 @@ def crew_space(problem: Problem) -> CrewSpace:
                 try_routes[r].append(m)
             candidate = _with_windows(big, try_pins, unservable)
             routed = {j for route in try_routes for j in route}
-            plan = Plan(routes=try_routes, unassigned={
-                j: UnassignedReason.NOT_PROFITABLE for j in range(big.num_tickets)
-                if j not in routed})
+            plan = Plan(
+                routes=try_routes,
+                unassigned={
+                    j: UnassignedReason.NOT_PROFITABLE
+                    for j in range(big.num_tickets)
+                    if j not in routed
+                },
+            )
             if evaluate(candidate, plan).is_feasible:
                 routes, pins, placed = try_routes, try_pins, True
                 break
@@ -149,10 +159,16 @@ def crew_space(problem: Problem) -> CrewSpace:
             unservable[m] = reason.code
     placed_members = frozenset(pins)
     out = _with_windows(big, pins, unservable)
-    unassigned = {j: UnassignedReason.OPEN for j in range(big.num_tickets)
-                  if j not in placed_members}
-    return CrewSpace(problem=out, plan=Plan(routes=routes, unassigned=unassigned),
-                     locked=placed_members, member_of=member_of, left=left)
+    unassigned = {
+        j: UnassignedReason.OPEN for j in range(big.num_tickets) if j not in placed_members
+    }
+    return CrewSpace(
+        problem=out,
+        plan=Plan(routes=routes, unassigned=unassigned),
+        locked=placed_members,
+        member_of=member_of,
+        left=left,
+    )
 
 
 def map_back(problem: Problem, space: CrewSpace, plan: Plan) -> Plan:
@@ -176,8 +192,10 @@ def map_back(problem: Problem, space: CrewSpace, plan: Plan) -> Plan:
     for i, techs in on.items():
         if crew[i] > 1 and (len(techs) != crew[i] or len(set(techs)) != len(techs)):
             broken.add(i)
-    routes = [[int(member_of[j]) for j in route if int(member_of[j]) not in broken]
-              for route in plan.routes]
+    routes = [
+        [int(member_of[j]) for j in route if int(member_of[j]) not in broken]
+        for route in plan.routes
+    ]
     unassigned: dict[int, UnassignedReason] = {}
     for j, reason in plan.unassigned.items():
         i = int(member_of[j])
@@ -206,29 +224,35 @@ def _settle(problem: Problem, plan: Plan) -> Plan:
         if not violations:
             return plan
         labels = {v.route for v in violations if v.route is not None}
-        drop = {index.ticket_idx(v.ticket_id) for v in violations
-                if v.ticket_id is not None and index.has_ticket(v.ticket_id)}
+        drop = {
+            index.ticket_idx(v.ticket_id)
+            for v in violations
+            if v.ticket_id is not None and index.has_ticket(v.ticket_id)
+        }
         drop = {j for j in drop if crew[j] > 1}
         for r, route in enumerate(plan.routes):
             if index.route_label(r) in labels:
                 drop |= {j for j in route if crew[j] > 1}
         if not drop:
             return plan  # not a crew's doing: solve() reports it
-        plan = Plan(routes=[[j for j in route if j not in drop] for route in plan.routes],
-                    unassigned={**plan.unassigned,
-                                **dict.fromkeys(drop, UnassignedReason.NO_CAPACITY)},
-                    pickups=plan.pickups)
+        plan = Plan(
+            routes=[[j for j in route if j not in drop] for route in plan.routes],
+            unassigned={**plan.unassigned, **dict.fromkeys(drop, UnassignedReason.NO_CAPACITY)},
+            pickups=plan.pickups,
+        )
 
 
-def solve_with_crews(problem: Problem, name: str,
-                     run: Callable[[CrewSpace], BackendOutput]) -> BackendOutput:
+def solve_with_crews(
+    problem: Problem, name: str, run: Callable[[CrewSpace], BackendOutput]
+) -> BackendOutput:
     """Run a heuristic (``run``: its solve on the crew space) and map its plan back."""
     if problem.num_routes == 0:
         raise UnsupportedProblemError(f"solver {name!r}: crew jobs need technician shifts")
     space = crew_space(problem)
     out = run(space)
     plan = _settle(problem, map_back(problem, space, out.plan))
-    stats: dict[str, Any] = {**out.stats, "crews_placed": len({
-        int(space.member_of[j]) for j in space.locked})}
-    return BackendOutput(plan=plan, status=out.status, bound=None, objective=None,
-                         stats=stats)
+    stats: dict[str, Any] = {
+        **out.stats,
+        "crews_placed": len({int(space.member_of[j]) for j in space.locked}),
+    }
+    return BackendOutput(plan=plan, status=out.status, bound=None, objective=None, stats=stats)
