@@ -13,7 +13,7 @@ from ..domain.ticket import Priority
 from ..errors import InfeasiblePlanError, ValidationError
 from ..plan import Plan
 from ..problem.compile import compile_scenario
-from ..problem.crew import clamp_windows, crew_sizes
+from ..problem.crew import clamp_windows, crew_sizes, pin_windows
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
 from ..problem.reasons import INCOMPATIBILITY, incompatibility_text
 from ..problem.rows import context_of
@@ -858,46 +858,98 @@ def _crew_members(problem: Problem, clean_routes: list[list[int]], crew: np.ndar
 def _synchronise(problem: Problem, kd: Any, ptr: np.ndarray, visits: np.ndarray,
                  pick: np.ndarray, tm: _Timing,
                  violations: list[Violation]) -> tuple[Any, _Timing]:
-    """The crew-synchronised timing of a routed plan.
+    """The crew-synchronised timing of a routed plan (see ``docs/crew.md``).
 
-    Each crew ticket starts at the latest of its members' starts (the others wait):
-    the start bound ``S`` of every crew ticket is raised to its members' latest start
-    and the routes are timed again with the windows cut to it
+    *Least common starts* first: the start bound ``S`` of every crew ticket is raised to
+    its members' latest start and the routes are timed again with the windows cut to it
     (:func:`~fsdispatch.problem.crew.clamp_windows`), until every crew ticket's members
-    start together — the least common starts. Routes whose crew visits wait for each
-    other in a circle never settle: after ``crew tickets + 2`` rounds the tickets
-    whose members still start apart are ``crew`` violations.
+    start together. When that timing breaks a rule (a member's route may spend the wait
+    on a break, which delays the crew), the *met starts*: each crew starts when its last
+    member is there (the members' arrivals, at a window), fixed to it
+    (:func:`~fsdispatch.problem.crew.pin_windows`) and raised to the latest start while a
+    member cannot make it; the met starts are taken when they settle with fewer broken
+    rules. Routes whose crew visits wait for each other in a circle never settle: after
+    ``crew tickets + 2`` rounds the tickets whose members still start apart are ``crew``
+    violations.
     """
     crew = crew_sizes(problem)
     shared = np.flatnonzero(crew[visits] > 1)
     if not shared.size:
         return kd, tm
+    base = kd.fields if hasattr(kd, "fields") else kd
+    rounds = len(set(visits[shared].tolist())) + 2
+    least = _crew_rounds(problem, base, ptr, visits, pick, shared, tm, rounds, pinned=False)
+    best = least
+    if least[2] or _timing_faults(base, visits, ptr, least[1]):
+        met = _crew_rounds(problem, base, ptr, visits, pick, shared, tm, rounds, pinned=True)
+        if not met[2] and (least[2] or _timing_faults(base, visits, ptr, met[1])
+                           < _timing_faults(base, visits, ptr, least[1])):
+            best = met
+    tids = problem.index.ticket_ids
+    for j, (lo, hi) in sorted(best[2].items()):
+        violations.append(Violation(
+            "crew", f"crew ticket {tids[j]!r}: its members cannot start together (starts "
+            f"{hi - lo} s apart; crew visits wait for each other in a circle?)",
+            ticket_id=tids[j], value=int(hi - lo)))
+    return best[0], best[1]
+
+
+def _window_start(win: Any, j: int, ready: int) -> int:
+    """Earliest start of ticket ``j`` for a crew ready at ``ready`` (the schedule rule's)."""
+    for w in range(int(win.ptr[j]), int(win.ptr[j + 1])):
+        if ready <= int(win.end[w]):
+            return max(ready, int(win.start[w]))
+    return ready
+
+
+def _crew_rounds(problem: Problem, base: Any, ptr: np.ndarray, visits: np.ndarray,
+                 pick: np.ndarray, shared: np.ndarray, tm: _Timing, rounds: int, *,
+                 pinned: bool) -> tuple[Any, _Timing, dict[int, tuple[int, int]]]:
+    """Least common starts (``pinned=False``) or met starts (``pinned=True``): returns the
+    kernel data, the timing and the crew tickets whose members still start apart."""
     from ..kernels.structs import kernel_data  # numba is imported on first use
 
-    tids = problem.index.ticket_ids
+    kd: Any = kernel_data(base)
     bound: dict[int, int] = {}
-    base = kd.fields if hasattr(kd, "fields") else kd
+    if pinned:
+        for k in shared.tolist():
+            j = int(visits[k])
+            t = _window_start(base.win, j, int(tm.arrival[k]))
+            bound[j] = max(bound.get(j, t), t)
+        kd = kernel_data(base._replace(win=pin_windows(base.win, bound)))
+        tm = _time_plan(kd, problem.num_routes, ptr, visits, pick)
     apart: dict[int, tuple[int, int]] = {}
-    for _round in range(len(set(visits[shared].tolist())) + 2):
+    for _round in range(rounds):
         first: dict[int, int] = {}
         last: dict[int, int] = {}
         for k in shared.tolist():
             j, t = int(visits[k]), int(tm.start[k])
             first[j] = min(first.get(j, t), t)
             last[j] = max(last.get(j, t), t)
-        apart = {j: (first[j], last[j]) for j in last if first[j] != last[j]}
+        apart = {j: (first[j], last[j]) for j in last
+                 if first[j] != last[j] or (pinned and last[j] != bound[j])}
         if not apart:
-            return kd, tm
+            break
         for j, (_lo, hi) in apart.items():
+            hi = _window_start(base.win, j, hi) if pinned else hi
             bound[j] = max(bound.get(j, hi), hi)
-        kd = kernel_data(base._replace(win=clamp_windows(base.win, bound)))
+        win = pin_windows(base.win, bound) if pinned else clamp_windows(base.win, bound)
+        kd = kernel_data(base._replace(win=win))
         tm = _time_plan(kd, problem.num_routes, ptr, visits, pick)
-    for j, (lo, hi) in sorted(apart.items()):
-        violations.append(Violation(
-            "crew", f"crew ticket {tids[j]!r}: its members cannot start together (starts "
-            f"{hi - lo} s apart; crew visits wait for each other in a circle?)",
-            ticket_id=tids[j], value=int(hi - lo)))
-    return kd, tm
+    return kd, tm, apart
+
+
+def _timing_faults(base: Any, visits: np.ndarray, ptr: np.ndarray, tm: _Timing) -> int:
+    """Rules a timing breaks: hard windows missed (original windows), late returns and
+    breaks out of their windows."""
+    win = base.win
+    faults = 0
+    if visits.shape[0]:
+        last_end = win.end[win.ptr[1:] - 1][visits]
+        faults += int(((~win.soft[visits]) & (tm.start > last_end)).sum())
+    used = np.diff(ptr) > 0
+    faults += int((used & (tm.ret > base.rt.max_close)).sum()) + int(tm.blate.sum())
+    return faults
 
 
 def _compat_text(problem: Problem, code: Incompatibility, j: int, r: int) -> str:

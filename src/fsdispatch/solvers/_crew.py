@@ -77,6 +77,14 @@ def _starts(problem: Problem, routes: list[list[int]]) -> tuple[np.ndarray, np.n
     return last, tm.ret
 
 
+def _in_window(win: Any, i: int, t: int) -> bool:
+    """Whether ticket ``i`` may start at ``t``: inside one of its windows, or soft ones."""
+    if win.soft[i]:
+        return True
+    lo, hi = int(win.ptr[i]), int(win.ptr[i + 1])
+    return any(int(win.start[w]) <= t <= int(win.end[w]) for w in range(lo, hi))
+
+
 def _why_left(problem: Problem, i: int, k: int, able: int) -> UnassignedReason:
     """A crew ticket not placed: fewer than ``k`` eligible technicians (``no_skill``), fewer
     than ``k`` whose shifts reach it (``no_shift``), else no crew found (``no_capacity``)."""
@@ -134,6 +142,8 @@ def crew_space(problem: Problem) -> CrewSpace:
         for lo in range(min(_TRIALS, len(ranked) - k + 1)):
             crew_routes = [r for _s, r in ranked[lo : lo + k]]
             common = max(s for s, _r in ranked[lo : lo + k])
+            if not _in_window(kd.win, i, common):
+                break  # later crews start later still
             try_pins = dict(pins)
             try_routes = [list(r) for r in routes]
             for m, r in zip(members[i], crew_routes, strict=True):
