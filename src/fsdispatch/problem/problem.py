@@ -292,6 +292,11 @@ class Problem:
     crew: np.ndarray | None = None
     """int64 array of shape ``(num_tickets,)``: each ticket's ``crew_size``; ``None`` when
     every ticket has a crew of one (see ``docs/crew.md``)."""
+    crew_member_of: np.ndarray | None = None
+    """int64 array of shape ``(num_tickets,)`` of a problem whose crew tickets were split
+    into one-technician members (the heuristics' and ``cpsat``'s working problem): the
+    crew each ticket is a member of (tickets with one value form a crew; ``-1``: not a
+    crew member); ``None`` otherwise."""
     # lookups of the live dispatch helpers (:mod:`fsdispatch.problem.extend`): kept on the
     # problem so that copies and pickles carry them
     _lookups: Any = attrs.field(default=None, init=False, eq=False, repr=False)

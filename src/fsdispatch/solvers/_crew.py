@@ -14,22 +14,26 @@ back: a crew ticket is in its ``k`` routes, or unassigned whole.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import attrs
 import numpy as np
 
-from ..errors import UnsupportedProblemError
 from ..plan import Plan
 from ..problem.compile import compile_scenario
 from ..problem.crew import crew_sizes, expand_crews, pin_windows
 from ..problem.problem import Problem
 from ..problem.reasons import UnassignedReason
 from ..problem.rows import context_of, set_context
-from .base import BackendOutput
+from .base import BackendOutput, SolveStatus
 
 __all__ = ["CrewSpace", "crew_space", "solve_with_crews"]
+
+_STARTS: weakref.WeakKeyDictionary[Problem, Plan] = weakref.WeakKeyDictionary()
+"""The crew greedy plan of a split problem (``CrewSpace.free``): the exact backends'
+warm start and fallback there (see :func:`member_start`)."""
 
 _TRIALS = 6
 """Crews tried per ticket (consecutive technicians by start) before it is left out."""
@@ -43,7 +47,8 @@ class CrewSpace:
     members of crews not placed marked unservable; ``plan``: the routes holding the
     placed members; ``locked``: their member indices; ``member_of``: original ticket
     index of each member-space ticket; ``left``: original crew tickets not placed, with
-    the reason.
+    the reason; ``free``: the expanded problem without pins, its ``crew_member_of``
+    naming the crews (``cpsat`` plans on it).
     """
 
     problem: Problem
@@ -51,6 +56,7 @@ class CrewSpace:
     locked: frozenset[int]
     member_of: np.ndarray
     left: dict[int, UnassignedReason]
+    free: Problem
 
 
 def _with_windows(base: Problem, pins: dict[int, int], unservable: np.ndarray) -> Problem:
@@ -103,6 +109,9 @@ def crew_space(problem: Problem) -> CrewSpace:
 
     expanded, member_of = expand_crews(problem.scenario)
     big = compile_scenario(expanded)
+    crew_of = np.where(crew_sizes(problem)[member_of] > 1, member_of, -1)
+    free = attrs.evolve(big, crew_member_of=crew_of)
+    set_context(free, context_of(big))
     crew = crew_sizes(problem)
     kd = problem.data
     tech = kd.rt.tech
@@ -178,6 +187,7 @@ def crew_space(problem: Problem) -> CrewSpace:
         locked=placed_members,
         member_of=member_of,
         left=left,
+        free=free,
     )
 
 
@@ -252,12 +262,32 @@ def _settle(problem: Problem, plan: Plan) -> Plan:
         )
 
 
+def member_start(problem: Problem) -> Plan | None:
+    """The crew greedy plan of a split problem, if :func:`exact_run` made one."""
+    return _STARTS.get(problem)
+
+
+def exact_run(space: CrewSpace, solve: Callable[[Problem], BackendOutput]) -> BackendOutput:
+    """Run an exact backend's ``solve`` on ``space.free``, its warm start the crew greedy."""
+    from .base import Limits
+    from .greedy import GreedySolver
+
+    start = GreedySolver(initial_plan=space.plan).solve(space.problem, Limits(), None, None)
+    _STARTS[space.free] = start.plan
+    try:
+        return solve(space.free)
+    finally:
+        _STARTS.pop(space.free, None)
+
+
 def solve_with_crews(
     problem: Problem, name: str, run: Callable[[CrewSpace], BackendOutput]
 ) -> BackendOutput:
-    """Run a heuristic (``run``: its solve on the crew space) and map its plan back."""
-    if problem.num_routes == 0:
-        raise UnsupportedProblemError(f"solver {name!r}: crew jobs need technician shifts")
+    """Run a backend (``run``: its solve on the crew space) and map its plan back.
+
+    The member-space objective charges an unassigned crew's penalty once per member, so
+    no bound or optimality carries over: the status is at best ``FEASIBLE``.
+    """
     space = crew_space(problem)
     out = run(space)
     plan = _settle(problem, map_back(problem, space, out.plan))
@@ -265,4 +295,5 @@ def solve_with_crews(
         **out.stats,
         "crews_placed": len({int(space.member_of[j]) for j in space.locked}),
     }
-    return BackendOutput(plan=plan, status=out.status, bound=None, objective=None, stats=stats)
+    status = SolveStatus.FEASIBLE if out.status is SolveStatus.OPTIMAL else out.status
+    return BackendOutput(plan=plan, status=status, bound=None, objective=None, stats=stats)

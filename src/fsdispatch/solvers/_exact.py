@@ -91,6 +91,12 @@ def warm_start(problem: Problem, mode: str) -> Plan:
     """The greedy plan: an exact backend's warm start and fallback."""
     from .greedy import GreedySolver
 
+    if mode == "routing" and problem.crew_member_of is not None:
+        from ._crew import member_start
+
+        start = member_start(problem)
+        if start is not None:  # crews split into members: the crew greedy plan
+            return start
     return GreedySolver(mode=mode).solve(problem, Limits(), None, None).plan
 
 
