@@ -155,12 +155,14 @@ def _solve(problem: fd.Problem, solver: str) -> fd.SolveResult:
         return fd.solve(problem, solver, seed=1, max_iterations=200)
     if solver == "cpsat":
         return fd.solve(problem, solver, seed=1, time_limit=10.0, workers=1)
+    if solver == "milp":
+        return fd.solve(problem, solver, seed=1, time_limit=20.0)
     return fd.solve(problem, solver, seed=1)
 
 
-@pytest.mark.parametrize("solver", ["greedy", "ls", "cpsat"])
+@pytest.mark.parametrize("solver", ["greedy", "ls", "cpsat", "milp"])
 def test_backends_serve_the_pairs_together(solver: str) -> None:
-    """greedy, ls and cpsat serve both crew jobs of the hand-built day with two technicians
+    """Every backend serves both crew jobs of the hand-built day with two technicians
     at once."""
     problem = fd.compile_scenario(_pair())
     res = _solve(problem, solver)
@@ -173,12 +175,14 @@ def test_backends_serve_the_pairs_together(solver: str) -> None:
         assert len(set(_starts(res.evaluation, problem, tid))) == 1
 
 
-def test_cpsat_pairs_at_least_as_well_as_greedy() -> None:
-    """On the hand-built day cpsat's plan (warm-started from the crew greedy) costs no more
-    than greedy's, by the evaluator."""
+@pytest.mark.parametrize("solver", ["cpsat", "milp"])
+def test_exact_backends_pair_at_least_as_well_as_greedy(solver: str) -> None:
+    """On the hand-built day the exact backends' plans (warm-started from the crew greedy)
+    cost no more than greedy's, by the evaluator, and both agree."""
     problem = fd.compile_scenario(_pair())
-    assert _solve(problem, "cpsat").evaluation.objective <= \
-        _solve(problem, "greedy").evaluation.objective + 1e-6
+    exact = _solve(problem, solver).evaluation.objective
+    assert exact <= _solve(problem, "greedy").evaluation.objective + 1e-6
+    assert exact == pytest.approx(_solve(problem, "cpsat").evaluation.objective)
 
 
 def _generated_crew_day(solver: str) -> fd.Scenario:
@@ -208,16 +212,11 @@ def test_the_crew_ticket_of_a_generated_day_is_served_by_two(solver: str) -> Non
     assert len(starts) == 2 and starts[0] == starts[1]
 
 
-def test_milp_refuses_crew_jobs_clearly() -> None:
-    """milp does not plan crews: a typed error saying so (and naming the backends that do)."""
+@pytest.mark.parametrize("solver", ["cpsat", "milp", "greedy"])
+def test_assignment_mode_refuses_crew_jobs(solver: str) -> None:
+    """Crews are planned in routing mode only: assignment mode is a typed error saying so."""
     with pytest.raises(fd.UnsupportedProblemError, match="crew"):
-        fd.solve(_pair(), "milp")
-
-
-def test_cpsat_assignment_mode_refuses_crew_jobs() -> None:
-    """cpsat plans crews in routing mode only."""
-    with pytest.raises(fd.UnsupportedProblemError, match="crew"):
-        fd.solve(_pair(), "cpsat", mode="assignment")
+        fd.solve(_pair(), solver, mode="assignment")
 
 
 @st.composite

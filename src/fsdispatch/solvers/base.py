@@ -141,7 +141,7 @@ class Capabilities:
 
             if has_crews(problem):
                 return ("tickets are crew jobs (crew_size > 1), which it does not plan; "
-                        "use 'greedy' or 'ls'")
+                        "plan them in routing mode")
         return None
 
 
