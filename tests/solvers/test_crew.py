@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import attrs
 import numpy as np
@@ -169,8 +170,9 @@ def test_backends_serve_the_pairs_together(solver: str) -> None:
     assert res.evaluation.is_feasible, res.evaluation.violations
     for tid in ("J", "K"):
         j = problem.index.ticket_idx(tid)
-        techs = [problem.index.routes[r][0] for r, route in enumerate(res.plan.routes)
-                 if j in route]
+        techs = [
+            problem.index.routes[r][0] for r, route in enumerate(res.plan.routes) if j in route
+        ]
         assert len(techs) == 2 and len(set(techs)) == 2
         assert len(set(_starts(res.evaluation, problem, tid))) == 1
 
@@ -336,3 +338,37 @@ def test_live_dispatch_refuses_crew_jobs_clearly() -> None:
         dispatcher.recommend(crew_job)
     with pytest.raises(fd.UnsupportedProblemError, match="crew"):
         dispatcher.add(crew_job)
+
+
+def test_cli_generates_solves_and_checks_a_day_with_crews(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``generate --crew-fraction``, ``solve`` and ``check`` carry crews end to end; a bad
+    fraction is a usage error."""
+    from fsdispatch.cli import main
+
+    day, plan = tmp_path / "day.json", tmp_path / "plan.json"
+    assert (
+        main(
+            [
+                "generate",
+                "--technicians",
+                "4",
+                "--tickets",
+                "12",
+                "--seed",
+                "5",
+                "--crew-fraction",
+                "0.2",
+                "--out",
+                str(day),
+            ]
+        )
+        == 0
+    )
+    assert sum(t.crew_size == 2 for t in fd.io.load_scenario(day).tickets) == 2
+    assert main(["solve", str(day), "--out", str(plan), "--quiet"]) == 0
+    assert main(["check", str(day), str(plan)]) == 0
+    assert "feasible" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["generate", "--crew-fraction", "2"])
