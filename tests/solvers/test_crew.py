@@ -228,6 +228,7 @@ def crew_days(draw: st.DrawFn) -> fd.Scenario:
         draw(st.integers(2, 5)),
         draw(st.integers(3, 12)),
         seed=draw(st.integers(0, 10_000)),
+        days=draw(st.integers(1, 2)),
         crew_fraction=draw(st.sampled_from([0.1, 0.3, 0.6])),
     )
     sizes = draw(
@@ -256,9 +257,14 @@ def test_every_plan_with_crews_is_feasible_and_loses_nothing(
     for route in res.plan.routes:
         for j in route:
             count[j] += 1
+    times = res.evaluation.times
     for j in range(problem.num_tickets):
         assert count[j] in (0, crew[j])
         assert (count[j] > 0) != (j in res.plan.unassigned)
+        visits = np.flatnonzero(times.ticket == j)
+        assert len({int(times.start[k]) for k in visits}) <= 1
+        techs = {problem.index.routes[int(times.route[k])][0] for k in visits}
+        assert len(techs) == len(visits)
 
 
 # ------------------------------------------------------------------ io and generate
