@@ -794,7 +794,8 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
                                     value=ref))
     clean_routes: list[list[int]] = []
     seen: Counter[int] = Counter()
-    crew = crew_sizes(problem)
+    crew_arr = crew_sizes(problem)
+    crew = crew_arr.tolist()
     for r, route in enumerate(plan.routes):
         kept = []
         for j in route:
@@ -823,8 +824,8 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
             violations.append(Violation(
                 "missing", f"ticket {tids[j]!r} is neither routed nor unassigned (lost)",
                 ticket_id=tids[j]))
-    if (crew > 1).any():
-        _crew_members(problem, clean_routes, crew, violations)
+    if problem.crew is not None:
+        _crew_members(problem, clean_routes, crew_arr, violations)
     return clean_routes
 
 
