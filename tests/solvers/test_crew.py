@@ -378,3 +378,31 @@ def test_cli_generates_solves_and_checks_a_day_with_crews(
     assert "feasible" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["generate", "--crew-fraction", "2"])
+
+
+@pytest.mark.parametrize("solver", ["greedy", "ls", "cpsat", "milp"])
+def test_a_crew_without_enough_eligible_technicians_is_left_out_with_a_reason(
+        solver: str) -> None:
+    """A crew of two whose skill only one technician holds is unassigned whole, ``no_skill``;
+    the rest of the day is still planned."""
+    scenario = _pair()
+    techs = list(scenario.technicians)
+    techs[0] = attrs.evolve(techs[0], skills={"hvac": 1})
+    tickets = list(scenario.tickets)
+    tickets[0] = attrs.evolve(tickets[0], required_skills={"hvac": 1})
+    problem = fd.compile_scenario(attrs.evolve(scenario, technicians=tuple(techs),
+                                               tickets=tuple(tickets)))
+    res = _solve(problem, solver)
+    assert res.evaluation.is_feasible, res.evaluation.violations
+    j = problem.index.ticket_idx("J")
+    assert res.plan.unassigned.get(j) is fd.UnassignedReason.NO_SKILL
+    assert all(j not in route for route in res.plan.routes)
+    assert res.evaluation.kpis.assigned == 2
+
+
+@pytest.mark.parametrize("solver", ["greedy", "ls"])
+def test_crew_plans_are_deterministic_under_a_seed(solver: str) -> None:
+    """The same day and seed give the same plan with crews."""
+    scenario = fd.generate_scenario(5, 20, seed=11, crew_fraction=0.2)
+    plans = [_solve(fd.compile_scenario(scenario), solver).plan for _ in range(2)]
+    assert plans[0] == plans[1]

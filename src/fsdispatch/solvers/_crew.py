@@ -109,9 +109,6 @@ def crew_space(problem: Problem) -> CrewSpace:
 
     expanded, member_of = expand_crews(problem.scenario)
     big = compile_scenario(expanded)
-    crew_of = np.where(crew_sizes(problem)[member_of] > 1, member_of, -1)
-    free = attrs.evolve(big, crew_member_of=crew_of)
-    set_context(free, context_of(big))
     crew = crew_sizes(problem)
     kd = problem.data
     tech = kd.rt.tech
@@ -176,6 +173,14 @@ def crew_space(problem: Problem) -> CrewSpace:
     for i, reason in left.items():
         for m in members[i]:
             unservable[m] = reason.code
+    crew_of = np.where(crew_sizes(problem)[member_of] > 1, member_of, -1)
+    impossible = big.unservable.copy()  # for the exact backends: crews no crew can serve
+    for i, reason in left.items():
+        if reason is not UnassignedReason.NO_CAPACITY:
+            for m in members[i]:
+                impossible[m] = reason.code
+    free = attrs.evolve(big, crew_member_of=crew_of, unservable=impossible)
+    set_context(free, context_of(big))
     placed_members = frozenset(pins)
     out = _with_windows(big, pins, unservable)
     unassigned = {
@@ -260,6 +265,20 @@ def _settle(problem: Problem, plan: Plan) -> Plan:
             unassigned={**plan.unassigned, **dict.fromkeys(drop, UnassignedReason.NO_CAPACITY)},
             pickups=plan.pickups,
         )
+
+
+def without_members(problem: Problem) -> Problem:
+    """A split problem whose crew members no single insertion may place (marked
+    unservable, ``no_capacity``): a crew is placed whole or not at all."""
+    crew_of = problem.crew_member_of
+    if crew_of is None:
+        return problem
+    unservable = problem.unservable.copy()
+    members = (crew_of >= 0) & (unservable == 0)
+    unservable[members] = UnassignedReason.NO_CAPACITY.code
+    out = attrs.evolve(problem, unservable=unservable)
+    set_context(out, context_of(problem))
+    return out
 
 
 def member_start(problem: Problem) -> Plan | None:

@@ -569,6 +569,10 @@ def _fill(problem: Problem, plan: Plan) -> Plan:
     """Give unassigned servable tickets a checked reason by trying to insert them (greedy)."""
     from .greedy import GreedySolver
 
+    if problem.crew_member_of is not None:  # crew members are placed by crews, not alone
+        from ._crew import without_members
+
+        problem = without_members(problem)
     out = GreedySolver(initial_plan=plan, mode=plan.mode).solve(problem, Limits(), None, None)
     return out.plan
 
