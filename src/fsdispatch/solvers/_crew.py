@@ -70,17 +70,20 @@ def _with_windows(base: Problem, pins: dict[int, int], unservable: np.ndarray) -
 
 
 def _starts(problem: Problem, routes: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """``(start of each route's last visit, its feasibility)`` by the schedule rule."""
+    """``(start, end)`` of each route's last visit by the schedule rule (the shift's
+    start for both when the route is empty)."""
     from ..evaluate.evaluator import _time_plan, _visit_arrays
 
     ptr, visits = _visit_arrays(routes)
     pick = np.full(visits.shape[0], -1, dtype=np.int64)
     tm = _time_plan(problem.data, problem.num_routes, ptr, visits, pick)
-    last = np.full(problem.num_routes, -1, dtype=np.int64)
+    start = np.array(problem.data.rt.open, dtype=np.int64)
+    end = start.copy()
     for r in range(problem.num_routes):
         if ptr[r + 1] > ptr[r]:
-            last[r] = tm.start[ptr[r + 1] - 1]
-    return last, tm.ret
+            start[r] = tm.start[ptr[r + 1] - 1]
+            end[r] = tm.end[ptr[r + 1] - 1]
+    return start, end
 
 
 def _in_window(win: Any, i: int, t: int) -> bool:
@@ -137,19 +140,25 @@ def crew_space(problem: Problem) -> CrewSpace:
         trial = [list(r) for r in routes]
         for r in able:
             trial[r].append(members[i][0])
-        starts, _ret = _starts(cur, trial)
+        starts, _end = _starts(cur, trial)
+        _start, free_at = _starts(cur, routes)
         best: dict[int, tuple[int, int]] = {}  # technician -> (start, route)
         for r in able:
             t = int(tech[r])
             if t not in best or int(starts[r]) < best[t][0]:
                 best[t] = (int(starts[r]), r)
         ranked = sorted(best.values())
+        # crews of technicians next by start; the one using the least of their time (travel
+        # and waiting from when each route is free) first
+        crews = []
+        for lo in range(len(ranked) - k + 1):
+            common = ranked[lo + k - 1][0]
+            if _in_window(kd.win, i, common):
+                used = sum(common - int(free_at[r]) for _s, r in ranked[lo : lo + k])
+                crews.append((used, common, [r for _s, r in ranked[lo : lo + k]]))
+        crews.sort(key=lambda c: (c[0], c[1]))
         placed = False
-        for lo in range(min(_TRIALS, len(ranked) - k + 1)):
-            crew_routes = [r for _s, r in ranked[lo : lo + k]]
-            common = max(s for s, _r in ranked[lo : lo + k])
-            if not _in_window(kd.win, i, common):
-                break  # later crews start later still
+        for _used, common, crew_routes in crews[:_TRIALS]:
             try_pins = dict(pins)
             try_routes = [list(r) for r in routes]
             for m, r in zip(members[i], crew_routes, strict=True):
