@@ -381,8 +381,7 @@ def test_cli_generates_solves_and_checks_a_day_with_crews(
 
 
 @pytest.mark.parametrize("solver", ["greedy", "ls", "cpsat", "milp"])
-def test_a_crew_without_enough_eligible_technicians_is_left_out_with_a_reason(
-        solver: str) -> None:
+def test_a_crew_without_enough_eligible_technicians_is_left_out_with_a_reason(solver: str) -> None:
     """A crew of two whose skill only one technician holds is unassigned whole, ``no_skill``;
     the rest of the day is still planned."""
     scenario = _pair()
@@ -390,8 +389,9 @@ def test_a_crew_without_enough_eligible_technicians_is_left_out_with_a_reason(
     techs[0] = attrs.evolve(techs[0], skills={"hvac": 1})
     tickets = list(scenario.tickets)
     tickets[0] = attrs.evolve(tickets[0], required_skills={"hvac": 1})
-    problem = fd.compile_scenario(attrs.evolve(scenario, technicians=tuple(techs),
-                                               tickets=tuple(tickets)))
+    problem = fd.compile_scenario(
+        attrs.evolve(scenario, technicians=tuple(techs), tickets=tuple(tickets))
+    )
     res = _solve(problem, solver)
     assert res.evaluation.is_feasible, res.evaluation.violations
     j = problem.index.ticket_idx("J")
