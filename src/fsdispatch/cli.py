@@ -114,6 +114,18 @@ def _one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in joined)
 
 
+def _fraction(text: str) -> float:
+    """An argparse ``type``: a number within [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number within [0, 1], got {text!r}"
+                                         ) from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be within [0, 1], got {text!r}")
+    return value
+
+
 def _seconds(text: str) -> float:
     """An argparse ``type``: a finite number of seconds >= 0."""
     try:
@@ -325,7 +337,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     check_out(args.out, "--out")
     scenario = generate_scenario(args.technicians, args.tickets, seed=args.seed, days=args.days,
-                                 name=args.name)
+                                 name=args.name, crew_fraction=args.crew_fraction)
     return _write_scenario(scenario, args.out, f", {args.days} day(s)")
 
 
@@ -429,6 +441,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int_at_least(1), default=1)
     p.add_argument("--seed", type=int_at_least(0), default=0)
     p.add_argument("--name", default=None)
+    p.add_argument("--crew-fraction", type=_fraction, default=0.0,
+                   help="share of tickets made crew jobs of two technicians (default: 0)")
     p.add_argument("--out", default=None, help="output file (default: stdout)")
     p.set_defaults(func=_cmd_generate)
 

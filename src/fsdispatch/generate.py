@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
 
+import attrs
 import numpy as np
 
 from .domain import (
@@ -64,7 +65,8 @@ def generate_scenario(num_technicians: int = 25, num_tickets: int = 200, seed: S
                       days: int = 1, start_date: datetime | None = None,
                       tz: tzinfo = UTC, center: tuple[float, float] = (52.52, 13.40),
                       radius_km: float = 18.0, num_hotspots: int | None = None,
-                      num_parts: int = 24, name: str | None = None) -> Scenario:
+                      num_parts: int = 24, name: str | None = None,
+                      crew_fraction: float = 0.0) -> Scenario:
     """Generate a realistic field-service scenario.
 
     Tickets cluster around city hot spots (plus a uniform background), need one
@@ -97,8 +99,17 @@ def generate_scenario(num_technicians: int = 25, num_tickets: int = 200, seed: S
         Size of the parts catalogue.
     name:
         Scenario name.
+    crew_fraction:
+        Share of the tickets (within [0, 1]; default 0) made crew jobs of two
+        technicians (``crew_size=2``, no van parts); at least one when positive and
+        there are tickets. Drawn after everything else, so the rest of the day is
+        the same as with 0.
     """
     _check_sizes(num_technicians, num_tickets, days, num_parts)
+    if isinstance(crew_fraction, bool) or not isinstance(crew_fraction, int | float) \
+            or not 0.0 <= crew_fraction <= 1.0:
+        raise ValidationError.for_field("generate_scenario", None, "crew_fraction",
+                                        crew_fraction, "must be a number within [0, 1]")
     rng = as_generator(seed)
     if start_date is None:
         start_date = datetime(2026, 1, 5, tzinfo=tz)
@@ -115,6 +126,10 @@ def generate_scenario(num_technicians: int = 25, num_tickets: int = 200, seed: S
     part_pop = rng.dirichlet(np.full(max(num_parts, 1), 0.7)) if num_parts else np.zeros(0)
     techs = _technicians(rng, city, num_technicians, days, day0, parts, part_pop)
     tickets = _tickets(rng, city, num_tickets, days, day0, parts, part_pop, techs)
+    if crew_fraction > 0 and tickets:
+        num_crew = max(1, round(crew_fraction * num_tickets))
+        for i in rng.choice(num_tickets, size=num_crew, replace=False).tolist():
+            tickets[i] = attrs.evolve(tickets[i], crew_size=2, parts={})
     return Scenario(horizon=horizon, technicians=tuple(techs), tickets=tuple(tickets),
                     travel=GeometricTravel(speed_kmh=35.0, detour=1.35), parts=parts,
                     skills=SKILLS, sla_policy=default_sla_policy(),

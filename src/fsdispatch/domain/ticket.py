@@ -27,7 +27,10 @@ from ._validate import (
 )
 from .location import Location
 
-__all__ = ["Priority", "Ticket", "TimeWindow"]
+__all__ = ["MAX_CREW_SIZE", "Priority", "Ticket", "TimeWindow"]
+
+MAX_CREW_SIZE: int = 8
+"""The largest ``Ticket.crew_size``: technicians who serve one job together."""
 
 
 class Priority(enum.IntEnum):
@@ -162,6 +165,7 @@ class Ticket:
     probable_parts: Mapping[str, float] = attrs.field(factory=dict, converter=frozen_dict)
     asset_id: str | None = None
     territory: str | None = None
+    crew_size: int = 1
 
     def __attrs_post_init__(self) -> None:
         check_id("Ticket", self.id)
@@ -218,6 +222,8 @@ class Ticket:
         check_quantities("Ticket", tid, "parts", self.parts, minimum=1)
         check_probabilities("Ticket", tid, "probable_parts", self.probable_parts)
         check_int("Ticket", tid, "demand", self.demand, minimum=0, maximum=MAX_QUANTITY)
+        check_int("Ticket", tid, "crew_size", self.crew_size, minimum=1,
+                  maximum=MAX_CREW_SIZE)
         if self.asset_id is not None and (not isinstance(self.asset_id, str)
                                           or not self.asset_id):
             fail("Ticket", tid, "asset_id", self.asset_id, "must be a non-empty string or None")

@@ -19,6 +19,7 @@ VIOLATION_KINDS = (
     "skill", "level", "certification", "territory", "part", "excluded", "capacity", "window",
     "shift_end", "break",
     "max_tickets", "double_assignment", "missing", "unknown_id", "unreachable", "shift_hours",
+    "crew",
 )
 
 
@@ -32,7 +33,9 @@ class Violation:
     ``double_assignment``, ``missing``, ``unknown_id``; in assignment mode
     also ``unreachable`` (the shift cannot serve the ticket even as its only
     visit) and ``shift_hours`` (service plus travel estimate exceed the shift's
-    working time plus allowed overtime).
+    working time plus allowed overtime). ``crew``: a crew ticket (``crew_size > 1``)
+    routed on fewer routes than its crew, twice on one technician, or (routing mode)
+    whose members' starts cannot be synchronised.
     """
 
     kind: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -13,9 +12,11 @@ from ..domain.ticket import Priority
 from ..errors import InfeasiblePlanError, ValidationError
 from ..plan import Plan
 from ..problem.compile import compile_scenario
+from ..problem.crew import crew_sizes
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
 from ..problem.reasons import INCOMPATIBILITY, incompatibility_text
 from ..problem.rows import context_of
+from .crew import crew_members, synchronise
 from .evaluation import (
     NO_GROUP,
     Evaluation,
@@ -26,6 +27,7 @@ from .evaluation import (
     Violation,
     VisitTimes,
 )
+from .timing import Timing, namers, time_plan, visit_arrays, waiting
 
 __all__ = ["check_plan", "evaluate"]
 
@@ -81,94 +83,23 @@ def evaluate(problem: Problem | Scenario, plan: Plan) -> Evaluation:
     return _evaluate_routes(problem, plan, clean_routes, violations)
 
 
-def _namers(index: Any) -> tuple[Callable[[int], str], Callable[[int], str]]:
-    """``(label, tech_of)``: a route's label and its technician's id, by route index."""
-
-    def label(r: int) -> str:
-        return str(index.route_label(r))
-
-    def tech_of(r: int) -> str:
-        return str(index.technician_ids[index.routes[r][0]])
-
-    return label, tech_of
-
-
-def _visit_arrays(clean_routes: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """``(ptr, visits)``: the routes' visits as CSR rows."""
-    ptr = np.zeros(len(clean_routes) + 1, dtype=np.int64)
-    np.cumsum([len(r) for r in clean_routes], out=ptr[1:])
-    visits = np.fromiter((j for route in clean_routes for j in route), dtype=np.int64,
-                         count=int(ptr[-1]))
-    return ptr, visits
-
-
-class _Timing(NamedTuple):
-    """The schedule rule's timing of a routed plan (per visit, break and route)."""
-
-    arrival: np.ndarray
-    start: np.ndarray
-    end: np.ndarray
-    pick_start: np.ndarray
-    brk: np.ndarray  #: break starts (-1: not taken)
-    ret: np.ndarray  #: route return times
-    trav: np.ndarray
-    dist: np.ndarray
-    serv: np.ndarray
-    pserv: np.ndarray  #: seconds at depot stops per route
-    blate: np.ndarray  #: a break could not start within its window
-
-
-def _time_plan(kd: Any, num_routes: int, ptr: np.ndarray, visits: np.ndarray,
-               pick: np.ndarray) -> _Timing:
-    nv = visits.shape[0]
-    tm = _Timing(
-        arrival=np.zeros(nv, dtype=np.int64), start=np.zeros(nv, dtype=np.int64),
-        end=np.zeros(nv, dtype=np.int64), pick_start=np.full(nv, -1, dtype=np.int64),
-        brk=np.full(kd.brk.dur.shape[0], -1, dtype=np.int64),
-        ret=np.zeros(num_routes, dtype=np.int64), trav=np.zeros(num_routes, dtype=np.int64),
-        dist=np.zeros(num_routes), serv=np.zeros(num_routes, dtype=np.int64),
-        pserv=np.zeros(num_routes, dtype=np.int64), blate=np.zeros(num_routes, dtype=np.bool_))
-    if num_routes:
-        from ._kernels import simulate_routes  # numba is imported on first use
-
-        simulate_routes(kd, pick, ptr, visits, tm.arrival, tm.start, tm.end, tm.pick_start,
-                        tm.brk, tm.ret, tm.trav, tm.dist, tm.serv, tm.pserv, tm.blate)
-    return tm
-
-
-def _waiting(kd: Any, ptr: np.ndarray, tm: _Timing) -> np.ndarray:
-    """Waiting per visit: arrival to start, less the breaks taken in between."""
-    wait = tm.start - tm.arrival
-    if kd.brk.dur.shape[0] and tm.start.shape[0]:
-        for r in range(ptr.shape[0] - 1):
-            blo, bhi = kd.brk.ptr[r], kd.brk.ptr[r + 1]
-            if bhi == blo or ptr[r] == ptr[r + 1]:
-                continue
-            sl = slice(ptr[r], ptr[r + 1])
-            for b in range(blo, bhi):
-                if tm.brk[b] < 0:
-                    continue
-                inside = (tm.brk[b] >= tm.arrival[sl]) & (tm.brk[b] < tm.start[sl])
-                wait[sl] -= np.where(inside, kd.brk.dur[b], 0)
-    return np.maximum(wait, 0)
-
-
 def _evaluate_routes(problem: Problem, plan: Plan, clean_routes: list[list[int]],
                      violations: list[Violation]) -> Evaluation:
     """Judge a routed plan: time it by the schedule rule, then check and sum it up."""
     kd = problem.data
     num_tickets, num_routes = problem.num_tickets, problem.num_routes
-    ptr, visits = _visit_arrays(clean_routes)
+    ptr, visits = visit_arrays(clean_routes)
     nv = visits.shape[0]
     pick = _pickups_of(problem, plan, visits, violations)
-    tm = _time_plan(kd, num_routes, ptr, visits, pick)
+    tm = time_plan(kd, num_routes, ptr, visits, pick)
+    _synced_kd, tm = synchronise(problem, kd, ptr, visits, pick, tm, violations)
     route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), np.diff(ptr))
 
     last_end = kd.win.end[kd.win.ptr[1:] - 1] if num_tickets else np.zeros(0, dtype=np.int64)
     wlate = np.maximum(tm.start - last_end[visits], 0) if nv else np.zeros(0, dtype=np.int64)
     slate = np.maximum(tm.start - kd.cost.response_by[visits], 0) + \
         np.maximum(tm.end - kd.cost.resolve_by[visits], 0)
-    wait = _waiting(kd, ptr, tm)  # (excludes breaks taken between arrival and start)
+    wait = waiting(kd, ptr, tm)  # (excludes breaks taken between arrival and start)
 
     counts = np.diff(ptr)
     picked_units = _resource_violations(problem, visits, route_of_visit, counts, violations,
@@ -188,14 +119,14 @@ def _evaluate_routes(problem: Problem, plan: Plan, clean_routes: list[list[int]]
 
 
 def _timing_violations(problem: Problem, visits: np.ndarray, route_of_visit: np.ndarray,
-                       counts: np.ndarray, pick: np.ndarray, tm: _Timing, wlate: np.ndarray,
+                       counts: np.ndarray, pick: np.ndarray, tm: Timing, wlate: np.ndarray,
                        violations: list[Violation]) -> None:
     """Depot stops after closing, hard windows missed, late returns, breaks out of window."""
     kd = problem.data
     index = problem.index
     tids = index.ticket_ids
 
-    label, tech_of = _namers(index)
+    label, tech_of = namers(index)
 
     dep = problem.depots
     for k in np.flatnonzero(pick >= 0).tolist():
@@ -244,13 +175,13 @@ def _evaluate_assignment(problem: Problem, plan: Plan, clean_routes: list[list[i
     tids = index.ticket_ids
     num_routes = problem.num_routes
     ad = assignment_data(problem)
-    ptr, visits = _visit_arrays(clean_routes)
+    ptr, visits = visit_arrays(clean_routes)
     nv = visits.shape[0]
     counts = np.diff(ptr)
     route_of_visit = np.repeat(np.arange(num_routes, dtype=np.int64), counts)
     tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
 
-    label, tech_of = _namers(index)
+    label, tech_of = namers(index)
 
     _resource_violations(problem, visits, route_of_visit, counts, violations)
     if nv:
@@ -593,7 +524,7 @@ def _resource_violations(problem: Problem, visits: np.ndarray, route_of_visit: n
     nv = visits.shape[0]
     tech_of_visit = kd.rt.tech[route_of_visit] if nv else np.zeros(0, dtype=np.int64)
 
-    label, tech_of = _namers(index)
+    label, tech_of = namers(index)
 
     if nv:
         codes = kd.tech.compat[tech_of_visit, visits]
@@ -784,7 +715,7 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
     num_tickets = problem.num_tickets
     tids = index.ticket_ids
 
-    label, tech_of = _namers(index)
+    label, tech_of = namers(index)
 
     # --- references and duplicates (done on the raw plan)
     for ref in plan.unknown_ids:
@@ -792,6 +723,8 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
                                     value=ref))
     clean_routes: list[list[int]] = []
     seen: Counter[int] = Counter()
+    crew_arr = crew_sizes(problem)
+    crew = crew_arr.tolist()
     for r, route in enumerate(plan.routes):
         kept = []
         for j in route:
@@ -801,7 +734,7 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
                                             technician_id=tech_of(r), route=label(r), value=j))
                 continue
             seen[j] += 1
-            if seen[j] == 2:
+            if seen[j] == crew[j] + 1:
                 violations.append(Violation(
                     "double_assignment", f"ticket {tids[j]!r} is routed more than once",
                     ticket_id=tids[j], technician_id=tech_of(r), route=label(r)))
@@ -820,7 +753,8 @@ def _check_references(problem: Problem, plan: Plan, violations: list[Violation])
             violations.append(Violation(
                 "missing", f"ticket {tids[j]!r} is neither routed nor unassigned (lost)",
                 ticket_id=tids[j]))
-
+    if problem.crew is not None:
+        crew_members(problem, clean_routes, crew_arr, violations)
     return clean_routes
 
 

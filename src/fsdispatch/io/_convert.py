@@ -101,7 +101,7 @@ order; the other attributes follow in attrs order."""
 WRITTEN_WHEN_SET: dict[type, frozenset[str]] = {
     Scenario: frozenset({"assets", "cost_rates"}),
     Technician: frozenset({"territories", "team", "certifications"}),
-    Ticket: frozenset({"asset_id", "territory"}),
+    Ticket: frozenset({"asset_id", "territory", "crew_size"}),
     ObjectiveWeights: frozenset({"out_of_territory"}),
 }
 """Optional keys added to format version 1 after its first release (issue #19): written

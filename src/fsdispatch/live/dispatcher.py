@@ -26,7 +26,12 @@ from ..domain._validate import check_aware
 from ..domain.location import Location
 from ..domain.scenario import Scenario
 from ..domain.ticket import Ticket
-from ..errors import InfeasiblePlanError, TransitionError, ValidationError
+from ..errors import (
+    InfeasiblePlanError,
+    TransitionError,
+    UnsupportedProblemError,
+    ValidationError,
+)
 from ..evaluate.evaluation import Evaluation
 from ..evaluate.evaluator import check_plan
 from ..plan import Plan, UnassignedReason
@@ -91,6 +96,8 @@ class Dispatcher(EscalationDesk):
         if not isinstance(scenario, Scenario):
             raise ValidationError.for_field("Dispatcher", None, "scenario", scenario,
                                             "must be a Scenario")
+        for ticket in scenario.tickets:
+            _no_crew(ticket)
         self.scenario = scenario
         start = scenario.horizon.start if now is None else now
         check_aware("Dispatcher", None, "now", start)
@@ -221,6 +228,7 @@ class Dispatcher(EscalationDesk):
             Options ranked by the evaluator's cost of the insertion, with ETA,
             cost breakdown and a reason; exclusions per technician.
         """
+        _no_crew(ticket)
         self._live.settle()
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValidationError.for_field("recommend", None, "k", k, "must be an integer >= 1")
@@ -662,6 +670,7 @@ class Dispatcher(EscalationDesk):
         if not isinstance(ticket, Ticket):
             raise ValidationError.for_field("Dispatcher", None, "ticket", ticket,
                                             "must be a Ticket")
+        _no_crew(ticket)
         if ticket.id in self._state.tickets:
             raise ValidationError.for_field("Ticket", ticket.id, "id", ticket.id,
                                             "must be unique (already known to the dispatcher)")
@@ -672,3 +681,10 @@ class Dispatcher(EscalationDesk):
                            priority=ticket.priority.name)
         self._state.add_ticket(ticket)
 
+
+def _no_crew(ticket: Any) -> None:
+    """Live dispatch does not plan crew jobs yet: a clear error instead of a one-person plan."""
+    if isinstance(ticket, Ticket) and ticket.crew_size > 1:
+        raise UnsupportedProblemError(
+            f"Ticket {ticket.id!r}: live dispatch does not plan crew jobs (crew_size "
+            f"{ticket.crew_size}) yet; plan the day with fsdispatch.solve(..., 'greedy' or 'ls')")

@@ -118,7 +118,10 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
     logger.debug("compiled %d tickets, %d routes in %.3fs", len(tickets), len(routes), elapsed)
     problem = Problem(scenario=scenario, index=index, data=kd, compatible=compat,
                       ticket_routes_ptr=_ro(ticket_routes_ptr), ticket_routes=_ro(ticket_routes),
-                      unservable=_ro(unservable), compile_time=elapsed)
+                      unservable=_ro(unservable), compile_time=elapsed,
+                      crew=_ro(np.fromiter((t.crew_size for t in tickets), dtype=_I64,
+                                           count=len(tickets)))
+                      if any(t.crew_size > 1 for t in tickets) else None)
     rows.set_context(problem, ctx)
     return problem
 

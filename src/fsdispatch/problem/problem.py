@@ -279,6 +279,13 @@ class Problem:
     unservable:
         int8 array of shape ``(num_tickets,)``: 0 if some route can serve the
         ticket, else the :class:`~fsdispatch.UnassignedReason` code explaining why not.
+    crew:
+        int64 array of shape ``(num_tickets,)``: each ticket's ``crew_size``, or ``None``
+        when every crew is one technician (see ``docs/crew.md``).
+    crew_member_of:
+        Of a problem whose crew tickets were split into one-technician members (the
+        backends' working problem): int64 array of shape ``(num_tickets,)``, the crew each
+        ticket is a member of (``-1``: none); ``None`` otherwise.
     """
 
     scenario: Scenario
@@ -289,6 +296,8 @@ class Problem:
     ticket_routes: np.ndarray
     unservable: np.ndarray
     compile_time: float = 0.0
+    crew: np.ndarray | None = None
+    crew_member_of: np.ndarray | None = None
     # lookups of the live dispatch helpers (:mod:`fsdispatch.problem.extend`): kept on the
     # problem so that copies and pickles carry them
     _lookups: Any = attrs.field(default=None, init=False, eq=False, repr=False)

@@ -91,6 +91,12 @@ def warm_start(problem: Problem, mode: str) -> Plan:
     """The greedy plan: an exact backend's warm start and fallback."""
     from .greedy import GreedySolver
 
+    if mode == "routing" and problem.crew_member_of is not None:
+        from ._crew import member_start
+
+        start = member_start(problem)
+        if start is not None:  # crews split into members: the crew greedy plan
+            return start
     return GreedySolver(mode=mode).solve(problem, Limits(), None, None).plan
 
 
@@ -563,6 +569,10 @@ def _fill(problem: Problem, plan: Plan) -> Plan:
     """Give unassigned servable tickets a checked reason by trying to insert them (greedy)."""
     from .greedy import GreedySolver
 
+    if problem.crew_member_of is not None:  # crew members are placed by crews, not alone
+        from ._crew import without_members
+
+        problem = without_members(problem)
     out = GreedySolver(initial_plan=plan, mode=plan.mode).solve(problem, Limits(), None, None)
     return out.plan
 

@@ -103,6 +103,8 @@ class Capabilities:
         Supports these features.
     depot_stops:
         Plans depot stops (:attr:`Plan.pickups`) for tickets whose parts a van lacks.
+    crews:
+        Plans crew jobs (tickets with ``crew_size > 1``; see ``docs/crew.md``).
     max_tickets, max_routes:
         Size limits (``None`` = no limit).
     """
@@ -113,6 +115,7 @@ class Capabilities:
     multi_shift: bool = True
     soft_windows: bool = True
     depot_stops: bool = True
+    crews: bool = False
     max_tickets: int | None = None
     max_routes: int | None = None
 
@@ -133,6 +136,12 @@ class Capabilities:
             return "tickets have soft windows, which it does not model"
         if not self.multi_shift and problem.num_routes > len(set(kd.rt.tech.tolist())):
             return "technicians have several shifts, which it does not model"
+        if not self.crews:
+            from ..problem.crew import has_crews
+
+            if has_crews(problem):
+                return ("tickets are crew jobs (crew_size > 1), which it does not plan; "
+                        "plan them in routing mode")
         return None
 
 

@@ -11,15 +11,17 @@ import attrs
 import numpy as np
 
 from .._debug import assert_mode, check_close, objective_of
-from ..errors import InternalCheckError, ValidationError
+from ..errors import InternalCheckError, UnsupportedProblemError, ValidationError
 from ..evaluate.evaluator import evaluate
 from ..kernels.routes import RouteState, balance_cost, lay_routes
 from ..kernels.structs import as_struct
 from ..kernels.timing import T_INF
 from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.assignment import assignment_data
+from ..problem.crew import has_crews
 from ..problem.objective import choice_cost
 from ..problem.problem import Problem
+from ._crew import solve_with_crews
 from ._greedy_kernels import (
     Cands,
     balanced_keys,
@@ -193,7 +195,7 @@ class GreedySolver:
     initial_plan: Plan | None = None
     mode: str = attrs.field(default="routing", validator=attrs.validators.instance_of(str))
     name: str = "greedy"
-    capabilities: Capabilities = attrs.field(factory=Capabilities)
+    capabilities: Capabilities = attrs.field(factory=lambda: Capabilities(crews=True))
 
     def __attrs_post_init__(self) -> None:
         m = self.max_candidates
@@ -212,6 +214,13 @@ class GreedySolver:
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
         """Insert every servable ticket; see the class docstring."""
+        if has_crews(problem):
+            if self.initial_plan is not None or self.mode != "routing":
+                raise UnsupportedProblemError(
+                    "greedy: crew jobs (crew_size > 1) are planned in routing mode without "
+                    "an initial_plan")
+            return solve_with_crews(problem, self.name, lambda space: attrs.evolve(
+                self, initial_plan=space.plan).solve(space.problem, limits, seed, progress))
         limits.warn_unsupported(self.name, {"time_limit", "max_iterations"})
         if self.mode == "assignment":
             plan = assign_greedy(problem, self.initial_plan)

@@ -23,6 +23,7 @@ TICKET_COLUMNS: dict[str, str] = {
     "demand": "capacity units used on the route (default 0)",
     "asset_id": "the asset the job is on (an asset_id of the assets table when one is given)",
     "territory": "the ticket's territory (empty = any technician may serve it)",
+    "crew_size": "technicians who serve the job together, starting at once (default 1)",
 }
 """Columns of the tickets table (one row per ticket) and what they hold."""
 
@@ -91,6 +92,7 @@ _TICKET_FIELDS = {
     "excluded_technicians": "excluded_technicians", "parts": "parts", "demand": "demand",
     "asset_id": "asset_id",
     "territory": "territory",
+    "crew_size": "crew_size",
 }
 _TECH_FIELDS = {
     "id": "technician_id", "start_location": "lat", "end_location": "end_lat",

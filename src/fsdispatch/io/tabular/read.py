@@ -91,6 +91,7 @@ def _read_ticket(row: _Row, clock: _Clock) -> Ticket | None:
         "demand": row.get("demand", _as_int, 0),
         "asset_id": row.get("asset_id", lambda v: str(v).strip()),
         "territory": row.get("territory", lambda v: str(v).strip()),
+        "crew_size": row.get("crew_size", _as_int, 1),
     }
     if not row.ok:
         return None

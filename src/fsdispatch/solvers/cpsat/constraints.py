@@ -20,6 +20,7 @@ shifts), the pick-up is the evaluator's lazy rule
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -28,8 +29,8 @@ from ...problem.problem import Problem
 from .._exact import RoutingData, resource_rows, routes_by_technician, ticket_need
 from .variables import AssignmentVars, RoutingVars
 
-__all__ = ["add_assignment_constraints", "add_resource_constraints", "add_routing_constraints",
-           "add_van_flow"]
+__all__ = ["add_assignment_constraints", "add_crew_constraints", "add_resource_constraints",
+           "add_routing_constraints", "add_van_flow"]
 
 
 def add_resource_constraints(model: cp_model.CpModel, problem: Problem,
@@ -264,3 +265,35 @@ def add_assignment_constraints(model: cp_model.CpModel, problem: Problem, ad: As
         terms[r].append((int(ad.work[r, j]), var))
     for r in range(problem.num_routes):
         model.add(v.work[r] == sum(w * var for w, var in terms[r]))
+
+
+def add_crew_constraints(model: cp_model.CpModel, problem: Problem, v: RoutingVars) -> None:
+    """Crews of a split problem (``problem.crew_member_of``; see ``docs/crew.md``).
+
+    The members of a crew are served all or none (one ``u``), start at one moment (one
+    start) and go to distinct technicians (at most one member per technician).
+    """
+    crew_of = problem.crew_member_of
+    if crew_of is None:
+        return
+    tech = problem.data.rt.tech
+    crews: dict[int, list[int]] = defaultdict(list)
+    for j, c in enumerate(crew_of.tolist()):
+        if c >= 0:
+            crews[c].append(j)
+    for members in crews.values():
+        lead = members[0]
+        if any(m not in v.start for m in members):  # a member no route can serve
+            for m in members:
+                model.add(v.u[m] == 1)
+            continue
+        for m in members[1:]:
+            model.add(v.u[m] == v.u[lead])
+            model.add(v.start[m] == v.start[lead])
+        per_tech: dict[int, list[Any]] = defaultdict(list)
+        for (r, j), lit in v.x.items():
+            if j in members:
+                per_tech[int(tech[r])].append(lit)
+        for lits in per_tech.values():
+            if len(lits) > 1:
+                model.add(sum(lits) <= 1)

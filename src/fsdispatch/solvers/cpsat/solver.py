@@ -13,8 +13,10 @@ import numpy as np
 
 from ...errors import ValidationError
 from ...plan import Plan
+from ...problem.crew import has_crews
 from ...problem.problem import Problem
 from .. import _exact
+from .._crew import exact_run, solve_with_crews
 from ..base import (
     BackendOutput,
     Capabilities,
@@ -37,7 +39,7 @@ logger = logging.getLogger(__name__)
 def _capabilities(self: CpSatSolver) -> Capabilities:
     if self.mode == "assignment":
         return Capabilities(exact=True, max_tickets=2000, max_routes=200)
-    return Capabilities(exact=True, max_tickets=120, max_routes=20)
+    return Capabilities(exact=True, max_tickets=120, max_routes=20, crews=True)
 
 
 def _check_workers(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -94,6 +96,9 @@ class CpSatSolver(_exact.ExactBackend):
               progress: ProgressCallback | None) -> BackendOutput:
         """Build and solve the model; see the class docstring."""
         limits.warn_unsupported(self.name, {"time_limit", "rel_gap"})
+        if self.mode == "routing" and has_crews(problem):
+            return solve_with_crews(problem, self.name, lambda space: exact_run(
+                space, lambda free: self.solve(free, limits, seed, progress)))
         cp_model = _exact.solver_library(self.name, "ortools.sat.python.cp_model", "OR-Tools",
                                          "ortools")
         from ...evaluate.evaluator import evaluate
@@ -117,6 +122,7 @@ class CpSatSolver(_exact.ExactBackend):
             rd = routing_data(problem)
             rv = variables.routing_vars(model, problem, rd)
             constraints.add_routing_constraints(model, problem, rd, rv)
+            constraints.add_crew_constraints(model, problem, rv)
             terms = objective.routing_objective(model, problem, rd, rv)
         scale, exact = objective.set_objective(model, terms)
         stats.update(scale=scale, exact_coefficients=exact)

@@ -13,10 +13,12 @@ import attrs
 import numpy as np
 
 from ..._debug import assert_mode, check_close, objective_of
-from ...errors import InternalCheckError, ValidationError
+from ...errors import InternalCheckError, UnsupportedProblemError, ValidationError
 from ...kernels.structs import as_struct
 from ...plan import Plan, UnassignedReason
+from ...problem.crew import has_crews
 from ...problem.problem import Problem
+from .._crew import solve_with_crews
 from ..base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 from ..greedy import GreedySolver, make_state, parts_left_out
 from .neighbours import nearest_tickets
@@ -156,7 +158,7 @@ class LocalSearchSolver:
     workers: int = attrs.field(default=1, validator=_count(1))
     executor: Executor | None = attrs.field(default=None, eq=False, repr=False)
     name: str = "ls"
-    capabilities: Capabilities = attrs.field(factory=Capabilities)
+    capabilities: Capabilities = attrs.field(factory=lambda: Capabilities(crews=True))
 
     def warm_up(self, problem: Problem | None = None) -> float:
         """Load the compiled kernels once per process (see :func:`warm_up`): those a day
@@ -182,6 +184,13 @@ class LocalSearchSolver:
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:
         """Improve a starting plan until a limit is reached; see the class docstring."""
+        if has_crews(problem):
+            if self.initial_plan is not None or self.locked:
+                raise UnsupportedProblemError(
+                    "ls: crew jobs (crew_size > 1) are planned without an initial_plan")
+            return solve_with_crews(problem, self.name, lambda space: attrs.evolve(
+                self, initial_plan=space.plan, locked=frozenset[Any](space.locked)).solve(
+                    space.problem, limits, seed, progress))
         if self.executor is not None and self.workers > 1:
             from .parallel import solve_islands
 

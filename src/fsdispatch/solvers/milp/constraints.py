@@ -25,7 +25,8 @@ from ...problem.problem import Problem
 from .._exact import RoutingData, resource_rows, routes_by_technician, ticket_need
 from .variables import AssignmentVars, RoutingVars
 
-__all__ = ["add_assignment_constraints", "add_resource_constraints", "add_routing_constraints"]
+__all__ = ["add_assignment_constraints", "add_crew_constraints", "add_resource_constraints",
+           "add_routing_constraints"]
 
 
 def add_resource_constraints(lp: pulp.LpProblem, problem: Problem,
@@ -224,3 +225,32 @@ def add_assignment_constraints(lp: pulp.LpProblem, problem: Problem, ad: Assignm
     add_resource_constraints(lp, problem, v.x, v.u)
     for r in range(problem.num_routes):
         lp += v.work[r] <= int(ad.limit[r]), f"hours{r}"
+
+
+def add_crew_constraints(lp: pulp.LpProblem, problem: Problem, v: RoutingVars) -> None:
+    """Crews of a split problem (``problem.crew_member_of``; see ``docs/crew.md``): the
+    members are served all or none, start at one moment and go to distinct technicians."""
+    crew_of = problem.crew_member_of
+    if crew_of is None:
+        return
+    tech = problem.data.rt.tech
+    crews: dict[int, list[int]] = defaultdict(list)
+    for j, c in enumerate(crew_of.tolist()):
+        if c >= 0:
+            crews[c].append(j)
+    for c, members in crews.items():
+        lead = members[0]
+        if any(m not in v.start for m in members):  # a member no route can serve
+            for m in members:
+                lp += v.u[m] == 1, f"crewoff{c}_{m}"
+            continue
+        for m in members[1:]:
+            lp += v.u[m] == v.u[lead], f"crewu{c}_{m}"
+            lp += v.start[m] == v.start[lead], f"crews{c}_{m}"
+        per_tech: dict[int, list[Any]] = defaultdict(list)
+        for (r, j), var in v.x.items():
+            if j in members:
+                per_tech[int(tech[r])].append(var)
+        for t, xs in per_tech.items():
+            if len(xs) > 1:
+                lp += pulp.lpSum(xs) <= 1, f"crewt{c}_{t}"

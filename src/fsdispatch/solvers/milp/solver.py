@@ -14,8 +14,10 @@ from typing import Any, ClassVar
 import attrs
 
 from ...errors import BackendUnavailableError, ValidationError
+from ...problem.crew import has_crews
 from ...problem.problem import Problem
 from .. import _exact
+from .._crew import exact_run, solve_with_crews
 from ..base import (
     BackendOutput,
     Capabilities,
@@ -40,7 +42,7 @@ _BACKENDS = ("auto", "cbc", "highs")
 def _capabilities(self: MilpSolver) -> Capabilities:
     if self.mode == "assignment":
         return Capabilities(exact=True, max_tickets=2000, max_routes=200)
-    return Capabilities(exact=True, max_tickets=60, max_routes=12)
+    return Capabilities(exact=True, max_tickets=60, max_routes=12, crews=True)
 
 
 def _check_backend(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -106,6 +108,9 @@ class MilpSolver(_exact.ExactBackend):
               progress: ProgressCallback | None) -> BackendOutput:
         """Build and solve the MILP; see the class docstring."""
         limits.warn_unsupported(self.name, {"time_limit", "rel_gap"})
+        if self.mode == "routing" and has_crews(problem):
+            return solve_with_crews(problem, self.name, lambda space: exact_run(
+                space, lambda free: self.solve(free, limits, seed, progress)))
         pulp = _exact.solver_library(self.name, "pulp", "PuLP", "pulp")
         tic = time.perf_counter()
         greedy = _exact.warm_start(problem, self.mode)
@@ -136,6 +141,7 @@ class MilpSolver(_exact.ExactBackend):
             rd = routing_data(problem)
             rv = variables.routing_vars(problem, rd)
             ends = constraints.add_routing_constraints(lp, problem, rd, rv)
+            constraints.add_crew_constraints(lp, problem, rv)
             lp += objective.routing_objective(lp, problem, rd, rv, ends)
         build_time = time.perf_counter() - tic
         time_limit = None
