@@ -228,8 +228,12 @@ def teams_frame(source: Any, plan: Plan | None = None,
     -------
     pandas.DataFrame
         Columns ``team`` (``""``: technicians without one), ``technicians``, ``tickets``,
-        ``travel_min``, ``service_min``, ``work_min``, ``overtime_min`` and
-        ``utilisation_pct``.
+        ``travel_min``, ``service_min``, ``work_min``, ``overtime_min``,
+        ``utilisation_pct``, ``visits``, the money (``labour_cost``, ``travel_cost``,
+        ``parts_cost``, ``total_cost``, ``cost_per_ticket``), the punctuality
+        (``appointment_tickets``, ``on_time_tickets``, ``on_time_pct``) and
+        ``expected_first_time_fix_pct``: the fields of :class:`~fsdispatch.TeamKpis`,
+        which says how a crew ticket counts.
     """
     pd = _pandas()
     day = _resolve(source, plan, evaluation)
