@@ -120,6 +120,24 @@ def test_team_columns_in_frames_json_and_report():
     assert frame["total_cost"].sum() == pytest.approx(ev.kpis.total_cost)
 
 
+def test_on_time_by_territory_by_hand():
+    """A and B in "east" (1 of 2 on time), C without territory (no appointment)."""
+    base = two_teams()
+    tickets = tuple(
+        attrs.evolve(t, territory="east" if t.id in "AB" else None) for t in base.tickets
+    )
+    problem = fd.compile_scenario(base.replace(tickets=tickets))
+    plan = fd.Plan(routes=[(0, 1), (2,), ()])
+    ev = fd.evaluate(problem, plan)
+    east, other = ev.kpis.by_territory["east"], ev.kpis.by_territory[NO_GROUP]
+    assert (east.appointment_tickets, east.on_time_tickets, east.on_time_pct) == (2, 1, 50.0)
+    assert (other.appointment_tickets, other.on_time_tickets, other.on_time_pct) == (0, 0, 100.0)
+    assert (
+        "<td>50.0 % (1/2)</td></tr>"
+        in fd.render_report(problem, plan).split('id="territory-table"')[1]
+    )
+
+
 def crew_day() -> fd.Scenario:
     """N1, N2 (north) and S1 (south) at (0, 0); crew tickets J (two north members) and K
     (north and south), both 30 min with an appointment window 8-10, at (5, 0)."""
@@ -181,6 +199,7 @@ def team_days(draw: st.DrawFn) -> tuple[fd.Scenario, fd.Plan]:
     tickets = tuple(
         attrs.evolve(
             t,
+            territory=draw(st.sampled_from(["east", "west", None])),
             probable_parts={s: 0.5 for s in SKUS[: draw(st.integers(0, 2))]},
             crew_size=draw(st.integers(1, crew_max)),
         )
@@ -237,6 +256,10 @@ def test_team_sums_equal_the_plan(day):
     if not extra:
         assert sum(t.appointment_tickets for t in teams) == k.appointment_tickets
         assert sum(t.on_time_tickets for t in teams) == k.on_time_tickets
+    zones = list(k.by_territory.values())
+    assert sum(z.appointment_tickets for z in zones) == k.appointment_tickets
+    assert sum(z.on_time_tickets for z in zones) == k.on_time_tickets
+    assert sum(z.assigned for z in zones) == k.assigned
     fix = sum(t.expected_first_time_fix_pct * t.visits for t in teams)
     assert fix == pytest.approx(k.expected_first_time_fix_pct * visits)
     for t in teams:

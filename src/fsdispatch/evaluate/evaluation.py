@@ -84,8 +84,12 @@ class TerritoryKpis:
 
     ``tickets`` in the territory, how many are ``assigned``, how many of those by a
     technician not covering it (``out_of_territory``, soft territories only) and their
-    ``service_min``. Over all territories (with :data:`NO_GROUP`) they sum to the plan's
-    ``num_tickets``, ``assigned``, ``out_of_territory`` and ``service_min``.
+    ``service_min``; the served ones with appointment windows (``appointment_tickets``),
+    those started inside one (``on_time_tickets``) and their share (``on_time_pct``, 100
+    when none). Over all territories (with :data:`NO_GROUP`) they sum to the plan's
+    ``num_tickets``, ``assigned``, ``out_of_territory``, ``service_min``,
+    ``appointment_tickets`` and ``on_time_tickets``. (No money per territory: travel and
+    labour are paid per route, across territories.)
     """
 
     territory: str
@@ -93,6 +97,9 @@ class TerritoryKpis:
     assigned: int
     out_of_territory: int
     service_min: float
+    appointment_tickets: int = 0
+    on_time_tickets: int = 0
+    on_time_pct: float = 100.0
 
 
 @attrs.frozen

@@ -18,15 +18,13 @@ from ..problem.reasons import INCOMPATIBILITY, incompatibility_text
 from ..problem.rows import context_of
 from .crew import crew_members, synchronise
 from .evaluation import (
-    NO_GROUP,
     Evaluation,
     Kpis,
     TechnicianKpis,
-    TerritoryKpis,
     Violation,
     VisitTimes,
 )
-from .teams import served_counts, team_kpis
+from .groups import served_counts, team_kpis, territory_kpis
 from .timing import Timing, namers, time_plan, visit_arrays, waiting
 
 __all__ = ["check_plan", "evaluate"]
@@ -314,7 +312,7 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         expected_revisits=float((1.0 - ftf).sum()) if ftf is not None else 0.0,
         **money.kpis(int(served.sum()), visits),
         out_of_territory=int(out_terr.sum()),
-        by_territory=_territory_kpis(problem, visits, out_terr, served, serv_of_visit),
+        by_territory=territory_kpis(problem, visits, out_terr, served, serv_of_visit, money),
         by_team=team_kpis(problem, tt, money, visits, tech_of_visit, ftf),
     )
     return Evaluation(objective=objective, components=components,
@@ -463,25 +461,6 @@ def _out_of_territory(kd: Any, visits: np.ndarray, tech_of_visit: np.ndarray) ->
     out = terr >= 0
     out[out] = ~kd.res.covers[tech_of_visit[out], terr[out]]
     return out
-
-
-def _territory_kpis(problem: Problem, visits: np.ndarray, out_terr: np.ndarray,
-                    served: np.ndarray, serv_of_visit: np.ndarray,
-                    ) -> dict[str, TerritoryKpis]:
-    """:class:`TerritoryKpis` per territory some ticket lies in (:data:`NO_GROUP`: none)."""
-    kd = problem.data
-    names = (*context_of(problem).territory_idx, NO_GROUP)
-    col = np.where(kd.res.terr >= 0, kd.res.terr, len(names) - 1)  # (N,)
-    z = len(names)
-    tickets = np.bincount(col, minlength=z)
-    assigned = np.bincount(col[served], minlength=z)
-    vcol = col[visits]
-    outs = np.bincount(vcol[out_terr], minlength=z)
-    svc = np.bincount(vcol, weights=serv_of_visit, minlength=z)
-    return {names[k]: TerritoryKpis(territory=names[k], tickets=int(tickets[k]),
-                                    assigned=int(assigned[k]), out_of_territory=int(outs[k]),
-                                    service_min=float(svc[k]) / 60.0)
-            for k in range(z) if tickets[k]}
 
 
 def _preferences(kd: Any, visits: np.ndarray, tech_of_visit: np.ndarray) -> tuple[int, int, int]:

@@ -346,10 +346,12 @@ def _groups(day: DayModel) -> str:
         rows = "".join(
             f"<tr><td>{_e(z.territory or '(no territory)')}</td><td>{z.tickets}</td>"
             f"<td>{z.assigned}</td><td>{z.out_of_territory}</td>"
-            f"<td>{z.service_min:,.0f} min</td></tr>" for z in k.by_territory.values())
+            f"<td>{z.service_min:,.0f} min</td><td>{z.on_time_pct:.1f} % "
+            f"({z.on_time_tickets}/{z.appointment_tickets})</td></tr>"
+            for z in k.by_territory.values())
         parts.append('<table id="territory-table"><thead><tr><th>territory</th><th>tickets'
-                     "</th><th>assigned</th><th>out of territory</th><th>service</th></tr>"
-                     f"</thead><tbody>{rows}</tbody></table>")
+                     "</th><th>assigned</th><th>out of territory</th><th>service</th>"
+                     f"<th>on-time arrival</th></tr></thead><tbody>{rows}</tbody></table>")
     if not parts:
         return ""
     return f'<section id="groups"><h2>Teams and territories</h2>{"".join(parts)}</section>'

@@ -210,7 +210,8 @@ def territories_frame(source: Any, plan: Plan | None = None,
     -------
     pandas.DataFrame
         Columns ``territory`` (``""``: tickets without one), ``tickets``, ``assigned``,
-        ``out_of_territory`` and ``service_min``; the columns sum to the plan's totals.
+        ``out_of_territory``, ``service_min``, ``appointment_tickets``,
+        ``on_time_tickets`` and ``on_time_pct``; the counts sum to the plan's totals.
     """
     pd = _pandas()
     day = _resolve(source, plan, evaluation)

@@ -1,5 +1,6 @@
-"""The evaluator's figures per technician team (``Kpis.by_team``) and the per-ticket
-counting of served and on-time tickets shared with the plan-level KPIs."""
+"""The evaluator's figures per technician team (``Kpis.by_team``) and per ticket
+territory (``Kpis.by_territory``), and the per-ticket counting of served and on-time
+tickets they share with the plan-level KPIs."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import numpy as np
 
 from ..problem.problem import Problem
 from ..problem.rows import context_of
-from .evaluation import NO_GROUP, TeamKpis
+from .evaluation import NO_GROUP, TeamKpis, TerritoryKpis
 
-__all__ = ["served_counts", "team_kpis"]
+__all__ = ["served_counts", "team_kpis", "territory_kpis"]
 
 
 class PerTechnician(Protocol):
@@ -130,3 +131,46 @@ def team_kpis(
             else 100.0,
         )
     return out
+
+
+def territory_kpis(
+    problem: Problem,
+    visits: np.ndarray,
+    out_terr: np.ndarray,
+    served: np.ndarray,
+    serv_of_visit: np.ndarray,
+    money: PerTechnicianMoney,
+) -> dict[str, TerritoryKpis]:
+    """:class:`TerritoryKpis` per territory some ticket lies in (:data:`NO_GROUP`: none).
+
+    A ticket lies in one territory, so its appointment and on-time counts (a crew ticket
+    once, :func:`served_counts`) sum over territories to the plan's.
+    """
+    kd = problem.data
+    names = (*context_of(problem).territory_idx, NO_GROUP)
+    col = np.where(kd.res.terr >= 0, kd.res.terr, len(names) - 1)  # (N,)
+    z = len(names)
+    tickets = np.bincount(col, minlength=z)
+    assigned = np.bincount(col[served], minlength=z)
+    vcol = col[visits]
+    outs = np.bincount(vcol[out_terr], minlength=z)
+    svc = np.bincount(vcol, weights=serv_of_visit, minlength=z)
+    _n, appointments, on_time = served_counts(
+        visits, vcol, z, money.visit_appointment, money.visit_on_time
+    )
+    return {
+        names[k]: TerritoryKpis(
+            territory=names[k],
+            tickets=int(tickets[k]),
+            assigned=int(assigned[k]),
+            out_of_territory=int(outs[k]),
+            service_min=float(svc[k]) / 60.0,
+            appointment_tickets=int(appointments[k]),
+            on_time_tickets=int(on_time[k]),
+            on_time_pct=100.0 * int(on_time[k]) / int(appointments[k])
+            if appointments[k]
+            else 100.0,
+        )
+        for k in range(z)
+        if tickets[k]
+    }
