@@ -269,3 +269,28 @@ def test_team_sums_equal_the_plan(day):
             100.0 * t.on_time_tickets / t.appointment_tickets if t.appointment_tickets else 100.0
         )
         assert 0 <= t.on_time_tickets <= t.appointment_tickets <= t.tickets <= t.visits
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_team_sums_on_greedy_crew_days(seed):
+    """Greedy on generated days with crews and three teams (evaluator-checked): money
+    sums over teams to the plan's and tickets to assigned plus the crews' extra teams."""
+    base = fd.generate_scenario(6, 40, seed=seed, crew_fraction=0.2)
+    techs = tuple(
+        attrs.evolve(t, team=("a", "b", None)[k % 3]) for k, t in enumerate(base.technicians)
+    )
+    scenario = base.replace(technicians=techs, cost_rates=fd.CostRates(0.4, 10.0))
+    result = fd.solve(scenario, "greedy", seed=seed)
+    ev = fd.evaluate(result.problem, result.plan)
+    assert ev.is_feasible, ev.violations
+    k, teams = ev.kpis, list(ev.kpis.by_team.values())
+    team_of = {t.id: t.team for t in techs}
+    by_ticket: dict[str, set[str | None]] = {}
+    for v in fd.to_schedule(result.problem, result.plan, ev).visits:
+        by_ticket.setdefault(v.ticket_id, set()).add(team_of[v.technician_id])
+    crews = [t for t in scenario.tickets if t.crew_size > 1 and t.id in by_ticket]
+    assert crews, "the day serves no crew ticket"
+    extra = sum(len(v) - 1 for v in by_ticket.values())
+    assert sum(t.tickets for t in teams) == k.assigned + extra
+    assert sum(t.total_cost for t in teams) == pytest.approx(k.total_cost)
+    assert sum(t.visits for t in teams) == k.assigned + sum(t.crew_size - 1 for t in crews)
