@@ -84,8 +84,12 @@ class TerritoryKpis:
 
     ``tickets`` in the territory, how many are ``assigned``, how many of those by a
     technician not covering it (``out_of_territory``, soft territories only) and their
-    ``service_min``. Over all territories (with :data:`NO_GROUP`) they sum to the plan's
-    ``num_tickets``, ``assigned``, ``out_of_territory`` and ``service_min``.
+    ``service_min``; the served ones with appointment windows (``appointment_tickets``),
+    those started inside one (``on_time_tickets``) and their share (``on_time_pct``, 100
+    when none). Over all territories (with :data:`NO_GROUP`) they sum to the plan's
+    ``num_tickets``, ``assigned``, ``out_of_territory``, ``service_min``,
+    ``appointment_tickets`` and ``on_time_tickets``. (No money per territory: travel and
+    labour are paid per route, across territories.)
     """
 
     territory: str
@@ -93,14 +97,30 @@ class TerritoryKpis:
     assigned: int
     out_of_territory: int
     service_min: float
+    appointment_tickets: int = 0
+    on_time_tickets: int = 0
+    on_time_pct: float = 100.0
 
 
 @attrs.frozen
 class TeamKpis:
-    """Figures of the technicians of one team (``Kpis.by_team``): sums of their
-    :class:`TechnicianKpis` (``tickets`` served, minutes) and ``utilisation_pct`` =
-    work / shift time. Over all teams (with :data:`NO_GROUP`) they sum to the plan's
-    ``assigned``, ``travel_time_min``, ``work_min`` and ``overtime_min``."""
+    """Figures of the technicians of one team (``Kpis.by_team``).
+
+    Sums of the members' :class:`TechnicianKpis`: ``technicians``, ``visits``, the
+    minutes and the money (``labour_cost``, ``travel_cost``, ``parts_cost``,
+    ``total_cost``); ``utilisation_pct`` = work / shift time. Over all teams (with
+    :data:`NO_GROUP`) these sum to the plan's totals (``visits`` to the plan's visits).
+
+    ``tickets`` are the tickets the team served and ``appointment_tickets`` /
+    ``on_time_tickets`` those with appointment windows / started inside one: a crew
+    ticket (``Ticket.crew_size`` > 1) counts once for each team with a member on it, so
+    over all teams they sum to the plan's ``assigned``, ``appointment_tickets`` and
+    ``on_time_tickets`` plus, per crew ticket, the number of its teams minus one (no
+    crew spans two teams: exactly the plan's). ``cost_per_ticket`` = ``total_cost`` /
+    ``tickets`` (0 when none), ``on_time_pct`` = 100 × ``on_time_tickets`` /
+    ``appointment_tickets`` (100 when none) and ``expected_first_time_fix_pct`` the
+    plan's formula over the team's visits (100 when none).
+    """
 
     team: str
     technicians: int
@@ -110,6 +130,16 @@ class TeamKpis:
     work_min: float
     overtime_min: float
     utilisation_pct: float
+    visits: int = 0
+    labour_cost: float = 0.0
+    travel_cost: float = 0.0
+    parts_cost: float = 0.0
+    total_cost: float = 0.0
+    cost_per_ticket: float = 0.0
+    appointment_tickets: int = 0
+    on_time_tickets: int = 0
+    on_time_pct: float = 100.0
+    expected_first_time_fix_pct: float = 100.0
 
 
 @attrs.frozen

@@ -18,15 +18,13 @@ from ..problem.reasons import INCOMPATIBILITY, incompatibility_text
 from ..problem.rows import context_of
 from .crew import crew_members, synchronise
 from .evaluation import (
-    NO_GROUP,
     Evaluation,
     Kpis,
-    TeamKpis,
     TechnicianKpis,
-    TerritoryKpis,
     Violation,
     VisitTimes,
 )
+from .groups import served_counts, team_kpis, territory_kpis
 from .timing import Timing, namers, time_plan, visit_arrays, waiting
 
 __all__ = ["check_plan", "evaluate"]
@@ -312,10 +310,10 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         expected_first_time_fix_pct=100.0 * float(ftf.mean()) if ftf is not None and ftf.size
         else 100.0,
         expected_revisits=float((1.0 - ftf).sum()) if ftf is not None else 0.0,
-        **money.kpis(int(served.sum())),
+        **money.kpis(int(served.sum()), visits),
         out_of_territory=int(out_terr.sum()),
-        by_territory=_territory_kpis(problem, visits, out_terr, served, serv_of_visit),
-        by_team=_team_kpis(problem, tt),
+        by_territory=territory_kpis(problem, visits, out_terr, served, serv_of_visit, money),
+        by_team=team_kpis(problem, tt, money, visits, tech_of_visit, ftf),
     )
     return Evaluation(objective=objective, components=components,
                       violations=tuple(violations), kpis=kpis,
@@ -344,12 +342,17 @@ class _Money(NamedTuple):
     parts: np.ndarray  #: Σ unit_cost × quantity of the parts of the tickets served
     appointments: np.ndarray  #: visits to tickets with appointment windows
     on_time: np.ndarray  #: ... whose service starts inside one of them
+    visit_appointment: np.ndarray  #: bool per visit: its ticket has appointment windows
+    visit_on_time: np.ndarray  #: bool per visit: ... and service starts inside one
 
-    def kpis(self, served: int) -> dict[str, Any]:
-        """The plan-level fields of :class:`Kpis` (``served``: tickets served)."""
+    def kpis(self, served: int, visits: np.ndarray) -> dict[str, Any]:
+        """The plan-level fields of :class:`Kpis` (``served``: tickets served; appointment
+        and on-time tickets count a crew ticket once, :func:`served_counts`)."""
         travel, parts = float(self.travel.sum()), float(self.parts.sum())
         total = float(self.labour.sum()) + travel + parts
-        appointments, on_time = int(self.appointments.sum()), int(self.on_time.sum())
+        _n, appt, ontime = served_counts(visits, np.zeros(visits.shape[0], np.int64), 1,
+                                         self.visit_appointment, self.visit_on_time)
+        appointments, on_time = int(appt[0]), int(ontime[0])
         return {"travel_cost": travel, "parts_cost": parts, "total_cost": total,
                 "cost_per_ticket": total / served if served else 0.0,
                 "appointment_tickets": appointments, "on_time_tickets": on_time,
@@ -389,7 +392,8 @@ def _money(problem: Problem, visits: np.ndarray, tech_of_visit: np.ndarray,
         travel=per_km * tt.dist + per_hour * tt.travel / 3600.0,
         parts=parts,
         appointments=np.bincount(tech_of_visit[has_window], minlength=num_techs),
-        on_time=np.bincount(tech_of_visit[has_window & (wlate == 0)], minlength=num_techs))
+        on_time=np.bincount(tech_of_visit[has_window & (wlate == 0)], minlength=num_techs),
+        visit_appointment=has_window, visit_on_time=has_window & (wlate == 0))
 
 
 def _technician_kpis(technician_ids: tuple[str, ...], tt: _TechTotals, money: _Money,
@@ -456,43 +460,6 @@ def _out_of_territory(kd: Any, visits: np.ndarray, tech_of_visit: np.ndarray) ->
     terr = kd.res.terr[visits]
     out = terr >= 0
     out[out] = ~kd.res.covers[tech_of_visit[out], terr[out]]
-    return out
-
-
-def _territory_kpis(problem: Problem, visits: np.ndarray, out_terr: np.ndarray,
-                    served: np.ndarray, serv_of_visit: np.ndarray,
-                    ) -> dict[str, TerritoryKpis]:
-    """:class:`TerritoryKpis` per territory some ticket lies in (:data:`NO_GROUP`: none)."""
-    kd = problem.data
-    names = (*context_of(problem).territory_idx, NO_GROUP)
-    col = np.where(kd.res.terr >= 0, kd.res.terr, len(names) - 1)  # (N,)
-    z = len(names)
-    tickets = np.bincount(col, minlength=z)
-    assigned = np.bincount(col[served], minlength=z)
-    vcol = col[visits]
-    outs = np.bincount(vcol[out_terr], minlength=z)
-    svc = np.bincount(vcol, weights=serv_of_visit, minlength=z)
-    return {names[k]: TerritoryKpis(territory=names[k], tickets=int(tickets[k]),
-                                    assigned=int(assigned[k]), out_of_territory=int(outs[k]),
-                                    service_min=float(svc[k]) / 60.0)
-            for k in range(z) if tickets[k]}
-
-
-def _team_kpis(problem: Problem, tt: _TechTotals) -> dict[str, TeamKpis]:
-    """:class:`TeamKpis` per team (:data:`NO_GROUP`: technicians without one)."""
-    teams = context_of(problem).tech_team
-    if len(teams) != problem.num_technicians:  # (a problem built without the team lookups)
-        teams = (None,) * problem.num_technicians
-    out: dict[str, TeamKpis] = {}
-    for name in dict.fromkeys(NO_GROUP if t is None else t for t in teams):
-        m = np.array([(NO_GROUP if t is None else t) == name for t in teams], dtype=np.bool_)
-        shift, work = float(tt.shift[m].sum()), float(tt.work[m].sum())
-        out[name] = TeamKpis(
-            team=name, technicians=int(m.sum()), tickets=int(tt.tickets[m].sum()),
-            travel_min=float(tt.travel[m].sum()) / 60.0,
-            service_min=float(tt.service[m].sum()) / 60.0, work_min=work / 60.0,
-            overtime_min=float(tt.overtime[m].sum()) / 60.0,
-            utilisation_pct=100.0 * work / shift if shift else 0.0)
     return out
 
 

@@ -334,19 +334,24 @@ def _groups(day: DayModel) -> str:
         rows = "".join(
             f"<tr><td>{_e(t.team or '(no team)')}</td><td>{t.technicians}</td>"
             f"<td>{t.tickets}</td><td>{t.travel_min:,.0f} min</td><td>{t.work_min:,.0f} min</td>"
-            f"<td>{t.utilisation_pct:.0f} %</td><td>{t.overtime_min:,.0f} min</td></tr>"
+            f"<td>{t.utilisation_pct:.0f} %</td><td>{t.overtime_min:,.0f} min</td>"
+            f"<td>{t.total_cost:,.2f}</td><td>{t.cost_per_ticket:,.2f}</td>"
+            f"<td>{t.on_time_pct:.1f} % ({t.on_time_tickets}/{t.appointment_tickets})</td></tr>"
             for t in k.by_team.values())
         parts.append('<table id="team-table"><thead><tr><th>team</th><th>technicians</th>'
-                     "<th>visits</th><th>travel</th><th>work</th><th>utilisation</th>"
-                     f"<th>overtime</th></tr></thead><tbody>{rows}</tbody></table>")
+                     "<th>tickets</th><th>travel</th><th>work</th><th>utilisation</th>"
+                     "<th>overtime</th><th>total cost</th><th>cost per ticket</th>"
+                     f"<th>on-time arrival</th></tr></thead><tbody>{rows}</tbody></table>")
     if set(k.by_territory) - {""}:
         rows = "".join(
             f"<tr><td>{_e(z.territory or '(no territory)')}</td><td>{z.tickets}</td>"
             f"<td>{z.assigned}</td><td>{z.out_of_territory}</td>"
-            f"<td>{z.service_min:,.0f} min</td></tr>" for z in k.by_territory.values())
+            f"<td>{z.service_min:,.0f} min</td><td>{z.on_time_pct:.1f} % "
+            f"({z.on_time_tickets}/{z.appointment_tickets})</td></tr>"
+            for z in k.by_territory.values())
         parts.append('<table id="territory-table"><thead><tr><th>territory</th><th>tickets'
-                     "</th><th>assigned</th><th>out of territory</th><th>service</th></tr>"
-                     f"</thead><tbody>{rows}</tbody></table>")
+                     "</th><th>assigned</th><th>out of territory</th><th>service</th>"
+                     f"<th>on-time arrival</th></tr></thead><tbody>{rows}</tbody></table>")
     if not parts:
         return ""
     return f'<section id="groups"><h2>Teams and territories</h2>{"".join(parts)}</section>'

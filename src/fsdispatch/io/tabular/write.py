@@ -210,7 +210,8 @@ def territories_frame(source: Any, plan: Plan | None = None,
     -------
     pandas.DataFrame
         Columns ``territory`` (``""``: tickets without one), ``tickets``, ``assigned``,
-        ``out_of_territory`` and ``service_min``; the columns sum to the plan's totals.
+        ``out_of_territory``, ``service_min``, ``appointment_tickets``,
+        ``on_time_tickets`` and ``on_time_pct``; the counts sum to the plan's totals.
     """
     pd = _pandas()
     day = _resolve(source, plan, evaluation)
@@ -228,8 +229,12 @@ def teams_frame(source: Any, plan: Plan | None = None,
     -------
     pandas.DataFrame
         Columns ``team`` (``""``: technicians without one), ``technicians``, ``tickets``,
-        ``travel_min``, ``service_min``, ``work_min``, ``overtime_min`` and
-        ``utilisation_pct``.
+        ``travel_min``, ``service_min``, ``work_min``, ``overtime_min``,
+        ``utilisation_pct``, ``visits``, the money (``labour_cost``, ``travel_cost``,
+        ``parts_cost``, ``total_cost``, ``cost_per_ticket``), the punctuality
+        (``appointment_tickets``, ``on_time_tickets``, ``on_time_pct``) and
+        ``expected_first_time_fix_pct``: the fields of :class:`~fsdispatch.TeamKpis`,
+        which says how a crew ticket counts.
     """
     pd = _pandas()
     day = _resolve(source, plan, evaluation)
