@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fsdispatch as fd
 from fsdispatch.problem.reasons import (
@@ -103,3 +105,53 @@ def test_compiled_and_grown_problems_agree_on_reasons() -> None:
         assert grown.compatible[:, j].tolist() == full.compatible[:, j].tolist(), ticket.id
         if ticket.id in expected:
             assert R.from_code(int(full.unservable[j])) is expected[ticket.id]
+
+
+def _reference(reach, r_tech, compat, outside):
+    """routes_and_reasons written plainly, ticket by ticket (the documented rule)."""
+    num_r, n = reach.shape
+    num_t = compat.shape[0]
+    compat = compat.copy()
+    ptr, routes, why = [0], [], []
+    for j in range(n):
+        rs = [r for r in range(num_r) if reach[r, j]]
+        routes += rs
+        ptr.append(len(routes))
+        techs = {int(r_tech[r]) for r in rs}
+        for t in range(num_t):
+            if compat[t, j] == 0 and t not in techs:
+                compat[t, j] = I.SHIFT
+        if rs:
+            why.append(0)
+        elif outside[j]:
+            why.append(R.OUTSIDE_HORIZON.code)
+        elif num_t == 0 or any(compat[t, j] == I.SHIFT for t in range(num_t)):
+            why.append(R.NO_SHIFT.code)
+        else:
+            why.append(INCOMPATIBILITY[I(int(compat[:, j].max()))].reason.code)
+    return compat, ptr, routes, why
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_routes_and_reasons_follow_the_rule_on_random_matrices(data) -> None:
+    num_t = data.draw(st.integers(0, 4))
+    num_r = data.draw(st.integers(0, 6)) if num_t else 0
+    n = data.draw(st.integers(0, 7))
+    r_tech = np.array(sorted(data.draw(st.lists(st.integers(0, max(num_t - 1, 0)),
+                                                 min_size=num_r, max_size=num_r))),
+                      dtype=np.int64)
+    compat = np.array(data.draw(st.lists(st.sampled_from([int(c) for c in I if c != I.SHIFT]),
+                                         min_size=num_t * n, max_size=num_t * n)),
+                      dtype=np.int8).reshape(num_t, n)
+    reach = np.array(data.draw(st.lists(st.integers(0, 1), min_size=num_r * n,
+                                        max_size=num_r * n)), dtype=np.uint8).reshape(num_r, n)
+    reach &= (compat[r_tech] == 0).astype(np.uint8) if num_r else reach  # only able techs
+    outside = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)),
+                       dtype=np.bool_)
+    got = routes_and_reasons(reach, r_tech, compat, outside)
+    want = _reference(reach, r_tech, compat, outside)
+    assert got[0].tolist() == want[0].tolist()
+    assert got[1].tolist() == want[1]
+    assert got[2].tolist() == want[2]
+    assert got[3].tolist() == want[3]
