@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import fsdispatch as fd
-from fsdispatch.solvers.local_search.parallel import worker_seeds
+from fsdispatch.solvers.local_search.parallel import Exchange, worker_seeds
 
 pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
 
@@ -26,7 +26,7 @@ def _accounted(problem: fd.Problem, plan: fd.Plan) -> bool:
 
 def test_worker_zero_is_the_one_worker_search_and_the_best_wins(problem):
     one = fd.solve(problem, "ls", seed=5, max_iterations=400)
-    three = fd.solve(problem, "ls", seed=5, max_iterations=400, workers=3)
+    three = fd.solve(problem, "ls", seed=5, max_iterations=400, workers=3, exchanges=0)
     assert three.evaluation.violations == ()
     assert _accounted(problem, three.plan)
     objs = three.stats["worker_objectives"]
@@ -50,7 +50,7 @@ def test_workers_are_deterministic_for_a_seed_and_iterations(problem):
 
 
 def test_executor_tasks_run_the_same_searches_as_threads(problem):
-    threads = fd.solve(problem, "ls", seed=7, max_iterations=300, workers=2)
+    threads = fd.solve(problem, "ls", seed=7, max_iterations=300, workers=2, exchanges=0)
     with ThreadPoolExecutor(2) as ex:
         tasks = fd.solve(problem, "ls", seed=7, max_iterations=300, workers=2, executor=ex)
     assert tasks.evaluation.violations == ()
@@ -89,3 +89,48 @@ def test_worker_seeds_spawn_independent_streams():
 def test_bad_worker_counts_name_the_field(problem, bad):
     with pytest.raises(fd.ValidationError, match="workers"):
         fd.solve(problem, "ls", max_iterations=10, workers=bad)
+
+
+def test_an_exchange_gives_every_worker_the_best_offer_and_never_waits_for_a_leaver():
+    import threading
+
+    ex = Exchange(3, times=2)
+    got: dict[int, list] = {0: [], 1: [], 2: []}
+
+    def worker(k: int, offers: list[float], leave_after: int) -> None:
+        for m, value in enumerate(offers):
+            if m == leave_after:
+                break
+            got[k].append(ex.meet(k, value, f"plan-{k}-{m}"))
+        ex.leave()
+
+    threads = [threading.Thread(target=worker, args=args) for args in
+               ((0, [5.0, 4.0], 2), (1, [3.0, 4.0], 2), (2, [3.0, 1.0], 1))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert not any(t.is_alive() for t in threads)
+    # first meeting: all three offer; the tie 3.0 goes to the lowest worker (1)
+    assert got[0][0] == got[1][0] == got[2][0] == (1, 3.0, "plan-1-0")
+    # second meeting: worker 2 left; 4.0 tie between 0 and 1 goes to 0
+    assert got[0][1] == got[1][1] == (0, 4.0, "plan-0-1")
+    assert len(got[2]) == 1
+
+
+def test_exchanging_workers_are_deterministic_and_feasible(problem):
+    runs = [fd.solve(problem, "ls", seed=3, max_iterations=600, workers=3, exchanges=3)
+            for _ in range(2)]
+    assert runs[0].plan.routes == runs[1].plan.routes
+    assert runs[0].stats["worker_objectives"] == runs[1].stats["worker_objectives"]
+    assert runs[0].evaluation.violations == ()
+    assert _accounted(problem, runs[0].plan)
+    assert runs[0].objective == pytest.approx(min(runs[0].stats["worker_objectives"]),
+                                              rel=1e-9, abs=1e-6)
+
+
+def test_a_worker_stopping_early_does_not_block_the_others(problem):
+    result = fd.solve(problem, "ls", seed=2, max_iterations=3000, no_improvement=50,
+                      workers=2, exchanges=8)
+    assert result.evaluation.violations == ()
+    assert result.stats["stopped_by"] in ("no_improvement", "iterations")

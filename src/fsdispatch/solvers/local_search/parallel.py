@@ -1,10 +1,13 @@
 """Several ``ls`` searches at once: threads of this process, or tasks of an executor.
 
-``LocalSearchSolver(workers=N)`` runs ``N`` independent searches from the same
-greedy start, each with its own random stream, and keeps the best plan (ties:
-the lowest worker). Worker 0 uses the solve's ``seed`` exactly as a one-worker
-search does, so for the same ``max_iterations`` more workers never return a
-worse plan, and the result is deterministic for a seed and an iteration count.
+``LocalSearchSolver(workers=N)`` runs ``N`` searches from the same greedy start,
+each with its own random stream, and keeps the best plan (ties: the lowest
+worker). Worker 0 uses the solve's ``seed`` exactly as a one-worker search does.
+On threads the workers meet ``exchanges`` times (:class:`Exchange`): each one
+whose best plan is worse than the best of all continues from that one (an island
+model with the best plan migrating). The result is deterministic for a seed and
+an iteration count; with ``exchanges=0`` the searches are independent and more
+workers never return a worse plan than one for the same ``max_iterations``.
 
 Without an executor the workers are threads: the search kernel releases the GIL,
 so each worker uses a core while sharing the problem, the neighbour lists and
@@ -31,7 +34,7 @@ from ..base import BackendOutput, Limits, ProgressCallback, ProgressEvent
 if TYPE_CHECKING:
     from .solver import LocalSearchSolver, _Run, _Shared
 
-__all__ = ["run_threads", "solve_islands", "worker_rngs", "worker_seeds"]
+__all__ = ["Exchange", "Port", "run_threads", "solve_islands", "worker_rngs", "worker_seeds"]
 
 
 def worker_seeds(seed: int | None, workers: int) -> list[int | None]:
@@ -71,6 +74,97 @@ class _Progress:
         return report
 
 
+class Exchange:
+    """Where the workers of one solve meet to share their best plans.
+
+    Each worker offers its best plan at each of ``times`` meeting points; when every
+    worker still searching has offered, the best offer (ties: the lowest worker) is
+    the meeting's result, and every worker whose best is worse continues from it.
+    A worker that stops searching leaves, so the others never wait for it. The
+    meeting points are the same iteration counts for every worker under an
+    iteration limit, which keeps the result deterministic for a seed.
+    """
+
+    def __init__(self, workers: int, times: int) -> None:
+        self.times = times
+        self.active = workers
+        self.cond = threading.Condition()
+        self.offers: dict[int, tuple[float, Any]] = {}
+        self.generation = 0
+        self.result: tuple[int, float, Any] | None = None
+
+    def _close(self) -> None:
+        """(lock held) The meeting's result: the best offer; wake the waiting workers."""
+        k = min(self.offers, key=lambda i: (self.offers[i][0], i))
+        self.result = (k, *self.offers[k])
+        self.offers = {}
+        self.generation += 1
+        self.cond.notify_all()
+
+    def meet(self, k: int, best: float, plan: Any) -> tuple[int, float, Any]:
+        """Offer worker ``k``'s best objective and plan; returns the meeting's best
+        ``(worker, objective, plan)`` once every active worker has offered."""
+        with self.cond:
+            generation = self.generation
+            self.offers[k] = (best, plan)
+            if len(self.offers) >= self.active:
+                self._close()
+            else:
+                while self.generation == generation:
+                    self.cond.wait()
+            assert self.result is not None
+            return self.result
+
+    def leave(self) -> None:
+        """A worker stops searching: later meetings do not wait for it."""
+        with self.cond:
+            self.active -= 1
+            if self.offers and len(self.offers) >= self.active:
+                self._close()
+
+
+class Port:
+    """One worker's side of an :class:`Exchange`: when it meets the others, and what it
+    does with the best plan."""
+
+    def __init__(self, exchange: Exchange, k: int) -> None:
+        self.exchange, self.k = exchange, k
+        self.met = 0  # meetings attended
+        self.left = False
+
+    def _point(self, m: int, total: int | None, span: float) -> float:
+        return (total if total is not None else span) * (m + 1) / (self.exchange.times + 1)
+
+    def due(self, done: int, total: int | None, elapsed: float, span: float) -> bool:
+        """Whether the next meeting point is reached (``done`` iterations of ``total``,
+        or ``elapsed`` seconds of the search's ``span`` without an iteration limit)."""
+        if self.met >= self.exchange.times:
+            return False
+        at = done if total is not None else elapsed
+        return at >= self._point(self.met, total, span)
+
+    def clamp(self, n: int, done: int, total: int | None) -> int:
+        """``n`` iterations, cut so that a chunk ends at the next meeting point."""
+        if total is None or self.met >= self.exchange.times:
+            return n
+        return max(min(n, int(self._point(self.met, total, 0.0)) - done), 1)
+
+    def meet(self, w: Any, adopt: Any) -> None:
+        """Offer ``w``'s best plan; adopt the meeting's best (``adopt(plan)``) when better."""
+        self.met += 1
+        mine = float(w.obj[1])
+        plan = (w.best_seq.copy(), w.best_len.copy(), w.best_pick.copy())
+        k, best, theirs = self.exchange.meet(self.k, mine, plan)
+        if k != self.k and best < mine - 1e-9 * max(abs(mine), 1.0):
+            adopt(theirs)
+
+    def leave(self) -> None:
+        """The worker stopped searching (once)."""
+        if not self.left:
+            self.left = True
+            self.exchange.leave()
+
+
 def run_threads(solver: LocalSearchSolver, shared: _Shared, seed: int | None,
                 progress: ProgressCallback | None) -> list[_Run]:
     """``solver.workers`` searches from ``shared`` on as many threads; their runs in
@@ -79,11 +173,15 @@ def run_threads(solver: LocalSearchSolver, shared: _Shared, seed: int | None,
     board = _Progress(solver.name, shared.tic, solver.workers, progress)
     runs: list[_Run | None] = [None] * solver.workers
     errors: list[BaseException] = []
+    exchange = Exchange(solver.workers, solver.exchanges) if solver.exchanges else None
 
     def work(k: int) -> None:
+        port = Port(exchange, k) if exchange is not None else None
         try:
-            runs[k] = solver.run_search(shared, rngs[k], None, board.reporter(k))
+            runs[k] = solver.run_search(shared, rngs[k], None, board.reporter(k), port)
         except BaseException as exc:  # (re-raised in the caller)
+            if port is not None:
+                port.leave()  # (no other worker waits for this one)
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(k,), name=f"fsdispatch-ls-{k}",

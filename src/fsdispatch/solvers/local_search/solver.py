@@ -130,13 +130,18 @@ class LocalSearchSolver:
         them, so their route and their order among themselves are kept,
         while other tickets may be inserted around them.
     workers:
-        Independent searches from the same greedy start (default 1), each with
-        its own random stream; the best plan wins (ties: the lowest worker).
-        Worker 0 is the one-worker search with ``seed``, so more workers never
-        return a worse plan for the same ``max_iterations``. Without
-        ``executor`` they run on threads of this process (the search kernel
-        releases the GIL: one core each, no copies of the problem).
+        Searches from the same greedy start (default 1), each with its own
+        random stream; the best plan wins (ties: the lowest worker). Worker 0
+        starts as the one-worker search with ``seed``. Without ``executor`` they
+        run on threads of this process (the search kernel releases the GIL: one
+        core each, no copies of the problem) and meet ``exchanges`` times.
         Deterministic for a seed and ``max_iterations``.
+    exchanges:
+        With several workers on threads: how many times, evenly spread over the
+        search (by iterations, or by time under a time limit), the workers meet and
+        every worker whose best plan is worse than the best of all continues from
+        that one (default 4; 0: independent searches). Deterministic for a seed and
+        ``max_iterations``.
     executor:
         Any :class:`concurrent.futures.Executor` (a ``ProcessPoolExecutor``, or
         ``dask.distributed.Client(...).get_executor()`` for a cluster): the
@@ -156,6 +161,7 @@ class LocalSearchSolver:
     locked: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
     descent: bool = True
     workers: int = attrs.field(default=1, validator=_count(1))
+    exchanges: int = attrs.field(default=4, validator=_count(0))
     executor: Executor | None = attrs.field(default=None, eq=False, repr=False)
     name: str = "ls"
     capabilities: Capabilities = attrs.field(factory=lambda: Capabilities(crews=True))
@@ -253,37 +259,23 @@ class LocalSearchSolver:
                              stats=stats)
 
     def run_search(self, shared: _Shared, rng: np.random.Generator,
-                progress: ProgressCallback | None, report: Any = None) -> _Run:
+                   progress: ProgressCallback | None, report: Any = None,
+                   port: Any = None) -> _Run:
         """One search from the shared start plan with its own state and random stream.
 
         ``report(done, best, assigned)`` (several workers) replaces ``progress``; the
-        search kernel releases the GIL, so workers on threads search in parallel."""
+        search kernel releases the GIL, so workers on threads search in parallel.
+        ``port`` (several workers, :class:`~fsdispatch.solvers.local_search.parallel.Port`)
+        meets the other workers at fixed points of the search, where a worker adopts
+        a better plan found by another."""
         from ._search import search
-        from ._state import Cand, total_objective
 
         problem, limits, tic = shared.problem, shared.limits, shared.tic
-        kd = problem.data
-        num_tickets, num_routes = problem.num_tickets, problem.num_routes
         tic_setup = time.perf_counter()
-        routes = [list(r) for r in shared.start.routes]
-        cur = _make_sol(problem, routes, shared.start.pickups)
-        cand = _copy_sol(cur)
-        recent = kd.tech.recent
-        has_shift = np.bincount(kd.rt.tech, minlength=problem.num_technicians) > 0
-        near_route = shared.near_route
-        cd = as_struct(Cand(near_ptr=shared.near_ptr, near_route=near_route,
-                            nb_ptr=shared.nb_ptr, nb=shared.nb, recent=recent,
-                            has_shift=has_shift, servable=problem.unservable == 0,
-                            depot_dist=shared.depot_dist, locked=shared.locked))
-        prm = self._params(problem)
-        buf = _make_buf(problem, cur.st.seq.shape[1])
-        best_seq, best_len, best_pick = _saved_best(cur, buf)
-        start_obj = total_objective(kd, cd, cur, buf.tech_work, prm.balance_w)
-        obj = np.array([start_obj, start_obj])
+        w, cd, prm = self._setup(shared)
+        start_obj = float(w.obj[0])
         setup_time = time.perf_counter() - tic_setup
-
-        # --- temperatures relative to the mean routing cost per visit
-        t_start, t_end = self._temperatures(cur)
+        t_start, t_end = self._temperatures(w.cur)  # x the mean routing cost per visit
 
         # --- the loop, in chunks of about 50 ms (progress, wall clock)
         total = limits.max_iterations
@@ -294,12 +286,10 @@ class LocalSearchSolver:
         search_deadline = shared.deadline - (_REASONS_SHARE * limits.time_limit
                                              if limits.time_limit is not None else 0.0)
         tic_search = time.perf_counter()
-        done = 0
-        chunk = 8
-        last_best_at = 0
+        done, chunk, last_best_at = 0, 8, 0
         stopped_by = "iterations"
-        can_search = num_tickets > 0 and num_routes > 0 and bool(cd.servable.any()) \
-            and bool((near_route >= 0).all())  # (cut short by the deadline: no search)
+        can_search = problem.num_tickets > 0 and problem.num_routes > 0 \
+            and bool(cd.servable.any()) and bool((shared.near_route >= 0).all())
         check = assert_mode()  # debug: one iteration per call, checked by the evaluator
         while can_search:
             now = time.perf_counter()
@@ -311,9 +301,14 @@ class LocalSearchSolver:
             if no_improve is not None and done - last_best_at >= no_improve:
                 stopped_by = "no_improvement"
                 break
+            if port is not None and port.due(done, total, now - tic_search,
+                                             search_deadline - tic_search):
+                port.meet(w, lambda best: self._adopt(w, shared, cd, prm, best))
             n = _chunk_size(1 if check else chunk, done, last_best_at, total, no_improve,
                             (now - tic_search) / done if done else 0.0,
                             search_deadline - now)
+            if port is not None:
+                n = port.clamp(n, done, total)
             if total is not None:
                 f0, f1 = done / total, (done + n) / total
             else:
@@ -324,24 +319,66 @@ class LocalSearchSolver:
             temp0 = t_start * (t_end / t_start) ** f0 if t_start > 0 else 0.0
             temp1 = t_start * (t_end / t_start) ** f1 if t_start > 0 else 0.0
             t_chunk = time.perf_counter()
-            search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj, n,
-                     temp0, temp1, 100, 0.2)
+            search(problem.data, cd, prm, rng, w.cur, w.cand, w.best_seq, w.best_len,
+                   w.best_pick, w.buf, w.obj, n, temp0, temp1, 100, 0.2)
             if check:
-                _check_search(problem, cur, obj, best_seq, best_len, best_pick, buf, done)
+                _check_search(problem, w.cur, w.obj, w.best_seq, w.best_len, w.best_pick,
+                              w.buf, done)
             elapsed_chunk = time.perf_counter() - t_chunk
             done += n
-            last_best_at = int(buf.stats[7])
+            last_best_at = int(w.buf.stats[7])
             # resize the chunk to about 50 ms
             chunk = int(min(max(_CHUNK_SECONDS * n / max(elapsed_chunk, 1e-7), 1), 100_000))
             if report is not None:
-                report(done, float(obj[1]), int(best_len.sum()))
+                report(done, float(w.obj[1]), int(w.best_len.sum()))
             elif progress is not None:
                 progress(ProgressEvent(self.name, time.perf_counter() - tic, done,
-                                       best_objective=float(obj[1]),
-                                       assigned=int(best_len.sum())))
-        return _Run(best_seq=best_seq, best_len=best_len, best_pick=best_pick, obj=obj,
-                    buf=buf, start_obj=float(start_obj), stopped_by=stopped_by,
+                                       best_objective=float(w.obj[1]),
+                                       assigned=int(w.best_len.sum())))
+        if port is not None:
+            port.leave()
+        return _Run(best_seq=w.best_seq, best_len=w.best_len, best_pick=w.best_pick,
+                    obj=w.obj, buf=w.buf, start_obj=start_obj, stopped_by=stopped_by,
                     setup_time=setup_time, search_time=time.perf_counter() - tic_search)
+
+    def _setup(self, shared: _Shared, routes: list[list[int]] | None = None,
+               pickups: Mapping[int, int] | None = None) -> tuple[_Worker, Any, Any]:
+        """A worker's search state from the shared start plan (or ``routes``), the
+        candidate lists and the parameters."""
+        from ._state import Cand, total_objective
+
+        problem = shared.problem
+        kd = problem.data
+        if routes is None:
+            routes = [list(r) for r in shared.start.routes]
+            pickups = shared.start.pickups
+        cur = _make_sol(problem, routes, pickups)
+        has_shift = np.bincount(kd.rt.tech, minlength=problem.num_technicians) > 0
+        cd = as_struct(Cand(near_ptr=shared.near_ptr, near_route=shared.near_route,
+                            nb_ptr=shared.nb_ptr, nb=shared.nb, recent=kd.tech.recent,
+                            has_shift=has_shift, servable=problem.unservable == 0,
+                            depot_dist=shared.depot_dist, locked=shared.locked))
+        prm = self._params(problem)
+        buf = _make_buf(problem, cur.st.seq.shape[1])
+        best_seq, best_len, best_pick = _saved_best(cur, buf)
+        start = total_objective(kd, cd, cur, buf.tech_work, prm.balance_w)
+        return _Worker(cur=cur, cand=_copy_sol(cur), buf=buf, best_seq=best_seq,
+                       best_len=best_len, best_pick=best_pick,
+                       obj=np.array([start, start])), cd, prm
+
+    def _adopt(self, w: _Worker, shared: _Shared, cd: Any, prm: Any,
+               best: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """Worker ``w`` continues from another worker's best plan ``(seq, len, pick)``
+        (its counters and operator weights kept)."""
+        seq, length, pick = best
+        routes = [seq[r, :length[r]].tolist() for r in range(length.shape[0])]
+        pickups = {route[0]: int(pick[r]) for r, route in enumerate(routes)
+                   if route and pick[r] >= 0}
+        new, _cd, _prm = self._setup(shared, routes, pickups)
+        for name in ("stats", "op_weight", "op_score", "op_used"):
+            getattr(new.buf, name)[:] = getattr(w.buf, name)
+        w.cur, w.cand, w.buf, w.obj = new.cur, new.cand, new.buf, new.obj
+        w.best_seq, w.best_len, w.best_pick = new.best_seq, new.best_len, new.best_pick
 
     def _params(self, problem: Problem) -> Any:
         """The search's scalar parameters for ``problem``."""
@@ -378,6 +415,20 @@ class _Shared:
     nb: np.ndarray
     depot_dist: np.ndarray
     locked: np.ndarray
+
+
+@attrs.define(eq=False)
+class _Worker:
+    """One search's mutable state: current and candidate solutions, scratch buffers, the
+    best solution's arrays and the objectives ``[current, best]``."""
+
+    cur: Any
+    cand: Any
+    buf: Any
+    best_seq: np.ndarray
+    best_len: np.ndarray
+    best_pick: np.ndarray
+    obj: np.ndarray
 
 
 @attrs.frozen(eq=False)
