@@ -15,7 +15,7 @@ from ..plan import Plan
 from ..problem.compile import compile_scenario
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
 from ..problem.reasons import INCOMPATIBILITY, incompatibility_text
-from ..problem.rows import context_of
+from ..problem.rows import context_of, route_weeks
 from .evaluation import (
     NO_GROUP,
     Evaluation,
@@ -321,6 +321,8 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
     pref_requests, pref_hits, pref_misses = _preferences(kd, visits, tech_of_visit)
     out_terr = _out_of_territory(kd, visits, tech_of_visit)
     serv_of_visit = kd.tech.service[tech_of_visit, visits].astype(np.float64)
+    rwork = trav + serv + (pserv if pserv is not None else 0)
+    week_ot = _weekly(problem, np.where(used, rwork, 0).astype(np.int64), violations)
 
     unserved = ~served
     components = {
@@ -330,7 +332,7 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
                                  .sum()),
         "travel_time": float(kd.w.travel * trav.sum()),
         "distance": float(kd.w.dist * dist.sum()),
-        "overtime": float(kd.w.overtime * overtime.sum()),
+        "overtime": float(kd.w.overtime * (overtime.sum() + week_ot.sum())),
         "labour": float((kd.tech.labour * tech_work).sum()),
         "load_balance": float(kd.w.balance * spread),
         "preference": float(kd.w.pref * pref_misses),
@@ -383,12 +385,13 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         expected_revisits=float((1.0 - ftf).sum()) if ftf is not None else 0.0,
         **money.kpis(int(served.sum())),
         out_of_territory=int(out_terr.sum()),
+        weekly_overtime_min=float(week_ot.sum()) / 60.0,
         by_territory=_territory_kpis(problem, visits, out_terr, served, serv_of_visit),
         by_team=_team_kpis(problem, tt),
     )
     return Evaluation(objective=objective, components=components,
                       violations=tuple(violations), kpis=kpis,
-                      technicians=_technician_kpis(index.technician_ids, tt, money),
+                      technicians=_technician_kpis(index.technician_ids, tt, money, week_ot),
                       times=times)
 
 
@@ -462,7 +465,7 @@ def _money(problem: Problem, visits: np.ndarray, tech_of_visit: np.ndarray,
 
 
 def _technician_kpis(technician_ids: tuple[str, ...], tt: _TechTotals, money: _Money,
-                     ) -> tuple[TechnicianKpis, ...]:
+                     week_ot: np.ndarray) -> tuple[TechnicianKpis, ...]:
     return tuple(
         TechnicianKpis(
             technician_id=tid, tickets=int(tt.tickets[t]), travel_min=tt.travel[t] / 60.0,
@@ -474,8 +477,33 @@ def _technician_kpis(technician_ids: tuple[str, ...], tt: _TechTotals, money: _M
             overtime_min=tt.overtime[t] / 60.0, labour_cost=float(money.labour[t]),
             travel_cost=float(money.travel[t]), parts_cost=float(money.parts[t]),
             appointment_visits=int(money.appointments[t]),
-            on_time_visits=int(money.on_time[t]))
+            on_time_visits=int(money.on_time[t]), weekly_overtime_min=float(week_ot[t]) / 60.0)
         for t, tid in enumerate(technician_ids))
+
+
+def _weekly(problem: Problem, rwork: np.ndarray, violations: list[Violation]) -> np.ndarray:
+    """The weekly rules: a ``weekly_hours`` violation per technician-week whose work
+    (``Technician.week_work_done`` plus its routes' work ``rwork`` in the week, each route
+    in the week of its start) exceeds ``max_weekly_work``; returns each technician's
+    weekly overtime seconds (work beyond ``weekly_overtime_after``, over its weeks)."""
+    week = problem.data.week
+    rt = problem.data.rt
+    num_techs = problem.num_technicians
+    if week.start.shape[0] == 0:
+        return np.zeros(num_techs, dtype=np.int64)
+    k = route_weeks(week.start, rt.open)
+    inside = k >= 0
+    totals = week.done.astype(np.int64).copy()
+    np.add.at(totals, (rt.tech[inside], k[inside]), rwork[inside])
+    tech_ids = problem.index.technician_ids
+    for t, w in zip(*np.nonzero(totals > week.cap), strict=True):
+        t, w = int(t), int(w)
+        violations.append(Violation(
+            "weekly_hours", f"technician {tech_ids[t]!r} works {int(totals[t, w])} s in "
+            f"calendar week {w + 1} of the horizon (from {int(week.start[w])} s), more than "
+            f"its max_weekly_work {int(week.cap[t, w])} s", technician_id=tech_ids[t],
+            value=int(totals[t, w])))
+    return np.maximum(totals - week.after, 0).sum(axis=1)
 
 
 def _per_technician(problem: Problem, counts: np.ndarray, trav: np.ndarray, dist: np.ndarray,

@@ -29,6 +29,7 @@ from ._greedy_kernels import (
     greedy_init,
     greedy_steps,
     parts_blocked,
+    weekly_blocked,
 )
 from .base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 
@@ -133,6 +134,18 @@ def parts_left_out(problem: Problem, st: RouteState, tickets: np.ndarray) -> set
         return set()
     out = np.zeros(tickets.shape[0], dtype=np.bool_)
     parts_blocked(kd, problem.ticket_routes_ptr, problem.ticket_routes, st, tickets, out)
+    return set(tickets[out].tolist())
+
+
+def week_left_out(problem: Problem, st: RouteState, tickets: np.ndarray) -> set[int]:
+    """Which of ``tickets`` (that fit no route) some able route could take but for its
+    technician's weekly work cap (reason ``weekly_hours``)."""
+    kd = problem.data
+    tickets = np.asarray(tickets, dtype=np.int64)
+    if kd.week.start.shape[0] == 0 or not tickets.shape[0]:
+        return set()
+    out = np.zeros(tickets.shape[0], dtype=np.bool_)
+    weekly_blocked(kd, problem.ticket_routes_ptr, problem.ticket_routes, st, tickets, out)
     return set(tickets[out].tolist())
 
 
@@ -383,12 +396,14 @@ def _unassigned_reasons(problem: Problem, st: RouteState,
     """Why each ticket the construction left out is out, from its ``outcome`` (0: not
     examined, 2: no route could take it, 3: not worth its cost)."""
     no_part = parts_left_out(problem, st, np.flatnonzero(outcome == 2))
+    weekly = week_left_out(problem, st, np.flatnonzero(outcome == 2))
     unassigned: dict[int, UnassignedReason] = {}
     for j in range(problem.num_tickets):
         if problem.unservable[j]:
             unassigned[j] = UnassignedReason.from_code(int(problem.unservable[j]))
         elif outcome[j] == 2:
             unassigned[j] = UnassignedReason.NO_PART if j in no_part \
+                else UnassignedReason.WEEKLY_HOURS if j in weekly \
                 else UnassignedReason.NO_CAPACITY
         elif outcome[j] == 3:
             unassigned[j] = UnassignedReason.NOT_PROFITABLE
