@@ -496,13 +496,16 @@ def _weekly(problem: Problem, rwork: np.ndarray, violations: list[Violation]) ->
     totals = week.done.astype(np.int64).copy()
     np.add.at(totals, (rt.tech[inside], k[inside]), rwork[inside])
     tech_ids = problem.index.technician_ids
+    label, _tech_of = _namers(problem.index)
     for t, w in zip(*np.nonzero(totals > week.cap), strict=True):
         t, w = int(t), int(w)
+        # (tied to the technician's last working route of the week: a repair drops from it)
+        mine = np.flatnonzero((rt.tech == t) & (k == w) & (rwork > 0))
         violations.append(Violation(
             "weekly_hours", f"technician {tech_ids[t]!r} works {int(totals[t, w])} s in "
             f"calendar week {w + 1} of the horizon (from {int(week.start[w])} s), more than "
             f"its max_weekly_work {int(week.cap[t, w])} s", technician_id=tech_ids[t],
-            value=int(totals[t, w])))
+            route=label(int(mine[-1])) if mine.size else None, value=int(totals[t, w])))
     return np.maximum(totals - week.after, 0).sum(axis=1)
 
 

@@ -22,7 +22,6 @@ from .routes import (
     route_lateness,
 )
 from .structs import struct_of
-from .weekly import week_extra, week_fits, week_state
 from .timing import (
     advance,
     choose_end,
@@ -33,6 +32,7 @@ from .timing import (
     travel_time,
     visit_cost,
 )
+from .weekly import week_extra, week_fits, week_state
 
 
 class Work(NamedTuple):
@@ -397,3 +397,13 @@ def week_blocked(kd, r, j, st, wk):
                 and timing_delta(kd, st, wk, r, j, p, t_in, t_out) < INF:
             return True
     return False
+
+
+@njit(cache=True)
+def week_allows(kd, r, j, p, st):
+    """Whether inserting ``j`` at position ``p`` of route ``r`` keeps its technician's week
+    within ``max_weekly_work`` (the work it adds: the detour's travel plus the service)."""
+    wk_k, wk_tot = week_state(kd, st, r)
+    if wk_k < 0:
+        return True
+    return week_fits(kd.week, kd.rt.tech[r], wk_k, wk_tot, np.int64(insertion_work(kd, r, j, p, st)))

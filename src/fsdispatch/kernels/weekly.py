@@ -16,6 +16,7 @@ is a no-op when the problem has no weekly rules (``kd.week.start`` empty).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from .consts import NONE, ZERO
 from .jit import internal, leaf_internal
@@ -118,3 +119,11 @@ def weeks_cost(kd, rwork):
             if totals[t, k] > week.after[t, k]:
                 over += totals[t, k] - week.after[t, k]
     return kd.w.overtime * over
+
+
+@njit(cache=True)
+def week_within(kd, st, r):
+    """Whether route ``r``'s technician keeps ``max_weekly_work`` in the week of ``r`` as
+    the state has it (a check after a change made in several steps)."""
+    k, total = week_state(kd, st, r)
+    return k < 0 or total <= kd.week.cap[kd.rt.tech[r], k]

@@ -14,6 +14,7 @@ from ...kernels.insertion import best_insertion, make_work, pickup_option
 from ...kernels.jit import internal
 from ...kernels.routes import INF, start_travel
 from ...kernels.sort import argsort_stable
+from ...kernels.weekly import weeks_cost, weeks_fit
 from ._state import (
     NUM_OPS,
     OP_LOADED,
@@ -155,7 +156,12 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
             sync(kd, cur, cand, buf)
             reset_marks(buf)
             continue
-        delta = 0.0
+        if not weeks_fit(kd, cand.rwork):
+            buf.stats[8] += 1  # an insertion priced within the weekly cap was not: a bug
+            sync(kd, cur, cand, buf)
+            reset_marks(buf)
+            continue
+        delta = weeks_cost(kd, cand.rwork) - weeks_cost(kd, cur.rwork)
         for q in range(buf.counts[0]):
             r = buf.tlist[q]
             delta += cand.rcost[r] - cur.rcost[r]
