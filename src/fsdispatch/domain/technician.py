@@ -196,8 +196,10 @@ class Technician:
     week_work_done:
         Work (seconds, within [0, 7 days]) already done in the calendar week of the
         horizon start, before the horizon: it counts towards ``max_weekly_work`` and
-        ``weekly_overtime_after`` for that first week only. Default 0. (It is separate
-        from ``recent_workload``, a fairness memory of any length.)
+        ``weekly_overtime_after`` for that first week only (the plan may add
+        ``max(0, max_weekly_work − week_work_done)``; only the weekly overtime the plan
+        adds is priced). Default 0. (It is separate from ``recent_workload``, a
+        fairness memory of any length.)
     """
 
     id: str

@@ -485,7 +485,8 @@ def _weekly(problem: Problem, rwork: np.ndarray, violations: list[Violation]) ->
     """The weekly rules: a ``weekly_hours`` violation per technician-week whose work
     (``Technician.week_work_done`` plus its routes' work ``rwork`` in the week, each route
     in the week of its start) exceeds ``max_weekly_work``; returns each technician's
-    weekly overtime seconds (work beyond ``weekly_overtime_after``, over its weeks)."""
+    weekly overtime seconds over its weeks: ``max(0, done + planned − after) − max(0, done
+    − after)``, the work beyond ``weekly_overtime_after`` that the plan adds."""
     week = problem.data.week
     rt = problem.data.rt
     num_techs = problem.num_technicians
@@ -497,7 +498,8 @@ def _weekly(problem: Problem, rwork: np.ndarray, violations: list[Violation]) ->
     np.add.at(totals, (rt.tech[inside], k[inside]), rwork[inside])
     tech_ids = problem.index.technician_ids
     label, _tech_of = _namers(problem.index)
-    for t, w in zip(*np.nonzero(totals > week.cap), strict=True):
+    # (work done before the horizon beyond the cap leaves no room but is not the plan's fault)
+    for t, w in zip(*np.nonzero((totals > week.cap) & (totals > week.done)), strict=True):
         t, w = int(t), int(w)
         # (tied to the technician's last working route of the week: a repair drops from it)
         mine = np.flatnonzero((rt.tech == t) & (k == w) & (rwork > 0))
@@ -506,7 +508,9 @@ def _weekly(problem: Problem, rwork: np.ndarray, violations: list[Violation]) ->
             f"calendar week {w + 1} of the horizon (from {int(week.start[w])} s), more than "
             f"its max_weekly_work {int(week.cap[t, w])} s", technician_id=tech_ids[t],
             route=label(int(mine[-1])) if mine.size else None, value=int(totals[t, w])))
-    return np.maximum(totals - week.after, 0).sum(axis=1)
+    # the weekly overtime the plan adds (work done before the horizon is not the plan's)
+    return (np.maximum(totals - week.after, 0) - np.maximum(week.done - week.after, 0)).sum(
+        axis=1)
 
 
 def _per_technician(problem: Problem, counts: np.ndarray, trav: np.ndarray, dist: np.ndarray,

@@ -406,4 +406,5 @@ def week_allows(kd, r, j, p, st):
     wk_k, wk_tot = week_state(kd, st, r)
     if wk_k < 0:
         return True
-    return week_fits(kd.week, kd.rt.tech[r], wk_k, wk_tot, np.int64(insertion_work(kd, r, j, p, st)))
+    dwork = np.int64(insertion_work(kd, r, j, p, st))
+    return week_fits(kd.week, kd.rt.tech[r], wk_k, wk_tot, dwork)

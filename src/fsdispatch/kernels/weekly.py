@@ -56,9 +56,16 @@ def week_state(kd, st, r):
 
 @leaf_internal
 def week_fits(week, t, k, total, dwork):
-    """Whether technician ``t``'s week ``k`` (work ``total``) takes ``dwork`` more seconds
-    of work within its cap (always, for ``k < 0``)."""
-    return k < 0 or total + dwork <= week.cap[t, k]
+    """Whether technician ``t``'s week ``k`` (work ``total``, the work done before the
+    horizon included) takes ``dwork`` more seconds of work within its cap (always, for
+    ``k < 0``). Work done beyond the cap leaves no room but breaks no rule: the limit is
+    ``max(cap, done)``."""
+    if k < 0:
+        return True
+    limit = week.cap[t, k]
+    if week.done[t, k] > limit:
+        limit = week.done[t, k]
+    return total + dwork <= limit
 
 
 @leaf_internal
@@ -99,15 +106,16 @@ def weeks_fit(kd, rwork):
     _tech_week_totals(kd, rwork, totals)
     for t in range(totals.shape[0]):
         for k in range(totals.shape[1]):
-            if totals[t, k] > week.cap[t, k]:
+            if totals[t, k] > week.cap[t, k] and totals[t, k] > week.done[t, k]:
                 return False
     return True
 
 
 @internal
 def weeks_cost(kd, rwork):
-    """The weekly-overtime cost of a solution whose routes work ``rwork`` seconds:
-    ``overtime weight × Σ max(0, work − weekly_overtime_after)`` over technician-weeks."""
+    """The weekly-overtime cost of a solution whose routes work ``rwork`` seconds: the
+    overtime weight × Σ over technician-weeks of the weekly overtime the plan adds,
+    ``max(0, done + planned − after) − max(0, done − after)``."""
     week = kd.week
     if week.start.shape[0] == 0:
         return 0.0
@@ -116,8 +124,11 @@ def weeks_cost(kd, rwork):
     over = ZERO
     for t in range(totals.shape[0]):
         for k in range(totals.shape[1]):
-            if totals[t, k] > week.after[t, k]:
-                over += totals[t, k] - week.after[t, k]
+            after = week.after[t, k]
+            if totals[t, k] > after:
+                over += totals[t, k] - after
+            if week.done[t, k] > after:  # (work done before the horizon is not the plan's)
+                over -= week.done[t, k] - after
     return kd.w.overtime * over
 
 
@@ -126,4 +137,4 @@ def week_within(kd, st, r):
     """Whether route ``r``'s technician keeps ``max_weekly_work`` in the week of ``r`` as
     the state has it (a check after a change made in several steps)."""
     k, total = week_state(kd, st, r)
-    return k < 0 or total <= kd.week.cap[kd.rt.tech[r], k]
+    return week_fits(kd.week, kd.rt.tech[r], k, total, ZERO)

@@ -77,18 +77,24 @@ def _weekly(model: cp_model.CpModel, problem: Problem,
             rloads: dict[int, list[tuple[int, Any]]]) -> Terms:
     """The weekly rules over the routes' work terms ``rloads``: per technician-week, its
     work (``week_work_done`` plus its routes') ``<= max_weekly_work``, and a weekly-overtime
-    variable ``>=`` work beyond ``weekly_overtime_after`` priced by the overtime weight
-    (returned as objective terms)."""
+    variable ``>=`` the planned work beyond ``weekly_overtime_after`` (less the work done),
+    priced by the overtime weight (returned as objective terms)."""
     w_ot = float(problem.data.w.overtime)
     terms: Terms = []
     for row in week_rows(problem):
-        expr = sum(c * var for r in row.routes for c, var in rloads.get(r, [])) + row.done
+        items = [(c, var) for r in row.routes for c, var in rloads.get(r, [])]
+        if not items:
+            continue
+        planned = sum(c * var for c, var in items)
         name = f"{row.tech}_{row.week}"
         if row.cap < NO_DEADLINE:
-            model.add(expr <= row.cap)
+            model.add(planned <= max(row.cap - row.done, 0))
         if row.after < NO_DEADLINE and w_ot:
-            wot = model.new_int_var(0, max(row.upper - row.after, 0), f"wot{name}")
-            model.add(wot >= expr - row.after)
+            # the weekly overtime the plan adds: planned work beyond what is left below
+            # the threshold after the work done before the horizon
+            room = max(row.after - row.done, 0)
+            wot = model.new_int_var(0, max(row.upper - room, 0), f"wot{name}")
+            model.add(wot >= planned - room)
             terms.append((w_ot, wot))
     return terms
 
@@ -138,16 +144,17 @@ def routing_objective(model: cp_model.CpModel, problem: Problem, rd: RoutingData
         # deadlines may lie before the horizon start (already breached): widen the domains
         if kd.cost.sla_w[j] and resp < NO_DEADLINE and resp < horizon:
             late = model.new_int_var(0, horizon - min(resp, 0), f"lr{j}")
-            model.add(late >= start - resp)
+            # (an unassigned ticket's lateness is in its penalty: its start may lie anywhere)
+            model.add(late >= start - resp).only_enforce_if(v.u[j].Not())
             terms.append((float(kd.cost.sla_w[j]), late))
         if kd.cost.sla_w[j] and reso < NO_DEADLINE and reso < horizon:
             late = model.new_int_var(0, horizon - min(reso, 0), f"ls{j}")
-            model.add(late >= v.end[j] - reso)
+            model.add(late >= v.end[j] - reso).only_enforce_if(v.u[j].Not())
             terms.append((float(kd.cost.sla_w[j]), late))
         last = int(kd.win.end[kd.win.ptr[j + 1] - 1])
         if kd.win.soft[j] and kd.cost.late_w[j] and last < horizon:
             late = model.new_int_var(0, horizon - min(last, 0), f"wl{j}")
-            model.add(late >= start - last)
+            model.add(late >= start - last).only_enforce_if(v.u[j].Not())
             terms.append((float(kd.cost.late_w[j]), late))
     terms += _weekly(model, problem, rloads)
     if w.balance and problem.num_routes:

@@ -37,18 +37,23 @@ def _spread(lp: pulp.LpProblem, problem: Problem, loads: dict[int, list[Any]]) -
 def _weekly(lp: pulp.LpProblem, problem: Problem, rloads: dict[int, list[Any]]) -> list[Any]:
     """The weekly rules over the routes' work terms ``rloads``: per technician-week, its
     work (``week_work_done`` plus its routes') ``<= max_weekly_work``, and a weekly-overtime
-    variable ``>=`` work beyond ``weekly_overtime_after`` priced by the overtime weight
-    (returned as objective terms)."""
+    variable ``>=`` the planned work beyond ``weekly_overtime_after`` (less the work done),
+    priced by the overtime weight (returned as objective terms)."""
     w_ot = float(problem.data.w.overtime)
     terms: list[Any] = []
     for row in week_rows(problem):
-        expr = pulp.lpSum(term for r in row.routes for term in rloads.get(r, [])) + row.done
+        items = [term for r in row.routes for term in rloads.get(r, [])]
+        if not items:
+            continue
+        planned = pulp.lpSum(items)
         name = f"{row.tech}_{row.week}"
         if row.cap < NO_DEADLINE:
-            lp += expr <= row.cap, f"week{name}"
+            lp += planned <= max(row.cap - row.done, 0), f"week{name}"
         if row.after < NO_DEADLINE and w_ot:
+            # the weekly overtime the plan adds: planned work beyond what is left below
+            # the threshold after the work done before the horizon
             wot = pulp.LpVariable(f"wot{name}", lowBound=0)
-            lp += wot >= expr - row.after, f"wotc{name}"
+            lp += wot >= planned - max(row.after - row.done, 0), f"wotc{name}"
             terms.append(w_ot * wot)
     return terms
 
@@ -103,16 +108,17 @@ def routing_objective(lp: pulp.LpProblem, problem: Problem, rd: RoutingData, v: 
         resp, reso = int(kd.cost.response_by[j]), int(kd.cost.resolve_by[j])
         if kd.cost.sla_w[j] and resp < NO_DEADLINE and resp < horizon:
             late = pulp.LpVariable(f"lr{j}", lowBound=0)
-            lp += late >= start - resp, f"lrc{j}"
+            # (an unassigned ticket's lateness is in its penalty: released by u[j])
+            lp += late >= start - resp - (horizon - min(resp, 0)) * v.u[j], f"lrc{j}"
             terms.append(float(kd.cost.sla_w[j]) * late)
         if kd.cost.sla_w[j] and reso < NO_DEADLINE and reso < horizon:
             late = pulp.LpVariable(f"ls{j}", lowBound=0)
-            lp += late >= ends[j] - reso, f"lsc{j}"
+            lp += late >= ends[j] - reso - (horizon - min(reso, 0)) * v.u[j], f"lsc{j}"
             terms.append(float(kd.cost.sla_w[j]) * late)
         last = int(kd.win.end[kd.win.ptr[j + 1] - 1])
         if kd.win.soft[j] and kd.cost.late_w[j] and last < horizon:
             late = pulp.LpVariable(f"wl{j}", lowBound=0)
-            lp += late >= start - last, f"wlc{j}"
+            lp += late >= start - last - (horizon - min(last, 0)) * v.u[j], f"wlc{j}"
             terms.append(float(kd.cost.late_w[j]) * late)
     terms += _weekly(lp, problem, rloads)
     if w.balance and problem.num_routes:
