@@ -297,3 +297,19 @@ def test_live_insert_and_recommend_keep_the_week():
             assert not res.placed
             assert d.plan.unassigned[d.problem.index.ticket_idx("N2")] \
                 is fd.UnassignedReason.WEEKLY_HOURS
+
+
+@pytest.mark.parametrize("backend", ["greedy", "cpsat", "milp"])
+def test_assignment_mode_keeps_the_week(backend):
+    """Assignment-only plans count each shift's work estimate (service + travel estimate)
+    in the week; ``near`` stays within 10 h and the rest goes to ``far``."""
+    problem = fd.compile_scenario(_two_technicians(cap=10 * HOUR))
+    options = {"time_limit": 10.0} if backend != "greedy" else {}
+    result = fd.solve(problem, fd.get_solver(backend, mode="assignment"), seed=1, **options)
+    ev = result.evaluation
+    assert result.plan.mode == "assignment"
+    assert ev.is_feasible, ev.violations[:3]
+    _check_weeks(problem.scenario, problem, result.plan)
+    by_tech = {t.technician_id: t.work_min * 60 for t in ev.technicians}
+    assert 0 < by_tech["near"] <= 10 * HOUR
+    assert by_tech["far"] > 0

@@ -20,6 +20,7 @@ from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.assignment import assignment_data
 from ..problem.objective import choice_cost
 from ..problem.problem import Problem
+from ..problem.rows import route_weeks
 from ._greedy_kernels import (
     Cands,
     balanced_keys,
@@ -534,10 +535,16 @@ def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
     tech_load = kd.tech.recent.copy()
     has_shift = np.bincount(kd.rt.tech, minlength=num_techs) > 0
     placed = np.zeros(num_tickets, dtype=np.bool_)
+    week = kd.week  # weekly rules: the work of each technician-week (done included)
+    r_week = route_weeks(week.start, kd.rt.open)
+    week_work = week.done.copy()
+    week_limit = np.maximum(week.cap, week.done)  # (work done beyond the cap: no room)
 
     def put(r: int, j: int) -> None:
         routes[r].append(j)
         work[r] += ad.work[r, j]
+        if r_week[r] >= 0:
+            week_work[kd.rt.tech[r], r_week[r]] += ad.work[r, j]
         load[r] += kd.res.demand[j]
         group_count[kd.rt.group[r]] += 1
         lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
@@ -556,7 +563,7 @@ def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
         for j in range(num_tickets) if problem.unservable[j] and not placed[j]}
     w = kd.w
     for j in order:
-        best, best_r = np.inf, -1
+        best, best_r, weekly = np.inf, -1, False
         lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
         skus, qty = kd.res.part_sku[lo:hi], kd.res.part_qty[lo:hi]
         top = float(tech_load[has_shift].max()) if has_shift.any() else 0.0
@@ -567,7 +574,14 @@ def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
                     or group_count[kd.rt.group[r]] >= kd.rt.group_cap[kd.rt.group[r]]
                     or np.any(usage[t, skus] + qty > kd.res.stock[t, skus])):
                 continue
+            k = int(r_week[r])
+            if k >= 0 and week_work[t, k] + wk > week_limit[t, k]:
+                weekly = True  # room that day, none that week
+                continue
             over = max(0, work[r] + wk - ad.hours[r]) - max(0, work[r] - ad.hours[r])
+            if k >= 0:  # the weekly overtime it adds
+                after = int(week.after[t, k])
+                over += max(0, week_work[t, k] + wk - after) - max(0, week_work[t, k] - after)
             cost = (ad.late_cost[r, j] + w.travel * ad.travel[r, j] + w.dist * ad.km[r, j]
                     + kd.tech.labour[t] * wk + w.overtime * over
                     + w.balance * max(0.0, tech_load[t] + wk - top))
@@ -575,7 +589,8 @@ def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
             if cost < best:
                 best, best_r = cost, r
         if best_r < 0:
-            unassigned[j] = UnassignedReason.NO_CAPACITY
+            unassigned[j] = UnassignedReason.WEEKLY_HOURS if weekly \
+                else UnassignedReason.NO_CAPACITY
         elif best >= kd.cost.penalty[j]:
             unassigned[j] = UnassignedReason.NOT_PROFITABLE
         else:
