@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .consts import NONE, TRUE
+from .consts import NONE, TRUE, ZERO
 from .jit import internal, leaf_internal
 from .parts import parts_fit, pickup_leg, pickup_ready, set_pickup
 from .routes import (
@@ -348,9 +348,12 @@ def pickup_option(kd, r, j, st, wk):
         changed = True
         if rebuild_route(kd, r, st, wk.brk):
             c_route, _w = route_cost(kd, r, st)
+            leg_work = ZERO
             if n == 0:
-                c_route, _w = pickup_leg(kd, r, d)
+                c_route, leg_work = pickup_leg(kd, r, d)
             c, p = best_insertion(kd, r, j, st, wk)
+            if c < INF and n == 0 and not _week_takes(kd, st, r, j, p, leg_work):
+                c = INF  # (the week must also take the way to the depot and the stop)
             if c < INF:
                 tot = c_route - base + c
                 if tot < best:
@@ -363,6 +366,17 @@ def pickup_option(kd, r, j, st, wk):
         st.start_n[r] = rt.start_node[r]
         rebuild_route(kd, r, st, wk.brk)
     return best, best_d, best_p
+
+
+@internal
+def _week_takes(kd, st, r, j, p, extra):
+    """Whether route ``r``'s week takes ``j`` at position ``p`` plus ``extra`` seconds of
+    work (an empty route's new depot stop: the state counts no work for an empty route)."""
+    wk_k, wk_tot = week_state(kd, st, r)
+    if wk_k < 0:
+        return True
+    dwork = np.int64(insertion_work(kd, r, j, p, st)) + extra
+    return week_fits(kd.week, kd.rt.tech[r], wk_k, wk_tot, dwork)
 
 
 @njit(cache=True)
