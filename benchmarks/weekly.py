@@ -3,8 +3,8 @@
 For generated multi-day horizons (``generate_scenario(T, N, seed=3, days=D)``), greedy and
 ``ls`` solve each horizon without weekly rules and with every technician capped at
 ``--cap`` hours per calendar week (and weekly overtime after ``--after`` hours); the
-table gives the solve time (compile excluded, kernels warm), tickets served, the largest
-technician-week of work (hours) and the objective::
+table gives the solve time (the better of two runs, so kernels are warm), tickets
+served, the largest technician-week of work (hours) and the objective::
 
     python benchmarks/weekly.py                            # 10x150 over 5 days, 30x600 over 5 days
     python benchmarks/weekly.py --sizes 10x150x5 --cap 20 --after 16 --ls-iterations 2000
@@ -68,9 +68,11 @@ def main() -> None:
             for label, cap, after in (("off", None, None), ("on", args.cap, args.after)):
                 problem = capped(base, cap, after)
                 limits = {"max_iterations": args.ls_iterations} if name == "ls" else {}
-                tic = time.perf_counter()
-                result = fd.solve(problem, name, seed=1, **limits)
-                took = time.perf_counter() - tic
+                took = float("inf")
+                for _ in range(2):  # (the better of two runs: the first may compile)
+                    tic = time.perf_counter()
+                    result = fd.solve(problem, name, seed=1, **limits)
+                    took = min(took, time.perf_counter() - tic)
                 assert result.evaluation.is_feasible, result.evaluation.violations[:3]
                 print(f"| {size} | {name} | {label} | {took:.2f} | "
                       f"{result.evaluation.kpis.assigned}/{n} | "
