@@ -313,3 +313,21 @@ def test_assignment_mode_keeps_the_week(backend):
     by_tech = {t.technician_id: t.work_min * 60 for t in ev.technicians}
     assert 0 < by_tech["near"] <= 10 * HOUR
     assert by_tech["far"] > 0
+
+
+def test_explain_names_the_weekly_cap_when_it_binds():
+    """The plan of a 9 h cap, under a cap 5 minutes above near's work: the cap binds on
+    every ticket of near's week; without a cap it is never named."""
+    result = fd.solve(fd.compile_scenario(_two_technicians(cap=9 * HOUR)), "greedy", seed=1)
+    work = {t.technician_id: round(t.work_min * 60) for t in result.evaluation.technicians}
+    problem = fd.compile_scenario(_two_technicians(cap=work["near"] + 300))
+    assert fd.evaluate(problem, result.plan).is_feasible
+    near = {j for r, route in enumerate(result.plan.routes) for j in route
+            if problem.index.technician_ids[problem.index.routes[r][0]] == "near"}
+    assert near
+    texts = [" ".join(fd.explain(problem, result.plan, j).binding) for j in sorted(near)]
+    assert all("weekly work cap" in t for t in texts), texts
+    free = fd.compile_scenario(_two_technicians())
+    plan = fd.solve(free, "greedy", seed=1).plan
+    assert not any("weekly" in " ".join(fd.explain(free, plan, j).binding)
+                   for j in range(free.num_tickets))

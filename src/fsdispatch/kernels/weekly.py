@@ -138,3 +138,10 @@ def week_within(kd, st, r):
     the state has it (a check after a change made in several steps)."""
     k, total = week_state(kd, st, r)
     return week_fits(kd.week, kd.rt.tech[r], k, total, ZERO)
+
+
+@njit(cache=True)
+def route_week_work(kd, st, r):
+    """:func:`week_state` for Python callers: ``(week, work)`` of route ``r``'s technician
+    in the week of ``r`` (``week = -1``: no weekly rule applies)."""
+    return week_state(kd, st, r)

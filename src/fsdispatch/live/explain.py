@@ -224,8 +224,28 @@ def explain(problem: Problem, plan: Plan, ticket: str | int, *,
     count = sum(len(plan.routes[r]) for r in np.flatnonzero(kd.rt.group == g).tolist())
     if count >= int(kd.rt.group_cap[g]):
         binding.append(f"daily ticket cap reached ({count}/{int(kd.rt.group_cap[g])})")
+    binding.extend(_weekly_binding(kd, st, r_of, j, p, scratch))
     return Explanation(tid, True, chosen, runner, tuple(binding), tuple(deciding), excluded,
                        None, ())
+
+
+def _weekly_binding(kd: Any, st: Any, r: int, j: int, p: int,
+                    scratch: np.ndarray) -> list[str]:
+    """The technician's weekly work cap, when the week (with ``j`` back at position ``p``
+    of route ``r``) is within the slack of it."""
+    if not kd.week.start.shape[0]:
+        return []
+    from ..kernels.routes import insert_at
+    from ..kernels.weekly import route_week_work
+
+    insert_at(kd, r, j, p, st, scratch)
+    k, total = (int(x) for x in route_week_work(kd, st, r))
+    if k < 0:
+        return []
+    cap = int(kd.week.cap[int(kd.rt.tech[r]), k])
+    if cap >= NO_DEADLINE or cap - total >= _TIGHT:
+        return []
+    return [f"weekly work cap: {total // 60} of {cap // 60} min worked this week"]
 
 
 def _best_other(problem: Problem, kd: Any, st: Any, j: int, tech: int | None,
