@@ -331,3 +331,18 @@ def test_explain_names_the_weekly_cap_when_it_binds():
     plan = fd.solve(free, "greedy", seed=1).plan
     assert not any("weekly" in " ".join(fd.explain(free, plan, j).binding)
                    for j in range(free.num_tickets))
+
+
+def test_explain_offers_a_higher_weekly_cap_for_a_ticket_kept_out_by_it():
+    base = _two_technicians(cap=10 * HOUR, done=7 * HOUR, tickets=3)
+    scenario = attrs.evolve(base, technicians=base.technicians[:1])
+    problem = fd.compile_scenario(scenario)
+    result = fd.solve(problem, "greedy", seed=1)
+    (j, *_rest) = sorted(j for j, why in result.plan.unassigned.items()
+                         if why is fd.UnassignedReason.WEEKLY_HOURS)
+    ex = fd.explain(problem, result.plan, j)
+    assert ex.reason == "weekly_hours"
+    week = [r for r in ex.relaxations if r.kind == "week"]
+    assert week and "weekly work caps" in week[0].text
+    relaxed = fd.compile_scenario(fd.live.apply_relaxation(scenario, ex.ticket_id, week[0]))
+    assert relaxed.scenario.technicians[0].max_weekly_work == 10 * HOUR + 3 * HOUR
