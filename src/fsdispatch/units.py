@@ -87,6 +87,10 @@ MAX_SLA_TARGET: int = 365 * DAY
 MAX_RECENT_WORKLOAD: int = 365 * DAY
 """A technician's ``recent_workload`` is in ``[0, 365 days]`` (seconds)."""
 
+MAX_WEEKLY_WORK: int = 7 * DAY
+"""A technician's ``max_weekly_work``, ``weekly_overtime_after`` and ``week_work_done``
+are in ``[0, 7 days]`` (seconds: a calendar week)."""
+
 MAX_TRAVEL_TIME: int = 365 * DAY
 """A cell of an explicit travel-duration matrix is in ``[0, 365 days]`` (seconds)."""
 

@@ -14,6 +14,7 @@ from ..units import (
     MAX_QUANTITY,
     MAX_RECENT_WORKLOAD,
     MAX_TICKETS_PER_DAY,
+    MAX_WEEKLY_WORK,
     MAX_WEIGHT,
     MIN_FACTOR,
 )
@@ -26,6 +27,7 @@ from ._validate import (
     check_quantities,
     fail,
     frozen_dict,
+    optional_seconds,
     seconds,
     str_tuple,
     to_tuple,
@@ -178,6 +180,26 @@ class Technician:
         skill (reason ``certification_expired``); one whose certification lapses
         mid-horizon serves them on the valid days only (on a live route, the day
         of the rest of the shift).
+    max_weekly_work:
+        Hard cap on the technician's work — travel plus service seconds, the workload of
+        the load-balance term and the KPIs — per calendar week, within [0, 7 days];
+        ``None`` (the default) = no cap. A week is an ISO week: Monday 00:00 to the next
+        Monday 00:00 in the horizon start's timezone (the calendar rule of
+        ``max_tickets_per_day``); each shift counts in the week of its start. Every
+        backend, live dispatch and the evaluator (violation ``weekly_hours``) keep it.
+    weekly_overtime_after:
+        Work per calendar week (seconds, within [0, 7 days]) beyond which the work is
+        *weekly overtime*, priced by the objective's ``overtime`` weight per minute like
+        shift overtime and reported as the ``weekly_overtime_min`` KPI; ``None`` (the
+        default) = none. Independent of ``max_overtime`` (a shift's allowance past its
+        end): one minute may count as both.
+    week_work_done:
+        Work (seconds, within [0, 7 days]) already done in the calendar week of the
+        horizon start, before the horizon: it counts towards ``max_weekly_work`` and
+        ``weekly_overtime_after`` for that first week only (the plan may add
+        ``max(0, max_weekly_work − week_work_done)``; only the weekly overtime the plan
+        adds is priced). Default 0. (It is separate from ``recent_workload``, a
+        fairness memory of any length.)
     """
 
     id: str
@@ -196,6 +218,9 @@ class Technician:
     territories: tuple[str, ...] = attrs.field(default=(), converter=str_tuple)
     team: str | None = None
     certifications: Mapping[str, datetime] = attrs.field(factory=dict, converter=frozen_dict)
+    max_weekly_work: int | None = attrs.field(default=None, converter=optional_seconds)
+    weekly_overtime_after: int | None = attrs.field(default=None, converter=optional_seconds)
+    week_work_done: int = attrs.field(default=0, converter=seconds)
 
     def __attrs_post_init__(self) -> None:
         check_id("Technician", self.id)
@@ -237,6 +262,7 @@ class Technician:
                       maximum=MAX_QUANTITY)
         check_int("Technician", tid, "recent_workload", self.recent_workload, minimum=0,
                   maximum=MAX_RECENT_WORKLOAD)
+        self._check_weekly()
         for k, shift in enumerate(self.shifts):
             latest_end = shift.end + timedelta(seconds=self.max_overtime)
             for j, brk in enumerate(shift.breaks):
@@ -271,6 +297,15 @@ class Technician:
                 fail("Technician", tid, "certifications", skill,
                      "keys must be skills the technician holds (in skills)")
             check_aware("Technician", tid, f"certifications[{skill!r}]", until)
+
+    def _check_weekly(self) -> None:
+        """``max_weekly_work``, ``weekly_overtime_after`` and ``week_work_done`` in
+        ``[0, 7 days]`` seconds."""
+        for name in ("max_weekly_work", "weekly_overtime_after", "week_work_done"):
+            value = getattr(self, name)
+            if value is not None:
+                check_int("Technician", self.id, name, value, minimum=0,
+                          maximum=MAX_WEEKLY_WORK, in_seconds=True)
 
     def shift_start_location(self, shift: Shift) -> Location:
         """Where ``shift`` starts."""

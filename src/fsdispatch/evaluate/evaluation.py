@@ -30,7 +30,8 @@ class Violation:
     ``kind`` is one of ``skill``, ``level``, ``certification`` (a required skill's
     certification expired), ``territory`` (hard territories), ``part``, ``excluded``,
     ``capacity``, ``window``, ``shift_end``, ``break``, ``max_tickets``,
-    ``double_assignment``, ``missing``, ``unknown_id``; in assignment mode
+    ``weekly_hours`` (a technician's work in a calendar week exceeds its
+    ``max_weekly_work``), ``double_assignment``, ``missing``, ``unknown_id``; in assignment mode
     also ``unreachable`` (the shift cannot serve the ticket even as its only
     visit) and ``shift_hours`` (service plus travel estimate exceed the shift's
     working time plus allowed overtime). ``crew``: a crew ticket (``crew_size > 1``)
@@ -76,6 +77,8 @@ class TechnicianKpis:
     parts_cost: float = 0.0
     appointment_visits: int = 0
     on_time_visits: int = 0
+    weekly_overtime_min: float = 0.0
+    """Work beyond ``weekly_overtime_after`` summed over the technician's weeks."""
 
 
 @attrs.frozen
@@ -192,6 +195,9 @@ class Kpis:
     on_time_pct: float = 100.0
     out_of_territory: int = 0
     """Visits by a technician not covering the ticket's territory (soft territories)."""
+    weekly_overtime_min: float = 0.0
+    """Work beyond the technicians' ``weekly_overtime_after`` per calendar week, summed
+    over technician-weeks (priced by the ``overtime`` weight with shift overtime)."""
     by_territory: Mapping[str, TerritoryKpis] = attrs.field(factory=dict)
     """Per ticket territory (:data:`NO_GROUP`: tickets without one)."""
     by_team: Mapping[str, TeamKpis] = attrs.field(factory=dict)

@@ -15,7 +15,7 @@ from ..problem.compile import compile_scenario
 from ..problem.crew import crew_sizes
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
 from ..problem.reasons import INCOMPATIBILITY, incompatibility_text
-from ..problem.rows import context_of
+from ..problem.rows import context_of, route_weeks
 from .crew import crew_members, synchronise
 from .evaluation import (
     Evaluation,
@@ -250,6 +250,8 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
     pref_requests, pref_hits, pref_misses = _preferences(kd, visits, tech_of_visit)
     out_terr = _out_of_territory(kd, visits, tech_of_visit)
     serv_of_visit = kd.tech.service[tech_of_visit, visits].astype(np.float64)
+    rwork = trav + serv + (pserv if pserv is not None else 0)
+    week_ot = _weekly(problem, np.where(used, rwork, 0).astype(np.int64), violations)
 
     unserved = ~served
     components = {
@@ -259,7 +261,7 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
                                  .sum()),
         "travel_time": float(kd.w.travel * trav.sum()),
         "distance": float(kd.w.dist * dist.sum()),
-        "overtime": float(kd.w.overtime * overtime.sum()),
+        "overtime": float(kd.w.overtime * (overtime.sum() + week_ot.sum())),
         "labour": float((kd.tech.labour * tech_work).sum()),
         "load_balance": float(kd.w.balance * spread),
         "preference": float(kd.w.pref * pref_misses),
@@ -312,12 +314,13 @@ def _summarise(problem: Problem, plan: Plan, violations: list[Violation], visits
         expected_revisits=float((1.0 - ftf).sum()) if ftf is not None else 0.0,
         **money.kpis(int(served.sum()), visits),
         out_of_territory=int(out_terr.sum()),
+        weekly_overtime_min=float(week_ot.sum()) / 60.0,
         by_territory=territory_kpis(problem, visits, out_terr, served, serv_of_visit, money),
         by_team=team_kpis(problem, tt, money, visits, tech_of_visit, ftf),
     )
     return Evaluation(objective=objective, components=components,
                       violations=tuple(violations), kpis=kpis,
-                      technicians=_technician_kpis(index.technician_ids, tt, money),
+                      technicians=_technician_kpis(index.technician_ids, tt, money, week_ot),
                       times=times)
 
 
@@ -397,7 +400,7 @@ def _money(problem: Problem, visits: np.ndarray, tech_of_visit: np.ndarray,
 
 
 def _technician_kpis(technician_ids: tuple[str, ...], tt: _TechTotals, money: _Money,
-                     ) -> tuple[TechnicianKpis, ...]:
+                     week_ot: np.ndarray) -> tuple[TechnicianKpis, ...]:
     return tuple(
         TechnicianKpis(
             technician_id=tid, tickets=int(tt.tickets[t]), travel_min=tt.travel[t] / 60.0,
@@ -409,8 +412,40 @@ def _technician_kpis(technician_ids: tuple[str, ...], tt: _TechTotals, money: _M
             overtime_min=tt.overtime[t] / 60.0, labour_cost=float(money.labour[t]),
             travel_cost=float(money.travel[t]), parts_cost=float(money.parts[t]),
             appointment_visits=int(money.appointments[t]),
-            on_time_visits=int(money.on_time[t]))
+            on_time_visits=int(money.on_time[t]), weekly_overtime_min=float(week_ot[t]) / 60.0)
         for t, tid in enumerate(technician_ids))
+
+
+def _weekly(problem: Problem, rwork: np.ndarray, violations: list[Violation]) -> np.ndarray:
+    """The weekly rules: a ``weekly_hours`` violation per technician-week whose work
+    (``Technician.week_work_done`` plus its routes' work ``rwork`` in the week, each route
+    in the week of its start) exceeds ``max_weekly_work``; returns each technician's
+    weekly overtime seconds over its weeks: ``max(0, done + planned − after) − max(0, done
+    − after)``, the work beyond ``weekly_overtime_after`` that the plan adds."""
+    week = problem.data.week
+    rt = problem.data.rt
+    num_techs = problem.num_technicians
+    if week.start.shape[0] == 0:
+        return np.zeros(num_techs, dtype=np.int64)
+    k = route_weeks(week.start, rt.open)
+    inside = k >= 0
+    totals = week.done.astype(np.int64).copy()
+    np.add.at(totals, (rt.tech[inside], k[inside]), rwork[inside])
+    tech_ids = problem.index.technician_ids
+    label, _tech_of = namers(problem.index)
+    # (work done before the horizon beyond the cap leaves no room but is not the plan's fault)
+    for t, w in zip(*np.nonzero((totals > week.cap) & (totals > week.done)), strict=True):
+        t, w = int(t), int(w)
+        # (tied to the technician's last working route of the week: a repair drops from it)
+        mine = np.flatnonzero((rt.tech == t) & (k == w) & (rwork > 0))
+        violations.append(Violation(
+            "weekly_hours", f"technician {tech_ids[t]!r} works {int(totals[t, w])} s in "
+            f"calendar week {w + 1} of the horizon (from {int(week.start[w])} s), more than "
+            f"its max_weekly_work {int(week.cap[t, w])} s", technician_id=tech_ids[t],
+            route=label(int(mine[-1])) if mine.size else None, value=int(totals[t, w])))
+    # the weekly overtime the plan adds (work done before the horizon is not the plan's)
+    return (np.maximum(totals - week.after, 0) - np.maximum(week.done - week.after, 0)).sum(
+        axis=1)
 
 
 def _per_technician(problem: Problem, counts: np.ndarray, trav: np.ndarray, dist: np.ndarray,

@@ -100,7 +100,8 @@ order; the other attributes follow in attrs order."""
 
 WRITTEN_WHEN_SET: dict[type, frozenset[str]] = {
     Scenario: frozenset({"assets", "cost_rates"}),
-    Technician: frozenset({"territories", "team", "certifications"}),
+    Technician: frozenset({"territories", "team", "certifications", "max_weekly_work",
+                           "weekly_overtime_after", "week_work_done"}),
     Ticket: frozenset({"asset_id", "territory", "crew_size"}),
     ObjectiveWeights: frozenset({"out_of_territory"}),
 }

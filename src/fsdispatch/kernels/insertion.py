@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .consts import NONE, TRUE
+from .consts import NONE, TRUE, ZERO
 from .jit import internal, leaf_internal
 from .parts import parts_fit, pickup_leg, pickup_ready, set_pickup
 from .routes import (
@@ -32,6 +32,7 @@ from .timing import (
     travel_time,
     visit_cost,
 )
+from .weekly import week_extra, week_fits, week_state
 
 
 class Work(NamedTuple):
@@ -147,11 +148,15 @@ def position_cost(kd, r, j, p, st, wk):
     nxt = kd.ticket_node[st.seq[r, p]] if p < n else rt.end_node[r]
     t_in, k_in = travel(tv, prev, node)
     t_out, k_out = travel(tv, node, nxt)
+    dt = t_in + t_out - st.legt[r, p]
+    svc = np.int64(kd.tech.service[tech, j])
+    wk_k, wk_tot = week_state(kd, st, r)
+    if not week_fits(kd.week, tech, wk_k, wk_tot, dt + svc):
+        return INF
     c = timing_delta(kd, st, wk, r, j, p, t_in, t_out)
     if c == INF:
         return INF
-    dt = t_in + t_out - st.legt[r, p]
-    svc = np.int64(kd.tech.service[tech, j])
+    c += week_extra(kd.week, kd.w.overtime, tech, wk_k, wk_tot, dt + svc)
     return c + preference_cost(kd.res, kd.w.pref, tech, j) + kd.tech.labour[tech] * (svc + dt) \
         + kd.w.travel * dt + kd.w.dist * (k_in + k_out - st.legd[r, p])
 
@@ -239,19 +244,26 @@ def best_insertion(kd, r, j, st, wk):
             tt, km = travel(kd.tv, node, nxt)
             tout[p] = tt
             kout[p] = km
-    svc, labour, base = insertion_base(kd.tech, kd.res, kd.w.pref, kd.rt.tech[r], j)
+    tech = kd.rt.tech[r]
+    svc, labour, base = insertion_base(kd.tech, kd.res, kd.w.pref, tech, j)
     first_open = kd.win.start[kd.win.ptr[j]]
     nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
     others = route_lateness(st, r) if nbr > 0 else 0.0
+    wk_k, wk_tot = week_state(kd, st, r)
     for p in range(n + 1):
         dt = tin[p] + tout[p] - legt_r[p]
         det = detour_cost(kd.w, base, labour, dt, kin[p] + kout[p] - legd_r[p])
-        kin[p] = det  # kin now holds the exact travel part
+        if wk_k >= 0:  # the technician's week: its cap, its weekly overtime
+            if week_fits(kd.week, tech, wk_k, wk_tot, dt + svc):
+                det += week_extra(kd.week, kd.w.overtime, tech, wk_k, wk_tot, dt + svc)
+            else:
+                det = INF
+        kin[p] = det  # kin now holds the exact travel (and weekly) part
         order[p] = p
         ready = earliest_free(st, r, p, nbr) + tin[p]
         limit = st.lstart[r, p] if p < n else kd.rt.max_close[r]
         s_lb = earliest_start(kd.win, j, ready)
-        if too_late(ready, first_open, svc, tout[p], limit):
+        if det == INF or too_late(ready, first_open, svc, tout[p], limit):
             kout[p] = INF  # cannot be feasible (breaks ignored, so this is a proof)
         else:
             lb = det + visit_cost(kd.win, kd.cost, j, s_lb, s_lb + svc) - others
@@ -336,9 +348,12 @@ def pickup_option(kd, r, j, st, wk):
         changed = True
         if rebuild_route(kd, r, st, wk.brk):
             c_route, _w = route_cost(kd, r, st)
+            leg_work = ZERO
             if n == 0:
-                c_route, _w = pickup_leg(kd, r, d)
+                c_route, leg_work = pickup_leg(kd, r, d)
             c, p = best_insertion(kd, r, j, st, wk)
+            if c < INF and n == 0 and not _week_takes(kd, st, r, j, p, leg_work):
+                c = INF  # (the week must also take the way to the depot and the stop)
             if c < INF:
                 tot = c_route - base + c
                 if tot < best:
@@ -353,6 +368,17 @@ def pickup_option(kd, r, j, st, wk):
     return best, best_d, best_p
 
 
+@internal
+def _week_takes(kd, st, r, j, p, extra):
+    """Whether route ``r``'s week takes ``j`` at position ``p`` plus ``extra`` seconds of
+    work (an empty route's new depot stop: the state counts no work for an empty route)."""
+    wk_k, wk_tot = week_state(kd, st, r)
+    if wk_k < 0:
+        return True
+    dwork = np.int64(insertion_work(kd, r, j, p, st)) + extra
+    return week_fits(kd.week, kd.rt.tech[r], wk_k, wk_tot, dwork)
+
+
 @njit(cache=True)
 def apply_pickup(kd, r, d, st, scratch):
     """Make route ``r`` start with a stop at depot ``d`` (-1: drop its stop); rebuilds it.
@@ -362,3 +388,37 @@ def apply_pickup(kd, r, d, st, scratch):
     ready = pickup_ready(kd, r, d, scratch) if d >= 0 else np.int64(0)
     set_pickup(kd, st, r, d, ready)
     return rebuild_route(kd, r, st, scratch)
+
+
+@njit(cache=True)
+def week_blocked(kd, r, j, st, wk):
+    """Whether route ``r`` could take ``j`` at some position (resources and timing) but for
+    its technician's weekly work cap: the ``weekly_hours`` reason of a ticket left out."""
+    wk_k, wk_tot = week_state(kd, st, r)
+    if wk_k < 0 or not resources_ok(kd, st, r, j) or st.length[r] + 1 >= st.seq.shape[1]:
+        return False
+    tech = kd.rt.tech[r]
+    svc = np.int64(kd.tech.service[tech, j])
+    node = kd.ticket_node[j]
+    n = st.length[r]
+    for p in range(n + 1):
+        prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
+        nxt = kd.ticket_node[st.seq[r, p]] if p < n else kd.rt.end_node[r]
+        t_in = travel_time(kd.tv, prev, node)
+        t_out = travel_time(kd.tv, node, nxt)
+        dwork = t_in + t_out - st.legt[r, p] + svc
+        if not week_fits(kd.week, tech, wk_k, wk_tot, dwork) \
+                and timing_delta(kd, st, wk, r, j, p, t_in, t_out) < INF:
+            return True
+    return False
+
+
+@njit(cache=True)
+def week_allows(kd, r, j, p, st):
+    """Whether inserting ``j`` at position ``p`` of route ``r`` keeps its technician's week
+    within ``max_weekly_work`` (the work it adds: the detour's travel plus the service)."""
+    wk_k, wk_tot = week_state(kd, st, r)
+    if wk_k < 0:
+        return True
+    dwork = np.int64(insertion_work(kd, r, j, p, st))
+    return week_fits(kd.week, kd.rt.tech[r], wk_k, wk_tot, dwork)

@@ -185,6 +185,7 @@ _SPEC: dict[str, dict[str, tuple[Any, int]]] = {
     "tech": {"service": (_I4, 2), "compat": (_I1, 2), "labour": (_F8, 1), "recent": (_F8, 1),
              "cost_per_hour": (_F8, 1), "cert_end": (_I8, 2)},
     "dep": {"node": (_I8, 1), "pickup": (_I8, 1), "stock": (_I8, 2)},
+    "week": {"start": (_I8, 1), "cap": (_I8, 2), "after": (_I8, 2), "done": (_I8, 2)},
 }
 
 

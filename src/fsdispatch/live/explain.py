@@ -18,6 +18,7 @@ from ..evaluate.evaluation import Evaluation
 from ..evaluate.evaluator import evaluate
 from ..plan import Plan
 from ..problem.problem import NO_DEADLINE, Incompatibility, Problem
+from ..units import MAX_WEEKLY_WORK
 from .pricing import TERMS, insertion_terms
 
 __all__ = ["Alternative", "Explanation", "Relaxation", "apply_relaxation", "explain"]
@@ -224,8 +225,28 @@ def explain(problem: Problem, plan: Plan, ticket: str | int, *,
     count = sum(len(plan.routes[r]) for r in np.flatnonzero(kd.rt.group == g).tolist())
     if count >= int(kd.rt.group_cap[g]):
         binding.append(f"daily ticket cap reached ({count}/{int(kd.rt.group_cap[g])})")
+    binding.extend(_weekly_binding(kd, st, r_of, j, p, scratch))
     return Explanation(tid, True, chosen, runner, tuple(binding), tuple(deciding), excluded,
                        None, ())
+
+
+def _weekly_binding(kd: Any, st: Any, r: int, j: int, p: int,
+                    scratch: np.ndarray) -> list[str]:
+    """The technician's weekly work cap, when the week (with ``j`` back at position ``p``
+    of route ``r``) is within the slack of it."""
+    if not kd.week.start.shape[0]:
+        return []
+    from ..kernels.routes import insert_at
+    from ..kernels.weekly import route_week_work
+
+    insert_at(kd, r, j, p, st, scratch)
+    k, total = (int(x) for x in route_week_work(kd, st, r))
+    if k < 0:
+        return []
+    cap = int(kd.week.cap[int(kd.rt.tech[r]), k])
+    if cap >= NO_DEADLINE or cap - total >= _TIGHT:
+        return []
+    return [f"weekly work cap: {total // 60} of {cap // 60} min worked this week"]
 
 
 def _best_other(problem: Problem, kd: Any, st: Any, j: int, tech: int | None,
@@ -251,7 +272,8 @@ class Relaxation:
     (the customer does not exclude them), ``"window"`` (the ticket's windows
     stay open until the horizon end), ``"shift"`` (every shift one hour
     longer), ``"room"`` (one more ticket per day and capacity for its demand
-    for every technician) or ``"priority"`` (the ticket at ``priority``).
+    for every technician), ``"week"`` (every weekly work cap raised by the
+    ticket's duration plus an hour) or ``"priority"`` (the ticket at ``priority``).
     Applied with :func:`apply_relaxation` to the plan's scenario, the
     compiled problem has a feasible insertion of the ticket into the plan
     that costs less than leaving it out (``cost``, by the same pricing as
@@ -310,6 +332,12 @@ def apply_relaxation(scenario: Any, ticket_id: str, relaxation: Relaxation) -> A
             t, capacity=None if t.capacity is None else t.capacity + ticket.demand,
             max_tickets_per_day=None if t.max_tickets_per_day is None
             else t.max_tickets_per_day + 1) for t in scenario.technicians])
+    if kind == "week":
+        more = ticket.duration + 3600
+        return scenario.replace(technicians=[
+            t if t.max_weekly_work is None else attrs.evolve(
+                t, max_weekly_work=min(t.max_weekly_work + more, MAX_WEEKLY_WORK))
+            for t in scenario.technicians])
     if kind == "priority":
         return with_ticket(priority=relaxation.priority)
     raise ValidationError.for_field("Relaxation", None, "kind", kind, "is not a known kind")
@@ -376,6 +404,9 @@ def _candidates(problem: Problem, j: int) -> list[Relaxation]:
     out.append(Relaxation("shift", "shifts were one hour longer", 0.0))
     if any(t.max_tickets_per_day is not None or t.capacity is not None for t in techs):
         out.append(Relaxation("room", "technicians could take one more ticket today", 0.0))
+    if any(t.max_weekly_work is not None for t in techs):
+        out.append(Relaxation("week", "weekly work caps were the ticket's duration plus an "
+                              "hour higher", 0.0))
     if int(problem.data.cost.priority[j]) > 1:  # the most urgent level: if that does not
         out.append(Relaxation("priority", "it were P1", 0.0, priority="P1"))  # pay, none does
     return out

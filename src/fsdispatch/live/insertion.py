@@ -83,6 +83,7 @@ def _with_stop(lp: LivePlan, ctx: PricingContext, routes: np.ndarray,
     first, within the disruption bound; ``ctx.st`` is changed only on success."""
     from ..kernels.insertion import apply_pickup
     from ..kernels.routes import balance_cost, insert_at
+    from ..kernels.weekly import week_within
     from ._kernels import price_pickups, remove_at
 
     kd, st, j = ctx.kd, ctx.st, ctx.j
@@ -98,7 +99,8 @@ def _with_stop(lp: LivePlan, ctx: PricingContext, routes: np.ndarray,
         r, d, p = int(routes[q]), int(depot[q]), int(pos[q])
         apply_pickup(kd, r, d, st, scratch)
         insert_at(kd, r, j, p, st, scratch)
-        if _disruption(kd, st, {r}, before_starts, before_routes, shift_cap, j) <= moved_cap:
+        if _disruption(kd, st, {r}, before_starts, before_routes, shift_cap, j) <= moved_cap \
+                and week_within(kd, st, r):
             total = float(cost[q])
             if kd.w.balance > 0:
                 total += float(balance_cost(kd, st)) - balance_before
@@ -114,6 +116,7 @@ def _ejection(lp: LivePlan, ctx: PricingContext, routes: np.ndarray,
     """Place the ticket by moving one other not-started, unpinned ticket to its best place
     elsewhere, within the disruption bound; ``ctx.st`` is changed only on success."""
     from ..kernels.routes import balance_cost, insert_at
+    from ..kernels.weekly import week_within
     from ._kernels import eject_candidates, nearest_routes, remove_at
 
     kd, st, j = ctx.kd, ctx.st, ctx.j
@@ -135,7 +138,7 @@ def _ejection(lp: LivePlan, ctx: PricingContext, routes: np.ndarray,
         insert_at(kd, r, j, p1, st, scratch)
         insert_at(kd, r2, e, p2, st, scratch)
         if _disruption(kd, st, {r, r2}, before_starts, before_routes, shift_cap,
-                       j) <= moved_cap:
+                       j) <= moved_cap and week_within(kd, st, r) and week_within(kd, st, r2):
             if kd.w.balance > 0:  # (the candidates' totals price routing terms)
                 total += float(balance_cost(kd, st) - balance_cost(kd, lp.st))
             return ("repair", total), {r, r2}
@@ -157,6 +160,19 @@ def _not_placed_reason(ctx: PricingContext, routes: np.ndarray, cost: np.ndarray
         return ("every feasible slot disrupts more than the allowed tickets; "
                 "raise max_moved/max_shift or reoptimize()")
     return "no able technician has a feasible slot left today (no_capacity)"
+
+
+def _left_out_reason(ctx: PricingContext, routes: np.ndarray) -> UnassignedReason:
+    """``weekly_hours`` when an able route could take the ticket but for its technician's
+    weekly work cap, else ``no_capacity``."""
+    from ..kernels.insertion import make_work, week_blocked
+
+    kd, st = ctx.kd, ctx.st
+    if kd.week.start.shape[0] and routes.size and kd.res.stock.shape == st.usage.shape:
+        wk = make_work(kd, st.seq.shape[1])
+        if any(week_blocked(kd, int(r), ctx.j, st, wk) for r in routes.tolist()):
+            return UnassignedReason.WEEKLY_HOURS
+    return UnassignedReason.NO_CAPACITY
 
 
 def insert(lp: LivePlan, ctx: PricingContext, moved_cap: int, shift_cap: int,
@@ -190,8 +206,8 @@ def insert(lp: LivePlan, ctx: PricingContext, moved_cap: int, shift_cap: int,
             st = lp.restate(lp.problem, st)
     if chosen is None:
         reason = _not_placed_reason(ctx, routes, cost)
-        lp.reasons[tid] = (UnassignedReason.from_code(ctx.unservable)
-                           if ctx.unservable else UnassignedReason.NO_CAPACITY)
+        lp.reasons[tid] = (UnassignedReason.from_code(ctx.unservable) if ctx.unservable
+                           else _left_out_reason(ctx, routes))
         if ctx.new:
             lp.st = st
         lp.changed()
@@ -232,7 +248,7 @@ def place_by_hand(lp: LivePlan, ticket_id: str, technician_id: str, position: in
                   shift: int | None) -> None:
     """Move an open ticket to a technician (at ``position``, else its cheapest place) on
     the live plan, or raise ``ValidationError`` saying why it cannot go there."""
-    from ..kernels.insertion import make_work
+    from ..kernels.insertion import make_work, week_allows
     from ..kernels.routes import insert_at, resources_ok
     from ._kernels import insertion_detail, price_routes, remove_at
 
@@ -272,6 +288,7 @@ def place_by_hand(lp: LivePlan, ticket_id: str, technician_id: str, position: in
         buf = np.empty(st.seq.shape[1] + 2, dtype=np.int64)
         for r in routes.tolist():
             if 0 <= position <= st.length[r] and resources_ok(kd, st, r, j) and \
+                    week_allows(kd, r, j, position, st) and \
                     insertion_detail(kd, r, j, position, st, scratch, buf)[0]:
                 best_r, best_p = r, position
                 break

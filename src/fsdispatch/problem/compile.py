@@ -89,8 +89,9 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
         ticket_node=np.fromiter((ctx.node_of[t.location] for t in tickets), dtype=_I64,
                                 count=len(tickets)),
         dep=depot_data,
+        week=rows.week_block(scenario),
     )
-    for group in (*kd, depot_data.win):
+    for group in (*kd, depot_data.win, kd.week):
         for arr in (group if isinstance(group, tuple) else (group,)):
             if isinstance(arr, np.ndarray):
                 _ro(arr)

@@ -26,6 +26,7 @@ __all__ = [
     "RouteData",
     "TechData",
     "TravelData",
+    "WeekData",
     "Weights",
     "WindowData",
 ]
@@ -153,6 +154,27 @@ class TechData(NamedTuple):
     cert_end: np.ndarray  #: (T, K) int64 end of each skill certification ((T, 0): none)
 
 
+class WeekData(NamedTuple):
+    """Weekly work rules per technician and calendar week (K weeks, T technicians).
+
+    Week ``k`` is ``[start[k], start[k + 1])`` in seconds from the horizon start (Monday
+    00:00 in the horizon start's timezone); a route counts in the week of its ``open``
+    (:func:`fsdispatch.problem.rows.route_weeks`). ``K = 0`` (the default: no technician
+    has a weekly rule) turns every weekly check and cost off.
+    """
+
+    start: np.ndarray  #: (K + 1,) int64 week boundaries ((0,): no weekly rules)
+    cap: np.ndarray  #: (T, K) int64 max work seconds per technician-week (NO_DEADLINE: none)
+    after: np.ndarray  #: (T, K) int64 work beyond which it is weekly overtime (NO_DEADLINE: none)
+    done: np.ndarray  #: (T, K) int64 work done before the horizon, counted in the week
+
+
+def no_weeks(num_techs: int = 0) -> WeekData:
+    """A :class:`WeekData` without weekly rules."""
+    z = np.zeros((num_techs, 0), dtype=np.int64)
+    return WeekData(start=np.zeros(0, dtype=np.int64), cap=z, after=z, done=z)
+
+
 class Weights(NamedTuple):
     """Objective weights in kernel units."""
 
@@ -164,6 +186,7 @@ class Weights(NamedTuple):
 
 
 _NO_DEPOTS = empty_depots()
+_NO_WEEKS = no_weeks()
 
 
 class KernelData(NamedTuple):
@@ -185,6 +208,7 @@ class KernelData(NamedTuple):
     w: Weights
     ticket_node: np.ndarray  #: (N,) int64 node of each ticket
     dep: DepotData = _NO_DEPOTS  #: depots for depot stops (none by default)
+    week: WeekData = _NO_WEEKS  #: weekly work caps and weekly overtime (none by default)
 
 
 @attrs.frozen

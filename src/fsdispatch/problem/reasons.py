@@ -63,6 +63,9 @@ class UnassignedReason(enum.Enum):
     NO_TERRITORY = "no_territory"  #: every otherwise able technician is outside its territory
     CERTIFICATION_EXPIRED = "certification_expired"
     """every technician holding the skills has the certification expired on its days"""
+    WEEKLY_HOURS = "weekly_hours"
+    """an able route has time for it, but its technician's weekly work cap
+    (``Technician.max_weekly_work``) would be exceeded"""
 
     @property
     def code(self) -> int:
@@ -120,6 +123,8 @@ REASON_TEXT: Mapping[str, str] = MappingProxyType({
     _R.NO_TERRITORY.value: "every otherwise able technician is outside the ticket's territory",
     _R.CERTIFICATION_EXPIRED.value: "the certification of every technician holding the "
                                     "skills is expired on its service days",
+    _R.WEEKLY_HOURS.value: "able technicians have time that day but would exceed their "
+                           "weekly work cap",
 })
 """One-line explanation of each :class:`UnassignedReason` value."""
 

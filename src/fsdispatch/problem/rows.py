@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from .problem import NO_DEADLINE, CostData, WindowData
+from .problem import NO_DEADLINE, CostData, WeekData, WindowData, no_weeks
 from .reasons import Incompatibility
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "probable_parts",
     "resource_codes",
     "route_certified",
+    "route_weeks",
     "service_seconds",
     "set_context",
     "skill_codes",
@@ -49,6 +50,7 @@ __all__ = [
     "ticket_parts",
     "ticket_prefs",
     "ticket_territories",
+    "week_block",
 ]
 
 _I64 = np.int64
@@ -489,3 +491,49 @@ def service_seconds(durations: np.ndarray, factors: np.ndarray, skill_factor: np
         t_idx, i = (int(k) for k in np.argwhere(over)[0])
         raise too_long(t_idx, i, float(service[t_idx, i]))
     return service.astype(np.int32)
+
+
+def week_block(scenario: Any) -> WeekData:
+    """The weekly rules of the scenario's technicians (:class:`WeekData`).
+
+    Weeks are calendar (ISO) weeks in the horizon start's timezone — Monday 00:00 to the
+    next Monday 00:00, the calendar rule of ``max_tickets_per_day`` — from the week of
+    the horizon start to the week of the last shift start. ``Technician.week_work_done``
+    counts in the first week only. No technician with ``max_weekly_work`` or
+    ``weekly_overtime_after``: no weeks (every weekly check is off).
+    """
+    techs = scenario.technicians
+    if all(t.max_weekly_work is None and t.weekly_overtime_after is None for t in techs):
+        return no_weeks(len(techs))
+    horizon = scenario.horizon
+    tz = horizon.start.tzinfo
+    first = horizon.start.astimezone(tz).date()
+    monday = first - timedelta(days=first.weekday())
+    last = max((sh.start.astimezone(tz).date() for t in techs for sh in t.shifts),
+               default=first)
+    num_weeks = max((last - monday).days // 7 + 1, 1)
+    start = np.array([horizon.to_internal(datetime.combine(
+        monday + timedelta(days=7 * k), time(0), tzinfo=tz)) for k in range(num_weeks + 1)],
+        dtype=_I64)
+    shape = (len(techs), num_weeks)
+    cap = np.full(shape, NO_DEADLINE, dtype=_I64)
+    after = np.full(shape, NO_DEADLINE, dtype=_I64)
+    done = np.zeros(shape, dtype=_I64)
+    for t, tech in enumerate(techs):
+        if tech.max_weekly_work is not None:
+            cap[t] = tech.max_weekly_work
+        if tech.weekly_overtime_after is not None:
+            after[t] = tech.weekly_overtime_after
+        done[t, 0] = tech.week_work_done
+    return WeekData(start=start, cap=cap, after=after, done=done)
+
+
+def route_weeks(start: np.ndarray, r_open: np.ndarray) -> np.ndarray:
+    """The week (row of :class:`WeekData`) of each route from its ``open`` (-1: before
+    the first or after the last week, or no weeks): the rule of
+    :func:`fsdispatch.kernels.weekly.route_week`."""
+    if start.shape[0] == 0:
+        return np.full(r_open.shape[0], -1, dtype=_I64)
+    k = np.searchsorted(start, r_open, side="right").astype(_I64) - 1
+    k[(k < 0) | (k >= start.shape[0] - 1)] = -1
+    return k

@@ -24,7 +24,8 @@ from ..errors import BackendUnavailableError, ValidationError
 from ..evaluate.evaluation import Evaluation
 from ..evaluate.evaluator import evaluate
 from ..plan import PLAN_MODES, Plan, UnassignedReason
-from ..problem.problem import Problem
+from ..problem.problem import NO_DEADLINE, Problem
+from ..problem.rows import route_weeks
 from .base import BackendOutput, Limits, SolveStatus
 
 __all__ = [
@@ -160,6 +161,53 @@ def routes_by_technician(problem: Problem, routes: Iterable[int]) -> dict[int, l
     for own in by_tech.values():
         own.sort(key=lambda r: index.routes[r][1])
     return by_tech
+
+
+def tech_loads(problem: Problem, rloads: Mapping[int, list[Any]]) -> dict[int, list[Any]]:
+    """Each technician's work terms from each route's (``rloads``: route -> terms)."""
+    loads: dict[int, list[Any]] = defaultdict(list)
+    for r, items in rloads.items():
+        loads[int(problem.data.rt.tech[r])].extend(items)
+    return loads
+
+
+@attrs.frozen
+class WeekRow:
+    """One technician-week with a weekly rule, as both exact models add it: the routes
+    whose work counts (each in the week of its start), the work done before the horizon,
+    the cap (``max_weekly_work``) and the weekly-overtime threshold (``NO_DEADLINE``:
+    none), and an upper bound on the week's work (its routes' longest days)."""
+
+    tech: int
+    week: int
+    routes: list[int]
+    done: int
+    cap: int
+    after: int
+    upper: int
+
+
+def week_rows(problem: Problem) -> list[WeekRow]:
+    """The technician-weeks with a weekly cap or weekly-overtime threshold (the rule of
+    :func:`fsdispatch.kernels.weekly.week_state`)."""
+    kd = problem.data
+    week = kd.week
+    if week.start.shape[0] == 0:
+        return []
+    k_of = route_weeks(week.start, kd.rt.open)
+    by: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for r, k in enumerate(k_of.tolist()):
+        if k >= 0:
+            by[(int(kd.rt.tech[r]), k)].append(r)
+    out = []
+    for (t, k), routes in sorted(by.items()):
+        cap, after = int(week.cap[t, k]), int(week.after[t, k])
+        if cap >= NO_DEADLINE and after >= NO_DEADLINE:
+            continue
+        upper = int(sum(int(kd.rt.max_close[r] - kd.rt.open[r]) for r in routes))
+        out.append(WeekRow(t, k, routes, int(week.done[t, k]), cap, after,
+                           upper + int(week.done[t, k])))
+    return out
 
 
 @attrs.frozen(eq=False)

@@ -23,6 +23,7 @@ from ..kernels.insertion import (
     make_work,
     pickup_option,
     position_cost,
+    week_blocked,
 )
 from ..kernels.jit import internal
 from ..kernels.parts import parts_fit
@@ -364,11 +365,48 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc, b1, b2, bc)
                             stamp[i] = steps
                             dirty[nd] = i
                             nd += 1
+        if kd.week.start.shape[0]:
+            nd = _week_stale(kd, r, tech, active, cd, stamp, steps, dirty, nd)
         nd = _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, nd)
         for k in range(nd):
             refresh_best(kd, dirty[k], cd, st, wk)
             stamp[dirty[k]] = -1
     return left
+
+
+@internal
+def _week_stale(kd, r, tech, active, cd, stamp, steps, dirty, nd):
+    """After an insertion into route ``r``: the entries of the technician's other routes
+    become stale (the week's work grew: their weekly cap room shrank and their weekly
+    overtime may have grown, so their costs are now lower bounds)."""
+    for rr in range(cd.tech_route_ptr[tech], cd.tech_route_ptr[tech + 1]):
+        if rr == r:
+            continue
+        for e in range(cd.rc_ptr[rr], cd.rc_ptr[rr + 1]):
+            cc = cd.rc_entry[e]
+            i = cd.ticket[cc]
+            if not active[i] or cd.cost[cc] == INF:
+                continue
+            cd.stale[cc] = True
+            if stamp[i] != steps:
+                stamp[i] = steps
+                dirty[nd] = i
+                nd += 1
+    return nd
+
+
+@njit(cache=True)
+def weekly_blocked(kd, ptr, routes, st, tickets, out):
+    """``out[q]``: some able route (CSR ``ptr``/``routes``) could take ticket
+    ``tickets[q]`` but for its technician's weekly work cap (:func:`week_blocked`)."""
+    wk = make_work(kd, st.seq.shape[1])
+    for q in range(tickets.shape[0]):
+        j = tickets[q]
+        out[q] = False
+        for k in range(ptr[j], ptr[j + 1]):
+            if week_blocked(kd, routes[k], j, st, wk):
+                out[q] = True
+                break
 
 
 @internal

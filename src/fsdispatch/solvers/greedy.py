@@ -21,6 +21,7 @@ from ..problem.assignment import assignment_data
 from ..problem.crew import has_crews
 from ..problem.objective import choice_cost
 from ..problem.problem import Problem
+from ..problem.rows import route_weeks
 from ._crew import solve_with_crews
 from ._greedy_kernels import (
     Cands,
@@ -31,6 +32,7 @@ from ._greedy_kernels import (
     greedy_init,
     greedy_steps,
     parts_blocked,
+    weekly_blocked,
 )
 from .base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 
@@ -135,6 +137,18 @@ def parts_left_out(problem: Problem, st: RouteState, tickets: np.ndarray) -> set
         return set()
     out = np.zeros(tickets.shape[0], dtype=np.bool_)
     parts_blocked(kd, problem.ticket_routes_ptr, problem.ticket_routes, st, tickets, out)
+    return set(tickets[out].tolist())
+
+
+def week_left_out(problem: Problem, st: RouteState, tickets: np.ndarray) -> set[int]:
+    """Which of ``tickets`` (that fit no route) some able route could take but for its
+    technician's weekly work cap (reason ``weekly_hours``)."""
+    kd = problem.data
+    tickets = np.asarray(tickets, dtype=np.int64)
+    if kd.week.start.shape[0] == 0 or not tickets.shape[0]:
+        return set()
+    out = np.zeros(tickets.shape[0], dtype=np.bool_)
+    weekly_blocked(kd, problem.ticket_routes_ptr, problem.ticket_routes, st, tickets, out)
     return set(tickets[out].tolist())
 
 
@@ -392,12 +406,14 @@ def _unassigned_reasons(problem: Problem, st: RouteState,
     """Why each ticket the construction left out is out, from its ``outcome`` (0: not
     examined, 2: no route could take it, 3: not worth its cost)."""
     no_part = parts_left_out(problem, st, np.flatnonzero(outcome == 2))
+    weekly = week_left_out(problem, st, np.flatnonzero(outcome == 2))
     unassigned: dict[int, UnassignedReason] = {}
     for j in range(problem.num_tickets):
         if problem.unservable[j]:
             unassigned[j] = UnassignedReason.from_code(int(problem.unservable[j]))
         elif outcome[j] == 2:
             unassigned[j] = UnassignedReason.NO_PART if j in no_part \
+                else UnassignedReason.WEEKLY_HOURS if j in weekly \
                 else UnassignedReason.NO_CAPACITY
         elif outcome[j] == 3:
             unassigned[j] = UnassignedReason.NOT_PROFITABLE
@@ -528,10 +544,16 @@ def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
     tech_load = kd.tech.recent.copy()
     has_shift = np.bincount(kd.rt.tech, minlength=num_techs) > 0
     placed = np.zeros(num_tickets, dtype=np.bool_)
+    week = kd.week  # weekly rules: the work of each technician-week (done included)
+    r_week = route_weeks(week.start, kd.rt.open)
+    week_work = week.done.copy()
+    week_limit = np.maximum(week.cap, week.done)  # (work done beyond the cap: no room)
 
     def put(r: int, j: int) -> None:
         routes[r].append(j)
         work[r] += ad.work[r, j]
+        if r_week[r] >= 0:
+            week_work[kd.rt.tech[r], r_week[r]] += ad.work[r, j]
         load[r] += kd.res.demand[j]
         group_count[kd.rt.group[r]] += 1
         lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
@@ -550,7 +572,7 @@ def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
         for j in range(num_tickets) if problem.unservable[j] and not placed[j]}
     w = kd.w
     for j in order:
-        best, best_r = np.inf, -1
+        best, best_r, weekly = np.inf, -1, False
         lo, hi = kd.res.part_ptr[j], kd.res.part_ptr[j + 1]
         skus, qty = kd.res.part_sku[lo:hi], kd.res.part_qty[lo:hi]
         top = float(tech_load[has_shift].max()) if has_shift.any() else 0.0
@@ -561,7 +583,14 @@ def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
                     or group_count[kd.rt.group[r]] >= kd.rt.group_cap[kd.rt.group[r]]
                     or np.any(usage[t, skus] + qty > kd.res.stock[t, skus])):
                 continue
+            k = int(r_week[r])
+            if k >= 0 and week_work[t, k] + wk > week_limit[t, k]:
+                weekly = True  # room that day, none that week
+                continue
             over = max(0, work[r] + wk - ad.hours[r]) - max(0, work[r] - ad.hours[r])
+            if k >= 0:  # the weekly overtime it adds
+                after = int(week.after[t, k])
+                over += max(0, week_work[t, k] + wk - after) - max(0, week_work[t, k] - after)
             cost = (ad.late_cost[r, j] + w.travel * ad.travel[r, j] + w.dist * ad.km[r, j]
                     + kd.tech.labour[t] * wk + w.overtime * over
                     + w.balance * max(0.0, tech_load[t] + wk - top))
@@ -569,7 +598,8 @@ def assign_greedy(problem: Problem, initial: Plan | None = None) -> Plan:
             if cost < best:
                 best, best_r = cost, r
         if best_r < 0:
-            unassigned[j] = UnassignedReason.NO_CAPACITY
+            unassigned[j] = UnassignedReason.WEEKLY_HOURS if weekly \
+                else UnassignedReason.NO_CAPACITY
         elif best >= kd.cost.penalty[j]:
             unassigned[j] = UnassignedReason.NOT_PROFITABLE
         else:

@@ -47,6 +47,11 @@ TECHNICIAN_COLUMNS: dict[str, str] = {
     "territories": "territories covered, e.g. north;east (empty = all)",
     "team": "team name, for the per-team KPIs",
     "certifications": "skill certifications valid until a day, e.g. hvac:2026-12-31;gas:2027-03-01",
+    "max_weekly_work_min": "cap on minutes of work (travel + service) per calendar week "
+                           "(empty = no cap)",
+    "weekly_overtime_after_min": "minutes of work per calendar week beyond which work is "
+                                 "weekly overtime (empty = none)",
+    "week_work_done_min": "minutes worked before the horizon in its first week (default 0)",
 }
 """Columns of the technicians table (one row per technician) and what they hold."""
 
@@ -102,7 +107,8 @@ _TECH_FIELDS = {
     "cost_per_hour": "cost_per_hour", "van_stock": "van_stock", "capacity": "capacity",
     "recent_workload": "recent_workload_min", "window": "break_window", "duration": "break_min",
     "breaks": "break_window", "territories": "territories", "team": "team",
-    "certifications": "certifications",
+    "certifications": "certifications", "max_weekly_work": "max_weekly_work_min",
+    "weekly_overtime_after": "weekly_overtime_after_min", "week_work_done": "week_work_done_min",
 }
 
 

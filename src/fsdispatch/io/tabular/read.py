@@ -139,6 +139,9 @@ def _read_technician(row: _Row, clock: _Clock) -> Technician | None:
         "territories": row.get("territories", _ids, ()),
         "team": row.get("team", lambda v: str(v).strip()),
         "certifications": row.get("certifications", clock.certifications, {}),
+        "max_weekly_work": row.get("max_weekly_work_min", _minutes),
+        "weekly_overtime_after": row.get("weekly_overtime_after_min", _minutes),
+        "week_work_done": row.get("week_work_done_min", _minutes, 0),
     }
     if not row.ok:
         return None

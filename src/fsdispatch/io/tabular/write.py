@@ -120,7 +120,8 @@ def technicians_frame(source: Any, plan: Plan | None = None,
         ``tickets``, ``travel_min``, ``distance_km``, ``service_min``,
         ``work_min``, ``shift_min``, ``break_min``, ``idle_min``,
         ``utilisation_pct``, ``overtime_min``, ``labour_cost``, ``travel_cost``,
-        ``parts_cost``, ``appointment_visits``, ``on_time_visits``) plus ``routes_used`` and
+        ``parts_cost``, ``appointment_visits``, ``on_time_visits``, ``weekly_overtime_min``)
+        plus ``routes_used`` and
         ``first_start``/``last_return`` (timezone-aware; empty when idle).
     """
     pd = _pandas()

@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 from ...problem.assignment import AssignmentData
 from ...problem.objective import choice_cost
 from ...problem.problem import NO_DEADLINE, Problem
-from .._exact import RoutingData
+from .._exact import RoutingData, tech_loads, week_rows
 from .variables import AssignmentVars, RoutingVars
 
 __all__ = ["Terms", "assignment_objective", "choose_scale", "routing_objective"]
@@ -73,13 +73,39 @@ def _balance(model: cp_model.CpModel, problem: Problem, loads: dict[int, list[tu
     return spread
 
 
+def _weekly(model: cp_model.CpModel, problem: Problem,
+            rloads: dict[int, list[tuple[int, Any]]]) -> Terms:
+    """The weekly rules over the routes' work terms ``rloads``: per technician-week, its
+    work (``week_work_done`` plus its routes') ``<= max_weekly_work``, and a weekly-overtime
+    variable ``>=`` the planned work beyond ``weekly_overtime_after`` (less the work done),
+    priced by the overtime weight (returned as objective terms)."""
+    w_ot = float(problem.data.w.overtime)
+    terms: Terms = []
+    for row in week_rows(problem):
+        items = [(c, var) for r in row.routes for c, var in rloads.get(r, [])]
+        if not items:
+            continue
+        planned = sum(c * var for c, var in items)
+        name = f"{row.tech}_{row.week}"
+        if row.cap < NO_DEADLINE:
+            model.add(planned <= max(row.cap - row.done, 0))
+        if row.after < NO_DEADLINE and w_ot:
+            # the weekly overtime the plan adds: planned work beyond what is left below
+            # the threshold after the work done before the horizon
+            room = max(row.after - row.done, 0)
+            wot = model.new_int_var(0, max(row.upper - room, 0), f"wot{name}")
+            model.add(wot >= planned - room)
+            terms.append((w_ot, wot))
+    return terms
+
+
 def routing_objective(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
                       v: RoutingVars) -> Terms:
     """Float-coefficient terms of the routing objective (auxiliary variables are added)."""
     kd = problem.data
     w = kd.w
     terms: Terms = [(float(kd.cost.penalty[j]), v.u[j]) for j in range(problem.num_tickets)]
-    loads: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    rloads: dict[int, list[tuple[int, Any]]] = defaultdict(list)  # route -> work terms
     for r in range(problem.num_routes):
         t = int(kd.rt.tech[r])
         lab = float(kd.tech.labour[t])
@@ -90,7 +116,7 @@ def routing_objective(model: cp_model.CpModel, problem: Problem, rd: RoutingData
             pb = ep if b == 0 else int(rd.ticket_pos[cands[b - 1]])
             tt = int(rd.tt[pa, pb])
             terms.append(((w.travel + lab) * tt + w.dist * float(rd.km[pa, pb]), lit))
-            loads[t].append((tt, lit))
+            rloads[r].append((tt, lit))
         for (a, b, d), lit in v.via.get(r, {}).items():
             # the arc a -> b goes through depot d: its legs replace the direct one
             pa = sp if a == 0 else int(rd.ticket_pos[cands[a - 1]])
@@ -98,16 +124,16 @@ def routing_objective(model: cp_model.CpModel, problem: Problem, rd: RoutingData
             dtt = int(rd.tt[pa, dp]) + int(rd.tt[dp, pb]) - int(rd.tt[pa, pb])
             dkm = float(rd.km[pa, dp]) + float(rd.km[dp, pb]) - float(rd.km[pa, pb])
             terms.append(((w.travel + lab) * dtt + w.dist * dkm, lit))
-            loads[t].append((dtt, lit))
+            rloads[r].append((dtt, lit))
         for (_j, d), lit in v.stops.get(r, {}).items():
             pick = int(problem.depots.pickup[d])  # pick-up time is work
             terms.append((lab * pick, lit))
-            loads[t].append((pick, lit))
+            rloads[r].append((pick, lit))
         for j in cands:
             svc = int(rd.service[r, j])
             c = lab * svc + _choice(problem, r, j)
             terms.append((c, v.x[r, j]))
-            loads[t].append((svc, v.x[r, j]))
+            rloads[r].append((svc, v.x[r, j]))
         if w.overtime and kd.rt.max_close[r] > kd.rt.close[r]:
             ot = model.new_int_var(0, int(kd.rt.max_close[r] - kd.rt.close[r]), f"ot{r}")
             model.add(ot >= v.ret[r] - int(kd.rt.close[r]))
@@ -118,20 +144,23 @@ def routing_objective(model: cp_model.CpModel, problem: Problem, rd: RoutingData
         # deadlines may lie before the horizon start (already breached): widen the domains
         if kd.cost.sla_w[j] and resp < NO_DEADLINE and resp < horizon:
             late = model.new_int_var(0, horizon - min(resp, 0), f"lr{j}")
-            model.add(late >= start - resp)
+            # (an unassigned ticket's lateness is in its penalty: its start may lie anywhere)
+            model.add(late >= start - resp).only_enforce_if(v.u[j].Not())
             terms.append((float(kd.cost.sla_w[j]), late))
         if kd.cost.sla_w[j] and reso < NO_DEADLINE and reso < horizon:
             late = model.new_int_var(0, horizon - min(reso, 0), f"ls{j}")
-            model.add(late >= v.end[j] - reso)
+            model.add(late >= v.end[j] - reso).only_enforce_if(v.u[j].Not())
             terms.append((float(kd.cost.sla_w[j]), late))
         last = int(kd.win.end[kd.win.ptr[j + 1] - 1])
         if kd.win.soft[j] and kd.cost.late_w[j] and last < horizon:
             late = model.new_int_var(0, horizon - min(last, 0), f"wl{j}")
-            model.add(late >= start - last)
+            model.add(late >= start - last).only_enforce_if(v.u[j].Not())
             terms.append((float(kd.cost.late_w[j]), late))
+    terms += _weekly(model, problem, rloads)
     if w.balance and problem.num_routes:
         upper = int((kd.rt.max_close - kd.rt.open).sum())
-        terms.append((float(w.balance), _balance(model, problem, loads, upper)))
+        terms.append((float(w.balance),
+                      _balance(model, problem, tech_loads(problem, rloads), upper)))
     return terms
 
 
@@ -141,23 +170,25 @@ def assignment_objective(model: cp_model.CpModel, problem: Problem, ad: Assignme
     kd = problem.data
     w = kd.w
     terms: Terms = [(float(kd.cost.penalty[j]), v.u[j]) for j in range(problem.num_tickets)]
-    loads: dict[int, list[tuple[int, Any]]] = defaultdict(list)
+    rloads: dict[int, list[tuple[int, Any]]] = defaultdict(list)  # route -> work terms
     for (r, j), var in v.x.items():
         t = int(kd.rt.tech[r])
         c = (float(ad.late_cost[r, j]) + w.travel * int(ad.travel[r, j])
              + w.dist * float(ad.km[r, j]) + float(kd.tech.labour[t]) * int(ad.work[r, j])
              + _choice(problem, r, j))
         terms.append((c, var))
-        loads[t].append((int(ad.work[r, j]), var))
+        rloads[r].append((int(ad.work[r, j]), var))
     if w.overtime:
         for r in range(problem.num_routes):
             if ad.limit[r] > ad.hours[r]:
                 ot = model.new_int_var(0, int(ad.limit[r] - ad.hours[r]), f"ot{r}")
                 model.add(ot >= v.work[r] - int(ad.hours[r]))
                 terms.append((float(w.overtime), ot))
+    terms += _weekly(model, problem, rloads)
     if w.balance and problem.num_routes:
         upper = int(max(ad.limit.sum(), 0))
-        terms.append((float(w.balance), _balance(model, problem, loads, upper)))
+        terms.append((float(w.balance),
+                      _balance(model, problem, tech_loads(problem, rloads), upper)))
     return terms
 
 

@@ -14,6 +14,7 @@ from ...kernels.insertion import best_insertion, make_work, pickup_option
 from ...kernels.jit import internal
 from ...kernels.routes import INF, start_travel
 from ...kernels.sort import argsort_stable
+from ...kernels.weekly import weeks_cost, weeks_fit
 from ._state import (
     NUM_OPS,
     OP_LOADED,
@@ -104,6 +105,22 @@ def descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, num_routes, max_nb, ma
     return cur_obj
 
 
+@internal
+def adapt_weights(buf, reaction, balance_w):
+    """ALNS: each operator's weight moves towards its mean score of the segment (new best
+    33, better 9, accepted 1), at least 0.05; ``loaded`` only with a balance weight."""
+    for k in range(NUM_OPS):
+        if buf.op_used[k] > 0:
+            buf.op_weight[k] = (1.0 - reaction) * buf.op_weight[k] \
+                + reaction * buf.op_score[k] / buf.op_used[k]
+        if buf.op_weight[k] < 0.05:
+            buf.op_weight[k] = 0.05
+        if k == OP_LOADED and balance_w == 0.0:
+            buf.op_weight[k] = 0.0  # (only with a load-balance weight)
+        buf.op_score[k] = 0.0
+        buf.op_used[k] = 0.0
+
+
 @njit(cache=True, nogil=True)
 def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj, iters,
            temp_from,
@@ -155,7 +172,12 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
             sync(kd, cur, cand, buf)
             reset_marks(buf)
             continue
-        delta = 0.0
+        if not weeks_fit(kd, cand.rwork):
+            buf.stats[8] += 1  # an insertion priced within the weekly cap was not: a bug
+            sync(kd, cur, cand, buf)
+            reset_marks(buf)
+            continue
+        delta = weeks_cost(kd, cand.rwork) - weeks_cost(kd, cur.rwork)
         for q in range(buf.counts[0]):
             r = buf.tlist[q]
             delta += cand.rcost[r] - cur.rcost[r]
@@ -212,16 +234,7 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
             sync(kd, cur, cand, buf)
         reset_marks(buf)
         if seg_len > 0 and (buf.stats[0] % seg_len) == 0:
-            for k in range(NUM_OPS):
-                if buf.op_used[k] > 0:
-                    buf.op_weight[k] = (1.0 - reaction) * buf.op_weight[k] \
-                        + reaction * buf.op_score[k] / buf.op_used[k]
-                if buf.op_weight[k] < 0.05:
-                    buf.op_weight[k] = 0.05
-                if k == OP_LOADED and balance_w == 0.0:
-                    buf.op_weight[k] = 0.0  # (only with a load-balance weight)
-                buf.op_score[k] = 0.0
-                buf.op_used[k] = 0.0
+            adapt_weights(buf, reaction, balance_w)
     obj[0] = cur_obj
     obj[1] = best_obj
     return cur_obj, best_obj

@@ -31,6 +31,7 @@ from ...kernels.routes import (
     route_cost,
     route_lateness,
 )
+from ...kernels.weekly import week_extra, week_fits, week_state, weeks_cost, weeks_fit
 
 OP_STRINGS, OP_RANDOM, OP_WORST, OP_ROUTE, OP_LOADED = 0, 1, 2, 3, 4
 NUM_OPS = 5
@@ -127,7 +128,7 @@ def total_objective(kd, cd, sol, tech_work, balance_w):
     for j in range(sol.route_of.shape[0]):
         if sol.route_of[j] < 0:
             tot += kd.cost.penalty[j]
-    return tot + balance_term(kd, cd, sol, tech_work, balance_w)
+    return tot + balance_term(kd, cd, sol, tech_work, balance_w) + weeks_cost(kd, sol.rwork)
 
 
 @internal
@@ -237,9 +238,11 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     node = ticket_node[j]
     nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
     others = route_lateness(st, r) if nbr > 0 else 0.0
-    svc, labour, base = insertion_base(kd.tech, kd.res, kd.w.pref, kd.rt.tech[r], j)
+    tech = kd.rt.tech[r]
+    svc, labour, base = insertion_base(kd.tech, kd.res, kd.w.pref, tech, j)
     first_open = win.start[win.ptr[j]]
     symmetric = tv.kind != 0
+    wk_k, wk_tot = week_state(kd, st, r)
     prev = st.start_n[r]
     t_prev, km_prev = travel(tv, prev, node)
     best = INF
@@ -264,6 +267,10 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
                 t_prev, km_prev = travel(tv, nxt, node)
         dt = t_in + t_out - legt_r[p]
         det = detour_cost(kd.w, base, labour, dt, k_in + k_out - legd_r[p])
+        if wk_k >= 0:  # the technician's week: its cap, its weekly overtime
+            if not week_fits(kd.week, tech, wk_k, wk_tot, dt + svc):
+                continue
+            det += week_extra(kd.week, kd.w.overtime, tech, wk_k, wk_tot, dt + svc)
         before = earliest_free(st, r, p, nbr)  # the route's timing when it has no breaks
         ready = before + t_in
         limit = lstart_r[p] if p < n else max_close_r
@@ -305,6 +312,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
         _t, k_in = travel(tv, ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r], node)
         _t, k_out = travel(tv, node, ticket_node[seq_r[p]] if p < n else end_node)
         c += detour_cost(kd.w, base, labour, dt, k_in + k_out - legd_r[p])
+        c += week_extra(kd.week, kd.w.overtime, tech, wk_k, wk_tot, dt + svc)
         if c < best or (c == best and p < best_p):
             best = c
             best_p = p
@@ -510,13 +518,15 @@ def settle(kd, cd, cur, cand, buf, prm, cur_obj):
             break
     if ok:
         ok = refresh_touched(kd, cand, buf)
+    if ok:  # the technicians' weekly work caps (no-op without weekly rules)
+        ok = weeks_fit(kd, cand.rwork)
     new_obj = cur_obj
     if ok:
         delta = 0.0
         for q in range(buf.counts[0]):
             r = buf.tlist[q]
             delta += cand.rcost[r] - cur.rcost[r]
-        new_obj = cur_obj + delta
+        new_obj = cur_obj + delta + weeks_cost(kd, cand.rwork) - weeks_cost(kd, cur.rwork)
         if prm.balance_w > 0.0:
             new_obj = new_obj - balance_term(kd, cd, cur, buf.tech_work, prm.balance_w) \
                 + balance_term(kd, cd, cand, buf.tech_work, prm.balance_w)

@@ -20,7 +20,7 @@ from ...problem.crew import has_crews
 from ...problem.problem import Problem
 from .._crew import solve_with_crews
 from ..base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
-from ..greedy import GreedySolver, make_state, parts_left_out
+from ..greedy import GreedySolver, make_state, parts_left_out, week_left_out
 from .neighbours import nearest_tickets
 
 __all__ = ["DEFAULT_ITERATIONS", "LocalSearchSolver", "warm_up"]
@@ -701,14 +701,17 @@ def unassigned_reasons(problem: Problem, routes: list[tuple[int, ...]],
                                          problem.ticket_routes, st,
                                          np.array(open_tickets, dtype=np.int64), max_pricings)
         penalty = problem.data.cost.penalty
-        no_part = parts_left_out(problem, st, np.array(
+        blocked = np.array(
             [j for j, c, ok in zip(open_tickets, costs.tolist(), checked.tolist(), strict=True)
-             if ok and math.isinf(c)], dtype=np.int64))
+             if ok and math.isinf(c)], dtype=np.int64)
+        no_part = parts_left_out(problem, st, blocked)
+        weekly = week_left_out(problem, st, blocked)
         for j, c, ok in zip(open_tickets, costs.tolist(), checked.tolist(), strict=True):
             if not ok:
                 out[j] = UnassignedReason.SOLVER_LIMIT
             elif math.isinf(c):
                 out[j] = UnassignedReason.NO_PART if j in no_part \
+                    else UnassignedReason.WEEKLY_HOURS if j in weekly \
                     else UnassignedReason.NO_CAPACITY
             elif c >= penalty[j]:
                 out[j] = UnassignedReason.NOT_PROFITABLE
