@@ -7,7 +7,7 @@ from datetime import timedelta
 import attrs
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import fsdispatch as fd
@@ -363,6 +363,9 @@ def test_random_operations_keep_the_plan_valid(seed, ops):
 @settings(max_examples=6)
 @given(seed=st.integers(0, 50), freeze_min=st.sampled_from([30, 90, 180]),
        solver=st.sampled_from(["ls", "greedy"]))
+@example(seed=9, freeze_min=180, solver="ls")  # issue #16: the re-plan re-timed T-00026
+@example(seed=11, freeze_min=180, solver="ls")
+@example(seed=26, freeze_min=180, solver="ls")
 def test_reoptimize_with_a_freeze_keeps_what_starts_within_it(seed, freeze_min, solver):
     """Every visit planned to start before now + freeze keeps its technician and start; the
     rest is re-planned (the plan passes the evaluator); the freeze's pins are gone after."""
@@ -377,6 +380,45 @@ def test_reoptimize_with_a_freeze_keeps_what_starts_within_it(seed, freeze_min, 
                  freeze=timedelta(minutes=freeze_min))
     after = d._live.snapshot()
     assert {t: after.get(t) for t in early} == early
+    assert d.pins() == {}
+    _check(d)
+
+
+def test_a_replan_that_re_times_a_frozen_visit_is_repaired():
+    """Issue #16 (seed 9, 180-minute freeze, ``ls``): the re-plan made with the freeze's pins
+    appends T-00018 (window 13:00-15:00) after the frozen T-00026 (hard window 10:00-12:00,
+    planned at 11:04); without the pins the schedule rule takes the lunch break before
+    T-00026 and starts it at 12:00. That plan is not adopted as it is: the adopted plan
+    keeps T-00026 (and every frozen visit) where it was and passes the evaluator."""
+    scenario = _day(seed=9, techs=5, tickets=40)
+    d = Dispatcher(scenario, now=_start(scenario) - timedelta(minutes=30))
+    d.plan_day(solver="greedy")
+    now = _start(scenario) + timedelta(hours=1)
+    d.advance(now)
+    live = d._live
+    live.rebuild(None)
+    base = live.problem
+    early = live.snapshot()
+    held = live.freeze_pins(180 * 60)
+    try:
+        chosen, pinned, _warm = live.replan("ls", None, None, {"max_iterations": 400})
+    finally:
+        for tid in held:
+            d.live_state.pins.pop(tid, None)
+    assert "T-00026" in held
+    # the re-plan made under the pins re-times T-00026 on the problem without them
+    assert fd.evaluate(pinned, chosen).is_feasible
+    ev = fd.evaluate(base, chosen)
+    assert ev.is_feasible
+    j = base.index.ticket_idx("T-00026")
+    (k,) = np.flatnonzero(ev.times.ticket == j)
+    assert int(ev.times.start[k]) > early["T-00026"][1]
+    assert not live.keeps(base, pinned, chosen, held)[0]
+    d.reoptimize(solver="ls", time_limit=None, max_iterations=400,
+                 freeze=timedelta(minutes=180))
+    after = d._live.snapshot()
+    assert after["T-00026"] == early["T-00026"]
+    assert {t: after.get(t) for t in held} == held
     assert d.pins() == {}
     _check(d)
 

@@ -730,16 +730,14 @@ class LivePlan:
         before = self.snapshot()
         self.rebuild(None)
         obj_before = self.evaluation.objective
-        frozen = self.freeze_pins(freeze) if freeze else []
-        try:
-            chosen, problem = self.replan(solver, time_limit, seed, options)
-        finally:
-            for tid in frozen:
-                self.state.pins.pop(tid, None)
+        if freeze:
+            chosen = self.replan_frozen(solver, time_limit, seed, freeze, options)
+        else:
+            chosen = self.replan(solver, time_limit, seed, options)[0]
         self.set_plan(chosen.routes, chosen.unassigned, chosen.pickups)
-        if frozen:  # the live problem without the freeze's pins; the plan is kept as it is
+        if freeze:  # the live problem without the freeze's pins; the plan is kept as it is
             self.rebuild(None)
-            problem = self.problem
+        problem = self.problem
         changes = self.diff(before, self.snapshot())
         self.sync_lifecycle(before, actor)
         return ReplanResult(objective_before=obj_before,
@@ -747,30 +745,124 @@ class LivePlan:
                             unassigned={problem.index.ticket_ids[j]: r.value
                                         for j, r in sorted(self.plan.unassigned.items())},
                             solver=solver, runtime=time.perf_counter() - tic)
-    def freeze_pins(self, freeze: int) -> list[str]:
+
+    def replan_frozen(self, solver: str, time_limit: float | None, seed: int | None,
+                      freeze: int, options: Mapping[str, Any]) -> Plan:
+        """The plan a re-optimisation with a freeze adopts, as a plan of the pinned problem
+        (the caller adopts it, then rebuilds the live problem without the pins).
+
+        Every visit starting before ``now + freeze`` is pinned to its technician and start
+        for the re-plan. Its plan is then timed by the schedule rule on the live problem
+        *without* the pins (the problem the plan is adopted into): the rule may place a
+        break differently there (the route after the frozen visits changed) and so re-time
+        a frozen visit. Then the plan is repaired: a route that re-times a frozen visit
+        gives up its not-frozen visits from the end until it does not, and the greedy
+        repair re-inserts them; of the re-plan so repaired, the greedy repair of the
+        current plan and the current plan itself, the one with the lowest objective that
+        keeps every frozen visit is adopted (the current plan always does).
+        """
+        from ..solvers.solve import solve
+
+        base, current = self.problem, self.plan  # the live problem without the freeze's pins
+        held = self.freeze_pins(freeze)
+        try:
+            chosen, pinned, warm = self.replan(solver, time_limit, seed, options)
+        finally:
+            for tid in held:
+                self.state.pins.pop(tid, None)
+        current = _remap(current, base, pinned)
+        if not held or self.keeps(base, pinned, chosen, held)[0]:
+            return chosen
+        cands: list[Plan] = []
+        for plan in [chosen] if chosen is warm else [chosen, warm]:
+            if plan is not chosen:
+                cands.append(plan)
+            trimmed = self.trim(base, pinned, plan, held)
+            if trimmed is not None:
+                cands.append(trimmed)
+                if evaluate(pinned, trimmed).is_feasible:
+                    cands.append(solve(pinned, "greedy", initial_plan=trimmed).plan)
+        best = current  # keeps every frozen visit: it is how they were timed
+        best_obj = self.keeps(base, pinned, current, held)[1]
+        for cand in cands:
+            ok, objective = self.keeps(base, pinned, cand, held)
+            if ok and objective < best_obj - 1e-9:
+                best, best_obj = cand, objective
+        return best
+
+    @staticmethod
+    def keeps(base: Problem, pinned: Problem, plan: Plan,
+              held: Mapping[str, tuple[str, int]]) -> tuple[bool, float]:
+        """Whether ``plan`` (of ``pinned``), timed by the evaluator on ``base`` (the problem
+        without the freeze's pins), is feasible and keeps every held visit's technician and
+        start; and its objective there."""
+        ev = evaluate(base, _remap(plan, pinned, base))
+        if not ev.is_feasible:
+            return False, ev.objective
+        times = _held_times(base, ev)
+        return all(times.get(t) == v for t, v in held.items()), ev.objective
+
+    @staticmethod
+    def trim(base: Problem, pinned: Problem, plan: Plan,
+             held: Mapping[str, tuple[str, int]]) -> Plan | None:
+        """``plan`` with, on each route that re-times a held visit (timed on ``base``), the
+        visits that are not held removed from the end until it keeps them (removed
+        visits are unassigned, ``open``); ``None`` if a route keeps them only without any
+        visit that is not held, or the plan is already kept."""
+        ev = evaluate(base, _remap(plan, pinned, base))
+        times = _held_times(base, ev)
+        ids = pinned.index.ticket_ids
+        bad = {pinned.index.ticket_idx(t) for t, v in held.items() if times.get(t) != v}
+        routes = [list(route) for route in plan.routes]
+        unassigned = dict(plan.unassigned)
+        changed = False
+        for route in routes:
+            if not bad.intersection(route):
+                continue
+            while True:
+                free = [k for k, j in enumerate(route) if ids[j] not in held]
+                if not free:
+                    return None
+                unassigned[route.pop(free[-1])] = UnassignedReason.OPEN
+                changed = True
+                cand = Plan(routes=routes, unassigned=unassigned,
+                            pickups={j: d for j, d in plan.pickups.items()
+                                     if j not in unassigned})
+                ev = evaluate(base, _remap(cand, pinned, base))
+                times = _held_times(base, ev)
+                if ev.is_feasible and all(times.get(ids[j]) == held[ids[j]]
+                                          for j in route if ids[j] in held):
+                    break
+        if not changed:
+            return None
+        return Plan(routes=routes, unassigned=unassigned,
+                    pickups={j: d for j, d in plan.pickups.items() if j not in unassigned})
+
+    def freeze_pins(self, freeze: int) -> dict[str, tuple[str, int]]:
         """Pin every unpinned visit that starts before ``now + freeze`` to its technician and
-        start (the caller removes the pins); returns the tickets pinned."""
+        start (the caller removes the pins); returns the visits pinned (ticket id ->
+        (technician id, start))."""
         state = self.state
         limit = state.to_internal(state.now) + freeze
-        frozen = [(tid, tech, start) for tid, (tech, start) in self.snapshot().items()
-                  if start < limit and tid not in state.pins]
-        for tid, tech, start in frozen:
+        frozen = {tid: (tech, start) for tid, (tech, start) in self.snapshot().items()
+                  if start < limit and tid not in state.pins}
+        for tid, (tech, start) in frozen.items():
             state.pins[tid] = Pin(tech, state.to_datetime(start), state.to_datetime(start))
         if frozen:
             self.rebuild(None)
-        return [tid for tid, _, _ in frozen]
+        return frozen
 
     def replan(self, solver: str, time_limit: float | None, seed: int | None,
-               options: Mapping[str, Any]) -> tuple[Plan, Problem]:
-        """The plan a re-optimisation adopts, and the live problem it was made for: the
-        greedy repair of the current plan, or ``solver``'s plan warm-started from it when
-        that is feasible, complete and not worse."""
+               options: Mapping[str, Any]) -> tuple[Plan, Problem, Plan]:
+        """The plan a re-optimisation adopts, the live problem it was made for, and the
+        greedy repair of the current plan: the plan adopted is that repair, or ``solver``'s
+        plan warm-started from it when that is feasible, complete and not worse."""
         from ..solvers.solve import solve
 
         problem = self.problem
         warm = solve(problem, "greedy", initial_plan=self.plan).plan
         if solver == "greedy":
-            return warm, problem
+            return warm, problem, warm
         routed = {j for route in warm.routes for j in route}
         opts = dict(options)
         if solver == "ls":
@@ -783,5 +875,26 @@ class LivePlan:
         if result.evaluation.is_feasible and \
                 kpis.unassigned + kpis.assigned == problem.num_tickets and \
                 result.objective <= evaluate(problem, warm).objective + 1e-9:
-            return result.plan, problem
-        return warm, problem
+            return result.plan, problem, warm
+        return warm, problem, warm
+
+
+def _remap(plan: Plan, src: Problem, dst: Problem) -> Plan:
+    """A plan of ``src`` as a plan of ``dst`` (the same tickets, routes and depots, maybe
+    compiled in another order): the plan itself when the tickets are in the same order."""
+    a, b = src.index.ticket_ids, dst.index.ticket_ids
+    if a is b or a == b:
+        return plan
+    to = [dst.index.ticket_idx(t) for t in a]
+    return Plan(routes=[[to[j] for j in route] for route in plan.routes],
+                unassigned={to[j]: r for j, r in plan.unassigned.items()},
+                pickups={to[j]: d for j, d in plan.pickups.items()})
+
+
+def _held_times(problem: Problem, ev: Evaluation) -> dict[str, tuple[str, int]]:
+    """Ticket id -> (technician id, start) of every visit the evaluation timed."""
+    index = problem.index
+    times = ev.times
+    return {index.ticket_ids[int(j)]: (index.technician_ids[index.routes[int(r)][0]], int(s))
+            for j, r, s in zip(times.ticket.tolist(), times.route.tolist(),
+                               times.start.tolist(), strict=True)}
