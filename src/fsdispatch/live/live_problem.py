@@ -752,17 +752,14 @@ class LivePlan:
         (the caller adopts it, then rebuilds the live problem without the pins).
 
         Every visit starting before ``now + freeze`` is pinned to its technician and start
-        for the re-plan. Its plan is then timed by the schedule rule on the live problem
-        *without* the pins (the problem the plan is adopted into): the rule may place a
-        break differently there (the route after the frozen visits changed) and so re-time
-        a frozen visit. Then the plan is repaired: a route that re-times a frozen visit
-        gives up its not-frozen visits from the end until it does not, and the greedy
-        repair re-inserts them; of the re-plan so repaired, the greedy repair of the
-        current plan and the current plan itself, the one with the lowest objective that
-        keeps every frozen visit is adopted (the current plan always does).
+        for the re-plan. Its plan is then timed by the evaluator on the live problem
+        *without* the pins (the problem it is adopted into): plans hold orders, not
+        times, and the schedule rule may place a break differently on a changed route and
+        so re-time a frozen visit. Such a plan is not adopted: of the greedy repair of the
+        current plan and the current plan itself, the one with the lower objective that
+        keeps every frozen visit is (the current plan always does: it is how they were
+        timed).
         """
-        from ..solvers.solve import solve
-
         base, current = self.problem, self.plan  # the live problem without the freeze's pins
         held = self.freeze_pins(freeze)
         try:
@@ -770,24 +767,13 @@ class LivePlan:
         finally:
             for tid in held:
                 self.state.pins.pop(tid, None)
-        current = _remap(current, base, pinned)
         if not held or self.keeps(base, pinned, chosen, held)[0]:
             return chosen
-        cands: list[Plan] = []
-        for plan in [chosen] if chosen is warm else [chosen, warm]:
-            if plan is not chosen:
-                cands.append(plan)
-            trimmed = self.trim(base, pinned, plan, held)
-            if trimmed is not None:
-                cands.append(trimmed)
-                if evaluate(pinned, trimmed).is_feasible:
-                    cands.append(solve(pinned, "greedy", initial_plan=trimmed).plan)
-        best = current  # keeps every frozen visit: it is how they were timed
-        best_obj = self.keeps(base, pinned, current, held)[1]
-        for cand in cands:
-            ok, objective = self.keeps(base, pinned, cand, held)
-            if ok and objective < best_obj - 1e-9:
-                best, best_obj = cand, objective
+        best = _remap(current, base, pinned)
+        if warm is not chosen:
+            ok, objective = self.keeps(base, pinned, warm, held)
+            if ok and objective < self.keeps(base, pinned, best, held)[1] - 1e-9:
+                best = warm
         return best
 
     @staticmethod
@@ -801,42 +787,6 @@ class LivePlan:
             return False, ev.objective
         times = _held_times(base, ev)
         return all(times.get(t) == v for t, v in held.items()), ev.objective
-
-    @staticmethod
-    def trim(base: Problem, pinned: Problem, plan: Plan,
-             held: Mapping[str, tuple[str, int]]) -> Plan | None:
-        """``plan`` with, on each route that re-times a held visit (timed on ``base``), the
-        visits that are not held removed from the end until it keeps them (removed
-        visits are unassigned, ``open``); ``None`` if a route keeps them only without any
-        visit that is not held, or the plan is already kept."""
-        ev = evaluate(base, _remap(plan, pinned, base))
-        times = _held_times(base, ev)
-        ids = pinned.index.ticket_ids
-        bad = {pinned.index.ticket_idx(t) for t, v in held.items() if times.get(t) != v}
-        routes = [list(route) for route in plan.routes]
-        unassigned = dict(plan.unassigned)
-        changed = False
-        for route in routes:
-            if not bad.intersection(route):
-                continue
-            while True:
-                free = [k for k, j in enumerate(route) if ids[j] not in held]
-                if not free:
-                    return None
-                unassigned[route.pop(free[-1])] = UnassignedReason.OPEN
-                changed = True
-                cand = Plan(routes=routes, unassigned=unassigned,
-                            pickups={j: d for j, d in plan.pickups.items()
-                                     if j not in unassigned})
-                ev = evaluate(base, _remap(cand, pinned, base))
-                times = _held_times(base, ev)
-                if ev.is_feasible and all(times.get(ids[j]) == held[ids[j]]
-                                          for j in route if ids[j] in held):
-                    break
-        if not changed:
-            return None
-        return Plan(routes=routes, unassigned=unassigned,
-                    pickups={j: d for j, d in plan.pickups.items() if j not in unassigned})
 
     def freeze_pins(self, freeze: int) -> dict[str, tuple[str, int]]:
         """Pin every unpinned visit that starts before ``now + freeze`` to its technician and
