@@ -767,22 +767,25 @@ class LivePlan:
         finally:
             for tid in held:
                 self.state.pins.pop(tid, None)
-        if not held or self.keeps(base, pinned, chosen, held)[0]:
+        # the pins change windows and technicians, not the tickets: plans of one are plans
+        # of the other
+        assert pinned.index.ticket_ids == base.index.ticket_ids
+        if not held or self.keeps(base, chosen, held)[0]:
             return chosen
-        best = _remap(current, base, pinned)
+        best = current
         if warm is not chosen:
-            ok, objective = self.keeps(base, pinned, warm, held)
-            if ok and objective < self.keeps(base, pinned, best, held)[1] - 1e-9:
+            ok, objective = self.keeps(base, warm, held)
+            if ok and objective < self.keeps(base, best, held)[1] - 1e-9:
                 best = warm
         return best
 
     @staticmethod
-    def keeps(base: Problem, pinned: Problem, plan: Plan,
+    def keeps(base: Problem, plan: Plan,
               held: Mapping[str, tuple[str, int]]) -> tuple[bool, float]:
-        """Whether ``plan`` (of ``pinned``), timed by the evaluator on ``base`` (the problem
-        without the freeze's pins), is feasible and keeps every held visit's technician and
-        start; and its objective there."""
-        ev = evaluate(base, _remap(plan, pinned, base))
+        """Whether ``plan``, timed by the evaluator on ``base`` (the live problem without the
+        freeze's pins), is feasible and keeps every held visit's technician and start; and
+        its objective there."""
+        ev = evaluate(base, plan)
         if not ev.is_feasible:
             return False, ev.objective
         times = _held_times(base, ev)
@@ -827,18 +830,6 @@ class LivePlan:
                 result.objective <= evaluate(problem, warm).objective + 1e-9:
             return result.plan, problem, warm
         return warm, problem, warm
-
-
-def _remap(plan: Plan, src: Problem, dst: Problem) -> Plan:
-    """A plan of ``src`` as a plan of ``dst`` (the same tickets, routes and depots, maybe
-    compiled in another order): the plan itself when the tickets are in the same order."""
-    a, b = src.index.ticket_ids, dst.index.ticket_ids
-    if a is b or a == b:
-        return plan
-    to = [dst.index.ticket_idx(t) for t in a]
-    return Plan(routes=[[to[j] for j in route] for route in plan.routes],
-                unassigned={to[j]: r for j, r in plan.unassigned.items()},
-                pickups={to[j]: d for j, d in plan.pickups.items()})
 
 
 def _held_times(problem: Problem, ev: Evaluation) -> dict[str, tuple[str, int]]:
