@@ -84,6 +84,28 @@ def test_a_break_is_kept_for_after_a_tight_job() -> None:
     assert result.evaluation.is_feasible and not result.plan.unassigned
 
 
+def test_a_visit_is_not_kept_waiting_for_a_break_that_fits_later() -> None:
+    """Ties go to breaks taken later (issue #16): A (no window, 10 min away) then B (window
+    14:00-16:00), lunch 30 min from 11:30. Lunch before A (idle until 11:30, serve A at
+    12:00) and after A (serve A at 08:10, lunch while waiting for B) both come home at
+    14:40 at no lateness cost; the rule serves A at 08:10. Appending B re-times nothing
+    before it: A starts as it does on the route (A,) alone."""
+    lunch = fd.Break(fd.TimeWindow(at(11.5), at(13.5)), 30 * fd.MINUTE)
+    tech = fd.Technician("A", fd.Location.planar(0, 0), [fd.Shift(at(8), at(17), breaks=[lunch])])
+    a = fd.Ticket("A1", fd.Location.planar(10, 0), 20 * fd.MINUTE)
+    b = fd.Ticket("B1", fd.Location.planar(20, 0), 20 * fd.MINUTE,
+                  windows=[fd.TimeWindow(at(14), at(16))])
+    problem = fd.compile_scenario(_day([tech], [a, b]))
+    ev = fd.evaluate(problem, fd.Plan(routes=[(0, 1)]))
+    assert ev.is_feasible, ev.violations
+    t = ev.times
+    assert (_hm(t.start[0]), _hm(t.start[1])) == ("08:10", "14:00")
+    assert "11:30" <= _hm(t.break_start[0]) <= "13:00"
+    assert _hm(t.route_return[0]) == "14:40"
+    alone = fd.evaluate(problem, fd.Plan(routes=[(0,)], unassigned={1: "open"}))
+    assert int(alone.times.start[0]) == int(t.start[0])
+
+
 # ---------------------------------------------------------------- brute force
 
 

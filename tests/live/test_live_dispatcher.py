@@ -7,7 +7,7 @@ from datetime import timedelta
 import attrs
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import fsdispatch as fd
@@ -363,6 +363,9 @@ def test_random_operations_keep_the_plan_valid(seed, ops):
 @settings(max_examples=6)
 @given(seed=st.integers(0, 50), freeze_min=st.sampled_from([30, 90, 180]),
        solver=st.sampled_from(["ls", "greedy"]))
+@example(seed=9, freeze_min=180, solver="ls")  # issue #16: the re-plan re-timed T-00026
+@example(seed=11, freeze_min=180, solver="ls")
+@example(seed=26, freeze_min=180, solver="ls")
 def test_reoptimize_with_a_freeze_keeps_what_starts_within_it(seed, freeze_min, solver):
     """Every visit planned to start before now + freeze keeps its technician and start; the
     rest is re-planned (the plan passes the evaluator); the freeze's pins are gone after."""
@@ -377,6 +380,66 @@ def test_reoptimize_with_a_freeze_keeps_what_starts_within_it(seed, freeze_min, 
                  freeze=timedelta(minutes=freeze_min))
     after = d._live.snapshot()
     assert {t: after.get(t) for t in early} == early
+    assert d.pins() == {}
+    _check(d)
+
+
+def _lunch_day() -> fd.Scenario:
+    """One technician 11:00-19:00 (lunch 60 min, starting 11:30-13:30) at x = 0; A (x = 30
+    km, 30 min away, window 12:00-12:30), X and Y (x = 60) of 30 minutes each, X in a
+    window 14:00-15:00, Y any time."""
+    day = _start(_day()).replace(hour=0, minute=0)
+
+    def at(h: float):
+        return day + timedelta(hours=h)
+
+    lunch = fd.Break(fd.TimeWindow(at(11.5), at(14.5)), 60 * fd.MINUTE)
+    tech = fd.Technician("T", fd.Location.planar(0, 0), [fd.Shift(at(11), at(19),
+                                                                  breaks=[lunch])])
+    a = fd.Ticket("A", fd.Location.planar(30, 0), 30 * fd.MINUTE,
+                  windows=[fd.TimeWindow(at(12), at(12.5))])
+    x = fd.Ticket("X", fd.Location.planar(60, 0), 30 * fd.MINUTE,
+                  windows=[fd.TimeWindow(at(14), at(15))])
+    y = fd.Ticket("Y", fd.Location.planar(60, 0), 30 * fd.MINUTE)
+    return fd.Scenario(fd.Horizon(day, day + timedelta(days=1)), [tech], [a, x, y],
+                       travel=fd.GeometricTravel(speed_kmh=60.0, detour=1.0), name="lunch")
+
+
+def test_a_replan_that_would_re_time_a_frozen_visit_is_not_adopted(monkeypatch):
+    """Issue #16: a re-plan made under the freeze's pins is adopted into the problem
+    without them, where the schedule rule times it. Plan [A, X]: lunch while waiting for
+    X, A at 12:00. A re-plan [A, Y] is feasible with A pinned at 12:00, but without the pin
+    lunch before A (12:30) comes home 30 minutes earlier, so the rule starts A at 12:30.
+    That plan is not adopted; A keeps 12:00 and the plan passes the evaluator."""
+    from fsdispatch.live.live_problem import LivePlan
+
+    scenario = _lunch_day()
+    full = fd.compile_scenario(scenario)
+    a, x, y = (full.index.ticket_idx(t) for t in "AXY")
+    d = Dispatcher(scenario, now=_start(scenario),
+                   plan=fd.Plan(routes=[(a, x)], unassigned={y: "open"}))
+    early = d._live.snapshot()
+    assert d.live_state.to_datetime(early["A"][1]).strftime("%H:%M") == "12:00"
+    made = []
+    replan = LivePlan.replan
+
+    def crafted(self, solver, time_limit, seed, options):
+        _plan, problem, warm = replan(self, "greedy", time_limit, seed, options)
+        ia, ix, iy = (problem.index.ticket_idx(t) for t in "AXY")
+        plan = fd.Plan(routes=[(ia, iy)], unassigned={ix: "open"})
+        assert fd.evaluate(problem, plan).is_feasible  # A pinned at 12:00
+        made.append(plan)
+        return plan, problem, warm
+
+    monkeypatch.setattr(LivePlan, "replan", crafted)
+    base = d.problem
+    d.reoptimize(solver="greedy", freeze=timedelta(minutes=90))
+    # without the pin the rule re-times A in the re-plan
+    ev = fd.evaluate(base, made[0])
+    assert ev.is_feasible
+    (k,) = np.flatnonzero(ev.times.ticket == base.index.ticket_idx("A"))
+    assert d.live_state.to_datetime(int(ev.times.start[k])).strftime("%H:%M") == "12:30"
+    assert d._live.snapshot()["A"] == early["A"]
     assert d.pins() == {}
     _check(d)
 

@@ -22,10 +22,13 @@ first ``b`` breaks (``T_INF`` if impossible). An earlier time with the same
 breaks taken is never worse (waiting is allowed), so one label per ``b``
 suffices. Each label also carries the lateness cost of the visits on the way
 to it, which decides ties: equal times keep the cheaper way, then the one
-that took its breaks earlier. The day ends with the label whose return is
-earliest (then cheapest); tracing its predecessors back gives every visit's
-times. Without breaks there is one label and the rule is the plain forward
-simulation.
+that took its breaks later (so the visits before are served no later: a
+break is not taken early for nothing, and adding a visit at the end of a
+route re-times none before it when the added waiting could hold the break
+as well). The day ends with the label whose return is earliest (then
+cheapest, then the fewest breaks taken before the last leg); tracing its
+predecessors back gives every visit's times. Without breaks there is one
+label and the rule is the plain forward simulation.
 
 When no feasible timing exists, the evaluator times the route with the same
 programme in *relaxed* mode (windows, breaks and the shift end may be
@@ -257,7 +260,7 @@ def advance(win, cost, brk, base, nbr, j, svc, tt, ticket, src, src_pc, dst, dst
                 c += visit_cost(win, cost, j, s, e)
             old = dst[nb]
             if e < old or (e == old and (c < dst_pc[nb] or (c == dst_pc[nb]
-                                                            and b > dst_pred[nb]))):
+                                                            and b < dst_pred[nb]))):
                 dst[nb] = e
                 dst_pc[nb] = c
                 dst_pred[nb] = b
@@ -327,7 +330,7 @@ def one_visit_feasible(win, brk, base, nbr, j, svc, t0, t_out, t_back, max_close
 
 @leaf_internal
 def choose_end(brk, base, nbr, lab, pc, tt, strict, max_close):
-    """The label the day ends from: earliest return, then cheapest, then breaks taken earlier.
+    """The label the day ends from: earliest return, then cheapest, then breaks taken later.
 
     Returns ``(b, return_time)``; ``b = -1`` when no label can return (by
     ``max_close`` when ``strict``).
@@ -343,7 +346,7 @@ def choose_end(brk, base, nbr, lab, pc, tt, strict, max_close):
         if ret >= T_INF or (strict and ret > max_close):
             continue
         c = pc[b]
-        if ret < best_r or (ret == best_r and (c < best_c or (c == best_c and b > best_b))):
+        if ret < best_r or (ret == best_r and (c < best_c or (c == best_c and b < best_b))):
             best_b = b
             best_r = ret
             best_c = c

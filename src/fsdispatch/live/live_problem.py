@@ -730,16 +730,14 @@ class LivePlan:
         before = self.snapshot()
         self.rebuild(None)
         obj_before = self.evaluation.objective
-        frozen = self.freeze_pins(freeze) if freeze else []
-        try:
-            chosen, problem = self.replan(solver, time_limit, seed, options)
-        finally:
-            for tid in frozen:
-                self.state.pins.pop(tid, None)
+        if freeze:
+            chosen = self.replan_frozen(solver, time_limit, seed, freeze, options)
+        else:
+            chosen = self.replan(solver, time_limit, seed, options)[0]
         self.set_plan(chosen.routes, chosen.unassigned, chosen.pickups)
-        if frozen:  # the live problem without the freeze's pins; the plan is kept as it is
+        if freeze:  # the live problem without the freeze's pins; the plan is kept as it is
             self.rebuild(None)
-            problem = self.problem
+        problem = self.problem
         changes = self.diff(before, self.snapshot())
         self.sync_lifecycle(before, actor)
         return ReplanResult(objective_before=obj_before,
@@ -747,30 +745,77 @@ class LivePlan:
                             unassigned={problem.index.ticket_ids[j]: r.value
                                         for j, r in sorted(self.plan.unassigned.items())},
                             solver=solver, runtime=time.perf_counter() - tic)
-    def freeze_pins(self, freeze: int) -> list[str]:
+
+    def replan_frozen(self, solver: str, time_limit: float | None, seed: int | None,
+                      freeze: int, options: Mapping[str, Any]) -> Plan:
+        """The plan a re-optimisation with a freeze adopts, as a plan of the pinned problem
+        (the caller adopts it, then rebuilds the live problem without the pins).
+
+        Every visit starting before ``now + freeze`` is pinned to its technician and start
+        for the re-plan. Its plan is then timed by the evaluator on the live problem
+        *without* the pins (the problem it is adopted into): plans hold orders, not
+        times, and the schedule rule may place a break differently on a changed route and
+        so re-time a frozen visit. Such a plan is not adopted: of the greedy repair of the
+        current plan and the current plan itself, the one with the lower objective that
+        keeps every frozen visit is (the current plan always does: it is how they were
+        timed).
+        """
+        base, current = self.problem, self.plan  # the live problem without the freeze's pins
+        held = self.freeze_pins(freeze)
+        try:
+            chosen, pinned, warm = self.replan(solver, time_limit, seed, options)
+        finally:
+            for tid in held:
+                self.state.pins.pop(tid, None)
+        # the pins change windows and technicians, not the tickets: plans of one are plans
+        # of the other
+        assert pinned.index.ticket_ids == base.index.ticket_ids
+        if not held or self.keeps(base, chosen, held)[0]:
+            return chosen
+        best = current
+        if warm is not chosen:
+            ok, objective = self.keeps(base, warm, held)
+            if ok and objective < self.keeps(base, best, held)[1] - 1e-9:
+                best = warm
+        return best
+
+    @staticmethod
+    def keeps(base: Problem, plan: Plan,
+              held: Mapping[str, tuple[str, int]]) -> tuple[bool, float]:
+        """Whether ``plan``, timed by the evaluator on ``base`` (the live problem without the
+        freeze's pins), is feasible and keeps every held visit's technician and start; and
+        its objective there."""
+        ev = evaluate(base, plan)
+        if not ev.is_feasible:
+            return False, ev.objective
+        times = _held_times(base, ev)
+        return all(times.get(t) == v for t, v in held.items()), ev.objective
+
+    def freeze_pins(self, freeze: int) -> dict[str, tuple[str, int]]:
         """Pin every unpinned visit that starts before ``now + freeze`` to its technician and
-        start (the caller removes the pins); returns the tickets pinned."""
+        start (the caller removes the pins); returns the visits pinned (ticket id ->
+        (technician id, start))."""
         state = self.state
         limit = state.to_internal(state.now) + freeze
-        frozen = [(tid, tech, start) for tid, (tech, start) in self.snapshot().items()
-                  if start < limit and tid not in state.pins]
-        for tid, tech, start in frozen:
+        frozen = {tid: (tech, start) for tid, (tech, start) in self.snapshot().items()
+                  if start < limit and tid not in state.pins}
+        for tid, (tech, start) in frozen.items():
             state.pins[tid] = Pin(tech, state.to_datetime(start), state.to_datetime(start))
         if frozen:
             self.rebuild(None)
-        return [tid for tid, _, _ in frozen]
+        return frozen
 
     def replan(self, solver: str, time_limit: float | None, seed: int | None,
-               options: Mapping[str, Any]) -> tuple[Plan, Problem]:
-        """The plan a re-optimisation adopts, and the live problem it was made for: the
-        greedy repair of the current plan, or ``solver``'s plan warm-started from it when
-        that is feasible, complete and not worse."""
+               options: Mapping[str, Any]) -> tuple[Plan, Problem, Plan]:
+        """The plan a re-optimisation adopts, the live problem it was made for, and the
+        greedy repair of the current plan: the plan adopted is that repair, or ``solver``'s
+        plan warm-started from it when that is feasible, complete and not worse."""
         from ..solvers.solve import solve
 
         problem = self.problem
         warm = solve(problem, "greedy", initial_plan=self.plan).plan
         if solver == "greedy":
-            return warm, problem
+            return warm, problem, warm
         routed = {j for route in warm.routes for j in route}
         opts = dict(options)
         if solver == "ls":
@@ -783,5 +828,14 @@ class LivePlan:
         if result.evaluation.is_feasible and \
                 kpis.unassigned + kpis.assigned == problem.num_tickets and \
                 result.objective <= evaluate(problem, warm).objective + 1e-9:
-            return result.plan, problem
-        return warm, problem
+            return result.plan, problem, warm
+        return warm, problem, warm
+
+
+def _held_times(problem: Problem, ev: Evaluation) -> dict[str, tuple[str, int]]:
+    """Ticket id -> (technician id, start) of every visit the evaluation timed."""
+    index = problem.index
+    times = ev.times
+    return {index.ticket_ids[int(j)]: (index.technician_ids[index.routes[int(r)][0]], int(s))
+            for j, r, s in zip(times.ticket.tolist(), times.route.tolist(),
+                               times.start.tolist(), strict=True)}
