@@ -31,8 +31,9 @@ from ..problem.compile import compile_scenario
 from ..problem.extend import TicketRows, append_ticket, ticket_rows
 from ..units import MINUTE
 from .eta import Eta, EtaModel
+from .freeze import replan_frozen
 from .lifecycle import Lifecycle, TicketState
-from .results import Change, Pin, ReplanResult
+from .results import Change, ReplanResult
 
 if TYPE_CHECKING:
     from ..domain.ticket import Ticket
@@ -731,7 +732,7 @@ class LivePlan:
         self.rebuild(None)
         obj_before = self.evaluation.objective
         if freeze:
-            chosen = self.replan_frozen(solver, time_limit, seed, freeze, options)
+            chosen = replan_frozen(self, solver, time_limit, seed, freeze, options)
         else:
             chosen = self.replan(solver, time_limit, seed, options)[0]
         self.set_plan(chosen.routes, chosen.unassigned, chosen.pickups)
@@ -745,65 +746,6 @@ class LivePlan:
                             unassigned={problem.index.ticket_ids[j]: r.value
                                         for j, r in sorted(self.plan.unassigned.items())},
                             solver=solver, runtime=time.perf_counter() - tic)
-
-    def replan_frozen(self, solver: str, time_limit: float | None, seed: int | None,
-                      freeze: int, options: Mapping[str, Any]) -> Plan:
-        """The plan a re-optimisation with a freeze adopts, as a plan of the pinned problem
-        (the caller adopts it, then rebuilds the live problem without the pins).
-
-        Every visit starting before ``now + freeze`` is pinned to its technician and start
-        for the re-plan. Its plan is then timed by the evaluator on the live problem
-        *without* the pins (the problem it is adopted into): plans hold orders, not
-        times, and the schedule rule may place a break differently on a changed route and
-        so re-time a frozen visit. Such a plan is not adopted: of the greedy repair of the
-        current plan and the current plan itself, the one with the lower objective that
-        keeps every frozen visit is (the current plan always does: it is how they were
-        timed).
-        """
-        base, current = self.problem, self.plan  # the live problem without the freeze's pins
-        held = self.freeze_pins(freeze)
-        try:
-            chosen, pinned, warm = self.replan(solver, time_limit, seed, options)
-        finally:
-            for tid in held:
-                self.state.pins.pop(tid, None)
-        # the pins change windows and technicians, not the tickets: plans of one are plans
-        # of the other
-        assert pinned.index.ticket_ids == base.index.ticket_ids
-        if not held or self.keeps(base, chosen, held)[0]:
-            return chosen
-        best = current
-        if warm is not chosen:
-            ok, objective = self.keeps(base, warm, held)
-            if ok and objective < self.keeps(base, best, held)[1] - 1e-9:
-                best = warm
-        return best
-
-    @staticmethod
-    def keeps(base: Problem, plan: Plan,
-              held: Mapping[str, tuple[str, int]]) -> tuple[bool, float]:
-        """Whether ``plan``, timed by the evaluator on ``base`` (the live problem without the
-        freeze's pins), is feasible and keeps every held visit's technician and start; and
-        its objective there."""
-        ev = evaluate(base, plan)
-        if not ev.is_feasible:
-            return False, ev.objective
-        times = _held_times(base, ev)
-        return all(times.get(t) == v for t, v in held.items()), ev.objective
-
-    def freeze_pins(self, freeze: int) -> dict[str, tuple[str, int]]:
-        """Pin every unpinned visit that starts before ``now + freeze`` to its technician and
-        start (the caller removes the pins); returns the visits pinned (ticket id ->
-        (technician id, start))."""
-        state = self.state
-        limit = state.to_internal(state.now) + freeze
-        frozen = {tid: (tech, start) for tid, (tech, start) in self.snapshot().items()
-                  if start < limit and tid not in state.pins}
-        for tid, (tech, start) in frozen.items():
-            state.pins[tid] = Pin(tech, state.to_datetime(start), state.to_datetime(start))
-        if frozen:
-            self.rebuild(None)
-        return frozen
 
     def replan(self, solver: str, time_limit: float | None, seed: int | None,
                options: Mapping[str, Any]) -> tuple[Plan, Problem, Plan]:
@@ -831,11 +773,3 @@ class LivePlan:
             return result.plan, problem, warm
         return warm, problem, warm
 
-
-def _held_times(problem: Problem, ev: Evaluation) -> dict[str, tuple[str, int]]:
-    """Ticket id -> (technician id, start) of every visit the evaluation timed."""
-    index = problem.index
-    times = ev.times
-    return {index.ticket_ids[int(j)]: (index.technician_ids[index.routes[int(r)][0]], int(s))
-            for j, r, s in zip(times.ticket.tolist(), times.route.tolist(),
-                               times.start.tolist(), strict=True)}
