@@ -165,11 +165,38 @@ class Port:
             self.exchange.leave()
 
 
+def _own_copy(value: Any) -> Any:
+    """``value`` (a tuple of arrays, possibly nested) with every array copied."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_own_copy(v) for v in value))
+    return value
+
+
+def private(shared: _Shared) -> _Shared:
+    """``shared`` with its own copy of every array the search kernel reads.
+
+    Compiled code counts references to every array it touches, atomically: two
+    threads reading the same arrays write the same counters all the time, and the
+    cores then pass those cache lines back and forth (two threads did a third of one
+    thread's iterations). With its own copies a worker shares nothing.
+    """
+    problem = shared.problem
+    data = _own_copy(getattr(problem.data, "fields", problem.data))
+    return attrs.evolve(shared, problem=attrs.evolve(problem, data=data),
+                        **{name: getattr(shared, name).copy() for name in (
+                            "near_ptr", "near_route", "nb_ptr", "nb", "depot_dist",
+                            "locked")})
+
+
 def run_threads(solver: LocalSearchSolver, shared: _Shared, seed: int | None,
                 progress: ProgressCallback | None) -> list[_Run]:
-    """``solver.workers`` searches from ``shared`` on as many threads; their runs in
-    worker order. An exception in any worker is raised here."""
+    """``solver.workers`` searches from ``shared`` on as many threads (each with its own
+    copy of the arrays it reads); their runs in worker order. An exception in any worker
+    is raised here."""
     rngs = worker_rngs(seed, solver.workers)
+    views = [shared] + [private(shared) for _ in range(1, solver.workers)]
     board = _Progress(solver.name, shared.tic, solver.workers, progress)
     runs: list[_Run | None] = [None] * solver.workers
     errors: list[BaseException] = []
@@ -178,7 +205,7 @@ def run_threads(solver: LocalSearchSolver, shared: _Shared, seed: int | None,
     def work(k: int) -> None:
         port = Port(exchange, k) if exchange is not None else None
         try:
-            runs[k] = solver.run_search(shared, rngs[k], None, board.reporter(k), port)
+            runs[k] = solver.run_search(views[k], rngs[k], None, board.reporter(k), port)
         except BaseException as exc:  # (re-raised in the caller)
             if port is not None:
                 port.leave()  # (no other worker waits for this one)
