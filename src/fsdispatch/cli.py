@@ -114,13 +114,17 @@ def _one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in joined)
 
 
+def _number(text: str, expected: str) -> float:
+    """``text`` as a float, or an argparse error saying what was ``expected``."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+
+
 def _fraction(text: str) -> float:
     """An argparse ``type``: a number within [0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number within [0, 1], got {text!r}"
-                                         ) from None
+    value = _number(text, "a number within [0, 1]")
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be within [0, 1], got {text!r}")
     return value
@@ -128,11 +132,7 @@ def _fraction(text: str) -> float:
 
 def _seconds(text: str) -> float:
     """An argparse ``type``: a finite number of seconds >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds (a number >= 0), got {text!r}"
-                                         ) from None
+    value = _number(text, "seconds (a number >= 0)")
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0, got {text!r}")
     return value

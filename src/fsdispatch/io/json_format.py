@@ -369,15 +369,20 @@ def _read_json(path: Any) -> Any:
     return _loads(_read_text(path), str(path))
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario JSON file (errors name the file and the JSON path)."""
+def _load_with(path: str | Path, read: Any) -> Any:
+    """``read(data)`` of a JSON file; a validation error is raised again naming the file."""
     data = _read_json(path)
     try:
-        return scenario_from_dict(data)
+        return read(data)
     except ValidationError as exc:
         raise type(exc)(f"{path}: {exc.message}", entity=exc.entity, entity_id=exc.entity_id,
                         field=exc.field, value=exc.value, issues=exc.issues
                         if len(exc.issues) > 1 else None) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario JSON file (errors name the file and the JSON path)."""
+    return _load_with(path, scenario_from_dict)
 
 
 # ------------------------------------------------------------------ maintenance
@@ -446,13 +451,7 @@ def maintenance_from_dict(data: Any) -> MaintenanceBook:
 
 def load_maintenance(path: str | Path) -> MaintenanceBook:
     """Read a maintenance JSON file (errors name the file and the JSON path)."""
-    data = _read_json(path)
-    try:
-        return maintenance_from_dict(data)
-    except ValidationError as exc:
-        raise type(exc)(f"{path}: {exc.message}", entity=exc.entity, entity_id=exc.entity_id,
-                        field=exc.field, value=exc.value, issues=exc.issues
-                        if len(exc.issues) > 1 else None) from None
+    return _load_with(path, maintenance_from_dict)
 
 
 # ------------------------------------------------------------------------ plans

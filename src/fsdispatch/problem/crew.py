@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from ..domain.scenario import Scenario
     from .problem import Problem
 
-__all__ = ["clamp_windows", "crew_sizes", "expand_crews", "member_id", "pin_windows"]
+__all__ = ["clamp_windows", "crew_groups", "crew_sizes", "expand_crews", "member_id",
+           "pin_windows"]
 
 _I64 = np.int64
 
@@ -132,3 +133,16 @@ def expand_crews(scenario: Scenario) -> tuple[Scenario, np.ndarray]:
             member_of.append(i)
     expanded = attrs.evolve(scenario, tickets=tuple(out))
     return expanded, np.array(member_of, dtype=_I64)
+
+
+def crew_groups(problem: Any) -> dict[int, list[int]]:
+    """The member tickets of each crew of a split problem (``problem.crew_member_of``),
+    in ticket order; empty without crews."""
+    crew_of = problem.crew_member_of
+    crews: dict[int, list[int]] = {}
+    if crew_of is None:
+        return crews
+    for j, c in enumerate(crew_of.tolist()):
+        if c >= 0:
+            crews.setdefault(c, []).append(j)
+    return crews

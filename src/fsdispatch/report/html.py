@@ -326,32 +326,38 @@ def _technician_table(day: DayModel, colours: dict[str, str], fmt: _Fmt) -> str:
            f'</table>'
 
 
+def _on_time(g: Any) -> str:
+    """A group's on-time arrival: share and counts."""
+    return f"{g.on_time_pct:.1f} % ({g.on_time_tickets}/{g.appointment_tickets})"
+
+
+def _table(table_id: str, heads: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
+    """An HTML table (cells already escaped or numbers)."""
+    head = "".join(f"<th>{h}</th>" for h in heads)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def _groups(day: DayModel) -> str:
     """The per-team and per-territory KPIs, when the scenario names teams or territories."""
     k = day.evaluation.kpis
     parts = []
     if set(k.by_team) - {""}:
-        rows = "".join(
-            f"<tr><td>{_e(t.team or '(no team)')}</td><td>{t.technicians}</td>"
-            f"<td>{t.tickets}</td><td>{t.travel_min:,.0f} min</td><td>{t.work_min:,.0f} min</td>"
-            f"<td>{t.utilisation_pct:.0f} %</td><td>{t.overtime_min:,.0f} min</td>"
-            f"<td>{t.total_cost:,.2f}</td><td>{t.cost_per_ticket:,.2f}</td>"
-            f"<td>{t.on_time_pct:.1f} % ({t.on_time_tickets}/{t.appointment_tickets})</td></tr>"
-            for t in k.by_team.values())
-        parts.append('<table id="team-table"><thead><tr><th>team</th><th>technicians</th>'
-                     "<th>tickets</th><th>travel</th><th>work</th><th>utilisation</th>"
-                     "<th>overtime</th><th>total cost</th><th>cost per ticket</th>"
-                     f"<th>on-time arrival</th></tr></thead><tbody>{rows}</tbody></table>")
+        parts.append(_table("team-table", (
+            "team", "technicians", "tickets", "travel", "work", "utilisation", "overtime",
+            "total cost", "cost per ticket", "on-time arrival"), [(
+                _e(t.team or "(no team)"), t.technicians, t.tickets,
+                f"{t.travel_min:,.0f} min", f"{t.work_min:,.0f} min",
+                f"{t.utilisation_pct:.0f} %", f"{t.overtime_min:,.0f} min",
+                f"{t.total_cost:,.2f}", f"{t.cost_per_ticket:,.2f}", _on_time(t))
+            for t in k.by_team.values()]))
     if set(k.by_territory) - {""}:
-        rows = "".join(
-            f"<tr><td>{_e(z.territory or '(no territory)')}</td><td>{z.tickets}</td>"
-            f"<td>{z.assigned}</td><td>{z.out_of_territory}</td>"
-            f"<td>{z.service_min:,.0f} min</td><td>{z.on_time_pct:.1f} % "
-            f"({z.on_time_tickets}/{z.appointment_tickets})</td></tr>"
-            for z in k.by_territory.values())
-        parts.append('<table id="territory-table"><thead><tr><th>territory</th><th>tickets'
-                     "</th><th>assigned</th><th>out of territory</th><th>service</th>"
-                     f"<th>on-time arrival</th></tr></thead><tbody>{rows}</tbody></table>")
+        parts.append(_table("territory-table", (
+            "territory", "tickets", "assigned", "out of territory", "service",
+            "on-time arrival"), [(
+                _e(z.territory or "(no territory)"), z.tickets, z.assigned,
+                z.out_of_territory, f"{z.service_min:,.0f} min", _on_time(z))
+            for z in k.by_territory.values()]))
     if not parts:
         return ""
     return f'<section id="groups"><h2>Teams and territories</h2>{"".join(parts)}</section>'

@@ -25,6 +25,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from ...problem.assignment import AssignmentData
+from ...problem.crew import crew_groups
 from ...problem.problem import Problem
 from .._exact import RoutingData, resource_rows, routes_by_technician, ticket_need
 from .variables import AssignmentVars, RoutingVars
@@ -273,14 +274,10 @@ def add_crew_constraints(model: cp_model.CpModel, problem: Problem, v: RoutingVa
     The members of a crew are served all or none (one ``u``), start at one moment (one
     start) and go to distinct technicians (at most one member per technician).
     """
-    crew_of = problem.crew_member_of
-    if crew_of is None:
+    crews = crew_groups(problem)
+    if not crews:
         return
     tech = problem.data.rt.tech
-    crews: dict[int, list[int]] = defaultdict(list)
-    for j, c in enumerate(crew_of.tolist()):
-        if c >= 0:
-            crews[c].append(j)
     for members in crews.values():
         lead = members[0]
         if any(m not in v.start for m in members):  # a member no route can serve

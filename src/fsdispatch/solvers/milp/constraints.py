@@ -21,6 +21,7 @@ from typing import Any
 import pulp
 
 from ...problem.assignment import AssignmentData
+from ...problem.crew import crew_groups
 from ...problem.problem import Problem
 from .._exact import RoutingData, resource_rows, routes_by_technician, ticket_need
 from .variables import AssignmentVars, RoutingVars
@@ -230,14 +231,10 @@ def add_assignment_constraints(lp: pulp.LpProblem, problem: Problem, ad: Assignm
 def add_crew_constraints(lp: pulp.LpProblem, problem: Problem, v: RoutingVars) -> None:
     """Crews of a split problem (``problem.crew_member_of``; see ``docs/crew.md``): the
     members are served all or none, start at one moment and go to distinct technicians."""
-    crew_of = problem.crew_member_of
-    if crew_of is None:
+    crews = crew_groups(problem)
+    if not crews:
         return
     tech = problem.data.rt.tech
-    crews: dict[int, list[int]] = defaultdict(list)
-    for j, c in enumerate(crew_of.tolist()):
-        if c >= 0:
-            crews[c].append(j)
     for c, members in crews.items():
         lead = members[0]
         if any(m not in v.start for m in members):  # a member no route can serve
