@@ -34,6 +34,29 @@ def _pct(values: list[float]) -> tuple[float, float, float]:
     return float(np.percentile(arr, 50)), float(np.percentile(arr, 99)), float(arr.max())
 
 
+def live_day(technicians: int, tickets: int, seed: int) -> tuple[Dispatcher, fd.Scenario]:
+    """The benchmarks' live day: a generated day planned greedily, 20 technicians on site
+    at their first job, the clock two hours after the first shift start."""
+    scenario = fd.generate_scenario(technicians, tickets, seed=seed)
+    start = scenario.technicians[0].shifts[0].start
+    d = Dispatcher(scenario, now=start)
+    d.plan_day(solver="greedy")
+    firsts = [d.route(t.id)[0] for t in scenario.technicians if d.route(t.id)]
+    for ticket_id in firsts[:20]:  # a sample through the public API (each call recompiles)
+        d.arrive(ticket_id)
+    d.advance(start + timedelta(hours=2))
+    return d, scenario
+
+
+def new_tickets(d: Dispatcher, technicians: int, count: int, seed: int) -> list[fd.Ticket]:
+    """``count`` tickets created now, without windows, preferences or deadlines."""
+    other = fd.generate_scenario(technicians, count, seed=seed + 1000)
+    return [attrs.evolve(t, id=f"NEW-{k:05d}", created_at=d.now, response_by=None,
+                         resolve_by=None, windows=(), preferred_technicians=(),
+                         excluded_technicians=())
+            for k, t in enumerate(other.tickets)]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Build the live day, time the calls, print a table of p50/p99/max in milliseconds."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -47,27 +70,14 @@ def main(argv: list[str] | None = None) -> None:
 
     jit = warm_up()
     tic = time.perf_counter()
-    scenario = fd.generate_scenario(args.technicians, args.tickets, seed=args.seed)
-    start = scenario.technicians[0].shifts[0].start
-    d = Dispatcher(scenario, now=start)
-    d.plan_day(solver="greedy")
-    # some technicians on site at their first job, clock at 10:00
-    firsts = [d.route(t.id)[0] for t in scenario.technicians if d.route(t.id)]
-    for ticket_id in firsts[:20]:  # a sample through the public API (each call recompiles)
-        d.arrive(ticket_id)
-    d.advance(start + timedelta(hours=2))
+    d, scenario = live_day(args.technicians, args.tickets, args.seed)
     setup = time.perf_counter() - tic
     ev = fd.check_plan(d.problem, d.plan)
     print(f"live day: {args.technicians} technicians, {d.problem.num_tickets} open tickets, "
           f"{ev.kpis.assigned} planned (setup {setup:.1f} s, "
           f"kernel load {jit:.1f} s)")
 
-    other = fd.generate_scenario(args.technicians, args.calls * 2 + 10, seed=args.seed + 1000)
-    created = d.now
-    new = [attrs.evolve(t, id=f"NEW-{k:05d}", created_at=created, response_by=None,
-                        resolve_by=None, windows=(), preferred_technicians=(),
-                        excluded_technicians=())
-           for k, t in enumerate(other.tickets)]
+    new = new_tickets(d, args.technicians, args.calls * 2 + 10, args.seed)
     rec_t, ins_t = [], []
     placed = 0
     for k in range(args.calls):

@@ -25,9 +25,10 @@ from datetime import timedelta
 
 import attrs
 import numpy as np
+from live_latency import live_day, new_tickets  # (the same live day)
 
 import fsdispatch as fd
-from fsdispatch.live import Dispatcher, warm_up
+from fsdispatch.live import warm_up
 
 
 def _pct(values: list[float]) -> tuple[float, float, float]:
@@ -46,34 +47,14 @@ def main(argv: list[str] | None = None) -> None:
 
     jit = warm_up()
     tic = time.perf_counter()
-    scenario = fd.generate_scenario(args.technicians, args.tickets, seed=args.seed)
-    start = scenario.technicians[0].shifts[0].start
-    d = Dispatcher(scenario, now=start)
-    d.plan_day(solver="greedy")
-    firsts = [d.route(t.id)[0] for t in scenario.technicians if d.route(t.id)]
-    for ticket_id in firsts[:20]:
-        d.arrive(ticket_id)
-    d.advance(start + timedelta(hours=2))
+    d, scenario = live_day(args.technicians, args.tickets, args.seed)
     setup = time.perf_counter() - tic
     print(
         f"live day: {args.technicians} technicians, {d.problem.num_tickets} open tickets "
         f"(setup {setup:.1f} s, kernel load {jit:.1f} s)"
     )
 
-    other = fd.generate_scenario(args.technicians, 3 * args.calls + 10, seed=args.seed + 1000)
-    new = [
-        attrs.evolve(
-            t,
-            id=f"NEW-{k:05d}",
-            created_at=d.now,
-            response_by=None,
-            resolve_by=None,
-            windows=(),
-            preferred_technicians=(),
-            excluded_technicians=(),
-        )
-        for k, t in enumerate(other.tickets)
-    ]
+    new = new_tickets(d, args.technicians, 3 * args.calls + 10, args.seed)
     rng = np.random.default_rng(args.seed)
     idle = [t.id for t in scenario.technicians if t.id not in d.live_state.current]
     homes = {t.id: t.start_location for t in scenario.technicians}

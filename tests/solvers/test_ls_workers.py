@@ -134,3 +134,9 @@ def test_a_worker_stopping_early_does_not_block_the_others(problem):
                       workers=2, exchanges=8)
     assert result.evaluation.violations == ()
     assert result.stats["stopped_by"] in ("no_improvement", "iterations")
+
+
+@pytest.mark.parametrize("bad", ["pool", 4, object()])
+def test_an_executor_without_submit_names_the_field(problem, bad):
+    with pytest.raises(fd.ValidationError, match="executor"):
+        fd.solve(problem, "ls", max_iterations=10, workers=2, executor=bad)

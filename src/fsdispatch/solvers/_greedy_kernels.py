@@ -346,27 +346,13 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc, b1, b2, bc)
         insert_at(kd, r, j, p, st, wk.brk)
         outcome[j] = 1
         nd = ZERO
-        # sibling routes of the technician share its parts and day cap
-        if res.part_ptr[j + 1] > res.part_ptr[j] \
-                or st.group_count[rt.group[r]] >= rt.group_cap[rt.group[r]]:
-            for rr in range(cd.tech_route_ptr[tech], cd.tech_route_ptr[tech + 1]):
-                if rr == r:
-                    continue
-                for e in range(cd.rc_ptr[rr], cd.rc_ptr[rr + 1]):
-                    cc = cd.rc_entry[e]
-                    i = cd.ticket[cc]
-                    if not active[i] or cd.cost[cc] == INF:
-                        continue
-                    if not resources_ok(kd, st, rr, i):
-                        cd.cost[cc] = INF
-                        cd.pos[cc] = -1
-                        cd.stale[cc] = False
-                        if stamp[i] != steps:
-                            stamp[i] = steps
-                            dirty[nd] = i
-                            nd += 1
-        if kd.week.start.shape[0]:
-            nd = _week_stale(kd, r, tech, active, cd, stamp, steps, dirty, nd)
+        # sibling routes of the technician share its parts, day cap and weekly work
+        check = res.part_ptr[j + 1] > res.part_ptr[j] \
+            or st.group_count[rt.group[r]] >= rt.group_cap[rt.group[r]]
+        weekly = kd.week.start.shape[0] > 0
+        if check or weekly:
+            nd = _siblings_after_insert(kd, r, tech, active, cd, st, stamp, steps, dirty, nd,
+                                        check, weekly)
         nd = _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, nd)
         for k in range(nd):
             refresh_best(kd, dirty[k], cd, st, wk)
@@ -375,10 +361,13 @@ def greedy_steps(kd, max_steps, active, outcome, cd, st, stamp, acc, b1, b2, bc)
 
 
 @internal
-def _week_stale(kd, r, tech, active, cd, stamp, steps, dirty, nd):
-    """After an insertion into route ``r``: the entries of the technician's other routes
-    become stale (the week's work grew: their weekly cap room shrank and their weekly
-    overtime may have grown, so their costs are now lower bounds)."""
+def _siblings_after_insert(kd, r, tech, active, cd, st, stamp, steps, dirty, nd, check,
+                           weekly):
+    """After an insertion into route ``r``, the entries of the technician's other routes:
+    with ``check``, those whose ticket no longer fits the shared parts or day cap are
+    dropped; with ``weekly``, the rest become stale (the week's work grew: their weekly
+    cap room shrank and their weekly overtime may have grown, so their costs are now
+    lower bounds). Each changed ticket is listed once in ``dirty``."""
     for rr in range(cd.tech_route_ptr[tech], cd.tech_route_ptr[tech + 1]):
         if rr == r:
             continue
@@ -387,7 +376,14 @@ def _week_stale(kd, r, tech, active, cd, stamp, steps, dirty, nd):
             i = cd.ticket[cc]
             if not active[i] or cd.cost[cc] == INF:
                 continue
-            cd.stale[cc] = True
+            if check and not resources_ok(kd, st, rr, i):
+                cd.cost[cc] = INF
+                cd.pos[cc] = -1
+                cd.stale[cc] = False
+            elif weekly:
+                cd.stale[cc] = True
+            else:
+                continue
             if stamp[i] != steps:
                 stamp[i] = steps
                 dirty[nd] = i

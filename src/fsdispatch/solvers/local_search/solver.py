@@ -67,6 +67,12 @@ def _count(minimum: int) -> Any:
     return check
 
 
+def _executor(value: Any) -> None:
+    if value is not None and not callable(getattr(value, "submit", None)):
+        raise ValidationError.for_field("LocalSearchSolver", None, "executor", value,
+                                        "must be a concurrent.futures.Executor (with submit)")
+
+
 def _temperature(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     ok = isinstance(value, tuple | list) and len(value) == 2 and all(
         isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
@@ -162,7 +168,8 @@ class LocalSearchSolver:
     descent: bool = True
     workers: int = attrs.field(default=1, validator=_count(1))
     exchanges: int = attrs.field(default=4, validator=_count(0))
-    executor: Executor | None = attrs.field(default=None, eq=False, repr=False)
+    executor: Executor | None = attrs.field(default=None, eq=False, repr=False,
+                                            validator=lambda _i, _a, v: _executor(v))
     name: str = "ls"
     capabilities: Capabilities = attrs.field(factory=lambda: Capabilities(crews=True))
 
