@@ -68,13 +68,14 @@ def test_progress_of_several_workers_never_rises(problem):
     assert events[-1].iteration <= 2 * 2000
 
 
-def test_time_limit_holds_with_workers(problem):
-    import time
-
-    tic = time.perf_counter()
-    result = fd.solve(problem, "ls", seed=1, time_limit=1.0, workers=2)
-    assert time.perf_counter() - tic < 1.0 + 1.5  # (kernels loaded by earlier tests)
+def test_a_time_limit_stops_every_worker(problem):
+    """Under a time limit (no iteration limit) the workers stop by the clock, and the
+    plan passes the evaluator (how closely the limit is met is benchmarked in
+    ``benchmarks/time_limits.py``, not timed here)."""
+    result = fd.solve(problem, "ls", seed=1, time_limit=0.5, workers=2)
+    assert result.stats["stopped_by"] == "time_limit"
     assert result.evaluation.violations == ()
+    assert _accounted(problem, result.plan)
 
 
 def test_worker_seeds_spawn_independent_streams():
