@@ -237,7 +237,8 @@ class _Sim:
                     self.status[tech.id] = Status.ABSENT
                 self.techrec[tech.id].absences += 1
                 continue
-            techs.append(attrs.evolve(tech, shifts=shifts[:1]))
+            techs.append(attrs.evolve(tech, shifts=shifts[:1],
+                                      week_work_done=self._week_done(tech, start)))
         if not techs:
             self.d = None
             self.on_shift = set()
@@ -278,6 +279,24 @@ class _Sim:
 
     def to_internal(self, when: datetime) -> int:
         return int((when - self.origin).total_seconds())
+
+    def _week_done(self, tech: Technician, day: datetime) -> int:
+        """The technician's work (travel plus service, leaving to finishing) in ``day``'s
+        calendar week before ``day``: the visits of earlier days that week, and the scenario's
+        ``week_work_done`` when that week is the horizon start's (the next day's desk caps
+        ``max_weekly_work`` with it)."""
+        if tech.max_weekly_work is None and tech.weekly_overtime_after is None:
+            return tech.week_work_done
+        monday = (day - timedelta(days=day.weekday())).replace(hour=0, minute=0, second=0,
+                                                                microsecond=0)
+        lo = self.to_internal(monday)
+        hi = self.to_internal(day)
+        done = sum(v.end - v.depart for v in self.visits
+                   if v.technician_id == tech.id and lo <= v.depart < hi)
+        first = self.scenario.horizon.start
+        if monday <= first < monday + timedelta(days=7):
+            done += tech.week_work_done
+        return min(max(done, 0), 7 * DAY)
 
     # ------------------------------------------------------------- tickets
     def _on_ticket(self, ev: TicketArrives) -> None:
