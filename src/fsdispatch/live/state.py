@@ -95,6 +95,10 @@ class LiveState:
         ``(technician id, shift number, break index)`` of breaks already taken.
     pins, forbidden:
         Pins by ticket id; technicians a ticket must never go to.
+    crews, crew_of:
+        Crew jobs (``crew_size > 1``): crew ticket id -> its member ticket ids (the
+        member tickets are registered, see :mod:`fsdispatch.live.crew`); member id ->
+        crew ticket id.
     """
 
     scenario: Scenario
@@ -122,6 +126,8 @@ class LiveState:
     breaks_taken: set[tuple[str, int, int]] = attrs.field(factory=set)
     pins: dict[str, Pin] = attrs.field(factory=dict)
     forbidden: dict[str, set[str]] = attrs.field(factory=dict)
+    crews: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    crew_of: dict[str, str] = attrs.field(factory=dict)
 
     # ------------------------------------------------------------- reading
     def to_internal(self, when: datetime) -> int:
