@@ -190,3 +190,12 @@ def test_what_live_crews_refuse() -> None:
     crew = attrs.evolve(scenario.tickets[0], id="C2", crew_size=2)
     with pytest.raises(UnsupportedProblemError, match="crew"):
         d.add(crew)
+
+
+def test_the_simulator_refuses_crew_jobs_clearly() -> None:
+    from fsdispatch.sim import simulate
+
+    scenario = fd.generate_scenario(3, 6, seed=4, crew_fraction=0.5)
+    assert any(t.crew_size > 1 for t in scenario.tickets)
+    with pytest.raises(UnsupportedProblemError, match="crew jobs"):
+        simulate(scenario, days=1)

@@ -20,7 +20,7 @@ import attrs
 import numpy as np
 
 from ..domain import Asset, Scenario, Technician, Ticket
-from ..errors import SimulationError, ValidationError
+from ..errors import SimulationError, UnsupportedProblemError, ValidationError
 from ..live import Dispatcher, TicketState
 from ..random import SeedLike, spawn
 from ..units import DAY, HOUR, Horizon
@@ -792,6 +792,12 @@ def _arrivals(run: _Inputs, scenario_or_config: Scenario | SimConfig, streams: l
             scenario = _with_assets(scenario, assets)
         if isinstance(scenario_or_config, Scenario):
             arrivals = [Arrival(0, t, 1.0) for t in scenario.tickets] + arrivals
+    crews = [a.ticket.id for a in arrivals if a.ticket.crew_size > 1]
+    if crews:
+        raise UnsupportedProblemError(
+            f"simulate: crew jobs (crew_size > 1, e.g. ticket {crews[0]!r}) are not "
+            "simulated yet (technicians would have to wait on site for each other); live "
+            "dispatch plans them (Dispatcher.insert), the simulator does not")
     return arrivals, scenario
 
 
