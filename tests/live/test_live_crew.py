@@ -127,14 +127,16 @@ def test_day_with_crews_stays_whole_through_replans_and_clock(seed, techs, ticke
 
 
 def _pair_day() -> Dispatcher:
-    """Two technicians 8:00-17:00 at one depot, two one-hour jobs nearby."""
+    """Two technicians 8:00-17:00, two one-hour jobs nearby to start by 10:00."""
     from datetime import UTC, datetime
 
     day = datetime(2026, 1, 5, tzinfo=UTC)
     shift = fd.Shift(day + timedelta(hours=8), day + timedelta(hours=17))
     techs = [fd.Technician(f"t{k}", fd.Location.planar(0.0, float(k)), [shift])
              for k in range(2)]
-    jobs = [fd.Ticket(f"J{k}", fd.Location.planar(float(k + 1), 0.0), 3600) for k in range(2)]
+    jobs = [fd.Ticket(f"J{k}", fd.Location.planar(float(k + 1), 0.0), 3600,
+                      windows=[fd.TimeWindow(day + timedelta(hours=8), day + timedelta(hours=10))])
+            for k in range(2)]
     scenario = fd.Scenario(fd.Horizon(day, day + timedelta(days=1)), techs, jobs,
                            travel=fd.GeometricTravel(speed_kmh=60.0, detour=1.0))
     d = Dispatcher(scenario, now=day + timedelta(hours=7))
@@ -165,8 +167,8 @@ def test_held_crew_is_placed_again_by_insert_of_its_id() -> None:
     ids = d.live_state.crews["CREW"]
     with pytest.raises(fd.ValidationError):
         d.insert("CREW")  # already planned
-    for t in ids:
-        d.hold(t, reason="customer asked to wait")
+    d.hold("CREW", reason="customer asked to wait")  # the crew waits whole
+    assert all(d.state(t) == TicketState.ON_HOLD for t in ids)
     assert d.insert("CREW").placed
     _check_crews_whole(d)
 
@@ -199,3 +201,41 @@ def test_the_simulator_refuses_crew_jobs_clearly() -> None:
     assert any(t.crew_size > 1 for t in scenario.tickets)
     with pytest.raises(UnsupportedProblemError, match="crew jobs"):
         simulate(scenario, days=1)
+
+
+def test_cancel_hold_and_release_act_on_the_whole_crew() -> None:
+    d = _pair_day()
+    ticket = fd.Ticket("CREW", fd.Location.planar(2.0, 2.0), 3600, crew_size=2)
+    assert d.insert(ticket).placed
+    ids = d.live_state.crews["CREW"]
+    d.hold("CREW", reason="parts")
+    assert [d.state(t) for t in ids] == [TicketState.ON_HOLD] * 2
+    _check_crews_whole(d)
+    d.release("CREW", redispatch=False)  # released: the crew is placed again, whole
+    assert all(d.state(t) == TicketState.SCHEDULED for t in ids)
+    _check_crews_whole(d)
+    d.cancel("CREW~crew2", reason="customer cancelled")
+    assert [d.state(t) for t in ids] == [TicketState.CANCELLED] * 2
+    assert not d.route("t0") == ["CREW"] and "CREW" not in d.route("t1")
+    _check_crews_whole(d)
+
+
+def test_a_member_that_misses_the_start_moves_the_crew() -> None:
+    """An overrun on one member's earlier job makes the common start impossible: the crew is
+    taken out and placed again (later, whole), never half planned."""
+    d = _pair_day()
+    ticket = fd.Ticket("CREW", fd.Location.planar(2.0, 2.0), 3600, crew_size=2,
+                       windows=[fd.TimeWindow(d.now + timedelta(hours=4),
+                                              d.now + timedelta(hours=9))])
+    res = d.insert(ticket)
+    assert res.placed and res.eta is not None
+    first = next(d.route(t)[0] for t in res.crew if not d.route(t)[0].startswith("CREW"))
+    d.start_travel(first)
+    d.arrive(first)
+    d.report_overrun(first, expected_end=res.eta.start + timedelta(minutes=30))
+    _check_crews_whole(d)
+    ids = d.live_state.crews["CREW"]
+    starts = {d.eta(t).start for t in ids if d.eta(t) is not None}
+    assert len(starts) <= 1
+    if starts:
+        assert starts.pop() > res.eta.start

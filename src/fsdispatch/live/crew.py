@@ -64,6 +64,7 @@ _STARTS = 12
 _TRIES = 3
 """Crew options tried by ``insert`` before the crew is put on hold."""
 _PROBE = "~crew-probe"
+_DONE = frozenset({S.COMPLETED, S.CLOSED})
 
 
 @attrs.define(eq=False)
@@ -275,8 +276,14 @@ def insert(d: Desk, ticket: Ticket | str, moved_cap: int, shift_cap: int,
 
 
 def mend(d: Desk, moved_cap: int, shift_cap: int, actor: str = "dispatcher") -> list[str]:
-    """Crews broken by an event (a member no longer planned, none started): taken out and
-    placed again, or put on hold. Returns the crew ids mended."""
+    """Keep every crew whole after an event; returns the crew ids it changed.
+
+    Per crew not under way (no member started): a member cancelled cancels the crew's
+    open members; a member put on hold holds the planned ones (the crew waits whole); a
+    member no longer planned, or released from hold, takes the crew out and places it
+    again (or puts it on hold). A crew under way keeps its open members pinned to their
+    technician and start: one that can no longer make it stays unassigned with its reason.
+    """
     state = d.state
     if not state.crews:
         return []
@@ -284,13 +291,24 @@ def mend(d: Desk, moved_cap: int, shift_cap: int, actor: str = "dispatcher") -> 
     out: list[str] = []
     for crew_id, ids in list(state.crews.items()):
         st = [d.status(t) for t in ids]
-        if not all(s.is_open for s in st):
-            continue  # started, done, cancelled or on hold: nothing to mend here
-        routed = [lp.route_of(t) is not None for t in ids]
-        if all(routed):
+        open_ids = tuple(t for t, s in zip(ids, st, strict=True) if s.is_open)
+        if not open_ids or any(s.in_progress or s in _DONE for s in st):
             continue
-        _take_out(d, ids)
-        insert(d, crew_id, moved_cap, shift_cap, None, actor)
+        if S.CANCELLED in st:
+            for t in open_ids:
+                state.pins.pop(t, None)
+                lp.lifecycle.transition(t, S.CANCELLED, state.now, actor,
+                                        reason=f"crew job {crew_id} cancelled")
+            lp.defer(open_ids)
+        elif S.ON_HOLD in st and all(lp.route_of(t) is not None for t in open_ids):
+            _take_out(d, open_ids)
+            _hold(d, open_ids, f"crew job {crew_id} on hold", actor)
+            lp.rebuild(None)
+        elif len(open_ids) < len(ids) or not all(lp.route_of(t) is not None for t in ids):
+            _take_out(d, open_ids)
+            insert(d, crew_id, moved_cap, shift_cap, None, actor)
+        else:
+            continue
         out.append(crew_id)
     return out
 

@@ -555,6 +555,7 @@ class Dispatcher(EscalationDesk):
         self._state.pins.pop(ticket_id, None)
         self.lifecycle.transition(ticket_id, S.CANCELLED, self.now, actor, reason=reason)
         self._live.defer((ticket_id,))
+        self._mended(None, actor)  # a crew is cancelled whole
 
     def hold(self, ticket_id: str, reason: str = "", actor: str = "dispatcher") -> None:
         """Put a ticket on hold (e.g. waiting for parts); a job in progress is interrupted."""
@@ -562,6 +563,7 @@ class Dispatcher(EscalationDesk):
             self._state.free(ticket_id)
         self.lifecycle.transition(ticket_id, S.ON_HOLD, self.now, actor, reason=reason)
         self._live.defer((ticket_id,))
+        self._mended(None, actor)  # a crew is held whole
 
     def release(self, ticket_id: str, *, redispatch: bool = True,
                 actor: str = "dispatcher") -> InsertResult | None:
@@ -569,7 +571,7 @@ class Dispatcher(EscalationDesk):
         self._live.settle()
         self.lifecycle.transition(ticket_id, S.CREATED, self.now, actor)
         self._live.reopen(self._state.tickets[ticket_id])
-        return self.insert(ticket_id, actor=actor) if redispatch else None
+        return self.insert(ticket_id, actor=actor) if redispatch else self._mended(None, actor)
 
     def follow_up(self, ticket_id: str, ticket: Ticket, *, redispatch: bool = True,
                   actor: str = "dispatcher") -> InsertResult | None:
