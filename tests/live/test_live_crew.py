@@ -189,9 +189,24 @@ def test_what_live_crews_refuse() -> None:
     with pytest.raises(UnsupportedProblemError, match="starting plan with crew jobs"):
         Dispatcher(scenario, plan=plan)
     d = Dispatcher(scenario)
-    crew = attrs.evolve(scenario.tickets[0], id="C2", crew_size=2)
-    with pytest.raises(UnsupportedProblemError, match="crew"):
-        d.add(crew)
+    with pytest.raises(UnsupportedProblemError, match="crew jobs go by insert"):
+        d.follow_up(scenario.tickets[0].id, attrs.evolve(scenario.tickets[0], id="F",
+                                                         crew_size=2), redispatch=False)
+
+
+def test_added_crew_waits_whole_until_a_replan_places_it() -> None:
+    d = _pair_day()
+    ticket = fd.Ticket("CREW", fd.Location.planar(2.0, 2.0), 3600, crew_size=2)
+    assert d.add(ticket) is fd.UnassignedReason.OPEN
+    ids = d.live_state.crews["CREW"]
+    assert all(d.state(t) == TicketState.ON_HOLD for t in ids)
+    d.reoptimize(solver="greedy")
+    assert all(d.state(t) == TicketState.SCHEDULED for t in ids)
+    _check_crews_whole(d)
+    d2 = _pair_day()
+    d2.add(ticket)
+    assert d2.insert("CREW").placed  # or insert of its id
+    _check_crews_whole(d2)
 
 
 def test_the_simulator_refuses_crew_jobs_clearly() -> None:

@@ -33,7 +33,7 @@ import attrs
 
 from ..domain.ticket import Ticket, TimeWindow
 from ..errors import UnsupportedProblemError, ValidationError
-from ..plan import Plan
+from ..plan import Plan, UnassignedReason
 from ..problem.crew import member_id
 from . import insertion, pricing
 from .eta import Eta
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Desk",
+    "add",
     "check_start",
     "crew_options",
     "crew_view",
@@ -172,8 +173,13 @@ def recommend(d: Desk, ticket: Ticket | str, k: int) -> Recommendation:
     return Recommendation(crew_ticket.id, tuple(options), base.excluded, base.unservable)
 
 
-def _hold(d: Desk, ids: tuple[str, ...], reason: str, actor: str) -> None:
-    """Put the (open) members of a crew on hold: no re-plan serves part of a crew."""
+def _hold(d: Desk, ids: tuple[str, ...], reason: str, actor: str,
+          waiting: bool = False) -> None:
+    """Put the (open) members of a crew on hold: no re-plan serves part of a crew.
+    ``waiting``: the crew waits to be placed (``reoptimize`` tries again), not held by
+    a person."""
+    if waiting:
+        d.state.crew_waiting.add(d.state.crew_of[ids[0]])
     for tid in ids:
         d.state.pins.pop(tid, None)
         if d.status(tid).is_open:
@@ -249,6 +255,7 @@ def insert(d: Desk, ticket: Ticket | str, moved_cap: int, shift_cap: int,
                 break
             placed.append(res)
         if len(placed) == len(ids):
+            state.crew_waiting.discard(crew_ticket.id)
             changes: dict[str, Change] = {}
             for res in placed:
                 for c in res.changes:
@@ -267,7 +274,7 @@ def insert(d: Desk, ticket: Ticket | str, moved_cap: int, shift_cap: int,
         reason = (f"only {len(base.options)} technician(s) can take a member, the crew "
                   f"needs {crew_ticket.crew_size}; the crew is on hold")
     lp.rebuild(None)
-    _hold(d, ids, reason, actor)
+    _hold(d, ids, reason, actor, waiting=True)
     lp.rebuild(None)
     held = d.status(crew_ticket.id)
     lp.lifecycle.log.emit(d.state.now, crew_ticket.id, "unplaced", actor, from_state=held,
@@ -275,7 +282,19 @@ def insert(d: Desk, ticket: Ticket | str, moved_cap: int, shift_cap: int,
     return InsertResult(crew_ticket.id, False, None, None, "none", math.inf, (), reason)
 
 
-def mend(d: Desk, moved_cap: int, shift_cap: int, actor: str = "dispatcher") -> list[str]:
+def add(d: Desk, ticket: Ticket, actor: str,
+        follow_up_of: str | None = None) -> UnassignedReason:
+    """:meth:`Dispatcher.add` of a crew job: its members registered and waiting on hold
+    (``insert`` of its id, or the next ``reoptimize``, places the crew whole); ``open``."""
+    register(d, ticket, actor, follow_up_of)
+    d.live.rebuild(None)
+    _hold(d, d.state.crews[ticket.id], "crew job waiting to be placed", actor, waiting=True)
+    d.live.rebuild(None)
+    return UnassignedReason.OPEN
+
+
+def mend(d: Desk, moved_cap: int, shift_cap: int, actor: str = "dispatcher",
+         retry: bool = False) -> list[str]:
     """Keep every crew whole after an event; returns the crew ids it changed.
 
     Per crew not under way (no member started): a member cancelled cancels the crew's
@@ -283,6 +302,7 @@ def mend(d: Desk, moved_cap: int, shift_cap: int, actor: str = "dispatcher") -> 
     member no longer planned, or released from hold, takes the crew out and places it
     again (or puts it on hold). A crew under way keeps its open members pinned to their
     technician and start: one that can no longer make it stays unassigned with its reason.
+    With ``retry`` (after a re-plan) the crews waiting to be placed are tried again.
     """
     state = d.state
     if not state.crews:
@@ -292,6 +312,10 @@ def mend(d: Desk, moved_cap: int, shift_cap: int, actor: str = "dispatcher") -> 
     for crew_id, ids in list(state.crews.items()):
         st = [d.status(t) for t in ids]
         open_ids = tuple(t for t, s in zip(ids, st, strict=True) if s.is_open)
+        if retry and crew_id in state.crew_waiting and all(s == S.ON_HOLD for s in st):
+            if insert(d, crew_id, moved_cap, shift_cap, None, actor).placed:
+                out.append(crew_id)
+            continue
         if not open_ids or any(s.in_progress or s in _DONE for s in st):
             continue
         if S.CANCELLED in st:

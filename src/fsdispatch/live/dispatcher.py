@@ -114,8 +114,7 @@ class Dispatcher(EscalationDesk):
         self._live.rebuild(self._live.starting_plan(plan) if plan is not None else {})
         self._live.initial_stops = {}
         self._live.sync_lifecycle({}, "dispatcher")
-        for crew_id in self._state.crews:  # crews first (as greedy does), pinned for re-plans
-            crew.insert(self._crew, crew_id, self.max_moved, self.max_shift, None, "scenario")
+        self._mended(None, "scenario")  # crews first (as greedy does), pinned for re-plans
 
     # ------------------------------------------------------------ properties
     @property
@@ -301,6 +300,8 @@ class Dispatcher(EscalationDesk):
         Returns its unassigned reason: ``open``, or why no technician could ever serve it.
         """
         self._live.settle()
+        if crew.is_crew(self._crew, ticket):  # members on hold until placed whole
+            return crew.add(self._crew, ticket, actor, follow_up_of)
         ctx = pricing.pricing_context(self._live, ticket, sla_watch=self.sla_watch,
                                       follow_up_of=follow_up_of, actor=actor)
         self._register(ticket, actor=actor, follow_up_of=follow_up_of)
@@ -345,7 +346,7 @@ class Dispatcher(EscalationDesk):
             self.set_clock(now)
             self._live.refresh_breaks()
         return self._mended(self._live.reoptimize(solver, time_limit, seed, freeze_s, actor,
-                                                  options), actor)
+                                                  options), actor, retry=True)
 
     def plan_day(self, *, solver: str = "ls", time_limit: float | None = 1.0,
                  seed: int | None = 0, **options: Any) -> ReplanResult:
@@ -670,9 +671,9 @@ class Dispatcher(EscalationDesk):
             raise TransitionError(f"Ticket {ticket_id!r} is {state.value!r}: only open "
                                   "(not started) tickets can be planned, pinned or moved.")
 
-    def _mended(self, report: Any, actor: str) -> Any:
+    def _mended(self, report: Any, actor: str, retry: bool = False) -> Any:
         """``report`` after the crews an event broke are placed again (live/crew.py)."""
-        crew.mend(self._crew, self.max_moved, self.max_shift, actor)
+        crew.mend(self._crew, self.max_moved, self.max_shift, actor, retry)
         return report
 
     def _note(self, ticket_id: str, kind: str, actor: str, **data: Any) -> None:
@@ -685,9 +686,8 @@ class Dispatcher(EscalationDesk):
         if not isinstance(ticket, Ticket):
             raise ValidationError.for_field("Dispatcher", None, "ticket", ticket,
                                             "must be a Ticket")
-        if ticket.crew_size > 1:
-            raise UnsupportedProblemError(f"Ticket {ticket.id!r}: a crew job (crew_size "
-                                          f"{ticket.crew_size}) is planned by insert()")
+        if ticket.crew_size > 1:  # (crew.register registers its members)
+            raise UnsupportedProblemError(f"Ticket {ticket.id!r}: crew jobs go by insert()")
         if ticket.id in self._state.tickets:
             raise ValidationError.for_field("Ticket", ticket.id, "id", ticket.id,
                                             "must be unique (already known to the dispatcher)")

@@ -128,6 +128,7 @@ class LiveState:
     forbidden: dict[str, set[str]] = attrs.field(factory=dict)
     crews: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
     crew_of: dict[str, str] = attrs.field(factory=dict)
+    crew_waiting: set[str] = attrs.field(factory=set)
 
     # ------------------------------------------------------------- reading
     def to_internal(self, when: datetime) -> int:
