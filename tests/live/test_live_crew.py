@@ -209,15 +209,6 @@ def test_added_crew_waits_whole_until_a_replan_places_it() -> None:
     _check_crews_whole(d2)
 
 
-def test_the_simulator_refuses_crew_jobs_clearly() -> None:
-    from fsdispatch.sim import simulate
-
-    scenario = fd.generate_scenario(3, 6, seed=4, crew_fraction=0.5)
-    assert any(t.crew_size > 1 for t in scenario.tickets)
-    with pytest.raises(UnsupportedProblemError, match="crew jobs"):
-        simulate(scenario, days=1)
-
-
 def test_cancel_hold_and_release_act_on_the_whole_crew() -> None:
     d = _pair_day()
     ticket = fd.Ticket("CREW", fd.Location.planar(2.0, 2.0), 3600, crew_size=2)
