@@ -129,6 +129,13 @@ class LiveState:
     crews: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
     crew_of: dict[str, str] = attrs.field(factory=dict)
     crew_waiting: set[str] = attrs.field(factory=set)
+    weekly: bool = attrs.field(init=False)
+    """Whether any technician has a weekly rule (else no week work is kept)."""
+
+    @weekly.default
+    def _any_weekly(self) -> bool:
+        return any(t.max_weekly_work is not None or t.weekly_overtime_after is not None
+                   for t in self.techs.values())
 
     # ------------------------------------------------------------- reading
     def to_internal(self, when: datetime) -> int:
@@ -247,11 +254,6 @@ class LiveState:
             self.week_done[job.technician_id] = self.week_done.get(job.technician_id, 0) + \
                 max(int((end - left).total_seconds()), 0)
 
-    @property
-    def weekly(self) -> bool:
-        """Whether any technician has a weekly rule (else no week work is kept)."""
-        return any(t.max_weekly_work is not None or t.weekly_overtime_after is not None
-                   for t in self.techs.values())
 
     def week_work_done(self, tech: Technician) -> int:
         """The technician's work in the horizon start's week before its live route: the
