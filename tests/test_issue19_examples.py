@@ -1,5 +1,5 @@
-"""The bundled crew-jobs and weekly-hours examples run, and what they print holds up to the
-shared evaluator."""
+"""The bundled examples of issue #19 (crew jobs, weekly hours, escalation) run, and what
+they print holds up to the shared evaluator."""
 
 from __future__ import annotations
 
@@ -61,3 +61,13 @@ def test_weekly_hours_example(capsys: pytest.CaptureFixture[str]) -> None:
     free = results["greedy, free"].evaluation
     assert max(t.work_min for t in free.technicians) * 60 > module.CAP  # the cap binds
     assert "40 h cap" in capsys.readouterr().out
+
+
+def test_escalation_example(capsys: pytest.CaptureFixture[str]) -> None:
+    module = _load("escalation")
+    d = module.main()
+    assert d.ticket("T-00009").priority is fd.Priority.P1
+    assert d.assignment("T-00009") is not None
+    assert [e.data["new"] for e in d.log.events("T-00009", kind="priority")] == ["P1"]
+    assert fd.evaluate(d.problem, d.plan).is_feasible
+    assert "priority P4 -> P1" in capsys.readouterr().out
