@@ -245,3 +245,21 @@ def test_a_member_that_misses_the_start_moves_the_crew() -> None:
     assert len(starts) <= 1
     if starts:
         assert starts.pop() > res.eta.start
+
+
+def test_a_rejected_member_moves_the_crew_to_other_technicians() -> None:
+    """Three able technicians; a member's technician rejects: the crew is placed again,
+    whole, without that technician (who is forbidden for every member's place)."""
+    d = _pair_day()
+    extra = fd.Technician("t2", fd.Location.planar(3.0, 3.0), d.scenario.technicians[0].shifts)
+    scenario = attrs.evolve(d.scenario, technicians=(*d.scenario.technicians, extra))
+    d = Dispatcher(scenario, now=d.now)
+    d.plan_day(solver="greedy")
+    ticket = fd.Ticket("CREW", fd.Location.planar(2.0, 2.0), 3600, crew_size=2)
+    first = d.insert(ticket)
+    assert first.placed
+    gone = first.crew[1]
+    res = d.reject("CREW~crew2", gone)
+    assert res is not None and res.placed and gone not in res.crew
+    assert gone not in {d.assignment(t) for t in d.live_state.crews["CREW"]}
+    _check_crews_whole(d)

@@ -108,7 +108,13 @@ def _crew_ticket(d: Desk, ticket: Ticket | str) -> Ticket:
     state = d.state
     crew_id = state.crew_of[ticket]
     ids = state.crews[crew_id]
-    return attrs.evolve(state.tickets[crew_id], crew_size=len(ids))
+    base = state.tickets[crew_id]
+    # a technician forbidden for one member (e.g. who rejected it) serves none of the crew
+    forbidden = set().union(*(state.forbidden.get(m, set()) for m in ids))
+    excluded = tuple(t for t in state.techs if t in forbidden or t in base.excluded_technicians)
+    return attrs.evolve(base, crew_size=len(ids), excluded_technicians=excluded,
+                        preferred_technicians=tuple(t for t in base.preferred_technicians
+                                                    if t not in forbidden))
 
 
 def _sum_costs(opts: list[Option]) -> CostBreakdown:
@@ -230,11 +236,14 @@ def insert(d: Desk, ticket: Ticket | str, moved_cap: int, shift_cap: int,
     lp = d.live
     state = d.state
     crew_ticket = _crew_ticket(d, ticket)
-    if isinstance(ticket, str) and any(lp.route_of(t) is not None
-                                       for t in state.crews[crew_ticket.id]
-                                       if d.status(t).is_open):
-        raise ValidationError.for_field("Ticket", crew_ticket.id, "state", "scheduled",
-                                        "is already planned (use reoptimize())")
+    if isinstance(ticket, str):
+        ids = state.crews[crew_ticket.id]
+        open_ids = tuple(t for t in ids if d.status(t).is_open)
+        if len(open_ids) == len(ids) and all(lp.route_of(t) is not None for t in ids):
+            raise ValidationError.for_field("Ticket", crew_ticket.id, "state", "scheduled",
+                                            "is already planned (use reoptimize())")
+        if open_ids:  # a crew partly planned (a member rejected, released): placed anew
+            _take_out(d, open_ids)
     options, base = crew_options(d, crew_ticket, _TRIES, technician_id)
     if isinstance(ticket, Ticket):
         register(d, crew_ticket, actor, follow_up_of)
