@@ -16,7 +16,6 @@ import time
 
 import attrs
 import numpy as np
-
 from live_latency import live_day, new_tickets
 
 
