@@ -331,19 +331,24 @@ def test_generate_crew_fraction_leaves_the_rest_of_the_day_unchanged() -> None:
         fd.generate_scenario(2, 4, seed=0, crew_fraction=1.5)
 
 
-def test_live_dispatch_refuses_crew_jobs_clearly() -> None:
-    """Live dispatch does not plan crews yet: a scenario, a new ticket or a recommendation
-    with one is a typed error saying so (never a one-technician plan)."""
-    with pytest.raises(fd.UnsupportedProblemError, match="crew"):
-        fd.Dispatcher(_pair())
+def test_live_dispatch_plans_the_crews_of_a_day() -> None:
+    """Live dispatch places the day's crews (members pinned to one start, on distinct
+    technicians) and a recommendation of a crew job names its crew; the detailed live
+    tests are in ``tests/live/test_live_crew.py``."""
+    from fsdispatch.live.crew import crew_view
+
+    d = fd.Dispatcher(_pair(), now=at(7))
+    d.plan_day(solver="greedy")
+    for crew_id in ("J", "K"):
+        ids = d.live_state.crews[crew_id]
+        assert len({d.assignment(t) for t in ids}) == 2
+        assert len({d.eta(t).start for t in ids}) == 1
+    problem, plan = crew_view(d)
+    assert fd.evaluate(problem, plan).is_feasible
     scenario = _pair()
-    plain = attrs.evolve(scenario, tickets=(scenario.tickets[2],))
-    dispatcher = fd.Dispatcher(plain)
-    crew_job = scenario.tickets[0]
-    with pytest.raises(fd.UnsupportedProblemError, match="crew"):
-        dispatcher.recommend(crew_job)
-    with pytest.raises(fd.UnsupportedProblemError, match="crew"):
-        dispatcher.add(crew_job)
+    dispatcher = fd.Dispatcher(attrs.evolve(scenario, tickets=(scenario.tickets[2],)))
+    rec = dispatcher.recommend(scenario.tickets[0])
+    assert rec.options and len(set(rec.options[0].crew)) == 2
 
 
 def test_cli_generates_solves_and_checks_a_day_with_crews(

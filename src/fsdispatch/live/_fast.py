@@ -403,6 +403,8 @@ def init_state(d: LivePlan) -> FastState | None:
     scenario = problem.scenario
     if getattr(scenario, "depots", ()):
         return None  # depots change route semantics: always recompile
+    if problem.data.week.start.shape[0]:
+        return None  # weekly rules: the week's work done moves with every job (recompile)
     slots = d.slots
     if slots is None:
         slots = d.slots = Slots(d)

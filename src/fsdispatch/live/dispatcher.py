@@ -36,7 +36,7 @@ from ..evaluate.evaluation import Evaluation
 from ..evaluate.evaluator import check_plan
 from ..plan import Plan, UnassignedReason
 from ..problem.problem import Problem
-from . import insertion, pricing
+from . import crew, insertion, pricing
 from ._checks import disruption_bounds, overrun_end
 from .escalation import EscalationDesk
 from .eta import Eta, EtaModel
@@ -96,8 +96,7 @@ class Dispatcher(EscalationDesk):
         if not isinstance(scenario, Scenario):
             raise ValidationError.for_field("Dispatcher", None, "scenario", scenario,
                                             "must be a Scenario")
-        for ticket in scenario.tickets:
-            _no_crew(ticket)
+        crew.check_start(scenario, plan)
         self.scenario = scenario
         start = scenario.horizon.start if now is None else now
         check_aware("Dispatcher", None, "now", start)
@@ -109,11 +108,13 @@ class Dispatcher(EscalationDesk):
         self._state = LiveState(scenario, start, {t.id: t for t in scenario.technicians},
                                 position_max_age=check_max_age(position_max_age))
         self._live = LivePlan(self._state, self.lifecycle, self.eta_model)
-        for ticket in scenario.tickets:
-            self._register(ticket, actor="scenario")
+        self._crew = crew.Desk(self._live, self._register, sla_watch)
+        for ticket in scenario.tickets:  # a crew job as its members (live/crew.py)
+            crew.register(self._crew, ticket, "scenario")
         self._live.rebuild(self._live.starting_plan(plan) if plan is not None else {})
         self._live.initial_stops = {}
         self._live.sync_lifecycle({}, "dispatcher")
+        self._mended(None, "scenario")  # crews first (as greedy does), pinned for re-plans
 
     # ------------------------------------------------------------ properties
     @property
@@ -228,10 +229,11 @@ class Dispatcher(EscalationDesk):
             Options ranked by the evaluator's cost of the insertion, with ETA,
             cost breakdown and a reason; exclusions per technician.
         """
-        _no_crew(ticket)
         self._live.settle()
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValidationError.for_field("recommend", None, "k", k, "must be an integer >= 1")
+        if crew.is_crew(self._crew, ticket):  # options naming the crew (live/crew.py)
+            return crew.recommend(self._crew, ticket, k)
         ctx = pricing.pricing_context(self._live, ticket, sla_watch=self.sla_watch)
         return pricing.recommend(self._live, ctx, k)
 
@@ -275,6 +277,9 @@ class Dispatcher(EscalationDesk):
             self.max_shift if max_shift is None else max_shift)
         if technician_id is not None:
             self._state.technician(technician_id)
+        if crew.is_crew(self._crew, ticket):  # members pinned together (live/crew.py)
+            return crew.insert(self._crew, ticket, moved_cap, shift_cap, technician_id, actor,
+                               follow_up_of)
         ctx = pricing.pricing_context(self._live, ticket, sla_watch=self.sla_watch,
                                       follow_up_of=follow_up_of, actor=actor)
         if not ctx.new and ctx.route is not None:
@@ -288,7 +293,6 @@ class Dispatcher(EscalationDesk):
         return insertion.insert(self._live, ctx, moved_cap, shift_cap, technician_id, actor,
                                 register)
 
-
     def add(self, ticket: Ticket, *, follow_up_of: str | None = None,
             actor: str = "dispatcher") -> UnassignedReason:
         """Register a new ticket as open, without planning it (e.g. for the grab pool).
@@ -296,6 +300,8 @@ class Dispatcher(EscalationDesk):
         Returns its unassigned reason: ``open``, or why no technician could ever serve it.
         """
         self._live.settle()
+        if crew.is_crew(self._crew, ticket):  # members on hold until placed whole
+            return crew.add(self._crew, ticket, actor, follow_up_of)
         ctx = pricing.pricing_context(self._live, ticket, sla_watch=self.sla_watch,
                                       follow_up_of=follow_up_of, actor=actor)
         self._register(ticket, actor=actor, follow_up_of=follow_up_of)
@@ -339,7 +345,8 @@ class Dispatcher(EscalationDesk):
         if now is not None:
             self.set_clock(now)
             self._live.refresh_breaks()
-        return self._live.reoptimize(solver, time_limit, seed, freeze_s, actor, options)
+        return self._mended(self._live.reoptimize(solver, time_limit, seed, freeze_s, actor,
+                                                  options), actor, retry=True)
 
     def plan_day(self, *, solver: str = "ls", time_limit: float | None = 1.0,
                  seed: int | None = 0, **options: Any) -> ReplanResult:
@@ -549,6 +556,7 @@ class Dispatcher(EscalationDesk):
         self._state.pins.pop(ticket_id, None)
         self.lifecycle.transition(ticket_id, S.CANCELLED, self.now, actor, reason=reason)
         self._live.defer((ticket_id,))
+        self._mended(None, actor)  # a crew is cancelled whole
 
     def hold(self, ticket_id: str, reason: str = "", actor: str = "dispatcher") -> None:
         """Put a ticket on hold (e.g. waiting for parts); a job in progress is interrupted."""
@@ -556,6 +564,7 @@ class Dispatcher(EscalationDesk):
             self._state.free(ticket_id)
         self.lifecycle.transition(ticket_id, S.ON_HOLD, self.now, actor, reason=reason)
         self._live.defer((ticket_id,))
+        self._mended(None, actor)  # a crew is held whole
 
     def release(self, ticket_id: str, *, redispatch: bool = True,
                 actor: str = "dispatcher") -> InsertResult | None:
@@ -563,7 +572,7 @@ class Dispatcher(EscalationDesk):
         self._live.settle()
         self.lifecycle.transition(ticket_id, S.CREATED, self.now, actor)
         self._live.reopen(self._state.tickets[ticket_id])
-        return self.insert(ticket_id, actor=actor) if redispatch else None
+        return self.insert(ticket_id, actor=actor) if redispatch else self._mended(None, actor)
 
     def follow_up(self, ticket_id: str, ticket: Ticket, *, redispatch: bool = True,
                   actor: str = "dispatcher") -> InsertResult | None:
@@ -604,8 +613,8 @@ class Dispatcher(EscalationDesk):
         self._state.delay(ticket_id, expected_end)
         self._note(ticket_id, "delay", actor, technician_id=job.technician_id, old_end=old_end,
                    expected_end=expected_end)
-        return insertion.repair_report(self._live, job.technician_id, repair, actor,
-                                       self.max_shift)
+        return self._mended(insertion.repair_report(self._live, job.technician_id, repair,
+                                                   actor, self.max_shift), actor)
 
     def technician_absent(self, technician_id: str, *, until: datetime | None = None,
                           repair: bool = True, actor: str = "dispatcher") -> DelayReport:
@@ -626,7 +635,8 @@ class Dispatcher(EscalationDesk):
         self._state.absent[technician_id] = (self.now, until)
         self.log.emit(self.now, None, "absence", actor, technician_id=technician_id,
                       until=until)
-        return insertion.repair_report(self._live, technician_id, repair, actor, self.max_shift)
+        return self._mended(insertion.repair_report(self._live, technician_id, repair, actor,
+                                                   self.max_shift), actor)
 
     def advance(self, now: datetime, *, repair: bool = True,
                 actor: str = "dispatcher") -> DelayReport:
@@ -638,7 +648,8 @@ class Dispatcher(EscalationDesk):
         self._live.settle()
         self.set_clock(now)
         self._live.refresh_breaks()
-        return insertion.repair_report(self._live, None, repair, actor, self.max_shift)
+        return self._mended(insertion.repair_report(self._live, None, repair, actor,
+                                                   self.max_shift), actor)
 
     def set_clock(self, now: datetime) -> None:
         """Move the clock to ``now`` (never back) without re-planning: the next technician
@@ -660,6 +671,11 @@ class Dispatcher(EscalationDesk):
             raise TransitionError(f"Ticket {ticket_id!r} is {state.value!r}: only open "
                                   "(not started) tickets can be planned, pinned or moved.")
 
+    def _mended(self, report: Any, actor: str, retry: bool = False) -> Any:
+        """``report`` after the crews an event broke are placed again (live/crew.py)."""
+        crew.mend(self._crew, self.max_moved, self.max_shift, actor, retry)
+        return report
+
     def _note(self, ticket_id: str, kind: str, actor: str, **data: Any) -> None:
         """Log a dispatcher action on a ticket that does not change its state."""
         state = self.state(ticket_id)
@@ -670,7 +686,8 @@ class Dispatcher(EscalationDesk):
         if not isinstance(ticket, Ticket):
             raise ValidationError.for_field("Dispatcher", None, "ticket", ticket,
                                             "must be a Ticket")
-        _no_crew(ticket)
+        if ticket.crew_size > 1:  # (crew.register registers its members)
+            raise UnsupportedProblemError(f"Ticket {ticket.id!r}: crew jobs go by insert()")
         if ticket.id in self._state.tickets:
             raise ValidationError.for_field("Ticket", ticket.id, "id", ticket.id,
                                             "must be unique (already known to the dispatcher)")
@@ -680,11 +697,3 @@ class Dispatcher(EscalationDesk):
         self.lifecycle.add(ticket.id, self.now, actor, follow_up_of=follow_up_of,
                            priority=ticket.priority.name)
         self._state.add_ticket(ticket)
-
-
-def _no_crew(ticket: Any) -> None:
-    """Live dispatch does not plan crew jobs yet: a clear error instead of a one-person plan."""
-    if isinstance(ticket, Ticket) and ticket.crew_size > 1:
-        raise UnsupportedProblemError(
-            f"Ticket {ticket.id!r}: live dispatch does not plan crew jobs (crew_size "
-            f"{ticket.crew_size}) yet; plan the day with fsdispatch.solve(..., 'greedy' or 'ls')")

@@ -89,6 +89,13 @@ class Option:
         (``None``: the van holds them). ``insert`` with this technician opens
         the stop; ``travel_added`` is the ticket's own detour, the stop's is
         in ``cost.depot_stop``.
+    crew:
+        For a crew job (``Ticket.crew_size > 1``): the technicians who serve it together
+        (``technician_id`` is the first), all starting at ``eta.start``; ``()`` for a
+        one-technician ticket.
+    members:
+        For a crew job: each member's own option (its route, position and cost; the
+        crew's ``cost`` is their sum), in the order of ``crew``.
     """
 
     technician_id: str
@@ -104,6 +111,8 @@ class Option:
     preferred: bool | None
     reason: str
     depot_id: str | None = None
+    crew: tuple[str, ...] = ()
+    members: tuple[Option, ...] = ()
 
 
 @attrs.frozen
@@ -169,7 +178,10 @@ class InsertResult:
     other tickets shift within the disruption bound), ``repair`` (others moved
     within the disruption bound) or ``none`` (not placed; ``reason`` says
     why). ``changes`` lists every ticket whose technician or start changed,
-    the inserted one first.
+    the inserted one first. For a crew job (``method`` ``crew``): ``crew`` names the
+    technicians who serve it together (``technician_id`` is the first), ``eta`` is the
+    common start, ``cost`` the members' summed insertion cost and ``changes`` holds
+    every member ticket (``T``, ``T~crew2``, ...).
     """
 
     ticket_id: str
@@ -180,11 +192,16 @@ class InsertResult:
     cost: float
     changes: tuple[Change, ...]
     reason: str
+    crew: tuple[str, ...] = ()
 
     @property
     def disrupted(self) -> int:
-        """Other tickets moved to another technician or shifted (any amount)."""
-        return sum(1 for c in self.changes if c.ticket_id != self.ticket_id)
+        """Other tickets moved to another technician or shifted (any amount; a crew's own
+        members are not counted)."""
+        from ..problem.crew import member_id
+
+        own = {member_id(self.ticket_id, m) for m in range(max(len(self.crew), 1))}
+        return sum(1 for c in self.changes if c.ticket_id not in own)
 
 
 @attrs.frozen

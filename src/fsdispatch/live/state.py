@@ -80,6 +80,12 @@ class LiveState:
         goes stale (see :mod:`fsdispatch.live.positions`).
     done_work:
         Seconds worked today per technician (added to ``recent_workload``).
+    week_done:
+        Work (travel plus service seconds, from leaving to finishing) of jobs finished
+        or interrupted in the dispatcher's run, per technician, counted when the job was
+        started in the horizon start's calendar week: added to ``week_work_done`` (with
+        the expected work of the job in progress), so ``max_weekly_work`` caps the week
+        with the work already done (:meth:`week_work_done`).
     picked, handed_out:
         Parts picked up at depot stops already made (technician -> sku -> units)
         and units each depot handed out.
@@ -89,6 +95,10 @@ class LiveState:
         ``(technician id, shift number, break index)`` of breaks already taken.
     pins, forbidden:
         Pins by ticket id; technicians a ticket must never go to.
+    crews, crew_of:
+        Crew jobs (``crew_size > 1``): crew ticket id -> its member ticket ids (the
+        member tickets are registered, see :mod:`fsdispatch.live.crew`); member id ->
+        crew ticket id.
     """
 
     scenario: Scenario
@@ -109,12 +119,23 @@ class LiveState:
     moved: dict[str, datetime] = attrs.field(factory=dict)
     position_max_age: timedelta = timedelta(minutes=15)
     done_work: dict[str, int] = attrs.field(factory=dict)
+    week_done: dict[str, int] = attrs.field(factory=dict)
     picked: dict[str, dict[str, int]] = attrs.field(factory=dict)
     handed_out: dict[str, dict[str, int]] = attrs.field(factory=dict)
     absent: dict[str, tuple[datetime, datetime | None]] = attrs.field(factory=dict)
     breaks_taken: set[tuple[str, int, int]] = attrs.field(factory=set)
     pins: dict[str, Pin] = attrs.field(factory=dict)
     forbidden: dict[str, set[str]] = attrs.field(factory=dict)
+    crews: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    crew_of: dict[str, str] = attrs.field(factory=dict)
+    crew_waiting: set[str] = attrs.field(factory=set)
+    weekly: bool = attrs.field(init=False)
+    """Whether any technician has a weekly rule (else no week work is kept)."""
+
+    @weekly.default
+    def _any_weekly(self) -> bool:
+        return any(t.max_weekly_work is not None or t.weekly_overtime_after is not None
+                   for t in self.techs.values())
 
     # ------------------------------------------------------------- reading
     def to_internal(self, when: datetime) -> int:
@@ -213,6 +234,41 @@ class LiveState:
         start = job.started_at or self.now
         self.done_work[job.technician_id] = self.done_work.get(job.technician_id, 0) + \
             max(int((self.now - start).total_seconds()), 0)
+        self._add_week(job, self.now)
+
+    def _first_week(self) -> tuple[datetime, datetime]:
+        """The horizon start's calendar week (Monday 00:00 to the next, in its timezone):
+        the week ``Technician.week_work_done`` counts in (``problem/rows.py: week_block``)."""
+        start = self.scenario.horizon.start
+        day = start.date() - timedelta(days=start.weekday())
+        monday = datetime(day.year, day.month, day.day, tzinfo=start.tzinfo)
+        return monday, monday + timedelta(days=7)
+
+    def _add_week(self, job: Job, end: datetime) -> None:
+        """Count a job's work (leaving to ``end``) towards its technician's first week."""
+        left = job.en_route_at or job.started_at
+        if left is None or not self.weekly:
+            return
+        lo, hi = self._first_week()
+        if lo <= left < hi:
+            self.week_done[job.technician_id] = self.week_done.get(job.technician_id, 0) + \
+                max(int((end - left).total_seconds()), 0)
+
+
+    def week_work_done(self, tech: Technician) -> int:
+        """The technician's work in the horizon start's week before its live route: the
+        scenario's ``week_work_done``, the jobs finished or interrupted in this run, and the
+        job in progress until its expected end (capped at 7 days, the field's range)."""
+        done = tech.week_work_done + self.week_done.get(tech.id, 0)
+        cur = self.current.get(tech.id)
+        if cur is not None and self.weekly:
+            job = self.jobs[cur]
+            left = job.en_route_at or job.started_at
+            lo, hi = self._first_week()
+            if left is not None and lo <= left < hi:
+                end = max(job.expected_end or self.now, self.now)
+                done += max(int((end - left).total_seconds()), 0)
+        return min(done, 7 * 86400)
 
     def finish_job(self, ticket_id: str) -> Job:
         """The work is done now; the technician is free at the ticket's location."""
@@ -235,6 +291,7 @@ class LiveState:
             self.moved.pop(job.technician_id, None)  # a later event than any ping
             self._add_work(job)
         else:  # stopped on the way: from the last fresh ping since they left, if any
+            self._add_week(job, self.now)
             ping = self.pings.get(job.technician_id)
             if ping is not None and job.en_route_at is not None and \
                     ping[1] >= job.en_route_at and ping[1] + self.position_max_age > self.now:
@@ -326,6 +383,9 @@ class LiveState:
         for name, value in zip(names, self.resources(tech), strict=True):
             if value is not None:
                 changes[name] = value
+        week = self.week_work_done(tech)
+        if week != tech.week_work_done:
+            changes["week_work_done"] = week
         return attrs.evolve(tech, **changes), numbers, kept_breaks
 
     def live_ticket(self, ticket: Ticket) -> Ticket:

@@ -24,6 +24,7 @@ from ..errors import SimulationError, ValidationError
 from ..live import Dispatcher, TicketState
 from ..random import SeedLike, spawn
 from ..units import DAY, HOUR, Horizon
+from .crews import CrewSync, week_done
 from .demand import FittedDemand
 from .engine import Engine
 from .events import (
@@ -143,6 +144,7 @@ class _Sim:
         self.on_shift: set[str] = set()
         self.wants_idle = getattr(type(policy), "on_idle", None) is not BasePolicy.on_idle
         self.sync_tolerance = sync_tolerance
+        self.crews = CrewSync(self, (_P_COMPLETE, _P_ARRIVE, _P_READY))  # sim/crews.py
         e = self.engine
         for kind in ("day", "ticket", "cancel", "ready", "arrive", "overrun", "complete",
                      "not_home", "tick", "sample", "timer", "break_end", "sick"):
@@ -223,6 +225,7 @@ class _Sim:
             for t in old.lifecycle.tickets():
                 if old.state(t).is_open:
                     carried[t] = old.ticket(t)
+            self.crews.carry(old, carried)  # open crews move whole, as crew tickets
         start, end = self.to_dt(day * DAY), self.to_dt((day + 1) * DAY)
         techs: list[Technician] = []
         for k, tech in enumerate(self.scenario.technicians):
@@ -237,7 +240,8 @@ class _Sim:
                     self.status[tech.id] = Status.ABSENT
                 self.techrec[tech.id].absences += 1
                 continue
-            techs.append(attrs.evolve(tech, shifts=shifts[:1]))
+            techs.append(attrs.evolve(tech, shifts=shifts[:1], week_work_done=week_done(
+                tech, start, self.visits, self.scenario.horizon.start, self.to_internal)))
         if not techs:
             self.d = None
             self.on_shift = set()
@@ -251,6 +255,7 @@ class _Sim:
         self.day_scenarios.append(scenario)
         self.on_shift = {t.id for t in techs}
         self.d = Dispatcher(scenario, now=start)
+        self.crews.learn(self.d)
         self.d.log.subscribe(self._first_scheduled, kinds={"transition"})
         self.pending = {}
         for t in carried:
@@ -301,6 +306,7 @@ class _Sim:
             d.follow_up(a.follow_up_of, ticket, redispatch=False, actor="customer")
         else:
             d.add(ticket, actor="customer")
+        self.crews.learn(d)
         self.owner[ticket.id] = d
         self.policy.on_ticket(self.view, ticket.id)
         self.kick()
@@ -314,7 +320,7 @@ class _Sim:
             del self.pending[t]
         else:
             d = self.owner.get(t)
-            if d is None or not d.state(t).is_open:
+            if d is None or not self.crews.cancellable(d, t):
                 return
             self.clock(d)
             d.cancel(t, actor="customer", reason="cancelled by the customer")
@@ -388,10 +394,12 @@ class _Sim:
         noise = float(np.exp(self.travel_rng.normal(-sigma * sigma / 2, sigma))) if sigma else 1.0
         travel = round(nominal * noise)
         self.status[tech] = Status.TRAVEL
-        visit = Visit(tech, ticket_id, self.day_index, now, now + travel, now + travel, "travel",
+        key = self.crews.key(ticket_id)  # a crew member's visit is on the crew ticket
+        visit = Visit(tech, key, self.day_index, now, now + travel, now + travel, "travel",
                       travel)
         self.open_visit[tech] = visit
-        self.visited.add(ticket_id)
+        self.crews.member[tech] = ticket_id
+        self.visited.add(key)
         self.techrec[tech].travel += travel
         self.engine.schedule(now + travel, ArrivesOnSite(tech, ticket_id, self.gen.get(tech, 0)),
                              _P_ARRIVE)
@@ -399,7 +407,7 @@ class _Sim:
             self.pinger.leg(d, tech, ticket_id, now, travel)
 
     def _owner(self, ticket_id: str) -> Dispatcher:
-        d = self.owner.get(ticket_id)
+        d = self.owner.get(self.crews.key(ticket_id))
         if d is None:
             raise SimulationError(f"ticket {ticket_id!r} has no dispatcher")
         return d
@@ -410,10 +418,12 @@ class _Sim:
         tech, t = ev.tech, ev.ticket_id
         d = self.clock(self._owner(t))
         now = self.engine.now
-        rec = self.records[t]
-        a = self.arrivals[t]
         d.arrive(t)
         self.status[tech] = Status.ON_SITE
+        if self.crews.arrive(d, tech, t, ev.gen):
+            return  # a crew member: the work starts when all are on site (sim/crews.py)
+        rec = self.records[t]
+        a = self.arrivals[t]
         rec.visits += 1
         if a.not_home and rec.failed_visits == 0 and rec.first_on_site is None:
             rec.failed_visits += 1
@@ -465,17 +475,20 @@ class _Sim:
         """A released (open) ticket: the policy is asked; from an earlier day's desk it
         moves to today's."""
         if d is self.d:
-            self.policy.on_ticket(self.view, t)
+            if t not in self.crews.crew_of:  # (a crew is placed again whole by the desk)
+                self.policy.on_ticket(self.view, t)
             return
-        # the visit began on an earlier day: the ticket moves to today's desk
-        ticket = d.ticket(t)
+        # the visit began on an earlier day: the ticket (a crew: whole) moves to today's desk
+        ticket = self.tickets[self.crews.key(t)] if t in self.crews.crew_of else d.ticket(t)
         d.cancel(t, actor="simulator", reason="moved to the next day's desk")
+        t = ticket.id
         if self.d is None:
             self.pending[t] = ticket
             self.owner[t] = None
             return
         self.sync(self.d)
         self.d.add(ticket, actor="simulator")
+        self.crews.learn(self.d)
         self.owner[t] = self.d
         self.policy.on_ticket(self.view, t)
         self.kick()
@@ -500,7 +513,7 @@ class _Sim:
         interrupted: str | None = None
         v = self.open_visit.pop(tech, None)
         if v is not None:
-            interrupted = v.ticket_id
+            interrupted = self.crews.member.get(tech, v.ticket_id)  # (a crew: the member)
             if now < v.arrive:  # still on the road: only the time driven counts
                 tr.travel -= v.arrive - now
                 v.travel -= v.arrive - now
@@ -509,7 +522,7 @@ class _Sim:
                 tr.service += now - v.arrive
             v.end, v.outcome = now, "interrupted"
             self.visits.append(v)
-            self.records[interrupted].interruptions += 1
+            self.records[v.ticket_id].interruptions += 1
         d = self.d
         planned: list[str] = []
         if d is not None:
@@ -521,6 +534,8 @@ class _Sim:
             self.clock(od)
             if od is not d:  # a job from an earlier day's desk: that desk puts it on hold
                 od.hold(interrupted, reason=f"technician {tech} fell ill", actor="simulator")
+            for partner in self.crews.interrupt_partners(tech, interrupted):  # crew stops
+                od.hold(partner, reason=f"crew member {tech} fell ill", actor="simulator")
             od.release(interrupted, redispatch=False, actor="simulator")
             self.visited.discard(interrupted)
             self._reopen(od, interrupted)
@@ -536,6 +551,11 @@ class _Sim:
         tech, t = ev.tech, ev.ticket_id
         d = self.clock(self._owner(t))
         d.complete(t)
+        if not self.crews.complete(t):  # a crew ticket is done with its last member
+            self.techrec[tech].visits_done += 1
+            self._finish_visit(tech, "done")
+            return
+        t = self.crews.key(t)
         now = self.engine.now
         rec = self.records[t]
         rec.completed = now
