@@ -27,8 +27,11 @@ from .domain import (
     Shift,
     SlaPolicy,
     SlaTarget,
+    SpeedProfile,
     Technician,
     Ticket,
+    TimeDependentMatrix,
+    TimeDependentTravel,
     TimeWindow,
 )
 from .domain.asset import Asset, MaintenancePlan, maintenance_tickets
@@ -180,6 +183,7 @@ __all__ = [
     "SlaPolicy",
     "SlaTarget",
     "SlaWatch",
+    "SpeedProfile",
     "SolveResult",
     "SolveStatus",
     "Solver",
@@ -193,6 +197,8 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketState",
+    "TimeDependentMatrix",
+    "TimeDependentTravel",
     "TimeWindow",
     "TransitionError",
     "UnassignedReason",

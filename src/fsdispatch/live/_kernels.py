@@ -414,6 +414,7 @@ def relay_plan(kd, ptr, visits, copy_r, old_r, old_group, old_bptr0, old, st, sc
                 st.pred[r, k, q] = old.pred[o, k, q]
         st.length[r] = n
         st.ret[r] = old.ret[o]
+        st.rtrav[r] = old.rtrav[o]
         st.load[r] = old.load[o]
         st.group_count[rt.group[r]] = old.group_count[old_group[o]]
         tech = rt.tech[r]

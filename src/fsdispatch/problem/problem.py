@@ -38,6 +38,12 @@ TRAVEL_MATRIX, TRAVEL_EUCLIDEAN, TRAVEL_HAVERSINE = 0, 1, 2
 ROUND_NEAREST, ROUND_CEIL, ROUND_FLOOR = 0, 1, 2
 
 
+def _ro_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    a = np.zeros(shape, dtype=dtype)
+    a.setflags(write=False)
+    return a
+
+
 class TravelData(NamedTuple):
     """Travel model arrays. K = nodes (distinct locations), M = matrix size."""
 
@@ -51,6 +57,15 @@ class TravelData(NamedTuple):
     coslat: np.ndarray  #: (K,) float64 cos(latitude)
     detour: float
     sec_per_km: float
+    #: time-dependent travel (``fsdispatch.domain.traffic``): 0 static, 1 a speed profile
+    #: over the static model, 2 a matrix per period. Static problems keep the defaults.
+    td: int = 0
+    lbf: float = 1.0  #: 1 / the largest speed factor (``td == 1``): static time × lbf ≤ any trip
+    bp: np.ndarray = _ro_empty((0,), np.int64)  #: (P,) int64 period starts (bp[0] = -2**62)
+    fac: np.ndarray = _ro_empty((0,), np.float64)  #: (P,) float64 speed factor per period (td 1)
+    pmat: np.ndarray = _ro_empty((0,), np.int64)  #: (P,) int64 matrix of each period (td 2)
+    pdur: np.ndarray = _ro_empty((0, 0, 0), np.int64)  #: (Q, M, M) int64 period matrices
+    #: (td 2; td 1 over a matrix: the base durations, Q = 1)
 
 
 class WindowData(NamedTuple):

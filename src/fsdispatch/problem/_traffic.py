@@ -1,0 +1,45 @@
+"""The compiled arrays of time-dependent travel (private; called by ``compile_scenario``).
+
+A speed profile or a daily list of matrices is unrolled over the problem's
+horizon into absolute period starts (seconds from the horizon origin, in its
+time zone) with a factor or a matrix per period; see
+:mod:`fsdispatch.domain.traffic` for the rule and ``kernels/timing.py``
+(``leg_time``) for the kernel. The static ``dur`` / ``travel_time`` become a
+lower bound of every departure's travel, so pruning and bounds stay valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..domain.traffic import TimeDependentMatrix, TimeDependentTravel, unroll
+from ..units import DAY, Horizon
+from .problem import TravelData
+
+__all__ = ["time_dependent_block"]
+
+
+def time_dependent_block(tv: TravelData, travel: Any, horizon: Horizon) -> TravelData:
+    """``tv`` (the static arrays of the base model or of the first period's matrix) with
+    the time-dependent arrays of ``travel`` filled in (``tv`` itself when static)."""
+    lo, hi = 0, horizon.length + 2 * DAY
+    if isinstance(travel, TimeDependentTravel):
+        starts, factors = unroll(travel.profile, horizon.start, lo, hi)
+        fac = np.array(factors, dtype=np.float64)
+        lbf = 1.0 / float(fac.max())
+        pdur = np.zeros((0, 0, 0), dtype=np.int64)
+        dur = tv.dur
+        if tv.kind == 0:  # the base durations for the kernel; ``dur`` their lower bound
+            pdur = np.ascontiguousarray(tv.dur[None, :, :], dtype=np.int64)
+            dur = np.floor(tv.dur * lbf).astype(np.int64)
+        return tv._replace(td=1, lbf=lbf, bp=starts, fac=fac, dur=dur, pdur=pdur,
+                           pmat=np.zeros(starts.shape[0], dtype=np.int64))
+    if isinstance(travel, TimeDependentMatrix):
+        starts, which = unroll(travel, horizon.start, lo, hi)
+        pdur = np.ascontiguousarray(travel.stacked(), dtype=np.int64)
+        return tv._replace(td=2, lbf=1.0, bp=starts, fac=np.ones(starts.shape[0]),
+                           pmat=np.array(which, dtype=np.int64), pdur=pdur,
+                           dur=np.ascontiguousarray(pdur.min(axis=0)))
+    return tv
