@@ -43,3 +43,30 @@ def time_dependent_block(tv: TravelData, travel: Any, horizon: Horizon) -> Trave
                            pmat=np.array(which, dtype=np.int64), pdur=pdur,
                            dur=np.ascontiguousarray(pdur.min(axis=0)))
     return tv
+
+
+def leg_departure(tv: Any, a: int, b: int, arrival: int, tt: int) -> tuple[int, int]:
+    """``(departure, seconds)`` of the leg ``a -> b`` that arrives at ``arrival``: static
+    travel leaves ``tt`` (the leg's :func:`~fsdispatch.kernels.timing.travel_time`) before;
+    time-dependent travel leaves at the latest time that still arrives by ``arrival``
+    (the arrival is non-decreasing in the departure: a search)."""
+    if not int(tv.td) or a == b:
+        return arrival - tt, tt
+    from ..kernels.timing import leg_time
+
+    def arrive(t: int) -> int:
+        return t + int(leg_time(tv, a, b, np.int64(tt), np.int64(t)))
+
+    step = max(int(tt), 1)
+    lo = arrival - step
+    while arrive(lo) > arrival:
+        step *= 2
+        lo = arrival - step
+    hi = arrival  # arrive(lo) <= arrival < arrive(hi + 1) is kept
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if arrive(mid) <= arrival:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo, arrival - lo
