@@ -71,3 +71,18 @@ def test_bad_time_dependent_json_names_the_field(travel, field):
     with pytest.raises(ValidationError) as err:
         scenario_from_dict(data)
     assert field in str(err.value)
+
+
+def test_a_speed_profile_reads_from_csv(tmp_path):
+    path = tmp_path / "profile.csv"
+    path.write_text("time,factor,weekday\n00:00,1.0,\n07:00,0.5,\n10:00,1.0,\n"
+                    "00:00,1.2,saturday\n")
+    profile = fd.io.read_speed_profile(path)
+    assert profile == fd.SpeedProfile([(time(0, 0), 1.0), (time(7, 0), 0.5),
+                                       (time(10, 0), 1.0)],
+                                      weekdays={"saturday": [(time(0, 0), 1.2)]})
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,factor\n07:00,0.5\n06:00,1.0\n")
+    with pytest.raises(ValidationError) as err:
+        fd.io.read_speed_profile(bad)
+    assert "bad.csv" in str(err.value) and err.value.field == "breakpoints[1].time"
