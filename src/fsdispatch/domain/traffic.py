@@ -184,7 +184,7 @@ def unroll(model: SpeedProfile | TimeDependentMatrix, origin: datetime, lo: int,
             if not isinstance(model, SpeedProfile):
                 value = k
             at = datetime.combine(day, t, tzinfo=tz)
-            secs = int(round((at - origin).total_seconds()))
+            secs = round((at - origin).total_seconds())
             if starts and secs <= starts[-1]:
                 continue  # (a daylight-saving fold)
             if values and values[-1] == value:
@@ -228,7 +228,7 @@ def _secs_since(depart: datetime) -> tuple[datetime, int]:
         fail("travel_seconds", None, "depart", depart, "must be timezone-aware")
     origin = datetime.combine(depart.date() - timedelta(days=2), time(0, 0),
                               tzinfo=depart.tzinfo)
-    return origin, int(round((depart - origin).total_seconds()))
+    return origin, round((depart - origin).total_seconds())
 
 
 @attrs.frozen(eq=False)
@@ -380,7 +380,7 @@ def static_of(travel: Any) -> GeometricTravel | MatrixTravel:
         return travel.base
     if isinstance(travel, TimeDependentMatrix):
         return travel.periods[0][1]
-    return travel  # type: ignore[no-any-return]
+    return travel
 
 
 def is_time_dependent(travel: Any) -> bool:

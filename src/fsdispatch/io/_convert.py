@@ -422,7 +422,7 @@ class _Hooks:
 
         def structure(value: Any, _: Any) -> Any:
             if value is None:
-                return TRAVEL_MODELS[first]()  # type: ignore[call-arg]
+                return TRAVEL_MODELS[first]()
             data = _object(value)
             model = _field(data, "model", _string) if "model" in data else first
             if model not in TRAVEL_MODELS:
