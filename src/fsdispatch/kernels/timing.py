@@ -115,18 +115,21 @@ def travel_time(tv, a, b):
 def _base_secs(tv, a, b):
     """The static model's seconds of a speed-profile model (factor 1)."""
     if tv.kind == 0:
-        return tv.pdur[0, tv.node_row[a], tv.node_row[b]]
+        p = np.int64(tv.prof[0])
+        m = np.int64(tv.prof[2])
+        return np.int64(tv.prof[3 + 3 * p + tv.node_row[a] * m + tv.node_row[b]])
     return _round_secs(tv.rounding, _geo_km(tv, a, b) * tv.detour * tv.sec_per_km)
 
 
 @leaf_internal
-def _period(bp, t):
-    """The last period ``k`` with ``bp[k] <= t`` (0 when none)."""
+def _period(prof, n, t):
+    """The last period ``k`` with ``start[k] <= t`` (0 when none) of the ``n`` periods of
+    ``prof`` (``TravelData.prof``)."""
     lo = 0
-    hi = bp.shape[0]
+    hi = n
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if bp[mid] <= t:
+        if np.int64(prof[3 + mid]) <= t:
             lo = mid
         else:
             hi = mid
@@ -147,26 +150,29 @@ def _td_secs(tv, a, b, t):
         base = float(_base_secs(tv, a, b))
         if base == 0.0:
             return np.int64(0)
-    ra = tv.node_row[a]
-    rb = tv.node_row[b]
-    bp = tv.bp
-    n = bp.shape[0]
-    k = _period(bp, t)
+    prof = tv.prof
+    n = np.int64(prof[0])
+    m = np.int64(prof[2])
+    cell = tv.node_row[a] * m + tv.node_row[b]
+    k = _period(prof, n, t)
     q = 1.0
     el = np.int64(0)
     cur = t
     while True:
         if tv.td == 1:
-            length = base / tv.fac[k]
+            length = base / prof[3 + n + k]
         else:
-            length = float(tv.pdur[tv.pmat[k], ra, rb])
+            length = prof[3 + 3 * n + np.int64(prof[3 + 2 * n + k]) * m * m + cell]
         need = q * length
-        if k + 1 >= n or need <= float(bp[k + 1] - cur):
+        if k + 1 >= n:
             return np.int64(math.floor(float(el) + need + 0.5))
-        span = bp[k + 1] - cur
+        nxt = np.int64(prof[3 + k + 1])
+        if need <= float(nxt - cur):
+            return np.int64(math.floor(float(el) + need + 0.5))
+        span = nxt - cur
         q -= float(span) / length
         el += span
-        cur = bp[k + 1]
+        cur = nxt
         k += 1
 
 

@@ -34,15 +34,26 @@ def time_dependent_block(tv: TravelData, travel: Any, horizon: Horizon) -> Trave
         if tv.kind == 0:  # the base durations for the kernel; ``dur`` their lower bound
             pdur = np.ascontiguousarray(tv.dur[None, :, :], dtype=np.int64)
             dur = np.floor(tv.dur * lbf).astype(np.int64)
-        return tv._replace(td=1, lbf=lbf, bp=starts, fac=fac, dur=dur, pdur=pdur,
-                           pmat=np.zeros(starts.shape[0], dtype=np.int64))
+        return tv._replace(td=1, lbf=lbf, dur=dur,
+                           prof=_pack(starts, fac, np.zeros(starts.shape[0]), pdur))
     if isinstance(travel, TimeDependentMatrix):
         starts, which = unroll(travel, horizon.start, lo, hi)
         pdur = np.ascontiguousarray(travel.stacked(), dtype=np.int64)
-        return tv._replace(td=2, lbf=1.0, bp=starts, fac=np.ones(starts.shape[0]),
-                           pmat=np.array(which, dtype=np.int64), pdur=pdur,
-                           dur=np.ascontiguousarray(pdur.min(axis=0)))
+        return tv._replace(td=2, lbf=1.0, dur=np.ascontiguousarray(pdur.min(axis=0)),
+                           prof=_pack(starts, np.ones(starts.shape[0]),
+                                      np.array(which, dtype=np.float64), pdur))
     return tv
+
+
+def _pack(starts: np.ndarray, fac: np.ndarray, which: np.ndarray,
+          pdur: np.ndarray) -> np.ndarray:
+    """``TravelData.prof``: ``[P, Q, M, starts, factors, matrix of each period, matrices]``."""
+    q, m = (pdur.shape[0], pdur.shape[1]) if pdur.size else (0, 0)
+    head = np.array([starts.shape[0], q, m], dtype=np.float64)
+    out = np.concatenate([head, starts.astype(np.float64), fac, which,
+                          pdur.astype(np.float64).ravel()])
+    out.setflags(write=False)
+    return out
 
 
 def leg_departure(tv: Any, a: int, b: int, arrival: int, tt: int) -> tuple[int, int]:

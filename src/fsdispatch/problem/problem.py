@@ -61,11 +61,12 @@ class TravelData(NamedTuple):
     #: over the static model, 2 a matrix per period. Static problems keep the defaults.
     td: int = 0
     lbf: float = 1.0  #: 1 / the largest speed factor (``td == 1``): static time × lbf ≤ any trip
-    bp: np.ndarray = _ro_empty((0,), np.int64)  #: (P,) int64 period starts (bp[0] = -2**62)
-    fac: np.ndarray = _ro_empty((0,), np.float64)  #: (P,) float64 speed factor per period (td 1)
-    pmat: np.ndarray = _ro_empty((0,), np.int64)  #: (P,) int64 matrix of each period (td 2)
-    pdur: np.ndarray = _ro_empty((0, 0, 0), np.int64)  #: (Q, M, M) int64 period matrices
-    #: (td 2; td 1 over a matrix: the base durations, Q = 1)
+    #: the periods, packed in one float64 array (every kernel that passes ``tv`` around
+    #: carries one array more, not four): ``[P, Q, M, starts (P), factors (P), matrix of
+    #: each period (P), Q period matrices (Q × M × M)]`` — the starts increasing with
+    #: starts[0] = -2**62, factors for td 1, the matrices for td 2 (td 1 over a matrix:
+    #: the base durations, Q = 1); whole seconds are exact in float64. Empty when static.
+    prof: np.ndarray = _ro_empty((0,), np.float64)
 
 
 class WindowData(NamedTuple):
