@@ -18,6 +18,11 @@ iterations, so its CPU ratio is the cost per move)::
 
     python benchmarks/traffic.py                          # 20x150 and 50x400, seeds 1
     python benchmarks/traffic.py --days 50x400 --seeds 1 2 3 --ls-iterations 3000
+
+``--static`` prints only the static days' CPU seconds (greedy, ``ls``, 50 evaluations):
+run it under two checkouts (``PYTHONPATH=<src>``), alternating, to compare releases::
+
+    PYTHONPATH=src python benchmarks/traffic.py --static --days 50x400
 """
 
 from __future__ import annotations
@@ -111,6 +116,24 @@ def run(techs: int, tickets: int, seed: int, solvers: list[str], iterations: int
     return rows
 
 
+def static_cpu(techs: int, tickets: int, seed: int, iterations: int,
+               repeats: int) -> dict[str, float]:
+    """Best-of-``repeats`` CPU seconds of greedy, ``ls`` and 50 evaluations on a static day
+    (only public names: runs under any release)."""
+    problem = fd.compile_scenario(fd.generate_scenario(techs, tickets, seed=seed))
+    _solve(problem, "greedy", seed, 10)
+    _solve(problem, "ls", seed, 10)
+    out: dict[str, float] = {}
+    for solver in ("greedy", "ls"):
+        out[solver] = min(_solve(problem, solver, seed, iterations)[1] for _ in range(repeats))
+    plan = fd.solve(problem, solver="greedy").plan
+    t0 = time.process_time()
+    for _ in range(50):
+        fd.evaluate(problem, plan)
+    out["evaluate x50"] = time.process_time() - t0
+    return out
+
+
 def _table(rows: list[dict[str, Any]]) -> str:
     head = ("| day | solver | planned with | visits missed on the road | served | late tickets | "
             "SLA late min | travel min | objective | CPU s | CPU × static |")
@@ -131,7 +154,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--solvers", nargs="+", default=["greedy", "ls"])
     ap.add_argument("--ls-iterations", type=int, default=2000)
     ap.add_argument("--repeats", type=int, default=2, help="runs per plan (CPU: the best)")
+    ap.add_argument("--static", action="store_true",
+                    help="only the static days' CPU seconds (to compare releases)")
     args = ap.parse_args(argv)
+    if args.static:
+        for spec in args.days:
+            t, n = (int(x) for x in spec.lower().split("x"))
+            for seed in args.seeds:
+                cpu = static_cpu(t, n, seed, args.ls_iterations, max(args.repeats, 3))
+                print(f"{spec} s{seed}: " + ", ".join(f"{k} {v:.3f} s" for k, v in cpu.items()))
+        return
     rows = []
     for spec in args.days:
         t, n = (int(x) for x in spec.lower().split("x"))
