@@ -175,6 +175,7 @@ def _label_stops(kd, tw, ns, base, nbr, service_row, t_open, max_close):
     lab = tw.lab
     pc = tw.pc
     pred = tw.pred
+    tv = kd.tv  # (taken once: the loops pass it on)
     feasible = True
     bstar = np.int64(-1)
     for attempt in range(2):
@@ -188,18 +189,18 @@ def _label_stops(kd, tw, ns, base, nbr, service_row, t_open, max_close):
         for s in range(ns):
             if tw.kind[s] == 0:
                 j = tw.sid[s]
-                ok = advance(kd.tv, tw.nd[s], tw.nd[s + 1], win, cost, brk, base, nbr, j,
+                ok = advance(tv, tw.nd[s], tw.nd[s + 1], win, cost, brk, base, nbr, j,
                              np.int64(service_row[j]), tw.tt[s], TRUE, lab[s], pc[s],
                              lab[s + 1], pc[s + 1], pred[s + 1], strict, max_close)
             else:
                 d = tw.sid[s]
-                ok = advance(kd.tv, tw.nd[s], tw.nd[s + 1], dep.win, cost, brk, base, nbr, d,
+                ok = advance(tv, tw.nd[s], tw.nd[s + 1], dep.win, cost, brk, base, nbr, d,
                              dep.pickup[d], tw.tt[s], FALSE, lab[s], pc[s], lab[s + 1],
                              pc[s + 1], pred[s + 1], strict, max_close)
             if not ok:
                 break
         if ok:
-            bstar, _ret = choose_end(kd.tv, tw.nd[ns], tw.nd[ns + 1], brk, base, nbr, lab[ns],
+            bstar, _ret = choose_end(tv, tw.nd[ns], tw.nd[ns + 1], brk, base, nbr, lab[ns],
                                      pc[ns], tw.tt[ns], strict, max_close)
             if bstar >= 0:
                 break
@@ -223,9 +224,10 @@ def _lay_stops(kd, tw, ns, base, nbr, service_row, feasible, bstar, arrival, sta
         path[s - 1] = tw.pred[s, path[s]]
     blate = False
     driven = np.int64(0)
+    tv = kd.tv
     for s in range(ns):
         b = path[s]
-        ready, arr, late, left = walk_leg(kd.tv, tw.nd[s], tw.nd[s + 1], brk, base, b,
+        ready, arr, late, left = walk_leg(tv, tw.nd[s], tw.nd[s + 1], brk, base, b,
                                           path[s + 1] - b, lab[s, b], tw.tt[s], feasible,
                                           brk_out)
         driven += arr - left
@@ -239,7 +241,7 @@ def _lay_stops(kd, tw, ns, base, nbr, service_row, feasible, bstar, arrival, sta
             end[k] = s0 + np.int64(service_row[j])
         else:
             pick_start[k] = earliest_start(dep.win, tw.sid[s], ready)
-    ret, late, left = walk_finish(kd.tv, tw.nd[ns], tw.nd[ns + 1], brk, base, nbr, path[ns],
+    ret, late, left = walk_finish(tv, tw.nd[ns], tw.nd[ns + 1], brk, base, nbr, path[ns],
                                   lab[ns, path[ns]], tw.tt[ns], brk_out)
     return ret, blate or late, driven + ret - left
 

@@ -71,10 +71,12 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
     max_close = kd.rt.max_close[r]
     close = kd.rt.close[r]
     svc = np.int64(service_row[j])
-    tv = kd.tv
     node = kd.ticket_node[j]
     prev = kd.ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r]
     end_node = kd.rt.end_node[r]
+    if nbr == 0 and kd.tv.td == 0:  # static travel: the plain forward simulation
+        return _static_delta(kd, st, r, j, p, t_in, t_out, svc)
+    tv = kd.tv
     if nbr == 0:
         free_r = st.free_t[r]
         vcost_r = st.vcost[r]
@@ -145,6 +147,43 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
         if n > 0:
             old_vc = st.pcost[r, n, st.bptr[r, n - 1] - base]
         delta = cur_pc[bend] - old_vc
+    old_ot = st.ret[r] - close if (n > 0 and st.ret[r] > close) else 0
+    new_ot = ret - close if ret > close else 0
+    return delta + kd.w.overtime * (new_ot - old_ot)
+
+
+@internal
+def _static_delta(kd, st, r, j, p, t_in, t_out, svc):
+    """:func:`timing_delta` of a route without breaks under static travel (every leg's
+    seconds as cached: no travel group needed)."""
+    n = st.length[r]
+    service_row = kd.tech.service[kd.rt.tech[r]]
+    seq_r = st.seq[r]
+    legt_r = st.legt[r]
+    free_r = st.free_t[r]
+    vcost_r = st.vcost[r]
+    s = earliest_start(kd.win, j, st.lab[r, p, 0] + t_in)
+    if hard_late(kd.win, j, s):
+        return INF
+    e = s + svc
+    delta = visit_cost(kd.win, kd.cost, j, s, e)
+    t = e
+    for k in range(p, n):
+        i = seq_r[k]
+        tt = t_out if k == p else legt_r[k]
+        s = earliest_start(kd.win, i, t + tt)
+        if hard_late(kd.win, i, s):
+            return INF
+        e = s + np.int64(service_row[i])
+        delta += visit_cost(kd.win, kd.cost, i, s, e) - vcost_r[k]
+        t = e
+        if t == free_r[k]:
+            return delta
+    tt = t_out if p == n else legt_r[n]
+    ret = t + tt
+    if ret > kd.rt.max_close[r]:
+        return INF
+    close = kd.rt.close[r]
     old_ot = st.ret[r] - close if (n > 0 and st.ret[r] > close) else 0
     new_ot = ret - close if ret > close else 0
     return delta + kd.w.overtime * (new_ot - old_ot)

@@ -78,14 +78,15 @@ def _lay(kd, r, st, strict):
     pred = st.pred[r]
     max_close = kd.rt.max_close[r]
     d = st.pick[r]
+    tv = kd.tv  # (taken once: the loop below passes it on)
     if d >= 0:
         n0 = kd.rt.start_node[r]
         n1 = kd.dep.node[d]
-        tt_d = travel_time(kd.tv, n0, n1)
-        ok = start_labels(kd.tv, n0, n1, kd.dep.win, kd.cost, kd.brk, base, nbr, kd.rt.open[r],
+        tt_d = travel_time(tv, n0, n1)
+        ok = start_labels(tv, n0, n1, kd.dep.win, kd.cost, kd.brk, base, nbr, kd.rt.open[r],
                           tt_d, kd.dep.pickup[d], d, lab[0], pc[0], pred[0], strict, max_close)
     else:
-        ok = start_labels(kd.tv, NONE, NONE, kd.dep.win, kd.cost, kd.brk, base, nbr,
+        ok = start_labels(tv, NONE, NONE, kd.dep.win, kd.cost, kd.brk, base, nbr,
                           kd.rt.open[r], ZERO, ZERO, NONE, lab[0], pc[0], pred[0], strict,
                           max_close)
     service_row = kd.tech.service[kd.rt.tech[r]]
@@ -93,20 +94,20 @@ def _lay(kd, r, st, strict):
     for k in range(n):
         j = st.seq[r, k]
         node = kd.ticket_node[j]
-        tt, km = travel(kd.tv, cur, node)
+        tt, km = travel(tv, cur, node)
         st.legt[r, k] = tt
         st.legd[r, k] = km
         if ok:
-            ok = advance(kd.tv, cur, node, kd.win, kd.cost, kd.brk, base, nbr, j,
+            ok = advance(tv, cur, node, kd.win, kd.cost, kd.brk, base, nbr, j,
                          np.int64(service_row[j]), tt, TRUE, lab[k], pc[k], lab[k + 1], pc[k + 1],
                          pred[k + 1], strict, max_close)
         cur = node
-    tt, km = travel(kd.tv, cur, kd.rt.end_node[r])
+    tt, km = travel(tv, cur, kd.rt.end_node[r])
     st.legt[r, n] = tt
     st.legd[r, n] = km
     if not ok:
         return NONE, T_INF
-    return choose_end(kd.tv, cur, kd.rt.end_node[r], kd.brk, base, nbr, lab[n], pc[n], tt, strict,
+    return choose_end(tv, cur, kd.rt.end_node[r], kd.brk, base, nbr, lab[n], pc[n], tt, strict,
                       max_close)
 
 
