@@ -27,8 +27,11 @@ from .domain import (
     Shift,
     SlaPolicy,
     SlaTarget,
+    SpeedProfile,
     Technician,
     Ticket,
+    TimeDependentMatrix,
+    TimeDependentTravel,
     TimeWindow,
 )
 from .domain.asset import Asset, MaintenancePlan, maintenance_tickets
@@ -184,6 +187,7 @@ __all__ = [
     "SolveStatus",
     "Solver",
     "SolverError",
+    "SpeedProfile",
     "Staffing",
     "StockLedger",
     "TeamKpis",
@@ -193,6 +197,8 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketState",
+    "TimeDependentMatrix",
+    "TimeDependentTravel",
     "TimeWindow",
     "TransitionError",
     "UnassignedReason",

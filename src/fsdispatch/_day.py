@@ -125,6 +125,7 @@ def build_day(problem: Problem, plan: Plan, evaluation: Evaluation,
               solver: str | None = None) -> DayModel:
     """Lay out every route's day from the evaluator's visit times."""
     from .evaluate._kernels import travel
+    from .problem._traffic import leg_departure
 
     kd = problem.data
     index = problem.index
@@ -145,12 +146,13 @@ def build_day(problem: Problem, plan: Plan, evaluation: Evaluation,
         for pos, k in enumerate(by_route.get(r, [])):
             j = int(times.ticket[k])
             node = int(kd.ticket_node[j])
+            arrival, start, end = int(times.arrival[k]), int(times.start[k]), int(times.end[k])
             if plan.mode == "assignment":
                 tt, km = travel(kd.tv, int(kd.rt.start_node[r]), node)
             else:
                 tt, km = travel(kd.tv, cur, node)
+                tt = leg_departure(kd.tv, cur, node, arrival, int(tt))[1]
             cur = node
-            arrival, start, end = int(times.arrival[k]), int(times.start[k]), int(times.end[k])
             rb = int(response[j])
             sb = int(resolve[j])
             resp = None if rb >= NO_DEADLINE else rb
@@ -173,7 +175,9 @@ def build_day(problem: Problem, plan: Plan, evaluation: Evaluation,
         if visits:
             home_arrival = int(times.route_return[r])
             if plan.mode == "routing":
-                home_tt = int(travel(kd.tv, cur, int(kd.rt.end_node[r]))[0])
+                end_node = int(kd.rt.end_node[r])
+                home_tt = leg_departure(kd.tv, cur, end_node, home_arrival,
+                                        int(travel(kd.tv, cur, end_node)[0]))[1]
             home_depart = home_arrival - home_tt
         routes.append(RouteDay(
             route=r, label=index.route_label(r), technician_idx=tech_idx,

@@ -352,7 +352,8 @@ def json_required(cl: type) -> set[str]:
     required = {a.name for a in attrs.fields(cl) if a.default is attrs.NOTHING}
     if cl is fd.Break:
         required = required - {"window"} | {a.name for a in attrs.fields(fd.TimeWindow)}
-    if cl is fd.MatrixTravel:  # not the default model: its tag is needed
+    if cl in (fd.MatrixTravel, fd.TimeDependentTravel, fd.TimeDependentMatrix):
+        # not the default model: its tag is needed
         required.add("model")
     if cl is fd.Location:  # lat and lon, or x and y (a oneOf in the schema)
         return set()
@@ -543,6 +544,9 @@ SCHEMA_NODES: dict[type, tuple[Any, ...]] = {
     fd.Depot: ("$defs", "depot"),
     fd.Asset: ("$defs", "asset"),
     fd.CostRates: ("properties", "cost_rates"),
+    fd.TimeDependentTravel: ("properties", "travel", "oneOf", 2),
+    fd.SpeedProfile: ("properties", "travel", "oneOf", 2, "properties", "profile"),
+    fd.TimeDependentMatrix: ("properties", "travel", "oneOf", 3),
 }
 
 

@@ -8,7 +8,8 @@ from .scenario import Scenario
 from .sla import SlaPolicy, SlaTarget
 from .technician import Break, Shift, Technician
 from .ticket import Priority, Ticket, TimeWindow
-from .travel import GeometricTravel, MatrixTravel, TravelModel
+from .traffic import SpeedProfile, TimeDependentMatrix, TimeDependentTravel, TravelModel
+from .travel import GeometricTravel, MatrixTravel
 
 __all__ = [
     "Asset",
@@ -25,8 +26,11 @@ __all__ = [
     "Shift",
     "SlaPolicy",
     "SlaTarget",
+    "SpeedProfile",
     "Technician",
     "Ticket",
+    "TimeDependentMatrix",
+    "TimeDependentTravel",
     "TimeWindow",
     "TravelModel",
     "maintenance_tickets",

@@ -20,7 +20,8 @@ from .parts import Depot, Part
 from .sla import SlaPolicy
 from .technician import Technician
 from .ticket import Ticket
-from .travel import GeometricTravel, MatrixTravel, TravelModel
+from .traffic import TimeDependentMatrix, TimeDependentTravel, TravelModel, matrix_of
+from .travel import GeometricTravel, MatrixTravel
 
 __all__ = ["Scenario"]
 
@@ -231,9 +232,11 @@ def _check_fields(s: Scenario) -> None:
     if not isinstance(s.horizon, Horizon):
         raise ValidationError.for_field("Scenario", s.name or None, "horizon",
                                         s.horizon, "must be a Horizon")
-    if not isinstance(s.travel, GeometricTravel | MatrixTravel):
-        raise ValidationError.for_field("Scenario", s.name or None, "travel",
-                                        s.travel, "must be GeometricTravel or MatrixTravel")
+    if not isinstance(s.travel, GeometricTravel | MatrixTravel | TimeDependentTravel
+                      | TimeDependentMatrix):
+        raise ValidationError.for_field(
+            "Scenario", s.name or None, "travel", s.travel, "must be GeometricTravel, "
+            "MatrixTravel, TimeDependentTravel or TimeDependentMatrix")
     if not isinstance(s.objective, ObjectiveWeights):
         raise ValidationError.for_field("Scenario", s.name or None, "objective",
                                         s.objective, "must be ObjectiveWeights")
@@ -388,8 +391,9 @@ def _locations(s: Scenario) -> list[tuple[str, str, str, Location]]:
 def _check_locations(s: Scenario, issues: _Issues) -> None:
     """One coordinate system for every location; matrix ids known."""
     locations = _locations(s)
-    if isinstance(s.travel, MatrixTravel):
-        known = set(s.travel.location_ids)
+    matrix = matrix_of(s.travel)
+    if matrix is not None:
+        known = set(matrix.location_ids)
         for entity, eid, field, loc in locations:
             if loc.id is None or loc.id not in known:
                 issues.add(entity, eid, f"{field}.id", loc.id,

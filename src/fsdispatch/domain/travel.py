@@ -38,7 +38,7 @@ from ._validate import check_number, describe_seconds, fail, to_tuple, warn
 if TYPE_CHECKING:
     from .location import Location
 
-__all__ = ["EARTH_RADIUS_KM", "GeometricTravel", "MatrixTravel", "TravelModel"]
+__all__ = ["EARTH_RADIUS_KM", "GeometricTravel", "MatrixTravel"]
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -313,8 +313,14 @@ def _warn_diagonal(matrix: np.ndarray, name: str, ids: tuple[str, ...]) -> None:
              "non-zero (staying put should cost nothing)", stacklevel=5)
 
 
-TravelModel = GeometricTravel | MatrixTravel
-"""Any travel model accepted by a :class:`~fsdispatch.Scenario`."""
+def __getattr__(name: str) -> Any:
+    """``TravelModel`` and the time-dependent models live in :mod:`.traffic` (which imports
+    this module); they are also importable from here."""
+    if name in ("TravelModel", "TimeDependentTravel", "TimeDependentMatrix", "SpeedProfile"):
+        from . import traffic
+
+        return getattr(traffic, name)
+    raise AttributeError(name)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -66,6 +66,7 @@ class TimeWork(NamedTuple):
     sid: np.ndarray  #: (S,) int64 ticket or depot index
     tt: np.ndarray  #: (S + 1,) int64 travel into each stop (the last entry: home)
     vis: np.ndarray  #: (S,) int64 position in ``visits`` of the stop's visit
+    nd: np.ndarray  #: (S + 2,) int64 nodes: the start, each stop's, the end location
 
 
 @internal
@@ -77,7 +78,7 @@ def make_time_work(max_visits, max_breaks):
                               np.empty((s + 1, bb), dtype=np.int64),
                               np.empty(s + 1, dtype=np.int64), np.empty(s, dtype=np.int64),
                               np.empty(s, dtype=np.int64), np.empty(s + 1, dtype=np.int64),
-                              np.empty(s, dtype=np.int64)))
+                              np.empty(s, dtype=np.int64), np.empty(s + 2, dtype=np.int64)))
 
 
 @internal
@@ -95,7 +96,8 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
     rule gives the timing (see :mod:`fsdispatch.kernels.timing`).
 
     Returns ``(feasible, return_time, travel_s, km, service_s, pickup_s,
-    break_late)``.
+    break_late)``; under time-dependent travel ``travel_s`` is the legs' own seconds
+    by their departure on the kept timing.
     """
     tv = kd.tv
     brk = kd.brk
@@ -116,12 +118,13 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
     dist = 0.0
     serv = np.int64(0)
     pserv = np.int64(0)
+    tw.nd[0] = start_node
     for k in range(lo, hi):
         d = picks[k]
         if d >= 0:
             node = dep.node[d]
             t, km = travel(tv, cur, node)
-            ns = _add_stop(tw, ns, ONE, d, t, k)
+            ns = _add_stop(tw, ns, ONE, d, t, k, node)
             trav += t
             dist += km
             pserv += dep.pickup[d]
@@ -129,26 +132,30 @@ def time_route(kd, r, visits, picks, lo, hi, t_open, start_node, tw, arrival, st
         j = visits[k]
         node = kd.ticket_node[j]
         t, km = travel(tv, cur, node)
-        ns = _add_stop(tw, ns, ZERO, j, t, k)
+        ns = _add_stop(tw, ns, ZERO, j, t, k, node)
         trav += t
         dist += km
         serv += np.int64(service_row[j])
         cur = node
     t, km = travel(tv, cur, rt.end_node[r])
     tw.tt[ns] = t
+    tw.nd[ns + 1] = rt.end_node[r]
     trav += t
     dist += km
     feasible, bstar = _label_stops(kd, tw, ns, base, nbr, service_row, t_open, rt.max_close[r])
-    ret, blate = _lay_stops(kd, tw, ns, base, nbr, service_row, feasible, bstar, arrival, start,
-                            end, pick_start, brk_out)
+    ret, blate, driven = _lay_stops(kd, tw, ns, base, nbr, service_row, feasible, bstar,
+                                    arrival, start, end, pick_start, brk_out)
+    if tv.td != 0:
+        trav = driven
     return feasible, ret, trav, dist, serv, pserv, blate
 
 
 @internal
-def _add_stop(tw, ns, kind, sid, t, k):
+def _add_stop(tw, ns, kind, sid, t, k, node):
     """Record stop ``ns`` of a route being timed: a visit to ticket ``sid`` (``kind`` 0) or
-    a stop at depot ``sid`` (1) before visit ``k``, reached after ``t`` s of travel.
-    Returns the next stop number."""
+    a stop at depot ``sid`` (1) before visit ``k``, at ``node``, reached after ``t`` s of
+    travel. Returns the next stop number."""
+    tw.nd[ns + 1] = node
     tw.kind[ns] = kind
     tw.sid[ns] = sid
     tw.tt[ns] = t
@@ -168,6 +175,7 @@ def _label_stops(kd, tw, ns, base, nbr, service_row, t_open, max_close):
     lab = tw.lab
     pc = tw.pc
     pred = tw.pred
+    tv = kd.tv  # (taken once: the loops pass it on)
     feasible = True
     bstar = np.int64(-1)
     for attempt in range(2):
@@ -181,19 +189,19 @@ def _label_stops(kd, tw, ns, base, nbr, service_row, t_open, max_close):
         for s in range(ns):
             if tw.kind[s] == 0:
                 j = tw.sid[s]
-                ok = advance(win, cost, brk, base, nbr, j, np.int64(service_row[j]), tw.tt[s],
-                             TRUE, lab[s], pc[s], lab[s + 1], pc[s + 1], pred[s + 1], strict,
-                             max_close)
+                ok = advance(tv, tw.nd[s], tw.nd[s + 1], win, cost, brk, base, nbr, j,
+                             np.int64(service_row[j]), tw.tt[s], TRUE, lab[s], pc[s],
+                             lab[s + 1], pc[s + 1], pred[s + 1], strict, max_close)
             else:
                 d = tw.sid[s]
-                ok = advance(dep.win, cost, brk, base, nbr, d, dep.pickup[d], tw.tt[s], FALSE,
-                             lab[s], pc[s], lab[s + 1], pc[s + 1], pred[s + 1], strict,
-                             max_close)
+                ok = advance(tv, tw.nd[s], tw.nd[s + 1], dep.win, cost, brk, base, nbr, d,
+                             dep.pickup[d], tw.tt[s], FALSE, lab[s], pc[s], lab[s + 1],
+                             pc[s + 1], pred[s + 1], strict, max_close)
             if not ok:
                 break
         if ok:
-            bstar, _ret = choose_end(brk, base, nbr, lab[ns], pc[ns], tw.tt[ns], strict,
-                                     max_close)
+            bstar, _ret = choose_end(tv, tw.nd[ns], tw.nd[ns + 1], brk, base, nbr, lab[ns],
+                                     pc[ns], tw.tt[ns], strict, max_close)
             if bstar >= 0:
                 break
         feasible = False
@@ -204,7 +212,8 @@ def _label_stops(kd, tw, ns, base, nbr, service_row, t_open, max_close):
 def _lay_stops(kd, tw, ns, base, nbr, service_row, feasible, bstar, arrival, start, end,
                pick_start, brk_out):
     """Walk the labels of :func:`_label_stops` back from ``bstar`` and fill the times per
-    visit, depot stop and break. Returns ``(return_time, break_late)``."""
+    visit, depot stop and break. Returns ``(return_time, break_late, travel_s)`` (the
+    legs' seconds by their departures)."""
     win = kd.win
     brk = kd.brk
     dep = kd.dep
@@ -214,10 +223,14 @@ def _lay_stops(kd, tw, ns, base, nbr, service_row, feasible, bstar, arrival, sta
     for s in range(ns, 0, -1):
         path[s - 1] = tw.pred[s, path[s]]
     blate = False
+    driven = np.int64(0)
+    tv = kd.tv
     for s in range(ns):
         b = path[s]
-        ready, arr, late = walk_leg(brk, base, b, path[s + 1] - b, lab[s, b], tw.tt[s],
-                                    feasible, brk_out)
+        ready, arr, late, left = walk_leg(tv, tw.nd[s], tw.nd[s + 1], brk, base, b,
+                                          path[s + 1] - b, lab[s, b], tw.tt[s], feasible,
+                                          brk_out)
+        driven += arr - left
         blate = blate or late
         k = tw.vis[s]
         if tw.kind[s] == 0:
@@ -228,8 +241,9 @@ def _lay_stops(kd, tw, ns, base, nbr, service_row, feasible, bstar, arrival, sta
             end[k] = s0 + np.int64(service_row[j])
         else:
             pick_start[k] = earliest_start(dep.win, tw.sid[s], ready)
-    ret, late = walk_finish(brk, base, nbr, path[ns], lab[ns, path[ns]], tw.tt[ns], brk_out)
-    return ret, blate or late
+    ret, late, left = walk_finish(tv, tw.nd[ns], tw.nd[ns + 1], brk, base, nbr, path[ns],
+                                  lab[ns, path[ns]], tw.tt[ns], brk_out)
+    return ret, blate or late, driven + ret - left
 
 
 @njit(cache=True)

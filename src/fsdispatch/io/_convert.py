@@ -57,8 +57,11 @@ from ..domain import (
     Scenario,
     SlaPolicy,
     SlaTarget,
+    SpeedProfile,
     Technician,
     Ticket,
+    TimeDependentMatrix,
+    TimeDependentTravel,
     TimeWindow,
     TravelModel,
 )
@@ -86,8 +89,9 @@ __all__ = [
 HEADER_KEYS = ("format", "version")
 """Keys of a JSON document that are not attributes of its class."""
 
-TRAVEL_MODELS: dict[str, type[GeometricTravel] | type[MatrixTravel]] = {
-    "geometric": GeometricTravel, "matrix": MatrixTravel}
+TRAVEL_MODELS: dict[str, type[Any]] = {
+    "geometric": GeometricTravel, "matrix": MatrixTravel,
+    "time_dependent": TimeDependentTravel, "time_dependent_matrix": TimeDependentMatrix}
 """The ``"model"`` tag of each travel model (the first is the default)."""
 
 LEADING_KEYS: dict[type, tuple[str, ...]] = {
@@ -418,14 +422,40 @@ class _Hooks:
 
         def structure(value: Any, _: Any) -> Any:
             if value is None:
-                return TRAVEL_MODELS[first]()  # type: ignore[call-arg]
+                return TRAVEL_MODELS[first]()
             data = _object(value)
             model = _field(data, "model", _string) if "model" in data else first
             if model not in TRAVEL_MODELS:
                 raise _At("model", _expected(names, model))
             cl = TRAVEL_MODELS[model]
+            if cl is TimeDependentTravel:
+                data = _object(data, {"model", "base", "profile"})
+                base = _field(data, "base", lambda v: structure(v, None))
+                if not isinstance(base, GeometricTravel | MatrixTravel):
+                    raise _At("base", _expected("a 'geometric' or 'matrix' model",
+                                                getattr(base, "kind", base)))
+                profile = _field(data, "profile", _speed_profile)
+                return TimeDependentTravel(base, profile)
+            if cl is TimeDependentMatrix:
+                data = _object(data, {"model", "periods"})
+                return TimeDependentMatrix(_field(data, "periods", self._periods))
             return self.c.structure({k: v for k, v in data.items() if k != "model"}, cl)
         return structure
+
+    def _periods(self, value: Any) -> list[tuple[str, MatrixTravel]]:
+        """``[{"time": "07:00", "matrix": {location_ids, durations, distances}}, ...]``."""
+        if not isinstance(value, list):
+            raise _expected("an array", value)
+        out = []
+        for k, item in enumerate(value):
+            try:
+                data = _object(item, {"time", "matrix"})
+                when = _field(data, "time", _string)
+                matrix = _field(data, "matrix", partial(self.c.structure, cl=MatrixTravel))
+            except Exception as exc:
+                raise _At(k, exc) from None
+            out.append((when, matrix))
+        return out
 
     def structure_break(self, value: Any, _: Any) -> Break:
         """A break spells its window's attributes inline: ``{"start", "end", "duration"}``."""
@@ -512,7 +542,50 @@ class _Hooks:
                 "default": None if policy.default is None else target(policy.default)}
 
     def unstructure_travel(self, value: Any) -> dict[str, Any]:
+        if isinstance(value, TimeDependentTravel):
+            return {"model": value.kind, "base": self.unstructure_travel(value.base),
+                    "profile": _profile_json(value.profile)}
+        if isinstance(value, TimeDependentMatrix):
+            return {"model": value.kind, "periods": [
+                {"time": _clock(t), "matrix": self.c.unstructure(m, MatrixTravel)}
+                for t, m in value.periods]}
         return {"model": value.kind, **self.c.unstructure(value, type(value))}
+
+
+def _clock(t: Any) -> str:
+    """A time of day as ``"HH:MM"`` (``"HH:MM:SS"`` with seconds)."""
+    return t.strftime("%H:%M") if not t.second and not t.microsecond else t.isoformat()
+
+
+def _pairs_json(pairs: Any) -> list[dict[str, Any]]:
+    return [{"time": _clock(t), "factor": f} for t, f in pairs]
+
+
+def _profile_json(profile: SpeedProfile) -> dict[str, Any]:
+    out: dict[str, Any] = {"breakpoints": _pairs_json(profile.breakpoints)}
+    if profile.weekdays:
+        names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        out["weekdays"] = [{"day": names[d], "breakpoints": _pairs_json(p)}
+                           for d, p in profile.weekdays]
+    return out
+
+
+def _speed_profile(value: Any) -> SpeedProfile:
+    """``{"breakpoints": [{"time": "07:00", "factor": 0.5}, ...], "weekdays": [{"day":
+    "saturday", "breakpoints": [...]}, ...]}``."""
+    data = _object(value, {"breakpoints", "weekdays"})
+    days = data.get("weekdays")
+    if isinstance(days, list):
+        pairs = []
+        for k, item in enumerate(days):
+            try:
+                one = _object(item, {"day", "breakpoints"})
+                pairs.append((_field(one, "day", _string), _field(one, "breakpoints",
+                                                                  lambda v: v)))
+            except Exception as exc:
+                raise _At("weekdays", _At(k, exc)) from None
+        days = dict(pairs)
+    return SpeedProfile(_field(data, "breakpoints", lambda v: v), weekdays=days)
 
 
 def _without_defaults(generated: Callable[[Any], dict[str, Any]], cl: type,

@@ -27,6 +27,7 @@ from .timing import (
     choose_end,
     earliest_start,
     hard_late,
+    leg_time,
     max_breaks,
     travel,
     travel_time,
@@ -70,19 +71,29 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
     max_close = kd.rt.max_close[r]
     close = kd.rt.close[r]
     svc = np.int64(service_row[j])
+    node = kd.ticket_node[j]
+    prev = kd.ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r]
+    end_node = kd.rt.end_node[r]
+    if nbr == 0 and kd.tv.td == 0:  # static travel: the plain forward simulation
+        return _static_delta(kd, st, r, j, p, t_in, t_out, svc)
+    tv = kd.tv
     if nbr == 0:
         free_r = st.free_t[r]
         vcost_r = st.vcost[r]
-        s = earliest_start(kd.win, j, st.lab[r, p, 0] + t_in)
+        t0 = st.lab[r, p, 0]
+        s = earliest_start(kd.win, j, t0 + leg_time(tv, prev, node, t_in, t0))
         if hard_late(kd.win, j, s):
             return INF
         e = s + svc
         delta = visit_cost(kd.win, kd.cost, j, s, e)
         t = e
+        na = node
         for k in range(p, n):
             i = seq_r[k]
             tt = t_out if k == p else legt_r[k]
-            s = earliest_start(kd.win, i, t + tt)
+            nb = kd.ticket_node[i]
+            s = earliest_start(kd.win, i, t + leg_time(tv, na, nb, tt, t))
+            na = nb
             if hard_late(kd.win, i, s):
                 return INF
             e = s + np.int64(service_row[i])
@@ -91,7 +102,7 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
             if t == free_r[k]:
                 return delta
         tt = t_out if p == n else legt_r[n]
-        ret = t + tt
+        ret = t + leg_time(tv, na, end_node, tt, t)
         if ret > max_close:
             return INF
     else:
@@ -100,15 +111,19 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
         nxt = wk.lb
         nxt_pc = wk.pb
         pred = wk.pr
-        if not advance(kd.win, kd.cost, kd.brk, base, nbr, j, svc, t_in, TRUE, st.lab[r, p],
-                       st.pcost[r, p], cur, cur_pc, pred, TRUE, max_close):
+        if not advance(tv, prev, node, kd.win, kd.cost, kd.brk, base, nbr, j, svc, t_in, TRUE,
+                       st.lab[r, p], st.pcost[r, p], cur, cur_pc, pred, TRUE, max_close):
             return INF
+        na = node
         for k in range(p, n):
             i = seq_r[k]
             tt = t_out if k == p else legt_r[k]
-            if not advance(kd.win, kd.cost, kd.brk, base, nbr, i, np.int64(service_row[i]), tt,
-                           TRUE, cur, cur_pc, nxt, nxt_pc, pred, TRUE, max_close):
+            nb = kd.ticket_node[i]
+            if not advance(tv, na, nb, kd.win, kd.cost, kd.brk, base, nbr, i,
+                           np.int64(service_row[i]), tt, TRUE, cur, cur_pc, nxt, nxt_pc, pred,
+                           TRUE, max_close):
                 return INF
+            na = nb
             same = True
             for b in range(nbr + 1):
                 if nxt[b] != st.lab[r, k + 1, b]:
@@ -124,13 +139,51 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
             cur_pc = nxt_pc
             nxt_pc = tmp_pc
         tt = t_out if p == n else legt_r[n]
-        bend, ret = choose_end(kd.brk, base, nbr, cur, cur_pc, tt, TRUE, max_close)
+        bend, ret = choose_end(tv, na, end_node, kd.brk, base, nbr, cur, cur_pc, tt, TRUE,
+                               max_close)
         if bend < 0:
             return INF
         old_vc = 0.0
         if n > 0:
             old_vc = st.pcost[r, n, st.bptr[r, n - 1] - base]
         delta = cur_pc[bend] - old_vc
+    old_ot = st.ret[r] - close if (n > 0 and st.ret[r] > close) else 0
+    new_ot = ret - close if ret > close else 0
+    return delta + kd.w.overtime * (new_ot - old_ot)
+
+
+@internal
+def _static_delta(kd, st, r, j, p, t_in, t_out, svc):
+    """:func:`timing_delta` of a route without breaks under static travel (every leg's
+    seconds as cached: no travel group needed)."""
+    n = st.length[r]
+    service_row = kd.tech.service[kd.rt.tech[r]]
+    seq_r = st.seq[r]
+    legt_r = st.legt[r]
+    free_r = st.free_t[r]
+    vcost_r = st.vcost[r]
+    s = earliest_start(kd.win, j, st.lab[r, p, 0] + t_in)
+    if hard_late(kd.win, j, s):
+        return INF
+    e = s + svc
+    delta = visit_cost(kd.win, kd.cost, j, s, e)
+    t = e
+    for k in range(p, n):
+        i = seq_r[k]
+        tt = t_out if k == p else legt_r[k]
+        s = earliest_start(kd.win, i, t + tt)
+        if hard_late(kd.win, i, s):
+            return INF
+        e = s + np.int64(service_row[i])
+        delta += visit_cost(kd.win, kd.cost, i, s, e) - vcost_r[k]
+        t = e
+        if t == free_r[k]:
+            return delta
+    tt = t_out if p == n else legt_r[n]
+    ret = t + tt
+    if ret > kd.rt.max_close[r]:
+        return INF
+    close = kd.rt.close[r]
     old_ot = st.ret[r] - close if (n > 0 and st.ret[r] > close) else 0
     new_ot = ret - close if ret > close else 0
     return delta + kd.w.overtime * (new_ot - old_ot)

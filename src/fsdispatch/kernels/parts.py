@@ -177,8 +177,8 @@ def pickup_ready(kd, r, d, scratch):
     pc = np.empty(nbr + 1)
     pred = np.empty(nbr + 1, dtype=np.int64)
     tt = travel_time(kd.tv, rt.start_node[r], dep.node[d])
-    if not start_labels(dep.win, kd.cost, brk, base, nbr, rt.open[r], tt, dep.pickup[d], d,
-                        lab, pc, pred, TRUE, rt.max_close[r]):
+    if not start_labels(kd.tv, rt.start_node[r], dep.node[d], dep.win, kd.cost, brk, base, nbr,
+                        rt.open[r], tt, dep.pickup[d], d, lab, pc, pred, TRUE, rt.max_close[r]):
         return NONE
     first = T_INF
     for b in range(nbr + 1):

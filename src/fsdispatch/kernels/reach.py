@@ -159,7 +159,8 @@ def reach_route_from(tv, win, brk, rt, service, compat, demand, ticket_node, r, 
                 t_back = t_out if same_end else cached_travel_time(tv, tt, node, end_node)
                 svc = np.int64(service[tech, j])
                 ok = open_t + t_out + svc + t_back <= max_close and one_visit_feasible(
-                    win, brk, base, nbr, j, svc, open_t, t_out, t_back, max_close)
+                    tv, start_node, node, end_node, win, brk, base, nbr, j, svc, open_t, t_out,
+                    t_back, max_close)
         if ok:
             row[j] = 1
         elif recheck:

@@ -24,6 +24,8 @@ from .timing import (
     travel,
     travel_time,
     visit_cost,
+    walk_finish,
+    walk_leg,
     window_late,
 )
 
@@ -41,12 +43,14 @@ class RouteState(NamedTuple):
     lab: np.ndarray  #: (R, W + 1, B + 1) labels after k stops (k = 0: the start; see timing)
     pcost: np.ndarray  #: (R, W + 1, B + 1) float64 lateness cost on the way to each label
     pred: np.ndarray  #: (R, W + 1, B + 1) breaks taken before stop k on that way
-    legt: np.ndarray  #: (R, W + 1) travel seconds from node k to k + 1 (0 = start)
+    legt: np.ndarray  #: (R, W + 1) travel seconds from node k to k + 1 (0 = start); under
+    #: time-dependent travel the static lower bound (the caches' bounds stay valid)
     legd: np.ndarray  #: (R, W + 1) travel km from node k to k + 1
     lstart: np.ndarray  #: (R, W) upper bound on the latest feasible start per position
     lrate: np.ndarray  #: (R, W) lateness cost per second of push from k on (lower bound)
     absorb: np.ndarray  #: (R, W) bool: visit k waits or follows a break (may absorb a push)
     ret: np.ndarray  #: (R,) return time
+    rtrav: np.ndarray  #: (R,) travel seconds by the legs' departures (time-dependent travel)
     load: np.ndarray  #: (R,) demand carried
     group_count: np.ndarray  #: (G,) tickets per technician-day
     usage: np.ndarray  #: (T, S) parts used per technician
@@ -74,31 +78,37 @@ def _lay(kd, r, st, strict):
     pred = st.pred[r]
     max_close = kd.rt.max_close[r]
     d = st.pick[r]
+    tv = kd.tv  # (taken once: the loop below passes it on)
     if d >= 0:
-        tt_d = travel_time(kd.tv, kd.rt.start_node[r], kd.dep.node[d])
-        ok = start_labels(kd.dep.win, kd.cost, kd.brk, base, nbr, kd.rt.open[r], tt_d,
-                          kd.dep.pickup[d], d, lab[0], pc[0], pred[0], strict, max_close)
+        n0 = kd.rt.start_node[r]
+        n1 = kd.dep.node[d]
+        tt_d = travel_time(tv, n0, n1)
+        ok = start_labels(tv, n0, n1, kd.dep.win, kd.cost, kd.brk, base, nbr, kd.rt.open[r],
+                          tt_d, kd.dep.pickup[d], d, lab[0], pc[0], pred[0], strict, max_close)
     else:
-        ok = start_labels(kd.dep.win, kd.cost, kd.brk, base, nbr, kd.rt.open[r], ZERO, ZERO,
-                          NONE, lab[0], pc[0], pred[0], strict, max_close)
+        ok = start_labels(tv, NONE, NONE, kd.dep.win, kd.cost, kd.brk, base, nbr,
+                          kd.rt.open[r], ZERO, ZERO, NONE, lab[0], pc[0], pred[0], strict,
+                          max_close)
     service_row = kd.tech.service[kd.rt.tech[r]]
     cur = st.start_n[r]
     for k in range(n):
         j = st.seq[r, k]
         node = kd.ticket_node[j]
-        tt, km = travel(kd.tv, cur, node)
+        tt, km = travel(tv, cur, node)
         st.legt[r, k] = tt
         st.legd[r, k] = km
         if ok:
-            ok = advance(kd.win, kd.cost, kd.brk, base, nbr, j, np.int64(service_row[j]), tt, TRUE,
-                         lab[k], pc[k], lab[k + 1], pc[k + 1], pred[k + 1], strict, max_close)
+            ok = advance(tv, cur, node, kd.win, kd.cost, kd.brk, base, nbr, j,
+                         np.int64(service_row[j]), tt, TRUE, lab[k], pc[k], lab[k + 1], pc[k + 1],
+                         pred[k + 1], strict, max_close)
         cur = node
-    tt, km = travel(kd.tv, cur, kd.rt.end_node[r])
+    tt, km = travel(tv, cur, kd.rt.end_node[r])
     st.legt[r, n] = tt
     st.legd[r, n] = km
     if not ok:
         return NONE, T_INF
-    return choose_end(kd.brk, base, nbr, lab[n], pc[n], tt, strict, max_close)
+    return choose_end(tv, cur, kd.rt.end_node[r], kd.brk, base, nbr, lab[n], pc[n], tt, strict,
+                      max_close)
 
 
 @internal
@@ -120,6 +130,7 @@ def rebuild_route(kd, r, st, scratch):
     st.open_t[r] = first if first < T_INF else kd.rt.open[r]
     if n == 0:  # an unused route: no travel, no break needed (an insertion prices the trip)
         st.ret[r] = st.open_t[r]
+        st.rtrav[r] = 0
         st.legt[r, 0] = 0
         st.legd[r, 0] = 0.0
         return first < T_INF
@@ -149,6 +160,8 @@ def rebuild_route(kd, r, st, scratch):
         prev_t = e
         prev_b = st.bptr[r, k]
     st.ret[r] = ret
+    if kd.tv.td != 0:
+        st.rtrav[r] = driven_seconds(kd, r, st, bend, ok, scratch)
     latest_free = kd.rt.max_close[r] - st.legt[r, n]
     for k in range(n - 1, -1, -1):
         j = st.seq[r, k]
@@ -162,6 +175,35 @@ def rebuild_route(kd, r, st, scratch):
         if k + 1 < n and not st.absorb[r, k + 1]:
             st.lrate[r, k] += st.lrate[r, k + 1]
     return ok
+
+
+@internal
+def driven_seconds(kd, r, st, bend, strict, scratch):
+    """Travel seconds of route ``r`` by each leg's departure on the kept timing (the
+    schedule rule's labels traced back from ``bend``; ``scratch`` holds break starts)."""
+    n = st.length[r]
+    base = kd.brk.ptr[r]
+    nbr = kd.brk.ptr[r + 1] - base
+    lab = st.lab[r]
+    if bend < 0:  # (no timing at all: cannot happen relaxed) the static bound
+        total = np.int64(0)
+        for k in range(n + 1):
+            total += st.legt[r, k]
+        return total
+    node_n = kd.ticket_node[st.seq[r, n - 1]]
+    ret, _late, left = walk_finish(kd.tv, node_n, kd.rt.end_node[r], kd.brk, base, nbr, bend,
+                                   lab[n, bend], st.legt[r, n], scratch)
+    total = ret - left
+    b = bend
+    for k in range(n, 0, -1):
+        bp = st.pred[r, k, b]
+        na = kd.ticket_node[st.seq[r, k - 2]] if k > 1 else st.start_n[r]
+        nb = kd.ticket_node[st.seq[r, k - 1]]
+        _ready, arr, _late, left = walk_leg(kd.tv, na, nb, kd.brk, base, bp, b - bp,
+                                            lab[k - 1, bp], st.legt[r, k - 1], strict, scratch)
+        total += arr - left
+        b = bp
+    return total
 
 
 @njit(cache=True)
@@ -266,6 +308,8 @@ def route_cost(kd, r, st):
     for k in range(n + 1):
         trav += st.legt[r, k]
         km += st.legd[r, k]
+    if kd.tv.td != 0:
+        trav = st.rtrav[r]
     serv = np.int64(0)
     c = 0.0
     for k in range(n):
@@ -282,6 +326,18 @@ def route_cost(kd, r, st):
         c += lc
         work += lw
     return c, work
+
+
+@njit(cache=True)
+def routes_cost(kd, st):
+    """The sum of :func:`route_cost` over the state's routes (the objective of its routes,
+    penalties and load balance aside): the exact bookkeeping under time-dependent travel,
+    where an insertion's priced cost is an estimate."""
+    tot = 0.0
+    for r in range(st.length.shape[0]):
+        c, _w = route_cost(kd, r, st)
+        tot += c
+    return tot
 
 
 @leaf_internal

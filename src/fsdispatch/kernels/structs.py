@@ -169,7 +169,7 @@ _I8, _F8, _B, _I4, _I1 = (np.dtype(t) for t in (np.int64, np.float64, np.bool_, 
                                                   np.int8))
 _SPEC: dict[str, dict[str, tuple[Any, int]]] = {
     "tv": {"node_row": (_I8, 1), "dur": (_I8, 2), "dist": (_F8, 2), "x": (_F8, 1),
-           "y": (_F8, 1), "coslat": (_F8, 1)},
+           "y": (_F8, 1), "coslat": (_F8, 1), "prof": (_F8, 1)},
     "win": {"ptr": (_I8, 1), "start": (_I8, 1), "end": (_I8, 1), "soft": (_B, 1)},
     "cost": {"late_w": (_F8, 1), "response_by": (_I8, 1), "resolve_by": (_I8, 1),
              "sla_w": (_F8, 1), "penalty": (_F8, 1), "priority": (_I8, 1),
@@ -195,7 +195,7 @@ def _normal_dep(dep: Any) -> Any:
 
 def _normal_tv(tv: Any) -> Any:
     return tv._replace(kind=int(tv.kind), rounding=int(tv.rounding), detour=float(tv.detour),
-                       sec_per_km=float(tv.sec_per_km))
+                       sec_per_km=float(tv.sec_per_km), td=int(tv.td), lbf=float(tv.lbf))
 
 
 def _normal_w(w: Any) -> Any:

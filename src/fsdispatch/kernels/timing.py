@@ -79,7 +79,10 @@ def _round_secs(rounding, secs):
 
 @leaf
 def travel(tv, a, b):
-    """``(seconds, km)`` from node ``a`` to node ``b`` (one distance computation)."""
+    """``(seconds, km)`` from node ``a`` to node ``b`` (one distance computation).
+
+    Under time-dependent travel (``tv.td > 0``) the seconds are a lower bound over
+    every departure (see :func:`leg_time` for a departure's own)."""
     if a == b:
         return np.int64(0), 0.0
     if tv.kind == 0:
@@ -88,17 +91,98 @@ def travel(tv, a, b):
         d = tv.dist[ra, rb] if tv.dist.shape[0] else 0.0
         return tv.dur[ra, rb], d
     km = _geo_km(tv, a, b) * tv.detour
-    return _round_secs(tv.rounding, km * tv.sec_per_km), km
+    secs = _round_secs(tv.rounding, km * tv.sec_per_km)
+    if tv.td == 1:
+        secs = np.int64(math.floor(secs * tv.lbf))
+    return secs, km
 
 
 @leaf
 def travel_time(tv, a, b):
-    """Travel time in whole seconds from node ``a`` to node ``b``."""
+    """Travel time in whole seconds from node ``a`` to node ``b`` (static; under
+    time-dependent travel a lower bound over every departure)."""
     if a == b:
         return np.int64(0)
     if tv.kind == 0:
         return tv.dur[tv.node_row[a], tv.node_row[b]]
+    secs = _round_secs(tv.rounding, _geo_km(tv, a, b) * tv.detour * tv.sec_per_km)
+    if tv.td == 1:
+        return np.int64(math.floor(secs * tv.lbf))
+    return secs
+
+
+@leaf_internal
+def _base_secs(tv, a, b):
+    """The static model's seconds of a speed-profile model (factor 1)."""
+    if tv.kind == 0:
+        p = np.int64(tv.prof[0])
+        m = np.int64(tv.prof[2])
+        return np.int64(tv.prof[3 + 3 * p + tv.node_row[a] * m + tv.node_row[b]])
     return _round_secs(tv.rounding, _geo_km(tv, a, b) * tv.detour * tv.sec_per_km)
+
+
+@leaf_internal
+def _period(prof, n, t):
+    """The last period ``k`` with ``start[k] <= t`` (0 when none) of the ``n`` periods of
+    ``prof`` (``TravelData.prof``)."""
+    lo = 0
+    hi = n
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if np.int64(prof[3 + mid]) <= t:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@leaf_internal
+def _td_secs(tv, a, b, t):
+    """Seconds of the trip ``a -> b`` leaving at ``t`` (Ichoua–Gendreau–Potvin: FIFO).
+
+    In period ``k`` the whole trip would take ``length`` seconds (the static time
+    over the period's speed factor, or the period matrix's cell); the trip goes
+    through periods until its remaining fraction is done. Rounded to the nearest
+    second. The same operations as :func:`fsdispatch.domain.traffic.arrival_seconds`.
+    """
+    base = 0.0
+    if tv.td == 1:
+        base = float(_base_secs(tv, a, b))
+        if base == 0.0:
+            return np.int64(0)
+    prof = tv.prof
+    n = np.int64(prof[0])
+    m = np.int64(prof[2])
+    cell = tv.node_row[a] * m + tv.node_row[b]
+    k = _period(prof, n, t)
+    q = 1.0
+    el = np.int64(0)
+    cur = t
+    while True:
+        if tv.td == 1:
+            length = base / prof[3 + n + k]
+        else:
+            length = prof[3 + 3 * n + np.int64(prof[3 + 2 * n + k]) * m * m + cell]
+        need = q * length
+        if k + 1 >= n:
+            return np.int64(math.floor(float(el) + need + 0.5))
+        nxt = np.int64(prof[3 + k + 1])
+        if need <= float(nxt - cur):
+            return np.int64(math.floor(float(el) + need + 0.5))
+        span = nxt - cur
+        q -= float(span) / length
+        el += span
+        cur = nxt
+        k += 1
+
+
+@leaf
+def leg_time(tv, a, b, tt, t):
+    """Seconds of the leg ``a -> b`` leaving at ``t``; ``tt`` is :func:`travel_time`
+    of the leg, returned as is by static travel (the fast path: one test)."""
+    if tv.td == 0 or a == b:
+        return tt
+    return _td_secs(tv, a, b, t)
 
 
 # ---------------------------------------------------------------- windows and costs
@@ -167,10 +251,11 @@ def max_breaks(brk):
 
 
 @leaf_internal
-def gap_ready(brk, base, b, m, t, tt, strict):
+def gap_ready(tv, n_a, n_b, brk, base, b, m, t, tt, strict):
     """Take breaks ``b .. b+m-1`` (of the route whose first break is ``base``) on one leg.
 
-    The technician is free at ``t`` and the leg takes ``tt`` seconds. Each
+    The technician is free at ``t`` and the leg ``n_a -> n_b`` takes ``tt`` seconds
+    (static travel; else :func:`leg_time` by its departure). Each
     break goes before leaving or on arrival, as early as its window allows;
     the split giving the earliest *ready* time (arrival plus the breaks
     taken on arrival) is chosen, preferring breaks on arrival. Returns
@@ -179,7 +264,8 @@ def gap_ready(brk, base, b, m, t, tt, strict):
     window, and ``late`` says (relaxed) whether a break starts late.
     """
     if m == 0:  # no break on this leg (the common case)
-        return t + tt, t + tt, ZERO, False
+        a0 = t + leg_time(tv, n_a, n_b, tt, t)
+        return a0, a0, ZERO, False
     best = T_INF
     best_arr = T_INF
     best_q = -1
@@ -198,7 +284,7 @@ def gap_ready(brk, base, b, m, t, tt, strict):
                     break
                 late_before = True
             e = bs + du[x]
-        arr = e + tt
+        arr = e + leg_time(tv, n_a, n_b, tt, e)
         a = arr
         late = late_before
         ok = True
@@ -220,9 +306,10 @@ def gap_ready(brk, base, b, m, t, tt, strict):
 
 
 @leaf
-def advance(win, cost, brk, base, nbr, j, svc, tt, ticket, src, src_pc, dst, dst_pc, dst_pred,
-            strict, max_close):
-    """Labels after serving stop ``j`` (``svc`` seconds, ``tt`` away) from labels ``src``.
+def advance(tv, n_a, n_b, win, cost, brk, base, nbr, j, svc, tt, ticket, src, src_pc, dst, dst_pc,
+            dst_pred, strict, max_close):
+    """Labels after serving stop ``j`` (``svc`` seconds, ``tt`` away: the leg ``n_a -> n_b``,
+    see :func:`gap_ready`) from labels ``src``.
 
     ``src``/``dst`` (int64) and ``src_pc``/``dst_pc`` (float64) have
     ``nbr + 1`` entries: time and lateness cost by number of breaks taken;
@@ -243,7 +330,7 @@ def advance(win, cost, brk, base, nbr, j, svc, tt, ticket, src, src_pc, dst, dst
         if t >= T_INF:
             continue
         for m in range(nbr - b + 1):
-            ready, _arr, _q, _late = gap_ready(brk, base, b, m, t, tt, strict)
+            ready, _arr, _q, _late = gap_ready(tv, n_a, n_b, brk, base, b, m, t, tt, strict)
             if ready >= T_INF:
                 break  # a break of this leg cannot be placed; more breaks cannot help
             s = earliest_start(win, j, ready)
@@ -269,7 +356,7 @@ def advance(win, cost, brk, base, nbr, j, svc, tt, ticket, src, src_pc, dst, dst
 
 
 @leaf_internal
-def finish_gap(brk, base, nbr, b, t, tt, strict):
+def finish_gap(tv, n_a, n_b, brk, base, nbr, b, t, tt, strict):
     """Return to the end location (``tt`` away) free at ``t`` with ``b`` breaks taken.
 
     A pending break whose window opens before the technician would be back is
@@ -281,7 +368,7 @@ def finish_gap(brk, base, nbr, b, t, tt, strict):
     late = False
     for i in range(b, nbr):
         x = base + i
-        needed, bs = break_before(brk, x, e, tt)
+        needed, bs = break_before(tv, n_a, n_b, brk, x, e, tt)
         if not needed:
             break
         if bs > brk.latest[x]:
@@ -289,20 +376,21 @@ def finish_gap(brk, base, nbr, b, t, tt, strict):
                 return T_INF, False
             late = True
         e = bs + brk.dur[x]
-    return e + tt, late
+    return e + leg_time(tv, n_a, n_b, tt, e), late
 
 
 @leaf_internal
-def break_before(brk, x, e, tt):
+def break_before(tv, n_a, n_b, brk, x, e, tt):
     """Break ``x`` before a leg of ``tt`` seconds from ``e``: ``(needed, start)``. It is
     needed when its window opens before the leg would end; then it starts as early as
     its window allows."""
     es = brk.earliest[x]
-    return es < e + tt, (e if e > es else es)
+    return es < e + leg_time(tv, n_a, n_b, tt, e), (e if e > es else es)
 
 
 @leaf_internal
-def one_visit_feasible(win, brk, base, nbr, j, svc, t0, t_out, t_back, max_close):
+def one_visit_feasible(tv, n0, nj, n1, win, brk, base, nbr, j, svc, t0, t_out, t_back,
+                       max_close):
     """Whether a route free at ``t0`` with no break taken can serve stop ``j`` alone
     (``t_out`` there, ``svc`` seconds, ``t_back`` to the end location) by ``max_close``.
 
@@ -311,7 +399,7 @@ def one_visit_feasible(win, brk, base, nbr, j, svc, t0, t_out, t_back, max_close
     only whether one exists.
     """
     for m in range(nbr + 1):
-        ready, _arr, _q, _late = gap_ready(brk, base, ZERO, m, t0, t_out, TRUE)
+        ready, _arr, _q, _late = gap_ready(tv, n0, nj, brk, base, ZERO, m, t0, t_out, TRUE)
         if ready >= T_INF:
             break
         s = earliest_start(win, j, ready)
@@ -322,14 +410,14 @@ def one_visit_feasible(win, brk, base, nbr, j, svc, t0, t_out, t_back, max_close
             break
         if m < nbr and e > brk.latest[base + m]:
             continue  # the next break could no longer start in its window
-        ret, _late = finish_gap(brk, base, nbr, m, e, t_back, TRUE)
+        ret, _late = finish_gap(tv, nj, n1, brk, base, nbr, m, e, t_back, TRUE)
         if ret < T_INF and ret <= max_close:
             return True
     return False
 
 
 @leaf_internal
-def choose_end(brk, base, nbr, lab, pc, tt, strict, max_close):
+def choose_end(tv, n_a, n_b, brk, base, nbr, lab, pc, tt, strict, max_close):
     """The label the day ends from: earliest return, then cheapest, then breaks taken later.
 
     Returns ``(b, return_time)``; ``b = -1`` when no label can return (by
@@ -342,7 +430,7 @@ def choose_end(brk, base, nbr, lab, pc, tt, strict, max_close):
         t = lab[b]
         if t >= T_INF:
             continue
-        ret, _late = finish_gap(brk, base, nbr, b, t, tt, strict)
+        ret, _late = finish_gap(tv, n_a, n_b, brk, base, nbr, b, t, tt, strict)
         if ret >= T_INF or (strict and ret > max_close):
             continue
         c = pc[b]
@@ -354,8 +442,8 @@ def choose_end(brk, base, nbr, lab, pc, tt, strict, max_close):
 
 
 @internal
-def start_labels(win_d, cost, brk, base, nbr, t0, tt, pickup, d, lab0, pc0, pred0, strict,
-                 max_close):
+def start_labels(tv, n_a, n_b, win_d, cost, brk, base, nbr, t0, tt, pickup, d, lab0, pc0, pred0,
+                 strict, max_close):
     """Labels at the start of a route: free at ``t0`` with no break taken, or, with a depot
     stop first thing (``d >= 0``, ``tt`` from the shift start, ``pickup`` seconds,
     windows ``win_d``), the labels after that stop. Returns whether any is possible."""
@@ -368,19 +456,19 @@ def start_labels(win_d, cost, brk, base, nbr, t0, tt, pickup, d, lab0, pc0, pred
         return True
     src = lab0.copy()
     src_pc = pc0.copy()
-    ok = advance(win_d, cost, brk, base, nbr, d, pickup, tt, FALSE, src, src_pc, lab0, pc0,
-                 pred0, strict, max_close)
+    ok = advance(tv, n_a, n_b, win_d, cost, brk, base, nbr, d, pickup, tt, FALSE, src, src_pc,
+                 lab0, pc0, pred0, strict, max_close)
     for b in range(nbr + 1):
         pred0[b] = 0
     return ok
 
 
 @leaf_internal
-def walk_leg(brk, base, b, m, t, tt, strict, brk_out):
+def walk_leg(tv, n_a, n_b, brk, base, b, m, t, tt, strict, brk_out):
     """The times of one leg on the kept way (see :func:`gap_ready`): writes the starts of
     breaks ``b .. b+m-1`` into ``brk_out`` (by break index) and returns
-    ``(ready, arrival, late)``."""
-    ready, arr, q, late = gap_ready(brk, base, b, m, t, tt, strict)
+    ``(ready, arrival, late, departure)``."""
+    ready, arr, q, late = gap_ready(tv, n_a, n_b, brk, base, b, m, t, tt, strict)
     if ready >= T_INF:  # not placeable even relaxed (cannot happen): place them in order
         q = np.int64(0)
     e = t
@@ -389,26 +477,26 @@ def walk_leg(brk, base, b, m, t, tt, strict, brk_out):
         bs = e if e > brk.earliest[x] else brk.earliest[x]
         brk_out[x] = bs
         e = bs + brk.dur[x]
-    a = e + tt
+    a = e + leg_time(tv, n_a, n_b, tt, e)
     arr = a
     for i in range(q, m):
         x = base + b + i
         bs = a if a > brk.earliest[x] else brk.earliest[x]
         brk_out[x] = bs
         a = bs + brk.dur[x]
-    return a, arr, late
+    return a, arr, late, e
 
 
 @leaf_internal
-def walk_finish(brk, base, nbr, b, t, tt, brk_out):
+def walk_finish(tv, n_a, n_b, brk, base, nbr, b, t, tt, brk_out):
     """The last leg on the kept way (see :func:`finish_gap`): writes the starts of the breaks
-    taken and -1 for those not needed; returns ``(return_time, late)``."""
+    taken and -1 for those not needed; returns ``(return_time, late, departure)``."""
     e = t
     late = False
     i = b
     while i < nbr:
         x = base + i
-        needed, bs = break_before(brk, x, e, tt)
+        needed, bs = break_before(tv, n_a, n_b, brk, x, e, tt)
         if not needed:
             break
         if bs > brk.latest[x]:
@@ -419,4 +507,4 @@ def walk_finish(brk, base, nbr, b, t, tt, brk_out):
     while i < nbr:
         brk_out[base + i] = -1
         i += 1
-    return e + tt, late
+    return e + leg_time(tv, n_a, n_b, tt, e), late, e

@@ -157,6 +157,8 @@ def insertion_detail(kd, r, j, p, st, scratch, starts_out):
             old_km += st.legd[r, k]
         for k in range(n):
             old_late += st.vcost[r, k]
+        if kd.tv.td != 0:  # time-dependent travel: the legs' own seconds, as ``trav`` is
+            old_trav = st.rtrav[r]
     old_ot = st.ret[r] - rt.close[r] if (n > 0 and st.ret[r] > rt.close[r]) else 0
     new_ot = ret - rt.close[r] if ret > rt.close[r] else 0
     svc = np.int64(kd.tech.service[tech, j])
@@ -414,6 +416,7 @@ def relay_plan(kd, ptr, visits, copy_r, old_r, old_group, old_bptr0, old, st, sc
                 st.pred[r, k, q] = old.pred[o, k, q]
         st.length[r] = n
         st.ret[r] = old.ret[o]
+        st.rtrav[r] = old.rtrav[o]
         st.load[r] = old.load[o]
         st.group_count[rt.group[r]] = old.group_count[old_group[o]]
         tech = rt.tech[r]

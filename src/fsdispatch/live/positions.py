@@ -53,7 +53,7 @@ import attrs
 
 from ..domain._validate import check_aware
 from ..domain.location import Location
-from ..domain.travel import MatrixTravel
+from ..domain.traffic import matrix_of
 from ..errors import UnknownReferenceError, ValidationError
 
 if TYPE_CHECKING:
@@ -119,8 +119,9 @@ def _check_location(state: LiveState, technician_id: str, location: Any) -> Loca
             "update_position", technician_id, "location", location, "must be a Location"
         )
     travel = state.scenario.travel
-    if isinstance(travel, MatrixTravel):
-        if location.id is None or location.id not in travel.location_ids:
+    matrix = matrix_of(travel)
+    if matrix is not None:
+        if location.id is None or location.id not in matrix.location_ids:
             raise UnknownReferenceError(
                 f"update_position {technician_id!r}: location id {location.id!r} is not a row "
                 "of the travel matrix (snap the position to a known location first)",

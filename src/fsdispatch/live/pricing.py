@@ -241,7 +241,7 @@ def _load_after(kd: Any, st: Any, r: int, j: int, d_trav: int) -> float:
     n = int(st.length[r])
     t_idx = int(kd.rt.tech[r])
     seq = st.seq[r, :n]
-    work = int(st.legt[r, :n + 1].sum()) if n else 0
+    work = (int(st.rtrav[r]) if kd.tv.td else int(st.legt[r, :n + 1].sum())) if n else 0
     work += int(kd.tech.service[t_idx, seq].sum()) + int(d_trav) + \
         int(kd.tech.service[t_idx, j])
     return 100.0 * work / max(int(kd.rt.close[r] - kd.rt.open[r]), 1)
@@ -297,7 +297,9 @@ def option(lp: LivePlan, ctx: PricingContext, r: int, p: int, cost: float,
         bits.append(f"picks up the parts at depot {depot_id} first")
     where = f"after {after}" if after else "as next stop"
     reason = f"{tech_id}: {where}, " + ", ".join(bits)
-    return Option(tech_id, shift, p, after, eta, CostBreakdown(total=float(cost), **terms),
+    # (time-dependent travel ranks by an estimate; the breakdown times every leg exactly)
+    total = float(sum(terms.values())) if kd.tv.td else float(cost)
+    return Option(tech_id, shift, p, after, eta, CostBreakdown(total=total, **terms),
                   timedelta(seconds=d_trav), None if slack is None else timedelta(seconds=slack),
                   load, fit, preferred, reason, depot_id)
 
@@ -405,6 +407,8 @@ def recommend(lp: LivePlan, ctx: PricingContext, k: int) -> Recommendation:
         if len(options) < k:
             options.append(option(lp, ctx, int(routes[q]), int(pos[q]), float(cost[q]),
                                   int(depot[q]), float(routing[q])))
+    if ctx.kd.tv.td:  # chosen by the estimate, listed by the exact price
+        options.sort(key=lambda o: o.cost.total)
     excluded = _exclusions(lp, ctx, techs, status, seen)
     return Recommendation(ctx.ticket_id, tuple(options), tuple(excluded),
                           UnassignedReason.from_code(ctx.unservable).value

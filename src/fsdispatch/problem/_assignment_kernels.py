@@ -37,10 +37,10 @@ def serve_first(tv, win, cost, brk, rt, service, ticket_node, est, km, start, la
             svc = np.int64(service[tech, j])
             s = rt.open[r] + t_out
             for strict in (True, False):
-                if advance(win, cost, brk, base, nbr, j, svc, t_out, TRUE, lab0, pc0, lab1, pc1,
-                           pred1, strict, rt.max_close[r]):
-                    b, _ret = choose_end(brk, base, nbr, lab1, pc1, t_back, strict,
-                                         rt.max_close[r])
+                if advance(tv, rt.start_node[r], node, win, cost, brk, base, nbr, j, svc, t_out,
+                           TRUE, lab0, pc0, lab1, pc1, pred1, strict, rt.max_close[r]):
+                    b, _ret = choose_end(tv, node, rt.end_node[r], brk, base, nbr, lab1, pc1,
+                                         t_back, strict, rt.max_close[r])
                     if b >= 0:
                         s = lab1[b] - svc
                         break

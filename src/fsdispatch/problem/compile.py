@@ -10,9 +10,11 @@ import numpy as np
 
 from ..domain.location import Location
 from ..domain.scenario import Scenario
+from ..domain.traffic import static_of
 from ..domain.travel import MatrixTravel
 from ..errors import ValidationError
 from . import rows
+from ._traffic import time_dependent_block
 from .problem import (
     NO_DEADLINE,
     ROUND_CEIL,
@@ -80,7 +82,8 @@ def compile_scenario(scenario: Scenario, *, require_servable: bool = False) -> P
     win_data, cost_data, outside = rows.ticket_block(scenario, tickets, ctx)
     res, depot_data = _resource_block(scenario, ctx)
     kd = KernelData(
-        tv=_travel_block(scenario.travel, list(ctx.node_of)),
+        tv=time_dependent_block(_travel_block(static_of(scenario.travel), list(ctx.node_of)),
+                                scenario.travel, scenario.horizon),
         win=win_data, cost=cost_data, brk=brk, rt=rt, res=res,
         tech=_tech_block(scenario, ctx, res, depot_data),
         w=Weights(travel=weights.travel_time / 60.0, dist=float(weights.distance),

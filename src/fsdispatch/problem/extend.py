@@ -25,7 +25,7 @@ import numpy as np
 
 from ..domain.location import Location
 from ..domain.ticket import Ticket
-from ..domain.travel import MatrixTravel
+from ..domain.traffic import matrix_of
 from ..errors import UnknownReferenceError, ValidationError
 from .problem import (
     IndexMap,
@@ -116,8 +116,9 @@ def _check_ticket(problem: Problem, ticket: Ticket, ctx: CompileContext) -> None
                                               "references an unknown part").message,
                     entity="Ticket", entity_id=ticket.id, field="parts", value=sku)
     loc = ticket.location
-    if isinstance(scenario.travel, MatrixTravel):
-        if loc.id is None or loc.id not in scenario.travel.index():
+    matrix = matrix_of(scenario.travel)
+    if matrix is not None:
+        if loc.id is None or loc.id not in matrix.index():
             raise UnknownReferenceError(
                 ValidationError.for_field("Ticket", ticket.id, "location.id", loc.id,
                                           "must name a row of the travel matrix").message,
@@ -208,8 +209,9 @@ def live_tickets(problem: Problem) -> tuple[Ticket, ...]:
 def grow_node(tv: TravelData, scenario: Any, loc: Location) -> tuple[TravelData, int]:
     """``tv`` with one more node at ``loc`` (the compiler's rules), and the new node's index."""
     node = tv.node_row.shape[0]
-    if isinstance(scenario.travel, MatrixTravel):
-        row = scenario.travel.index()[loc.id]  # type: ignore[index]
+    matrix = matrix_of(scenario.travel)
+    if matrix is not None:
+        row = matrix.index()[loc.id]  # type: ignore[index]
         tv = tv._replace(node_row=_cat(tv.node_row, [row]),
                          x=_cat(tv.x, [0.0]), y=_cat(tv.y, [0.0]),
                          coslat=_cat(tv.coslat, [1.0]))

@@ -38,6 +38,12 @@ TRAVEL_MATRIX, TRAVEL_EUCLIDEAN, TRAVEL_HAVERSINE = 0, 1, 2
 ROUND_NEAREST, ROUND_CEIL, ROUND_FLOOR = 0, 1, 2
 
 
+def _ro_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    a = np.zeros(shape, dtype=dtype)
+    a.setflags(write=False)
+    return a
+
+
 class TravelData(NamedTuple):
     """Travel model arrays. K = nodes (distinct locations), M = matrix size."""
 
@@ -51,6 +57,16 @@ class TravelData(NamedTuple):
     coslat: np.ndarray  #: (K,) float64 cos(latitude)
     detour: float
     sec_per_km: float
+    #: time-dependent travel (``fsdispatch.domain.traffic``): 0 static, 1 a speed profile
+    #: over the static model, 2 a matrix per period. Static problems keep the defaults.
+    td: int = 0
+    lbf: float = 1.0  #: 1 / the largest speed factor (``td == 1``): static time × lbf ≤ any trip
+    #: the periods, packed in one float64 array (every kernel that passes ``tv`` around
+    #: carries one array more, not four): ``[P, Q, M, starts (P), factors (P), matrix of
+    #: each period (P), Q period matrices (Q × M × M)]`` — the starts increasing with
+    #: starts[0] = -2**62, factors for td 1, the matrices for td 2 (td 1 over a matrix:
+    #: the base durations, Q = 1); whole seconds are exact in float64. Empty when static.
+    prof: np.ndarray = _ro_empty((0,), np.float64)
 
 
 class WindowData(NamedTuple):

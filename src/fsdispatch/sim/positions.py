@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from ..domain.location import Location
-from ..domain.travel import MatrixTravel
+from ..domain.traffic import matrix_of
 from ..errors import ValidationError
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class Pinger:
         self.priority = priority
         self.every = option.every
         self.use = bool(getattr(sim.policy, "use_positions", False))
-        self.matrix = isinstance(sim.scenario.travel, MatrixTravel)
+        self.matrix = matrix_of(sim.scenario.travel) is not None
         self.records: list[PositionPing] = []
         sim.engine.on(PositionPing.kind, self.on_ping)
 

@@ -105,6 +105,9 @@ class Capabilities:
         Plans depot stops (:attr:`Plan.pickups`) for tickets whose parts a van lacks.
     crews:
         Plans crew jobs (tickets with ``crew_size > 1``; see ``docs/crew.md``).
+    time_dependent:
+        Times travel by the departure under a time-dependent travel model
+        (``TimeDependentTravel``, ``TimeDependentMatrix``; see ``docs/traffic.md``).
     max_tickets, max_routes:
         Size limits (``None`` = no limit).
     """
@@ -116,6 +119,7 @@ class Capabilities:
     soft_windows: bool = True
     depot_stops: bool = True
     crews: bool = False
+    time_dependent: bool = True
     max_tickets: int | None = None
     max_routes: int | None = None
 
@@ -136,6 +140,10 @@ class Capabilities:
             return "tickets have soft windows, which it does not model"
         if not self.multi_shift and problem.num_routes > len(set(kd.rt.tech.tolist())):
             return "technicians have several shifts, which it does not model"
+        if not self.time_dependent and kd.tv.td:
+            return ("its travel is time-dependent (traffic), which it does not model: the "
+                    "exact model's travel times are static; use 'greedy' or 'ls', or a "
+                    "static travel model")
         if not self.crews:
             from ..problem.crew import has_crews
 

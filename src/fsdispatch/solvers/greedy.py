@@ -13,7 +13,7 @@ import numpy as np
 from .._debug import assert_mode, check_close, objective_of
 from ..errors import InternalCheckError, UnsupportedProblemError, ValidationError
 from ..evaluate.evaluator import evaluate
-from ..kernels.routes import RouteState, balance_cost, lay_routes
+from ..kernels.routes import RouteState, balance_cost, lay_routes, routes_cost
 from ..kernels.structs import as_struct
 from ..kernels.timing import T_INF
 from ..plan import PLAN_MODES, Plan, UnassignedReason
@@ -97,6 +97,7 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
         lrate=np.zeros((num_routes, width)),
         absorb=np.zeros((num_routes, width), dtype=np.bool_),
         ret=kd.rt.open.copy(),
+        rtrav=np.zeros(num_routes, dtype=np.int64),
         load=np.zeros(num_routes, dtype=np.int64),
         group_count=np.zeros(kd.rt.group_cap.shape[0], dtype=np.int64),
         usage=np.zeros_like(kd.res.stock),
@@ -280,7 +281,9 @@ class GreedySolver:
                 np.full(num_tickets, -1, dtype=np.int64)) \
             if balanced and kd.w.balance > 0 else None
         steps = 0
-        check = _Check.start(problem, st, acc) if assert_mode() else None
+        # (time-dependent travel prices insertions by estimates: only the final state's
+        # bookkeeping is exact, so the per-insertion check does not apply)
+        check = _Check.start(problem, st, acc) if assert_mode() and not kd.tv.td else None
         order = np.lexsort((np.arange(num_tickets), kd.cost.priority)).astype(np.int64)
         # with depots, one round per priority level: tickets a depot stop makes servable
         # are placed before less urgent tickets fill the routes
@@ -354,7 +357,8 @@ class GreedySolver:
         objective = None
         if initial is None:
             unserved = np.array(sorted(unassigned), dtype=np.int64)
-            objective = float(acc[0] + kd.cost.penalty[unserved].sum()) + (
+            own = float(routes_cost(kd, st)) if kd.tv.td else float(acc[0])
+            objective = own + float(kd.cost.penalty[unserved].sum()) + (
                 float(balance_cost(kd, st)) if kd.w.balance > 0 else 0.0)
         return BackendOutput(plan=plan, status=SolveStatus.FEASIBLE, objective=objective,
                              stats=stats)

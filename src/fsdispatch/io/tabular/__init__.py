@@ -41,7 +41,7 @@ from .read import (
     read_scenario_csv,
     scenario_from_frames,
 )
-from .travel_matrix import check_travel_ids, read_travel_matrix
+from .travel_matrix import check_travel_ids, read_speed_profile, read_travel_matrix
 from .write import (
     PlanFrames,
     kpis_frame,
@@ -66,6 +66,7 @@ __all__ = [
     "plan_to_frames",
     "read_maintenance_csv",
     "read_scenario_csv",
+    "read_speed_profile",
     "read_travel_matrix",
     "scenario_from_frames",
     "teams_frame",

@@ -45,7 +45,7 @@ from .travel_matrix import read_travel_matrix
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ...domain.travel import TravelModel
+    from ...domain.traffic import TravelModel
 
 __all__ = ["maintenance_from_frames", "read_maintenance_csv", "read_scenario_csv",
            "scenario_from_frames"]

@@ -9,13 +9,13 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ...domain import MatrixTravel, Scenario
+from ...domain import MatrixTravel, Scenario, SpeedProfile
 from ...errors import UnknownReferenceError, ValidationError
 from ..json_format import _as_path
 from ._cells import _as_float, _CellError
 from ._table import _read_csv
 
-__all__ = ["check_travel_ids", "read_travel_matrix"]
+__all__ = ["check_travel_ids", "read_speed_profile", "read_travel_matrix"]
 
 
 def _location_ids(scenario: Scenario) -> list[tuple[str, str | None]]:
@@ -238,3 +238,40 @@ def _read_matrix_csv(path: Path, distances: str | Path | None, scale: float) -> 
     return _matrix(path, ids, dur, dist)
 
 
+
+
+def read_speed_profile(path: str | Path, *, sep: str | None = None) -> SpeedProfile:
+    """A :class:`~fsdispatch.SpeedProfile` from a CSV of ``time,factor[,weekday]`` rows.
+
+    ``time`` is a local time of day (``07:00``), ``factor`` the speed multiplier from
+    then on (0.5: trips take twice as long). Rows with a ``weekday`` (``monday`` or
+    0 = Monday .. 6) give that day's own profile; the others the default one. Every
+    error names the file and the row.
+    """
+    frame = _read_csv(path, sep)
+    cols = [str(c).strip().lower() for c in frame.columns]
+    frame.columns = cols
+    for need in ("time", "factor"):
+        if need not in cols:
+            raise ValidationError(f"{path}: required column {need!r} is missing (columns: "
+                                  f"{', '.join(cols)})", field=need)
+    default: list[tuple[str, float]] = []
+    days: dict[Any, list[tuple[str, float]]] = {}
+    for k in range(frame.shape[0]):
+        when = str(frame["time"].iat[k]).strip()
+        try:
+            factor = _as_float(frame["factor"].iat[k])
+        except _CellError as exc:
+            raise ValidationError(f"{path}: row {k + 2}, column 'factor': {exc}",
+                                  field="factor", value=frame["factor"].iat[k]) from None
+        day = str(frame["weekday"].iat[k]).strip().lower() if "weekday" in cols else ""
+        if day:
+            key: Any = int(day) if day.isdigit() else day
+            days.setdefault(key, []).append((when, factor))
+        else:
+            default.append((when, factor))
+    try:
+        return SpeedProfile(default, weekdays=days or None)
+    except ValidationError as exc:
+        raise ValidationError(f"{path}: {exc.message}", field=exc.field,
+                              value=exc.value) from None

@@ -38,8 +38,10 @@ logger = logging.getLogger(__name__)
 
 def _capabilities(self: CpSatSolver) -> Capabilities:
     if self.mode == "assignment":
-        return Capabilities(exact=True, max_tickets=2000, max_routes=200)
-    return Capabilities(exact=True, max_tickets=120, max_routes=20, crews=True)
+        return Capabilities(exact=True, max_tickets=2000, max_routes=200,
+                            time_dependent=False)
+    return Capabilities(exact=True, max_tickets=120, max_routes=20, crews=True,
+                        time_dependent=False)
 
 
 def _check_workers(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:

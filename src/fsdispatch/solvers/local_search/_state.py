@@ -167,11 +167,12 @@ def free_slack(kd, r, st, fslack):
     room; the return may move until the shift end (or, when overtime costs
     nothing, until the overtime allowance ends). On a route with breaks any
     insertion may move a break (the schedule rule places them for the whole
-    day), so all its positions get -1 and are always priced exactly.
+    day), so all its positions get -1 and are always priced exactly; so do all
+    positions under time-dependent travel (a push changes the later legs' times).
     """
     n = st.length[r]
     rt = kd.rt
-    if kd.brk.ptr[r + 1] > kd.brk.ptr[r]:
+    if kd.brk.ptr[r + 1] > kd.brk.ptr[r] or kd.tv.td != 0:
         for k in range(n + 1):
             fslack[r, k] = -1
         return
@@ -329,6 +330,7 @@ def copy_route(kd, src, dst, r):
     top = n if n > m else m
     b.length[r] = n
     b.ret[r] = a.ret[r]
+    b.rtrav[r] = a.rtrav[r]
     b.load[r] = a.load[r]
     for k in range(top + 1):
         if k < b.seq.shape[1]:

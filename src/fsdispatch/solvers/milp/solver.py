@@ -41,8 +41,10 @@ _BACKENDS = ("auto", "cbc", "highs")
 
 def _capabilities(self: MilpSolver) -> Capabilities:
     if self.mode == "assignment":
-        return Capabilities(exact=True, max_tickets=2000, max_routes=200)
-    return Capabilities(exact=True, max_tickets=60, max_routes=12, crews=True)
+        return Capabilities(exact=True, max_tickets=2000, max_routes=200,
+                            time_dependent=False)
+    return Capabilities(exact=True, max_tickets=60, max_routes=12, crews=True,
+                        time_dependent=False)
 
 
 def _check_backend(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
