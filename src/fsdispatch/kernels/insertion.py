@@ -14,7 +14,7 @@ from .jit import internal, leaf_internal
 from .parts import parts_fit, pickup_leg, pickup_ready, set_pickup
 from .routes import (
     INF,
-    earliest_free,
+    free_at,
     preference_cost,
     rebuild_route,
     resources_ok,
@@ -59,34 +59,40 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
     when no timing keeps the windows, breaks and shift end. The labels are
     advanced from position ``p`` only until they equal the old ones (the
     rest of the day is then unchanged). Without breaks there is one label:
-    the plain forward simulation.
+    the plain forward simulation. (:func:`route_timing_delta` on the route's
+    arrays: a caller pricing many positions of one route reads them once.)
     """
-    n = st.length[r]
-    base = kd.brk.ptr[r]
-    nbr = kd.brk.ptr[r + 1] - base
-    service_row = kd.tech.service[kd.rt.tech[r]]
-    seq_r = st.seq[r]
-    legt_r = st.legt[r]
-    max_close = kd.rt.max_close[r]
-    close = kd.rt.close[r]
+    return route_timing_delta(kd.win, kd.cost, kd.brk, kd.w.overtime,
+                              kd.tech.service[kd.rt.tech[r]], kd.rt.max_close[r],
+                              kd.rt.close[r], kd.brk.ptr[r], kd.brk.ptr[r + 1] - kd.brk.ptr[r],
+                              st.length[r], st.seq[r], st.legt[r], st.free_t[r], st.vcost[r],
+                              st.lab[r], st.pcost[r], st.bptr[r], st.ret[r],
+                              wk.la, wk.pa, wk.lb, wk.pb, wk.pr, j, p, t_in, t_out)
+
+
+@leaf_internal
+def route_timing_delta(win, cost, brk, w_overtime, service_row, max_close, close, base, nbr,
+                       n, seq_r, legt_r, free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r,
+                       la, pa, lb, pb, pr, j, p, t_in, t_out):
+    """:func:`timing_delta` on one route's arrays (``*_r``: its rows of the state; ``base``,
+    ``nbr``: its breaks; ``la`` … ``pr``: the scratch label buffers). Reference-count
+    free (a leaf): the hot core of every insertion's pricing."""
     svc = np.int64(service_row[j])
     if nbr == 0:
-        free_r = st.free_t[r]
-        vcost_r = st.vcost[r]
-        s = earliest_start(kd.win, j, st.lab[r, p, 0] + t_in)
-        if hard_late(kd.win, j, s):
+        s = earliest_start(win, j, lab_r[p, 0] + t_in)
+        if hard_late(win, j, s):
             return INF
         e = s + svc
-        delta = visit_cost(kd.win, kd.cost, j, s, e)
+        delta = visit_cost(win, cost, j, s, e)
         t = e
         for k in range(p, n):
             i = seq_r[k]
             tt = t_out if k == p else legt_r[k]
-            s = earliest_start(kd.win, i, t + tt)
-            if hard_late(kd.win, i, s):
+            s = earliest_start(win, i, t + tt)
+            if hard_late(win, i, s):
                 return INF
             e = s + np.int64(service_row[i])
-            delta += visit_cost(kd.win, kd.cost, i, s, e) - vcost_r[k]
+            delta += visit_cost(win, cost, i, s, e) - vcost_r[k]
             t = e
             if t == free_r[k]:
                 return delta
@@ -95,28 +101,28 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
         if ret > max_close:
             return INF
     else:
-        cur = wk.la
-        cur_pc = wk.pa
-        nxt = wk.lb
-        nxt_pc = wk.pb
-        pred = wk.pr
-        if not advance(kd.win, kd.cost, kd.brk, base, nbr, j, svc, t_in, TRUE, st.lab[r, p],
-                       st.pcost[r, p], cur, cur_pc, pred, TRUE, max_close):
+        cur = la
+        cur_pc = pa
+        nxt = lb
+        nxt_pc = pb
+        pred = pr
+        if not advance(win, cost, brk, base, nbr, j, svc, t_in, TRUE, lab_r[p],
+                       pcost_r[p], cur, cur_pc, pred, TRUE, max_close):
             return INF
         for k in range(p, n):
             i = seq_r[k]
             tt = t_out if k == p else legt_r[k]
-            if not advance(kd.win, kd.cost, kd.brk, base, nbr, i, np.int64(service_row[i]), tt,
+            if not advance(win, cost, brk, base, nbr, i, np.int64(service_row[i]), tt,
                            TRUE, cur, cur_pc, nxt, nxt_pc, pred, TRUE, max_close):
                 return INF
             same = True
             for b in range(nbr + 1):
-                if nxt[b] != st.lab[r, k + 1, b]:
+                if nxt[b] != lab_r[k + 1, b]:
                     same = False
                     break
             if same:  # the rest of the day is as before
-                bk = st.bptr[r, k] - base
-                return nxt_pc[bk] - st.pcost[r, k + 1, bk]
+                bk = bptr_r[k] - base
+                return nxt_pc[bk] - pcost_r[k + 1, bk]
             tmp = cur
             cur = nxt
             nxt = tmp
@@ -124,16 +130,16 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
             cur_pc = nxt_pc
             nxt_pc = tmp_pc
         tt = t_out if p == n else legt_r[n]
-        bend, ret = choose_end(kd.brk, base, nbr, cur, cur_pc, tt, TRUE, max_close)
+        bend, ret = choose_end(brk, base, nbr, cur, cur_pc, tt, TRUE, max_close)
         if bend < 0:
             return INF
         old_vc = 0.0
         if n > 0:
-            old_vc = st.pcost[r, n, st.bptr[r, n - 1] - base]
+            old_vc = pcost_r[n, bptr_r[n - 1] - base]
         delta = cur_pc[bend] - old_vc
-    old_ot = st.ret[r] - close if (n > 0 and st.ret[r] > close) else 0
+    old_ot = ret_r - close if (n > 0 and ret_r > close) else 0
     new_ot = ret - close if ret > close else 0
-    return delta + kd.w.overtime * (new_ot - old_ot)
+    return delta + w_overtime * (new_ot - old_ot)
 
 
 @internal
@@ -215,67 +221,83 @@ def best_insertion(kd, r, j, st, wk):
     """
     if not resources_ok(kd, st, r, j) or st.length[r] + 1 >= st.seq.shape[1]:
         return INF, -1
+    # every struct field read once: a field read in a loop reference-counts its arrays
     n = st.length[r]
     tin = wk.tin
     kin = wk.kin
     tout = wk.tout
     kout = wk.kout
     order = wk.order
-    service_row = kd.tech.service[kd.rt.tech[r]]
+    tv = kd.tv
+    win = kd.win
+    cost = kd.cost
+    brk = kd.brk
+    w = kd.w
+    week = kd.week
+    tnode = kd.ticket_node
+    tech = kd.rt.tech[r]
+    service_row = kd.tech.service[tech]
     seq_r = st.seq[r]
     free_r = st.free_t[r]
     legt_r = st.legt[r]
     legd_r = st.legd[r]
-    node = kd.ticket_node[j]
-    symmetric = kd.tv.kind != 0
+    lstart_r = st.lstart[r]
+    vcost_r = st.vcost[r]
+    lrate_r = st.lrate[r]
+    absorb_r = st.absorb[r]
+    lab_r = st.lab[r]
+    max_close = kd.rt.max_close[r]
+    node = tnode[j]
+    symmetric = tv.kind != 0
     prev = st.start_n[r]
     for p in range(n + 1):
         if p > 0:
-            prev = kd.ticket_node[seq_r[p - 1]]
-        tt, km = travel(kd.tv, prev, node)
+            prev = tnode[seq_r[p - 1]]
+        tt, km = travel(tv, prev, node)
         tin[p] = tt
         kin[p] = km
+    end_node = kd.rt.end_node[r]
     for p in range(n + 1):
         if symmetric and p < n:
             tout[p] = tin[p + 1]
             kout[p] = kin[p + 1]
         else:
-            nxt = kd.ticket_node[seq_r[p]] if p < n else kd.rt.end_node[r]
-            tt, km = travel(kd.tv, node, nxt)
+            nxt = tnode[seq_r[p]] if p < n else end_node
+            tt, km = travel(tv, node, nxt)
             tout[p] = tt
             kout[p] = km
-    tech = kd.rt.tech[r]
-    svc, labour, base = insertion_base(kd.tech, kd.res, kd.w.pref, tech, j)
-    first_open = kd.win.start[kd.win.ptr[j]]
-    nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
+    svc, labour, base = insertion_base(kd.tech, kd.res, w.pref, tech, j)
+    first_open = win.start[win.ptr[j]]
+    b0 = brk.ptr[r]
+    nbr = brk.ptr[r + 1] - b0
     others = route_lateness(st, r) if nbr > 0 else 0.0
     wk_k, wk_tot = week_state(kd, st, r)
     for p in range(n + 1):
         dt = tin[p] + tout[p] - legt_r[p]
-        det = detour_cost(kd.w, base, labour, dt, kin[p] + kout[p] - legd_r[p])
+        det = detour_cost(w, base, labour, dt, kin[p] + kout[p] - legd_r[p])
         if wk_k >= 0:  # the technician's week: its cap, its weekly overtime
-            if week_fits(kd.week, tech, wk_k, wk_tot, dt + svc):
-                det += week_extra(kd.week, kd.w.overtime, tech, wk_k, wk_tot, dt + svc)
+            if week_fits(week, tech, wk_k, wk_tot, dt + svc):
+                det += week_extra(week, w.overtime, tech, wk_k, wk_tot, dt + svc)
             else:
                 det = INF
         kin[p] = det  # kin now holds the exact travel (and weekly) part
         order[p] = p
-        ready = earliest_free(st, r, p, nbr) + tin[p]
-        limit = st.lstart[r, p] if p < n else kd.rt.max_close[r]
-        s_lb = earliest_start(kd.win, j, ready)
+        ready = free_at(lab_r, p, nbr) + tin[p]
+        limit = lstart_r[p] if p < n else max_close
+        s_lb = earliest_start(win, j, ready)
         if det == INF or too_late(ready, first_open, svc, tout[p], limit):
             kout[p] = INF  # cannot be feasible (breaks ignored, so this is a proof)
         else:
-            lb = det + visit_cost(kd.win, kd.cost, j, s_lb, s_lb + svc) - others
+            lb = det + visit_cost(win, cost, j, s_lb, s_lb + svc) - others
             if p < n and nbr == 0:
                 i = seq_r[p]
                 svc_i = np.int64(service_row[i])
                 s_old = free_r[p] - svc_i
                 s_new = s_lb + svc + tout[p]
                 if s_new > s_old:
-                    lb += visit_cost(kd.win, kd.cost, i, s_new, s_new + svc_i) - st.vcost[r, p]
-                    if p + 1 < n and not st.absorb[r, p + 1]:
-                        lb += (s_new - s_old) * st.lrate[r, p + 1]
+                    lb += visit_cost(win, cost, i, s_new, s_new + svc_i) - vcost_r[p]
+                    if p + 1 < n and not absorb_r[p + 1]:
+                        lb += (s_new - s_old) * lrate_r[p + 1]
             kout[p] = lb
         k = p
         while k > 0 and kout[order[k - 1]] > kout[order[k]]:
@@ -285,11 +307,22 @@ def best_insertion(kd, r, j, st, wk):
             k -= 1
     best = INF
     best_p = NONE
+    close = kd.rt.close[r]
+    pcost_r = st.pcost[r]
+    bptr_r = st.bptr[r]
+    ret_r = st.ret[r]
+    la = wk.la
+    pa = wk.pa
+    lb_ = wk.lb
+    pb = wk.pb
+    pr = wk.pr
     for q in range(n + 1):
         p = order[q]
         if kout[p] >= best:
             break
-        c = timing_delta(kd, st, wk, r, j, p, tin[p], tout[p])
+        c = route_timing_delta(win, cost, brk, w.overtime, service_row, max_close, close, b0,
+                               nbr, n, seq_r, legt_r, free_r, vcost_r, lab_r, pcost_r, bptr_r,
+                               ret_r, la, pa, lb_, pb, pr, j, p, tin[p], tout[p])
         if c == INF:
             continue
         c += kin[p]
