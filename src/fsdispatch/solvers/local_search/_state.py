@@ -18,13 +18,13 @@ from numba import njit
 from ...evaluate._kernels import earliest_start, hard_late, travel, visit_cost
 from ...kernels.balance import spread_of
 from ...kernels.consts import NONE, ONE, ZERO
-from ...kernels.insertion import detour_cost, insertion_base, timing_delta, too_late
-from ...kernels.jit import internal
+from ...kernels.insertion import detour_cost, insertion_base, route_timing_delta, too_late
+from ...kernels.jit import internal, leaf_internal
 from ...kernels.parts import add_parts
 from ...kernels.routes import (
     INF,
     RouteState,
-    earliest_free,
+    free_at,
     rebuild_route,
     resources_fit,
     resources_ok,
@@ -232,9 +232,14 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     fslack_r = sol.fslack[r]
     max_close_r = kd.rt.max_close[r]
     end_node = kd.rt.end_node[r]
-    tv = kd.tv  # (the groups the loop reads, taken once)
-    win = kd.win
+    tv = kd.tv  # (the groups the loop reads, taken once: a field read in a loop
+    win = kd.win  # reference-counts its arrays)
     cost = kd.cost
+    brk = kd.brk
+    w = kd.w
+    week = kd.week
+    lab_r = st.lab[r]
+    stats = buf.stats
     node = ticket_node[j]
     nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
     others = route_lateness(st, r) if nbr > 0 else 0.0
@@ -248,8 +253,8 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     best = INF
     best_p = NONE
     nslow = ZERO
-    buf.stats[4] += 1
-    buf.stats[5] += n + 1
+    stats[4] += 1
+    stats[5] += n + 1
     tin = buf.sin  # the positions left to simulate: travel in and out, bound, position
     tout = buf.sout
     lbs = buf.slb
@@ -266,12 +271,12 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
             else:
                 t_prev, km_prev = travel(tv, nxt, node)
         dt = t_in + t_out - legt_r[p]
-        det = detour_cost(kd.w, base, labour, dt, k_in + k_out - legd_r[p])
+        det = detour_cost(w, base, labour, dt, k_in + k_out - legd_r[p])
         if wk_k >= 0:  # the technician's week: its cap, its weekly overtime
-            if not week_fits(kd.week, tech, wk_k, wk_tot, dt + svc):
+            if not week_fits(week, tech, wk_k, wk_tot, dt + svc):
                 continue
-            det += week_extra(kd.week, kd.w.overtime, tech, wk_k, wk_tot, dt + svc)
-        before = earliest_free(st, r, p, nbr)  # the route's timing when it has no breaks
+            det += week_extra(week, w.overtime, tech, wk_k, wk_tot, dt + svc)
+        before = free_at(lab_r, p, nbr)  # the route's timing when it has no breaks
         ready = before + t_in
         limit = lstart_r[p] if p < n else max_close_r
         if too_late(ready, first_open, svc, t_out, limit):
@@ -300,23 +305,58 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
             tin[k - 1], tin[k] = tin[k], tin[k - 1]
             tout[k - 1], tout[k] = tout[k], tout[k - 1]
             k -= 1
+    if nslow == 0:
+        return best, best_p
+    service_row = kd.tech.service[tech]
+    close = kd.rt.close[r]
+    b0 = brk.ptr[r]
+    free_r = st.free_t[r]
+    vcost_r = st.vcost[r]
+    pcost_r = st.pcost[r]
+    bptr_r = st.bptr[r]
+    ret_r = st.ret[r]
+    start_r = st.start_n[r]
+    la = wk.la
+    pa = wk.pa
+    lb = wk.lb
+    pb = wk.pb
+    pr = wk.pr
     for q in range(nslow):
         if lbs[q] >= best:
             break
         p = order[q]
-        buf.stats[6] += 1
-        c = timing_delta(kd, st, wk, r, j, p, tin[q], tout[q])
+        stats[6] += 1
+        c = route_timing_delta(win, cost, brk, w.overtime, service_row, max_close_r, close, b0,
+                               nbr, n, seq_r, legt_r, free_r, vcost_r, lab_r, pcost_r, bptr_r,
+                               ret_r, la, pa, lb, pb, pr, j, p, tin[q], tout[q])
         if c == INF:
             continue
         dt = tin[q] + tout[q] - legt_r[p]
-        _t, k_in = travel(tv, ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r], node)
+        _t, k_in = travel(tv, ticket_node[seq_r[p - 1]] if p > 0 else start_r, node)
         _t, k_out = travel(tv, node, ticket_node[seq_r[p]] if p < n else end_node)
-        c += detour_cost(kd.w, base, labour, dt, k_in + k_out - legd_r[p])
-        c += week_extra(kd.week, kd.w.overtime, tech, wk_k, wk_tot, dt + svc)
+        c += detour_cost(w, base, labour, dt, k_in + k_out - legd_r[p])
+        c += week_extra(week, w.overtime, tech, wk_k, wk_tot, dt + svc)
         if c < best or (c == best and p < best_p):
             best = c
             best_p = p
     return best, best_p
+
+
+@leaf_internal
+def _copy_rows(a, b, count, width):
+    """``b[k] = a[k]`` for ``k < min(count, width)`` (rows of one route; a leaf: no
+    reference counts)."""
+    top = count if count < width else width
+    for k in range(top):
+        b[k] = a[k]
+
+
+@leaf_internal
+def _copy_rows2(a, b, count):
+    """``b[k, q] = a[k, q]`` for ``k < count`` and every ``q`` (a route's labels)."""
+    for k in range(count):
+        for q in range(a.shape[1]):
+            b[k, q] = a[k, q]
 
 
 @internal
@@ -330,24 +370,21 @@ def copy_route(kd, src, dst, r):
     b.length[r] = n
     b.ret[r] = a.ret[r]
     b.load[r] = a.load[r]
-    for k in range(top + 1):
-        if k < b.seq.shape[1]:
-            b.seq[r, k] = a.seq[r, k]
-            b.free_t[r, k] = a.free_t[r, k]
-            b.bptr[r, k] = a.bptr[r, k]
-            b.vcost[r, k] = a.vcost[r, k]
-            b.lstart[r, k] = a.lstart[r, k]
-            b.lrate[r, k] = a.lrate[r, k]
-            b.absorb[r, k] = a.absorb[r, k]
-        b.legt[r, k] = a.legt[r, k]
-        b.legd[r, k] = a.legd[r, k]
-    nb = a.lab.shape[2]
-    for k in range(n + 1):
-        dst.fslack[r, k] = src.fslack[r, k]
-        for q in range(nb):
-            b.lab[r, k, q] = a.lab[r, k, q]
-            b.pcost[r, k, q] = a.pcost[r, k, q]
-            b.pred[r, k, q] = a.pred[r, k, q]
+    # (row views taken once: a struct field read in a loop reference-counts its array)
+    width = b.seq.shape[1]
+    _copy_rows(a.seq[r], b.seq[r], top + 1, width)
+    _copy_rows(a.free_t[r], b.free_t[r], top + 1, width)
+    _copy_rows(a.bptr[r], b.bptr[r], top + 1, width)
+    _copy_rows(a.vcost[r], b.vcost[r], top + 1, width)
+    _copy_rows(a.lstart[r], b.lstart[r], top + 1, width)
+    _copy_rows(a.lrate[r], b.lrate[r], top + 1, width)
+    _copy_rows(a.absorb[r], b.absorb[r], top + 1, width)
+    _copy_rows(a.legt[r], b.legt[r], top + 1, top + 1)
+    _copy_rows(a.legd[r], b.legd[r], top + 1, top + 1)
+    _copy_rows(src.fslack[r], dst.fslack[r], n + 1, n + 1)
+    _copy_rows2(a.lab[r], b.lab[r], n + 1)
+    _copy_rows2(a.pcost[r], b.pcost[r], n + 1)
+    _copy_rows2(a.pred[r], b.pred[r], n + 1)
     g = kd.rt.group[r]
     b.group_count[g] = a.group_count[g]
     tech = kd.rt.tech[r]
