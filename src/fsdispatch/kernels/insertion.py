@@ -223,17 +223,8 @@ def best_insertion(kd, r, j, st, wk):
         return INF, -1
     # every struct field read once: a field read in a loop reference-counts its arrays
     n = st.length[r]
-    tin = wk.tin
-    kin = wk.kin
-    tout = wk.tout
-    kout = wk.kout
-    order = wk.order
-    tv = kd.tv
-    win = kd.win
-    cost = kd.cost
-    brk = kd.brk
-    w = kd.w
-    week = kd.week
+    tin, kin, tout, kout, order = wk.tin, wk.kin, wk.tout, wk.kout, wk.order
+    tv, win, cost, brk, w, week = kd.tv, kd.win, kd.cost, kd.brk, kd.w, kd.week
     tnode = kd.ticket_node
     tech = kd.rt.tech[r]
     service_row = kd.tech.service[tech]
@@ -307,15 +298,8 @@ def best_insertion(kd, r, j, st, wk):
             k -= 1
     best = INF
     best_p = NONE
-    close = kd.rt.close[r]
-    pcost_r = st.pcost[r]
-    bptr_r = st.bptr[r]
-    ret_r = st.ret[r]
-    la = wk.la
-    pa = wk.pa
-    lb_ = wk.lb
-    pb = wk.pb
-    pr = wk.pr
+    close, pcost_r, bptr_r, ret_r = kd.rt.close[r], st.pcost[r], st.bptr[r], st.ret[r]
+    la, pa, lb_, pb, pr = wk.la, wk.pa, wk.lb, wk.pb, wk.pr
     for q in range(n + 1):
         p = order[q]
         if kout[p] >= best:

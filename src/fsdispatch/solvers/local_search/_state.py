@@ -307,20 +307,10 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
             k -= 1
     if nslow == 0:
         return best, best_p
-    service_row = kd.tech.service[tech]
-    close = kd.rt.close[r]
-    b0 = brk.ptr[r]
-    free_r = st.free_t[r]
-    vcost_r = st.vcost[r]
-    pcost_r = st.pcost[r]
-    bptr_r = st.bptr[r]
-    ret_r = st.ret[r]
-    start_r = st.start_n[r]
-    la = wk.la
-    pa = wk.pa
-    lb = wk.lb
-    pb = wk.pb
-    pr = wk.pr
+    service_row, close, b0 = kd.tech.service[tech], kd.rt.close[r], brk.ptr[r]
+    free_r, vcost_r, pcost_r, bptr_r = st.free_t[r], st.vcost[r], st.pcost[r], st.bptr[r]
+    ret_r, start_r = st.ret[r], st.start_n[r]
+    la, pa, lb, pb, pr = wk.la, wk.pa, wk.lb, wk.pb, wk.pr
     for q in range(nslow):
         if lbs[q] >= best:
             break
