@@ -19,7 +19,7 @@ from ...evaluate._kernels import earliest_start, hard_late, travel, visit_cost
 from ...kernels.balance import spread_of
 from ...kernels.consts import NONE, ONE, ZERO
 from ...kernels.insertion import detour_cost, insertion_base, route_timing_delta, too_late
-from ...kernels.jit import internal, leaf_internal
+from ...kernels.jit import internal
 from ...kernels.parts import add_parts
 from ...kernels.routes import (
     INF,
@@ -332,23 +332,6 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     return best, best_p
 
 
-@leaf_internal
-def _copy_rows(a, b, count, width):
-    """``b[k] = a[k]`` for ``k < min(count, width)`` (rows of one route; a leaf: no
-    reference counts)."""
-    top = count if count < width else width
-    for k in range(top):
-        b[k] = a[k]
-
-
-@leaf_internal
-def _copy_rows2(a, b, count):
-    """``b[k, q] = a[k, q]`` for ``k < count`` and every ``q`` (a route's labels)."""
-    for k in range(count):
-        for q in range(a.shape[1]):
-            b[k, q] = a[k, q]
-
-
 @internal
 def copy_route(kd, src, dst, r):
     """Copy route ``r`` (sequence, caches, costs, resources of its technician) ``src`` → ``dst``."""
@@ -360,21 +343,24 @@ def copy_route(kd, src, dst, r):
     b.length[r] = n
     b.ret[r] = a.ret[r]
     b.load[r] = a.load[r]
-    # (row views taken once: a struct field read in a loop reference-counts its array)
-    width = b.seq.shape[1]
-    _copy_rows(a.seq[r], b.seq[r], top + 1, width)
-    _copy_rows(a.free_t[r], b.free_t[r], top + 1, width)
-    _copy_rows(a.bptr[r], b.bptr[r], top + 1, width)
-    _copy_rows(a.vcost[r], b.vcost[r], top + 1, width)
-    _copy_rows(a.lstart[r], b.lstart[r], top + 1, width)
-    _copy_rows(a.lrate[r], b.lrate[r], top + 1, width)
-    _copy_rows(a.absorb[r], b.absorb[r], top + 1, width)
-    _copy_rows(a.legt[r], b.legt[r], top + 1, top + 1)
-    _copy_rows(a.legd[r], b.legd[r], top + 1, top + 1)
-    _copy_rows(src.fslack[r], dst.fslack[r], n + 1, n + 1)
-    _copy_rows2(a.lab[r], b.lab[r], n + 1)
-    _copy_rows2(a.pcost[r], b.pcost[r], n + 1)
-    _copy_rows2(a.pred[r], b.pred[r], n + 1)
+    for k in range(top + 1):
+        if k < b.seq.shape[1]:
+            b.seq[r, k] = a.seq[r, k]
+            b.free_t[r, k] = a.free_t[r, k]
+            b.bptr[r, k] = a.bptr[r, k]
+            b.vcost[r, k] = a.vcost[r, k]
+            b.lstart[r, k] = a.lstart[r, k]
+            b.lrate[r, k] = a.lrate[r, k]
+            b.absorb[r, k] = a.absorb[r, k]
+        b.legt[r, k] = a.legt[r, k]
+        b.legd[r, k] = a.legd[r, k]
+    nb = a.lab.shape[2]
+    for k in range(n + 1):
+        dst.fslack[r, k] = src.fslack[r, k]
+        for q in range(nb):
+            b.lab[r, k, q] = a.lab[r, k, q]
+            b.pcost[r, k, q] = a.pcost[r, k, q]
+            b.pred[r, k, q] = a.pred[r, k, q]
     g = kd.rt.group[r]
     b.group_count[g] = a.group_count[g]
     tech = kd.rt.tech[r]
