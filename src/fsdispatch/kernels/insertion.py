@@ -14,7 +14,7 @@ from .jit import internal, leaf_internal
 from .parts import parts_fit, pickup_leg, pickup_ready, set_pickup
 from .routes import (
     INF,
-    earliest_free,
+    free_at,
     preference_cost,
     rebuild_route,
     resources_ok,
@@ -60,44 +60,52 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
     when no timing keeps the windows, breaks and shift end. The labels are
     advanced from position ``p`` only until they equal the old ones (the
     rest of the day is then unchanged). Without breaks there is one label:
-    the plain forward simulation.
+    the plain forward simulation. (:func:`route_timing_delta` on the route's
+    arrays: a caller pricing many positions of one route reads them once.)
     """
-    n = st.length[r]
-    base = kd.brk.ptr[r]
-    nbr = kd.brk.ptr[r + 1] - base
-    service_row = kd.tech.service[kd.rt.tech[r]]
     seq_r = st.seq[r]
-    legt_r = st.legt[r]
-    max_close = kd.rt.max_close[r]
-    close = kd.rt.close[r]
-    svc = np.int64(service_row[j])
-    node = kd.ticket_node[j]
     prev = kd.ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r]
-    end_node = kd.rt.end_node[r]
-    if nbr == 0 and kd.tv.td == 0:  # static travel: the plain forward simulation
-        return _static_delta(kd, st, r, j, p, t_in, t_out, svc)
-    tv = kd.tv
+    return route_timing_delta(kd.tv, kd.ticket_node, prev, kd.rt.end_node[r],
+                              kd.win, kd.cost, kd.brk, kd.w.overtime,
+                              kd.tech.service[kd.rt.tech[r]], kd.rt.max_close[r],
+                              kd.rt.close[r], kd.brk.ptr[r], kd.brk.ptr[r + 1] - kd.brk.ptr[r],
+                              st.length[r], seq_r, st.legt[r], st.free_t[r], st.vcost[r],
+                              st.lab[r], st.pcost[r], st.bptr[r], st.ret[r],
+                              wk.la, wk.pa, wk.lb, wk.pb, wk.pr, j, p, t_in, t_out)
+
+
+@leaf_internal
+def route_timing_delta(tv, ticket_node, prev, end_node, win, cost, brk, w_overtime,
+                       service_row, max_close, close, base, nbr, n, seq_r, legt_r, free_r,
+                       vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb, pb, pr, j, p, t_in,
+                       t_out):
+    """:func:`timing_delta` on one route's arrays (``*_r``: its rows of the state; ``base``,
+    ``nbr``: its breaks; ``la`` … ``pr``: the scratch label buffers; ``prev``: the node
+    before position ``p``, ``end_node``: the route's end). Every leg is timed by its
+    departure (:func:`~fsdispatch.kernels.timing.leg_time`: the cached seconds as they are
+    under static travel). Reference-count free (a leaf): the hot core of every insertion's
+    pricing."""
+    svc = np.int64(service_row[j])
+    node = ticket_node[j]
     if nbr == 0:
-        free_r = st.free_t[r]
-        vcost_r = st.vcost[r]
-        t0 = st.lab[r, p, 0]
-        s = earliest_start(kd.win, j, t0 + leg_time(tv, prev, node, t_in, t0))
-        if hard_late(kd.win, j, s):
+        t0 = lab_r[p, 0]
+        s = earliest_start(win, j, t0 + leg_time(tv, prev, node, t_in, t0))
+        if hard_late(win, j, s):
             return INF
         e = s + svc
-        delta = visit_cost(kd.win, kd.cost, j, s, e)
+        delta = visit_cost(win, cost, j, s, e)
         t = e
         na = node
         for k in range(p, n):
             i = seq_r[k]
             tt = t_out if k == p else legt_r[k]
-            nb = kd.ticket_node[i]
-            s = earliest_start(kd.win, i, t + leg_time(tv, na, nb, tt, t))
+            nb = ticket_node[i]
+            s = earliest_start(win, i, t + leg_time(tv, na, nb, tt, t))
             na = nb
-            if hard_late(kd.win, i, s):
+            if hard_late(win, i, s):
                 return INF
             e = s + np.int64(service_row[i])
-            delta += visit_cost(kd.win, kd.cost, i, s, e) - vcost_r[k]
+            delta += visit_cost(win, cost, i, s, e) - vcost_r[k]
             t = e
             if t == free_r[k]:
                 return delta
@@ -106,32 +114,31 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
         if ret > max_close:
             return INF
     else:
-        cur = wk.la
-        cur_pc = wk.pa
-        nxt = wk.lb
-        nxt_pc = wk.pb
-        pred = wk.pr
-        if not advance(tv, prev, node, kd.win, kd.cost, kd.brk, base, nbr, j, svc, t_in, TRUE,
-                       st.lab[r, p], st.pcost[r, p], cur, cur_pc, pred, TRUE, max_close):
+        cur = la
+        cur_pc = pa
+        nxt = lb
+        nxt_pc = pb
+        pred = pr
+        if not advance(tv, prev, node, win, cost, brk, base, nbr, j, svc, t_in, TRUE, lab_r[p],
+                       pcost_r[p], cur, cur_pc, pred, TRUE, max_close):
             return INF
         na = node
         for k in range(p, n):
             i = seq_r[k]
             tt = t_out if k == p else legt_r[k]
-            nb = kd.ticket_node[i]
-            if not advance(tv, na, nb, kd.win, kd.cost, kd.brk, base, nbr, i,
-                           np.int64(service_row[i]), tt, TRUE, cur, cur_pc, nxt, nxt_pc, pred,
-                           TRUE, max_close):
+            nb = ticket_node[i]
+            if not advance(tv, na, nb, win, cost, brk, base, nbr, i, np.int64(service_row[i]),
+                           tt, TRUE, cur, cur_pc, nxt, nxt_pc, pred, TRUE, max_close):
                 return INF
             na = nb
             same = True
             for b in range(nbr + 1):
-                if nxt[b] != st.lab[r, k + 1, b]:
+                if nxt[b] != lab_r[k + 1, b]:
                     same = False
                     break
             if same:  # the rest of the day is as before
-                bk = st.bptr[r, k] - base
-                return nxt_pc[bk] - st.pcost[r, k + 1, bk]
+                bk = bptr_r[k] - base
+                return nxt_pc[bk] - pcost_r[k + 1, bk]
             tmp = cur
             cur = nxt
             nxt = tmp
@@ -139,54 +146,17 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
             cur_pc = nxt_pc
             nxt_pc = tmp_pc
         tt = t_out if p == n else legt_r[n]
-        bend, ret = choose_end(tv, na, end_node, kd.brk, base, nbr, cur, cur_pc, tt, TRUE,
+        bend, ret = choose_end(tv, na, end_node, brk, base, nbr, cur, cur_pc, tt, TRUE,
                                max_close)
         if bend < 0:
             return INF
         old_vc = 0.0
         if n > 0:
-            old_vc = st.pcost[r, n, st.bptr[r, n - 1] - base]
+            old_vc = pcost_r[n, bptr_r[n - 1] - base]
         delta = cur_pc[bend] - old_vc
-    old_ot = st.ret[r] - close if (n > 0 and st.ret[r] > close) else 0
+    old_ot = ret_r - close if (n > 0 and ret_r > close) else 0
     new_ot = ret - close if ret > close else 0
-    return delta + kd.w.overtime * (new_ot - old_ot)
-
-
-@internal
-def _static_delta(kd, st, r, j, p, t_in, t_out, svc):
-    """:func:`timing_delta` of a route without breaks under static travel (every leg's
-    seconds as cached: no travel group needed)."""
-    n = st.length[r]
-    service_row = kd.tech.service[kd.rt.tech[r]]
-    seq_r = st.seq[r]
-    legt_r = st.legt[r]
-    free_r = st.free_t[r]
-    vcost_r = st.vcost[r]
-    s = earliest_start(kd.win, j, st.lab[r, p, 0] + t_in)
-    if hard_late(kd.win, j, s):
-        return INF
-    e = s + svc
-    delta = visit_cost(kd.win, kd.cost, j, s, e)
-    t = e
-    for k in range(p, n):
-        i = seq_r[k]
-        tt = t_out if k == p else legt_r[k]
-        s = earliest_start(kd.win, i, t + tt)
-        if hard_late(kd.win, i, s):
-            return INF
-        e = s + np.int64(service_row[i])
-        delta += visit_cost(kd.win, kd.cost, i, s, e) - vcost_r[k]
-        t = e
-        if t == free_r[k]:
-            return delta
-    tt = t_out if p == n else legt_r[n]
-    ret = t + tt
-    if ret > kd.rt.max_close[r]:
-        return INF
-    close = kd.rt.close[r]
-    old_ot = st.ret[r] - close if (n > 0 and st.ret[r] > close) else 0
-    new_ot = ret - close if ret > close else 0
-    return delta + kd.w.overtime * (new_ot - old_ot)
+    return delta + w_overtime * (new_ot - old_ot)
 
 
 @internal
@@ -268,67 +238,74 @@ def best_insertion(kd, r, j, st, wk):
     """
     if not resources_ok(kd, st, r, j) or st.length[r] + 1 >= st.seq.shape[1]:
         return INF, -1
+    # every struct field read once: a field read in a loop reference-counts its arrays
     n = st.length[r]
-    tin = wk.tin
-    kin = wk.kin
-    tout = wk.tout
-    kout = wk.kout
-    order = wk.order
-    service_row = kd.tech.service[kd.rt.tech[r]]
+    tin, kin, tout, kout, order = wk.tin, wk.kin, wk.tout, wk.kout, wk.order
+    tv, win, cost, brk, w, week = kd.tv, kd.win, kd.cost, kd.brk, kd.w, kd.week
+    tnode = kd.ticket_node
+    tech = kd.rt.tech[r]
+    service_row = kd.tech.service[tech]
     seq_r = st.seq[r]
     free_r = st.free_t[r]
     legt_r = st.legt[r]
     legd_r = st.legd[r]
-    node = kd.ticket_node[j]
-    symmetric = kd.tv.kind != 0
+    lstart_r = st.lstart[r]
+    vcost_r = st.vcost[r]
+    lrate_r = st.lrate[r]
+    absorb_r = st.absorb[r]
+    lab_r = st.lab[r]
+    max_close = kd.rt.max_close[r]
+    node = tnode[j]
+    symmetric = tv.kind != 0
     prev = st.start_n[r]
     for p in range(n + 1):
         if p > 0:
-            prev = kd.ticket_node[seq_r[p - 1]]
-        tt, km = travel(kd.tv, prev, node)
+            prev = tnode[seq_r[p - 1]]
+        tt, km = travel(tv, prev, node)
         tin[p] = tt
         kin[p] = km
+    end_node = kd.rt.end_node[r]
     for p in range(n + 1):
         if symmetric and p < n:
             tout[p] = tin[p + 1]
             kout[p] = kin[p + 1]
         else:
-            nxt = kd.ticket_node[seq_r[p]] if p < n else kd.rt.end_node[r]
-            tt, km = travel(kd.tv, node, nxt)
+            nxt = tnode[seq_r[p]] if p < n else end_node
+            tt, km = travel(tv, node, nxt)
             tout[p] = tt
             kout[p] = km
-    tech = kd.rt.tech[r]
-    svc, labour, base = insertion_base(kd.tech, kd.res, kd.w.pref, tech, j)
-    first_open = kd.win.start[kd.win.ptr[j]]
-    nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
+    svc, labour, base = insertion_base(kd.tech, kd.res, w.pref, tech, j)
+    first_open = win.start[win.ptr[j]]
+    b0 = brk.ptr[r]
+    nbr = brk.ptr[r + 1] - b0
     others = route_lateness(st, r) if nbr > 0 else 0.0
     wk_k, wk_tot = week_state(kd, st, r)
     for p in range(n + 1):
         dt = tin[p] + tout[p] - legt_r[p]
-        det = detour_cost(kd.w, base, labour, dt, kin[p] + kout[p] - legd_r[p])
+        det = detour_cost(w, base, labour, dt, kin[p] + kout[p] - legd_r[p])
         if wk_k >= 0:  # the technician's week: its cap, its weekly overtime
-            if week_fits(kd.week, tech, wk_k, wk_tot, dt + svc):
-                det += week_extra(kd.week, kd.w.overtime, tech, wk_k, wk_tot, dt + svc)
+            if week_fits(week, tech, wk_k, wk_tot, dt + svc):
+                det += week_extra(week, w.overtime, tech, wk_k, wk_tot, dt + svc)
             else:
                 det = INF
         kin[p] = det  # kin now holds the exact travel (and weekly) part
         order[p] = p
-        ready = earliest_free(st, r, p, nbr) + tin[p]
-        limit = st.lstart[r, p] if p < n else kd.rt.max_close[r]
-        s_lb = earliest_start(kd.win, j, ready)
+        ready = free_at(lab_r, p, nbr) + tin[p]
+        limit = lstart_r[p] if p < n else max_close
+        s_lb = earliest_start(win, j, ready)
         if det == INF or too_late(ready, first_open, svc, tout[p], limit):
             kout[p] = INF  # cannot be feasible (breaks ignored, so this is a proof)
         else:
-            lb = det + visit_cost(kd.win, kd.cost, j, s_lb, s_lb + svc) - others
+            lb = det + visit_cost(win, cost, j, s_lb, s_lb + svc) - others
             if p < n and nbr == 0:
                 i = seq_r[p]
                 svc_i = np.int64(service_row[i])
                 s_old = free_r[p] - svc_i
                 s_new = s_lb + svc + tout[p]
                 if s_new > s_old:
-                    lb += visit_cost(kd.win, kd.cost, i, s_new, s_new + svc_i) - st.vcost[r, p]
-                    if p + 1 < n and not st.absorb[r, p + 1]:
-                        lb += (s_new - s_old) * st.lrate[r, p + 1]
+                    lb += visit_cost(win, cost, i, s_new, s_new + svc_i) - vcost_r[p]
+                    if p + 1 < n and not absorb_r[p + 1]:
+                        lb += (s_new - s_old) * lrate_r[p + 1]
             kout[p] = lb
         k = p
         while k > 0 and kout[order[k - 1]] > kout[order[k]]:
@@ -338,11 +315,17 @@ def best_insertion(kd, r, j, st, wk):
             k -= 1
     best = INF
     best_p = NONE
+    close, pcost_r, bptr_r, ret_r = kd.rt.close[r], st.pcost[r], st.bptr[r], st.ret[r]
+    la, pa, lb_, pb, pr = wk.la, wk.pa, wk.lb, wk.pb, wk.pr
     for q in range(n + 1):
         p = order[q]
         if kout[p] >= best:
             break
-        c = timing_delta(kd, st, wk, r, j, p, tin[p], tout[p])
+        prev = tnode[seq_r[p - 1]] if p > 0 else st.start_n[r]
+        c = route_timing_delta(tv, tnode, prev, end_node, win, cost, brk, w.overtime,
+                               service_row, max_close, close, b0, nbr, n, seq_r, legt_r, free_r,
+                               vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb_, pb, pr, j, p,
+                               tin[p], tout[p])
         if c == INF:
             continue
         c += kin[p]

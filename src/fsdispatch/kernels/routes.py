@@ -238,10 +238,16 @@ def lay_routes(kd, st, ptr, visits, picks):
 def earliest_free(st, r, k, nbr):
     """The earliest the technician can be free after ``k`` stops of route ``r`` (any breaks
     taken): a lower bound of the route's timing there."""
-    best = st.lab[r, k, 0]
+    return free_at(st.lab[r], k, nbr)
+
+
+@leaf_internal
+def free_at(lab_r, k, nbr):
+    """:func:`earliest_free` on one route's labels ``lab_r`` (a leaf: no reference counts)."""
+    best = lab_r[k, 0]
     for b in range(1, nbr + 1):
-        if st.lab[r, k, b] < best:
-            best = st.lab[r, k, b]
+        if lab_r[k, b] < best:
+            best = lab_r[k, b]
     return best
 
 

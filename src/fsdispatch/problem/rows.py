@@ -434,15 +434,18 @@ def skill_codes(held: np.ndarray, needed: np.ndarray,
     codes = np.zeros((held.shape[0], needed.shape[0]), dtype=np.int8)
     lapsed = np.zeros(codes.shape, dtype=np.bool_)
     for k in range(needed.shape[1]):
-        need = needed[:, k]
-        if not need.any():
+        cols = np.flatnonzero(needed[:, k] > 0)  # only tickets requiring skill k change
+        if not cols.shape[0]:
             continue
+        need = needed[cols, k]
         have = held[:, k]
         if expired is not None and expired[:, k].any():
-            lapsed |= expired[:, k][:, None] & (need[None, :] > 0)
-        codes[((have[:, None] > 0) & (have[:, None] < need[None, :])) & (codes == 0)] = \
+            lapsed[np.ix_(expired[:, k], cols)] = True
+        sub = codes[:, cols]
+        sub[((have[:, None] > 0) & (have[:, None] < need[None, :])) & (sub == 0)] = \
             Incompatibility.LEVEL
-        codes[(have[:, None] == 0) & (need[None, :] > 0)] = Incompatibility.SKILL
+        sub[have == 0, :] = Incompatibility.SKILL
+        codes[:, cols] = sub
     codes[lapsed & (codes == 0)] = Incompatibility.CERTIFICATION
     return codes
 
@@ -485,9 +488,12 @@ def service_seconds(durations: np.ndarray, factors: np.ndarray, skill_factor: np
             mult = np.where(required, skill_factor[t][None, :], -np.inf).max(axis=1)
             mult[~np.isfinite(mult)] = 1.0
             service[t] *= mult
-    service = np.maximum(np.rint(service), 1.0)
-    over = ~(service <= np.iinfo(np.int32).max)  # also catches NaN
-    if over.any():
+    np.rint(service, out=service)  # (in place: a T x N matrix is large)
+    np.maximum(service, 1.0, out=service)
+    top = service.max() if service.size else 0.0
+    over = ~(service <= np.iinfo(np.int32).max) if not top <= np.iinfo(np.int32).max \
+        else None  # (the max is NaN when any value is: also caught)
+    if over is not None:
         t_idx, i = (int(k) for k in np.argwhere(over)[0])
         raise too_long(t_idx, i, float(service[t_idx, i]))
     return service.astype(np.int32)

@@ -95,8 +95,9 @@ def _offer(v, c, b1, b2, c1, c2):
 @internal
 def _top2(j, cd):
     b1, b2, c1, c2 = INF, INF, NONE, NONE
+    cost = cd.cost
     for c in range(cd.ptr[j], cd.ptr[j + 1]):
-        b1, b2, c1, c2 = _offer(cd.cost[c], c, b1, b2, c1, c2)
+        b1, b2, c1, c2 = _offer(cost[c], c, b1, b2, c1, c2)
     cd.best1[j] = b1
     cd.best2[j] = b2
     cd.bestc[j] = c1
@@ -145,40 +146,56 @@ def greedy_init(kd, active, cd, st, lo, hi):
 @internal
 def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, nd):
     """Update candidate entries on route ``r`` after ``j`` went in at position ``p``."""
+    # every struct field read once: a field read in the loop reference-counts its arrays
     tv = kd.tv
-    rt = kd.rt
     win = kd.win
+    kcost = kd.cost
     w = kd.w
-    node_j = kd.ticket_node[j]
+    techs = kd.tech
+    res = kd.res
+    tnode = kd.ticket_node
+    tech = kd.rt.tech[r]
+    rc_entry = cd.rc_entry
+    ticket = cd.ticket
+    bestc = cd.bestc
+    bestc2 = cd.bestc2
+    cpos = cd.pos
+    ccost = cd.cost
+    stale = cd.stale
+    lstart_r = st.lstart[r]
+    legt_r = st.legt[r]
+    legd_r = st.legd[r]
+    node_j = tnode[j]
     n = st.length[r]
-    prev = kd.ticket_node[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
-    nxt = kd.ticket_node[st.seq[r, p + 1]] if p + 1 < n else rt.end_node[r]
+    prev = tnode[st.seq[r, p - 1]] if p > 0 else st.start_n[r]
+    nxt = tnode[st.seq[r, p + 1]] if p + 1 < n else kd.rt.end_node[r]
+    max_close = kd.rt.max_close[r]
     nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
     others = route_lateness(st, r) if nbr > 0 else 0.0
     free_p = earliest_free(st, r, p, nbr)
     free_p1 = earliest_free(st, r, p + 1, nbr)
     for e in range(cd.rc_ptr[r], cd.rc_ptr[r + 1]):
-        cc = cd.rc_entry[e]
-        i = cd.ticket[cc]
+        cc = rc_entry[e]
+        i = ticket[cc]
         if not active[i]:
             continue
-        if cd.bestc[i] == cc or cd.bestc2[i] == cc or cd.pos[cc] == p \
+        if bestc[i] == cc or bestc2[i] == cc or cpos[cc] == p \
                 or not resources_ok(kd, st, r, i):
             cost, pos = best_insertion(kd, r, i, st, wk)
-            cd.cost[cc] = cost
-            cd.pos[cc] = pos
-            cd.stale[cc] = False
+            ccost[cc] = cost
+            cpos[cc] = pos
+            stale[cc] = False
         else:
-            if cd.pos[cc] > p:
-                cd.pos[cc] += 1
+            if cpos[cc] > p:
+                cpos[cc] += 1
             # old positions can only have become dearer; the two new ones around j may be
             # cheaper and are priced exactly, unless their lower bound
             # (the one best_insertion prunes by: the detour's travel, distance and labour,
             # the service's labour and preference, i's own lateness at its earliest start)
             # already reaches the entry's cost
-            node_i = kd.ticket_node[i]
+            node_i = tnode[i]
             d_ij, km_ij = travel(tv, node_i, node_j)
-            svc_i, labour, base = insertion_base(kd.tech, kd.res, w.pref, rt.tech[r], i)
+            svc_i, labour, base = insertion_base(techs, res, w.pref, tech, i)
             improved = False
             for q in (p, p + 1):
                 if q == p:
@@ -186,29 +203,29 @@ def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, 
                     t_out = d_ij
                     k_out = km_ij
                     ready = free_p + t_in
-                    limit = st.lstart[r, p]
+                    limit = lstart_r[p]
                 else:
                     t_in = d_ij
                     k_in = km_ij
                     t_out, k_out = travel(tv, node_i, nxt)
                     ready = free_p1 + t_in
-                    limit = st.lstart[r, p + 1] if p + 1 < n else rt.max_close[r]
+                    limit = lstart_r[p + 1] if p + 1 < n else max_close
                 s_lb = earliest_start(win, i, ready)
                 if s_lb + svc_i + t_out > limit:
                     continue  # provably infeasible (breaks ignored)
-                dt = t_in + t_out - st.legt[r, q]
-                lb = detour_cost(w, base, labour, dt, k_in + k_out - st.legd[r, q]) \
-                    + visit_cost(win, kd.cost, i, s_lb, s_lb + svc_i) - others
-                if lb < cd.cost[cc]:
+                dt = t_in + t_out - legt_r[q]
+                lb = detour_cost(w, base, labour, dt, k_in + k_out - legd_r[q]) \
+                    + visit_cost(win, kcost, i, s_lb, s_lb + svc_i) - others
+                if lb < ccost[cc]:
                     v = position_cost(kd, r, i, q, st, wk)
-                    if v < cd.cost[cc]:
-                        cd.cost[cc] = v
-                        cd.pos[cc] = q
+                    if v < ccost[cc]:
+                        ccost[cc] = v
+                        cpos[cc] = q
                         improved = True
             if improved:
-                cd.stale[cc] = False
-            elif cd.cost[cc] != INF:
-                cd.stale[cc] = True
+                stale[cc] = False
+            elif ccost[cc] != INF:
+                stale[cc] = True
         if stamp[i] != steps:
             stamp[i] = steps
             dirty[nd] = i

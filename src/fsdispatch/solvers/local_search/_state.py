@@ -18,13 +18,13 @@ from numba import njit
 from ...evaluate._kernels import earliest_start, hard_late, travel, visit_cost
 from ...kernels.balance import spread_of
 from ...kernels.consts import NONE, ONE, ZERO
-from ...kernels.insertion import detour_cost, insertion_base, timing_delta, too_late
+from ...kernels.insertion import detour_cost, insertion_base, route_timing_delta, too_late
 from ...kernels.jit import internal
 from ...kernels.parts import add_parts
 from ...kernels.routes import (
     INF,
     RouteState,
-    earliest_free,
+    free_at,
     rebuild_route,
     resources_fit,
     resources_ok,
@@ -233,9 +233,14 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     fslack_r = sol.fslack[r]
     max_close_r = kd.rt.max_close[r]
     end_node = kd.rt.end_node[r]
-    tv = kd.tv  # (the groups the loop reads, taken once)
-    win = kd.win
+    tv = kd.tv  # (the groups the loop reads, taken once: a field read in a loop
+    win = kd.win  # reference-counts its arrays)
     cost = kd.cost
+    brk = kd.brk
+    w = kd.w
+    week = kd.week
+    lab_r = st.lab[r]
+    stats = buf.stats
     node = ticket_node[j]
     nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
     others = route_lateness(st, r) if nbr > 0 else 0.0
@@ -249,8 +254,8 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
     best = INF
     best_p = NONE
     nslow = ZERO
-    buf.stats[4] += 1
-    buf.stats[5] += n + 1
+    stats[4] += 1
+    stats[5] += n + 1
     tin = buf.sin  # the positions left to simulate: travel in and out, bound, position
     tout = buf.sout
     lbs = buf.slb
@@ -267,12 +272,12 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
             else:
                 t_prev, km_prev = travel(tv, nxt, node)
         dt = t_in + t_out - legt_r[p]
-        det = detour_cost(kd.w, base, labour, dt, k_in + k_out - legd_r[p])
+        det = detour_cost(w, base, labour, dt, k_in + k_out - legd_r[p])
         if wk_k >= 0:  # the technician's week: its cap, its weekly overtime
-            if not week_fits(kd.week, tech, wk_k, wk_tot, dt + svc):
+            if not week_fits(week, tech, wk_k, wk_tot, dt + svc):
                 continue
-            det += week_extra(kd.week, kd.w.overtime, tech, wk_k, wk_tot, dt + svc)
-        before = earliest_free(st, r, p, nbr)  # the route's timing when it has no breaks
+            det += week_extra(week, w.overtime, tech, wk_k, wk_tot, dt + svc)
+        before = free_at(lab_r, p, nbr)  # the route's timing when it has no breaks
         ready = before + t_in
         limit = lstart_r[p] if p < n else max_close_r
         if too_late(ready, first_open, svc, t_out, limit):
@@ -301,19 +306,29 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
             tin[k - 1], tin[k] = tin[k], tin[k - 1]
             tout[k - 1], tout[k] = tout[k], tout[k - 1]
             k -= 1
+    if nslow == 0:
+        return best, best_p
+    service_row, close, b0 = kd.tech.service[tech], kd.rt.close[r], brk.ptr[r]
+    free_r, vcost_r, pcost_r, bptr_r = st.free_t[r], st.vcost[r], st.pcost[r], st.bptr[r]
+    ret_r, start_r = st.ret[r], st.start_n[r]
+    la, pa, lb, pb, pr = wk.la, wk.pa, wk.lb, wk.pb, wk.pr
     for q in range(nslow):
         if lbs[q] >= best:
             break
         p = order[q]
-        buf.stats[6] += 1
-        c = timing_delta(kd, st, wk, r, j, p, tin[q], tout[q])
+        stats[6] += 1
+        prev = ticket_node[seq_r[p - 1]] if p > 0 else start_r
+        c = route_timing_delta(tv, ticket_node, prev, end_node, win, cost, brk, w.overtime,
+                               service_row, max_close_r, close, b0, nbr, n, seq_r, legt_r,
+                               free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb, pb,
+                               pr, j, p, tin[q], tout[q])
         if c == INF:
             continue
         dt = tin[q] + tout[q] - legt_r[p]
-        _t, k_in = travel(tv, ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r], node)
+        _t, k_in = travel(tv, ticket_node[seq_r[p - 1]] if p > 0 else start_r, node)
         _t, k_out = travel(tv, node, ticket_node[seq_r[p]] if p < n else end_node)
-        c += detour_cost(kd.w, base, labour, dt, k_in + k_out - legd_r[p])
-        c += week_extra(kd.week, kd.w.overtime, tech, wk_k, wk_tot, dt + svc)
+        c += detour_cost(w, base, labour, dt, k_in + k_out - legd_r[p])
+        c += week_extra(week, w.overtime, tech, wk_k, wk_tot, dt + svc)
         if c < best or (c == best and p < best_p):
             best = c
             best_p = p
