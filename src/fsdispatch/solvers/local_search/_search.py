@@ -20,6 +20,7 @@ from ._state import (
     OP_LOADED,
     OP_RANDOM,
     OP_ROUTE,
+    OP_SPLIT,
     OP_STRINGS,
     OP_WORST,
     balance_term,
@@ -41,6 +42,7 @@ from .operators import (
     try_two_opt,
     try_two_opt_star,
 )
+from .moves import try_relocate, try_swap, try_to_empty
 
 
 @internal
@@ -57,10 +59,52 @@ def pick_op(rng, weights):
 
 
 @internal
+def improve_visit(kd, cd, cur, cand, buf, prm, cur_obj, a, max_nb):
+    """The first improving granular move of ticket ``a`` (routed): towards each of its
+    ``max_nb`` nearest routed tickets ``b``, 2-opt* (``b`` follows ``a``), relocate
+    ``a`` after or before ``b`` and swap ``a`` with ``b``; then ``a`` alone, or with the
+    rest of its route, into an unused route. Returns the new current objective."""
+    lo = cd.nb_ptr[a]
+    hi = cd.nb_ptr[a + 1]
+    if hi - lo > max_nb:
+        hi = lo + max_nb
+    r = cur.route_of[a]
+    for e in range(lo, hi):
+        b = cd.nb[e]
+        rb = cur.route_of[b]
+        if rb < 0:
+            continue
+        if rb != r:
+            new_obj = try_two_opt_star(kd, cd, cur, cand, buf, prm, cur_obj, a, b)
+            if new_obj < cur_obj:
+                return new_obj
+        if prm.moves:
+            new_obj = try_relocate(kd, cd, cur, cand, buf, prm, cur_obj, a, b, True)
+            if new_obj < cur_obj:
+                return new_obj
+            new_obj = try_relocate(kd, cd, cur, cand, buf, prm, cur_obj, a, b, False)
+            if new_obj < cur_obj:
+                return new_obj
+            if rb != r:
+                new_obj = try_swap(kd, cd, cur, cand, buf, prm, cur_obj, a, b)
+                if new_obj < cur_obj:
+                    return new_obj
+    if prm.moves:
+        new_obj = try_to_empty(kd, cd, cur, cand, buf, prm, cur_obj, a, False)
+        if new_obj < cur_obj:
+            return new_obj
+        new_obj = try_to_empty(kd, cd, cur, cand, buf, prm, cur_obj, a, True)
+        if new_obj < cur_obj:
+            return new_obj
+    return cur_obj
+
+
+@internal
 def descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, num_routes, max_nb, max_span):
-    """First-improvement descent with 2-opt* (towards ``max_nb`` nearest tickets) and
-    intra-route 2-opt (segments of up to ``max_span`` visits) around ``routes``; with a
-    load-balance weight each pass starts with :func:`.operators.balance_relocate`.
+    """First-improvement descent around ``routes``: the granular moves of
+    :func:`improve_visit` (towards ``max_nb`` nearest tickets) for each of their visits,
+    and intra-route 2-opt (segments of up to ``max_span`` visits); with a load-balance
+    weight each pass starts with :func:`.operators.balance_relocate`.
 
     Returns the new current objective; ``cur`` and ``cand`` stay equal.
     """
@@ -77,20 +121,11 @@ def descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, num_routes, max_nb, ma
             r = routes[q]
             k = ZERO
             while k < cur.st.length[r]:
-                a = cur.st.seq[r, k]
-                lo = cd.nb_ptr[a]
-                hi = cd.nb_ptr[a + 1]
-                if hi - lo > max_nb:
-                    hi = lo + max_nb
-                for e in range(lo, hi):
-                    b = cd.nb[e]
-                    if cur.route_of[b] < 0 or cur.route_of[b] == r:
-                        continue
-                    new_obj = try_two_opt_star(kd, cd, cur, cand, buf, prm, cur_obj, a, b)
-                    if new_obj < cur_obj:
-                        cur_obj = new_obj
-                        improved = True
-                        break
+                new_obj = improve_visit(kd, cd, cur, cand, buf, prm, cur_obj,
+                                        cur.st.seq[r, k], max_nb)
+                if new_obj < cur_obj:
+                    cur_obj = new_obj
+                    improved = True
                 k += 1
             n = cur.st.length[r]
             for i in range(n - 1):
@@ -146,7 +181,7 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
         frac = it / iters if iters > 1 else 0.0
         temp = temp_from * (temp_to / temp_from) ** frac if temp_from > 0.0 else 0.0
         op = pick_op(rng, buf.op_weight)
-        if op == OP_STRINGS:
+        if op == OP_STRINGS or op == OP_SPLIT:
             ok = ruin_strings(kd, cd, rng, cand, buf, prm, num_assigned, num_used)
         elif op == OP_RANDOM:
             ok = ruin_random(kd, cd, rng, cand, buf, prm, num_assigned)
@@ -167,7 +202,7 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
             reset_marks(buf)
             continue
         add_unassigned(rng, cd, cand, buf, prm.max_unassigned, num_open)
-        if not recreate(kd, cd, rng, cand, buf, wk, prm):
+        if not recreate(kd, cd, rng, cand, buf, wk, prm, op == OP_SPLIT):
             buf.stats[8] += 1  # an insertion priced feasible was not: a bug, never accepted
             sync(kd, cur, cand, buf)
             reset_marks(buf)

@@ -166,6 +166,7 @@ class LocalSearchSolver:
     temperature: tuple[float, float] = attrs.field(default=(1.0, 0.01), validator=_temperature)
     locked: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
     descent: bool = True
+    moves: bool = True
     workers: int = attrs.field(default=1, validator=_count(1))
     exchanges: int = attrs.field(default=4, validator=_count(0))
     executor: Executor | None = attrs.field(default=None, eq=False, repr=False,
@@ -394,7 +395,8 @@ class LocalSearchSolver:
         return Params(avg_removed=float(self.avg_removed), max_string=int(self.max_string),
                       max_empty=int(self.max_empty), max_unassigned=int(self.max_unassigned),
                       use_all_routes=problem.num_routes <= self.max_routes,
-                      balance_w=float(problem.data.w.balance), descent=bool(self.descent))
+                      balance_w=float(problem.data.w.balance), descent=bool(self.descent),
+                      moves=bool(self.moves))
 
     def _temperatures(self, cur: Any) -> tuple[float, float]:
         """The annealing's start and end temperatures, relative to the mean routing cost per
