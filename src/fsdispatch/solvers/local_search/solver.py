@@ -92,7 +92,10 @@ class LocalSearchSolver:
     whole short route; the operator is chosen by adaptive weights (ALNS) —
     and re-inserts them, plus a few unassigned tickets, at their cheapest
     feasible positions (exact insertion pricing with the shared schedule
-    rule), most urgent priority first. The result is accepted by simulated
+    rule), most urgent priority first; the ``split`` operator first seeds an
+    unused route with one removed ticket (cheapest insertion alone never
+    opens a route, so long-route days would keep the greedy start's small
+    fleet). The result is accepted by simulated
     annealing; the best plan found is returned. Granular: a ticket is priced
     only on its ``max_routes`` nearest able routes and the routes of its
     ``neighbours`` nearest tickets, so an iteration costs about the same on
@@ -130,6 +133,10 @@ class LocalSearchSolver:
         (exchange route tails so a ticket is followed by one of its nearest
         neighbours) and intra-route 2-opt (reverse up to 8 visits) on the
         routes the iteration changed (default True).
+    moves:
+        The descent also relocates a ticket next to one of its nearest tickets,
+        swaps it with one, and moves it (alone, or with the rest of its route)
+        into an unused route (HGS's granular moves; default True).
     locked:
         Ticket indices that stay in their route of ``initial_plan`` (pinned
         by a dispatcher, or already promised): the search never removes
