@@ -181,8 +181,11 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
         frac = it / iters if iters > 1 else 0.0
         temp = temp_from * (temp_to / temp_from) ** frac if temp_from > 0.0 else 0.0
         op = pick_op(rng, buf.op_weight)
-        if op == OP_STRINGS or op == OP_SPLIT:
+        if op == OP_STRINGS:
             ok = ruin_strings(kd, cd, rng, cand, buf, prm, num_assigned, num_used)
+        elif op == OP_SPLIT:  # two seeds' strings: room for a new route to gather
+            ok = ruin_strings(kd, cd, rng, cand, buf, prm, num_assigned, num_used)
+            ok = ruin_strings(kd, cd, rng, cand, buf, prm, num_assigned, num_used) and ok
         elif op == OP_RANDOM:
             ok = ruin_random(kd, cd, rng, cand, buf, prm, num_assigned)
         elif op == OP_WORST:
