@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import fsdispatch as fd
-from fsdispatch.bench.runner import list_instances, load_bks
+from fsdispatch.bench.runner import SETS, list_instances, load_bks
 from fsdispatch.io.solomon import read_solomon
 from fsdispatch.solvers.local_search import LocalSearchSolver
 
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--options", default="{}", help="LocalSearchSolver options as JSON")
     ap.add_argument("--quiet", action="store_true", help="only the per-class table")
     args = ap.parse_args(argv)
-    set_dir = DATA / args.set
+    set_dir = DATA / SETS[args.set]
     paths = list_instances(args.set, args.instances.split(","), data_dir=DATA)
     bks, bks_routes = load_bks(set_dir), _bks_routes(set_dir)
     options = json.loads(args.options)
