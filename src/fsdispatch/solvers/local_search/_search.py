@@ -30,6 +30,7 @@ from ._state import (
     save_best,
     sync,
 )
+from .moves import try_relocate, try_swap, try_to_empty
 from .operators import (
     add_unassigned,
     balance_relocate,
@@ -42,7 +43,6 @@ from .operators import (
     try_two_opt,
     try_two_opt_star,
 )
-from .moves import try_relocate, try_swap, try_to_empty
 
 
 @internal
