@@ -123,3 +123,25 @@ def test_swap_exchanges_tickets_between_routes():
     assert new < obj
     assert _routes(w.cur) == [[0, 2], [1, 3]]
     assert new == pytest.approx(objective_of(problem, _routes(w.cur)), rel=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(scenarios(max_technicians=4, max_tickets=14), st.integers(0, 2**31 - 1))
+def test_search_with_moves_passes_the_evaluator(scenario, seed):
+    """``ls`` with the descent's moves on random scenarios: no violation, its objective is
+    the evaluator's, no worse than the start, and no insertion was mispriced."""
+    problem = fd.compile_scenario(scenario)
+    result = fd.solve(problem, LocalSearchSolver(moves=True), max_iterations=150, seed=seed)
+    assert result.evaluation.violations == ()
+    assert result.stats["backend_objective"] == pytest.approx(result.objective, rel=1e-9,
+                                                              abs=1e-6)
+    assert result.objective <= result.stats["start_objective"] + 1e-6
+    assert result.stats["insertion_errors"] == 0
+
+
+def test_moves_are_deterministic(city):
+    """Same seed and iteration count, same plan, with the moves on."""
+    problem = fd.compile_scenario(city)
+    a = fd.solve(problem, LocalSearchSolver(moves=True), max_iterations=300, seed=4)
+    b = fd.solve(problem, LocalSearchSolver(moves=True), max_iterations=300, seed=4)
+    assert a.plan == b.plan and a.is_feasible
