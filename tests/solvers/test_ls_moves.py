@@ -65,13 +65,13 @@ def test_moves_are_priced_as_the_evaluator_scores_them(scenario, seed):
         a, b = (int(x) for x in rng.integers(0, problem.num_tickets, size=2))
         kind = int(rng.integers(0, 5))
         if kind == 0:
-            new = try_relocate(kd, cd, w.cur, w.cand, w.buf, prm, obj, a, b, True)
+            new = try_relocate(kd, cd, w.cur, w.cand, w.buf, prm, obj, a, b, 1)
         elif kind == 1:
-            new = try_relocate(kd, cd, w.cur, w.cand, w.buf, prm, obj, a, b, False)
+            new = try_relocate(kd, cd, w.cur, w.cand, w.buf, prm, obj, a, b, 0)
         elif kind == 2:
             new = try_swap(kd, cd, w.cur, w.cand, w.buf, prm, obj, a, b)
         else:
-            new = try_to_empty(kd, cd, w.cur, w.cand, w.buf, prm, obj, a, kind == 4)
+            new = try_to_empty(kd, cd, w.cur, w.cand, w.buf, prm, obj, a, int(kind == 4))
         assert new <= obj
         obj = new
         assert obj == pytest.approx(objective_of(problem, _routes(w.cur), _pickups(w.cur)),
@@ -103,12 +103,12 @@ def test_relocation_closes_a_route_and_opening_splits_one():
     w, cd, prm = _worker(problem, 0, [[0, 1], [2]])
     kd = problem.data
     obj = float(w.obj[0])
-    new = try_relocate(kd, cd, w.cur, w.cand, w.buf, prm, obj, 2, 1, True)
+    new = try_relocate(kd, cd, w.cur, w.cand, w.buf, prm, obj, 2, 1, 1)
     assert new < obj
     assert _routes(w.cur) == [[0, 1, 2], []]
     assert new == pytest.approx(objective_of(problem, _routes(w.cur)), rel=1e-9)
-    assert try_to_empty(kd, cd, w.cur, w.cand, w.buf, prm, new, 2, False) == new
-    assert try_to_empty(kd, cd, w.cur, w.cand, w.buf, prm, new, 1, True) == new
+    assert try_to_empty(kd, cd, w.cur, w.cand, w.buf, prm, new, 2, 0) == new
+    assert try_to_empty(kd, cd, w.cur, w.cand, w.buf, prm, new, 1, 1) == new
     assert _routes(w.cur) == [[0, 1, 2], []]
 
 

@@ -9,7 +9,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ...kernels.consts import ZERO
+from ...kernels.consts import ONE, ZERO
 from ...kernels.insertion import best_insertion, make_work, pickup_option
 from ...kernels.jit import internal
 from ...kernels.routes import INF, start_travel
@@ -79,10 +79,10 @@ def improve_visit(kd, cd, cur, cand, buf, prm, cur_obj, a, max_nb):
             if new_obj < cur_obj:
                 return new_obj
         if prm.moves:
-            new_obj = try_relocate(kd, cd, cur, cand, buf, prm, cur_obj, a, b, True)
+            new_obj = try_relocate(kd, cd, cur, cand, buf, prm, cur_obj, a, b, ONE)
             if new_obj < cur_obj:
                 return new_obj
-            new_obj = try_relocate(kd, cd, cur, cand, buf, prm, cur_obj, a, b, False)
+            new_obj = try_relocate(kd, cd, cur, cand, buf, prm, cur_obj, a, b, ZERO)
             if new_obj < cur_obj:
                 return new_obj
             if rb != r:
@@ -90,10 +90,10 @@ def improve_visit(kd, cd, cur, cand, buf, prm, cur_obj, a, max_nb):
                 if new_obj < cur_obj:
                     return new_obj
     if prm.moves:
-        new_obj = try_to_empty(kd, cd, cur, cand, buf, prm, cur_obj, a, False)
+        new_obj = try_to_empty(kd, cd, cur, cand, buf, prm, cur_obj, a, ZERO)
         if new_obj < cur_obj:
             return new_obj
-        new_obj = try_to_empty(kd, cd, cur, cand, buf, prm, cur_obj, a, True)
+        new_obj = try_to_empty(kd, cd, cur, cand, buf, prm, cur_obj, a, ONE)
         if new_obj < cur_obj:
             return new_obj
     return cur_obj

@@ -25,7 +25,10 @@ def _fits(kd, st, r, j):
 
 @njit(cache=True)
 def try_relocate(kd, cd, cur, cand, buf, prm, cur_obj, a, b, after):
-    """Move ``a`` right after (``after``) or before ``b`` (same route or another)."""
+    """Move ``a`` right after (``after`` = 1) or before (0) ``b`` (same route or another).
+
+    (``after`` and ``tail`` are int64 flags: literal booleans would compile one
+    specialisation each.)"""
     st = cand.st
     r1 = cand.route_of[a]
     r2 = cand.route_of[b]
@@ -34,13 +37,13 @@ def try_relocate(kd, cd, cur, cand, buf, prm, cur_obj, a, b, after):
     p1 = position_of(st, r1, a)
     pb = position_of(st, r2, b)
     if r1 == r2:
-        if (after and p1 == pb + 1) or (not after and p1 == pb - 1):
+        if (after == 1 and p1 == pb + 1) or (after == 0 and p1 == pb - 1):
             return cur_obj  # already there
     elif not _fits(kd, st, r2, a):
         return cur_obj
     remove_span(kd, cd, cand, buf, r1, p1, p1 + 1)
     pb = position_of(st, r2, b)
-    insert_ticket(kd, cand, buf, r2, a, pb + 1 if after else pb)
+    insert_ticket(kd, cand, buf, r2, a, pb + 1 if after == 1 else pb)
     return settle(kd, cd, cur, cand, buf, prm, cur_obj)
 
 
@@ -83,8 +86,8 @@ def empty_route_for(kd, cd, sol, j):
 
 @njit(cache=True)
 def try_to_empty(kd, cd, cur, cand, buf, prm, cur_obj, a, tail):
-    """Open an unused route with ``a`` alone, or (``tail``) with ``a`` and every visit
-    after it in its route (2-opt* with an empty route)."""
+    """Open an unused route with ``a`` alone (``tail`` = 0), or (1) with ``a`` and every
+    visit after it in its route (2-opt* with an empty route)."""
     st = cand.st
     r1 = cand.route_of[a]
     if r1 < 0 or cd.locked[a]:
@@ -94,7 +97,7 @@ def try_to_empty(kd, cd, cur, cand, buf, prm, cur_obj, a, tail):
         return cur_obj
     p1 = position_of(st, r1, a)
     n1 = st.length[r1]
-    hi = n1 if tail else p1 + 1
+    hi = n1 if tail == 1 else p1 + 1
     if p1 == 0 and hi == n1:
         return cur_obj  # the whole route: the same route elsewhere
     for k in range(p1, hi):
