@@ -924,6 +924,8 @@ API_CALLS: dict[str, tuple[Callable[[Any, Any, Path], Any], tuple[str, ...]]] = 
     "solve(p, 'greedy', mode=5)": (lambda p, pl, t: fd.solve(p, "greedy", mode=5), ("mode",)),
     "solve(p, 'ls', descent='yes')": (lambda p, pl, t: fd.solve(p, "ls", descent="yes"),
                                       ("descent",)),
+    "solve(p, 'ls', moves='yes')": (lambda p, pl, t: fd.solve(p, "ls", moves="yes"),
+                                    ("moves",)),
     "solve(p, 'ls', neighbours=-1)": (lambda p, pl, t: fd.solve(p, "ls", neighbours=-1),
                                       ("neighbours",)),
     "get_solver('greedy', foo=1)": (lambda p, pl, t: fd.get_solver("greedy", foo=1),

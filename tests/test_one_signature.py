@@ -56,7 +56,8 @@ if "live" in sys.argv[2:]:
 print(json.dumps({"counts": counts, "objectives": objectives}))
 """
 
-_SEARCH = tuple(f"fsdispatch.solvers.local_search.{m}." for m in ("_state", "operators", "_search"))
+_SEARCH = tuple(f"fsdispatch.solvers.local_search.{m}." for m in ("_state", "operators", "_search",
+                                                                          "moves"))
 """The modules of the search's own kernels."""
 
 

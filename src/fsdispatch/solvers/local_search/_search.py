@@ -9,7 +9,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ...kernels.consts import ZERO
+from ...kernels.consts import ONE, ZERO
 from ...kernels.insertion import best_insertion, make_work, pickup_option
 from ...kernels.jit import internal
 from ...kernels.routes import INF, start_travel
@@ -20,6 +20,7 @@ from ._state import (
     OP_LOADED,
     OP_RANDOM,
     OP_ROUTE,
+    OP_SPLIT,
     OP_STRINGS,
     OP_WORST,
     balance_term,
@@ -29,6 +30,7 @@ from ._state import (
     save_best,
     sync,
 )
+from .moves import try_relocate, try_swap, try_to_empty
 from .operators import (
     add_unassigned,
     balance_relocate,
@@ -57,10 +59,52 @@ def pick_op(rng, weights):
 
 
 @internal
+def improve_visit(kd, cd, cur, cand, buf, prm, cur_obj, a, max_nb):
+    """The first improving granular move of ticket ``a`` (routed): towards each of its
+    ``max_nb`` nearest routed tickets ``b``, 2-opt* (``b`` follows ``a``), relocate
+    ``a`` after or before ``b`` and swap ``a`` with ``b``; then ``a`` alone, or with the
+    rest of its route, into an unused route. Returns the new current objective."""
+    lo = cd.nb_ptr[a]
+    hi = cd.nb_ptr[a + 1]
+    if hi - lo > max_nb:
+        hi = lo + max_nb
+    r = cur.route_of[a]
+    for e in range(lo, hi):
+        b = cd.nb[e]
+        rb = cur.route_of[b]
+        if rb < 0:
+            continue
+        if rb != r:
+            new_obj = try_two_opt_star(kd, cd, cur, cand, buf, prm, cur_obj, a, b)
+            if new_obj < cur_obj:
+                return new_obj
+        if prm.moves:
+            new_obj = try_relocate(kd, cd, cur, cand, buf, prm, cur_obj, a, b, ONE)
+            if new_obj < cur_obj:
+                return new_obj
+            new_obj = try_relocate(kd, cd, cur, cand, buf, prm, cur_obj, a, b, ZERO)
+            if new_obj < cur_obj:
+                return new_obj
+            if rb != r:
+                new_obj = try_swap(kd, cd, cur, cand, buf, prm, cur_obj, a, b)
+                if new_obj < cur_obj:
+                    return new_obj
+    if prm.moves:
+        new_obj = try_to_empty(kd, cd, cur, cand, buf, prm, cur_obj, a, ZERO)
+        if new_obj < cur_obj:
+            return new_obj
+        new_obj = try_to_empty(kd, cd, cur, cand, buf, prm, cur_obj, a, ONE)
+        if new_obj < cur_obj:
+            return new_obj
+    return cur_obj
+
+
+@internal
 def descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, num_routes, max_nb, max_span):
-    """First-improvement descent with 2-opt* (towards ``max_nb`` nearest tickets) and
-    intra-route 2-opt (segments of up to ``max_span`` visits) around ``routes``; with a
-    load-balance weight each pass starts with :func:`.operators.balance_relocate`.
+    """First-improvement descent around ``routes``: the granular moves of
+    :func:`improve_visit` (towards ``max_nb`` nearest tickets) for each of their visits,
+    and intra-route 2-opt (segments of up to ``max_span`` visits); with a load-balance
+    weight each pass starts with :func:`.operators.balance_relocate`.
 
     Returns the new current objective; ``cur`` and ``cand`` stay equal.
     """
@@ -77,20 +121,11 @@ def descend(kd, cd, cur, cand, buf, prm, cur_obj, routes, num_routes, max_nb, ma
             r = routes[q]
             k = ZERO
             while k < cur.st.length[r]:
-                a = cur.st.seq[r, k]
-                lo = cd.nb_ptr[a]
-                hi = cd.nb_ptr[a + 1]
-                if hi - lo > max_nb:
-                    hi = lo + max_nb
-                for e in range(lo, hi):
-                    b = cd.nb[e]
-                    if cur.route_of[b] < 0 or cur.route_of[b] == r:
-                        continue
-                    new_obj = try_two_opt_star(kd, cd, cur, cand, buf, prm, cur_obj, a, b)
-                    if new_obj < cur_obj:
-                        cur_obj = new_obj
-                        improved = True
-                        break
+                new_obj = improve_visit(kd, cd, cur, cand, buf, prm, cur_obj,
+                                        cur.st.seq[r, k], max_nb)
+                if new_obj < cur_obj:
+                    cur_obj = new_obj
+                    improved = True
                 k += 1
             n = cur.st.length[r]
             for i in range(n - 1):
@@ -148,6 +183,9 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
         op = pick_op(rng, buf.op_weight)
         if op == OP_STRINGS:
             ok = ruin_strings(kd, cd, rng, cand, buf, prm, num_assigned, num_used)
+        elif op == OP_SPLIT:  # two seeds' strings: room for a new route to gather
+            ok = ruin_strings(kd, cd, rng, cand, buf, prm, num_assigned, num_used)
+            ok = ruin_strings(kd, cd, rng, cand, buf, prm, num_assigned, num_used) and ok
         elif op == OP_RANDOM:
             ok = ruin_random(kd, cd, rng, cand, buf, prm, num_assigned)
         elif op == OP_WORST:
@@ -167,7 +205,7 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
             reset_marks(buf)
             continue
         add_unassigned(rng, cd, cand, buf, prm.max_unassigned, num_open)
-        if not recreate(kd, cd, rng, cand, buf, wk, prm):
+        if not recreate(kd, cd, rng, cand, buf, wk, prm, op == OP_SPLIT):
             buf.stats[8] += 1  # an insertion priced feasible was not: a bug, never accepted
             sync(kd, cur, cand, buf)
             reset_marks(buf)

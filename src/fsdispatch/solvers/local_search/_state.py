@@ -33,9 +33,9 @@ from ...kernels.routes import (
 )
 from ...kernels.weekly import week_extra, week_fits, week_state, weeks_cost, weeks_fit
 
-OP_STRINGS, OP_RANDOM, OP_WORST, OP_ROUTE, OP_LOADED = 0, 1, 2, 3, 4
-NUM_OPS = 5
-OP_NAMES = ("strings", "random", "worst", "route", "loaded")
+OP_STRINGS, OP_RANDOM, OP_WORST, OP_ROUTE, OP_LOADED, OP_SPLIT = 0, 1, 2, 3, 4, 5
+NUM_OPS = 6
+OP_NAMES = ("strings", "random", "worst", "route", "loaded", "split")
 
 
 class Sol(NamedTuple):
@@ -58,6 +58,7 @@ class Params(NamedTuple):
     use_all_routes: bool  #: price every able route (small problems)
     balance_w: float  #: load-balance weight (per second of spread)
     descent: bool  #: 2-opt* / 2-opt descent on every new best
+    moves: bool  #: the descent also relocates, swaps and opens unused routes
 
 
 class Cand(NamedTuple):

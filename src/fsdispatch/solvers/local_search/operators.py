@@ -321,9 +321,45 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j, guide):
 
 
 @internal
-def recreate(kd, cd, rng, sol, buf, wk, prm):
+def open_route(kd, cd, rng, sol, buf, wk, prm):
+    """Seed an unused route with a random ticket of the pool (fleet expansion).
+
+    Sequential cheapest insertion almost never opens a route: a lone visit costs
+    the whole trip out and back, more than any detour. Here one pooled ticket
+    goes to the cheapest of its nearest empty able routes (at least one, at most
+    ``max_empty``); the rest of the pool is then inserted as usual and may join
+    it. Acceptance judges the result. Returns whether the route stays feasible
+    (True when nothing was seeded).
+    """
+    npool = buf.counts[2]
+    if npool == 0:
+        return True
+    j = buf.pool[rng.integers(0, npool)]
+    if kd.dep.node.shape[0] and kd.res.part_ptr[j + 1] > kd.res.part_ptr[j]:
+        return True  # (a ticket that needs parts keeps the usual recreate)
+    best, best_r, best_p = INF, NONE, NONE
+    empty = ZERO
+    most = prm.max_empty if prm.max_empty > 0 else 1
+    for q in range(cd.near_ptr[j], cd.near_ptr[j + 1]):
+        r = cd.near_route[q]
+        if sol.st.length[r] != 0:
+            continue
+        empty += 1
+        if empty > most:
+            break
+        c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
+        if c < best:
+            best, best_r, best_p = c, r, p
+    if best_r < 0 or best >= kd.cost.penalty[j]:
+        return True
+    return insert_ticket(kd, sol, buf, best_r, j, best_p)
+
+
+@internal
+def recreate(kd, cd, rng, sol, buf, wk, prm, open_new):
     """Greedy re-insertion of the pool in a random one of several orders, most urgent first.
 
+    With ``open_new``, one ticket first opens an unused route (:func:`open_route`).
     With a load-balance weight, a random ``GUIDED_SHARE`` of the calls price each
     insertion with the balance change too.
     """
@@ -349,6 +385,8 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
     ok = True
     if kd.dep.node.shape[0]:
         ok = drop_idle_stops(kd, sol, buf)
+    if open_new:
+        ok = open_route(kd, cd, rng, sol, buf, wk, prm) and ok
     balanced = prm.balance_w > 0.0
     guide = 0.0
     if balanced and rng.random() < GUIDED_SHARE:
@@ -359,7 +397,7 @@ def recreate(kd, cd, rng, sol, buf, wk, prm):
     for prio in range(1, 5):  # most urgent priority first; the key orders within one
         for q in range(npool):
             j = buf.pool[order[q]]
-            if kd.cost.priority[j] != prio:
+            if kd.cost.priority[j] != prio or sol.route_of[j] >= 0:
                 continue
             c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j, guide)
             d = NONE
