@@ -44,7 +44,7 @@ from ..problem.extend import (
     static_scenario,
 )
 from ..problem.problem import NO_DEADLINE, Incompatibility, IndexMap, Problem
-from ..problem.reasons import routes_and_reasons
+from ..problem.reasons import routes_and_reasons, routes_and_reasons_at
 from ..problem.rows import resource_codes
 from . import _reach
 
@@ -761,10 +761,15 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     route_of_slot = np.full(slots.tech.shape[0], -1, dtype=_I64)
     route_of_slot[old_slots] = np.arange(old_slots.shape[0])
     old_r = route_of_slot[live_slots]
-    pre = fs.pre[:, order]
-    excl = fs.excl[:, order]
-    outside = fs.outside[order]
-    reach = np.ascontiguousarray(fs.reach[old_r][:, order])
+    same_routes = live_slots.shape[0] == old_slots.shape[0] and \
+        bool(np.array_equal(live_slots, old_slots))
+    if same_tickets:  # the aux arrays as they are (fs owns them; pre is copied if written)
+        pre, excl, outside = fs.pre, fs.excl, fs.outside
+        reach = fs.reach if same_routes else fs.reach[old_r]
+    else:
+        pre, excl, outside = fs.pre[:, order], fs.excl[:, order], fs.outside[order]
+        reach = fs.reach[:, order] if same_routes else fs.reach[old_r][:, order]
+    pre_rows = pre[res_changed]  # (a copy) the codes before the resources changed
     ids = index.ticket_ids
     tickets = live_tickets(problem)
     win, cost, res, tech, ticket_node = (kd.win, kd.cost, kd.res, kd.tech, kd.ticket_node)
@@ -777,8 +782,6 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
         return None  # pragma: no cover - a van part the problem does not list
     res, pre, tech_cap, group_cap_t, res_all = live
     # -------------------------------------------------------- routes, breaks
-    same_routes = live_slots.shape[0] == old_slots.shape[0] and \
-        bool(np.array_equal(live_slots, old_slots))
     breaks_kept = same_routes and not b_changed.any()
     rt = _route_arrays(slots, m, kd.rt, live_slots, old_r, same_routes, tech_cap,
                        group_cap_t, res_changed)
@@ -803,8 +806,17 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     data = kd._replace(tv=tv, win=win, cost=cost, brk=brk, rt=rt, res=res, tech=tech,
                        ticket_node=ticket_node)
     redo = np.flatnonzero(ch).astype(_I64)
+    rows_before = reach[redo]  # (a copy)
     _reach.redo_reach(fs, data, pre, reach, redo, later[redo], until)
-    compat, t_ptr, t_routes, unservable = routes_and_reasons(reach, r_tech, pre, outside)
+    if same_routes:  # only the columns whose reach or codes changed are derived again
+        cols = np.any(reach[redo] != rows_before, axis=0)
+        if res_changed:
+            cols |= np.any(pre[res_changed] != pre_rows, axis=0)
+        compat, t_ptr, t_routes, unservable = routes_and_reasons_at(
+            reach, r_tech, pre, outside, _base_reasons(problem, order, same_tickets),
+            np.flatnonzero(cols))
+    else:
+        compat, t_ptr, t_routes, unservable = routes_and_reasons(reach, r_tech, pre, outside)
     data = data._replace(tech=tech._replace(compat=compat))
     # -------------------------------------------------------------- scenario
     make_techs = functools.partial(build_techs, slots, m, res_all)
@@ -830,6 +842,17 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     fs.res, fs.absent_key = res_all, absent_key
     fs.pending = (old_r, same, r_tech, kd, d.st)
     return new, ptr, visits, route_key, live_breaks
+
+
+def _base_reasons(problem: Problem, order: np.ndarray, same_tickets: bool,
+                  ) -> tuple[np.ndarray, ...]:
+    """What ``problem``'s reachability implied (compatibility, routes per ticket, unservable
+    reasons) for the kept ticket columns ``order``."""
+    if same_tickets:
+        return (problem.compatible, problem.ticket_routes_ptr, problem.ticket_routes,
+                problem.unservable)
+    t_ptr, t_routes = _take_csr(problem.ticket_routes_ptr, order, problem.ticket_routes)
+    return problem.compatible[:, order], t_ptr, t_routes, problem.unservable[order]
 
 
 def lay(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
