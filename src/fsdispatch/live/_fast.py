@@ -868,12 +868,16 @@ def lay(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
     from ._kernels import relay_plan
 
     fs: FastState = d.fast
-    st = make_state(problem, None)
     scratch = np.empty(problem.data.brk.dur.shape[0] + 1, dtype=_I64)
     if visits.size:
         pending = fs.pending
         assert pending is not None
         old_r, ok, r_tech, old_kd, old_st = pending
+        laid = _lay_in_place(fs, problem, ptr, visits, pending, scratch)
+        if laid is not None:
+            return laid
+    st = make_state(problem, None)
+    if visits.size:
         # a route longer than the new width would not be laid whole
         ok = ok & (np.diff(ptr) < st.seq.shape[1])
         bad = np.zeros(len(fs.slots.tech_ids), dtype=np.bool_)
@@ -883,6 +887,42 @@ def lay(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
                                old_kd.brk.ptr, old_st, st, scratch)
     else:
         kept_mask = np.zeros(0, dtype=np.bool_)
+    fs.pending = None
+    fs.laid_seq = st.seq.copy()
+    fs.laid_len = st.length.copy()
+    return st, kept_mask
+
+
+def _lay_in_place(fs: FastState, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
+                  pending: tuple[Any, ...], scratch: np.ndarray,
+                  ) -> tuple[Any, np.ndarray] | None:
+    """:func:`lay` on the old state itself when the routes are the same and the state's
+    shape is that of a fresh one: only the technicians with a route not kept are cleared
+    and laid again, the other routes keep their caches (renumbered). ``None``: not that
+    case."""
+    from ..solvers.greedy import _route_width, clear_routes
+    from ._kernels import relay_in_place
+
+    old_r, ok, r_tech, old_kd, old_st = pending
+    kd = problem.data
+    num_r = old_r.shape[0]
+    nb = int(np.diff(kd.brk.ptr).max(initial=0)) + 1
+    if num_r != old_st.length.shape[0] or not np.array_equal(old_r, np.arange(num_r)) or \
+            problem.num_depots or old_st.lab.shape[2] != nb or \
+            old_st.usage.shape != kd.res.stock.shape or \
+            old_st.group_count.shape[0] != kd.rt.group_cap.shape[0] or \
+            old_st.seq.shape[1] != _route_width(problem):
+        return None
+    ok = ok & (np.diff(ptr) < old_st.seq.shape[1])
+    bad = np.zeros(len(fs.slots.tech_ids), dtype=np.bool_)
+    bad[r_tech[~ok]] = True
+    copy_r = ~bad[r_tech]
+    st = old_st  # the live state, changed in place (it is replaced by itself)
+    clear = np.flatnonzero(~copy_r)
+    if clear.shape[0]:
+        clear_routes(kd, st, clear)
+    bshift = kd.brk.ptr[:-1] - old_kd.brk.ptr[:-1]
+    kept_mask = relay_in_place(kd, ptr, visits, copy_r, bshift, st, scratch)
     fs.pending = None
     fs.laid_seq = st.seq.copy()
     fs.laid_len = st.length.copy()

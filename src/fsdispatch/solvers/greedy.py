@@ -77,39 +77,35 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
     np.cumsum(np.bincount(kd.rt.tech, minlength=num_techs), out=tech_ptr[1:])
     num_skus = kd.res.stock.shape[1]
     nb = int(np.diff(kd.brk.ptr).max(initial=0)) + 1
-    # the start labels of empty routes (what the schedule rule gives a route without stops):
-    # free at the shift start with no break taken; lay_routes lays the given routes
-    lab = np.zeros((num_routes, width + 1, nb), dtype=np.int64)
-    lab[:, 0, :] = T_INF
-    lab[:, 0, 0] = kd.rt.open
     st = as_struct(RouteState(
-        seq=np.full((num_routes, width), -1, dtype=np.int64),
-        length=np.zeros(num_routes, dtype=np.int64),
-        free_t=np.zeros((num_routes, width), dtype=np.int64),
-        bptr=np.zeros((num_routes, width), dtype=np.int64),
-        vcost=np.zeros((num_routes, width)),
-        lab=lab,
-        pcost=np.zeros((num_routes, width + 1, nb)),
-        pred=np.zeros((num_routes, width + 1, nb), dtype=np.int64),
-        legt=np.zeros((num_routes, width + 1), dtype=np.int64),
-        legd=np.zeros((num_routes, width + 1)),
-        lstart=np.zeros((num_routes, width), dtype=np.int64),
-        lrate=np.zeros((num_routes, width)),
-        absorb=np.zeros((num_routes, width), dtype=np.bool_),
-        ret=kd.rt.open.copy(),
-        load=np.zeros(num_routes, dtype=np.int64),
+        seq=np.empty((num_routes, width), dtype=np.int64),
+        length=np.empty(num_routes, dtype=np.int64),
+        free_t=np.empty((num_routes, width), dtype=np.int64),
+        bptr=np.empty((num_routes, width), dtype=np.int64),
+        vcost=np.empty((num_routes, width)),
+        lab=np.empty((num_routes, width + 1, nb), dtype=np.int64),
+        pcost=np.empty((num_routes, width + 1, nb)),
+        pred=np.empty((num_routes, width + 1, nb), dtype=np.int64),
+        legt=np.empty((num_routes, width + 1), dtype=np.int64),
+        legd=np.empty((num_routes, width + 1)),
+        lstart=np.empty((num_routes, width), dtype=np.int64),
+        lrate=np.empty((num_routes, width)),
+        absorb=np.empty((num_routes, width), dtype=np.bool_),
+        ret=np.empty(num_routes, dtype=np.int64),
+        load=np.empty(num_routes, dtype=np.int64),
         group_count=np.zeros(kd.rt.group_cap.shape[0], dtype=np.int64),
         usage=np.zeros_like(kd.res.stock),
-        open_t=kd.rt.open.copy(),
-        start_n=kd.rt.start_node.copy(),
-        pick=np.full(num_routes, -1, dtype=np.int64),
-        pick_was=np.full(num_routes, -1, dtype=np.int64),
-        rneed=np.zeros((num_routes, num_skus), dtype=np.int64),
-        take=np.zeros((num_routes, num_skus), dtype=np.int64),
+        open_t=np.empty(num_routes, dtype=np.int64),
+        start_n=np.empty(num_routes, dtype=np.int64),
+        pick=np.empty(num_routes, dtype=np.int64),
+        pick_was=np.empty(num_routes, dtype=np.int64),
+        rneed=np.empty((num_routes, num_skus), dtype=np.int64),
+        take=np.empty((num_routes, num_skus), dtype=np.int64),
         dused=np.zeros((problem.num_depots, num_skus), dtype=np.int64),
         tech_ptr=tech_ptr,
         tbuf=np.zeros(max(int(np.diff(tech_ptr).max(initial=0)), 1), dtype=np.int64),
     ), one_type=True)
+    clear_routes(kd, st, slice(None))
     if routes:
         routes = list(routes)[:num_routes]
         ptr = np.zeros(num_routes + 1, dtype=np.int64)
@@ -124,6 +120,31 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
                 picks[r] = int(stops[0])
         lay_routes(kd, st, ptr, visits, picks)
     return st
+
+
+def clear_routes(kd: Any, st: RouteState, routes: Any) -> None:
+    """Make routes ``routes`` (indices, a mask or a slice) of ``st`` empty, as
+    :func:`make_state` makes every route: no visit, and the start labels of an empty route
+    (what the schedule rule gives a route without stops: free at the shift start with no
+    break taken). Their technicians' part usage and their day groups' counts are zeroed
+    too, so clear every route of a technician at once. Not for depot plans (a depot's
+    hand-outs are shared by routes)."""
+    rt = kd.rt
+    st.seq[routes] = -1
+    for name in ("length", "free_t", "bptr", "vcost", "pcost", "pred", "legt", "legd",
+                 "lstart", "lrate", "absorb", "load", "rneed", "take"):
+        getattr(st, name)[routes] = 0
+    lab = st.lab
+    lab[routes] = 0
+    lab[routes, 0, :] = T_INF
+    lab[routes, 0, 0] = rt.open[routes]
+    st.ret[routes] = rt.open[routes]
+    st.open_t[routes] = rt.open[routes]
+    st.start_n[routes] = rt.start_node[routes]
+    st.pick[routes] = -1
+    st.pick_was[routes] = -1
+    st.group_count[rt.group[routes]] = 0
+    st.usage[rt.tech[routes]] = 0
 
 
 def parts_left_out(problem: Problem, st: RouteState, tickets: np.ndarray) -> set[int]:
