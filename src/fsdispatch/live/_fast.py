@@ -873,7 +873,7 @@ def lay(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
         pending = fs.pending
         assert pending is not None
         old_r, ok, r_tech, old_kd, old_st = pending
-        laid = _lay_in_place(fs, problem, ptr, visits, pending, scratch)
+        laid = _lay_in_place(d, problem, ptr, visits, pending, scratch)
         if laid is not None:
             return laid
     st = make_state(problem, None)
@@ -893,16 +893,17 @@ def lay(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
     return st, kept_mask
 
 
-def _lay_in_place(fs: FastState, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
+def _lay_in_place(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
                   pending: tuple[Any, ...], scratch: np.ndarray,
                   ) -> tuple[Any, np.ndarray] | None:
     """:func:`lay` on the old state itself when the routes are the same and the state's
     shape is that of a fresh one: only the technicians with a route not kept are cleared
     and laid again, the other routes keep their caches (renumbered). ``None``: not that
     case."""
-    from ..solvers.greedy import _route_width, clear_routes
+    from ..solvers.greedy import clear_routes
     from ._kernels import relay_in_place
 
+    fs: FastState = d.fast
     old_r, ok, r_tech, old_kd, old_st = pending
     kd = problem.data
     num_r = old_r.shape[0]
@@ -911,7 +912,7 @@ def _lay_in_place(fs: FastState, problem: Problem, ptr: np.ndarray, visits: np.n
             problem.num_depots or old_st.lab.shape[2] != nb or \
             old_st.usage.shape != kd.res.stock.shape or \
             old_st.group_count.shape[0] != kd.rt.group_cap.shape[0] or \
-            old_st.seq.shape[1] != _route_width(problem):
+            old_st.seq.shape[1] != d.route_width(problem):
         return None
     ok = ok & (np.diff(ptr) < old_st.seq.shape[1])
     bad = np.zeros(len(fs.slots.tech_ids), dtype=np.bool_)

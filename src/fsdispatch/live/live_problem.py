@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -158,6 +159,8 @@ class LivePlan:
         self.slots: Any = None  # every shift as integers (built on first refresh)
         self.fast: Any = None  # aux state of the incremental refresh
         self.initial_stops: dict[str, int] = {}  # depot stops of a starting plan
+        # (problem, min_service of it): the route width bound's per-technician part
+        self.shortest: tuple[Problem, np.ndarray] | None = None
         self.clock = state.now  # the clock the live problem was last brought up to
 
     # ------------------------------------------------------------ the plan
@@ -277,17 +280,16 @@ class LivePlan:
         routed = np.zeros(problem.num_tickets, dtype=np.bool_)
         routed[visits[kept_mask]] = True
         dropped = [ids[j] for j in visits[~kept_mask].tolist()]
-        gone = set(dropped)
         unservable = problem.unservable
-        reasons: dict[str, UnassignedReason] = {}
-        for j in np.flatnonzero(~routed).tolist():
-            tid = ids[j]
-            if unservable[j]:
-                reasons[tid] = UnassignedReason.from_code(int(unservable[j]))
-            elif tid in gone:
-                reasons[tid] = UnassignedReason.OPEN
-            else:
-                reasons[tid] = old_reasons.get(tid, reason)
+        # the rest keep theirs (``reason`` if none), dropped ones are open, and an
+        # unservable ticket has its reason (in that order of precedence, last wins)
+        rest = [ids[j] for j in np.flatnonzero(~routed).tolist()]
+        reasons = dict(zip(rest, map(old_reasons.get, rest, repeat(reason, len(rest))),
+                           strict=True))
+        for tid in dropped:
+            reasons[tid] = UnassignedReason.OPEN
+        for j in np.flatnonzero(~routed & (unservable != 0)).tolist():
+            reasons[ids[j]] = UnassignedReason.from_code(int(unservable[j]))
         self.reasons = reasons
         self.changed()
         return dropped
@@ -609,17 +611,41 @@ class LivePlan:
             self.cache["work"] = wk
         return wk[1]
 
-    def widen(self, problem: Problem) -> None:
-        """Rebuild the route state wider when ``problem`` (grown by a ticket) allows longer
-        routes: the width is fixed when the state is made, so a desk that started with few
-        tickets could otherwise not insert more."""
-        from ..solvers.greedy import _route_width
+    def min_service(self, problem: Problem) -> np.ndarray:
+        """:func:`fsdispatch.solvers.greedy.min_service` of ``problem`` (kept for the last
+        problem asked about or given by :meth:`widen`)."""
+        from ..solvers.greedy import min_service
+
+        held = self.shortest
+        if held is None or held[0] is not problem:
+            held = self.shortest = (problem, min_service(problem))
+        return held[1]
+
+    def route_width(self, problem: Problem) -> int:
+        """The route width a fresh route state of ``problem`` has."""
+        from ..solvers.greedy import route_width
+
+        return route_width(problem.data.rt, self.min_service(problem), problem.num_tickets)
+
+    def too_narrow(self, kd: Any, shortest: np.ndarray, num_tickets: int) -> bool:
+        """Whether a problem of kernel data ``kd`` (``shortest``: its ``min_service``) allows
+        longer routes than the route state holds (:meth:`widen` would rebuild it)."""
+        from ..solvers.greedy import route_width
 
         st = self.st
-        if st is None or st.usage.shape != problem.data.res.stock.shape or \
-                _route_width(problem) <= st.seq.shape[1]:
+        return st is not None and st.usage.shape == kd.res.stock.shape and \
+            route_width(kd.rt, shortest, num_tickets) > st.seq.shape[1]
+
+    def widen(self, problem: Problem, shortest: np.ndarray | None = None) -> None:
+        """Rebuild the route state wider when ``problem`` (grown by a ticket) allows longer
+        routes: the width is fixed when the state is made, so a desk that started with few
+        tickets could otherwise not insert more. ``shortest``: ``problem``'s
+        ``min_service`` when known."""
+        if shortest is not None:
+            self.shortest = (problem, shortest)
+        if not self.too_narrow(problem.data, self.min_service(problem), problem.num_tickets):
             return
-        self.st = self.restate(problem, st)
+        self.st = self.restate(problem, self.st)
         self.cache.pop("work", None)
 
     @staticmethod

@@ -192,12 +192,30 @@ def state_routes(st: RouteState) -> list[tuple[int, ...]]:
 
 def _route_width(problem: Problem) -> int:
     """An upper bound on any feasible route's length (so arrays never grow)."""
-    from ._greedy_kernels import route_width_bound
+    return route_width(problem.data.rt, min_service(problem), problem.num_tickets)
 
-    kd = problem.data
-    rt = kd.rt
-    return int(route_width_bound(problem.compatible, kd.tech.service, rt.tech, rt.open,
-                                 rt.max_close, rt.group_cap, rt.group))
+
+def min_service(problem: Problem) -> np.ndarray:
+    """Per technician: the shortest service of a ticket it may serve (at least 1 s), what
+    :func:`_route_width` divides each shift by (``2**31 - 1``: no such ticket)."""
+    from ._greedy_kernels import tech_min_service
+
+    return tech_min_service(problem.compatible, problem.data.tech.service)
+
+
+def grown_min_service(shortest: np.ndarray, compat: np.ndarray,
+                      service: np.ndarray) -> np.ndarray:
+    """:func:`min_service` of a problem grown by one ticket column (``compat``: its codes,
+    ``service``: its service seconds per technician) from ``shortest``, the problem's."""
+    return np.where(compat == 0, np.minimum(shortest, np.maximum(service, 1)), shortest)
+
+
+def route_width(rt: Any, shortest: np.ndarray, num_tickets: int) -> int:
+    """:func:`_route_width` from the route arrays and :func:`min_service`."""
+    from ._greedy_kernels import width_from_min_service
+
+    return int(width_from_min_service(shortest, num_tickets, rt.tech, rt.open, rt.max_close,
+                                      rt.group_cap, rt.group))
 
 
 @attrs.frozen
