@@ -900,7 +900,7 @@ def _lay_in_place(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.nda
     shape is that of a fresh one: only the technicians with a route not kept are cleared
     and laid again, the other routes keep their caches (renumbered). ``None``: not that
     case."""
-    from ..solvers.greedy import clear_routes
+    from ..kernels.routes import clear_routes
     from ._kernels import relay_in_place
 
     fs: FastState = d.fast

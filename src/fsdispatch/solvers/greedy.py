@@ -13,9 +13,8 @@ import numpy as np
 from .._debug import assert_mode, check_close, objective_of
 from ..errors import InternalCheckError, UnsupportedProblemError, ValidationError
 from ..evaluate.evaluator import evaluate
-from ..kernels.routes import RouteState, balance_cost, lay_routes
+from ..kernels.routes import RouteState, balance_cost, clear_routes, lay_routes
 from ..kernels.structs import as_struct
-from ..kernels.timing import T_INF
 from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.assignment import assignment_data
 from ..problem.crew import has_crews
@@ -105,7 +104,7 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
         tech_ptr=tech_ptr,
         tbuf=np.zeros(max(int(np.diff(tech_ptr).max(initial=0)), 1), dtype=np.int64),
     ), one_type=True)
-    clear_routes(kd, st, slice(None))
+    clear_routes(kd, st, np.arange(num_routes, dtype=np.int64))
     if routes:
         routes = list(routes)[:num_routes]
         ptr = np.zeros(num_routes + 1, dtype=np.int64)
@@ -120,31 +119,6 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
                 picks[r] = int(stops[0])
         lay_routes(kd, st, ptr, visits, picks)
     return st
-
-
-def clear_routes(kd: Any, st: RouteState, routes: Any) -> None:
-    """Make routes ``routes`` (indices, a mask or a slice) of ``st`` empty, as
-    :func:`make_state` makes every route: no visit, and the start labels of an empty route
-    (what the schedule rule gives a route without stops: free at the shift start with no
-    break taken). Their technicians' part usage and their day groups' counts are zeroed
-    too, so clear every route of a technician at once. Not for depot plans (a depot's
-    hand-outs are shared by routes)."""
-    rt = kd.rt
-    st.seq[routes] = -1
-    for name in ("length", "free_t", "bptr", "vcost", "pcost", "pred", "legt", "legd",
-                 "lstart", "lrate", "absorb", "load", "rneed", "take"):
-        getattr(st, name)[routes] = 0
-    lab = st.lab
-    lab[routes] = 0
-    lab[routes, 0, :] = T_INF
-    lab[routes, 0, 0] = rt.open[routes]
-    st.ret[routes] = rt.open[routes]
-    st.open_t[routes] = rt.open[routes]
-    st.start_n[routes] = rt.start_node[routes]
-    st.pick[routes] = -1
-    st.pick_was[routes] = -1
-    st.group_count[rt.group[routes]] = 0
-    st.usage[rt.tech[routes]] = 0
 
 
 def parts_left_out(problem: Problem, st: RouteState, tickets: np.ndarray) -> set[int]:
