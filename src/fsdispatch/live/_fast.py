@@ -54,6 +54,9 @@ if TYPE_CHECKING:
 _US = timedelta(microseconds=1)
 _MIN_LEN_US = 60 * 1_000_000  # a remaining shift of at most a minute is over
 _I64 = np.int64
+#: reachability matrices of at least this many cells derive routes per ticket only for the
+#: columns that changed (spliced into the previous CSR); smaller ones whole (it is cheaper)
+_SPLICE_CELLS = 100_000
 _MEMO_NODES = 2048  # travel-time memo of the refresh: at most 2048² int32 (16 MB)
 _NEW = object.__new__
 _SET = object.__setattr__
@@ -808,7 +811,8 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     redo = np.flatnonzero(ch).astype(_I64)
     rows_before = reach[redo]  # (a copy)
     _reach.redo_reach(fs, data, pre, reach, redo, later[redo], until)
-    if same_routes:  # only the columns whose reach or codes changed are derived again
+    if same_routes and reach.size >= _SPLICE_CELLS:
+        # only the columns whose reach or codes changed are derived again
         cols = np.any(reach[redo] != rows_before, axis=0)
         if res_changed:
             cols |= np.any(pre[res_changed] != pre_rows, axis=0)

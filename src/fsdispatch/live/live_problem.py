@@ -68,13 +68,14 @@ class _LazySnapshot(Mapping[str, tuple[str, int]]):
     refresh keeps the plan's start arrays, not a dict of every planned ticket)."""
 
     def __init__(self, live: LivePlan) -> None:
-        self._arrays = (*live.starts(), live.problem.index.ticket_ids, live.route_key)
+        self._arrays = (*live.starts(), live.problem.index, live.route_key)
         self._dict: dict[str, tuple[str, int]] | None = None
 
     def as_dict(self) -> dict[str, tuple[str, int]]:
         """The snapshot as a dict (made once)."""
         if self._dict is None:
-            starts, routes, ids, keys = self._arrays
+            starts, routes, index, keys = self._arrays
+            ids = index.ticket_ids
             sel = np.flatnonzero(routes >= 0)
             self._dict = {ids[j]: (keys[r][0], s) for j, r, s in
                           zip(sel.tolist(), routes[sel].tolist(), starts[sel].tolist(),
@@ -82,31 +83,43 @@ class _LazySnapshot(Mapping[str, tuple[str, int]]):
         return self._dict
 
     def moved(self, live: LivePlan) -> tuple[list[tuple[str, tuple[str, int] | None,
-                                                        tuple[str, int]]], list[str]] | None:
-        """Against the plan now (``live``, the same tickets in the same order): ``(planned
-        tickets that changed or may need a transition, as (id, before, now), and tickets no
-        longer planned)``, in ticket order; ``None`` if the tickets are not the same."""
-        starts_b, routes_b, ids_b, keys_b = self._arrays
+                                                        tuple[str, int]]], list[str]]:
+        """Against the plan now (``live``): ``(planned tickets that changed or may need a
+        transition, as (id, before, now), in the ticket order now; tickets planned before
+        and no longer planned, or gone, in the ticket order before)``."""
+        starts_b, routes_b, index_b, keys_b = self._arrays
+        ids_b = index_b.ticket_ids
         ids = live.problem.index.ticket_ids
         starts_a, routes_a = live.starts()
-        if (ids is not ids_b and ids != ids_b) or not \
-                starts_a.shape[0] == starts_b.shape[0] == len(ids):
-            return None
         keys_a = live.route_key
         code: dict[str, int] = {}
         tb = np.array([code.setdefault(k[0], len(code)) for k in keys_b] + [-1], dtype=np.int64)
         ta = np.array([code.setdefault(k[0], len(code)) for k in keys_a] + [-1], dtype=np.int64)
-        pb, pa = routes_b >= 0, routes_a >= 0
-        same = (pb == pa) & (tb[routes_b] == ta[routes_a]) & (starts_b == starts_a)
+        pb = routes_b >= 0
+        pa = routes_a >= 0
+        if ids is ids_b or ids == ids_b:  # the same tickets in the same order
+            pos = np.arange(len(ids), dtype=np.int64)
+        else:  # tickets left (and maybe came): each one's column before (-1: new)
+            pos = index_b.ticket_positions(ids)
+        # (a ticket appended after the snapshot's start arrays were made was not planned)
+        nb = starts_b.shape[0]
+        known = (pos >= 0) & (pos < nb)
+        at = np.where(known, pos, nb)  # (nb: a sentinel column, not planned)
+        r_b = np.append(routes_b, -1)[at]
+        s_b = np.append(starts_b, -1)[at]
+        was = r_b >= 0
+        same = (was == pa) & (tb[r_b] == ta[routes_a]) & (s_b == starts_a)
         states = live.lifecycle.states
         waiting = (S.CREATED, S.REJECTED)
         look = [j for j in np.flatnonzero(pa).tolist()
                 if not same[j] or states[ids[j]] in waiting]
         out = []
         for j in look:
-            old = (keys_b[int(routes_b[j])][0], int(starts_b[j])) if pb[j] else None
+            old = (keys_b[int(r_b[j])][0], int(s_b[j])) if was[j] else None
             out.append((ids[j], old, (keys_a[int(routes_a[j])][0], int(starts_a[j]))))
-        return out, [ids[j] for j in np.flatnonzero(pb & ~pa).tolist()]
+        still = np.zeros(starts_b.shape[0], dtype=np.bool_)
+        still[pos[known & pa]] = True
+        return out, [ids_b[j] for j in np.flatnonzero(pb & ~still).tolist()]
 
     def __getitem__(self, key: str) -> tuple[str, int]:
         return self.as_dict()[key]
@@ -522,12 +535,11 @@ class LivePlan:
                        after: Mapping[str, tuple[str, int]] | None = None) -> None:
         """Transitions for tickets that were planned, re-planned or dropped."""
         if after is None and self.fast_sync and isinstance(before, _LazySnapshot):
-            moved = before.moved(self)
-            if moved is not None:  # the same tickets: only those that changed are looked at
-                for tid, old, now_at in moved[0]:
-                    self._sync_one(tid, old, now_at, actor)
-                self._sync_dropped(moved[1], None, actor)
-                return
+            moved = before.moved(self)  # only the tickets that changed are looked at
+            for tid, old, now_at in moved[0]:
+                self._sync_one(tid, old, now_at, actor)
+            self._sync_dropped(moved[1], None, actor)
+            return
         if after is None:
             after = self.snapshot()
         if isinstance(before, _LazySnapshot):
