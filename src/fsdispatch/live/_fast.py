@@ -758,7 +758,7 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
         ptr, visits, same = _kept_plan(d, fs, problem, all_r, order,
                                        np.zeros(all_r.shape[0], dtype=np.bool_))
         fs.model = m
-        fs.pending = (all_r, same, kd.rt.tech, kd, d.st)
+        fs.pending = (all_r, same, kd.rt.tech, kd, d.st, _NO_TECHS)
         return problem, ptr, visits, list(d.route_key), [list(b) for b in d.live_breaks]
     # ------------------------------------------------------------ per ticket
     route_of_slot = np.full(slots.tech.shape[0], -1, dtype=_I64)
@@ -844,7 +844,9 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     fs.taken = frozenset(d.state.breaks_taken)
     fs.versions = dict(d.state.tver)
     fs.res, fs.absent_key = res_all, absent_key
-    fs.pending = (old_r, same, r_tech, kd, d.st)
+    # technicians whose compatibility row may have changed (reach rows redone, resources)
+    techs = np.union1d(r_tech[redo], np.array(res_changed, dtype=_I64)).astype(_I64)
+    fs.pending = (old_r, same, r_tech, kd, d.st, techs)
     return new, ptr, visits, route_key, live_breaks
 
 
@@ -876,7 +878,7 @@ def lay(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
     if visits.size:
         pending = fs.pending
         assert pending is not None
-        old_r, ok, r_tech, old_kd, old_st = pending
+        old_r, ok, r_tech, old_kd, old_st, _techs = pending
         laid = _lay_in_place(d, problem, ptr, visits, pending, scratch)
         if laid is not None:
             return laid
@@ -908,12 +910,14 @@ def _lay_in_place(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.nda
     from ._kernels import relay_in_place
 
     fs: FastState = d.fast
-    old_r, ok, r_tech, old_kd, old_st = pending
+    old_r, ok, r_tech, old_kd, old_st, techs = pending
     kd = problem.data
     num_r = old_r.shape[0]
+    if num_r != old_st.length.shape[0] or not np.array_equal(old_r, np.arange(num_r)):
+        return None  # other routes
+    _carry_min_service(d, problem, old_kd, techs)
     nb = int(np.diff(kd.brk.ptr).max(initial=0)) + 1
-    if num_r != old_st.length.shape[0] or not np.array_equal(old_r, np.arange(num_r)) or \
-            problem.num_depots or old_st.lab.shape[2] != nb or \
+    if problem.num_depots or old_st.lab.shape[2] != nb or \
             old_st.usage.shape != kd.res.stock.shape or \
             old_st.group_count.shape[0] != kd.rt.group_cap.shape[0] or \
             old_st.seq.shape[1] != d.route_width(problem):
@@ -932,6 +936,32 @@ def _lay_in_place(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.nda
     fs.laid_seq = st.seq.copy()
     fs.laid_len = st.length.copy()
     return st, kept_mask
+
+
+def _carry_min_service(d: LivePlan, problem: Problem, old_kd: Any, techs: np.ndarray) -> None:
+    """Carry the live plan's ``min_service`` (the route width bound's part) from the old
+    problem to ``problem`` of the same routes when their tickets are the same: only the
+    rows of ``techs`` (whose compatibility may have changed) are taken again, with the
+    same kernel."""
+    from ..solvers._greedy_kernels import tech_min_service
+
+    held = d.shortest
+    if held is None or held[0].data is not old_kd or \
+            problem.data.tech.service is not old_kd.tech.service or \
+            held[1].shape[0] != problem.num_technicians:
+        return
+    shortest = held[1].copy()
+    if techs.shape[0]:
+        rows_c = problem.compatible[techs]
+        rows_s = problem.data.tech.service[techs]
+        rows_c.setflags(write=False)  # (the kernel's one signature: read-only arrays)
+        rows_s.setflags(write=False)
+        shortest[techs] = tech_min_service(rows_c, rows_s)
+    d.shortest = (problem, shortest)
+
+
+_NO_TECHS = np.zeros(0, dtype=_I64)
+_NO_TECHS.setflags(write=False)
 
 
 def _context_cap(problem: Problem) -> np.ndarray:

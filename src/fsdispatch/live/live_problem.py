@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["LivePlan"]
 
 S = TicketState
+_WAITING = frozenset((S.CREATED, S.REJECTED))
 
 
 def _settled(name: str) -> Any:
@@ -109,10 +111,16 @@ class _LazySnapshot(Mapping[str, tuple[str, int]]):
         s_b = np.append(starts_b, -1)[at]
         was = r_b >= 0
         same = (was == pa) & (tb[r_b] == ta[routes_a]) & (s_b == starts_a)
-        states = live.lifecycle.states
-        waiting = (S.CREATED, S.REJECTED)
-        look = [j for j in np.flatnonzero(pa).tolist()
-                if not same[j] or states[ids[j]] in waiting]
+        # planned tickets that moved, and those planned as before but still waiting
+        # (created, rejected) for their transition, in ticket order
+        look = np.flatnonzero(pa & ~same).tolist()
+        kept = np.flatnonzero(pa & same).tolist()
+        if kept:
+            states = map(live.lifecycle.states.__getitem__, itemgetter(*kept)(ids)
+                         if len(kept) > 1 else (ids[kept[0]],))
+            wait = [j for j, s in zip(kept, states, strict=True) if s in _WAITING]
+            if wait:
+                look = sorted(look + wait)
         out = []
         for j in look:
             old = (keys_b[int(r_b[j])][0], int(s_b[j])) if was[j] else None
