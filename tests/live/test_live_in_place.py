@@ -97,7 +97,7 @@ def test_in_place_refreshes_equal_a_full_rebuild(seed, ops):
     """Random live events, mostly position pings (refreshes that keep tickets and routes),
     leave the live problem, plan, reasons and ETAs equal to a full rebuild after each
     event, the plan clean for the shared evaluator; the in-place paths were taken."""
-    from fsdispatch.live import _fast
+    from fsdispatch.live import _relay
 
     scenario = fd.generate_scenario(4, 24, seed=seed)
     start = scenario.technicians[0].shifts[0].start
@@ -106,7 +106,7 @@ def test_in_place_refreshes_equal_a_full_rebuild(seed, ops):
     ref = reference(d)
     extra = fd.generate_scenario(4, 12, seed=seed + 1)
     in_place = 0
-    real = _fast._lay_in_place
+    real = _relay._lay_in_place
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal in_place
@@ -114,7 +114,7 @@ def test_in_place_refreshes_equal_a_full_rebuild(seed, ops):
         in_place += out is not None
         return out
 
-    _fast._lay_in_place = spy
+    _relay._lay_in_place = spy
     try:
         for k, (op, x) in enumerate(ops):
             did = [_apply(disp, op, x, k, extra, scenario) for disp in (d, ref)]
@@ -126,7 +126,7 @@ def test_in_place_refreshes_equal_a_full_rebuild(seed, ops):
             if op not in ("insert", "add", "ping"):  # (a ping keeps the plan's clock)
                 assert_same_live_state(d, ref)
     finally:
-        _fast._lay_in_place = real
+        _relay._lay_in_place = real
     if any(op == "ping" for op, _ in ops):
         assert in_place  # a ping's refresh keeps tickets and routes
 
@@ -134,7 +134,7 @@ def test_in_place_refreshes_equal_a_full_rebuild(seed, ops):
 def test_a_ping_refresh_is_laid_in_place_and_equals_a_rebuild():
     """A ping followed by a read: the refresh keeps tickets and routes, is laid in the live
     route state itself, and equals a full rebuild; so does a job finishing after it."""
-    from fsdispatch.live import _fast
+    from fsdispatch.live import _relay
 
     scenario = fd.generate_scenario(5, 30, seed=4)
     start = scenario.technicians[0].shifts[0].start
@@ -142,14 +142,14 @@ def test_a_ping_refresh_is_laid_in_place_and_equals_a_rebuild():
     d.plan_day(solver="greedy")
     ref = reference(d)
     calls: list[bool] = []
-    real = _fast._lay_in_place
+    real = _relay._lay_in_place
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         out = real(*args, **kwargs)
         calls.append(out is not None)
         return out
 
-    _fast._lay_in_place = spy
+    _relay._lay_in_place = spy
     try:
         idle = [t for t in scenario.technicians if d.route(t.id)]
         for k, tech in enumerate(idle[:3]):
@@ -164,5 +164,5 @@ def test_a_ping_refresh_is_laid_in_place_and_equals_a_rebuild():
             ref._live.rebuild(None)
             assert_same_live_state(d, ref)
     finally:
-        _fast._lay_in_place = real
+        _relay._lay_in_place = real
     assert calls and all(calls)

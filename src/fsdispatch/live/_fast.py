@@ -47,6 +47,7 @@ from ..problem.problem import NO_DEADLINE, Incompatibility, IndexMap, Problem
 from ..problem.reasons import routes_and_reasons, routes_and_reasons_at
 from ..problem.rows import resource_codes
 from . import _reach
+from ._relay import NO_TECHS, kept_plan
 
 if TYPE_CHECKING:
     from .live_problem import LivePlan
@@ -755,10 +756,10 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     if not changed_tech and same_tickets and tv is kd.tv:
         # nothing moved: the same problem
         all_r = np.arange(problem.num_routes)
-        ptr, visits, same = _kept_plan(d, fs, problem, all_r, order,
+        ptr, visits, same = kept_plan(d, fs, problem, all_r, order,
                                        np.zeros(all_r.shape[0], dtype=np.bool_))
         fs.model = m
-        fs.pending = (all_r, same, kd.rt.tech, kd, d.st, _NO_TECHS)
+        fs.pending = (all_r, same, kd.rt.tech, kd, d.st, NO_TECHS)
         return problem, ptr, visits, list(d.route_key), [list(b) for b in d.live_breaks]
     # ------------------------------------------------------------ per ticket
     route_of_slot = np.full(slots.tech.shape[0], -1, dtype=_I64)
@@ -766,12 +767,7 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     old_r = route_of_slot[live_slots]
     same_routes = live_slots.shape[0] == old_slots.shape[0] and \
         bool(np.array_equal(live_slots, old_slots))
-    if same_tickets:  # the aux arrays as they are (fs owns them; pre is copied if written)
-        pre, excl, outside = fs.pre, fs.excl, fs.outside
-        reach = fs.reach if same_routes else fs.reach[old_r]
-    else:
-        pre, excl, outside = fs.pre[:, order], fs.excl[:, order], fs.outside[order]
-        reach = fs.reach[:, order] if same_routes else fs.reach[old_r][:, order]
+    pre, excl, outside, reach = _aux_arrays(fs, order, old_r, same_tickets, same_routes)
     pre_rows = pre[res_changed]  # (a copy) the codes before the resources changed
     ids = index.ticket_ids
     tickets = live_tickets(problem)
@@ -809,18 +805,9 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     data = kd._replace(tv=tv, win=win, cost=cost, brk=brk, rt=rt, res=res, tech=tech,
                        ticket_node=ticket_node)
     redo = np.flatnonzero(ch).astype(_I64)
-    rows_before = reach[redo]  # (a copy)
-    _reach.redo_reach(fs, data, pre, reach, redo, later[redo], until)
-    if same_routes and reach.size >= _SPLICE_CELLS:
-        # only the columns whose reach or codes changed are derived again
-        cols = np.any(reach[redo] != rows_before, axis=0)
-        if res_changed:
-            cols |= np.any(pre[res_changed] != pre_rows, axis=0)
-        compat, t_ptr, t_routes, unservable = routes_and_reasons_at(
-            reach, r_tech, pre, outside, _base_reasons(problem, order, same_tickets),
-            np.flatnonzero(cols))
-    else:
-        compat, t_ptr, t_routes, unservable = routes_and_reasons(reach, r_tech, pre, outside)
+    compat, t_ptr, t_routes, unservable = _redo_reasons(
+        fs, data, (pre, reach, outside), redo, later[redo], until,
+        (order, same_tickets, same_routes), res_changed, pre_rows)
     data = data._replace(tech=tech._replace(compat=compat))
     # -------------------------------------------------------------- scenario
     make_techs = functools.partial(build_techs, slots, m, res_all)
@@ -835,7 +822,7 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     bad_tech = np.zeros(len(slots.tech_ids), dtype=np.bool_)
     bad_tech[slots.tech[changed_slot]] = True
     bad_tech[res_changed] = True
-    ptr, visits, same = _kept_plan(d, fs, problem, old_r, order, bad_tech[r_tech])
+    ptr, visits, same = kept_plan(d, fs, problem, old_r, order, bad_tech[r_tech])
     # commit the aux state
     fs.problem, fs.model, fs.route_slots = new, m, live_slots
     fs.pre = pre if pre.flags.writeable else pre.copy()
@@ -850,6 +837,42 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     return new, ptr, visits, route_key, live_breaks
 
 
+def _aux_arrays(fs: FastState, order: np.ndarray, old_r: np.ndarray, same_tickets: bool,
+                same_routes: bool) -> tuple[np.ndarray, ...]:
+    """The refresh's codes, exclusions, outside flags and reachability for the kept ticket
+    columns ``order`` and routes ``old_r``: ``fs``'s own arrays when both are all in
+    place (updated in place; the codes are copied where written), else taken."""
+    if same_tickets:
+        return fs.pre, fs.excl, fs.outside, fs.reach if same_routes else fs.reach[old_r]
+    # (C order: a column take alone may not give it, and the kernels take rows of it)
+    reach = fs.reach[:, order] if same_routes else fs.reach[old_r][:, order]
+    return (np.ascontiguousarray(fs.pre[:, order]), fs.excl[:, order], fs.outside[order],
+            np.ascontiguousarray(reach))
+
+
+def _redo_reasons(fs: FastState, data: Any, arrays: tuple[np.ndarray, ...], redo: np.ndarray,
+                  later: np.ndarray, until: np.ndarray, shape: tuple[np.ndarray, bool, bool],
+                  res_changed: list[int], pre_rows: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Redo the reach rows ``redo`` (in place) and derive what the matrix implies: only for
+    the ticket columns whose reach or codes changed when the routes are the same (``shape``:
+    the kept ticket columns ``order`` of ``fs.problem``, whether those are all in place,
+    whether the routes are the same) and the matrix is large, else whole."""
+    pre, reach, outside = arrays
+    order, same_tickets, same_routes = shape
+    r_tech = data.rt.tech
+    rows_before = reach[redo]  # (a copy)
+    _reach.redo_reach(fs, data, pre, reach, redo, later, until)
+    if not same_routes or reach.size < _SPLICE_CELLS:
+        return routes_and_reasons(reach, r_tech, pre, outside)
+    cols = np.any(reach[redo] != rows_before, axis=0)
+    if res_changed:
+        cols |= np.any(pre[res_changed] != pre_rows, axis=0)
+    return routes_and_reasons_at(reach, r_tech, pre, outside,
+                                 _base_reasons(fs.problem, order, same_tickets),
+                                 np.flatnonzero(cols))
+
+
 def _base_reasons(problem: Problem, order: np.ndarray, same_tickets: bool,
                   ) -> tuple[np.ndarray, ...]:
     """What ``problem``'s reachability implied (compatibility, routes per ticket, unservable
@@ -861,127 +884,7 @@ def _base_reasons(problem: Problem, order: np.ndarray, same_tickets: bool,
     return problem.compatible[:, order], t_ptr, t_routes, problem.unservable[order]
 
 
-def lay(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
-        ) -> tuple[Any, np.ndarray]:
-    """The plan ``(ptr, visits)`` laid on a fresh state of ``problem`` (what a rebuild does).
-
-    Every route of a technician whose routes all kept their data and visits
-    since the plan was last laid (:func:`refresh` flags them) is copied from the
-    current state instead of being laid again (the same result: laying is
-    deterministic and only looks at the technician's own routes).
-    """
-    from ..solvers.greedy import make_state
-    from ._kernels import relay_plan
-
-    fs: FastState = d.fast
-    scratch = np.empty(problem.data.brk.dur.shape[0] + 1, dtype=_I64)
-    if visits.size:
-        pending = fs.pending
-        assert pending is not None
-        old_r, ok, r_tech, old_kd, old_st, _techs = pending
-        laid = _lay_in_place(d, problem, ptr, visits, pending, scratch)
-        if laid is not None:
-            return laid
-    st = make_state(problem, None)
-    if visits.size:
-        # a route longer than the new width would not be laid whole
-        ok = ok & (np.diff(ptr) < st.seq.shape[1])
-        bad = np.zeros(len(fs.slots.tech_ids), dtype=np.bool_)
-        bad[r_tech[~ok]] = True
-        copy_r = ~bad[r_tech]
-        kept_mask = relay_plan(problem.data, ptr, visits, copy_r, old_r, old_kd.rt.group,
-                               old_kd.brk.ptr, old_st, st, scratch)
-    else:
-        kept_mask = np.zeros(0, dtype=np.bool_)
-    fs.pending = None
-    fs.laid_seq = st.seq.copy()
-    fs.laid_len = st.length.copy()
-    return st, kept_mask
-
-
-def _lay_in_place(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
-                  pending: tuple[Any, ...], scratch: np.ndarray,
-                  ) -> tuple[Any, np.ndarray] | None:
-    """:func:`lay` on the old state itself when the routes are the same and the state's
-    shape is that of a fresh one: only the technicians with a route not kept are cleared
-    and laid again, the other routes keep their caches (renumbered). ``None``: not that
-    case."""
-    from ..kernels.routes import clear_routes
-    from ._kernels import relay_in_place
-
-    fs: FastState = d.fast
-    old_r, ok, r_tech, old_kd, old_st, techs = pending
-    kd = problem.data
-    num_r = old_r.shape[0]
-    if num_r != old_st.length.shape[0] or not np.array_equal(old_r, np.arange(num_r)):
-        return None  # other routes
-    _carry_min_service(d, problem, old_kd, techs)
-    nb = int(np.diff(kd.brk.ptr).max(initial=0)) + 1
-    if problem.num_depots or old_st.lab.shape[2] != nb or \
-            old_st.usage.shape != kd.res.stock.shape or \
-            old_st.group_count.shape[0] != kd.rt.group_cap.shape[0] or \
-            old_st.seq.shape[1] != d.route_width(problem):
-        return None
-    ok = ok & (np.diff(ptr) < old_st.seq.shape[1])
-    bad = np.zeros(len(fs.slots.tech_ids), dtype=np.bool_)
-    bad[r_tech[~ok]] = True
-    copy_r = ~bad[r_tech]
-    st = old_st  # the live state, changed in place (it is replaced by itself)
-    clear = np.flatnonzero(~copy_r)
-    if clear.shape[0]:
-        clear_routes(kd, st, clear)
-    bshift = kd.brk.ptr[:-1] - old_kd.brk.ptr[:-1]
-    kept_mask = relay_in_place(kd, ptr, visits, copy_r, bshift, st, scratch)
-    fs.pending = None
-    fs.laid_seq = st.seq.copy()
-    fs.laid_len = st.length.copy()
-    return st, kept_mask
-
-
-def _carry_min_service(d: LivePlan, problem: Problem, old_kd: Any, techs: np.ndarray) -> None:
-    """Carry the live plan's ``min_service`` (the route width bound's part) from the old
-    problem to ``problem`` of the same routes when their tickets are the same: only the
-    rows of ``techs`` (whose compatibility may have changed) are taken again, with the
-    same kernel."""
-    from ..solvers._greedy_kernels import tech_min_service
-
-    held = d.shortest
-    if held is None or held[0].data is not old_kd or \
-            problem.data.tech.service is not old_kd.tech.service or \
-            held[1].shape[0] != problem.num_technicians:
-        return
-    shortest = held[1].copy()
-    if techs.shape[0]:
-        rows_c = problem.compatible[techs]
-        rows_s = problem.data.tech.service[techs]
-        rows_c.setflags(write=False)  # (the kernel's one signature: read-only arrays)
-        rows_s.setflags(write=False)
-        shortest[techs] = tech_min_service(rows_c, rows_s)
-    d.shortest = (problem, shortest)
-
-
-_NO_TECHS = np.zeros(0, dtype=_I64)
-_NO_TECHS.setflags(write=False)
-
-
 def _context_cap(problem: Problem) -> np.ndarray:
     from ..problem.extend import _context
 
     return _context(problem).tech_cap
-
-
-def _kept_plan(d: LivePlan, fs: FastState, problem: Problem, old_r: np.ndarray,
-               order: np.ndarray, bad_r: np.ndarray,
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The current plan as CSR over the new routes (``old_r``: old route of each), and per
-    new route whether its data (``bad_r``: changed) and visits are those of the old route
-    when the plan was last laid. Tickets are renumbered; those that left are skipped."""
-    from ._kernels import kept_rows
-
-    st = d.st
-    remap = np.full(problem.num_tickets, -1, dtype=_I64)
-    remap[order] = np.arange(order.shape[0])
-    laid_ok = old_r.shape[0] > 0 and fs.laid_len.shape[0] == st.length.shape[0]
-    ptr, visits, same = kept_rows(st.seq, st.length, old_r, remap, fs.laid_seq, fs.laid_len,
-                                  bad_r, laid_ok)
-    return ptr, visits, same

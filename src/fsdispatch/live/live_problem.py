@@ -325,7 +325,7 @@ class LivePlan:
         for rare changes (a shift coming back, depots). The result equals
         ``rebuild(None)`` (a property test holds it).
         """
-        from . import _fast
+        from . import _fast, _relay
 
         if self.pending is not None:
             self.settle()
@@ -335,7 +335,7 @@ class LivePlan:
             return self.rebuild(None)
         problem, ptr, visits, route_key, live_breaks = out
         old_reasons = self.reasons
-        st, kept_mask = _fast.lay(self, problem, ptr, visits)
+        st, kept_mask = _relay.lay(self, problem, ptr, visits)
         self.problem, self.st = problem, st
         self.route_key, self.live_breaks = route_key, live_breaks
         self.clock = self.state.now
