@@ -32,7 +32,7 @@ from .timing import one_visit_feasible, travel_time
 _PARALLEL_LOCK = threading.Lock()
 
 __all__ = ["PARALLEL_CELLS", "cached_travel_time", "reach_route", "reach_route_from",
-           "reach_serial", "reachability", "ticket_side"]
+           "reach_serial", "reachability", "splice_rows", "ticket_side"]
 
 
 @njit(cache=True)
@@ -95,6 +95,42 @@ def ticket_side(reach, r_tech, pre, outside, by_best, shift_code, outside_code, 
                 unservable[j] = by_best[best[j]]
     return compat, t_ptr, t_routes, unservable
 
+
+
+@njit(cache=True)
+def splice_rows(ptr, flat, rows, sub_ptr, sub_flat):
+    """CSR ``(ptr, flat)`` with its rows ``rows`` replaced by the rows of ``(sub_ptr,
+    sub_flat)`` (row ``k`` of the sub CSR replaces row ``rows[k]``).
+
+    ``rows`` must be strictly ascending and within ``0 .. len(ptr) - 2``; ``sub_ptr`` has
+    ``len(rows) + 1`` entries. Returns the new ``(ptr, flat)``; the inputs are not written.
+    """
+    n = ptr.shape[0] - 1
+    num = rows.shape[0]
+    new_ptr = np.empty(n + 1, dtype=np.int64)
+    new_ptr[0] = 0
+    k = 0
+    for j in range(n):
+        if k < num and rows[k] == j:
+            cnt = sub_ptr[k + 1] - sub_ptr[k]
+            k += 1
+        else:
+            cnt = ptr[j + 1] - ptr[j]
+        new_ptr[j + 1] = new_ptr[j] + cnt
+    out = np.empty(new_ptr[n], dtype=np.int64)
+    k = 0
+    for j in range(n):
+        lo = new_ptr[j]
+        if k < num and rows[k] == j:
+            src = sub_ptr[k]
+            for q in range(new_ptr[j + 1] - lo):
+                out[lo + q] = sub_flat[src + q]
+            k += 1
+        else:
+            src = ptr[j]
+            for q in range(new_ptr[j + 1] - lo):
+                out[lo + q] = flat[src + q]
+    return new_ptr, out
 
 @internal
 def cached_travel_time(tv, tt, a, b):

@@ -207,6 +207,44 @@ def driven_seconds(kd, r, st, bend, strict, scratch):
 
 
 @njit(cache=True)
+def clear_routes(kd, st, routes):
+    """Make routes ``routes`` of ``st`` empty, as a fresh state has every route: no visit,
+    no depot stop, and the start labels of an empty route (what the schedule rule gives a
+    route without stops: free at the shift start with no break taken). Their
+    technicians' part usage and their day groups' counts are zeroed too, so clear every
+    route of a technician at once. Not for depot plans (a depot's hand-outs are shared)."""
+    rt = kd.rt
+    for q in range(routes.shape[0]):
+        r = routes[q]
+        st.seq[r, :] = NONE
+        st.length[r] = ZERO
+        st.free_t[r, :] = ZERO
+        st.bptr[r, :] = ZERO
+        st.vcost[r, :] = 0.0
+        st.lab[r, :, :] = ZERO
+        st.lab[r, 0, :] = T_INF
+        st.lab[r, 0, 0] = rt.open[r]
+        st.pcost[r, :, :] = 0.0
+        st.pred[r, :, :] = ZERO
+        st.legt[r, :] = ZERO
+        st.legd[r, :] = 0.0
+        st.lstart[r, :] = ZERO
+        st.lrate[r, :] = 0.0
+        st.absorb[r, :] = FALSE
+        st.ret[r] = rt.open[r]
+        st.rtrav[r] = ZERO
+        st.load[r] = ZERO
+        st.open_t[r] = rt.open[r]
+        st.start_n[r] = rt.start_node[r]
+        st.pick[r] = NONE
+        st.pick_was[r] = NONE
+        st.rneed[r, :] = ZERO
+        st.take[r, :] = ZERO
+        st.group_count[rt.group[r]] = ZERO
+        st.usage[rt.tech[r], :] = ZERO
+
+
+@njit(cache=True)
 def lay_routes(kd, st, ptr, visits, picks):
     """Put the CSR routes ``(ptr, visits)`` into an empty state ``st``: route ``r`` starts
     with a stop at depot ``picks[r]`` (-1: none), then its visits in order. Resources are

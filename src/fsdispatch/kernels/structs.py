@@ -148,6 +148,17 @@ groups; they are not checked again."""
 _SEEN_SIZE = 64
 
 
+def _evict(memo: dict[int, Any]) -> None:
+    """Drop the oldest entries (dicts keep insertion order) until there is room for one.
+    Threads share the memo (simulations on a thread pool): another thread may have
+    dropped the same entry first."""
+    while len(memo) >= _SEEN_SIZE:
+        try:
+            memo.pop(next(iter(memo)), None)
+        except (RuntimeError, StopIteration):  # changed by another thread meanwhile
+            continue
+
+
 def _normalise(nt: Any, spec: dict[str, tuple[Any, int]]) -> Any:
     hit = _SEEN.get(id(nt))
     if hit is not None and hit[0] is nt:
@@ -159,8 +170,7 @@ def _normalise(nt: Any, spec: dict[str, tuple[Any, int]]) -> Any:
             changes[name] = _frozen(a, dtype, ndim)
     if changes:  # copies of writable arrays: not remembered (the caller may write them)
         return nt._replace(**changes)
-    while len(_SEEN) >= _SEEN_SIZE:  # the oldest first (dicts keep insertion order)
-        del _SEEN[next(iter(_SEEN))]
+    _evict(_SEEN)
     _SEEN[id(nt)] = (nt, nt)  # (holding the group keeps its id from being reused)
     return nt
 
@@ -213,8 +223,7 @@ def _remembered(group: Any, normal: Any) -> Any:
     if hit is not None and hit[0] is group:
         return hit[1]
     out = normal(group)
-    while len(_DONE) >= _SEEN_SIZE:
-        del _DONE[next(iter(_DONE))]
+    _evict(_DONE)
     _DONE[id(group)] = (group, out)
     return out
 

@@ -44,9 +44,10 @@ from ..problem.extend import (
     static_scenario,
 )
 from ..problem.problem import NO_DEADLINE, Incompatibility, IndexMap, Problem
-from ..problem.reasons import routes_and_reasons
+from ..problem.reasons import routes_and_reasons, routes_and_reasons_at
 from ..problem.rows import resource_codes
 from . import _reach
+from ._relay import NO_TECHS, kept_plan
 
 if TYPE_CHECKING:
     from .live_problem import LivePlan
@@ -54,6 +55,9 @@ if TYPE_CHECKING:
 _US = timedelta(microseconds=1)
 _MIN_LEN_US = 60 * 1_000_000  # a remaining shift of at most a minute is over
 _I64 = np.int64
+#: reachability matrices of at least this many cells derive routes per ticket only for the
+#: columns that changed (spliced into the previous CSR); smaller ones whole (it is cheaper)
+_SPLICE_CELLS = 100_000
 _MEMO_NODES = 2048  # travel-time memo of the refresh: at most 2048² int32 (16 MB)
 _NEW = object.__new__
 _SET = object.__setattr__
@@ -754,19 +758,19 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     if not changed_tech and same_tickets and tv is kd.tv:
         # nothing moved: the same problem
         all_r = np.arange(problem.num_routes)
-        ptr, visits, same = _kept_plan(d, fs, problem, all_r, order,
+        ptr, visits, same = kept_plan(d, fs, problem, all_r, order,
                                        np.zeros(all_r.shape[0], dtype=np.bool_))
         fs.model = m
-        fs.pending = (all_r, same, kd.rt.tech, kd, d.st)
+        fs.pending = (all_r, same, kd.rt.tech, kd, d.st, NO_TECHS)
         return problem, ptr, visits, list(d.route_key), [list(b) for b in d.live_breaks]
     # ------------------------------------------------------------ per ticket
     route_of_slot = np.full(slots.tech.shape[0], -1, dtype=_I64)
     route_of_slot[old_slots] = np.arange(old_slots.shape[0])
     old_r = route_of_slot[live_slots]
-    pre = fs.pre[:, order]
-    excl = fs.excl[:, order]
-    outside = fs.outside[order]
-    reach = np.ascontiguousarray(fs.reach[old_r][:, order])
+    same_routes = live_slots.shape[0] == old_slots.shape[0] and \
+        bool(np.array_equal(live_slots, old_slots))
+    pre, excl, outside, reach = _aux_arrays(fs, order, old_r, same_tickets, same_routes)
+    pre_rows = pre[res_changed]  # (a copy) the codes before the resources changed
     ids = index.ticket_ids
     tickets = live_tickets(problem)
     win, cost, res, tech, ticket_node = (kd.win, kd.cost, kd.res, kd.tech, kd.ticket_node)
@@ -779,8 +783,6 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
         return None  # pragma: no cover - a van part the problem does not list
     res, pre, tech_cap, group_cap_t, res_all = live
     # -------------------------------------------------------- routes, breaks
-    same_routes = live_slots.shape[0] == old_slots.shape[0] and \
-        bool(np.array_equal(live_slots, old_slots))
     breaks_kept = same_routes and not b_changed.any()
     rt = _route_arrays(slots, m, kd.rt, live_slots, old_r, same_routes, tech_cap,
                        group_cap_t, res_changed)
@@ -805,8 +807,9 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     data = kd._replace(tv=tv, win=win, cost=cost, brk=brk, rt=rt, res=res, tech=tech,
                        ticket_node=ticket_node)
     redo = np.flatnonzero(ch).astype(_I64)
-    _reach.redo_reach(fs, data, pre, reach, redo, later[redo], until)
-    compat, t_ptr, t_routes, unservable = routes_and_reasons(reach, r_tech, pre, outside)
+    compat, t_ptr, t_routes, unservable = _redo_reasons(
+        fs, data, (pre, reach, outside), redo, later[redo], until,
+        (order, same_tickets, same_routes), res_changed, pre_rows)
     data = data._replace(tech=tech._replace(compat=compat))
     # -------------------------------------------------------------- scenario
     make_techs = functools.partial(build_techs, slots, m, res_all)
@@ -821,7 +824,7 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     bad_tech = np.zeros(len(slots.tech_ids), dtype=np.bool_)
     bad_tech[slots.tech[changed_slot]] = True
     bad_tech[res_changed] = True
-    ptr, visits, same = _kept_plan(d, fs, problem, old_r, order, bad_tech[r_tech])
+    ptr, visits, same = kept_plan(d, fs, problem, old_r, order, bad_tech[r_tech])
     # commit the aux state
     fs.problem, fs.model, fs.route_slots = new, m, live_slots
     fs.pre = pre if pre.flags.writeable else pre.copy()
@@ -830,62 +833,60 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     fs.taken = frozenset(d.state.breaks_taken)
     fs.versions = dict(d.state.tver)
     fs.res, fs.absent_key = res_all, absent_key
-    fs.pending = (old_r, same, r_tech, kd, d.st)
+    # technicians whose compatibility row may have changed (reach rows redone, resources)
+    techs = np.union1d(r_tech[redo], np.array(res_changed, dtype=_I64)).astype(_I64)
+    fs.pending = (old_r, same, r_tech, kd, d.st, techs)
     return new, ptr, visits, route_key, live_breaks
 
 
-def lay(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.ndarray,
-        ) -> tuple[Any, np.ndarray]:
-    """The plan ``(ptr, visits)`` laid on a fresh state of ``problem`` (what a rebuild does).
+def _aux_arrays(fs: FastState, order: np.ndarray, old_r: np.ndarray, same_tickets: bool,
+                same_routes: bool) -> tuple[np.ndarray, ...]:
+    """The refresh's codes, exclusions, outside flags and reachability for the kept ticket
+    columns ``order`` and routes ``old_r``: ``fs``'s own arrays when both are all in
+    place (updated in place; the codes are copied where written), else taken."""
+    if same_tickets:
+        return fs.pre, fs.excl, fs.outside, fs.reach if same_routes else fs.reach[old_r]
+    # (C order: a column take alone may not give it, and the kernels take rows of it)
+    reach = fs.reach[:, order] if same_routes else fs.reach[old_r][:, order]
+    return (np.ascontiguousarray(fs.pre[:, order]), fs.excl[:, order], fs.outside[order],
+            np.ascontiguousarray(reach))
 
-    Every route of a technician whose routes all kept their data and visits
-    since the plan was last laid (:func:`refresh` flags them) is copied from the
-    current state instead of being laid again (the same result: laying is
-    deterministic and only looks at the technician's own routes).
-    """
-    from ..solvers.greedy import make_state
-    from ._kernels import relay_plan
 
-    fs: FastState = d.fast
-    st = make_state(problem, None)
-    scratch = np.empty(problem.data.brk.dur.shape[0] + 1, dtype=_I64)
-    if visits.size:
-        pending = fs.pending
-        assert pending is not None
-        old_r, ok, r_tech, old_kd, old_st = pending
-        # a route longer than the new width would not be laid whole
-        ok = ok & (np.diff(ptr) < st.seq.shape[1])
-        bad = np.zeros(len(fs.slots.tech_ids), dtype=np.bool_)
-        bad[r_tech[~ok]] = True
-        copy_r = ~bad[r_tech]
-        kept_mask = relay_plan(problem.data, ptr, visits, copy_r, old_r, old_kd.rt.group,
-                               old_kd.brk.ptr, old_st, st, scratch)
-    else:
-        kept_mask = np.zeros(0, dtype=np.bool_)
-    fs.pending = None
-    fs.laid_seq = st.seq.copy()
-    fs.laid_len = st.length.copy()
-    return st, kept_mask
+def _redo_reasons(fs: FastState, data: Any, arrays: tuple[np.ndarray, ...], redo: np.ndarray,
+                  later: np.ndarray, until: np.ndarray, shape: tuple[np.ndarray, bool, bool],
+                  res_changed: list[int], pre_rows: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Redo the reach rows ``redo`` (in place) and derive what the matrix implies: only for
+    the ticket columns whose reach or codes changed when the routes are the same (``shape``:
+    the kept ticket columns ``order`` of ``fs.problem``, whether those are all in place,
+    whether the routes are the same) and the matrix is large, else whole."""
+    pre, reach, outside = arrays
+    order, same_tickets, same_routes = shape
+    r_tech = data.rt.tech
+    rows_before = reach[redo]  # (a copy)
+    _reach.redo_reach(fs, data, pre, reach, redo, later, until)
+    if not same_routes or reach.size < _SPLICE_CELLS:
+        return routes_and_reasons(reach, r_tech, pre, outside)
+    cols = np.any(reach[redo] != rows_before, axis=0)
+    if res_changed:
+        cols |= np.any(pre[res_changed] != pre_rows, axis=0)
+    return routes_and_reasons_at(reach, r_tech, pre, outside,
+                                 _base_reasons(fs.problem, order, same_tickets),
+                                 np.flatnonzero(cols))
+
+
+def _base_reasons(problem: Problem, order: np.ndarray, same_tickets: bool,
+                  ) -> tuple[np.ndarray, ...]:
+    """What ``problem``'s reachability implied (compatibility, routes per ticket, unservable
+    reasons) for the kept ticket columns ``order``."""
+    if same_tickets:
+        return (problem.compatible, problem.ticket_routes_ptr, problem.ticket_routes,
+                problem.unservable)
+    t_ptr, t_routes = _take_csr(problem.ticket_routes_ptr, order, problem.ticket_routes)
+    return problem.compatible[:, order], t_ptr, t_routes, problem.unservable[order]
 
 
 def _context_cap(problem: Problem) -> np.ndarray:
     from ..problem.extend import _context
 
     return _context(problem).tech_cap
-
-
-def _kept_plan(d: LivePlan, fs: FastState, problem: Problem, old_r: np.ndarray,
-               order: np.ndarray, bad_r: np.ndarray,
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The current plan as CSR over the new routes (``old_r``: old route of each), and per
-    new route whether its data (``bad_r``: changed) and visits are those of the old route
-    when the plan was last laid. Tickets are renumbered; those that left are skipped."""
-    from ._kernels import kept_rows
-
-    st = d.st
-    remap = np.full(problem.num_tickets, -1, dtype=_I64)
-    remap[order] = np.arange(order.shape[0])
-    laid_ok = old_r.shape[0] > 0 and fs.laid_len.shape[0] == st.length.shape[0]
-    ptr, visits, same = kept_rows(st.seq, st.length, old_r, remap, fs.laid_seq, fs.laid_len,
-                                  bad_r, laid_ok)
-    return ptr, visits, same

@@ -428,6 +428,34 @@ def relay_plan(kd, ptr, visits, copy_r, old_r, old_group, old_bptr0, old, st, sc
 
 
 @njit(cache=True)
+def relay_in_place(kd, ptr, visits, copy_r, bshift, st, scratch):
+    """:func:`relay_plan` on a copy of the old state with the same routes (``st``).
+
+    Routes ``copy_r`` keep their caches: only their visits are renumbered through
+    ``visits`` and their break pointers shifted by ``bshift`` (the new break numbering);
+    the others were cleared (``clear_routes``, every route of their technicians) and are
+    laid as :func:`feasible_subplan` does. Returns the kept mask.
+    """
+    keep = np.zeros(visits.shape[0], dtype=np.bool_)
+    for r in range(ptr.shape[0] - 1):
+        lo = ptr[r]
+        hi = ptr[r + 1]
+        if hi == lo:
+            continue
+        if not copy_r[r]:
+            ok = route_feasible_prefix(kd, r, visits[lo:hi], st, scratch)
+            for k in range(hi - lo):
+                keep[lo + k] = ok[k]
+            continue
+        shift = bshift[r]
+        for k in range(hi - lo):
+            st.seq[r, k] = visits[lo + k]
+            st.bptr[r, k] += shift
+        keep[lo:hi] = True
+    return keep
+
+
+@njit(cache=True)
 def kept_rows(seq, length, old_r, remap, laid_seq, laid_len, bad_r, laid_ok):
     """The current plan as CSR over new routes, and which routes are as last laid.
 

@@ -30,6 +30,7 @@ def warm_up() -> float:
     if _WARM:
         return 0.0
     from ..generate import generate_scenario
+    from ..problem.reasons import routes_and_reasons, routes_and_reasons_at
     from ._kernels import eject_candidates, nearest_routes
 
     tic = time.perf_counter()
@@ -62,6 +63,15 @@ def warm_up() -> float:
         fast = d._live.fast  # noqa: SLF001 - the new columns' look-ahead check
         if fast is not None:
             fast.keep_until(d.problem.data, 0)
+    # a wide desk's refresh derives routes per ticket for the changed columns only
+    p = d.problem
+    reach = np.zeros((p.num_routes, p.num_tickets), dtype=np.uint8)
+    r_tech = p.data.rt.tech
+    pre = np.zeros((p.num_technicians, p.num_tickets), dtype=np.int8)
+    outside = np.zeros(p.num_tickets, dtype=np.bool_)
+    routes_and_reasons_at(reach, r_tech, pre, outside,
+                          routes_and_reasons(reach, r_tech, pre, outside),
+                          np.zeros(min(p.num_tickets, 1), dtype=np.int64))
     # a desk with more routes than the greedy backend prices per ticket, rebuilt with its plan
     busy = generate_scenario(30, 60, seed=1, name="warm-up")
     d = Dispatcher(busy)

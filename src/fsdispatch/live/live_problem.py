@@ -20,6 +20,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["LivePlan"]
 
 S = TicketState
+_WAITING = frozenset((S.CREATED, S.REJECTED))
 
 
 def _settled(name: str) -> Any:
@@ -67,13 +70,14 @@ class _LazySnapshot(Mapping[str, tuple[str, int]]):
     refresh keeps the plan's start arrays, not a dict of every planned ticket)."""
 
     def __init__(self, live: LivePlan) -> None:
-        self._arrays = (*live.starts(), live.problem.index.ticket_ids, live.route_key)
+        self._arrays = (*live.starts(), live.problem.index, live.route_key)
         self._dict: dict[str, tuple[str, int]] | None = None
 
     def as_dict(self) -> dict[str, tuple[str, int]]:
         """The snapshot as a dict (made once)."""
         if self._dict is None:
-            starts, routes, ids, keys = self._arrays
+            starts, routes, index, keys = self._arrays
+            ids = index.ticket_ids
             sel = np.flatnonzero(routes >= 0)
             self._dict = {ids[j]: (keys[r][0], s) for j, r, s in
                           zip(sel.tolist(), routes[sel].tolist(), starts[sel].tolist(),
@@ -81,31 +85,49 @@ class _LazySnapshot(Mapping[str, tuple[str, int]]):
         return self._dict
 
     def moved(self, live: LivePlan) -> tuple[list[tuple[str, tuple[str, int] | None,
-                                                        tuple[str, int]]], list[str]] | None:
-        """Against the plan now (``live``, the same tickets in the same order): ``(planned
-        tickets that changed or may need a transition, as (id, before, now), and tickets no
-        longer planned)``, in ticket order; ``None`` if the tickets are not the same."""
-        starts_b, routes_b, ids_b, keys_b = self._arrays
+                                                        tuple[str, int]]], list[str]]:
+        """Against the plan now (``live``): ``(planned tickets that changed or may need a
+        transition, as (id, before, now), in the ticket order now; tickets planned before
+        and no longer planned, or gone, in the ticket order before)``."""
+        starts_b, routes_b, index_b, keys_b = self._arrays
+        ids_b = index_b.ticket_ids
         ids = live.problem.index.ticket_ids
         starts_a, routes_a = live.starts()
-        if (ids is not ids_b and ids != ids_b) or not \
-                starts_a.shape[0] == starts_b.shape[0] == len(ids):
-            return None
         keys_a = live.route_key
         code: dict[str, int] = {}
         tb = np.array([code.setdefault(k[0], len(code)) for k in keys_b] + [-1], dtype=np.int64)
         ta = np.array([code.setdefault(k[0], len(code)) for k in keys_a] + [-1], dtype=np.int64)
-        pb, pa = routes_b >= 0, routes_a >= 0
-        same = (pb == pa) & (tb[routes_b] == ta[routes_a]) & (starts_b == starts_a)
-        states = live.lifecycle.states
-        waiting = (S.CREATED, S.REJECTED)
-        look = [j for j in np.flatnonzero(pa).tolist()
-                if not same[j] or states[ids[j]] in waiting]
+        pb = routes_b >= 0
+        pa = routes_a >= 0
+        if ids is ids_b or ids == ids_b:  # the same tickets in the same order
+            pos = np.arange(len(ids), dtype=np.int64)
+        else:  # tickets left (and maybe came): each one's column before (-1: new)
+            pos = index_b.ticket_positions(ids)
+        # (a ticket appended after the snapshot's start arrays were made was not planned)
+        nb = starts_b.shape[0]
+        known = (pos >= 0) & (pos < nb)
+        at = np.where(known, pos, nb)  # (nb: a sentinel column, not planned)
+        r_b = np.append(routes_b, -1)[at]
+        s_b = np.append(starts_b, -1)[at]
+        was = r_b >= 0
+        same = (was == pa) & (tb[r_b] == ta[routes_a]) & (s_b == starts_a)
+        # planned tickets that moved, and those planned as before but still waiting
+        # (created, rejected) for their transition, in ticket order
+        look = np.flatnonzero(pa & ~same).tolist()
+        kept = np.flatnonzero(pa & same).tolist()
+        if kept:
+            states = map(live.lifecycle.states.__getitem__, itemgetter(*kept)(ids)
+                         if len(kept) > 1 else (ids[kept[0]],))
+            wait = [j for j, s in zip(kept, states, strict=True) if s in _WAITING]
+            if wait:
+                look = sorted(look + wait)
         out = []
         for j in look:
-            old = (keys_b[int(routes_b[j])][0], int(starts_b[j])) if pb[j] else None
+            old = (keys_b[int(r_b[j])][0], int(s_b[j])) if was[j] else None
             out.append((ids[j], old, (keys_a[int(routes_a[j])][0], int(starts_a[j]))))
-        return out, [ids[j] for j in np.flatnonzero(pb & ~pa).tolist()]
+        still = np.zeros(starts_b.shape[0], dtype=np.bool_)
+        still[pos[known & pa]] = True
+        return out, [ids_b[j] for j in np.flatnonzero(pb & ~still).tolist()]
 
     def __getitem__(self, key: str) -> tuple[str, int]:
         return self.as_dict()[key]
@@ -158,6 +180,8 @@ class LivePlan:
         self.slots: Any = None  # every shift as integers (built on first refresh)
         self.fast: Any = None  # aux state of the incremental refresh
         self.initial_stops: dict[str, int] = {}  # depot stops of a starting plan
+        # (problem, min_service of it): the route width bound's per-technician part
+        self.shortest: tuple[Problem, np.ndarray] | None = None
         self.clock = state.now  # the clock the live problem was last brought up to
 
     # ------------------------------------------------------------ the plan
@@ -277,17 +301,16 @@ class LivePlan:
         routed = np.zeros(problem.num_tickets, dtype=np.bool_)
         routed[visits[kept_mask]] = True
         dropped = [ids[j] for j in visits[~kept_mask].tolist()]
-        gone = set(dropped)
         unservable = problem.unservable
-        reasons: dict[str, UnassignedReason] = {}
-        for j in np.flatnonzero(~routed).tolist():
-            tid = ids[j]
-            if unservable[j]:
-                reasons[tid] = UnassignedReason.from_code(int(unservable[j]))
-            elif tid in gone:
-                reasons[tid] = UnassignedReason.OPEN
-            else:
-                reasons[tid] = old_reasons.get(tid, reason)
+        # the rest keep theirs (``reason`` if none), dropped ones are open, and an
+        # unservable ticket has its reason (in that order of precedence, last wins)
+        rest = [ids[j] for j in np.flatnonzero(~routed).tolist()]
+        reasons = dict(zip(rest, map(old_reasons.get, rest, repeat(reason, len(rest))),
+                           strict=True))
+        for tid in dropped:
+            reasons[tid] = UnassignedReason.OPEN
+        for j in np.flatnonzero(~routed & (unservable != 0)).tolist():
+            reasons[ids[j]] = UnassignedReason.from_code(int(unservable[j]))
         self.reasons = reasons
         self.changed()
         return dropped
@@ -302,7 +325,7 @@ class LivePlan:
         for rare changes (a shift coming back, depots). The result equals
         ``rebuild(None)`` (a property test holds it).
         """
-        from . import _fast
+        from . import _fast, _relay
 
         if self.pending is not None:
             self.settle()
@@ -312,7 +335,7 @@ class LivePlan:
             return self.rebuild(None)
         problem, ptr, visits, route_key, live_breaks = out
         old_reasons = self.reasons
-        st, kept_mask = _fast.lay(self, problem, ptr, visits)
+        st, kept_mask = _relay.lay(self, problem, ptr, visits)
         self.problem, self.st = problem, st
         self.route_key, self.live_breaks = route_key, live_breaks
         self.clock = self.state.now
@@ -520,12 +543,11 @@ class LivePlan:
                        after: Mapping[str, tuple[str, int]] | None = None) -> None:
         """Transitions for tickets that were planned, re-planned or dropped."""
         if after is None and self.fast_sync and isinstance(before, _LazySnapshot):
-            moved = before.moved(self)
-            if moved is not None:  # the same tickets: only those that changed are looked at
-                for tid, old, now_at in moved[0]:
-                    self._sync_one(tid, old, now_at, actor)
-                self._sync_dropped(moved[1], None, actor)
-                return
+            moved = before.moved(self)  # only the tickets that changed are looked at
+            for tid, old, now_at in moved[0]:
+                self._sync_one(tid, old, now_at, actor)
+            self._sync_dropped(moved[1], None, actor)
+            return
         if after is None:
             after = self.snapshot()
         if isinstance(before, _LazySnapshot):
@@ -609,17 +631,41 @@ class LivePlan:
             self.cache["work"] = wk
         return wk[1]
 
-    def widen(self, problem: Problem) -> None:
-        """Rebuild the route state wider when ``problem`` (grown by a ticket) allows longer
-        routes: the width is fixed when the state is made, so a desk that started with few
-        tickets could otherwise not insert more."""
-        from ..solvers.greedy import _route_width
+    def min_service(self, problem: Problem) -> np.ndarray:
+        """:func:`fsdispatch.solvers.greedy.min_service` of ``problem`` (kept for the last
+        problem asked about or given by :meth:`widen`)."""
+        from ..solvers.greedy import min_service
+
+        held = self.shortest
+        if held is None or held[0] is not problem:
+            held = self.shortest = (problem, min_service(problem))
+        return held[1]
+
+    def route_width(self, problem: Problem) -> int:
+        """The route width a fresh route state of ``problem`` has."""
+        from ..solvers.greedy import route_width
+
+        return route_width(problem.data.rt, self.min_service(problem), problem.num_tickets)
+
+    def too_narrow(self, kd: Any, shortest: np.ndarray, num_tickets: int) -> bool:
+        """Whether a problem of kernel data ``kd`` (``shortest``: its ``min_service``) allows
+        longer routes than the route state holds (:meth:`widen` would rebuild it)."""
+        from ..solvers.greedy import route_width
 
         st = self.st
-        if st is None or st.usage.shape != problem.data.res.stock.shape or \
-                _route_width(problem) <= st.seq.shape[1]:
+        return st is not None and st.usage.shape == kd.res.stock.shape and \
+            route_width(kd.rt, shortest, num_tickets) > st.seq.shape[1]
+
+    def widen(self, problem: Problem, shortest: np.ndarray | None = None) -> None:
+        """Rebuild the route state wider when ``problem`` (grown by a ticket) allows longer
+        routes: the width is fixed when the state is made, so a desk that started with few
+        tickets could otherwise not insert more. ``shortest``: ``problem``'s
+        ``min_service`` when known."""
+        if shortest is not None:
+            self.shortest = (problem, shortest)
+        if not self.too_narrow(problem.data, self.min_service(problem), problem.num_tickets):
             return
-        self.st = self.restate(problem, st)
+        self.st = self.restate(problem, self.st)
         self.cache.pop("work", None)
 
     @staticmethod

@@ -85,9 +85,12 @@ class PricingContext:
         The route of a planned ticket (``None``: not planned).
     live, rows, grown, base:
         For a new ticket: as the live problem has it (SLA deadlines), its compiled
-        rows, the live problem with it appended, and the live problem it was priced on.
+        rows, the live problem with it appended (made when first needed), and the live
+        problem it was priced on.
     follow_up_of:
         For a new ticket, the ticket it follows up.
+    shortest:
+        For a new ticket, ``min_service`` of the grown problem (its route width bound).
     """
 
     ticket: Ticket
@@ -105,11 +108,16 @@ class PricingContext:
     grown: Problem | None = None
     base: Problem | None = None
     follow_up_of: str | None = None
+    shortest: np.ndarray | None = None
 
     def problem_with_ticket(self, lp: LivePlan) -> Problem:
-        """The live problem with this new ticket appended (made once, while pricing)."""
-        assert self.live is not None and self.rows is not None and self.grown is not None
+        """The live problem with this new ticket appended (made once)."""
+        assert self.live is not None and self.rows is not None
         if self.base is lp.problem:
+            if self.grown is None:
+                self.grown = append_ticket(lp.problem, self.live, rows=self.rows)
+            if self.shortest is not None:  # its route width bound, known from pricing
+                lp.shortest = (self.grown, self.shortest)
             return self.grown
         return append_ticket(lp.problem, self.live, rows=self.rows)
 
@@ -131,12 +139,20 @@ def pricing_context(lp: LivePlan, ticket: Ticket | str, *, sla_watch: Any = None
         if sla_watch is not None and hasattr(sla_watch, "with_deadlines"):
             live = sla_watch.with_deadlines(ticket, state.scenario.sla_policy,
                                             default_created=state.now)
+        from ..solvers.greedy import grown_min_service
+
         rows = ticket_rows(problem, live)
-        grown = append_ticket(problem, live, rows=rows)
-        lp.widen(grown)
+        # the route width bound of the grown problem from the live problem's (no scan of
+        # every column); the grown problem is made now only if the state must widen
+        shortest = grown_min_service(lp.min_service(problem), rows.compat,
+                                     rows.data.tech.service[:, -1])
+        grown = None
+        if lp.too_narrow(rows.data, shortest, problem.num_tickets + 1):
+            grown = append_ticket(problem, live, rows=rows)
+            lp.widen(grown, shortest)
         return PricingContext(ticket, ticket.id, problem.num_tickets, rows.data, lp.st,
                               rows.routes, rows.compat, rows.unservable, True, None, live,
-                              rows, grown, problem, follow_up_of)
+                              rows, grown, problem, follow_up_of, shortest)
     if not isinstance(ticket, str):
         raise ValidationError.for_field("Dispatcher", None, "ticket", ticket,
                                         "must be a Ticket or a ticket id")

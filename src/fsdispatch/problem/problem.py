@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
@@ -276,6 +277,12 @@ class IndexMap:
                 f"technician {technician_id!r} has no shift number {shift}",
                 entity="Technician", entity_id=technician_id, field="shift",
                 value=shift) from None
+
+    def ticket_positions(self, ticket_ids: Sequence[str]) -> np.ndarray:
+        """The index of each of ``ticket_ids`` (int64 array, -1 where the id is absent)."""
+        get = self._ticket_idx.get
+        return np.fromiter((get(t, -1) for t in ticket_ids), dtype=np.int64,
+                           count=len(ticket_ids))
 
     def has_ticket(self, ticket_id: str) -> bool:
         """Whether the ticket id exists."""

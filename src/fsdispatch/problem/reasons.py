@@ -202,3 +202,34 @@ def routes_and_reasons(reach: np.ndarray, route_tech: np.ndarray, compat: np.nda
     for a in out:
         a.setflags(write=False)
     return out
+
+
+def routes_and_reasons_at(reach: np.ndarray, route_tech: np.ndarray, compat: np.ndarray,
+                          outside: np.ndarray, base: tuple[np.ndarray, ...], cols: np.ndarray,
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`routes_and_reasons` of ``(reach, route_tech, compat, outside)`` when only the
+    ticket columns ``cols`` (ascending) changed since ``base``, its result before.
+
+    What the matrix implies for a ticket reads only that ticket's column (of
+    ``reach`` and ``compat``) and its ``outside`` flag, so the columns ``cols`` are
+    passed through :func:`routes_and_reasons` (the one rule) and spliced into
+    ``base``; every other column of ``base`` is kept. ``base`` must be of the same
+    routes and tickets. Read-only; ``base`` itself when no column changed.
+    """
+    from ..kernels.reach import splice_rows
+
+    if not cols.shape[0]:
+        b_compat, b_ptr, b_routes, b_uns = base
+        return b_compat, b_ptr, b_routes, b_uns
+    sub = routes_and_reasons(np.ascontiguousarray(reach[:, cols]), route_tech,
+                             np.ascontiguousarray(compat[:, cols]), outside[cols])
+    b_compat, b_ptr, b_routes, b_uns = base
+    new_compat = b_compat.copy()
+    new_compat[:, cols] = sub[0]
+    unservable = b_uns.copy()
+    unservable[cols] = sub[3]
+    ptr, routes = splice_rows(_frozen(b_ptr, np.int64, 1), _frozen(b_routes, np.int64, 1),
+                              _frozen(cols, np.int64, 1), sub[1], sub[2])
+    for a in (new_compat, ptr, routes, unservable):
+        a.setflags(write=False)
+    return new_compat, ptr, routes, unservable

@@ -516,10 +516,18 @@ def fill_with_pickups(kd, ptr, routes, st, order, outcome, acc):
 @njit(cache=True)
 def route_width_bound(compat, service, rt_tech, rt_open, rt_max_close, group_cap, group):
     """An upper bound on any feasible route's length (see ``greedy._route_width``)."""
-    num_t, n = compat.shape
     num_r = rt_tech.shape[0]
-    if num_r == 0 or n == 0:
+    if num_r == 0 or compat.shape[1] == 0:
         return 1
+    return width_from_min_service(tech_min_service(compat, service), compat.shape[1], rt_tech,
+                                  rt_open, rt_max_close, group_cap, group)
+
+
+@njit(cache=True)
+def tech_min_service(compat, service):
+    """Per technician: the shortest service among the tickets it may serve (``compat`` 0),
+    at least 1; ``2**31 - 1`` when there is none."""
+    num_t, n = compat.shape
     big = np.int64(2147483647)
     min_service = np.empty(num_t, dtype=np.int64)
     for t in range(num_t):
@@ -528,6 +536,17 @@ def route_width_bound(compat, service, rt_tech, rt_open, rt_max_close, group_cap
             if compat[t, j] == 0 and service[t, j] < m:
                 m = np.int64(service[t, j])
         min_service[t] = m if m > 1 else 1
+    return min_service
+
+
+@njit(cache=True)
+def width_from_min_service(min_service, n, rt_tech, rt_open, rt_max_close, group_cap, group):
+    """The bound of :func:`route_width_bound` from :func:`tech_min_service` (``n``: tickets):
+    a route holds at most its shift over its technician's shortest service, its day cap
+    and every ticket, plus one."""
+    num_r = rt_tech.shape[0]
+    if num_r == 0 or n == 0:
+        return 1
     best = 1
     for r in range(num_r):
         by_time = (rt_max_close[r] - rt_open[r]) // min_service[rt_tech[r]] + 1

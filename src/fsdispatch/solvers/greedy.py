@@ -13,9 +13,8 @@ import numpy as np
 from .._debug import assert_mode, check_close, objective_of
 from ..errors import InternalCheckError, UnsupportedProblemError, ValidationError
 from ..evaluate.evaluator import evaluate
-from ..kernels.routes import RouteState, balance_cost, lay_routes, routes_cost
+from ..kernels.routes import RouteState, balance_cost, clear_routes, lay_routes, routes_cost
 from ..kernels.structs import as_struct
-from ..kernels.timing import T_INF
 from ..plan import PLAN_MODES, Plan, UnassignedReason
 from ..problem.assignment import assignment_data
 from ..problem.crew import has_crews
@@ -77,40 +76,36 @@ def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
     np.cumsum(np.bincount(kd.rt.tech, minlength=num_techs), out=tech_ptr[1:])
     num_skus = kd.res.stock.shape[1]
     nb = int(np.diff(kd.brk.ptr).max(initial=0)) + 1
-    # the start labels of empty routes (what the schedule rule gives a route without stops):
-    # free at the shift start with no break taken; lay_routes lays the given routes
-    lab = np.zeros((num_routes, width + 1, nb), dtype=np.int64)
-    lab[:, 0, :] = T_INF
-    lab[:, 0, 0] = kd.rt.open
     st = as_struct(RouteState(
-        seq=np.full((num_routes, width), -1, dtype=np.int64),
-        length=np.zeros(num_routes, dtype=np.int64),
-        free_t=np.zeros((num_routes, width), dtype=np.int64),
-        bptr=np.zeros((num_routes, width), dtype=np.int64),
-        vcost=np.zeros((num_routes, width)),
-        lab=lab,
-        pcost=np.zeros((num_routes, width + 1, nb)),
-        pred=np.zeros((num_routes, width + 1, nb), dtype=np.int64),
-        legt=np.zeros((num_routes, width + 1), dtype=np.int64),
-        legd=np.zeros((num_routes, width + 1)),
-        lstart=np.zeros((num_routes, width), dtype=np.int64),
-        lrate=np.zeros((num_routes, width)),
-        absorb=np.zeros((num_routes, width), dtype=np.bool_),
-        ret=kd.rt.open.copy(),
-        rtrav=np.zeros(num_routes, dtype=np.int64),
-        load=np.zeros(num_routes, dtype=np.int64),
+        seq=np.empty((num_routes, width), dtype=np.int64),
+        length=np.empty(num_routes, dtype=np.int64),
+        free_t=np.empty((num_routes, width), dtype=np.int64),
+        bptr=np.empty((num_routes, width), dtype=np.int64),
+        vcost=np.empty((num_routes, width)),
+        lab=np.empty((num_routes, width + 1, nb), dtype=np.int64),
+        pcost=np.empty((num_routes, width + 1, nb)),
+        pred=np.empty((num_routes, width + 1, nb), dtype=np.int64),
+        legt=np.empty((num_routes, width + 1), dtype=np.int64),
+        legd=np.empty((num_routes, width + 1)),
+        lstart=np.empty((num_routes, width), dtype=np.int64),
+        lrate=np.empty((num_routes, width)),
+        absorb=np.empty((num_routes, width), dtype=np.bool_),
+        ret=np.empty(num_routes, dtype=np.int64),
+        rtrav=np.empty(num_routes, dtype=np.int64),
+        load=np.empty(num_routes, dtype=np.int64),
         group_count=np.zeros(kd.rt.group_cap.shape[0], dtype=np.int64),
         usage=np.zeros_like(kd.res.stock),
-        open_t=kd.rt.open.copy(),
-        start_n=kd.rt.start_node.copy(),
-        pick=np.full(num_routes, -1, dtype=np.int64),
-        pick_was=np.full(num_routes, -1, dtype=np.int64),
-        rneed=np.zeros((num_routes, num_skus), dtype=np.int64),
-        take=np.zeros((num_routes, num_skus), dtype=np.int64),
+        open_t=np.empty(num_routes, dtype=np.int64),
+        start_n=np.empty(num_routes, dtype=np.int64),
+        pick=np.empty(num_routes, dtype=np.int64),
+        pick_was=np.empty(num_routes, dtype=np.int64),
+        rneed=np.empty((num_routes, num_skus), dtype=np.int64),
+        take=np.empty((num_routes, num_skus), dtype=np.int64),
         dused=np.zeros((problem.num_depots, num_skus), dtype=np.int64),
         tech_ptr=tech_ptr,
         tbuf=np.zeros(max(int(np.diff(tech_ptr).max(initial=0)), 1), dtype=np.int64),
     ), one_type=True)
+    clear_routes(kd, st, np.arange(num_routes, dtype=np.int64))
     if routes:
         routes = list(routes)[:num_routes]
         ptr = np.zeros(num_routes + 1, dtype=np.int64)
@@ -172,12 +167,30 @@ def state_routes(st: RouteState) -> list[tuple[int, ...]]:
 
 def _route_width(problem: Problem) -> int:
     """An upper bound on any feasible route's length (so arrays never grow)."""
-    from ._greedy_kernels import route_width_bound
+    return route_width(problem.data.rt, min_service(problem), problem.num_tickets)
 
-    kd = problem.data
-    rt = kd.rt
-    return int(route_width_bound(problem.compatible, kd.tech.service, rt.tech, rt.open,
-                                 rt.max_close, rt.group_cap, rt.group))
+
+def min_service(problem: Problem) -> np.ndarray:
+    """Per technician: the shortest service of a ticket it may serve (at least 1 s), what
+    :func:`_route_width` divides each shift by (``2**31 - 1``: no such ticket)."""
+    from ._greedy_kernels import tech_min_service
+
+    return tech_min_service(problem.compatible, problem.data.tech.service)
+
+
+def grown_min_service(shortest: np.ndarray, compat: np.ndarray,
+                      service: np.ndarray) -> np.ndarray:
+    """:func:`min_service` of a problem grown by one ticket column (``compat``: its codes,
+    ``service``: its service seconds per technician) from ``shortest``, the problem's."""
+    return np.where(compat == 0, np.minimum(shortest, np.maximum(service, 1)), shortest)
+
+
+def route_width(rt: Any, shortest: np.ndarray, num_tickets: int) -> int:
+    """:func:`_route_width` from the route arrays and :func:`min_service`."""
+    from ._greedy_kernels import width_from_min_service
+
+    return int(width_from_min_service(shortest, num_tickets, rt.tech, rt.open, rt.max_close,
+                                      rt.group_cap, rt.group))
 
 
 @attrs.frozen
