@@ -88,8 +88,9 @@ def route_timing_delta(tv, ticket_node, prev, end_node, win, cost, brk, w_overti
     svc = np.int64(service_row[j])
     node = ticket_node[j]
     if nbr == 0:
+        static = tv.td == 0  # read once: the cached leg seconds are exact
         t0 = lab_r[p, 0]
-        s = earliest_start(win, j, t0 + leg_time(tv, prev, node, t_in, t0))
+        s = earliest_start(win, j, t0 + (t_in if static else leg_time(tv, prev, node, t_in, t0)))
         if hard_late(win, j, s):
             return INF
         e = s + svc
@@ -100,7 +101,7 @@ def route_timing_delta(tv, ticket_node, prev, end_node, win, cost, brk, w_overti
             i = seq_r[k]
             tt = t_out if k == p else legt_r[k]
             nb = ticket_node[i]
-            s = earliest_start(win, i, t + leg_time(tv, na, nb, tt, t))
+            s = earliest_start(win, i, t + (tt if static else leg_time(tv, na, nb, tt, t)))
             na = nb
             if hard_late(win, i, s):
                 return INF
@@ -110,7 +111,7 @@ def route_timing_delta(tv, ticket_node, prev, end_node, win, cost, brk, w_overti
             if t == free_r[k]:
                 return delta
         tt = t_out if p == n else legt_r[n]
-        ret = t + leg_time(tv, na, end_node, tt, t)
+        ret = t + (tt if static else leg_time(tv, na, end_node, tt, t))
         if ret > max_close:
             return INF
     else:
