@@ -47,6 +47,11 @@ EARTH_RADIUS_KM = 6371.0088
 class GeometricTravel:
     """Straight-line distance × detour factor, driven at a constant speed.
 
+    Travel time in seconds is ``rounding(distance_km * detour / speed_kmh * 3600)``.
+    With the bounds on speed, detour and coordinates (the ranges section of
+    ``docs/concepts.md``) the longest possible leg is below 5.1·10⁸ seconds, so
+    travel times never overflow.
+
     Parameters
     ----------
     speed_kmh:
@@ -56,11 +61,6 @@ class GeometricTravel:
     rounding:
         How travel seconds are rounded: ``"round"`` (nearest, default),
         ``"ceil"`` or ``"floor"``.
-
-    Travel time in seconds is ``rounding(distance_km * detour / speed_kmh * 3600)``.
-    With the bounds on speed, detour and coordinates (see ``docs/concepts.md``,
-    "Ranges") the longest possible leg is below 5.1·10⁸ seconds, so travel times
-    never overflow.
     """
 
     speed_kmh: float = 40.0
