@@ -1,79 +1,20 @@
 """Input/output: JSON formats (schema-versioned, JSON Schemas shipped), Solomon files, and
 pandas/CSV tables (:mod:`fsdispatch.io.tabular`; pandas is imported on first use)."""
 
-from .json_format import (
-    MAINTENANCE_FORMAT,
-    PLAN_FORMAT,
-    SCENARIO_FORMAT,
-    SCHEMA_VERSION,
-    MaintenanceBook,
-    load_maintenance,
-    load_plan,
-    load_scenario,
-    maintenance_from_dict,
-    maintenance_to_dict,
-    plan_from_dict,
-    plan_to_dict,
-    save_maintenance,
-    save_plan,
-    save_scenario,
-    scenario_from_dict,
-    scenario_to_dict,
-    schema_path,
-)
+from . import json_format
+from .json_format import *  # noqa: F403
 from .solomon import read_solomon, read_solomon_solution
-from .tabular import (
-    PlanFrames,
-    check_travel_ids,
-    kpis_frame,
-    maintenance_from_frames,
-    plan_to_frames,
-    read_maintenance_csv,
-    read_scenario_csv,
-    read_speed_profile,
-    read_travel_matrix,
-    scenario_from_frames,
-    teams_frame,
-    technicians_frame,
-    territories_frame,
-    unassigned_frame,
-    visits_frame,
-)
 
-__all__ = [
-    "MAINTENANCE_FORMAT",
-    "PLAN_FORMAT",
-    "SCENARIO_FORMAT",
-    "SCHEMA_VERSION",
-    "MaintenanceBook",
-    "PlanFrames",
-    "check_travel_ids",
-    "kpis_frame",
-    "load_maintenance",
-    "load_plan",
-    "load_scenario",
-    "maintenance_from_dict",
-    "maintenance_from_frames",
-    "maintenance_to_dict",
-    "plan_from_dict",
-    "plan_to_dict",
-    "plan_to_frames",
-    "read_maintenance_csv",
-    "read_scenario_csv",
-    "read_solomon",
-    "read_solomon_solution",
-    "read_speed_profile",
-    "read_travel_matrix",
-    "save_maintenance",
-    "save_plan",
-    "save_scenario",
-    "scenario_from_dict",
-    "scenario_from_frames",
-    "scenario_to_dict",
-    "schema_path",
-    "teams_frame",
-    "technicians_frame",
-    "territories_frame",
-    "unassigned_frame",
-    "visits_frame",
-]
+# the tables' functions (not their column lists), each listed once: in its module's __all__
+from .tabular import read as _read
+from .tabular import travel_matrix as _travel_matrix
+from .tabular import write as _write
+from .tabular.read import *  # noqa: F403
+from .tabular.travel_matrix import *  # noqa: F403
+from .tabular.write import *  # noqa: F403
+
+__all__ = ["read_solomon", "read_solomon_solution"]
+__all__ += json_format.__all__
+__all__ += _read.__all__
+__all__ += _travel_matrix.__all__
+__all__ += _write.__all__

@@ -28,6 +28,7 @@ imported when a function here is first called.
 
 from __future__ import annotations
 
+from . import read, travel_matrix, write
 from ._columns import (
     ASSET_COLUMNS,
     PART_COLUMNS,
@@ -35,43 +36,14 @@ from ._columns import (
     TECHNICIAN_COLUMNS,
     TICKET_COLUMNS,
 )
-from .read import (
-    maintenance_from_frames,
-    read_maintenance_csv,
-    read_scenario_csv,
-    scenario_from_frames,
-)
-from .travel_matrix import check_travel_ids, read_speed_profile, read_travel_matrix
-from .write import (
-    PlanFrames,
-    kpis_frame,
-    plan_to_frames,
-    teams_frame,
-    technicians_frame,
-    territories_frame,
-    unassigned_frame,
-    visits_frame,
-)
 
-__all__ = [
-    "ASSET_COLUMNS",
-    "PART_COLUMNS",
-    "PLAN_COLUMNS",
-    "TECHNICIAN_COLUMNS",
-    "TICKET_COLUMNS",
-    "PlanFrames",
-    "check_travel_ids",
-    "kpis_frame",
-    "maintenance_from_frames",
-    "plan_to_frames",
-    "read_maintenance_csv",
-    "read_scenario_csv",
-    "read_speed_profile",
-    "read_travel_matrix",
-    "scenario_from_frames",
-    "teams_frame",
-    "technicians_frame",
-    "territories_frame",
-    "unassigned_frame",
-    "visits_frame",
-]
+# every public name of the three modules, listed once: in the module's own __all__
+from .read import *  # noqa: F403
+from .travel_matrix import *  # noqa: F403
+from .write import *  # noqa: F403
+
+__all__ = ["ASSET_COLUMNS", "PART_COLUMNS", "PLAN_COLUMNS", "TECHNICIAN_COLUMNS",
+           "TICKET_COLUMNS"]
+__all__ += read.__all__
+__all__ += travel_matrix.__all__
+__all__ += write.__all__
