@@ -12,6 +12,7 @@ claimed (only when the evaluator's objective meets the proven bound).
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,12 +25,16 @@ from ..errors import BackendUnavailableError, ValidationError
 from ..evaluate.evaluation import Evaluation
 from ..evaluate.evaluator import evaluate
 from ..plan import PLAN_MODES, Plan, UnassignedReason
+from ..problem.crew import has_crews
 from ..problem.problem import NO_DEADLINE, Problem
 from ..problem.rows import route_weeks
-from .base import BackendOutput, Limits, SolveStatus
+from ._crew import exact_run, solve_with_crews
+from .base import BackendOutput, Capabilities, Limits, ProgressCallback, SolveStatus
 
 __all__ = [
+    "CAPABILITIES",
     "ExactBackend",
+    "ExactStart",
     "ResourceRows",
     "RoutingData",
     "StopRoute",
@@ -272,25 +277,78 @@ def resource_rows(problem: Problem, x: Mapping[tuple[int, int], Any],
     return ResourceRows(once=by_ticket, capacity=capacity, day=day, stock=stock)
 
 
-class ExactBackend:
-    """The mode check and the warm-up the ``cpsat`` and ``milp`` backends share.
+@dataclass(frozen=True)
+class ExactStart:
+    """What an exact backend's search starts from (see :meth:`ExactBackend.solve`)."""
 
-    A subclass names itself for messages (``_entity``) and its solver library's
-    module (``_library_module``).
+    library: Any
+    """The imported solver library module."""
+    tic: float
+    """``time.perf_counter()`` when the solve started (after the library import)."""
+    greedy: Plan
+    """The greedy plan: the warm start and the fallback."""
+    stats: dict[str, Any]
+    """The solve's stats, ``{"mode": ...}`` so far; the search adds to it."""
+
+
+class ExactBackend:
+    """What the ``cpsat`` and ``milp`` backends share: the mode check, the capabilities by
+    mode, the warm-up, and the start of :meth:`solve` (crews, the library import, the greedy
+    warm start and the trivial case) before the backend's own :meth:`_search`.
+
+    A subclass names its solver library (``_library``: module, name, pip package) and the
+    largest routing-mode instance it takes (``_routing_size``: tickets, routes).
     """
 
     __slots__ = ()
     mode: str
-    _entity: ClassVar[str]
-    _library_module: ClassVar[str]
+    name: str
+    _library: ClassVar[tuple[str, str, str]]
+    _routing_size: ClassVar[tuple[int, int]]
 
     def __attrs_post_init__(self) -> None:
-        check_mode(self._entity, self.mode)
+        check_mode(type(self).__name__, self.mode)
+
+    def default_capabilities(self) -> Capabilities:
+        """Assignment mode takes up to 2,000 tickets and 200 routes; routing mode (with crews)
+        up to ``_routing_size``. Time-dependent travel is not modelled."""
+        if self.mode == "assignment":
+            return Capabilities(exact=True, max_tickets=2000, max_routes=200,
+                                time_dependent=False)
+        tickets, routes = self._routing_size
+        return Capabilities(exact=True, max_tickets=tickets, max_routes=routes, crews=True,
+                            time_dependent=False)
 
     def warm_up(self, problem: Problem | None = None) -> float:
         """Load the greedy kernels of the warm start and import the solver library before
         the clock starts; returns seconds."""
-        return exact_warm_up(problem, self._library_module)
+        return exact_warm_up(problem, self._library[0])
+
+    def solve(self, problem: Problem, limits: Limits, seed: int | None,
+              progress: ProgressCallback | None) -> BackendOutput:
+        """Build and solve the model; see the class docstring."""
+        limits.warn_unsupported(self.name, {"time_limit", "rel_gap"})
+        if self.mode == "routing" and has_crews(problem):
+            return solve_with_crews(problem, self.name, lambda space: exact_run(
+                space, lambda free: self.solve(free, limits, seed, progress)))
+        library = solver_library(self.name, *self._library)
+        tic = time.perf_counter()
+        greedy = warm_start(problem, self.mode)
+        stats: dict[str, Any] = {"mode": self.mode}
+        trivial = trivial_output(problem, self.mode, greedy, stats)
+        if trivial is not None:  # nothing can be served: the all-unassigned plan is optimal
+            return trivial
+        return self._search(problem, limits, seed, progress,
+                            ExactStart(library, tic, greedy, stats))
+
+    def _search(self, problem: Problem, limits: Limits, seed: int | None,
+                progress: ProgressCallback | None, start: ExactStart) -> BackendOutput:
+        """Build the model and search (the backend's own part of :meth:`solve`)."""
+        raise NotImplementedError
+
+
+CAPABILITIES = attrs.Factory(ExactBackend.default_capabilities, takes_self=True)
+"""The default of an exact backend's ``capabilities`` field (by its mode)."""
 
 
 def check_mode(backend: str, mode: str) -> None:

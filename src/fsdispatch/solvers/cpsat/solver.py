@@ -13,18 +13,9 @@ import numpy as np
 
 from ...errors import ValidationError
 from ...plan import Plan
-from ...problem.crew import has_crews
 from ...problem.problem import Problem
 from .. import _exact
-from .._crew import exact_run, solve_with_crews
-from ..base import (
-    BackendOutput,
-    Capabilities,
-    Limits,
-    ProgressCallback,
-    ProgressEvent,
-    SolveStatus,
-)
+from ..base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 
 _POST_FIXED = 0.05
 _POST_EVALUATIONS = 4
@@ -34,14 +25,6 @@ part plus this many evaluations of a plan."""
 __all__ = ["CpSatSolver"]
 
 logger = logging.getLogger(__name__)
-
-
-def _capabilities(self: CpSatSolver) -> Capabilities:
-    if self.mode == "assignment":
-        return Capabilities(exact=True, max_tickets=2000, max_routes=200,
-                            time_dependent=False)
-    return Capabilities(exact=True, max_tickets=120, max_routes=20, crews=True,
-                        time_dependent=False)
 
 
 def _check_workers(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -84,36 +67,24 @@ class CpSatSolver(_exact.ExactBackend):
         Print CP-SAT's search log.
     """
 
+    _library: ClassVar[tuple[str, str, str]] = ("ortools.sat.python.cp_model", "OR-Tools",
+                                                 "ortools")
+    _routing_size: ClassVar[tuple[int, int]] = (120, 20)
     mode: str = "routing"
     workers: int | None = attrs.field(default=None, validator=_check_workers)
     warm_start: bool = True
     log: bool = False
     name: str = "cpsat"
-    capabilities: Capabilities = attrs.field(
-        default=attrs.Factory(_capabilities, takes_self=True))
-    _entity: ClassVar[str] = "CpSatSolver"
-    _library_module: ClassVar[str] = "ortools.sat.python.cp_model"
+    capabilities: Capabilities = attrs.field(default=_exact.CAPABILITIES)
 
-    def solve(self, problem: Problem, limits: Limits, seed: int | None,
-              progress: ProgressCallback | None) -> BackendOutput:
-        """Build and solve the model; see the class docstring."""
-        limits.warn_unsupported(self.name, {"time_limit", "rel_gap"})
-        if self.mode == "routing" and has_crews(problem):
-            return solve_with_crews(problem, self.name, lambda space: exact_run(
-                space, lambda free: self.solve(free, limits, seed, progress)))
-        cp_model = _exact.solver_library(self.name, "ortools.sat.python.cp_model", "OR-Tools",
-                                         "ortools")
+    def _search(self, problem: Problem, limits: Limits, seed: int | None,
+                progress: ProgressCallback | None, start: _exact.ExactStart) -> BackendOutput:
+        cp_model, tic, greedy, stats = start.library, start.tic, start.greedy, start.stats
         from ...evaluate.evaluator import evaluate
         from ...problem.assignment import assignment_data
         from .._exact import routing_data
         from . import constraints, objective, variables
 
-        tic = time.perf_counter()
-        greedy = _exact.warm_start(problem, self.mode)
-        stats: dict[str, Any] = {"mode": self.mode}
-        trivial = _exact.trivial_output(problem, self.mode, greedy, stats)
-        if trivial is not None:  # nothing can be served: the all-unassigned plan is optimal
-            return trivial
         model = cp_model.CpModel()
         if self.mode == "assignment":
             ad = assignment_data(problem)

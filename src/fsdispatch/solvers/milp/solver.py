@@ -14,18 +14,9 @@ from typing import Any, ClassVar
 import attrs
 
 from ...errors import BackendUnavailableError, ValidationError
-from ...problem.crew import has_crews
 from ...problem.problem import Problem
 from .. import _exact
-from .._crew import exact_run, solve_with_crews
-from ..base import (
-    BackendOutput,
-    Capabilities,
-    Limits,
-    ProgressCallback,
-    ProgressEvent,
-    SolveStatus,
-)
+from ..base import BackendOutput, Capabilities, Limits, ProgressCallback, ProgressEvent, SolveStatus
 
 _PROCESS = 0.2
 """Seconds of a solver process's start and stop (outside its own time limit)."""
@@ -37,14 +28,6 @@ __all__ = ["MilpSolver"]
 logger = logging.getLogger(__name__)
 
 _BACKENDS = ("auto", "cbc", "highs")
-
-
-def _capabilities(self: MilpSolver) -> Capabilities:
-    if self.mode == "assignment":
-        return Capabilities(exact=True, max_tickets=2000, max_routes=200,
-                            time_dependent=False)
-    return Capabilities(exact=True, max_tickets=60, max_routes=12, crews=True,
-                        time_dependent=False)
 
 
 def _check_backend(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -96,35 +79,23 @@ class MilpSolver(_exact.ExactBackend):
         Print the solver's log.
     """
 
+    _library: ClassVar[tuple[str, str, str]] = ("pulp", "PuLP", "pulp")
+    _routing_size: ClassVar[tuple[int, int]] = (60, 12)
     mode: str = "routing"
     backend: str = attrs.field(default="auto", validator=_check_backend)
     threads: int = attrs.field(default=1, validator=_check_threads)
     log: bool = False
     name: str = "milp"
-    capabilities: Capabilities = attrs.field(
-        default=attrs.Factory(_capabilities, takes_self=True))
-    _entity: ClassVar[str] = "MilpSolver"
-    _library_module: ClassVar[str] = "pulp"
+    capabilities: Capabilities = attrs.field(default=_exact.CAPABILITIES)
 
-    def solve(self, problem: Problem, limits: Limits, seed: int | None,
-              progress: ProgressCallback | None) -> BackendOutput:
-        """Build and solve the MILP; see the class docstring."""
-        limits.warn_unsupported(self.name, {"time_limit", "rel_gap"})
-        if self.mode == "routing" and has_crews(problem):
-            return solve_with_crews(problem, self.name, lambda space: exact_run(
-                space, lambda free: self.solve(free, limits, seed, progress)))
-        pulp = _exact.solver_library(self.name, "pulp", "PuLP", "pulp")
-        tic = time.perf_counter()
-        greedy = _exact.warm_start(problem, self.mode)
-        stats: dict[str, Any] = {"mode": self.mode}
-        trivial = _exact.trivial_output(problem, self.mode, greedy, stats)
-        if trivial is not None:  # nothing can be served: the all-unassigned plan is optimal
-            return trivial
+    def _search(self, problem: Problem, limits: Limits, seed: int | None,
+                progress: ProgressCallback | None, start: _exact.ExactStart) -> BackendOutput:
         # PuLP 3.x warns about APIs it changes in 4.0 (LpVariable, PULP_CBC_CMD); the
         # calls used here work on PuLP >= 2.8, so keep users' output clean
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            return self._solve(pulp, problem, limits, seed, progress, tic, greedy, stats)
+            return self._solve(start.library, problem, limits, seed, progress, start.tic,
+                               start.greedy, start.stats)
 
     def _solve(self, pulp: Any, problem: Problem, limits: Limits, seed: int | None,
                progress: ProgressCallback | None, tic: float, greedy: Any,
