@@ -90,13 +90,19 @@ class BreakEnds:
 
 
 @attrs.frozen(slots=True)
-class ArrivesOnSite:
-    """A technician reaches the ticket's site."""
+class _AtTicket:
+    """An event of technician ``tech``'s job at ``ticket_id`` (generation ``gen``)."""
 
-    kind: ClassVar[str] = "arrive"
     tech: str
     ticket_id: str
     gen: int
+
+
+@attrs.frozen(slots=True)
+class ArrivesOnSite(_AtTicket):
+    """A technician reaches the ticket's site."""
+
+    kind: ClassVar[str] = "arrive"
 
 
 @attrs.frozen(slots=True)
@@ -111,23 +117,17 @@ class JobOverruns:
 
 
 @attrs.frozen(slots=True)
-class JobCompletes:
+class JobCompletes(_AtTicket):
     """The work at a ticket is done."""
 
     kind: ClassVar[str] = "complete"
-    tech: str
-    ticket_id: str
-    gen: int
 
 
 @attrs.frozen(slots=True)
-class CustomerNotHome:
+class CustomerNotHome(_AtTicket):
     """The technician waited at the site and the customer did not come."""
 
     kind: ClassVar[str] = "not_home"
-    tech: str
-    ticket_id: str
-    gen: int
 
 
 @attrs.frozen(slots=True)
