@@ -99,12 +99,30 @@ def _weekly(model: cp_model.CpModel, problem: Problem,
     return terms
 
 
+def _penalties(problem: Problem, u: Any) -> Terms:
+    """Every ticket's unassigned penalty, paid when its drop literal ``u[j]`` is set."""
+    penalty = problem.data.cost.penalty
+    return [(float(penalty[j]), u[j]) for j in range(problem.num_tickets)]
+
+
+def _workload_terms(model: cp_model.CpModel, problem: Problem,
+                    rloads: dict[int, list[tuple[int, Any]]], upper: int) -> Terms:
+    """The terms over the routes' work ``rloads``, for either mode: the weekly rules
+    (:func:`_weekly`) and, with a balance weight, the load spread (``upper`` bounds the
+    work of all routes)."""
+    terms = _weekly(model, problem, rloads)
+    balance = float(problem.data.w.balance)
+    if balance and problem.num_routes:
+        terms.append((balance, _balance(model, problem, tech_loads(problem, rloads), upper)))
+    return terms
+
+
 def routing_objective(model: cp_model.CpModel, problem: Problem, rd: RoutingData,
                       v: RoutingVars) -> Terms:
     """Float-coefficient terms of the routing objective (auxiliary variables are added)."""
     kd = problem.data
     w = kd.w
-    terms: Terms = [(float(kd.cost.penalty[j]), v.u[j]) for j in range(problem.num_tickets)]
+    terms = _penalties(problem, v.u)
     rloads: dict[int, list[tuple[int, Any]]] = defaultdict(list)  # route -> work terms
     for r in range(problem.num_routes):
         t = int(kd.rt.tech[r])
@@ -156,25 +174,20 @@ def routing_objective(model: cp_model.CpModel, problem: Problem, rd: RoutingData
             late = model.new_int_var(0, horizon - min(last, 0), f"wl{j}")
             model.add(late >= start - last).only_enforce_if(v.u[j].Not())
             terms.append((float(kd.cost.late_w[j]), late))
-    terms += _weekly(model, problem, rloads)
-    if w.balance and problem.num_routes:
-        upper = int((kd.rt.max_close - kd.rt.open).sum())
-        terms.append((float(w.balance),
-                      _balance(model, problem, tech_loads(problem, rloads), upper)))
-    return terms
+    return terms + _workload_terms(model, problem, rloads,
+                                   int((kd.rt.max_close - kd.rt.open).sum()))
 
 
 def assignment_objective(model: cp_model.CpModel, problem: Problem, ad: AssignmentData,
                          v: AssignmentVars) -> Terms:
     """Float-coefficient terms of the assignment objective (the evaluator's formula)."""
-    kd = problem.data
-    w = kd.w
-    terms: Terms = [(float(kd.cost.penalty[j]), v.u[j]) for j in range(problem.num_tickets)]
+    w = problem.data.w
+    labour = problem.data.tech.labour[problem.data.rt.tech]  # per route
+    terms = _penalties(problem, v.u)
     rloads: dict[int, list[tuple[int, Any]]] = defaultdict(list)  # route -> work terms
     for (r, j), var in v.x.items():
-        t = int(kd.rt.tech[r])
         c = (float(ad.late_cost[r, j]) + w.travel * int(ad.travel[r, j])
-             + w.dist * float(ad.km[r, j]) + float(kd.tech.labour[t]) * int(ad.work[r, j])
+             + w.dist * float(ad.km[r, j]) + float(labour[r]) * int(ad.work[r, j])
              + _choice(problem, r, j))
         terms.append((c, var))
         rloads[r].append((int(ad.work[r, j]), var))
@@ -184,12 +197,7 @@ def assignment_objective(model: cp_model.CpModel, problem: Problem, ad: Assignme
                 ot = model.new_int_var(0, int(ad.limit[r] - ad.hours[r]), f"ot{r}")
                 model.add(ot >= v.work[r] - int(ad.hours[r]))
                 terms.append((float(w.overtime), ot))
-    terms += _weekly(model, problem, rloads)
-    if w.balance and problem.num_routes:
-        upper = int(max(ad.limit.sum(), 0))
-        terms.append((float(w.balance),
-                      _balance(model, problem, tech_loads(problem, rloads), upper)))
-    return terms
+    return terms + _workload_terms(model, problem, rloads, int(max(ad.limit.sum(), 0)))
 
 
 def set_objective(model: cp_model.CpModel, terms: Terms) -> tuple[int, bool]:
