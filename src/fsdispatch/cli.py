@@ -375,6 +375,20 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command(sub: Any, name: str, func: Callable[[argparse.Namespace], int], summary: str,
+             description: str | None = None) -> argparse.ArgumentParser:
+    """Add the subcommand ``name``, run by ``func`` (``summary``: its line in ``--help``)."""
+    p: argparse.ArgumentParser = sub.add_parser(name, help=summary, description=description)
+    p.set_defaults(func=func)
+    return p
+
+
+def _plan_files(p: argparse.ArgumentParser) -> None:
+    """The two positional files of a command that judges a plan."""
+    p.add_argument("scenario", help="scenario JSON file")
+    p.add_argument("plan", help="plan JSON file")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fsdispatch`` command."""
     parser = _Parser(
@@ -383,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fsdispatch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("solve", help="solve a scenario and print the plan")
+    p = _command(sub, "solve", _cmd_solve, "solve a scenario and print the plan")
     p.add_argument("scenario", help="scenario JSON file")
     p.add_argument("--solver", default="greedy", help="backend name (default: greedy)")
     p.add_argument("--time-limit", type=_seconds, default=None, help="seconds (>= 0)")
@@ -399,30 +413,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print a line per solver progress event (instead of the live line)")
     p.add_argument("--quiet", action="store_true",
                    help="print nothing (no summary, no progress line)")
-    p.set_defaults(func=_cmd_solve)
 
-    p = sub.add_parser("check", help="evaluate a plan; exit 0 only if it is feasible")
-    p.add_argument("scenario", help="scenario JSON file")
-    p.add_argument("plan", help="plan JSON file")
+    p = _command(sub, "check", _cmd_check, "evaluate a plan; exit 0 only if it is feasible")
+    _plan_files(p)
     p.add_argument("--max-routes", type=int_at_least(0), default=None)
-    p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("report", help="write a plan's HTML report (map, timeline, KPIs) or CSV",
-                       description="Evaluate a plan and write a self-contained HTML report "
-                       "that works offline, and/or its tables as CSV files.")
-    p.add_argument("scenario", help="scenario JSON file")
-    p.add_argument("plan", help="plan JSON file")
+    p = _command(sub, "report", _cmd_report,
+                 "write a plan's HTML report (map, timeline, KPIs) or CSV",
+                 "Evaluate a plan and write a self-contained HTML report that works offline, "
+                 "and/or its tables as CSV files.")
+    _plan_files(p)
     p.add_argument("--html", default=None, help="write the HTML report here")
     p.add_argument("--csv", default=None, metavar="DIR",
                    help="write visits.csv, technicians.csv, unassigned.csv, kpis.csv here "
                    "(needs pandas)")
     p.add_argument("--title", default=None, help="page title")
-    p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("import", help="build a scenario JSON from CSV exports (needs pandas)",
-                       description="Read tickets and technicians CSV files (one row each; "
-                       "columns in the docs' how-to 'Import from Excel or CSV') and write the "
-                       "scenario JSON.")
+    p = _command(sub, "import", _cmd_import,
+                 "build a scenario JSON from CSV exports (needs pandas)",
+                 "Read tickets and technicians CSV files (one row each; columns in the docs' "
+                 "how-to 'Import from Excel or CSV') and write the scenario JSON.")
     p.add_argument("tickets", help="tickets CSV file")
     p.add_argument("technicians", help="technicians CSV file")
     p.add_argument("--parts", default=None, help="parts catalogue CSV file")
@@ -433,9 +443,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "straight-line travel at 40 km/h × 1.3)")
     p.add_argument("--name", default=None, help="scenario name (default: the tickets file's)")
     p.add_argument("--out", default=None, help="output file (default: stdout)")
-    p.set_defaults(func=_cmd_import)
 
-    p = sub.add_parser("generate", help="generate a realistic synthetic scenario")
+    p = _command(sub, "generate", _cmd_generate, "generate a realistic synthetic scenario")
     p.add_argument("--technicians", type=int_at_least(0), default=25)
     p.add_argument("--tickets", type=int_at_least(0), default=200)
     p.add_argument("--days", type=int_at_least(1), default=1)
@@ -444,12 +453,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crew-fraction", type=_fraction, default=0.0,
                    help="share of tickets made crew jobs of two technicians (default: 0)")
     p.add_argument("--out", default=None, help="output file (default: stdout)")
-    p.set_defaults(func=_cmd_generate)
 
-    p = sub.add_parser("bench", help="VRPTW benchmark (Solomon, Gehring-Homberger) vs peers",
-                       description="Run our solvers and peers (OR-Tools, PyVRP, VROOM) on "
-                       "bundled VRPTW instances; print distance, vehicles, gap to the DIMACS "
-                       "BKS, time and feasibility, all judged by our evaluator.")
+    p = _command(sub, "bench", _cmd_bench,
+                 "VRPTW benchmark (Solomon, Gehring-Homberger) vs peers",
+                 "Run our solvers and peers (OR-Tools, PyVRP, VROOM) on bundled VRPTW "
+                 "instances; print distance, vehicles, gap to the DIMACS BKS, time and "
+                 "feasibility, all judged by our evaluator.")
     p.add_argument("--set", default="solomon", choices=["solomon", "gh200"],
                    help="instance set (default: solomon)")
     p.add_argument("--instances", default=None,
@@ -467,7 +476,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-bks", action="store_true",
                    help="only re-check every BKS .sol of the set with our evaluator")
     p.add_argument("--quiet", action="store_true", help="no per-run progress lines")
-    p.set_defaults(func=_cmd_bench)
 
     from .sim.cli import add_parser as _add_simulate
 
