@@ -68,7 +68,6 @@ def exact_warm_up(problem: Problem | None, solver_module: str) -> float:
     """An exact backend's warm-up: load the greedy kernels of its warm start and import
     its solver library (``solver_module``) before the clock starts; returns seconds."""
     import importlib
-    import time
 
     from .greedy import warm_up
 
