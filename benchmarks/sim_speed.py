@@ -40,12 +40,13 @@ def main(argv: list[str] | None = None) -> None:
                     help="refresh the live problem at every technician event instead of at "
                          "the next read (for a same-run comparison)")
     args = ap.parse_args(argv)
-    from fsdispatch.live.live_problem import LivePlan
+    if args.recompile or args.eager:  # (imported only then: older commits lack the module)
+        from fsdispatch.live.live_problem import LivePlan
 
-    if args.recompile:
-        LivePlan.incremental = False
-    if args.eager:
-        LivePlan.lazy = False
+        if args.recompile:
+            LivePlan.incremental = False
+        if args.eager:
+            LivePlan.lazy = False
     tic = time.perf_counter()
     warm_up()
     warm = time.perf_counter() - tic
