@@ -311,36 +311,6 @@ def test_events_in_a_row_cost_one_refresh_at_the_next_read():
             assert t in planned, t
 
 
-@settings(max_examples=15, deadline=None)
-@given(st.integers(0, 1000), _OPS)
-def test_an_empty_route_is_read_without_settling_a_deferred_refresh(seed, ops):
-    """With a refresh deferred, the route of a technician with nothing planned is read
-    without running it (a refresh only drops tickets from routes, never adds any): the
-    answer is what the settled plan gives, the refresh stays deferred, and reading every
-    other route then gives the settled plan's routes."""
-    scenario = _day(seed, techs=5, tickets=30)
-    start = scenario.technicians[0].shifts[0].start
-    d = Dispatcher(scenario, now=start - timedelta(minutes=10))
-    d.plan_day(solver="greedy")
-    extra = fd.generate_scenario(4, 12, seed=seed + 1)
-    techs = [t.id for t in scenario.technicians]
-    for k, (op, x) in enumerate(ops):
-        if not _apply(d, op, x, k, extra, scenario) or d._live.pending is None:
-            continue
-        twin = copy.deepcopy(d)
-        twin._live.settle()
-        empty = [t for t in techs if not twin.route(t)]
-        for t in empty:
-            pending = d._live.pending is not None
-            assert d.route(t) == []
-            if pending and not any(d._live.__dict__["_raw_st"].length[r]
-                                   for r, key in enumerate(d._live.__dict__["_raw_route_key"])
-                                   if key[0] == t):
-                assert d._live.pending is not None  # not settled for it
-        assert [d.route(t) for t in techs] == [twin.route(t) for t in techs]
-        assert_same_live_state(d, twin)
-
-
 def test_a_copied_or_pickled_dispatcher_goes_on_like_the_original():
     """The live problem's lookups (node numbers that no longer follow the compiler's order)
     travel with copies and pickles: a copy taken mid-day, with a refresh pending, ends up

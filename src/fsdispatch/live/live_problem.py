@@ -604,18 +604,7 @@ class LivePlan:
                 lc.transition(tid, S.CREATED, self.state.now, actor, reason="no longer planned")
 
     def technician_route(self, technician_id: str, shift: int | None = None) -> list[str]:
-        """Planned tickets of a technician (of one shift number, or all), in visit order.
-
-        A deferred refresh only drops tickets from routes, never adds any: a
-        technician with none planned before it has none after it, and the
-        refresh stays deferred (to be one with the events that follow).
-        """
-        if self.pending is not None:
-            st, keys = self.__dict__["_raw_st"], self.__dict__["_raw_route_key"]
-            if st is not None and not any(
-                    st.length[r] for r, (t, k) in enumerate(keys)
-                    if t == technician_id and (shift is None or k == shift)):
-                return []
+        """Planned tickets of a technician (of one shift number, or all), in visit order."""
         ids, st = self.problem.index.ticket_ids, self.st
         return [ids[j] for r, (t, k) in enumerate(self.route_key)
                 if t == technician_id and (shift is None or k == shift)
