@@ -382,6 +382,10 @@ def relay_plan(kd, ptr, visits, copy_r, old_r, old_group, old_bptr0, old, st, sc
     visits renumbered through ``visits``). The other routes are laid as
     :func:`feasible_subplan` does; groups and van stock are per technician, so
     the two kinds do not interact. Returns the kept mask.
+
+    ``old`` may be ``st`` itself (the routes the same, ``old_r`` the identity,
+    the routes not copied cleared with ``clear_routes``): the copied routes then
+    keep their caches, only renumbered and their break pointers shifted.
     """
     keep = np.zeros(visits.shape[0], dtype=np.bool_)
     rt = kd.rt
@@ -423,34 +427,6 @@ def relay_plan(kd, ptr, visits, copy_r, old_r, old_group, old_bptr0, old, st, sc
         for s in range(num_skus):
             st.usage[tech, s] = old.usage[tech, s]
             st.rneed[r, s] = old.rneed[o, s]
-        keep[lo:hi] = True
-    return keep
-
-
-@njit(cache=True)
-def relay_in_place(kd, ptr, visits, copy_r, bshift, st, scratch):
-    """:func:`relay_plan` on a copy of the old state with the same routes (``st``).
-
-    Routes ``copy_r`` keep their caches: only their visits are renumbered through
-    ``visits`` and their break pointers shifted by ``bshift`` (the new break numbering);
-    the others were cleared (``clear_routes``, every route of their technicians) and are
-    laid as :func:`feasible_subplan` does. Returns the kept mask.
-    """
-    keep = np.zeros(visits.shape[0], dtype=np.bool_)
-    for r in range(ptr.shape[0] - 1):
-        lo = ptr[r]
-        hi = ptr[r + 1]
-        if hi == lo:
-            continue
-        if not copy_r[r]:
-            ok = route_feasible_prefix(kd, r, visits[lo:hi], st, scratch)
-            for k in range(hi - lo):
-                keep[lo + k] = ok[k]
-            continue
-        shift = bshift[r]
-        for k in range(hi - lo):
-            st.seq[r, k] = visits[lo + k]
-            st.bptr[r, k] += shift
         keep[lo:hi] = True
     return keep
 

@@ -72,7 +72,7 @@ def _lay_in_place(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.nda
     and laid again, the other routes keep their caches (renumbered). ``None``: not that
     case."""
     from ..kernels.routes import clear_routes
-    from ._kernels import relay_in_place
+    from ._kernels import relay_plan
 
     fs: FastState = d.fast
     old_r, ok, r_tech, old_kd, old_st, techs = pending
@@ -95,8 +95,9 @@ def _lay_in_place(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.nda
     clear = np.flatnonzero(~copy_r)
     if clear.shape[0]:
         clear_routes(kd, st, clear)
-    bshift = kd.brk.ptr[:-1] - old_kd.brk.ptr[:-1]
-    kept_mask = relay_in_place(kd, ptr, visits, copy_r, bshift, st, scratch)
+    # the one re-laying kernel, with the live state as its own old state
+    kept_mask = relay_plan(kd, ptr, visits, copy_r, old_r, old_kd.rt.group, old_kd.brk.ptr, st, st,
+                           scratch)
     fs.pending = None
     fs.laid_seq = st.seq.copy()
     fs.laid_len = st.length.copy()

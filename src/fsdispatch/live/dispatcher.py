@@ -165,13 +165,7 @@ class Dispatcher(EscalationDesk):
     def route(self, technician_id: str, shift: int | None = None) -> list[str]:
         """Planned (not started) tickets of a technician, in visit order."""
         self._state.technician(technician_id)
-        out: list[str] = []
-        live = self._live
-        ids, st = live.problem.index.ticket_ids, live.st
-        for r, (tech_id, k) in enumerate(live.route_key):
-            if tech_id == technician_id and (shift is None or k == shift):
-                out.extend(ids[int(j)] for j in st.seq[r, :st.length[r]])
-        return out
+        return self._live.technician_route(technician_id, shift)
 
     def planned_technicians(self) -> list[str]:
         """Technicians with planned (not started) tickets, in route order, each once."""

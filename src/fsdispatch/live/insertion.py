@@ -361,14 +361,14 @@ def repair_report(lp: LivePlan, technician_id: str | None, repair: bool, actor: 
     # events whose refresh was deferred come with this one: the report covers
     # everything since the plan was last read (one refresh, not two)
     gone, before = lp.take_pending()
-    old_problem, old_plan = lp.problem, lp.plan
+    old_problem, old_plan = lp.problem, lp.plan_later()  # (a Plan only if needed)
     dropped = lp.refresh(gone)
     mid = lp.snapshot()
     proposal = None
     repair_result = None
     if dropped:
         tic = time.perf_counter()
-        obj_before = evaluate(old_problem, old_plan).objective
+        obj_before = evaluate(old_problem, old_plan()).objective
         saved_st, saved_reasons = lp.st, dict(lp.reasons)
         lp.st = lp.copy_state()
         reinsert(lp, dropped)

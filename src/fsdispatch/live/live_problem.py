@@ -18,7 +18,7 @@ so events in a row cost one refresh.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import repeat
 from operator import itemgetter
@@ -198,6 +198,19 @@ class LivePlan:
                         pickups=state_pickups(self.st))
             self.cache["plan"] = plan
         return plan
+
+    def plan_later(self) -> Callable[[], Plan]:
+        """The live plan now, made into a :class:`Plan` only if asked for (its routes are
+        read now: the refresh that follows may re-lay the route state in place)."""
+        plan = self.cache.get("plan")
+        if plan is not None:
+            return lambda: plan
+        from ..solvers.greedy import state_pickups, state_routes
+
+        st, index = self.st, self.problem.index
+        routes, pickups = state_routes(st), state_pickups(st)
+        unassigned = {index.ticket_idx(t): reason for t, reason in self.reasons.items()}
+        return lambda: Plan(routes=routes, unassigned=unassigned, pickups=pickups)
 
     @property
     def evaluation(self) -> Evaluation:
@@ -589,6 +602,13 @@ class LivePlan:
             if (after is None or tid not in after) and tid in self.state.tickets and \
                     states[tid] in (S.SCHEDULED, S.ACCEPTED, S.REASSIGNED):
                 lc.transition(tid, S.CREATED, self.state.now, actor, reason="no longer planned")
+
+    def technician_route(self, technician_id: str, shift: int | None = None) -> list[str]:
+        """Planned tickets of a technician (of one shift number, or all), in visit order."""
+        ids, st = self.problem.index.ticket_ids, self.st
+        return [ids[j] for r, (t, k) in enumerate(self.route_key)
+                if t == technician_id and (shift is None or k == shift)
+                for j in st.seq[r, :st.length[r]].tolist()]
 
     def route_of(self, ticket_id: str) -> int | None:
         """The route of a planned ticket (``None``: not planned)."""
