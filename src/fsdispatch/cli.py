@@ -328,7 +328,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     check_out(args.out, "--out")
     scenario = read_scenario_csv(args.tickets, args.technicians, parts=args.parts,
                                  date=args.date, timezone=args.timezone, travel=args.travel,
-                                 name=args.name or "")
+                                 speed_profile=args.speed_profile, name=args.name or "")
     return _write_scenario(scenario, args.out)
 
 
@@ -441,6 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: UTC)")
     p.add_argument("--travel", default=None, help="travel matrix CSV or .npz (default: "
                    "straight-line travel at 40 km/h × 1.3)")
+    p.add_argument("--speed-profile", default=None, metavar="PROFILE.csv",
+                   help="traffic: time,factor[,weekday] CSV; travel is then timed by "
+                   "departure under it (default: static travel)")
     p.add_argument("--name", default=None, help="scenario name (default: the tickets file's)")
     p.add_argument("--out", default=None, help="output file (default: stdout)")
 

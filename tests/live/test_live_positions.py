@@ -220,3 +220,57 @@ def test_a_job_cancelled_on_the_way_leaves_the_technician_at_the_last_ping():
     assert d.eta("T2").start == d.now + timedelta(seconds=drive)
     assert d.positions()["A"].in_use
     fd.check_plan(d.problem, d.plan)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.integers(0, 500),
+    st.lists(
+        st.tuples(st.integers(0, 10_000), st.floats(-20, 20), st.floats(-20, 20),
+                  st.integers(0, 3)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(0, 19),
+)
+def test_recommend_after_pings_equals_a_rebuilt_dispatcher(seed, pings, k):
+    """After random pings (each read right away, as a desk would), ``recommend`` offers what a
+    dispatcher rebuilding the live problem from scratch with the same positions offers, and
+    each option costs the shared evaluator's objective change of that insertion."""
+    from fsdispatch.problem.extend import append_ticket
+
+    scenario = fd.generate_scenario(4, 20, seed=seed)
+    start = scenario.technicians[0].shifts[0].start
+    d = Dispatcher(scenario, now=start + timedelta(minutes=30))
+    d.plan_day(solver="greedy")
+    ref = reference(d)
+    base = scenario.technicians[0].start_location
+    techs = [t.id for t in scenario.technicians]
+    ticket = attrs.evolve(scenario.tickets[k], id="NEW", windows=(), excluded_technicians=())
+    for x, dx, dy, minutes in pings:
+        where = attrs.evolve(
+            base, x=min(max(base.x + dx / 100, -180), 180), y=min(max(base.y + dy / 100, -90), 90)
+        )
+        for disp in (d, ref):
+            disp.now = disp.now + timedelta(minutes=minutes)
+            disp.update_position(techs[x % len(techs)], where)
+        got, want = d.recommend(ticket, k=4), ref.recommend(ticket, k=4)
+        assert [(o.technician_id, o.shift, o.position, o.depot_id) for o in got.options] == \
+            [(o.technician_id, o.shift, o.position, o.depot_id) for o in want.options]
+        for a, b in zip(got.options, want.options, strict=True):
+            assert a.cost.total == pytest.approx(b.cost.total, rel=1e-9, abs=1e-9)
+            assert a.eta.start == b.eta.start
+        assert {(e.technician_id, e.code) for e in got.excluded} == \
+            {(e.technician_id, e.code) for e in want.excluded}
+        grown = append_ticket(d.problem, ticket)
+        j = grown.num_tickets - 1
+        before = fd.evaluate(grown, fd.Plan(d.plan.routes, {**d.plan.unassigned, j: "open"},
+                                            pickups=d.plan.pickups)).objective
+        for option in got.options:
+            routes = [list(r) for r in d.plan.routes]
+            routes[grown.index.route_idx(option.technician_id, option.shift)].insert(
+                option.position, j)
+            after = fd.evaluate(grown, fd.Plan(routes, d.plan.unassigned, pickups=d.plan.pickups))
+            assert after.is_feasible
+            change = after.objective - before + float(grown.data.cost.penalty[j])
+            assert option.cost.total == pytest.approx(change, rel=1e-6, abs=1e-6)

@@ -3,11 +3,13 @@ the profile, is feasible, and its objective is the backend's own; exact backends
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 
 import attrs
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fsdispatch as fd
 from fsdispatch.errors import UnsupportedProblemError
@@ -91,3 +93,56 @@ def test_exact_backends_refuse_time_dependent_travel(solver):
     problem = fd.compile_scenario(_rush_day(5, techs=2, tickets=6))
     with pytest.raises(UnsupportedProblemError, match="time-dependent"):
         fd.solve(problem, solver=solver)
+
+
+def _depot_day(seed: int, techs: int, tickets: int, profile: fd.SpeedProfile) -> fd.Scenario:
+    """A generated day under ``profile`` where some tickets need more of a part than any van
+    holds: serving them takes a depot pick-up first thing on the route."""
+    sc = fd.generate_scenario(techs, tickets, seed=seed)
+    skus = sorted({s for t in sc.technicians for s in t.van_stock}) or ["p"]
+    start = sc.technicians[0].shifts[0].start
+    depots = [fd.Depot(f"D{n}", sc.tickets[(5 * n) % len(sc.tickets)].location,
+                       stock={s: 60 for s in skus}, pickup_time=10 * fd.MINUTE,
+                       opening_hours=[fd.TimeWindow(start - timedelta(hours=1),
+                                                    start + timedelta(hours=10))])
+              for n in range(2)]
+    most = max((t.van_stock.get(skus[0], 0) for t in sc.technicians), default=0)
+    tks = [attrs.evolve(t, parts={**t.parts, skus[0]: most + 1}) if k % 3 == 0 else t
+           for k, t in enumerate(sc.tickets)]
+    return attrs.evolve(sc, tickets=tks, depots=depots,
+                        travel=fd.TimeDependentTravel(sc.travel, profile))
+
+
+@st.composite
+def _profiles(draw: st.DrawFn) -> fd.SpeedProfile:
+    minutes = draw(st.lists(st.integers(5 * 60, 19 * 60), min_size=1, max_size=4,
+                            unique=True))
+    factors = draw(st.lists(st.sampled_from([0.3, 0.5, 0.8, 1.0, 1.25, 1.6]),
+                            min_size=len(minutes) + 1, max_size=len(minutes) + 1))
+    return fd.SpeedProfile([(time(0, 0), factors[0])] + [
+        (time(m // 60, m % 60), f) for m, f in zip(sorted(minutes), factors[1:], strict=True)])
+
+
+@pytest.mark.property
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), techs=st.integers(2, 5), tickets=st.integers(6, 24),
+       profile=_profiles(), solver=st.sampled_from(["greedy", "ls"]))
+def test_depot_pickups_under_traffic_are_priced_as_the_evaluator(seed, techs, tickets,
+                                                                 profile, solver):
+    """With depot stops (the way to the depot timed by its departure, as every leg), the
+    backend's own objective is the evaluator's."""
+    problem = fd.compile_scenario(_depot_day(seed, techs, tickets, profile))
+    limits = {"max_iterations": 150} if solver == "ls" else {}
+    result = fd.solve(problem, solver=solver, seed=seed, **limits)
+    _check(problem, result)
+
+
+def test_depot_pickups_under_traffic_are_made():
+    """The property above is not vacuous: plans of such days make depot stops."""
+    stops = 0
+    for seed in range(3):
+        problem = fd.compile_scenario(_depot_day(seed, 4, 20, RUSH))
+        result = fd.solve(problem, solver="greedy", seed=seed)
+        _check(problem, result)
+        stops += len(result.plan.pickups)
+    assert stops > 0

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .consts import NONE, TRUE, ZERO
+from .consts import FALSE, NONE, TRUE, ZERO
 from .jit import internal, leaf_internal
 from .parts import parts_fit, pickup_leg, pickup_ready, set_pickup
 from .routes import (
@@ -387,7 +387,7 @@ def pickup_option(kd, r, j, st, wk):
             c_route, _w = route_cost(kd, r, st)
             leg_work = ZERO
             if n == 0:
-                c_route, leg_work = pickup_leg(kd, r, d)
+                c_route, leg_work = pickup_leg(kd, r, d, FALSE)
             c, p = best_insertion(kd, r, j, st, wk)
             if c < INF and n == 0 and not _week_takes(kd, st, r, j, p, leg_work):
                 c = INF  # (the week must also take the way to the depot and the stop)

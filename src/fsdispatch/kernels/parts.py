@@ -188,10 +188,17 @@ def pickup_ready(kd, r, d, scratch):
 
 
 @internal
-def pickup_leg(kd, r, d):
-    """``(cost, work seconds)`` of the way to depot ``d`` and the stop, for route ``r``."""
+def pickup_leg(kd, r, d, driven):
+    """``(cost, work seconds)`` of the way to depot ``d`` and the stop, for route ``r``.
+
+    ``driven``: the way's seconds are counted elsewhere (under time-dependent travel the
+    route's driven seconds, ``rtrav``, time it by its departure, as the evaluator does), so
+    only its km and the stop are added here; otherwise its static seconds are.
+    """
     rt = kd.rt
     tt, km = travel(kd.tv, rt.start_node[r], kd.dep.node[d])
+    if driven:
+        tt = ZERO
     work = tt + kd.dep.pickup[d]
     tech = rt.tech[r]
     return kd.w.travel * tt + kd.w.dist * km + kd.tech.labour[tech] * work, work

@@ -118,18 +118,16 @@ def splice_rows(ptr, flat, rows, sub_ptr, sub_flat):
             cnt = ptr[j + 1] - ptr[j]
         new_ptr[j + 1] = new_ptr[j] + cnt
     out = np.empty(new_ptr[n], dtype=np.int64)
-    k = 0
-    for j in range(n):
-        lo = new_ptr[j]
-        if k < num and rows[k] == j:
-            src = sub_ptr[k]
-            for q in range(new_ptr[j + 1] - lo):
-                out[lo + q] = sub_flat[src + q]
-            k += 1
-        else:
-            src = ptr[j]
-            for q in range(new_ptr[j + 1] - lo):
-                out[lo + q] = flat[src + q]
+    # the kept rows between two replaced ones are one block in both: copied as slices
+    lo = 0  # first row of the current block of kept rows
+    for k in range(num + 1):
+        hi = rows[k] if k < num else n
+        if hi > lo:
+            out[new_ptr[lo]:new_ptr[hi]] = flat[ptr[lo]:ptr[hi]]
+        if k < num:
+            j = rows[k]
+            out[new_ptr[j]:new_ptr[j + 1]] = sub_flat[sub_ptr[k]:sub_ptr[k + 1]]
+            lo = j + 1
     return new_ptr, out
 
 @internal

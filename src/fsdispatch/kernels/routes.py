@@ -180,7 +180,8 @@ def rebuild_route(kd, r, st, scratch):
 @internal
 def driven_seconds(kd, r, st, bend, strict, scratch):
     """Travel seconds of route ``r`` by each leg's departure on the kept timing (the
-    schedule rule's labels traced back from ``bend``; ``scratch`` holds break starts)."""
+    schedule rule's labels traced back from ``bend``; ``scratch`` holds break starts),
+    the way to a depot stop first thing included (the evaluator's ``travel_s``)."""
     n = st.length[r]
     base = kd.brk.ptr[r]
     nbr = kd.brk.ptr[r + 1] - base
@@ -203,6 +204,14 @@ def driven_seconds(kd, r, st, bend, strict, scratch):
                                             lab[k - 1, bp], st.legt[r, k - 1], strict, scratch)
         total += arr - left
         b = bp
+    d = st.pick[r]
+    if d >= 0:  # the way to a depot stop first thing, leaving the shift start at its open
+        n0 = kd.rt.start_node[r]
+        n1 = kd.dep.node[d]
+        _ready, arr, _late, left = walk_leg(kd.tv, n0, n1, kd.brk, base, ZERO, b,
+                                            kd.rt.open[r], travel_time(kd.tv, n0, n1), strict,
+                                            scratch)
+        total += arr - left
     return total
 
 
@@ -365,8 +374,8 @@ def route_cost(kd, r, st):
     ot = ret - rt.close[r] if ret > rt.close[r] else np.int64(0)
     work = trav + serv
     c += kd.w.travel * trav + kd.w.dist * km + kd.w.overtime * ot + kd.tech.labour[tech] * work
-    if st.pick[r] >= 0:
-        lc, lw = pickup_leg(kd, r, st.pick[r])
+    if st.pick[r] >= 0:  # (under time-dependent travel rtrav holds the way to the depot)
+        lc, lw = pickup_leg(kd, r, st.pick[r], kd.tv.td != 0)
         c += lc
         work += lw
     return c, work

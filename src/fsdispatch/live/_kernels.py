@@ -137,9 +137,11 @@ def insertion_detail(kd, r, j, p, st, scratch, starts_out):
     d = st.pick[r]
     ok, ret, trav, km, arrival, start, end = _time_visits(kd, r, seq, d, rt.open[r],
                                                           rt.start_node[r])
-    if d >= 0:  # the way to the depot is the stop's, not the tickets'
+    if d >= 0:  # the way to the depot is the stop's, not the tickets' (under
+        # time-dependent travel the state's driven seconds hold it too: kept in both)
         t_d, km_d = travel(kd.tv, rt.start_node[r], kd.dep.node[d])
-        trav -= t_d
+        if kd.tv.td == 0:
+            trav -= t_d
         km -= km_d
     late_c = 0.0
     for k in range(m):

@@ -25,7 +25,7 @@ from ..errors import ValidationError
 from ..evaluate.evaluator import evaluate
 from ..plan import UnassignedReason
 from ..problem.problem import Incompatibility
-from .pricing import PricingContext, compat_reason, detail, price
+from .pricing import PricingContext, compat_reason, detail, exact_change, price
 from .results import DelayReport, InsertResult, ReplanResult
 
 if TYPE_CHECKING:
@@ -198,6 +198,8 @@ def insert(lp: LivePlan, ctx: PricingContext, moved_cap: int, shift_cap: int,
     if chosen is None and fits and moved_cap >= 1:
         chosen, touched = _ejection(lp, ctx, routes, before_starts, before_routes,
                                     moved_cap, shift_cap)
+    if chosen is not None and kd.tv.td:  # priced by an estimate: the exact change made
+        chosen = (chosen[0], sum(exact_change(kd, lp.st, st)))
     before = lp.route_snapshot(lp.st, kd, touched)
     if ctx.new:
         register(ctx)

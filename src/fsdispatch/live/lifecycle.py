@@ -68,6 +68,8 @@ class TicketState(enum.Enum):
 S = TicketState
 _OPEN = frozenset({S.CREATED, S.SCHEDULED, S.ACCEPTED, S.REJECTED, S.REASSIGNED, S.ESCALATED})
 
+_WAITING = frozenset({S.CREATED, S.REJECTED})  # waiting to be scheduled
+
 TRANSITIONS: Mapping[TicketState, frozenset[TicketState]] = {
     S.CREATED: frozenset({S.SCHEDULED, S.ON_HOLD, S.ESCALATED, S.CANCELLED}),
     S.SCHEDULED: frozenset({S.SCHEDULED, S.ACCEPTED, S.REJECTED, S.REASSIGNED, S.EN_ROUTE,
@@ -218,6 +220,10 @@ class Lifecycle:
         self.log = log if log is not None else EventLog()
         self._state: dict[str, TicketState] = {}
         self._parent: dict[str, str] = {}
+        # tickets waiting to be scheduled (created, rejected): kept with every change so a
+        # refresh looks at those, not at every planned ticket
+        self._waiting: set[str] = set()
+        self.waiting_version = 0  # bumped whenever ``waiting`` changes
 
     def add(self, ticket_id: str, at: datetime, actor: str = "dispatcher", *,
             follow_up_of: str | None = None, **data: Any) -> TicketEvent:
@@ -237,6 +243,8 @@ class Lifecycle:
             self._parent[ticket_id] = follow_up_of
             data["follow_up_of"] = follow_up_of
         self._state[ticket_id] = TicketState.CREATED
+        self._waiting.add(ticket_id)
+        self.waiting_version += 1
         return self.log.emit(at, ticket_id, "transition", actor, from_state=None,
                              to_state=TicketState.CREATED, **data)
 
@@ -275,6 +283,12 @@ class Lifecycle:
                 f"Ticket {ticket_id!r}: cannot go from {current.value!r} to {target.value!r}; "
                 f"allowed: {allowed}.")
         self._state[ticket_id] = target
+        if (target in _WAITING) != (current in _WAITING):
+            self.waiting_version += 1
+            if target in _WAITING:
+                self._waiting.add(ticket_id)
+            else:
+                self._waiting.discard(ticket_id)
         return self.log.emit(at, ticket_id, "transition", actor, from_state=current,
                              to_state=target, **data)
 
@@ -290,6 +304,11 @@ class Lifecycle:
     def states(self) -> Mapping[str, TicketState]:
         """Every ticket's state by id (a read-only view, in registration order)."""
         return MappingProxyType(self._state)
+
+    @property
+    def waiting(self) -> frozenset[str] | set[str]:
+        """The tickets now ``created`` or ``rejected`` (waiting to be scheduled; read only)."""
+        return self._waiting
 
     def tickets(self, *states: TicketState) -> list[str]:
         """Ticket ids (in registration order), optionally only those in ``states``."""

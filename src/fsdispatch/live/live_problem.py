@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import repeat
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -47,7 +46,6 @@ if TYPE_CHECKING:
 __all__ = ["LivePlan"]
 
 S = TicketState
-_WAITING = frozenset((S.CREATED, S.REJECTED))
 
 
 def _settled(name: str) -> Any:
@@ -114,11 +112,9 @@ class _LazySnapshot(Mapping[str, tuple[str, int]]):
         # planned tickets that moved, and those planned as before but still waiting
         # (created, rejected) for their transition, in ticket order
         look = np.flatnonzero(pa & ~same).tolist()
-        kept = np.flatnonzero(pa & same).tolist()
-        if kept:
-            states = map(live.lifecycle.states.__getitem__, itemgetter(*kept)(ids)
-                         if len(kept) > 1 else (ids[kept[0]],))
-            wait = [j for j, s in zip(kept, states, strict=True) if s in _WAITING]
+        cols = live.waiting_columns()  # (kept with the lifecycle: no scan of every ticket)
+        if cols.shape[0]:
+            wait = cols[pa[cols] & same[cols]].tolist()
             if wait:
                 look = sorted(look + wait)
         out = []
@@ -514,6 +510,18 @@ class LivePlan:
                          routes)
             cached = self.cache["starts"] = (starts, routes)
         return cached
+
+    def waiting_columns(self) -> np.ndarray:
+        """Columns of the live problem's tickets waiting to be scheduled (created, rejected),
+        ascending; cached until the lifecycle's waiting set or the ticket index changes."""
+        lc = self.lifecycle
+        index = self.problem.index
+        held = self.__dict__.get("_waiting_cols")
+        if held is None or held[0] is not index or held[1] != lc.waiting_version:
+            cols = np.array(sorted(index.ticket_idx(t) for t in lc.waiting
+                                   if index.has_ticket(t)), dtype=np.int64)
+            held = self.__dict__["_waiting_cols"] = (index, lc.waiting_version, cols)
+        return held[2]
 
     def snapshot(self) -> dict[str, tuple[str, int]]:
         """Planned ticket id -> (technician id, start seconds)."""

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from ..problem.problem import Problem
     from .live_problem import LivePlan
 
-__all__ = ["TERMS", "PricingContext", "insertion_terms", "pricing_context", "recommend"]
+__all__ = ["TERMS", "PricingContext", "exact_change", "insertion_terms", "pricing_context",
+           "recommend"]
 
 TERMS = ("travel", "distance", "lateness", "overtime", "labour", "preference", "load_balance",
          "out_of_territory")
@@ -61,6 +62,40 @@ def insertion_terms(kd: Any, st: Any, r: int, j: int, p: int,
             "lateness": float(d_late), "overtime": float(w.overtime * d_ot),
             "labour": float(labour), "preference": float(pref) - terr, "load_balance": balance,
             "out_of_territory": terr}
+
+
+def exact_change(kd: Any, before: Any, after: Any) -> tuple[float, float]:
+    """``(routing, load balance)``: the evaluator's objective change (penalties aside) from
+    route state ``before`` to ``after`` of kernel data ``kd``, from the states' own
+    bookkeeping (:func:`~fsdispatch.kernels.routes.routes_cost`, exact under time-dependent
+    travel, where the insertion kernels price by an estimate)."""
+    from ..kernels.routes import balance_cost, routes_cost
+
+    routing = float(routes_cost(kd, after)) - float(routes_cost(kd, before))
+    balance = float(balance_cost(kd, after)) - float(balance_cost(kd, before)) \
+        if kd.w.balance > 0 else 0.0
+    return routing, balance
+
+
+def _exact_terms(lp: LivePlan, ctx: PricingContext, r: int, p: int, depot: int,
+                 terms: dict[str, float]) -> None:
+    """Time-dependent travel: make the insertion's ``terms`` exact (the load-balance change
+    and, after a stop at ``depot``, the stop's routing cost) from the change made on a copy
+    of the state."""
+    from ..kernels.insertion import apply_pickup
+    from ..kernels.routes import insert_at
+    from ..solvers.greedy import copy_state
+
+    kd, st = ctx.kd, ctx.st
+    trial, scratch = copy_state(st), lp.scratch()
+    if depot >= 0:
+        apply_pickup(kd, r, depot, trial, scratch)
+    insert_at(kd, r, ctx.j, p, trial, scratch)
+    routing, balance = exact_change(kd, st, trial)
+    terms["load_balance"] = balance
+    if depot >= 0:
+        terms["depot_stop"] = routing - sum(v for name, v in terms.items()
+                                            if name not in ("load_balance", "depot_stop"))
 
 
 @attrs.define(eq=False)
@@ -268,6 +303,7 @@ def option(lp: LivePlan, ctx: PricingContext, r: int, p: int, cost: float,
     """The :class:`Option` of inserting the ticket at position ``p`` of route ``r`` (after a
     stop at ``depot`` first thing when ``depot >= 0``), priced ``cost``."""
     kd, st, j = ctx.kd, ctx.st, ctx.j
+    base = ctx
     if depot >= 0:  # priced on the route as it would be: starting with the stop
         from ..kernels.insertion import apply_pickup
         from ..solvers.greedy import copy_state
@@ -282,6 +318,8 @@ def option(lp: LivePlan, ctx: PricingContext, r: int, p: int, cost: float,
         routing = sum(v for name, v in terms.items() if name != "load_balance")
         terms["depot_stop"] = stop_routing - routing
         terms["load_balance"] = float(cost) - stop_routing
+    if kd.tv.td:  # (time-dependent travel ranks by an estimate; the terms are exact)
+        _exact_terms(lp, base, r, p, depot, terms)
     to_dt = lp.state.to_datetime
     tech_id, shift = lp.route_key[r]
     ticket = ctx.ticket
@@ -313,7 +351,6 @@ def option(lp: LivePlan, ctx: PricingContext, r: int, p: int, cost: float,
         bits.append(f"picks up the parts at depot {depot_id} first")
     where = f"after {after}" if after else "as next stop"
     reason = f"{tech_id}: {where}, " + ", ".join(bits)
-    # (time-dependent travel ranks by an estimate; the breakdown times every leg exactly)
     total = float(sum(terms.values())) if kd.tv.td else float(cost)
     return Option(tech_id, shift, p, after, eta, CostBreakdown(total=total, **terms),
                   timedelta(seconds=d_trav), None if slack is None else timedelta(seconds=slack),

@@ -17,8 +17,10 @@ from ...domain import (
     Scenario,
     Shift,
     SlaPolicy,
+    SpeedProfile,
     Technician,
     Ticket,
+    TimeDependentTravel,
     TimeWindow,
 )
 from ...domain.asset import MaintenancePlan
@@ -40,7 +42,7 @@ from ._cells import (
 )
 from ._columns import _ASSET_FIELDS, _PLAN_FIELDS, _TECH_FIELDS, _TICKET_FIELDS
 from ._table import _read_csv, _Row, _Table
-from .travel_matrix import read_travel_matrix
+from .travel_matrix import read_speed_profile, read_travel_matrix
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -394,7 +396,8 @@ def read_scenario_csv(tickets: str | Path, technicians: str | Path, *,
                       objective: ObjectiveWeights | None = None, skills: Sequence[str] = (),
                       name: str = "", sep: str | None = None,
                       assets: str | Path | None = None,
-                      cost_rates: CostRates | None = None) -> Scenario:
+                      cost_rates: CostRates | None = None,
+                      speed_profile: SpeedProfile | str | Path | None = None) -> Scenario:
     """Build a scenario from CSV files (e.g. saved from Excel as "CSV UTF-8").
 
     Parameters
@@ -404,6 +407,12 @@ def read_scenario_csv(tickets: str | Path, technicians: str | Path, *,
     travel:
         A travel model, or the path of a travel matrix (CSV or ``.npz``, see
         :func:`read_travel_matrix`); its ids are checked against the scenario.
+    speed_profile:
+        Traffic: a :class:`~fsdispatch.SpeedProfile`, or the path of a
+        ``time,factor[,weekday]`` CSV (see :func:`read_speed_profile`). The
+        scenario's travel is then ``TimeDependentTravel(travel, profile)`` (the
+        default straight-line model when ``travel`` is not given). Default: none
+        (static travel).
     sep:
         Field separator; by default ``;`` when the header holds more ``;`` than
         ``,`` (European Excel), else ``,``.
@@ -427,6 +436,8 @@ def read_scenario_csv(tickets: str | Path, technicians: str | Path, *,
     asset_t = None if assets is None else _Table(_read_csv(assets, sep), str(assets), True)
     if isinstance(travel, str | Path):
         travel = read_travel_matrix(travel)
+    if speed_profile is not None:
+        travel = _with_traffic(travel, speed_profile)
     scenario = _frames_to_scenario(tick_t, tech_t, part_t, day=_day(date), tz=_tz(timezone),
                                    horizon=horizon, travel=travel, sla_policy=sla_policy,
                                    objective=objective, skills=skills,
@@ -435,6 +446,16 @@ def read_scenario_csv(tickets: str | Path, technicians: str | Path, *,
     return scenario
 
 
+
+
+def _with_traffic(travel: TravelModel | None,
+                  profile: SpeedProfile | str | Path) -> TimeDependentTravel:
+    """``travel`` (default: the straight-line model) timed under a speed profile (a static
+    base is checked by :class:`~fsdispatch.TimeDependentTravel`, naming the field)."""
+    if isinstance(profile, str | Path):
+        profile = read_speed_profile(profile)
+    base = travel if travel is not None else GeometricTravel()
+    return TimeDependentTravel(base, profile)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------ maintenance plans
