@@ -66,23 +66,33 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
     """
     seq_r = st.seq[r]
     prev = kd.ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r]
-    tv = kd.tv
-    if is_static(tv):  # the rule's static variant (see leg_time)
-        return route_timing_delta(None, kd.ticket_node, prev, kd.rt.end_node[r],
-                                  kd.win, kd.cost, kd.brk, kd.w.overtime,
-                                  kd.tech.service[kd.rt.tech[r]], kd.rt.max_close[r],
-                                  kd.rt.close[r], kd.brk.ptr[r],
-                                  kd.brk.ptr[r + 1] - kd.brk.ptr[r], st.length[r], seq_r,
-                                  st.legt[r], st.free_t[r], st.vcost[r], st.lab[r],
-                                  st.pcost[r], st.bptr[r], st.ret[r],
-                                  wk.la, wk.pa, wk.lb, wk.pb, wk.pr, j, p, t_in, t_out)
-    return route_timing_delta(tv, kd.ticket_node, prev, kd.rt.end_node[r],
-                              kd.win, kd.cost, kd.brk, kd.w.overtime,
-                              kd.tech.service[kd.rt.tech[r]], kd.rt.max_close[r],
-                              kd.rt.close[r], kd.brk.ptr[r], kd.brk.ptr[r + 1] - kd.brk.ptr[r],
-                              st.length[r], seq_r, st.legt[r], st.free_t[r], st.vcost[r],
-                              st.lab[r], st.pcost[r], st.bptr[r], st.ret[r],
-                              wk.la, wk.pa, wk.lb, wk.pb, wk.pr, j, p, t_in, t_out)
+    return timing_delta_variant(kd.tv, kd.ticket_node, prev, kd.rt.end_node[r],
+                                kd.win, kd.cost, kd.brk, kd.w.overtime,
+                                kd.tech.service[kd.rt.tech[r]], kd.rt.max_close[r],
+                                kd.rt.close[r], kd.brk.ptr[r], kd.brk.ptr[r + 1] - kd.brk.ptr[r],
+                                st.length[r], seq_r, st.legt[r], st.free_t[r], st.vcost[r],
+                                st.lab[r], st.pcost[r], st.bptr[r], st.ret[r],
+                                wk.la, wk.pa, wk.lb, wk.pb, wk.pr, j, p, t_in, t_out)
+
+
+@leaf_internal
+def timing_delta_variant(tv, ticket_node, prev, end_node, win, cost, brk, w_overtime,
+                         service_row, max_close, close, base, nbr, n, seq_r, legt_r, free_r,
+                         vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb, pb, pr, j, p, t_in,
+                         t_out):
+    """:func:`route_timing_delta` of the rule's variant for ``tv``: the static one
+    (``None``: see :func:`~fsdispatch.kernels.timing.leg_time`) unless the travel is
+    time-dependent (one call more than picking it at the call site, as the hot loop of
+    :func:`best_insertion` does)."""
+    if is_static(tv):
+        return route_timing_delta(None, ticket_node, prev, end_node, win, cost, brk,
+                                  w_overtime, service_row, max_close, close, base, nbr, n,
+                                  seq_r, legt_r, free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r,
+                                  la, pa, lb, pb, pr, j, p, t_in, t_out)
+    return route_timing_delta(tv, ticket_node, prev, end_node, win, cost, brk, w_overtime,
+                              service_row, max_close, close, base, nbr, n, seq_r, legt_r,
+                              free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb, pb,
+                              pr, j, p, t_in, t_out)
 
 
 @leaf_internal
@@ -336,7 +346,7 @@ def best_insertion(kd, r, j, st, wk):
         if kout[p] >= best:
             break
         prev = tnode[seq_r[p - 1]] if p > 0 else st.start_n[r]
-        if static:  # the rule's static variant (see leg_time)
+        if static:  # the rule's variant picked here, not by timing_delta_variant: ~4 % of greedy
             c = route_timing_delta(None, tnode, prev, end_node, win, cost, brk, w.overtime,
                                    service_row, max_close, close, b0, nbr, n, seq_r, legt_r,
                                    free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb_,
