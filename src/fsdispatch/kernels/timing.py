@@ -179,10 +179,30 @@ def _td_secs(tv, a, b, t):
 @leaf
 def leg_time(tv, a, b, tt, t):
     """Seconds of the leg ``a -> b`` leaving at ``t``; ``tt`` is :func:`travel_time`
-    of the leg, returned as is by static travel (the fast path: one test)."""
+    of the leg, returned as is by static travel (the fast path: one test).
+
+    ``tv`` ``None``: the rule's *static variant*, chosen at compile time (numba prunes
+    the ``is None`` branch by the argument's type): the leg costs ``tt`` and nothing
+    else, and every kernel of the rule passed ``None`` (:func:`advance`,
+    :func:`gap_ready`, :func:`finish_gap`, :func:`choose_end`, …) compiles without the
+    travel group in its hot loops. Callers pick it once per pricing with
+    :func:`is_static` (two call sites: ``None`` when static, else ``tv``): the same
+    rule, the same operations, as the time-dependent path on a day with a flat profile.
+    """
+    if tv is None:
+        return tt
     if tv.td == 0 or a == b:
         return tt
     return _td_secs(tv, a, b, t)
+
+
+@leaf
+def is_static(tv):
+    """Whether legs cost their cached static seconds: ``tv`` is ``None`` (the static
+    variant, a compile-time constant) or a group without time-dependent travel."""
+    if tv is None:
+        return True
+    return tv.td == 0
 
 
 # ---------------------------------------------------------------- windows and costs
