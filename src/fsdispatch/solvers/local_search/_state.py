@@ -59,6 +59,9 @@ class Params(NamedTuple):
     balance_w: float  #: load-balance weight (per second of spread)
     descent: bool  #: 2-opt* / 2-opt descent on every new best
     moves: bool  #: the descent also relocates, swaps and opens unused routes
+    blink: float  #: share of insertion positions recreate skips at random (SISR blinks)
+    split_rate: float  #: share of SISR strings removed as split strings (some visits kept)
+    sort_weights: np.ndarray  #: (NUM_SORTS,) float64 weights of recreate's orders
 
 
 class Cand(NamedTuple):
@@ -213,14 +216,29 @@ def free_slack(kd, r, st, fslack):
         fslack[r, k] = nxt
 
 
+@internal
+def blinked(key, p, rate):
+    """Whether insertion position ``p`` blinks (is skipped) for the draw ``key``: a
+    splitmix64 hash of ``(key, p)`` below ``rate`` (SISR's blinks; deterministic for the
+    key, no random stream consumed per position)."""
+    z = np.uint64(key) + np.uint64(p + 1) * np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0) < rate
+
+
 @njit(cache=True)
-def best_insertion_slack(kd, r, j, sol, wk, buf):
+def best_insertion_slack(kd, r, j, sol, wk, buf, blink=0.0, key=0):
     """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``.
 
     Like :func:`~fsdispatch.kernels.insertion.best_insertion` (same
     result), but a position whose push on the rest of the route stays within
     the cost-free slack is priced in O(1); only the others are simulated, in
-    order of their lower bound, while they can still beat the best.
+    order of their lower bound, while they can still beat the best. With
+    ``blink`` > 0 each position is skipped with that probability (:func:`blinked`
+    of ``key``, SISR's blinks: recreate then sometimes takes a near-cheapest
+    position, which diversifies the search).
     """
     st = sol.st
     if not resources_ok(kd, st, r, j) or st.length[r] + 1 >= st.seq.shape[1]:
@@ -272,6 +290,8 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
                 km_prev = k_out
             else:
                 t_prev, km_prev = travel(tv, nxt, node)
+        if blink > 0.0 and blinked(key, p, blink):
+            continue
         dt = t_in + t_out - legt_r[p]
         det = detour_cost(w, base, labour, dt, k_in + k_out - legd_r[p])
         if wk_k >= 0:  # the technician's week: its cap, its weekly overtime
