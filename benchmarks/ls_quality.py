@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(f"{len(paths)} {args.set} instances, {budget}, seed {args.seed}, options {options}\n")
     if not args.quiet:
-        print("| instance | gap % | routes | BKS routes | CPU s |")
-        print("| --- | ---: | ---: | ---: | ---: |")
+        print("| instance | gap % | routes | BKS routes | CPU s | iterations |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: |")
     by_class: dict[str, list[float]] = defaultdict(list)
     cpu_all = 0.0
     for path in paths:
@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> None:
         by_class[_klass(inst)].append(gap)
         routes = sum(1 for route in r.plan.routes if route)
         if not args.quiet:
-            print(f"| {inst} | {gap:.2f} | {routes} | {bks_routes.get(inst, '')} | {cpu:.1f} |",
-                  flush=True)
+            print(f"| {inst} | {gap:.2f} | {routes} | {bks_routes.get(inst, '')} | {cpu:.1f} "
+                  f"| {r.stats.get('iterations', '')} |", flush=True)
     print("\n| class | n | mean gap % | max gap % |")
     print("| --- | ---: | ---: | ---: |")
     gaps = [g for v in by_class.values() for g in v]
