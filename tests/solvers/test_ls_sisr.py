@@ -94,7 +94,7 @@ def test_blinked_insertion_takes_the_best_unblinked_position():
         for r in range(problem.num_routes):
             if sol.route_of[j] == r:
                 continue
-            full, _p = best_insertion_slack(kd, r, j, sol, wk, w.buf)
+            full, _p = best_insertion_slack(kd, r, j, sol, wk, w.buf, 0.0, 0)
             for key in (1, 99, 12345):
                 c, p = best_insertion_slack(kd, r, j, sol, wk, w.buf, 0.3, key)
                 assert c >= full

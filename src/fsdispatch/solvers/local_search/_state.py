@@ -229,17 +229,12 @@ def blinked(key, p, rate):
 
 
 @njit(cache=True)
-def best_insertion_slack(kd, r, j, sol, wk, buf, blink=0.0, key=0):
-    """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``.
-
-    Like :func:`~fsdispatch.kernels.insertion.best_insertion` (same
-    result), but a position whose push on the rest of the route stays within
-    the cost-free slack is priced in O(1); only the others are simulated, in
-    order of their lower bound, while they can still beat the best. With
-    ``blink`` > 0 each position is skipped with that probability (:func:`blinked`
-    of ``key``, SISR's blinks: recreate then sometimes takes a near-cheapest
-    position, which diversifies the search).
-    """
+def best_insertion_slack(kd, r, j, sol, wk, buf, blink, key):
+    """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``; like
+    :func:`~fsdispatch.kernels.insertion.best_insertion`, but a position whose push stays
+    within the cost-free slack is priced in O(1), the others simulated by lower bound
+    while they can win. Positions blink (are skipped) at rate ``blink`` (:func:`blinked`
+    of the int64 ``key``; 0.0: none)."""
     st = sol.st
     if not resources_ok(kd, st, r, j) or st.length[r] + 1 >= st.seq.shape[1]:
         return INF, -1

@@ -384,7 +384,7 @@ def open_route(kd, cd, rng, sol, buf, wk, prm):
         empty += 1
         if empty > most:
             break
-        c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
+        c, p = best_insertion_slack(kd, r, j, sol, wk, buf, 0.0, ZERO)
         if c < best:
             best, best_r, best_p = c, r, p
     if best_r < 0 or best >= kd.cost.penalty[j]:
@@ -436,7 +436,7 @@ def recreate(kd, cd, rng, sol, buf, wk, prm, open_new):
             j = buf.pool[order[q]]
             if kd.cost.priority[j] != prio or sol.route_of[j] >= 0:
                 continue
-            key = rng.integers(0, 1 << 62) if prm.blink > 0.0 else 0
+            key = np.int64(rng.integers(0, 1 << 62)) if prm.blink > 0.0 else ZERO
             c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j, guide, key)
             d = NONE
             if kd.dep.node.shape[0] and kd.res.part_ptr[j + 1] > kd.res.part_ptr[j]:
@@ -650,7 +650,7 @@ def balance_relocate(kd, cd, cur, cand, buf, prm, cur_obj, max_tries):
             t2 = kd.rt.tech[r2]
             if t2 == t1 or (t1 != top and t2 != low) or buf.tech_work[t2] >= buf.tech_work[t1]:
                 continue
-            c, p = best_insertion_slack(kd, r2, j, cur, wk, buf)
+            c, p = best_insertion_slack(kd, r2, j, cur, wk, buf, 0.0, ZERO)
             if c == INF:
                 continue
             if gain < 0.0:
