@@ -67,7 +67,7 @@ def test_slack_insertion_prices_like_full_simulation(scenario, seed):
             continue
         for r in problem.routes_for(j).tolist():
             full = best_insertion(problem.data, r, j, sol.st, wk)
-            fast = K.best_insertion_slack(problem.data, r, j, sol, wk, buf)
+            fast = K.best_insertion_slack(problem.data, r, j, sol, wk, buf, 0.0, 0)
             assert fast[0] == pytest.approx(full[0], rel=1e-9, abs=1e-9)
             assert (fast[1] < 0) == (full[1] < 0)  # positions may differ only on a tie
 

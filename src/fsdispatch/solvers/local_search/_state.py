@@ -59,6 +59,9 @@ class Params(NamedTuple):
     balance_w: float  #: load-balance weight (per second of spread)
     descent: bool  #: 2-opt* / 2-opt descent on every new best
     moves: bool  #: the descent also relocates, swaps and opens unused routes
+    blink: float  #: share of insertion positions recreate skips at random (SISR blinks)
+    split_rate: float  #: share of SISR strings removed as split strings (some visits kept)
+    sort_weights: np.ndarray  #: (NUM_SORTS,) float64 weights of recreate's orders
 
 
 class Cand(NamedTuple):
@@ -213,15 +216,25 @@ def free_slack(kd, r, st, fslack):
         fslack[r, k] = nxt
 
 
-@njit(cache=True)
-def best_insertion_slack(kd, r, j, sol, wk, buf):
-    """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``.
+@internal
+def blinked(key, p, rate):
+    """Whether insertion position ``p`` blinks (is skipped) for the draw ``key``: a
+    splitmix64 hash of ``(key, p)`` below ``rate`` (SISR's blinks; deterministic for the
+    key, no random stream consumed per position)."""
+    z = np.uint64(key) + np.uint64(p + 1) * np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0) < rate
 
-    Like :func:`~fsdispatch.kernels.insertion.best_insertion` (same
-    result), but a position whose push on the rest of the route stays within
-    the cost-free slack is priced in O(1); only the others are simulated, in
-    order of their lower bound, while they can still beat the best.
-    """
+
+@njit(cache=True)
+def best_insertion_slack(kd, r, j, sol, wk, buf, blink, key):
+    """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``; like
+    :func:`~fsdispatch.kernels.insertion.best_insertion`, but a position whose push stays
+    within the cost-free slack is priced in O(1), the others simulated by lower bound
+    while they can win. Positions blink (are skipped) at rate ``blink`` (:func:`blinked`
+    of the int64 ``key``; 0.0: none)."""
     st = sol.st
     if not resources_ok(kd, st, r, j) or st.length[r] + 1 >= st.seq.shape[1]:
         return INF, -1
@@ -272,6 +285,8 @@ def best_insertion_slack(kd, r, j, sol, wk, buf):
                 km_prev = k_out
             else:
                 t_prev, km_prev = travel(tv, nxt, node)
+        if blink > 0.0 and blinked(key, p, blink):
+            continue
         dt = t_in + t_out - legt_r[p]
         det = detour_cost(w, base, labour, dt, k_in + k_out - legd_r[p])
         if wk_k >= 0:  # the technician's week: its cap, its weekly overtime

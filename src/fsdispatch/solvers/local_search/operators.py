@@ -39,6 +39,20 @@ keeps finding good routes while acceptance judges the exact balance term."""
 
 
 @internal
+def pick_sort(rng, weights):
+    """A random recreate order, by ``weights`` (one per order)."""
+    tot = 0.0
+    for k in range(weights.shape[0]):
+        tot += weights[k]
+    u = rng.random() * tot
+    for k in range(weights.shape[0]):
+        u -= weights[k]
+        if u < 0.0:
+            return k
+    return weights.shape[0] - 1
+
+
+@internal
 def random_assigned(rng, sol):
     """A random routed ticket, or -1 if none."""
     n = sol.route_of.shape[0]
@@ -88,13 +102,34 @@ def ruin_strings(kd, cd, rng, sol, buf, prm, num_assigned, num_used):
         if length > n:
             length = n
         p = position_of(st, r, c)
-        first = p - int(rng.integers(0, length))
+        keep = ZERO  # split string: a span of length + keep visits loses all but keep
+        if prm.split_rate > 0.0 and length < n and rng.random() < prm.split_rate:
+            most = n - length if n - length < length else length
+            keep = int(rng.integers(1, most + 1))
+        span = length + keep
+        first = p - int(rng.integers(0, span))
         if first < 0:
             first = ZERO
-        if first + length > n:
-            first = n - length
-        ok = remove_span(kd, cd, sol, buf, r, first, first + length) and ok
+        if first + span > n:
+            first = n - span
+        if keep == 0:
+            ok = remove_span(kd, cd, sol, buf, r, first, first + length) and ok
+        else:
+            ok = remove_split(kd, cd, rng, sol, buf, r, first, length, keep) and ok
         done += 1
+    return ok
+
+
+@internal
+def remove_split(kd, cd, rng, sol, buf, r, first, length, keep):
+    """Remove ``length`` of the ``length + keep`` visits from position ``first`` of route
+    ``r``, keeping a random run of ``keep`` consecutive ones (SISR's split string)."""
+    kept = first + int(rng.integers(0, length + 1))  # the kept run starts here
+    ok = True
+    if kept + keep < first + length + keep:  # the tail after the kept run, first
+        ok = remove_span(kd, cd, sol, buf, r, kept + keep, first + length + keep) and ok
+    if kept > first:
+        ok = remove_span(kd, cd, sol, buf, r, first, kept) and ok
     return ok
 
 
@@ -256,11 +291,11 @@ def add_unassigned(rng, cd, sol, buf, limit, num_open):
 
 
 @internal
-def balanced_slack(kd, sol, buf, wk, r, j, guide):
-    """:func:`best_insertion_slack` of ``j`` in route ``r`` plus, with a guiding
-    load-balance weight ``guide`` > 0, the change of the balance term the insertion makes
-    (as construction sees it)."""
-    c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
+def balanced_slack(kd, sol, buf, wk, r, j, guide, blink, key):
+    """:func:`best_insertion_slack` of ``j`` in route ``r`` (positions blinking at rate
+    ``blink`` for the draw ``key``) plus, with a guiding load-balance weight ``guide`` > 0,
+    the change of the balance term the insertion makes (as construction sees it)."""
+    c, p = best_insertion_slack(kd, r, j, sol, wk, buf, blink, key ^ r)
     if c < INF and guide > 0.0:
         c += spread_push(guide, buf.tech_work, buf.spread, kd.rt.tech[r],
                          insertion_work(kd, r, j, p, sol.st))
@@ -279,8 +314,10 @@ def _beyond_empty(is_empty, empty, max_empty):
 
 
 @internal
-def cheapest_route(kd, cd, sol, buf, wk, prm, j, guide):
+def cheapest_route(kd, cd, sol, buf, wk, prm, j, guide, key):
     """Cheapest feasible insertion of ``j``: ``(cost, route, position)``.
+
+    Each position blinks (is skipped) with probability ``prm.blink`` for the draw ``key``.
 
     Prices every able route (``use_all_routes``) or the nearest able routes
     plus the routes of ``j``'s neighbour tickets; at most ``max_empty`` empty
@@ -303,7 +340,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j, guide):
         skip, empty = _beyond_empty(st.length[r] == 0, empty, prm.max_empty)
         if skip:
             continue
-        c, p = balanced_slack(kd, sol, buf, wk, r, j, guide)
+        c, p = balanced_slack(kd, sol, buf, wk, r, j, guide, prm.blink, key)
         if c < best:
             best, best_r, best_p = c, r, p
     if not prm.use_all_routes:
@@ -314,7 +351,7 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j, guide):
             buf.stamp[r] = clock
             if compat[rt.tech[r], j] != 0 or demand > rt.capacity[r]:
                 continue
-            c, p = balanced_slack(kd, sol, buf, wk, r, j, guide)
+            c, p = balanced_slack(kd, sol, buf, wk, r, j, guide, prm.blink, key)
             if c < best:
                 best, best_r, best_p = c, r, p
     return best, best_r, best_p
@@ -347,7 +384,7 @@ def open_route(kd, cd, rng, sol, buf, wk, prm):
         empty += 1
         if empty > most:
             break
-        c, p = best_insertion_slack(kd, r, j, sol, wk, buf)
+        c, p = best_insertion_slack(kd, r, j, sol, wk, buf, 0.0, ZERO)
         if c < best:
             best, best_r, best_p = c, r, p
     if best_r < 0 or best >= kd.cost.penalty[j]:
@@ -366,7 +403,7 @@ def recreate(kd, cd, rng, sol, buf, wk, prm, open_new):
     npool = buf.counts[2]
     if npool == 0:
         return True
-    mode = rng.integers(0, NUM_SORTS)
+    mode = pick_sort(rng, prm.sort_weights)
     for q in range(npool):
         j = buf.pool[q]
         if mode == SORT_RANDOM:
@@ -399,7 +436,8 @@ def recreate(kd, cd, rng, sol, buf, wk, prm, open_new):
             j = buf.pool[order[q]]
             if kd.cost.priority[j] != prio or sol.route_of[j] >= 0:
                 continue
-            c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j, guide)
+            key = np.int64(rng.integers(0, 1 << 62)) if prm.blink > 0.0 else ZERO
+            c, r, p = cheapest_route(kd, cd, sol, buf, wk, prm, j, guide, key)
             d = NONE
             if kd.dep.node.shape[0] and kd.res.part_ptr[j + 1] > kd.res.part_ptr[j]:
                 c2, r2, d2, p2 = cheapest_stop(kd, cd, sol, wk, prm, j)
@@ -612,7 +650,7 @@ def balance_relocate(kd, cd, cur, cand, buf, prm, cur_obj, max_tries):
             t2 = kd.rt.tech[r2]
             if t2 == t1 or (t1 != top and t2 != low) or buf.tech_work[t2] >= buf.tech_work[t1]:
                 continue
-            c, p = best_insertion_slack(kd, r2, j, cur, wk, buf)
+            c, p = best_insertion_slack(kd, r2, j, cur, wk, buf, 0.0, ZERO)
             if c == INF:
                 continue
             if gain < 0.0:

@@ -82,6 +82,22 @@ def _temperature(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> 
                                         "must be (start, end) with start >= end >= 0")
 
 
+def _share(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        raise ValidationError.for_field("LocalSearchSolver", None, attribute.name, value,
+                                        "must be a number in [0, 1)")
+
+
+def _sort_weights(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    ok = len(value) == 5 and all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+        for v in value) and sum(value) > 0
+    if not ok:
+        raise ValidationError.for_field("LocalSearchSolver", None, attribute.name, value,
+                                        "must be 5 weights >= 0 (random, far, close, tight, "
+                                        "demand), not all 0")
+
+
 @attrs.frozen
 class LocalSearchSolver:
     """Ruin-and-recreate local search in numba kernels, the strong general-purpose backend.
@@ -140,6 +156,16 @@ class LocalSearchSolver:
         plans at equal iterations, but each descent costs more, about 1.4x
         the time per iteration on a 300 x 3,000 day, so at a fixed time budget
         it is not clearly better).
+    blink:
+        SISR's blinks: the share of insertion positions recreate skips at random,
+        so it sometimes takes a near-cheapest position (default 0; SISR uses 0.01).
+    split_rate:
+        Share of the SISR strings removed as split strings: a run of the string's
+        visits stays in the route (default 0; SISR uses 0.5).
+    sort_weights:
+        Weights of recreate's orders of the removed tickets: random, farthest from
+        a route start first, nearest first, tightest window first, largest demand
+        first (default all 1; SISR's are 4, 2, 1, 0, 4).
     locked:
         Ticket indices that stay in their route of ``initial_plan`` (pinned
         by a dispatcher, or already promised): the search never removes
@@ -177,6 +203,10 @@ class LocalSearchSolver:
     locked: frozenset[int] = attrs.field(factory=frozenset, converter=frozenset)
     descent: bool = True
     moves: bool = False
+    blink: float = attrs.field(default=0.0, validator=_share)
+    split_rate: float = attrs.field(default=0.0, validator=_share)
+    sort_weights: tuple[float, ...] = attrs.field(default=(1.0, 1.0, 1.0, 1.0, 1.0),
+                                                  converter=tuple, validator=_sort_weights)
     workers: int = attrs.field(default=1, validator=_count(1))
     exchanges: int = attrs.field(default=4, validator=_count(0))
     executor: Executor | None = attrs.field(default=None, eq=False, repr=False,
@@ -406,7 +436,9 @@ class LocalSearchSolver:
                       max_empty=int(self.max_empty), max_unassigned=int(self.max_unassigned),
                       use_all_routes=problem.num_routes <= self.max_routes,
                       balance_w=float(problem.data.w.balance), descent=bool(self.descent),
-                      moves=bool(self.moves))
+                      moves=bool(self.moves), blink=float(self.blink),
+                      split_rate=float(self.split_rate),
+                      sort_weights=np.array(self.sort_weights, dtype=np.float64))
 
     def _temperatures(self, cur: Any) -> tuple[float, float]:
         """The annealing's start and end temperatures, relative to the mean routing cost per
