@@ -55,7 +55,7 @@ def test_static_variant_prices_every_insertion_as_a_flat_profile(scenario, seed)
             full = [best_insertion(p.data, r, j, s.st, w)
                     for p, s, w in zip((static, flat), sols, wks, strict=True)]
             assert full[0] == full[1]
-            slack = [K.best_insertion_slack(p.data, r, j, s, w, b)
+            slack = [K.best_insertion_slack(p.data, r, j, s, w, b, 0.0, 0)
                      for p, s, w, b in zip((static, flat), sols, wks, bufs, strict=True)]
             assert slack[0] == slack[1]
 

@@ -135,6 +135,28 @@ class _LazySnapshot(Mapping[str, tuple[str, int]]):
         return len(self.as_dict())
 
 
+def snapshot_changes(before: Mapping[str, tuple[str, int]],
+                     after: Mapping[str, tuple[str, int]],
+                     to_dt: Callable[[int], datetime], first: str | None = None,
+                     ) -> tuple[Change, ...]:
+    """What changed between two snapshots (ticket id -> (technician id, start seconds)),
+    ``first``'s change listed first, then by ticket id."""
+    out: list[Change] = []
+    for tid in sorted(set(before) | set(after), key=lambda t: (t != first, t)):
+        b, a = before.get(tid), after.get(tid)
+        if b == a:
+            continue
+        if b is None:
+            assert a is not None
+            out.append(Change(tid, "inserted", None, a[0], None, to_dt(a[1])))
+        elif a is None:
+            out.append(Change(tid, "dropped", b[0], None, to_dt(b[1]), None))
+        else:
+            out.append(Change(tid, "moved" if a[0] != b[0] else "shifted", b[0], a[0],
+                              to_dt(b[1]), to_dt(a[1])))
+    return tuple(out)
+
+
 class LivePlan:
     """The live problem and its plan, kept in step with a :class:`LiveState`.
 
@@ -543,22 +565,8 @@ class LivePlan:
     def diff(self, before: Mapping[str, tuple[str, int]],
              after: Mapping[str, tuple[str, int]], first: str | None = None,
              ) -> tuple[Change, ...]:
-        """What changed between two snapshots (``first``'s change listed first)."""
-        to_dt = self.state.to_datetime
-        out: list[Change] = []
-        for tid in sorted(set(before) | set(after), key=lambda t: (t != first, t)):
-            b, a = before.get(tid), after.get(tid)
-            if b == a:
-                continue
-            if b is None:
-                assert a is not None
-                out.append(Change(tid, "inserted", None, a[0], None, to_dt(a[1])))
-            elif a is None:
-                out.append(Change(tid, "dropped", b[0], None, to_dt(b[1]), None))
-            else:
-                out.append(Change(tid, "moved" if a[0] != b[0] else "shifted", b[0], a[0],
-                                  to_dt(b[1]), to_dt(a[1])))
-        return tuple(out)
+        """What changed between two snapshots (:func:`snapshot_changes`)."""
+        return snapshot_changes(before, after, self.state.to_datetime, first)
 
     def sync_lifecycle(self, before: Mapping[str, tuple[str, int]], actor: str, *,
                        after: Mapping[str, tuple[str, int]] | None = None) -> None:
