@@ -34,6 +34,7 @@ from .moves import try_relocate, try_swap, try_to_empty
 from .operators import (
     add_unassigned,
     balance_relocate,
+    pick_weighted,
     recreate,
     ruin_loaded,
     ruin_random,
@@ -43,19 +44,6 @@ from .operators import (
     try_two_opt,
     try_two_opt_star,
 )
-
-
-@internal
-def pick_op(rng, weights):
-    tot = 0.0
-    for k in range(weights.shape[0]):
-        tot += weights[k]
-    u = rng.random() * tot
-    for k in range(weights.shape[0]):
-        u -= weights[k]
-        if u <= 0.0:
-            return k
-    return weights.shape[0] - 1
 
 
 @internal
@@ -180,7 +168,7 @@ def search(kd, cd, prm, rng, cur, cand, best_seq, best_len, best_pick, buf, obj,
     for it in range(iters):
         frac = it / iters if iters > 1 else 0.0
         temp = temp_from * (temp_to / temp_from) ** frac if temp_from > 0.0 else 0.0
-        op = pick_op(rng, buf.op_weight)
+        op = pick_weighted(rng, buf.op_weight)
         if op == OP_STRINGS:
             ok = ruin_strings(kd, cd, rng, cand, buf, prm, num_assigned, num_used)
         elif op == OP_SPLIT:  # two seeds' strings: room for a new route to gather

@@ -39,8 +39,10 @@ keeps finding good routes while acceptance judges the exact balance term."""
 
 
 @internal
-def pick_sort(rng, weights):
-    """A random recreate order, by ``weights`` (one per order)."""
+def pick_weighted(rng, weights):
+    """A random index, with probability proportional to ``weights`` (the ruin operator of
+    an iteration, the recreate order); a zero weight is never drawn but as the fallback
+    of rounding at the last index."""
     tot = 0.0
     for k in range(weights.shape[0]):
         tot += weights[k]
@@ -403,7 +405,7 @@ def recreate(kd, cd, rng, sol, buf, wk, prm, open_new):
     npool = buf.counts[2]
     if npool == 0:
         return True
-    mode = pick_sort(rng, prm.sort_weights)
+    mode = pick_weighted(rng, prm.sort_weights)
     for q in range(npool):
         j = buf.pool[q]
         if mode == SORT_RANDOM:
