@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import fsdispatch as fd
 from fsdispatch.live import Dispatcher
+from pricing_check import assert_options_cost_evaluator_change
 
 pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
 
@@ -34,21 +35,6 @@ def _desk(seed: int, techs: int, tickets: int, weights: dict[str, float],
     if hours > 0:
         d.advance(start + timedelta(hours=hours))
     return d
-
-
-def _objective_change(d: Dispatcher, ticket: fd.Ticket, tech: str, shift: int,
-                      position: int) -> tuple[float, fd.Evaluation]:
-    """The evaluator's objective change (the ticket's penalty aside) of one insertion."""
-    from fsdispatch.problem.extend import append_ticket
-
-    grown = append_ticket(d.problem, ticket)
-    j = grown.num_tickets - 1
-    routes = [list(r) for r in d.plan.routes]
-    r = grown.index.route_idx(tech, shift)
-    routes[r].insert(position, j)
-    before = fd.evaluate(grown, fd.Plan(d.plan.routes, {**d.plan.unassigned, j: "open"}))
-    after = fd.evaluate(grown, fd.Plan(routes, d.plan.unassigned))
-    return after.objective - before.objective + float(grown.data.cost.penalty[j]), after
 
 
 _WEIGHTS = st.fixed_dictionaries({
@@ -71,16 +57,9 @@ def test_every_option_costs_the_evaluators_objective_change(seed, techs, tickets
     base = d.scenario.tickets[k % len(d.scenario.tickets)]
     ticket = attrs.evolve(base, id="NEW", windows=(), excluded_technicians=())
     rec = d.recommend(ticket, k=techs)
-    for option in rec.options:
-        terms = attrs.asdict(option.cost)
-        total = terms.pop("total")
-        assert total == pytest.approx(sum(terms.values()), rel=1e-9, abs=1e-6)
-        change, after = _objective_change(d, ticket, option.technician_id, option.shift,
-                                          option.position)
-        assert after.is_feasible
-        assert total == pytest.approx(change, rel=1e-6, abs=1e-6)
-        if weights["load_balance"] == 0.0:
-            assert option.cost.load_balance == 0.0
+    assert_options_cost_evaluator_change(d, ticket, rec)
+    if weights["load_balance"] == 0.0:
+        assert all(option.cost.load_balance == 0.0 for option in rec.options)
     for option in rec.options:  # what recommend offers, insert places (disruption unbounded)
         desk = _desk(seed, techs, tickets, weights, hours)
         res = desk.insert(ticket, technician_id=option.technician_id, max_moved=10_000,
@@ -169,31 +148,7 @@ def test_options_with_a_depot_stop_cost_the_evaluators_change(seed, techs, ticke
     ticket = attrs.evolve(base, id="NEW", windows=(), excluded_technicians=(),
                           required_skills={}, parts={skus[0]: most + 1})
     rec = d.recommend(ticket, k=techs)
-    from fsdispatch.problem.extend import append_ticket
-
-    grown = append_ticket(d.problem, ticket)
-    j = grown.num_tickets - 1
-    before = fd.evaluate(grown, fd.Plan(d.plan.routes, {**d.plan.unassigned, j: "open"},
-                                        pickups=d.plan.pickups)).objective
-    penalty = float(grown.data.cost.penalty[j])
-    for option in rec.options:  # (a plain option: a route that already starts with a stop)
-        terms = attrs.asdict(option.cost)
-        total = terms.pop("total")
-        assert total == pytest.approx(sum(terms.values()), rel=1e-9, abs=1e-6)
-        r = grown.index.route_idx(option.technician_id, option.shift)
-        routes = [list(x) for x in d.plan.routes]
-        routes[r].insert(option.position, j)
-        pickups = dict(d.plan.pickups)
-        old_first = d.plan.routes[r][0] if d.plan.routes[r] else None
-        if old_first in pickups:  # the route's stop stays first (keyed by the first ticket)
-            pickups[routes[r][0]] = pickups.pop(old_first)
-        if option.depot_id is not None:
-            pickups[routes[r][0]] = grown.index.depot_ids.index(option.depot_id)
-        else:
-            assert option.cost.depot_stop == 0.0
-        after = fd.evaluate(grown, fd.Plan(routes, d.plan.unassigned, pickups=pickups))
-        assert after.is_feasible, after.violations
-        assert total == pytest.approx(after.objective - before + penalty, rel=1e-6, abs=1e-6)
+    assert_options_cost_evaluator_change(d, ticket, rec)
     for option in [o for o in rec.options if o.depot_id is not None][:2]:
         desk = Dispatcher(scenario, now=start - timedelta(minutes=30))
         desk.plan_day(solver="greedy")

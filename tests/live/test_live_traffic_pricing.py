@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import fsdispatch as fd
 from fsdispatch.live import Dispatcher
-from fsdispatch.problem.extend import append_ticket
+from pricing_check import assert_options_cost_evaluator_change
 
 pytestmark = pytest.mark.property  # solver tests: CI reruns them bounds-checked
 
@@ -85,27 +85,7 @@ def test_every_option_under_traffic_costs_the_evaluators_change(seed, techs, tic
     d = _desk(scenario, hours)
     ticket = _new_ticket(scenario, k, depots)
     rec = d.recommend(ticket, k=techs)
-    grown = append_ticket(d.problem, ticket)
-    j = grown.num_tickets - 1
-    before = fd.evaluate(grown, fd.Plan(d.plan.routes, {**d.plan.unassigned, j: "open"},
-                                        pickups=d.plan.pickups)).objective
-    penalty = float(grown.data.cost.penalty[j])
-    for option in rec.options:
-        terms = attrs.asdict(option.cost)
-        total = terms.pop("total")
-        assert total == pytest.approx(sum(terms.values()), rel=1e-9, abs=1e-6)
-        r = grown.index.route_idx(option.technician_id, option.shift)
-        routes = [list(x) for x in d.plan.routes]
-        routes[r].insert(option.position, j)
-        pickups = dict(d.plan.pickups)
-        old_first = d.plan.routes[r][0] if d.plan.routes[r] else None
-        if old_first in pickups:  # the route's stop stays first (keyed by the first ticket)
-            pickups[routes[r][0]] = pickups.pop(old_first)
-        if option.depot_id is not None:
-            pickups[routes[r][0]] = grown.index.depot_ids.index(option.depot_id)
-        after = fd.evaluate(grown, fd.Plan(routes, d.plan.unassigned, pickups=pickups))
-        assert after.is_feasible, after.violations
-        assert total == pytest.approx(after.objective - before + penalty, rel=1e-6, abs=1e-6)
+    assert_options_cost_evaluator_change(d, ticket, rec)
     for option in rec.options[:3]:  # what recommend offers, insert places at that cost
         desk = _desk(scenario, hours)
         res = desk.insert(ticket, technician_id=option.technician_id, max_moved=10_000,
