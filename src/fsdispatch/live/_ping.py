@@ -32,10 +32,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..plan import UnassignedReason
-from ..problem.extend import LazyProblem, derive_context, live_tickets, static_scenario
+from ..problem.extend import (
+    LazyProblem,
+    context_nodes,
+    derive_context,
+    grow_node,
+    live_tickets,
+    static_scenario,
+)
 from ..problem.reasons import routes_and_reasons_at
 from . import _reach, _relay
-from ._fast import _NONE4, _context_cap, _slot_model, build_techs
+from ._fast import _NONE4, _absent_mask, _context_cap, build_techs, route_model
 
 if TYPE_CHECKING:
     from .live_problem import LivePlan
@@ -65,6 +72,28 @@ def _pinged(d: LivePlan, fs: Any) -> list[int] | None:
     return out
 
 
+def _model(d: LivePlan, fs: Any, techs: list[int], prev: Any) -> tuple[Any, Any, Any]:
+    """``_fast._slot_model`` for pings: the pinged places of shifts under way get their
+    travel nodes first, so the route model is derived once. ``None`` (no model) if a place
+    still lacks a node."""
+    problem, slots, state = fs.problem, fs.slots, d.state
+    node_of, tv = context_nodes(problem), problem.data.tv
+    grown = False
+    for ti in techs:
+        where = state.last_pos.get(slots.tech_ids[ti])
+        if where is None or where in node_of or \
+                not any(prev.live[s] and prev.under[s] for s in slots.tech_slots[ti]):
+            continue
+        if not grown:
+            node_of, grown = dict(node_of), True
+        tv, node_of[where] = grow_node(tv, static_scenario(problem), where)
+    absent = _absent_mask(d, slots) if state.absent else \
+        np.zeros(slots.tech.shape[0], dtype=np.bool_)
+    m, missing = route_model(d, slots, absent, fs.taken_mask, node_of, fs.techpos,
+                             fs.base_nodes)
+    return (None if missing else m), tv, node_of
+
+
 def settle(d: LivePlan, pending: tuple[Any, ...]) -> bool:
     """Settle a deferred refresh of pings only (``pending``: ``LivePlan.pending``);
     ``False`` (nothing changed) when the general refresh must run."""
@@ -77,9 +106,9 @@ def settle(d: LivePlan, pending: tuple[Any, ...]) -> bool:
         return False
     problem, slots = fs.problem, fs.slots
     kd = problem.data
-    m, tv, node_of, _absent = _slot_model(d, fs)
     prev = fs.model
-    if not (np.array_equal(m.live, prev.live) and np.array_equal(m.under, prev.under)
+    m, tv, node_of = _model(d, fs, techs, prev)
+    if m is None or not (np.array_equal(m.live, prev.live) and np.array_equal(m.under, prev.under)
             and np.array_equal(m.keep_b, prev.keep_b)):
         d.fast = None  # (not from pings alone; the positions are looked up: recompile)
         return False
@@ -123,8 +152,8 @@ def settle(d: LivePlan, pending: tuple[Any, ...]) -> bool:
     all_r = np.arange(problem.num_routes)
     order = np.arange(problem.num_tickets)
     ptr, visits, same = _relay.kept_plan(d, fs, problem, all_r, order, bad)
-    fs.pending = (all_r, same, r_tech, kd, d.st,
-                  np.union1d(r_tech[redo], np.array(techs, dtype=_I64)).astype(_I64))
+    # (the technicians whose compatibility may have changed: the pinged ones)
+    fs.pending = (all_r, same, r_tech, kd, d.st, np.array(sorted(set(techs)), dtype=_I64))
     st, kept_mask = _relay.lay(d, new, ptr, visits)
     fs.problem, fs.model, fs.until = new, m, until
     fs.versions = dict(d.state.tver)
