@@ -131,7 +131,9 @@ def settle(d: LivePlan, pending: tuple[Any, ...]) -> bool:
     # reachability of the pinged routes (in place), and what flipped
     reach, until = fs.reach, fs.until.copy()
     rows_before = reach[redo]
-    _reach.redo_reach(fs, data, fs.pre, reach, redo, np.zeros(redo.shape[0], np.bool_), until)
+    # (no look-ahead probe: the next refresh that moves the route's start redoes the row)
+    _reach.redo_reach(fs, data, fs.pre, reach, redo, np.zeros(redo.shape[0], np.bool_), until,
+                      look_ahead=False)
     cols = np.flatnonzero(np.any(reach[redo] != rows_before, axis=0))
     compat, t_ptr, t_routes, unservable = routes_and_reasons_at(
         reach, rt.tech, fs.pre, fs.outside, (problem.compatible, problem.ticket_routes_ptr,
@@ -148,7 +150,7 @@ def settle(d: LivePlan, pending: tuple[Any, ...]) -> bool:
     r_tech = rt.tech
     bad = mine[r_tech]
     moved_r = np.flatnonzero(bad).tolist()
-    was = d.route_snapshot(d.st, kd, moved_r)
+    was = _planned(d, d.st, kd, moved_r)
     all_r = np.arange(problem.num_routes)
     order = np.arange(problem.num_tickets)
     ptr, visits, same = _relay.kept_plan(d, fs, problem, all_r, order, bad)
@@ -171,34 +173,57 @@ def _reasons(d: LivePlan, problem: Any, dropped: np.ndarray, cols: np.ndarray,
     """Unassigned reasons after the re-lay (``LivePlan._adopt``'s precedence: the old
     reason, ``open`` when dropped, the unservable reason last) for the tickets that can
     have changed: those dropped and the columns whose reachability flipped."""
-    ids = problem.index.ticket_ids
-    reasons = dict(d.reasons)
-    for j in dropped.tolist():
-        reasons[ids[j]] = UnassignedReason.OPEN
     look = np.union1d(dropped, cols).astype(_I64)
+    uns = problem.unservable
+    look = look[~routed[look] & ((uns[look] != 0) | np.isin(look, dropped))]
     if look.shape[0]:
-        uns = problem.unservable
-        for j in look[~routed[look] & (uns[look] != 0)].tolist():
+        ids = problem.index.ticket_ids
+        reasons = dict(d.reasons)
+        for j in dropped.tolist():
+            reasons[ids[j]] = UnassignedReason.OPEN
+        for j in look[uns[look] != 0].tolist():
             reasons[ids[j]] = UnassignedReason.from_code(int(uns[j]))
-    d.reasons = reasons
+        d.reasons = reasons
     d.changed()
 
 
-def _sync(d: LivePlan, before: Mapping[str, tuple[str, int]], was: dict[str, tuple[str, int]],
-          moved_r: list[int]) -> None:
+def _planned(d: LivePlan, st: Any, kd: Any, routes: list[int]) -> list[tuple[int, int, int]]:
+    """``(ticket column, route, planned start)`` of every visit of ``routes`` in ``st`` (the
+    starts ``LivePlan.starts`` reads: each visit's end less its service)."""
+    out = []
+    for r in routes:
+        t_idx = int(kd.rt.tech[r])
+        ends = st.free_t[r, :int(st.length[r])].tolist()
+        for j, end in zip(st.seq[r, :len(ends)].tolist(), ends, strict=True):
+            out.append((j, r, end - int(kd.tech.service[t_idx, j])))
+    return out
+
+
+def _sync(d: LivePlan, before: Mapping[str, tuple[str, int]],
+          was: list[tuple[int, int, int]], moved_r: list[int]) -> None:
     """The lifecycle after the re-lay: only the pinged routes' tickets can have changed
-    (``was``: their snapshot before); with planned tickets still waiting for their
-    transition, the general sync runs."""
+    (``was``: their visits before); with planned tickets still waiting for their
+    transition, the general sync runs. The plan's start arrays (``LivePlan.starts``) are
+    those before with the pinged routes' visits patched."""
     cols = d.waiting_columns()
     arrays = getattr(before, "_arrays", None)  # (a lazy snapshot: the plan's start arrays)
     if arrays is None or (cols.shape[0] and bool(np.any(arrays[1][cols] >= 0))):
         d.sync_lifecycle(before, "dispatcher")  # planned tickets wait for their transition
         return
-    now = d.route_snapshot(d.st, d.problem.data, moved_r)
+    now = _planned(d, d.st, d.problem.data, moved_r)
     if now == was:
+        d.cache["starts"] = (arrays[0], arrays[1])
         return
-    idx = d.problem.index.ticket_idx
-    for tid in sorted(now, key=idx):
-        d._sync_one(tid, was.get(tid), now[tid], "dispatcher")  # noqa: SLF001 - its own rule
-    gone = sorted((t for t in was if t not in now), key=idx)
+    starts, routes = arrays[0].copy(), arrays[1].copy()
+    for j, _r, _s in was:
+        starts[j] = routes[j] = -1
+    for j, r, s in now:
+        starts[j], routes[j] = s, r
+    d.cache["starts"] = (starts, routes)
+    ids, keys = d.problem.index.ticket_ids, d.route_key
+    old = {j: (keys[r][0], s) for j, r, s in was}
+    for j, r, s in sorted(now):  # (in ticket order, as the general sync)
+        d._sync_one(ids[j], old.get(j), (keys[r][0], s), "dispatcher")  # noqa: SLF001
+    kept = {j for j, _r, _s in now}
+    gone = [ids[j] for j in sorted(old) if j not in kept]
     d._sync_dropped(gone, None, "dispatcher")  # noqa: SLF001 - the live plan's own rule
