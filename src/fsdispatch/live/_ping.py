@@ -173,15 +173,14 @@ def _reasons(d: LivePlan, problem: Any, dropped: np.ndarray, cols: np.ndarray,
     """Unassigned reasons after the re-lay (``LivePlan._adopt``'s precedence: the old
     reason, ``open`` when dropped, the unservable reason last) for the tickets that can
     have changed: those dropped and the columns whose reachability flipped."""
-    look = np.union1d(dropped, cols).astype(_I64)
     uns = problem.unservable
-    look = look[~routed[look] & ((uns[look] != 0) | np.isin(look, dropped))]
-    if look.shape[0]:
+    if dropped.shape[0] or np.any(uns[cols] != 0):
         ids = problem.index.ticket_ids
         reasons = dict(d.reasons)
         for j in dropped.tolist():
             reasons[ids[j]] = UnassignedReason.OPEN
-        for j in look[uns[look] != 0].tolist():
+        look = np.union1d(dropped, cols).astype(_I64)
+        for j in look[~routed[look] & (uns[look] != 0)].tolist():
             reasons[ids[j]] = UnassignedReason.from_code(int(uns[j]))
         d.reasons = reasons
     d.changed()
