@@ -543,8 +543,8 @@ class LivePlan:
         index = self.problem.index
         held = self.__dict__.get("_waiting_cols")
         if held is None or held[0] is not index or held[1] != lc.waiting_version:
-            cols = np.array(sorted(index.ticket_idx(t) for t in lc.waiting
-                                   if index.has_ticket(t)), dtype=np.int64)
+            cols = np.sort(index.ticket_positions(list(lc.waiting)))  # (-1: not a column)
+            cols = cols[np.searchsorted(cols, 0):]
             held = self.__dict__["_waiting_cols"] = (index, lc.waiting_version, cols)
         return held[2]
 
