@@ -27,9 +27,12 @@ fail; at the least, probes stop while under a quarter hold (re-tried every 16 re
 
 
 def redo_reach(fs: Any, data: Any, pre: np.ndarray, reach: np.ndarray,
-               redo: np.ndarray, later: np.ndarray, until: np.ndarray) -> None:
+               redo: np.ndarray, later: np.ndarray, until: np.ndarray, *,
+               look_ahead: bool = True) -> None:
     """Recompute the reachability rows ``redo`` of ``reach`` (``later``: rows that only start
-    later, rechecked) and their ``until``, in place."""
+    later, rechecked) and their ``until``, in place. ``look_ahead=False``: no probes (each
+    row is exact at its start only, ``until`` its start: a position ping's row, redone by
+    the next refresh that moves its start)."""
     if not redo.shape[0]:
         return
     if not reach.shape[1]:
@@ -38,9 +41,11 @@ def redo_reach(fs: Any, data: Any, pre: np.ndarray, reach: np.ndarray,
     from ..kernels.structs import frozen, frozen_group
     from ._kernels import reach_rows
 
-    fs.refreshes += 1
     least, _first, most = REACH_AHEAD
-    probe = fs.ahead > least or fs.probe_rate >= 0.25 or fs.refreshes % 16 == 0
+    if look_ahead:
+        fs.refreshes += 1
+    probe = look_ahead and (fs.ahead > least or fs.probe_rate >= 0.25 or
+                            fs.refreshes % 16 == 0)
     # the groups and arrays as compile's reachability passes them (one signature)
     held = reach_rows(frozen_group(data.tv, "tv"), frozen_group(data.win, "win"),
                       frozen_group(data.brk, "brk"), frozen_group(data.rt, "rt"),

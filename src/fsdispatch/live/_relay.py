@@ -95,6 +95,22 @@ def _lay_in_place(d: LivePlan, problem: Problem, ptr: np.ndarray, visits: np.nda
     clear = np.flatnonzero(~copy_r)
     if clear.shape[0]:
         clear_routes(kd, st, clear)
+    lens = np.diff(ptr)
+    if kd.ticket_node is old_kd.ticket_node and kd.brk.ptr is old_kd.brk.ptr and \
+            kd.rt.group is old_kd.rt.group and fs.laid_seq.shape == st.seq.shape:
+        # the same numbering of tickets, breaks and groups: a copied route would be copied
+        # onto itself as it is, so only the routes cleared are laid (and noted as laid)
+        lay_r = ~copy_r & (lens > 0)
+        sel = np.repeat(lay_r, lens)
+        sub_ptr = np.zeros_like(ptr)
+        np.cumsum(np.where(lay_r, lens, 0), out=sub_ptr[1:])
+        kept_mask = np.ones(visits.shape[0], dtype=np.bool_)
+        kept_mask[sel] = relay_plan(kd, sub_ptr, visits[sel], copy_r, old_r, old_kd.rt.group,
+                                    old_kd.brk.ptr, st, st, scratch)
+        fs.laid_seq[clear] = st.seq[clear]
+        fs.laid_len[clear] = st.length[clear]
+        fs.pending = None
+        return st, kept_mask
     # the one re-laying kernel, with the live state as its own old state
     kept_mask = relay_plan(kd, ptr, visits, copy_r, old_r, old_kd.rt.group, old_kd.brk.ptr, st, st,
                            scratch)

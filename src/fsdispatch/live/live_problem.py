@@ -31,6 +31,7 @@ from ..plan import Plan, UnassignedReason
 from ..problem.compile import compile_scenario
 from ..problem.extend import TicketRows, append_ticket, ticket_rows
 from ..units import MINUTE
+from . import _ping
 from .eta import Eta, EtaModel
 from .freeze import replan_frozen
 from .lifecycle import Lifecycle, TicketState
@@ -403,6 +404,7 @@ class LivePlan:
         refresh, or of a refresh already deferred, so only what changed is redone.
         """
         pending = self.pending
+        self.pings: bool = keep_clock and (pending is None or self.pings)  # (only pings: _ping)
         if pending is None:
             self.pending = (gone, self.clock if keep_clock else self.state.now,
                             _LazySnapshot(self) if before is None else before)
@@ -423,8 +425,9 @@ class LivePlan:
         now = state.now
         state.now = pending[1]
         try:
-            self.refresh(pending[0])
-            self.sync_lifecycle(pending[2], "dispatcher")
+            if not (self.pings and _ping.settle(self, pending)):
+                self.refresh(pending[0])
+                self.sync_lifecycle(pending[2], "dispatcher")
         finally:
             state.now = now
 
@@ -540,8 +543,8 @@ class LivePlan:
         index = self.problem.index
         held = self.__dict__.get("_waiting_cols")
         if held is None or held[0] is not index or held[1] != lc.waiting_version:
-            cols = np.array(sorted(index.ticket_idx(t) for t in lc.waiting
-                                   if index.has_ticket(t)), dtype=np.int64)
+            cols = np.sort(index.ticket_positions(list(lc.waiting)))  # (-1: not a column)
+            cols = cols[np.searchsorted(cols, 0):]
             held = self.__dict__["_waiting_cols"] = (index, lc.waiting_version, cols)
         return held[2]
 

@@ -39,7 +39,10 @@ problem to its next read; the refresh runs at the clock of the last refresh (a
 ping moves where a technician starts, not the plan's clock: technician events,
 ``advance`` and ``reoptimize`` move that), so the incremental refresh redoes
 only that technician's route start and reachability row, and a stream of pings
-between two reads costs one refresh.
+between two reads costs one refresh. When nothing but pings was deferred, that
+refresh is :mod:`fsdispatch.live._ping`'s: it patches the pinged routes' starts,
+redoes their reachability rows and the ticket columns that flip, re-lays those
+routes only and syncs the lifecycle for their tickets only.
 """
 
 from __future__ import annotations
