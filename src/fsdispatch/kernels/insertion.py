@@ -66,33 +66,12 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
     """
     seq_r = st.seq[r]
     prev = kd.ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r]
-    return timing_delta_variant(kd.tv, kd.ticket_node, prev, kd.rt.end_node[r],
-                                kd.win, kd.cost, kd.brk, kd.w.overtime,
-                                kd.tech.service[kd.rt.tech[r]], kd.rt.max_close[r],
-                                kd.rt.close[r], kd.brk.ptr[r], kd.brk.ptr[r + 1] - kd.brk.ptr[r],
-                                st.length[r], seq_r, st.legt[r], st.free_t[r], st.vcost[r],
-                                st.lab[r], st.pcost[r], st.bptr[r], st.ret[r],
-                                wk.la, wk.pa, wk.lb, wk.pb, wk.pr, j, p, t_in, t_out)
-
-
-@leaf_internal
-def timing_delta_variant(tv, ticket_node, prev, end_node, win, cost, brk, w_overtime,
-                         service_row, max_close, close, base, nbr, n, seq_r, legt_r, free_r,
-                         vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb, pb, pr, j, p, t_in,
-                         t_out):
-    """:func:`route_timing_delta` of the rule's variant for ``tv``: the static one
-    (``None``: see :func:`~fsdispatch.kernels.timing.leg_time`) unless the travel is
-    time-dependent (one call more than picking it at the call site, as the hot loop of
-    :func:`best_insertion` does)."""
-    if is_static(tv):
-        return route_timing_delta(None, ticket_node, prev, end_node, win, cost, brk,
-                                  w_overtime, service_row, max_close, close, base, nbr, n,
-                                  seq_r, legt_r, free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r,
-                                  la, pa, lb, pb, pr, j, p, t_in, t_out)
-    return route_timing_delta(tv, ticket_node, prev, end_node, win, cost, brk, w_overtime,
-                              service_row, max_close, close, base, nbr, n, seq_r, legt_r,
-                              free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb, pb,
-                              pr, j, p, t_in, t_out)
+    return route_timing_delta(kd.tv, kd.ticket_node, prev, kd.rt.end_node[r], kd.win, kd.cost,
+                              kd.brk, kd.w.overtime, kd.tech.service[kd.rt.tech[r]],
+                              kd.rt.max_close[r], kd.rt.close[r], kd.brk.ptr[r],
+                              kd.brk.ptr[r + 1] - kd.brk.ptr[r], st.length[r], seq_r, st.legt[r],
+                              st.free_t[r], st.vcost[r], st.lab[r], st.pcost[r], st.bptr[r],
+                              st.ret[r], wk.la, wk.pa, wk.lb, wk.pb, wk.pr, j, p, t_in, t_out)
 
 
 @leaf_internal
@@ -104,9 +83,8 @@ def route_timing_delta(tv, ticket_node, prev, end_node, win, cost, brk, w_overti
     ``nbr``: its breaks; ``la`` … ``pr``: the scratch label buffers; ``prev``: the node
     before position ``p``, ``end_node``: the route's end). Every leg is timed by its
     departure (:func:`~fsdispatch.kernels.timing.leg_time`: the cached seconds as they are
-    under static travel; ``tv`` ``None``: the rule's static variant, which callers pick
-    with :func:`~fsdispatch.kernels.timing.is_static`). Reference-count free (a leaf): the
-    hot core of every insertion's pricing."""
+    under static travel; a static day's ``tv`` compiles the rule's static variant).
+    Reference-count free (a leaf): the hot core of every insertion's pricing."""
     svc = np.int64(service_row[j])
     node = ticket_node[j]
     if nbr == 0:
@@ -340,22 +318,15 @@ def best_insertion(kd, r, j, st, wk):
     best_p = NONE
     close, pcost_r, bptr_r, ret_r = kd.rt.close[r], st.pcost[r], st.bptr[r], st.ret[r]
     la, pa, lb_, pb, pr = wk.la, wk.pa, wk.lb, wk.pb, wk.pr
-    static = is_static(tv)
     for q in range(n + 1):
         p = order[q]
         if kout[p] >= best:
             break
         prev = tnode[seq_r[p - 1]] if p > 0 else st.start_n[r]
-        if static:  # the rule's variant picked here, not by timing_delta_variant: ~4 % of greedy
-            c = route_timing_delta(None, tnode, prev, end_node, win, cost, brk, w.overtime,
-                                   service_row, max_close, close, b0, nbr, n, seq_r, legt_r,
-                                   free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb_,
-                                   pb, pr, j, p, tin[p], tout[p])
-        else:
-            c = route_timing_delta(tv, tnode, prev, end_node, win, cost, brk, w.overtime,
-                                   service_row, max_close, close, b0, nbr, n, seq_r, legt_r,
-                                   free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb_,
-                                   pb, pr, j, p, tin[p], tout[p])
+        c = route_timing_delta(tv, tnode, prev, end_node, win, cost, brk, w.overtime,
+                               service_row, max_close, close, b0, nbr, n, seq_r, legt_r, free_r,
+                               vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb_, pb, pr, j,
+                               p, tin[p], tout[p])
         if c == INF:
             continue
         c += kin[p]
