@@ -2,9 +2,10 @@
 
 Static days price insertions with the rule compiled for a travel group without a profile
 (``tv.prof`` ``None``, a numba type of its own; :func:`fsdispatch.kernels.timing.leg_time`:
-the leg costs its cached seconds, no test in the hot loops). A day whose travel is time-dependent with a flat profile
-(every period at speed factor 1) goes through the time-dependent path (each leg timed by
-its departure) and must give, second for second, the same prices and the same plans.
+the leg costs its cached seconds, no test in the hot loops). A day whose travel is
+time-dependent with a flat profile (every period at speed factor 1) goes through the
+time-dependent path (each leg timed by its departure) and must give, second for second,
+the same prices and the same plans.
 """
 
 from __future__ import annotations
