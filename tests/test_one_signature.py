@@ -56,20 +56,13 @@ if "live" in sys.argv[2:]:
 print(json.dumps({"counts": counts, "objectives": objectives}))
 """
 
-_TWINS = frozenset(f"fsdispatch.kernels.{name}" for name in (
-    "timing.leg_time", "timing.is_static", "timing.gap_ready", "timing.advance",
-    "timing.finish_gap", "timing.break_before", "timing.choose_end",
-    "insertion.route_timing_delta"))
-"""The schedule rule's kernels that insertion pricing calls: each compiles twice by design,
-the static variant (``tv = None``, see ``kernels.timing.leg_time``) and the time-dependent
-one, both reachable from every pricing call site (the variant is picked at run time)."""
-
-
 def _twice(counts: dict[str, int]) -> dict[str, int]:
-    """The kernels compiled more often than their design says (the struct converter
-    compiles once per kind of struct; the rule's twins twice)."""
+    """The kernels compiled more than once (the struct converter compiles once per kind of
+    struct). The schedule rule's variant is chosen by the day's kernel data (a static
+    day's travel group is of its own type, see ``kernels.timing.leg_time``): a static day
+    compiles only the static variant, so every kernel once."""
     return {name: n for name, n in counts.items()
-            if n > (2 if name in _TWINS else 1) and not name.endswith("structs._to_struct")}
+            if n > 1 and not name.endswith("structs._to_struct")}
 
 
 _SEARCH = tuple(f"fsdispatch.solvers.local_search.{m}." for m in ("_state", "operators", "_search",

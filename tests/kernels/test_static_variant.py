@@ -1,10 +1,11 @@
 """The schedule rule's static variant is the same rule as the time-dependent path.
 
-Static days price insertions with the rule compiled for ``tv = None``
-(:func:`fsdispatch.kernels.timing.leg_time`: the leg costs its cached seconds, no travel
-group through the hot loops). A day whose travel is time-dependent with a flat profile
-(every period at speed factor 1) goes through the time-dependent path (each leg timed by
-its departure) and must give, second for second, the same prices and the same plans.
+Static days price insertions with the rule compiled for a travel group without a profile
+(``tv.prof`` ``None``, a numba type of its own; :func:`fsdispatch.kernels.timing.leg_time`:
+the leg costs its cached seconds, no test in the hot loops). A day whose travel is
+time-dependent with a flat profile (every period at speed factor 1) goes through the
+time-dependent path (each leg timed by its departure) and must give, second for second,
+the same prices and the same plans.
 """
 
 from __future__ import annotations
@@ -72,3 +73,27 @@ def test_static_days_plan_as_flat_profile_days(scenario):
         assert a.plan.routes == b.plan.routes, backend
         assert a.evaluation.objective == pytest.approx(b.evaluation.objective, rel=1e-12,
                                                        abs=1e-9), backend
+
+
+def test_the_variant_is_chosen_by_the_days_kernel_data(monkeypatch):
+    """A static day's travel group has no profile, a traffic day's has one: their kernel
+    data are of two numba types (so each day compiles only its variant of the rule), and
+    the struct converter's direct entry points keep them apart when both kinds of day
+    alternate in one process (``FSDISPATCH_ASSERT=1`` checks each conversion's type)."""
+    from numba import typeof
+
+    from fsdispatch.kernels.structs import kernel_data
+    from fsdispatch.solvers._warm import is_traffic_day, tiny_problem
+
+    monkeypatch.setenv("FSDISPATCH_ASSERT", "1")
+    static, flat = tiny_problem(), tiny_problem(traffic=True)
+    assert static.data.tv.prof is None and flat.data.tv.prof is not None
+    assert not is_traffic_day(static) and is_traffic_day(flat) and not is_traffic_day(None)
+    assert typeof(static.data) != typeof(flat.data)
+    for p in (static, flat, static, flat):
+        kd = kernel_data(p.data.fields._replace(ticket_node=p.data.ticket_node.copy()))
+        assert typeof(kd) == typeof(p.data)
+    a = fd.solve(static, "greedy")
+    b = fd.solve(flat, "greedy")
+    assert a.plan.routes == b.plan.routes
+    assert a.evaluation.objective == pytest.approx(b.evaluation.objective, rel=1e-12)

@@ -29,18 +29,6 @@ from .timing import Timing, namers, time_plan, visit_arrays, waiting
 
 __all__ = ["check_plan", "evaluate"]
 
-def compile_evaluator_kernels() -> None:
-    """Compile (or load) the evaluator's kernels by judging a one-visit plan of a tiny
-    generated day (what :mod:`fsdispatch.solvers._ahead` runs in a second process on a
-    cold cache while the first compiles the greedy kernels)."""
-    from ..generate import generate_scenario
-
-    problem = compile_scenario(generate_scenario(2, 6, seed=0, name="warm-up"))
-    routes: list[tuple[int, ...]] = [()] * problem.num_routes
-    routes[0] = (0,)
-    evaluate(problem, Plan(routes=tuple(routes)))
-
-
 def _as_problem(problem: Problem | Scenario) -> Problem:
     if isinstance(problem, Scenario):
         return compile_scenario(problem)

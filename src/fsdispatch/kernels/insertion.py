@@ -19,7 +19,7 @@ from .routes import (
     rebuild_route,
     resources_ok,
     route_cost,
-    route_lateness,
+    row_lateness,
 )
 from .structs import struct_of
 from .timing import (
@@ -66,33 +66,12 @@ def timing_delta(kd, st, wk, r, j, p, t_in, t_out):
     """
     seq_r = st.seq[r]
     prev = kd.ticket_node[seq_r[p - 1]] if p > 0 else st.start_n[r]
-    return timing_delta_variant(kd.tv, kd.ticket_node, prev, kd.rt.end_node[r],
-                                kd.win, kd.cost, kd.brk, kd.w.overtime,
-                                kd.tech.service[kd.rt.tech[r]], kd.rt.max_close[r],
-                                kd.rt.close[r], kd.brk.ptr[r], kd.brk.ptr[r + 1] - kd.brk.ptr[r],
-                                st.length[r], seq_r, st.legt[r], st.free_t[r], st.vcost[r],
-                                st.lab[r], st.pcost[r], st.bptr[r], st.ret[r],
-                                wk.la, wk.pa, wk.lb, wk.pb, wk.pr, j, p, t_in, t_out)
-
-
-@leaf_internal
-def timing_delta_variant(tv, ticket_node, prev, end_node, win, cost, brk, w_overtime,
-                         service_row, max_close, close, base, nbr, n, seq_r, legt_r, free_r,
-                         vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb, pb, pr, j, p, t_in,
-                         t_out):
-    """:func:`route_timing_delta` of the rule's variant for ``tv``: the static one
-    (``None``: see :func:`~fsdispatch.kernels.timing.leg_time`) unless the travel is
-    time-dependent (one call more than picking it at the call site, as the hot loop of
-    :func:`best_insertion` does)."""
-    if is_static(tv):
-        return route_timing_delta(None, ticket_node, prev, end_node, win, cost, brk,
-                                  w_overtime, service_row, max_close, close, base, nbr, n,
-                                  seq_r, legt_r, free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r,
-                                  la, pa, lb, pb, pr, j, p, t_in, t_out)
-    return route_timing_delta(tv, ticket_node, prev, end_node, win, cost, brk, w_overtime,
-                              service_row, max_close, close, base, nbr, n, seq_r, legt_r,
-                              free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb, pb,
-                              pr, j, p, t_in, t_out)
+    return route_timing_delta(kd.tv, kd.ticket_node, prev, kd.rt.end_node[r], kd.win, kd.cost,
+                              kd.brk, kd.w.overtime, kd.tech.service[kd.rt.tech[r]],
+                              kd.rt.max_close[r], kd.rt.close[r], kd.brk.ptr[r],
+                              kd.brk.ptr[r + 1] - kd.brk.ptr[r], st.length[r], seq_r, st.legt[r],
+                              st.free_t[r], st.vcost[r], st.lab[r], st.pcost[r], st.bptr[r],
+                              st.ret[r], wk.la, wk.pa, wk.lb, wk.pb, wk.pr, j, p, t_in, t_out)
 
 
 @leaf_internal
@@ -104,9 +83,8 @@ def route_timing_delta(tv, ticket_node, prev, end_node, win, cost, brk, w_overti
     ``nbr``: its breaks; ``la`` … ``pr``: the scratch label buffers; ``prev``: the node
     before position ``p``, ``end_node``: the route's end). Every leg is timed by its
     departure (:func:`~fsdispatch.kernels.timing.leg_time`: the cached seconds as they are
-    under static travel; ``tv`` ``None``: the rule's static variant, which callers pick
-    with :func:`~fsdispatch.kernels.timing.is_static`). Reference-count free (a leaf): the
-    hot core of every insertion's pricing."""
+    under static travel; a static day's ``tv`` compiles the rule's static variant).
+    Reference-count free (a leaf): the hot core of every insertion's pricing."""
     svc = np.int64(service_row[j])
     node = ticket_node[j]
     if nbr == 0:
@@ -257,37 +235,56 @@ def best_insertion(kd, r, j, st, wk):
     the bound allows all their lateness to vanish); positions are priced
     exactly cheapest bound first and skipped once the bound reaches the best
     exact cost found. An O(1) latest-start test rejects positions that cannot
-    be feasible.
+    be feasible. (:func:`route_insertion` on the route's rows: a caller pricing
+    many tickets on one route reads them once.)
     """
     if not resources_ok(kd, st, r, j) or st.length[r] + 1 >= st.seq.shape[1]:
         return INF, -1
-    # every struct field read once: a field read in a loop reference-counts its arrays
-    n = st.length[r]
-    tin, kin, tout, kout, order = wk.tin, wk.kin, wk.tout, wk.kout, wk.order
-    tv, win, cost, brk, w, week = kd.tv, kd.win, kd.cost, kd.brk, kd.w, kd.week
-    tnode = kd.ticket_node
-    tech = kd.rt.tech[r]
-    service_row = kd.tech.service[tech]
-    seq_r = st.seq[r]
-    free_r = st.free_t[r]
-    legt_r = st.legt[r]
-    legd_r = st.legd[r]
-    lstart_r = st.lstart[r]
-    vcost_r = st.vcost[r]
-    lrate_r = st.lrate[r]
-    absorb_r = st.absorb[r]
-    lab_r = st.lab[r]
-    max_close = kd.rt.max_close[r]
+    wk_k, wk_tot = week_state(kd, st, r)
+    return route_insertion(kd.tv, kd.win, kd.cost, kd.brk, kd.w, kd.week, kd.ticket_node,
+                           kd.tech, kd.res, kd.rt, route_rows(st, r), work_rows(wk), r, j,
+                           wk_k, wk_tot)
+
+
+@internal
+def route_rows(st, r):
+    """Route ``r``'s rows of the state, read once (a struct's field read reference-counts):
+    ``(n, start node, return, seq, free_t, legt, legd, lstart, vcost, lrate, absorb, lab,
+    pcost, bptr)``, what :func:`route_insertion` takes."""
+    return (st.length[r], st.start_n[r], st.ret[r], st.seq[r], st.free_t[r], st.legt[r],
+            st.legd[r], st.lstart[r], st.vcost[r], st.lrate[r], st.absorb[r], st.lab[r],
+            st.pcost[r], st.bptr[r])
+
+
+@internal
+def work_rows(wk):
+    """The scratch buffers of :class:`Work` that :func:`route_insertion` takes, read once."""
+    return wk.tin, wk.kin, wk.tout, wk.kout, wk.order, wk.la, wk.pa, wk.lb, wk.pb, wk.pr
+
+
+@leaf_internal
+def route_insertion(tv, win, cost, brk, w, week, tnode, techs, res, rt, rows, bufs, r, j,
+                    wk_k, wk_tot):
+    """:func:`best_insertion` of ``j`` into route ``r`` once its resources allow it, on the
+    kernel data's groups, the route's rows (:func:`route_rows`), the scratch buffers
+    (:func:`work_rows`) and the technician's week (``week_state``). A leaf: no reference
+    counts, however many tickets a caller prices on one route."""
+    n, prev, ret_r, seq_r, free_r, legt_r, legd_r, lstart_r, vcost_r, lrate_r, absorb_r, \
+        lab_r, pcost_r, bptr_r = rows
+    tin, kin, tout, kout, order, la, pa, lb_, pb, pr = bufs
+    tech = rt.tech[r]
+    service_row = techs.service[tech]
+    max_close = rt.max_close[r]
     node = tnode[j]
     symmetric = tv.kind != 0
-    prev = st.start_n[r]
+    start_n = prev
     for p in range(n + 1):
         if p > 0:
             prev = tnode[seq_r[p - 1]]
         tt, km = travel(tv, prev, node)
         tin[p] = tt
         kin[p] = km
-    end_node = kd.rt.end_node[r]
+    end_node = rt.end_node[r]
     for p in range(n + 1):
         if symmetric and p < n:
             tout[p] = tin[p + 1]
@@ -297,12 +294,11 @@ def best_insertion(kd, r, j, st, wk):
             tt, km = travel(tv, node, nxt)
             tout[p] = tt
             kout[p] = km
-    svc, labour, base = insertion_base(kd.tech, kd.res, w.pref, tech, j)
+    svc, labour, base = insertion_base(techs, res, w.pref, tech, j)
     first_open = win.start[win.ptr[j]]
     b0 = brk.ptr[r]
     nbr = brk.ptr[r + 1] - b0
-    others = route_lateness(st, r) if nbr > 0 else 0.0
-    wk_k, wk_tot = week_state(kd, st, r)
+    others = row_lateness(vcost_r, n) if nbr > 0 else 0.0
     for p in range(n + 1):
         dt = tin[p] + tout[p] - legt_r[p]
         det = detour_cost(w, base, labour, dt, kin[p] + kout[p] - legd_r[p])
@@ -338,24 +334,16 @@ def best_insertion(kd, r, j, st, wk):
             k -= 1
     best = INF
     best_p = NONE
-    close, pcost_r, bptr_r, ret_r = kd.rt.close[r], st.pcost[r], st.bptr[r], st.ret[r]
-    la, pa, lb_, pb, pr = wk.la, wk.pa, wk.lb, wk.pb, wk.pr
-    static = is_static(tv)
+    close = rt.close[r]
     for q in range(n + 1):
         p = order[q]
         if kout[p] >= best:
             break
-        prev = tnode[seq_r[p - 1]] if p > 0 else st.start_n[r]
-        if static:  # the rule's variant picked here, not by timing_delta_variant: ~4 % of greedy
-            c = route_timing_delta(None, tnode, prev, end_node, win, cost, brk, w.overtime,
-                                   service_row, max_close, close, b0, nbr, n, seq_r, legt_r,
-                                   free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb_,
-                                   pb, pr, j, p, tin[p], tout[p])
-        else:
-            c = route_timing_delta(tv, tnode, prev, end_node, win, cost, brk, w.overtime,
-                                   service_row, max_close, close, b0, nbr, n, seq_r, legt_r,
-                                   free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb_,
-                                   pb, pr, j, p, tin[p], tout[p])
+        prev = tnode[seq_r[p - 1]] if p > 0 else start_n
+        c = route_timing_delta(tv, tnode, prev, end_node, win, cost, brk, w.overtime,
+                               service_row, max_close, close, b0, nbr, n, seq_r, legt_r, free_r,
+                               vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb_, pb, pr, j,
+                               p, tin[p], tout[p])
         if c == INF:
             continue
         c += kin[p]

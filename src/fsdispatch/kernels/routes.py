@@ -301,9 +301,15 @@ def free_at(lab_r, k, nbr):
 @internal
 def route_lateness(st, r):
     """Lateness cost of route ``r``'s visits as timed now."""
+    return row_lateness(st.vcost[r], st.length[r])
+
+
+@leaf_internal
+def row_lateness(vcost_r, n):
+    """:func:`route_lateness` on the route's row of visit costs ``vcost_r`` (``n`` visits)."""
     c = 0.0
-    for k in range(st.length[r]):
-        c += st.vcost[r, k]
+    for k in range(n):
+        c += vcost_r[k]
     return c
 
 

@@ -166,6 +166,8 @@ def _normalise(nt: Any, spec: dict[str, tuple[Any, int]]) -> Any:
     changes = {}
     for name, (dtype, ndim) in spec.items():
         a = getattr(nt, name)
+        if a is None and name in _OPTIONAL:
+            continue
         if not _is_frozen(a, dtype, ndim):
             changes[name] = _frozen(a, dtype, ndim)
     if changes:  # copies of writable arrays: not remembered (the caller may write them)
@@ -175,6 +177,9 @@ def _normalise(nt: Any, spec: dict[str, tuple[Any, int]]) -> Any:
     return nt
 
 
+_OPTIONAL = frozenset({"prof"})
+"""Fields that may be ``None`` (another numba type of their group): ``tv.prof`` of a
+static day (the schedule rule's static variant, ``kernels.timing.leg_time``)."""
 _I8, _F8, _B, _I4, _I1 = (np.dtype(t) for t in (np.int64, np.float64, np.bool_, np.int32,
                                                   np.int8))
 _SPEC: dict[str, dict[str, tuple[Any, int]]] = {
@@ -243,28 +248,39 @@ def kernel_data(kd: Any) -> KernelStruct:
     return as_struct(kd._replace(**groups), one_type=True)
 
 
-_ENTRY: dict[type, Any] = {}
-"""The compiled overload of ``_to_struct`` for a ``NamedTuple`` class of one numba type."""
+_ENTRY: dict[tuple[type, bool], Any] = {}
+"""The compiled overload of ``_to_struct`` for a ``NamedTuple`` class of one numba type per
+kind of day (static travel or not, :func:`_static_day`)."""
+
+
+def _static_day(nt: Any) -> bool:
+    """Whether ``nt`` holds a static day's travel group (``tv.prof`` ``None``): the one field
+    that gives a one-type class (``KernelData``) its second numba type (the schedule rule's
+    static variant, see ``kernels.timing.leg_time``)."""
+    tv = getattr(nt, "tv", None)
+    return tv is not None and getattr(tv, "prof", 0) is None
 
 
 def _direct_struct(nt: Any) -> Any:
-    """``_to_struct(nt)`` for a tuple whose class has one numba type, calling the compiled
-    entry point directly after the first call.
+    """``_to_struct(nt)`` for a tuple whose class has one numba type per kind of day,
+    calling the compiled entry point directly after the first call.
 
     The dispatcher types its argument on every call (~25 µs for the ~60 arrays of a
     ``KernelData``: a live refresh pays it per event). A normalised ``KernelData`` has one
-    numba type (that is what :func:`kernel_data` is for), and so has a route state built by
-    the greedy helpers, so the one overload compiled for the class is called without
-    typing. ``FSDISPATCH_ASSERT=1`` checks the type on each call.
+    numba type per kind of day (static or time-dependent travel: that is what
+    :func:`kernel_data` is for), and so has a route state built by the greedy helpers, so
+    the overload compiled for the class and kind is called without typing.
+    ``FSDISPATCH_ASSERT=1`` checks the type on each call.
     """
-    cls = type(nt)
-    entry = _ENTRY.get(cls)
+    key = (type(nt), _static_day(nt))
+    entry = _ENTRY.get(key)
     if entry is None:
+        from numba import typeof
+
         out = _to_struct(nt)
-        mine = [res for sig, res in _to_struct.overloads.items()
-                if getattr(sig[0], "instance_class", None) is cls]
-        if len(mine) == 1:
-            _ENTRY[cls] = mine[0]
+        entry = _to_struct.overloads.get((typeof(nt),))
+        if entry is not None:
+            _ENTRY[key] = entry
         return out
     if os.environ.get("FSDISPATCH_ASSERT", "") not in ("", "0"):
         from numba import typeof

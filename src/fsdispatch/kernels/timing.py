@@ -179,17 +179,23 @@ def _td_secs(tv, a, b, t):
 @leaf
 def leg_time(tv, a, b, tt, t):
     """Seconds of the leg ``a -> b`` leaving at ``t``; ``tt`` is :func:`travel_time`
-    of the leg, returned as is by static travel (the fast path: one test).
+    of the leg, returned as is by static travel.
 
-    ``tv`` ``None``: the rule's *static variant*, chosen at compile time (numba prunes
-    the ``is None`` branch by the argument's type): the leg costs ``tt`` and nothing
-    else, and every kernel of the rule passed ``None`` (:func:`advance`,
-    :func:`gap_ready`, :func:`finish_gap`, :func:`choose_end`, …) compiles without the
-    travel group in its hot loops. Callers pick it once per pricing with
-    :func:`is_static` (two call sites: ``None`` when static, else ``tv``): the same
-    rule, the same operations, as the time-dependent path on a day with a flat profile.
+    A static day's travel group has no profile (``tv.prof`` ``None``): it is another
+    numba type, and every kernel that times legs with it compiles the rule's *static
+    variant* (numba prunes :func:`_leg`'s ``is None`` branch by the argument's type): the
+    leg costs ``tt`` and nothing else, no test in the hot loops. The variant is chosen
+    above every kernel's entry point, by the kernel data a day compiles to: a static day
+    compiles only the static variant, a traffic day only the time-dependent one — one
+    body, two type specialisations, the same rule.
     """
-    if tv is None:
+    return _leg(tv.prof, tv, a, b, tt, t)
+
+
+@leaf_internal
+def _leg(prof, tv, a, b, tt, t):
+    """:func:`leg_time` with the profile as an argument (its ``None`` prunes by type)."""
+    if prof is None:
         return tt
     if tv.td == 0 or a == b:
         return tt
@@ -198,11 +204,16 @@ def leg_time(tv, a, b, tt, t):
 
 @leaf
 def is_static(tv):
-    """Whether legs cost their cached static seconds: ``tv`` is ``None`` (the static
-    variant, a compile-time constant) or a group without time-dependent travel."""
-    if tv is None:
+    """Whether legs cost their cached static seconds: a static day's group (no profile,
+    a compile-time constant) or a group without time-dependent travel."""
+    return _static(tv.prof, tv.td)
+
+
+@leaf_internal
+def _static(prof, td):
+    if prof is None:
         return True
-    return tv.td == 0
+    return td == 0
 
 
 # ---------------------------------------------------------------- windows and costs

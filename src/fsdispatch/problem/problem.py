@@ -39,12 +39,6 @@ TRAVEL_MATRIX, TRAVEL_EUCLIDEAN, TRAVEL_HAVERSINE = 0, 1, 2
 ROUND_NEAREST, ROUND_CEIL, ROUND_FLOOR = 0, 1, 2
 
 
-def _ro_empty(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-    a = np.zeros(shape, dtype=dtype)
-    a.setflags(write=False)
-    return a
-
-
 class TravelData(NamedTuple):
     """Travel model arrays. K = nodes (distinct locations), M = matrix size."""
 
@@ -66,8 +60,10 @@ class TravelData(NamedTuple):
     #: carries one array more, not four): ``[P, Q, M, starts (P), factors (P), matrix of
     #: each period (P), Q period matrices (Q × M × M)]`` — the starts increasing with
     #: starts[0] = -2**62, factors for td 1, the matrices for td 2 (td 1 over a matrix:
-    #: the base durations, Q = 1); whole seconds are exact in float64. Empty when static.
-    prof: np.ndarray = _ro_empty((0,), np.float64)
+    #: the base durations, Q = 1); whole seconds are exact in float64. ``None`` when
+    #: static: the group is then of another numba type, and every kernel that times legs
+    #: compiles the schedule rule's static variant for it (``kernels.timing.leg_time``).
+    prof: np.ndarray | None = None
 
 
 class WindowData(NamedTuple):

@@ -40,10 +40,16 @@ _LIVE: dict[str, Ahead] = {}
 
 
 def _jobs() -> dict[str, Callable[[], Any]]:
-    from ..evaluate.evaluator import compile_evaluator_kernels
+    """The jobs by name; ``-traffic``: for a day with time-dependent travel (the kernels'
+    other type, see ``fsdispatch.solvers._warm.ahead_job``)."""
+    from functools import partial
+
+    from ._warm import compile_evaluator
     from .local_search.solver import compile_search_kernels
 
-    return {"ls": compile_search_kernels, "evaluate": compile_evaluator_kernels}
+    return {"ls": compile_search_kernels, "evaluate": compile_evaluator,
+            "ls-traffic": partial(compile_search_kernels, True),
+            "evaluate-traffic": partial(compile_evaluator, True)}
 
 
 def cached(dispatcher: Any) -> bool:

@@ -69,10 +69,11 @@ def exact_warm_up(problem: Problem | None, solver_module: str) -> float:
     its solver library (``solver_module``) before the clock starts; returns seconds."""
     import importlib
 
+    from ._warm import is_traffic_day
     from .greedy import warm_up
 
     tic = time.perf_counter()
-    warm_up(problem is None or problem.num_depots > 0)
+    warm_up(problem is None or problem.num_depots > 0, traffic=is_traffic_day(problem))
     try:
         importlib.import_module(solver_module)
     except ImportError:  # pragma: no cover - solve() says what to install

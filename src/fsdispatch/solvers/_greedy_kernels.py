@@ -23,7 +23,10 @@ from ..kernels.insertion import (
     make_work,
     pickup_option,
     position_cost,
+    route_insertion,
+    route_rows,
     week_blocked,
+    work_rows,
 )
 from ..kernels.jit import internal
 from ..kernels.parts import parts_fit
@@ -38,6 +41,7 @@ from ..kernels.routes import (
 )
 from ..kernels.sort import argsort_stable
 from ..kernels.timing import earliest_start, travel, visit_cost
+from ..kernels.weekly import week_state
 
 
 class Cands(NamedTuple):
@@ -132,14 +136,26 @@ def price_stale(kd, j, c1, c2, cd, st, wk):
 def greedy_init(kd, active, cd, st, lo, hi):
     """Price every candidate of every active ticket ``j`` with ``lo <= j < hi``."""
     wk = make_work(kd, st.seq.shape[1])
+    # best_insertion with the kernel data's groups read once (a leaf per entry)
+    tv, win, kcost, brk, w, week, tnode = kd.tv, kd.win, kd.cost, kd.brk, kd.w, kd.week, \
+        kd.ticket_node
+    techs, res, rt = kd.tech, kd.res, kd.rt
+    bufs = work_rows(wk)
+    width = st.seq.shape[1]
+    route, ccost, cpos, stale = cd.route, cd.cost, cd.pos, cd.stale
     for j in range(lo, hi):
         if not active[j]:
             continue
         for c in range(cd.ptr[j], cd.ptr[j + 1]):
-            cost, pos = best_insertion(kd, cd.route[c], j, st, wk)
-            cd.cost[c] = cost
-            cd.pos[c] = pos
-            cd.stale[c] = False
+            r = route[c]
+            cost, pos = INF, NONE
+            if st.length[r] + 1 < width and resources_ok(kd, st, r, j):
+                wk_k, wk_tot = week_state(kd, st, r)
+                cost, pos = route_insertion(tv, win, kcost, brk, w, week, tnode, techs, res, rt,
+                                            route_rows(st, r), bufs, r, j, wk_k, wk_tot)
+            ccost[c] = cost
+            cpos[c] = pos
+            stale[c] = False
         _top2(j, cd)
 
 
@@ -174,14 +190,23 @@ def _reprice_after_insert(kd, r, j, p, active, cd, st, wk, stamp, steps, dirty, 
     others = route_lateness(st, r) if nbr > 0 else 0.0
     free_p = earliest_free(st, r, p, nbr)
     free_p1 = earliest_free(st, r, p + 1, nbr)
+    # best_insertion's leaf on the route's rows, read once for all its entries
+    brk, week, rt = kd.brk, kd.week, kd.rt
+    rows = route_rows(st, r)
+    bufs = work_rows(wk)
+    room = n + 1 < st.seq.shape[1]
+    wk_k, wk_tot = week_state(kd, st, r)
     for e in range(cd.rc_ptr[r], cd.rc_ptr[r + 1]):
         cc = rc_entry[e]
         i = ticket[cc]
         if not active[i]:
             continue
-        if bestc[i] == cc or bestc2[i] == cc or cpos[cc] == p \
-                or not resources_ok(kd, st, r, i):
-            cost, pos = best_insertion(kd, r, i, st, wk)
+        fits = resources_ok(kd, st, r, i)
+        if bestc[i] == cc or bestc2[i] == cc or cpos[cc] == p or not fits:
+            cost, pos = INF, NONE
+            if fits and room:
+                cost, pos = route_insertion(tv, win, kcost, brk, w, week, tnode, techs, res, rt,
+                                            rows, bufs, r, i, wk_k, wk_tot)
             ccost[cc] = cost
             cpos[cc] = pos
             stale[cc] = False

@@ -41,7 +41,8 @@ __all__ = ["GreedySolver", "assign_greedy", "copy_state", "make_state", "state_p
 _CHUNK = 256
 
 
-def warm_up(depots: bool = True, *, evaluator_ahead: bool = True) -> float:
+def warm_up(depots: bool = True, *, evaluator_ahead: bool = True,
+            traffic: bool = False) -> float:
     """Compile (or load from the on-disk cache) the greedy kernels once; returns seconds.
 
     Runs the backend on a tiny generated day, so the first real solve's time
@@ -50,11 +51,13 @@ def warm_up(depots: bool = True, *, evaluator_ahead: bool = True) -> float:
     without, only what a day without depots runs is compiled (a quicker
     cold start). On a cold cache the evaluator's kernels compile in a second
     process meanwhile (:mod:`fsdispatch.solvers._ahead`) unless
-    ``evaluator_ahead`` is false. Later calls return 0 at once.
+    ``evaluator_ahead`` is false. ``traffic``: the kernels of a day with
+    time-dependent travel (of another type: a static day's compile the schedule
+    rule's static variant). Later calls return 0 at once.
     """
     from ._warm import warm_greedy
 
-    return warm_greedy(depots, evaluator_ahead=evaluator_ahead)
+    return warm_greedy(depots, evaluator_ahead=evaluator_ahead, traffic=traffic)
 
 
 def make_state(problem: Problem, routes: Sequence[Sequence[int]] | None = None,
@@ -236,8 +239,11 @@ class GreedySolver:
 
     def warm_up(self, problem: Problem | None = None) -> float:
         """Load the compiled kernels once per process (see :func:`warm_up`): those a day
-        like ``problem`` runs (all of them when ``None``); returns seconds."""
-        return warm_up(problem is None or problem.num_depots > 0)
+        like ``problem`` runs (a static day's, all of them, when ``None``); returns seconds."""
+        from ._warm import is_traffic_day
+
+        return warm_up(problem is None or problem.num_depots > 0,
+                       traffic=is_traffic_day(problem))
 
     def solve(self, problem: Problem, limits: Limits, seed: int | None,
               progress: ProgressCallback | None) -> BackendOutput:

@@ -18,7 +18,7 @@ from numba import njit
 from ...evaluate._kernels import earliest_start, hard_late, travel, visit_cost
 from ...kernels.balance import spread_of
 from ...kernels.consts import NONE, ONE, ZERO
-from ...kernels.insertion import detour_cost, insertion_base, timing_delta_variant, too_late
+from ...kernels.insertion import detour_cost, insertion_base, route_timing_delta, too_late
 from ...kernels.jit import internal
 from ...kernels.parts import add_parts
 from ...kernels.routes import (
@@ -334,10 +334,10 @@ def best_insertion_slack(kd, r, j, sol, wk, buf, blink, key):
         p = order[q]
         stats[6] += 1
         prev = ticket_node[seq_r[p - 1]] if p > 0 else start_r
-        c = timing_delta_variant(tv, ticket_node, prev, end_node, win, cost, brk, w.overtime,
-                                 service_row, max_close_r, close, b0, nbr, n, seq_r, legt_r,
-                                 free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb, pb,
-                                 pr, j, p, tin[q], tout[q])
+        c = route_timing_delta(tv, ticket_node, prev, end_node, win, cost, brk, w.overtime,
+                               service_row, max_close_r, close, b0, nbr, n, seq_r, legt_r,
+                               free_r, vcost_r, lab_r, pcost_r, bptr_r, ret_r, la, pa, lb, pb,
+                               pr, j, p, tin[q], tout[q])
         if c == INF:
             continue
         dt = tin[q] + tout[q] - legt_r[p]

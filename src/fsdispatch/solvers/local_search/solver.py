@@ -39,17 +39,18 @@ search state and the unassigned reasons (the search gets whatever the greedy sta
 not use)."""
 
 
-def warm_up(depots: bool = True) -> float:
+def warm_up(depots: bool = True, traffic: bool = False) -> float:
     """Compile (or load from the on-disk cache) every kernel ``ls`` uses; returns seconds.
 
     Runs the whole backend once on a tiny generated day, so the time limit of
     the first real solve in a process is spent searching, not compiling;
-    ``depots`` also loads the greedy start's depot-stop kernels. Later calls
-    return 0 at once.
+    ``depots`` also loads the greedy start's depot-stop kernels; ``traffic``: the
+    kernels of a day with time-dependent travel (of another type: a static day's
+    compile the schedule rule's static variant). Later calls return 0 at once.
     """
     from .._warm import warm_ls
 
-    return warm_ls(depots)
+    return warm_ls(depots, traffic)
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -216,8 +217,10 @@ class LocalSearchSolver:
 
     def warm_up(self, problem: Problem | None = None) -> float:
         """Load the compiled kernels once per process (see :func:`warm_up`): those a day
-        like ``problem`` runs (all of them when ``None``); returns seconds."""
-        return warm_up(problem is None or problem.num_depots > 0)
+        like ``problem`` runs (a static day's, all of them, when ``None``); returns seconds."""
+        from .._warm import is_traffic_day
+
+        return warm_up(problem is None or problem.num_depots > 0, is_traffic_day(problem))
 
     def compile_ahead(self) -> None:
         """On a cold numba cache, start compiling the search's kernels in a second process
@@ -510,14 +513,15 @@ class _NoStart(LocalSearchSolver):
         return Plan(routes=tuple(() for _ in range(problem.num_routes)))
 
 
-def compile_search_kernels() -> None:
+def compile_search_kernels(traffic: bool = False) -> None:
     """Compile (or load) the search's own kernels, not the greedy start's (nor the
     reasons' kernels, which :func:`warm_up` compiles meanwhile): what
     :mod:`fsdispatch.solvers._ahead` runs in a second process on a cold cache while the
-    first process compiles the greedy start."""
+    first process compiles the greedy start; ``traffic``: for a day with time-dependent
+    travel)."""
     from .._warm import tiny_problem
 
-    _NoStart().solve(tiny_problem(), Limits(max_iterations=20), 0, None)
+    _NoStart().solve(tiny_problem(traffic=traffic), Limits(max_iterations=20), 0, None)
 
 
 def _check_search(problem: Problem, cur: Any, obj: np.ndarray, best_seq: np.ndarray,
