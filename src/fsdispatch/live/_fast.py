@@ -593,6 +593,11 @@ def _live_resources(d: LivePlan, fs: FastState, res: Any, pre: np.ndarray,
         else:
             res_all[ti] = r4
         van_stock, mtpd, capacity, _recent = r4
+        day_cap = t.max_tickets_per_day if mtpd is None else mtpd
+        group_cap_t[ti] = NO_DEADLINE if day_cap is None else int(day_cap)
+        old4 = fs.res.get(ti, _NONE4)
+        if van_stock == old4[0] and capacity == old4[2]:
+            continue  # the same van stock and capacity: its stock row and codes stand
         if stock is res.stock:
             stock = stock.copy()
             tech_cap = tech_cap.copy()
@@ -612,8 +617,6 @@ def _live_resources(d: LivePlan, fs: FastState, res: Any, pre: np.ndarray,
         if pre is fs.pre or not pre.flags.writeable:
             pre = pre.copy()
         pre[ti] = code[0]
-        day_cap = t.max_tickets_per_day if mtpd is None else mtpd
-        group_cap_t[ti] = NO_DEADLINE if day_cap is None else int(day_cap)
     if stock is not res.stock:
         stock.setflags(write=False)
         res = res._replace(stock=stock)
