@@ -865,17 +865,19 @@ def _redo_reasons(fs: FastState, data: Any, arrays: tuple[np.ndarray, ...], redo
     """Redo the reach rows ``redo`` (in place) and derive what the matrix implies: only for
     the ticket columns whose reach or codes changed when the routes are the same (``shape``:
     the kept ticket columns ``order`` of ``fs.problem``, whether those are all in place,
-    whether the routes are the same) and the matrix is large, else whole."""
+    whether the routes are the same) and the matrix is large or none changed, else whole."""
     pre, reach, outside = arrays
     order, same_tickets, same_routes = shape
     r_tech = data.rt.tech
     rows_before = reach[redo]  # (a copy)
     _reach.redo_reach(fs, data, pre, reach, redo, later, until)
-    if not same_routes or reach.size < _SPLICE_CELLS:
+    if not same_routes:
         return routes_and_reasons(reach, r_tech, pre, outside)
     cols = np.any(reach[redo] != rows_before, axis=0)
     if res_changed:
         cols |= np.any(pre[res_changed] != pre_rows, axis=0)
+    if reach.size < _SPLICE_CELLS and (not same_tickets or cols.any()):
+        return routes_and_reasons(reach, r_tech, pre, outside)
     return routes_and_reasons_at(reach, r_tech, pre, outside,
                                  _base_reasons(fs.problem, order, same_tickets),
                                  np.flatnonzero(cols))
