@@ -61,3 +61,30 @@ def test_route_technician_codes_by_id_when_the_technicians_differ():
     tb, ta = _route_techs(b.data.rt.tech, b.index, keys_b, a.data.rt.tech, a.index, keys_a)
     assert tb[-1] == ta[-1] == -1
     assert np.array_equal(tb[:-1, None] == ta[None, :-1], _by_id(keys_b, keys_a))
+
+
+def test_a_refresh_without_a_changed_column_keeps_the_routes_per_ticket():
+    """The clock moving a few minutes during the day redoes idle technicians' reach rows;
+    when no ticket column changed the last routes per ticket and reasons are kept (the same
+    arrays), and the live state still equals a full rebuild."""
+    from test_live_incremental import assert_same_live_state, reference
+
+    scenario = _day(3, techs=5, tickets=30)
+    start = scenario.technicians[0].shifts[0].start
+    d = Dispatcher(scenario, now=start - timedelta(minutes=10))
+    d.plan_day(solver="greedy")
+    ref = reference(d)
+    kept = 0
+    for step in range(12):
+        before = d.problem
+        for x in (d, ref):
+            x.advance(start + timedelta(minutes=20 + 3 * step))
+        after = d.problem  # settles the deferred refresh
+        assert d._live.fast is not None and d._live.fast.problem is after
+        if after is not before and after.ticket_routes is before.ticket_routes:
+            kept += 1
+            assert after.compatible is before.compatible
+            assert after.unservable is before.unservable
+        assert_same_live_state(d, ref)
+        fd.check_plan(after, d.plan)
+    assert kept > 0

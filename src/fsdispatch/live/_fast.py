@@ -838,8 +838,7 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     fs.res, fs.absent_key = res_all, absent_key
     # technicians whose compatibility row may have changed (reach rows redone, resources)
     bad_tech[:] = False
-    bad_tech[r_tech[redo]] = True
-    bad_tech[res_changed] = True
+    bad_tech[np.concatenate([r_tech[redo], np.array(res_changed, dtype=_I64)])] = True
     techs = np.flatnonzero(bad_tech).astype(_I64)
     fs.pending = (old_r, same, r_tech, kd, d.st, techs)
     return new, ptr, visits, route_key, live_breaks
