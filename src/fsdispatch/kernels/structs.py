@@ -223,13 +223,17 @@ _DONE: dict[int, tuple[Any, Any]] = {}
 
 def _remembered(group: Any, normal: Any) -> Any:
     """``normal(group)``, remembered for the group object (its arrays already normalised:
-    a group ``_normalise`` copied is new and not remembered)."""
+    a group ``_normalise`` copied is new and not remembered), and for the normal form
+    itself (a fixed point: the next conversion reads it from the struct it went into)."""
     hit = _DONE.get(id(group))
     if hit is not None and hit[0] is group:
         return hit[1]
     out = normal(group)
     _evict(_DONE)
     _DONE[id(group)] = (group, out)
+    if out is not group:
+        _evict(_DONE)
+        _DONE[id(out)] = (out, out)
     return out
 
 

@@ -593,6 +593,11 @@ def _live_resources(d: LivePlan, fs: FastState, res: Any, pre: np.ndarray,
         else:
             res_all[ti] = r4
         van_stock, mtpd, capacity, _recent = r4
+        day_cap = t.max_tickets_per_day if mtpd is None else mtpd
+        group_cap_t[ti] = NO_DEADLINE if day_cap is None else int(day_cap)
+        old4 = fs.res.get(ti, _NONE4)
+        if van_stock == old4[0] and capacity == old4[2]:
+            continue  # the same van stock and capacity: its stock row and codes stand
         if stock is res.stock:
             stock = stock.copy()
             tech_cap = tech_cap.copy()
@@ -612,8 +617,6 @@ def _live_resources(d: LivePlan, fs: FastState, res: Any, pre: np.ndarray,
         if pre is fs.pre or not pre.flags.writeable:
             pre = pre.copy()
         pre[ti] = code[0]
-        day_cap = t.max_tickets_per_day if mtpd is None else mtpd
-        group_cap_t[ti] = NO_DEADLINE if day_cap is None else int(day_cap)
     if stock is not res.stock:
         stock.setflags(write=False)
         res = res._replace(stock=stock)
@@ -834,7 +837,9 @@ def refresh(d: LivePlan, gone: tuple[str, ...]) -> tuple[Problem, np.ndarray, np
     fs.versions = dict(d.state.tver)
     fs.res, fs.absent_key = res_all, absent_key
     # technicians whose compatibility row may have changed (reach rows redone, resources)
-    techs = np.union1d(r_tech[redo], np.array(res_changed, dtype=_I64)).astype(_I64)
+    bad_tech[:] = False
+    bad_tech[np.concatenate([r_tech[redo], np.array(res_changed, dtype=_I64)])] = True
+    techs = np.flatnonzero(bad_tech).astype(_I64)
     fs.pending = (old_r, same, r_tech, kd, d.st, techs)
     return new, ptr, visits, route_key, live_breaks
 
@@ -859,17 +864,19 @@ def _redo_reasons(fs: FastState, data: Any, arrays: tuple[np.ndarray, ...], redo
     """Redo the reach rows ``redo`` (in place) and derive what the matrix implies: only for
     the ticket columns whose reach or codes changed when the routes are the same (``shape``:
     the kept ticket columns ``order`` of ``fs.problem``, whether those are all in place,
-    whether the routes are the same) and the matrix is large, else whole."""
+    whether the routes are the same) and the matrix is large or none changed, else whole."""
     pre, reach, outside = arrays
     order, same_tickets, same_routes = shape
     r_tech = data.rt.tech
     rows_before = reach[redo]  # (a copy)
     _reach.redo_reach(fs, data, pre, reach, redo, later, until)
-    if not same_routes or reach.size < _SPLICE_CELLS:
+    if not same_routes:
         return routes_and_reasons(reach, r_tech, pre, outside)
     cols = np.any(reach[redo] != rows_before, axis=0)
     if res_changed:
         cols |= np.any(pre[res_changed] != pre_rows, axis=0)
+    if reach.size < _SPLICE_CELLS and (not same_tickets or cols.any()):
+        return routes_and_reasons(reach, r_tech, pre, outside)
     return routes_and_reasons_at(reach, r_tech, pre, outside,
                                  _base_reasons(fs.problem, order, same_tickets),
                                  np.flatnonzero(cols))

@@ -40,7 +40,7 @@ from .results import Change, ReplanResult
 if TYPE_CHECKING:
     from ..domain.ticket import Ticket
     from ..evaluate.evaluation import Evaluation
-    from ..problem.problem import Problem
+    from ..problem.problem import IndexMap, Problem
     from .pricing import PricingContext
     from .state import LiveState
 
@@ -69,13 +69,14 @@ class _LazySnapshot(Mapping[str, tuple[str, int]]):
     refresh keeps the plan's start arrays, not a dict of every planned ticket)."""
 
     def __init__(self, live: LivePlan) -> None:
-        self._arrays = (*live.starts(), live.problem.index, live.route_key)
+        self._arrays = (*live.starts(), live.problem.index, live.route_key,
+                        live.problem.data.rt.tech)
         self._dict: dict[str, tuple[str, int]] | None = None
 
     def as_dict(self) -> dict[str, tuple[str, int]]:
         """The snapshot as a dict (made once)."""
         if self._dict is None:
-            starts, routes, index, keys = self._arrays
+            starts, routes, index, keys, _tech = self._arrays
             ids = index.ticket_ids
             sel = np.flatnonzero(routes >= 0)
             self._dict = {ids[j]: (keys[r][0], s) for j, r, s in
@@ -88,14 +89,14 @@ class _LazySnapshot(Mapping[str, tuple[str, int]]):
         """Against the plan now (``live``): ``(planned tickets that changed or may need a
         transition, as (id, before, now), in the ticket order now; tickets planned before
         and no longer planned, or gone, in the ticket order before)``."""
-        starts_b, routes_b, index_b, keys_b = self._arrays
+        starts_b, routes_b, index_b, keys_b, tech_b = self._arrays
+        index_a = live.problem.index
         ids_b = index_b.ticket_ids
-        ids = live.problem.index.ticket_ids
+        ids = index_a.ticket_ids
         starts_a, routes_a = live.starts()
         keys_a = live.route_key
-        code: dict[str, int] = {}
-        tb = np.array([code.setdefault(k[0], len(code)) for k in keys_b] + [-1], dtype=np.int64)
-        ta = np.array([code.setdefault(k[0], len(code)) for k in keys_a] + [-1], dtype=np.int64)
+        tb, ta = _route_techs(tech_b, index_b, keys_b, live.problem.data.rt.tech, index_a,
+                              keys_a)
         pb = routes_b >= 0
         pa = routes_a >= 0
         if ids is ids_b or ids == ids_b:  # the same tickets in the same order
@@ -134,6 +135,21 @@ class _LazySnapshot(Mapping[str, tuple[str, int]]):
 
     def __len__(self) -> int:
         return len(self.as_dict())
+
+
+def _route_techs(tech_b: np.ndarray, index_b: IndexMap, keys_b: list[tuple[str, int]],
+                 tech_a: np.ndarray, index_a: IndexMap, keys_a: list[tuple[str, int]],
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """A technician code per route before and now (and ``-1`` appended: no route), equal
+    codes for the same technician: the problems' technician numbers when both number
+    technicians alike (a route's key names the technician its number does), else by id."""
+    if index_b.technician_ids is index_a.technician_ids or \
+            index_b.technician_ids == index_a.technician_ids:
+        return np.append(tech_b, -1), np.append(tech_a, -1)
+    code: dict[str, int] = {}
+    tb = np.array([code.setdefault(k[0], len(code)) for k in keys_b] + [-1], dtype=np.int64)
+    ta = np.array([code.setdefault(k[0], len(code)) for k in keys_a] + [-1], dtype=np.int64)
+    return tb, ta
 
 
 def snapshot_changes(before: Mapping[str, tuple[str, int]],
