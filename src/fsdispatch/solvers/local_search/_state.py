@@ -10,7 +10,7 @@ proportional to the routes it touches, not to the size of the problem.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -34,6 +34,12 @@ from ...kernels.routes import (
     route_lateness,
 )
 from ...kernels.weekly import week_extra, week_fits, week_state, weeks_cost, weeks_fit
+
+leaf_inline: Any = njit(cache=True, no_cpython_wrapper=True, _nrt=False,  # type: ignore[call-overload]
+                        inline="always")
+"""A :data:`~fsdispatch.kernels.jit.leaf_internal` inlined into its caller at numba IR
+level: :func:`price_slack` takes the ~80 arrays of its groups; a call per route copied
+them all (slower than the reference counts it saves)."""
 
 OP_STRINGS, OP_RANDOM, OP_WORST, OP_ROUTE, OP_LOADED, OP_SPLIT = 0, 1, 2, 3, 4, 5
 NUM_OPS = 6
@@ -273,7 +279,7 @@ def best_insertion_slack(kd, r, j, sol, wk, buf, blink, key):
                        blink, key, others, wk_k, wk_tot)
 
 
-@njit(cache=True, no_cpython_wrapper=True, _nrt=False, inline="always")
+@leaf_inline
 def price_slack(grp, arr, scr, r, j, blink, key, others, wk_k, wk_tot):
     """:func:`best_insertion_slack` of ``j`` in route ``r`` once :func:`resources_ok`
     (but for :func:`load_fits`, checked here) has passed: ``others`` is the route's
