@@ -313,14 +313,28 @@ def row_lateness(vcost_r, n):
     return c
 
 
+@leaf_internal
+def load_fits(rt, demand, load, group_count, r, j):
+    """Capacity and the tickets-per-day cap allow adding ``j`` to ``r`` (``rt``: ``kd.rt``,
+    ``demand``: ``kd.res.demand``, ``load``/``group_count``: the state's; a leaf, for
+    pricing loops that read the groups once)."""
+    if load[r] + demand[j] > rt.capacity[r]:
+        return False
+    return group_count[rt.group[r]] + 1 <= rt.group_cap[rt.group[r]]
+
+
+@internal
+def needs_more_checks(kd, j):
+    """Whether :func:`resources_ok` checks more than :func:`load_fits` for ``j``
+    (certifications on the day, parts)."""
+    return kd.tech.cert_end.shape[1] > 0 or kd.res.part_ptr[j + 1] > kd.res.part_ptr[j]
+
+
 @njit(cache=True)
 def resources_ok(kd, st, r, j):
     """Capacity, tickets-per-day cap, certifications on the route's day and parts (van and
     depot stops) allow adding ``j`` to ``r``."""
-    rt = kd.rt
-    if st.load[r] + kd.res.demand[j] > rt.capacity[r]:
-        return False
-    if st.group_count[rt.group[r]] + 1 > rt.group_cap[rt.group[r]]:
+    if not load_fits(kd.rt, kd.res.demand, st.load, st.group_count, r, j):
         return False
     if kd.tech.cert_end.shape[1] and not certified(kd, r, j):
         return False

@@ -10,7 +10,7 @@ proportional to the routes it touches, not to the size of the problem.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -19,19 +19,27 @@ from ...evaluate._kernels import earliest_start, hard_late, travel, visit_cost
 from ...kernels.balance import spread_of
 from ...kernels.consts import NONE, ONE, ZERO
 from ...kernels.insertion import detour_cost, insertion_base, route_timing_delta, too_late
-from ...kernels.jit import internal
+from ...kernels.jit import internal, leaf_internal
 from ...kernels.parts import add_parts
 from ...kernels.routes import (
     INF,
     RouteState,
     free_at,
+    load_fits,
     rebuild_route,
     resources_fit,
     resources_ok,
     route_cost,
     route_lateness,
+    row_lateness,
 )
 from ...kernels.weekly import week_extra, week_fits, week_state, weeks_cost, weeks_fit
+
+leaf_inline: Any = njit(cache=True, no_cpython_wrapper=True, _nrt=False,  # type: ignore[call-overload]
+                        inline="always")
+"""A :data:`~fsdispatch.kernels.jit.leaf_internal` inlined into its caller at numba IR
+level: :func:`price_slack` takes the ~80 arrays of its groups; a call per route copied
+them all (slower than the reference counts it saves)."""
 
 OP_STRINGS, OP_RANDOM, OP_WORST, OP_ROUTE, OP_LOADED, OP_SPLIT = 0, 1, 2, 3, 4, 5
 NUM_OPS = 6
@@ -103,6 +111,8 @@ class Buf(NamedTuple):
     slb: np.ndarray  #: (W + 2,) float64 their lower bounds
     spos: np.ndarray  #: (W + 2,) int64 their positions
     droutes: np.ndarray  #: (R,) int64 routes an iteration changed (descent starts there)
+    rlist: np.ndarray  #: (R,) int64 the routes one insertion prices (:func:`price_routes`)
+    rweek: np.ndarray  #: (R, 2) int64 their :func:`week_state` (weekly rules only)
 
 
 @internal
@@ -216,7 +226,7 @@ def free_slack(kd, r, st, fslack):
         fslack[r, k] = nxt
 
 
-@internal
+@leaf_internal
 def blinked(key, p, rate):
     """Whether insertion position ``p`` blinks (is skipped) for the draw ``key``: a
     splitmix64 hash of ``(key, p)`` below ``rate`` (SISR's blinks; deterministic for the
@@ -228,52 +238,83 @@ def blinked(key, p, rate):
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0) < rate
 
 
+@internal
+def slack_groups(kd):
+    """The groups and arrays of ``kd`` that :func:`price_slack` reads, as one tuple (read
+    once per caller: every read of a group reference-counts its arrays)."""
+    return (kd.tv, kd.win, kd.cost, kd.brk, kd.w, kd.week, kd.tech, kd.res, kd.rt,
+            kd.ticket_node)
+
+
+@internal
+def slack_arrays(sol):
+    """The route arrays of ``sol`` that :func:`price_slack` reads, as one tuple."""
+    st = sol.st
+    return (st.seq, st.length, st.legt, st.legd, st.lstart, st.lab, st.free_t, st.vcost,
+            st.pcost, st.bptr, st.ret, st.start_n, sol.fslack, st.load, st.group_count)
+
+
+@internal
+def slack_scratch(wk, buf):
+    """The scratch arrays :func:`price_slack` writes, as one tuple."""
+    return (wk.la, wk.pa, wk.lb, wk.pb, wk.pr, buf.sin, buf.sout, buf.slb, buf.spos,
+            buf.stats)
+
+
 @njit(cache=True)
 def best_insertion_slack(kd, r, j, sol, wk, buf, blink, key):
     """Cheapest feasible position of ``j`` in route ``r``: ``(cost, position)``; like
     :func:`~fsdispatch.kernels.insertion.best_insertion`, but a position whose push stays
     within the cost-free slack is priced in O(1), the others simulated by lower bound
     while they can win. Positions blink (are skipped) at rate ``blink`` (:func:`blinked`
-    of the int64 ``key``; 0.0: none)."""
+    of the int64 ``key``; 0.0: none). (One route: loops over routes call
+    :func:`price_slack` with the groups read once.)"""
     st = sol.st
-    if not resources_ok(kd, st, r, j) or st.length[r] + 1 >= st.seq.shape[1]:
+    if not resources_ok(kd, st, r, j):
         return INF, -1
-    n = st.length[r]
-    seq_r = st.seq[r]
-    legt_r = st.legt[r]
-    legd_r = st.legd[r]
-    ticket_node = kd.ticket_node
-    lstart_r = st.lstart[r]
-    fslack_r = sol.fslack[r]
-    max_close_r = kd.rt.max_close[r]
-    end_node = kd.rt.end_node[r]
-    tv = kd.tv  # (the groups the loop reads, taken once: a field read in a loop
-    win = kd.win  # reference-counts its arrays)
-    cost = kd.cost
-    brk = kd.brk
-    w = kd.w
-    week = kd.week
-    lab_r = st.lab[r]
-    stats = buf.stats
-    node = ticket_node[j]
     nbr = kd.brk.ptr[r + 1] - kd.brk.ptr[r]
     others = route_lateness(st, r) if nbr > 0 else 0.0
-    tech = kd.rt.tech[r]
-    svc, labour, base = insertion_base(kd.tech, kd.res, kd.w.pref, tech, j)
+    wk_k, wk_tot = week_state(kd, st, r)
+    return price_slack(slack_groups(kd), slack_arrays(sol), slack_scratch(wk, buf), r, j,
+                       blink, key, others, wk_k, wk_tot)
+
+
+@leaf_inline
+def price_slack(grp, arr, scr, r, j, blink, key, others, wk_k, wk_tot):
+    """:func:`best_insertion_slack` of ``j`` in route ``r`` once :func:`resources_ok`
+    (but for :func:`load_fits`, checked here) has passed: ``others`` is the route's
+    lateness when it has breaks (else 0.0), ``(wk_k, wk_tot)`` its
+    :func:`week_state`. ``grp``, ``arr``, ``scr``: :func:`slack_groups`,
+    :func:`slack_arrays`, :func:`slack_scratch` (a leaf: no reference counts)."""
+    tv, win, cost, brk, w, week, techs, res, rt, ticket_node = grp
+    (seq, length, legt, legd, lstart, lab, free_t, vcost, pcost, bptr, ret, start_n,
+     fslack, load, group_count) = arr
+    la, pa, lb, pb, pr, tin, tout, lbs, order, stats = scr
+    if not load_fits(rt, res.demand, load, group_count, r, j) \
+            or length[r] + 1 >= seq.shape[1]:
+        return INF, -1
+    n = length[r]
+    seq_r = seq[r]
+    legt_r = legt[r]
+    legd_r = legd[r]
+    lstart_r = lstart[r]
+    fslack_r = fslack[r]
+    max_close_r = rt.max_close[r]
+    end_node = rt.end_node[r]
+    lab_r = lab[r]
+    node = ticket_node[j]
+    nbr = brk.ptr[r + 1] - brk.ptr[r]
+    tech = rt.tech[r]
+    svc, labour, base = insertion_base(techs, res, w.pref, tech, j)
     first_open = win.start[win.ptr[j]]
     symmetric = tv.kind != 0
-    wk_k, wk_tot = week_state(kd, st, r)
-    prev = st.start_n[r]
+    prev = start_n[r]
     t_prev, km_prev = travel(tv, prev, node)
     best = INF
     best_p = NONE
     nslow = ZERO
     stats[4] += 1
     stats[5] += n + 1
-    tin = buf.sin  # the positions left to simulate: travel in and out, bound, position
-    tout = buf.sout
-    lbs = buf.slb
-    order = buf.spos
     for p in range(n + 1):
         t_in = t_prev
         k_in = km_prev
@@ -324,10 +365,9 @@ def best_insertion_slack(kd, r, j, sol, wk, buf, blink, key):
             k -= 1
     if nslow == 0:
         return best, best_p
-    service_row, close, b0 = kd.tech.service[tech], kd.rt.close[r], brk.ptr[r]
-    free_r, vcost_r, pcost_r, bptr_r = st.free_t[r], st.vcost[r], st.pcost[r], st.bptr[r]
-    ret_r, start_r = st.ret[r], st.start_n[r]
-    la, pa, lb, pb, pr = wk.la, wk.pa, wk.lb, wk.pb, wk.pr
+    service_row, close, b0 = techs.service[tech], rt.close[r], brk.ptr[r]
+    free_r, vcost_r, pcost_r, bptr_r = free_t[r], vcost[r], pcost[r], bptr[r]
+    ret_r, start_r = ret[r], start_n[r]
     for q in range(nslow):
         if lbs[q] >= best:
             break
@@ -349,6 +389,26 @@ def best_insertion_slack(kd, r, j, sol, wk, buf, blink, key):
             best = c
             best_p = p
     return best, best_p
+
+
+@leaf_internal
+def price_routes(grp, arr, scr, routes, weeks, num, weekly, j, blink, key):
+    """The cheapest :func:`price_slack` of ``j`` over ``routes[:num]`` (in that order, the
+    first of equal costs): ``(cost, route, position)``; ``weeks[q]`` is route
+    ``routes[q]``'s :func:`week_state` when ``weekly``. One call per insertion: the groups
+    are passed once, not once per route (a leaf: no reference counts)."""
+    brk_ptr = grp[3].ptr
+    vcost = arr[7]
+    length = arr[1]
+    best, best_r, best_p = INF, NONE, NONE
+    for q in range(num):
+        r = routes[q]
+        others = row_lateness(vcost[r], length[r]) if brk_ptr[r + 1] > brk_ptr[r] else 0.0
+        wk_k, wk_tot = (weeks[q, 0], weeks[q, 1]) if weekly else (NONE, ZERO)
+        c, p = price_slack(grp, arr, scr, r, j, blink, key ^ r, others, wk_k, wk_tot)
+        if c < best:
+            best, best_r, best_p = c, r, p
+    return best, best_r, best_p
 
 
 @internal

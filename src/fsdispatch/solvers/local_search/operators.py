@@ -16,17 +16,22 @@ from ...kernels.consts import NONE, ONE, ZERO
 from ...kernels.insertion import apply_pickup, insertion_work, make_work, pickup_option
 from ...kernels.jit import internal
 from ...kernels.parts import parts_fit
-from ...kernels.routes import INF, route_resources
+from ...kernels.routes import INF, needs_more_checks, resources_ok, route_resources
 from ...kernels.sort import argsort_stable
+from ...kernels.weekly import week_state
 from ._state import (
     best_insertion_slack,
     insert_ticket,
     mark_changed,
     position_of,
+    price_routes,
     refresh_route,
     remove_span,
     route_loads,
     settle,  # accept or undo the staged change (2-opt, 2-opt*)
+    slack_arrays,
+    slack_groups,
+    slack_scratch,
     touch,
 )
 
@@ -34,7 +39,7 @@ SORT_RANDOM, SORT_FAR, SORT_CLOSE, SORT_TIGHT, SORT_DEMAND = 0, 1, 2, 3, 4
 NUM_SORTS = 5
 GUIDED_SHARE = 0.5
 """With a load-balance weight, the share of re-insertions priced with the balance change
-(:func:`balanced_slack`); the others are priced on routing cost alone, so the search
+(:func:`cheapest_route`'s ``guide``); the others are priced on routing cost alone, so the search
 keeps finding good routes while acceptance judges the exact balance term."""
 
 
@@ -293,18 +298,6 @@ def add_unassigned(rng, cd, sol, buf, limit, num_open):
 
 
 @internal
-def balanced_slack(kd, sol, buf, wk, r, j, guide, blink, key):
-    """:func:`best_insertion_slack` of ``j`` in route ``r`` (positions blinking at rate
-    ``blink`` for the draw ``key``) plus, with a guiding load-balance weight ``guide`` > 0,
-    the change of the balance term the insertion makes (as construction sees it)."""
-    c, p = best_insertion_slack(kd, r, j, sol, wk, buf, blink, key ^ r)
-    if c < INF and guide > 0.0:
-        c += spread_push(guide, buf.tech_work, buf.spread, kd.rt.tech[r],
-                         insertion_work(kd, r, j, p, sol.st))
-    return c, p
-
-
-@internal
 def _beyond_empty(is_empty, empty, max_empty):
     """``(skip, empty)``: whether to skip a route, an empty one (``is_empty``) beyond the
     first ``max_empty`` (``empty`` counted so far; empty routes are alike, nearest first)."""
@@ -326,36 +319,65 @@ def cheapest_route(kd, cd, sol, buf, wk, prm, j, guide, key):
     routes are priced (they are alike, nearest first). With a guiding
     load-balance weight ``guide`` > 0 a route's cost includes the change of the balance term
     (``buf.tech_work`` and ``buf.spread`` hold the loads and their
-    :func:`~fsdispatch.kernels.balance.spread_stats`).
+    :func:`~fsdispatch.kernels.balance.spread_stats`). The groups the pricing reads are
+    read once and passed once (:func:`~._state.price_routes`), not once per route.
     """
     st = sol.st
     rt = kd.rt
     compat = kd.tech.compat
     demand = kd.res.demand[j]
+    length = st.length
+    route_of = sol.route_of
+    stamp = buf.stamp
+    near_ptr, near_route, nb_ptr, nb = cd.near_ptr, cd.near_route, cd.nb_ptr, cd.nb
+    more = needs_more_checks(kd, j)
+    weekly = kd.week.start.shape[0] > 0
+    blink = prm.blink
+    max_empty = prm.max_empty
+    grp = slack_groups(kd)
+    arr = slack_arrays(sol)
+    scr = slack_scratch(wk, buf)
+    rlist = buf.rlist
+    rweek = buf.rweek
     buf.counts[3] += 1
     clock = buf.counts[3]
-    best, best_r, best_p = INF, NONE, NONE
+    num = ZERO
     empty = ZERO
-    for q in range(cd.near_ptr[j], cd.near_ptr[j + 1]):
-        r = cd.near_route[q]
-        buf.stamp[r] = clock
-        skip, empty = _beyond_empty(st.length[r] == 0, empty, prm.max_empty)
-        if skip:
-            continue
-        c, p = balanced_slack(kd, sol, buf, wk, r, j, guide, prm.blink, key)
-        if c < best:
-            best, best_r, best_p = c, r, p
-    if not prm.use_all_routes:
-        for q in range(cd.nb_ptr[j], cd.nb_ptr[j + 1]):
-            r = sol.route_of[cd.nb[q]]
-            if r < 0 or buf.stamp[r] == clock:
+    lo = near_ptr[j]
+    mid = near_ptr[j + 1]
+    hi = mid if prm.use_all_routes else mid + nb_ptr[j + 1] - nb_ptr[j]
+    for q in range(lo, hi):  # the routes to price, in order
+        if q < mid:  # the nearest able routes, then those of the neighbour tickets
+            r = near_route[q]
+            stamp[r] = clock
+            skip, empty = _beyond_empty(length[r] == 0, empty, max_empty)
+            if skip:
                 continue
-            buf.stamp[r] = clock
+        else:
+            r = route_of[nb[nb_ptr[j] + q - mid]]
+            if r < 0 or stamp[r] == clock:
+                continue
+            stamp[r] = clock
             if compat[rt.tech[r], j] != 0 or demand > rt.capacity[r]:
                 continue
-            c, p = balanced_slack(kd, sol, buf, wk, r, j, guide, prm.blink, key)
-            if c < best:
-                best, best_r, best_p = c, r, p
+        if more and not resources_ok(kd, st, r, j):
+            continue
+        if weekly:
+            rweek[num, 0], rweek[num, 1] = week_state(kd, st, r)
+        rlist[num] = r
+        num += 1
+    if guide <= 0.0:
+        return price_routes(grp, arr, scr, rlist, rweek, num, weekly, j, blink, key)
+    best, best_r, best_p = INF, NONE, NONE
+    for q in range(num):  # guided: each route's cost with the change of the balance term
+        r = rlist[q]
+        c, _r, p = price_routes(grp, arr, scr, rlist[q:q + 1], rweek[q:q + 1], ONE, weekly, j,
+                            blink, key)
+        if c < INF:
+            c += spread_push(guide, buf.tech_work, buf.spread, rt.tech[r],
+                             insertion_work(kd, r, j, p, st))
+        if c < best:
+            best, best_r, best_p = c, r, p
     return best, best_r, best_p
 
 

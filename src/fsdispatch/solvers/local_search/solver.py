@@ -567,6 +567,8 @@ def _make_buf(problem: Problem, width: int) -> Any:
         sout=np.zeros(width + 2, dtype=np.int64),
         slb=np.zeros(width + 2),
         spos=np.zeros(width + 2, dtype=np.int64),
+        rlist=np.zeros(num_routes, dtype=np.int64),
+        rweek=np.zeros((num_routes, 2), dtype=np.int64),
         droutes=np.zeros(num_routes, dtype=np.int64),
     ))
 
