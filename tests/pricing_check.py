@@ -40,3 +40,15 @@ def assert_options_cost_evaluator_change(d: Any, ticket: fd.Ticket, rec: Any) ->
         after = fd.evaluate(grown, fd.Plan(routes, d.plan.unassigned, pickups=pickups))
         assert after.is_feasible, after.violations
         assert total == pytest.approx(after.objective - before + penalty, rel=1e-6, abs=1e-6)
+
+
+def assert_same_recommendation(got: Any, want: Any) -> None:
+    """Two recommendations offer the same options (technician, shift, position, depot),
+    at the same costs and ETAs, and exclude the same technicians for the same codes."""
+    assert [(o.technician_id, o.shift, o.position, o.depot_id) for o in got.options] == \
+        [(o.technician_id, o.shift, o.position, o.depot_id) for o in want.options]
+    for a, b in zip(got.options, want.options, strict=True):
+        assert a.cost.total == pytest.approx(b.cost.total, rel=1e-9, abs=1e-9)
+        assert a.eta.start == b.eta.start
+    assert {(e.technician_id, e.code) for e in got.excluded} == \
+        {(e.technician_id, e.code) for e in want.excluded}

@@ -13,6 +13,7 @@ from test_live_incremental import _log, assert_same_live_state, reference
 
 import fsdispatch as fd
 from fsdispatch.live import Dispatcher, TicketState, _fast, _ping
+from pricing_check import assert_options_cost_evaluator_change, assert_same_recommendation
 
 pytestmark = pytest.mark.property
 
@@ -99,8 +100,6 @@ def test_recommend_right_after_pings_prices_as_the_evaluator(seed, traffic, ping
     """``recommend`` right after a burst of pings (settled by ``live._ping``) offers what a
     rebuilt dispatcher offers, and every option's cost is the evaluator's objective change
     of inserting it."""
-    from fsdispatch.problem.extend import append_ticket
-
     scenario, d = _day(seed, traffic)
     ref = reference(d)
     techs = [t.id for t in scenario.technicians]
@@ -110,26 +109,9 @@ def test_recommend_right_after_pings_prices_as_the_evaluator(seed, traffic, ping
         for disp in (d, ref):
             disp.update_position(techs[x % len(techs)], _near(base, dx, dy))
     got, want = d.recommend(ticket, k=4), ref.recommend(ticket, k=4)
-    assert [(o.technician_id, o.shift, o.position) for o in got.options] == \
-        [(o.technician_id, o.shift, o.position) for o in want.options]
-    for a, b in zip(got.options, want.options, strict=True):
-        assert a.cost.total == pytest.approx(b.cost.total, rel=1e-9, abs=1e-9)
-        assert a.eta.start == b.eta.start
-    assert {(e.technician_id, e.code) for e in got.excluded} == \
-        {(e.technician_id, e.code) for e in want.excluded}
+    assert_same_recommendation(got, want)
     assert_same_live_state(d, ref)
-    grown = append_ticket(d.problem, ticket)
-    j = grown.num_tickets - 1
-    before = fd.evaluate(grown, fd.Plan(d.plan.routes, {**d.plan.unassigned, j: "open"},
-                                        pickups=d.plan.pickups)).objective
-    for option in got.options:
-        routes = [list(r) for r in d.plan.routes]
-        routes[grown.index.route_idx(option.technician_id, option.shift)].insert(
-            option.position, j)
-        after = fd.evaluate(grown, fd.Plan(routes, d.plan.unassigned, pickups=d.plan.pickups))
-        assert after.is_feasible
-        change = after.objective - before + float(grown.data.cost.penalty[j])
-        assert option.cost.total == pytest.approx(change, rel=1e-6, abs=1e-6)
+    assert_options_cost_evaluator_change(d, ticket, got)
 
 
 def test_a_ping_on_an_idle_technician_skips_the_general_refresh(monkeypatch):

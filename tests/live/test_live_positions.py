@@ -14,6 +14,7 @@ import fsdispatch as fd
 from conftest import DAY0, at
 from fsdispatch.errors import UnknownReferenceError, ValidationError
 from fsdispatch.live import Dispatcher, Position, TicketState
+from pricing_check import assert_options_cost_evaluator_change, assert_same_recommendation
 
 pytestmark = pytest.mark.property
 
@@ -237,8 +238,6 @@ def test_recommend_after_pings_equals_a_rebuilt_dispatcher(seed, pings, k):
     """After random pings (each read right away, as a desk would), ``recommend`` offers what a
     dispatcher rebuilding the live problem from scratch with the same positions offers, and
     each option costs the shared evaluator's objective change of that insertion."""
-    from fsdispatch.problem.extend import append_ticket
-
     scenario = fd.generate_scenario(4, 20, seed=seed)
     start = scenario.technicians[0].shifts[0].start
     d = Dispatcher(scenario, now=start + timedelta(minutes=30))
@@ -255,22 +254,5 @@ def test_recommend_after_pings_equals_a_rebuilt_dispatcher(seed, pings, k):
             disp.now = disp.now + timedelta(minutes=minutes)
             disp.update_position(techs[x % len(techs)], where)
         got, want = d.recommend(ticket, k=4), ref.recommend(ticket, k=4)
-        assert [(o.technician_id, o.shift, o.position, o.depot_id) for o in got.options] == \
-            [(o.technician_id, o.shift, o.position, o.depot_id) for o in want.options]
-        for a, b in zip(got.options, want.options, strict=True):
-            assert a.cost.total == pytest.approx(b.cost.total, rel=1e-9, abs=1e-9)
-            assert a.eta.start == b.eta.start
-        assert {(e.technician_id, e.code) for e in got.excluded} == \
-            {(e.technician_id, e.code) for e in want.excluded}
-        grown = append_ticket(d.problem, ticket)
-        j = grown.num_tickets - 1
-        before = fd.evaluate(grown, fd.Plan(d.plan.routes, {**d.plan.unassigned, j: "open"},
-                                            pickups=d.plan.pickups)).objective
-        for option in got.options:
-            routes = [list(r) for r in d.plan.routes]
-            routes[grown.index.route_idx(option.technician_id, option.shift)].insert(
-                option.position, j)
-            after = fd.evaluate(grown, fd.Plan(routes, d.plan.unassigned, pickups=d.plan.pickups))
-            assert after.is_feasible
-            change = after.objective - before + float(grown.data.cost.penalty[j])
-            assert option.cost.total == pytest.approx(change, rel=1e-6, abs=1e-6)
+        assert_same_recommendation(got, want)
+        assert_options_cost_evaluator_change(d, ticket, got)
