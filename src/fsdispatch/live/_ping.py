@@ -222,7 +222,7 @@ def _sync(d: LivePlan, before: Mapping[str, tuple[str, int]],
     ids, keys = d.problem.index.ticket_ids, d.route_key
     old = {j: (keys[r][0], s) for j, r, s in was}
     for j, r, s in sorted(now):  # (in ticket order, as the general sync)
-        d._sync_one(ids[j], old.get(j), (keys[r][0], s), "dispatcher")  # noqa: SLF001
+        d.sync_one(ids[j], old.get(j), (keys[r][0], s), "dispatcher")
     kept = {j for j, _r, _s in now}
     gone = [ids[j] for j in sorted(old) if j not in kept]
-    d._sync_dropped(gone, None, "dispatcher")  # noqa: SLF001 - the live plan's own rule
+    d.sync_dropped(gone, None, "dispatcher")

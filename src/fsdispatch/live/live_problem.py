@@ -593,19 +593,19 @@ class LivePlan:
         if after is None and self.fast_sync and isinstance(before, _LazySnapshot):
             moved = before.moved(self)  # only the tickets that changed are looked at
             for tid, old, now_at in moved[0]:
-                self._sync_one(tid, old, now_at, actor)
-            self._sync_dropped(moved[1], None, actor)
+                self.sync_one(tid, old, now_at, actor)
+            self.sync_dropped(moved[1], None, actor)
             return
         if after is None:
             after = self.snapshot()
         if isinstance(before, _LazySnapshot):
             before = before.as_dict()
         for tid, now_at in after.items():
-            self._sync_one(tid, before.get(tid), now_at, actor)
-        self._sync_dropped(before, after, actor)
+            self.sync_one(tid, before.get(tid), now_at, actor)
+        self.sync_dropped(before, after, actor)
 
-    def _sync_one(self, tid: str, old: tuple[str, int] | None, now_at: tuple[str, int],
-                  actor: str) -> None:
+    def sync_one(self, tid: str, old: tuple[str, int] | None, now_at: tuple[str, int],
+                 actor: str) -> None:
         """The transition (or ETA notice) of a ticket planned at ``now_at`` (``old``: before)."""
         lc = self.lifecycle
         state = lc.states[tid]
@@ -628,8 +628,8 @@ class LivePlan:
             lc.log.emit(now, tid, "eta", actor, from_state=state, to_state=state,
                         technician_id=tech, start=to_dt(start), previous=to_dt(old[1]))
 
-    def _sync_dropped(self, before: Iterable[str], after: Mapping[str, Any] | None,
-                      actor: str) -> None:
+    def sync_dropped(self, before: Iterable[str], after: Mapping[str, Any] | None,
+                     actor: str) -> None:
         """Tickets of ``before`` no longer planned (not in ``after``) go back to ``created``."""
         lc = self.lifecycle
         states = lc.states
