@@ -76,3 +76,26 @@ def test_a_pool_worker_does_not_start_one() -> None:
         assert queue.get(timeout=120) is False
     finally:
         proc.join(60)
+
+
+@pytest.mark.parametrize("traffic", [False, True])
+def test_ls_starts_the_job_of_the_days_travel_kind(monkeypatch: pytest.MonkeyPatch,
+                                                   traffic: bool) -> None:
+    """``solve`` hands the scenario to ``compile_ahead``: a static day starts only the static
+    job, a traffic day only the ``-traffic`` one (no second process compiling kernels of
+    the other kind, no third process on two cores)."""
+    from fsdispatch.solvers.local_search.solver import LocalSearchSolver
+
+    day = fd.generate_scenario(2, 6, seed=1)
+    if traffic:
+        day = day.replace(travel=fd.TimeDependentTravel(
+            day.travel, fd.SpeedProfile.constant(1.0)))
+    started: list[str] = []
+    monkeypatch.setattr(ahead, "cached", lambda dispatcher: False)
+    monkeypatch.setattr(ahead, "start", lambda job, needed: started.append(job))
+    LocalSearchSolver().compile_ahead(day)
+    assert started == ["ls-traffic" if traffic else "ls"]
+    # a compiled Problem is judged by its kernel data, the same way
+    started.clear()
+    LocalSearchSolver().compile_ahead(fd.compile_scenario(day))
+    assert started == ["ls-traffic" if traffic else "ls"]

@@ -18,7 +18,13 @@ from ..domain.traffic import TimeDependentMatrix, TimeDependentTravel, unroll
 from ..units import DAY, Horizon
 from .problem import TravelData
 
-__all__ = ["time_dependent_block"]
+__all__ = ["is_time_dependent", "time_dependent_block"]
+
+
+def is_time_dependent(travel: Any) -> bool:
+    """Whether a scenario's ``travel`` is time-dependent (its kernel data then has
+    ``TravelData.prof`` set, see :func:`time_dependent_block`)."""
+    return isinstance(travel, (TimeDependentTravel, TimeDependentMatrix))
 
 
 def time_dependent_block(tv: TravelData, travel: Any, horizon: Horizon) -> TravelData:

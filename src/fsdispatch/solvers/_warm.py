@@ -34,11 +34,19 @@ def _first(backend: str, depots: bool, traffic: bool) -> bool:
     return True
 
 
-def is_traffic_day(problem: Problem | None) -> bool:
+def is_traffic_day(problem: Problem | Any | None) -> bool:
     """Whether ``problem``'s travel is time-dependent: its kernel data is then of the other
     numba type (``TravelData.prof`` set), for which the kernels compile the schedule rule's
-    time-dependent variant (``kernels.timing.leg_time``); ``None``: a static day."""
-    return problem is not None and problem.data.tv.prof is not None
+    time-dependent variant (``kernels.timing.leg_time``); ``None``: a static day. A
+    :class:`~fsdispatch.domain.Scenario` (not compiled yet) is judged by its ``travel``."""
+    if problem is None:
+        return False
+    data = getattr(problem, "data", None)
+    if data is not None:
+        return data.tv.prof is not None
+    from ..problem._traffic import is_time_dependent
+
+    return is_time_dependent(getattr(problem, "travel", None))
 
 
 def tiny_problem(depots: bool = False, traffic: bool = False) -> Problem:

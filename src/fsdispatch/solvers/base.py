@@ -212,9 +212,10 @@ class Solver(Protocol):
     ``warm_up() -> float``: :func:`fsdispatch.solve` calls it before starting
     the clock (JIT compilation or cache loading, reported as
     ``stats["jit_seconds"]``, never counted against ``time_limit``), and
-    ``compile_ahead() -> None``: called first, before a scenario is compiled, it
-    may start compiling kernels needed later in a second process (returns at once;
-    see ``fsdispatch.solvers._ahead``).
+    ``compile_ahead(problem) -> None``: called first with the Scenario (or Problem),
+    before a scenario is compiled, it may start compiling kernels needed later (those of
+    the day's travel kind) in a second process (returns at once; see
+    ``fsdispatch.solvers._ahead``).
     """
 
     name: str

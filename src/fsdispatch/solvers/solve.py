@@ -90,7 +90,7 @@ def solve(problem: Problem | Scenario, solver: str | Solver = "greedy", *,
     backend = get_solver(solver, **options) if isinstance(solver, str) else solver
     ahead = getattr(backend, "compile_ahead", None)
     if callable(ahead):  # a cold cache: kernels needed later compile meanwhile elsewhere
-        ahead()
+        ahead(problem)  # (of the day's travel kind: static or time-dependent)
     if isinstance(problem, Scenario):
         problem = compile_scenario(problem)
     why = backend.capabilities.why_not(problem)

@@ -222,15 +222,18 @@ class LocalSearchSolver:
 
         return warm_up(problem is None or problem.num_depots > 0, is_traffic_day(problem))
 
-    def compile_ahead(self) -> None:
+    def compile_ahead(self, problem: Any = None) -> None:
         """On a cold numba cache, start compiling the search's kernels in a second process
-        (while this one compiles the scenario and the greedy start); returns at once."""
+        (while this one compiles the scenario and the greedy start); returns at once.
+        ``problem`` (a Scenario or Problem; ``None``: a static day) picks the kernels'
+        kind: a traffic day's job compiles only the time-dependent variant."""
         from .. import _ahead as ahead
         from .._greedy_kernels import greedy_steps
+        from .._warm import ahead_job, is_traffic_day
         from ._search import search
 
         if not ahead.cached(greedy_steps):
-            ahead.start("ls", search)
+            ahead.start(ahead_job("ls", is_traffic_day(problem)), search)
 
     def _start_plan(self, problem: Problem, time_limit: float | None,
                     seed: int | None) -> Plan:
